@@ -1,0 +1,176 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import { createApp } from '../api/app.js';
+import { createApiKey, hasActiveAdmin } from '../db/api-keys.js';
+import { connectDatabase, runMigrations, type Database } from '../db/client.js';
+import { ensureDefaultPolicy } from '../db/policies.js';
+import { createWorker } from '../worker.js';
+import type { Config } from './config.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { startEmbeddedTemporal } from './embedded-temporal.js';
+import { createLogger, type Logger } from './logger.js';
+import { ensureAllPlacementReviews } from './processes.js';
+import { batonSearchAttributes } from './search-attributes.js';
+import { isAlive } from './supervised-process.js';
+
+export type Mode = 'all' | 'worker' | 'api';
+
+export interface RunningBaton {
+  apiUrl?: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  databaseUrl: string;
+  adminKey?: string;
+  stop(): Promise<void>;
+}
+
+/** One Baton per data dir: a second start would fight over the embedded servers. */
+function acquireInstanceLock(dataDir: string): () => void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const lock = path.join(dataDir, 'baton.pid');
+  if (fs.existsSync(lock)) {
+    const pid = Number(fs.readFileSync(lock, 'utf8'));
+    if (pid && pid !== process.pid && isAlive(pid)) {
+      throw new Error(`Baton is already running with data dir ${dataDir} (pid ${pid}). Stop it first, or set BATON_DATA_DIR to another directory.`);
+    }
+  }
+  fs.writeFileSync(lock, String(process.pid));
+  return () => {
+    if (fs.existsSync(lock) && Number(fs.readFileSync(lock, 'utf8')) === process.pid) fs.rmSync(lock);
+  };
+}
+
+/** Temporal's own logs go through Baton's JSON logger. Install once, before any connection. */
+let runtimeInstalled = false;
+export function installTemporalRuntime(logger: Logger) {
+  if (runtimeInstalled) return;
+  const level = (['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const).find((l) => l.toLowerCase() === logger.level) ?? 'INFO';
+  Runtime.install({
+    logger: new DefaultLogger(level as LogLevel, (entry) => {
+      const method = entry.level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
+      logger[method]({ ...entry.meta, source: 'temporal' }, entry.message);
+    }),
+  });
+  runtimeInstalled = true;
+}
+
+export function temporalConnectionOptions(config: Config, address: string): ConnectionOptions {
+  const file = (p?: string) => (p ? fs.readFileSync(p) : undefined);
+  const tls = config.TEMPORAL_TLS || config.TEMPORAL_API_KEY || config.TEMPORAL_TLS_CERT_PATH
+    ? {
+        serverNameOverride: config.TEMPORAL_TLS_SERVER_NAME,
+        serverRootCACertificate: file(config.TEMPORAL_TLS_CA_PATH),
+        ...(config.TEMPORAL_TLS_CERT_PATH ? { clientCertPair: { crt: file(config.TEMPORAL_TLS_CERT_PATH)!, key: file(config.TEMPORAL_TLS_KEY_PATH)! } } : {}),
+      }
+    : undefined;
+  return { address, tls, apiKey: config.TEMPORAL_API_KEY };
+}
+
+/** On an external server Baton registers its search attributes if they are missing. */
+async function ensureSearchAttributes(connection: Connection, namespace: string, log: Logger) {
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = batonSearchAttributes.filter((k) => !(k.name in (existing.customAttributes ?? {})));
+    if (missing.length === 0) return;
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((k) => [k.name, 2 /* INDEXED_VALUE_TYPE_KEYWORD */])),
+    });
+    log.info({ added: missing.map((k) => k.name) }, 'registered search attributes');
+  } catch (err) {
+    log.warn({ err }, 'could not check or register search attributes; register ClientId, Segment, Process, Step (Keyword) yourself');
+  }
+}
+
+/** The first admin key: from BATON_ADMIN_API_KEY, or generated and returned once. */
+export async function bootstrapAdminKey(db: Database['db'], config: Config): Promise<string | undefined> {
+  if (await hasActiveAdmin(db)) return undefined;
+  if (config.BATON_ADMIN_API_KEY) {
+    await createApiKey(db, { name: 'bootstrap admin (BATON_ADMIN_API_KEY)', role: 'admin', createdBy: 'system', key: config.BATON_ADMIN_API_KEY });
+    return undefined;
+  }
+  const { key } = await createApiKey(db, { name: 'first admin', role: 'admin', createdBy: 'system' });
+  return key;
+}
+
+export async function startBaton(config: Config, mode: Mode = 'all', logger = createLogger(config.LOG_LEVEL)): Promise<RunningBaton> {
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        logger.error({ err }, 'error during shutdown');
+      }
+    }
+  };
+  const embedded = !config.DATABASE_URL || !config.TEMPORAL_ADDRESS;
+  try {
+    if (embedded) stops.push(acquireInstanceLock(config.dataDir));
+    installTemporalRuntime(logger);
+
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.BATON_PG_PORT, log: (m) => logger.info(m) });
+      stops.push(() => pg.stop());
+      databaseUrl = pg.url;
+    }
+    const database = connectDatabase(databaseUrl, { max: config.DATABASE_POOL_MAX });
+    stops.push(() => database.close());
+    await runMigrations(database.db);
+    await ensureDefaultPolicy(database.db);
+    const adminKey = await bootstrapAdminKey(database.db, config);
+
+    let address = config.TEMPORAL_ADDRESS;
+    let uiUrl = config.TEMPORAL_UI_URL;
+    if (!address) {
+      const temporal = await startEmbeddedTemporal({
+        dataDir: path.join(config.dataDir, 'temporal'), port: config.BATON_TEMPORAL_PORT, uiPort: config.BATON_TEMPORAL_UI_PORT,
+        namespace: config.TEMPORAL_NAMESPACE, log: (m) => logger.info(m),
+      });
+      stops.push(() => temporal.stop());
+      address = temporal.address;
+      uiUrl = temporal.uiUrl;
+    }
+    const connectionOptions = temporalConnectionOptions(config, address);
+    const connection = await Connection.connect(connectionOptions);
+    stops.push(() => connection.close());
+    if (config.TEMPORAL_ADDRESS) await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE, logger);
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const temporalTarget = { client, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE };
+
+    let worker: Worker | undefined;
+    if (mode !== 'api') {
+      const native = await NativeConnection.connect({ address, tls: connectionOptions.tls, apiKey: config.TEMPORAL_API_KEY });
+      worker = await createWorker({ connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db: database.db });
+      const running = worker.run();
+      stops.push(async () => {
+        worker!.shutdown();
+        await running;
+        await native.close();
+      });
+      const reconciled = await ensureAllPlacementReviews(temporalTarget, database.db);
+      logger.info({ clients: reconciled }, 'placement reviews reconciled');
+    }
+
+    let apiUrl: string | undefined;
+    if (mode !== 'worker') {
+      const app = createApp({ db: database.db, logger, temporal: temporalTarget });
+      const server: ServerType = await new Promise((resolve) => {
+        const s = serve({ fetch: app.fetch, port: config.BATON_API_PORT, hostname: config.BATON_API_HOST }, () => resolve(s));
+      });
+      stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      apiUrl = config.BATON_PUBLIC_URL ?? `http://${config.BATON_API_HOST === '0.0.0.0' ? '127.0.0.1' : config.BATON_API_HOST}:${config.BATON_API_PORT}`;
+    }
+
+    return { apiUrl, temporalAddress: address, temporalUiUrl: uiUrl, databaseUrl: redact(databaseUrl), adminKey, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');

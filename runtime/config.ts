@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import util from 'node:util';
+import { z } from 'zod';
+
+/**
+ * The one place Baton reads its environment. Every variable is listed here with its default and
+ * meaning; the README's configuration table and the docker-compose check are derived from it.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+export const configSchema = z
+  .object({
+    BATON_DATA_DIR: z.string().min(1).default('.baton').describe('Where the embedded Temporal and PostgreSQL keep their data.'),
+    BATON_API_HOST: z.string().min(1).default('127.0.0.1').describe('Interface the HTTP API listens on (0.0.0.0 in containers).'),
+    BATON_API_PORT: port.default(8080).describe('Port of the HTTP API.'),
+    BATON_PUBLIC_URL: z.url().optional().describe('Base URL printed for the API (defaults to http://host:port).'),
+    BATON_ADMIN_API_KEY: optionalString.describe(
+      'Seeds an admin API key with this value when no admin key exists yet (at least 32 characters).',
+    ).pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').describe('Log level of the JSON logs.'),
+
+    DATABASE_URL: optionalString
+      .pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional())
+      .describe('External PostgreSQL. Unset: an embedded PostgreSQL is started under BATON_DATA_DIR.'),
+    BATON_PG_PORT: port.default(55432).describe('Port of the embedded PostgreSQL.'),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10).describe('Connections in the pool.'),
+
+    TEMPORAL_ADDRESS: optionalString.describe('External Temporal frontend (host:port). Unset: an embedded dev server is started.'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace.'),
+    TEMPORAL_API_KEY: optionalString.describe('API key for Temporal Cloud or a secured server (implies TLS).'),
+    TEMPORAL_TLS: bool.default(false).describe('Connect to Temporal with TLS.'),
+    TEMPORAL_TLS_SERVER_NAME: optionalString.describe('TLS server name override.'),
+    TEMPORAL_TLS_CA_PATH: optionalString.describe('PEM file with the server CA.'),
+    TEMPORAL_TLS_CERT_PATH: optionalString.describe('PEM client certificate (mTLS).'),
+    TEMPORAL_TLS_KEY_PATH: optionalString.describe('PEM client key (mTLS).'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('baton').describe('Task queue of Baton workflows and activities.'),
+    TEMPORAL_UI_URL: optionalString.describe('Temporal Web UI URL to print for an external server.'),
+    BATON_TEMPORAL_PORT: port.default(7233).describe('Port of the embedded Temporal dev server.'),
+    BATON_TEMPORAL_UI_PORT: port.default(8233).describe('Port of the embedded Temporal Web UI.'),
+    TEMPORAL_CLI_PATH: optionalString.describe('Path of the `temporal` CLI to use for the embedded server.'),
+    TEMPORAL_TEST_SERVER_PATH: optionalString.describe('Path of the `temporal-test-server` (time-skipping) binary.'),
+  })
+  .superRefine((cfg, ctx) => {
+    const certs = [cfg.TEMPORAL_TLS_CERT_PATH, cfg.TEMPORAL_TLS_KEY_PATH];
+    if (certs.filter(Boolean).length === 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [cfg.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'],
+        message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together',
+      });
+    }
+    for (const key of ['TEMPORAL_TLS_CA_PATH', 'TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH', 'TEMPORAL_CLI_PATH', 'TEMPORAL_TEST_SERVER_PATH'] as const) {
+      const file = cfg[key];
+      if (file && !fs.existsSync(file)) ctx.addIssue({ code: 'custom', path: [key], message: `file not found: ${file}` });
+    }
+    if (!cfg.TEMPORAL_ADDRESS && (cfg.TEMPORAL_API_KEY || cfg.TEMPORAL_TLS)) {
+      ctx.addIssue({ code: 'custom', path: ['TEMPORAL_ADDRESS'], message: 'required when TEMPORAL_API_KEY or TEMPORAL_TLS is set' });
+    }
+  });
+
+export type Config = z.output<typeof configSchema> & { dataDir: string };
+
+/** Every environment variable Baton reads, for docs and for the compose-file check. */
+export const configEnvKeys = Object.keys(configSchema.shape) as (keyof z.input<typeof configSchema>)[];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Baton cannot start: invalid configuration\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the configuration from `env` (plus an optional `.env` file in `cwd` whose values never
+ * override real environment variables). Throws ConfigError listing every problem at once.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const merged: Record<string, string | undefined> = { ...readDotEnv(path.join(cwd, '.env')), ...env };
+  const picked = Object.fromEntries(configEnvKeys.map((k) => [k, merged[k]]));
+  const result = configSchema.safeParse(picked);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`));
+  }
+  return { ...result.data, dataDir: path.resolve(cwd, result.data.BATON_DATA_DIR) };
+}
+
+function readDotEnv(file: string): Record<string, string> {
+  return fs.existsSync(file) ? util.parseEnv(fs.readFileSync(file, 'utf8')) as Record<string, string> : {};
+}

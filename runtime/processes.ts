@@ -1,0 +1,39 @@
+import type { Client } from '@temporalio/client';
+import { TypedSearchAttributes, WorkflowIdConflictPolicy } from '@temporalio/common';
+import { asc } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { activePolicy } from '../db/policies.js';
+import { clients } from '../db/schema.js';
+import { placementReview, placementReviewWorkflowId } from '../workflows/placement-review.js';
+import { ClientIdKey, ProcessKey, SegmentKey } from './search-attributes.js';
+
+export interface TemporalTarget {
+  client: Client;
+  taskQueue: string;
+}
+
+/** Starts a client's placement review unless it already runs: the id is deterministic. */
+export async function ensurePlacementReview(t: TemporalTarget, c: { id: string; segment: string; createdAt: string }, policyVersion: number) {
+  await t.client.workflow.start(placementReview, {
+    workflowId: placementReviewWorkflowId(c.id),
+    taskQueue: t.taskQueue,
+    args: [{ clientId: c.id, policyVersion, anchor: new Date(c.createdAt).toISOString() }],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: ClientIdKey, value: c.id },
+      { key: SegmentKey, value: c.segment },
+      { key: ProcessKey, value: 'placement-review' },
+    ]),
+  });
+}
+
+/**
+ * Reconciles after downtime: every client has its placement review running. Registration starts
+ * it too, but a client saved while Temporal was unreachable is picked up here.
+ */
+export async function ensureAllPlacementReviews(t: TemporalTarget, db: Db): Promise<number> {
+  const version = (await activePolicy(db)).version;
+  const rows = await db.select({ id: clients.id, segment: clients.segment, createdAt: clients.createdAt }).from(clients).orderBy(asc(clients.id));
+  for (const row of rows) await ensurePlacementReview(t, row, version);
+  return rows.length;
+}
