@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, gt, ilike, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Policy } from '../domain/policy.js';
+import { segmentClient, type SegmentationResult } from '../domain/segmentation.js';
+import type { Db } from './client.js';
+import { appendEvent } from './ledger.js';
+import { activePolicy } from './policies.js';
+import { clients, people, roleAssignments, type Actor, type Stakeholder } from './schema.js';
+
+export type ClientRow = typeof clients.$inferSelect;
+
+export interface ClientInput {
+  name: string;
+  externalRef?: string | null;
+  mrr: number;
+  maturity: number;
+  appetite: number;
+  ownsInnovationAgenda?: boolean;
+  timeZone: string;
+  holidays?: string[];
+  renewalDate?: string | null;
+  fiscalYearEnd?: string;
+  stakeholders?: Stakeholder[];
+}
+
+const PLACEMENT_INPUTS = ['maturity', 'appetite', 'mrr', 'ownsInnovationAgenda'] as const;
+
+function placement(input: Pick<ClientInput, (typeof PLACEMENT_INPUTS)[number]>, policy: Policy): SegmentationResult {
+  return segmentClient(
+    { maturity: input.maturity, appetite: input.appetite, mrr: input.mrr, ownsInnovationAgenda: input.ownsInnovationAgenda ?? false },
+    policy.segmentation,
+  );
+}
+
+const placementColumns = (p: SegmentationResult, policyVersion: number) => ({
+  segment: p.segment, goalLevel: p.goalLevel, archetype: p.archetype, mrrTier: p.mrrTier, touchTier: p.touchTier,
+  segmentRuleIds: p.ruleIds, placementPolicyVersion: policyVersion,
+});
+
+export async function createClient(db: Db, input: ClientInput, actor: Actor) {
+  const policy = await activePolicy(db);
+  const p = placement(input, policy.document);
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(clients)
+      .values({
+        id: randomUUID(), name: input.name, externalRef: input.externalRef ?? null, mrr: input.mrr, maturity: input.maturity,
+        appetite: input.appetite, ownsInnovationAgenda: input.ownsInnovationAgenda ?? false, timeZone: input.timeZone,
+        holidays: input.holidays ?? [], renewalDate: input.renewalDate ?? null, fiscalYearEnd: input.fiscalYearEnd ?? '12-31',
+        stakeholders: input.stakeholders ?? [], ...placementColumns(p, policy.version),
+      })
+      .returning();
+    await appendEvent(tx, {
+      occurredAt: row!.createdAt, clientId: row!.id, process: 'registry', type: 'client.registered', ruleId: 'R-1', actor,
+      why: { maturity: input.maturity, appetite: input.appetite, mrr: input.mrr, ruleIds: p.ruleIds, explanation: p.explanation, policyVersion: policy.version },
+      data: { segment: p.segment, goalLevel: p.goalLevel, touchTier: p.touchTier, archetype: p.archetype },
+    });
+    return { row: row!, placement: p, policyVersion: policy.version };
+  });
+}
+
+export async function getClient(db: Pick<Db, 'select'>, id: string): Promise<ClientRow | undefined> {
+  const [row] = await db.select().from(clients).where(eq(clients.id, id));
+  return row;
+}
+
+export interface ClientFilter { segment?: string[]; touchTier?: string[]; q?: string; after?: string; limit: number }
+
+export async function listClients(db: Db, f: ClientFilter) {
+  const where: SQL[] = [];
+  if (f.segment?.length) where.push(inArray(clients.segment, f.segment));
+  if (f.touchTier?.length) where.push(inArray(clients.touchTier, f.touchTier));
+  if (f.q) where.push(ilike(clients.name, `%${f.q.replace(/[%_\\]/g, '\\$&')}%`));
+  if (f.after) where.push(gt(clients.id, f.after));
+  const rows = await db.select().from(clients).where(where.length ? and(...where) : undefined).orderBy(asc(clients.id)).limit(f.limit + 1);
+  return { items: rows.slice(0, f.limit), next: rows.length > f.limit ? rows[f.limit - 1]!.id : undefined };
+}
+
+/**
+ * Applies a partial update. A change to maturity, appetite, MRR or the innovation flag re-runs
+ * placement under the active policy (R-1..R-3); a manual override (R-7) stays in force.
+ */
+export async function updateClient(db: Db, id: string, patch: Partial<ClientInput>, actor: Actor) {
+  const policy = await activePolicy(db);
+  return db.transaction(async (tx) => {
+    const [current] = await tx.select().from(clients).where(eq(clients.id, id)).for('update');
+    if (!current) return undefined;
+    const changes: Record<string, { before: unknown; after: unknown }> = {};
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      const before = current[key as keyof ClientRow];
+      if (JSON.stringify(before) !== JSON.stringify(value)) changes[key] = { before, after: value };
+    }
+    if (Object.keys(changes).length === 0) return { row: current, changed: false };
+    const merged = { ...current, ...patch } as ClientRow;
+    let set: Partial<ClientRow> = { ...patch } as Partial<ClientRow>;
+    let placed: SegmentationResult | undefined;
+    if (PLACEMENT_INPUTS.some((k) => k in changes)) {
+      placed = placement(merged, policy.document);
+      const computed = placementColumns(placed, policy.version);
+      set = current.segmentOverride
+        ? { ...set, mrrTier: placed.mrrTier, touchTier: touchTierFromOverride(current, placed, policy.document), placementPolicyVersion: policy.version }
+        : { ...set, ...computed };
+    }
+    const [row] = await tx.update(clients).set({ ...set, revision: sql`${clients.revision} + 1`, updatedAt: sql`now()` }).where(eq(clients.id, id)).returning();
+    await appendEvent(tx, { occurredAt: row!.updatedAt, clientId: id, process: 'registry', type: 'client.updated', actor, data: { changes } });
+    if (placed && !current.segmentOverride && (current.segment !== row!.segment || current.goalLevel !== row!.goalLevel || current.touchTier !== row!.touchTier)) {
+      await appendEvent(tx, {
+        occurredAt: row!.updatedAt, clientId: id, process: 'registry', type: 'segment.changed', ruleId: 'R-1', actor,
+        why: { ruleIds: placed.ruleIds, explanation: placed.explanation, policyVersion: policy.version },
+        data: { before: { segment: current.segment, goalLevel: current.goalLevel, touchTier: current.touchTier }, after: { segment: row!.segment, goalLevel: row!.goalLevel, touchTier: row!.touchTier } },
+      });
+    }
+    return { row: row!, changed: true };
+  });
+}
+
+/** Touch tier follows the segment in force (R-3), i.e. the overridden one. */
+function touchTierFromOverride(current: ClientRow, placed: SegmentationResult, policy: Policy): string {
+  const segment = current.segmentOverride!.segment as keyof Policy['segmentation']['touchMatrix'];
+  return (policy.segmentation.touchMatrix[segment] as Record<string, string>)[placed.mrrTier] ?? placed.touchTier;
+}
+
+/** Manual placement (R-7): needs a rationale, which goes to the ledger. */
+export async function overrideSegment(db: Db, id: string, o: { segment: string; goalLevel: number; rationale: string }, actor: Actor & { name?: string }) {
+  const policy = await activePolicy(db);
+  return db.transaction(async (tx) => {
+    const [current] = await tx.select().from(clients).where(eq(clients.id, id)).for('update');
+    if (!current) return undefined;
+    const computed = placement(current, policy.document);
+    const override = { ...o, by: actor.name ?? actor.kind, at: new Date().toISOString() };
+    const touchTier = (policy.document.segmentation.touchMatrix[o.segment as 'A'] as Record<string, string>)[computed.mrrTier]!;
+    const [row] = await tx.update(clients)
+      .set({ segment: o.segment, goalLevel: o.goalLevel, touchTier, segmentSource: 'override', segmentOverride: override, segmentRuleIds: ['R-7'], revision: sql`${clients.revision} + 1`, updatedAt: sql`now()` })
+      .where(eq(clients.id, id)).returning();
+    await appendEvent(tx, {
+      occurredAt: row!.updatedAt, clientId: id, process: 'registry', type: 'segment.overridden', ruleId: 'R-7', actor,
+      why: { rationale: o.rationale, computed: { segment: computed.segment, goalLevel: computed.goalLevel, ruleIds: computed.ruleIds }, policyVersion: policy.version },
+      data: { before: { segment: current.segment, goalLevel: current.goalLevel, touchTier: current.touchTier }, after: { segment: o.segment, goalLevel: o.goalLevel, touchTier } },
+    });
+    return row!;
+  });
+}
+
+export async function clearSegmentOverride(db: Db, id: string, actor: Actor) {
+  const policy = await activePolicy(db);
+  return db.transaction(async (tx) => {
+    const [current] = await tx.select().from(clients).where(eq(clients.id, id)).for('update');
+    if (!current) return undefined;
+    if (!current.segmentOverride) return current;
+    const p = placement(current, policy.document);
+    const [row] = await tx.update(clients)
+      .set({ ...placementColumns(p, policy.version), segmentSource: 'computed', segmentOverride: null, revision: sql`${clients.revision} + 1`, updatedAt: sql`now()` })
+      .where(eq(clients.id, id)).returning();
+    await appendEvent(tx, {
+      occurredAt: row!.updatedAt, clientId: id, process: 'registry', type: 'segment.override_cleared', ruleId: 'R-7', actor,
+      why: { ruleIds: p.ruleIds, explanation: p.explanation, policyVersion: policy.version },
+      data: { before: { segment: current.segment, goalLevel: current.goalLevel }, after: { segment: p.segment, goalLevel: p.goalLevel } },
+    });
+    return row!;
+  });
+}
+
+export async function setPolicyOverrides(db: Db, id: string, overrides: Record<string, unknown>, actor: Actor) {
+  return db.transaction(async (tx) => {
+    const [current] = await tx.select().from(clients).where(eq(clients.id, id)).for('update');
+    if (!current) return undefined;
+    const [row] = await tx.update(clients).set({ policyOverrides: overrides, revision: sql`${clients.revision} + 1`, updatedAt: sql`now()` }).where(eq(clients.id, id)).returning();
+    await appendEvent(tx, { occurredAt: row!.updatedAt, clientId: id, process: 'policy', type: 'policy.client_overrides_set', actor, data: { before: current.policyOverrides, after: overrides } });
+    return row!;
+  });
+}
+
+export async function listAssignments(db: Db, clientId: string) {
+  return db
+    .select({ role: roleAssignments.role, personId: roleAssignments.personId, backupPersonId: roleAssignments.backupPersonId, updatedAt: roleAssignments.updatedAt })
+    .from(roleAssignments).where(eq(roleAssignments.clientId, clientId)).orderBy(asc(roleAssignments.role));
+}
+
+export async function assignRole(db: Db, clientId: string, role: string, a: { personId: string; backupPersonId?: string | null }, actor: Actor) {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.insert(roleAssignments)
+      .values({ clientId, role, personId: a.personId, backupPersonId: a.backupPersonId ?? null })
+      .onConflictDoUpdate({ target: [roleAssignments.clientId, roleAssignments.role], set: { personId: a.personId, backupPersonId: a.backupPersonId ?? null, updatedAt: sql`now()` } })
+      .returning();
+    await appendEvent(tx, { occurredAt: row!.updatedAt, clientId, process: 'registry', type: 'role.assigned', ruleId: 'R-122', actor, data: { role, personId: a.personId, backupPersonId: a.backupPersonId ?? null } });
+    return row!;
+  });
+}
+
+export async function unassignRole(db: Db, clientId: string, role: string, actor: Actor) {
+  return db.transaction(async (tx) => {
+    const rows = await tx.delete(roleAssignments).where(and(eq(roleAssignments.clientId, clientId), eq(roleAssignments.role, role))).returning();
+    if (rows.length === 0) return false;
+    await appendEvent(tx, { occurredAt: new Date().toISOString(), clientId, process: 'registry', type: 'role.unassigned', ruleId: 'R-122', actor, data: { role, personId: rows[0]!.personId } });
+    return true;
+  });
+}
+
+export async function peopleByIds(db: Db, ids: string[]) {
+  if (ids.length === 0) return [];
+  return db.select().from(people).where(inArray(people.id, ids));
+}

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, gte, inArray, lte, type SQL } from 'drizzle-orm';
+import type { Db } from './client.js';
+import { events, type Actor } from './schema.js';
+
+export type LedgerEvent = typeof events.$inferSelect;
+export interface NewLedgerEvent {
+  /** Deterministic for workflow effects (so retries land once); random for API actions. */
+  id?: string;
+  occurredAt: string;
+  clientId: string | null;
+  process: string;
+  workflowId?: string | null;
+  type: string;
+  ruleId?: string | null;
+  why?: Record<string, unknown>;
+  actor: Actor;
+  data?: Record<string, unknown>;
+}
+
+type Executor = Pick<Db, 'insert' | 'select'>;
+
+/** Appends one event; a second append with the same id is a no-op. Returns whether it was new. */
+export async function appendEvent(db: Executor, event: NewLedgerEvent): Promise<boolean> {
+  const rows = await db
+    .insert(events)
+    .values({
+      id: event.id ?? randomUUID(),
+      occurredAt: event.occurredAt,
+      clientId: event.clientId,
+      process: event.process,
+      workflowId: event.workflowId ?? null,
+      type: event.type,
+      ruleId: event.ruleId ?? null,
+      why: event.why ?? {},
+      actor: event.actor,
+      data: event.data ?? {},
+    })
+    .onConflictDoNothing({ target: events.id })
+    .returning({ id: events.id });
+  return rows.length === 1;
+}
+
+export interface TimelineFilter {
+  types?: string[];
+  process?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+}
+
+export async function clientTimeline(db: Executor, clientId: string, f: TimelineFilter = {}): Promise<LedgerEvent[]> {
+  const where: SQL[] = [eq(events.clientId, clientId)];
+  if (f.types?.length) where.push(inArray(events.type, f.types));
+  if (f.process) where.push(eq(events.process, f.process));
+  if (f.from) where.push(gte(events.occurredAt, f.from));
+  if (f.to) where.push(lte(events.occurredAt, f.to));
+  return db.select().from(events).where(and(...where)).orderBy(asc(events.seq)).limit(f.limit ?? 1000);
+}
+
+export const systemActor: Actor = { kind: 'system' };

@@ -1,0 +1,183 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial, boolean, check, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import type { MspRole, StakeholderRole } from '../domain/roles.js';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
+const createdAt = () => ts('created_at').notNull().defaultNow();
+
+export interface Stakeholder {
+  name: string;
+  email?: string;
+  title?: string;
+  /** e.g. executiveSponsor, champion, decisionMaker, budgetHolder, itOps (R-123 pairing). */
+  roles: StakeholderRole[];
+}
+
+export const clients = pgTable('clients', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  externalRef: text('external_ref'),
+  mrr: numeric('mrr', { precision: 12, scale: 2, mode: 'number' }).notNull(),
+  maturity: integer('maturity').notNull(),
+  appetite: integer('appetite').notNull(),
+  ownsInnovationAgenda: boolean('owns_innovation_agenda').notNull().default(false),
+  // Placement (R-1..R-3): computed by the policy, or a manual override with rationale (R-7).
+  segment: text('segment').notNull(),
+  goalLevel: integer('goal_level').notNull(),
+  archetype: text('archetype').notNull(),
+  mrrTier: text('mrr_tier').notNull(),
+  touchTier: text('touch_tier').notNull(),
+  segmentRuleIds: jsonb('segment_rule_ids').$type<string[]>().notNull(),
+  segmentSource: text('segment_source').notNull().default('computed'),
+  segmentOverride: jsonb('segment_override').$type<{ segment: string; goalLevel: number; rationale: string; by: string; at: string } | null>(),
+  placementPolicyVersion: integer('placement_policy_version').notNull(),
+  timeZone: text('time_zone').notNull(),
+  holidays: jsonb('holidays').$type<string[]>().notNull().default([]),
+  renewalDate: date('renewal_date', { mode: 'string' }),
+  fiscalYearEnd: text('fiscal_year_end').notNull().default('12-31'),
+  stakeholders: jsonb('stakeholders').$type<Stakeholder[]>().notNull().default([]),
+  policyOverrides: jsonb('policy_overrides').$type<Record<string, unknown>>().notNull().default({}),
+  revision: integer('revision').notNull().default(1),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [
+  uniqueIndex('clients_external_ref_uq').on(t.externalRef),
+  index('clients_segment_idx').on(t.segment),
+  check('clients_maturity_ck', sql`${t.maturity} between 1 and 5`),
+  check('clients_appetite_ck', sql`${t.appetite} between 1 and 5`),
+  check('clients_segment_ck', sql`${t.segment} in ('A','B','C','D')`),
+]);
+
+export const people = pgTable('people', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  email: text('email').notNull(),
+  roles: jsonb('roles').$type<MspRole[]>().notNull(),
+  weeklyCapacityHours: numeric('weekly_capacity_hours', { precision: 5, scale: 1, mode: 'number' }).notNull().default(40),
+  active: boolean('active').notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [uniqueIndex('people_email_uq').on(sql`lower(${t.email})`)]);
+
+/** One Accountable and one named Backup per role and client (R-122, DOMAIN §2.19). */
+export const roleAssignments = pgTable('role_assignments', {
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  role: text('role').notNull(),
+  personId: text('person_id').notNull().references(() => people.id),
+  backupPersonId: text('backup_person_id').references(() => people.id),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [
+  primaryKey({ columns: [t.clientId, t.role] }),
+  check('role_assignments_backup_ck', sql`${t.backupPersonId} is null or ${t.backupPersonId} <> ${t.personId}`),
+]);
+
+/** Versioned policy documents (DOMAIN §4); the highest version is in force. */
+export const policies = pgTable('policies', {
+  version: integer('version').primaryKey(),
+  document: jsonb('document').$type<Record<string, unknown>>().notNull(),
+  note: text('note').notNull(),
+  publishedBy: text('published_by').notNull(),
+  publishedAt: ts('published_at').notNull().defaultNow(),
+});
+
+export const ctas = pgTable('ctas', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id),
+  process: text('process').notNull(),
+  workflowId: text('workflow_id'),
+  kind: text('kind').notNull(),
+  ruleId: text('rule_id').notNull(),
+  ownerRole: text('owner_role').notNull(),
+  ownerPersonId: text('owner_person_id').references(() => people.id),
+  state: text('state').notNull().default('open'),
+  dueAt: ts('due_at').notNull(),
+  firstActionDueAt: ts('first_action_due_at').notNull(),
+  firstActionAt: ts('first_action_at'),
+  completedAt: ts('completed_at'),
+  data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [
+  index('ctas_owner_state_idx').on(t.ownerPersonId, t.state),
+  index('ctas_client_idx').on(t.clientId),
+  check('ctas_state_ck', sql`${t.state} in ('open','first_action','done','escalated','reassigned','cancelled')`),
+]);
+
+export const meetings = pgTable('meetings', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id),
+  process: text('process').notNull(),
+  workflowId: text('workflow_id'),
+  kind: text('kind').notNull(),
+  mode: text('mode').notNull(),
+  state: text('state').notNull().default('scheduled'),
+  startsAt: ts('starts_at').notNull(),
+  endsAt: ts('ends_at').notNull(),
+  accountablePersonId: text('accountable_person_id').references(() => people.id),
+  data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [index('meetings_client_starts_idx').on(t.clientId, t.startsAt)]);
+
+export interface Actor {
+  kind: 'system' | 'api-key';
+  id?: string;
+  name?: string;
+  role?: string;
+}
+
+/**
+ * The append-only ledger: every effect Baton has on a client, with the rule and inputs that caused
+ * it. The id is chosen by the writer (deterministic for workflow effects) so a retried write lands
+ * once; a trigger in the migration refuses UPDATE and DELETE.
+ */
+export const events = pgTable('events', {
+  seq: bigserial('seq', { mode: 'number' }).notNull().unique(),
+  id: text('id').primaryKey(),
+  occurredAt: ts('occurred_at').notNull(),
+  recordedAt: ts('recorded_at').notNull().defaultNow(),
+  clientId: text('client_id'),
+  process: text('process').notNull(),
+  workflowId: text('workflow_id'),
+  type: text('type').notNull(),
+  ruleId: text('rule_id'),
+  why: jsonb('why').$type<Record<string, unknown>>().notNull().default({}),
+  actor: jsonb('actor').$type<Actor>().notNull(),
+  data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+}, (t) => [
+  index('events_client_seq_idx').on(t.clientId, t.seq),
+  index('events_type_idx').on(t.type),
+]);
+
+export const apiKeys = pgTable('api_keys', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  role: text('role').notNull(),
+  /** First characters of the key, shown in listings so a key can be recognised without storing it. */
+  prefix: text('prefix').notNull(),
+  hash: text('hash').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+  lastUsedAt: ts('last_used_at'),
+  revokedAt: ts('revoked_at'),
+}, (t) => [
+  uniqueIndex('api_keys_hash_uq').on(t.hash),
+  check('api_keys_role_ck', sql`${t.role} in ('admin','ops','automation','manager')`),
+]);
+
+export const idempotencyRecords = pgTable('idempotency_records', {
+  principalId: text('principal_id').notNull(),
+  key: text('key').notNull(),
+  method: text('method').notNull(),
+  path: text('path').notNull(),
+  requestHash: text('request_hash').notNull(),
+  state: text('state').notNull().default('pending'),
+  status: integer('status'),
+  responseBody: text('response_body'),
+  responseContentType: text('response_content_type'),
+  createdAt: createdAt(),
+  completedAt: ts('completed_at'),
+}, (t) => [primaryKey({ columns: [t.principalId, t.key] })]);
