@@ -1,0 +1,101 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { sql } from 'drizzle-orm';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { authenticate } from './auth.js';
+import type { ApiDeps, ApiEnv } from './context.js';
+import { docsPage, swaggerAsset } from './docs.js';
+import { fieldErrors, ProblemError, problemResponse, validationProblem } from './problem.js';
+import { registerApiKeyRoutes } from './routes/api-keys.js';
+import { registerClientRoutes } from './routes/clients.js';
+import { registerPeopleRoutes } from './routes/people.js';
+import { registerPolicyRoutes } from './routes/policies.js';
+
+const TARGETS = { json: 'body', query: 'query', param: 'path', header: 'header', form: 'body', cookie: 'header' } as const;
+
+export const apiInfo = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Baton API',
+    version: '1',
+    description: 'Runs an MSP\'s customer-success lifecycle as durable workflows. Every /v1 operation needs `Authorization: Bearer <API key>`; `x-baton-roles` on each operation lists the roles allowed.',
+  },
+};
+
+export function createApp(deps: ApiDeps) {
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw validationProblem(fieldErrors(TARGETS[result.target as keyof typeof TARGETS] ?? 'body', result.error.issues));
+      }
+    },
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer', description: 'A Baton API key (`baton keys create`).' });
+
+  app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    await next();
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const checks = { database: await probe(() => deps.db.execute(sql`select 1`)), temporal: await probe(() => deps.temporal?.client.connection.workflowService.getSystemInfo({}) ?? Promise.reject(new Error('not configured'))) };
+    const ready = checks.database === 'ok' && checks.temporal === 'ok';
+    return c.json({ status: ready ? 'ready' : 'not-ready', checks }, ready ? 200 : 503);
+  });
+
+  app.use('/v1/*', authenticate);
+  registerClientRoutes(app);
+  registerPeopleRoutes(app);
+  registerPolicyRoutes(app);
+  registerApiKeyRoutes(app);
+
+  app.doc31('/openapi.json', apiInfo);
+  app.get('/docs', (c) => c.html(docsPage('/openapi.json')));
+  app.get('/docs/assets/:file', (c) => swaggerAsset(c, c.req.param('file')));
+
+  app.notFound((c) => {
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0) {
+      c.header('Allow', allowed.join(', '));
+      return problemResponse(c, new ProblemError(405, 'method-not-allowed', 'Method not allowed', `${c.req.method} is not supported on ${c.req.path}; use ${allowed.join(', ')}.`));
+    }
+    return problemResponse(c, new ProblemError(404, 'not-found', 'Not found', `No route ${c.req.method} ${c.req.path}.`));
+  });
+  app.onError((err, c) => onError(err, c, deps));
+  return app;
+}
+
+function onError(err: Error, c: Context<ApiEnv>, deps: ApiDeps): Response {
+  if (err instanceof ProblemError) return problemResponse(c, err);
+  if (err instanceof HTTPException) {
+    // e.g. malformed JSON from the validator.
+    const problem = err.status === 400
+      ? validationProblem([{ location: 'body', path: '(root)', message: err.message }], err.message)
+      : new ProblemError(err.status as never, 'http', err.message || 'Error');
+    return problemResponse(c, problem);
+  }
+  deps.logger.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled API error');
+  return problemResponse(c, new ProblemError(500, 'internal', 'Internal error', 'Something went wrong; the request id identifies it in the logs.'));
+}
+
+async function probe(fn: () => Promise<unknown>): Promise<'ok' | string> {
+  try {
+    await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout after 3 s')), 3_000))]);
+    return 'ok';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+function allowedMethods(app: OpenAPIHono<ApiEnv>, path: string): string[] {
+  const methods = new Set<string>();
+  for (const r of app.routes) {
+    if (r.method === 'ALL' || r.path.includes('*')) continue;
+    const pattern = new RegExp(`^${r.path.replace(/:[A-Za-z0-9_]+/g, '[^/]+')}/?$`);
+    if (pattern.test(path)) methods.add(r.method);
+  }
+  return [...methods].sort();
+}

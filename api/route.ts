@@ -1,0 +1,46 @@
+import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import type { Role } from '../db/api-keys.js';
+import { requireRole } from './auth.js';
+import type { ApiEnv } from './context.js';
+import { idempotency } from './idempotency.js';
+import { ProblemSchema } from './problem.js';
+
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
+
+export const commonProblems = {
+  400: problem('Invalid request; `errors` lists each field.'),
+  401: problem('Missing, unknown or revoked API key.'),
+  403: problem('The key\'s role may not use this operation.'),
+  404: problem('Unknown resource.'),
+  409: problem('Conflicts with the current state.'),
+  422: problem('Well-formed but cannot be applied (including a reused Idempotency-Key).'),
+} as const;
+
+const idempotencyHeaderDoc = {
+  name: 'Idempotency-Key',
+  in: 'header' as const,
+  required: false,
+  description: 'Retry-safe key: the same key and body return the first response; the same key with another body is a 422.',
+  schema: { type: 'string' as const, maxLength: 255 },
+};
+
+/**
+ * An authenticated /v1 operation. `roles` is the single source of the role matrix: it guards the
+ * route and is published in the OpenAPI document as `x-baton-roles`.
+ */
+export function securedRoute<const P extends string, const R extends Omit<RouteConfig, 'path' | 'security' | 'middleware'> & { path: P; operationId: string }>(
+  roles: readonly Role[],
+  config: R,
+) {
+  const middleware: MiddlewareHandler<ApiEnv>[] = [requireRole(roles)];
+  if (config.method === 'post') middleware.push(idempotency);
+  return createRoute({
+    ...config,
+    security: [{ Bearer: [] }],
+    middleware: middleware as never,
+    'x-baton-roles': roles,
+    parameters: config.method === 'post' ? [idempotencyHeaderDoc] : undefined,
+    responses: { ...commonProblems, ...config.responses },
+  } as R & { security: RouteConfig['security'] });
+}

@@ -1,0 +1,48 @@
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { createApiKey, listApiKeys, revokeApiKey, ROLES } from '../../db/api-keys.js';
+import type { ApiEnv } from '../context.js';
+import { actorOf } from '../actor.js';
+import { conflict, notFound } from '../problem.js';
+import { securedRoute } from '../route.js';
+import { Id } from '../schemas.js';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const ApiKey = z.object({
+  id: Id, name: z.string(), role: z.enum(ROLES), prefix: z.string(), createdBy: z.string(), createdAt: z.string(),
+  lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable(),
+}).openapi('ApiKey');
+const KeyParams = z.object({ keyId: Id.openapi({ param: { name: 'keyId', in: 'path' } }) });
+
+const create = securedRoute(['admin'], {
+  method: 'post', path: '/v1/api-keys', operationId: 'createApiKey', tags: ['API keys'], summary: 'Create an API key (the key is shown once)',
+  request: { body: { required: true, content: { 'application/json': { schema: z.object({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) }).strict() } } } },
+  responses: { 201: json(ApiKey.extend({ key: z.string() }), 'Created; store `key` now, only its hash is kept') },
+});
+const list = securedRoute(['admin'], {
+  method: 'get', path: '/v1/api-keys', operationId: 'listApiKeys', tags: ['API keys'], summary: 'List API keys (never the keys themselves)',
+  responses: { 200: json(z.object({ items: z.array(ApiKey) }), 'Keys') },
+});
+const revoke = securedRoute(['admin'], {
+  method: 'delete', path: '/v1/api-keys/{keyId}', operationId: 'revokeApiKey', tags: ['API keys'], summary: 'Revoke an API key',
+  request: { params: KeyParams }, responses: { 200: json(ApiKey, 'Revoked') },
+});
+
+export function registerApiKeyRoutes(app: OpenAPIHono<ApiEnv>) {
+  app.openapi(create, async (c) => {
+    const b = c.req.valid('json');
+    const created = await createApiKey(c.get('deps').db, { ...b, createdBy: actorOf(c).name });
+    return c.json({ ...created.record, key: created.key }, 201);
+  });
+  app.openapi(list, async (c) => c.json({ items: await listApiKeys(c.get('deps').db) }, 200));
+  app.openapi(revoke, async (c) => {
+    const { keyId } = c.req.valid('param');
+    const { db } = c.get('deps');
+    const keys = await listApiKeys(db);
+    const target = keys.find((k) => k.id === keyId);
+    if (!target) throw notFound('API key', keyId);
+    if (target.role === 'admin' && !target.revokedAt && keys.filter((k) => k.role === 'admin' && !k.revokedAt).length === 1) {
+      throw conflict('This is the last active admin key; create another admin key first.');
+    }
+    return c.json((await revokeApiKey(db, keyId))!, 200);
+  });
+}

@@ -1,0 +1,322 @@
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { isUniqueViolation } from '../../db/errors.js';
+import {
+  assignRole, clearSegmentOverride, createClient, getClient, listAssignments, listClients, overrideSegment, peopleByIds,
+  setPolicyOverrides, unassignRole, updateClient, type ClientRow,
+} from '../../db/clients.js';
+import { clientTimeline } from '../../db/ledger.js';
+import { activePolicy } from '../../db/policies.js';
+import { applyClientOverrides } from '../../domain/policy.js';
+import { SEGMENT_GOAL_LEVELS } from '../../domain/roles.js';
+import { ensurePlacementReview } from '../../runtime/processes.js';
+import type { ApiEnv } from '../context.js';
+import { actorOf } from '../actor.js';
+import { conflict, notFound, unprocessable, validationProblem } from '../problem.js';
+import { securedRoute } from '../route.js';
+import { csv, Id, IsoDate, IsoInstant, MonthDay, MspRole, Pagination, Score, Segment, Stakeholder, TimeZone, TouchTier } from '../schemas.js';
+
+const ClientBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    externalRef: z.string().min(1).max(200).nullish().openapi({ description: 'The client\'s id in your PSA/CRM.' }),
+    mrr: z.number().min(0).max(100_000_000).openapi({ description: 'Monthly recurring revenue in the MSP\'s currency (R-2).' }),
+    maturity: Score.openapi({ description: 'IT maturity 1–5 (R-1).' }),
+    appetite: Score.openapi({ description: 'Appetite for change 1–5 (R-1).' }),
+    ownsInnovationAgenda: z.boolean().optional().openapi({ description: 'Client owns its innovation/OKR agenda: with both scores ≥4 this makes Goal 5 (A-2).' }),
+    timeZone: TimeZone,
+    holidays: z.array(IsoDate).max(400).optional().refine((h) => !h || new Set(h).size === h.length, 'holidays must be unique'),
+    renewalDate: IsoDate.nullish(),
+    fiscalYearEnd: MonthDay.optional().openapi({ description: 'Fiscal year-end as MM-DD (C-7; default 12-31).' }),
+    stakeholders: z
+      .array(Stakeholder)
+      .max(100)
+      .optional()
+      .refine((s) => !s || s.filter((x) => x.roles.includes('executiveSponsor')).length <= 1, 'at most one executive sponsor'),
+  })
+  .strict();
+
+const Placement = z.object({
+  segment: Segment,
+  goalLevel: z.number().int(),
+  archetype: z.string(),
+  mrrTier: z.string(),
+  touchTier: TouchTier,
+  source: z.enum(['computed', 'override']),
+  ruleIds: z.array(z.string()),
+  policyVersion: z.number().int(),
+  override: z.object({ segment: Segment, goalLevel: z.number().int(), rationale: z.string(), by: z.string(), at: z.string() }).nullable(),
+});
+
+const ClientSchema = ClientBody.omit({ externalRef: true, holidays: true, stakeholders: true, fiscalYearEnd: true, renewalDate: true, ownsInnovationAgenda: true })
+  .extend({
+    id: Id,
+    externalRef: z.string().nullable(),
+    ownsInnovationAgenda: z.boolean(),
+    holidays: z.array(z.string()),
+    renewalDate: z.string().nullable(),
+    fiscalYearEnd: z.string(),
+    stakeholders: z.array(Stakeholder),
+    placement: Placement,
+    explanation: z.array(z.string()).optional(),
+    policyOverrides: z.record(z.string(), z.unknown()),
+    revision: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Client');
+
+type SegmentT = z.infer<typeof Segment>;
+
+export function clientView(row: ClientRow, explanation?: string[]) {
+  return {
+    id: row.id, name: row.name, externalRef: row.externalRef, mrr: row.mrr, maturity: row.maturity, appetite: row.appetite,
+    ownsInnovationAgenda: row.ownsInnovationAgenda, timeZone: row.timeZone, holidays: row.holidays, renewalDate: row.renewalDate,
+    fiscalYearEnd: row.fiscalYearEnd, stakeholders: row.stakeholders,
+    placement: {
+      segment: row.segment as SegmentT, goalLevel: row.goalLevel, archetype: row.archetype, mrrTier: row.mrrTier, touchTier: row.touchTier as z.infer<typeof TouchTier>,
+      source: row.segmentSource as 'computed' | 'override', ruleIds: row.segmentRuleIds, policyVersion: row.placementPolicyVersion, override: row.segmentOverride ? { ...row.segmentOverride, segment: row.segmentOverride.segment as SegmentT } : null,
+    },
+    ...(explanation ? { explanation } : {}),
+    policyOverrides: row.policyOverrides, revision: row.revision, createdAt: row.createdAt, updatedAt: row.updatedAt,
+  };
+}
+
+const ClientParams = z.object({ clientId: Id.openapi({ param: { name: 'clientId', in: 'path' } }) });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
+
+const READ = ['admin', 'ops', 'automation', 'manager'] as const;
+const WRITE = ['admin', 'ops'] as const;
+const GOVERN = ['admin', 'manager'] as const;
+const TIMELINE = ['admin', 'ops', 'manager'] as const;
+
+const createClientRoute = securedRoute(WRITE, {
+  method: 'post', path: '/v1/clients', operationId: 'createClient', tags: ['Clients'],
+  summary: 'Register a client; its segment, goal level and touch tier are computed by the active policy (R-1..R-3)',
+  request: body(ClientBody),
+  responses: { 201: json(ClientSchema, 'Created') },
+});
+const listClientsRoute = securedRoute(READ, {
+  method: 'get', path: '/v1/clients', operationId: 'listClients', tags: ['Clients'], summary: 'List clients',
+  request: { query: Pagination.extend({ segment: csv(Segment), touchTier: csv(TouchTier), q: z.string().max(200).optional() }) },
+  responses: { 200: json(z.object({ items: z.array(ClientSchema), next: z.string().optional() }), 'A page of clients') },
+});
+const getClientRoute = securedRoute(READ, {
+  method: 'get', path: '/v1/clients/{clientId}', operationId: 'getClient', tags: ['Clients'], summary: 'Get a client',
+  request: { params: ClientParams }, responses: { 200: json(ClientSchema, 'The client') },
+});
+const updateClientRoute = securedRoute(WRITE, {
+  method: 'patch', path: '/v1/clients/{clientId}', operationId: 'updateClient', tags: ['Clients'],
+  summary: 'Update a client; a change to maturity, appetite, MRR or the innovation flag re-runs placement',
+  request: { params: ClientParams, ...body(ClientBody.partial().strict().refine((b) => Object.keys(b).length > 0, 'send at least one field')) },
+  responses: { 200: json(ClientSchema, 'The updated client') },
+});
+
+const OverrideBody = z.object({
+  segment: Segment,
+  goalLevel: z.number().int().min(1).max(5).optional().openapi({ description: 'Defaults to the segment\'s goal level (A: 4, B: 3, C: 2, D: 1); A may be 5.' }),
+  rationale: z.string().trim().min(10).max(2000).openapi({ description: 'Why the computed placement is overridden; goes to the ledger (R-7).' }),
+}).strict();
+const overrideRoute = securedRoute(GOVERN, {
+  method: 'put', path: '/v1/clients/{clientId}/segment-override', operationId: 'overrideClientSegment', tags: ['Clients'],
+  summary: 'Override the computed segment with a logged rationale (R-7; CS Lead approves, R-1)',
+  request: { params: ClientParams, ...body(OverrideBody) }, responses: { 200: json(ClientSchema, 'The client with the override in force') },
+});
+const clearOverrideRoute = securedRoute(GOVERN, {
+  method: 'delete', path: '/v1/clients/{clientId}/segment-override', operationId: 'clearClientSegmentOverride', tags: ['Clients'],
+  summary: 'Return to the computed placement', request: { params: ClientParams }, responses: { 200: json(ClientSchema, 'The client') },
+});
+
+const Assignment = z.object({
+  role: MspRole, personId: Id, personName: z.string().optional(), backupPersonId: Id.nullable(), backupPersonName: z.string().optional(), updatedAt: z.string(),
+}).openapi('RoleAssignment');
+const RoleParams = ClientParams.extend({ role: MspRole.openapi({ param: { name: 'role', in: 'path' } }) });
+const listAssignmentsRoute = securedRoute(READ, {
+  method: 'get', path: '/v1/clients/{clientId}/assignments', operationId: 'listRoleAssignments', tags: ['Clients'],
+  summary: 'Who holds each role for this client, with backups (DOMAIN §2.19, R-122)',
+  request: { params: ClientParams }, responses: { 200: json(z.object({ items: z.array(Assignment) }), 'Assignments') },
+});
+const assignRoute = securedRoute(WRITE, {
+  method: 'put', path: '/v1/clients/{clientId}/assignments/{role}', operationId: 'assignRole', tags: ['Clients'],
+  summary: 'Assign a person (and a named backup) to a role for this client (R-122)',
+  request: { params: RoleParams, ...body(z.object({ personId: Id, backupPersonId: Id.nullish() }).strict()) },
+  responses: { 200: json(Assignment, 'The assignment') },
+});
+const unassignRoute = securedRoute(WRITE, {
+  method: 'delete', path: '/v1/clients/{clientId}/assignments/{role}', operationId: 'unassignRole', tags: ['Clients'],
+  summary: 'Remove a role assignment', request: { params: RoleParams }, responses: { 204: { description: 'Removed' } },
+});
+
+const EffectivePolicy = z.object({ policyVersion: z.number().int(), overrides: z.record(z.string(), z.unknown()), policy: z.record(z.string(), z.unknown()) });
+const getClientPolicyRoute = securedRoute(READ, {
+  method: 'get', path: '/v1/clients/{clientId}/policy', operationId: 'getClientPolicy', tags: ['Policy'],
+  summary: 'The policy in force for this client: the active version with the client\'s overrides applied',
+  request: { params: ClientParams }, responses: { 200: json(EffectivePolicy, 'Effective policy') },
+});
+const setClientPolicyRoute = securedRoute(GOVERN, {
+  method: 'put', path: '/v1/clients/{clientId}/policy-overrides', operationId: 'setClientPolicyOverrides', tags: ['Policy'],
+  summary: 'Replace this client\'s policy overrides (only client-level areas; validated against the full policy)',
+  request: { params: ClientParams, ...body(z.object({ overrides: z.record(z.string(), z.unknown()) }).strict()) },
+  responses: { 200: json(EffectivePolicy, 'Effective policy') },
+});
+
+const TimelineEvent = z.object({
+  id: z.string(), seq: z.number().int(), occurredAt: z.string(), recordedAt: z.string(), clientId: z.string().nullable(), process: z.string(),
+  workflowId: z.string().nullable(), type: z.string(), ruleId: z.string().nullable(), why: z.record(z.string(), z.unknown()),
+  actor: z.object({ kind: z.enum(['system', 'api-key']), id: z.string().optional(), name: z.string().optional(), role: z.string().optional() }),
+  data: z.record(z.string(), z.unknown()),
+}).openapi('LedgerEvent');
+const timelineRoute = securedRoute(TIMELINE, {
+  method: 'get', path: '/v1/clients/{clientId}/timeline', operationId: 'getClientTimeline', tags: ['Clients'],
+  summary: 'Everything Baton did for this client and why, in order (the append-only ledger)',
+  request: {
+    params: ClientParams,
+    query: z.object({ type: csv(z.string().min(1)), process: z.string().optional(), from: IsoInstant.optional(), to: IsoInstant.optional(), limit: z.coerce.number().int().min(1).max(5000).default(1000) }),
+  },
+  responses: { 200: json(z.object({ items: z.array(TimelineEvent) }), 'Events, oldest first') },
+});
+
+export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
+  app.openapi(createClientRoute, async (c) => {
+    const { db } = c.get('deps');
+    const input = c.req.valid('json');
+    try {
+      const created = await createClient(db, input, actorOf(c));
+      await startPlacementReview(c, created.row, created.policyVersion);
+      return c.json(clientView(created.row, created.placement.explanation), 201);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`A client with externalRef ${input.externalRef} already exists.`);
+      throw err;
+    }
+  });
+
+  app.openapi(listClientsRoute, async (c) => {
+    const q = c.req.valid('query');
+    const page = await listClients(c.get('deps').db, q);
+    return c.json({ items: page.items.map((r) => clientView(r)), ...(page.next ? { next: page.next } : {}) }, 200);
+  });
+
+  app.openapi(getClientRoute, async (c) => {
+    const { clientId } = c.req.valid('param');
+    return c.json(clientView(await mustGetClient(c, clientId)), 200);
+  });
+
+  app.openapi(updateClientRoute, async (c) => {
+    const { clientId } = c.req.valid('param');
+    try {
+      const updated = await updateClient(c.get('deps').db, clientId, c.req.valid('json') as never, actorOf(c));
+      if (!updated) throw notFound('Client', clientId);
+      return c.json(clientView(updated.row), 200);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict('Another client already has this externalRef.');
+      throw err;
+    }
+  });
+
+  app.openapi(overrideRoute, async (c) => {
+    const { clientId } = c.req.valid('param');
+    const o = c.req.valid('json');
+    const allowed = SEGMENT_GOAL_LEVELS[o.segment] as readonly number[];
+    const goalLevel = o.goalLevel ?? allowed[0]!;
+    if (!allowed.includes(goalLevel)) {
+      throw validationProblem([{ location: 'body', path: 'goalLevel', message: `segment ${o.segment} means goal level ${allowed.join(' or ')} (R-1)` }]);
+    }
+    const row = await overrideSegment(c.get('deps').db, clientId, { segment: o.segment, goalLevel, rationale: o.rationale }, actorOf(c));
+    if (!row) throw notFound('Client', clientId);
+    return c.json(clientView(row), 200);
+  });
+
+  app.openapi(clearOverrideRoute, async (c) => {
+    const { clientId } = c.req.valid('param');
+    const row = await clearSegmentOverride(c.get('deps').db, clientId, actorOf(c));
+    if (!row) throw notFound('Client', clientId);
+    return c.json(clientView(row), 200);
+  });
+
+  app.openapi(listAssignmentsRoute, async (c) => {
+    const { clientId } = c.req.valid('param');
+    const { db } = c.get('deps');
+    await mustGetClient(c, clientId);
+    const rows = await listAssignments(db, clientId);
+    const names = new Map((await peopleByIds(db, rows.flatMap((r) => [r.personId, r.backupPersonId].filter((x): x is string => !!x)))).map((p) => [p.id, p.name]));
+    return c.json({
+      items: rows.map((r) => ({
+        role: r.role as 'AM', personId: r.personId, personName: names.get(r.personId), backupPersonId: r.backupPersonId,
+        ...(r.backupPersonId ? { backupPersonName: names.get(r.backupPersonId) } : {}), updatedAt: r.updatedAt,
+      })),
+    }, 200);
+  });
+
+  app.openapi(assignRoute, async (c) => {
+    const { clientId, role } = c.req.valid('param');
+    const a = c.req.valid('json');
+    const { db } = c.get('deps');
+    await mustGetClient(c, clientId);
+    if (a.backupPersonId && a.backupPersonId === a.personId) {
+      throw validationProblem([{ location: 'body', path: 'backupPersonId', message: 'the backup must be another person (R-122)' }]);
+    }
+    const found = await peopleByIds(db, [a.personId, ...(a.backupPersonId ? [a.backupPersonId] : [])]);
+    const person = found.find((p) => p.id === a.personId);
+    if (!person) throw unprocessable(`No person with id ${a.personId}.`, { errors: [{ location: 'body', path: 'personId', message: 'unknown person' }] });
+    if (!person.active) throw unprocessable(`${person.name} is inactive.`, { errors: [{ location: 'body', path: 'personId', message: 'inactive person' }] });
+    if (!person.roles.includes(role)) throw unprocessable(`${person.name} does not hold the role ${role} (holds ${person.roles.join(', ')}).`, { errors: [{ location: 'body', path: 'personId', message: `not a ${role}` }] });
+    const backup = a.backupPersonId ? found.find((p) => p.id === a.backupPersonId) : undefined;
+    if (a.backupPersonId && (!backup || !backup.active)) throw unprocessable(`No active person with id ${a.backupPersonId}.`, { errors: [{ location: 'body', path: 'backupPersonId', message: 'unknown or inactive person' }] });
+    const row = await assignRole(db, clientId, role, a, actorOf(c));
+    return c.json({ role, personId: row.personId, personName: person.name, backupPersonId: row.backupPersonId, ...(backup ? { backupPersonName: backup.name } : {}), updatedAt: row.updatedAt }, 200);
+  });
+
+  app.openapi(unassignRoute, async (c) => {
+    const { clientId, role } = c.req.valid('param');
+    await mustGetClient(c, clientId);
+    if (!(await unassignRole(c.get('deps').db, clientId, role, actorOf(c)))) throw notFound('Role assignment', `${clientId}/${role}`);
+    return c.body(null, 204);
+  });
+
+  app.openapi(getClientPolicyRoute, async (c) => {
+    const { clientId } = c.req.valid('param');
+    const client = await mustGetClient(c, clientId);
+    return c.json(await effectivePolicy(c, client.policyOverrides), 200);
+  });
+
+  app.openapi(setClientPolicyRoute, async (c) => {
+    const { clientId } = c.req.valid('param');
+    const { overrides } = c.req.valid('json');
+    await mustGetClient(c, clientId);
+    const result = await effectivePolicy(c, overrides);
+    await setPolicyOverrides(c.get('deps').db, clientId, overrides, actorOf(c));
+    return c.json(result, 200);
+  });
+
+  app.openapi(timelineRoute, async (c) => {
+    const { clientId } = c.req.valid('param');
+    const q = c.req.valid('query');
+    await mustGetClient(c, clientId);
+    const items = await clientTimeline(c.get('deps').db, clientId, { types: q.type, process: q.process, from: q.from, to: q.to, limit: q.limit });
+    return c.json({ items: items.map((e) => ({ ...e, actor: e.actor })) }, 200);
+  });
+}
+
+/** R-7 review starts with registration; if Temporal is unreachable the worker's reconciler starts it later. */
+async function startPlacementReview(c: Parameters<Parameters<OpenAPIHono<ApiEnv>['openapi']>[1]>[0], row: ClientRow, policyVersion: number) {
+  const { temporal, logger } = c.get('deps');
+  if (!temporal) return;
+  try {
+    await ensurePlacementReview(temporal, row, policyVersion);
+  } catch (err) {
+    logger.warn({ err, clientId: row.id }, 'placement review not started; the worker reconciler will start it');
+  }
+}
+
+async function mustGetClient(c: Parameters<Parameters<OpenAPIHono<ApiEnv>['openapi']>[1]>[0], clientId: string) {
+  const row = await getClient(c.get('deps').db, clientId);
+  if (!row) throw notFound('Client', clientId);
+  return row;
+}
+
+async function effectivePolicy(c: Parameters<Parameters<OpenAPIHono<ApiEnv>['openapi']>[1]>[0], overrides: Record<string, unknown>) {
+  const active = await activePolicy(c.get('deps').db);
+  const applied = applyClientOverrides(active.document, overrides);
+  if (!applied.ok) throw validationProblem(applied.issues.map((i) => ({ location: 'body' as const, path: `overrides.${i.path}`, message: i.message })), 'The overrides do not make a valid policy for this client.');
+  return { policyVersion: active.version, overrides, policy: applied.policy as unknown as Record<string, unknown> };
+}

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { isUniqueViolation } from '../../db/errors.js';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { people } from '../../db/schema.js';
+import type { ApiEnv } from '../context.js';
+import { conflict, notFound } from '../problem.js';
+import { securedRoute } from '../route.js';
+import { Id, MspRole, Pagination } from '../schemas.js';
+
+const PersonBody = z.object({
+  name: z.string().trim().min(1).max(200),
+  email: z.email(),
+  roles: z.array(MspRole).min(1).refine((r) => new Set(r).size === r.length, 'roles must be unique'),
+  weeklyCapacityHours: z.number().min(0).max(80).optional().openapi({ description: 'Hours a week available for client work (R-37 load; default 40).' }),
+  active: z.boolean().optional(),
+}).strict();
+const Person = PersonBody.extend({ id: Id, weeklyCapacityHours: z.number(), active: z.boolean(), createdAt: z.string(), updatedAt: z.string() }).openapi('Person');
+const PersonParams = z.object({ personId: Id.openapi({ param: { name: 'personId', in: 'path' } }) });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
+
+const view = (p: typeof people.$inferSelect) => ({
+  id: p.id, name: p.name, email: p.email, roles: p.roles, weeklyCapacityHours: p.weeklyCapacityHours, active: p.active, createdAt: p.createdAt, updatedAt: p.updatedAt,
+});
+
+const READ = ['admin', 'ops', 'automation', 'manager'] as const;
+const WRITE = ['admin', 'ops'] as const;
+
+const createPerson = securedRoute(WRITE, {
+  method: 'post', path: '/v1/people', operationId: 'createPerson', tags: ['People'], summary: 'Add an MSP staff member with their roles',
+  request: body(PersonBody), responses: { 201: json(Person, 'Created') },
+});
+const listPeople = securedRoute(READ, {
+  method: 'get', path: '/v1/people', operationId: 'listPeople', tags: ['People'], summary: 'List MSP staff',
+  request: { query: Pagination.extend({ role: MspRole.optional(), active: z.enum(['true', 'false']).optional() }) },
+  responses: { 200: json(z.object({ items: z.array(Person), next: z.string().optional() }), 'A page of people') },
+});
+const getPerson = securedRoute(READ, {
+  method: 'get', path: '/v1/people/{personId}', operationId: 'getPerson', tags: ['People'], summary: 'Get a person',
+  request: { params: PersonParams }, responses: { 200: json(Person, 'The person') },
+});
+const updatePerson = securedRoute(WRITE, {
+  method: 'patch', path: '/v1/people/{personId}', operationId: 'updatePerson', tags: ['People'], summary: 'Update a person',
+  request: { params: PersonParams, ...body(PersonBody.partial().strict().refine((b) => Object.keys(b).length > 0, 'send at least one field')) },
+  responses: { 200: json(Person, 'The person') },
+});
+
+export function registerPeopleRoutes(app: OpenAPIHono<ApiEnv>) {
+  app.openapi(createPerson, async (c) => {
+    const b = c.req.valid('json');
+    try {
+      const [row] = await c.get('deps').db.insert(people).values({ id: randomUUID(), ...b }).returning();
+      return c.json(view(row!), 201);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`A person with email ${b.email} already exists.`);
+      throw err;
+    }
+  });
+  app.openapi(listPeople, async (c) => {
+    const q = c.req.valid('query');
+    const where: SQL[] = [];
+    if (q.role) where.push(sql`${people.roles} ? ${q.role}`);
+    if (q.active) where.push(eq(people.active, q.active === 'true'));
+    if (q.after) where.push(gt(people.id, q.after));
+    const rows = await c.get('deps').db.select().from(people).where(where.length ? and(...where) : undefined).orderBy(asc(people.id)).limit(q.limit + 1);
+    const items = rows.slice(0, q.limit).map(view);
+    return c.json({ items, ...(rows.length > q.limit ? { next: items.at(-1)!.id } : {}) }, 200);
+  });
+  app.openapi(getPerson, async (c) => {
+    const { personId } = c.req.valid('param');
+    const [row] = await c.get('deps').db.select().from(people).where(eq(people.id, personId));
+    if (!row) throw notFound('Person', personId);
+    return c.json(view(row), 200);
+  });
+  app.openapi(updatePerson, async (c) => {
+    const { personId } = c.req.valid('param');
+    try {
+      const [row] = await c.get('deps').db.update(people).set({ ...c.req.valid('json'), updatedAt: sql`now()` }).where(eq(people.id, personId)).returning();
+      if (!row) throw notFound('Person', personId);
+      return c.json(view(row), 200);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict('Another person already has this email.');
+      throw err;
+    }
+  });
+}
