@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLES, type Role } from '../../db/api-keys.js';
+import { apiHarness, clientBody, type ApiHarness } from '../support/harness.js';
+
+/**
+ * The role matrix, checked on every operation of the OpenAPI document: each role gets through
+ * exactly the operations whose `x-baton-roles` list it (anything but 401/403), and a 403
+ * problem elsewhere; no key at all is a 401 everywhere.
+ */
+let h: ApiHarness;
+let clientId: string;
+let personId: string;
+const samplePaths: Record<string, string> = {};
+
+beforeAll(async () => {
+  h = await apiHarness();
+  const created = await h.call('POST', '/v1/clients', { body: clientBody() });
+  clientId = created.body.id;
+  const person = await h.call('POST', '/v1/people', { body: { name: 'Ada', email: 'ada@msp.example', roles: ['CSM'] } });
+  personId = person.body.id;
+  Object.assign(samplePaths, { clientId, personId, role: 'CSM', version: '1', keyId: '00000000-0000-4000-8000-000000000000' });
+});
+afterAll(() => h.close());
+
+function concrete(path: string) {
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(samplePaths[name] ?? 'x'));
+}
+
+describe('authentication and roles on every operation', () => {
+  it('every /v1 operation in the OpenAPI document declares its roles and bearer security', async () => {
+    const doc = (await h.call('GET', '/openapi.json', { role: null })).body;
+    const ops = Object.entries(doc.paths).flatMap(([path, item]: [string, any]) => Object.entries(item).map(([method, op]: [string, any]) => ({ path, method, op })));
+    expect(ops.length).toBeGreaterThan(15);
+    for (const { path, op } of ops.filter((o) => o.path.startsWith('/v1'))) {
+      expect(op['x-baton-roles'], `${path} roles`).toBeInstanceOf(Array);
+      expect(op.security, `${path} security`).toEqual([{ Bearer: [] }]);
+      expect(op.operationId, `${path} operationId`).toMatch(/^[a-z][A-Za-z]+$/);
+    }
+  });
+
+  it('answers 401 problem+json without a key, with a malformed header, and with an unknown key', async () => {
+    const doc = (await h.call('GET', '/openapi.json', { role: null })).body;
+    for (const [path, item] of Object.entries<any>(doc.paths)) {
+      for (const method of Object.keys(item)) {
+        const res = await h.call(method.toUpperCase(), concrete(path), { role: null, body: method === 'get' || method === 'delete' ? undefined : {} });
+        expect(res.status, `${method} ${path}`).toBe(401);
+        expect(res.headers.get('content-type')).toBe('application/problem+json');
+        expect(res.body).toMatchObject({ type: 'urn:baton:problem:unauthorized', status: 401 });
+      }
+    }
+    expect((await h.call('GET', '/v1/clients', { role: null, headers: { authorization: 'Basic abc' } })).status).toBe(401);
+    expect((await h.call('GET', '/v1/clients', { role: null, headers: { authorization: 'Bearer not-a-real-key' } })).status).toBe(401);
+  });
+
+  it.each(ROLES)('role %s is allowed exactly where x-baton-roles lists it', async (role: Role) => {
+    const doc = (await h.call('GET', '/openapi.json', { role: null })).body;
+    let allowed = 0;
+    let forbidden = 0;
+    for (const [path, item] of Object.entries<any>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(item)) {
+        if (!path.startsWith('/v1')) continue;
+        // Destructive operations are probed with bodies that fail validation, so nothing changes.
+        const res = await h.call(method.toUpperCase(), concrete(path), { role, body: method === 'get' || method === 'delete' ? undefined : { invalid: true } });
+        if (op['x-baton-roles'].includes(role)) {
+          expect([401, 403], `${role} ${method} ${path}`).not.toContain(res.status);
+          allowed++;
+        } else {
+          expect(res.status, `${role} ${method} ${path}`).toBe(403);
+          expect(res.body).toMatchObject({ type: 'urn:baton:problem:forbidden', allowedRoles: op['x-baton-roles'] });
+          forbidden++;
+        }
+      }
+    }
+    expect(allowed + forbidden).toBeGreaterThan(15);
+    if (role === 'admin') expect(forbidden).toBe(0);
+    else expect(forbidden).toBeGreaterThan(0);
+  });
+
+  it('a revoked key stops working at once', async () => {
+    const created = await h.call('POST', '/v1/api-keys', { body: { name: 'temp', role: 'ops' } });
+    expect(created.status).toBe(201);
+    const key = created.body.key as string;
+    const ok = await h.app.request('/v1/clients', { headers: { authorization: `Bearer ${key}` } });
+    expect(ok.status).toBe(200);
+    expect((await h.call('DELETE', `/v1/api-keys/${created.body.id}`)).status).toBe(200);
+    const after = await h.app.request('/v1/clients', { headers: { authorization: `Bearer ${key}` } });
+    expect(after.status).toBe(401);
+  });
+
+  it('keys are stored hashed and listed without the key', async () => {
+    const list = await h.call('GET', '/v1/api-keys');
+    expect(list.status).toBe(200);
+    for (const k of list.body.items) expect(k).not.toHaveProperty('key');
+    const rows = await h.database.sql`select hash from api_keys`;
+    for (const row of rows) {
+      expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(Object.values(h.keys)).not.toContain(row.hash);
+    }
+  });
+
+  it('refuses to revoke the last active admin key', async () => {
+    const list = await h.call('GET', '/v1/api-keys');
+    const admins = list.body.items.filter((k: any) => k.role === 'admin' && !k.revokedAt);
+    expect(admins).toHaveLength(1);
+    const res = await h.call('DELETE', `/v1/api-keys/${admins[0].id}`);
+    expect(res.status).toBe(409);
+  });
+});
