@@ -22,7 +22,7 @@ export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities({ db: opts.db }),
-    identity: opts.identity,
+    ...(opts.identity ? { identity: opts.identity } : {}),
     shutdownGraceTime: '10 seconds',
   });
 }

@@ -15,6 +15,7 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+const optionalFile = optionalString.refine((f) => f === undefined || fs.existsSync(f), { message: 'file not found' });
 
 export const configSchema = z
   .object({
@@ -38,15 +39,15 @@ export const configSchema = z
     TEMPORAL_API_KEY: optionalString.describe('API key for Temporal Cloud or a secured server (implies TLS).'),
     TEMPORAL_TLS: bool.default(false).describe('Connect to Temporal with TLS.'),
     TEMPORAL_TLS_SERVER_NAME: optionalString.describe('TLS server name override.'),
-    TEMPORAL_TLS_CA_PATH: optionalString.describe('PEM file with the server CA.'),
-    TEMPORAL_TLS_CERT_PATH: optionalString.describe('PEM client certificate (mTLS).'),
-    TEMPORAL_TLS_KEY_PATH: optionalString.describe('PEM client key (mTLS).'),
+    TEMPORAL_TLS_CA_PATH: optionalFile.describe('PEM file with the server CA.'),
+    TEMPORAL_TLS_CERT_PATH: optionalFile.describe('PEM client certificate (mTLS).'),
+    TEMPORAL_TLS_KEY_PATH: optionalFile.describe('PEM client key (mTLS).'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('baton').describe('Task queue of Baton workflows and activities.'),
     TEMPORAL_UI_URL: optionalString.describe('Temporal Web UI URL to print for an external server.'),
     BATON_TEMPORAL_PORT: port.default(7233).describe('Port of the embedded Temporal dev server.'),
     BATON_TEMPORAL_UI_PORT: port.default(8233).describe('Port of the embedded Temporal Web UI.'),
-    TEMPORAL_CLI_PATH: optionalString.describe('Path of the `temporal` CLI to use for the embedded server.'),
-    TEMPORAL_TEST_SERVER_PATH: optionalString.describe('Path of the `temporal-test-server` (time-skipping) binary.'),
+    TEMPORAL_CLI_PATH: optionalFile.describe('Path of the `temporal` CLI to use for the embedded server.'),
+    TEMPORAL_TEST_SERVER_PATH: optionalFile.describe('Path of the `temporal-test-server` (time-skipping) binary.'),
   })
   .superRefine((cfg, ctx) => {
     const certs = [cfg.TEMPORAL_TLS_CERT_PATH, cfg.TEMPORAL_TLS_KEY_PATH];
@@ -57,14 +58,11 @@ export const configSchema = z
         message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together',
       });
     }
-    for (const key of ['TEMPORAL_TLS_CA_PATH', 'TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH', 'TEMPORAL_CLI_PATH', 'TEMPORAL_TEST_SERVER_PATH'] as const) {
-      const file = cfg[key];
-      if (file && !fs.existsSync(file)) ctx.addIssue({ code: 'custom', path: [key], message: `file not found: ${file}` });
-    }
     if (!cfg.TEMPORAL_ADDRESS && (cfg.TEMPORAL_API_KEY || cfg.TEMPORAL_TLS)) {
       ctx.addIssue({ code: 'custom', path: ['TEMPORAL_ADDRESS'], message: 'required when TEMPORAL_API_KEY or TEMPORAL_TLS is set' });
     }
-  });
+  // Cross-field checks run even when single fields failed, so one start-up lists every problem.
+  }, { when: () => true });
 
 export type Config = z.output<typeof configSchema> & { dataDir: string };
 

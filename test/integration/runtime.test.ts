@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../runtime/supervised-process.js';
+import { freePort } from '../support/ports.js';
+
+/**
+ * `baton start` as a user runs it: embedded PostgreSQL and Temporal under a data dir, then a
+ * clean SIGTERM, a kill -9, and restarts that find clients, keys and workflows still there.
+ */
+const root = path.resolve(import.meta.dirname, '../..');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-runtime-'));
+fs.chmodSync(dataDir, 0o755);
+const ports = { api: 0, temporal: 0, ui: 0, pg: 0 };
+const children: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function startBaton(): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], {
+    cwd: root,
+    env: {
+      ...process.env, DATABASE_URL: '', TEMPORAL_ADDRESS: '', BATON_DATA_DIR: dataDir, LOG_LEVEL: 'warn',
+      BATON_API_PORT: String(ports.api), BATON_TEMPORAL_PORT: String(ports.temporal), BATON_TEMPORAL_UI_PORT: String(ports.ui), BATON_PG_PORT: String(ports.pg),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`baton start did not print its URLs in 90 s:\n${out}`)), 90_000);
+    const check = () => {
+      if (out.includes('Admin API key')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => reject(new Error(`baton exited with ${code}:\n${out}`)));
+  });
+  return { child, output: () => out };
+}
+
+const api = (p: string, init: RequestInit & { key?: string } = {}) =>
+  fetch(`http://127.0.0.1:${ports.api}${p}`, { ...init, headers: { 'content-type': 'application/json', ...(init.key ? { authorization: `Bearer ${init.key}` } : {}), ...(init.headers ?? {}) } });
+
+/** Processes whose command line mentions this test's data dir (servers and their supervisors). */
+function serverProcesses(): number[] {
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dataDir);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+async function waitForNoServers(ms: number) {
+  const deadline = Date.now() + ms;
+  while (serverProcesses().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  return serverProcesses();
+}
+
+describe('embedded runtime', () => {
+  let adminKey = '';
+  let clientId = '';
+
+  it('starts with embedded Temporal and PostgreSQL, prints the URLs and a first admin key', async () => {
+    Object.assign(ports, { api: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort() });
+    const { child, output } = await startBaton();
+    expect(output()).toContain(`http://127.0.0.1:${ports.api}/v1`);
+    expect(output()).toContain(`http://127.0.0.1:${ports.api}/docs`);
+    expect(output()).toContain(`UI: http://127.0.0.1:${ports.ui}`);
+    adminKey = /Admin API key\s+(baton_\S+)/.exec(output())![1]!;
+
+    expect((await api('/readyz')).status).toBe(200);
+    const created = await api('/v1/clients', { method: 'POST', key: adminKey, body: JSON.stringify({ name: 'Durable Co', mrr: 12000, maturity: 4, appetite: 2, timeZone: 'Europe/Berlin' }) });
+    expect(created.status).toBe(201);
+    clientId = ((await created.json()) as { id: string }).id;
+
+    child.kill('SIGTERM');
+    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+    expect(await waitForNoServers(5_000)).toEqual([]);
+    expect(fs.existsSync(path.join(dataDir, 'baton.pid'))).toBe(false);
+  });
+
+  it('refuses a second instance on the same data dir', async () => {
+    const { child } = await startBaton();
+    const second = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], {
+      cwd: root, env: { ...process.env, DATABASE_URL: '', TEMPORAL_ADDRESS: '', BATON_DATA_DIR: dataDir, BATON_API_PORT: String(await freePort()) }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    second.stderr!.on('data', (d) => (err += d));
+    expect(await new Promise((r) => second.once('exit', r))).toBe(1);
+    expect(err).toContain('Baton is already running');
+    // kill -9: Node cannot clean up; the supervisors must stop the servers by themselves.
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(await waitForNoServers(10_000)).toEqual([]);
+  });
+
+  it('after kill -9 and a restart, clients, keys and workflows are still there', async () => {
+    const { child, output } = await startBaton();
+    expect(output()).toContain('Admin API key  already set up');
+    const res = await api(`/v1/clients/${clientId}`, { key: adminKey });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as any).placement.segment).toBe('C');
+
+    const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+    try {
+      const handle = new Client({ connection }).workflow.getHandle(`client/${clientId}/placement-review`);
+      const description = await handle.describe();
+      expect(description.status.name).toBe('RUNNING');
+      const status = await handle.query<{ step: string; nextReviewAt: string; policyVersion: number }>('status');
+      expect(status).toMatchObject({ step: 'waiting', policyVersion: 1 });
+      expect(status.nextReviewAt).toMatch(/\+01:00$/);
+    } finally {
+      await connection.close();
+    }
+    child.kill('SIGINT');
+    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+    expect(await waitForNoServers(5_000)).toEqual([]);
+    for (const pid of children.map((c) => c.pid!)) expect(isAlive(pid)).toBe(false);
+  });
+});
