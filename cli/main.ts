@@ -61,7 +61,9 @@ async function run(mode: Mode): Promise<number> {
     baton.apiUrl && `  API reference  ${baton.apiUrl}/docs   (OpenAPI: ${baton.apiUrl}/openapi.json)`,
     `  Temporal       ${baton.temporalAddress}${baton.temporalUiUrl ? `   UI: ${baton.temporalUiUrl}` : ''}`,
     `  PostgreSQL     ${baton.databaseUrl}`,
-    baton.adminKey
+    mode === 'worker'
+      ? ''
+      : baton.adminKey
       ? `  Admin API key  ${baton.adminKey}\n                 (shown once; only its hash is stored. Create more with: npm run baton -- keys create --name NAME --role ROLE)`
       : '  Admin API key  already set up (create another with: npm run baton -- keys create --name NAME --role admin)',
     '',
@@ -98,7 +100,7 @@ async function withDatabase<T>(config: Config, fn: (db: ReturnType<typeof connec
   }
   const database = connectDatabase(url, { max: 2 });
   try {
-    await runMigrations(database.db);
+    await runMigrations(url);
     await ensureDefaultPolicy(database.db);
     return await fn(database.db);
   } finally {

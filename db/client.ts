@@ -20,7 +20,20 @@ export function connectDatabase(url: string, opts: { max?: number } = {}): Datab
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
 }
 
-/** Applies the committed drizzle migrations; safe to run on every start (idempotent). */
-export async function runMigrations(db: Db): Promise<void> {
-  await migrate(db, { migrationsFolder, migrationsTable: '__drizzle_migrations', migrationsSchema: 'drizzle' });
+/** Arbitrary but fixed key of the advisory lock that serialises migrations. */
+const MIGRATION_LOCK = 0x6261746f6e; // "baton"
+
+/**
+ * Applies the committed drizzle migrations; safe on every start. The drizzle migrator takes no
+ * lock, so API and worker processes starting together serialise on a session advisory lock held
+ * by the one connection the migration runs on.
+ */
+export async function runMigrations(url: string): Promise<void> {
+  const conn = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    await conn`select pg_advisory_lock(${MIGRATION_LOCK})`;
+    await migrate(drizzle({ client: conn, schema }), { migrationsFolder, migrationsTable: '__drizzle_migrations', migrationsSchema: 'drizzle' });
+  } finally {
+    await conn.end({ timeout: 5 });
+  }
 }

@@ -8,12 +8,12 @@ import { createApiKey, hasActiveAdmin } from '../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../db/client.js';
 import { ensureDefaultPolicy } from '../db/policies.js';
 import { createWorker } from '../worker.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { startEmbeddedTemporal } from './embedded-temporal.js';
 import { createLogger, type Logger } from './logger.js';
 import { ensureAllPlacementReviews } from './processes.js';
-import { batonSearchAttributes } from './search-attributes.js';
+import { registerSearchAttributes } from './search-attribute-registry.js';
 import { isAlive } from './supervised-process.js';
 
 export type Mode = 'all' | 'worker' | 'api';
@@ -72,14 +72,8 @@ export function temporalConnectionOptions(config: Config, address: string): Conn
 /** On an external server Baton registers its search attributes if they are missing. */
 async function ensureSearchAttributes(connection: Connection, namespace: string, log: Logger) {
   try {
-    const existing = await connection.operatorService.listSearchAttributes({ namespace });
-    const missing = batonSearchAttributes.filter((k) => !(k.name in (existing.customAttributes ?? {})));
-    if (missing.length === 0) return;
-    await connection.operatorService.addSearchAttributes({
-      namespace,
-      searchAttributes: Object.fromEntries(missing.map((k) => [k.name, 2 /* INDEXED_VALUE_TYPE_KEYWORD */])),
-    });
-    log.info({ added: missing.map((k) => k.name) }, 'registered search attributes');
+    const added = await registerSearchAttributes(connection, namespace);
+    if (added.length) log.info({ added }, 'registered search attributes');
   } catch (err) {
     log.warn({ err }, 'could not check or register search attributes; register ClientId, Segment, Process, Step (Keyword) yourself');
   }
@@ -108,6 +102,13 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
     }
   };
   const embedded = !config.DATABASE_URL || !config.TEMPORAL_ADDRESS;
+  if (mode !== 'all' && embedded) {
+    // Separate API and worker processes must share one database and one Temporal server.
+    throw new ConfigError([
+      ...(config.DATABASE_URL ? [] : ['DATABASE_URL: required when running the ' + mode + ' alone (`npm start` runs both with embedded servers)']),
+      ...(config.TEMPORAL_ADDRESS ? [] : ['TEMPORAL_ADDRESS: required when running the ' + mode + ' alone (`npm start` runs both with embedded servers)']),
+    ]);
+  }
   try {
     if (embedded) stops.push(acquireInstanceLock(config.dataDir));
     installTemporalRuntime(logger);
@@ -120,9 +121,10 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
     }
     const database = connectDatabase(databaseUrl, { max: config.DATABASE_POOL_MAX });
     stops.push(() => database.close());
-    await runMigrations(database.db);
+    await runMigrations(databaseUrl);
     await ensureDefaultPolicy(database.db);
-    const adminKey = await bootstrapAdminKey(database.db, config);
+    // The API process owns the first admin key, so a worker never prints or creates one.
+    const adminKey = mode === 'worker' ? undefined : await bootstrapAdminKey(database.db, config);
 
     let address = config.TEMPORAL_ADDRESS;
     let uiUrl = config.TEMPORAL_UI_URL;

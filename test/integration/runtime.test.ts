@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../runtime/supervised-process.js';
+import { eventually } from '../support/harness.js';
 import { freePort } from '../support/ports.js';
 
 /**
@@ -119,7 +120,8 @@ describe('embedded runtime', () => {
       const handle = new Client({ connection }).workflow.getHandle(`client/${clientId}/placement-review`);
       const description = await handle.describe();
       expect(description.status.name).toBe('RUNNING');
-      const status = await handle.query<{ step: string; nextReviewAt: string; policyVersion: number }>('status');
+      // It may have been cut off mid-activity by the kills above: it must carry on to its timer.
+      const status = await eventually(() => handle.query<{ step: string; nextReviewAt: string; policyVersion: number }>('status'), (s) => s.step === 'waiting', 60_000);
       expect(status).toMatchObject({ step: 'waiting', policyVersion: 1 });
       expect(status.nextReviewAt).toMatch(/\+01:00$/);
     } finally {

@@ -17,7 +17,7 @@ export async function freshDatabase(): Promise<Database & { url: string; name: s
   await admin.end();
   const url = adminUrl.replace(/\/postgres$/, `/${name}`);
   const database = connectDatabase(url, { max: 5 });
-  await runMigrations(database.db);
+  await runMigrations(url);
   await ensureDefaultPolicy(database.db);
   return {
     ...database,
@@ -80,4 +80,16 @@ export async function apiHarness(opts: { taskQueue?: string } = {}): Promise<Api
 /** A valid client registration body; override what a test cares about. */
 export function clientBody(overrides: Record<string, unknown> = {}) {
   return { name: 'Acme Dental', mrr: 12000, maturity: 4, appetite: 2, timeZone: 'America/Chicago', ...overrides };
+}
+
+/** Polls `probe` until it returns a value passing `done`, or fails with the last value seen. */
+export async function eventually<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await probe();
+  while (!done(last)) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    last = await probe();
+  }
+  return last;
 }
