@@ -23,9 +23,9 @@ export const configSchema = z
     BATON_API_HOST: z.string().min(1).default('127.0.0.1').describe('Interface the HTTP API listens on (0.0.0.0 in containers).'),
     BATON_API_PORT: port.default(8080).describe('Port of the HTTP API.'),
     BATON_PUBLIC_URL: z.url().optional().describe('Base URL printed for the API (defaults to http://host:port).'),
-    BATON_ADMIN_API_KEY: optionalString.describe(
-      'Seeds an admin API key with this value when no admin key exists yet (at least 32 characters).',
-    ).pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    BATON_ADMIN_API_KEY: optionalString
+      .pipe(z.string().min(32, 'must be at least 32 characters').optional())
+      .describe('Seeds an admin API key with this value, only while no active admin key exists (at least 32 characters).'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').describe('Log level of the JSON logs.'),
 
     DATABASE_URL: optionalString
