@@ -36,7 +36,13 @@ export function createApp(deps: ApiDeps) {
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
   app.use('*', async (c, next) => {
     c.set('deps', deps);
+    const started = performance.now();
     await next();
+    // One structured line per request; the principal is known only after authentication.
+    deps.logger.info({
+      requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status,
+      ms: Math.round(performance.now() - started), principal: c.get('principal')?.name,
+    }, 'request');
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

@@ -4,6 +4,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { createApp } from '../api/app.js';
+import { pruneIdempotencyRecords } from '../api/idempotency.js';
 import { createApiKey, hasActiveAdmin } from '../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../db/client.js';
 import { ensureDefaultPolicy } from '../db/policies.js';
@@ -165,6 +166,11 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
         const s = serve({ fetch: app.fetch, port: config.BATON_API_PORT, hostname: config.BATON_API_HOST }, () => resolve(s));
       });
       stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      // Idempotency records are kept a week (the IETF draft asks for at least 24 h).
+      const prune = () => pruneIdempotencyRecords(database.db).catch((err) => logger.warn({ err }, 'idempotency pruning failed'));
+      void prune();
+      const pruning = setInterval(prune, 6 * 3600 * 1000).unref();
+      stops.push(() => clearInterval(pruning));
       apiUrl = config.BATON_PUBLIC_URL ?? `http://${config.BATON_API_HOST === '0.0.0.0' ? '127.0.0.1' : config.BATON_API_HOST}:${config.BATON_API_PORT}`;
     }
 
