@@ -1,4 +1,4 @@
-import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import { createRoute, type RouteConfig, type z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { Role } from '../db/api-keys.js';
 import { requireRole } from './auth.js';
@@ -44,3 +44,15 @@ export function securedRoute<const P extends string, const R extends Omit<RouteC
     responses: { ...commonProblems, ...config.responses },
   } as R & { security: RouteConfig['security'] });
 }
+
+/** Who may do what, by kind of operation (the role matrix in the README is generated from these). */
+export const ROLE_SETS = {
+  read: ['admin', 'ops', 'automation', 'manager'],
+  operate: ['admin', 'ops'],
+  govern: ['admin', 'manager'],
+  timeline: ['admin', 'ops', 'manager'],
+  admin: ['admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });

@@ -3,28 +3,27 @@ import { createApiKey, listApiKeys, revokeApiKey, ROLES } from '../../db/api-key
 import type { ApiEnv } from '../context.js';
 import { actorOf } from '../actor.js';
 import { conflict, notFound } from '../problem.js';
-import { securedRoute } from '../route.js';
+import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { Id } from '../schemas.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const ApiKey = z.object({
   id: Id, name: z.string(), role: z.enum(ROLES), prefix: z.string(), createdBy: z.string(), createdAt: z.string(),
   lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable(),
 }).openapi('ApiKey');
 const KeyParams = z.object({ keyId: Id.openapi({ param: { name: 'keyId', in: 'path' } }) });
 
-const create = securedRoute(['admin'], {
+const create = securedRoute(ROLE_SETS.admin, {
   method: 'post', path: '/v1/api-keys', operationId: 'createApiKey', tags: ['API keys'], summary: 'Create an API key (the key is shown once)',
-  request: { body: { required: true, content: { 'application/json': { schema: z.object({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) }).strict() } } } },
-  responses: { 201: json(ApiKey.extend({ key: z.string() }), 'Created; store `key` now, only its hash is kept') },
+  request: jsonBody(z.object({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) }).strict()),
+  responses: { 201: jsonResponse(ApiKey.extend({ key: z.string() }), 'Created; store `key` now, only its hash is kept') },
 });
-const list = securedRoute(['admin'], {
+const list = securedRoute(ROLE_SETS.admin, {
   method: 'get', path: '/v1/api-keys', operationId: 'listApiKeys', tags: ['API keys'], summary: 'List API keys (never the keys themselves)',
-  responses: { 200: json(z.object({ items: z.array(ApiKey) }), 'Keys') },
+  responses: { 200: jsonResponse(z.object({ items: z.array(ApiKey) }), 'Keys') },
 });
-const revoke = securedRoute(['admin'], {
+const revoke = securedRoute(ROLE_SETS.admin, {
   method: 'delete', path: '/v1/api-keys/{keyId}', operationId: 'revokeApiKey', tags: ['API keys'], summary: 'Revoke an API key',
-  request: { params: KeyParams }, responses: { 200: json(ApiKey, 'Revoked') },
+  request: { params: KeyParams }, responses: { 200: jsonResponse(ApiKey, 'Revoked') },
 });
 
 export function registerApiKeyRoutes(app: OpenAPIHono<ApiEnv>) {

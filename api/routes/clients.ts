@@ -1,4 +1,5 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { isUniqueViolation } from '../../db/errors.js';
 import {
   assignRole, clearSegmentOverride, createClient, getClient, listAssignments, listClients, overrideSegment, peopleByIds,
@@ -12,7 +13,7 @@ import { ensurePlacementReview } from '../../runtime/processes.js';
 import type { ApiEnv } from '../context.js';
 import { actorOf } from '../actor.js';
 import { conflict, notFound, unprocessable, validationProblem } from '../problem.js';
-import { securedRoute } from '../route.js';
+import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { csv, Id, IsoDate, IsoInstant, MonthDay, MspRole, Pagination, Score, Segment, Stakeholder, TimeZone, TouchTier } from '../schemas.js';
 
 const ClientBody = z
@@ -82,34 +83,32 @@ export function clientView(row: ClientRow, explanation?: string[]) {
 }
 
 const ClientParams = z.object({ clientId: Id.openapi({ param: { name: 'clientId', in: 'path' } }) });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
-const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 
-const READ = ['admin', 'ops', 'automation', 'manager'] as const;
-const WRITE = ['admin', 'ops'] as const;
-const GOVERN = ['admin', 'manager'] as const;
-const TIMELINE = ['admin', 'ops', 'manager'] as const;
+const READ = ROLE_SETS.read;
+const WRITE = ROLE_SETS.operate;
+const GOVERN = ROLE_SETS.govern;
+const TIMELINE = ROLE_SETS.timeline;
 
 const createClientRoute = securedRoute(WRITE, {
   method: 'post', path: '/v1/clients', operationId: 'createClient', tags: ['Clients'],
   summary: 'Register a client; its segment, goal level and touch tier are computed by the active policy (R-1..R-3)',
-  request: body(ClientBody),
-  responses: { 201: json(ClientSchema, 'Created') },
+  request: jsonBody(ClientBody),
+  responses: { 201: jsonResponse(ClientSchema, 'Created') },
 });
 const listClientsRoute = securedRoute(READ, {
   method: 'get', path: '/v1/clients', operationId: 'listClients', tags: ['Clients'], summary: 'List clients',
   request: { query: Pagination.extend({ segment: csv(Segment), touchTier: csv(TouchTier), q: z.string().max(200).optional() }) },
-  responses: { 200: json(z.object({ items: z.array(ClientSchema), next: z.string().optional() }), 'A page of clients') },
+  responses: { 200: jsonResponse(z.object({ items: z.array(ClientSchema), next: z.string().optional() }), 'A page of clients') },
 });
 const getClientRoute = securedRoute(READ, {
   method: 'get', path: '/v1/clients/{clientId}', operationId: 'getClient', tags: ['Clients'], summary: 'Get a client',
-  request: { params: ClientParams }, responses: { 200: json(ClientSchema, 'The client') },
+  request: { params: ClientParams }, responses: { 200: jsonResponse(ClientSchema, 'The client') },
 });
 const updateClientRoute = securedRoute(WRITE, {
   method: 'patch', path: '/v1/clients/{clientId}', operationId: 'updateClient', tags: ['Clients'],
   summary: 'Update a client; a change to maturity, appetite, MRR or the innovation flag re-runs placement',
-  request: { params: ClientParams, ...body(ClientBody.partial().strict().refine((b) => Object.keys(b).length > 0, 'send at least one field')) },
-  responses: { 200: json(ClientSchema, 'The updated client') },
+  request: { params: ClientParams, ...jsonBody(ClientBody.partial().strict().refine((b) => Object.keys(b).length > 0, 'send at least one field')) },
+  responses: { 200: jsonResponse(ClientSchema, 'The updated client') },
 });
 
 const OverrideBody = z.object({
@@ -120,11 +119,11 @@ const OverrideBody = z.object({
 const overrideRoute = securedRoute(GOVERN, {
   method: 'put', path: '/v1/clients/{clientId}/segment-override', operationId: 'overrideClientSegment', tags: ['Clients'],
   summary: 'Override the computed segment with a logged rationale (R-7; CS Lead approves, R-1)',
-  request: { params: ClientParams, ...body(OverrideBody) }, responses: { 200: json(ClientSchema, 'The client with the override in force') },
+  request: { params: ClientParams, ...jsonBody(OverrideBody) }, responses: { 200: jsonResponse(ClientSchema, 'The client with the override in force') },
 });
 const clearOverrideRoute = securedRoute(GOVERN, {
   method: 'delete', path: '/v1/clients/{clientId}/segment-override', operationId: 'clearClientSegmentOverride', tags: ['Clients'],
-  summary: 'Return to the computed placement', request: { params: ClientParams }, responses: { 200: json(ClientSchema, 'The client') },
+  summary: 'Return to the computed placement', request: { params: ClientParams }, responses: { 200: jsonResponse(ClientSchema, 'The client') },
 });
 
 const Assignment = z.object({
@@ -134,13 +133,13 @@ const RoleParams = ClientParams.extend({ role: MspRole.openapi({ param: { name: 
 const listAssignmentsRoute = securedRoute(READ, {
   method: 'get', path: '/v1/clients/{clientId}/assignments', operationId: 'listRoleAssignments', tags: ['Clients'],
   summary: 'Who holds each role for this client, with backups (DOMAIN §2.19, R-122)',
-  request: { params: ClientParams }, responses: { 200: json(z.object({ items: z.array(Assignment) }), 'Assignments') },
+  request: { params: ClientParams }, responses: { 200: jsonResponse(z.object({ items: z.array(Assignment) }), 'Assignments') },
 });
 const assignRoute = securedRoute(WRITE, {
   method: 'put', path: '/v1/clients/{clientId}/assignments/{role}', operationId: 'assignRole', tags: ['Clients'],
   summary: 'Assign a person (and a named backup) to a role for this client (R-122)',
-  request: { params: RoleParams, ...body(z.object({ personId: Id, backupPersonId: Id.nullish() }).strict()) },
-  responses: { 200: json(Assignment, 'The assignment') },
+  request: { params: RoleParams, ...jsonBody(z.object({ personId: Id, backupPersonId: Id.nullish() }).strict()) },
+  responses: { 200: jsonResponse(Assignment, 'The assignment') },
 });
 const unassignRoute = securedRoute(WRITE, {
   method: 'delete', path: '/v1/clients/{clientId}/assignments/{role}', operationId: 'unassignRole', tags: ['Clients'],
@@ -151,13 +150,13 @@ const EffectivePolicy = z.object({ policyVersion: z.number().int(), overrides: z
 const getClientPolicyRoute = securedRoute(READ, {
   method: 'get', path: '/v1/clients/{clientId}/policy', operationId: 'getClientPolicy', tags: ['Policy'],
   summary: 'The policy in force for this client: the active version with the client\'s overrides applied',
-  request: { params: ClientParams }, responses: { 200: json(EffectivePolicy, 'Effective policy') },
+  request: { params: ClientParams }, responses: { 200: jsonResponse(EffectivePolicy, 'Effective policy') },
 });
 const setClientPolicyRoute = securedRoute(GOVERN, {
   method: 'put', path: '/v1/clients/{clientId}/policy-overrides', operationId: 'setClientPolicyOverrides', tags: ['Policy'],
   summary: 'Replace this client\'s policy overrides (only client-level areas; validated against the full policy)',
-  request: { params: ClientParams, ...body(z.object({ overrides: z.record(z.string(), z.unknown()) }).strict()) },
-  responses: { 200: json(EffectivePolicy, 'Effective policy') },
+  request: { params: ClientParams, ...jsonBody(z.object({ overrides: z.record(z.string(), z.unknown()) }).strict()) },
+  responses: { 200: jsonResponse(EffectivePolicy, 'Effective policy') },
 });
 
 const TimelineEvent = z.object({
@@ -173,7 +172,7 @@ const timelineRoute = securedRoute(TIMELINE, {
     params: ClientParams,
     query: z.object({ type: csv(z.string().min(1)), process: z.string().optional(), from: IsoInstant.optional(), to: IsoInstant.optional(), limit: z.coerce.number().int().min(1).max(5000).default(1000) }),
   },
-  responses: { 200: json(z.object({ items: z.array(TimelineEvent) }), 'Events, oldest first') },
+  responses: { 200: jsonResponse(z.object({ items: z.array(TimelineEvent) }), 'Events, oldest first') },
 });
 
 export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
@@ -298,7 +297,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
 }
 
 /** R-7 review starts with registration; if Temporal is unreachable the worker's reconciler starts it later. */
-async function startPlacementReview(c: Parameters<Parameters<OpenAPIHono<ApiEnv>['openapi']>[1]>[0], row: ClientRow, policyVersion: number) {
+async function startPlacementReview(c: Context<ApiEnv>, row: ClientRow, policyVersion: number) {
   const { temporal, logger } = c.get('deps');
   if (!temporal) return;
   try {
@@ -308,13 +307,13 @@ async function startPlacementReview(c: Parameters<Parameters<OpenAPIHono<ApiEnv>
   }
 }
 
-async function mustGetClient(c: Parameters<Parameters<OpenAPIHono<ApiEnv>['openapi']>[1]>[0], clientId: string) {
+async function mustGetClient(c: Context<ApiEnv>, clientId: string) {
   const row = await getClient(c.get('deps').db, clientId);
   if (!row) throw notFound('Client', clientId);
   return row;
 }
 
-async function effectivePolicy(c: Parameters<Parameters<OpenAPIHono<ApiEnv>['openapi']>[1]>[0], overrides: Record<string, unknown>) {
+async function effectivePolicy(c: Context<ApiEnv>, overrides: Record<string, unknown>) {
   const active = await activePolicy(c.get('deps').db);
   const applied = applyClientOverrides(active.document, overrides);
   if (!applied.ok) throw validationProblem(applied.issues.map((i) => ({ location: 'body' as const, path: `overrides.${i.path}`, message: i.message })), 'The overrides do not make a valid policy for this client.');

@@ -5,7 +5,7 @@ import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { people } from '../../db/schema.js';
 import type { ApiEnv } from '../context.js';
 import { conflict, notFound } from '../problem.js';
-import { securedRoute } from '../route.js';
+import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { Id, MspRole, Pagination } from '../schemas.js';
 
 const PersonBody = z.object({
@@ -17,33 +17,31 @@ const PersonBody = z.object({
 }).strict();
 const Person = PersonBody.extend({ id: Id, weeklyCapacityHours: z.number(), active: z.boolean(), createdAt: z.string(), updatedAt: z.string() }).openapi('Person');
 const PersonParams = z.object({ personId: Id.openapi({ param: { name: 'personId', in: 'path' } }) });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
-const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 
 const view = (p: typeof people.$inferSelect) => ({
   id: p.id, name: p.name, email: p.email, roles: p.roles, weeklyCapacityHours: p.weeklyCapacityHours, active: p.active, createdAt: p.createdAt, updatedAt: p.updatedAt,
 });
 
-const READ = ['admin', 'ops', 'automation', 'manager'] as const;
-const WRITE = ['admin', 'ops'] as const;
+const READ = ROLE_SETS.read;
+const WRITE = ROLE_SETS.operate;
 
 const createPerson = securedRoute(WRITE, {
   method: 'post', path: '/v1/people', operationId: 'createPerson', tags: ['People'], summary: 'Add an MSP staff member with their roles',
-  request: body(PersonBody), responses: { 201: json(Person, 'Created') },
+  request: jsonBody(PersonBody), responses: { 201: jsonResponse(Person, 'Created') },
 });
 const listPeople = securedRoute(READ, {
   method: 'get', path: '/v1/people', operationId: 'listPeople', tags: ['People'], summary: 'List MSP staff',
   request: { query: Pagination.extend({ role: MspRole.optional(), active: z.enum(['true', 'false']).optional() }) },
-  responses: { 200: json(z.object({ items: z.array(Person), next: z.string().optional() }), 'A page of people') },
+  responses: { 200: jsonResponse(z.object({ items: z.array(Person), next: z.string().optional() }), 'A page of people') },
 });
 const getPerson = securedRoute(READ, {
   method: 'get', path: '/v1/people/{personId}', operationId: 'getPerson', tags: ['People'], summary: 'Get a person',
-  request: { params: PersonParams }, responses: { 200: json(Person, 'The person') },
+  request: { params: PersonParams }, responses: { 200: jsonResponse(Person, 'The person') },
 });
 const updatePerson = securedRoute(WRITE, {
   method: 'patch', path: '/v1/people/{personId}', operationId: 'updatePerson', tags: ['People'], summary: 'Update a person',
-  request: { params: PersonParams, ...body(PersonBody.partial().strict().refine((b) => Object.keys(b).length > 0, 'send at least one field')) },
-  responses: { 200: json(Person, 'The person') },
+  request: { params: PersonParams, ...jsonBody(PersonBody.partial().strict().refine((b) => Object.keys(b).length > 0, 'send at least one field')) },
+  responses: { 200: jsonResponse(Person, 'The person') },
 });
 
 export function registerPeopleRoutes(app: OpenAPIHono<ApiEnv>) {

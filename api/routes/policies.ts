@@ -3,35 +3,34 @@ import { activePolicy, listPolicyVersions, policyVersion, publishPolicy } from '
 import type { ApiEnv } from '../context.js';
 import { actorOf } from '../actor.js';
 import { notFound, validationProblem } from '../problem.js';
-import { securedRoute } from '../route.js';
+import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const PolicyVersion = z.object({
   version: z.number().int(), note: z.string(), publishedBy: z.string(), publishedAt: z.string(),
   document: z.record(z.string(), z.unknown()).openapi({ description: 'The full policy document (DOMAIN §4).' }),
 }).openapi('PolicyVersion');
 const Change = z.object({ path: z.string(), before: z.unknown(), after: z.unknown() });
 
-const READ = ['admin', 'ops', 'automation', 'manager'] as const;
+const READ = ROLE_SETS.read;
 
 const getActive = securedRoute(READ, {
   method: 'get', path: '/v1/policy', operationId: 'getActivePolicy', tags: ['Policy'], summary: 'The policy version in force',
-  responses: { 200: json(PolicyVersion, 'Active policy') },
+  responses: { 200: jsonResponse(PolicyVersion, 'Active policy') },
 });
 const listVersions = securedRoute(READ, {
   method: 'get', path: '/v1/policy/versions', operationId: 'listPolicyVersions', tags: ['Policy'], summary: 'Every published version, newest first',
-  responses: { 200: json(z.object({ items: z.array(PolicyVersion.omit({ document: true })) }), 'Versions') },
+  responses: { 200: jsonResponse(z.object({ items: z.array(PolicyVersion.omit({ document: true })) }), 'Versions') },
 });
 const getVersion = securedRoute(READ, {
   method: 'get', path: '/v1/policy/versions/{version}', operationId: 'getPolicyVersion', tags: ['Policy'], summary: 'One published version',
   request: { params: z.object({ version: z.coerce.number().int().min(1).openapi({ param: { name: 'version', in: 'path' } }) }) },
-  responses: { 200: json(PolicyVersion, 'The version') },
+  responses: { 200: jsonResponse(PolicyVersion, 'The version') },
 });
-const publish = securedRoute(['admin'], {
+const publish = securedRoute(ROLE_SETS.admin, {
   method: 'post', path: '/v1/policy/versions', operationId: 'publishPolicy', tags: ['Policy'],
   summary: 'Publish a new policy version: validated in full; the response lists what changed. Running workflows keep the version they started with.',
-  request: { body: { required: true, content: { 'application/json': { schema: z.object({ document: z.record(z.string(), z.unknown()), note: z.string().trim().min(3).max(500) }).strict() } } } },
-  responses: { 201: json(PolicyVersion.extend({ previousVersion: z.number().int(), changes: z.array(Change) }), 'Published') },
+  request: jsonBody(z.object({ document: z.record(z.string(), z.unknown()), note: z.string().trim().min(3).max(500) }).strict()),
+  responses: { 201: jsonResponse(PolicyVersion.extend({ previousVersion: z.number().int(), changes: z.array(Change) }), 'Published') },
 });
 
 export function registerPolicyRoutes(app: OpenAPIHono<ApiEnv>) {
