@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findPrincipal } from '../../db/api-keys.js';
+import { freshDatabase } from '../support/harness.js';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+});
+afterAll(() => db.close());
+
+const baton = (...args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: root, env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'silent' } });
+
+describe('baton keys', () => {
+  it('creates, lists and revokes API keys; only the hash is stored', async () => {
+    const created = await baton('keys', 'create', '--name', 'PSA sync', '--role', 'automation');
+    const key = /^(baton_\S+)$/m.exec(created.stdout)![1]!;
+    expect(await findPrincipal(db.db, key)).toMatchObject({ name: 'PSA sync', role: 'automation' });
+    const stored = await db.sql`select hash, prefix from api_keys where name = 'PSA sync'`;
+    expect(stored[0]!.hash).not.toContain(key);
+    expect(key.startsWith(stored[0]!.prefix)).toBe(true);
+
+    const listed = await baton('keys', 'list');
+    expect(listed.stdout).toContain('PSA sync');
+    expect(listed.stdout).not.toContain(key);
+
+    const id = /id ([0-9a-f-]{36})/.exec(created.stdout)![1]!;
+    expect((await baton('keys', 'revoke', id)).stdout).toContain(`Revoked key ${id}`);
+    expect(await findPrincipal(db.db, key)).toBeUndefined();
+  });
+
+  it('rejects a bad role with usage and exit code 2', async () => {
+    await expect(baton('keys', 'create', '--name', 'x', '--role', 'root')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--role (admin|ops|automation|manager)') });
+  });
+
+  it('stops on invalid configuration with every problem listed', async () => {
+    const bad = run(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'keys', 'list'], { cwd: root, env: { ...process.env, DATABASE_URL: 'mysql://nope', BATON_API_PORT: '0' } });
+    const failure = await bad.then(() => undefined, (err: { code: number; stderr: string }) => err);
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toContain('DATABASE_URL: must be a postgres');
+    expect(failure?.stderr).toContain('BATON_API_PORT: Too small');
+  });
+});
