@@ -1,11 +1,20 @@
 import { sql } from 'drizzle-orm';
 import {
-  bigserial, boolean, check, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex,
+  bigserial, boolean, check, customType, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { MspRole, StakeholderRole } from '../domain/roles.js';
 
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
-const createdAt = () => ts('created_at').notNull().defaultNow();
+/**
+ * timestamptz as an ISO-8601 string (`2026-11-23T12:00:00.000Z`): drizzle's string mode would hand
+ * back PostgreSQL's text form (`2026-11-23 12:00:00+00`), which the API must not leak.
+ */
+const isoTimestamp = customType<{ data: string; driverData: string }>({
+  dataType: () => 'timestamp with time zone',
+  fromDriver: (value) => new Date(value).toISOString(),
+  toDriver: (value) => value,
+});
+const ts = (name: string) => isoTimestamp(name);
+const createdAt = () => ts('created_at').notNull().default(sql`now()`);
 
 export interface Stakeholder {
   name: string;
@@ -41,7 +50,7 @@ export const clients = pgTable('clients', {
   policyOverrides: jsonb('policy_overrides').$type<Record<string, unknown>>().notNull().default({}),
   revision: integer('revision').notNull().default(1),
   createdAt: createdAt(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
 }, (t) => [
   uniqueIndex('clients_external_ref_uq').on(t.externalRef),
   index('clients_segment_idx').on(t.segment),
@@ -58,7 +67,7 @@ export const people = pgTable('people', {
   weeklyCapacityHours: numeric('weekly_capacity_hours', { precision: 5, scale: 1, mode: 'number' }).notNull().default(40),
   active: boolean('active').notNull().default(true),
   createdAt: createdAt(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
 }, (t) => [uniqueIndex('people_email_uq').on(sql`lower(${t.email})`)]);
 
 /** One Accountable and one named Backup per role and client (R-122, DOMAIN §2.19). */
@@ -68,7 +77,7 @@ export const roleAssignments = pgTable('role_assignments', {
   personId: text('person_id').notNull().references(() => people.id),
   backupPersonId: text('backup_person_id').references(() => people.id),
   createdAt: createdAt(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
 }, (t) => [
   primaryKey({ columns: [t.clientId, t.role] }),
   check('role_assignments_backup_ck', sql`${t.backupPersonId} is null or ${t.backupPersonId} <> ${t.personId}`),
@@ -80,7 +89,7 @@ export const policies = pgTable('policies', {
   document: jsonb('document').$type<Record<string, unknown>>().notNull(),
   note: text('note').notNull(),
   publishedBy: text('published_by').notNull(),
-  publishedAt: ts('published_at').notNull().defaultNow(),
+  publishedAt: ts('published_at').notNull().default(sql`now()`),
 });
 
 export const ctas = pgTable('ctas', {
@@ -89,9 +98,13 @@ export const ctas = pgTable('ctas', {
   process: text('process').notNull(),
   workflowId: text('workflow_id'),
   kind: text('kind').notNull(),
+  title: text('title').notNull(),
   ruleId: text('rule_id').notNull(),
   ownerRole: text('owner_role').notNull(),
   ownerPersonId: text('owner_person_id').references(() => people.id),
+  backupPersonId: text('backup_person_id').references(() => people.id),
+  /** none → backup → csLead as first-action SLAs are breached (R-122). */
+  escalationLevel: text('escalation_level').notNull().default('none'),
   state: text('state').notNull().default('open'),
   dueAt: ts('due_at').notNull(),
   firstActionDueAt: ts('first_action_due_at').notNull(),
@@ -99,11 +112,13 @@ export const ctas = pgTable('ctas', {
   completedAt: ts('completed_at'),
   data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
   createdAt: createdAt(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
 }, (t) => [
   index('ctas_owner_state_idx').on(t.ownerPersonId, t.state),
   index('ctas_client_idx').on(t.clientId),
-  check('ctas_state_ck', sql`${t.state} in ('open','first_action','done','escalated','reassigned','cancelled')`),
+  index('ctas_due_idx').on(t.state, t.dueAt),
+  check('ctas_state_ck', sql`${t.state} in ('open','first_action','done','escalated','cancelled')`),
+  check('ctas_escalation_ck', sql`${t.escalationLevel} in ('none','backup','csLead')`),
 ]);
 
 export const meetings = pgTable('meetings', {
@@ -119,7 +134,7 @@ export const meetings = pgTable('meetings', {
   accountablePersonId: text('accountable_person_id').references(() => people.id),
   data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
   createdAt: createdAt(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
 }, (t) => [index('meetings_client_starts_idx').on(t.clientId, t.startsAt)]);
 
 export interface Actor {
@@ -138,7 +153,7 @@ export const events = pgTable('events', {
   seq: bigserial('seq', { mode: 'number' }).notNull().unique(),
   id: text('id').primaryKey(),
   occurredAt: ts('occurred_at').notNull(),
-  recordedAt: ts('recorded_at').notNull().defaultNow(),
+  recordedAt: ts('recorded_at').notNull().default(sql`now()`),
   clientId: text('client_id'),
   process: text('process').notNull(),
   workflowId: text('workflow_id'),

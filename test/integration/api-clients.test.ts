@@ -1,5 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendEvent } from '../../db/ledger.js';
 import { apiHarness, clientBody, type ApiHarness } from '../support/harness.js';
 
 let h: ApiHarness;
@@ -60,8 +61,13 @@ describe('client registry', () => {
     expect(res.status).toBe(201);
     expect(res.body.placement).toMatchObject({ segment: 'C', goalLevel: 2, touchTier: 'High', archetype: 'Educate', mrrTier: 'High', source: 'computed', policyVersion: 1 });
     expect(res.body.placement.ruleIds).toEqual(expect.arrayContaining(['R-1', 'R-2', 'R-3']));
+    const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+    expect(res.body.createdAt).toMatch(ISO);
+    expect(res.body.updatedAt).toMatch(ISO);
     const events = await timeline(res.body.id);
     expect(events.map((e) => e.type)).toEqual(['client.registered']);
+    expect(events[0].occurredAt).toMatch(ISO);
+    expect(events[0].recordedAt).toMatch(ISO);
     expect(events[0]).toMatchObject({ ruleId: 'R-1', actor: { kind: 'api-key', role: 'ops' }, data: { segment: 'C', goalLevel: 2 } });
   });
 
@@ -256,6 +262,15 @@ describe('Idempotency-Key on POST', () => {
 });
 
 describe('the ledger is append-only', () => {
+  it('accepts only events that match the catalogue (docs/events.md)', async () => {
+    const c = (await h.call('POST', '/v1/clients', { body: clientBody() })).body;
+    const base = { occurredAt: new Date().toISOString(), clientId: c.id, process: 'test', actor: { kind: 'system' as const } };
+    await expect(appendEvent(h.database.db, { ...base, type: 'made.up', data: {} })).rejects.toThrow(/unknown ledger event type "made.up"/);
+    await expect(appendEvent(h.database.db, { ...base, type: 'risk.opened', data: { riskId: 'r1', bucket: 'Weather', severity: 'High', trigger: 'x' } })).rejects.toThrow(/bucket/);
+    expect(await appendEvent(h.database.db, { ...base, id: 'risk/r1', type: 'risk.opened', ruleId: 'R-50', data: { riskId: 'r1', bucket: 'Delivery', severity: 'Medium', trigger: 'access below 95 % at Day 14' } })).toBe(true);
+    expect(await appendEvent(h.database.db, { ...base, id: 'risk/r1', type: 'risk.opened', ruleId: 'R-50', data: { riskId: 'r1', bucket: 'Delivery', severity: 'Medium', trigger: 'access below 95 % at Day 14' } })).toBe(false);
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE at the database', async () => {
     const c = (await h.call('POST', '/v1/clients', { body: clientBody() })).body;
     await expect(h.database.sql`update events set type = 'x' where client_id = ${c.id}`).rejects.toThrow(/append-only/);
