@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gte, inArray, lte, type SQL } from 'drizzle-orm';
+import { checkEventData } from '../domain/events.js';
 import type { Db } from './client.js';
 import { events, type Actor } from './schema.js';
 
@@ -20,8 +21,17 @@ export interface NewLedgerEvent {
 
 type Executor = Pick<Db, 'insert' | 'select'>;
 
-/** Appends one event; a second append with the same id is a no-op. Returns whether it was new. */
+export class LedgerEventError extends Error {
+  override name = 'LedgerEventError';
+}
+
+/**
+ * Appends one event; a second append with the same id is a no-op. Returns whether it was new.
+ * Every event must match its entry in the catalogue (domain/events.ts, docs/events.md).
+ */
 export async function appendEvent(db: Executor, event: NewLedgerEvent): Promise<boolean> {
+  const checked = checkEventData(event.type, event.data);
+  if (!checked.ok) throw new LedgerEventError(checked.message);
   const rows = await db
     .insert(events)
     .values({

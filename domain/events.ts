@@ -1,0 +1,356 @@
+/**
+ * The ledger's event catalogue: one entry per event type, with a sentence saying what it records
+ * (naming the rules that typically cause it) and the exact zod schema of its `data` object.
+ * `docs/events.md` is generated from this file (`npx tsx scripts/event-docs.ts`), so the two
+ * cannot drift.
+ *
+ * The common envelope (id, occurredAt, clientId, process, workflowId, type, ruleId, why, actor) is
+ * the `events` table in db/schema.ts; only `data` is typed per event here. Data shapes are exact:
+ * every object is strict, so a writer that adds a field must add it here first.
+ *
+ * Pure and deterministic (imported from Temporal workflow code): no I/O, no clock.
+ */
+import { z } from 'zod';
+import { CLIENT_OVERRIDE_AREAS, SEGMENTS, TOUCH_TIERS } from './policy.js';
+import { MSP_ROLES } from './roles.js';
+
+// ---------------------------------------------------------------------------------------------
+// Field builders
+
+const id = (d: string) => z.string().min(1).describe(d);
+const text = (d: string) => z.string().min(1).describe(d);
+/** An instant with an explicit offset (`Z` or `±hh:mm`), e.g. a deadline in the client's zone. */
+const instant = (d: string) => z.iso.datetime({ offset: true }).describe(d);
+const int = () => z.number().int();
+const count = (d: string) => int().min(0).describe(d);
+/** Any JSON value (null, boolean, number, string, array, object); rendered as "JSON value". */
+const jsonValue = (d: string) => z.json().meta({ docType: 'JSON value' }).describe(d);
+
+const segment = (d: string) => z.enum(SEGMENTS).describe(d);
+const goalLevel = (d: string) => int().min(1).max(5).describe(d);
+const touchTier = (d: string) => z.enum(TOUCH_TIERS).describe(d);
+const ARCHETYPES = ['Transform', 'Modernize', 'Educate', 'Sustain'] as const;
+
+/** The client fields a registry update can change (the API's client body, db/clients.ts ClientInput). */
+const CLIENT_FIELDS = [
+  'name', 'externalRef', 'mrr', 'maturity', 'appetite', 'ownsInnovationAgenda', 'timeZone', 'holidays', 'renewalDate',
+  'fiscalYearEnd', 'stakeholders',
+] as const;
+
+const placement = (when: 'before' | 'after') =>
+  z
+    .strictObject({
+      segment: segment(`Segment ${when} the change (R-1)`),
+      goalLevel: goalLevel(`Goal level ${when} the change (R-1)`),
+      touchTier: touchTier(`Touch tier ${when} the change (R-3)`),
+    })
+    .describe(`Placement ${when} the change`);
+
+const segmentAndGoal = (when: 'before' | 'after') =>
+  z
+    .strictObject({
+      segment: segment(`Segment ${when} the change (R-1, R-7)`),
+      goalLevel: goalLevel(`Goal level ${when} the change (R-1, R-7)`),
+    })
+    .describe(`Segment and goal level ${when} the change`);
+
+const overrides = (d: string) =>
+  z.partialRecord(z.enum(CLIENT_OVERRIDE_AREAS), jsonValue('The override for this policy area')).describe(d);
+
+const ctaId = () => id('The CTA this event is about');
+const meetingId = () => id('The meeting this event is about');
+
+// ---------------------------------------------------------------------------------------------
+// The catalogue
+
+export interface EventSpec {
+  /** One sentence: what the event records and the rules that typically cause it. */
+  description: string;
+  /** Exact (strict) schema of the event's `data` object. */
+  data: z.ZodObject;
+}
+
+const spec = <S extends z.ZodObject>(description: string, data: S) => ({ description, data });
+
+export const eventCatalogue = {
+  // Registry (db/clients.ts)
+  'client.registered': spec(
+    'A client was registered and placed by the active policy: segment and goal level from maturity and appetite (R-1, A-1, A-2), MRR tier (R-2) and touch tier (R-3); `why` holds the scores, MRR, rule ids, explanation and policy version.',
+    z.strictObject({
+      segment: segment('Computed segment (R-1)'),
+      goalLevel: goalLevel('Computed goal level (R-1, A-2)'),
+      touchTier: touchTier('Touch tier from segment × MRR tier (R-2, R-3)'),
+      archetype: z.enum(ARCHETYPES).describe('Maturity/appetite quadrant (R-1)'),
+    }),
+  ),
+  'client.updated': spec(
+    "A client's registry fields were changed through the API, each with its value before and after; a placement change that follows is recorded separately as `segment.changed` (R-1..R-3).",
+    z.strictObject({
+      changes: z
+        .partialRecord(
+          z.enum(CLIENT_FIELDS),
+          z
+            .strictObject({
+              before: jsonValue('Stored value before the update'),
+              after: jsonValue('Value after the update'),
+            })
+            .describe('One changed field'),
+        )
+        .refine((c) => Object.keys(c).length > 0, 'at least one field changed')
+        .describe('Changed fields only, keyed by field name'),
+    }),
+  ),
+  'segment.changed': spec(
+    "Placement re-ran after a change to maturity, appetite, MRR or the innovation flag and moved the client's segment, goal level or touch tier (R-1, R-2, R-3); not written while a manual override (R-7) is in force.",
+    z.strictObject({ before: placement('before'), after: placement('after') }),
+  ),
+  'segment.overridden': spec(
+    'The computed placement was replaced by a manual segment and goal level with a logged rationale (R-7, approved by the CS Lead per R-1); `why` holds the rationale and the computed placement.',
+    z.strictObject({ before: placement('before'), after: placement('after') }),
+  ),
+  'segment.override_cleared': spec(
+    'A manual placement override (R-7) was removed and the client returned to the placement computed by the active policy (R-1..R-3).',
+    z.strictObject({ before: segmentAndGoal('before'), after: segmentAndGoal('after') }),
+  ),
+  'segment.review_due': spec(
+    "The client's placement review came due (R-7), the interval counted from registration or the previous review and rolled to a business day (C-2); `why` holds the anchor, interval, zone and holidays.",
+    z.strictObject({
+      cycle: int().min(1).describe('Review cycle, 1 for the first review after registration'),
+      segment: segment('Segment in force when the review came due'),
+      goalLevel: goalLevel('Goal level in force when the review came due'),
+      source: z.enum(['computed', 'override']).describe('Whether the placement in force is computed (R-1) or a manual override (R-7)'),
+    }),
+  ),
+  'role.assigned': spec(
+    'A person, with a named backup, was made Accountable for an MSP role for this client (R-122, DOMAIN §2.19); replaces any earlier holder of the role.',
+    z.strictObject({
+      role: z.enum(MSP_ROLES).describe('The MSP role'),
+      personId: id('The Accountable person'),
+      backupPersonId: id('The named backup (R-122)').nullable(),
+    }),
+  ),
+  'role.unassigned': spec(
+    "A role assignment was removed from the client (R-122), leaving the role without an Accountable until it is assigned again.",
+    z.strictObject({
+      role: z.enum(MSP_ROLES).describe('The MSP role'),
+      personId: id('The person who held the role'),
+    }),
+  ),
+
+  // Policy (db/policies.ts, db/clients.ts)
+  'policy.published': spec(
+    'A new MSP-wide policy version was published (DOMAIN §4, every [P] value); it has no client, and `why` holds the publisher\'s note and the previous version.',
+    z.strictObject({
+      version: int().min(1).describe('The version now in force'),
+      changes: z
+        .array(
+          z
+            .strictObject({
+              path: z.string().describe('Dotted path of the changed policy value, e.g. `onboarding.kickoffBusinessDays`'),
+              before: jsonValue('Value in the previous version; absent when the path was added').optional(),
+              after: jsonValue('Value in this version; absent when the path was removed').optional(),
+            })
+            .describe('One changed leaf'),
+        )
+        .describe('Every changed leaf against the previous version, ordered by path'),
+    }),
+  ),
+  'policy.client_overrides_set': spec(
+    "A client's per-client policy overrides were replaced (DOMAIN §4, client-level areas only such as calendar, onboarding and cadence); they apply to the client's processes from their next policy read.",
+    z.strictObject({
+      before: overrides('The whole override document before, keyed by policy area'),
+      after: overrides('The whole override document after, keyed by policy area'),
+    }),
+  ),
+
+  // Processes (onboarding R-46..R-57; engagement R-58..R-61 later)
+  'process.started': spec(
+    "A process run started for the client under a policy version, with the inputs it was started with (e.g. onboarding's signature date as Day 0, R-46..R-57).",
+    z.strictObject({
+      processVersion: int().min(1).describe('Version of the process definition (workflow code) the run follows').optional(),
+      policyVersion: int().min(1).describe('Policy version the run reads its deadlines and owners from'),
+      inputs: z.record(z.string(), jsonValue('One start input')).describe('The start inputs, e.g. `{ signatureDate }`'),
+    }),
+  ),
+  'process.completed': spec(
+    "A process run finished (e.g. onboarding's Day 90 closeout and handoff to Engagement, R-56), with its outcome and the exceptions it left open as CTAs or At Risk.",
+    z.strictObject({
+      outcome: text('How the run ended, e.g. `closed`'),
+      openExceptions: count('Exceptions still open at the end, moved to CTAs or At Risk (R-56)').optional(),
+    }),
+  ),
+  'step.completed': spec(
+    'A numbered step of a process was completed (e.g. onboarding steps 0–8, R-46..R-56).',
+    z.strictObject({
+      step: count('Step number in the process (onboarding 0–8)'),
+      name: text('Step name, e.g. `kickoff`'),
+    }),
+  ),
+  'deadline.set': spec(
+    'A process computed a deadline from policy in the client\'s business time (C-1..C-4; e.g. kickoff ≤ Day 0 + 5 bd, R-47; access by Day 14 and documentation by Day 21, R-49); `why` holds the anchor, zone and holidays.',
+    z.strictObject({
+      deadline: text('Deadline name, e.g. `kickoff`'),
+      dueAt: instant('Due instant, in the client\'s time zone'),
+      clock: z
+        .enum(['elapsed', 'businessDays', 'checkpoint', 'roll', 'businessHours'])
+        .describe('How it was computed: elapsed hours (C-1), business days (C-1), CHECKPOINT (C-3), ROLL (C-2) or business hours (C-1)'),
+    }),
+  ),
+  'deadline.missed': spec(
+    'A deadline passed without the work it guards (e.g. kickoff R-47; access at Day 14 or documentation at Day 21, R-49, escalated per R-50); a deadline already past when the process starts is missed at once and marked late.',
+    z.strictObject({
+      deadline: text('Deadline name, as in `deadline.set`'),
+      dueAt: instant('The instant that was missed'),
+      lateByMs: count('How late the process noticed the miss, in milliseconds (e.g. a Day 0 in the past)').optional(),
+    }),
+  ),
+  'gate.opened': spec(
+    'Every condition of a gate now holds, so the work it guards may proceed (e.g. R-48: access ≥95 %, documentation baselined, MFA and backup monitoring verified).',
+    z.strictObject({
+      gate: text('Gate name, e.g. `delivery` (R-48)'),
+      conditions: z.record(z.string(), z.boolean()).describe('Each condition and whether it holds'),
+    }),
+  ),
+  'gate.closed': spec(
+    'A gate is shut because at least one of its conditions fails (e.g. R-48 at onboarding start, kept shut after a miss per R-50).',
+    z.strictObject({
+      gate: text('Gate name, e.g. `delivery` (R-48)'),
+      conditions: z.record(z.string(), z.boolean()).describe('Each condition and whether it holds'),
+    }),
+  ),
+
+  // CTAs
+  'cta.opened': spec(
+    "A CTA was created with one owner resolved from the client's role assignments, their named backup, or else the CS Lead (R-122), a due instant and a first-action SLA (C-5, R-30: 72h by default).",
+    z.strictObject({
+      ctaId: ctaId(),
+      kind: text('What the CTA is for, e.g. `access-request` or `escalation`'),
+      ownerRole: z.enum(MSP_ROLES).describe('The role that owns it'),
+      ownerId: id('The person who owns it; null only when nobody holds the role, its backup or the CS Lead role').nullable(),
+      dueAt: instant('When the CTA is due'),
+      firstActionDueAt: instant('When the first action is due (C-5)'),
+      backupId: id('The named backup the first escalation goes to (R-122)').nullable(),
+    }),
+  ),
+  'cta.first_action': spec(
+    "The CTA's owner recorded a concrete first step (C-5), which stops the first-action SLA clock (R-30).",
+    z.strictObject({
+      ctaId: ctaId(),
+      note: text('The step taken'),
+      byPersonId: id('Who took it, when not the owner').optional(),
+    }),
+  ),
+  'cta.completed': spec(
+    'A CTA was done (R-30), closing its SLA clocks.',
+    z.strictObject({
+      ctaId: ctaId(),
+      note: text('Outcome note').optional(),
+    }),
+  ),
+  'cta.escalated': spec(
+    "A CTA's first-action SLA (C-5, R-30) was breached, so it escalated to the named backup and then to the CS Lead (R-122, R-94).",
+    z.strictObject({
+      ctaId: ctaId(),
+      level: z.enum(['backup', 'csLead']).describe('Escalation level reached'),
+      fromId: id('Person it escalated from').nullable(),
+      toId: id('Person it escalated to; null when no one holds that role').nullable(),
+      reason: text('Why, e.g. `first action not recorded within 72h`'),
+    }),
+  ),
+  'cta.reassigned': spec(
+    'A CTA was given to another owner with a reason (R-122), e.g. during an absence.',
+    z.strictObject({
+      ctaId: ctaId(),
+      fromId: id('Previous owner').nullable(),
+      toId: id('New owner'),
+      reason: text('Why it was reassigned'),
+    }),
+  ),
+
+  // Meetings
+  'meeting.scheduled': spec(
+    'A meeting was booked for the client (e.g. the onboarding kickoff ≤ Day 0 + 5 bd, R-47; cadence bookings, R-10).',
+    z.strictObject({
+      meetingId: meetingId(),
+      kind: text('Meeting kind, e.g. `kickoff`'),
+      startsAt: instant('Start instant'),
+      endsAt: instant('End instant').optional(),
+      mode: z.enum(['live', 'hybrid', 'async']).describe('Format (R-57 variations by segment)').optional(),
+    }),
+  ),
+  'meeting.held': spec(
+    'A meeting was marked held, with its decisions capped at two (R-27, R-47) and who attended.',
+    z.strictObject({
+      meetingId: meetingId(),
+      decisions: count('Decisions taken (≤2, R-27)').optional(),
+      attendees: z.array(text('One attendee')).describe('Who attended').optional(),
+    }),
+  ),
+  'meeting.missed': spec(
+    'A meeting counts as missed: client no-show, cancellation <24h before start, or not marked held within 2h of its end (DOMAIN §2.5, A-13; R-33..R-35).',
+    z.strictObject({
+      meetingId: meetingId(),
+      reason: z.enum(['noShow', 'lateCancel', 'notMarkedHeld']).describe('Which miss condition applied'),
+    }),
+  ),
+
+  // Risk
+  'risk.opened': spec(
+    'An At Risk record was opened by a trigger (R-93) with its bucket and severity (R-94), e.g. Delivery/Medium for an onboarding checkpoint miss (R-50).',
+    z.strictObject({
+      riskId: id('The risk record'),
+      bucket: z.enum(['Service', 'Delivery', 'Strategic', 'Financial']).describe('Risk bucket (R-94)'),
+      severity: z.enum(['High', 'Medium', 'Low']).describe('Impact × likelihood band (R-94)'),
+      trigger: text('What opened it, e.g. `access below 95 % at Day 14`'),
+    }),
+  ),
+
+  // Signals
+  'signal.duplicate': spec(
+    'A signal arrived again with an idempotency key already seen and had no second effect (C-6, R-124).',
+    z.strictObject({
+      signal: text('Signal or update name'),
+      idempotencyKey: text('The repeated key'),
+      firstEventId: id('Ledger event the first delivery produced').optional(),
+    }),
+  ),
+  'signal.late': spec(
+    'A signal arrived for a finished process, changed no closed state and was answered "already finished" (C-6, R-124).',
+    z.strictObject({
+      signal: text('Signal or update name'),
+      idempotencyKey: text('Its idempotency key').optional(),
+      finishedAt: instant('When the process finished').optional(),
+    }),
+  ),
+} as const satisfies Record<string, EventSpec>;
+
+export type LedgerEventType = keyof typeof eventCatalogue;
+
+/** The `data` of one event type, as writers build it. */
+export type LedgerEventData<T extends LedgerEventType> = z.input<(typeof eventCatalogue)[T]['data']>;
+
+// Code-unit order, not localeCompare: the result must not depend on the runtime's locale.
+export const LEDGER_EVENT_TYPES: readonly LedgerEventType[] = (Object.keys(eventCatalogue) as LedgerEventType[]).sort((a, b) =>
+  a < b ? -1 : a > b ? 1 : 0,
+);
+
+export function isLedgerEventType(type: string): type is LedgerEventType {
+  return Object.prototype.hasOwnProperty.call(eventCatalogue, type);
+}
+
+/**
+ * Checks one event's `data` against the catalogue. Missing data counts as `{}` (what the ledger
+ * stores). The message names the type and every bad path, e.g.
+ * `invalid data for ledger event "cta.opened": ownerId: Invalid input…; extra: unrecognized key`.
+ */
+export function checkEventData(type: string, data: unknown): { ok: true } | { ok: false; message: string } {
+  if (!isLedgerEventType(type)) return { ok: false, message: `unknown ledger event type "${type}"` };
+  const result = eventCatalogue[type].data.safeParse(data ?? {});
+  if (result.success) return { ok: true };
+  const problems = result.error.issues.flatMap((issue) => {
+    const at = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${[...at, k].join('.')}: unrecognized key`);
+    return [`${at.length ? at.join('.') : '(data)'}: ${issue.message}`];
+  });
+  return { ok: false, message: `invalid data for ledger event "${type}": ${problems.join('; ')}` };
+}

@@ -1,0 +1,272 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ClientInput, ClientRow } from '../../db/clients.js';
+import {
+  checkEventData, eventCatalogue, LEDGER_EVENT_TYPES, type LedgerEventData, type LedgerEventType,
+} from '../../domain/events.js';
+import { defaultPolicy, diffPolicies, parsePolicy, type Policy } from '../../domain/policy.js';
+import { segmentClient, type SegmentationResult } from '../../domain/segmentation.js';
+import { eventDocsPath, renderEventDocs } from '../../scripts/event-docs.js';
+
+const REQUIRED_TYPES = [
+  'client.registered', 'client.updated', 'segment.changed', 'segment.overridden', 'segment.override_cleared', 'segment.review_due',
+  'role.assigned', 'role.unassigned', 'policy.published', 'policy.client_overrides_set',
+  'process.started', 'process.completed', 'step.completed', 'deadline.set', 'deadline.missed', 'gate.opened', 'gate.closed',
+  'cta.opened', 'cta.first_action', 'cta.completed', 'cta.escalated', 'cta.reassigned',
+  'meeting.scheduled', 'meeting.held', 'meeting.missed', 'risk.opened', 'signal.duplicate', 'signal.late',
+] as const;
+
+/** What the ledger hands back: data goes through jsonb, so `undefined` members disappear. */
+const stored = (data: unknown) => JSON.parse(JSON.stringify(data)) as unknown;
+
+function expectAccepted(type: string, data: unknown) {
+  expect(checkEventData(type, data)).toEqual({ ok: true });
+  expect(checkEventData(type, stored(data))).toEqual({ ok: true });
+}
+
+const policy: Policy = defaultPolicy;
+
+// ---------------------------------------------------------------------------------------------
+// One valid example per type (typed, so a schema change that breaks writers fails tsc too)
+
+const examples: { [T in LedgerEventType]: LedgerEventData<T> } = {
+  'client.registered': { segment: 'C', goalLevel: 2, touchTier: 'High', archetype: 'Educate' },
+  'client.updated': { changes: { mrr: { before: 5000, after: 12000 }, renewalDate: { before: null, after: '2026-03-31' } } },
+  'segment.changed': { before: { segment: 'D', goalLevel: 1, touchTier: 'Mid' }, after: { segment: 'A', goalLevel: 4, touchTier: 'High' } },
+  'segment.overridden': { before: { segment: 'D', goalLevel: 1, touchTier: 'Mid' }, after: { segment: 'B', goalLevel: 3, touchTier: 'High' } },
+  'segment.override_cleared': { before: { segment: 'B', goalLevel: 3 }, after: { segment: 'D', goalLevel: 1 } },
+  'segment.review_due': { cycle: 1, segment: 'C', goalLevel: 2, source: 'computed' },
+  'role.assigned': { role: 'CSM', personId: 'p-1', backupPersonId: 'p-2' },
+  'role.unassigned': { role: 'CSM', personId: 'p-1' },
+  'policy.published': { version: 2, changes: [{ path: 'onboarding.kickoffBusinessDays', before: 5, after: 7 }] },
+  'policy.client_overrides_set': { before: {}, after: { onboarding: { kickoffBusinessDays: 7 } } },
+  'process.started': { processVersion: 1, policyVersion: 3, inputs: { signatureDate: '2025-03-03T15:00:00Z', note: null } },
+  'process.completed': { outcome: 'closed', openExceptions: 2 },
+  'step.completed': { step: 1, name: 'kickoff' },
+  'deadline.set': { deadline: 'kickoff', dueAt: '2025-03-10T17:00:00-05:00', clock: 'businessDays' },
+  'deadline.missed': { deadline: 'access', dueAt: '2025-03-18T05:00:00Z', lateByMs: 3_600_000 },
+  'gate.opened': { gate: 'delivery', conditions: { access95: true, docsBaselined: true, mfaVerified: true, backupVerified: true } },
+  'gate.closed': { gate: 'delivery', conditions: { access95: false, docsBaselined: true, mfaVerified: true, backupVerified: true } },
+  'cta.opened': {
+    ctaId: 'cta-1', kind: 'access-request', ownerRole: 'TAM', ownerId: 'p-3', dueAt: '2025-03-14T17:00:00-05:00',
+    firstActionDueAt: '2025-03-06T15:00:00.000Z', backupId: null,
+  },
+  'cta.first_action': { ctaId: 'cta-1', note: 'Requested tenant admin from the client', byPersonId: 'p-4' },
+  'cta.completed': { ctaId: 'cta-1' },
+  'cta.escalated': { ctaId: 'cta-1', level: 'backup', fromId: 'p-3', toId: null, reason: 'first action not recorded within 72h' },
+  'cta.reassigned': { ctaId: 'cta-1', fromId: null, toId: 'p-5', reason: 'owner on leave' },
+  'meeting.scheduled': { meetingId: 'm-1', kind: 'kickoff', startsAt: '2025-03-07T15:00:00Z', endsAt: '2025-03-07T16:00:00Z', mode: 'live' },
+  'meeting.held': { meetingId: 'm-1', decisions: 2, attendees: ['Pat (CEO)', 'Sam (CSM)'] },
+  'meeting.missed': { meetingId: 'm-1', reason: 'lateCancel' },
+  'risk.opened': { riskId: 'r-1', bucket: 'Delivery', severity: 'Medium', trigger: 'access below 95 % at Day 14' },
+  'signal.duplicate': { signal: 'kickoffHeld', idempotencyKey: 'k-1', firstEventId: 'client/c-1/onboarding/kickoff-held' },
+  'signal.late': { signal: 'accessGranted', idempotencyKey: 'k-2', finishedAt: '2025-06-02T22:00:00Z' },
+};
+
+const requiredKeys = (type: LedgerEventType) =>
+  Object.entries(eventCatalogue[type].data.shape as Record<string, { _zod: { optin?: string } }>)
+    .filter(([, s]) => s._zod.optin !== 'optional')
+    .map(([k]) => k);
+
+describe('docs/events.md', () => {
+  it('is generated from the catalogue', () => {
+    const onDisk = fs.existsSync(eventDocsPath) ? fs.readFileSync(eventDocsPath, 'utf8') : '';
+    expect(onDisk === renderEventDocs(), 'docs/events.md is out of date: run `npx tsx scripts/event-docs.ts`').toBe(true);
+  });
+
+  it('has a section and the envelope for every type', () => {
+    const doc = renderEventDocs();
+    for (const type of LEDGER_EVENT_TYPES) expect(doc).toContain(`\n## ${type}\n`);
+    for (const f of ['id', 'seq', 'occurredAt', 'recordedAt', 'clientId', 'process', 'workflowId', 'type', 'ruleId', 'why', 'actor', 'data']) {
+      expect(doc).toContain(`- \`${f}\`: `);
+    }
+  });
+});
+
+describe('event catalogue', () => {
+  it('holds every required type, sorted in LEDGER_EVENT_TYPES', () => {
+    expect([...LEDGER_EVENT_TYPES]).toEqual([...REQUIRED_TYPES].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(new Set(Object.keys(eventCatalogue))).toEqual(new Set(REQUIRED_TYPES));
+  });
+
+  it('describes every type and every data field', () => {
+    for (const type of LEDGER_EVENT_TYPES) expect(eventCatalogue[type].description, type).toMatch(/^\S.*\.$/);
+    const fieldRows = renderEventDocs().split('\n').filter((l) => l.startsWith('| `'));
+    expect(fieldRows.length).toBeGreaterThan(LEDGER_EVENT_TYPES.length);
+    for (const line of fieldRows) expect(line, 'a data field without a description').not.toMatch(/\|\s+\|$/);
+  });
+
+  it('rejects an unknown type, naming it', () => {
+    const r = checkEventData('client.teleported', {});
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.message).toContain('client.teleported');
+  });
+
+  it('rejects data that is not an object', () => {
+    expect(checkEventData('step.completed', 'kickoff').ok).toBe(false);
+    expect(checkEventData('step.completed', [1]).ok).toBe(false);
+  });
+
+  describe.each(REQUIRED_TYPES)('%s', (type) => {
+    it('accepts a valid example', () => expectAccepted(type, examples[type]));
+
+    it('rejects the example without each required field, naming the type and the path', () => {
+      const required = requiredKeys(type);
+      expect(required.length).toBeGreaterThan(0);
+      for (const key of required) {
+        const data: Record<string, unknown> = { ...examples[type] };
+        delete data[key];
+        const r = checkEventData(type, data);
+        expect(r.ok, `${type} without ${key}`).toBe(false);
+        expect(!r.ok && r.message).toContain(`"${type}"`);
+        expect(!r.ok && r.message).toContain(`${key}:`);
+      }
+    });
+
+    it('rejects an extra field', () => {
+      const r = checkEventData(type, { ...examples[type], surprise: 1 });
+      expect(r.ok).toBe(false);
+      expect(!r.ok && r.message).toContain('surprise: unrecognized key');
+    });
+  });
+
+  it('names every bad path, nested ones included', () => {
+    const r = checkEventData('segment.changed', {
+      before: { segment: 'E', goalLevel: 1, touchTier: 'Mid' },
+      after: { segment: 'A', goalLevel: 4, touchTier: 'High', extra: true },
+    });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.message).toContain('before.segment:');
+    expect(!r.ok && r.message).toContain('after.extra: unrecognized key');
+  });
+
+  it('wants instants with an offset, and enums as listed', () => {
+    const base = examples['deadline.set'];
+    expect(checkEventData('deadline.set', { ...base, dueAt: '2025-03-10 17:00' }).ok).toBe(false);
+    expect(checkEventData('deadline.set', { ...base, dueAt: '2025-03-10T17:00:00' }).ok).toBe(false);
+    expect(checkEventData('deadline.set', { ...base, clock: 'calendar' }).ok).toBe(false);
+    expect(checkEventData('cta.escalated', { ...examples['cta.escalated'], level: 'manager' }).ok).toBe(false);
+    expect(checkEventData('meeting.missed', { ...examples['meeting.missed'], reason: 'rain' }).ok).toBe(false);
+    expect(checkEventData('risk.opened', { ...examples['risk.opened'], severity: 'Critical' }).ok).toBe(false);
+  });
+
+  it('accepts optional fields left out', () => {
+    expectAccepted('process.started', { policyVersion: 1, inputs: {} });
+    expectAccepted('process.completed', { outcome: 'closed' });
+    expectAccepted('deadline.missed', { deadline: 'kickoff', dueAt: '2025-03-10T22:00:00Z' });
+    expectAccepted('cta.first_action', { ctaId: 'c', note: 'called' });
+    expectAccepted('meeting.scheduled', { meetingId: 'm', kind: 'kickoff', startsAt: '2025-03-07T15:00:00Z' });
+    expectAccepted('meeting.held', { meetingId: 'm' });
+    expectAccepted('signal.duplicate', { signal: 's', idempotencyKey: 'k' });
+    expectAccepted('signal.late', { signal: 's' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The data the current writers build, built the same way (db/clients.ts, db/policies.ts,
+// workflows/placement-review.ts), from the real domain functions.
+
+describe('data written by the current code is accepted', () => {
+  const place = (c: Pick<ClientInput, 'maturity' | 'appetite' | 'mrr' | 'ownsInnovationAgenda'>): SegmentationResult =>
+    segmentClient({ maturity: c.maturity, appetite: c.appetite, mrr: c.mrr, ownsInnovationAgenda: c.ownsInnovationAgenda ?? false }, policy.segmentation);
+
+  const input: ClientInput = { name: 'Acme', mrr: 1800, maturity: 1, appetite: 2, timeZone: 'America/Chicago' };
+  const registered = place(input);
+  const current = {
+    id: 'c-1', name: input.name, externalRef: null, mrr: input.mrr, maturity: input.maturity, appetite: input.appetite,
+    ownsInnovationAgenda: false, segment: registered.segment, goalLevel: registered.goalLevel, archetype: registered.archetype,
+    mrrTier: registered.mrrTier, touchTier: registered.touchTier, segmentRuleIds: registered.ruleIds, segmentSource: 'computed',
+    segmentOverride: null, placementPolicyVersion: 1, timeZone: input.timeZone, holidays: [], renewalDate: null, fiscalYearEnd: '12-31',
+    stakeholders: [], policyOverrides: {}, revision: 1, createdAt: '2025-03-03 15:00:00+00', updatedAt: '2025-03-03 15:00:00+00',
+  } satisfies ClientRow;
+
+  it('client.registered (createClient)', () => {
+    const p = registered;
+    expectAccepted('client.registered', { segment: p.segment, goalLevel: p.goalLevel, touchTier: p.touchTier, archetype: p.archetype });
+    for (const [maturity, appetite, mrr, owns] of [[5, 5, 20000, true], [4, 1, 3000, false], [2, 4, 0, false]] as const) {
+      const q = place({ maturity, appetite, mrr, ownsInnovationAgenda: owns });
+      expectAccepted('client.registered', { segment: q.segment, goalLevel: q.goalLevel, touchTier: q.touchTier, archetype: q.archetype });
+    }
+  });
+
+  it('client.updated and segment.changed (updateClient)', () => {
+    const patch: Partial<ClientInput> = {
+      maturity: 4, appetite: 5, mrr: 12000, externalRef: 'PSA-9', renewalDate: '2026-01-31', holidays: ['2025-12-26'], name: undefined,
+      stakeholders: [{ name: 'Pat', email: 'pat@acme.test', roles: ['executiveSponsor', 'budgetHolder'] }], fiscalYearEnd: '12-31',
+    };
+    const changes: Record<string, { before: unknown; after: unknown }> = {};
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      const before = current[key as keyof ClientRow];
+      if (JSON.stringify(before) !== JSON.stringify(value)) changes[key] = { before, after: value };
+    }
+    expect(Object.keys(changes).sort()).toEqual(['appetite', 'externalRef', 'holidays', 'maturity', 'mrr', 'renewalDate', 'stakeholders']);
+    expectAccepted('client.updated', { changes });
+    expectAccepted('client.updated', { changes: { externalRef: { before: 'PSA-9', after: null } } });
+    expect(checkEventData('client.updated', { changes: {} }).ok).toBe(false);
+    expect(checkEventData('client.updated', { changes: { segment: { before: 'A', after: 'B' } } }).ok).toBe(false);
+
+    const merged = { ...current, ...patch } as ClientRow;
+    const placed = place(merged);
+    const row = { ...current, segment: placed.segment, goalLevel: placed.goalLevel, touchTier: placed.touchTier };
+    expect(row.segment).not.toBe(current.segment);
+    expectAccepted('segment.changed', {
+      before: { segment: current.segment, goalLevel: current.goalLevel, touchTier: current.touchTier },
+      after: { segment: row.segment, goalLevel: row.goalLevel, touchTier: row.touchTier },
+    });
+  });
+
+  it('segment.overridden (overrideSegment) and segment.override_cleared (clearSegmentOverride)', () => {
+    const computed = place(current);
+    const o = { segment: 'B', goalLevel: 3, rationale: 'Client is mid-migration; treat as Modernize for a year.' };
+    const touchTier = (policy.segmentation.touchMatrix[o.segment as 'A'] as Record<string, string>)[computed.mrrTier]!;
+    expectAccepted('segment.overridden', {
+      before: { segment: current.segment, goalLevel: current.goalLevel, touchTier: current.touchTier },
+      after: { segment: o.segment, goalLevel: o.goalLevel, touchTier },
+    });
+
+    const overridden = { ...current, segment: o.segment, goalLevel: o.goalLevel, touchTier, segmentSource: 'override' };
+    const p = place(overridden);
+    expectAccepted('segment.override_cleared', {
+      before: { segment: overridden.segment, goalLevel: overridden.goalLevel },
+      after: { segment: p.segment, goalLevel: p.goalLevel },
+    });
+  });
+
+  it('policy.client_overrides_set (setPolicyOverrides)', () => {
+    const overrides = { onboarding: { kickoffBusinessDays: 7 }, calendar: { holidays: ['2025-12-26'] } };
+    expectAccepted('policy.client_overrides_set', { before: current.policyOverrides, after: overrides });
+    expectAccepted('policy.client_overrides_set', { before: overrides, after: {} });
+  });
+
+  it('role.assigned and role.unassigned (assignRole, unassignRole)', () => {
+    const role = 'TAM';
+    for (const a of [{ personId: 'p-1', backupPersonId: 'p-2' }, { personId: 'p-1', backupPersonId: null }, { personId: 'p-1' }] as { personId: string; backupPersonId?: string | null }[]) {
+      expectAccepted('role.assigned', { role, personId: a.personId, backupPersonId: a.backupPersonId ?? null });
+    }
+    const rows = [{ clientId: 'c-1', role, personId: 'p-1', backupPersonId: 'p-2' }];
+    expectAccepted('role.unassigned', { role, personId: rows[0]!.personId });
+  });
+
+  it('policy.published (publishPolicy)', () => {
+    const next = parsePolicy({ onboarding: { kickoffBusinessDays: 7 }, calendar: { holidays: ['2025-12-25', '2025-12-26'] } });
+    if (!next.ok) throw new Error(JSON.stringify(next.issues));
+    const diff = diffPolicies(defaultPolicy, next.policy);
+    expect(diff.length).toBeGreaterThan(0);
+    expectAccepted('policy.published', { version: 2, changes: diff });
+    expectAccepted('policy.published', { version: 2, changes: [] });
+    // Added and removed paths carry `before` / `after` as undefined (dropped when stored as jsonb).
+    const addedRemoved = diffPolicies({ a: { b: 1 } }, { a: { c: [2] } });
+    expect(addedRemoved.some((c) => c.before === undefined) && addedRemoved.some((c) => c.after === undefined)).toBe(true);
+    expectAccepted('policy.published', { version: 3, changes: addedRemoved });
+  });
+
+  it('segment.review_due (placementReview workflow)', () => {
+    for (const segmentSource of ['computed', 'override']) {
+      const plan = { segment: current.segment, goalLevel: current.goalLevel, segmentSource };
+      for (const cycle of [1, 2, 17]) {
+        expectAccepted('segment.review_due', { cycle, segment: plan.segment, goalLevel: plan.goalLevel, source: plan.segmentSource });
+      }
+    }
+  });
+});
