@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
 import { getClient } from '../db/clients.js';
+import { escalateCta, getCta, type EscalationLevel } from '../db/ctas.js';
 import { appendEvent, type NewLedgerEvent } from '../db/ledger.js';
 import { activePolicy, policyVersion } from '../db/policies.js';
 import { applyClientOverrides } from '../domain/policy.js';
@@ -16,6 +17,17 @@ export function createActivities({ db }: ActivityDeps) {
   return {
     async appendLedgerEvent(event: NewLedgerEvent & { id: string }): Promise<boolean> {
       return appendEvent(db, event);
+    },
+
+    /** Whether the CTA's clock can stop: a first action was recorded, or it is closed. */
+    async ctaClockState(ctaId: string): Promise<{ settled: boolean }> {
+      const cta = await getCta(db, ctaId);
+      return { settled: !cta || cta.firstActionAt !== null || cta.state === 'done' || cta.state === 'cancelled' };
+    },
+
+    /** Moves an unattended CTA one escalation level up; conditional in the database, so retries and races are safe. */
+    async escalateCtaLevel(ctaId: string, level: EscalationLevel, windowEndedAt: string): Promise<'applied' | 'not-found' | 'conflict'> {
+      return (await escalateCta(db, ctaId, level, windowEndedAt, windowEndedAt)).outcome;
     },
 
     async activePolicyVersion(): Promise<number> {

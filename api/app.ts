@@ -9,6 +9,7 @@ import { docsPage, swaggerAsset } from './docs.js';
 import { fieldErrors, ProblemError, problemResponse, validationProblem } from './problem.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerClientRoutes } from './routes/clients.js';
+import { registerCtaRoutes } from './routes/ctas.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 
@@ -56,6 +57,7 @@ export function createApp(deps: ApiDeps) {
   registerClientRoutes(app);
   registerPeopleRoutes(app);
   registerPolicyRoutes(app);
+  registerCtaRoutes(app);
   registerApiKeyRoutes(app);
 
   app.doc31('/openapi.json', apiInfo);

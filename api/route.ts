@@ -50,6 +50,8 @@ export const ROLE_SETS = {
   read: ['admin', 'ops', 'automation', 'manager'],
   operate: ['admin', 'ops'],
   govern: ['admin', 'manager'],
+  act: ['admin', 'ops', 'automation', 'manager'],
+  assign: ['admin', 'ops', 'manager'],
   timeline: ['admin', 'ops', 'manager'],
   admin: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;

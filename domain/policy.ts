@@ -584,6 +584,22 @@ const meeting = group(
 });
 
 // ---------------------------------------------------------------------------------------------
+// CTAs: owners and escalation (R-122, C-5)
+
+const ctas = group(
+  {
+    escalationChain: z
+      .array(z.enum(['backup', 'csLead']))
+      .min(1)
+      .refine((c) => new Set(c).size === c.length, 'each level at most once')
+      .default(() => ['backup' as const, 'csLead' as const])
+      .describe('Who a CTA passes to, in order, each time its first-action SLA is breached: the named backup, then the CS Lead (R-122)'),
+    escalationWindowHours: hours(72, 'After an escalation, the new owner has this long for a first action before the next level (R-122, C-5)'),
+  },
+  'CTA ownership and SLA escalation (R-122, C-5; first-action SLA is meeting.firstActionHours)',
+);
+
+// ---------------------------------------------------------------------------------------------
 // Missed-cadence recovery (§2.5, R-33..R-35, A-13)
 
 const missedCadence = group(
@@ -1386,6 +1402,7 @@ const policyShape = {
   capacity,
   cadence,
   meeting,
+  ctas,
   missedCadence,
   triggers,
   onboarding,

@@ -13,7 +13,7 @@ import { ConfigError, type Config } from './config.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { startEmbeddedTemporal } from './embedded-temporal.js';
 import { createLogger, type Logger } from './logger.js';
-import { ensureAllPlacementReviews } from './processes.js';
+import { ensureAllCtaClocks, ensureAllPlacementReviews } from './processes.js';
 import { registerSearchAttributes } from './search-attribute-registry.js';
 import { isAlive } from './supervised-process.js';
 
@@ -155,8 +155,9 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
         await running;
         await native.close();
       });
-      const reconciled = await ensureAllPlacementReviews(temporalTarget, database.db);
-      logger.info({ clients: reconciled }, 'placement reviews reconciled');
+      const reviews = await ensureAllPlacementReviews(temporalTarget, database.db);
+      const clocks = await ensureAllCtaClocks(temporalTarget, database.db);
+      logger.info({ placementReviews: reviews, ctaClocks: clocks }, 'long-running processes reconciled');
     }
 
     let apiUrl: string | undefined;

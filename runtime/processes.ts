@@ -4,6 +4,8 @@ import { asc } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { activePolicy } from '../db/policies.js';
 import { clients } from '../db/schema.js';
+import { ctasAwaitingFirstAction, type CtaRow } from '../db/ctas.js';
+import { ctaChanged, ctaClockWorkflowId, ctaSla } from '../workflows/cta-sla.js';
 import { placementReview, placementReviewWorkflowId } from '../workflows/placement-review.js';
 import { ClientIdKey, ProcessKey, SegmentKey } from './search-attributes.js';
 
@@ -36,4 +38,35 @@ export async function ensureAllPlacementReviews(t: TemporalTarget, db: Db): Prom
   const rows = await db.select({ id: clients.id, segment: clients.segment, createdAt: clients.createdAt }).from(clients).orderBy(asc(clients.id));
   for (const row of rows) await ensurePlacementReview(t, row, version);
   return rows.length;
+}
+
+/** Starts the SLA clock of a CTA (C-5, R-122) unless it already runs. */
+export async function ensureCtaClock(t: TemporalTarget, cta: Pick<CtaRow, 'id' | 'clientId' | 'firstActionDueAt'>, db: Db) {
+  const policy = await activePolicy(db);
+  await t.client.workflow.start(ctaSla, {
+    workflowId: ctaClockWorkflowId(cta.id),
+    taskQueue: t.taskQueue,
+    args: [{
+      ctaId: cta.id, clientId: cta.clientId, firstActionDueAt: new Date(cta.firstActionDueAt).toISOString(),
+      escalationChain: [...policy.document.ctas.escalationChain], escalationWindowHours: policy.document.ctas.escalationWindowHours, policyVersion: policy.version,
+    }],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    typedSearchAttributes: new TypedSearchAttributes([{ key: ClientIdKey, value: cta.clientId }, { key: ProcessKey, value: 'cta' }]),
+  });
+}
+
+/** Tells a CTA's clock that the CTA changed; the clock re-reads it. Best effort: the clock re-checks at its deadline anyway. */
+export async function notifyCtaClock(t: TemporalTarget, ctaId: string): Promise<void> {
+  try {
+    await t.client.workflow.getHandle(ctaClockWorkflowId(ctaId)).signal(ctaChanged);
+  } catch {
+    /* the clock already ended or was never started; nothing to tell */
+  }
+}
+
+/** After downtime: every CTA still waiting for a first action has its clock. */
+export async function ensureAllCtaClocks(t: TemporalTarget, db: Db): Promise<number> {
+  const waiting = await ctasAwaitingFirstAction(db);
+  for (const cta of waiting) await ensureCtaClock(t, cta, db);
+  return waiting.length;
 }

@@ -1,2 +1,3 @@
 // Every Baton workflow, registered with the worker from this one module.
+export { ctaSla } from './cta-sla.js';
 export { placementReview } from './placement-review.js';

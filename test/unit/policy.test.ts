@@ -25,6 +25,11 @@ function clone(p: Policy): Policy {
 }
 
 describe('policy defaults (DOMAIN §4)', () => {
+  it('CTA escalation defaults: backup, then CS Lead, 72h windows (R-122, C-5)', () => {
+    expect(defaultPolicy.ctas).toEqual({ escalationChain: ['backup', 'csLead'], escalationWindowHours: 72 });
+    expect(defaultPolicy.meeting.firstActionHours).toBe(72);
+  });
+
   it('{} parses to the full default document', () => {
     const r = parsePolicy({});
     expect(r.ok).toBe(true);
@@ -37,6 +42,7 @@ describe('policy defaults (DOMAIN §4)', () => {
       'capacity',
       'cadence',
       'meeting',
+      'ctas',
       'missedCadence',
       'triggers',
       'onboarding',

@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import { and, asc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from './client.js';
+import { appendEvent } from './ledger.js';
+import { ctas, people, roleAssignments, type Actor } from './schema.js';
+
+export type CtaRow = typeof ctas.$inferSelect;
+export type EscalationLevel = 'backup' | 'csLead';
+
+/** A stable UUID for an idempotency key, so a retried open lands on the same CTA. */
+export function ctaIdFor(key: string): string {
+  const h = createHash('sha256').update(`baton/cta/${key}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export interface OwnerResolution {
+  ownerId: string | null;
+  backupId: string | null;
+  /** `assignment`: the role's assignee; `backup`: the assignee is inactive, so the named backup (R-122). */
+  via: 'assignment' | 'backup' | 'csLead' | 'unassigned';
+}
+
+/** R-122: every CTA resolves to one named person — the role's assignee, else the named backup. */
+export async function resolveOwner(db: Pick<Db, 'select'>, clientId: string, role: string): Promise<OwnerResolution> {
+  const [a] = await db.select().from(roleAssignments).where(and(eq(roleAssignments.clientId, clientId), eq(roleAssignments.role, role)));
+  if (!a) return { ownerId: null, backupId: null, via: 'unassigned' };
+  const ids = [a.personId, a.backupPersonId].filter((x): x is string => !!x);
+  const active = new Set((await db.select({ id: people.id }).from(people).where(and(inArray(people.id, ids), eq(people.active, true)))).map((p) => p.id));
+  if (active.has(a.personId)) return { ownerId: a.personId, backupId: a.backupPersonId && active.has(a.backupPersonId) ? a.backupPersonId : null, via: 'assignment' };
+  if (a.backupPersonId && active.has(a.backupPersonId)) return { ownerId: a.backupPersonId, backupId: null, via: 'backup' };
+  return { ownerId: null, backupId: null, via: 'unassigned' };
+}
+
+/** The CS Lead for a client: its assignment, else the first active person holding the role. */
+export async function resolveCsLead(db: Pick<Db, 'select'>, clientId: string): Promise<string | null> {
+  const assigned = await resolveOwner(db, clientId, 'CS Lead');
+  if (assigned.ownerId) return assigned.ownerId;
+  const [lead] = await db.select({ id: people.id }).from(people)
+    .where(and(eq(people.active, true), sql`${people.roles} ? 'CS Lead'`)).orderBy(asc(people.name), asc(people.id)).limit(1);
+  return lead?.id ?? null;
+}
+
+export interface OpenCtaInput {
+  /** Idempotency key of the effect (e.g. `${workflowId}/kickoff-escalation`); the id derives from it. */
+  key: string;
+  clientId: string;
+  process: string;
+  workflowId?: string | null;
+  kind: string;
+  title: string;
+  ruleId: string;
+  ownerRole: string;
+  dueAt: string;
+  firstActionHours: number;
+  openedAt: string;
+  why?: Record<string, unknown>;
+  data?: Record<string, unknown>;
+  actor: Actor;
+}
+
+/** Opens a CTA once per key and records `cta.opened`; a retry returns the CTA first opened. */
+export async function openCta(db: Db, input: OpenCtaInput): Promise<CtaRow> {
+  const id = ctaIdFor(input.key);
+  return db.transaction(async (tx) => {
+    // R-122: one named person. With nobody in the role (or its backup), the CS Lead holds it until reassigned.
+    let owner = await resolveOwner(tx, input.clientId, input.ownerRole);
+    if (!owner.ownerId) {
+      const lead = await resolveCsLead(tx, input.clientId);
+      if (lead) owner = { ownerId: lead, backupId: null, via: 'csLead' };
+    }
+    const firstActionDueAt = new Date(Date.parse(input.openedAt) + input.firstActionHours * 3_600_000).toISOString();
+    const inserted = await tx.insert(ctas).values({
+      id, clientId: input.clientId, process: input.process, workflowId: input.workflowId ?? null, kind: input.kind, title: input.title,
+      ruleId: input.ruleId, ownerRole: input.ownerRole, ownerPersonId: owner.ownerId, backupPersonId: owner.backupId,
+      dueAt: input.dueAt, firstActionDueAt, data: input.data ?? {}, createdAt: input.openedAt,
+    }).onConflictDoNothing().returning();
+    const row = inserted[0] ?? (await tx.select().from(ctas).where(eq(ctas.id, id)))[0]!;
+    await appendEvent(tx, {
+      id: `cta/${id}/opened`, occurredAt: input.openedAt, clientId: input.clientId, process: input.process, workflowId: input.workflowId ?? null,
+      type: 'cta.opened', ruleId: input.ruleId, actor: input.actor,
+      why: { ...input.why, ownerResolvedVia: owner.via, firstActionHours: input.firstActionHours },
+      data: { ctaId: id, kind: input.kind, ownerRole: input.ownerRole, ownerId: row.ownerPersonId, backupId: row.backupPersonId, dueAt: row.dueAt, firstActionDueAt: row.firstActionDueAt },
+    });
+    return row;
+  });
+}
+
+export async function getCta(db: Pick<Db, 'select'>, id: string): Promise<CtaRow | undefined> {
+  return (await db.select().from(ctas).where(eq(ctas.id, id)))[0];
+}
+
+export type Transition<T> = { outcome: 'applied'; row: T } | { outcome: 'not-found' } | { outcome: 'conflict'; row: CtaRow; reason: string };
+
+const OPEN_STATES = ['open', 'escalated'] as const;
+
+/** C-5: the owner records a concrete step. Only the first one counts. */
+export async function recordFirstAction(db: Db, id: string, a: { note: string; personId?: string }, actor: Actor, at = new Date().toISOString()): Promise<Transition<CtaRow>> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.update(ctas).set({ state: 'first_action', firstActionAt: at, updatedAt: sql`now()` })
+      .where(and(eq(ctas.id, id), inArray(ctas.state, [...OPEN_STATES]), isNull(ctas.firstActionAt))).returning();
+    if (!row) return refusal(tx, id, (c) => (c.state === 'done' || c.state === 'cancelled' ? `the CTA is already ${c.state}` : `a first action was already recorded at ${c.firstActionAt}`));
+    await appendEvent(tx, {
+      occurredAt: at, clientId: row.clientId, process: row.process, workflowId: row.workflowId, type: 'cta.first_action', ruleId: 'C-5', actor,
+      why: { firstActionDueAt: row.firstActionDueAt, withinSla: Date.parse(at) <= Date.parse(row.firstActionDueAt) },
+      data: { ctaId: id, note: a.note, ...(a.personId ? { byPersonId: a.personId } : {}) },
+    });
+    return { outcome: 'applied', row };
+  });
+}
+
+export async function completeCta(db: Db, id: string, note: string | undefined, actor: Actor, at = new Date().toISOString()): Promise<Transition<CtaRow>> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.update(ctas)
+      .set({ state: 'done', completedAt: at, firstActionAt: sql`coalesce(${ctas.firstActionAt}, ${at}::timestamptz)`, updatedAt: sql`now()` })
+      .where(and(eq(ctas.id, id), inArray(ctas.state, ['open', 'escalated', 'first_action']))).returning();
+    if (!row) return refusal(tx, id, (c) => `the CTA is already ${c.state}`);
+    await appendEvent(tx, {
+      occurredAt: at, clientId: row.clientId, process: row.process, workflowId: row.workflowId, type: 'cta.completed', ruleId: row.ruleId, actor,
+      why: { dueAt: row.dueAt, onTime: Date.parse(at) <= Date.parse(row.dueAt) }, data: { ctaId: id, ...(note ? { note } : {}) },
+    });
+    return { outcome: 'applied', row };
+  });
+}
+
+export async function reassignCta(db: Db, id: string, r: { personId: string; reason: string }, actor: Actor, at = new Date().toISOString()): Promise<Transition<CtaRow>> {
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(ctas).where(eq(ctas.id, id)).for('update');
+    if (!before) return { outcome: 'not-found' };
+    if (before.state === 'done' || before.state === 'cancelled') return { outcome: 'conflict', row: before, reason: `the CTA is already ${before.state}` };
+    if (before.ownerPersonId === r.personId) return { outcome: 'conflict', row: before, reason: 'that person already owns the CTA' };
+    const [row] = await tx.update(ctas).set({ ownerPersonId: r.personId, updatedAt: sql`now()` }).where(eq(ctas.id, id)).returning();
+    await appendEvent(tx, {
+      occurredAt: at, clientId: row!.clientId, process: row!.process, workflowId: row!.workflowId, type: 'cta.reassigned', ruleId: 'R-122', actor,
+      why: { reason: r.reason }, data: { ctaId: id, fromId: before.ownerPersonId, toId: r.personId, reason: r.reason },
+    });
+    return { outcome: 'applied', row: row! };
+  });
+}
+
+/**
+ * An SLA breach moves the CTA one level up (R-122): to the named backup, then to the CS Lead.
+ * Conditional on still having no first action, so a first action that raced the timer wins.
+ */
+export async function escalateCta(db: Db, id: string, level: EscalationLevel, at: string, windowEndedAt: string): Promise<Transition<CtaRow>> {
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(ctas).where(eq(ctas.id, id)).for('update');
+    if (!before) return { outcome: 'not-found' };
+    if (before.firstActionAt || !OPEN_STATES.includes(before.state as never)) return { outcome: 'conflict', row: before, reason: 'first action recorded or closed' };
+    if (before.escalationLevel === level) return { outcome: 'applied', row: before };
+    const toId = level === 'backup' ? before.backupPersonId ?? (await resolveOwner(tx, before.clientId, before.ownerRole)).backupId : await resolveCsLead(tx, before.clientId);
+    const [row] = await tx.update(ctas).set({ state: 'escalated', escalationLevel: level, ownerPersonId: toId ?? before.ownerPersonId, updatedAt: sql`now()` }).where(eq(ctas.id, id)).returning();
+    await appendEvent(tx, {
+      id: `cta/${id}/escalated/${level}`, occurredAt: at, clientId: row!.clientId, process: row!.process, workflowId: row!.workflowId,
+      type: 'cta.escalated', ruleId: 'R-122', actor: { kind: 'system' },
+      why: { noFirstActionBy: windowEndedAt, ownerRole: before.ownerRole },
+      data: { ctaId: id, level, fromId: before.ownerPersonId, toId, reason: toId ? `no first action by ${windowEndedAt}` : `no first action by ${windowEndedAt}; no ${level === 'backup' ? 'backup' : 'CS Lead'} to escalate to` },
+    });
+    return { outcome: 'applied', row: row! };
+  });
+}
+
+async function refusal(tx: Pick<Db, 'select'>, id: string, reason: (c: CtaRow) => string): Promise<Transition<CtaRow>> {
+  const current = await getCta(tx, id);
+  return current ? { outcome: 'conflict', row: current, reason: reason(current) } : { outcome: 'not-found' };
+}
+
+export interface CtaFilter { ownerId?: string; clientId?: string; state?: string[]; overdue?: boolean; now: string; after?: string; limit: number }
+
+export async function listCtas(db: Db, f: CtaFilter) {
+  const where: SQL[] = [];
+  if (f.ownerId) where.push(eq(ctas.ownerPersonId, f.ownerId));
+  if (f.clientId) where.push(eq(ctas.clientId, f.clientId));
+  if (f.state?.length) where.push(inArray(ctas.state, f.state));
+  if (f.overdue) {
+    // Overdue: past its due date and not done, or past its first-action SLA with no first action.
+    where.push(inArray(ctas.state, ['open', 'escalated', 'first_action']));
+    where.push(or(lt(ctas.dueAt, f.now), and(isNull(ctas.firstActionAt), lt(ctas.firstActionDueAt, f.now)))!);
+  }
+  if (f.after) where.push(gt(ctas.id, f.after));
+  const rows = await db.select().from(ctas).where(where.length ? and(...where) : undefined).orderBy(asc(ctas.id)).limit(f.limit + 1);
+  return { items: rows.slice(0, f.limit), next: rows.length > f.limit ? rows[f.limit - 1]!.id : undefined };
+}
+
+/** CTAs whose SLA clock may still have work: no first action and escalation not exhausted. */
+export async function ctasAwaitingFirstAction(db: Db) {
+  return db.select().from(ctas).where(and(inArray(ctas.state, [...OPEN_STATES]), isNull(ctas.firstActionAt))).orderBy(asc(ctas.createdAt));
+}

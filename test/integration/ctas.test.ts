@@ -1,0 +1,146 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import { createApp } from '../../api/app.js';
+import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
+import { clientTimeline } from '../../db/ledger.js';
+import { createLogger } from '../../runtime/logger.js';
+import { ctaClockWorkflowId, ctaSlaStatus } from '../../workflows/cta-sla.js';
+import { clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
+import { timeSkippingEnv, workflowBundle } from '../support/temporal.js';
+
+/**
+ * CTAs (C-5, R-122) through the API with their durable first-action clock on the time-skipping
+ * server: owner from the role assignment (else the named backup), escalation to the backup and
+ * then the CS Lead when nobody acts, and no escalation once someone does.
+ */
+let env: TestWorkflowEnvironment;
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let worker: Worker;
+let running: Promise<void>;
+const keys = {} as Record<Role, string>;
+const taskQueue = testTaskQueue();
+let call: (method: string, path: string, body?: unknown, role?: Role) => Promise<{ status: number; body: any }>;
+const people: Record<string, string> = {};
+let clientId: string;
+
+beforeAll(async () => {
+  [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
+  for (const role of ROLES) keys[role] = (await createApiKey(db.db, { name: `test ${role}`, role, createdBy: 'test' })).key;
+  const app = createApp({ db: db.db, logger: createLogger('silent'), temporal: { client: env.client, namespace: 'default', taskQueue }, now: async () => new Date(await env.currentTimeMs()) });
+  call = async (method, path, body, role = 'ops') => {
+    const res = await app.request(path, { method, headers: { authorization: `Bearer ${keys[role]}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: res.status === 204 ? undefined : await res.json() };
+  };
+  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ db: db.db }) });
+  running = worker.run();
+
+  for (const [name, role] of [['Casey CSM', 'CSM'], ['Avery AM', 'AM'], ['Lee Lead', 'CS Lead'], ['Tori TAM', 'TAM']] as const) {
+    people[role] = (await call('POST', '/v1/people', { name, email: `${role.replace(' ', '').toLowerCase()}@msp.example`, roles: [role] })).body.id;
+  }
+  clientId = (await call('POST', '/v1/clients', clientBody({ name: 'Escalation Co' }))).body.id;
+  expect((await call('PUT', `/v1/clients/${clientId}/assignments/CSM`, { personId: people.CSM, backupPersonId: people.AM })).status).toBe(200);
+});
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+  await db?.close();
+});
+
+const inDays = async (d: number) => new Date((await env.currentTimeMs()) + d * 86_400_000).toISOString();
+/** `RECORD_HISTORIES=1` refreshes the replay fixtures (test/unit/replay.test.ts). */
+async function record(workflowId: string, name: string) {
+  if (!process.env.RECORD_HISTORIES) return;
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  fs.writeFileSync(path.join(import.meta.dirname, `../fixtures/histories/${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+}
+const events = async (type: string) => (await clientTimeline(db.db, clientId, { types: [type] }));
+
+describe('CTAs', () => {
+  it('escalates an unattended CTA to the backup at 72h, then to the CS Lead 72h later (R-122, C-5)', async () => {
+    const opened = await call('POST', `/v1/clients/${clientId}/ctas`, { kind: 'access-chase', title: 'Chase missing tenant access', ruleId: 'R-49', ownerRole: 'CSM', dueAt: await inDays(10) });
+    expect(opened.status).toBe(201);
+    const cta = opened.body;
+    expect(cta).toMatchObject({ ownerRole: 'CSM', ownerPersonId: people.CSM, backupPersonId: people.AM, state: 'open', escalationLevel: 'none', ruleId: 'R-49' });
+    expect(Date.parse(cta.firstActionDueAt) - Date.parse(cta.createdAt)).toBe(72 * 3_600_000);
+    const [openedEvent] = await events('cta.opened');
+    expect(openedEvent).toMatchObject({ ruleId: 'R-49', data: { ctaId: cta.id, kind: 'access-chase', ownerRole: 'CSM', ownerId: people.CSM, dueAt: cta.dueAt }, why: { ownerResolvedVia: 'assignment', firstActionHours: 72 } });
+
+    const clock = env.client.workflow.getHandle(ctaClockWorkflowId(cta.id));
+    await env.sleep('73 hours');
+    const atBackup = await eventually(() => call('GET', `/v1/ctas/${cta.id}`), (r) => r.body.escalationLevel === 'backup');
+    expect(atBackup.body).toMatchObject({ state: 'escalated', ownerPersonId: people.AM, overdue: true });
+    const [toBackup] = await events('cta.escalated');
+    expect(toBackup).toMatchObject({ ruleId: 'R-122', actor: { kind: 'system' }, data: { ctaId: cta.id, level: 'backup', fromId: people.CSM, toId: people.AM } });
+    expect(Date.parse(toBackup!.occurredAt)).toBe(Date.parse(cta.firstActionDueAt));
+
+    await env.sleep('72 hours');
+    const atLead = await eventually(() => call('GET', `/v1/ctas/${cta.id}`), (r) => r.body.escalationLevel === 'csLead');
+    expect(atLead.body.ownerPersonId).toBe(people['CS Lead']);
+    expect((await events('cta.escalated')).map((e) => [e.data.level, e.data.toId])).toEqual([['backup', people.AM], ['csLead', people['CS Lead']]]);
+    expect((await clock.query(ctaSlaStatus)).step).toBe('exhausted');
+    await record(clock.workflowId, 'cta-sla-escalated');
+
+    const overdue = await call('GET', `/v1/ctas?overdue=true&clientId=${clientId}`, undefined, 'manager');
+    expect(overdue.body.items.map((c: any) => c.id)).toContain(cta.id);
+  });
+
+  it('stops the clock at the first action; later steps are refused, not repeated', async () => {
+    const cta = (await call('POST', `/v1/clients/${clientId}/ctas`, { kind: 'recap', title: 'Send kickoff recap', ruleId: 'R-29', ownerRole: 'CSM', dueAt: await inDays(2) })).body;
+    await env.sleep('10 hours');
+    const acted = await call('POST', `/v1/ctas/${cta.id}/first-action`, { note: 'Drafted the recap', personId: people.CSM }, 'automation');
+    expect(acted.status).toBe(200);
+    expect(acted.body).toMatchObject({ state: 'first_action', escalationLevel: 'none' });
+    await eventually(() => env.client.workflow.getHandle(ctaClockWorkflowId(cta.id)).query(ctaSlaStatus), (s) => s.step === 'settled');
+    await record(ctaClockWorkflowId(cta.id), 'cta-sla-settled');
+
+    const again = await call('POST', `/v1/ctas/${cta.id}/first-action`, { note: 'Second try' }, 'automation');
+    expect(again.status).toBe(409);
+    expect(again.body.detail).toContain('already recorded');
+
+    await env.sleep('100 hours');
+    const escalations = (await events('cta.escalated')).filter((e) => e.data.ctaId === cta.id);
+    expect(escalations).toEqual([]);
+    const [first] = (await events('cta.first_action')).filter((e) => e.data.ctaId === cta.id);
+    expect(first).toMatchObject({ ruleId: 'C-5', why: { withinSla: true }, data: { note: 'Drafted the recap', byPersonId: people.CSM }, actor: { role: 'automation' } });
+
+    expect((await call('POST', `/v1/ctas/${cta.id}/complete`, { note: 'Sent' })).body.state).toBe('done');
+    expect((await call('POST', `/v1/ctas/${cta.id}/complete`, {})).status).toBe(409);
+    expect((await call('POST', `/v1/ctas/${cta.id}/reassign`, { personId: people.TAM, reason: 'too late' })).status).toBe(409);
+  });
+
+  it('falls back to the named backup when the assignee is inactive, and logs reassignments with a reason', async () => {
+    expect((await call('PATCH', `/v1/people/${people.CSM}`, { active: false })).status).toBe(200);
+    const cta = (await call('POST', `/v1/clients/${clientId}/ctas`, { kind: 'data-pull', title: 'Pull asset inventory', ownerRole: 'CSM', dueAt: await inDays(3) })).body;
+    expect(cta).toMatchObject({ ownerPersonId: people.AM, backupPersonId: null, ruleId: 'manual' });
+    const reassigned = await call('POST', `/v1/ctas/${cta.id}/reassign`, { personId: people.TAM, reason: 'TAM owns asset data' }, 'manager');
+    expect(reassigned.body.ownerPersonId).toBe(people.TAM);
+    const [event] = (await events('cta.reassigned')).filter((e) => e.data.ctaId === cta.id);
+    expect(event).toMatchObject({ ruleId: 'R-122', data: { fromId: people.AM, toId: people.TAM, reason: 'TAM owns asset data' }, actor: { role: 'manager' } });
+    expect((await call('POST', `/v1/ctas/${cta.id}/reassign`, { personId: people.TAM, reason: 'again' })).status).toBe(409);
+    expect((await call('POST', `/v1/ctas/${cta.id}/first-action`, { note: 'x' }, 'automation')).status).toBe(400);
+    expect((await call('POST', `/v1/ctas/${cta.id}/reassign`, { personId: people.TAM, reason: 'x' }, 'automation')).status).toBe(403);
+  });
+
+  it('gives a CTA for an unassigned role to the CS Lead until someone is assigned (R-122)', async () => {
+    const cta = (await call('POST', `/v1/clients/${clientId}/ctas`, { kind: 'vciO-intro'.toLowerCase(), title: 'Introduce the vCIO', ownerRole: 'vCIO', dueAt: await inDays(5) })).body;
+    expect(cta).toMatchObject({ ownerRole: 'vCIO', ownerPersonId: people['CS Lead'] });
+    const [event] = (await events('cta.opened')).filter((e) => e.data.ctaId === cta.id);
+    expect(event!.why).toMatchObject({ ownerResolvedVia: 'csLead' });
+  });
+
+  it('rejects unknown clients and CTAs, and filters lists', async () => {
+    expect((await call('POST', '/v1/clients/00000000-0000-4000-8000-000000000000/ctas', { kind: 'x', title: 'Nothing', ownerRole: 'CSM', dueAt: await inDays(1) })).status).toBe(404);
+    expect((await call('POST', '/v1/ctas/00000000-0000-4000-8000-000000000000/complete', {})).status).toBe(404);
+    const mine = await call('GET', `/v1/ctas?ownerId=${people.TAM}`);
+    expect(mine.body.items.every((c: any) => c.ownerPersonId === people.TAM)).toBe(true);
+    expect(mine.body.items).toHaveLength(1);
+    const done = await call('GET', `/v1/ctas?state=done&clientId=${clientId}`);
+    expect(done.body.items).toHaveLength(1);
+  });
+});

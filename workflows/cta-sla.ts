@@ -1,0 +1,73 @@
+import { condition, defineQuery, defineSignal, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { ProcessKey, StepKey } from '../runtime/search-attributes.js';
+
+/**
+ * The durable first-action clock of one CTA (C-5, R-122). The database holds the CTA; this
+ * workflow only keeps time: when the first-action SLA passes with no first action, the CTA moves
+ * to the next level of the policy's escalation chain (named backup, then CS Lead), each level
+ * with a fresh window. A first action, completion or cancellation ends the clock.
+ */
+export interface CtaSlaInput {
+  ctaId: string;
+  clientId: string;
+  firstActionDueAt: string;
+  escalationChain: ('backup' | 'csLead')[];
+  escalationWindowHours: number;
+  policyVersion: number;
+}
+
+export interface CtaSlaStatus {
+  ctaId: string;
+  step: 'waiting' | 'escalating' | 'settled' | 'exhausted';
+  level: 'none' | 'backup' | 'csLead';
+  nextDeadline?: string;
+  policyVersion: number;
+}
+
+/** Sent by the API after any change to the CTA, so the clock re-reads it at once. */
+export const ctaChanged = defineSignal('ctaChanged');
+export const ctaSlaStatus = defineQuery<CtaSlaStatus>('status');
+export const ctaClockWorkflowId = (ctaId: string) => `cta/${ctaId}`;
+
+const { ctaClockState, escalateCtaLevel } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+export async function ctaSla(input: CtaSlaInput): Promise<CtaSlaStatus> {
+  const status: CtaSlaStatus = { ctaId: input.ctaId, step: 'waiting', level: 'none', nextDeadline: input.firstActionDueAt, policyVersion: input.policyVersion };
+  let changes = 0;
+  setHandler(ctaChanged, () => void changes++);
+  setHandler(ctaSlaStatus, () => status);
+  upsertSearchAttributes([{ key: ProcessKey, value: 'cta' }, { key: StepKey, value: 'waiting' }]);
+
+  let deadline = Date.parse(input.firstActionDueAt);
+  for (const level of input.escalationChain) {
+    // Wait for the deadline; a change signal wakes us early to check whether the clock can stop.
+    for (;;) {
+      const seen = changes;
+      const remaining = deadline - Date.now();
+      const woke = remaining > 0 && (await condition(() => changes !== seen, remaining));
+      if ((await ctaClockState(input.ctaId)).settled) return finish('settled');
+      if (!woke) break;
+    }
+    status.step = 'escalating';
+    const windowEndedAt = new Date(deadline).toISOString();
+    const result = await escalateCtaLevel(input.ctaId, level, windowEndedAt);
+    if (result !== 'applied') return finish('settled');
+    status.level = level;
+    deadline += input.escalationWindowHours * 3_600_000;
+    status.nextDeadline = new Date(deadline).toISOString();
+    status.step = 'waiting';
+    upsertSearchAttributes([{ key: StepKey, value: `escalated-${level}` }]);
+  }
+  return finish('exhausted');
+
+  function finish(step: 'settled' | 'exhausted'): CtaSlaStatus {
+    status.step = step;
+    delete status.nextDeadline;
+    upsertSearchAttributes([{ key: StepKey, value: step }]);
+    return status;
+  }
+}
