@@ -52,8 +52,8 @@ export async function createClient(db: Db, input: ClientInput, actor: Actor) {
       .returning();
     await appendEvent(tx, {
       occurredAt: row!.createdAt, clientId: row!.id, process: 'registry', type: 'client.registered', ruleId: 'R-1', actor,
-      why: { maturity: input.maturity, appetite: input.appetite, mrr: input.mrr, ruleIds: p.ruleIds, explanation: p.explanation, policyVersion: policy.version },
-      data: { segment: p.segment, goalLevel: p.goalLevel, touchTier: p.touchTier, archetype: p.archetype },
+      why: { maturity: input.maturity, appetite: input.appetite, mrr: input.mrr, ownsInnovationAgenda: input.ownsInnovationAgenda ?? false, ruleIds: p.ruleIds, explanation: p.explanation, policyVersion: policy.version },
+      data: { segment: p.segment, goalLevel: p.goalLevel, mrrTier: p.mrrTier, touchTier: p.touchTier, archetype: p.archetype },
     });
     return { row: row!, placement: p, policyVersion: policy.version };
   });
@@ -104,9 +104,10 @@ export async function updateClient(db: Db, id: string, patch: Partial<ClientInpu
     }
     const [row] = await tx.update(clients).set({ ...set, revision: sql`${clients.revision} + 1`, updatedAt: sql`now()` }).where(eq(clients.id, id)).returning();
     await appendEvent(tx, { occurredAt: row!.updatedAt, clientId: id, process: 'registry', type: 'client.updated', actor, data: { changes } });
-    if (placed && !current.segmentOverride && (current.segment !== row!.segment || current.goalLevel !== row!.goalLevel || current.touchTier !== row!.touchTier)) {
+    const segmentMoved = current.segment !== row!.segment || current.goalLevel !== row!.goalLevel;
+    if (placed && (segmentMoved || current.touchTier !== row!.touchTier)) {
       await appendEvent(tx, {
-        occurredAt: row!.updatedAt, clientId: id, process: 'registry', type: 'segment.changed', ruleId: 'R-1', actor,
+        occurredAt: row!.updatedAt, clientId: id, process: 'registry', type: 'segment.changed', ruleId: segmentMoved ? 'R-1' : 'R-3', actor,
         why: { ruleIds: placed.ruleIds, explanation: placed.explanation, policyVersion: policy.version },
         data: { before: { segment: current.segment, goalLevel: current.goalLevel, touchTier: current.touchTier }, after: { segment: row!.segment, goalLevel: row!.goalLevel, touchTier: row!.touchTier } },
       });
@@ -155,7 +156,7 @@ export async function clearSegmentOverride(db: Db, id: string, actor: Actor) {
     await appendEvent(tx, {
       occurredAt: row!.updatedAt, clientId: id, process: 'registry', type: 'segment.override_cleared', ruleId: 'R-7', actor,
       why: { ruleIds: p.ruleIds, explanation: p.explanation, policyVersion: policy.version },
-      data: { before: { segment: current.segment, goalLevel: current.goalLevel }, after: { segment: p.segment, goalLevel: p.goalLevel } },
+      data: { before: { segment: current.segment, goalLevel: current.goalLevel, touchTier: current.touchTier }, after: { segment: p.segment, goalLevel: p.goalLevel, touchTier: p.touchTier } },
     });
     return row!;
   });
@@ -179,11 +180,13 @@ export async function listAssignments(db: Db, clientId: string) {
 
 export async function assignRole(db: Db, clientId: string, role: string, a: { personId: string; backupPersonId?: string | null }, actor: Actor) {
   return db.transaction(async (tx) => {
+    const [previous] = await tx.select().from(roleAssignments).where(and(eq(roleAssignments.clientId, clientId), eq(roleAssignments.role, role))).for('update');
     const [row] = await tx.insert(roleAssignments)
       .values({ clientId, role, personId: a.personId, backupPersonId: a.backupPersonId ?? null })
       .onConflictDoUpdate({ target: [roleAssignments.clientId, roleAssignments.role], set: { personId: a.personId, backupPersonId: a.backupPersonId ?? null, updatedAt: sql`now()` } })
       .returning();
-    await appendEvent(tx, { occurredAt: row!.updatedAt, clientId, process: 'registry', type: 'role.assigned', ruleId: 'R-122', actor, data: { role, personId: a.personId, backupPersonId: a.backupPersonId ?? null } });
+    await appendEvent(tx, { occurredAt: row!.updatedAt, clientId, process: 'registry', type: 'role.assigned', ruleId: 'R-122', actor,
+      data: { role, personId: a.personId, backupPersonId: a.backupPersonId ?? null, previous: previous ? { personId: previous.personId, backupPersonId: previous.backupPersonId } : null } });
     return row!;
   });
 }
@@ -192,7 +195,8 @@ export async function unassignRole(db: Db, clientId: string, role: string, actor
   return db.transaction(async (tx) => {
     const rows = await tx.delete(roleAssignments).where(and(eq(roleAssignments.clientId, clientId), eq(roleAssignments.role, role))).returning();
     if (rows.length === 0) return false;
-    await appendEvent(tx, { occurredAt: new Date().toISOString(), clientId, process: 'registry', type: 'role.unassigned', ruleId: 'R-122', actor, data: { role, personId: rows[0]!.personId } });
+    const [{ now }] = (await tx.execute(sql`select now() as now`)) as unknown as [{ now: string }];
+    await appendEvent(tx, { occurredAt: new Date(now).toISOString(), clientId, process: 'registry', type: 'role.unassigned', ruleId: 'R-122', actor, data: { role, personId: rows[0]!.personId, backupPersonId: rows[0]!.backupPersonId } });
     return true;
   });
 }

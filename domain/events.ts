@@ -79,6 +79,7 @@ export const eventCatalogue = {
     z.strictObject({
       segment: segment('Computed segment (R-1)'),
       goalLevel: goalLevel('Computed goal level (R-1, A-2)'),
+      mrrTier: z.enum(['High', 'Mid', 'Low']).describe('MRR tier (R-2)'),
       touchTier: touchTier('Touch tier from segment × MRR tier (R-2, R-3)'),
       archetype: z.enum(ARCHETYPES).describe('Maturity/appetite quadrant (R-1)'),
     }),
@@ -101,7 +102,7 @@ export const eventCatalogue = {
     }),
   ),
   'segment.changed': spec(
-    "Placement re-ran after a change to maturity, appetite, MRR or the innovation flag and moved the client's segment, goal level or touch tier (R-1, R-2, R-3); not written while a manual override (R-7) is in force.",
+    "Placement re-ran after a change to maturity, appetite, MRR or the innovation flag and moved the client's segment, goal level or touch tier (rule R-1 when segment or goal moved, R-3 when only the touch tier did); under a manual override (R-7) only the touch tier can move.",
     z.strictObject({ before: placement('before'), after: placement('after') }),
   ),
   'segment.overridden': spec(
@@ -110,7 +111,7 @@ export const eventCatalogue = {
   ),
   'segment.override_cleared': spec(
     'A manual placement override (R-7) was removed and the client returned to the placement computed by the active policy (R-1..R-3).',
-    z.strictObject({ before: segmentAndGoal('before'), after: segmentAndGoal('after') }),
+    z.strictObject({ before: placement('before'), after: placement('after') }),
   ),
   'segment.review_due': spec(
     "The client's placement review came due (R-7), the interval counted from registration or the previous review and rolled to a business day (C-2); `why` holds the anchor, interval, zone and holidays.",
@@ -127,6 +128,10 @@ export const eventCatalogue = {
       role: z.enum(MSP_ROLES).describe('The MSP role'),
       personId: id('The Accountable person'),
       backupPersonId: id('The named backup (R-122)').nullable(),
+      previous: z
+        .strictObject({ personId: id('Who held the role before'), backupPersonId: id('Their backup').nullable() })
+        .nullable()
+        .describe('The assignment this one replaced, if any'),
     }),
   ),
   'role.unassigned': spec(
@@ -134,6 +139,7 @@ export const eventCatalogue = {
     z.strictObject({
       role: z.enum(MSP_ROLES).describe('The MSP role'),
       personId: id('The person who held the role'),
+      backupPersonId: id('Their named backup').nullable(),
     }),
   ),
 

@@ -140,8 +140,14 @@ describe('client registry', () => {
     expect(ok.body.placement).toMatchObject({ segment: 'B', goalLevel: 3, touchTier: 'VIP', source: 'override', ruleIds: ['R-7'], override: { rationale: 'CEO owns modernisation plan', by: 'test manager' } });
     const overridden = (await timeline(c.id, '?type=segment.overridden'))[0];
     expect(overridden).toMatchObject({ ruleId: 'R-7', why: { rationale: 'CEO owns modernisation plan', computed: { segment: 'C' } }, actor: { role: 'manager' } });
+    // Under the override only the touch tier can move (R-3): MRR 12000 → 1000 makes B's touch tier Mid.
+    const cheaper = await h.call('PATCH', `/v1/clients/${c.id}`, { body: { mrr: 1000 } });
+    expect(cheaper.body.placement).toMatchObject({ segment: 'B', touchTier: 'Mid', mrrTier: 'Low', source: 'override' });
+    const moved = (await timeline(c.id, '?type=segment.changed'))[0];
+    expect(moved).toMatchObject({ ruleId: 'R-3', data: { before: { segment: 'B', touchTier: 'VIP' }, after: { segment: 'B', touchTier: 'Mid' } } });
     const cleared = await h.call('DELETE', `/v1/clients/${c.id}/segment-override`, { role: 'manager' });
-    expect(cleared.body.placement).toMatchObject({ segment: 'C', source: 'computed', override: null });
+    expect(cleared.body.placement).toMatchObject({ segment: 'C', touchTier: 'Tech', source: 'computed', override: null });
+    expect((await timeline(c.id, '?type=segment.override_cleared'))[0].data).toEqual({ before: { segment: 'B', goalLevel: 3, touchTier: 'Mid' }, after: { segment: 'C', goalLevel: 2, touchTier: 'Tech' } });
   });
 });
 
@@ -163,13 +169,18 @@ describe('people and role assignments (R-122)', () => {
     const ok = await h.call('PUT', `/v1/clients/${c.id}/assignments/CSM`, { role: 'ops', body: { personId: csm.id, backupPersonId: am.id } });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ role: 'CSM', personName: 'Grace', backupPersonName: 'Alan' });
+    const again = await h.call('PUT', `/v1/clients/${c.id}/assignments/CSM`, { body: { personId: csm.id } });
+    expect(again.body.backupPersonId).toBeNull();
+    const reassigned = (await timeline(c.id, '?type=role.assigned')).at(-1);
+    expect(reassigned.data).toEqual({ role: 'CSM', personId: csm.id, backupPersonId: null, previous: { personId: csm.id, backupPersonId: am.id } });
+    expect((await h.call('PUT', `/v1/clients/${c.id}/assignments/CSM`, { body: { personId: csm.id, backupPersonId: am.id } })).status).toBe(200);
     const list = await h.call('GET', `/v1/clients/${c.id}/assignments`, { role: 'automation' });
     expect(list.body.items).toEqual([expect.objectContaining({ role: 'CSM', personId: csm.id, backupPersonId: am.id })]);
     const csLead = await h.call('PUT', `/v1/clients/${c.id}/assignments/${encodeURIComponent('CS Lead')}`, { body: { personId: am.id } });
     expect(csLead.status).toBe(422);
     expect((await h.call('DELETE', `/v1/clients/${c.id}/assignments/CSM`)).status).toBe(204);
     expect((await h.call('DELETE', `/v1/clients/${c.id}/assignments/CSM`)).status).toBe(404);
-    expect((await timeline(c.id, '?process=registry&type=role.assigned,role.unassigned')).map((e) => e.type)).toEqual(['role.assigned', 'role.unassigned']);
+    expect((await timeline(c.id, '?process=registry&type=role.assigned,role.unassigned')).map((e) => e.type)).toEqual(['role.assigned', 'role.assigned', 'role.assigned', 'role.unassigned']);
   });
 });
 

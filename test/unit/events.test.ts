@@ -30,14 +30,14 @@ const policy: Policy = defaultPolicy;
 // One valid example per type (typed, so a schema change that breaks writers fails tsc too)
 
 const examples: { [T in LedgerEventType]: LedgerEventData<T> } = {
-  'client.registered': { segment: 'C', goalLevel: 2, touchTier: 'High', archetype: 'Educate' },
+  'client.registered': { segment: 'C', goalLevel: 2, mrrTier: 'High', touchTier: 'High', archetype: 'Educate' },
   'client.updated': { changes: { mrr: { before: 5000, after: 12000 }, renewalDate: { before: null, after: '2026-03-31' } } },
   'segment.changed': { before: { segment: 'D', goalLevel: 1, touchTier: 'Mid' }, after: { segment: 'A', goalLevel: 4, touchTier: 'High' } },
   'segment.overridden': { before: { segment: 'D', goalLevel: 1, touchTier: 'Mid' }, after: { segment: 'B', goalLevel: 3, touchTier: 'High' } },
-  'segment.override_cleared': { before: { segment: 'B', goalLevel: 3 }, after: { segment: 'D', goalLevel: 1 } },
+  'segment.override_cleared': { before: { segment: 'B', goalLevel: 3, touchTier: 'VIP' }, after: { segment: 'D', goalLevel: 1, touchTier: 'Mid' } },
   'segment.review_due': { cycle: 1, segment: 'C', goalLevel: 2, source: 'computed' },
-  'role.assigned': { role: 'CSM', personId: 'p-1', backupPersonId: 'p-2' },
-  'role.unassigned': { role: 'CSM', personId: 'p-1' },
+  'role.assigned': { role: 'CSM', personId: 'p-1', backupPersonId: 'p-2', previous: { personId: 'p-0', backupPersonId: null } },
+  'role.unassigned': { role: 'CSM', personId: 'p-1', backupPersonId: 'p-2' },
   'policy.published': { version: 2, changes: [{ path: 'onboarding.kickoffBusinessDays', before: 5, after: 7 }] },
   'policy.client_overrides_set': { before: {}, after: { onboarding: { kickoffBusinessDays: 7 } } },
   'process.started': { processVersion: 1, policyVersion: 3, inputs: { signatureDate: '2025-03-03T15:00:00Z', note: null } },
@@ -182,10 +182,10 @@ describe('data written by the current code is accepted', () => {
 
   it('client.registered (createClient)', () => {
     const p = registered;
-    expectAccepted('client.registered', { segment: p.segment, goalLevel: p.goalLevel, touchTier: p.touchTier, archetype: p.archetype });
+    expectAccepted('client.registered', { segment: p.segment, goalLevel: p.goalLevel, mrrTier: p.mrrTier, touchTier: p.touchTier, archetype: p.archetype });
     for (const [maturity, appetite, mrr, owns] of [[5, 5, 20000, true], [4, 1, 3000, false], [2, 4, 0, false]] as const) {
       const q = place({ maturity, appetite, mrr, ownsInnovationAgenda: owns });
-      expectAccepted('client.registered', { segment: q.segment, goalLevel: q.goalLevel, touchTier: q.touchTier, archetype: q.archetype });
+      expectAccepted('client.registered', { segment: q.segment, goalLevel: q.goalLevel, mrrTier: q.mrrTier, touchTier: q.touchTier, archetype: q.archetype });
     }
   });
 
@@ -228,8 +228,8 @@ describe('data written by the current code is accepted', () => {
     const overridden = { ...current, segment: o.segment, goalLevel: o.goalLevel, touchTier, segmentSource: 'override' };
     const p = place(overridden);
     expectAccepted('segment.override_cleared', {
-      before: { segment: overridden.segment, goalLevel: overridden.goalLevel },
-      after: { segment: p.segment, goalLevel: p.goalLevel },
+      before: { segment: overridden.segment, goalLevel: overridden.goalLevel, touchTier: overridden.touchTier },
+      after: { segment: p.segment, goalLevel: p.goalLevel, touchTier: p.touchTier },
     });
   });
 
@@ -242,10 +242,11 @@ describe('data written by the current code is accepted', () => {
   it('role.assigned and role.unassigned (assignRole, unassignRole)', () => {
     const role = 'TAM';
     for (const a of [{ personId: 'p-1', backupPersonId: 'p-2' }, { personId: 'p-1', backupPersonId: null }, { personId: 'p-1' }] as { personId: string; backupPersonId?: string | null }[]) {
-      expectAccepted('role.assigned', { role, personId: a.personId, backupPersonId: a.backupPersonId ?? null });
+      expectAccepted('role.assigned', { role, personId: a.personId, backupPersonId: a.backupPersonId ?? null, previous: null });
+      expectAccepted('role.assigned', { role, personId: a.personId, backupPersonId: a.backupPersonId ?? null, previous: { personId: 'p-0', backupPersonId: 'p-9' } });
     }
     const rows = [{ clientId: 'c-1', role, personId: 'p-1', backupPersonId: 'p-2' }];
-    expectAccepted('role.unassigned', { role, personId: rows[0]!.personId });
+    expectAccepted('role.unassigned', { role, personId: rows[0]!.personId, backupPersonId: rows[0]!.backupPersonId });
   });
 
   it('policy.published (publishPolicy)', () => {
