@@ -1,0 +1,138 @@
+/**
+ * `npm run bench [-- --requests 2000 --connections 10 --ctas 200]`: Baton's HTTP API and CTA clocks
+ * on real servers (embedded PostgreSQL and Temporal dev server in a throw-away dir, the API over
+ * real HTTP, the worker in process). Measures, in one run on one machine:
+ *  - baseline: GET /healthz (framework floor: no auth, no database);
+ *  - read: GET /v1/clients/{id} (auth + one query);
+ *  - register: POST /v1/clients (auth, validation, placement, transaction, ledger, workflow start);
+ *  - CTA round trip: open (row, ledger event, SLA clock workflow start) → first action (signal).
+ * Writes bench-results/<timestamp>.json. A measurement, never a pass/fail test.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import autocannon from 'autocannon';
+import { createApp } from '../api/app.js';
+import { createApiKey } from '../db/api-keys.js';
+import { connectDatabase, runMigrations } from '../db/client.js';
+import { ensureDefaultPolicy } from '../db/policies.js';
+import { installTemporalRuntime } from '../runtime/baton.js';
+import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
+import { startEmbeddedTemporal } from '../runtime/embedded-temporal.js';
+import { createLogger } from '../runtime/logger.js';
+import { freePort } from '../test/support/ports.js';
+import { createWorker } from '../worker.js';
+
+const { values: opts } = parseArgs({
+  options: { requests: { type: 'string', default: '2000' }, connections: { type: 'string', default: '10' }, ctas: { type: 'string', default: '200' } },
+});
+const REQUESTS = Number(opts.requests);
+const CONNECTIONS = Number(opts.connections);
+const CTAS = Number(opts.ctas);
+
+const logger = createLogger('warn');
+installTemporalRuntime(logger);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
+fs.chmodSync(dir, 0o755);
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function main() {
+  const [pg, temporal] = await Promise.all([
+    startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: await freePort() }),
+    startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal'), port: await freePort(), headless: true, startTimeoutMs: 120_000 }),
+  ]);
+  const stops: (() => Promise<unknown>)[] = [() => temporal.stop(), () => pg.stop()];
+  try {
+    await runMigrations(pg.url);
+    const database = connectDatabase(pg.url, { max: 20 });
+    stops.unshift(() => database.close());
+    await ensureDefaultPolicy(database.db);
+    const key = (await createApiKey(database.db, { name: 'bench', role: 'admin', createdBy: 'bench' })).key;
+
+    const connection = await Connection.connect({ address: temporal.address });
+    const native = await NativeConnection.connect({ address: temporal.address });
+    stops.unshift(() => connection.close(), () => native.close());
+    const taskQueue = 'bench';
+    const client = new Client({ connection });
+    const worker = await createWorker({ connection: native, namespace: 'default', taskQueue, db: database.db });
+    const running = worker.run();
+    stops.unshift(async () => { worker.shutdown(); await running; });
+
+    const app = createApp({ db: database.db, logger, temporal: { client, namespace: 'default', taskQueue } });
+    const port = await freePort();
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => { const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s)); });
+    stops.unshift(() => new Promise((r) => server.close(r)));
+    const base = `http://127.0.0.1:${port}`;
+    const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const post = (p: string, body: unknown) => fetch(`${base}${p}`, { method: 'POST', headers: auth, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+
+    const load = async (title: string, pathname: string, o: Partial<autocannon.Options> = {}) => {
+      console.error(`… ${title}`);
+      const r = await autocannon({ url: `${base}${pathname}`, connections: CONNECTIONS, amount: REQUESTS, ...o });
+      const errors = r.non2xx + r.errors + r.timeouts;
+      if (errors > 0) throw new Error(`${title}: ${errors} failed requests`);
+      return { title, requests: r.requests.total, throughputPerSec: Math.round(r.requests.average), latencyMs: { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max } };
+    };
+
+    const sample = (await post('/v1/clients', { name: 'Bench seed', mrr: 12000, maturity: 4, appetite: 2, timeZone: 'America/Chicago' })).body;
+    const scenarios = [
+      await load('baseline GET /healthz', '/healthz'),
+      await load('read GET /v1/clients/{id}', `/v1/clients/${sample.id}`, { headers: auth }),
+      await load('register POST /v1/clients', '/v1/clients', { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Bench Co', mrr: 12000, maturity: 4, appetite: 2, timeZone: 'America/Chicago' }) }),
+    ];
+
+    // CTA round trip: open then first action, each timed from the client side; then clocks settle.
+    console.error(`… CTA round trip ×${CTAS}`);
+    const people = (await post('/v1/people', { name: 'Bench CSM', email: 'csm@bench.example', roles: ['CSM'] })).body;
+    await fetch(`${base}/v1/clients/${sample.id}/assignments/CSM`, { method: 'PUT', headers: auth, body: JSON.stringify({ personId: people.id }) });
+    const openMs: number[] = [];
+    const actMs: number[] = [];
+    const ids: string[] = [];
+    const started = performance.now();
+    for (let i = 0; i < CTAS; i++) {
+      let t = performance.now();
+      const opened = await post(`/v1/clients/${sample.id}/ctas`, { kind: 'bench', title: `Bench CTA ${i}`, ownerRole: 'CSM', dueAt: new Date(Date.now() + 86_400_000 * 7).toISOString() });
+      openMs.push(performance.now() - t);
+      if (opened.status !== 201) throw new Error(`open CTA: ${opened.status} ${JSON.stringify(opened.body)}`);
+      ids.push(opened.body.id);
+      t = performance.now();
+      const acted = await post(`/v1/ctas/${opened.body.id}/first-action`, { note: 'on it' });
+      actMs.push(performance.now() - t);
+      if (acted.status !== 200) throw new Error(`first action: ${acted.status}`);
+    }
+    const ctaSeconds = (performance.now() - started) / 1000;
+    openMs.sort((a, b) => a - b);
+    actMs.sort((a, b) => a - b);
+
+    const summary = {
+      at: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS },
+      http: scenarios,
+      ratios: { readVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[1]!.throughputPerSec).toFixed(2), registerVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[2]!.throughputPerSec).toFixed(2) },
+      ctaRoundTrip: {
+        ctas: CTAS, seconds: +ctaSeconds.toFixed(2), ctasPerSec: +(CTAS / ctaSeconds).toFixed(1),
+        openMs: { p50: +pct(openMs, 50).toFixed(1), p99: +pct(openMs, 99).toFixed(1) }, firstActionMs: { p50: +pct(actMs, 50).toFixed(1), p99: +pct(actMs, 99).toFixed(1) },
+      },
+    };
+    fs.mkdirSync('bench-results', { recursive: true });
+    const file = path.join('bench-results', `${summary.at.replace(/[:.]/g, '-')}.json`);
+    fs.writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+    console.table(scenarios.map((s) => ({ scenario: s.title, 'req/s': s.throughputPerSec, 'p50 ms': s.latencyMs.p50, 'p99 ms': s.latencyMs.p99 })));
+    console.log(JSON.stringify({ ratios: summary.ratios, ctaRoundTrip: summary.ctaRoundTrip }, null, 2));
+    console.log(`summary: ${file}`);
+  } catch (err) {
+    console.error(`bench failed; servers' logs are kept in ${dir}`);
+    throw err;
+  } finally {
+    for (const stop of stops) await stop().catch(() => {});
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
