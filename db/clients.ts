@@ -3,9 +3,9 @@ import { and, asc, eq, gt, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Policy } from '../domain/policy.js';
 import { segmentClient, type SegmentationResult } from '../domain/segmentation.js';
 import type { Db } from './client.js';
-import { appendEvent } from './ledger.js';
+import { appendEvent, type WriteContext } from './ledger.js';
 import { activePolicy } from './policies.js';
-import { clients, people, roleAssignments, type Actor, type Stakeholder } from './schema.js';
+import { clients, people, roleAssignments, type Stakeholder } from './schema.js';
 
 export type ClientRow = typeof clients.$inferSelect;
 
@@ -37,7 +37,7 @@ const placementColumns = (p: SegmentationResult, policyVersion: number) => ({
   segmentRuleIds: p.ruleIds, placementPolicyVersion: policyVersion,
 });
 
-export async function createClient(db: Db, input: ClientInput, actor: Actor) {
+export async function createClient(db: Db, input: ClientInput, { actor, at }: WriteContext) {
   const policy = await activePolicy(db);
   const p = placement(input, policy.document);
   return db.transaction(async (tx) => {
@@ -47,11 +47,11 @@ export async function createClient(db: Db, input: ClientInput, actor: Actor) {
         id: randomUUID(), name: input.name, externalRef: input.externalRef ?? null, mrr: input.mrr, maturity: input.maturity,
         appetite: input.appetite, ownsInnovationAgenda: input.ownsInnovationAgenda ?? false, timeZone: input.timeZone,
         holidays: input.holidays ?? [], renewalDate: input.renewalDate ?? null, fiscalYearEnd: input.fiscalYearEnd ?? '12-31',
-        stakeholders: input.stakeholders ?? [], ...placementColumns(p, policy.version),
+        stakeholders: input.stakeholders ?? [], ...placementColumns(p, policy.version), createdAt: at, updatedAt: at,
       })
       .returning();
     await appendEvent(tx, {
-      occurredAt: row!.createdAt, clientId: row!.id, process: 'registry', type: 'client.registered', ruleId: 'R-1', actor,
+      occurredAt: at, clientId: row!.id, process: 'registry', type: 'client.registered', ruleId: 'R-1', actor,
       why: { maturity: input.maturity, appetite: input.appetite, mrr: input.mrr, ownsInnovationAgenda: input.ownsInnovationAgenda ?? false, ruleIds: p.ruleIds, explanation: p.explanation, policyVersion: policy.version },
       data: { segment: p.segment, goalLevel: p.goalLevel, mrrTier: p.mrrTier, touchTier: p.touchTier, archetype: p.archetype },
     });
@@ -80,7 +80,7 @@ export async function listClients(db: Db, f: ClientFilter) {
  * Applies a partial update. A change to maturity, appetite, MRR or the innovation flag re-runs
  * placement under the active policy (R-1..R-3); a manual override (R-7) stays in force.
  */
-export async function updateClient(db: Db, id: string, patch: Partial<ClientInput>, actor: Actor) {
+export async function updateClient(db: Db, id: string, patch: Partial<ClientInput>, { actor, at }: WriteContext) {
   const policy = await activePolicy(db);
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(clients).where(eq(clients.id, id)).for('update');
@@ -102,12 +102,12 @@ export async function updateClient(db: Db, id: string, patch: Partial<ClientInpu
         ? { ...set, mrrTier: placed.mrrTier, touchTier: touchTierFromOverride(current, placed, policy.document), placementPolicyVersion: policy.version }
         : { ...set, ...computed };
     }
-    const [row] = await tx.update(clients).set({ ...set, revision: sql`${clients.revision} + 1`, updatedAt: sql`now()` }).where(eq(clients.id, id)).returning();
-    await appendEvent(tx, { occurredAt: row!.updatedAt, clientId: id, process: 'registry', type: 'client.updated', actor, data: { changes } });
+    const [row] = await tx.update(clients).set({ ...set, revision: sql`${clients.revision} + 1`, updatedAt: at }).where(eq(clients.id, id)).returning();
+    await appendEvent(tx, { occurredAt: at, clientId: id, process: 'registry', type: 'client.updated', actor, data: { changes } });
     const segmentMoved = current.segment !== row!.segment || current.goalLevel !== row!.goalLevel;
     if (placed && (segmentMoved || current.touchTier !== row!.touchTier)) {
       await appendEvent(tx, {
-        occurredAt: row!.updatedAt, clientId: id, process: 'registry', type: 'segment.changed', ruleId: segmentMoved ? 'R-1' : 'R-3', actor,
+        occurredAt: at, clientId: id, process: 'registry', type: 'segment.changed', ruleId: segmentMoved ? 'R-1' : 'R-3', actor,
         why: { ruleIds: placed.ruleIds, explanation: placed.explanation, policyVersion: policy.version },
         data: { before: { segment: current.segment, goalLevel: current.goalLevel, touchTier: current.touchTier }, after: { segment: row!.segment, goalLevel: row!.goalLevel, touchTier: row!.touchTier } },
       });
@@ -123,19 +123,19 @@ function touchTierFromOverride(current: ClientRow, placed: SegmentationResult, p
 }
 
 /** Manual placement (R-7): needs a rationale, which goes to the ledger. */
-export async function overrideSegment(db: Db, id: string, o: { segment: string; goalLevel: number; rationale: string }, actor: Actor & { name?: string }) {
+export async function overrideSegment(db: Db, id: string, o: { segment: string; goalLevel: number; rationale: string }, { actor, at }: WriteContext) {
   const policy = await activePolicy(db);
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(clients).where(eq(clients.id, id)).for('update');
     if (!current) return undefined;
     const computed = placement(current, policy.document);
-    const override = { ...o, by: actor.name ?? actor.kind, at: new Date().toISOString() };
+    const override = { ...o, by: actor.name ?? actor.kind, at };
     const touchTier = (policy.document.segmentation.touchMatrix[o.segment as 'A'] as Record<string, string>)[computed.mrrTier]!;
     const [row] = await tx.update(clients)
-      .set({ segment: o.segment, goalLevel: o.goalLevel, touchTier, segmentSource: 'override', segmentOverride: override, segmentRuleIds: ['R-7'], revision: sql`${clients.revision} + 1`, updatedAt: sql`now()` })
+      .set({ segment: o.segment, goalLevel: o.goalLevel, touchTier, segmentSource: 'override', segmentOverride: override, segmentRuleIds: ['R-7'], revision: sql`${clients.revision} + 1`, updatedAt: at })
       .where(eq(clients.id, id)).returning();
     await appendEvent(tx, {
-      occurredAt: row!.updatedAt, clientId: id, process: 'registry', type: 'segment.overridden', ruleId: 'R-7', actor,
+      occurredAt: at, clientId: id, process: 'registry', type: 'segment.overridden', ruleId: 'R-7', actor,
       why: { rationale: o.rationale, computed: { segment: computed.segment, goalLevel: computed.goalLevel, ruleIds: computed.ruleIds }, policyVersion: policy.version },
       data: { before: { segment: current.segment, goalLevel: current.goalLevel, touchTier: current.touchTier }, after: { segment: o.segment, goalLevel: o.goalLevel, touchTier } },
     });
@@ -143,7 +143,7 @@ export async function overrideSegment(db: Db, id: string, o: { segment: string; 
   });
 }
 
-export async function clearSegmentOverride(db: Db, id: string, actor: Actor) {
+export async function clearSegmentOverride(db: Db, id: string, { actor, at }: WriteContext) {
   const policy = await activePolicy(db);
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(clients).where(eq(clients.id, id)).for('update');
@@ -151,10 +151,10 @@ export async function clearSegmentOverride(db: Db, id: string, actor: Actor) {
     if (!current.segmentOverride) return current;
     const p = placement(current, policy.document);
     const [row] = await tx.update(clients)
-      .set({ ...placementColumns(p, policy.version), segmentSource: 'computed', segmentOverride: null, revision: sql`${clients.revision} + 1`, updatedAt: sql`now()` })
+      .set({ ...placementColumns(p, policy.version), segmentSource: 'computed', segmentOverride: null, revision: sql`${clients.revision} + 1`, updatedAt: at })
       .where(eq(clients.id, id)).returning();
     await appendEvent(tx, {
-      occurredAt: row!.updatedAt, clientId: id, process: 'registry', type: 'segment.override_cleared', ruleId: 'R-7', actor,
+      occurredAt: at, clientId: id, process: 'registry', type: 'segment.override_cleared', ruleId: 'R-7', actor,
       why: { ruleIds: p.ruleIds, explanation: p.explanation, policyVersion: policy.version },
       data: { before: { segment: current.segment, goalLevel: current.goalLevel, touchTier: current.touchTier }, after: { segment: p.segment, goalLevel: p.goalLevel, touchTier: p.touchTier } },
     });
@@ -162,12 +162,12 @@ export async function clearSegmentOverride(db: Db, id: string, actor: Actor) {
   });
 }
 
-export async function setPolicyOverrides(db: Db, id: string, overrides: Record<string, unknown>, actor: Actor) {
+export async function setPolicyOverrides(db: Db, id: string, overrides: Record<string, unknown>, { actor, at }: WriteContext) {
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(clients).where(eq(clients.id, id)).for('update');
     if (!current) return undefined;
-    const [row] = await tx.update(clients).set({ policyOverrides: overrides, revision: sql`${clients.revision} + 1`, updatedAt: sql`now()` }).where(eq(clients.id, id)).returning();
-    await appendEvent(tx, { occurredAt: row!.updatedAt, clientId: id, process: 'policy', type: 'policy.client_overrides_set', actor, data: { before: current.policyOverrides, after: overrides } });
+    const [row] = await tx.update(clients).set({ policyOverrides: overrides, revision: sql`${clients.revision} + 1`, updatedAt: at }).where(eq(clients.id, id)).returning();
+    await appendEvent(tx, { occurredAt: at, clientId: id, process: 'policy', type: 'policy.client_overrides_set', actor, data: { before: current.policyOverrides, after: overrides } });
     return row!;
   });
 }
@@ -178,25 +178,24 @@ export async function listAssignments(db: Db, clientId: string) {
     .from(roleAssignments).where(eq(roleAssignments.clientId, clientId)).orderBy(asc(roleAssignments.role));
 }
 
-export async function assignRole(db: Db, clientId: string, role: string, a: { personId: string; backupPersonId?: string | null }, actor: Actor) {
+export async function assignRole(db: Db, clientId: string, role: string, a: { personId: string; backupPersonId?: string | null }, { actor, at }: WriteContext) {
   return db.transaction(async (tx) => {
     const [previous] = await tx.select().from(roleAssignments).where(and(eq(roleAssignments.clientId, clientId), eq(roleAssignments.role, role))).for('update');
     const [row] = await tx.insert(roleAssignments)
-      .values({ clientId, role, personId: a.personId, backupPersonId: a.backupPersonId ?? null })
-      .onConflictDoUpdate({ target: [roleAssignments.clientId, roleAssignments.role], set: { personId: a.personId, backupPersonId: a.backupPersonId ?? null, updatedAt: sql`now()` } })
+      .values({ clientId, role, personId: a.personId, backupPersonId: a.backupPersonId ?? null, createdAt: at, updatedAt: at })
+      .onConflictDoUpdate({ target: [roleAssignments.clientId, roleAssignments.role], set: { personId: a.personId, backupPersonId: a.backupPersonId ?? null, updatedAt: at } })
       .returning();
-    await appendEvent(tx, { occurredAt: row!.updatedAt, clientId, process: 'registry', type: 'role.assigned', ruleId: 'R-122', actor,
+    await appendEvent(tx, { occurredAt: at, clientId, process: 'registry', type: 'role.assigned', ruleId: 'R-122', actor,
       data: { role, personId: a.personId, backupPersonId: a.backupPersonId ?? null, previous: previous ? { personId: previous.personId, backupPersonId: previous.backupPersonId } : null } });
     return row!;
   });
 }
 
-export async function unassignRole(db: Db, clientId: string, role: string, actor: Actor) {
+export async function unassignRole(db: Db, clientId: string, role: string, { actor, at }: WriteContext) {
   return db.transaction(async (tx) => {
     const rows = await tx.delete(roleAssignments).where(and(eq(roleAssignments.clientId, clientId), eq(roleAssignments.role, role))).returning();
     if (rows.length === 0) return false;
-    const [{ now }] = (await tx.execute(sql`select now() as now`)) as unknown as [{ now: string }];
-    await appendEvent(tx, { occurredAt: new Date(now).toISOString(), clientId, process: 'registry', type: 'role.unassigned', ruleId: 'R-122', actor, data: { role, personId: rows[0]!.personId, backupPersonId: rows[0]!.backupPersonId } });
+    await appendEvent(tx, { occurredAt: at, clientId, process: 'registry', type: 'role.unassigned', ruleId: 'R-122', actor, data: { role, personId: rows[0]!.personId, backupPersonId: rows[0]!.backupPersonId } });
     return true;
   });
 }

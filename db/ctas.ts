@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, asc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.js';
-import { appendEvent } from './ledger.js';
+import { appendEvent, type WriteContext } from './ledger.js';
 import { ctas, people, roleAssignments, type Actor } from './schema.js';
 
 export type CtaRow = typeof ctas.$inferSelect;
@@ -72,7 +72,7 @@ export async function openCta(db: Db, input: OpenCtaInput): Promise<CtaRow> {
     const inserted = await tx.insert(ctas).values({
       id, clientId: input.clientId, process: input.process, workflowId: input.workflowId ?? null, kind: input.kind, title: input.title,
       ruleId: input.ruleId, ownerRole: input.ownerRole, ownerPersonId: owner.ownerId, backupPersonId: owner.backupId,
-      dueAt: input.dueAt, firstActionDueAt, data: input.data ?? {}, createdAt: input.openedAt,
+      dueAt: input.dueAt, firstActionDueAt, data: input.data ?? {}, createdAt: input.openedAt, updatedAt: input.openedAt,
     }).onConflictDoNothing().returning();
     const row = inserted[0] ?? (await tx.select().from(ctas).where(eq(ctas.id, id)))[0]!;
     await appendEvent(tx, {
@@ -94,9 +94,9 @@ export type Transition<T> = { outcome: 'applied'; row: T } | { outcome: 'not-fou
 const OPEN_STATES = ['open', 'escalated'] as const;
 
 /** C-5: the owner records a concrete step. Only the first one counts. */
-export async function recordFirstAction(db: Db, id: string, a: { note: string; personId?: string }, actor: Actor, at = new Date().toISOString()): Promise<Transition<CtaRow>> {
+export async function recordFirstAction(db: Db, id: string, a: { note: string; personId?: string }, { actor, at }: WriteContext): Promise<Transition<CtaRow>> {
   return db.transaction(async (tx) => {
-    const [row] = await tx.update(ctas).set({ state: 'first_action', firstActionAt: at, updatedAt: sql`now()` })
+    const [row] = await tx.update(ctas).set({ state: 'first_action', firstActionAt: at, updatedAt: at })
       .where(and(eq(ctas.id, id), inArray(ctas.state, [...OPEN_STATES]), isNull(ctas.firstActionAt))).returning();
     if (!row) return refusal(tx, id, (c) => (c.state === 'done' || c.state === 'cancelled' ? `the CTA is already ${c.state}` : `a first action was already recorded at ${c.firstActionAt}`));
     await appendEvent(tx, {
@@ -108,10 +108,10 @@ export async function recordFirstAction(db: Db, id: string, a: { note: string; p
   });
 }
 
-export async function completeCta(db: Db, id: string, note: string | undefined, actor: Actor, at = new Date().toISOString()): Promise<Transition<CtaRow>> {
+export async function completeCta(db: Db, id: string, note: string | undefined, { actor, at }: WriteContext): Promise<Transition<CtaRow>> {
   return db.transaction(async (tx) => {
     const [row] = await tx.update(ctas)
-      .set({ state: 'done', completedAt: at, firstActionAt: sql`coalesce(${ctas.firstActionAt}, ${at}::timestamptz)`, updatedAt: sql`now()` })
+      .set({ state: 'done', completedAt: at, firstActionAt: sql`coalesce(${ctas.firstActionAt}, ${at}::timestamptz)`, updatedAt: at })
       .where(and(eq(ctas.id, id), inArray(ctas.state, ['open', 'escalated', 'first_action']))).returning();
     if (!row) return refusal(tx, id, (c) => `the CTA is already ${c.state}`);
     await appendEvent(tx, {
@@ -122,13 +122,13 @@ export async function completeCta(db: Db, id: string, note: string | undefined, 
   });
 }
 
-export async function reassignCta(db: Db, id: string, r: { personId: string; reason: string }, actor: Actor, at = new Date().toISOString()): Promise<Transition<CtaRow>> {
+export async function reassignCta(db: Db, id: string, r: { personId: string; reason: string }, { actor, at }: WriteContext): Promise<Transition<CtaRow>> {
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(ctas).where(eq(ctas.id, id)).for('update');
     if (!before) return { outcome: 'not-found' };
     if (before.state === 'done' || before.state === 'cancelled') return { outcome: 'conflict', row: before, reason: `the CTA is already ${before.state}` };
     if (before.ownerPersonId === r.personId) return { outcome: 'conflict', row: before, reason: 'that person already owns the CTA' };
-    const [row] = await tx.update(ctas).set({ ownerPersonId: r.personId, updatedAt: sql`now()` }).where(eq(ctas.id, id)).returning();
+    const [row] = await tx.update(ctas).set({ ownerPersonId: r.personId, updatedAt: at }).where(eq(ctas.id, id)).returning();
     await appendEvent(tx, {
       occurredAt: at, clientId: row!.clientId, process: row!.process, workflowId: row!.workflowId, type: 'cta.reassigned', ruleId: 'R-122', actor,
       why: { reason: r.reason }, data: { ctaId: id, fromId: before.ownerPersonId, toId: r.personId, reason: r.reason },
@@ -148,7 +148,7 @@ export async function escalateCta(db: Db, id: string, level: EscalationLevel, at
     if (before.firstActionAt || !OPEN_STATES.includes(before.state as never)) return { outcome: 'conflict', row: before, reason: 'first action recorded or closed' };
     if (before.escalationLevel === level) return { outcome: 'applied', row: before };
     const toId = level === 'backup' ? before.backupPersonId ?? (await resolveOwner(tx, before.clientId, before.ownerRole)).backupId : await resolveCsLead(tx, before.clientId);
-    const [row] = await tx.update(ctas).set({ state: 'escalated', escalationLevel: level, ownerPersonId: toId ?? before.ownerPersonId, updatedAt: sql`now()` }).where(eq(ctas.id, id)).returning();
+    const [row] = await tx.update(ctas).set({ state: 'escalated', escalationLevel: level, ownerPersonId: toId ?? before.ownerPersonId, updatedAt: at }).where(eq(ctas.id, id)).returning();
     await appendEvent(tx, {
       id: `cta/${id}/escalated/${level}`, occurredAt: at, clientId: row!.clientId, process: row!.process, workflowId: row!.workflowId,
       type: 'cta.escalated', ruleId: 'R-122', actor: { kind: 'system' },

@@ -69,3 +69,10 @@ export async function clientTimeline(db: Executor, clientId: string, f: Timeline
 }
 
 export const systemActor: Actor = { kind: 'system' };
+
+/** Who changes something and when: every registry write takes both, so the ledger and rows agree. */
+export interface WriteContext {
+  actor: Actor & { name?: string };
+  /** ISO instant of the change: wall time in production, the simulated clock in tests and rehearsals. */
+  at: string;
+}

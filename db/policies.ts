@@ -2,8 +2,8 @@ import { desc, eq } from 'drizzle-orm';
 import { isUniqueViolation } from './errors.js';
 import { defaultPolicy, diffPolicies, parsePolicy, type Policy } from '../domain/policy.js';
 import type { Db } from './client.js';
-import { appendEvent } from './ledger.js';
-import { policies, type Actor } from './schema.js';
+import { appendEvent, type WriteContext } from './ledger.js';
+import { policies } from './schema.js';
 
 export interface PolicyVersion {
   version: number;
@@ -57,7 +57,7 @@ export type PublishResult =
  * Publishes the next version. Versions are dense integers; two concurrent publishers collide on
  * the primary key and the loser retries against the new head.
  */
-export async function publishPolicy(db: Db, document: unknown, note: string, actor: Actor & { name?: string }): Promise<PublishResult> {
+export async function publishPolicy(db: Db, document: unknown, note: string, { actor, at }: WriteContext): Promise<PublishResult> {
   const parsed = parsePolicy(document);
   if (!parsed.ok) return parsed;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -67,10 +67,10 @@ export async function publishPolicy(db: Db, document: unknown, note: string, act
       const row = await db.transaction(async (tx) => {
         const [inserted] = await tx
           .insert(policies)
-          .values({ version: current.version + 1, document: parsed.policy as unknown as Record<string, unknown>, note, publishedBy: actor.name ?? actor.kind })
+          .values({ version: current.version + 1, document: parsed.policy as unknown as Record<string, unknown>, note, publishedBy: actor.name ?? actor.kind, publishedAt: at })
           .returning();
         await appendEvent(tx, {
-          occurredAt: inserted!.publishedAt,
+          occurredAt: at,
           clientId: null,
           process: 'policy',
           type: 'policy.published',

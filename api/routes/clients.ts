@@ -11,7 +11,7 @@ import { applyClientOverrides } from '../../domain/policy.js';
 import { SEGMENT_GOAL_LEVELS } from '../../domain/roles.js';
 import { ensurePlacementReview } from '../../runtime/processes.js';
 import type { ApiEnv } from '../context.js';
-import { actorOf } from '../actor.js';
+import { actorOf, writeContext } from '../actor.js';
 import { conflict, notFound, unprocessable, validationProblem } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { csv, Id, IsoDate, IsoInstant, MonthDay, MspRole, Pagination, Score, Segment, Stakeholder, TimeZone, TouchTier } from '../schemas.js';
@@ -180,7 +180,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     const { db } = c.get('deps');
     const input = c.req.valid('json');
     try {
-      const created = await createClient(db, input, actorOf(c));
+      const created = await createClient(db, input, await writeContext(c));
       await startPlacementReview(c, created.row, created.policyVersion);
       return c.json(clientView(created.row, created.placement.explanation), 201);
     } catch (err) {
@@ -203,7 +203,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
   app.openapi(updateClientRoute, async (c) => {
     const { clientId } = c.req.valid('param');
     try {
-      const updated = await updateClient(c.get('deps').db, clientId, c.req.valid('json') as never, actorOf(c));
+      const updated = await updateClient(c.get('deps').db, clientId, c.req.valid('json') as never, await writeContext(c));
       if (!updated) throw notFound('Client', clientId);
       return c.json(clientView(updated.row), 200);
     } catch (err) {
@@ -220,14 +220,14 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     if (!allowed.includes(goalLevel)) {
       throw validationProblem([{ location: 'body', path: 'goalLevel', message: `segment ${o.segment} means goal level ${allowed.join(' or ')} (R-1)` }]);
     }
-    const row = await overrideSegment(c.get('deps').db, clientId, { segment: o.segment, goalLevel, rationale: o.rationale }, actorOf(c));
+    const row = await overrideSegment(c.get('deps').db, clientId, { segment: o.segment, goalLevel, rationale: o.rationale }, await writeContext(c));
     if (!row) throw notFound('Client', clientId);
     return c.json(clientView(row), 200);
   });
 
   app.openapi(clearOverrideRoute, async (c) => {
     const { clientId } = c.req.valid('param');
-    const row = await clearSegmentOverride(c.get('deps').db, clientId, actorOf(c));
+    const row = await clearSegmentOverride(c.get('deps').db, clientId, await writeContext(c));
     if (!row) throw notFound('Client', clientId);
     return c.json(clientView(row), 200);
   });
@@ -261,14 +261,14 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     if (!person.roles.includes(role)) throw unprocessable(`${person.name} does not hold the role ${role} (holds ${person.roles.join(', ')}).`, { errors: [{ location: 'body', path: 'personId', message: `not a ${role}` }] });
     const backup = a.backupPersonId ? found.find((p) => p.id === a.backupPersonId) : undefined;
     if (a.backupPersonId && (!backup || !backup.active)) throw unprocessable(`No active person with id ${a.backupPersonId}.`, { errors: [{ location: 'body', path: 'backupPersonId', message: 'unknown or inactive person' }] });
-    const row = await assignRole(db, clientId, role, a, actorOf(c));
+    const row = await assignRole(db, clientId, role, a, await writeContext(c));
     return c.json({ role, personId: row.personId, personName: person.name, backupPersonId: row.backupPersonId, ...(backup ? { backupPersonName: backup.name } : {}), updatedAt: row.updatedAt }, 200);
   });
 
   app.openapi(unassignRoute, async (c) => {
     const { clientId, role } = c.req.valid('param');
     await mustGetClient(c, clientId);
-    if (!(await unassignRole(c.get('deps').db, clientId, role, actorOf(c)))) throw notFound('Role assignment', `${clientId}/${role}`);
+    if (!(await unassignRole(c.get('deps').db, clientId, role, await writeContext(c)))) throw notFound('Role assignment', `${clientId}/${role}`);
     return c.body(null, 204);
   });
 
@@ -283,7 +283,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     const { overrides } = c.req.valid('json');
     await mustGetClient(c, clientId);
     const result = await effectivePolicy(c, overrides);
-    await setPolicyOverrides(c.get('deps').db, clientId, overrides, actorOf(c));
+    await setPolicyOverrides(c.get('deps').db, clientId, overrides, await writeContext(c));
     return c.json(result, 200);
   });
 

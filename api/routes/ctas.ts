@@ -5,7 +5,7 @@ import { getClient, peopleByIds } from '../../db/clients.js';
 import { completeCta, getCta, listCtas, openCta, reassignCta, recordFirstAction, type CtaRow, type Transition } from '../../db/ctas.js';
 import { activePolicy } from '../../db/policies.js';
 import { ensureCtaClock, notifyCtaClock } from '../../runtime/processes.js';
-import { actorOf } from '../actor.js';
+import { actorOf, writeContext } from '../actor.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { conflict, notFound, unprocessable } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
@@ -113,13 +113,13 @@ export function registerCtaRoutes(app: OpenAPIHono<ApiEnv>) {
     const { ctaId } = c.req.valid('param');
     const b = c.req.valid('json');
     const now = await currentTime(c.get('deps'));
-    return c.json(view(await settle(c, ctaId, await recordFirstAction(c.get('deps').db, ctaId, b, actorOf(c), now.toISOString())), now.getTime()), 200);
+    return c.json(view(await settle(c, ctaId, await recordFirstAction(c.get('deps').db, ctaId, b, { actor: actorOf(c), at: now.toISOString() })), now.getTime()), 200);
   });
 
   app.openapi(completeRoute, async (c) => {
     const { ctaId } = c.req.valid('param');
     const now = await currentTime(c.get('deps'));
-    return c.json(view(await settle(c, ctaId, await completeCta(c.get('deps').db, ctaId, c.req.valid('json').note, actorOf(c), now.toISOString())), now.getTime()), 200);
+    return c.json(view(await settle(c, ctaId, await completeCta(c.get('deps').db, ctaId, c.req.valid('json').note, { actor: actorOf(c), at: now.toISOString() })), now.getTime()), 200);
   });
 
   app.openapi(reassignRoute, async (c) => {
@@ -128,7 +128,7 @@ export function registerCtaRoutes(app: OpenAPIHono<ApiEnv>) {
     const [person] = await peopleByIds(c.get('deps').db, [b.personId]);
     if (!person?.active) throw unprocessable(`No active person with id ${b.personId}.`, { errors: [{ location: 'body', path: 'personId', message: 'unknown or inactive person' }] });
     const now = await currentTime(c.get('deps'));
-    return c.json(view(await settle(c, ctaId, await reassignCta(c.get('deps').db, ctaId, b, actorOf(c), now.toISOString())), now.getTime()), 200);
+    return c.json(view(await settle(c, ctaId, await reassignCta(c.get('deps').db, ctaId, b, { actor: actorOf(c), at: now.toISOString() })), now.getTime()), 200);
   });
 }
 

@@ -1,7 +1,7 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { activePolicy, listPolicyVersions, policyVersion, publishPolicy } from '../../db/policies.js';
 import type { ApiEnv } from '../context.js';
-import { actorOf } from '../actor.js';
+import { actorOf, writeContext } from '../actor.js';
 import { notFound, validationProblem } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 
@@ -44,7 +44,7 @@ export function registerPolicyRoutes(app: OpenAPIHono<ApiEnv>) {
   });
   app.openapi(publish, async (c) => {
     const { document, note } = c.req.valid('json');
-    const result = await publishPolicy(c.get('deps').db, document, note, actorOf(c));
+    const result = await publishPolicy(c.get('deps').db, document, note, await writeContext(c));
     if (!result.ok) {
       throw validationProblem(result.issues.map((i) => ({ location: 'body' as const, path: `document.${i.path}`, message: i.message })), 'The policy document is not valid; nothing was published.');
     }

@@ -134,6 +134,15 @@ describe('CTAs', () => {
     expect(event!.why).toMatchObject({ ownerResolvedVia: 'csLead' });
   });
 
+  it('stamps registry writes with the API clock, so simulated time and the ledger agree', async () => {
+    const simulated = await env.currentTimeMs();
+    expect(simulated - Date.now()).toBeGreaterThan(7 * 86_400_000);
+    const created = (await call('POST', '/v1/clients', clientBody({ name: 'Simulated Co' }))).body;
+    expect(Math.abs(Date.parse(created.createdAt) - simulated)).toBeLessThan(60_000);
+    const [registered] = await clientTimeline(db.db, created.id, { types: ['client.registered'] });
+    expect(registered!.occurredAt).toBe(created.createdAt);
+  });
+
   it('rejects unknown clients and CTAs, and filters lists', async () => {
     expect((await call('POST', '/v1/clients/00000000-0000-4000-8000-000000000000/ctas', { kind: 'x', title: 'Nothing', ownerRole: 'CSM', dueAt: await inDays(1) })).status).toBe(404);
     expect((await call('POST', '/v1/ctas/00000000-0000-4000-8000-000000000000/complete', {})).status).toBe(404);
