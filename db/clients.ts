@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Policy } from '../domain/policy.js';
-import { segmentClient, type SegmentationResult } from '../domain/segmentation.js';
+import { segmentClient, touchTierFor, type Segment, type SegmentationResult } from '../domain/segmentation.js';
 import type { Db } from './client.js';
 import { appendEvent, type WriteContext } from './ledger.js';
 import { activePolicy } from './policies.js';
@@ -99,7 +99,8 @@ export async function updateClient(db: Db, id: string, patch: Partial<ClientInpu
       placed = placement(merged, policy.document);
       const computed = placementColumns(placed, policy.version);
       set = current.segmentOverride
-        ? { ...set, mrrTier: placed.mrrTier, touchTier: touchTierFromOverride(current, placed, policy.document), placementPolicyVersion: policy.version }
+        // Under an override the touch tier follows the overridden segment (R-3).
+        ? { ...set, mrrTier: placed.mrrTier, touchTier: touchTierFor(current.segmentOverride.segment as Segment, placed.mrrTier, policy.document.segmentation), placementPolicyVersion: policy.version }
         : { ...set, ...computed };
     }
     const [row] = await tx.update(clients).set({ ...set, revision: sql`${clients.revision} + 1`, updatedAt: at }).where(eq(clients.id, id)).returning();
@@ -116,12 +117,6 @@ export async function updateClient(db: Db, id: string, patch: Partial<ClientInpu
   });
 }
 
-/** Touch tier follows the segment in force (R-3), i.e. the overridden one. */
-function touchTierFromOverride(current: ClientRow, placed: SegmentationResult, policy: Policy): string {
-  const segment = current.segmentOverride!.segment as keyof Policy['segmentation']['touchMatrix'];
-  return (policy.segmentation.touchMatrix[segment] as Record<string, string>)[placed.mrrTier] ?? placed.touchTier;
-}
-
 /** Manual placement (R-7): needs a rationale, which goes to the ledger. */
 export async function overrideSegment(db: Db, id: string, o: { segment: string; goalLevel: number; rationale: string }, { actor, at }: WriteContext) {
   const policy = await activePolicy(db);
@@ -130,7 +125,7 @@ export async function overrideSegment(db: Db, id: string, o: { segment: string; 
     if (!current) return undefined;
     const computed = placement(current, policy.document);
     const override = { ...o, by: actor.name ?? actor.kind, at };
-    const touchTier = (policy.document.segmentation.touchMatrix[o.segment as 'A'] as Record<string, string>)[computed.mrrTier]!;
+    const touchTier = touchTierFor(o.segment as Segment, computed.mrrTier, policy.document.segmentation);
     const [row] = await tx.update(clients)
       .set({ segment: o.segment, goalLevel: o.goalLevel, touchTier, segmentSource: 'override', segmentOverride: override, segmentRuleIds: ['R-7'], revision: sql`${clients.revision} + 1`, updatedAt: at })
       .where(eq(clients.id, id)).returning();
