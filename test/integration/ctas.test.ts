@@ -2,15 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities/index.js';
 import { createApp } from '../../api/app.js';
 import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
 import { clientTimeline } from '../../db/ledger.js';
 import { createLogger } from '../../runtime/logger.js';
 import { ctaClockWorkflowId, ctaSlaStatus } from '../../workflows/cta-sla.js';
-import { clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
+import { createWorker } from '../../worker.js';
+import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
 import { timeSkippingEnv, workflowBundle } from '../support/temporal.js';
 
 /**
@@ -32,11 +32,9 @@ beforeAll(async () => {
   [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
   for (const role of ROLES) keys[role] = (await createApiKey(db.db, { name: `test ${role}`, role, createdBy: 'test' })).key;
   const app = createApp({ db: db.db, logger: createLogger('silent'), temporal: { client: env.client, namespace: 'default', taskQueue }, now: async () => new Date(await env.currentTimeMs()) });
-  call = async (method, path, body, role = 'ops') => {
-    const res = await app.request(path, { method, headers: { authorization: `Bearer ${keys[role]}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: res.status, body: res.status === 204 ? undefined : await res.json() };
-  };
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ db: db.db }) });
+  const api = apiCaller(app, keys);
+  call = (method, path, body, role = 'ops') => api(method, path, { role, body });
+  worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db });
   running = worker.run();
 
   for (const [name, role] of [['Casey CSM', 'CSM'], ['Avery AM', 'AM'], ['Lee Lead', 'CS Lead'], ['Tori TAM', 'TAM']] as const) {

@@ -2,15 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
-import { createActivities } from '../../activities/index.js';
-import { createApiKey } from '../../db/api-keys.js';
+import { createApiKey, type Role } from '../../db/api-keys.js';
 import { clientTimeline } from '../../db/ledger.js';
 import { createLogger } from '../../runtime/logger.js';
 import { placementReviewStatus, placementReviewWorkflowId } from '../../workflows/placement-review.js';
-import { eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
+import { createWorker } from '../../worker.js';
+import { apiCaller, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
 import { timeSkippingEnv, workflowBundle } from '../support/temporal.js';
 
 /**
@@ -36,13 +35,9 @@ afterAll(async () => {
 describe('placement review workflow', () => {
   it('records each annual review on the timeline, under the policy version of its cycle', async () => {
     const app = createApp({ db: db.db, logger: createLogger('silent'), temporal: { client: env.client, namespace: 'default', taskQueue } });
-    const call = async (method: string, p: string, body?: unknown) => {
-      const res = await app.request(p, { method, headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
-      return { status: res.status, body: (await res.json()) as any };
-    };
-    const worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ db: db.db }),
-    });
+    const api = apiCaller(app, { admin: adminKey } as Record<Role, string>);
+    const call = (method: string, p: string, body?: unknown) => api(method, p, { body });
+    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db });
 
     await worker.runUntil(async () => {
       const now = new Date(await env.currentTimeMs());
@@ -93,7 +88,7 @@ describe('placement review workflow', () => {
   });
 
   it('ends quietly when the client no longer exists', async () => {
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ db: db.db }) });
+    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db });
     const result = await worker.runUntil(
       env.client.workflow.execute('placementReview', {
         taskQueue, workflowId: 'client/ghost/placement-review', args: [{ clientId: '00000000-0000-4000-8000-000000000000', policyVersion: 1, anchor: new Date().toISOString() }],

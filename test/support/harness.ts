@@ -39,7 +39,7 @@ export interface ApiHarness {
   keys: Record<Role, string>;
   temporal: { client: Client; connection: Connection; namespace: string; taskQueue: string };
   app: ReturnType<typeof createApp>;
-  call(method: string, path: string, opts?: { role?: Role | null; body?: unknown; headers?: Record<string, string>; rawBody?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  call: ReturnType<typeof apiCaller>;
   close(): Promise<void>;
 }
 
@@ -56,24 +56,31 @@ export async function apiHarness(opts: { taskQueue?: string } = {}): Promise<Api
   const app = createApp({ db: database.db, logger: createLogger('silent'), temporal });
   return {
     database, keys, temporal, app,
-    async call(method, path, { role = 'admin', body, headers = {}, rawBody } = {}) {
-      const h: Record<string, string> = { ...headers };
-      if (role) h.authorization = `Bearer ${keys[role]}`;
-      if (body !== undefined || rawBody !== undefined) h['content-type'] ??= 'application/json';
-      const res = await app.request(path, { method, headers: h, body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)) });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        /* not JSON */
-      }
-      return { status: res.status, body: parsed, headers: res.headers };
-    },
+    call: apiCaller(app, keys),
     async close() {
       await connection.close();
       await database.close();
     },
+  };
+}
+
+type CallOptions = { role?: Role | null; body?: unknown; headers?: Record<string, string>; rawBody?: string };
+
+/** JSON requests through the real Hono app, authenticated with the key of `role` (none for `null`). */
+export function apiCaller(app: ReturnType<typeof createApp>, keys: Record<Role, string>) {
+  return async (method: string, path: string, { role = 'admin', body, headers = {}, rawBody }: CallOptions = {}) => {
+    const h: Record<string, string> = { ...headers };
+    if (role) h.authorization = `Bearer ${keys[role]}`;
+    if (body !== undefined || rawBody !== undefined) h['content-type'] ??= 'application/json';
+    const res = await app.request(path, { method, headers: h, body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed as any, headers: res.headers };
   };
 }
 

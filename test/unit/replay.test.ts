@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { workflowsPath } from '../../worker.js';
+import { workflowBundle } from '../support/temporal.js';
 
 /**
  * Recorded histories of real runs (test/fixtures/histories, refreshed by `RECORD_HISTORIES=1`)
@@ -21,12 +21,12 @@ describe('replay of recorded histories', () => {
   });
 
   it('replays every history without a determinism error', { timeout: 120_000 }, async () => {
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never });
+    const bundle = await workflowBundle();
     const histories = fixtures.map((f) => ({ workflowId: f, history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))) }));
     expect(histories.length).toBeGreaterThan(0);
     for (const h of histories) expect(h.history.events!.length).toBeGreaterThan(10);
     const results = [];
-    for await (const r of Worker.runReplayHistories({ workflowBundle }, histories)) results.push({ id: r.workflowId, error: r.error?.message });
+    for await (const r of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) results.push({ id: r.workflowId, error: r.error?.message });
     expect(results).toEqual(histories.map((h) => ({ id: h.workflowId, error: undefined })));
   });
 });
