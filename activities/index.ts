@@ -1,9 +1,18 @@
 import type { Db } from '../db/client.js';
 import { getClient } from '../db/clients.js';
 import { escalateCta, getCta, type EscalationLevel } from '../db/ctas.js';
+import { sql } from 'drizzle-orm';
 import { appendEvent, type NewLedgerEvent } from '../db/ledger.js';
 import { activePolicy, policyVersion } from '../db/policies.js';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { ensureCtaClock, notifyCtaClock } from '../runtime/processes.js';
+import { makeCalendar, toIso } from '../domain/business-time.js';
+import type { OnboardingEffect, OnboardingStart } from '../domain/onboarding.js';
+import { planOnboarding, type OnboardingSegment } from '../domain/onboarding-plan.js';
 import { applyClientOverrides } from '../domain/policy.js';
+import { completeCta, ctaIdFor, openCta } from '../db/ctas.js';
+import { meetings, type Actor } from '../db/schema.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -28,6 +37,82 @@ export function createActivities({ db }: ActivityDeps) {
     /** Moves an unattended CTA one escalation level up; conditional in the database, so retries and races are safe. */
     async escalateCtaLevel(ctaId: string, level: EscalationLevel, windowEndedAt: string): Promise<'applied' | 'not-found' | 'conflict'> {
       return (await escalateCta(db, ctaId, level, windowEndedAt, windowEndedAt)).outcome;
+    },
+
+    /**
+     * Everything an onboarding run reads, once, under one policy version and the client's
+     * overrides: the Day 0–90 plan (R-46..R-57) and the rule values. Computed here, not in the
+     * workflow, so the plan is recorded in history and a later tz-data or calendar change cannot
+     * alter a running onboarding on replay.
+     */
+    async prepareOnboarding(input: { clientId: string; signedAt: string; policyVersion: number; riskFlag: boolean; accessSystems?: string[] }): Promise<OnboardingStart> {
+      const client = await getClient(db, input.clientId);
+      if (!client) throw ApplicationFailure.create({ type: 'ClientNotFound', message: `No client ${input.clientId}`, nonRetryable: true });
+      const stored = (await policyVersion(db, input.policyVersion)) ?? (await activePolicy(db));
+      const applied = applyClientOverrides(stored.document, client.policyOverrides);
+      const policy = applied.ok ? applied.policy : stored.document;
+      const cal = makeCalendar({
+        timeZone: client.timeZone, holidays: [...policy.calendar.holidays, ...client.holidays],
+        dayStart: policy.calendar.dayStart, dayEnd: policy.calendar.dayEnd, workdays: [...policy.calendar.workdays],
+      });
+      const segment = client.segment as OnboardingSegment;
+      const plan = planOnboarding({ signedAt: input.signedAt, segment, riskFlag: input.riskFlag }, policy, cal);
+      return {
+        clientId: client.id, segment, signedAt: toIso(input.signedAt, cal), timeZone: client.timeZone, policyVersion: stored.version, plan,
+        riskFlag: input.riskFlag, accessSystems: input.accessSystems?.length ? [...input.accessSystems] : [...policy.onboarding.accessMatrixSystems],
+        rules: {
+          maxDecisions: policy.meeting.maxDecisions, accessThresholdPct: policy.onboarding.accessThresholdPct, quickWinsRequired: policy.onboarding.quickWinsRequired,
+          handoffPacketItems: [...policy.onboarding.handoffPacketItems], firstActionHours: policy.meeting.firstActionHours, recapHours: policy.meeting.recapHours,
+          escalationCtaHours: policy.onboarding.escalationCtaHours, slaClock: policy.calendar.slaClock,
+          ctaEscalationChain: [...policy.ctas.escalationChain], ctaEscalationWindowHours: policy.ctas.escalationWindowHours,
+        },
+      };
+    },
+
+    /**
+     * Records one batch of a process's effects in order. Every write is keyed by the workflow id
+     * and the batch (`action-3`, `deadline/access.checkpoint`, …), so a retried activity lands each
+     * effect once. Returns the CTAs it opened, each with its first-action clock started.
+     */
+    async recordProcessEffects(batch: {
+      clientId: string; process: string; workflowId: string; batchKey: string; actor: Actor; at: string; firstActionHours: number; effects: OnboardingEffect[];
+    }): Promise<{ ctas: string[] }> {
+      const { clientId, process, workflowId, actor, at } = batch;
+      const ctas: string[] = [];
+      for (const [i, e] of batch.effects.entries()) {
+        const id = `${workflowId}/${batch.batchKey}/${i}`;
+        if (e.kind === 'event') {
+          await appendEvent(db, { id, occurredAt: e.occurredAt ?? at, clientId, process, workflowId, type: e.type, ruleId: e.ruleId, why: e.why, actor, data: e.data });
+        } else if (e.kind === 'cta') {
+          const row = await openCta(db, {
+            key: `${workflowId}/${e.key}`, clientId, process, workflowId, kind: e.ctaKind, title: e.title, ruleId: e.ruleId, ownerRole: e.ownerRole,
+            dueAt: e.dueAt, firstActionHours: batch.firstActionHours, openedAt: at, actor, why: e.why,
+          });
+          // The clock is its own workflow, started through the worker's client (not a child: it outlives the process run).
+          if (!row.firstActionAt && (row.state === 'open' || row.state === 'escalated')) {
+            const ctx = Context.current();
+            await ensureCtaClock({ client: ctx.client, taskQueue: ctx.info.taskQueue }, row, db);
+          }
+          ctas.push(row.id);
+        } else if (e.kind === 'ctaResolved') {
+          const ctaId = ctaIdFor(`${workflowId}/${e.key}`);
+          const done = await completeCta(db, ctaId, e.note, { actor: { kind: 'system' }, at });
+          if (done.outcome === 'applied') await notifyCtaClock({ client: Context.current().client, taskQueue: Context.current().info.taskQueue }, ctaId);
+        } else {
+          const meetingId = ctaIdFor(`${workflowId}/meeting/${e.key}`);
+          await db.insert(meetings).values({
+            id: meetingId, clientId, process, workflowId, kind: e.meetingKind, mode: 'live', state: e.state, startsAt: e.startsAt, endsAt: e.endsAt, data: e.data, createdAt: at, updatedAt: at,
+          }).onConflictDoUpdate({ target: meetings.id, set: { state: e.state, startsAt: e.startsAt, endsAt: e.endsAt, data: sql`${meetings.data} || ${JSON.stringify(e.data)}::jsonb`, updatedAt: at } });
+          if (e.state === 'scheduled') {
+            await appendEvent(db, { id, occurredAt: at, clientId, process, workflowId, type: 'meeting.scheduled', ruleId: e.ruleId, actor, why: {}, data: { meetingId, kind: e.meetingKind, startsAt: toIso(e.startsAt), endsAt: toIso(e.endsAt), mode: 'live' } });
+          } else {
+            const decisions = Array.isArray(e.data.decisions) ? e.data.decisions.length : 0;
+            const attendees = Array.isArray(e.data.attendees) ? (e.data.attendees as string[]) : [];
+            await appendEvent(db, { id, occurredAt: at, clientId, process, workflowId, type: 'meeting.held', ruleId: 'R-27', actor, why: { heldAt: e.startsAt, endedAt: e.endsAt, maxDecisionsRule: 'R-27' }, data: { meetingId, decisions, attendees } });
+          }
+        }
+      }
+      return { ctas };
     },
 
     async activePolicyVersion(): Promise<number> {

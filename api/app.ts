@@ -10,6 +10,7 @@ import { fieldErrors, ProblemError, problemResponse, validationProblem } from '.
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerClientRoutes } from './routes/clients.js';
 import { registerCtaRoutes } from './routes/ctas.js';
+import { registerOnboardingRoutes } from './routes/onboarding.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 
@@ -58,6 +59,7 @@ export function createApp(deps: ApiDeps) {
   registerPeopleRoutes(app);
   registerPolicyRoutes(app);
   registerCtaRoutes(app);
+  registerOnboardingRoutes(app);
   registerApiKeyRoutes(app);
 
   app.doc31('/openapi.json', apiInfo);

@@ -5,7 +5,7 @@ import { idempotencyRecords } from '../db/schema.js';
 import type { ApiEnv } from './context.js';
 import { ProblemError } from './problem.js';
 
-const KEY = /^[\x21-\x7e]{1,255}$/;
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /**
  * `Idempotency-Key` on POST (IETF draft-ietf-httpapi-idempotency-key-header): the first response
@@ -16,7 +16,7 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 export const idempotency: MiddlewareHandler<ApiEnv> = async (c, next) => {
   const key = c.req.header('idempotency-key');
   if (c.req.method !== 'POST' || key === undefined) return next();
-  if (!KEY.test(key)) throw new ProblemError(400, 'validation', 'Invalid request', 'Idempotency-Key must be 1–255 visible ASCII characters.', { errors: [{ location: 'header', path: 'idempotency-key', message: 'invalid' }] });
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new ProblemError(400, 'validation', 'Invalid request', 'Idempotency-Key must be 1–255 visible ASCII characters.', { errors: [{ location: 'header', path: 'idempotency-key', message: 'invalid' }] });
   const { db } = c.get('deps');
   const principalId = c.get('principal').id;
   const body = await c.req.text();

@@ -32,9 +32,14 @@ const idempotencyHeaderDoc = {
 export function securedRoute<const P extends string, const R extends Omit<RouteConfig, 'path' | 'security' | 'middleware'> & { path: P; operationId: string }>(
   roles: readonly Role[],
   config: R,
+  /**
+   * `http` (default): POSTs replay through the API's idempotency store. `workflow`: the key goes to
+   * the workflow, which dedupes durably and logs the duplicate on the timeline (C-6).
+   */
+  idempotencyBy: 'http' | 'workflow' = 'http',
 ) {
   const middleware: MiddlewareHandler<ApiEnv>[] = [requireRole(roles)];
-  if (config.method === 'post') middleware.push(idempotency);
+  if (config.method === 'post' && idempotencyBy === 'http') middleware.push(idempotency);
   return createRoute({
     ...config,
     security: [{ Bearer: [] }],
@@ -51,6 +56,7 @@ export const ROLE_SETS = {
   operate: ['admin', 'ops'],
   govern: ['admin', 'manager'],
   act: ['admin', 'ops', 'automation', 'manager'],
+  signal: ['admin', 'ops', 'automation'],
   assign: ['admin', 'ops', 'manager'],
   timeline: ['admin', 'ops', 'manager'],
   admin: ['admin'],

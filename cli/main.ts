@@ -9,7 +9,7 @@ import { ConfigError, loadConfig, type Config } from '../runtime/config.js';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
 import { createLogger } from '../runtime/logger.js';
 import { isAlive } from '../runtime/supervised-process.js';
-import { TemporalToolsError } from '../runtime/temporal-tools.js';
+import { resolveTool, TemporalToolsError } from '../runtime/temporal-tools.js';
 import { temporalToolPath } from '../runtime/embedded-temporal.js';
 
 const USAGE = `Usage: baton <command>
@@ -21,7 +21,7 @@ const USAGE = `Usage: baton <command>
   keys list
   keys revoke <id>
   migrate               apply database migrations and exit
-  tools ensure          install the Temporal CLI and test server into .tools/ if missing
+  tools ensure          install the Temporal CLI, test server and libfaketime into .tools/ if missing
 
 Configuration comes from the environment (see README, "Configuration").`;
 
@@ -144,6 +144,7 @@ async function ensureTools(): Promise<number> {
   for (const name of ['cli', 'testServer'] as const) {
     console.log(`${name === 'cli' ? 'temporal' : 'temporal-test-server'}: ${await temporalToolPath(name, { log })}`);
   }
+  console.log(`libfaketime: ${resolveTool('faketime', { log }).path}`);
   return 0;
 }
 

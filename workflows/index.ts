@@ -1,3 +1,4 @@
 // Every Baton workflow, registered with the worker from this one module.
 export { ctaSla } from './cta-sla.js';
 export { placementReview } from './placement-review.js';
+export { onboarding } from './onboarding.js';

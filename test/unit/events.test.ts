@@ -43,6 +43,7 @@ const examples: { [T in LedgerEventType]: LedgerEventData<T> } = {
   'process.started': { processVersion: 1, policyVersion: 3, inputs: { signatureDate: '2025-03-03T15:00:00Z', note: null } },
   'process.completed': { outcome: 'closed', openExceptions: 2 },
   'step.completed': { step: 1, name: 'kickoff' },
+  'process.fact_recorded': { fact: 'accessGranted', details: { granted: ['rmm'], accessPercent: 50 } },
   'deadline.set': { deadline: 'kickoff', dueAt: '2025-03-10T17:00:00-05:00', clock: 'businessDays' },
   'deadline.missed': { deadline: 'access', dueAt: '2025-03-18T05:00:00Z', lateByMs: 3_600_000 },
   'gate.opened': { gate: 'delivery', conditions: { access95: true, docsBaselined: true, mfaVerified: true, backupVerified: true } },

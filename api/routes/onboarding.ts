@@ -1,0 +1,312 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Context } from 'hono';
+import { getClient } from '../../db/clients.js';
+import { appendEvent } from '../../db/ledger.js';
+import { activePolicy } from '../../db/policies.js';
+import { atLocalTime, makeCalendar } from '../../domain/business-time.js';
+import { HEALTH_DIMENSIONS, VERIFIED_CONTROLS, type OnboardingAction, type Refusal } from '../../domain/onboarding.js';
+import { startOnboarding } from '../../runtime/processes.js';
+import { onboardingAction, onboardingStatus, onboardingWorkflowId, REFUSAL_TYPES, type OnboardingActionRequest } from '../../workflows/onboarding.js';
+import { actorOf } from '../actor.js';
+import { currentTime, type ApiEnv } from '../context.js';
+import { IDEMPOTENCY_KEY_PATTERN } from '../idempotency.js';
+import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
+import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
+import { Id, IsoDate, IsoInstant, MspRole } from '../schemas.js';
+
+/**
+ * Onboarding Day 0–90 (R-46..R-57) over HTTP: ops start it, ops and automations report what
+ * happened, everyone with read access sees its status. Each report is a Workflow Update, so the
+ * response carries the workflow's verdict: 200 accepted, 409 refused in the current state (e.g. a
+ * project kickoff while the R-48 gate is shut), 422 never applicable as sent (e.g. a third decision,
+ * R-27; an unknown access-matrix system, R-49).
+ */
+
+const ClientParams = z.object({ clientId: Id.openapi({ param: { name: 'clientId', in: 'path' } }) });
+const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case-with-dashes').max(60);
+const unique = <T>(l: T[]) => new Set(l).size === l.length;
+
+const StartBody = z.object({
+  signedAt: z.union([IsoInstant, IsoDate]).openapi({
+    description: 'Day 0: the signature instant, or a date (then the calendar\'s dayStart in the client\'s zone). May lie in the past: deadlines already passed are missed at once and marked late.',
+    example: '2026-03-02T09:00:00-06:00',
+  }),
+  riskFlag: z.boolean().default(false).openapi({ description: 'R-51: a D client with a known risk gets discovery and assessment.' }),
+  accessSystems: z.array(Slug).min(1).max(100).refine(unique, 'systems must be unique').optional()
+    .openapi({ description: 'Access-matrix rows (R-49); default the policy\'s onboarding.accessMatrixSystems.' }),
+}).strict();
+
+const Started = z.object({ clientId: Id, workflowId: z.string(), runId: z.string(), signedAt: z.string(), policyVersion: z.number().int() }).openapi('OnboardingStarted');
+
+const Deadline = z.object({
+  key: z.string().openapi({ example: 'kickoff.held' }), step: z.string(), dueAt: z.string().openapi({ description: 'Instant with the client zone\'s offset.' }),
+  ruleId: z.string(), clock: z.string(), ownerRole: z.string(), status: z.enum(['pending', 'met', 'missed', 'skipped', 'reached']),
+  resolvedAt: z.string().nullable(), lateByMs: z.number().optional(), why: z.record(z.string(), z.unknown()),
+});
+const Status = z.object({
+  clientId: Id, phase: z.enum(['starting', 'running', 'completed']), segment: z.string().optional(), signedAt: z.string().optional(), timeZone: z.string().optional(),
+  policyVersion: z.number().int().optional(),
+  currentStep: z.object({ number: z.number().int(), name: z.string(), ruleId: z.string() }).nullable().optional(),
+  steps: z.array(z.object({ number: z.number().int(), name: z.string(), ruleId: z.string(), state: z.enum(['open', 'done', 'skipped']), completedAt: z.string().nullable(), late: z.boolean() })).optional(),
+  gates: z.array(z.object({ gate: z.string(), ruleId: z.string(), open: z.boolean(), conditions: z.record(z.string(), z.boolean()) })).optional(),
+  deadlines: z.array(Deadline).optional(),
+  kpis: z.object({ kickoffWithinBusinessDays: z.boolean().nullable(), accessByCheckpoint: z.boolean().nullable(), earlyWinsByCheckpoint: z.boolean().nullable() }).optional()
+    .openapi({ description: 'R-57 KPI flags for this client; null while undecided.' }),
+  access: z.object({ percent: z.number(), thresholdPct: z.number(), items: z.array(z.object({ system: z.string(), grantedAt: z.string().nullable() })) }).optional(),
+  kickoff: z.record(z.string(), z.unknown()).optional(),
+  quickWins: z.array(z.object({ title: z.string(), at: z.string() })).optional(),
+  closedAt: z.string().nullable().optional(),
+}).openapi('OnboardingStatus');
+
+const ActionResult = z.object({
+  accepted: z.literal(true), action: z.string(), sequence: z.number().int(), duplicate: z.boolean().openapi({ description: 'True when this Idempotency-Key was seen before: no second effect (C-6).' }),
+  currentStep: z.object({ number: z.number().int(), name: z.string() }).nullable(), gateOpen: z.boolean(), ctasOpened: z.array(z.string()),
+}).openapi('OnboardingActionResult');
+
+// ---------------------------------------------------------------------------------------------
+// The actions: one route each, all handled the same way
+
+interface ActionSpec<S extends z.ZodType> {
+  slug: string;
+  operationId: string;
+  summary: string;
+  body: S;
+  toAction: (body: z.infer<S>, now: Date) => OnboardingAction;
+}
+const spec = <S extends z.ZodType>(s: ActionSpec<S>) => s;
+const iso = (d: Date) => d.toISOString();
+const norm = (s: string) => new Date(s).toISOString();
+
+const ACTIONS = [
+  spec({
+    slug: 'handoff-items', operationId: 'recordHandoffItems', summary: 'Handoff packet items received (R-44, R-46); step 0 completes when all are in',
+    body: z.object({ items: z.array(Slug).min(1).refine(unique, 'items must be unique') }).strict(),
+    toAction: (b) => ({ type: 'handoffItemsReceived', items: b.items }),
+  }),
+  spec({
+    slug: 'kickoff-scheduled', operationId: 'scheduleKickoff', summary: 'Kickoff booked (R-47: held ≤ Day 0 + 5 business days)',
+    body: z.object({ startsAt: IsoInstant, endsAt: IsoInstant }).strict(),
+    toAction: (b) => ({ type: 'kickoffScheduled', startsAt: norm(b.startsAt), endsAt: norm(b.endsAt) }),
+  }),
+  spec({
+    slug: 'kickoff-held', operationId: 'recordKickoffHeld', summary: 'Kickoff held with at most two decisions (R-27, R-47); sets the recap deadline (R-29) and opens a CTA per decision (R-30)',
+    body: z.object({
+      heldAt: IsoInstant.optional().openapi({ description: 'Start of the meeting; default endedAt − 60 min.' }),
+      endedAt: IsoInstant.optional().openapi({ description: 'End of the meeting; default now. The recap is due 48h after it (R-29).' }),
+      attendees: z.array(z.string().trim().min(1).max(200)).min(1),
+      decisions: z.array(z.object({ title: z.string().trim().min(3).max(300), ownerRole: MspRole }).strict()).default([])
+        .openapi({ description: 'At most `meeting.maxDecisions` (2, R-27); a third is refused with 422 and goes to the backlog.' }),
+    }).strict(),
+    toAction: (b, now) => {
+      const endedAt = b.endedAt ? norm(b.endedAt) : iso(now);
+      return { type: 'kickoffHeld', heldAt: b.heldAt ? norm(b.heldAt) : new Date(Date.parse(endedAt) - 3_600_000).toISOString(), endedAt, attendees: b.attendees, decisions: b.decisions };
+    },
+  }),
+  spec({
+    slug: 'recap-sent', operationId: 'recordRecapSent', summary: 'Kickoff recap sent (R-29: ≤48h after the end)',
+    body: z.object({ sentAt: IsoInstant.optional() }).strict(),
+    toAction: (b, now) => ({ type: 'recapSent', sentAt: b.sentAt ? norm(b.sentAt) : iso(now) }),
+  }),
+  spec({
+    slug: 'access-granted', operationId: 'recordAccessGranted', summary: 'Access-matrix rows granted (R-49); the access % is computed from the rows',
+    body: z.object({ systems: z.array(Slug).min(1).refine(unique, 'systems must be unique') }).strict(),
+    toAction: (b) => ({ type: 'accessGranted', systems: b.systems }),
+  }),
+  spec({
+    slug: 'documentation-baselined', operationId: 'recordDocumentationBaselined', summary: 'Documentation pack baselined (R-49: by Day 21; R-48 gate condition)',
+    body: z.object({ sections: z.array(z.string().trim().min(1).max(100)).default([]) }).strict(),
+    toAction: (b) => ({ type: 'documentationBaselined', sections: b.sections }),
+  }),
+  spec({
+    slug: 'controls-verified', operationId: 'recordControlVerified', summary: 'MFA or backup monitoring verified (R-48 gate conditions)',
+    body: z.object({ control: z.enum(VERIFIED_CONTROLS) }).strict(),
+    toAction: (b) => ({ type: 'controlVerified', control: b.control }),
+  }),
+  spec({
+    slug: 'assessment-completed', operationId: 'recordAssessmentCompleted', summary: 'Discovery/assessment completed with scored findings (R-51: by Day 28)',
+    body: z.object({ findings: z.array(z.object({ title: z.string().trim().min(3).max(300), score: z.number().int().min(1).max(5) }).strict()).min(1) }).strict(),
+    toAction: (b) => ({ type: 'assessmentCompleted', findings: b.findings }),
+  }),
+  spec({
+    slug: 'quick-wins', operationId: 'recordQuickWin', summary: 'A quick win completed (R-52); it may use only access already granted (R-48)',
+    body: z.object({ title: z.string().trim().min(3).max(300), systems: z.array(Slug).refine(unique, 'systems must be unique').default([]) }).strict(),
+    toAction: (b) => ({ type: 'quickWinCompleted', title: b.title, systems: b.systems }),
+  }),
+  spec({
+    slug: 'early-wins-report', operationId: 'publishEarlyWinsReport', summary: 'Early Wins report published (R-52: with ≥2 quick wins by Day 30)',
+    body: z.object({ url: z.url().optional() }).strict(),
+    toAction: (b) => ({ type: 'earlyWinsReportPublished', ...(b.url ? { url: b.url } : {}) }),
+  }),
+  spec({
+    slug: 'project-kickoffs', operationId: 'requestProjectKickoff', summary: 'Kick off a project; refused with 409 while the delivery gate is shut (R-48), unless it is a quick win',
+    body: z.object({ project: z.string().trim().min(3).max(300), quickWin: z.boolean().default(false) }).strict(),
+    toAction: (b) => ({ type: 'projectKickoff', project: b.project, quickWin: b.quickWin }),
+  }),
+  spec({
+    slug: 'roadmap-confirmed', operationId: 'confirmRoadmap', summary: 'Roadmap and Budget v1 confirmed (R-53: Day 30–45)',
+    body: z.object({ initiatives: z.array(z.string().trim().min(1).max(300)).min(1), budgetV1Usd: z.number().min(0) }).strict(),
+    toAction: (b) => ({ type: 'roadmapConfirmed', initiatives: b.initiatives, budgetV1Usd: b.budgetV1Usd }),
+  }),
+  spec({
+    slug: 'proposals', operationId: 'recordProposalSent', summary: 'A proposal with EDS sent (R-54: Day 30–60, ≤14 days after the roadmap)',
+    body: z.object({ title: z.string().trim().min(3).max(300), initiative: z.string().trim().min(1).max(300).optional() }).strict(),
+    toAction: (b) => ({ type: 'proposalSent', title: b.title, ...(b.initiative ? { initiative: b.initiative } : {}) }),
+  }),
+  spec({
+    slug: 'health-baseline', operationId: 'recordHealthBaseline', summary: 'Health baseline on all five dimensions (R-55: Day 45–60)',
+    body: z.object({ scores: z.object(Object.fromEntries(HEALTH_DIMENSIONS.map((d) => [d, z.number().min(0).max(100)])) as Record<(typeof HEALTH_DIMENSIONS)[number], z.ZodNumber>).strict() }).strict(),
+    toAction: (b) => ({ type: 'healthBaselineRecorded', scores: b.scores }),
+  }),
+  spec({
+    slug: 'cadence-locked', operationId: 'lockCadence', summary: 'Cadence locked (R-55, R-10: Day 45–60)',
+    body: z.object({}).strict(),
+    toAction: () => ({ type: 'cadenceLocked' }),
+  }),
+  spec({
+    slug: 'day60-review', operationId: 'recordDay60Review', summary: 'Day 60 review held, with NPS/CSAT (R-56)',
+    body: z.object({ nps: z.number().int().min(-100).max(100).optional(), csat: z.number().min(1).max(5).optional() }).strict(),
+    toAction: (b) => ({ type: 'day60ReviewHeld', ...(b.nps !== undefined ? { nps: b.nps } : {}), ...(b.csat !== undefined ? { csat: b.csat } : {}) }),
+  }),
+  spec({
+    slug: 'closeout', operationId: 'closeOnboarding', summary: 'Day 90 closeout and handoff to Engagement (R-56); open exceptions become CTAs and the onboarding finishes',
+    body: z.object({ note: z.string().trim().min(3).max(4000) }).strict(),
+    toAction: (b) => ({ type: 'closeout', note: b.note }),
+  }),
+] as const;
+
+const startRoute = securedRoute(ROLE_SETS.operate, {
+  method: 'post', path: '/v1/clients/{clientId}/onboarding', operationId: 'startOnboarding', tags: ['Onboarding'],
+  summary: 'Start the client\'s Day 0–90 onboarding (R-46..R-57); one per client, a second start is a 409',
+  request: { params: ClientParams, ...jsonBody(StartBody) },
+  responses: { 201: jsonResponse(Started, 'Started') },
+});
+const statusRoute = securedRoute(ROLE_SETS.read, {
+  method: 'get', path: '/v1/clients/{clientId}/onboarding', operationId: 'getOnboarding', tags: ['Onboarding'],
+  summary: 'Current step, gates, every deadline in the client\'s zone with its rule, KPI flags and the policy version',
+  request: { params: ClientParams },
+  responses: { 200: jsonResponse(Status, 'The onboarding') },
+});
+
+export function registerOnboardingRoutes(app: OpenAPIHono<ApiEnv>) {
+  app.openapi(startRoute, async (c) => {
+    const { clientId } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const deps = c.get('deps');
+    const temporal = requireTemporal(c);
+    const client = await getClient(deps.db, clientId);
+    if (!client) throw notFound('Client', clientId);
+    const policy = await activePolicy(deps.db);
+    const cal = makeCalendar({ timeZone: client.timeZone, holidays: [], dayStart: policy.document.calendar.dayStart, dayEnd: policy.document.calendar.dayEnd, workdays: [...policy.document.calendar.workdays] });
+    const signedAt = body.signedAt.length === 10 ? atLocalTime(body.signedAt, policy.document.calendar.dayStart, cal) : body.signedAt;
+    const now = await currentTime(deps);
+    if (Date.parse(signedAt) > now.getTime()) {
+      throw unprocessable(`The signature (${signedAt}) is in the future; start the onboarding once the contract is signed.`, { errors: [{ location: 'body', path: 'signedAt', message: 'must not be in the future' }] });
+    }
+    try {
+      const handle = await startOnboarding(temporal, { clientId, signedAt, policyVersion: policy.version, riskFlag: body.riskFlag, ...(body.accessSystems ? { accessSystems: body.accessSystems } : {}) }, client.segment);
+      c.header('Location', `/v1/clients/${clientId}/onboarding`);
+      return c.json({ clientId, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, signedAt, policyVersion: policy.version }, 201);
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw conflict(`An onboarding was already started for client ${clientId}; a client is onboarded once.`, { workflowId: onboardingWorkflowId(clientId) });
+      }
+      throw err;
+    }
+  });
+
+  app.openapi(statusRoute, async (c) => {
+    const { clientId } = c.req.valid('param');
+    const temporal = requireTemporal(c);
+    try {
+      const status = await temporal.client.workflow.getHandle(onboardingWorkflowId(clientId)).query(onboardingStatus);
+      return c.json(status as z.infer<typeof Status>, 200);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw await noOnboarding(c, clientId);
+      throw err;
+    }
+  });
+
+  for (const a of ACTIONS) {
+    const route = securedRoute(ROLE_SETS.signal, {
+      method: 'post', path: `/v1/clients/{clientId}/onboarding/${a.slug}`, operationId: a.operationId, tags: ['Onboarding'], summary: a.summary,
+      request: { params: ClientParams, ...jsonBody(a.body as z.ZodType) },
+      responses: { 200: jsonResponse(ActionResult, 'Accepted, or a duplicate acknowledged (C-6)') },
+    }, 'workflow');
+    app.openapi(route, async (c) => {
+      const { clientId } = c.req.valid('param');
+      const body = c.req.valid('json' as never) as never;
+      const now = await currentTime(c.get('deps'));
+      const raw = await c.req.text();
+      const key = c.req.header('idempotency-key');
+      if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+        throw new ProblemError(400, 'validation', 'Invalid request', 'Idempotency-Key must be 1–255 visible ASCII characters.', { errors: [{ location: 'header', path: 'idempotency-key', message: 'invalid' }] });
+      }
+      const request: OnboardingActionRequest = {
+        action: (a.toAction as (b: unknown, now: Date) => OnboardingAction)(body, now),
+        idempotencyKey: key ?? `generated/${randomUUID()}`,
+        bodyHash: createHash('sha256').update(`${a.slug}\n${raw}`).digest('hex'),
+        actor: actorOf(c),
+        at: now.toISOString(),
+      };
+      return c.json(await sendAction(c, clientId, request), 200);
+    });
+  }
+}
+
+/** Sends one action as a Workflow Update and turns the verdict into a response or a problem. */
+async function sendAction(c: Context<ApiEnv>, clientId: string, request: OnboardingActionRequest) {
+  const temporal = requireTemporal(c);
+  const handle = temporal.client.workflow.getHandle(onboardingWorkflowId(clientId));
+  try {
+    return await handle.executeUpdate(onboardingAction, { args: [request] });
+  } catch (err) {
+    const refusal = refusalOf(err);
+    if (refusal) {
+      if (refusal.ruleId === 'R-124') throw await late(c, clientId, request);
+      throw new ProblemError(refusal.status, refusal.status === 409 ? 'onboarding-refused' : 'onboarding-unprocessable', refusal.status === 409 ? 'Refused in the current state' : 'Cannot be applied', refusal.message, {
+        ...(refusal.ruleId ? { ruleId: refusal.ruleId } : {}), ...(refusal.details ? { details: refusal.details } : {}),
+      });
+    }
+    // Not a verdict: the onboarding does not exist, or it has finished.
+    let described;
+    try {
+      described = await handle.describe();
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) throw await noOnboarding(c, clientId);
+      throw e;
+    }
+    if (described.status.name !== 'RUNNING') throw await late(c, clientId, request, described.closeTime?.toISOString());
+    throw err;
+  }
+}
+
+function refusalOf(err: unknown): Refusal | undefined {
+  for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
+    if (e instanceof ApplicationFailure && Object.values(REFUSAL_TYPES).includes(e.type as never)) return e.details?.[0] as Refusal;
+  }
+  return undefined;
+}
+
+/** C-6, R-124: a signal for a finished onboarding changes nothing, is logged as late and answered "already finished". */
+async function late(c: Context<ApiEnv>, clientId: string, request: OnboardingActionRequest, finishedAt?: string) {
+  await appendEvent(c.get('deps').db, {
+    occurredAt: request.at, clientId, process: 'onboarding', workflowId: onboardingWorkflowId(clientId), type: 'signal.late', ruleId: 'R-124', actor: request.actor,
+    why: { reason: 'the onboarding has finished; nothing changed', rule: 'C-6' },
+    data: { signal: request.action.type, ...(request.idempotencyKey.startsWith('generated/') ? {} : { idempotencyKey: request.idempotencyKey }), ...(finishedAt ? { finishedAt } : {}) },
+  });
+  return new ProblemError(409, 'already-finished', 'Already finished', `The onboarding of client ${clientId} has already finished; the ${request.action.type} signal changed nothing and is logged as late (C-6, R-124).`, { ruleId: 'R-124' });
+}
+
+async function noOnboarding(c: Context<ApiEnv>, clientId: string) {
+  if (!(await getClient(c.get('deps').db, clientId))) return notFound('Client', clientId);
+  return new ProblemError(404, 'not-found', 'Onboarding not found', `Client ${clientId} has no onboarding; start one with POST /v1/clients/${clientId}/onboarding.`);
+}
+
+function requireTemporal(c: Context<ApiEnv>) {
+  const { temporal } = c.get('deps');
+  if (!temporal) throw new ProblemError(503, 'unavailable', 'Workflows unavailable', 'This API runs without Temporal, so processes cannot be started or signalled.');
+  return temporal;
+}

@@ -1,0 +1,680 @@
+/**
+ * Onboarding Day 0–90 as a pure process model (DOMAIN.md §2.8 R-46..R-57, meeting rules R-27,
+ * R-29, R-30, gate R-48, escalation R-50, late/duplicate signals C-6/R-124).
+ *
+ * The workflow (workflows/onboarding.ts) holds one `OnboardingState` and calls three functions:
+ * `startEffects` once, `decide` + `applyAction` for every action ops or an automation sends, and
+ * `deadlineDue` when a planned deadline's instant arrives. Each returns the effects to record
+ * (ledger events, CTAs, meetings); the workflow hands them to one activity. Every number comes
+ * from the policy through `OnboardingRules` or the plan (domain/onboarding-plan.ts).
+ *
+ * Pure and deterministic (imported from Temporal workflow code): no I/O, no clock; `at` is always
+ * passed in. State is mutated in place by `applyAction`/`deadlineDue`, never by `decide`.
+ */
+import type { LedgerEventData, LedgerEventType } from './events.js';
+import type { OnboardingSegment, OnboardingStepId, PlannedDeadline } from './onboarding-plan.js';
+import type { Role } from './policy.js';
+
+// ---------------------------------------------------------------------------------------------
+// Vocabulary
+
+export const HEALTH_DIMENSIONS = ['cx', 'adoption', 'engagement', 'serviceQuality', 'alignment'] as const;
+export type HealthDimension = (typeof HEALTH_DIMENSIONS)[number];
+export const VERIFIED_CONTROLS = ['mfa', 'backupMonitoring'] as const;
+export type VerifiedControl = (typeof VERIFIED_CONTROLS)[number];
+
+/** Steps 0–8 of R-46..R-56, each with the rule that defines it. */
+export const ONBOARDING_STEPS = [
+  { number: 0, name: 'handoff', ruleId: 'R-46' },
+  { number: 1, name: 'kickoff', ruleId: 'R-47' },
+  { number: 2, name: 'accessAndDocumentation', ruleId: 'R-49' },
+  { number: 3, name: 'discoveryAndAssessment', ruleId: 'R-51' },
+  { number: 4, name: 'quickWins', ruleId: 'R-52' },
+  { number: 5, name: 'roadmapAndBudget', ruleId: 'R-53' },
+  { number: 6, name: 'proposals', ruleId: 'R-54' },
+  { number: 7, name: 'healthBaselineAndCadenceLock', ruleId: 'R-55' },
+  { number: 8, name: 'reviewAndCloseout', ruleId: 'R-56' },
+] as const;
+export type OnboardingStepName = (typeof ONBOARDING_STEPS)[number]['name'];
+
+/** What ops and automations send. The API validates shapes; `decide` validates against the state. */
+export type OnboardingAction =
+  | { type: 'handoffItemsReceived'; items: string[] }
+  | { type: 'kickoffScheduled'; startsAt: string; endsAt: string }
+  | { type: 'kickoffHeld'; heldAt: string; endedAt: string; attendees: string[]; decisions: { title: string; ownerRole: Role }[] }
+  | { type: 'recapSent'; sentAt: string }
+  | { type: 'accessGranted'; systems: string[] }
+  | { type: 'documentationBaselined'; sections: string[] }
+  | { type: 'controlVerified'; control: VerifiedControl }
+  | { type: 'assessmentCompleted'; findings: { title: string; score: number }[] }
+  | { type: 'quickWinCompleted'; title: string; systems: string[] }
+  | { type: 'earlyWinsReportPublished'; url?: string }
+  | { type: 'projectKickoff'; project: string; quickWin?: boolean }
+  | { type: 'roadmapConfirmed'; initiatives: string[]; budgetV1Usd: number }
+  | { type: 'proposalSent'; title: string; initiative?: string }
+  | { type: 'healthBaselineRecorded'; scores: Record<HealthDimension, number> }
+  | { type: 'cadenceLocked' }
+  | { type: 'day60ReviewHeld'; nps?: number; csat?: number }
+  | { type: 'closeout'; note: string };
+export type OnboardingActionType = OnboardingAction['type'];
+
+/** The policy values the process reads, resolved once at start under the recorded policy version. */
+export interface OnboardingRules {
+  maxDecisions: number; // R-27
+  accessThresholdPct: number; // R-48, R-49
+  quickWinsRequired: number; // R-52
+  handoffPacketItems: string[]; // R-44, R-46
+  firstActionHours: number; // R-30, C-5
+  recapHours: number; // R-29
+  escalationCtaHours: number; // R-50
+  /** R-122: who an unattended CTA escalates to, and the window at each level (`ctas.*`). */
+  ctaEscalationChain: ('backup' | 'csLead')[];
+  ctaEscalationWindowHours: number;
+  /** Whether hour SLAs count elapsed hours (A-14 default) — recap due is computed by the workflow's activity otherwise. */
+  slaClock: 'elapsed' | 'business';
+}
+
+export type DeadlineStatus = 'pending' | 'met' | 'missed' | 'skipped' | 'reached';
+
+export interface DeadlineState extends PlannedDeadline {
+  status: DeadlineStatus;
+  /** When it was met (the evidence's instant) or judged missed. */
+  resolvedAt?: string;
+  /** A miss noticed after the instant (e.g. a Day 0 in the past): how late, in ms. */
+  lateByMs?: number;
+  /** For a missed deadline: when the work it guarded was done after all. */
+  lateWorkDone?: string;
+}
+
+export interface OnboardingState {
+  clientId: string;
+  segment: OnboardingSegment;
+  signedAt: string;
+  timeZone: string;
+  policyVersion: number;
+  rules: OnboardingRules;
+  deadlines: DeadlineState[];
+  handoffItems: string[];
+  /** When the last required handoff item arrived (R-46). */
+  handoffCompleteAt?: string;
+  kickoff: { scheduled?: { startsAt: string; endsAt: string }; heldAt?: string; endedAt?: string; decisions: number; attendees: string[] };
+  recapSentAt?: string;
+  access: { system: string; grantedAt: string | null }[];
+  documentationBaselinedAt?: string;
+  controls: Partial<Record<VerifiedControl, string>>;
+  assessment?: { completedAt: string; findings: number; topScore: number };
+  quickWins: { title: string; at: string }[];
+  earlyWinsReportAt?: string;
+  projects: { project: string; at: string }[];
+  roadmap?: { confirmedAt: string; budgetV1Usd: number; initiatives: string[] };
+  proposals: { title: string; at: string }[];
+  healthBaselineAt?: string;
+  cadenceLockedAt?: string;
+  day60?: { heldAt: string; nps?: number; csat?: number };
+  closedAt?: string;
+  gateOpen: boolean;
+  stepsCompleted: { number: number; at: string; late: boolean; skipped?: boolean }[];
+  /** Accepted actions so far; names the effect batch of each (deterministic ledger ids). */
+  actions: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Effects: what the workflow records through its activity
+
+export type OnboardingEffect =
+  | { kind: 'event'; type: LedgerEventType; ruleId: string | null; why: Record<string, unknown>; data: Record<string, unknown>; occurredAt?: string }
+  | {
+      kind: 'cta';
+      /** Unique within the workflow; the CTA id derives from it, so a retried open lands once. */
+      key: string;
+      ctaKind: string;
+      title: string;
+      ruleId: string;
+      ownerRole: Role;
+      dueAt: string;
+      why: Record<string, unknown>;
+    }
+  /** Closes a CTA this run opened (e.g. the overdue CTA of a step that is now done), as the system. */
+  | { kind: 'ctaResolved'; key: string; note: string }
+  | { kind: 'meeting'; key: string; meetingKind: 'kickoff'; state: 'scheduled' | 'held'; startsAt: string; endsAt: string; ruleId: string; data: Record<string, unknown> };
+
+const event = <T extends LedgerEventType>(type: T, ruleId: string | null, data: LedgerEventData<T>, why: Record<string, unknown> = {}, occurredAt?: string): OnboardingEffect => ({
+  kind: 'event',
+  type,
+  ruleId,
+  why,
+  data: data as Record<string, unknown>,
+  ...(occurredAt ? { occurredAt } : {}),
+});
+
+/** A refused action: 409 when the state forbids it now, 422 when it can never apply as sent. */
+export interface Refusal {
+  status: 409 | 422;
+  message: string;
+  ruleId?: string;
+  details?: Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start
+
+export interface OnboardingStart {
+  clientId: string;
+  segment: OnboardingSegment;
+  signedAt: string;
+  timeZone: string;
+  policyVersion: number;
+  rules: OnboardingRules;
+  plan: PlannedDeadline[];
+  accessSystems: string[];
+  riskFlag: boolean;
+}
+
+export function initialState(s: OnboardingStart): OnboardingState {
+  return {
+    clientId: s.clientId,
+    segment: s.segment,
+    signedAt: s.signedAt,
+    timeZone: s.timeZone,
+    policyVersion: s.policyVersion,
+    rules: s.rules,
+    deadlines: s.plan.map((d) => ({ ...d, status: d.skipped ? 'skipped' : 'pending' })),
+    handoffItems: [],
+    kickoff: { decisions: 0, attendees: [] },
+    access: s.accessSystems.map((system) => ({ system, grantedAt: null })),
+    controls: {},
+    quickWins: [],
+    projects: [],
+    proposals: [],
+    gateOpen: false,
+    stepsCompleted: [],
+    actions: 0,
+  };
+}
+
+/** process.started, one deadline.set per planned deadline, the R-48 gate shut, and a skipped step 3 for D (R-51). */
+export function startEffects(state: OnboardingState, start: Pick<OnboardingStart, 'riskFlag' | 'accessSystems'> & { processVersion: number }): OnboardingEffect[] {
+  const out: OnboardingEffect[] = [
+    event('process.started', 'R-46', {
+      processVersion: start.processVersion,
+      policyVersion: state.policyVersion,
+      inputs: { signedAt: state.signedAt, segment: state.segment, timeZone: state.timeZone, riskFlag: start.riskFlag, accessSystems: start.accessSystems },
+    }, { day0: state.deadlines[0]?.why.day0 ?? null, rules: { ...state.rules } }),
+  ];
+  for (const d of state.deadlines) {
+    out.push(event('deadline.set', d.ruleId, { deadline: d.key, dueAt: d.dueAt, clock: d.clock }, { ...d.why, step: d.step, ownerRole: d.owner.role, ownerRule: d.owner.ruleId, ...(d.skipped ? { skipped: true } : {}) }));
+  }
+  out.push(event('gate.closed', 'R-48', { gate: 'delivery', conditions: gateConditions(state) }, { reason: 'onboarding started: no project kickoff or non-quick-win delivery until every condition holds (R-48)', thresholdPct: state.rules.accessThresholdPct }));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Derived facts
+
+/** R-49: granted rows / rows, 0–100 truncated to 2 decimals (so 94.999 never reads as 95). */
+export function accessPercentOf(state: Pick<OnboardingState, 'access'>): number {
+  if (state.access.length === 0) return 0;
+  const granted = state.access.filter((a) => a.grantedAt !== null).length;
+  return Math.floor((granted * 10_000) / state.access.length) / 100;
+}
+
+/** R-48: the delivery gate's four conditions. */
+export function gateConditions(state: OnboardingState): Record<string, boolean> {
+  return {
+    accessAtThreshold: accessPercentOf(state) >= state.rules.accessThresholdPct,
+    documentationBaselined: state.documentationBaselinedAt !== undefined,
+    mfaVerified: state.controls.mfa !== undefined,
+    backupMonitoringVerified: state.controls.backupMonitoring !== undefined,
+  };
+}
+
+const allTrue = (c: Record<string, boolean>) => Object.values(c).every(Boolean);
+
+/** The evidence instant that satisfies a deadline, or undefined while it does not hold. */
+function evidenceFor(state: OnboardingState, key: string): string | undefined {
+  switch (key) {
+    case 'handoff.complete':
+      return state.handoffCompleteAt;
+    case 'kickoff.held':
+      return state.kickoff.heldAt;
+    case 'recap.sent':
+      return state.recapSentAt;
+    case 'access.checkpoint':
+      return accessPercentOf(state) >= state.rules.accessThresholdPct ? thresholdReachedAt(state) : undefined;
+    case 'documentation.checkpoint':
+      return state.documentationBaselinedAt;
+    case 'discovery.checkpoint':
+      return state.assessment?.completedAt;
+    case 'quickWins.checkpoint':
+      return state.quickWins.length >= state.rules.quickWinsRequired ? state.earlyWinsReportAt : undefined;
+    case 'roadmap.window.closes':
+      return state.roadmap?.confirmedAt;
+    case 'proposals.window.closes':
+      return state.proposals[0]?.at;
+    case 'healthBaseline.window.closes':
+      return state.healthBaselineAt;
+    case 'cadenceLock.window.closes':
+      return state.cadenceLockedAt;
+    case 'day60Review.held':
+      return state.day60?.heldAt;
+    case 'closeout.held':
+      return state.closedAt;
+    default:
+      return undefined;
+  }
+}
+
+/** When access first reached the threshold: the grant that crossed it. */
+function thresholdReachedAt(state: OnboardingState): string | undefined {
+  const grants = state.access.map((a) => a.grantedAt).filter((g): g is string => g !== null).sort((a, b) => Date.parse(a) - Date.parse(b));
+  const needed = Math.ceil((state.rules.accessThresholdPct / 100) * state.access.length - 1e-9);
+  return grants[Math.max(0, needed - 1)];
+}
+
+/** Whether a step's work is done (R-46..R-56). Step 3 is skipped for D without a risk flag (R-51). */
+function stepDone(state: OnboardingState, n: number): boolean {
+  switch (n) {
+    case 0: return state.handoffCompleteAt !== undefined;
+    case 1: return state.kickoff.heldAt !== undefined;
+    case 2: return accessPercentOf(state) >= state.rules.accessThresholdPct && state.documentationBaselinedAt !== undefined;
+    case 3: return state.assessment !== undefined;
+    case 4: return state.quickWins.length >= state.rules.quickWinsRequired && state.earlyWinsReportAt !== undefined;
+    case 5: return state.roadmap !== undefined;
+    case 6: return state.proposals.length > 0;
+    case 7: return state.healthBaselineAt !== undefined && state.cadenceLockedAt !== undefined;
+    case 8: return state.day60 !== undefined && state.closedAt !== undefined;
+    default: return false;
+  }
+}
+
+/** The first step not yet completed (or skipped); 9 once all are. */
+export function currentStep(state: OnboardingState): number {
+  for (const s of ONBOARDING_STEPS) if (!state.stepsCompleted.some((c) => c.number === s.number)) return s.number;
+  return ONBOARDING_STEPS.length;
+}
+
+const stepOfDeadline: Record<OnboardingStepId | 'recap', number> = {
+  handoff: 0, kickoff: 1, recap: 1, access: 2, documentation: 2, discovery: 3, quickWins: 4, roadmap: 5, proposals: 6, healthBaseline: 7, cadenceLock: 7, day60Review: 8, closeout: 8,
+};
+
+export type KpiValue = boolean | null;
+/** R-57 KPIs for this client: null while undecided. */
+export function kpis(state: OnboardingState): { kickoffWithinBusinessDays: KpiValue; accessByCheckpoint: KpiValue; earlyWinsByCheckpoint: KpiValue } {
+  const judged = (key: string): KpiValue => {
+    const d = state.deadlines.find((x) => x.key === key);
+    if (!d || d.status === 'pending') return null;
+    return d.status === 'met';
+  };
+  return { kickoffWithinBusinessDays: judged('kickoff.held'), accessByCheckpoint: judged('access.checkpoint'), earlyWinsByCheckpoint: judged('quickWins.checkpoint') };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions
+
+const ms = (iso: string) => Date.parse(iso);
+const conflict = (message: string, ruleId?: string, details?: Record<string, unknown>): Refusal => ({ status: 409, message, ...(ruleId ? { ruleId } : {}), ...(details ? { details } : {}) });
+const unprocessable = (message: string, ruleId?: string, details?: Record<string, unknown>): Refusal => ({ status: 422, message, ...(ruleId ? { ruleId } : {}), ...(details ? { details } : {}) });
+const already = (what: string, at: string) => conflict(`${what} was already recorded at ${at}.`);
+
+/**
+ * Whether `action` may apply now. Pure: the Workflow Update validator calls it so a refused action
+ * leaves no trace in history, and the handler calls it again before applying.
+ */
+export function decide(state: OnboardingState, action: OnboardingAction, at: string): Refusal | undefined {
+  if (state.closedAt) return conflict(`The onboarding is already finished (closed at ${state.closedAt}).`, 'R-124');
+  const knownSystems = state.access.map((a) => a.system);
+  switch (action.type) {
+    case 'handoffItemsReceived': {
+      const unknown = action.items.filter((i) => !state.rules.handoffPacketItems.includes(i));
+      if (unknown.length) return unprocessable(`Unknown handoff packet item(s): ${unknown.join(', ')}.`, 'R-44', { unknown, known: state.rules.handoffPacketItems });
+      return undefined;
+    }
+    case 'kickoffScheduled':
+      if (state.kickoff.heldAt) return already('The kickoff', state.kickoff.heldAt);
+      if (ms(action.endsAt) <= ms(action.startsAt)) return unprocessable('endsAt must be after startsAt.');
+      return undefined;
+    case 'kickoffHeld':
+      if (action.decisions.length > state.rules.maxDecisions) {
+        return unprocessable(
+          `At most ${state.rules.maxDecisions} decisions per kickoff; decision ${state.rules.maxDecisions + 1} ("${action.decisions[state.rules.maxDecisions]!.title}") goes to the backlog (R-27).`,
+          'R-27',
+          { maxDecisions: state.rules.maxDecisions, received: action.decisions.length, backlog: action.decisions.slice(state.rules.maxDecisions).map((d) => d.title) },
+        );
+      }
+      if (state.kickoff.heldAt) return already('The kickoff', state.kickoff.heldAt);
+      if (ms(action.heldAt) < ms(state.signedAt)) return unprocessable(`heldAt ${action.heldAt} is before the signature (${state.signedAt}).`);
+      if (ms(action.heldAt) > ms(at)) return unprocessable(`heldAt ${action.heldAt} is in the future.`);
+      if (ms(action.endedAt) < ms(action.heldAt)) return unprocessable('endedAt must not be before heldAt.');
+      return undefined;
+    case 'recapSent':
+      if (!state.kickoff.heldAt) return conflict('No kickoff has been held yet, so there is no recap to send (R-29).', 'R-29');
+      if (state.recapSentAt) return already('The kickoff recap', state.recapSentAt);
+      if (ms(action.sentAt) > ms(at)) return unprocessable(`sentAt ${action.sentAt} is in the future.`);
+      return undefined;
+    case 'accessGranted': {
+      const unknown = action.systems.filter((s) => !knownSystems.includes(s));
+      if (unknown.length) return unprocessable(`Unknown access-matrix system(s): ${unknown.join(', ')}.`, 'R-49', { unknown, known: knownSystems });
+      return undefined;
+    }
+    case 'documentationBaselined':
+      return state.documentationBaselinedAt ? already('The documentation baseline', state.documentationBaselinedAt) : undefined;
+    case 'controlVerified':
+      return state.controls[action.control] ? already(`${action.control} verification`, state.controls[action.control]!) : undefined;
+    case 'assessmentCompleted':
+      return state.assessment ? already('The assessment', state.assessment.completedAt) : undefined;
+    case 'quickWinCompleted': {
+      const unknown = action.systems.filter((s) => !knownSystems.includes(s));
+      if (unknown.length) return unprocessable(`Unknown access-matrix system(s): ${unknown.join(', ')}.`, 'R-49', { unknown, known: knownSystems });
+      const missing = action.systems.filter((s) => !state.access.find((a) => a.system === s)?.grantedAt);
+      if (missing.length) return conflict(`A quick win may only use access already granted; not granted: ${missing.join(', ')} (R-48).`, 'R-48', { notGranted: missing });
+      return undefined;
+    }
+    case 'earlyWinsReportPublished':
+      if (state.earlyWinsReportAt) return already('The Early Wins report', state.earlyWinsReportAt);
+      if (state.quickWins.length < state.rules.quickWinsRequired) {
+        return conflict(`The Early Wins report needs ${state.rules.quickWinsRequired} quick wins; ${state.quickWins.length} done (R-52).`, 'R-52', { required: state.rules.quickWinsRequired, done: state.quickWins.length });
+      }
+      return undefined;
+    case 'projectKickoff': {
+      if (action.quickWin) return undefined; // R-48: quick wins needing only granted access may run
+      const conditions = gateConditions(state);
+      if (!allTrue(conditions)) {
+        const failing = Object.entries(conditions).filter(([, v]) => !v).map(([k]) => k);
+        return conflict(`The delivery gate is shut (R-48): ${failing.join(', ')} not met; access ${accessPercentOf(state)} % of ${state.rules.accessThresholdPct} % required.`, 'R-48', { gate: 'delivery', conditions, accessPercent: accessPercentOf(state) });
+      }
+      return undefined;
+    }
+    case 'roadmapConfirmed':
+      return state.roadmap ? already('Roadmap and Budget v1', state.roadmap.confirmedAt) : undefined;
+    case 'proposalSent':
+      if (!state.roadmap) return conflict('Proposals follow the pre-approved roadmap: confirm roadmap and Budget v1 first (R-53, R-54).', 'R-54');
+      if (state.proposals.some((p) => p.title === action.title)) return conflict(`A proposal titled "${action.title}" was already sent.`);
+      return undefined;
+    case 'healthBaselineRecorded':
+      return state.healthBaselineAt ? already('The health baseline', state.healthBaselineAt) : undefined;
+    case 'cadenceLocked':
+      return state.cadenceLockedAt ? already('The cadence lock', state.cadenceLockedAt) : undefined;
+    case 'day60ReviewHeld':
+      return state.day60 ? already('The Day 60 review', state.day60.heldAt) : undefined;
+    case 'closeout':
+      if (!state.kickoff.heldAt) return conflict('Closeout needs at least a held kickoff (R-47, R-56).', 'R-56');
+      return undefined;
+  }
+}
+
+/** Applies an accepted action (call `decide` first) and returns the effects to record, in order. */
+export function applyAction(state: OnboardingState, action: OnboardingAction, at: string): OnboardingEffect[] {
+  state.actions += 1;
+  const out: OnboardingEffect[] = [];
+  const fact = (ruleId: string | null, details: Record<string, unknown>, why: Record<string, unknown> = {}) =>
+    out.push(event('process.fact_recorded', ruleId, { fact: action.type, details: details as Record<string, never> }, why));
+
+  switch (action.type) {
+    case 'handoffItemsReceived': {
+      const fresh = action.items.filter((i) => !state.handoffItems.includes(i));
+      state.handoffItems.push(...fresh);
+      const missing = state.rules.handoffPacketItems.filter((i) => !state.handoffItems.includes(i));
+      if (!missing.length && !state.handoffCompleteAt) state.handoffCompleteAt = at;
+      fact('R-44', { received: fresh, missing });
+      break;
+    }
+    case 'kickoffScheduled':
+      state.kickoff.scheduled = { startsAt: action.startsAt, endsAt: action.endsAt };
+      out.push({ kind: 'meeting', key: 'kickoff', meetingKind: 'kickoff', state: 'scheduled', startsAt: action.startsAt, endsAt: action.endsAt, ruleId: 'R-47', data: {} });
+      break;
+    case 'kickoffHeld': {
+      state.kickoff = { ...state.kickoff, heldAt: action.heldAt, endedAt: action.endedAt, decisions: action.decisions.length, attendees: action.attendees };
+      out.push({ kind: 'meeting', key: 'kickoff', meetingKind: 'kickoff', state: 'held', startsAt: state.kickoff.scheduled?.startsAt ?? action.heldAt, endsAt: action.endedAt, ruleId: 'R-47', data: { decisions: action.decisions, attendees: action.attendees } });
+      // R-29: recap due recapHours after the meeting ends (A-14 elapsed; the activity recomputes business-hour clocks).
+      const recapDue = new Date(ms(action.endedAt) + state.rules.recapHours * 3_600_000).toISOString();
+      const recap: DeadlineState = {
+        key: 'recap.sent', step: 'kickoff', dueAt: recapDue, ruleId: 'R-29', clock: 'elapsed', status: 'pending',
+        why: { from: action.endedAt, hours: state.rules.recapHours, clock: state.rules.slaClock, policyKeys: ['meeting.recapHours', 'calendar.slaClock'] },
+        owner: { role: 'CSM', ruleId: 'R-29' },
+      };
+      state.deadlines.push(recap);
+      out.push(event('deadline.set', 'R-29', { deadline: recap.key, dueAt: recapDue, clock: 'elapsed' }, { ...recap.why, step: 'kickoff', ownerRole: 'CSM' }));
+      // R-30 / R-47: one CTA per decision, plus the access-request CTA, each due firstActionHours after the kickoff.
+      const ctaDue = new Date(ms(at) + state.rules.firstActionHours * 3_600_000).toISOString();
+      action.decisions.forEach((d, i) => out.push({
+        kind: 'cta', key: `kickoff/decision-${i + 1}`, ctaKind: 'decision', title: d.title, ruleId: 'R-30', ownerRole: d.ownerRole, dueAt: ctaDue,
+        why: { meeting: 'kickoff', decision: i + 1, hours: state.rules.firstActionHours, policyKeys: ['meeting.firstActionHours'] },
+      }));
+      const ungranted = state.access.filter((a) => !a.grantedAt).map((a) => a.system);
+      if (ungranted.length) {
+        out.push({
+          kind: 'cta', key: 'kickoff/access-requests', ctaKind: 'access-request', title: `Request access: ${ungranted.join(', ')}`, ruleId: 'R-47', ownerRole: 'TAM', dueAt: ctaDue,
+          why: { meeting: 'kickoff', systems: ungranted, hours: state.rules.firstActionHours, policyKeys: ['meeting.firstActionHours'] },
+        });
+      }
+      break;
+    }
+    case 'recapSent':
+      state.recapSentAt = action.sentAt;
+      fact('R-29', { sentAt: action.sentAt });
+      break;
+    case 'accessGranted': {
+      const fresh = action.systems.filter((s) => state.access.find((a) => a.system === s)?.grantedAt === null);
+      for (const a of state.access) if (fresh.includes(a.system)) a.grantedAt = at;
+      fact('R-49', { granted: fresh, alreadyGranted: action.systems.filter((s) => !fresh.includes(s)), accessPercent: accessPercentOf(state), thresholdPct: state.rules.accessThresholdPct });
+      break;
+    }
+    case 'documentationBaselined':
+      state.documentationBaselinedAt = at;
+      fact('R-49', { sections: action.sections });
+      break;
+    case 'controlVerified':
+      state.controls[action.control] = at;
+      fact('R-48', { control: action.control });
+      break;
+    case 'assessmentCompleted': {
+      const topScore = Math.max(...action.findings.map((f) => f.score));
+      state.assessment = { completedAt: at, findings: action.findings.length, topScore };
+      fact('R-51', { findings: action.findings, topScore });
+      break;
+    }
+    case 'quickWinCompleted':
+      state.quickWins.push({ title: action.title, at });
+      fact('R-52', { title: action.title, systems: action.systems, done: state.quickWins.length, required: state.rules.quickWinsRequired });
+      break;
+    case 'earlyWinsReportPublished':
+      state.earlyWinsReportAt = at;
+      fact('R-52', { quickWins: state.quickWins.map((q) => q.title), ...(action.url ? { url: action.url } : {}) });
+      break;
+    case 'projectKickoff':
+      state.projects.push({ project: action.project, at });
+      fact('R-48', { project: action.project, quickWin: action.quickWin ?? false, gate: gateConditions(state) });
+      break;
+    case 'roadmapConfirmed':
+      state.roadmap = { confirmedAt: at, budgetV1Usd: action.budgetV1Usd, initiatives: action.initiatives };
+      fact('R-53', { initiatives: action.initiatives, budgetV1Usd: action.budgetV1Usd });
+      break;
+    case 'proposalSent': {
+      state.proposals.push({ title: action.title, at });
+      const days = (ms(at) - ms(state.roadmap!.confirmedAt)) / 86_400_000;
+      fact('R-54', { title: action.title, ...(action.initiative ? { initiative: action.initiative } : {}), daysSinceRoadmap: Math.round(days * 10) / 10 });
+      break;
+    }
+    case 'healthBaselineRecorded':
+      state.healthBaselineAt = at;
+      fact('R-55', { scores: action.scores });
+      break;
+    case 'cadenceLocked':
+      state.cadenceLockedAt = at;
+      fact('R-10', {});
+      break;
+    case 'day60ReviewHeld':
+      state.day60 = { heldAt: at, ...(action.nps !== undefined ? { nps: action.nps } : {}), ...(action.csat !== undefined ? { csat: action.csat } : {}) };
+      fact('R-56', { ...(action.nps !== undefined ? { nps: action.nps } : {}), ...(action.csat !== undefined ? { csat: action.csat } : {}) });
+      break;
+    case 'closeout':
+      state.closedAt = at;
+      fact('R-56', { note: action.note });
+      break;
+  }
+  out.push(...afterChange(state, at));
+  if (action.type === 'closeout') out.push(...closeoutEffects(state, at));
+  return out;
+}
+
+/** Consequences of any state change: deadlines now met, steps now complete, the gate now open. */
+function afterChange(state: OnboardingState, at: string): OnboardingEffect[] {
+  const out: OnboardingEffect[] = [];
+  for (const d of state.deadlines) {
+    if (d.status !== 'pending' && d.status !== 'missed') continue;
+    const evidence = evidenceFor(state, d.key);
+    if (evidence === undefined) continue;
+    if (d.status === 'pending') {
+      d.status = 'met';
+      d.resolvedAt = evidence;
+    } else if (!d.lateWorkDone && d.key !== 'access.checkpoint' && d.key !== 'documentation.checkpoint') {
+      // The late work arrived: its overdue CTA is done. R-50 escalations stay with their owner.
+      d.lateWorkDone = evidence;
+      out.push({ kind: 'ctaResolved', key: `overdue/${d.key}`, note: `${d.key} done late at ${evidence}` });
+    }
+  }
+  for (const s of ONBOARDING_STEPS) {
+    if (state.stepsCompleted.some((c) => c.number === s.number) || !stepDone(state, s.number)) continue;
+    const late = state.deadlines.some((d) => stepOfDeadline[d.step] === s.number && d.status === 'missed');
+    state.stepsCompleted.push({ number: s.number, at, late });
+    out.push(event('step.completed', s.ruleId, { step: s.number, name: s.name }, { late, deadlines: state.deadlines.filter((d) => stepOfDeadline[d.step] === s.number && d.status !== 'reached').map((d) => ({ key: d.key, dueAt: d.dueAt, status: d.status })) }));
+  }
+  if (!state.gateOpen) {
+    const conditions = gateConditions(state);
+    if (allTrue(conditions)) {
+      state.gateOpen = true;
+      out.push(event('gate.opened', 'R-48', { gate: 'delivery', conditions }, { accessPercent: accessPercentOf(state), thresholdPct: state.rules.accessThresholdPct }));
+    }
+  }
+  return out;
+}
+
+/** R-56: open exceptions at closeout move to CTAs (one per unmet step or shut gate), then the process completes. */
+function closeoutEffects(state: OnboardingState, at: string): OnboardingEffect[] {
+  const out: OnboardingEffect[] = [];
+  const due = new Date(ms(at) + state.rules.firstActionHours * 3_600_000).toISOString();
+  const open = ONBOARDING_STEPS.filter((s) => !state.stepsCompleted.some((c) => c.number === s.number) && s.number !== 8);
+  for (const s of open) {
+    const d = state.deadlines.find((x) => stepOfDeadline[x.step] === s.number && x.status !== 'reached');
+    out.push({
+      kind: 'cta', key: `closeout/step-${s.number}`, ctaKind: 'onboarding-exception', title: `Onboarding exception at closeout: step ${s.number} (${s.name}) not complete`,
+      ruleId: 'R-56', ownerRole: d?.owner.role ?? 'CSM', dueAt: due, why: { step: s.number, name: s.name, stepRule: s.ruleId, policyKeys: ['meeting.firstActionHours'] },
+    });
+  }
+  if (!state.gateOpen && !open.some((s) => s.number === 2)) {
+    out.push({
+      kind: 'cta', key: 'closeout/gate', ctaKind: 'onboarding-exception', title: 'Onboarding exception at closeout: delivery gate still shut (MFA / backup monitoring)',
+      ruleId: 'R-56', ownerRole: 'TAM', dueAt: due, why: { gate: 'delivery', conditions: gateConditions(state), gateRule: 'R-48' },
+    });
+  }
+  const exceptions = out.length;
+  out.push(event('process.completed', 'R-56', { outcome: 'closed', openExceptions: exceptions }, { kpis: kpis(state), stepsLate: state.stepsCompleted.filter((s) => s.late).map((s) => s.number) }));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadlines
+
+/** The next deadline still to judge, by instant; window openings are markers and count too. */
+export function nextDeadline(state: OnboardingState): DeadlineState | undefined {
+  let best: DeadlineState | undefined;
+  for (const d of state.deadlines) {
+    if (d.status !== 'pending') continue;
+    if (!best || ms(d.dueAt) < ms(best.dueAt)) best = d;
+  }
+  return best;
+}
+
+/** Within this of its instant a deadline counts as judged on time (timer latency), beyond it as late. */
+const ON_TIME_TOLERANCE_MS = 60_000;
+
+/**
+ * A deadline's instant arrived (`now` ≥ dueAt). Met → nothing to record (it was recorded when met).
+ * Window openings are reached. A miss records `deadline.missed` (late when noticed after the fact,
+ * e.g. a Day 0 in the past) and escalates: R-50 for the Day 14/21 checkpoints (escalation CTA to
+ * the exec sponsor's owner, the AM; At Risk Delivery/Medium; the gate stays shut), otherwise a CTA
+ * to the deadline's owner.
+ */
+export function deadlineDue(state: OnboardingState, key: string, now: string): OnboardingEffect[] {
+  const d = state.deadlines.find((x) => x.key === key);
+  if (!d || d.status !== 'pending') return [];
+  if (key.endsWith('.window.opens')) {
+    d.status = 'reached';
+    d.resolvedAt = d.dueAt;
+    return [];
+  }
+  const lateBy = ms(now) - ms(d.dueAt);
+  const late = lateBy > ON_TIME_TOLERANCE_MS;
+  const judgedAt = late ? now : d.dueAt;
+  d.status = 'missed';
+  d.resolvedAt = judgedAt;
+  if (late) d.lateByMs = lateBy;
+  const out: OnboardingEffect[] = [
+    event('deadline.missed', d.ruleId, { deadline: d.key, dueAt: d.dueAt, ...(late ? { lateByMs: lateBy } : {}) }, { step: d.step, ownerRole: d.owner.role, ...(late ? { noticedLate: true, reason: 'the instant had passed when the process reached it (e.g. a signature date in the past)' } : {}), ...missWhy(state, d.key) }, judgedAt),
+  ];
+  const r = state.rules;
+  if (key === 'access.checkpoint' || key === 'documentation.checkpoint') {
+    const what = key === 'access.checkpoint' ? `access ${accessPercentOf(state)} % below ${r.accessThresholdPct} % at Day ${d.why.day}` : `documentation not baselined at Day ${d.why.day}`;
+    out.push({
+      kind: 'cta', key: `escalation/${key}`, ctaKind: 'onboarding-escalation', title: `Escalate to the client's executive sponsor: ${what}`, ruleId: 'R-50', ownerRole: 'AM',
+      dueAt: new Date(ms(judgedAt) + r.escalationCtaHours * 3_600_000).toISOString(),
+      why: { deadline: key, hours: r.escalationCtaHours, policyKeys: ['onboarding.escalationCtaHours'], ownerRule: 'R-50: AM owns the exec sponsor escalation' },
+    });
+    out.push(event('risk.opened', 'R-50', { riskId: `${state.clientId}/onboarding/${key}`, bucket: 'Delivery', severity: 'Medium', trigger: what }, { ownerRole: 'CSM', triggerRule: 'R-93', severityRule: 'R-94' }, judgedAt));
+    out.push(event('gate.closed', 'R-50', { gate: 'delivery', conditions: gateConditions(state) }, { reason: `${key} missed: the gate stays shut (R-50)` }, judgedAt));
+  } else {
+    out.push({
+      kind: 'cta', key: `overdue/${key}`, ctaKind: 'onboarding-overdue', title: `Overdue: ${d.key} was due ${d.dueAt}`, ruleId: d.ruleId, ownerRole: d.owner.role,
+      dueAt: new Date(ms(judgedAt) + r.firstActionHours * 3_600_000).toISOString(),
+      why: { deadline: key, ownerRule: d.owner.ruleId, hours: r.firstActionHours, policyKeys: ['meeting.firstActionHours'] },
+    });
+  }
+  return out;
+}
+
+function missWhy(state: OnboardingState, key: string): Record<string, unknown> {
+  switch (key) {
+    case 'access.checkpoint': return { accessPercent: accessPercentOf(state), thresholdPct: state.rules.accessThresholdPct, notGranted: state.access.filter((a) => !a.grantedAt).map((a) => a.system) };
+    case 'handoff.complete': return { missingItems: state.rules.handoffPacketItems.filter((i) => !state.handoffItems.includes(i)) };
+    case 'quickWins.checkpoint': return { quickWins: state.quickWins.length, required: state.rules.quickWinsRequired, reportPublished: state.earlyWinsReportAt !== undefined };
+    default: return {};
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status
+
+export function statusView(state: OnboardingState, phase: 'running' | 'completed') {
+  const cur = currentStep(state);
+  return {
+    clientId: state.clientId,
+    phase,
+    segment: state.segment,
+    signedAt: state.signedAt,
+    timeZone: state.timeZone,
+    policyVersion: state.policyVersion,
+    currentStep: cur < ONBOARDING_STEPS.length ? { number: cur, name: ONBOARDING_STEPS[cur]!.name, ruleId: ONBOARDING_STEPS[cur]!.ruleId } : null,
+    steps: ONBOARDING_STEPS.map((s) => {
+      const done = state.stepsCompleted.find((c) => c.number === s.number);
+      return { number: s.number, name: s.name, ruleId: s.ruleId, state: done ? (done.skipped ? 'skipped' : 'done') : 'open', completedAt: done?.at ?? null, late: done?.late ?? false };
+    }),
+    gates: [{ gate: 'delivery', ruleId: 'R-48', open: state.gateOpen, conditions: gateConditions(state) }],
+    deadlines: state.deadlines.map((d) => ({
+      key: d.key, step: d.step, dueAt: d.dueAt, ruleId: d.ruleId, clock: d.clock, ownerRole: d.owner.role, status: d.status,
+      resolvedAt: d.resolvedAt ?? null, ...(d.lateByMs !== undefined ? { lateByMs: d.lateByMs } : {}), why: d.why,
+    })).sort((a, b) => ms(a.dueAt) - ms(b.dueAt) || (a.key < b.key ? -1 : 1)),
+    kpis: kpis(state),
+    access: { percent: accessPercentOf(state), thresholdPct: state.rules.accessThresholdPct, items: state.access.map((a) => ({ ...a })) },
+    kickoff: { ...state.kickoff },
+    quickWins: state.quickWins.map((q) => ({ ...q })),
+    closedAt: state.closedAt ?? null,
+  };
+}
+export type OnboardingStatus = ReturnType<typeof statusView>;
+
+/** Step 3 for a D client without a risk flag is skipped at start (R-51). */
+export function skipSteps(state: OnboardingState, at: string): OnboardingEffect[] {
+  if (!state.deadlines.some((d) => d.key === 'discovery.checkpoint' && d.status === 'skipped')) return [];
+  state.stepsCompleted.push({ number: 3, at, late: false, skipped: true });
+  return [event('step.completed', 'R-51', { step: 3, name: 'discoveryAndAssessment' }, { skipped: true, reason: 'D: discovery/assessment skipped unless risk (R-51)' })];
+}
