@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { createApiKey, listApiKeys, revokeApiKey, ROLES, type Role } from '../db/api-keys.js';
 import { connectDatabase, runMigrations } from '../db/client.js';
 import { ensureDefaultPolicy } from '../db/policies.js';
-import { startBaton, type Mode } from '../runtime/baton.js';
+import { installTemporalRuntime, startBaton, type Mode } from '../runtime/baton.js';
 import { ConfigError, loadConfig, type Config } from '../runtime/config.js';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
 import { createLogger } from '../runtime/logger.js';
@@ -21,6 +21,9 @@ const USAGE = `Usage: baton <command>
   keys list
   keys revoke <id>
   migrate               apply database migrations and exit
+  rehearse <scenario.yaml|json> [--json]
+                        run a scenario on a simulated clock (time-skipping server, throw-away
+                        database) and print each client's timeline and final state; docs/rehearsal.md
   tools ensure          install the Temporal CLI, test server and libfaketime into .tools/ if missing
 
 Configuration comes from the environment (see README, "Configuration").`;
@@ -36,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
       return keys(sub, rest);
     case 'migrate':
       return withDatabase(loadConfig(), async () => 0);
+    case 'rehearse':
+      return rehearseCommand([sub, ...rest].filter((x): x is string => x !== undefined));
     case 'tools':
       if (sub !== 'ensure') break;
       return ensureTools();
@@ -139,6 +144,27 @@ async function keys(sub: string | undefined, args: string[]): Promise<number> {
   return 2;
 }
 
+async function rehearseCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, allowPositionals: true });
+  if (positionals.length !== 1) {
+    console.error('Usage: baton rehearse <scenario.yaml|json> [--json]');
+    return 2;
+  }
+  const { parseScenario } = await import('../rehearsal/scenario.js');
+  const { rehearse } = await import('../rehearsal/run.js');
+  const { formatRehearsal } = await import('../rehearsal/format.js');
+  const scenario = parseScenario(fs.readFileSync(positionals[0]!, 'utf8'));
+  installTemporalRuntime(createLogger('error'));
+  const result = await rehearse(scenario, { log: values.json ? () => {} : (m) => console.error(m) });
+  if (values.json) console.log(JSON.stringify({ timelines: result.timelines, states: result.states, steps: result.steps, refs: result.refs, failures: result.failures, scenario: result.scenario, start: result.start, end: result.end }, null, 2));
+  else console.log(formatRehearsal(result));
+  if (result.failures.length) {
+    console.error(`\n${result.failures.length} step(s) did not return the expected status:\n${result.failures.map((f) => `  - ${f}`).join('\n')}`);
+    return 1;
+  }
+  return 0;
+}
+
 async function ensureTools(): Promise<number> {
   const log = (m: string) => console.log(m);
   for (const name of ['cli', 'testServer'] as const) {
@@ -151,7 +177,7 @@ async function ensureTools(): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof ConfigError || err instanceof TemporalToolsError) console.error(err.message);
+    if (err instanceof ConfigError || err instanceof TemporalToolsError || (err instanceof Error && err.name === 'ScenarioError')) console.error(err.message);
     else console.error(err instanceof Error ? (err.stack ?? err.message) : err);
     process.exit(1);
   },

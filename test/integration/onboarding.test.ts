@@ -1,0 +1,337 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { LedgerEvent } from '../../db/ledger.js';
+import { rehearse, type RehearsalResult } from '../../rehearsal/run.js';
+import { resolveWhen, scenarioCalendar, ScenarioSchema, type Scenario } from '../../rehearsal/scenario.js';
+import { workflowBundle } from '../support/temporal.js';
+
+/**
+ * Onboarding Day 0–90 end to end (DOMAIN §2.8, R-46..R-57), written as rehearsals: the real API
+ * handlers and worker on the time-skipping server started at the scenario's instant, so every due
+ * instant below is exact. Signature: Monday 2026-03-02 09:00 America/Chicago (CST, −06:00); US
+ * daylight saving starts Sunday 2026-03-08, so later deadlines carry −05:00.
+ */
+const START = '2026-03-02T09:00:00-06:00';
+const HANDOFF_ITEMS = ['discovery-one-pager', 'initiative-cards', 'pre-approval-log', 'roadmap-budget-snapshot', 'stakeholder-map', 'cadence-invites'];
+const SYSTEMS = ['tenants', 'rmm', 'psa', 'identity', 'backup', 'security-portals'];
+// R-1 placement: A maturity ≥3 & appetite ≥3; B maturity ≤2 & appetite ≥3; C maturity ≥3 & appetite ≤2; D both ≤2.
+const SCORES = { A: { maturity: 4, appetite: 4 }, B: { maturity: 2, appetite: 4 }, C: { maturity: 4, appetite: 2 }, D: { maturity: 1, appetite: 1 } } as const;
+
+const people = [
+  { ref: 'casey', name: 'Casey CSM', roles: ['CSM'] },
+  { ref: 'avery', name: 'Avery AM', roles: ['AM'] },
+  { ref: 'tori', name: 'Tori TAM', roles: ['TAM'] },
+  { ref: 'val', name: 'Val vCIO', roles: ['vCIO'] },
+  { ref: 'lee', name: 'Lee Lead', roles: ['CS Lead'] },
+];
+const assignments = { CSM: { person: 'casey', backup: 'avery' }, AM: { person: 'avery' }, TAM: { person: 'tori' }, vCIO: { person: 'val' } };
+const client = (ref: string, seg: keyof typeof SCORES, extra: Record<string, unknown> = {}) => ({
+  ref, name: `${ref} Inc`, mrr: 12000, ...SCORES[seg], timeZone: 'America/Chicago', assignments, ...extra,
+});
+
+type Step = Scenario['steps'][number];
+const step = (ref: string, at: string, op: string, body?: unknown, extra: Partial<Step> = {}) => ({ at, op, params: { clientId: `$${ref}` }, ...(body !== undefined ? { body } : {}), ...extra });
+
+/** Every step inside its window (offsets from START). */
+function happyPath(ref: string, opts: { skipAssessment?: boolean } = {}) {
+  return [
+    step(ref, '+0h', 'startOnboarding', { signedAt: START }, { expect: 201 }),
+    step(ref, '+1h', 'recordHandoffItems', { items: HANDOFF_ITEMS }, { as: 'automation', expect: 200 }),
+    step(ref, '+3bd+2h', 'recordKickoffHeld', { heldAt: '2026-03-05T10:00:00-06:00', endedAt: '2026-03-05T11:00:00-06:00', attendees: ['CEO'], decisions: [{ title: 'Approve MFA rollout', ownerRole: 'TAM' }] }, { as: 'automation', expect: 200 }),
+    step(ref, '+4bd', 'recordRecapSent', {}, { as: 'automation', expect: 200 }),
+    step(ref, '+5d', 'recordAccessGranted', { systems: SYSTEMS }, { expect: 200 }),
+    step(ref, '+8d', 'recordControlVerified', { control: 'mfa' }, { expect: 200 }),
+    step(ref, '+8d+1h', 'recordControlVerified', { control: 'backupMonitoring' }, { expect: 200 }),
+    step(ref, '+15d', 'recordDocumentationBaselined', { sections: ['topology'] }, { expect: 200 }),
+    ...(opts.skipAssessment ? [] : [step(ref, '+20d', 'recordAssessmentCompleted', { findings: [{ title: 'Aging firewall', score: 4 }] }, { expect: 200 })]),
+    step(ref, '+22d', 'recordQuickWin', { title: 'Enforce MFA for admins', systems: ['identity'] }, { expect: 200 }),
+    step(ref, '+24d', 'recordQuickWin', { title: 'Fix failing backup job', systems: ['backup'] }, { expect: 200 }),
+    step(ref, '+26d', 'publishEarlyWinsReport', {}, { expect: 200 }),
+    step(ref, '+27d', 'requestProjectKickoff', { project: 'Firewall replacement' }, { expect: 200 }),
+    step(ref, '+35d', 'confirmRoadmap', { initiatives: ['Firewall replacement'], budgetV1Usd: 48000 }, { expect: 200 }),
+    step(ref, '+40d', 'recordProposalSent', { title: 'Firewall proposal' }, { expect: 200 }),
+    step(ref, '+50d', 'recordHealthBaseline', { scores: { cx: 80, adoption: 70, engagement: 75, serviceQuality: 85, alignment: 65 } }, { expect: 200 }),
+    step(ref, '+52d', 'lockCadence', {}, { expect: 200 }),
+    step(ref, '+60d', 'recordDay60Review', { nps: 40, csat: 4.6 }, { expect: 200 }),
+    step(ref, '+86d', 'closeOnboarding', { note: 'Handed to engagement' }, { expect: 200 }),
+  ];
+}
+
+/** Steps of several clients merged in time order (rehearse() requires it); ties keep their listed order. */
+const byTime = (steps: ReturnType<typeof step>[]) => {
+  const cal = scenarioCalendar({ timeZone: 'America/Chicago', holidays: [] });
+  const at = (w: string) => resolveWhen(w, START, cal);
+  return steps.map((s, i) => ({ s, i })).sort((x, y) => at(x.s.at) - at(y.s.at) || x.i - y.i).map((x) => x.s);
+};
+
+async function run(input: Record<string, unknown>): Promise<RehearsalResult> {
+  const scenario = ScenarioSchema.parse(input);
+  return rehearse(scenario, { postgresAdminUrl: inject('postgresAdminUrl'), testServerPath: inject('testServerPath'), workflowBundle: await workflowBundle() });
+}
+
+const of = (r: RehearsalResult, ref: string) => {
+  const id = r.refs[ref]!;
+  return { id, events: r.timelines[id]!, state: r.states[id]! };
+};
+const typed = (events: LedgerEvent[], type: string) => events.filter((e) => e.type === type);
+const deadlineSet = (events: LedgerEvent[], key: string) => typed(events, 'deadline.set').find((e) => (e.data as { deadline: string }).deadline === key);
+const data = (e: LedgerEvent | undefined) => e?.data as Record<string, any>;
+
+describe('onboarding happy paths for segments A, B, C and D (R-46..R-57)', () => {
+  let r: RehearsalResult;
+  beforeAll(async () => {
+    r = await run({
+      name: 'four segments', timeZone: 'America/Chicago', start: START, end: '+95d', people,
+      clients: [client('alpha', 'A'), client('bravo', 'B'), client('charlie', 'C'), client('delta', 'D')],
+      steps: byTime([...happyPath('alpha'), ...happyPath('bravo'), ...happyPath('charlie'), ...happyPath('delta', { skipAssessment: true })]),
+    });
+  }, 240_000);
+
+  it('every step is accepted', () => {
+    expect(r.failures).toEqual([]);
+  });
+
+  it.each(['alpha', 'bravo', 'charlie', 'delta'])('%s closes with all KPIs met, nothing missed and no open exceptions (R-56, R-57)', (ref) => {
+    const { events, state } = of(r, ref);
+    expect(typed(events, 'deadline.missed')).toEqual([]);
+    expect(data(typed(events, 'process.completed')[0])).toEqual({ outcome: 'closed', openExceptions: 0 });
+    expect(state.onboarding).toMatchObject({ phase: 'completed', currentStep: null, kpis: { kickoffWithinBusinessDays: true, accessByCheckpoint: true, earlyWinsByCheckpoint: true } });
+    expect(typed(events, 'step.completed').map((e) => data(e).step as number).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(typed(events, 'gate.opened')).toHaveLength(1);
+  });
+
+  it('the segment is the one R-1 places the client in', () => {
+    expect(['alpha', 'bravo', 'charlie', 'delta'].map((ref) => data(typed(of(r, ref).events, 'client.registered')[0]).segment)).toEqual(['A', 'B', 'C', 'D']);
+  });
+
+  it('kickoff is due at the end of Day 0 + 5 business days in the client zone, across the DST change (R-47, C-1)', () => {
+    // Mon 2 Mar + 5 bd = Mon 9 Mar (3,4,5,6,9); judged at 24:00 local, after DST began on 8 Mar.
+    for (const ref of ['alpha', 'bravo', 'charlie', 'delta']) {
+      expect(data(deadlineSet(of(r, ref).events, 'kickoff.held'))).toEqual({ deadline: 'kickoff.held', dueAt: '2026-03-10T00:00:00.000-05:00', clock: 'businessDays' });
+    }
+  });
+
+  it('the CHECKPOINTs are 24:00 local at the end of Day 14, 21, 28 and 30 (R-49, R-51, R-52, C-3)', () => {
+    const { events } = of(r, 'alpha');
+    expect(data(deadlineSet(events, 'handoff.complete')).dueAt).toBe('2026-03-03T00:00:00.000-06:00');
+    expect(data(deadlineSet(events, 'access.checkpoint')).dueAt).toBe('2026-03-17T00:00:00.000-05:00');
+    expect(data(deadlineSet(events, 'documentation.checkpoint')).dueAt).toBe('2026-03-24T00:00:00.000-05:00');
+    expect(data(deadlineSet(events, 'discovery.checkpoint')).dueAt).toBe('2026-03-31T00:00:00.000-05:00');
+    expect(data(deadlineSet(events, 'quickWins.checkpoint')).dueAt).toBe('2026-04-02T00:00:00.000-05:00');
+    // Day 60 = Fri 1 May; Day 90 = Sun 31 May → rolls to Fri 29 May; due 17:00 local (R-56, A-21, C-2).
+    expect(data(deadlineSet(events, 'day60Review.held')).dueAt).toBe('2026-05-01T17:00:00.000-05:00');
+    expect(data(deadlineSet(events, 'closeout.held')).dueAt).toBe('2026-05-29T17:00:00.000-05:00');
+  });
+
+  it('owners follow the segment: kickoff presenter vCIO for A/B, CSM for C, TAM for D (R-47); onboarding Accountable TAM for D (R-46, A-11)', () => {
+    const owner = (ref: string) => deadlineSet(of(r, ref).events, 'kickoff.held')!.why as { ownerRole: string };
+    expect(['alpha', 'bravo', 'charlie', 'delta'].map((ref) => owner(ref).ownerRole)).toEqual(['vCIO', 'vCIO', 'CSM', 'TAM']);
+    const accountable = (ref: string) => (deadlineSet(of(r, ref).events, 'handoff.complete')!.why as { onboardingAccountable: { role: string } }).onboardingAccountable.role;
+    expect(['alpha', 'delta'].map(accountable)).toEqual(['CSM', 'TAM']);
+  });
+
+  it('D skips discovery and assessment unless a risk is flagged (R-51)', () => {
+    const { events } = of(r, 'delta');
+    const skipped = typed(events, 'step.completed').find((e) => data(e).step === 3)!;
+    expect(skipped.ruleId).toBe('R-51');
+    expect(skipped.why).toMatchObject({ skipped: true });
+    expect(deadlineSet(events, 'discovery.checkpoint')!.why).toMatchObject({ skipped: true });
+  });
+
+  it('the kickoff sets the recap 48h after its end and opens a CTA per decision plus the access requests (R-29, R-30, R-47)', () => {
+    const { events } = of(r, 'alpha');
+    expect(data(deadlineSet(events, 'recap.sent'))).toEqual({ deadline: 'recap.sent', dueAt: '2026-03-07T17:00:00.000Z', clock: 'elapsed' });
+    const opened = typed(events, 'cta.opened');
+    // Access is still ungranted at the kickoff (+3 bd), so the access requests get their CTA too.
+    expect(opened.map((e) => [data(e).kind, data(e).ownerRole, data(e).dueAt])).toEqual([['decision', 'TAM', '2026-03-08T17:00:00.000Z'], ['access-request', 'TAM', '2026-03-08T17:00:00.000Z']].map(([k, o]) => [k, o, expect.any(String)]));
+    for (const e of opened) expect(Date.parse(data(e).dueAt) - Date.parse(e.occurredAt)).toBe(72 * 3_600_000);
+    expect(typed(events, 'meeting.held').map((e) => data(e).decisions)).toEqual([1]);
+  });
+
+  it('the R-48 gate shuts at start and opens exactly once, when access ≥95 %, documentation, MFA and backup monitoring all hold', () => {
+    const { events } = of(r, 'alpha');
+    const closed = typed(events, 'gate.closed')[0]!;
+    expect(data(closed)).toEqual({ gate: 'delivery', conditions: { accessAtThreshold: false, documentationBaselined: false, mfaVerified: false, backupMonitoringVerified: false } });
+    const opened = typed(events, 'gate.opened');
+    expect(opened).toHaveLength(1);
+    expect(opened[0]!.occurredAt.startsWith('2026-03-17T14:00:00')).toBe(true); // documentation baselined, +15d 09:00 CDT
+  });
+
+  it('records the policy version in force and the process definition version', () => {
+    const started = typed(of(r, 'alpha').events, 'process.started')[0]!;
+    expect(data(started)).toMatchObject({ policyVersion: 1, processVersion: 1, inputs: { signedAt: '2026-03-02T09:00:00.000-06:00', segment: 'A', timeZone: 'America/Chicago' } });
+    expect(of(r, 'alpha').state.onboarding).toMatchObject({ policyVersion: 1 });
+  });
+});
+
+describe('onboarding misses, refusals and late or duplicate signals', () => {
+  let r: RehearsalResult;
+  beforeAll(async () => {
+    const s = (ref: string, at: string, op: string, body?: unknown, extra: Partial<Step> = {}) => step(ref, at, op, body, extra);
+    r = await run({
+      name: 'misses and refusals', timeZone: 'America/Chicago', start: START, end: '+40d', people,
+      clients: [client('late', 'A'), client('noaccess', 'B'), client('nodocs', 'C'), client('signals', 'A')],
+      steps: byTime([
+        ...['late', 'noaccess', 'nodocs', 'signals'].map((ref) => s(ref, '+0h', 'startOnboarding', { signedAt: START }, { expect: 201 })),
+        s('signals', '+1h', 'startOnboarding', { signedAt: START }, { expect: 409, note: 'a client is onboarded once' }),
+        // Kickoff late: held Wed 11 Mar, after the end of Mon 9 Mar (R-47).
+        s('late', '+9d', 'recordKickoffHeld', { attendees: ['CEO'], decisions: [] }, { expect: 200 }),
+        // Access 3 of 6 at Day 14 (R-49 → R-50).
+        s('noaccess', '+2d', 'recordAccessGranted', { systems: ['tenants', 'rmm', 'psa'] }, { expect: 200 }),
+        s('noaccess', '+2d+1h', 'recordAccessGranted', { systems: ['crm'] }, { expect: 422, note: 'unknown access-matrix system' }),
+        s('noaccess', '+16d', 'requestProjectKickoff', { project: 'Firewall replacement' }, { expect: 409, note: 'gate shut (R-48)' }),
+        s('noaccess', '+16d+1h', 'requestProjectKickoff', { project: 'MFA for admins', quickWin: true }, { expect: 200, note: 'quick wins may run (R-48)' }),
+        // Documentation not baselined by Day 21 (R-49 → R-50); access granted in time.
+        s('nodocs', '+3d', 'recordAccessGranted', { systems: SYSTEMS }, { expect: 200 }),
+        // Decisions, duplicates and a signal after closeout (R-27, C-6, R-124).
+        s('signals', '+2bd', 'recordKickoffHeld', { attendees: ['CEO'], decisions: [{ title: 'One', ownerRole: 'TAM' }, { title: 'Two', ownerRole: 'vCIO' }, { title: 'Three', ownerRole: 'CSM' }] }, { expect: 422, note: 'a third decision goes to the backlog' }),
+        s('signals', '+2bd+1h', 'recordKickoffHeld', { attendees: ['CEO'], decisions: [{ title: 'One', ownerRole: 'TAM' }] }, { expect: 200, idempotencyKey: 'psa-kickoff-1' }),
+        s('signals', '+2bd+2h', 'recordKickoffHeld', { attendees: ['CEO'], decisions: [{ title: 'One', ownerRole: 'TAM' }] }, { expect: 200, idempotencyKey: 'psa-kickoff-1', note: 'the automation retried' }),
+        s('signals', '+2bd+3h', 'recordKickoffHeld', { attendees: ['CFO'], decisions: [] }, { expect: 422, idempotencyKey: 'psa-kickoff-1', note: 'same key, another body' }),
+        s('signals', '+3bd', 'closeOnboarding', { note: 'Client paused the engagement' }, { expect: 200 }),
+        s('signals', '+4bd', 'recordRecapSent', {}, { expect: 409, as: 'automation', note: 'after closeout' }),
+        s('signals', '+5bd', 'getOnboarding', undefined, { expect: 200 }),
+      ]),
+    });
+  }, 240_000);
+
+  it('every step got the expected status', () => {
+    expect(r.failures).toEqual([]);
+  });
+
+  it('a late kickoff is missed at its instant, opens an overdue CTA for the presenter, and completes its step late (R-47, R-57)', () => {
+    const { events, state } = of(r, 'late');
+    const missed = typed(events, 'deadline.missed').filter((e) => data(e).deadline === 'kickoff.held');
+    expect(missed).toHaveLength(1);
+    expect(missed[0]!.occurredAt).toBe('2026-03-10T05:00:00.000Z');
+    const overdue = typed(events, 'cta.opened').find((e) => (e.why as { deadline?: string }).deadline === 'kickoff.held')!;
+    expect(data(overdue)).toMatchObject({ ownerRole: 'vCIO', dueAt: '2026-03-13T05:00:00.000Z' });
+    expect(typed(events, 'step.completed').find((e) => data(e).step === 1)!.why).toMatchObject({ late: true });
+    // The late work closes its overdue CTA.
+    expect(typed(events, 'cta.completed').map((e) => data(e).ctaId)).toContain(data(overdue).ctaId);
+    expect(state.onboarding).toMatchObject({ kpis: { kickoffWithinBusinessDays: false } });
+  });
+
+  it('access below 95 % at Day 14 escalates exactly as R-50 says and the gate stays shut', () => {
+    const { events, state } = of(r, 'noaccess');
+    const missed = typed(events, 'deadline.missed').find((e) => data(e).deadline === 'access.checkpoint')!;
+    expect(missed.occurredAt).toBe('2026-03-17T05:00:00.000Z');
+    expect(missed.why).toMatchObject({ accessPercent: 50, thresholdPct: 95, notGranted: ['identity', 'backup', 'security-portals'] });
+    const escalation = typed(events, 'cta.opened').find((e) => data(e).kind === 'onboarding-escalation')!;
+    expect(escalation.ruleId).toBe('R-50');
+    expect(data(escalation)).toMatchObject({ ownerRole: 'AM', dueAt: '2026-03-20T05:00:00.000Z' });
+    const risk = typed(events, 'risk.opened')[0]!;
+    expect(data(risk)).toMatchObject({ bucket: 'Delivery', severity: 'Medium' });
+    expect(risk.ruleId).toBe('R-50');
+    expect(typed(events, 'gate.closed').map((e) => e.ruleId)).toContain('R-50');
+    expect(typed(events, 'gate.opened')).toEqual([]);
+    expect(state.onboarding).toMatchObject({ kpis: { accessByCheckpoint: false }, access: { percent: 50 } });
+  });
+
+  it('a project kickoff while the gate is shut is refused with the failing conditions; a quick win is not (R-48)', () => {
+    const refused = r.steps.find((s) => s.op === 'requestProjectKickoff' && s.status === 409)!;
+    expect(refused.body).toMatchObject({ status: 409, ruleId: 'R-48', details: { gate: 'delivery', conditions: { accessAtThreshold: false } } });
+    const unknown = r.steps.find((s) => s.op === 'recordAccessGranted' && s.status === 422)!;
+    expect(unknown.body).toMatchObject({ ruleId: 'R-49', details: { unknown: ['crm'], known: SYSTEMS } });
+    const facts = typed(of(r, 'noaccess').events, 'process.fact_recorded').filter((e) => data(e).fact === 'projectKickoff');
+    expect(facts.map((e) => data(e).details.project)).toEqual(['MFA for admins']);
+  });
+
+  it('documentation missing at Day 21 escalates per R-50 too', () => {
+    const { events } = of(r, 'nodocs');
+    const missed = typed(events, 'deadline.missed').find((e) => data(e).deadline === 'documentation.checkpoint')!;
+    expect(missed.occurredAt).toBe('2026-03-24T05:00:00.000Z');
+    expect(typed(events, 'cta.opened').filter((e) => data(e).kind === 'onboarding-escalation')).toHaveLength(1);
+    expect(data(typed(events, 'risk.opened')[0])).toMatchObject({ bucket: 'Delivery', severity: 'Medium', trigger: 'documentation not baselined at Day 21' });
+    expect(typed(events, 'deadline.missed').map((e) => data(e).deadline)).not.toContain('access.checkpoint');
+  });
+
+  it('a third decision is refused with 422 and nothing is recorded for it (R-27)', () => {
+    const third = r.steps.find((s) => s.op === 'recordKickoffHeld' && s.status === 422 && (s.body as { ruleId?: string }).ruleId === 'R-27')!;
+    expect(third.body).toMatchObject({ ruleId: 'R-27', details: { maxDecisions: 2, received: 3, backlog: ['Three'] } });
+    expect(typed(of(r, 'signals').events, 'meeting.held')).toHaveLength(1);
+  });
+
+  it('a duplicate signal has no second effect, gets the first result and is logged; another body under the key is refused (C-6)', () => {
+    const [first, second, third] = r.steps.filter((s) => s.op === 'recordKickoffHeld' && s.path.includes(r.refs.signals!)).slice(1);
+    expect(second!.body).toEqual({ ...(first!.body as object), duplicate: true });
+    expect(third!.status).toBe(422);
+    const { events } = of(r, 'signals');
+    expect(typed(events, 'meeting.held')).toHaveLength(1);
+    expect(data(typed(events, 'signal.duplicate')[0])).toMatchObject({ signal: 'kickoffHeld', idempotencyKey: 'psa-kickoff-1' });
+  });
+
+  it('a signal after closeout answers "already finished", changes nothing and is logged as late (C-6, R-124)', () => {
+    const after = r.steps.find((s) => s.op === 'recordRecapSent')!;
+    expect(after.body).toMatchObject({ status: 409, type: 'urn:baton:problem:already-finished', ruleId: 'R-124' });
+    const { events, state } = of(r, 'signals');
+    expect(data(typed(events, 'signal.late')[0])).toMatchObject({ signal: 'recapSent' });
+    expect(typed(events, 'process.fact_recorded').map((e) => data(e).fact)).not.toContain('recapSent');
+    expect(state.onboarding).toMatchObject({ phase: 'completed' });
+  });
+
+  it('closeout turns what is still open into CTAs (R-56)', () => {
+    const { events } = of(r, 'signals');
+    const completed = data(typed(events, 'process.completed')[0]);
+    const exceptions = typed(events, 'cta.opened').filter((e) => data(e).kind === 'onboarding-exception');
+    expect(exceptions.length).toBeGreaterThan(0);
+    expect(completed).toEqual({ outcome: 'closed', openExceptions: exceptions.length });
+  });
+
+  it('a second start for the client is a 409 naming the workflow', () => {
+    const dup = r.steps.find((s) => s.op === 'startOnboarding' && s.status === 409)!;
+    expect(dup.body).toMatchObject({ status: 409, workflowId: `client/${r.refs.signals}/onboarding` });
+  });
+});
+
+describe('onboarding calendar rolling and a signature in the past (C-2, C-3, A-21)', () => {
+  let r: RehearsalResult;
+  beforeAll(async () => {
+    r = await run({
+      name: 'rolling', timeZone: 'America/Chicago', start: '2026-04-06T09:00:00-05:00', end: '+1d', people,
+      clients: [
+        // Client holidays: Fri 10 Apr, Fri 5 Jun, Fri 3 Jul (Independence Day observed).
+        client('roller', 'B', { holidays: ['2026-04-10', '2026-06-05', '2026-07-03'] }),
+        client('past', 'C'),
+      ],
+      steps: [
+        step('roller', '+0h', 'startOnboarding', { signedAt: '2026-04-06' }, { expect: 201 }),
+        // Signed 20 days ago: the handoff, kickoff and Day 14 checkpoint have already passed.
+        step('past', '+0h', 'startOnboarding', { signedAt: '2026-03-17T09:00:00-05:00' }, { expect: 201 }),
+      ],
+    });
+  }, 240_000);
+
+  it('a date-only signature is Day 0 at the calendar\'s dayStart in the client zone', () => {
+    expect(r.failures).toEqual([]);
+    expect(r.steps[0]!.body).toMatchObject({ signedAt: '2026-04-06T09:00:00.000-05:00' });
+  });
+
+  it('business days skip weekends and holidays: Mon 6 Apr + 5 bd with Fri 10 Apr off = Tue 14 Apr (R-47, C-1)', () => {
+    expect(data(deadlineSet(of(r, 'roller').events, 'kickoff.held')).dueAt).toBe('2026-04-15T00:00:00.000-05:00');
+  });
+
+  it('Day 60 and Day 90 roll back to the previous business day past weekends and holidays (R-56, A-21, C-2)', () => {
+    const { events } = of(r, 'roller');
+    // Day 60 = Fri 5 Jun (holiday) → Thu 4 Jun; Day 90 = Sun 5 Jul → Sat, Fri 3 Jul (holiday) → Thu 2 Jul.
+    expect(data(deadlineSet(events, 'day60Review.held')).dueAt).toBe('2026-06-04T17:00:00.000-05:00');
+    const closeout = deadlineSet(events, 'closeout.held')!;
+    expect(data(closeout).dueAt).toBe('2026-07-02T17:00:00.000-05:00');
+    expect(closeout.why).toMatchObject({ rolled: true, rolledFrom: '2026-07-05', holidaysApplied: ['2026-07-03'] });
+  });
+
+  it('deadlines already passed at start fire at once, marked late (R-46..R-50)', () => {
+    const { events, state } = of(r, 'past');
+    const missed = typed(events, 'deadline.missed');
+    expect(missed.map((e) => data(e).deadline)).toEqual(['handoff.complete', 'kickoff.held', 'access.checkpoint']);
+    for (const e of missed) {
+      expect(data(e).lateByMs).toBeGreaterThan(0);
+      expect(e.why).toMatchObject({ noticedLate: true });
+    }
+    // Day 14 of a 17 Mar signature ended at 24:00 on 31 Mar (passed, escalated per R-50); Day 21 is still ahead.
+    expect(data(deadlineSet(events, 'access.checkpoint')).dueAt).toBe('2026-04-01T00:00:00.000-05:00');
+    expect(typed(events, 'risk.opened')).toHaveLength(1);
+    expect(data(deadlineSet(events, 'documentation.checkpoint')).dueAt).toBe('2026-04-08T00:00:00.000-05:00');
+    expect(state.onboarding).toMatchObject({ phase: 'running', currentStep: { number: 0, name: 'handoff' } });
+  });
+});
