@@ -35,6 +35,8 @@ export interface RehearsalOptions {
   /** Pre-built workflow bundle (tests share one). */
   workflowBundle?: WorkflowBundleWithSourceMap;
   log?: (message: string) => void;
+  /** Called with the client and each onboarding's history before the servers stop (tests record replay fixtures). */
+  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>) => Promise<void> | void;
 }
 
 export interface StepResult {
@@ -59,7 +61,7 @@ export interface RehearsalResult {
   /** Every client's ledger events, in order, exactly as GET /v1/clients/{id}/timeline returns them. */
   timelines: Record<string, LedgerEvent[]>;
   /** Each client's final process states and CTAs. */
-  states: Record<string, { ref: string; onboarding: OnboardingQueryResult | null; ctas: (typeof ctas.$inferSelect)[] }>;
+  states: Record<string, { ref: string; onboarding: OnboardingQueryResult | null; onboardingHistoryEvents: number | null; ctas: (typeof ctas.$inferSelect)[] }>;
   /** Steps whose status differed from `expect`. */
   failures: string[];
 }
@@ -162,12 +164,17 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     for (const [id, ref] of Object.entries(clientRefs)) {
       timelines[id] = await clientTimeline(database.db, id, { limit: 100_000 });
       let onboarding: OnboardingQueryResult | null = null;
+      let onboardingHistoryEvents: number | null = null;
       try {
-        onboarding = await env.client.workflow.getHandle(onboardingWorkflowId(id)).query(onboardingStatus);
+        const handle = env.client.workflow.getHandle(onboardingWorkflowId(id));
+        onboarding = await handle.query(onboardingStatus);
+        const history = await handle.fetchHistory();
+        onboardingHistoryEvents = history.events?.length ?? 0;
+        await opts.onHistory?.(ref, history);
       } catch {
         onboarding = null; // never started
       }
-      states[id] = { ref, onboarding, ctas: await database.db.select().from(ctas).where(eq(ctas.clientId, id)).orderBy(asc(ctas.createdAt), asc(ctas.id)) };
+      states[id] = { ref, onboarding, onboardingHistoryEvents, ctas: await database.db.select().from(ctas).where(eq(ctas.clientId, id)).orderBy(asc(ctas.createdAt), asc(ctas.id)) };
     }
     return { scenario: scenario.name, start: new Date(plan.startMs).toISOString(), end: new Date(plan.endMs).toISOString(), refs, steps: results, timelines, states, failures };
   } finally {

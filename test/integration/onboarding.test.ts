@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { LedgerEvent } from '../../db/ledger.js';
@@ -64,9 +67,16 @@ const byTime = (steps: ReturnType<typeof step>[]) => {
   return steps.map((s, i) => ({ s, i })).sort((x, y) => at(x.s.at) - at(y.s.at) || x.i - y.i).map((x) => x.s);
 };
 
-async function run(input: Record<string, unknown>): Promise<RehearsalResult> {
+async function run(input: Record<string, unknown>, record: Record<string, string> = {}): Promise<RehearsalResult> {
   const scenario = ScenarioSchema.parse(input);
-  return rehearse(scenario, { postgresAdminUrl: inject('postgresAdminUrl'), testServerPath: inject('testServerPath'), workflowBundle: await workflowBundle() });
+  return rehearse(scenario, {
+    postgresAdminUrl: inject('postgresAdminUrl'), testServerPath: inject('testServerPath'), workflowBundle: await workflowBundle(),
+    // `RECORD_HISTORIES=1` refreshes the replay fixtures (test/unit/replay.test.ts).
+    onHistory: (ref, history) => {
+      if (!process.env.RECORD_HISTORIES || !record[ref]) return;
+      fs.writeFileSync(path.join(import.meta.dirname, `../fixtures/histories/${record[ref]}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+    },
+  });
 }
 
 const of = (r: RehearsalResult, ref: string) => {
@@ -84,7 +94,7 @@ describe('onboarding happy paths for segments A, B, C and D (R-46..R-57)', () =>
       name: 'four segments', timeZone: 'America/Chicago', start: START, end: '+95d', people,
       clients: [client('alpha', 'A'), client('bravo', 'B'), client('charlie', 'C'), client('delta', 'D')],
       steps: byTime([...happyPath('alpha'), ...happyPath('bravo'), ...happyPath('charlie'), ...happyPath('delta', { skipAssessment: true })]),
-    });
+    }, { alpha: 'onboarding-full-a' });
   }, 240_000);
 
   it('every step is accepted', () => {
@@ -157,6 +167,13 @@ describe('onboarding happy paths for segments A, B, C and D (R-46..R-57)', () =>
     expect(opened[0]!.occurredAt.startsWith('2026-03-17T14:00:00')).toBe(true); // documentation baselined, +15d 09:00 CDT
   });
 
+  it('a full onboarding stays far below Temporal\'s history limits', () => {
+    const counts = ['alpha', 'bravo', 'charlie', 'delta'].map((ref) => of(r, ref).state.onboardingHistoryEvents!);
+    console.info(`history events of a full onboarding (A, B, C, D): ${counts.join(', ')}`);
+    for (const n of counts) expect(n).toBeGreaterThan(50);
+    for (const n of counts) expect(n).toBeLessThan(1_000);
+  });
+
   it('records the policy version in force and the process definition version', () => {
     const started = typed(of(r, 'alpha').events, 'process.started')[0]!;
     expect(data(started)).toMatchObject({ policyVersion: 1, processVersion: 1, inputs: { signedAt: '2026-03-02T09:00:00.000-06:00', segment: 'A', timeZone: 'America/Chicago' } });
@@ -192,7 +209,7 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
         s('signals', '+4bd', 'recordRecapSent', {}, { expect: 409, as: 'automation', note: 'after closeout' }),
         s('signals', '+5bd', 'getOnboarding', undefined, { expect: 200 }),
       ]),
-    });
+    }, { noaccess: 'onboarding-access-missed', signals: 'onboarding-refusals-duplicate-closeout' });
   }, 240_000);
 
   it('every step got the expected status', () => {
