@@ -43,7 +43,7 @@ export type OnboardingStepId =
   | 'day60Review'
   | 'closeout';
 
-export type DeadlineClock = 'businessDays' | 'checkpoint' | 'roll' | 'elapsed';
+export type DeadlineClock = 'businessDays' | 'checkpoint' | 'roll' | 'elapsed' | 'businessHours';
 
 export interface DeadlineOwner {
   role: Role;

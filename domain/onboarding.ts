@@ -14,6 +14,7 @@
 import type { LedgerEventData, LedgerEventType } from './events.js';
 import type { OnboardingSegment, OnboardingStepId, PlannedDeadline } from './onboarding-plan.js';
 import type { Role } from './policy.js';
+import { addBusinessHours, addElapsedHours, makeCalendar } from './business-time.js';
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
@@ -70,8 +71,10 @@ export interface OnboardingRules {
   /** R-122: who an unattended CTA escalates to, and the window at each level (`ctas.*`). */
   ctaEscalationChain: ('backup' | 'csLead')[];
   ctaEscalationWindowHours: number;
-  /** Whether hour SLAs count elapsed hours (A-14 default) — recap due is computed by the workflow's activity otherwise. */
+  /** Whether hour SLAs count elapsed hours (A-14 default) or business hours of `calendar`. */
   slaClock: 'elapsed' | 'business';
+  /** The client's business calendar (zone, workdays, hours, policy + client holidays), for business-hour SLAs. */
+  calendar: { timeZone: string; holidays: string[]; workdays: number[]; dayStart: string; dayEnd: string };
 }
 
 export type DeadlineStatus = 'pending' | 'met' | 'missed' | 'skipped' | 'reached';
@@ -312,6 +315,13 @@ export function kpis(state: OnboardingState): { kickoffWithinBusinessDays: KpiVa
 // Actions
 
 const ms = (iso: string) => Date.parse(iso);
+
+/** An hour SLA from `from` (R-29 recap, R-30/C-5 CTAs, R-50): elapsed by default, business hours when the policy says so (A-14). */
+function slaDue(rules: OnboardingRules, from: string, hours: number): { dueAt: string; clock: 'elapsed' | 'businessHours' } {
+  const cal = makeCalendar(rules.calendar);
+  if (rules.slaClock === 'business') return { dueAt: addBusinessHours(from, hours, cal), clock: 'businessHours' };
+  return { dueAt: addElapsedHours(from, hours, cal), clock: 'elapsed' };
+}
 const conflict = (message: string, ruleId?: string, details?: Record<string, unknown>): Refusal => ({ status: 409, message, ...(ruleId ? { ruleId } : {}), ...(details ? { details } : {}) });
 const unprocessable = (message: string, ruleId?: string, details?: Record<string, unknown>): Refusal => ({ status: 422, message, ...(ruleId ? { ruleId } : {}), ...(details ? { details } : {}) });
 const already = (what: string, at: string) => conflict(`${what} was already recorded at ${at}.`);
@@ -426,16 +436,16 @@ export function applyAction(state: OnboardingState, action: OnboardingAction, at
       state.kickoff = { ...state.kickoff, heldAt: action.heldAt, endedAt: action.endedAt, decisions: action.decisions.length, attendees: action.attendees };
       out.push({ kind: 'meeting', key: 'kickoff', meetingKind: 'kickoff', state: 'held', startsAt: state.kickoff.scheduled?.startsAt ?? action.heldAt, endsAt: action.endedAt, ruleId: 'R-47', data: { decisions: action.decisions, attendees: action.attendees } });
       // R-29: recap due recapHours after the meeting ends (A-14 elapsed; the activity recomputes business-hour clocks).
-      const recapDue = new Date(ms(action.endedAt) + state.rules.recapHours * 3_600_000).toISOString();
+      const { dueAt: recapDue, clock: recapClock } = slaDue(state.rules, action.endedAt, state.rules.recapHours);
       const recap: DeadlineState = {
-        key: 'recap.sent', step: 'kickoff', dueAt: recapDue, ruleId: 'R-29', clock: 'elapsed', status: 'pending',
+        key: 'recap.sent', step: 'kickoff', dueAt: recapDue, ruleId: 'R-29', clock: recapClock === 'elapsed' ? 'elapsed' : 'businessHours', status: 'pending',
         why: { from: action.endedAt, hours: state.rules.recapHours, clock: state.rules.slaClock, policyKeys: ['meeting.recapHours', 'calendar.slaClock'] },
         owner: { role: 'CSM', ruleId: 'R-29' },
       };
       state.deadlines.push(recap);
-      out.push(event('deadline.set', 'R-29', { deadline: recap.key, dueAt: recapDue, clock: 'elapsed' }, { ...recap.why, step: 'kickoff', ownerRole: 'CSM' }));
+      out.push(event('deadline.set', 'R-29', { deadline: recap.key, dueAt: recapDue, clock: recapClock }, { ...recap.why, step: 'kickoff', ownerRole: 'CSM' }));
       // R-30 / R-47: one CTA per decision, plus the access-request CTA, each due firstActionHours after the kickoff.
-      const ctaDue = new Date(ms(at) + state.rules.firstActionHours * 3_600_000).toISOString();
+      const ctaDue = slaDue(state.rules, at, state.rules.firstActionHours).dueAt;
       action.decisions.forEach((d, i) => out.push({
         kind: 'cta', key: `kickoff/decision-${i + 1}`, ctaKind: 'decision', title: d.title, ruleId: 'R-30', ownerRole: d.ownerRole, dueAt: ctaDue,
         why: { meeting: 'kickoff', decision: i + 1, hours: state.rules.firstActionHours, policyKeys: ['meeting.firstActionHours'] },
@@ -525,6 +535,8 @@ function afterChange(state: OnboardingState, at: string): OnboardingEffect[] {
     const evidence = evidenceFor(state, d.key);
     if (evidence === undefined) continue;
     if (d.status === 'pending') {
+      // Work done after the instant is late even when the miss was not judged yet; deadlineDue records it.
+      if (ms(evidence) > ms(d.dueAt)) continue;
       d.status = 'met';
       d.resolvedAt = evidence;
     } else if (!d.lateWorkDone && d.key !== 'access.checkpoint' && d.key !== 'documentation.checkpoint') {
@@ -535,7 +547,7 @@ function afterChange(state: OnboardingState, at: string): OnboardingEffect[] {
   }
   for (const s of ONBOARDING_STEPS) {
     if (state.stepsCompleted.some((c) => c.number === s.number) || !stepDone(state, s.number)) continue;
-    const late = state.deadlines.some((d) => stepOfDeadline[d.step] === s.number && d.status === 'missed');
+    const late = state.deadlines.some((d) => stepOfDeadline[d.step] === s.number && !d.key.endsWith('.opens') && (d.status === 'missed' || (d.status === 'pending' && ms(d.dueAt) < ms(at))));
     state.stepsCompleted.push({ number: s.number, at, late });
     out.push(event('step.completed', s.ruleId, { step: s.number, name: s.name }, { late, deadlines: state.deadlines.filter((d) => stepOfDeadline[d.step] === s.number && d.status !== 'reached').map((d) => ({ key: d.key, dueAt: d.dueAt, status: d.status })) }));
   }
@@ -552,8 +564,14 @@ function afterChange(state: OnboardingState, at: string): OnboardingEffect[] {
 /** R-56: open exceptions at closeout move to CTAs (one per unmet step or shut gate), then the process completes. */
 function closeoutEffects(state: OnboardingState, at: string): OnboardingEffect[] {
   const out: OnboardingEffect[] = [];
-  const due = new Date(ms(at) + state.rules.firstActionHours * 3_600_000).toISOString();
+  const due = slaDue(state.rules, at, state.rules.firstActionHours).dueAt;
   const open = ONBOARDING_STEPS.filter((s) => !state.stepsCompleted.some((c) => c.number === s.number) && s.number !== 8);
+  if (!state.day60) {
+    out.push({
+      kind: 'cta', key: 'closeout/day60-review', ctaKind: 'onboarding-exception', title: 'Onboarding exception at closeout: the Day 60 review was not held', ruleId: 'R-56', ownerRole: 'CSM', dueAt: due,
+      why: { step: 8, name: 'reviewAndCloseout', stepRule: 'R-56', policyKeys: ['meeting.firstActionHours'] },
+    });
+  }
   for (const s of open) {
     const d = state.deadlines.find((x) => stepOfDeadline[x.step] === s.number && x.status !== 'reached');
     out.push({
@@ -606,9 +624,20 @@ export function deadlineDue(state: OnboardingState, key: string, now: string): O
   const lateBy = ms(now) - ms(d.dueAt);
   const late = lateBy > ON_TIME_TOLERANCE_MS;
   const judgedAt = late ? now : d.dueAt;
+  const evidence = evidenceFor(state, key);
+  if (evidence !== undefined && ms(evidence) <= ms(d.dueAt)) {
+    d.status = 'met';
+    d.resolvedAt = evidence;
+    return [];
+  }
   d.status = 'missed';
   d.resolvedAt = judgedAt;
   if (late) d.lateByMs = lateBy;
+  if (evidence !== undefined) {
+    // The work arrived after the instant but before the miss was judged: missed, and already done (no CTA to open).
+    d.lateWorkDone = evidence;
+    return [event('deadline.missed', d.ruleId, { deadline: d.key, dueAt: d.dueAt, ...(late ? { lateByMs: lateBy } : {}) }, { step: d.step, ownerRole: d.owner.role, workDoneLateAt: evidence }, judgedAt)];
+  }
   const out: OnboardingEffect[] = [
     event('deadline.missed', d.ruleId, { deadline: d.key, dueAt: d.dueAt, ...(late ? { lateByMs: lateBy } : {}) }, { step: d.step, ownerRole: d.owner.role, ...(late ? { noticedLate: true, reason: 'the instant had passed when the process reached it (e.g. a signature date in the past)' } : {}), ...missWhy(state, d.key) }, judgedAt),
   ];
@@ -617,7 +646,7 @@ export function deadlineDue(state: OnboardingState, key: string, now: string): O
     const what = key === 'access.checkpoint' ? `access ${accessPercentOf(state)} % below ${r.accessThresholdPct} % at Day ${d.why.day}` : `documentation not baselined at Day ${d.why.day}`;
     out.push({
       kind: 'cta', key: `escalation/${key}`, ctaKind: 'onboarding-escalation', title: `Escalate to the client's executive sponsor: ${what}`, ruleId: 'R-50', ownerRole: 'AM',
-      dueAt: new Date(ms(judgedAt) + r.escalationCtaHours * 3_600_000).toISOString(),
+      dueAt: slaDue(r, judgedAt, r.escalationCtaHours).dueAt,
       why: { deadline: key, hours: r.escalationCtaHours, policyKeys: ['onboarding.escalationCtaHours'], ownerRule: 'R-50: AM owns the exec sponsor escalation' },
     });
     out.push(event('risk.opened', 'R-50', { riskId: `${state.clientId}/onboarding/${key}`, bucket: 'Delivery', severity: 'Medium', trigger: what }, { ownerRole: 'CSM', triggerRule: 'R-93', severityRule: 'R-94' }, judgedAt));
@@ -625,7 +654,7 @@ export function deadlineDue(state: OnboardingState, key: string, now: string): O
   } else {
     out.push({
       kind: 'cta', key: `overdue/${key}`, ctaKind: 'onboarding-overdue', title: `Overdue: ${d.key} was due ${d.dueAt}`, ruleId: d.ruleId, ownerRole: d.owner.role,
-      dueAt: new Date(ms(judgedAt) + r.firstActionHours * 3_600_000).toISOString(),
+      dueAt: slaDue(r, judgedAt, r.firstActionHours).dueAt,
       why: { deadline: key, ownerRule: d.owner.ruleId, hours: r.firstActionHours, policyKeys: ['meeting.firstActionHours'] },
     });
   }

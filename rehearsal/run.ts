@@ -152,12 +152,10 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       const result: StepResult = { index: i, op: step.op, at, method: op.method.toUpperCase(), path: p, status: r.status, ...(step.expect ? { expected: step.expect } : {}), ok, body: r.body, ...(step.note ? { note: step.note } : {}) };
       results.push(result);
       if (!ok) failures.push(`steps.${i} ${step.op} at ${at}: ${step.expect ? `expected ${step.expect}, got` : 'got'} ${r.status}${typeof r.body === 'object' && r.body && 'detail' in r.body ? ` (${(r.body as { detail: string }).detail})` : ''}`);
-      log(`${at} ${step.op} → ${r.status} (real ${new Date().toISOString()})`);
+      log(`${at} ${step.op} → ${r.status}`);
       await settle(database);
     }
-    log(`advancing to end (real ${new Date().toISOString()})`);
     await advanceTo(env, plan.endMs, database);
-    log(`at end (real ${new Date().toISOString()})`);
 
     const timelines: RehearsalResult['timelines'] = {};
     const states: RehearsalResult['states'] = {};

@@ -54,6 +54,9 @@ export function installTemporalRuntime(logger: Logger) {
       const method = entry.level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
       logger[method]({ ...entry.meta, source: 'temporal' }, entry.message);
     }),
+    // The native core's own logs go through the same logger (not straight to the console), so
+    // `baton rehearse --json` keeps stdout pure JSON and every line is structured.
+    telemetryOptions: { logging: { filter: { core: level as LogLevel, other: 'WARN' }, forward: {} } },
   });
   runtimeInstalled = true;
 }

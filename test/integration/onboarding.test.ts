@@ -150,7 +150,7 @@ describe('onboarding happy paths for segments A, B, C and D (R-46..R-57)', () =>
 
   it('the kickoff sets the recap 48h after its end and opens a CTA per decision plus the access requests (R-29, R-30, R-47)', () => {
     const { events } = of(r, 'alpha');
-    expect(data(deadlineSet(events, 'recap.sent'))).toEqual({ deadline: 'recap.sent', dueAt: '2026-03-07T17:00:00.000Z', clock: 'elapsed' });
+    expect(data(deadlineSet(events, 'recap.sent'))).toEqual({ deadline: 'recap.sent', dueAt: '2026-03-07T11:00:00.000-06:00', clock: 'elapsed' });
     const opened = typed(events, 'cta.opened');
     // Access is still ungranted at the kickoff (+3 bd), so the access requests get their CTA too.
     expect(opened.map((e) => [data(e).kind, data(e).ownerRole, data(e).dueAt])).toEqual([['decision', 'TAM', '2026-03-08T17:00:00.000Z'], ['access-request', 'TAM', '2026-03-08T17:00:00.000Z']].map(([k, o]) => [k, o, expect.any(String)]));
