@@ -34,7 +34,7 @@ describe('authentication and roles on every operation', () => {
     for (const { path, op } of ops.filter((o) => o.path.startsWith('/v1'))) {
       expect(op['x-baton-roles'], `${path} roles`).toBeInstanceOf(Array);
       expect(op.security, `${path} security`).toEqual([{ Bearer: [] }]);
-      expect(op.operationId, `${path} operationId`).toMatch(/^[a-z][A-Za-z]+$/);
+      expect(op.operationId, `${path} operationId`).toMatch(/^[a-z][A-Za-z0-9]+$/);
     }
   });
 

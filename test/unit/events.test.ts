@@ -11,7 +11,7 @@ import { eventDocsPath, renderEventDocs } from '../../scripts/event-docs.js';
 const REQUIRED_TYPES = [
   'client.registered', 'client.updated', 'segment.changed', 'segment.overridden', 'segment.override_cleared', 'segment.review_due',
   'role.assigned', 'role.unassigned', 'policy.published', 'policy.client_overrides_set',
-  'process.started', 'process.completed', 'step.completed', 'deadline.set', 'deadline.missed', 'gate.opened', 'gate.closed',
+  'process.started', 'process.completed', 'process.fact_recorded', 'step.completed', 'deadline.set', 'deadline.missed', 'gate.opened', 'gate.closed',
   'cta.opened', 'cta.first_action', 'cta.completed', 'cta.escalated', 'cta.reassigned',
   'meeting.scheduled', 'meeting.held', 'meeting.missed', 'risk.opened', 'signal.duplicate', 'signal.late',
 ] as const;
