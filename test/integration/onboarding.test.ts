@@ -187,10 +187,16 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
     const s = (ref: string, at: string, op: string, body?: unknown, extra: Partial<Step> = {}) => step(ref, at, op, body, extra);
     r = await run({
       name: 'misses and refusals', timeZone: 'America/Chicago', start: START, end: '+40d', people,
-      clients: [client('late', 'A'), client('noaccess', 'B'), client('nodocs', 'C'), client('signals', 'A')],
+      clients: [client('late', 'A'), client('noaccess', 'B'), client('nodocs', 'C'), client('signals', 'A'), client('idle', 'D')],
       steps: byTime([
         ...['late', 'noaccess', 'nodocs', 'signals'].map((ref) => s(ref, '+0h', 'startOnboarding', { signedAt: START }, { expect: 201 })),
         s('signals', '+1h', 'startOnboarding', { signedAt: START }, { expect: 409, note: 'a client is onboarded once' }),
+        s('idle', '+1h', 'getOnboarding', undefined, { expect: 404 }),
+        s('idle', '+1h', 'recordRecapSent', {}, { expect: 404 }),
+        s('idle', '+1h', 'startOnboarding', { signedAt: '2026-03-09T09:00:00-05:00' }, { expect: 422, note: 'a signature in the future' }),
+        s('idle', '+1h', 'startOnboarding', { signedAt: 'last monday' }, { expect: 400 }),
+        { at: '+1h', op: 'startOnboarding', params: { clientId: '00000000-0000-4000-8000-000000000000' }, body: { signedAt: START }, expect: 404 },
+        s('signals', '+1h', 'recordKickoffHeld', { attendees: ['CEO'] }, { as: 'manager', expect: 403, note: 'managers read; ops and automations report' }),
         // Kickoff late: held Wed 11 Mar, after the end of Mon 9 Mar.
         s('late', '+9d', 'recordKickoffHeld', { attendees: ['CEO'], decisions: [] }, { expect: 200 }),
         // Access 3 of 6 at Day 14 (R-49 → R-50).
@@ -202,7 +208,7 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
         s('nodocs', '+3d', 'recordAccessGranted', { systems: SYSTEMS }, { expect: 200 }),
         // Decisions, duplicates and a signal after closeout (R-27, C-6, R-124).
         s('signals', '+2bd', 'recordKickoffHeld', { attendees: ['CEO'], decisions: [{ title: 'One', ownerRole: 'TAM' }, { title: 'Two', ownerRole: 'vCIO' }, { title: 'Three', ownerRole: 'CSM' }] }, { expect: 422, note: 'a third decision goes to the backlog' }),
-        s('signals', '+2bd+1h', 'recordKickoffHeld', { attendees: ['CEO'], decisions: [{ title: 'One', ownerRole: 'TAM' }] }, { expect: 200, idempotencyKey: 'psa-kickoff-1' }),
+        s('signals', '+2bd+1h', 'recordKickoffHeld', { attendees: ['CEO'], decisions: [{ title: 'One', ownerRole: 'TAM' }] }, { expect: 200, idempotencyKey: 'psa-kickoff-1', note: 'first delivery' }),
         s('signals', '+2bd+2h', 'recordKickoffHeld', { attendees: ['CEO'], decisions: [{ title: 'One', ownerRole: 'TAM' }] }, { expect: 200, idempotencyKey: 'psa-kickoff-1', note: 'the automation retried' }),
         s('signals', '+2bd+3h', 'recordKickoffHeld', { attendees: ['CFO'], decisions: [] }, { expect: 422, idempotencyKey: 'psa-kickoff-1', note: 'same key, another body' }),
         s('signals', '+3bd', 'closeOnboarding', { note: 'Client paused the engagement' }, { expect: 200 }),
@@ -270,7 +276,7 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
   });
 
   it('a duplicate signal has no second effect, gets the first result and is logged; another body under the key is refused (C-6)', () => {
-    const [first, second, third] = r.steps.filter((s) => s.op === 'recordKickoffHeld' && s.path.includes(r.refs.signals!)).slice(1);
+    const [first, second, third] = ['first delivery', 'the automation retried', 'same key, another body'].map((note) => r.steps.find((s) => s.note === note));
     expect(second!.body).toEqual({ ...(first!.body as object), duplicate: true });
     expect(third!.status).toBe(422);
     const { events } = of(r, 'signals');
@@ -279,7 +285,7 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
   });
 
   it('a signal after closeout answers "already finished", changes nothing and is logged as late (C-6, R-124)', () => {
-    const after = r.steps.find((s) => s.op === 'recordRecapSent')!;
+    const after = r.steps.find((s) => s.note === 'after closeout')!;
     expect(after.body).toMatchObject({ status: 409, type: 'urn:baton:problem:already-finished', ruleId: 'R-124' });
     const { events, state } = of(r, 'signals');
     expect(data(typed(events, 'signal.late')[0])).toMatchObject({ signal: 'recapSent' });
@@ -293,6 +299,26 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
     const exceptions = typed(events, 'cta.opened').filter((e) => data(e).kind === 'onboarding-exception');
     expect(exceptions.length).toBeGreaterThan(0);
     expect(completed).toEqual({ outcome: 'closed', openExceptions: exceptions.length });
+  });
+
+  it('unknown clients, missing onboardings, bad and future signatures and the wrong role are refused precisely', () => {
+    const statusOf = (op: string, want: number) => r.steps.filter((x) => x.op === op && x.status === want);
+    expect(statusOf('getOnboarding', 404)[0]!.body).toMatchObject({ title: 'Onboarding not found', detail: expect.stringContaining('has no onboarding') });
+    expect(statusOf('recordRecapSent', 404)[0]!.body).toMatchObject({ title: 'Onboarding not found' });
+    expect(statusOf('startOnboarding', 404)[0]!.body).toMatchObject({ title: 'Client not found' });
+    expect(statusOf('startOnboarding', 422)[0]!.body).toMatchObject({ errors: [{ location: 'body', path: 'signedAt', message: 'must not be in the future' }] });
+    expect(statusOf('startOnboarding', 400)[0]!.body).toMatchObject({ type: 'urn:baton:problem:validation', errors: [expect.objectContaining({ path: 'signedAt' })] });
+    expect(statusOf('recordKickoffHeld', 403)[0]!.body).toMatchObject({ type: 'urn:baton:problem:forbidden', allowedRoles: ['admin', 'ops', 'automation'] });
+    expect(typed(of(r, 'idle').events, 'process.started')).toEqual([]);
+  });
+
+  it('GET onboarding shows the step, the gate, every deadline in the client zone with its rule, the KPIs and the policy version', () => {
+    const status = r.steps.find((x) => x.op === 'getOnboarding' && x.status === 200)!.body as Record<string, any>;
+    expect(status).toMatchObject({ phase: 'completed', segment: 'A', timeZone: 'America/Chicago', policyVersion: 1, signedAt: '2026-03-02T09:00:00.000-06:00' });
+    expect(status.gates).toEqual([{ gate: 'delivery', ruleId: 'R-48', open: false, conditions: { accessAtThreshold: false, documentationBaselined: false, mfaVerified: false, backupMonitoringVerified: false } }]);
+    const kickoff = status.deadlines.find((d: { key: string }) => d.key === 'kickoff.held');
+    expect(kickoff).toMatchObject({ dueAt: '2026-03-10T00:00:00.000-05:00', ruleId: 'R-47', clock: 'businessDays', ownerRole: 'vCIO', status: 'met', why: { businessDays: 5, zone: 'America/Chicago' } });
+    expect(status.kpis).toEqual({ kickoffWithinBusinessDays: true, accessByCheckpoint: null, earlyWinsByCheckpoint: null });
   });
 
   it('a second start for the client is a 409 naming the workflow', () => {
