@@ -1,11 +1,17 @@
 /**
- * `npm run bench [-- --requests 2000 --connections 10 --ctas 200]`: Baton's HTTP API and CTA clocks
- * on real servers (embedded PostgreSQL and Temporal dev server in a throw-away dir, the API over
- * real HTTP, the worker in process). Measures, in one run on one machine:
+ * `npm run bench [-- --requests 2000 --connections 10 --ctas 200 --onboardings 200 --concurrency 10]`:
+ * Baton's HTTP API, CTA clocks and onboardings on real servers (embedded PostgreSQL and Temporal
+ * dev server in a throw-away dir, the API over real HTTP, the worker in process). Measures, in one
+ * run on one machine:
  *  - baseline: GET /healthz (framework floor: no auth, no database);
  *  - read: GET /v1/clients/{id} (auth + one query);
  *  - register: POST /v1/clients (auth, validation, placement, transaction, ledger, workflow start);
- *  - CTA round trip: open (row, ledger event, SLA clock workflow start) → first action (signal).
+ *  - CTA round trip: open (row, ledger event, SLA clock workflow start) → first action (signal);
+ *  - onboarding (bench/onboarding.ts): N onboardings, `--concurrency` at a time, each started and
+ *    driven through its 17 actions (Workflow Updates) over HTTP to completion: onboardings/s,
+ *    calls/s, API p50/p99, history events per run; then the same N of a bare workflow with as many
+ *    updates and activities and no Baton logic (bench/baseline-workflow.ts, its own worker and task
+ *    queue, driven with the Temporal client), and the ratios Baton/baseline.
  * Writes bench-results/<timestamp>.json. A measurement, never a pass/fail test.
  */
 import fs from 'node:fs';
@@ -24,22 +30,26 @@ import { installTemporalRuntime } from '../runtime/baton.js';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
 import { startEmbeddedTemporal } from '../runtime/embedded-temporal.js';
 import { createLogger } from '../runtime/logger.js';
-import { freePort } from '../test/support/ports.js';
+import { freePort } from '../runtime/ports.js';
 import { createWorker } from '../worker.js';
+import { benchOnboarding, pct } from './onboarding.js';
 
 const { values: opts } = parseArgs({
-  options: { requests: { type: 'string', default: '2000' }, connections: { type: 'string', default: '10' }, ctas: { type: 'string', default: '200' } },
+  options: {
+    requests: { type: 'string', default: '2000' }, connections: { type: 'string', default: '10' }, ctas: { type: 'string', default: '200' },
+    onboardings: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '10' },
+  },
 });
 const REQUESTS = Number(opts.requests);
 const CONNECTIONS = Number(opts.connections);
 const CTAS = Number(opts.ctas);
+const ONBOARDINGS = Number(opts.onboardings);
+const CONCURRENCY = Number(opts.concurrency);
 
 const logger = createLogger('warn');
 installTemporalRuntime(logger);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
 fs.chmodSync(dir, 0o755);
-
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function main() {
   const [pg, temporal] = await Promise.all([
@@ -53,6 +63,7 @@ async function main() {
     stops.unshift(() => database.close());
     await ensureDefaultPolicy(database.db);
     const key = (await createApiKey(database.db, { name: 'bench', role: 'admin', createdBy: 'bench' })).key;
+    const opsKey = (await createApiKey(database.db, { name: 'bench ops', role: 'ops', createdBy: 'bench' })).key;
 
     const connection = await Connection.connect({ address: temporal.address });
     const native = await NativeConnection.connect({ address: temporal.address });
@@ -109,22 +120,31 @@ async function main() {
     openMs.sort((a, b) => a - b);
     actMs.sort((a, b) => a - b);
 
+    const onboarding = await benchOnboarding({ base, key: opsKey, client, connection: native, onboardings: ONBOARDINGS, concurrency: CONCURRENCY });
+
     const summary = {
       at: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS },
+      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS, onboardings: ONBOARDINGS, concurrency: CONCURRENCY },
       http: scenarios,
       ratios: { readVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[1]!.throughputPerSec).toFixed(2), registerVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[2]!.throughputPerSec).toFixed(2) },
       ctaRoundTrip: {
         ctas: CTAS, seconds: +ctaSeconds.toFixed(2), ctasPerSec: +(CTAS / ctaSeconds).toFixed(1),
         openMs: { p50: +pct(openMs, 50).toFixed(1), p99: +pct(openMs, 99).toFixed(1) }, firstActionMs: { p50: +pct(actMs, 50).toFixed(1), p99: +pct(actMs, 99).toFixed(1) },
       },
+      onboarding,
     };
     fs.mkdirSync('bench-results', { recursive: true });
     const file = path.join('bench-results', `${summary.at.replace(/[:.]/g, '-')}.json`);
     fs.writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
     console.table(scenarios.map((s) => ({ scenario: s.title, 'req/s': s.throughputPerSec, 'p50 ms': s.latencyMs.p50, 'p99 ms': s.latencyMs.p99 })));
     console.log(JSON.stringify({ ratios: summary.ratios, ctaRoundTrip: summary.ctaRoundTrip }, null, 2));
+    const { baton: b, baseline: bl } = onboarding;
+    console.table({
+      'Baton onboarding (HTTP)': { 'runs/s': b.onboardingsPerSec, 'calls/s': b.callsPerSec, 'update p50 ms': b.apiLatencyMs.actions.p50, 'update p99 ms': b.apiLatencyMs.actions.p99, 'history events': b.historyEvents.mean, 'load 1m': b.loadAvg1m },
+      'bare baseline (client)': { 'runs/s': bl.runsPerSec, 'calls/s': bl.callsPerSec, 'update p50 ms': bl.clientLatencyMs.updates.p50, 'update p99 ms': bl.clientLatencyMs.updates.p99, 'history events': bl.historyEvents.mean, 'load 1m': bl.loadAvg1m },
+    });
+    console.log(JSON.stringify({ onboardingShape: onboarding.shape, onboardingRatios: onboarding.ratios }, null, 2));
     console.log(`summary: ${file}`);
   } catch (err) {
     console.error(`bench failed; servers' logs are kept in ${dir}`);

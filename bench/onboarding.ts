@@ -1,0 +1,191 @@
+/**
+ * The onboarding benchmark (called by bench/run.ts): N Baton onboardings driven to completion
+ * through the HTTP API, then N runs of a bare baseline workflow (bench/baseline-workflow.ts) with
+ * as many Workflow Updates and activities, on the same Temporal server in the same process, so the
+ * ratio between them is what Baton's logic, database and HTTP layer cost.
+ *
+ * The HTTP client is Node's built-in fetch (undici). autocannon, used for the other scenarios,
+ * replays fixed requests; an onboarding is a stateful sequence whose every answer must be checked.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import * as baselineActivities from './baseline-activities.js';
+import { baseline, baselineStep, type BaselineInput } from './baseline-workflow.js';
+
+/** Every action of an on-time onboarding, in order; each is one Workflow Update (api/routes/onboarding.ts). */
+const ACTIONS: [slug: string, body: unknown][] = [
+  ['handoff-items', { items: ['discovery-one-pager', 'initiative-cards', 'pre-approval-log', 'roadmap-budget-snapshot', 'stakeholder-map', 'cadence-invites'] }],
+  ['kickoff-held', { attendees: ['CEO'], decisions: [{ title: 'Approve MFA rollout', ownerRole: 'TAM' }] }],
+  ['recap-sent', {}],
+  ['access-granted', { systems: ['tenants', 'rmm', 'psa', 'identity', 'backup', 'security-portals'] }],
+  ['controls-verified', { control: 'mfa' }],
+  ['controls-verified', { control: 'backupMonitoring' }],
+  ['documentation-baselined', {}],
+  ['assessment-completed', { findings: [{ title: 'Aging firewall', score: 4 }] }],
+  ['quick-wins', { title: 'Enforce MFA', systems: ['identity'] }],
+  ['quick-wins', { title: 'Fix backup job', systems: ['backup'] }],
+  ['early-wins-report', {}],
+  ['roadmap-confirmed', { initiatives: ['Firewall'], budgetV1Usd: 48000 }],
+  ['proposals', { title: 'Firewall proposal' }],
+  ['health-baseline', { scores: { cx: 80, adoption: 70, engagement: 75, serviceQuality: 85, alignment: 65 } }],
+  ['cadence-locked', {}],
+  ['day60-review', { nps: 40 }],
+  ['closeout', { note: 'Handed to engagement' }],
+];
+const BASELINE_QUEUE = 'bench-baseline';
+const baselineWorkflowsPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'baseline-workflow.ts');
+
+/** Nearest-rank percentile of an ascending list. */
+export const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const round = (n: number, digits = 1) => +n.toFixed(digits);
+
+/** Latencies in ms by call name. */
+class Latencies {
+  readonly by = new Map<string, number[]>();
+  async time<T>(name: string, call: () => Promise<T>): Promise<T> {
+    const t = performance.now();
+    try {
+      return await call();
+    } finally {
+      const list = this.by.get(name) ?? this.by.set(name, []).get(name)!;
+      list.push(performance.now() - t);
+    }
+  }
+  of(names?: (name: string) => boolean) {
+    const all = [...this.by].filter(([n]) => !names || names(n)).flatMap(([, l]) => l).sort((a, b) => a - b);
+    return { calls: all.length, p50: round(pct(all, 50)), p99: round(pct(all, 99)) };
+  }
+}
+
+const spread = (l: number[]) => ({ mean: round(l.reduce((a, b) => a + b, 0) / l.length), min: Math.min(...l), max: Math.max(...l) });
+
+/** Runs `fn(0..n-1)` with at most `concurrency` in flight. */
+async function pool(n: number, concurrency: number, fn: (i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, concurrency) }, async () => {
+    while (next < n) await fn(next++);
+  }));
+}
+
+async function historyStats(client: Client, workflowIds: string[], concurrency: number) {
+  const events: number[] = [];
+  const activities: number[] = [];
+  const updates: number[] = [];
+  await pool(workflowIds.length, concurrency, async (i) => {
+    const h = await client.workflow.getHandle(workflowIds[i]!).fetchHistory();
+    const list = h.events ?? [];
+    events.push(list.length);
+    activities.push(list.filter((e) => e.activityTaskScheduledEventAttributes).length);
+    updates.push(list.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length);
+  });
+  return { events, activities, updates };
+}
+
+export interface OnboardingBenchOptions {
+  /** API origin, e.g. http://127.0.0.1:1234 */
+  base: string;
+  /** An ops API key: the role that starts onboardings and reports their actions. */
+  key: string;
+  client: Client;
+  connection: NativeConnection;
+  onboardings: number;
+  concurrency: number;
+}
+
+export async function benchOnboarding(o: OnboardingBenchOptions) {
+  const headers = { authorization: `Bearer ${o.key}`, 'content-type': 'application/json' };
+  const post = async (pathname: string, body: unknown, expect: number) => {
+    const res = await fetch(`${o.base}${pathname}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    const text = await res.text();
+    if (res.status !== expect) throw new Error(`POST ${pathname}: HTTP ${res.status} ${text}`);
+    return JSON.parse(text);
+  };
+  const register = async (name: string): Promise<string> =>
+    (await post('/v1/clients', { name, mrr: 12000, maturity: 4, appetite: 2, timeZone: 'America/Chicago' }, 201)).id;
+  const onboard = async (clientId: string, ms: Latencies): Promise<string> => {
+    // Signed an hour ago: the API refuses a signature in the future, and kickoff-held defaults to "ended now, began an hour ago".
+    const started = await ms.time('start', () => post(`/v1/clients/${clientId}/onboarding`, { signedAt: new Date(Date.now() - 3_600_000).toISOString() }, 201));
+    for (const [slug, body] of ACTIONS) await ms.time(slug, () => post(`/v1/clients/${clientId}/onboarding/${slug}`, body, 200));
+    await o.client.workflow.getHandle(started.workflowId).result();
+    return started.workflowId;
+  };
+
+  // One onboarding first, untimed: it warms the path up and its history gives the baseline's shape.
+  console.error('… onboarding probe');
+  const probeId = await onboard(await register('Onboarding bench probe'), new Latencies());
+  const probe = await historyStats(o.client, [probeId], 1);
+  if (probe.updates[0] !== ACTIONS.length) throw new Error(`probe onboarding: ${probe.updates[0]} updates in history, expected ${ACTIONS.length}`);
+  const shape: BaselineInput = { updates: ACTIONS.length, activities: probe.activities[0]! };
+
+  // Clients are registered before the clock starts: registration is measured by the register scenario.
+  const clientIds: string[] = [];
+  await pool(o.onboardings, o.concurrency, async (i) => { clientIds[i] = await register(`Onboarding bench ${i}`); });
+
+  console.error(`… onboarding ×${o.onboardings} (concurrency ${o.concurrency})`);
+  const batonMs = new Latencies();
+  const batonIds: string[] = [];
+  let t = performance.now();
+  await pool(o.onboardings, o.concurrency, async (i) => { batonIds[i] = await onboard(clientIds[i]!, batonMs); });
+  const batonSeconds = (performance.now() - t) / 1000;
+  const batonLoad = os.loadavg()[0]!;
+  const batonHistory = await historyStats(o.client, batonIds, o.concurrency);
+
+  // The baseline gets its own worker and task queue, so nothing of Baton's worker is in its path.
+  const worker = await Worker.create({ connection: o.connection, namespace: 'default', taskQueue: BASELINE_QUEUE, workflowsPath: baselineWorkflowsPath, activities: baselineActivities });
+  const running = worker.run();
+  try {
+    const runBaseline = async (workflowId: string, ms: Latencies): Promise<string> => {
+      const handle = await ms.time('start', () => o.client.workflow.start(baseline, { workflowId, taskQueue: BASELINE_QUEUE, args: [shape] }));
+      for (let i = 0; i < shape.updates; i++) await ms.time('update', () => handle.executeUpdate(baselineStep, { args: [i] }));
+      await handle.result();
+      return workflowId;
+    };
+    console.error(`… baseline ×${o.onboardings} (${shape.updates} updates, ${shape.activities} activities each)`);
+    await runBaseline('bench-baseline/probe', new Latencies());
+    const baseMs = new Latencies();
+    const baseIds: string[] = [];
+    t = performance.now();
+    await pool(o.onboardings, o.concurrency, async (i) => { baseIds[i] = await runBaseline(`bench-baseline/${i}`, baseMs); });
+    const baseSeconds = (performance.now() - t) / 1000;
+    const baseLoad = os.loadavg()[0]!;
+    const baseHistory = await historyStats(o.client, baseIds, o.concurrency);
+
+    const callsPerRun = 1 + shape.updates;
+    const batonUpdates = batonMs.of((n) => n !== 'start');
+    const baseUpdates = baseMs.of((n) => n === 'update');
+    const baton = {
+      seconds: round(batonSeconds, 2), onboardingsPerSec: round(o.onboardings / batonSeconds, 2), callsPerSec: round((o.onboardings * callsPerRun) / batonSeconds),
+      apiLatencyMs: {
+        all: batonMs.of(), start: batonMs.of((n) => n === 'start'), actions: batonUpdates,
+        byRoute: Object.fromEntries([...batonMs.by.keys()].map((n) => [n, batonMs.of((m) => m === n)])),
+      },
+      historyEvents: spread(batonHistory.events), activitiesPerRun: spread(batonHistory.activities),
+      // The machine's 1-minute load when the phase ended: a busy shared host skews one phase, not the other.
+      loadAvg1m: round(batonLoad, 2),
+    };
+    const base = {
+      seconds: round(baseSeconds, 2), runsPerSec: round(o.onboardings / baseSeconds, 2), callsPerSec: round((o.onboardings * callsPerRun) / baseSeconds),
+      clientLatencyMs: { all: baseMs.of(), start: baseMs.of((n) => n === 'start'), updates: baseUpdates },
+      historyEvents: spread(baseHistory.events), activitiesPerRun: spread(baseHistory.activities),
+      loadAvg1m: round(baseLoad, 2),
+    };
+    return {
+      onboardings: o.onboardings, concurrency: o.concurrency,
+      /** Per run, read from the probe onboarding's history and given to the baseline. */
+      shape,
+      baton, baseline: base,
+      /** Baton ÷ baseline: throughput below 1 and latency/history above 1 are Baton's cost. */
+      ratios: {
+        throughput: round(baseSeconds / batonSeconds, 3), // same N, so the inverse ratio of durations
+        updateP50: round(batonUpdates.p50 / baseUpdates.p50, 2), updateP99: round(batonUpdates.p99 / baseUpdates.p99, 2),
+        historyEvents: round(baton.historyEvents.mean / base.historyEvents.mean, 2),
+      },
+    };
+  } finally {
+    worker.shutdown();
+    await running;
+  }
+}
