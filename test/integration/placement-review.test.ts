@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { createApiKey, type Role } from '../../db/api-keys.js';
@@ -41,7 +42,8 @@ describe('placement review workflow', () => {
 
     await worker.runUntil(async () => {
       const now = new Date(await env.currentTimeMs());
-      const holidayNextYear = new Date(Date.UTC(now.getUTCFullYear() + 1, now.getUTCMonth(), now.getUTCDate())).toISOString().slice(0, 10);
+      // The review date is a year on in the client's zone (Tokyo), so the holiday is too: between 15:00 and 24:00 UTC the Tokyo date is already tomorrow's.
+      const holidayNextYear = DateTime.fromJSDate(now).setZone('Asia/Tokyo').plus({ years: 1 }).toISODate()!;
       const created = await call('POST', '/v1/clients', { name: 'Yearly Review Co', mrr: 4000, maturity: 4, appetite: 4, timeZone: 'Asia/Tokyo', holidays: [holidayNextYear] });
       expect(created.status).toBe(201);
       const clientId = created.body.id as string;
