@@ -63,7 +63,7 @@ export function createActivities({ db }: ActivityDeps) {
         rules: {
           maxDecisions: policy.meeting.maxDecisions, accessThresholdPct: policy.onboarding.accessThresholdPct, quickWinsRequired: policy.onboarding.quickWinsRequired,
           handoffPacketItems: [...policy.onboarding.handoffPacketItems], firstActionHours: policy.meeting.firstActionHours, recapHours: policy.meeting.recapHours,
-          escalationCtaHours: policy.onboarding.escalationCtaHours, slaClock: policy.calendar.slaClock,
+          escalationCtaHours: policy.onboarding.escalationCtaHours, daysToProposalMax: policy.onboarding.daysToProposalMax, slaClock: policy.calendar.slaClock,
           ctaEscalationChain: [...policy.ctas.escalationChain], ctaEscalationWindowHours: policy.ctas.escalationWindowHours,
           calendar: { timeZone: cal.timeZone, holidays: [...cal.holidays], workdays: [...cal.workdays], dayStart: cal.dayStart, dayEnd: cal.dayEnd },
         },

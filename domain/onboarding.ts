@@ -68,6 +68,8 @@ export interface OnboardingRules {
   firstActionHours: number; // R-30, C-5
   recapHours: number; // R-29
   escalationCtaHours: number; // R-50
+  /** R-54: days from roadmap confirmation to a proposal before its per-item warning (absent in runs started before it existed). */
+  daysToProposalMax?: number;
   /** R-122: who an unattended CTA escalates to, and the window at each level (`ctas.*`). */
   ctaEscalationChain: ('backup' | 'csLead')[];
   ctaEscalationWindowHours: number;
@@ -502,7 +504,12 @@ export function applyAction(state: OnboardingState, action: OnboardingAction, at
     case 'proposalSent': {
       state.proposals.push({ title: action.title, at });
       const days = (ms(at) - ms(state.roadmap!.confirmedAt)) / 86_400_000;
-      fact('R-54', { title: action.title, ...(action.initiative ? { initiative: action.initiative } : {}), daysSinceRoadmap: Math.round(days * 10) / 10 });
+      const max = state.rules.daysToProposalMax;
+      fact('R-54', {
+        title: action.title, ...(action.initiative ? { initiative: action.initiative } : {}), daysSinceRoadmap: Math.round(days * 10) / 10,
+        // R-54: days-to-proposal is a median KPI with a per-item warning past the policy's maximum.
+        ...(max !== undefined ? { daysToProposalMax: max, warning: days > max ? `sent ${Math.round(days * 10) / 10} days after the roadmap, over ${max} (R-54)` : null } : {}),
+      });
       break;
     }
     case 'healthBaselineRecorded':

@@ -20,7 +20,7 @@ import { registerSearchAttributes } from '../runtime/search-attribute-registry.j
 import { resolveTool } from '../runtime/temporal-tools.js';
 import { onboardingStatus, onboardingWorkflowId, type OnboardingQueryResult } from '../workflows/onboarding.js';
 import { createWorker } from '../worker.js';
-import { deepMerge, ScenarioError, substituteRefs, timeline, type Scenario } from './scenario.js';
+import { deepMerge, ScenarioError, substituteRefs, timeline, valueAt, type Scenario } from './scenario.js';
 
 /**
  * Runs a scenario (rehearsal/scenario.ts) against the real API handlers and worker, in process, on
@@ -151,6 +151,12 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       const ok = step.expect === undefined ? r.status < 400 || r.status === 409 || r.status === 422 : r.status === step.expect;
       const result: StepResult = { index: i, op: step.op, at, method: op.method.toUpperCase(), path: p, status: r.status, ...(step.expect ? { expected: step.expect } : {}), ok, body: r.body, ...(step.note ? { note: step.note } : {}) };
       results.push(result);
+      for (const [ref, dotted] of Object.entries(step.capture)) {
+        const value = valueAt(r.body, dotted);
+        if (refs[ref] !== undefined) failures.push(`steps.${i} ${step.op}: capture ${ref} is already a ref`);
+        else if (typeof value === 'string' || typeof value === 'number') refs[ref] = String(value);
+        else failures.push(`steps.${i} ${step.op}: capture ${ref} = ${dotted} found no string or number in the response`);
+      }
       if (!ok) failures.push(`steps.${i} ${step.op} at ${at}: ${step.expect ? `expected ${step.expect}, got` : 'got'} ${r.status}${typeof r.body === 'object' && r.body && 'detail' in r.body ? ` (${(r.body as { detail: string }).detail})` : ''}`);
       log(`${at} ${step.op} → ${r.status}`);
       await settle(database);

@@ -40,6 +40,8 @@ export const ScenarioSchema = z.object({
     idempotencyKey: z.string().min(1).max(255).optional(),
     /** Expected HTTP status; a mismatch is reported and makes the rehearsal fail. */
     expect: z.number().int().min(100).max(599).optional(),
+    /** New refs from the response body, by dotted path: `{ kickoffCta: ctasOpened.0 }` makes `$kickoffCta` usable in later steps. */
+    capture: z.record(Ref, z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'a dotted path such as ctasOpened.0 or items.0.id')).default({}),
     note: z.string().optional(),
   }).strict()).default([]),
 }).strict();
@@ -116,6 +118,16 @@ export function substituteRefs(value: unknown, ids: Record<string, string>, wher
   if (Array.isArray(value)) return value.map((v, i) => substituteRefs(v, ids, `${where}.${i}`));
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteRefs(v, ids, `${where}.${k}`)]));
   return value;
+}
+
+/** The value at a dotted path (`items.0.id`) of a JSON body, or undefined. */
+export function valueAt(body: unknown, dotted: string): unknown {
+  let v: unknown = body;
+  for (const part of dotted.split('.')) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
 }
 
 /** Deep merge for policy areas: objects merge, everything else replaces. */

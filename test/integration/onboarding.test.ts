@@ -208,7 +208,8 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
         s('nodocs', '+3d', 'recordAccessGranted', { systems: SYSTEMS }, { expect: 200 }),
         // Decisions, duplicates and a signal after closeout (R-27, C-6, R-124).
         s('signals', '+2bd', 'recordKickoffHeld', { attendees: ['CEO'], decisions: [{ title: 'One', ownerRole: 'TAM' }, { title: 'Two', ownerRole: 'vCIO' }, { title: 'Three', ownerRole: 'CSM' }] }, { expect: 422, note: 'a third decision goes to the backlog' }),
-        s('signals', '+2bd+1h', 'recordKickoffHeld', { attendees: ['CEO'], decisions: [{ title: 'One', ownerRole: 'TAM' }] }, { expect: 200, idempotencyKey: 'psa-kickoff-1', note: 'first delivery' }),
+        s('signals', '+2bd+1h', 'recordKickoffHeld', { attendees: ['CEO'], decisions: [{ title: 'One', ownerRole: 'TAM' }] }, { expect: 200, idempotencyKey: 'psa-kickoff-1', note: 'first delivery', capture: { decisionCta: 'ctasOpened.0' } }),
+        { at: '+2bd+90m', op: 'recordCtaFirstAction', params: { ctaId: '$decisionCta' }, body: { note: 'Booked the MFA rollout call' }, as: 'automation', expect: 200 },
         s('signals', '+2bd+2h', 'recordKickoffHeld', { attendees: ['CEO'], decisions: [{ title: 'One', ownerRole: 'TAM' }] }, { expect: 200, idempotencyKey: 'psa-kickoff-1', note: 'the automation retried' }),
         s('signals', '+2bd+3h', 'recordKickoffHeld', { attendees: ['CFO'], decisions: [] }, { expect: 422, idempotencyKey: 'psa-kickoff-1', note: 'same key, another body' }),
         s('signals', '+3bd', 'closeOnboarding', { note: 'Client paused the engagement' }, { expect: 200 }),
@@ -282,6 +283,13 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
     const { events } = of(r, 'signals');
     expect(typed(events, 'meeting.held')).toHaveLength(1);
     expect(data(typed(events, 'signal.duplicate')[0])).toMatchObject({ signal: 'kickoffHeld', idempotencyKey: 'psa-kickoff-1' });
+  });
+
+  it('a CTA captured from a response takes its first action in time, so its clock never escalates (C-5, R-122)', () => {
+    const ctaId = r.refs.decisionCta!;
+    const { events } = of(r, 'signals');
+    expect(typed(events, 'cta.first_action').map((e) => data(e).ctaId)).toEqual([ctaId]);
+    expect(typed(events, 'cta.escalated').map((e) => data(e).ctaId)).not.toContain(ctaId);
   });
 
   it('a signal after closeout answers "already finished", changes nothing and is logged as late (C-6, R-124)', () => {

@@ -37,6 +37,7 @@ const rules: OnboardingRules = {
   firstActionHours: defaultPolicy.meeting.firstActionHours,
   recapHours: defaultPolicy.meeting.recapHours,
   escalationCtaHours: defaultPolicy.onboarding.escalationCtaHours,
+  daysToProposalMax: defaultPolicy.onboarding.daysToProposalMax,
   slaClock: defaultPolicy.calendar.slaClock,
   ctaEscalationChain: [...defaultPolicy.ctas.escalationChain],
   ctaEscalationWindowHours: defaultPolicy.ctas.escalationWindowHours,
@@ -583,7 +584,10 @@ describe('closeout (R-56, R-124, C-6)', () => {
     act(s, { type: 'earlyWinsReportPublished' }, '2026-03-23T15:00:00.000Z');
     act(s, { type: 'roadmapConfirmed', initiatives: ['MDM'], budgetV1Usd: 40_000 }, '2026-04-05T15:00:00.000Z');
     const p = act(s, { type: 'proposalSent', title: 'MDM rollout', initiative: 'MDM' }, '2026-04-10T15:00:00.000Z');
-    expect(eventsOf(p, 'process.fact_recorded')[0]!.data).toMatchObject({ details: { daysSinceRoadmap: 5 } });
+    expect(eventsOf(p, 'process.fact_recorded')[0]!.data).toMatchObject({ details: { daysSinceRoadmap: 5, daysToProposalMax: 14, warning: null } });
+    // a proposal more than daysToProposalMax days after the roadmap carries its per-item warning.
+    const slow = act(s, { type: 'proposalSent', title: 'Backup upgrade' }, '2026-04-25T15:00:00.000Z');
+    expect(eventsOf(slow, 'process.fact_recorded')[0]!.data).toMatchObject({ details: { daysSinceRoadmap: 20, warning: 'sent 20 days after the roadmap, over 14 (R-54)' } });
     act(s, { type: 'healthBaselineRecorded', scores: { cx: 4, adoption: 3, engagement: 4, serviceQuality: 5, alignment: 3 } }, '2026-04-20T15:00:00.000Z');
     act(s, { type: 'cadenceLocked' }, '2026-04-21T15:00:00.000Z');
     expect(currentStep(s)).toBe(8);

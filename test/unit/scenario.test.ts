@@ -9,6 +9,7 @@ import {
   substituteRefs,
   timeline,
   type Scenario,
+  valueAt,
 } from '../../rehearsal/scenario.js';
 import { makeCalendar } from '../../domain/business-time.js';
 
@@ -73,8 +74,8 @@ describe('parseScenario', () => {
       clients: [{ ref: 'acme', name: 'Acme', segment: 'B', assignments: { CSM: { person: 'alice' } } }],
     });
     expect(s.steps).toEqual([
-      { at: '+1h', op: 'startOnboarding', params: { clientId: '$acme' }, query: {}, body: { signedAt: '2026-03-06T10:00:00-06:00' }, as: 'ops' },
-      { at: '+3bd', op: 'recordKickoffHeld', params: {}, query: {}, as: 'automation', expect: 200 },
+      { at: '+1h', op: 'startOnboarding', params: { clientId: '$acme' }, query: {}, body: { signedAt: '2026-03-06T10:00:00-06:00' }, as: 'ops', capture: {} },
+      { at: '+3bd', op: 'recordKickoffHeld', params: {}, query: {}, as: 'automation', expect: 200, capture: {} },
     ]);
   });
 
@@ -89,7 +90,7 @@ describe('parseScenario', () => {
       end: '2026-03-07T16:00:00Z',
       people: [],
       clients: [],
-      steps: [{ at: '+90m', op: 'getClient', params: {}, query: {}, as: 'ops' }],
+      steps: [{ at: '+90m', op: 'getClient', params: {}, query: {}, as: 'ops', capture: {} }],
     });
   });
 
@@ -283,5 +284,24 @@ describe('deepMerge', () => {
     expect(deepMerge({ a: { x: 1 } }, { a: null })).toEqual({ a: null });
     expect(deepMerge([1, 2], [3])).toEqual([3]);
     expect(deepMerge('x', { y: 1 })).toEqual({ y: 1 });
+  });
+});
+
+describe('valueAt (step capture)', () => {
+  it('reads a dotted path through objects and arrays, and is undefined past a leaf or a missing key', () => {
+    const body = { ctasOpened: ['c-1', 'c-2'], items: [{ id: 'x', n: 3 }], nested: { a: { b: 'deep' } } };
+    expect(valueAt(body, 'ctasOpened.1')).toBe('c-2');
+    expect(valueAt(body, 'items.0.id')).toBe('x');
+    expect(valueAt(body, 'items.0.n')).toBe(3);
+    expect(valueAt(body, 'nested.a.b')).toBe('deep');
+    expect(valueAt(body, 'nested.a.b.c')).toBeUndefined();
+    expect(valueAt(body, 'missing.0')).toBeUndefined();
+    expect(valueAt(undefined, 'a')).toBeUndefined();
+  });
+
+  it('capture paths are validated when the scenario is parsed', () => {
+    const base = { start: '2026-03-02T09:00:00-06:00', end: '+1d' };
+    expect(parseScenario(JSON.stringify({ ...base, steps: [{ at: '+1h', op: 'getCta', capture: { cta: 'ctasOpened.0' } }] })).steps[0]!.capture).toEqual({ cta: 'ctasOpened.0' });
+    expect(() => parseScenario(JSON.stringify({ ...base, steps: [{ at: '+1h', op: 'getCta', capture: { cta: 'a..b' } }] }))).toThrow(/steps\.0\.capture\.cta/);
   });
 });
