@@ -8,6 +8,7 @@ import type { ApiDeps, ApiEnv } from './context.js';
 import { docsPage, swaggerAsset } from './docs.js';
 import { fieldErrors, ProblemError, problemResponse, validationProblem } from './problem.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
+import { registerCalendarFeedRoutes, registerCalendarFeedServing } from './routes/calendar-feeds.js';
 import { registerClientRoutes } from './routes/clients.js';
 import { registerCtaRoutes } from './routes/ctas.js';
 import { registerOnboardingRoutes } from './routes/onboarding.js';
@@ -54,6 +55,7 @@ export function createApp(deps: ApiDeps) {
     return c.json({ status: ready ? 'ready' : 'not-ready', checks }, ready ? 200 : 503);
   });
 
+  registerCalendarFeedServing(app);
   app.use('/v1/*', authenticate);
   registerClientRoutes(app);
   registerPeopleRoutes(app);
@@ -61,6 +63,7 @@ export function createApp(deps: ApiDeps) {
   registerCtaRoutes(app);
   registerOnboardingRoutes(app);
   registerApiKeyRoutes(app);
+  registerCalendarFeedRoutes(app);
 
   app.doc31('/openapi.json', apiInfo);
   app.get('/docs', (c) => c.html(docsPage('/openapi.json')));

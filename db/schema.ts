@@ -196,3 +196,18 @@ export const idempotencyRecords = pgTable('idempotency_records', {
   createdAt: createdAt(),
   completedAt: ts('completed_at'),
 }, (t) => [primaryKey({ columns: [t.principalId, t.key] })]);
+
+/**
+ * Subscribable iCalendar feeds, one secret token each (in the URL, so calendar apps can poll it
+ * without headers). Only the token's hash is stored; revoking ends the feed.
+ */
+export const calendarFeeds = pgTable('calendar_feeds', {
+  id: text('id').primaryKey(),
+  personId: text('person_id').notNull().references(() => people.id),
+  /** First characters of the token, so a feed can be recognised in listings. */
+  prefix: text('prefix').notNull(),
+  tokenHash: text('token_hash').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+  revokedAt: ts('revoked_at'),
+}, (t) => [uniqueIndex('calendar_feeds_token_hash_uq').on(t.tokenHash), index('calendar_feeds_person_idx').on(t.personId)]);

@@ -1,0 +1,51 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { and, asc, eq, gte, inArray, isNull, notInArray, or } from 'drizzle-orm';
+import type { Db } from './client.js';
+import { calendarFeeds, clients, ctas, meetings, people, roleAssignments } from './schema.js';
+
+/** Tokens are 32 random bytes, so one SHA-256 is enough; only the hash is stored. */
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export type CalendarFeedRow = typeof calendarFeeds.$inferSelect;
+export const publicFeed = (row: CalendarFeedRow) => ({ id: row.id, personId: row.personId, prefix: row.prefix, createdBy: row.createdBy, createdAt: row.createdAt, revokedAt: row.revokedAt });
+
+export async function createCalendarFeed(db: Db, personId: string, createdBy: string) {
+  const token = `batcal_${randomBytes(32).toString('base64url')}`;
+  const [row] = await db.insert(calendarFeeds).values({ id: randomUUID(), personId, prefix: token.slice(0, 14), tokenHash: hashToken(token), createdBy }).returning();
+  return { token, feed: publicFeed(row!) };
+}
+
+export async function listCalendarFeeds(db: Db, personId: string) {
+  return (await db.select().from(calendarFeeds).where(eq(calendarFeeds.personId, personId)).orderBy(asc(calendarFeeds.createdAt), asc(calendarFeeds.id))).map(publicFeed);
+}
+
+/** Revokes a feed; revoking twice keeps the first revocation time. */
+export async function revokeCalendarFeed(db: Db, id: string, at: string) {
+  const [row] = await db.update(calendarFeeds).set({ revokedAt: at }).where(and(eq(calendarFeeds.id, id), isNull(calendarFeeds.revokedAt))).returning();
+  if (row) return publicFeed(row);
+  const [existing] = await db.select().from(calendarFeeds).where(eq(calendarFeeds.id, id));
+  return existing ? publicFeed(existing) : undefined;
+}
+
+/** The person behind a live (not revoked) token, or undefined. */
+export async function feedOwner(db: Db, token: string) {
+  const [row] = await db.select({ person: people }).from(calendarFeeds).innerJoin(people, eq(people.id, calendarFeeds.personId))
+    .where(and(eq(calendarFeeds.tokenHash, hashToken(token)), isNull(calendarFeeds.revokedAt)));
+  return row?.person;
+}
+
+/**
+ * What a person's feed shows: the meetings of every client they hold a role for (as assignee or
+ * named backup, R-122) or are Accountable for, from `since` on; and the open CTAs they own.
+ */
+export async function feedContents(db: Db, personId: string, since: string) {
+  const assigned = db.select({ id: roleAssignments.clientId }).from(roleAssignments)
+    .where(or(eq(roleAssignments.personId, personId), eq(roleAssignments.backupPersonId, personId)));
+  const meetingRows = await db.select({ meeting: meetings, clientName: clients.name }).from(meetings).innerJoin(clients, eq(clients.id, meetings.clientId))
+    .where(and(gte(meetings.endsAt, since), or(eq(meetings.accountablePersonId, personId), inArray(meetings.clientId, assigned))))
+    .orderBy(asc(meetings.startsAt), asc(meetings.id)).limit(2000);
+  const ctaRows = await db.select({ cta: ctas, clientName: clients.name }).from(ctas).innerJoin(clients, eq(clients.id, ctas.clientId))
+    .where(and(eq(ctas.ownerPersonId, personId), notInArray(ctas.state, ['done', 'cancelled'])))
+    .orderBy(asc(ctas.dueAt), asc(ctas.id)).limit(2000);
+  return { meetings: meetingRows, ctas: ctaRows };
+}
