@@ -1,11 +1,20 @@
 import { createHash } from 'node:crypto';
 import { and, eq, lt, sql } from 'drizzle-orm';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { idempotencyRecords } from '../db/schema.js';
 import type { ApiEnv } from './context.js';
 import { ProblemError } from './problem.js';
 
-export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** The request's Idempotency-Key, if any; a malformed one is a 400. */
+export function idempotencyKeyOf(c: Context<ApiEnv>): string | undefined {
+  const key = c.req.header('idempotency-key');
+  if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new ProblemError(400, 'validation', 'Invalid request', 'Idempotency-Key must be 1–255 visible ASCII characters.', { errors: [{ location: 'header', path: 'idempotency-key', message: 'invalid' }] });
+  }
+  return key;
+}
 
 /**
  * `Idempotency-Key` on POST (IETF draft-ietf-httpapi-idempotency-key-header): the first response
@@ -14,9 +23,9 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
  * so a failed request can be retried with the same key.
  */
 export const idempotency: MiddlewareHandler<ApiEnv> = async (c, next) => {
-  const key = c.req.header('idempotency-key');
-  if (c.req.method !== 'POST' || key === undefined) return next();
-  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new ProblemError(400, 'validation', 'Invalid request', 'Idempotency-Key must be 1–255 visible ASCII characters.', { errors: [{ location: 'header', path: 'idempotency-key', message: 'invalid' }] });
+  if (c.req.method !== 'POST') return next();
+  const key = idempotencyKeyOf(c);
+  if (key === undefined) return next();
   const { db } = c.get('deps');
   const principalId = c.get('principal').id;
   const body = await c.req.text();

@@ -1,10 +1,9 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { and, asc, eq, gte, inArray, isNull, notInArray, or } from 'drizzle-orm';
+// Tokens, like API keys, are 32 random bytes: one SHA-256 is enough; only the hash is stored.
+import { hashKey as hashToken } from './api-keys.js';
 import type { Db } from './client.js';
 import { calendarFeeds, clients, ctas, meetings, people, roleAssignments } from './schema.js';
-
-/** Tokens are 32 random bytes, so one SHA-256 is enough; only the hash is stored. */
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export type CalendarFeedRow = typeof calendarFeeds.$inferSelect;
 export const publicFeed = (row: CalendarFeedRow) => ({ id: row.id, personId: row.personId, prefix: row.prefix, createdBy: row.createdBy, createdAt: row.createdAt, revokedAt: row.revokedAt });

@@ -12,7 +12,7 @@
  * passed in. State is mutated in place by `applyAction`/`deadlineDue`, never by `decide`.
  */
 import type { LedgerEventData, LedgerEventType } from './events.js';
-import type { OnboardingSegment, OnboardingStepId, PlannedDeadline } from './onboarding-plan.js';
+import { accessPercent, type OnboardingSegment, type OnboardingStepId, type PlannedDeadline } from './onboarding-plan.js';
 import type { Role } from './policy.js';
 import { addBusinessHours, addElapsedHours, makeCalendar } from './business-time.js';
 
@@ -218,9 +218,7 @@ export function startEffects(state: OnboardingState, start: Pick<OnboardingStart
 
 /** R-49: granted rows / rows, 0–100 truncated to 2 decimals (so 94.999 never reads as 95). */
 export function accessPercentOf(state: Pick<OnboardingState, 'access'>): number {
-  if (state.access.length === 0) return 0;
-  const granted = state.access.filter((a) => a.grantedAt !== null).length;
-  return Math.floor((granted * 10_000) / state.access.length) / 100;
+  return accessPercent(state.access.map((a) => ({ system: a.system, granted: a.grantedAt !== null })));
 }
 
 /** R-48: the delivery gate's four conditions. */

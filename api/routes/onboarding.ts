@@ -12,7 +12,7 @@ import { startOnboarding } from '../../runtime/processes.js';
 import { onboardingAction, onboardingStatus, onboardingWorkflowId, REFUSAL_TYPES, type OnboardingActionRequest } from '../../workflows/onboarding.js';
 import { actorOf } from '../actor.js';
 import { currentTime, type ApiEnv } from '../context.js';
-import { IDEMPOTENCY_KEY_PATTERN } from '../idempotency.js';
+import { idempotencyKeyOf } from '../idempotency.js';
 import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { Id, IsoDate, IsoInstant, MspRole } from '../schemas.js';
@@ -240,10 +240,7 @@ export function registerOnboardingRoutes(app: OpenAPIHono<ApiEnv>) {
       const body = c.req.valid('json' as never) as never;
       const now = await currentTime(c.get('deps'));
       const raw = await c.req.text();
-      const key = c.req.header('idempotency-key');
-      if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-        throw new ProblemError(400, 'validation', 'Invalid request', 'Idempotency-Key must be 1–255 visible ASCII characters.', { errors: [{ location: 'header', path: 'idempotency-key', message: 'invalid' }] });
-      }
+      const key = idempotencyKeyOf(c);
       const request: OnboardingActionRequest = {
         action: (a.toAction as (b: unknown, now: Date) => OnboardingAction)(body, now),
         idempotencyKey: key ?? `generated/${randomUUID()}`,
