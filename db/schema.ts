@@ -132,10 +132,30 @@ export const meetings = pgTable('meetings', {
   startsAt: ts('starts_at').notNull(),
   endsAt: ts('ends_at').notNull(),
   accountablePersonId: text('accountable_person_id').references(() => people.id),
+  /** The RACI role Accountable for the meeting (DOMAIN §2.19); load is counted against it (R-37). */
+  accountableRole: text('accountable_role'),
+  /** Strategic per the glossary (planning, QBRs, A monthly, budget, renewal, reset): runs R-24..R-32 and counts for R-33..R-35. */
+  strategic: boolean('strategic').notNull().default(false),
+  /** Client segment when booked (R-9 switches template, mode and RACI of booked meetings). */
+  segment: text('segment'),
+  /** Preparation hours counted with the meeting's own length in the load (R-37). */
+  prepHours: numeric('prep_hours', { precision: 5, scale: 2, mode: 'number' }).notNull().default(0),
+  heldAt: ts('held_at'),
+  decisionCount: integer('decision_count'),
+  /** Whether a client executive sponsor attended (sponsor heartbeat, R-104, R-39). */
+  sponsorPresent: boolean('sponsor_present'),
+  recapDueAt: ts('recap_due_at'),
+  recapSentAt: ts('recap_sent_at'),
+  /** The meeting that replaced this one after a miss or a move (R-33 rebook, R-34 reset); null while it is still owed. */
+  supersededBy: text('superseded_by'),
   data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
   createdAt: createdAt(),
   updatedAt: ts('updated_at').notNull().default(sql`now()`),
-}, (t) => [index('meetings_client_starts_idx').on(t.clientId, t.startsAt)]);
+}, (t) => [
+  index('meetings_client_starts_idx').on(t.clientId, t.startsAt),
+  index('meetings_person_starts_idx').on(t.accountablePersonId, t.startsAt),
+  check('meetings_state_ck', sql`${t.state} in ('scheduled','held','missed','cancelled','moved','unbooked')`),
+]);
 
 export interface Actor {
   kind: 'system' | 'api-key';

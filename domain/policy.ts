@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { MSP_ROLES } from './roles.js';
+import { isValidTimeZone } from './business-time.js';
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
@@ -299,11 +300,21 @@ const capacity = group(
     rebalanceAbovePct: pct(90, 'Next-week load above this → rebalance alert (R-37)'),
     monthSpreadMaxPct: pct(40, "Max share of a segment's quarterly meetings in one month (R-37)"),
     radarTopPastDue: count(10, 'Past-due strategic meetings listed on the weekly radar (R-38)'),
+    prepHours: group(
+      {
+        strategic: hours(1, 'Preparation hours counted per strategic meeting in the load (R-37, R-24..R-26)'),
+        tactical: hours(0.25, 'Preparation hours counted per tactical/service meeting in the load (R-37)'),
+      },
+      'Preparation hours added to a meeting\'s length in the load (R-37)',
+    ),
+    slotSearchDays: days(21, 'Auto-booking looks this many days past the planned date for the next allowed slot (R-36, R-37)'),
+    weekTimeZone: z.string().min(1).default('UTC').describe('IANA zone whose ISO weeks (Mon–Sun) the role-week load is counted in (R-37)'),
   },
   'Capacity guardrails (R-6, R-36..R-38)',
 ).superRefine((c, ctx) => {
   if (c.autoBookCapPct > c.rebalanceAbovePct)
     issue(ctx, ['autoBookCapPct'], 'autoBookCapPct must be ≤ rebalanceAbovePct');
+  if (!isValidTimeZone(c.weekTimeZone)) issue(ctx, ['weekTimeZone'], `unknown IANA time zone '${c.weekTimeZone}'`);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -565,6 +576,15 @@ const cadence = group(
     tacticalTimeboxMinutes: range(20, 30, 'Tactical timebox (R-11)'),
     snapshotMaxMinutes: minutes(5, 'Executive Snapshot length cap (R-11)'),
     horizonMonths: count(12, 'Rolling booking horizon kept by the scheduler (R-10)'),
+    tacticalSlot: group(
+      {
+        weekday: weekday(4, 'ISO weekday of tactical/service meetings, Thu (R-11, A-13)'),
+        time: time('10:00', 'Start time of tactical/service meetings (R-11, A-13)'),
+        monthlyWeek: int().min(1).max(4).default(2).describe('Week of the month for monthly and quarterly tactical meetings (R-11)'),
+        biweeklyWeeks: z.array(int().min(1).max(4)).min(2).max(2).default(() => [1, 3]).describe('Weeks of the month for bi-weekly tactical meetings (R-11)'),
+      },
+      'Tactical/service meeting slot: 2nd Thursday 10:00, bi-weekly 1st and 3rd (R-11, A-13)',
+    ),
   },
   'Cadence matrix (§2.2, R-10, R-11, A-5)',
 );
@@ -576,6 +596,7 @@ const meeting = group(
   {
     prepPackBusinessDays: days(5, 'Prep pack attached T-N business days before the meeting (R-24, C-4)'),
     prepPackDueTime: time('17:00', 'Time of day of the T-N bd prep deadline (C-4, R-24)'),
+    prepCtaLeadBusinessDays: days(5, 'The prep-pack CTA opens this many business days before the prep pack is due (R-24)'),
     preReadOpensHoursBefore: hours(72, 'Pre-read window opens this long before start (R-26)'),
     preReadDueHoursBefore: hours(48, 'Pre-read + pre-flight due this long before start (R-26)'),
     maxDecisions: count(2, 'Max decisions (asks) per strategic session; more go to backlog (R-27)'),
