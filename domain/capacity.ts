@@ -1,0 +1,194 @@
+/**
+ * Capacity guardrails (DOMAIN.md §2.6 R-36, R-37): whether a person may take a meeting in a slot,
+ * and the next allowed slot when not.
+ *
+ *  - R-36: strategic meetings only on batch days (CSM Tue/Thu), no slots on `noSlotWeekdays`
+ *    (Friday), no double booking, a vCIO takes at most `vcioMaxStrategicPerWeek` strategic meetings
+ *    per week.
+ *  - R-37: load = (meeting + prep hours) ÷ available hours per person-week; auto-booking stops once
+ *    a booking would take the week over `autoBookCapPct`.
+ *
+ * Weekdays (business day, Friday, batch days) are judged on the client's calendar (`cal`), where
+ * the meeting happens; weeks for the load and the vCIO cap are ISO weeks (Mon–Sun) in
+ * `capacity.weekTimeZone`, one zone for the whole MSP so a person's week does not depend on which
+ * client a meeting is with.
+ *
+ * Pure and deterministic (imported from activities and Temporal workflow code): no I/O, no clock.
+ * Every number comes from `policy.capacity.*`.
+ */
+import { DateTime } from 'luxon';
+import { addCalendarDays, atLocalTime, isBusinessDay, localDateOf, type BusinessCalendar } from './business-time.js';
+import type { Policy, Role } from './policy.js';
+
+const HOUR_MS = 3_600_000;
+const ms = (iso: string) => {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) throw new RangeError(`Invalid instant '${iso}'`);
+  return t;
+};
+
+/** A meeting already on a person's calendar (states scheduled or held). */
+export interface Booking {
+  id: string;
+  startsAt: string;
+  endsAt: string;
+  strategic: boolean;
+  prepHours: number;
+}
+
+/** A meeting to place: `role` is the RACI role it is Accountable under (R-36 rules differ by role). */
+export interface SlotRequest {
+  startsAt: string;
+  endsAt: string;
+  strategic: boolean;
+  prepHours: number;
+  role: Role;
+}
+
+export interface PersonCapacity {
+  personId: string;
+  weeklyCapacityHours: number;
+}
+
+/** Why a slot is refused, in the order the checks run. */
+export type SlotProblem = 'notBusinessDay' | 'noSlotWeekday' | 'notBatchDay' | 'doubleBooked' | 'strategicWeekCap' | 'loadCap';
+const PROBLEM_ORDER: readonly SlotProblem[] = ['notBusinessDay', 'noSlotWeekday', 'notBatchDay', 'doubleBooked', 'strategicWeekCap', 'loadCap'];
+
+export type PickedSlot =
+  | { ok: true; startsAt: string; endsAt: string; movedFrom?: string; movedBecause: SlotProblem[]; why: Record<string, unknown> }
+  | { ok: false; reasons: SlotProblem[]; why: Record<string, unknown> };
+
+/** R-37: hours a meeting takes from its Accountable's week: its own length plus its prep hours. */
+export function loadHours(b: { startsAt: string; endsAt: string; prepHours: number }): number {
+  return Math.max(0, ms(b.endsAt) - ms(b.startsAt)) / HOUR_MS + (b.prepHours ?? 0);
+}
+
+function inZone(instant: string, zone: string): DateTime {
+  const dt = DateTime.fromMillis(ms(instant), { zone });
+  if (!dt.isValid) throw new RangeError(`Invalid time zone '${zone}': ${dt.invalidExplanation ?? dt.invalidReason}`);
+  return dt;
+}
+
+/** ISO week 'kkkk-Www' (e.g. '2026-W11') of `instant` in `zone` (R-37 role-week; `capacity.weekTimeZone`). */
+export function weekOf(instant: string, zone: string): string {
+  return inZone(instant, zone).toFormat("kkkk-'W'WW");
+}
+
+/** The ISO week holding `instant` in `zone`: its label, its Monday (local date) and its [from, to) instants. */
+export function weekRange(instant: string, zone: string): { week: string; startsOn: string; from: string; to: string } {
+  const start = inZone(instant, zone).startOf('week');
+  return {
+    week: start.toFormat("kkkk-'W'WW"),
+    startsOn: start.toISODate()!,
+    from: start.toUTC().toISO()!,
+    to: start.plus({ weeks: 1 }).toUTC().toISO()!,
+  };
+}
+
+/** Percent with one decimal; null when there is nothing to divide by. */
+export function pct1(numerator: number, denominator: number): number | null {
+  return denominator > 0 ? Math.round((numerator / denominator) * 1000) / 10 : null;
+}
+
+interface Evaluation {
+  problems: SlotProblem[];
+  detail: Record<string, unknown>;
+}
+
+function evaluate(req: SlotRequest, person: PersonCapacity | null, bookings: Booking[], policy: Policy, cal: BusinessCalendar): Evaluation {
+  const c = policy.capacity;
+  const found = new Set<SlotProblem>();
+  const localDate = localDateOf(req.startsAt, cal);
+  const weekday = DateTime.fromISO(localDate, { zone: 'utc' }).weekday;
+  const detail: Record<string, unknown> = { localDate, weekday };
+
+  // Calendar checks (R-36, C-1): these hold whoever takes the meeting.
+  if (!isBusinessDay(localDate, cal)) found.add('notBusinessDay');
+  if (c.noSlotWeekdays.includes(weekday)) found.add('noSlotWeekday');
+  if (req.role === 'CSM' && req.strategic && !c.csmBatchWeekdays.includes(weekday)) found.add('notBatchDay');
+
+  if (person) {
+    const start = ms(req.startsAt);
+    const end = ms(req.endsAt);
+    const clash = bookings.filter((b) => ms(b.startsAt) < end && start < ms(b.endsAt));
+    if (clash.length) {
+      found.add('doubleBooked');
+      detail.overlapsWith = clash.map((b) => b.id);
+    }
+    const { week } = weekRange(req.startsAt, c.weekTimeZone);
+    const sameWeek = bookings.filter((b) => weekOf(b.startsAt, c.weekTimeZone) === week);
+    const strategicInWeek = sameWeek.filter((b) => b.strategic).length;
+    if (req.role === 'vCIO' && req.strategic && strategicInWeek >= c.vcioMaxStrategicPerWeek) found.add('strategicWeekCap');
+    const bookedHours = sameWeek.reduce((sum, b) => sum + loadHours(b), 0);
+    const thisHours = loadHours(req);
+    const capacity = person.weeklyCapacityHours;
+    const after = bookedHours + thisHours;
+    // A person with no weekly hours has no room for any load.
+    const loadPctAfter = capacity > 0 ? (after / capacity) * 100 : after > 0 ? Infinity : 0;
+    if (loadPctAfter > c.autoBookCapPct) found.add('loadCap');
+    Object.assign(detail, {
+      week,
+      strategicInWeek,
+      bookedHours: round2(bookedHours),
+      meetingHours: round2(thisHours),
+      weeklyCapacityHours: capacity,
+      loadPctAfter: Number.isFinite(loadPctAfter) ? Math.round(loadPctAfter * 10) / 10 : null,
+    });
+  }
+  return { problems: PROBLEM_ORDER.filter((p) => found.has(p)), detail };
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * R-36, R-37: what stops `person` taking `req`. `bookings` are the person's meetings (scheduled or
+ * held) — the caller leaves out the meeting being moved. With `person` null (nobody holds the role)
+ * only the calendar checks apply: business day, no-slot weekday, CSM batch day.
+ */
+export function slotProblems(req: SlotRequest, person: PersonCapacity | null, bookings: Booking[], policy: Policy, cal: BusinessCalendar): SlotProblem[] {
+  return evaluate(req, person, bookings, policy, cal).problems;
+}
+
+/**
+ * The requested slot when nothing stops it; otherwise the same local wall time (client zone, so
+ * 10:00 stays 10:00 across a DST switch) on each following day up to `capacity.slotSearchDays`,
+ * the first with no problem. `movedBecause` is every problem met on the way.
+ */
+export function pickSlot(req: SlotRequest, person: PersonCapacity | null, bookings: Booking[], policy: Policy, cal: BusinessCalendar): PickedSlot {
+  const c = policy.capacity;
+  const first = evaluate(req, person, bookings, policy, cal);
+  const base: Record<string, unknown> = {
+    requested: { startsAt: req.startsAt, endsAt: req.endsAt, role: req.role, strategic: req.strategic },
+    personId: person?.personId ?? null,
+    zone: cal.timeZone,
+    weekTimeZone: c.weekTimeZone,
+    ruleIds: ['R-36', 'R-37'],
+    policyKeys: ['capacity.noSlotWeekdays', 'capacity.csmBatchWeekdays', 'capacity.vcioMaxStrategicPerWeek', 'capacity.autoBookCapPct', 'capacity.slotSearchDays', 'capacity.weekTimeZone'],
+  };
+  if (first.problems.length === 0) {
+    return { ok: true, startsAt: req.startsAt, endsAt: req.endsAt, movedBecause: [], why: { ...base, checks: first.detail } };
+  }
+
+  const met = new Set<SlotProblem>(first.problems);
+  const tried: { startsAt: string; problems: SlotProblem[] }[] = [{ startsAt: req.startsAt, problems: first.problems }];
+  const start = DateTime.fromMillis(ms(req.startsAt), { zone: cal.timeZone });
+  const time = start.toFormat('HH:mm');
+  const subMinuteMs = start.second * 1000 + start.millisecond;
+  const durationMs = ms(req.endsAt) - ms(req.startsAt);
+  const startDate = start.toISODate()!;
+  for (let d = 1; d <= c.slotSearchDays; d++) {
+    const at = DateTime.fromISO(atLocalTime(addCalendarDays(startDate, d), time, cal), { setZone: true }).plus({ milliseconds: subMinuteMs });
+    const candidate: SlotRequest = { ...req, startsAt: at.toISO()!, endsAt: at.plus({ milliseconds: durationMs }).toISO()! };
+    const e = evaluate(candidate, person, bookings, policy, cal);
+    if (e.problems.length === 0) {
+      return {
+        ok: true, startsAt: candidate.startsAt, endsAt: candidate.endsAt, movedFrom: req.startsAt, movedBecause: PROBLEM_ORDER.filter((p) => met.has(p)),
+        why: { ...base, localTime: time, daysLater: d, tried, checks: e.detail },
+      };
+    }
+    e.problems.forEach((p) => met.add(p));
+    tried.push({ startsAt: candidate.startsAt, problems: e.problems });
+  }
+  const reasons = PROBLEM_ORDER.filter((p) => met.has(p));
+  return { ok: false, reasons, why: { ...base, localTime: time, searchedDays: c.slotSearchDays, tried, reason: `no slot at ${time} within ${c.slotSearchDays} days passes R-36/R-37` } };
+}
