@@ -6,9 +6,12 @@ import { appendEvent, type NewLedgerEvent } from '../db/ledger.js';
 import { activePolicy, policyVersion } from '../db/policies.js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { ensureCtaClock, notifyCtaClock } from '../runtime/processes.js';
+import { ensureCadence, ensureCtaClock, notifyCtaClock } from '../runtime/processes.js';
 import { makeCalendar, toIso } from '../domain/business-time.js';
-import type { OnboardingEffect, OnboardingStart } from '../domain/onboarding.js';
+import type { OnboardingStart } from '../domain/onboarding.js';
+import type { MeetingChanges, ProcessEffect } from '../domain/effects.js';
+import { cadenceActivities } from './cadence.js';
+import { eq } from 'drizzle-orm';
 import { planOnboarding, type OnboardingSegment } from '../domain/onboarding-plan.js';
 import { applyClientOverrides } from '../domain/policy.js';
 import { completeCta, ctaIdFor, openCta } from '../db/ctas.js';
@@ -24,6 +27,8 @@ export interface ActivityDeps {
  */
 export function createActivities({ db }: ActivityDeps) {
   return {
+    ...cadenceActivities({ db }),
+
     async appendLedgerEvent(event: NewLedgerEvent & { id: string }): Promise<boolean> {
       return appendEvent(db, event);
     },
@@ -76,7 +81,7 @@ export function createActivities({ db }: ActivityDeps) {
      * effect once. Returns the CTAs it opened, each with its first-action clock started.
      */
     async recordProcessEffects(batch: {
-      clientId: string; process: string; workflowId: string; batchKey: string; actor: Actor; at: string; firstActionHours: number; effects: OnboardingEffect[];
+      clientId: string; process: string; workflowId: string; batchKey: string; actor: Actor; at: string; firstActionHours: number; effects: ProcessEffect[];
     }): Promise<{ ctas: string[] }> {
       const { clientId, process, workflowId, actor, at } = batch;
       const ctas: string[] = [];
@@ -87,7 +92,7 @@ export function createActivities({ db }: ActivityDeps) {
         } else if (e.kind === 'cta') {
           const row = await openCta(db, {
             key: `${workflowId}/${e.key}`, clientId, process, workflowId, kind: e.ctaKind, title: e.title, ruleId: e.ruleId, ownerRole: e.ownerRole,
-            dueAt: e.dueAt, firstActionHours: batch.firstActionHours, openedAt: at, actor, why: e.why,
+            dueAt: e.dueAt, firstActionHours: batch.firstActionHours, openedAt: at, actor, why: e.why, ...(e.data ? { data: e.data } : {}),
           });
           // The clock is its own workflow, started through the worker's client (not a child: it outlives the process run).
           if (!row.firstActionAt && (row.state === 'open' || row.state === 'escalated')) {
@@ -99,6 +104,13 @@ export function createActivities({ db }: ActivityDeps) {
           const ctaId = ctaIdFor(`${workflowId}/${e.key}`);
           const done = await completeCta(db, ctaId, e.note, { actor: { kind: 'system' }, at });
           if (done.outcome === 'applied') await notifyCtaClock({ client: Context.current().client, taskQueue: Context.current().info.taskQueue }, ctaId);
+        } else if (e.kind === 'meetingUpdate') {
+          await db.update(meetings).set(meetingColumns(e.changes, at)).where(eq(meetings.id, e.meetingId));
+        } else if (e.kind === 'startCadence') {
+          const policy = await activePolicy(db);
+          const client = await getClient(db, clientId);
+          const ctx = Context.current();
+          await ensureCadence({ client: ctx.client, taskQueue: ctx.info.taskQueue }, { clientId, lockedAt: e.lockedAt, policyVersion: policy.version }, client?.segment ?? '');
         } else {
           const meetingId = ctaIdFor(`${workflowId}/meeting/${e.key}`);
           await db.insert(meetings).values({
@@ -143,3 +155,9 @@ export function createActivities({ db }: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** A meeting's changed columns; `data` is merged into the row's JSON, never replacing it. */
+function meetingColumns(c: MeetingChanges, at: string) {
+  const { data, ...cols } = c;
+  return { ...cols, ...(data ? { data: sql`${meetings.data} || ${JSON.stringify(data)}::jsonb` } : {}), updatedAt: at };
+}

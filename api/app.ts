@@ -9,6 +9,8 @@ import { docsPage, swaggerAsset } from './docs.js';
 import { fieldErrors, ProblemError, problemResponse, validationProblem } from './problem.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerCalendarFeedRoutes, registerCalendarFeedServing } from './routes/calendar-feeds.js';
+import { registerCadenceRoutes } from './routes/cadence.js';
+import { registerCapacityRoutes } from './routes/capacity.js';
 import { registerClientRoutes } from './routes/clients.js';
 import { registerCtaRoutes } from './routes/ctas.js';
 import { registerOnboardingRoutes } from './routes/onboarding.js';
@@ -62,8 +64,10 @@ export function createApp(deps: ApiDeps) {
   registerPolicyRoutes(app);
   registerCtaRoutes(app);
   registerOnboardingRoutes(app);
+  registerCadenceRoutes(app);
   registerApiKeyRoutes(app);
   registerCalendarFeedRoutes(app);
+  registerCapacityRoutes(app);
 
   app.doc31('/openapi.json', apiInfo);
   app.get('/docs', (c) => c.html(docsPage('/openapi.json')));

@@ -303,7 +303,69 @@ export const eventCatalogue = {
     'A meeting counts as missed: client no-show, cancellation <24h before start, or not marked held within 2h of its end (DOMAIN §2.5, A-13; R-33..R-35).',
     z.strictObject({
       meetingId: meetingId(),
-      reason: z.enum(['noShow', 'lateCancel', 'notMarkedHeld']).describe('Which miss condition applied'),
+      reason: z.enum(['noShow', 'lateCancel', 'notMarkedHeld', 'lateReschedule']).describe('Which miss condition applied'),
+      consecutiveMisses: count('Consecutive missed strategic meetings including this one (R-33..R-35)').optional(),
+    }),
+  ),
+  'meeting.cancelled': spec(
+    'A booked meeting was cancelled: by the client with enough notice (§2.5, not a miss), because a segment change dropped its type (R-9), or because its trigger was re-planned (R-13, R-14).',
+    z.strictObject({
+      meetingId: meetingId(),
+      reason: text('Why, e.g. `cancelled by the client 72h ahead` or `type not used by segment C`'),
+    }),
+  ),
+  'meeting.moved': spec(
+    'A booked meeting moved to a new time: a reschedule agreed with the client (§2.5); its prep and pre-read deadlines follow it (R-24, R-26).',
+    z.strictObject({
+      meetingId: meetingId(),
+      fromStartsAt: instant('Start before the move'),
+      startsAt: instant('New start'),
+      endsAt: instant('New end'),
+    }),
+  ),
+  'meeting.restyled': spec(
+    "A booked meeting kept its date but switched template, mode and RACI after the client's segment changed (R-9).",
+    z.strictObject({
+      meetingId: meetingId(),
+      template: text('New template, e.g. `QBR`'),
+      mode: z.enum(['live', 'hybrid', 'async']).describe('New format'),
+      accountableRole: z.enum(MSP_ROLES).describe('New Accountable role (§2.19)'),
+    }),
+  ),
+  'decision.logged': spec(
+    'A decision taken in a strategic meeting entered the Decision Log (R-31) with its owner, date and budget; `credited` says whether it passes the credit gate (R-32: owner + date + budget in writing).',
+    z.strictObject({
+      meetingId: meetingId(),
+      title: text('The decision'),
+      ownerRole: z.enum(MSP_ROLES).describe('Its Accountable role'),
+      targetDate: z.string().describe('Owner\'s target date, yyyy-MM-dd').optional(),
+      budgetUsd: z.number().min(0).describe('Budget in USD').optional(),
+      credited: z.boolean().describe('Whether it counts as expansion credit (R-32)'),
+    }),
+  ),
+  'trigger.fired': spec(
+    'One of the six scheduling triggers fired (R-13..R-18, optional R-19): a meeting was booked for it, or its agenda block, prep items and CTA were merged into an existing strategic meeting (R-21).',
+    z.strictObject({
+      trigger: z.enum(['renewal', 'fiscalYearEnd', 'assessmentCompleted', 'initiativeApproved', 'engagementDrop', 'adoptionBelowThreshold', 'stakeholderChange']).describe('Which trigger'),
+      anchor: text('What it hangs off, e.g. the renewal date or the initiative id; one active trigger per (trigger, anchor)'),
+      targetDate: z.string().describe('Date the meeting should happen, yyyy-MM-dd in the client zone'),
+      merged: z.boolean().describe('True when attached to an existing strategic meeting (R-21)'),
+      meetingId: id('The meeting booked or merged into').nullable(),
+    }),
+  ),
+  'trigger.replanned': spec(
+    "A planned date trigger moved because the client's renewal date or fiscal year-end changed (R-13, R-14): the old one is withdrawn and the new one planned.",
+    z.strictObject({
+      trigger: z.enum(['renewal', 'fiscalYearEnd']).describe('Which date trigger'),
+      before: z.strictObject({ anchor: text('Old anchor date'), fireAt: instant('Old fire instant') }).nullable().describe('The withdrawn plan'),
+      after: z.strictObject({ anchor: text('New anchor date'), fireAt: instant('New fire instant') }).nullable().describe('The new plan'),
+    }),
+  ),
+  'trigger.cleared': spec(
+    'An active trigger ended because its condition no longer holds, e.g. adoption back over the threshold (R-18, R-121).',
+    z.strictObject({
+      trigger: z.enum(['adoptionBelowThreshold']).describe('Which trigger'),
+      anchor: text('Its anchor, e.g. `mfa`'),
     }),
   ),
 

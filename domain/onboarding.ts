@@ -15,6 +15,7 @@ import type { LedgerEventData, LedgerEventType } from './events.js';
 import { accessPercent, type OnboardingSegment, type OnboardingStepId, type PlannedDeadline } from './onboarding-plan.js';
 import type { Role } from './policy.js';
 import { addBusinessHours, addElapsedHours, makeCalendar } from './business-time.js';
+import { event, type ProcessEffect } from './effects.js';
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
@@ -126,31 +127,7 @@ export interface OnboardingState {
 // ---------------------------------------------------------------------------------------------
 // Effects: what the workflow records through its activity
 
-export type OnboardingEffect =
-  | { kind: 'event'; type: LedgerEventType; ruleId: string | null; why: Record<string, unknown>; data: Record<string, unknown>; occurredAt?: string }
-  | {
-      kind: 'cta';
-      /** Unique within the workflow; the CTA id derives from it, so a retried open lands once. */
-      key: string;
-      ctaKind: string;
-      title: string;
-      ruleId: string;
-      ownerRole: Role;
-      dueAt: string;
-      why: Record<string, unknown>;
-    }
-  /** Closes a CTA this run opened (e.g. the overdue CTA of a step that is now done), as the system. */
-  | { kind: 'ctaResolved'; key: string; note: string }
-  | { kind: 'meeting'; key: string; meetingKind: 'kickoff'; state: 'scheduled' | 'held'; startsAt: string; endsAt: string; ruleId: string; data: Record<string, unknown> };
-
-const event = <T extends LedgerEventType>(type: T, ruleId: string | null, data: LedgerEventData<T>, why: Record<string, unknown> = {}, occurredAt?: string): OnboardingEffect => ({
-  kind: 'event',
-  type,
-  ruleId,
-  why,
-  data: data as Record<string, unknown>,
-  ...(occurredAt ? { occurredAt } : {}),
-});
+export type OnboardingEffect = ProcessEffect;
 
 /** A refused action: 409 when the state forbids it now, 422 when it can never apply as sent. */
 export interface Refusal {
@@ -517,6 +494,8 @@ export function applyAction(state: OnboardingState, action: OnboardingAction, at
     case 'cadenceLocked':
       state.cadenceLockedAt = at;
       fact('R-10', {});
+      // at cadence lock the scheduler books the next 12 months and keeps them rolling.
+      out.push({ kind: 'startCadence', lockedAt: at });
       break;
     case 'day60ReviewHeld':
       state.day60 = { heldAt: at, ...(action.nps !== undefined ? { nps: action.nps } : {}), ...(action.csat !== undefined ? { csat: action.csat } : {}) };

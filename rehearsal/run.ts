@@ -11,7 +11,7 @@ import { createApiKey, ROLES, type Role } from '../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../db/client.js';
 import { clientTimeline, type LedgerEvent } from '../db/ledger.js';
 import { activePolicy, ensureDefaultPolicy, publishPolicy } from '../db/policies.js';
-import { ctas, events } from '../db/schema.js';
+import { ctas, events, meetings } from '../db/schema.js';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
 import { temporalToolPath } from '../runtime/embedded-temporal.js';
 import { createLogger } from '../runtime/logger.js';
@@ -19,6 +19,7 @@ import { freePort } from '../runtime/ports.js';
 import { registerSearchAttributes } from '../runtime/search-attribute-registry.js';
 import { resolveTool } from '../runtime/temporal-tools.js';
 import { onboardingStatus, onboardingWorkflowId, type OnboardingQueryResult } from '../workflows/onboarding.js';
+import { cadenceStatus, cadenceWorkflowId, type CadenceQueryResult } from '../workflows/cadence.js';
 import { createWorker } from '../worker.js';
 import { deepMerge, ScenarioError, substituteRefs, timeline, valueAt, type Scenario } from './scenario.js';
 
@@ -36,7 +37,7 @@ export interface RehearsalOptions {
   workflowBundle?: WorkflowBundleWithSourceMap;
   log?: (message: string) => void;
   /** Called with the client and each onboarding's history before the servers stop (tests record replay fixtures). */
-  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>) => Promise<void> | void;
+  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence') => Promise<void> | void;
 }
 
 export interface StepResult {
@@ -61,7 +62,12 @@ export interface RehearsalResult {
   /** Every client's ledger events, in order, exactly as GET /v1/clients/{id}/timeline returns them. */
   timelines: Record<string, LedgerEvent[]>;
   /** Each client's final process states and CTAs. */
-  states: Record<string, { ref: string; onboarding: OnboardingQueryResult | null; onboardingHistoryEvents: number | null; ctas: (typeof ctas.$inferSelect)[] }>;
+  states: Record<string, {
+    ref: string; onboarding: OnboardingQueryResult | null; onboardingHistoryEvents: number | null;
+    /** The cadence's status and the events in its current run's history (earlier runs continued as new). */
+    cadence: CadenceQueryResult | null; cadenceHistoryEvents: number | null;
+    ctas: (typeof ctas.$inferSelect)[]; meetings: (typeof meetings.$inferSelect)[];
+  }>;
   /** Steps whose status differed from `expect`. */
   failures: string[];
 }
@@ -174,11 +180,26 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
         onboarding = await handle.query(onboardingStatus);
         const history = await handle.fetchHistory();
         onboardingHistoryEvents = history.events?.length ?? 0;
-        await opts.onHistory?.(ref, history);
+        await opts.onHistory?.(ref, history, 'onboarding');
       } catch {
         onboarding = null; // never started
       }
-      states[id] = { ref, onboarding, onboardingHistoryEvents, ctas: await database.db.select().from(ctas).where(eq(ctas.clientId, id)).orderBy(asc(ctas.createdAt), asc(ctas.id)) };
+      let cadence: CadenceQueryResult | null = null;
+      let cadenceHistoryEvents: number | null = null;
+      try {
+        const handle = env.client.workflow.getHandle(cadenceWorkflowId(id));
+        cadence = await handle.query(cadenceStatus);
+        const history = await handle.fetchHistory();
+        cadenceHistoryEvents = history.events?.length ?? 0;
+        await opts.onHistory?.(ref, history, 'cadence');
+      } catch {
+        cadence = null; // never started
+      }
+      states[id] = {
+        ref, onboarding, onboardingHistoryEvents, cadence, cadenceHistoryEvents,
+        ctas: await database.db.select().from(ctas).where(eq(ctas.clientId, id)).orderBy(asc(ctas.createdAt), asc(ctas.id)),
+        meetings: await database.db.select().from(meetings).where(eq(meetings.clientId, id)).orderBy(asc(meetings.startsAt), asc(meetings.id)),
+      };
     }
     return { scenario: scenario.name, start: new Date(plan.startMs).toISOString(), end: new Date(plan.endMs).toISOString(), refs, steps: results, timelines, states, failures };
   } finally {

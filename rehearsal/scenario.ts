@@ -125,6 +125,13 @@ export function valueAt(body: unknown, dotted: string): unknown {
   let v: unknown = body;
   for (const part of dotted.split('.')) {
     if (v === null || typeof v !== 'object') return undefined;
+    // `meetings[template=QBR]`: the first array element whose field has that value (e.g. a booked meeting's id).
+    const select = /^([^[\]]+)\[([^=\]]+)=([^\]]*)\]$/.exec(part);
+    if (select) {
+      const list = (v as Record<string, unknown>)[select[1]!];
+      v = Array.isArray(list) ? list.find((x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[select[2]!]) === select[3]) : undefined;
+      continue;
+    }
     v = (v as Record<string, unknown>)[part];
   }
   return v;

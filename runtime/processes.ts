@@ -8,6 +8,7 @@ import { ctasAwaitingFirstAction, type CtaRow } from '../db/ctas.js';
 import { ctaChanged, ctaClockWorkflowId, ctaSla } from '../workflows/cta-sla.js';
 import { placementReview, placementReviewWorkflowId } from '../workflows/placement-review.js';
 import { onboarding, onboardingWorkflowId, type OnboardingInput } from '../workflows/onboarding.js';
+import { cadence, cadenceWorkflowId, type CadenceInput } from '../workflows/cadence.js';
 import { ClientIdKey, ProcessKey, SegmentKey } from './search-attributes.js';
 
 export interface TemporalTarget {
@@ -87,6 +88,25 @@ export async function startOnboarding(t: TemporalTarget, input: OnboardingInput,
       { key: ClientIdKey, value: input.clientId },
       { key: SegmentKey, value: segment },
       { key: ProcessKey, value: 'onboarding' },
+    ]),
+  });
+}
+
+/**
+ * Starts a client's engagement cadence (R-10) unless it already runs: at onboarding's cadence lock
+ * (R-55) or through the API for an existing client. The id is deterministic, so a retry is harmless.
+ */
+export async function ensureCadence(t: TemporalTarget, input: CadenceInput, segment: string, conflict: 'use-existing' | 'fail' = 'use-existing') {
+  return t.client.workflow.start(cadence, {
+    workflowId: cadenceWorkflowId(input.clientId),
+    taskQueue: t.taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: conflict === 'fail' ? WorkflowIdConflictPolicy.FAIL : WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: ClientIdKey, value: input.clientId },
+      { key: SegmentKey, value: segment },
+      { key: ProcessKey, value: 'cadence' },
     ]),
   });
 }

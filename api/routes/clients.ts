@@ -10,6 +10,7 @@ import { activePolicy } from '../../db/policies.js';
 import { applyClientOverrides } from '../../domain/policy.js';
 import { SEGMENT_GOAL_LEVELS } from '../../domain/roles.js';
 import { ensurePlacementReview } from '../../runtime/processes.js';
+import { notifyCadenceOfClientChange } from './cadence.js';
 import type { ApiEnv } from '../context.js';
 import { actorOf, writeContext } from '../actor.js';
 import { conflict, notFound, unprocessable, validationProblem } from '../problem.js';
@@ -203,8 +204,10 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
   app.openapi(updateClientRoute, async (c) => {
     const { clientId } = c.req.valid('param');
     try {
+      const before = await getClient(c.get('deps').db, clientId);
       const updated = await updateClient(c.get('deps').db, clientId, c.req.valid('json') as never, await writeContext(c));
-      if (!updated) throw notFound('Client', clientId);
+      if (!updated || !before) throw notFound('Client', clientId);
+      if (updated.changed) await notifyCadenceOfClientChange(c, before, updated.row);
       return c.json(clientView(updated.row), 200);
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict('Another client already has this externalRef.');
@@ -220,15 +223,19 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     if (!allowed.includes(goalLevel)) {
       throw validationProblem([{ location: 'body', path: 'goalLevel', message: `segment ${o.segment} means goal level ${allowed.join(' or ')} (R-1)` }]);
     }
+    const before = await getClient(c.get('deps').db, clientId);
     const row = await overrideSegment(c.get('deps').db, clientId, { segment: o.segment, goalLevel, rationale: o.rationale }, await writeContext(c));
-    if (!row) throw notFound('Client', clientId);
+    if (!row || !before) throw notFound('Client', clientId);
+    await notifyCadenceOfClientChange(c, before, row);
     return c.json(clientView(row), 200);
   });
 
   app.openapi(clearOverrideRoute, async (c) => {
     const { clientId } = c.req.valid('param');
+    const before = await getClient(c.get('deps').db, clientId);
     const row = await clearSegmentOverride(c.get('deps').db, clientId, await writeContext(c));
-    if (!row) throw notFound('Client', clientId);
+    if (!row || !before) throw notFound('Client', clientId);
+    await notifyCadenceOfClientChange(c, before, row);
     return c.json(clientView(row), 200);
   });
 

@@ -1,19 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { Context } from 'hono';
 import { getClient } from '../../db/clients.js';
-import { appendEvent } from '../../db/ledger.js';
 import { activePolicy } from '../../db/policies.js';
 import { atLocalTime, makeCalendar } from '../../domain/business-time.js';
-import { HEALTH_DIMENSIONS, VERIFIED_CONTROLS, type OnboardingAction, type Refusal } from '../../domain/onboarding.js';
+import { HEALTH_DIMENSIONS, VERIFIED_CONTROLS, type OnboardingAction } from '../../domain/onboarding.js';
 import { startOnboarding } from '../../runtime/processes.js';
 import { onboardingAction, onboardingStatus, onboardingWorkflowId, REFUSAL_TYPES, type OnboardingActionRequest } from '../../workflows/onboarding.js';
 import { actorOf } from '../actor.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { idempotencyKeyOf } from '../idempotency.js';
-import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
+import { conflict, notFound, unprocessable } from '../problem.js';
+import { noProcess, requireTemporal, sendProcessAction, type ProcessTarget } from '../process-actions.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { Id, IsoDate, IsoInstant, MspRole } from '../schemas.js';
 
@@ -224,7 +223,7 @@ export function registerOnboardingRoutes(app: OpenAPIHono<ApiEnv>) {
       const status = await temporal.client.workflow.getHandle(onboardingWorkflowId(clientId)).query(onboardingStatus);
       return c.json(status as z.infer<typeof Status>, 200);
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw await noOnboarding(c, clientId);
+      if (err instanceof WorkflowNotFoundError) throw await noProcess(c, target(clientId));
       throw err;
     }
   });
@@ -253,57 +252,12 @@ export function registerOnboardingRoutes(app: OpenAPIHono<ApiEnv>) {
   }
 }
 
-/** Sends one action as a Workflow Update and turns the verdict into a response or a problem. */
-async function sendAction(c: Context<ApiEnv>, clientId: string, request: OnboardingActionRequest) {
-  const temporal = requireTemporal(c);
-  const handle = temporal.client.workflow.getHandle(onboardingWorkflowId(clientId));
-  try {
-    return await handle.executeUpdate(onboardingAction, { args: [request] });
-  } catch (err) {
-    const refusal = refusalOf(err);
-    if (refusal) {
-      if (refusal.ruleId === 'R-124') throw await late(c, clientId, request);
-      throw new ProblemError(refusal.status, refusal.status === 409 ? 'onboarding-refused' : 'onboarding-unprocessable', refusal.status === 409 ? 'Refused in the current state' : 'Cannot be applied', refusal.message, {
-        ...(refusal.ruleId ? { ruleId: refusal.ruleId } : {}), ...(refusal.details ? { details: refusal.details } : {}),
-      });
-    }
-    // Not a verdict: the onboarding does not exist, or it has finished.
-    let described;
-    try {
-      described = await handle.describe();
-    } catch (e) {
-      if (e instanceof WorkflowNotFoundError) throw await noOnboarding(c, clientId);
-      throw e;
-    }
-    if (described.status.name !== 'RUNNING') throw await late(c, clientId, request, described.closeTime?.toISOString());
-    throw err;
-  }
-}
+const target = (clientId: string): ProcessTarget => ({
+  process: 'onboarding', label: 'onboarding', clientId, workflowId: onboardingWorkflowId(clientId), refusalTypes: REFUSAL_TYPES,
+  startHint: `start one with POST /v1/clients/${clientId}/onboarding`,
+});
 
-function refusalOf(err: unknown): Refusal | undefined {
-  for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
-    if (e instanceof ApplicationFailure && Object.values(REFUSAL_TYPES).includes(e.type as never)) return e.details?.[0] as Refusal;
-  }
-  return undefined;
-}
-
-/** C-6, R-124: a signal for a finished onboarding changes nothing, is logged as late and answered "already finished". */
-async function late(c: Context<ApiEnv>, clientId: string, request: OnboardingActionRequest, finishedAt?: string) {
-  await appendEvent(c.get('deps').db, {
-    occurredAt: request.at, clientId, process: 'onboarding', workflowId: onboardingWorkflowId(clientId), type: 'signal.late', ruleId: 'R-124', actor: request.actor,
-    why: { reason: 'the onboarding has finished; nothing changed', rule: 'C-6' },
-    data: { signal: request.action.type, ...(request.idempotencyKey.startsWith('generated/') ? {} : { idempotencyKey: request.idempotencyKey }), ...(finishedAt ? { finishedAt } : {}) },
-  });
-  return new ProblemError(409, 'already-finished', 'Already finished', `The onboarding of client ${clientId} has already finished; the ${request.action.type} signal changed nothing and is logged as late (C-6, R-124).`, { ruleId: 'R-124' });
-}
-
-async function noOnboarding(c: Context<ApiEnv>, clientId: string) {
-  if (!(await getClient(c.get('deps').db, clientId))) return notFound('Client', clientId);
-  return new ProblemError(404, 'not-found', 'Onboarding not found', `Client ${clientId} has no onboarding; start one with POST /v1/clients/${clientId}/onboarding.`);
-}
-
-function requireTemporal(c: Context<ApiEnv>) {
-  const { temporal } = c.get('deps');
-  if (!temporal) throw new ProblemError(503, 'unavailable', 'Workflows unavailable', 'This API runs without Temporal, so processes cannot be started or signalled.');
-  return temporal;
+/** Sends one action as a Workflow Update; the verdict becomes the response or a problem. */
+function sendAction(c: Context<ApiEnv>, clientId: string, request: OnboardingActionRequest) {
+  return sendProcessAction(c, target(clientId), onboardingAction, request);
 }

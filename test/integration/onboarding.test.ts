@@ -72,8 +72,8 @@ async function run(input: Record<string, unknown>, record: Record<string, string
   return rehearse(scenario, {
     postgresAdminUrl: inject('postgresAdminUrl'), testServerPath: inject('testServerPath'), workflowBundle: await workflowBundle(),
     // `RECORD_HISTORIES=1` refreshes the replay fixtures (test/unit/replay.test.ts).
-    onHistory: (ref, history) => {
-      if (!process.env.RECORD_HISTORIES || !record[ref]) return;
+    onHistory: (ref, history, process_) => {
+      if (!process.env.RECORD_HISTORIES || !record[ref] || process_ !== 'onboarding') return;
       fs.writeFileSync(path.join(import.meta.dirname, `../fixtures/histories/${record[ref]}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
     },
   });

@@ -299,6 +299,14 @@ describe('valueAt (step capture)', () => {
     expect(valueAt(undefined, 'a')).toBeUndefined();
   });
 
+  it('selects the first array element whose field has a value, e.g. a booked meeting by template', () => {
+    const body = { meetings: [{ template: 'Check-in', meetingId: 'm-1', month: 7 }, { template: 'QBR', meetingId: 'm-2', month: 7 }, { template: 'QBR', meetingId: 'm-3', month: 1 }] };
+    expect(valueAt(body, 'meetings[template=QBR].meetingId')).toBe('m-2');
+    expect(valueAt(body, 'meetings[month=1].meetingId')).toBe('m-3');
+    expect(valueAt(body, 'meetings[template=M3].meetingId')).toBeUndefined();
+    expect(valueAt(body, 'missing[template=QBR].meetingId')).toBeUndefined();
+  });
+
   it('capture paths are validated when the scenario is parsed', () => {
     const base = { start: '2026-03-02T09:00:00-06:00', end: '+1d' };
     expect(parseScenario(JSON.stringify({ ...base, steps: [{ at: '+1h', op: 'getCta', capture: { cta: 'ctasOpened.0' } }] })).steps[0]!.capture).toEqual({ cta: 'ctasOpened.0' });

@@ -1,0 +1,169 @@
+import { eq, sql } from 'drizzle-orm';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Db } from '../db/client.js';
+import { personBookings } from '../db/capacity.js';
+import { getClient } from '../db/clients.js';
+import { ctaIdFor, resolveOwner } from '../db/ctas.js';
+import { appendEvent } from '../db/ledger.js';
+import { activePolicy, policyVersion } from '../db/policies.js';
+import { meetings, people, type Actor } from '../db/schema.js';
+import { localDateOf, type BusinessCalendar } from '../domain/business-time.js';
+import { calendarOf, type BookedMeeting, type BookingRequest, type CadenceSegment, type CadenceSetup, type SegmentChangeResult, type TouchTier } from '../domain/cadence.js';
+import { planMonths, replanForSegmentChange, type PlannedMeeting } from '../domain/cadence-plan.js';
+import { pickSlot, slotProblems, type PersonCapacity, type SlotProblem } from '../domain/capacity.js';
+import { recoveryFor } from '../domain/missed-cadence.js';
+import { applyClientOverrides, type Policy } from '../domain/policy.js';
+
+const DAY_MS = 86_400_000;
+/** Problems that mean "the owner is at capacity" for R-33's rebook (the calendar ones are judged by the rule itself). */
+const CAPACITY_PROBLEMS: readonly SlotProblem[] = ['doubleBooked', 'strategicWeekCap', 'loadCap'];
+
+interface BatchContext { clientId: string; workflowId: string; batchKey: string; actor: Actor; at: string }
+
+/**
+ * The cadence's I/O: reading the client and policy once (R-10), booking meetings against the
+ * Accountable's capacity (R-36, R-37; R-33 for rebooks), and applying a segment change to the
+ * booked meetings (R-9). Every write is keyed by workflow id and meeting key, so a retry lands once.
+ */
+export function cadenceActivities({ db }: { db: Db }) {
+  return {
+    async prepareCadence(input: { clientId: string; lockedAt: string; policyVersion: number }): Promise<CadenceSetup> {
+      const client = await getClient(db, input.clientId);
+      if (!client) throw ApplicationFailure.create({ type: 'ClientNotFound', message: `No client ${input.clientId}`, nonRetryable: true });
+      const stored = (await policyVersion(db, input.policyVersion)) ?? (await activePolicy(db));
+      const applied = applyClientOverrides(stored.document, client.policyOverrides);
+      const policy = applied.ok ? applied.policy : stored.document;
+      const calendar = { timeZone: client.timeZone, holidays: [...policy.calendar.holidays, ...client.holidays], workdays: [...policy.calendar.workdays], dayStart: policy.calendar.dayStart, dayEnd: policy.calendar.dayEnd };
+      return {
+        clientId: client.id, segment: client.segment as CadenceSegment, touchTier: client.touchTier as TouchTier, timeZone: client.timeZone,
+        fiscalYearEnd: client.fiscalYearEnd, renewalDate: client.renewalDate, lockedAt: new Date(input.lockedAt).toISOString(), policyVersion: stored.version, policy, calendar,
+      };
+    },
+
+    /** Books the plan of whole months (R-10) or single meetings (triggers, rebooks, resets). */
+    async bookCadenceMeetings(input: BatchContext & { setup: CadenceSetup; plan?: string[]; requests?: BookingRequest[] }): Promise<BookedMeeting[]> {
+      const cal = calendarOf(input.setup);
+      const requests = input.requests ?? planMonths(planInput(input.setup), input.plan ?? [], input.setup.policy, cal).map((m) => planned(m));
+      const out: BookedMeeting[] = [];
+      for (const r of requests) out.push(await book(db, input, input.setup, cal, r));
+      return out;
+    },
+
+    /** R-9: booked meetings keep their dates but switch template, mode and RACI; unused types are cancelled; new types start after the lead. */
+    async changeCadenceSegment(input: BatchContext & {
+      setup: CadenceSetup; from: CadenceSegment; to: CadenceSegment; touchTier: TouchTier; changedAt: string; bookedThrough: string;
+      booked: { key: string; kind: string; template: string; startsAt: string; meetingId: string }[];
+    }): Promise<SegmentChangeResult> {
+      const setup: CadenceSetup = { ...input.setup, segment: input.to, touchTier: input.touchTier };
+      const cal = calendarOf(setup);
+      const planKinds = new Set(['annualPlanning', 'strategic', 'tactical']);
+      const booked = input.booked.filter((b) => planKinds.has(b.kind));
+      const first = localDateOf(input.changedAt, cal).slice(0, 7);
+      const months: string[] = [];
+      for (let m = first; m <= input.bookedThrough; m = nextMonth(m)) months.push(m);
+      const diff = replanForSegmentChange(
+        booked.map((b) => ({ key: b.key, kind: b.kind as PlannedMeeting['kind'], template: b.template, month: localDateOf(b.startsAt, cal).slice(0, 7), startsAt: b.startsAt })),
+        { ...planInput(setup), from: input.from, changedAt: input.changedAt }, months, setup.policy, cal,
+      );
+      const idOf = new Map(booked.map((b) => [b.key, b.meetingId]));
+      let i = 0;
+      for (const r of diff.restyle) {
+        const meetingId = idOf.get(r.key)!;
+        await db.update(meetings).set({ mode: r.mode, accountableRole: r.raci.accountable, segment: input.to, data: sql`${meetings.data} || ${JSON.stringify({ template: r.template, raci: r.raci, agenda: r.agenda })}::jsonb`, updatedAt: input.at }).where(eq(meetings.id, meetingId));
+        await appendEvent(db, { id: `${input.workflowId}/${input.batchKey}/restyle/${i++}`, occurredAt: input.at, clientId: input.clientId, process: 'cadence', workflowId: input.workflowId, type: 'meeting.restyled', ruleId: 'R-9', actor: input.actor, why: r.why, data: { meetingId, template: r.template, mode: r.mode, accountableRole: r.raci.accountable } });
+      }
+      for (const c of diff.cancel) {
+        const meetingId = idOf.get(c.key)!;
+        await db.update(meetings).set({ state: 'cancelled', updatedAt: input.at }).where(eq(meetings.id, meetingId));
+        await appendEvent(db, { id: `${input.workflowId}/${input.batchKey}/cancel/${i++}`, occurredAt: input.at, clientId: input.clientId, process: 'cadence', workflowId: input.workflowId, type: 'meeting.cancelled', ruleId: 'R-9', actor: input.actor, why: c.why, data: { meetingId, reason: `type not used by segment ${input.to} (R-9)` } });
+      }
+      const added: BookedMeeting[] = [];
+      for (const m of diff.add) added.push(await book(db, input, setup, cal, planned(m)));
+      return {
+        segment: input.to, touchTier: input.touchTier,
+        restyled: diff.restyle.map((r) => ({ key: r.key, template: r.template, mode: r.mode, raci: r.raci, agenda: r.agenda })),
+        cancelled: diff.cancel.map((c) => c.key), booked: added,
+      };
+    },
+  };
+}
+
+const nextMonth = (m: string) => {
+  const [y, mo] = m.split('-').map(Number) as [number, number];
+  return mo === 12 ? `${y + 1}-01` : `${y}-${String(mo + 1).padStart(2, '0')}`;
+};
+
+function planInput(s: CadenceSetup) {
+  return { segment: s.segment, touchTier: s.touchTier, fiscalYearEnd: s.fiscalYearEnd, renewalDate: s.renewalDate, lockedAt: s.lockedAt };
+}
+
+function planned(m: PlannedMeeting): BookingRequest {
+  return {
+    key: m.key, kind: m.kind, template: m.template, strategic: m.strategic, mode: m.mode, agenda: [...m.agenda], raci: { ...m.raci },
+    ruleId: m.ruleId, why: m.why, startsAt: m.startsAt, endsAt: m.endsAt, placement: 'forward',
+  };
+}
+
+/**
+ * Books one meeting for its Accountable (resolved from the client's role assignments, R-122) in the
+ * first allowed slot (R-36, R-37) — or, for a rebook, where R-33 puts it — under a per-person lock
+ * so concurrent cadences never overbook one person. Idempotent: a retry returns the row first booked.
+ */
+async function book(db: Db, ctx: BatchContext, setup: CadenceSetup, cal: BusinessCalendar, r: BookingRequest): Promise<BookedMeeting> {
+  const policy: Policy = setup.policy;
+  const meetingId = ctaIdFor(`${ctx.workflowId}/meeting/${r.key}`);
+  const base = { key: r.key, meetingId, kind: r.kind, template: r.template, strategic: r.strategic, mode: r.mode, agenda: r.agenda, raci: r.raci, bookedAt: ctx.at, ...(r.trigger ? { trigger: r.trigger } : {}), ...(r.replaces ? { replaces: r.replaces } : {}) };
+  const [existing] = await db.select().from(meetings).where(eq(meetings.id, meetingId));
+  if (existing) return { ...base, startsAt: existing.startsAt, endsAt: existing.endsAt, state: existing.state === 'unbooked' ? 'unbooked' : 'scheduled', why: { retried: true } };
+
+  const owner = await resolveOwner(db, setup.clientId, r.raci.accountable);
+  const prepHours = r.strategic ? policy.capacity.prepHours.strategic : policy.capacity.prepHours.tactical;
+  return db.transaction(async (tx) => {
+    let person: PersonCapacity | null = null;
+    if (owner.ownerId) {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${owner.ownerId}))`);
+      const [p] = await tx.select({ id: people.id, hours: people.weeklyCapacityHours }).from(people).where(eq(people.id, owner.ownerId));
+      if (p) person = { personId: p.id, weeklyCapacityHours: p.hours };
+    }
+    const span = Date.parse(r.endsAt) - Date.parse(r.startsAt);
+    const from = new Date(Date.parse(r.startsAt) - 14 * DAY_MS).toISOString();
+    const to = new Date(Date.parse(r.startsAt) + (policy.capacity.slotSearchDays + 14) * DAY_MS).toISOString();
+    const bookings = person ? await personBookings(tx, person.personId, from, to) : [];
+    const req = { startsAt: r.startsAt, endsAt: r.endsAt, strategic: r.strategic, prepHours, role: r.raci.accountable };
+
+    let placed: { startsAt: string; endsAt: string; why: Record<string, unknown> } | { unbooked: Record<string, unknown> };
+    if (r.placement === 'rebook' && r.missed) {
+      // R-33: +7 d same weekday/time, or the latest earlier slot within 7 d when that day is not a business day or the owner is at capacity.
+      const rec = recoveryFor({
+        consecutiveMisses: r.missed.consecutiveMisses, missed: { startsAt: r.missed.startsAt, endsAt: r.missed.endsAt }, missedAt: r.missed.missedAt,
+        ownerAtCapacity: (startsAt) => slotProblems({ ...req, startsAt, endsAt: new Date(Date.parse(startsAt) + span).toISOString() }, person, bookings, policy, cal).some((p) => CAPACITY_PROBLEMS.includes(p)),
+      }, policy, cal);
+      placed = rec.kind === 'rebook'
+        ? { startsAt: rec.startsAt, endsAt: rec.endsAt, why: { ...rec.why, ...(rec.movedFrom ? { movedFrom: rec.movedFrom, movedBecause: rec.movedBecause } : {}), prepPackDueAt: rec.prepPackDueAt } }
+        : { unbooked: rec.why };
+    } else {
+      const slot = pickSlot(req, person, bookings, policy, cal);
+      if (!slot.ok) placed = { unbooked: { ...slot.why, reasons: slot.reasons } };
+      else if (r.latest && Date.parse(slot.startsAt) > Date.parse(r.latest)) placed = { unbooked: { ...slot.why, reason: `the first allowed slot ${slot.startsAt} is after the latest allowed ${r.latest}` } };
+      else placed = { startsAt: slot.startsAt, endsAt: slot.endsAt, why: { ...slot.why, ...(slot.movedFrom ? { movedFrom: slot.movedFrom, movedBecause: slot.movedBecause } : {}) } };
+    }
+    const unbooked = 'unbooked' in placed;
+    const startsAt = 'unbooked' in placed ? r.startsAt : placed.startsAt;
+    const endsAt = 'unbooked' in placed ? r.endsAt : placed.endsAt;
+    const why = { ...r.why, placement: 'unbooked' in placed ? placed.unbooked : placed.why, accountable: { role: r.raci.accountable, personId: owner.ownerId, via: owner.via }, capacityRules: ['R-36', 'R-37'] };
+    await tx.insert(meetings).values({
+      id: meetingId, clientId: setup.clientId, process: 'cadence', workflowId: ctx.workflowId, kind: r.template, mode: r.mode, state: unbooked ? 'unbooked' : 'scheduled',
+      startsAt, endsAt, accountablePersonId: owner.ownerId, accountableRole: r.raci.accountable, strategic: r.strategic, segment: setup.segment, prepHours,
+      data: { key: r.key, kind: r.kind, template: r.template, raci: r.raci, agenda: r.agenda, ruleId: r.ruleId }, createdAt: ctx.at, updatedAt: ctx.at,
+    }).onConflictDoNothing();
+    const ledger = { id: `${ctx.workflowId}/meeting/${r.key}/booked`, occurredAt: ctx.at, clientId: setup.clientId, process: 'cadence', workflowId: ctx.workflowId, ruleId: r.ruleId, actor: ctx.actor, why };
+    if (unbooked) {
+      await appendEvent(tx, { ...ledger, type: 'process.fact_recorded', data: { fact: 'meetingUnbooked', details: { meetingId, template: r.template, wantedAt: r.startsAt } } });
+    } else {
+      await appendEvent(tx, { ...ledger, type: 'meeting.scheduled', data: { meetingId, kind: r.template, startsAt, endsAt, mode: r.mode } });
+    }
+    return { ...base, startsAt, endsAt, state: unbooked ? 'unbooked' : 'scheduled', why };
+  });
+}
+
+export type CadenceActivities = ReturnType<typeof cadenceActivities>;

@@ -1,0 +1,958 @@
+/**
+ * The engagement cadence of one client as a pure process model (DOMAIN.md §2.2 R-9..R-11, §2.3
+ * triggers R-13..R-21, §2.4 meeting cycle R-24..R-32, §2.5 missed-cadence recovery R-33..R-35,
+ * §2.9 R-58..R-59, C-4, C-6, A-6, A-7, A-13).
+ *
+ * The workflow (workflows/cadence.ts) holds one `CadenceState` and calls: `applyBooked` after every
+ * booking the activity made, `decide` + `applyAction` for each report, and `due` when the instant
+ * of `nextDue` arrives. Each returns `{ effects, book }`: effects to record (ledger events, CTAs,
+ * meeting changes) and meetings to book (the activity books them against capacity, R-36/R-37).
+ * Every number comes from the policy document resolved at start (`state.policy`).
+ *
+ * Pure and deterministic (imported from Temporal workflow code): no I/O, no clock; every instant
+ * is passed in. State is mutated in place by `applyAction`/`due`/`applyBooked`, never by `decide`.
+ */
+import { DateTime } from 'luxon';
+import {
+  addBusinessDays, addCalendarDays, addElapsedHours, addBusinessHours, atLocalTime, endOfLocalDay,
+  lastBusinessInstantAtOrBefore, localDateOf, makeCalendar, prepPackDue, roll, type BusinessCalendar, type LocalDate,
+} from './business-time.js';
+import { event, type ProcessEffect } from './effects.js';
+import { classifyOutcome, recoveryFor, type MeetingOutcome } from './missed-cadence.js';
+import type { Policy, Role } from './policy.js';
+
+const HOUR_MS = 3_600_000;
+const ms = (iso: string) => Date.parse(iso);
+const iso = (t: number) => new Date(t).toISOString();
+
+export type CadenceSegment = 'A' | 'B' | 'C' | 'D';
+export type TouchTier = 'VIP' | 'High' | 'Mid' | 'Tech';
+export type MeetingMode = 'live' | 'hybrid' | 'async';
+export type TriggerType = 'renewal' | 'fiscalYearEnd' | 'assessmentCompleted' | 'initiativeApproved' | 'engagementDrop' | 'adoptionBelowThreshold' | 'stakeholderChange';
+
+// ---------------------------------------------------------------------------------------------
+// Start and booking
+
+/** What the cadence reads once at start (activity `prepareCadence`), under one policy version. */
+export interface CadenceSetup {
+  clientId: string;
+  segment: CadenceSegment;
+  touchTier: TouchTier;
+  timeZone: string;
+  fiscalYearEnd: string; // MM-dd (C-7)
+  renewalDate: string | null; // yyyy-MM-dd
+  lockedAt: string;
+  policyVersion: number;
+  /** The policy with the client's overrides applied. */
+  policy: Policy;
+  calendar: { timeZone: string; holidays: string[]; workdays: number[]; dayStart: string; dayEnd: string };
+}
+
+export interface Raci { accountable: Role; presenter: Role | null; recorder: Role | null; backup: Role }
+
+/** A meeting the activity should book; `placement` says how capacity may move it (R-33, R-36, R-37). */
+export interface BookingRequest {
+  key: string;
+  kind: 'annualPlanning' | 'strategic' | 'tactical' | 'trigger' | 'reset' | 'rebook';
+  template: string;
+  strategic: boolean;
+  mode: MeetingMode;
+  agenda: string[];
+  raci: Raci;
+  ruleId: string;
+  why: Record<string, unknown>;
+  startsAt: string;
+  endsAt: string;
+  /** forward: the first allowed slot from `startsAt`, not after `latest`; rebook: R-33's +7 d or the latest earlier slot. */
+  placement: 'forward' | 'rebook';
+  latest?: string;
+  missed?: { startsAt: string; endsAt: string; missedAt: string; consecutiveMisses: number };
+  /** The trigger this meeting serves (R-13..R-19), or the missed meeting it replaces. */
+  trigger?: string;
+  replaces?: string;
+}
+
+/** What the activity booked (or could not book: `unbooked`, with why). */
+export interface BookedMeeting {
+  key: string;
+  meetingId: string;
+  kind: BookingRequest['kind'];
+  template: string;
+  strategic: boolean;
+  startsAt: string;
+  endsAt: string;
+  mode: MeetingMode;
+  agenda: string[];
+  raci: Raci;
+  state: 'scheduled' | 'unbooked';
+  bookedAt: string;
+  trigger?: string;
+  replaces?: string;
+  why?: Record<string, unknown>;
+}
+
+export interface CycleMeeting extends BookedMeeting {
+  status: 'scheduled' | 'held' | 'missed' | 'cancelled' | 'unbooked';
+  prep?: { openAt: string; dueAt: string; late: boolean; ctaOpened: boolean; attachedAt?: string; signedOffAt?: string; judged: boolean };
+  preRead?: { dueAt: string; sentAt?: string; decisionMakerConfirmed?: boolean; judged: boolean };
+  graceEndsAt?: string;
+  held?: { heldAt: string; endedAt: string; decisions: number; sponsorPresent: boolean };
+  recap?: { dueAt: string; sentAt?: string; judged: boolean };
+  agendaBlocks: string[];
+  supersededBy?: string;
+}
+
+export interface TriggerState {
+  /** `${type}:${anchor}`: one active trigger per (type, anchor) (R-21). */
+  key: string;
+  type: TriggerType;
+  anchor: string;
+  ruleId: string;
+  targetDate: LocalDate;
+  fireAt: string;
+  state: 'planned' | 'fired' | 'withdrawn' | 'cleared';
+  meetingKey?: string;
+  /** R-18: remediation due; judged once. */
+  fixBy?: string;
+  fixJudged?: boolean;
+  evidence: number;
+}
+
+export interface CadenceState {
+  setup: CadenceSetup;
+  meetings: CycleMeeting[];
+  /** Consecutive missed strategic meetings (§2.5); a held one resets it. */
+  consecutiveMisses: number;
+  /** R-35: after the review CTA no further automatic rebooking until the review is recorded. */
+  autoRebookSuspended: boolean;
+  /** Last month (yyyy-MM) of the booked horizon (R-10). */
+  bookedThrough: string;
+  triggers: TriggerState[];
+  /** R-17: decision requests left open in a meeting (R-27 "undecidable → checkpoint"). */
+  pendingDecisions: { title: string; ownerRole: Role; since: string; checkpointDate: string; meetingId: string; fired: boolean }[];
+  /** R-17, A-7: last strategic decision (or the lock) for the drought rule. */
+  lastStrategicDecisionAt: string;
+  droughtFiredFor?: string;
+  /** Accepted actions, naming effect batches. */
+  actions: number;
+  /** Deadlines handled, naming effect batches (deterministic ledger ids across runs). */
+  ticks: number;
+  /** Horizon extensions in this run (continue-as-new after a year's worth). */
+  extensionsThisRun: number;
+}
+
+export type CadenceEffect = ProcessEffect;
+export interface Step { effects: CadenceEffect[]; book: BookingRequest[] }
+const none = (): Step => ({ effects: [], book: [] });
+
+export function calendarOf(s: Pick<CadenceState, 'setup'> | CadenceSetup): BusinessCalendar {
+  const c = 'setup' in s ? s.setup.calendar : s.calendar;
+  return makeCalendar({ timeZone: c.timeZone, holidays: [...c.holidays], workdays: [...c.workdays], dayStart: c.dayStart, dayEnd: c.dayEnd });
+}
+
+export function initialState(setup: CadenceSetup, carried?: Partial<CadenceState>): CadenceState {
+  return {
+    setup,
+    meetings: carried?.meetings ?? [],
+    consecutiveMisses: carried?.consecutiveMisses ?? 0,
+    autoRebookSuspended: carried?.autoRebookSuspended ?? false,
+    bookedThrough: carried?.bookedThrough ?? '',
+    triggers: carried?.triggers ?? [],
+    pendingDecisions: carried?.pendingDecisions ?? [],
+    lastStrategicDecisionAt: carried?.lastStrategicDecisionAt ?? setup.lockedAt,
+    ...(carried?.droughtFiredFor ? { droughtFiredFor: carried.droughtFiredFor } : {}),
+    actions: carried?.actions ?? 0,
+    ticks: carried?.ticks ?? 0,
+    extensionsThisRun: 0,
+  };
+}
+
+/** R-10: the lock month and the `horizonMonths` after it. */
+export function initialHorizon(state: CadenceState): string[] {
+  const cal = calendarOf(state);
+  const first = localDateOf(state.setup.lockedAt, cal).slice(0, 7);
+  return monthsFrom(first, state.setup.policy.cadence.horizonMonths + 1);
+}
+
+export function monthsFrom(first: string, n: number): string[] {
+  const start = DateTime.fromISO(`${first}-01`, { zone: 'utc' });
+  return Array.from({ length: n }, (_, i) => start.plus({ months: i }).toFormat('yyyy-MM'));
+}
+
+/** When the next month joins the horizon: the start of (bookedThrough − horizonMonths + 1), so ≥12 months stay booked (R-10). */
+export function nextExtensionAt(state: CadenceState): string {
+  const cal = calendarOf(state);
+  const month = DateTime.fromISO(`${state.bookedThrough}-01`, { zone: 'utc' }).minus({ months: state.setup.policy.cadence.horizonMonths - 1 }).toFormat('yyyy-MM');
+  return atLocalTime(`${month}-01`, '00:00', cal);
+}
+
+/** The month to add at the next extension. */
+export function nextHorizonMonth(state: CadenceState): string {
+  return monthsFrom(state.bookedThrough, 2)[1]!;
+}
+
+/**
+ * Takes booked meetings into the state and opens their cycles: for strategic meetings the prep-pack
+ * deadline (R-24, C-4: T-5 bd 17:00; booked late → previous business day 17:00), the pre-read
+ * deadline (R-26) and the miss grace (§2.5); triggers get their CTA (R-13..R-19, first action 72h).
+ */
+export function applyBooked(state: CadenceState, booked: BookedMeeting[], at: string): Step {
+  const out = none();
+  const p = state.setup.policy;
+  const cal = calendarOf(state);
+  for (const b of booked) {
+    if (state.meetings.some((m) => m.key === b.key)) continue;
+    const m: CycleMeeting = { ...b, status: b.state, agendaBlocks: [] };
+    if (b.state === 'scheduled') openCycle(state, m, b.bookedAt, cal);
+    state.meetings.push(m);
+    if (b.replaces) {
+      const old = state.meetings.find((x) => x.key === b.replaces);
+      if (old) {
+        old.supersededBy = m.meetingId;
+        out.effects.push({ kind: 'meetingUpdate', meetingId: old.meetingId, changes: { supersededBy: m.meetingId } });
+      }
+    }
+    if (b.trigger) {
+      const t = state.triggers.find((x) => x.key === b.trigger);
+      if (t) {
+        t.meetingKey = m.key;
+        out.effects.push(...triggerFiredEffects(state, t, m, false, at));
+      }
+    }
+    if (b.state === 'unbooked') {
+      out.effects.push({
+        kind: 'cta', key: `unbooked/${m.key}`, ctaKind: 'book-meeting', title: `Book ${m.template} by hand: no allowed slot`, ruleId: 'R-37',
+        ownerRole: p.raci[state.setup.segment].cadenceOwner, dueAt: m.startsAt, why: { ...(b.why ?? {}), meeting: m.key },
+      });
+    }
+  }
+  state.meetings.sort((a, b) => ms(a.startsAt) - ms(b.startsAt));
+  return out;
+}
+
+function openCycle(state: CadenceState, m: CycleMeeting, bookedAt: string, cal: BusinessCalendar) {
+  const p = state.setup.policy;
+  if (!m.strategic) return;
+  const prep = prepPackDue(m.startsAt, bookedAt, p.meeting.prepPackBusinessDays, p.meeting.prepPackDueTime, cal);
+  // R-24: the prep-pack CTA opens `prepCtaLeadBusinessDays` before its due (never before the booking).
+  const openAt = Math.max(ms(bookedAt), ms(atLocalTime(addBusinessDays(localDateOf(prep.dueAt, cal), -p.meeting.prepCtaLeadBusinessDays, cal), cal.dayStart, cal)));
+  m.prep = { openAt: iso(openAt), dueAt: prep.dueAt, late: prep.late, ctaOpened: false, judged: false };
+  // R-26: pre-read + pre-flight due 48h before start, at the last business-hours instant at or before it.
+  m.preRead = { dueAt: lastBusinessInstantAtOrBefore(addElapsedHours(m.startsAt, -p.meeting.preReadDueHoursBefore), cal), judged: false };
+  m.graceEndsAt = addElapsedHours(m.endsAt, p.missedCadence.graceHours, cal);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions from automations and ops
+
+export interface DecisionInput { title: string; ownerRole: Role; targetDate?: string; budgetUsd?: number }
+
+export type CadenceAction =
+  | { type: 'prepPackAttached'; meetingId: string }
+  | { type: 'prepSignedOff'; meetingId: string }
+  | { type: 'preReadSent'; meetingId: string; decisionMakerConfirmed: boolean }
+  | { type: 'meetingHeld'; meetingId: string; heldAt: string; endedAt: string; attendees: string[]; sponsorPresent: boolean; decisions: DecisionInput[]; undecided: { title: string; ownerRole: Role; checkpointDate: string }[] }
+  | { type: 'meetingNoShow'; meetingId: string }
+  | { type: 'meetingCancelled'; meetingId: string; noticeAt: string; reason?: string }
+  | { type: 'meetingRescheduled'; meetingId: string; agreedAt: string; newStartsAt: string; newEndsAt: string }
+  | { type: 'recapSent'; meetingId: string; sentAt: string }
+  | { type: 'assessmentCompleted'; assessmentId: string; completedAt: string }
+  | { type: 'initiativeApproved'; initiativeId: string; title: string; approvedAt: string }
+  | { type: 'adoptionMeasured'; mfaPct?: number; endpointPct?: number; measuredAt: string }
+  | { type: 'stakeholderChanged'; name: string; stakeholderRole: string; changedAt: string }
+  | { type: 'decisionResolved'; title: string }
+  | { type: 'cadenceReviewed'; outcome: 'keep' | 'downgrade' | 'executiveReset'; note: string }
+  | { type: 'clientDatesChanged'; renewalDate: string | null; fiscalYearEnd: string }
+  | { type: 'segmentChanged'; segment: CadenceSegment; touchTier: TouchTier; changedAt: string };
+
+export interface Refusal { status: 404 | 409 | 422; message: string; ruleId?: string; details?: Record<string, unknown> }
+
+const meetingOf = (state: CadenceState, meetingId: string) => state.meetings.find((m) => m.meetingId === meetingId);
+
+/** Whether an action may apply now: 404 unknown meeting, 409 not in this state, 422 never as sent. Pure. */
+export function decide(state: CadenceState, action: CadenceAction, at: string): Refusal | undefined {
+  const p = state.setup.policy;
+  if ('meetingId' in action) {
+    const m = meetingOf(state, action.meetingId);
+    if (!m) return { status: 404, message: `Meeting ${action.meetingId} is not part of this client's cadence.` };
+    const strategicOnly = action.type === 'prepPackAttached' || action.type === 'prepSignedOff' || action.type === 'preReadSent';
+    if (strategicOnly && !m.strategic) return { status: 422, message: `${m.template} is not a strategic meeting; prep packs and pre-reads belong to strategic meetings (R-24..R-26).`, ruleId: 'R-24' };
+    const open = m.status === 'scheduled';
+    switch (action.type) {
+      case 'prepPackAttached':
+        if (!open) return notOpen(m);
+        return m.prep?.attachedAt ? { status: 409, message: `The prep pack for ${m.template} was already attached at ${m.prep.attachedAt}.`, ruleId: 'R-24' } : undefined;
+      case 'prepSignedOff':
+        if (!open) return notOpen(m);
+        if (!m.prep?.attachedAt) return { status: 409, message: 'The prep review can be signed off only once the prep pack is attached (R-24, R-25).', ruleId: 'R-25' };
+        return m.prep.signedOffAt ? { status: 409, message: `The prep review was already signed off at ${m.prep.signedOffAt}.`, ruleId: 'R-25' } : undefined;
+      case 'preReadSent':
+        if (!open) return notOpen(m);
+        if (!m.prep?.signedOffAt) return { status: 409, message: 'The pre-read goes out after the prep review is signed off (R-25: before pre-read).', ruleId: 'R-25' };
+        return m.preRead?.sentAt ? { status: 409, message: `The pre-read was already sent at ${m.preRead.sentAt}.`, ruleId: 'R-26' } : undefined;
+      case 'meetingHeld': {
+        if (!open) return notOpen(m);
+        if (ms(action.endedAt) < ms(action.heldAt)) return { status: 422, message: 'endedAt is before heldAt.' };
+        if (ms(action.heldAt) > ms(at)) return { status: 422, message: `heldAt ${action.heldAt} is in the future; report a meeting once it has happened.` };
+        if (m.strategic && action.decisions.length > p.meeting.maxDecisions) {
+          return {
+            status: 422, ruleId: 'R-27',
+            message: `At most ${p.meeting.maxDecisions} decisions per strategic session (R-27); ${action.decisions.length} were sent. Take the rest to the backlog or roadmap.`,
+            details: { maxDecisions: p.meeting.maxDecisions, backlog: action.decisions.slice(p.meeting.maxDecisions).map((d) => d.title) },
+          };
+        }
+        return undefined;
+      }
+      case 'meetingNoShow':
+      case 'meetingCancelled':
+        return open ? undefined : notOpen(m);
+      case 'meetingRescheduled':
+        if (!open) return notOpen(m);
+        if (ms(action.newStartsAt) <= ms(at)) return { status: 422, message: `The new start ${action.newStartsAt} is not in the future.` };
+        if (ms(action.newEndsAt) <= ms(action.newStartsAt)) return { status: 422, message: 'newEndsAt must be after newStartsAt.' };
+        return undefined;
+      case 'recapSent':
+        if (m.status !== 'held') return { status: 409, message: `A recap follows a held meeting; ${m.template} is ${m.status}.`, ruleId: 'R-29' };
+        return m.recap?.sentAt ? { status: 409, message: `The recap was already sent at ${m.recap.sentAt}.`, ruleId: 'R-29' } : undefined;
+    }
+  }
+  switch (action.type) {
+    case 'decisionResolved':
+      return state.pendingDecisions.some((d) => d.title === action.title) ? undefined : { status: 404, message: `No pending decision request titled '${action.title}'.`, ruleId: 'R-17' };
+    case 'cadenceReviewed':
+      return state.autoRebookSuspended ? undefined : { status: 409, message: 'No segmentation & cadence review is pending (R-35 opens one at the third consecutive miss).', ruleId: 'R-35' };
+    case 'adoptionMeasured':
+      return action.mfaPct === undefined && action.endpointPct === undefined ? { status: 422, message: 'Send mfaPct, endpointPct or both (R-18).' } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function notOpen(m: CycleMeeting): Refusal {
+  const why = m.status === 'missed' ? ` It counted as missed (§2.5: not marked held within the grace after its end, A-13).` : '';
+  return { status: 409, message: `${m.template} on ${m.startsAt} is ${m.status}, not scheduled.${why}`, ruleId: m.status === 'missed' ? 'A-13' : 'R-10', details: { status: m.status } };
+}
+
+/** Applies an accepted action; returns what to record and what to book. */
+export function applyAction(state: CadenceState, action: CadenceAction, at: string): Step {
+  state.actions += 1;
+  const p = state.setup.policy;
+  const cal = calendarOf(state);
+  const out = none();
+  const fact = (ruleId: string, details: Record<string, unknown>) => out.effects.push(event('process.fact_recorded', ruleId, { fact: action.type, details: details as never }));
+  const m = 'meetingId' in action ? meetingOf(state, action.meetingId)! : undefined;
+  switch (action.type) {
+    case 'prepPackAttached':
+      m!.prep!.attachedAt = at;
+      fact('R-24', { meetingId: m!.meetingId, onTime: ms(at) <= ms(m!.prep!.dueAt), dueAt: m!.prep!.dueAt });
+      if (m!.prep!.ctaOpened) out.effects.push({ kind: 'ctaResolved', key: `prep/${m!.key}`, note: `prep pack attached at ${at}` });
+      m!.prep!.ctaOpened = true; // no CTA needed any more
+      break;
+    case 'prepSignedOff':
+      m!.prep!.signedOffAt = at;
+      fact('R-25', { meetingId: m!.meetingId, signoffRole: p.raci[state.setup.segment].processOwners.prepReviewSignoff });
+      break;
+    case 'preReadSent': {
+      m!.preRead!.sentAt = at;
+      m!.preRead!.decisionMakerConfirmed = action.decisionMakerConfirmed;
+      fact('R-26', { meetingId: m!.meetingId, decisionMakerConfirmed: action.decisionMakerConfirmed, onTime: ms(at) <= ms(m!.preRead!.dueAt) });
+      if (!action.decisionMakerConfirmed) out.effects.push(...rescope(state, m!, at));
+      break;
+    }
+    case 'meetingHeld':
+      out.effects.push(...held(state, m!, action, at));
+      break;
+    case 'meetingNoShow':
+      merge(out, missed(state, m!, { kind: 'noShow' }, at));
+      break;
+    case 'meetingCancelled': {
+      const verdict = classifyOutcome(m!, { kind: 'cancelled', noticeAt: action.noticeAt }, p);
+      if (verdict.miss) {
+        merge(out, missed(state, m!, { kind: 'cancelled', noticeAt: action.noticeAt }, at));
+      } else {
+        m!.status = 'cancelled';
+        out.effects.push({ kind: 'meetingUpdate', meetingId: m!.meetingId, changes: { state: 'cancelled' } });
+        out.effects.push(event('meeting.cancelled', '§2.5', { meetingId: m!.meetingId, reason: action.reason ? `${verdict.why}: ${action.reason}` : verdict.why }, { noticeAt: action.noticeAt }));
+        out.effects.push(...closeCycleCtas(m!, 'meeting cancelled'));
+        // Not a miss, but the rhythm still needs the meeting: the Cadence Owner rebooks it (R-10).
+        out.effects.push({
+          kind: 'cta', key: `rebook-cancelled/${m!.key}`, ctaKind: 'rebook', title: `Rebook the cancelled ${m!.template}`, ruleId: 'R-10',
+          ownerRole: p.raci[state.setup.segment].cadenceOwner, dueAt: addElapsedHours(at, p.missedCadence.rebookWithinDays * 24, cal),
+          why: { meetingId: m!.meetingId, noticeAt: action.noticeAt, withinDays: p.missedCadence.rebookWithinDays },
+        });
+      }
+      break;
+    }
+    case 'meetingRescheduled': {
+      const verdict = classifyOutcome(m!, { kind: 'rescheduled', agreedAt: action.agreedAt, newStartsAt: action.newStartsAt }, p);
+      const from = m!.startsAt;
+      if (verdict.miss) merge(out, missed(state, m!, { kind: 'rescheduled', agreedAt: action.agreedAt, newStartsAt: action.newStartsAt }, at, { noRebook: true }));
+      // The agreed time stands either way: the meeting moves (a late one still counts as the miss it amounts to, §2.5).
+      m!.startsAt = action.newStartsAt;
+      m!.endsAt = action.newEndsAt;
+      m!.status = 'scheduled';
+      // The deadlines follow the new time (R-24, R-26); work already done stays done.
+      const before = { prep: m!.prep, preRead: m!.preRead };
+      openCycle(state, m!, at, cal);
+      if (m!.prep && before.prep) Object.assign(m!.prep, { ctaOpened: before.prep.ctaOpened, ...(before.prep.attachedAt ? { attachedAt: before.prep.attachedAt, judged: true } : {}), ...(before.prep.signedOffAt ? { signedOffAt: before.prep.signedOffAt } : {}) });
+      if (m!.preRead && before.preRead?.sentAt) Object.assign(m!.preRead, { sentAt: before.preRead.sentAt, decisionMakerConfirmed: before.preRead.decisionMakerConfirmed, judged: true });
+      out.effects.push({ kind: 'meetingUpdate', meetingId: m!.meetingId, changes: { state: 'scheduled', startsAt: action.newStartsAt, endsAt: action.newEndsAt } });
+      out.effects.push(event('meeting.moved', '§2.5', { meetingId: m!.meetingId, fromStartsAt: from, startsAt: action.newStartsAt, endsAt: action.newEndsAt }, { agreedAt: action.agreedAt, verdict: verdict.why }));
+      state.meetings.sort((a, b) => ms(a.startsAt) - ms(b.startsAt));
+      break;
+    }
+    case 'recapSent': {
+      m!.recap!.sentAt = action.sentAt;
+      const onTime = ms(action.sentAt) <= ms(m!.recap!.dueAt);
+      fact('R-29', { meetingId: m!.meetingId, sentAt: action.sentAt, dueAt: m!.recap!.dueAt, onTime });
+      out.effects.push({ kind: 'meetingUpdate', meetingId: m!.meetingId, changes: { recapSentAt: action.sentAt } });
+      out.effects.push({ kind: 'ctaResolved', key: `recap/${m!.key}`, note: `recap sent at ${action.sentAt}` });
+      break;
+    }
+    case 'assessmentCompleted': {
+      // R-15: roadmap review on completion + 10 d (ROLL), not before completion + 1 d.
+      const done = localDateOf(action.completedAt, cal);
+      const target = roll(addCalendarDays(done, p.triggers.assessmentReviewDays), cal, addCalendarDays(done, p.triggers.assessmentReviewMinDays));
+      merge(out, fireEventTrigger(state, 'assessmentCompleted', action.assessmentId, 'R-15', target, at));
+      break;
+    }
+    case 'initiativeApproved': {
+      // R-16: delivery kickoff within 10 bd of approval; the API refuses it while the onboarding gate (R-48) is shut.
+      const latest = addBusinessDays(localDateOf(action.approvedAt, cal), p.triggers.deliveryKickoffBusinessDays, cal);
+      merge(out, fireEventTrigger(state, 'initiativeApproved', action.initiativeId, 'R-16', latest, at, { earliest: addBusinessDays(localDateOf(at, cal), 1, cal), title: action.title }));
+      break;
+    }
+    case 'adoptionMeasured': {
+      const th = p.triggers.thresholds;
+      const metrics: [string, number | undefined, number][] = [['mfa', action.mfaPct, th.mfaMinPct], ['endpoint', action.endpointPct, th.endpointMinPct]];
+      fact('R-18', { mfaPct: action.mfaPct ?? null, endpointPct: action.endpointPct ?? null, measuredAt: action.measuredAt, thresholds: { mfaMinPct: th.mfaMinPct, endpointMinPct: th.endpointMinPct } });
+      for (const [metric, value, min] of metrics) {
+        if (value === undefined) continue;
+        const active = state.triggers.find((t) => t.type === 'adoptionBelowThreshold' && t.anchor === metric && t.state === 'fired');
+        if (value < min) {
+          // R-18: TAM remediation sync ≤5 d (ROLL), CTA 72h, fix within 14 d; a repeat appends evidence (R-124).
+          const target = roll(addCalendarDays(localDateOf(action.measuredAt, cal), p.triggers.adoptionSyncDays), cal, localDateOf(at, cal));
+          merge(out, fireEventTrigger(state, 'adoptionBelowThreshold', metric, 'R-18', target, at, { value, min }));
+        } else if (active) {
+          active.state = 'cleared';
+          out.effects.push(event('trigger.cleared', 'R-18', { trigger: 'adoptionBelowThreshold', anchor: metric }, { value, min, measuredAt: action.measuredAt }));
+          out.effects.push({ kind: 'ctaResolved', key: `trigger/${active.key}`, note: `${metric} back at ${value} % (≥ ${min} %)` });
+        }
+      }
+      break;
+    }
+    case 'stakeholderChanged': {
+      // R-19: new-sponsor intro ≤10 d; handoff note ≤24h.
+      const target = roll(addCalendarDays(localDateOf(action.changedAt, cal), p.triggers.stakeholderChange.withinDays), cal, localDateOf(at, cal));
+      merge(out, fireEventTrigger(state, 'stakeholderChange', `${action.name}@${localDateOf(action.changedAt, cal)}`, 'R-19', target, at, { name: action.name, stakeholderRole: action.stakeholderRole }));
+      break;
+    }
+    case 'decisionResolved': {
+      state.pendingDecisions = state.pendingDecisions.filter((d) => d.title !== action.title);
+      fact('R-17', { title: action.title });
+      break;
+    }
+    case 'cadenceReviewed':
+      state.autoRebookSuspended = false;
+      state.consecutiveMisses = 0;
+      fact('R-35', { outcome: action.outcome, note: action.note });
+      out.effects.push({ kind: 'ctaResolved', key: 'cadence-review', note: `review recorded: ${action.outcome}` });
+      break;
+    case 'clientDatesChanged':
+      state.setup = { ...state.setup, renewalDate: action.renewalDate, fiscalYearEnd: action.fiscalYearEnd };
+      merge(out, replanDateTriggers(state, at));
+      break;
+    case 'segmentChanged':
+      // R-9 is applied by the activity (it diffs the booked meetings against the new plan); see applySegmentChange.
+      break;
+  }
+  return out;
+}
+
+function merge(into: Step, from: Step) {
+  into.effects.push(...from.effects);
+  into.book.push(...from.book);
+}
+
+/** R-26: no decision-maker confirmed → rescope to a short update and book a decision call with the right exec. */
+function rescope(state: CadenceState, m: CycleMeeting, at: string): CadenceEffect[] {
+  const p = state.setup.policy;
+  return [
+    { kind: 'meetingUpdate', meetingId: m.meetingId, changes: { data: { rescoped: 'short update (no decision-maker confirmed, R-26)' } } },
+    {
+      kind: 'cta', key: `decision-call/${m.key}`, ctaKind: 'decision-call', title: `Book a decision call with the right executive (${m.template} rescoped)`, ruleId: 'R-26',
+      ownerRole: m.raci.presenter ?? m.raci.accountable, dueAt: addElapsedHours(at, p.meeting.firstActionHours), why: { meetingId: m.meetingId, meetingStartsAt: m.startsAt },
+    },
+  ];
+}
+
+/** R-27..R-32 after a held meeting: recap due 48h, a CTA per decision (72h), Decision Log with the credit gate. */
+function held(state: CadenceState, m: CycleMeeting, a: Extract<CadenceAction, { type: 'meetingHeld' }>, at: string): CadenceEffect[] {
+  const p = state.setup.policy;
+  const cal = calendarOf(state);
+  const out: CadenceEffect[] = [];
+  m.status = 'held';
+  m.held = { heldAt: a.heldAt, endedAt: a.endedAt, decisions: a.decisions.length, sponsorPresent: a.sponsorPresent };
+  const recapDueAt = slaDue(state, a.endedAt, p.meeting.recapHours);
+  out.push({ kind: 'meetingUpdate', meetingId: m.meetingId, changes: { state: 'held', heldAt: a.heldAt, decisionCount: a.decisions.length, sponsorPresent: a.sponsorPresent, ...(m.strategic ? { recapDueAt } : {}) } });
+  out.push(event('meeting.held', m.strategic ? 'R-27' : 'R-10', { meetingId: m.meetingId, decisions: a.decisions.length, attendees: a.attendees }, { heldAt: a.heldAt, endedAt: a.endedAt, sponsorPresent: a.sponsorPresent, template: m.template }));
+  if (m.prep && !m.prep.attachedAt && m.prep.ctaOpened) out.push({ kind: 'ctaResolved', key: `prep/${m.key}`, note: 'meeting held' });
+  if (!m.strategic) return out;
+  state.consecutiveMisses = 0; // §2.5: a held strategic meeting resets the count
+  m.recap = { dueAt: recapDueAt, judged: false };
+  out.push({
+    kind: 'cta', key: `recap/${m.key}`, ctaKind: 'recap', title: `Send the ${m.template} recap`, ruleId: 'R-29', ownerRole: m.raci.recorder ?? m.raci.accountable, dueAt: recapDueAt,
+    why: { meetingId: m.meetingId, endedAt: a.endedAt, hours: p.meeting.recapHours, clock: p.calendar.slaClock, policyKeys: ['meeting.recapHours', 'calendar.slaClock'] },
+  });
+  const ctaDue = slaDue(state, at, p.meeting.firstActionHours);
+  a.decisions.forEach((d, i) => {
+    const credited = d.targetDate !== undefined && d.budgetUsd !== undefined;
+    out.push(event('decision.logged', 'R-31', { meetingId: m.meetingId, title: d.title, ownerRole: d.ownerRole, ...(d.targetDate ? { targetDate: d.targetDate } : {}), ...(d.budgetUsd !== undefined ? { budgetUsd: d.budgetUsd } : {}), credited }, {
+      creditRule: 'R-32', ...(credited ? {} : { creditDeferredBecause: `missing ${[d.targetDate === undefined ? 'target date' : '', d.budgetUsd === undefined ? 'budget' : ''].filter(Boolean).join(' and ')} in writing (R-32)` }),
+    }));
+    out.push({
+      kind: 'cta', key: `decision/${m.key}/${i + 1}`, ctaKind: 'decision', title: d.title, ruleId: 'R-30', ownerRole: d.ownerRole,
+      dueAt: d.targetDate ? endOfLocalDay(d.targetDate, cal) : ctaDue, why: { meetingId: m.meetingId, decision: i + 1, hours: p.meeting.firstActionHours, policyKeys: ['meeting.firstActionHours'] },
+    });
+  });
+  if (a.decisions.length > 0) state.lastStrategicDecisionAt = a.endedAt;
+  for (const u of a.undecided) state.pendingDecisions.push({ title: u.title, ownerRole: u.ownerRole, since: a.endedAt, checkpointDate: u.checkpointDate, meetingId: m.meetingId, fired: false });
+  return out;
+}
+
+function slaDue(state: CadenceState, from: string, hours: number): string {
+  const cal = calendarOf(state);
+  return state.setup.policy.calendar.slaClock === 'business' ? addBusinessHours(from, hours, cal) : addElapsedHours(from, hours, cal);
+}
+
+function closeCycleCtas(m: CycleMeeting, why: string): CadenceEffect[] {
+  return m.prep?.ctaOpened && !m.prep.attachedAt ? [{ kind: 'ctaResolved', key: `prep/${m.key}`, note: why }] : [];
+}
+
+/**
+ * §2.5 miss and R-33..R-35 recovery. Only strategic meetings count; the Nth consecutive miss
+ * rebooks (1st, R-33), re-engages with an At Risk record and a reset session (2nd, R-34/R-17), or
+ * opens the segmentation & cadence review and stops automatic rebooking (3rd, R-35).
+ */
+function missed(state: CadenceState, m: CycleMeeting, outcome: MeetingOutcome, at: string, opts: { noRebook?: boolean } = {}): Step {
+  const p = state.setup.policy;
+  const cal = calendarOf(state);
+  const out = none();
+  const verdict = classifyOutcome(m, outcome, p);
+  if (!verdict.miss) return out;
+  m.status = 'missed';
+  out.effects.push({ kind: 'meetingUpdate', meetingId: m.meetingId, changes: { state: 'missed' } });
+  out.effects.push(...closeCycleCtas(m, 'meeting missed'));
+  if (!m.strategic) {
+    out.effects.push(event('meeting.missed', '§2.5', { meetingId: m.meetingId, reason: verdict.reason }, { why: verdict.why, strategic: false }));
+    return out;
+  }
+  state.consecutiveMisses += 1;
+  const n = state.consecutiveMisses;
+  out.effects.push(event('meeting.missed', '§2.5', { meetingId: m.meetingId, reason: verdict.reason, consecutiveMisses: n }, { why: verdict.why, template: m.template }));
+  const rec = recoveryFor({ consecutiveMisses: n, missed: { startsAt: m.startsAt, endsAt: m.endsAt }, missedAt: at }, p, cal);
+  if (rec.kind === 'rebook') {
+    if (state.autoRebookSuspended || opts.noRebook) return out;
+    // R-33: the activity places the rebook (+7 d, or the latest earlier slot when that day is not a business day or the owner is at capacity).
+    out.book.push({
+      key: `${m.key}/rebook`, kind: 'rebook', template: m.template, strategic: true, mode: m.mode, agenda: m.agenda, raci: m.raci, ruleId: 'R-33',
+      why: { missedMeetingId: m.meetingId, consecutiveMisses: n }, startsAt: m.startsAt, endsAt: m.endsAt, placement: 'rebook',
+      missed: { startsAt: m.startsAt, endsAt: m.endsAt, missedAt: at, consecutiveMisses: n }, replaces: m.key,
+    });
+  } else if (rec.kind === 'reengage') {
+    // R-34: Re-engage CTA (72h) + At Risk (Strategic, Medium) with that CTA as first action + the R-17 reset ≤7 d.
+    const ctaKey = `reengage/${m.key}`;
+    out.effects.push({
+      kind: 'cta', key: ctaKey, ctaKind: 'reengage-stakeholders', title: 'Re-engage stakeholders: two strategic meetings missed in a row', ruleId: 'R-34',
+      ownerRole: p.triggers.owners.engagementDrop, dueAt: rec.ctaDueAt, why: rec.why,
+    });
+    out.effects.push(event('risk.opened', 'R-34', { riskId: `${state.setup.clientId}/strategic/${m.key}`, bucket: rec.risk.bucket, severity: rec.risk.severity, trigger: `${n} consecutive missed strategic meetings` }, { firstActionCta: ctaKey, ...rec.why }));
+    merge(out, fireEngagementDrop(state, `misses:${m.key}`, localDateOf(rec.resetBy, cal), at, { cause: 'consecutiveMisses', consecutiveMisses: n }, m.key));
+  } else if (rec.kind === 'cadenceReview') {
+    state.autoRebookSuspended = true;
+    out.effects.push({
+      kind: 'cta', key: 'cadence-review', ctaKind: 'cadence-review', title: 'Segmentation & cadence review: downgrade cadence or executive reset', ruleId: 'R-35',
+      ownerRole: 'CS Lead', dueAt: rec.reviewDueAt, why: rec.why,
+    });
+  } else {
+    out.effects.push(event('process.fact_recorded', 'R-35', { fact: 'noAutoRebook', details: { meetingId: m.meetingId, consecutiveMisses: n } }, rec.why));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Triggers (R-13..R-21)
+
+const TRIGGER_SPEC: Record<TriggerType, { template: string; strategic: boolean; ruleId: string }> = {
+  renewal: { template: 'Renewal Review', strategic: true, ruleId: 'R-13' },
+  fiscalYearEnd: { template: 'Budget Session', strategic: true, ruleId: 'R-14' },
+  assessmentCompleted: { template: 'Roadmap Review', strategic: false, ruleId: 'R-15' },
+  initiativeApproved: { template: 'Delivery Kickoff', strategic: false, ruleId: 'R-16' },
+  engagementDrop: { template: 'Reset Session', strategic: true, ruleId: 'R-17' },
+  adoptionBelowThreshold: { template: 'Remediation Sync', strategic: false, ruleId: 'R-18' },
+  stakeholderChange: { template: 'New-Sponsor Intro', strategic: false, ruleId: 'R-19' },
+};
+
+function triggerOwner(state: CadenceState, type: TriggerType): Role {
+  const p = state.setup.policy;
+  const po = p.raci[state.setup.segment].processOwners;
+  switch (type) {
+    case 'renewal': return p.triggers.owners.renewal;
+    case 'fiscalYearEnd':
+    case 'assessmentCompleted': return po.dateTriggerOwner;
+    case 'initiativeApproved': return p.triggers.owners.deliveryKickoff;
+    case 'engagementDrop': return p.triggers.owners.engagementDrop;
+    case 'adoptionBelowThreshold': return p.triggers.owners.adoption;
+    case 'stakeholderChange': return p.triggers.owners.stakeholderChange;
+  }
+}
+
+/** R-21: a strategic meeting of the client scheduled in [fire time, end of the target date] takes the trigger. */
+function mergeTarget(state: CadenceState, fireAt: string, targetDate: LocalDate): CycleMeeting | undefined {
+  const end = ms(endOfLocalDay(targetDate, calendarOf(state)));
+  return state.meetings.find((m) => m.strategic && m.status === 'scheduled' && ms(m.startsAt) >= ms(fireAt) && ms(m.startsAt) < end);
+}
+
+function triggerFiredEffects(state: CadenceState, t: TriggerState, m: CycleMeeting | undefined, merged: boolean, at: string): CadenceEffect[] {
+  const p = state.setup.policy;
+  const spec = TRIGGER_SPEC[t.type];
+  const out: CadenceEffect[] = [
+    event('trigger.fired', t.ruleId, { trigger: t.type, anchor: t.anchor, targetDate: t.targetDate, merged, meetingId: m?.meetingId ?? null }, {
+      fireAt: t.fireAt, ...(merged ? { mergeRule: 'R-21', into: m?.template } : {}), policyKeys: ['triggers.*'],
+    }),
+    {
+      kind: 'cta', key: `trigger/${t.key}`, ctaKind: `trigger-${t.type}`, title: `${spec.template}: ${t.anchor}${merged && m ? ` (on the ${m.template} agenda)` : ''}`, ruleId: t.ruleId,
+      ownerRole: triggerOwner(state, t.type), dueAt: t.type === 'stakeholderChange' ? addElapsedHours(at, p.triggers.stakeholderChange.handoffNoteHours) : addElapsedHours(at, p.meeting.firstActionHours),
+      why: { trigger: t.type, anchor: t.anchor, targetDate: t.targetDate, meetingId: m?.meetingId ?? null, firstActionHours: p.meeting.firstActionHours },
+      data: m ? { meetingId: m.meetingId } : {},
+    },
+  ];
+  if (merged && m) {
+    m.agendaBlocks.push(t.key);
+    out.push({ kind: 'meetingUpdate', meetingId: m.meetingId, changes: { data: { agendaBlocks: [...m.agendaBlocks] } } });
+  }
+  return out;
+}
+
+/** Fires a trigger now: merge into a strategic meeting in range (R-21) or book its own meeting. */
+function fire(state: CadenceState, t: TriggerState, at: string, opts: { earliest?: LocalDate; minutes?: number } = {}): Step {
+  const out = none();
+  const p = state.setup.policy;
+  const cal = calendarOf(state);
+  t.state = 'fired';
+  t.fireAt = ms(t.fireAt) > ms(at) ? t.fireAt : at;
+  const into = mergeTarget(state, at, t.targetDate);
+  if (into) {
+    t.meetingKey = into.key;
+    out.effects.push(...triggerFiredEffects(state, t, into, true, at));
+    return out;
+  }
+  const spec = TRIGGER_SPEC[t.type];
+  const minutes = opts.minutes ?? (spec.strategic ? p.cadence.strategicMinutes : p.cadence.tacticalMinutes);
+  const seg = state.setup.segment;
+  const owner = triggerOwner(state, t.type);
+  const date = opts.earliest && opts.earliest > t.targetDate ? opts.earliest : t.targetDate;
+  const startsAt = atLocalTime(date, p.cadence.recurringSlot.time, cal);
+  const raci: Raci = spec.strategic && p.raci[seg].strategic
+    ? { ...p.raci[seg].strategic!, accountable: owner === 'AM' ? 'AM' : p.raci[seg].strategic!.accountable }
+    : { accountable: owner, presenter: owner, recorder: null, backup: p.raci[seg].cadenceBackup };
+  out.book.push({
+    key: `trigger/${t.key}`, kind: t.type === 'engagementDrop' ? 'reset' : 'trigger', template: spec.template, strategic: spec.strategic,
+    mode: p.cadence[seg].strategic.mode[0] ?? 'live', agenda: t.type === 'fiscalYearEnd' ? ['budget'] : t.type === 'assessmentCompleted' ? ['roadmap'] : [],
+    raci, ruleId: t.ruleId, why: { trigger: t.type, anchor: t.anchor, targetDate: t.targetDate }, startsAt, endsAt: iso(ms(startsAt) + minutes * 60_000),
+    placement: 'forward', latest: endOfLocalDay(t.targetDate > date ? t.targetDate : date, cal), trigger: t.key,
+  });
+  return out;
+}
+
+function fireEventTrigger(state: CadenceState, type: TriggerType, anchor: string, ruleId: string, targetDate: LocalDate, at: string, details: Record<string, unknown> & { earliest?: LocalDate } = {}): Step {
+  const key = `${type}:${anchor}`;
+  const existing = state.triggers.find((t) => t.key === key && (t.state === 'fired' || t.state === 'planned'));
+  if (existing) {
+    // One active trigger per (type, anchor) (R-21); a repeat appends evidence (R-124).
+    existing.evidence += 1;
+    return { effects: [event('process.fact_recorded', 'R-124', { fact: 'triggerEvidence', details: { trigger: type, anchor, evidence: existing.evidence, ...stripEarliest(details) } })], book: [] };
+  }
+  const t: TriggerState = { key, type, anchor, ruleId, targetDate, fireAt: at, state: 'planned', evidence: 1 };
+  if (type === 'adoptionBelowThreshold') t.fixBy = addElapsedHours(at, state.setup.policy.triggers.adoptionFixDays * 24, calendarOf(state));
+  state.triggers = state.triggers.filter((x) => x.key !== key);
+  state.triggers.push(t);
+  return fire(state, t, at, details.earliest ? { earliest: details.earliest } : {});
+}
+
+const stripEarliest = ({ earliest: _e, ...rest }: Record<string, unknown>) => rest;
+
+/** R-17 engagement drop → 30-min reset session ≤7 d (merged into a strategic meeting in range, R-21). */
+function fireEngagementDrop(state: CadenceState, anchor: string, resetBy: LocalDate, at: string, cause: Record<string, unknown>, replaces?: string): Step {
+  const cal = calendarOf(state);
+  const earliest = addBusinessDays(localDateOf(at, cal), 1, cal);
+  const step = fireEventTrigger(state, 'engagementDrop', anchor, 'R-17', resetBy, at, { ...cause, earliest: earliest > resetBy ? resetBy : earliest });
+  for (const b of step.book) {
+    // The reset is as early as possible within the window: book from the next business day, no later than resetBy.
+    b.startsAt = atLocalTime(earliest > resetBy ? resetBy : earliest, state.setup.policy.cadence.recurringSlot.time, cal);
+    b.endsAt = iso(ms(b.startsAt) + state.setup.policy.triggers.resetMinutes * 60_000);
+    b.latest = endOfLocalDay(resetBy, cal);
+    if (replaces) b.replaces = replaces;
+  }
+  return step;
+}
+
+/**
+ * R-13, R-14: the date triggers of the next occurrences whose fire instant lies within the horizon.
+ * Fire at 09:00, 10 bd before the target (A-13); learned late but before the date → fire now
+ * (R-14: meet within 10 bd and at least 1 bd before the FY-end).
+ */
+export function planDateTriggers(state: CadenceState, at: string): Step {
+  const out = none();
+  const p = state.setup.policy.triggers;
+  const cal = calendarOf(state);
+  const today = localDateOf(at, cal);
+  const horizonEnd = endOfLocalDay(`${state.bookedThrough}-28`, cal);
+  const years = [0, 1, 2].map((i) => Number(today.slice(0, 4)) + i);
+  const anchors: { type: 'renewal' | 'fiscalYearEnd'; anchor: string; target: LocalDate; ruleId: string }[] = [];
+  for (const y of years) {
+    const fy = monthDayIn(y, state.setup.fiscalYearEnd);
+    anchors.push({ type: 'fiscalYearEnd', anchor: fy, target: roll(addCalendarDays(fy, p.fyEndOffsetDays), cal), ruleId: 'R-14' });
+    if (state.setup.renewalDate) {
+      const r = monthDayIn(y, state.setup.renewalDate.slice(5));
+      if (r >= state.setup.renewalDate) anchors.push({ type: 'renewal', anchor: r, target: roll(addCalendarDays(r, p.renewalOffsetDays), cal), ruleId: 'R-13' });
+    }
+  }
+  for (const a of anchors) {
+    const key = `${a.type}:${a.anchor}`;
+    if (state.triggers.some((t) => t.key === key && t.state !== 'withdrawn')) continue;
+    if (a.anchor <= today) continue; // the date itself has passed
+    const fireAt = atLocalTime(addBusinessDays(a.target, -p.leadBusinessDays, cal), p.fireAt, cal);
+    if (ms(fireAt) > ms(horizonEnd)) continue;
+    const t: TriggerState = { key, type: a.type, anchor: a.anchor, ruleId: a.ruleId, targetDate: a.target, fireAt, state: 'planned', evidence: 1 };
+    if (ms(fireAt) <= ms(at)) {
+      // Learned late (R-14): meet within `lateFyMeetWithinBusinessDays`, at least `lateFyMinBusinessDaysBeforeFyEnd` before the date.
+      const latest = addBusinessDays(a.anchor, -p.lateFyMinBusinessDaysBeforeFyEnd, cal);
+      const within = addBusinessDays(today, p.lateFyMeetWithinBusinessDays, cal);
+      const target = a.target > today ? a.target : within < latest ? within : latest;
+      if (target <= today) continue;
+      t.targetDate = target;
+      t.fireAt = at;
+      state.triggers.push(t);
+      out.effects.push(event('trigger.replanned', a.ruleId, { trigger: a.type, before: null, after: { anchor: a.anchor, fireAt: at } }, { lateDiscovery: true, target, rule: 'R-14' }));
+      merge(out, fire(state, t, at, { earliest: addBusinessDays(today, 1, cal) }));
+      continue;
+    }
+    state.triggers.push(t);
+    out.effects.push(event('deadline.set', a.ruleId, { deadline: `trigger.${a.type}.fires`, dueAt: fireAt, clock: 'businessDays' }, { anchor: a.anchor, targetDate: a.target, leadBusinessDays: p.leadBusinessDays, fireAtTime: p.fireAt, policyKeys: [a.type === 'renewal' ? 'triggers.renewalOffsetDays' : 'triggers.fyEndOffsetDays', 'triggers.leadBusinessDays', 'triggers.fireAt'] }));
+  }
+  return out;
+}
+
+function monthDayIn(year: number, monthDay: string): LocalDate {
+  const [m, d] = monthDay.split('-').map(Number) as [number, number];
+  const dt = DateTime.fromObject({ year, month: m, day: 1 }, { zone: 'utc' });
+  return dt.set({ day: Math.min(d, dt.daysInMonth!) }).toISODate()!;
+}
+
+/** Renewal date or FY-end changed: withdraw planned date triggers (and their unheld meetings) that no longer match, plan the new ones (R-13, R-14). */
+function replanDateTriggers(state: CadenceState, at: string): Step {
+  const out = none();
+  const withdrawn: TriggerState[] = [];
+  for (const t of state.triggers) {
+    if (t.type !== 'renewal' && t.type !== 'fiscalYearEnd') continue;
+    if (t.state !== 'planned' && t.state !== 'fired') continue;
+    const md = t.anchor.slice(5);
+    const current = t.type === 'renewal' ? state.setup.renewalDate?.slice(5) : state.setup.fiscalYearEnd;
+    if (md === current) continue;
+    const m = t.meetingKey ? state.meetings.find((x) => x.key === t.meetingKey) : undefined;
+    if (t.state === 'fired' && m && m.status !== 'scheduled') continue; // already happened
+    t.state = 'withdrawn';
+    withdrawn.push(t);
+    if (m && m.key === `trigger/${t.key}`) {
+      m.status = 'cancelled';
+      out.effects.push({ kind: 'meetingUpdate', meetingId: m.meetingId, changes: { state: 'cancelled' } });
+      out.effects.push(event('meeting.cancelled', t.ruleId, { meetingId: m.meetingId, reason: `its ${t.type} date changed; re-planned` }));
+    }
+    if (t.state === 'withdrawn') out.effects.push({ kind: 'ctaResolved', key: `trigger/${t.key}`, note: `${t.type} date changed; trigger re-planned` });
+  }
+  const planned = planDateTriggers(state, at);
+  for (const w of withdrawn) {
+    const successor = state.triggers.find((t) => t.type === w.type && t.state !== 'withdrawn' && !withdrawn.includes(t) && t.anchor.slice(0, 4) === w.anchor.slice(0, 4));
+    out.effects.push(event('trigger.replanned', w.ruleId, { trigger: w.type as 'renewal' | 'fiscalYearEnd', before: { anchor: w.anchor, fireAt: w.fireAt }, after: successor ? { anchor: successor.anchor, fireAt: successor.fireAt } : null }, { at }));
+  }
+  merge(out, planned);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadlines
+
+export interface Due { key: string; at: string }
+
+/** The next instant the cadence must act at, if any. */
+export function nextDue(state: CadenceState): Due | undefined {
+  const p = state.setup.policy;
+  const dues: Due[] = [{ key: 'horizon', at: nextExtensionAt(state) }];
+  for (const m of state.meetings) {
+    if (m.status === 'scheduled' && m.strategic) {
+      if (m.prep && !m.prep.ctaOpened) dues.push({ key: `prepOpen|${m.key}`, at: m.prep.openAt });
+      if (m.prep && !m.prep.judged) dues.push({ key: `prepDue|${m.key}`, at: m.prep.dueAt });
+      if (m.preRead && !m.preRead.judged) dues.push({ key: `preRead|${m.key}`, at: m.preRead.dueAt });
+      if (m.graceEndsAt) dues.push({ key: `grace|${m.key}`, at: m.graceEndsAt });
+    }
+    if (m.status === 'held' && m.recap && !m.recap.sentAt && !m.recap.judged) dues.push({ key: `recap|${m.key}`, at: m.recap.dueAt });
+  }
+  for (const t of state.triggers) {
+    if (t.state === 'planned') dues.push({ key: `fire|${t.key}`, at: t.fireAt });
+    if (t.state === 'fired' && t.fixBy && !t.fixJudged) dues.push({ key: `fix|${t.key}`, at: t.fixBy });
+  }
+  const droughtDays = p.triggers.decisionDroughtDays;
+  for (const d of state.pendingDecisions) if (!d.fired) dues.push({ key: `pending|${d.title}`, at: addElapsedHours(d.since, droughtDays * 24) });
+  if (p.triggers.strategicDroughtSegments.includes(state.setup.segment) && state.droughtFiredFor !== state.lastStrategicDecisionAt) {
+    dues.push({ key: 'drought', at: addElapsedHours(state.lastStrategicDecisionAt, droughtDays * 24) });
+  }
+  dues.sort((a, b) => ms(a.at) - ms(b.at) || a.key.localeCompare(b.key));
+  return dues[0];
+}
+
+/** What happens when a due instant arrives (the horizon extension itself is done by the workflow through the activity). */
+export function due(state: CadenceState, key: string, now: string): Step {
+  const p = state.setup.policy;
+  const cal = calendarOf(state);
+  const out = none();
+  const [kind, ref] = splitKey(key);
+  const m = state.meetings.find((x) => x.key === ref);
+  switch (kind) {
+    case 'prepOpen':
+      m!.prep!.ctaOpened = true;
+      out.effects.push({
+        kind: 'cta', key: `prep/${m!.key}`, ctaKind: 'prep-pack', title: `Attach the prep pack for ${m!.template} on ${localDateOf(m!.startsAt, cal)}`, ruleId: 'R-24',
+        ownerRole: m!.raci.recorder ?? m!.raci.accountable, dueAt: m!.prep!.dueAt, data: { meetingId: m!.meetingId },
+        why: { meetingId: m!.meetingId, meetingStartsAt: m!.startsAt, late: m!.prep!.late, rule: m!.prep!.late ? 'C-4: booked inside T-5 bd → previous business day 17:00' : 'R-24: T-5 bd 17:00', policyKeys: ['meeting.prepPackBusinessDays', 'meeting.prepPackDueTime', 'meeting.prepCtaLeadBusinessDays'] },
+      });
+      break;
+    case 'prepDue':
+      m!.prep!.judged = true;
+      if (!m!.prep!.attachedAt) out.effects.push(event('deadline.missed', 'R-24', { deadline: `prepPack|${m!.meetingId}`, dueAt: m!.prep!.dueAt, ...lateBy(m!.prep!.dueAt, now) }, { meetingId: m!.meetingId, template: m!.template }));
+      break;
+    case 'preRead':
+      m!.preRead!.judged = true;
+      if (!m!.preRead!.sentAt) {
+        // R-26: no pre-flight by start − 48h means no confirmed decision-maker: rescope.
+        out.effects.push(event('deadline.missed', 'R-26', { deadline: `preRead|${m!.meetingId}`, dueAt: m!.preRead!.dueAt, ...lateBy(m!.preRead!.dueAt, now) }, { meetingId: m!.meetingId }));
+        out.effects.push(...rescope(state, m!, now));
+      }
+      break;
+    case 'grace':
+      // §2.5, A-13: not marked held within the grace after the scheduled end.
+      merge(out, missed(state, m!, { kind: 'unmarked' }, now));
+      break;
+    case 'recap':
+      m!.recap!.judged = true;
+      out.effects.push(event('deadline.missed', 'R-29', { deadline: `recap|${m!.meetingId}`, dueAt: m!.recap!.dueAt, ...lateBy(m!.recap!.dueAt, now) }, { meetingId: m!.meetingId }));
+      break;
+    case 'fire': {
+      const t = state.triggers.find((x) => x.key === ref)!;
+      merge(out, fire(state, t, now));
+      break;
+    }
+    case 'fix': {
+      const t = state.triggers.find((x) => x.key === ref)!;
+      t.fixJudged = true;
+      out.effects.push(event('deadline.missed', 'R-18', { deadline: `adoptionFix|${t.anchor}`, dueAt: t.fixBy!, ...lateBy(t.fixBy!, now) }, { fixDays: p.triggers.adoptionFixDays, gate: 'R-121 fix-first gate stays shut' }));
+      break;
+    }
+    case 'pending': {
+      const d = state.pendingDecisions.find((x) => x.title === ref)!;
+      d.fired = true;
+      merge(out, fireEngagementDrop(state, `pending:${d.title}`, addCalendarDays(localDateOf(now, cal), p.triggers.resetWithinDays), now, { cause: 'decisionPending', since: d.since, days: p.triggers.decisionDroughtDays }));
+      break;
+    }
+    case 'drought':
+      state.droughtFiredFor = state.lastStrategicDecisionAt;
+      merge(out, fireEngagementDrop(state, `drought:${localDateOf(state.lastStrategicDecisionAt, cal)}`, addCalendarDays(localDateOf(now, cal), p.triggers.resetWithinDays), now, { cause: 'noStrategicDecision', since: state.lastStrategicDecisionAt, days: p.triggers.decisionDroughtDays, rule: 'A-7' }));
+      break;
+  }
+  return out;
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf('|');
+  return i < 0 ? [key, ''] : [key.slice(0, i), key.slice(i + 1)];
+}
+
+const lateBy = (dueAt: string, now: string) => (ms(now) - ms(dueAt) > 60_000 ? { lateByMs: ms(now) - ms(dueAt) } : {});
+
+// ---------------------------------------------------------------------------------------------
+// Segment change (R-9), applied from the activity's diff
+
+export interface SegmentChangeResult {
+  segment: CadenceSegment;
+  touchTier: TouchTier;
+  restyled: { key: string; template: string; mode: MeetingMode; raci: Raci; agenda: string[] }[];
+  cancelled: string[];
+  booked: BookedMeeting[];
+}
+
+export function applySegmentChange(state: CadenceState, r: SegmentChangeResult, at: string): Step {
+  state.setup = { ...state.setup, segment: r.segment, touchTier: r.touchTier };
+  for (const x of r.restyled) {
+    const m = state.meetings.find((y) => y.key === x.key);
+    if (m) Object.assign(m, { template: x.template, mode: x.mode, raci: x.raci, agenda: x.agenda });
+  }
+  const out = none();
+  for (const key of r.cancelled) {
+    const m = state.meetings.find((y) => y.key === key);
+    if (!m) continue;
+    out.effects.push(...closeCycleCtas(m, 'cancelled by the segment change (R-9)'));
+    m.status = 'cancelled';
+  }
+  merge(out, applyBooked(state, r.booked, at));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Continue-as-new and status
+
+/** What carries into the next run: open obligations and recent history only (bounded). */
+export function carryOver(state: CadenceState, now: string): Partial<CadenceState> {
+  const keepAfter = ms(now) - 120 * 24 * HOUR_MS;
+  return {
+    meetings: state.meetings.filter((m) => m.status === 'scheduled' || m.status === 'unbooked' || ms(m.startsAt) >= keepAfter || (m.recap && !m.recap.sentAt && !m.recap.judged)),
+    consecutiveMisses: state.consecutiveMisses,
+    autoRebookSuspended: state.autoRebookSuspended,
+    bookedThrough: state.bookedThrough,
+    triggers: state.triggers.filter((t) => t.state === 'planned' || t.state === 'fired' || ms(t.fireAt) >= keepAfter),
+    pendingDecisions: state.pendingDecisions,
+    lastStrategicDecisionAt: state.lastStrategicDecisionAt,
+    ...(state.droughtFiredFor ? { droughtFiredFor: state.droughtFiredFor } : {}),
+    actions: state.actions,
+    ticks: state.ticks,
+  };
+}
+
+export function statusView(state: CadenceState, now: string) {
+  const upcoming = state.meetings.filter((m) => m.status === 'scheduled' || m.status === 'unbooked');
+  return {
+    clientId: state.setup.clientId,
+    phase: 'running' as const,
+    segment: state.setup.segment,
+    touchTier: state.setup.touchTier,
+    timeZone: state.setup.timeZone,
+    policyVersion: state.setup.policyVersion,
+    lockedAt: state.setup.lockedAt,
+    bookedThrough: state.bookedThrough,
+    consecutiveMisses: state.consecutiveMisses,
+    autoRebookSuspended: state.autoRebookSuspended,
+    next: upcoming.filter((m) => ms(m.startsAt) >= ms(now)).slice(0, 1).map(view)[0] ?? null,
+    meetings: state.meetings.map(view),
+    triggers: state.triggers.map((t) => ({ key: t.key, type: t.type, anchor: t.anchor, ruleId: t.ruleId, targetDate: t.targetDate, fireAt: t.fireAt, state: t.state, meetingKey: t.meetingKey ?? null, evidence: t.evidence })),
+    pendingDecisions: state.pendingDecisions.map((d) => ({ title: d.title, ownerRole: d.ownerRole, since: d.since, checkpointDate: d.checkpointDate })),
+  };
+}
+
+function view(m: CycleMeeting) {
+  return {
+    key: m.key, meetingId: m.meetingId, kind: m.kind, template: m.template, strategic: m.strategic, status: m.status, startsAt: m.startsAt, endsAt: m.endsAt, mode: m.mode,
+    agenda: m.agenda, agendaBlocks: m.agendaBlocks, raci: m.raci, prep: m.prep ?? null, preRead: m.preRead ?? null, held: m.held ?? null, recap: m.recap ?? null,
+    supersededBy: m.supersededBy ?? null,
+  };
+}
+
+export type CadenceStatus = ReturnType<typeof statusView>;

@@ -1,0 +1,59 @@
+/**
+ * What a process workflow asks its effects activity to record (activities `recordProcessEffects`):
+ * ledger events, CTAs, meetings and follow-on processes. Shared by every process model so one
+ * activity writes them all, each keyed by workflow id and batch so a retry lands once.
+ */
+import type { LedgerEventData, LedgerEventType } from './events.js';
+import type { Role } from './policy.js';
+
+/** Columns of a meeting row a process may change after booking (R-9 restyle, outcomes §2.5, recap R-29). */
+export interface MeetingChanges {
+  state?: 'scheduled' | 'held' | 'missed' | 'cancelled' | 'moved' | 'unbooked';
+  startsAt?: string;
+  endsAt?: string;
+  mode?: 'live' | 'hybrid' | 'async';
+  kind?: string;
+  accountableRole?: string;
+  segment?: string;
+  heldAt?: string;
+  decisionCount?: number;
+  sponsorPresent?: boolean;
+  recapDueAt?: string;
+  recapSentAt?: string;
+  supersededBy?: string;
+  /** Merged into the row's JSON data (e.g. template, RACI, agenda blocks of merged triggers, R-21). */
+  data?: Record<string, unknown>;
+}
+
+export type ProcessEffect =
+  | { kind: 'event'; type: LedgerEventType; ruleId: string | null; why: Record<string, unknown>; data: Record<string, unknown>; occurredAt?: string }
+  | {
+      kind: 'cta';
+      /** Unique within the workflow; the CTA id derives from it, so a retried open lands once. */
+      key: string;
+      ctaKind: string;
+      title: string;
+      ruleId: string;
+      ownerRole: Role;
+      dueAt: string;
+      why: Record<string, unknown>;
+      /** Extra data kept on the CTA, e.g. the meeting it prepares. */
+      data?: Record<string, unknown>;
+    }
+  /** Closes a CTA this run opened (e.g. the overdue CTA of a step that is now done), as the system. */
+  | { kind: 'ctaResolved'; key: string; note: string }
+  /** The onboarding kickoff, booked or held (R-47). */
+  | { kind: 'meeting'; key: string; meetingKind: 'kickoff'; state: 'scheduled' | 'held'; startsAt: string; endsAt: string; ruleId: string; data: Record<string, unknown> }
+  /** Changes a meeting row the cadence booked (by its id); the ledger event that explains it is a separate effect. */
+  | { kind: 'meetingUpdate'; meetingId: string; changes: MeetingChanges }
+  /** Starts the client's engagement cadence at cadence lock (R-55, R-10), unless it already runs. */
+  | { kind: 'startCadence'; lockedAt: string };
+
+export const event = <T extends LedgerEventType>(type: T, ruleId: string | null, data: LedgerEventData<T>, why: Record<string, unknown> = {}, occurredAt?: string): ProcessEffect => ({
+  kind: 'event',
+  type,
+  ruleId,
+  why,
+  data: data as Record<string, unknown>,
+  ...(occurredAt ? { occurredAt } : {}),
+});
