@@ -93,7 +93,7 @@ export interface BookedMeeting {
 
 export interface CycleMeeting extends BookedMeeting {
   status: 'scheduled' | 'held' | 'missed' | 'cancelled' | 'unbooked';
-  prep?: { openAt: string; dueAt: string; late: boolean; ctaOpened: boolean; attachedAt?: string; signedOffAt?: string; judged: boolean };
+  prep?: { openAt: string; dueAt: string; late: boolean; ctaOpened: boolean; attachedAt?: string; signedOffAt?: string; judged: boolean; moves?: number };
   preRead?: { dueAt: string; sentAt?: string; decisionMakerConfirmed?: boolean; judged: boolean };
   graceEndsAt?: string;
   held?: { heldAt: string; endedAt: string; decisions: number; sponsorPresent: boolean };
@@ -345,7 +345,7 @@ export function applyAction(state: CadenceState, action: CadenceAction, at: stri
     case 'prepPackAttached':
       m!.prep!.attachedAt = at;
       fact('R-24', { meetingId: m!.meetingId, onTime: ms(at) <= ms(m!.prep!.dueAt), dueAt: m!.prep!.dueAt });
-      if (m!.prep!.ctaOpened) out.effects.push({ kind: 'ctaResolved', key: `prep/${m!.key}`, note: `prep pack attached at ${at}` });
+      if (m!.prep!.ctaOpened) out.effects.push({ kind: 'ctaResolved', key: prepCtaKey(m!), note: `prep pack attached at ${at}` });
       m!.prep!.ctaOpened = true; // no CTA needed any more
       break;
     case 'prepSignedOff':
@@ -393,8 +393,17 @@ export function applyAction(state: CadenceState, action: CadenceAction, at: stri
       m!.status = 'scheduled';
       // The deadlines follow the new time (R-24, R-26); work already done stays done.
       const before = { prep: m!.prep, preRead: m!.preRead };
+      // An open prep CTA carries the old due: close it; a fresh one opens for the new date (unless the pack is already attached).
+      if (before.prep?.ctaOpened && !before.prep.attachedAt) out.effects.push({ kind: 'ctaResolved', key: prepCtaKey(m!), note: `meeting moved to ${action.newStartsAt}` });
       openCycle(state, m!, at, cal);
-      if (m!.prep && before.prep) Object.assign(m!.prep, { ctaOpened: before.prep.ctaOpened, ...(before.prep.attachedAt ? { attachedAt: before.prep.attachedAt, judged: true } : {}), ...(before.prep.signedOffAt ? { signedOffAt: before.prep.signedOffAt } : {}) });
+      if (m!.prep && before.prep) {
+        const moves = (before.prep.moves ?? 0) + (before.prep.ctaOpened && !before.prep.attachedAt ? 1 : 0);
+        Object.assign(m!.prep, {
+          ...(moves ? { moves } : {}),
+          ...(before.prep.attachedAt ? { attachedAt: before.prep.attachedAt, judged: true, ctaOpened: true } : {}),
+          ...(before.prep.signedOffAt ? { signedOffAt: before.prep.signedOffAt } : {}),
+        });
+      }
       if (m!.preRead && before.preRead?.sentAt) Object.assign(m!.preRead, { sentAt: before.preRead.sentAt, decisionMakerConfirmed: before.preRead.decisionMakerConfirmed, judged: true });
       out.effects.push({ kind: 'meetingUpdate', meetingId: m!.meetingId, changes: { state: 'scheduled', startsAt: action.newStartsAt, endsAt: action.newEndsAt } });
       out.effects.push(event('meeting.moved', '§2.5', { meetingId: m!.meetingId, fromStartsAt: from, startsAt: action.newStartsAt, endsAt: action.newEndsAt }, { agreedAt: action.agreedAt, verdict: verdict.why }));
@@ -496,7 +505,7 @@ function held(state: CadenceState, m: CycleMeeting, a: Extract<CadenceAction, { 
   const recapDueAt = slaDue(state, a.endedAt, p.meeting.recapHours);
   out.push({ kind: 'meetingUpdate', meetingId: m.meetingId, changes: { state: 'held', heldAt: a.heldAt, decisionCount: a.decisions.length, sponsorPresent: a.sponsorPresent, ...(m.strategic ? { recapDueAt } : {}) } });
   out.push(event('meeting.held', m.strategic ? 'R-27' : 'R-10', { meetingId: m.meetingId, decisions: a.decisions.length, attendees: a.attendees }, { heldAt: a.heldAt, endedAt: a.endedAt, sponsorPresent: a.sponsorPresent, template: m.template }));
-  if (m.prep && !m.prep.attachedAt && m.prep.ctaOpened) out.push({ kind: 'ctaResolved', key: `prep/${m.key}`, note: 'meeting held' });
+  if (m.prep && !m.prep.attachedAt && m.prep.ctaOpened) out.push({ kind: 'ctaResolved', key: prepCtaKey(m), note: 'meeting held' });
   if (!m.strategic) return out;
   state.consecutiveMisses = 0; // §2.5: a held strategic meeting resets the count
   m.recap = { dueAt: recapDueAt, judged: false };
@@ -526,7 +535,12 @@ function slaDue(state: CadenceState, from: string, hours: number): string {
 }
 
 function closeCycleCtas(m: CycleMeeting, why: string): CadenceEffect[] {
-  return m.prep?.ctaOpened && !m.prep.attachedAt ? [{ kind: 'ctaResolved', key: `prep/${m.key}`, note: why }] : [];
+  return m.prep?.ctaOpened && !m.prep.attachedAt ? [{ kind: 'ctaResolved', key: prepCtaKey(m), note: why }] : [];
+}
+
+/** The prep-pack CTA of a meeting at its current date: a move opens a fresh one with the new due (R-24). */
+function prepCtaKey(m: CycleMeeting): string {
+  return m.prep?.moves ? `prep/${m.key}/moved-${m.prep.moves}` : `prep/${m.key}`;
 }
 
 /**
@@ -762,6 +776,7 @@ function replanDateTriggers(state: CadenceState, at: string): Step {
     if (md === current) continue;
     const m = t.meetingKey ? state.meetings.find((x) => x.key === t.meetingKey) : undefined;
     if (t.state === 'fired' && m && m.status !== 'scheduled') continue; // already happened
+    const wasFired = t.state === 'fired';
     t.state = 'withdrawn';
     withdrawn.push(t);
     if (m && m.key === `trigger/${t.key}`) {
@@ -769,11 +784,14 @@ function replanDateTriggers(state: CadenceState, at: string): Step {
       out.effects.push({ kind: 'meetingUpdate', meetingId: m.meetingId, changes: { state: 'cancelled' } });
       out.effects.push(event('meeting.cancelled', t.ruleId, { meetingId: m.meetingId, reason: `its ${t.type} date changed; re-planned` }));
     }
-    if (t.state === 'withdrawn') out.effects.push({ kind: 'ctaResolved', key: `trigger/${t.key}`, note: `${t.type} date changed; trigger re-planned` });
+    if (wasFired) out.effects.push({ kind: 'ctaResolved', key: `trigger/${t.key}`, note: `${t.type} date changed; trigger re-planned` });
   }
+  const before = new Set(state.triggers.map((t) => t.key));
   const planned = planDateTriggers(state, at);
+  const fresh = state.triggers.filter((t) => !before.has(t.key)).sort((a, b) => ms(a.fireAt) - ms(b.fireAt));
   for (const w of withdrawn) {
-    const successor = state.triggers.find((t) => t.type === w.type && t.state !== 'withdrawn' && !withdrawn.includes(t) && t.anchor.slice(0, 4) === w.anchor.slice(0, 4));
+    // The replacement is the first newly planned trigger of the same type (the date may have moved across a year end).
+    const successor = fresh.find((t) => t.type === w.type);
     out.effects.push(event('trigger.replanned', w.ruleId, { trigger: w.type as 'renewal' | 'fiscalYearEnd', before: { anchor: w.anchor, fireAt: w.fireAt }, after: successor ? { anchor: successor.anchor, fireAt: successor.fireAt } : null }, { at }));
   }
   merge(out, planned);
@@ -822,7 +840,7 @@ export function due(state: CadenceState, key: string, now: string): Step {
     case 'prepOpen':
       m!.prep!.ctaOpened = true;
       out.effects.push({
-        kind: 'cta', key: `prep/${m!.key}`, ctaKind: 'prep-pack', title: `Attach the prep pack for ${m!.template} on ${localDateOf(m!.startsAt, cal)}`, ruleId: 'R-24',
+        kind: 'cta', key: prepCtaKey(m!), ctaKind: 'prep-pack', title: `Attach the prep pack for ${m!.template} on ${localDateOf(m!.startsAt, cal)}`, ruleId: 'R-24',
         ownerRole: m!.raci.recorder ?? m!.raci.accountable, dueAt: m!.prep!.dueAt, data: { meetingId: m!.meetingId },
         why: { meetingId: m!.meetingId, meetingStartsAt: m!.startsAt, late: m!.prep!.late, rule: m!.prep!.late ? 'C-4: booked inside T-5 bd → previous business day 17:00' : 'R-24: T-5 bd 17:00', policyKeys: ['meeting.prepPackBusinessDays', 'meeting.prepPackDueTime', 'meeting.prepCtaLeadBusinessDays'] },
       });
@@ -918,7 +936,8 @@ export function carryOver(state: CadenceState, now: string): Partial<CadenceStat
     consecutiveMisses: state.consecutiveMisses,
     autoRebookSuspended: state.autoRebookSuspended,
     bookedThrough: state.bookedThrough,
-    triggers: state.triggers.filter((t) => t.state === 'planned' || t.state === 'fired' || ms(t.fireAt) >= keepAfter),
+    // Planned triggers, active adoption triggers (they clear) and the recent rest (for one-active-per-anchor, R-21).
+    triggers: state.triggers.filter((t) => t.state === 'planned' || (t.state === 'fired' && t.type === 'adoptionBelowThreshold') || ms(t.fireAt) >= keepAfter),
     pendingDecisions: state.pendingDecisions,
     lastStrategicDecisionAt: state.lastStrategicDecisionAt,
     ...(state.droughtFiredFor ? { droughtFiredFor: state.droughtFiredFor } : {}),

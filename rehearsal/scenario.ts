@@ -41,7 +41,7 @@ export const ScenarioSchema = z.object({
     /** Expected HTTP status; a mismatch is reported and makes the rehearsal fail. */
     expect: z.number().int().min(100).max(599).optional(),
     /** New refs from the response body, by dotted path: `{ kickoffCta: ctasOpened.0 }` makes `$kickoffCta` usable in later steps. */
-    capture: z.record(Ref, z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'a dotted path such as ctasOpened.0 or items.0.id')).default({}),
+    capture: z.record(Ref, z.string().regex(/^[A-Za-z0-9_]+(\[[A-Za-z0-9_]+=[^\].]*\])?(\.[A-Za-z0-9_]+(\[[A-Za-z0-9_]+=[^\].]*\])?)*$/, 'a dotted path such as ctasOpened.0, items.0.id or meetings[template=QBR].meetingId')).default({}),
     note: z.string().optional(),
   }).strict()).default([]),
 }).strict();

@@ -56,6 +56,8 @@ const meetingsOf = (r: RehearsalResult, ref: string) => r.states[r.refs[ref]!]!.
 const timeline = (r: RehearsalResult, ref: string, type?: string): LedgerEvent[] => r.timelines[r.refs[ref]!]!.filter((e) => !type || e.type === type);
 const ctasOf = (r: RehearsalResult, ref: string, kind?: string) => r.states[r.refs[ref]!]!.ctas.filter((c) => !kind || c.kind === kind);
 const local = (iso: string) => new Date(iso).toLocaleString('sv-SE', { timeZone: 'America/Chicago' }).slice(0, 16);
+/** An instant as recorded after a timer: exact to the second (timers fire a few ms late). */
+const at = (isoSecond: string) => expect.stringMatching(new RegExp(`^${isoSecond.replace('.', '\\.')}\\.\\d{3}Z$`));
 const strategicAt = (r: RehearsalResult, ref: string) => meetingsOf(r, ref).filter((m) => m.strategic).map((m) => `${local(m.startsAt)} ${m.kind}`);
 
 describe('each segment\'s first year is booked from the cadence matrix at lock (R-10, R-11, R-62, §2.2)', () => {
@@ -111,4 +113,123 @@ describe('each segment\'s first year is booked from the cadence matrix at lock (
       ['R-13', 'trigger.renewal.fires', '2027-03-18T09:00:00.000-05:00'],
     ]);
   }, 120_000);
+});
+
+describe('the meeting cycle of a strategic meeting (R-24..R-32)', () => {
+  it('prep pack T-5 bd, sign-off, pre-read, two decisions (a third refused), recap within 48h, a CTA per decision, the Decision Log', async () => {
+    const t = team('b');
+    const held = { attendees: ['CEO', 'CFO'], sponsorPresent: true, decisions: [
+      { title: 'Approve the firewall replacement', ownerRole: 'vCIO', targetDate: '2026-08-31', budgetUsd: 18000 },
+      { title: 'Start the DR runbook', ownerRole: 'TAM' },
+    ] };
+    const r = await run({
+      name: 'meeting cycle', end: '2026-07-20T09:00:00-05:00',
+      people: [...people, ...t.people],
+      clients: [client('acme', 'B', { assignments: t.assignments })],
+      steps: [
+        start('acme'),
+        capture('acme', '+1h', { qbr: 'meetings[template=QBR].meetingId', checkin: 'meetings[template=Check-in].meetingId' }),
+        meetingStep('acme', 'checkin', '+2h', 'attachPrepPack', {}, { expect: 422, note: 'prep packs belong to strategic meetings (R-24)' }),
+        meetingStep('acme', 'qbr', '2026-07-06T10:00:00-05:00', 'signOffPrepReview', {}, { expect: 409, note: 'R-25: only once the prep pack is attached' }),
+        meetingStep('acme', 'qbr', '2026-07-06T10:05:00-05:00', 'attachPrepPack', {}, { expect: 200 }),
+        meetingStep('acme', 'qbr', '2026-07-07T09:00:00-05:00', 'signOffPrepReview', {}, { expect: 200 }),
+        meetingStep('acme', 'qbr', '2026-07-10T12:00:00-05:00', 'sendPreRead', { decisionMakerConfirmed: true }, { expect: 200 }),
+        meetingStep('acme', 'qbr', '2026-07-14T11:00:00-05:00', 'recordMeetingHeld', { ...held, decisions: [...held.decisions, { title: 'Replace all laptops', ownerRole: 'AM' }] }, { expect: 422, note: 'R-27: a third decision goes to the backlog' }),
+        meetingStep('acme', 'qbr', '2026-07-14T11:01:00-05:00', 'recordMeetingHeld', held, { expect: 200, idempotencyKey: 'qbr-held-1' }),
+        meetingStep('acme', 'qbr', '2026-07-14T11:02:00-05:00', 'recordMeetingHeld', held, { expect: 200, idempotencyKey: 'qbr-held-1', note: 'C-6 duplicate' }),
+        meetingStep('acme', 'qbr', '2026-07-16T09:00:00-05:00', 'recordRecapSentForMeeting', {}, { expect: 200 }),
+        meetingStep('acme', 'qbr', '2026-07-16T09:30:00-05:00', 'recordRecapSentForMeeting', {}, { expect: 409 }),
+        { at: '2026-07-16T10:00:00-05:00', op: 'recordMeetingHeld', params: { clientId: '$acme', meetingId: '$lee' }, body: held, as: 'automation', expect: 404, note: 'not a meeting of this cadence' },
+      ],
+    }, { ref: 'acme', fixture: 'cadence-meeting-cycle' });
+    expect(r.failures).toEqual([]);
+    const third = r.steps.find((s) => s.status === 422 && s.op === 'recordMeetingHeld')!.body as { ruleId: string; details: { backlog: string[] } };
+    expect(third.ruleId).toBe('R-27');
+    expect(third.details.backlog).toEqual(['Replace all laptops']);
+    expect((r.steps.filter((s) => s.op === 'recordMeetingHeld' && s.status === 200).map((s) => (s.body as { duplicate: boolean }).duplicate))).toEqual([false, true]);
+
+    const qbr = r.refs.qbr!;
+    // R-24, C-4: prep pack due T-5 bd 17:00 (Tue 14 Jul → Tue 7 Jul); its CTA opens 5 bd earlier at 09:00 and closes when
+    // attached. No first action within 72h (C-5), so it had passed to the CSM's named backup and on to the CS Lead (R-122).
+    const prep = ctasOf(r, 'acme', 'prep-pack');
+    expect(prep).toHaveLength(1);
+    expect(prep[0]).toMatchObject({ ruleId: 'R-24', ownerRole: 'CSM', ownerPersonId: r.refs.lee, escalationLevel: 'csLead', dueAt: '2026-07-07T22:00:00.000Z', createdAt: at('2026-06-30T14:00:00'), state: 'done' });
+    // R-29: recap due 48h after the end (10:45 → Thu 16 Jul 10:45), sent on time; R-30: one CTA per decision, first action 72h.
+    expect(ctasOf(r, 'acme', 'recap')[0]).toMatchObject({ ruleId: 'R-29', ownerRole: 'CSM', dueAt: '2026-07-16T15:45:00.000Z', state: 'done' });
+    expect(ctasOf(r, 'acme', 'decision').map((c) => [c.title, c.ownerRole, c.dueAt, c.firstActionDueAt]).sort()).toEqual([
+      ['Approve the firewall replacement', 'vCIO', '2026-09-01T05:00:00.000Z', at('2026-07-17T16:01:00')],
+      ['Start the DR runbook', 'TAM', at('2026-07-17T16:01:00'), at('2026-07-17T16:01:00')],
+    ]);
+    // R-31/R-32: the Decision Log, credit only with owner + date + budget in writing.
+    expect(timeline(r, 'acme', 'decision.logged').map((e) => [e.data.title, e.data.credited])).toEqual([['Approve the firewall replacement', true], ['Start the DR runbook', false]]);
+    // The meeting row feeds the radar: held, two decisions, sponsor seen, recap on time.
+    const row = meetingsOf(r, 'acme').find((m) => m.id === qbr)!;
+    expect(row).toMatchObject({ state: 'held', decisionCount: 2, sponsorPresent: true, heldAt: '2026-07-14T15:00:00.000Z', recapDueAt: '2026-07-16T15:45:00.000Z', recapSentAt: at('2026-07-16T14:00:00') });
+    expect(timeline(r, 'acme', 'signal.duplicate')).toHaveLength(1);
+    expect(timeline(r, 'acme', 'deadline.missed')).toEqual([]);
+    const m = cadenceOf(r, 'acme').meetings.find((x) => x.meetingId === qbr)!;
+    expect(m.preRead).toMatchObject({ dueAt: '2026-07-10T17:00:00.000-05:00', sentAt: at('2026-07-10T17:00:00'), decisionMakerConfirmed: true });
+  }, 120_000);
+
+  it('a pre-read without a confirmed decision-maker, or none by start − 48h, rescopes the meeting and books a decision call (R-26)', async () => {
+    const t = team('b');
+    const r = await run({
+      name: 'pre-flight', end: '2026-07-14T09:00:00-05:00',
+      people: [...people, ...t.people],
+      clients: [client('acme', 'B', { assignments: t.assignments })],
+      steps: [start('acme'), capture('acme', '+1h', { qbr: 'meetings[template=QBR].meetingId' })],
+    });
+    expect(r.failures).toEqual([]);
+    // Nothing attached: the prep pack is missed at 17:00 on 7 Jul, the pre-read at the last business instant before start − 48h (Fri 10 Jul 17:00).
+    expect(timeline(r, 'acme', 'deadline.missed').map((e) => [e.ruleId, e.data.dueAt])).toEqual([['R-24', '2026-07-07T17:00:00.000-05:00'], ['R-26', '2026-07-10T17:00:00.000-05:00']]);
+    expect(ctasOf(r, 'acme', 'decision-call')).toEqual([expect.objectContaining({ ruleId: 'R-26', ownerRole: 'vCIO', createdAt: at('2026-07-10T22:00:00'), dueAt: at('2026-07-13T22:00:00') })]);
+    expect(meetingsOf(r, 'acme').find((m) => m.id === r.refs.qbr)!.data).toMatchObject({ rescoped: 'short update (no decision-maker confirmed, R-26)' });
+  }, 120_000);
+});
+
+describe('missed-cadence recovery (§2.5, R-33..R-35)', () => {
+  it('1st miss rebooks +7 d, 2nd re-engages with At Risk and a reset, 3rd opens the cadence review and stops rebooking; a held meeting in between resets the count', async () => {
+    const t1 = team('one');
+    const t2 = team('two');
+    const r = await run({
+      name: 'misses', end: '2026-11-12T12:00:00-06:00',
+      people: [...people, ...t1.people, ...t2.people],
+      clients: [client('slipping', 'B', { assignments: t1.assignments }), client('recovering', 'B', { assignments: t2.assignments })],
+      steps: [
+        start('slipping'), start('recovering'),
+        capture('slipping', '+1h', { qbr1: 'meetings[template=QBR].meetingId' }),
+        capture('recovering', '+1h', { qbr2: 'meetings[template=QBR].meetingId' }),
+        meetingStep('recovering', 'qbr2', '2026-07-14T10:30:00-05:00', 'recordMeetingNoShow', {}, { expect: 200 }),
+        meetingStep('slipping', 'qbr1', '2026-07-14T13:00:00-05:00', 'recordMeetingHeld', { attendees: ['CEO'] }, { expect: 409, note: 'A-13: not marked held within 2h: already a miss' }),
+        capture('recovering', '2026-07-15T09:00:00-05:00', { rebook2: 'meetings[kind=rebook].meetingId' }),
+        meetingStep('recovering', 'rebook2', '2026-07-21T11:00:00-05:00', 'recordMeetingHeld', { attendees: ['CEO'] }, { expect: 200 }),
+      ],
+    });
+    expect(r.failures).toEqual([]);
+    const missed = (ref: string) => timeline(r, ref, 'meeting.missed').map((e) => [local(e.occurredAt), e.data.reason, e.data.consecutiveMisses]);
+    // Slipping: QBR unmarked 2h after its end (12:45) → rebook Tue 21 Jul (R-33) → missed → re-engage + reset Wed 22 Jul (R-34/R-17)
+    // → missed → cadence review (R-35) → M1 on 3 Nov missed: no further automatic rebooking.
+    expect(missed('slipping')).toEqual([
+      ['2026-07-14 12:45', 'notMarkedHeld', 1], ['2026-07-21 12:45', 'notMarkedHeld', 2], ['2026-07-22 12:30', 'notMarkedHeld', 3], ['2026-11-03 12:45', 'notMarkedHeld', 4],
+    ]);
+    expect(strategicAt(r, 'slipping')).toEqual(['2026-07-14 10:00 QBR', '2026-07-21 10:00 QBR', '2026-07-22 10:00 Reset Session', '2026-11-03 10:00 M1', '2026-12-01 10:00 M2', '2027-01-12 10:00 QBR', '2027-04-13 10:00 QBR',
+      // the horizon rolled monthly (R-10): by November it reaches November 2027 (M1 = FY-end − 30 − 28 d, a Wednesday)
+      '2027-07-13 10:00 QBR', '2027-11-03 10:00 M1']);
+    const rows = meetingsOf(r, 'slipping');
+    expect(rows.find((m) => m.id === r.refs.qbr1)!.supersededBy).toBe(rows.find((m) => local(m.startsAt) === '2026-07-21 10:00')!.id);
+    expect(ctasOf(r, 'slipping', 'reengage-stakeholders')).toEqual([expect.objectContaining({ ruleId: 'R-34', ownerRole: 'CSM', dueAt: at('2026-07-24T17:45:00') })]);
+    expect(timeline(r, 'slipping', 'risk.opened').map((e) => [e.ruleId, e.data.bucket, e.data.severity])).toEqual([['R-34', 'Strategic', 'Medium']]);
+    expect(timeline(r, 'slipping', 'trigger.fired').map((e) => [e.ruleId, e.data.trigger, e.data.merged])).toEqual([['R-17', 'engagementDrop', false]]);
+    // R-35: the review on the next Monthly Segment Review, first Tuesday of August, owned by the CS Lead.
+    expect(ctasOf(r, 'slipping', 'cadence-review')).toEqual([expect.objectContaining({ ruleId: 'R-35', ownerRole: 'CS Lead', ownerPersonId: r.refs.lee, dueAt: '2026-08-04T14:00:00.000Z' })]);
+    expect(cadenceOf(r, 'slipping')).toMatchObject({ consecutiveMisses: 4, autoRebookSuspended: true });
+
+    // Recovering: a no-show is a miss and rebooks; the rebook held resets the count, so the M1 miss in November is a 1st
+    // miss again (rebooked Tue 10 Nov), and only the next one re-engages.
+    expect(missed('recovering')).toEqual([
+      ['2026-07-14 10:30', 'noShow', 1], ['2026-11-03 12:45', 'notMarkedHeld', 1], ['2026-11-10 12:45', 'notMarkedHeld', 2], ['2026-11-11 12:30', 'notMarkedHeld', 3],
+    ]);
+    expect(strategicAt(r, 'recovering').slice(0, 5)).toEqual(['2026-07-14 10:00 QBR', '2026-07-21 10:00 QBR', '2026-11-03 10:00 M1', '2026-11-10 10:00 M1', '2026-11-11 10:00 Reset Session']);
+    expect(timeline(r, 'recovering', 'risk.opened').map((e) => local(e.occurredAt))).toEqual(['2026-11-10 12:45']);
+  }, 180_000);
 });
