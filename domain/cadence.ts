@@ -428,7 +428,7 @@ export function applyAction(state: CadenceState, action: CadenceAction, at: stri
     case 'initiativeApproved': {
       // R-16: delivery kickoff within 10 bd of approval; the API refuses it while the onboarding gate (R-48) is shut.
       const latest = addBusinessDays(localDateOf(action.approvedAt, cal), p.triggers.deliveryKickoffBusinessDays, cal);
-      merge(out, fireEventTrigger(state, 'initiativeApproved', action.initiativeId, 'R-16', latest, at, { earliest: addBusinessDays(localDateOf(at, cal), 1, cal), title: action.title }));
+      merge(out, fireEventTrigger(state, 'initiativeApproved', action.initiativeId, 'R-16', latest, at, { earliest: addBusinessDays(localDateOf(at, cal), 1, cal), asap: true, title: action.title }));
       break;
     }
     case 'adoptionMeasured': {
@@ -649,7 +649,7 @@ function triggerFiredEffects(state: CadenceState, t: TriggerState, m: CycleMeeti
 }
 
 /** Fires a trigger now: merge into a strategic meeting in range (R-21) or book its own meeting. */
-function fire(state: CadenceState, t: TriggerState, at: string, opts: { earliest?: LocalDate; minutes?: number } = {}): Step {
+function fire(state: CadenceState, t: TriggerState, at: string, opts: { earliest?: LocalDate; minutes?: number; asap?: boolean } = {}): Step {
   const out = none();
   const p = state.setup.policy;
   const cal = calendarOf(state);
@@ -665,7 +665,8 @@ function fire(state: CadenceState, t: TriggerState, at: string, opts: { earliest
   const minutes = opts.minutes ?? (spec.strategic ? p.cadence.strategicMinutes : p.cadence.tacticalMinutes);
   const seg = state.setup.segment;
   const owner = triggerOwner(state, t.type);
-  const date = opts.earliest && opts.earliest > t.targetDate ? opts.earliest : t.targetDate;
+  // "Within N days" triggers (R-16) book as early as possible; dated ones (R-13..R-15, R-18, R-19) on their target date.
+  const date = opts.earliest && (opts.asap || opts.earliest > t.targetDate) ? opts.earliest : t.targetDate;
   const startsAt = atLocalTime(date, p.cadence.recurringSlot.time, cal);
   const raci: Raci = spec.strategic && p.raci[seg].strategic
     ? { ...p.raci[seg].strategic!, accountable: owner === 'AM' ? 'AM' : p.raci[seg].strategic!.accountable }
@@ -679,7 +680,7 @@ function fire(state: CadenceState, t: TriggerState, at: string, opts: { earliest
   return out;
 }
 
-function fireEventTrigger(state: CadenceState, type: TriggerType, anchor: string, ruleId: string, targetDate: LocalDate, at: string, details: Record<string, unknown> & { earliest?: LocalDate } = {}): Step {
+function fireEventTrigger(state: CadenceState, type: TriggerType, anchor: string, ruleId: string, targetDate: LocalDate, at: string, details: Record<string, unknown> & { earliest?: LocalDate; asap?: boolean } = {}): Step {
   const key = `${type}:${anchor}`;
   const existing = state.triggers.find((t) => t.key === key && (t.state === 'fired' || t.state === 'planned'));
   if (existing) {
@@ -691,10 +692,10 @@ function fireEventTrigger(state: CadenceState, type: TriggerType, anchor: string
   if (type === 'adoptionBelowThreshold') t.fixBy = addElapsedHours(at, state.setup.policy.triggers.adoptionFixDays * 24, calendarOf(state));
   state.triggers = state.triggers.filter((x) => x.key !== key);
   state.triggers.push(t);
-  return fire(state, t, at, details.earliest ? { earliest: details.earliest } : {});
+  return fire(state, t, at, details.earliest ? { earliest: details.earliest, asap: details.asap === true } : {});
 }
 
-const stripEarliest = ({ earliest: _e, ...rest }: Record<string, unknown>) => rest;
+const stripEarliest = ({ earliest: _e, asap: _a, ...rest }: Record<string, unknown>) => rest;
 
 /** R-17 engagement drop → 30-min reset session ≤7 d (merged into a strategic meeting in range, R-21). */
 function fireEngagementDrop(state: CadenceState, anchor: string, resetBy: LocalDate, at: string, cause: Record<string, unknown>, replaces?: string): Step {

@@ -233,3 +233,77 @@ describe('missed-cadence recovery (§2.5, R-33..R-35)', () => {
     expect(timeline(r, 'recovering', 'risk.opened').map((e) => local(e.occurredAt))).toEqual(['2026-11-10 12:45']);
   }, 180_000);
 });
+
+describe('the six triggers (R-13..R-19) with merge (R-21) and re-planning', () => {
+  it('renewal merges into a QBR in range, a changed renewal date re-plans, FY-end learned late fires at once, assessment/adoption/initiative/stakeholder triggers book their meetings', async () => {
+    const when = (w: string) => (w.startsWith('+') ? Date.parse(lock) + Number(w.slice(1, -1)) * 3_600_000 : Date.parse(w));
+    const tm = team('m');
+    const tr = team('r');
+    const lock = '2026-12-01T09:00:00-06:00';
+    const r = await run({
+      name: 'triggers', start: lock, end: '2027-03-02T11:00:00-06:00',
+      people: [...people, ...tm.people, ...tr.people],
+      // Renewal 14 Apr 2027 → review on Thu 14 Jan (renewal − 90 d), firing Thu 31 Dec 09:00 (10 bd before): the QBR on Tue 12 Jan lies in range.
+      clients: [client('merge', 'B', { assignments: tm.assignments, renewalDate: '2027-04-14' }), client('replan', 'B', { assignments: tr.assignments, renewalDate: '2027-04-14' })],
+      steps: [
+        start('merge'), start('replan'),
+        // The strategic meetings are held, so no miss muddles the triggers (§2.5).
+        ...['merge', 'replan'].flatMap((ref) => [
+          capture(ref, '+1h', { [`${ref}Budget`]: 'meetings[template=Budget Session].meetingId', [`${ref}Qbr`]: 'meetings[template=QBR].meetingId' }),
+          meetingStep(ref, `${ref}Budget`, '2026-12-15T11:00:00-06:00', 'recordMeetingHeld', { attendees: ['CFO'] }, { expect: 200 }),
+          meetingStep(ref, `${ref}Qbr`, '2027-01-12T11:00:00-06:00', 'recordMeetingHeld', { attendees: ['CEO'] }, { expect: 200 }),
+        ]),
+        { at: '2026-12-02T10:00:00-06:00', op: 'recordAssessmentForCadence', params: { clientId: '$merge' }, body: { assessmentId: 'AS-1' }, as: 'automation', expect: 200 },
+        { at: '2026-12-02T11:00:00-06:00', op: 'recordAdoption', params: { clientId: '$merge' }, body: { mfaPct: 50, endpointPct: 90 }, as: 'automation', expect: 200 },
+        { at: '2026-12-03T11:00:00-06:00', op: 'recordAdoption', params: { clientId: '$merge' }, body: { mfaPct: 55 }, as: 'automation', expect: 200, note: 'one active trigger per (type, anchor): evidence appended' },
+        { at: '2026-12-10T11:00:00-06:00', op: 'recordAdoption', params: { clientId: '$merge' }, body: { mfaPct: 72 }, as: 'automation', expect: 200 },
+        { at: '2026-12-02T12:00:00-06:00', op: 'recordInitiativeApproved', params: { clientId: '$replan' }, body: { initiativeId: 'INI-7', title: 'Firewall replacement' }, as: 'automation', expect: 200 },
+        { at: '2026-12-03T09:00:00-06:00', op: 'updateClient', params: { clientId: '$replan' }, body: { renewalDate: '2027-05-31' }, as: 'ops', expect: 200 },
+        { at: '2026-12-04T09:00:00-06:00', op: 'recordStakeholderChange', params: { clientId: '$replan' }, body: { name: 'Dana CFO', stakeholderRole: 'executiveSponsor' }, as: 'automation', expect: 200 },
+      ].map((step, i) => ({ step, i })).sort((a, b) => when(a.step.at) - when(b.step.at) || a.i - b.i).map((x) => x.step),
+    });
+    expect(r.failures).toEqual([]);
+    const fired = (ref: string) => timeline(r, ref, 'trigger.fired').map((e) => [local(e.occurredAt), e.ruleId, e.data.trigger, e.data.targetDate, e.data.merged]);
+    const bookedFor = (ref: string, kind: string) => meetingsOf(r, ref).filter((m) => m.kind === kind).map((m) => [local(m.startsAt), m.accountableRole]);
+
+    // merge: FY-end 31 Dec learned at lock (its 17 Nov fire already past): fires now, meeting ≤10 bd (R-14) → Budget Session Tue 15 Dec.
+    // Assessment 2 Dec → roadmap review Sat 12 Dec ROLLed to Fri 11 Dec (R-15). MFA 50 % → remediation sync ≤5 d (Mon 7 Dec, R-18).
+    // Renewal fires 31 Dec and merges into the 12 Jan QBR (R-21).
+    expect(fired('merge')).toEqual([
+      ['2026-12-01 09:00', 'R-14', 'fiscalYearEnd', '2026-12-15', false],
+      ['2026-12-02 10:00', 'R-15', 'assessmentCompleted', '2026-12-11', false],
+      ['2026-12-02 11:00', 'R-18', 'adoptionBelowThreshold', '2026-12-07', false],
+      ['2026-12-31 09:00', 'R-13', 'renewal', '2027-01-14', true],
+    ]);
+    expect(bookedFor('merge', 'Budget Session')).toEqual([['2026-12-15 10:00', 'vCIO']]);
+    expect(bookedFor('merge', 'Roadmap Review')).toEqual([['2026-12-11 10:00', 'vCIO']]);
+    expect(bookedFor('merge', 'Remediation Sync')).toEqual([['2026-12-07 10:00', 'TAM']]);
+    expect(bookedFor('merge', 'Renewal Review')).toEqual([]);
+    const qbr = meetingsOf(r, 'merge').find((m) => m.kind === 'QBR')!;
+    expect(qbr.data.agendaBlocks).toEqual(['renewal:2027-04-14']);
+    expect(ctasOf(r, 'merge', 'trigger-renewal')).toEqual([expect.objectContaining({ ruleId: 'R-13', ownerRole: 'AM', dueAt: at('2027-01-03T15:00:00'), data: { meetingId: qbr.id } })]);
+    // Adoption: a repeat appends evidence (R-124), back over 60 % clears the trigger and closes its CTA.
+    expect(timeline(r, 'merge', 'process.fact_recorded').filter((e) => e.data.fact === 'triggerEvidence').map((e) => (e.data.details as { evidence: number }).evidence)).toEqual([2]);
+    expect(timeline(r, 'merge', 'trigger.cleared').map((e) => [local(e.occurredAt), e.data.anchor])).toEqual([['2026-12-10 11:00', 'mfa']]);
+    expect(ctasOf(r, 'merge', 'trigger-adoptionBelowThreshold')).toEqual([expect.objectContaining({ ownerRole: 'TAM', state: 'done' })]);
+
+    // replan: the delivery kickoff (≤10 bd, R-16) merges into the Budget Session of 15 Dec, a strategic meeting in range (R-21);
+    // renewal moved to 31 May → the planned 31 Dec fire is withdrawn and re-planned: review Tue 2 Mar, firing Tue 16 Feb
+    // 09:00, with its own meeting (no strategic meeting in range).
+    expect(bookedFor('replan', 'Delivery Kickoff')).toEqual([]);
+    expect(meetingsOf(r, 'replan').find((m) => m.kind === 'Budget Session')!.data.agendaBlocks).toEqual(['initiativeApproved:INI-7']);
+    expect(ctasOf(r, 'replan', 'trigger-initiativeApproved')).toEqual([expect.objectContaining({ ruleId: 'R-16', ownerRole: 'PM' })]);
+    expect(timeline(r, 'replan', 'trigger.replanned').filter((e) => e.data.before).map((e) => [e.data.before, e.data.after])).toEqual([
+      [{ anchor: '2027-04-14', fireAt: '2026-12-31T09:00:00.000-06:00' }, { anchor: '2027-05-31', fireAt: '2027-02-16T09:00:00.000-06:00' }],
+    ]);
+    expect(fired('replan')).toEqual([
+      ['2026-12-01 09:00', 'R-14', 'fiscalYearEnd', '2026-12-15', false],
+      ['2026-12-02 12:00', 'R-16', 'initiativeApproved', '2026-12-16', true],
+      ['2026-12-04 09:00', 'R-19', 'stakeholderChange', '2026-12-14', false],
+      ['2027-02-16 09:00', 'R-13', 'renewal', '2027-03-02', false],
+    ]);
+    expect(bookedFor('replan', 'Renewal Review')).toEqual([['2027-03-02 10:00', 'AM']]);
+    expect(bookedFor('replan', 'New-Sponsor Intro')).toEqual([['2026-12-14 10:00', 'CSM']]);
+    expect(ctasOf(r, 'replan', 'trigger-stakeholderChange')).toEqual([expect.objectContaining({ ruleId: 'R-19', ownerRole: 'CSM', dueAt: at('2026-12-05T15:00:00') })]);
+  }, 240_000);
+});

@@ -986,11 +986,11 @@ describe('event triggers R-15, R-16, R-19', () => {
   it('R-16: initiative approved → Delivery Kickoff owned by the PM, no later than 10 bd after approval', () => {
     const s = fresh();
     const st = act(s, { type: 'initiativeApproved', initiativeId: 'INI-7', title: 'Firewall refresh', approvedAt: '2026-06-15T12:00:00.000-05:00' }, '2026-06-15T12:00:00.000-05:00');
-    // Mon 06-15 + 10 bd = Mon 06-29.
+    // Mon 06-15 + 10 bd = Mon 06-29 at the latest; booked as early as possible, from the next business day.
     expect(norm(trig(s, 'initiativeApproved:INI-7'))).toMatchObject({ ruleId: 'R-16', state: 'fired', targetDate: '2026-06-29' });
     expect(norm(st.book)).toEqual([expect.objectContaining({
       key: 'trigger/initiativeApproved:INI-7', template: 'Delivery Kickoff', strategic: false, ruleId: 'R-16', raci: { accountable: 'PM', presenter: 'PM', recorder: null, backup: 'AM' },
-      startsAt: '2026-06-29T10:00:00.000-05:00', latest: '2026-06-30T00:00:00.000-05:00', placement: 'forward',
+      startsAt: '2026-06-16T10:00:00.000-05:00', latest: '2026-06-30T00:00:00.000-05:00', placement: 'forward',
     })]);
   });
 
