@@ -69,7 +69,7 @@ export function cadenceActivities({ db }: { db: Db }) {
       let i = 0;
       for (const r of diff.restyle) {
         const meetingId = idOf.get(r.key)!;
-        await db.update(meetings).set({ mode: r.mode, accountableRole: r.raci.accountable, segment: input.to, data: sql`${meetings.data} || ${JSON.stringify({ template: r.template, raci: r.raci, agenda: r.agenda })}::jsonb`, updatedAt: input.at }).where(eq(meetings.id, meetingId));
+        await db.update(meetings).set({ kind: r.template, mode: r.mode, accountableRole: r.raci.accountable, segment: input.to, data: sql`${meetings.data} || ${JSON.stringify({ template: r.template, raci: r.raci, agenda: r.agenda })}::jsonb`, updatedAt: input.at }).where(eq(meetings.id, meetingId));
         await appendEvent(db, { id: `${input.workflowId}/${input.batchKey}/restyle/${i++}`, occurredAt: input.at, clientId: input.clientId, process: 'cadence', workflowId: input.workflowId, type: 'meeting.restyled', ruleId: 'R-9', actor: input.actor, why: r.why, data: { meetingId, template: r.template, mode: r.mode, accountableRole: r.raci.accountable } });
       }
       for (const c of diff.cancel) {

@@ -307,3 +307,69 @@ describe('the six triggers (R-13..R-19) with merge (R-21) and re-planning', () =
     expect(ctasOf(r, 'replan', 'trigger-stakeholderChange')).toEqual([expect.objectContaining({ ruleId: 'R-19', ownerRole: 'CSM', dueAt: at('2026-12-05T15:00:00') })]);
   }, 240_000);
 });
+
+describe('segment change mid-year (R-9)', () => {
+  it('booked meetings keep their dates but switch template, mode and RACI; new types start in the first month ≥14 days after; unused types are cancelled', async () => {
+    const t = team('s');
+    const r = await run({
+      name: 'segment change', end: '2026-06-02T09:00:00-05:00',
+      people: [...people, ...t.people],
+      clients: [client('acme', 'B', { assignments: t.assignments }), client('calm', 'C', { assignments: team('s').assignments })],
+      steps: [
+        start('acme'), start('calm'),
+        // B → A (maturity 2 → 4, R-1) on Mon 1 Jun: the new rhythm starts in July (1 Jul ≥ 1 Jun + 14 d).
+        { at: '2026-06-01T09:00:00-05:00', op: 'updateClient', params: { clientId: '$acme' }, body: { maturity: 4 }, as: 'ops', expect: 200 },
+        // C → D (appetite stays 2, maturity 4 → 1): D has no strategic Reviews, so they are cancelled.
+        { at: '2026-06-01T09:05:00-05:00', op: 'updateClient', params: { clientId: '$calm' }, body: { maturity: 1 }, as: 'ops', expect: 200 },
+      ],
+    });
+    expect(r.failures).toEqual([]);
+    expect(cadenceOf(r, 'acme')).toMatchObject({ segment: 'A', touchTier: 'VIP' });
+    const live = (ref: string) => meetingsOf(r, ref).filter((m) => m.strategic && m.state !== 'cancelled').map((m) => `${local(m.startsAt)} ${(m.data as { template?: string }).template ?? m.kind}`);
+    // B's QBRs and planning meetings keep their dates as A meetings (Executive QBR; B's M1/M2 = A's M2/M3, counted back from the
+    // budget meeting), A's M1 and monthly strategic meetings are added from July.
+    expect(live('acme')).toEqual([
+      '2026-07-14 10:00 Executive QBR', '2026-08-11 10:00 Monthly Strategic', '2026-09-08 10:00 Monthly Strategic', '2026-10-06 10:00 M1', '2026-11-03 10:00 M2', '2026-12-01 10:00 M3',
+      '2027-01-12 10:00 Executive QBR', '2027-02-09 10:00 Monthly Strategic', '2027-03-09 10:00 Monthly Strategic', '2027-04-13 10:00 Executive QBR', '2027-05-11 10:00 Monthly Strategic',
+      '2027-06-08 10:00 Monthly Strategic',
+    ]);
+    const restyled = timeline(r, 'acme', 'meeting.restyled');
+    expect(restyled.every((e) => e.ruleId === 'R-9')).toBe(true);
+    expect(restyled.filter((e) => ['Executive QBR', 'M2', 'M3'].includes(e.data.template as string)).map((e) => e.data.template).sort()).toEqual(['Executive QBR', 'Executive QBR', 'Executive QBR', 'M2', 'M3']);
+    expect(timeline(r, 'acme', 'meeting.scheduled').filter((e) => e.ruleId === 'R-62' || e.data.kind === 'Monthly Strategic').filter((e) => Date.parse(e.occurredAt) >= Date.parse('2026-06-01T14:00:00Z')).map((e) => e.data.kind))
+      .toEqual(expect.arrayContaining(['M1', 'Monthly Strategic']));
+    // C → D: the three Reviews and C's FY-anchored planning meeting are cancelled with their rule; D's Annual IT Strategy,
+    // anchored on renewal − 90 d (R-62), is booked instead (async-first).
+    expect(timeline(r, 'calm', 'meeting.cancelled').map((e) => [e.ruleId, e.data.reason])).toEqual(Array(4).fill(['R-9', 'type not used by segment D (R-9)']));
+    expect(live('calm')).toEqual(['2027-04-01 10:00 Annual IT Strategy']);
+    expect(meetingsOf(r, 'calm').find((m) => m.strategic && m.state !== 'cancelled')!.mode).toBe('async');
+  }, 120_000);
+});
+
+describe('capacity guardrails (R-36, R-37)', () => {
+  it('automatic booking never overbooks: the second client\'s QBR moves to the next allowed slot and says why; GET /v1/capacity reports the load', async () => {
+    const r = await run({
+      name: 'capacity', end: '+2h',
+      policy: { capacity: { vcioMaxStrategicPerWeek: 1 } },
+      clients: [client('first', 'B'), client('second', 'B')],
+      steps: [start('first'), start('second'), { at: '+1h', op: 'getCapacity', as: 'manager', expect: 200 }],
+    });
+    expect(r.failures).toEqual([]);
+    // Val is vCIO of both; with at most one strategic meeting a week (R-36), the second QBR cannot be Tue 14 Jul or any day that week.
+    expect(strategicAt(r, 'first')[0]).toBe('2026-07-14 10:00 QBR');
+    expect(strategicAt(r, 'second')[0]).toBe('2026-07-20 10:00 QBR');
+    const moved = timeline(r, 'second', 'meeting.scheduled').find((e) => e.data.kind === 'QBR')!;
+    // On the way: Tue 14 (Val is in the first QBR and the week is full), Wed/Thu (week cap), Fri (no slots), the weekend.
+    expect(moved.why).toMatchObject({ placement: { movedFrom: '2026-07-14T10:00:00.000-05:00', movedBecause: ['notBusinessDay', 'noSlotWeekday', 'doubleBooked', 'strategicWeekCap'] }, accountable: { role: 'vCIO', personId: r.refs.val }, capacityRules: ['R-36', 'R-37'] });
+    // No week of Val's holds two strategic meetings.
+    const capacity = r.steps.find((s) => s.op === 'getCapacity')!.body as { people: { personId: string; weeks: { week: string; strategicMeetings: number }[] }[] };
+    const val = capacity.people.find((p) => p.personId === r.refs.val)!;
+    expect(val.weeks.length).toBeGreaterThan(10);
+    expect(Math.max(...val.weeks.map((w) => w.strategicMeetings))).toBe(1);
+    // Check-ins (tactical, CSM Casey for both clients) on the same Thursday slot: the second client's move to the next free day.
+    const firstCheckin = meetingsOf(r, 'first').find((m) => m.kind === 'Check-in')!;
+    const secondCheckin = meetingsOf(r, 'second').find((m) => m.kind === 'Check-in')!;
+    expect(firstCheckin.accountablePersonId).toBe(secondCheckin.accountablePersonId);
+    expect(Date.parse(secondCheckin.startsAt)).toBeGreaterThan(Date.parse(firstCheckin.startsAt));
+  }, 120_000);
+});
