@@ -66,6 +66,8 @@ export interface RehearsalResult {
     ref: string; onboarding: OnboardingQueryResult | null; onboardingHistoryEvents: number | null;
     /** The cadence's status and the events in its current run's history (earlier runs continued as new). */
     cadence: CadenceQueryResult | null; cadenceHistoryEvents: number | null;
+    /** Every run of the cadence, oldest first (it continues as new each simulated year): when it started and its history length. */
+    cadenceRuns: { startedAt: string; events: number }[];
     ctas: (typeof ctas.$inferSelect)[]; meetings: (typeof meetings.$inferSelect)[];
   }>;
   /** Steps whose status differed from `expect`. */
@@ -186,17 +188,25 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       }
       let cadence: CadenceQueryResult | null = null;
       let cadenceHistoryEvents: number | null = null;
+      const cadenceRuns: { startedAt: string; events: number }[] = [];
       try {
         const handle = env.client.workflow.getHandle(cadenceWorkflowId(id));
         cadence = await handle.query(cadenceStatus);
         const history = await handle.fetchHistory();
         cadenceHistoryEvents = history.events?.length ?? 0;
         await opts.onHistory?.(ref, history, 'cadence');
+        // Walk back through the runs it continued from.
+        for (let h: typeof history | undefined = history; h; ) {
+          const first: NonNullable<typeof history.events>[number] | undefined = h.events?.[0];
+          cadenceRuns.unshift({ startedAt: first?.eventTime ? new Date(Number(first.eventTime.seconds) * 1000).toISOString() : '', events: h.events?.length ?? 0 });
+          const previous: string | null | undefined = first?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+          h = previous ? await env.client.workflow.getHandle(cadenceWorkflowId(id), previous).fetchHistory() : undefined;
+        }
       } catch {
         cadence = null; // never started
       }
       states[id] = {
-        ref, onboarding, onboardingHistoryEvents, cadence, cadenceHistoryEvents,
+        ref, onboarding, onboardingHistoryEvents, cadence, cadenceHistoryEvents, cadenceRuns,
         ctas: await database.db.select().from(ctas).where(eq(ctas.clientId, id)).orderBy(asc(ctas.createdAt), asc(ctas.id)),
         meetings: await database.db.select().from(meetings).where(eq(meetings.clientId, id)).orderBy(asc(meetings.startsAt), asc(meetings.id)),
       };

@@ -204,7 +204,7 @@ describe('missed-cadence recovery (§2.5, R-33..R-35)', () => {
         capture('recovering', '2026-07-15T09:00:00-05:00', { rebook2: 'meetings[kind=rebook].meetingId' }),
         meetingStep('recovering', 'rebook2', '2026-07-21T11:00:00-05:00', 'recordMeetingHeld', { attendees: ['CEO'] }, { expect: 200 }),
       ],
-    });
+    }, { ref: 'slipping', fixture: 'cadence-misses' });
     expect(r.failures).toEqual([]);
     const missed = (ref: string) => timeline(r, ref, 'meeting.missed').map((e) => [local(e.occurredAt), e.data.reason, e.data.consecutiveMisses]);
     // Slipping: QBR unmarked 2h after its end (12:45) → rebook Tue 21 Jul (R-33) → missed → re-engage + reset Wed 22 Jul (R-34/R-17)
@@ -372,4 +372,31 @@ describe('capacity guardrails (R-36, R-37)', () => {
     expect(firstCheckin.accountablePersonId).toBe(secondCheckin.accountablePersonId);
     expect(Date.parse(secondCheckin.startsAt)).toBeGreaterThan(Date.parse(firstCheckin.startsAt));
   }, 120_000);
+});
+
+describe('years of cadence (R-10 rolling horizon, continue-as-new)', () => {
+  it('keeps a 12-month horizon rolling and continues as new each simulated year with bounded history', async () => {
+    const t = team('y');
+    const r = await run({
+      name: 'two years', end: '2028-06-10T09:00:00-05:00',
+      people: [...people, ...t.people],
+      clients: [client('acme', 'A', { assignments: t.assignments })],
+      steps: [start('acme'),
+        // R-35's review after the 3rd miss resumes automatic rebooking once a year, so the run keeps working every month.
+        { at: '2027-05-20T09:00:00-05:00', op: 'recordCadenceReview', params: { clientId: '$acme' }, body: { outcome: 'executiveReset', note: 'Sponsor re-engaged' }, as: 'ops', expect: 200 },
+      ],
+    }, { ref: 'acme', fixture: 'cadence-continued-as-new' });
+    expect(r.failures).toEqual([]);
+    const s = r.states[r.refs.acme!]!;
+    // One run per simulated year: started at lock, continued after twelve monthly extensions (1 Jun … 1 May) each.
+    expect(s.cadenceRuns.map((x) => local(x.startedAt).slice(0, 10))).toEqual(['2026-05-11', '2027-05-01', '2028-05-01']);
+    // Events per simulated year stay far below Temporal's limits (50k events / 50 MB), and the carried state is small.
+    for (const run of s.cadenceRuns.slice(0, 2)) expect(run.events).toBeLessThan(5_000);
+    console.log(`cadence history events per simulated year (A, VIP, unattended): ${s.cadenceRuns.map((x) => x.events).join(', ')}`);
+    // The horizon always reaches 12 months ahead (R-10): in June 2028 it is booked through June 2029.
+    expect(cadenceOf(r, 'acme').bookedThrough).toBe('2029-06');
+    expect(timeline(r, 'acme', 'process.started')).toHaveLength(1);
+    // Each year's budget meeting on FY-end − 30 d (R-62); 1 Dec 2028 is a Friday, never offered as a slot (R-36), so Monday 4 Dec.
+    expect(meetingsOf(r, 'acme').filter((m) => m.kind === 'M3').map((m) => local(m.startsAt))).toEqual(['2026-12-01 10:00', '2027-12-01 10:00', '2028-12-04 10:00']);
+  }, 300_000);
 });
