@@ -79,9 +79,11 @@ async function run(input: Record<string, unknown>, record: Record<string, string
   });
 }
 
+/** The onboarding's part of a client's timeline and CTAs (the cadence it starts at lock has its own tests, cadence.test.ts). */
 const of = (r: RehearsalResult, ref: string) => {
   const id = r.refs[ref]!;
-  return { id, events: r.timelines[id]!, state: r.states[id]! };
+  const state = r.states[id]!;
+  return { id, events: r.timelines[id]!.filter((e) => e.process !== 'cadence'), state: { ...state, ctas: state.ctas.filter((c) => c.process !== 'cadence') }, cadenceEvents: r.timelines[id]!.filter((e) => e.process === 'cadence') };
 };
 const typed = (events: LedgerEvent[], type: string) => events.filter((e) => e.type === type);
 const deadlineSet = (events: LedgerEvent[], key: string) => typed(events, 'deadline.set').find((e) => (e.data as { deadline: string }).deadline === key);
@@ -108,6 +110,18 @@ describe('onboarding happy paths for segments A, B, C and D (R-46..R-57)', () =>
     expect(state.onboarding).toMatchObject({ phase: 'completed', currentStep: null, kpis: { kickoffWithinBusinessDays: true, accessByCheckpoint: true, earlyWinsByCheckpoint: true } });
     expect(typed(events, 'step.completed').map((e) => data(e).step as number).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     expect(typed(events, 'gate.opened')).toHaveLength(1);
+  });
+
+  it('the cadence lock (R-55) starts the engagement cadence, which books the year from the lock (R-10)', () => {
+    for (const ref of ['alpha', 'bravo', 'charlie', 'delta']) {
+      const { state, cadenceEvents } = of(r, ref);
+      const started = typed(cadenceEvents, 'process.started')[0]!;
+      // Locked on Day 52 (Thu 23 Apr 2026), through the onboarding's own report.
+      expect(data(started).inputs).toMatchObject({ lockedAt: expect.stringMatching(/^2026-04-23T14:00:0\d\.\d{3}Z$/), segment: ['A', 'B', 'C', 'D'][['alpha', 'bravo', 'charlie', 'delta'].indexOf(ref)] });
+      // Lock month + 12 (through Apr 2027), rolled on 1 May and 1 Jun by the rehearsal's end.
+      expect(state.cadence).toMatchObject({ phase: 'running', bookedThrough: '2027-06' });
+      expect(typed(cadenceEvents, 'meeting.scheduled').length).toBeGreaterThan(10);
+    }
   });
 
   it('the segment is the one R-1 places the client in', () => {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import {
   OFFSET_RE,
@@ -311,5 +312,18 @@ describe('valueAt (step capture)', () => {
     const base = { start: '2026-03-02T09:00:00-06:00', end: '+1d' };
     expect(parseScenario(JSON.stringify({ ...base, steps: [{ at: '+1h', op: 'getCta', capture: { cta: 'ctasOpened.0' } }] })).steps[0]!.capture).toEqual({ cta: 'ctasOpened.0' });
     expect(() => parseScenario(JSON.stringify({ ...base, steps: [{ at: '+1h', op: 'getCta', capture: { cta: 'a..b' } }] }))).toThrow(/steps\.0\.capture\.cta/);
+  });
+});
+
+describe('the example scenarios in docs/scenarios', () => {
+  const dir = new URL('../../docs/scenarios/', import.meta.url);
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  it('exist', () => expect(files.length).toBeGreaterThanOrEqual(3));
+  it.each(files)('%s parses and its steps lie in time order inside the scenario', (file) => {
+    const s = parseScenario(fs.readFileSync(new URL(file, dir), 'utf8'));
+    const t = timeline(s);
+    expect(t.steps).toHaveLength(s.steps.length);
+    expect([...t.steps].sort((a, b) => a - b)).toEqual(t.steps);
+    expect(t.steps.every((ms) => ms >= t.startMs && ms <= t.endMs)).toBe(true);
   });
 });
