@@ -323,6 +323,9 @@ export function decide(state: CadenceState, action: CadenceAction, at: string): 
       return state.autoRebookSuspended ? undefined : { status: 409, message: 'No segmentation & cadence review is pending (R-35 opens one at the third consecutive miss).', ruleId: 'R-35' };
     case 'adoptionMeasured':
       return action.mfaPct === undefined && action.endpointPct === undefined ? { status: 422, message: 'Send mfaPct, endpointPct or both (R-18).' } : undefined;
+    case 'stakeholderChanged':
+      // R-19 is the optional seventh trigger: the MSP may switch it off.
+      return p.triggers.stakeholderChange.enabled ? undefined : { status: 409, message: 'The stakeholder-change trigger (R-19) is switched off by policy (triggers.stakeholderChange.enabled).', ruleId: 'R-19' };
     default:
       return undefined;
   }

@@ -401,6 +401,13 @@ describe('decide: refusals (404 / 409 / 422)', () => {
     expect(decide(s, { type: 'decisionResolved', title: 'ERP' }, AT)).toMatchObject({ status: 404, ruleId: 'R-17' });
     expect(decide(s, { type: 'meetingRescheduled', meetingId: 'mtg-qbr-06', agreedAt: AT, newStartsAt: '2026-06-09T10:30:00.000-05:00', newEndsAt: '2026-06-09T11:15:00.000-05:00' }, AT)).toMatchObject({ status: 422 });
   });
+
+  it('409 R-19: a stakeholder change while the optional trigger is switched off by policy', () => {
+    const change = { type: 'stakeholderChanged' as const, name: 'Dana CFO', stakeholderRole: 'executiveSponsor', changedAt: AT };
+    expect(decide(withQbr(), change, AT)).toBeUndefined();
+    const off = fresh({ policy: { ...defaultPolicy, triggers: { ...defaultPolicy.triggers, stakeholderChange: { ...defaultPolicy.triggers.stakeholderChange, enabled: false } } } });
+    expect(decide(off, change, AT)).toMatchObject({ status: 409, ruleId: 'R-19' });
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
