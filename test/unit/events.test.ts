@@ -13,7 +13,8 @@ const REQUIRED_TYPES = [
   'role.assigned', 'role.unassigned', 'policy.published', 'policy.client_overrides_set',
   'process.started', 'process.completed', 'process.fact_recorded', 'step.completed', 'deadline.set', 'deadline.missed', 'gate.opened', 'gate.closed',
   'cta.opened', 'cta.first_action', 'cta.completed', 'cta.escalated', 'cta.reassigned',
-  'meeting.scheduled', 'meeting.held', 'meeting.missed', 'risk.opened', 'signal.duplicate', 'signal.late',
+  'meeting.scheduled', 'meeting.held', 'meeting.missed', 'meeting.cancelled', 'meeting.moved', 'meeting.restyled', 'decision.logged',
+  'trigger.fired', 'trigger.replanned', 'trigger.cleared', 'risk.opened', 'signal.duplicate', 'signal.late',
 ] as const;
 
 /** What the ledger hands back: data goes through jsonb, so `undefined` members disappear. */
