@@ -94,7 +94,7 @@ export interface BookedMeeting {
 export interface CycleMeeting extends BookedMeeting {
   status: 'scheduled' | 'held' | 'missed' | 'cancelled' | 'unbooked';
   prep?: { openAt: string; dueAt: string; late: boolean; ctaOpened: boolean; attachedAt?: string; signedOffAt?: string; judged: boolean; moves?: number };
-  preRead?: { dueAt: string; sentAt?: string; decisionMakerConfirmed?: boolean; judged: boolean };
+  preRead?: { dueAt: string; sentAt?: string; decisionMakerConfirmed?: boolean; judged: boolean; bookedInsideWindow?: boolean };
   graceEndsAt?: string;
   held?: { heldAt: string; endedAt: string; decisions: number; sponsorPresent: boolean };
   recap?: { dueAt: string; sentAt?: string; judged: boolean };
@@ -237,8 +237,10 @@ function openCycle(state: CadenceState, m: CycleMeeting, bookedAt: string, cal: 
   // R-24: the prep-pack CTA opens `prepCtaLeadBusinessDays` before its due (never before the booking).
   const openAt = Math.max(ms(bookedAt), ms(atLocalTime(addBusinessDays(localDateOf(prep.dueAt, cal), -p.meeting.prepCtaLeadBusinessDays, cal), cal.dayStart, cal)));
   m.prep = { openAt: iso(openAt), dueAt: prep.dueAt, late: prep.late, ctaOpened: false, judged: false };
-  // R-26: pre-read + pre-flight due 48h before start, at the last business-hours instant at or before it.
-  m.preRead = { dueAt: lastBusinessInstantAtOrBefore(addElapsedHours(m.startsAt, -p.meeting.preReadDueHoursBefore), cal), judged: false };
+  // R-26: pre-read + pre-flight due 48h before start, at the last business-hours instant at or before it. A meeting booked
+  // inside that window (a reset session, a short-notice rebook) has no pre-read to miss: it is marked late, not judged.
+  const preReadDue = lastBusinessInstantAtOrBefore(addElapsedHours(m.startsAt, -p.meeting.preReadDueHoursBefore), cal);
+  m.preRead = ms(preReadDue) < ms(bookedAt) ? { dueAt: preReadDue, judged: true, bookedInsideWindow: true } : { dueAt: preReadDue, judged: false };
   m.graceEndsAt = addElapsedHours(m.endsAt, p.missedCadence.graceHours, cal);
 }
 

@@ -177,6 +177,17 @@ describe('applyBooked: the strategic meeting cycle (R-24, R-26, C-4, §2.5)', ()
     expect(norm(mtg(u, 'qbr/2026-06').prep)).toMatchObject({ dueAt: '2026-06-08T18:00:00.000-05:00', late: true });
   });
 
+  it('R-26: booked inside the pre-read window (after Fri 05 Jun 17:00 for Tue 09 Jun 10:00) leaves no pre-read to miss', () => {
+    const s = fresh();
+    applyBooked(s, [QBR_with({ bookedAt: '2026-06-04T12:00:00.000-05:00' })], '2026-06-04T12:00:00.000-05:00');
+    expect(norm(mtg(s, 'qbr/2026-06').preRead)).toEqual({ dueAt: '2026-06-05T17:00:00.000-05:00', judged: false });
+    const u = fresh();
+    applyBooked(u, [QBR_with({ bookedAt: '2026-06-08T18:00:00.000-05:00' })], '2026-06-08T18:00:00.000-05:00');
+    expect(norm(mtg(u, 'qbr/2026-06').preRead)).toEqual({ dueAt: '2026-06-05T17:00:00.000-05:00', judged: true, bookedInsideWindow: true });
+    expect(nextDue(u)?.key).not.toMatch(/^preRead/);
+    expect(due(u, 'prepDue|qbr/2026-06', '2026-06-08T18:00:00.000-05:00').effects.map((e) => e.kind === 'cta' ? e.ctaKind : e.kind)).not.toContain('decision-call');
+  });
+
   it('a tactical meeting opens no prep, pre-read or grace; an unbooked one gets a book-by-hand CTA for the Cadence Owner (R-37)', () => {
     const s = fresh();
     const st = applyBooked(s, [
