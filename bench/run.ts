@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --requests 2000 --connections 10 --ctas 200 --onboardings 200 --concurrency 10]`:
+ * `npm run bench [-- --requests 2000 --connections 10 --ctas 200 --onboardings 200 --concurrency 10 --cadences 40]`:
  * Baton's HTTP API, CTA clocks and onboardings on real servers (embedded PostgreSQL and Temporal
  * dev server in a throw-away dir, the API over real HTTP, the worker in process). Measures, in one
  * run on one machine:
@@ -12,6 +12,8 @@
  *    calls/s, API p50/p99, history events per run; then the same N of a bare workflow with as many
  *    updates and activities and no Baton logic (bench/baseline-workflow.ts, its own worker and task
  *    queue, driven with the Temporal client), and the ratios Baton/baseline.
+ *  - cadence (bench/cadence.ts): `--cadences` clients sharing one team lock their cadence over HTTP and
+ *    book their first year against the same people's capacity: time to a booked horizon, meetings/s.
  * Writes bench-results/<timestamp>.json. A measurement, never a pass/fail test.
  */
 import fs from 'node:fs';
@@ -32,12 +34,13 @@ import { startEmbeddedTemporal } from '../runtime/embedded-temporal.js';
 import { createLogger } from '../runtime/logger.js';
 import { freePort } from '../runtime/ports.js';
 import { createWorker } from '../worker.js';
+import { benchCadence } from './cadence.js';
 import { benchOnboarding, pct } from './onboarding.js';
 
 const { values: opts } = parseArgs({
   options: {
     requests: { type: 'string', default: '2000' }, connections: { type: 'string', default: '10' }, ctas: { type: 'string', default: '200' },
-    onboardings: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '10' },
+    onboardings: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '10' }, cadences: { type: 'string', default: '40' },
   },
 });
 const REQUESTS = Number(opts.requests);
@@ -45,6 +48,7 @@ const CONNECTIONS = Number(opts.connections);
 const CTAS = Number(opts.ctas);
 const ONBOARDINGS = Number(opts.onboardings);
 const CONCURRENCY = Number(opts.concurrency);
+const CADENCES = Number(opts.cadences);
 
 const logger = createLogger('warn');
 installTemporalRuntime(logger);
@@ -121,11 +125,12 @@ async function main() {
     actMs.sort((a, b) => a - b);
 
     const onboarding = await benchOnboarding({ base, key: opsKey, client, connection: native, onboardings: ONBOARDINGS, concurrency: CONCURRENCY });
+    const cadence = await benchCadence({ base, key, client, cadences: CADENCES, concurrency: CONCURRENCY });
 
     const summary = {
       at: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS, onboardings: ONBOARDINGS, concurrency: CONCURRENCY },
+      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS, onboardings: ONBOARDINGS, concurrency: CONCURRENCY, cadences: CADENCES },
       http: scenarios,
       ratios: { readVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[1]!.throughputPerSec).toFixed(2), registerVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[2]!.throughputPerSec).toFixed(2) },
       ctaRoundTrip: {
@@ -133,6 +138,7 @@ async function main() {
         openMs: { p50: +pct(openMs, 50).toFixed(1), p99: +pct(openMs, 99).toFixed(1) }, firstActionMs: { p50: +pct(actMs, 50).toFixed(1), p99: +pct(actMs, 99).toFixed(1) },
       },
       onboarding,
+      cadence,
     };
     fs.mkdirSync('bench-results', { recursive: true });
     const file = path.join('bench-results', `${summary.at.replace(/[:.]/g, '-')}.json`);
@@ -145,6 +151,7 @@ async function main() {
       'bare baseline (client)': { 'runs/s': bl.runsPerSec, 'calls/s': bl.callsPerSec, 'update p50 ms': bl.clientLatencyMs.updates.p50, 'update p99 ms': bl.clientLatencyMs.updates.p99, 'history events': bl.historyEvents.mean, 'load 1m': bl.loadAvg1m },
     });
     console.log(JSON.stringify({ onboardingShape: onboarding.shape, onboardingRatios: onboarding.ratios }, null, 2));
+    console.log(JSON.stringify({ cadence }, null, 2));
     console.log(`summary: ${file}`);
   } catch (err) {
     console.error(`bench failed; servers' logs are kept in ${dir}`);

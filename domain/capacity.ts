@@ -150,9 +150,12 @@ export function slotProblems(req: SlotRequest, person: PersonCapacity | null, bo
 }
 
 /**
- * The requested slot when nothing stops it; otherwise the same local wall time (client zone, so
- * 10:00 stays 10:00 across a DST switch) on each following day up to `capacity.slotSearchDays`,
- * the first with no problem. `movedBecause` is every problem met on the way.
+ * The requested slot when nothing stops it; otherwise the next allowed one: on each day from the
+ * requested one up to `capacity.slotSearchDays` later, the requested local wall time (client zone,
+ * so 10:00 stays 10:00 across a DST switch) and — when only a clash with the person's other
+ * meetings stops it — later times that day in steps of `capacity.slotStepMinutes`, ending by the
+ * calendar's dayEnd. Day-level problems (not a business day, no-slot weekday, batch day, weekly
+ * cap, load cap) skip to the next day. `movedBecause` is every problem met on the way.
  */
 export function pickSlot(req: SlotRequest, person: PersonCapacity | null, bookings: Booking[], policy: Policy, cal: BusinessCalendar): PickedSlot {
   const c = policy.capacity;
@@ -163,7 +166,7 @@ export function pickSlot(req: SlotRequest, person: PersonCapacity | null, bookin
     zone: cal.timeZone,
     weekTimeZone: c.weekTimeZone,
     ruleIds: ['R-36', 'R-37'],
-    policyKeys: ['capacity.noSlotWeekdays', 'capacity.csmBatchWeekdays', 'capacity.vcioMaxStrategicPerWeek', 'capacity.autoBookCapPct', 'capacity.slotSearchDays', 'capacity.weekTimeZone'],
+    policyKeys: ['capacity.noSlotWeekdays', 'capacity.csmBatchWeekdays', 'capacity.vcioMaxStrategicPerWeek', 'capacity.autoBookCapPct', 'capacity.slotSearchDays', 'capacity.slotStepMinutes', 'capacity.weekTimeZone'],
   };
   if (first.problems.length === 0) {
     return { ok: true, startsAt: req.startsAt, endsAt: req.endsAt, movedBecause: [], why: { ...base, checks: first.detail } };
@@ -176,19 +179,30 @@ export function pickSlot(req: SlotRequest, person: PersonCapacity | null, bookin
   const subMinuteMs = start.second * 1000 + start.millisecond;
   const durationMs = ms(req.endsAt) - ms(req.startsAt);
   const startDate = start.toISODate()!;
-  for (let d = 1; d <= c.slotSearchDays; d++) {
-    const at = DateTime.fromISO(atLocalTime(addCalendarDays(startDate, d), time, cal), { setZone: true }).plus({ milliseconds: subMinuteMs });
-    const candidate: SlotRequest = { ...req, startsAt: at.toISO()!, endsAt: at.plus({ milliseconds: durationMs }).toISO()! };
-    const e = evaluate(candidate, person, bookings, policy, cal);
-    if (e.problems.length === 0) {
-      return {
-        ok: true, startsAt: candidate.startsAt, endsAt: candidate.endsAt, movedFrom: req.startsAt, movedBecause: PROBLEM_ORDER.filter((p) => met.has(p)),
-        why: { ...base, localTime: time, daysLater: d, tried, checks: e.detail },
-      };
+  const onlyClash = (problems: SlotProblem[]) => problems.length === 1 && problems[0] === 'doubleBooked';
+  for (let d = 0; d <= c.slotSearchDays; d++) {
+    const date = addCalendarDays(startDate, d);
+    const dayEnd = ms(atLocalTime(date, cal.dayEnd, cal));
+    let at = DateTime.fromISO(atLocalTime(date, time, cal), { setZone: true }).plus({ milliseconds: subMinuteMs });
+    let problems = d === 0 ? first.problems : undefined;
+    for (;;) {
+      const candidate: SlotRequest = { ...req, startsAt: at.toISO()!, endsAt: at.plus({ milliseconds: durationMs }).toISO()! };
+      const e = problems ? { problems, detail: first.detail } : evaluate(candidate, person, bookings, policy, cal);
+      problems = undefined;
+      if (e.problems.length === 0) {
+        return {
+          ok: true, startsAt: candidate.startsAt, endsAt: candidate.endsAt, movedFrom: req.startsAt, movedBecause: PROBLEM_ORDER.filter((p) => met.has(p)),
+          why: { ...base, localTime: at.toFormat('HH:mm'), daysLater: d, tried: tried.slice(0, 30), triedCount: tried.length, checks: e.detail },
+        };
+      }
+      e.problems.forEach((p) => met.add(p));
+      if (!(d === 0 && tried.length === 1 && tried[0]!.startsAt === candidate.startsAt)) tried.push({ startsAt: candidate.startsAt, problems: e.problems });
+      // Only a clash: a later time the same day may be free. Anything else holds for the whole day.
+      const later = at.plus({ minutes: c.slotStepMinutes });
+      if (!onlyClash(e.problems) || later.toMillis() + durationMs > dayEnd) break;
+      at = later;
     }
-    e.problems.forEach((p) => met.add(p));
-    tried.push({ startsAt: candidate.startsAt, problems: e.problems });
   }
   const reasons = PROBLEM_ORDER.filter((p) => met.has(p));
-  return { ok: false, reasons, why: { ...base, localTime: time, searchedDays: c.slotSearchDays, tried, reason: `no slot at ${time} within ${c.slotSearchDays} days passes R-36/R-37` } };
+  return { ok: false, reasons, why: { ...base, localTime: time, searchedDays: c.slotSearchDays, tried: tried.slice(0, 30), triedCount: tried.length, reason: `no slot from ${time} within ${c.slotSearchDays} days passes R-36/R-37` } };
 }

@@ -308,6 +308,7 @@ const capacity = group(
       'Preparation hours added to a meeting\'s length in the load (R-37)',
     ),
     slotSearchDays: days(21, 'Auto-booking looks this many days past the planned date for the next allowed slot (R-36, R-37)'),
+    slotStepMinutes: int().min(5).max(240).default(30).describe('When only a clash blocks a slot, auto-booking tries later times that day in steps of this (R-36)'),
     weekTimeZone: z.string().min(1).default('UTC').describe('IANA zone whose ISO weeks (Mon–Sun) the role-week load is counted in (R-37)'),
   },
   'Capacity guardrails (R-6, R-36..R-38)',

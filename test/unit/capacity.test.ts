@@ -159,10 +159,23 @@ describe('picking a slot (R-36, R-37)', () => {
     expect(pickSlot(r, csm, [], policy, chicago)).toMatchObject({ ok: true, startsAt: '2026-11-03T10:00:00.000-06:00', endsAt: '2026-11-03T10:45:00.000-06:00', movedFrom: r.startsAt });
   });
 
-  it('a double booking moves to the next batch day', () => {
+  it('a clash moves to the next free time that day, in steps of capacity.slotStepMinutes', () => {
     const r = req('2026-03-03T10:00:00.000-06:00', 'CSM');
-    const picked = pickSlot(r, csm, [booking('2026-03-03T10:00:00.000-06:00', 30)], policy, chicago);
+    // Busy 10:00–10:30: 10:30 is free.
+    expect(pickSlot(r, csm, [booking('2026-03-03T10:00:00.000-06:00', 30)], policy, chicago)).toMatchObject({ ok: true, startsAt: '2026-03-03T10:30:00.000-06:00', endsAt: '2026-03-03T11:15:00.000-06:00', movedBecause: ['doubleBooked'] });
+    // Busy 10:00–11:10: 10:30 and 11:00 clash, 11:30 is free; with 60-minute steps, 11:00 clashes and 12:00 is taken.
+    const busy = [booking('2026-03-03T10:00:00.000-06:00', 70)];
+    expect(pickSlot(r, csm, busy, policy, chicago)).toMatchObject({ ok: true, startsAt: '2026-03-03T11:30:00.000-06:00' });
+    expect(pickSlot(r, csm, busy, withCapacity({ slotStepMinutes: 60 }), chicago)).toMatchObject({ ok: true, startsAt: '2026-03-03T12:00:00.000-06:00' });
+  });
+
+  it('a day taken until its close moves to the next batch day (the meeting must end by dayEnd)', () => {
+    const r = req('2026-03-03T10:00:00.000-06:00', 'CSM');
+    const picked = pickSlot(r, csm, [booking('2026-03-03T10:00:00.000-06:00', 7 * 60)], policy, chicago);
     expect(picked).toMatchObject({ ok: true, startsAt: '2026-03-05T10:00:00.000-06:00', movedBecause: ['notBatchDay', 'doubleBooked'] });
+    if (!picked.ok) throw new Error('expected a slot');
+    // Tue 10:00 … 16:00 (13 times; 16:30 + 45 min would end after 17:00), then Wed (not a batch day).
+    expect(picked.why.triedCount).toBe(14);
   });
 
   it('a client holiday on the batch day moves to the next batch day', () => {
@@ -188,10 +201,11 @@ describe('picking a slot (R-36, R-37)', () => {
 
   it('gives up after capacity.slotSearchDays with every problem met', () => {
     const short = withCapacity({ weekTimeZone: 'America/Chicago', slotSearchDays: 3 });
-    const picked = pickSlot(req('2026-03-04T10:00:00.000-06:00', 'CSM'), csm, [booking('2026-03-05T10:00:00.000-06:00', 60)], short, chicago);
+    const picked = pickSlot(req('2026-03-04T10:00:00.000-06:00', 'CSM'), csm, [booking('2026-03-05T09:00:00.000-06:00', 8 * 60)], short, chicago);
     expect(picked).toMatchObject({ ok: false, reasons: ['notBusinessDay', 'noSlotWeekday', 'notBatchDay', 'doubleBooked'] });
     if (picked.ok) throw new Error('expected no slot');
-    expect((picked.why.tried as unknown[]).length).toBe(4);
+    // Wed 10:00, Thu 10:00 … 16:00 (13), Fri, Sat.
+    expect(picked.why.triedCount).toBe(16);
     expect(picked.why.searchedDays).toBe(3);
   });
 
