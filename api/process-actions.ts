@@ -1,11 +1,14 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { UpdateDefinition } from '@temporalio/common';
+import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { Context } from 'hono';
 import { getClient } from '../db/clients.js';
 import { appendEvent } from '../db/ledger.js';
 import type { Actor } from '../db/schema.js';
-import type { ApiEnv } from './context.js';
+import { actorOf } from './actor.js';
+import { currentTime, type ApiEnv } from './context.js';
+import { idempotencyKeyOf } from './idempotency.js';
 import { notFound, ProblemError } from './problem.js';
 
 /**
@@ -29,6 +32,33 @@ export interface ProcessTarget {
 }
 
 interface Refusal { status: number; message: string; ruleId?: string; details?: Record<string, unknown> }
+
+/**
+ * What every report carries besides its action: the caller's Idempotency-Key (C-6; a generated one
+ * when absent), a hash of what was sent (`scope` names the operation, so one key on two operations
+ * differs), who sent it and when, on the API's clock.
+ */
+export async function reportEnvelope(c: Context<ApiEnv>, scope: string) {
+  const now = await currentTime(c.get('deps'));
+  const raw = await c.req.text();
+  return {
+    now,
+    idempotencyKey: idempotencyKeyOf(c) ?? `generated/${randomUUID()}`,
+    bodyHash: createHash('sha256').update(`${scope}\n${raw}`).digest('hex'),
+    actor: actorOf(c),
+    at: now.toISOString(),
+  };
+}
+
+/** A process's status query; 404 when the client has no such process (or no such client). */
+export async function queryProcess<R>(c: Context<ApiEnv>, t: ProcessTarget, query: QueryDefinition<R>): Promise<R> {
+  try {
+    return await requireTemporal(c).client.workflow.getHandle(t.workflowId).query(query);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw await noProcess(c, t);
+    throw err;
+  }
+}
 
 export async function sendProcessAction<R, Req extends ProcessActionRequest>(c: Context<ApiEnv>, t: ProcessTarget, update: UpdateDefinition<R, [Req]>, request: Req): Promise<R> {
   const temporal = requireTemporal(c);

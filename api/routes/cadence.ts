@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Context } from 'hono';
@@ -10,8 +10,7 @@ import { onboardingStatus, onboardingWorkflowId } from '../../workflows/onboardi
 import { CADENCE_REFUSAL_TYPES, cadenceAction, cadenceStatus, cadenceWorkflowId, type CadenceActionRequest } from '../../workflows/cadence.js';
 import { actorOf } from '../actor.js';
 import { currentTime, type ApiEnv } from '../context.js';
-import { idempotencyKeyOf } from '../idempotency.js';
-import { noProcess, requireTemporal, sendProcessAction, type ProcessTarget } from '../process-actions.js';
+import { queryProcess, reportEnvelope, requireTemporal, sendProcessAction, type ProcessTarget } from '../process-actions.js';
 import { conflict, notFound, ProblemError } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { Id, IsoDate, IsoInstant, MspRole } from '../schemas.js';
@@ -178,14 +177,7 @@ export function registerCadenceRoutes(app: OpenAPIHono<ApiEnv>) {
 
   app.openapi(statusRoute, async (c) => {
     const { clientId } = c.req.valid('param');
-    const temporal = requireTemporal(c);
-    try {
-      const status = await temporal.client.workflow.getHandle(cadenceWorkflowId(clientId)).query(cadenceStatus);
-      return c.json(status as z.infer<typeof Status>, 200);
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw await noProcess(c, target(clientId));
-      throw err;
-    }
+    return c.json((await queryProcess(c, target(clientId), cadenceStatus)) as z.infer<typeof Status>, 200);
   });
 
   for (const a of ACTIONS) {
@@ -198,15 +190,10 @@ export function registerCadenceRoutes(app: OpenAPIHono<ApiEnv>) {
     app.openapi(route, async (c) => {
       const params = c.req.valid('param') as { clientId: string; meetingId?: string };
       const body = c.req.valid('json' as never) as never;
-      const now = await currentTime(c.get('deps'));
-      const raw = await c.req.text();
+      const { now, ...envelope } = await reportEnvelope(c, `${a.slug}\n${params.meetingId ?? ''}`);
       const action = (a.toAction as (b: unknown, now: Date, meetingId: string) => CadenceAction)(body, now, params.meetingId ?? '');
       if (action.type === 'initiativeApproved') await requireDeliveryGate(c, params.clientId);
-      const key = idempotencyKeyOf(c);
-      const request: CadenceActionRequest = {
-        action: await withMeetingDefaults(c, params.clientId, action), idempotencyKey: key ?? `generated/${randomUUID()}`,
-        bodyHash: createHash('sha256').update(`${a.slug}\n${params.meetingId ?? ''}\n${raw}`).digest('hex'), actor: actorOf(c), at: now.toISOString(),
-      };
+      const request: CadenceActionRequest = { action: await withMeetingDefaults(c, params.clientId, action), ...envelope };
       return c.json(await sendProcessAction(c, target(params.clientId), cadenceAction, request), 200);
     });
   }

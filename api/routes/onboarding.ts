@@ -1,6 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Context } from 'hono';
 import { getClient } from '../../db/clients.js';
 import { activePolicy } from '../../db/policies.js';
@@ -8,11 +7,9 @@ import { atLocalTime, makeCalendar } from '../../domain/business-time.js';
 import { HEALTH_DIMENSIONS, VERIFIED_CONTROLS, type OnboardingAction } from '../../domain/onboarding.js';
 import { startOnboarding } from '../../runtime/processes.js';
 import { onboardingAction, onboardingStatus, onboardingWorkflowId, REFUSAL_TYPES, type OnboardingActionRequest } from '../../workflows/onboarding.js';
-import { actorOf } from '../actor.js';
 import { currentTime, type ApiEnv } from '../context.js';
-import { idempotencyKeyOf } from '../idempotency.js';
 import { conflict, notFound, unprocessable } from '../problem.js';
-import { noProcess, requireTemporal, sendProcessAction, type ProcessTarget } from '../process-actions.js';
+import { queryProcess, reportEnvelope, requireTemporal, sendProcessAction, type ProcessTarget } from '../process-actions.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { Id, IsoDate, IsoInstant, MspRole } from '../schemas.js';
 
@@ -218,14 +215,7 @@ export function registerOnboardingRoutes(app: OpenAPIHono<ApiEnv>) {
 
   app.openapi(statusRoute, async (c) => {
     const { clientId } = c.req.valid('param');
-    const temporal = requireTemporal(c);
-    try {
-      const status = await temporal.client.workflow.getHandle(onboardingWorkflowId(clientId)).query(onboardingStatus);
-      return c.json(status as z.infer<typeof Status>, 200);
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw await noProcess(c, target(clientId));
-      throw err;
-    }
+    return c.json((await queryProcess(c, target(clientId), onboardingStatus)) as z.infer<typeof Status>, 200);
   });
 
   for (const a of ACTIONS) {
@@ -237,16 +227,8 @@ export function registerOnboardingRoutes(app: OpenAPIHono<ApiEnv>) {
     app.openapi(route, async (c) => {
       const { clientId } = c.req.valid('param');
       const body = c.req.valid('json' as never) as never;
-      const now = await currentTime(c.get('deps'));
-      const raw = await c.req.text();
-      const key = idempotencyKeyOf(c);
-      const request: OnboardingActionRequest = {
-        action: (a.toAction as (b: unknown, now: Date) => OnboardingAction)(body, now),
-        idempotencyKey: key ?? `generated/${randomUUID()}`,
-        bodyHash: createHash('sha256').update(`${a.slug}\n${raw}`).digest('hex'),
-        actor: actorOf(c),
-        at: now.toISOString(),
-      };
+      const { now, ...envelope } = await reportEnvelope(c, a.slug);
+      const request: OnboardingActionRequest = { action: (a.toAction as (b: unknown, now: Date) => OnboardingAction)(body, now), ...envelope };
       return c.json(await sendAction(c, clientId, request), 200);
     });
   }
