@@ -40,6 +40,12 @@ export function cadenceActivities({ db }: { db: Db }) {
       };
     },
 
+    /** The client fields the cadence plans from, as stored now (null when the client is gone). */
+    async readCadenceClient(input: { clientId: string }): Promise<{ segment: CadenceSegment; touchTier: TouchTier; fiscalYearEnd: string; renewalDate: string | null } | null> {
+      const client = await getClient(db, input.clientId);
+      return client ? { segment: client.segment as CadenceSegment, touchTier: client.touchTier as TouchTier, fiscalYearEnd: client.fiscalYearEnd, renewalDate: client.renewalDate } : null;
+    },
+
     /** Books the plan of whole months or single meetings (triggers, rebooks, resets). */
     async bookCadenceMeetings(input: BatchContext & { setup: CadenceSetup; plan?: string[]; requests?: BookingRequest[] }): Promise<BookedMeeting[]> {
       const cal = calendarOf(input.setup);

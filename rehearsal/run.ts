@@ -37,6 +37,8 @@ export interface RehearsalOptions {
   workflowBundle?: WorkflowBundleWithSourceMap;
   log?: (message: string) => void;
   /** Called with the client and each onboarding's history before the servers stop (tests record replay fixtures). */
+  /** Tests only: called with the database before step `index` runs (e.g. to change a row behind the API's back). */
+  beforeStep?: (index: number, db: Database['db'], refs: Record<string, string>) => Promise<void> | void;
   onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence') => Promise<void> | void;
 }
 
@@ -144,6 +146,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     const failures: string[] = [];
     for (const [i, step] of scenario.steps.entries()) {
       await advanceTo(env, plan.steps[i]!, database);
+      await opts.beforeStep?.(i, database.db, refs);
       const op = operations.get(step.op)!;
       const params = substituteRefs(step.params, refs, `steps.${i}.params`) as Record<string, string>;
       let p = op.path.replace(/\{(\w+)\}/g, (_, name: string) => {

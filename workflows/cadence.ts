@@ -1,6 +1,6 @@
 import {
   ApplicationFailure, allHandlersFinished, condition, continueAsNew, defineQuery, defineUpdate,
-  proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { Actor } from '../db/schema.js';
@@ -64,7 +64,7 @@ const SEEN_CARRIED = 500;
 const PROCESS = 'cadence';
 const SYSTEM: Actor = { kind: 'system' };
 
-const { prepareCadence, bookCadenceMeetings, changeCadenceSegment, recordProcessEffects } = proxyActivities<Activities>({
+const { prepareCadence, readCadenceClient, bookCadenceMeetings, changeCadenceSegment, recordProcessEffects } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -105,6 +105,9 @@ export async function cadence(input: CadenceInput): Promise<void> {
     const at = now();
     s.ticks += 1;
     if (next.key === 'horizon') {
+      // Client changes reach the cadence from the API right away; monthly, it also re-reads the client so a change
+      // that was not delivered (Temporal unreachable at the time) still re-plans triggers (R-13, R-14) and segment (R-9).
+      if (patched('monthly-client-sync')) await syncWithClient(at);
       const month = nextHorizonMonth(s);
       await bookAndApply(`t${s.ticks}-horizon-${month}`, { plan: [month] }, at);
       s.bookedThrough = month;
@@ -148,14 +151,7 @@ export async function cadence(input: CadenceInput): Promise<void> {
     let step: Step;
     if (req.action.type === 'segmentChanged') {
       st.actions += 1;
-      // R-9: the activity diffs the booked meetings against the new segment's plan, restyles, cancels and books.
-      const result = await changeCadenceSegment({
-        clientId: st.setup.clientId, workflowId, batchKey: `a${st.actions}`, actor: req.actor, at: req.at, from: st.setup.segment, to: req.action.segment, touchTier: req.action.touchTier,
-        changedAt: req.action.changedAt, setup: st.setup, bookedThrough: st.bookedThrough,
-        booked: st.meetings.filter((m) => m.status === 'scheduled' && Date.parse(m.startsAt) > Date.parse(req.at)).map((m) => ({ key: m.key, kind: m.kind, template: m.template, startsAt: m.startsAt, meetingId: m.meetingId })),
-      });
-      step = applySegmentChange(st, result, req.at);
-      step.effects.unshift(event('process.fact_recorded', 'R-9', { fact: 'segmentChanged', details: { segment: result.segment, touchTier: result.touchTier, restyled: result.restyled.length, cancelled: result.cancelled.length, booked: result.booked.length } }));
+      step = await changeSegment(`a${st.actions}`, req.action, req.actor, req.at);
     } else {
       step = applyAction(st, req.action, req.at);
     }
@@ -167,6 +163,31 @@ export async function cadence(input: CadenceInput): Promise<void> {
     result.ctasOpened = done.ctas;
     result.meetingsBooked = done.booked;
     return result;
+  }
+
+  /** R-9: the activity diffs the booked meetings against the new segment's plan, restyles, cancels and books. */
+  async function changeSegment(batchKey: string, change: Extract<CadenceAction, { type: 'segmentChanged' }>, actor: Actor, at: string): Promise<Step> {
+    const result = await changeCadenceSegment({
+      clientId: s.setup.clientId, workflowId, batchKey, actor, at, from: s.setup.segment, to: change.segment, touchTier: change.touchTier,
+      changedAt: change.changedAt, setup: s.setup, bookedThrough: s.bookedThrough,
+      booked: s.meetings.filter((m) => m.status === 'scheduled' && Date.parse(m.startsAt) > Date.parse(at)).map((m) => ({ key: m.key, kind: m.kind, template: m.template, startsAt: m.startsAt, meetingId: m.meetingId })),
+    });
+    const step = applySegmentChange(s, result, at);
+    step.effects.unshift(event('process.fact_recorded', 'R-9', { fact: 'segmentChanged', details: { segment: result.segment, touchTier: result.touchTier, restyled: result.restyled.length, cancelled: result.cancelled.length, booked: result.booked.length } }));
+    return step;
+  }
+
+  /** Catches up with client changes the API could not deliver (dates → R-13/R-14 re-plan, segment → R-9). */
+  async function syncWithClient(at: string) {
+    const current = await readCadenceClient({ clientId: s.setup.clientId });
+    if (!current) return;
+    if (current.renewalDate !== s.setup.renewalDate || current.fiscalYearEnd !== s.setup.fiscalYearEnd) {
+      await run(`t${s.ticks}-client-dates`, applyAction(s, { type: 'clientDatesChanged', renewalDate: current.renewalDate, fiscalYearEnd: current.fiscalYearEnd }, at), SYSTEM, at);
+    }
+    if (current.segment !== s.setup.segment || current.touchTier !== s.setup.touchTier) {
+      const change = { type: 'segmentChanged' as const, segment: current.segment, touchTier: current.touchTier, changedAt: at };
+      await run(`t${s.ticks}-client-segment`, await changeSegment(`t${s.ticks}-segment`, change, SYSTEM, at), SYSTEM, at);
+    }
   }
 
   /** Records a step's effects, books what it asks for, and records the consequences of the booking. */

@@ -4,7 +4,9 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { LedgerEvent } from '../../db/ledger.js';
-import { rehearse, type RehearsalResult } from '../../rehearsal/run.js';
+import { eq } from 'drizzle-orm';
+import { clients as clientsTable } from '../../db/schema.js';
+import { rehearse, type RehearsalResult, type RehearsalOptions } from '../../rehearsal/run.js';
 import { ScenarioSchema } from '../../rehearsal/scenario.js';
 import type { CadenceStatus } from '../../domain/cadence.js';
 import { workflowBundle } from '../support/temporal.js';
@@ -40,9 +42,9 @@ const meetingStep = (ref: string, meeting: string, at: string, op: string, body:
 });
 const capture = (ref: string, at: string, captures: Record<string, string>) => ({ at, op: 'getCadence', params: { clientId: `$${ref}` }, capture: captures, expect: 200 });
 
-async function run(input: Record<string, unknown>, record?: { ref: string; fixture: string }): Promise<RehearsalResult> {
+async function run(input: Record<string, unknown>, record?: { ref: string; fixture: string }, beforeStep?: RehearsalOptions['beforeStep']): Promise<RehearsalResult> {
   return rehearse(ScenarioSchema.parse({ timeZone: 'America/Chicago', start: LOCK, people, ...input }), {
-    postgresAdminUrl: inject('postgresAdminUrl'), testServerPath: inject('testServerPath'), workflowBundle: await workflowBundle(),
+    postgresAdminUrl: inject('postgresAdminUrl'), testServerPath: inject('testServerPath'), workflowBundle: await workflowBundle(), ...(beforeStep ? { beforeStep } : {}),
     // `RECORD_HISTORIES=1` refreshes the replay fixtures (test/unit/replay.test.ts).
     onHistory: (ref, history, process_) => {
       if (!process.env.RECORD_HISTORIES || process_ !== 'cadence' || record?.ref !== ref) return;
@@ -399,4 +401,34 @@ describe('years of cadence (R-10 rolling horizon, continue-as-new)', () => {
     // Each year's budget meeting on FY-end − 30 d (R-62); 1 Dec 2028 is a Friday, never offered as a slot (R-36), so Monday 4 Dec.
     expect(meetingsOf(r, 'acme').filter((m) => m.kind === 'M3').map((m) => local(m.startsAt))).toEqual(['2026-12-01 10:00', '2027-12-01 10:00', '2028-12-04 10:00']);
   }, 300_000);
+});
+
+describe('client changes the API could not deliver', () => {
+  it('the monthly horizon roll re-reads the client and re-plans date triggers (R-13) and segment (R-9) it missed', async () => {
+    const t = team('z');
+    const lock = '2026-12-01T09:00:00-06:00';
+    const r = await run({
+      name: 'monthly client sync', start: lock, end: '2027-01-02T09:00:00-06:00',
+      people: [...people, ...t.people],
+      clients: [client('acme', 'B', { assignments: t.assignments, renewalDate: '2027-06-30' })],
+      steps: [start('acme'), { at: '2026-12-10T09:00:00-06:00', op: 'getCadence', params: { clientId: '$acme' }, expect: 200, note: 'the row changes behind the API just before this step' }],
+    }, { ref: 'acme', fixture: 'cadence-client-sync' }, async (index, db, refs) => {
+      if (index !== 1) return;
+      // As if the API's notification had been lost (Temporal unreachable): only the row changes.
+      await db.update(clientsTable).set({ renewalDate: '2027-07-31', segment: 'A', goalLevel: 4 }).where(eq(clientsTable.id, refs.acme!));
+    });
+    expect(r.failures).toEqual([]);
+    // 1 Jan 00:00, the monthly roll: renewal 30 Jun → 31 Jul re-planned (review Fri 30 Apr, ROLLed from Sun 2 May; fires Fri 16 Apr 09:00).
+    const replanned = timeline(r, 'acme', 'trigger.replanned').filter((e) => e.data.before);
+    expect(replanned.map((e) => [local(e.occurredAt), e.data.before, e.data.after])).toEqual([
+      ['2027-01-01 00:00', { anchor: '2027-06-30', fireAt: '2027-03-18T09:00:00.000-05:00' }, { anchor: '2027-07-31', fireAt: '2027-04-16T09:00:00.000-05:00' }],
+    ]);
+    // …and B → A: the January QBR keeps its date as an Executive QBR (R-9), A's monthly rhythm starts in February (≥14 d later).
+    const segment = timeline(r, 'acme', 'process.fact_recorded').filter((e) => e.data.fact === 'segmentChanged');
+    expect(segment.map((e) => [local(e.occurredAt), e.ruleId, e.actor.kind])).toEqual([['2027-01-01 00:00', 'R-9', 'system']]);
+    expect(cadenceOf(r, 'acme')).toMatchObject({ segment: 'A' });
+    const restyled = timeline(r, 'acme', 'meeting.restyled').map((e) => e.data.template);
+    expect(restyled).toContain('Executive QBR');
+    expect(strategicAt(r, 'acme').filter((x) => x.includes('Monthly Strategic'))[0]).toBe('2027-02-09 10:00 Monthly Strategic');
+  }, 120_000);
 });
