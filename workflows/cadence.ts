@@ -9,6 +9,7 @@ import {
   type CadenceAction, type CadenceSetup, type CadenceState, type CadenceStatus, type Refusal, type Step,
 } from '../domain/cadence.js';
 import { event } from '../domain/effects.js';
+import { repeatOf } from '../domain/repeats.js';
 import { ProcessKey, StepKey } from '../runtime/search-attributes.js';
 
 /**
@@ -126,11 +127,9 @@ export async function cadence(input: CadenceInput): Promise<void> {
   });
 
   function validateAction(req: CadenceActionRequest): void {
-    const prior = seen.get(req.idempotencyKey);
-    if (prior) {
-      if (prior.bodyHash !== req.bodyHash) refuse({ status: 422, message: `Idempotency-Key ${req.idempotencyKey} was already used with another body (C-6).`, ruleId: 'C-6' });
-      return;
-    }
+    const repeat = repeatOf(seen.get(req.idempotencyKey), req);
+    if (typeof repeat === 'object') refuse(repeat);
+    if (repeat === 'duplicate') return; // acknowledged by the handler, no second effect (C-6)
     if (state) {
       const refusal = decide(state, req.action, req.at);
       if (refusal) refuse(refusal);

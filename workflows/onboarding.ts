@@ -8,6 +8,7 @@ import {
   ONBOARDING_STEPS, applyAction, currentStep, deadlineDue, decide, initialState, nextDeadline, skipSteps, startEffects, statusView,
   type OnboardingAction, type OnboardingEffect, type OnboardingState, type OnboardingStatus, type Refusal,
 } from '../domain/onboarding.js';
+import { repeatOf } from '../domain/repeats.js';
 import { ProcessKey, StepKey } from '../runtime/search-attributes.js';
 
 /**
@@ -108,11 +109,9 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   return statusView(s, 'completed');
 
   function validateAction(req: OnboardingActionRequest): void {
-    const prior = seen.get(req.idempotencyKey);
-    if (prior) {
-      if (prior.bodyHash !== req.bodyHash) refuse({ status: 422, message: `Idempotency-Key ${req.idempotencyKey} was already used with another body (C-6).`, ruleId: 'C-6' });
-      return; // a true duplicate is acknowledged by the handler
-    }
+    const repeat = repeatOf(seen.get(req.idempotencyKey), req);
+    if (typeof repeat === 'object') refuse(repeat);
+    if (repeat === 'duplicate') return; // acknowledged by the handler, no second effect (C-6)
     if (state) {
       const refusal = decide(state, req.action, req.at);
       if (refusal) refuse(refusal);
