@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/client.js';
 import { personBookings } from '../db/capacity.js';
@@ -17,6 +18,11 @@ import { applyClientOverrides, type Policy } from '../domain/policy.js';
 const DAY_MS = 86_400_000;
 /** Problems that mean "the owner is at capacity" for R-33's rebook (the calendar ones are judged by the rule itself). */
 const CAPACITY_PROBLEMS: readonly SlotProblem[] = ['doubleBooked', 'strategicWeekCap', 'loadCap'];
+
+/** Long bookings heartbeat so a worker that dies mid-way is noticed within the heartbeat timeout, not the start-to-close. */
+function heartbeat() {
+  Context.current().heartbeat();
+}
 
 interface BatchContext { clientId: string; workflowId: string; batchKey: string; actor: Actor; at: string }
 
@@ -51,7 +57,10 @@ export function cadenceActivities({ db }: { db: Db }) {
       const cal = calendarOf(input.setup);
       const requests = input.requests ?? planMonths(planInput(input.setup), input.plan ?? [], input.setup.policy, cal).map((m) => planned(m));
       const out: BookedMeeting[] = [];
-      for (const r of requests) out.push(await book(db, input, input.setup, cal, r));
+      for (const r of requests) {
+        heartbeat();
+        out.push(await book(db, input, input.setup, cal, r));
+      }
       return out;
     },
 
@@ -74,6 +83,7 @@ export function cadenceActivities({ db }: { db: Db }) {
       const idOf = new Map(booked.map((b) => [b.key, b.meetingId]));
       let i = 0;
       for (const r of diff.restyle) {
+        heartbeat();
         const meetingId = idOf.get(r.key)!;
         await db.update(meetings).set({ kind: r.template, mode: r.mode, accountableRole: r.raci.accountable, segment: input.to, data: sql`${meetings.data} || ${JSON.stringify({ template: r.template, raci: r.raci, agenda: r.agenda })}::jsonb`, updatedAt: input.at }).where(eq(meetings.id, meetingId));
         await appendEvent(db, { id: `${input.workflowId}/${input.batchKey}/restyle/${i++}`, occurredAt: input.at, clientId: input.clientId, process: 'cadence', workflowId: input.workflowId, type: 'meeting.restyled', ruleId: 'R-9', actor: input.actor, why: r.why, data: { meetingId, template: r.template, mode: r.mode, accountableRole: r.raci.accountable } });
@@ -84,7 +94,10 @@ export function cadenceActivities({ db }: { db: Db }) {
         await appendEvent(db, { id: `${input.workflowId}/${input.batchKey}/cancel/${i++}`, occurredAt: input.at, clientId: input.clientId, process: 'cadence', workflowId: input.workflowId, type: 'meeting.cancelled', ruleId: 'R-9', actor: input.actor, why: c.why, data: { meetingId, reason: `type not used by segment ${input.to} (R-9)` } });
       }
       const added: BookedMeeting[] = [];
-      for (const m of diff.add) added.push(await book(db, input, setup, cal, planned(m)));
+      for (const m of diff.add) {
+        heartbeat();
+        added.push(await book(db, input, setup, cal, planned(m)));
+      }
       return {
         segment: input.to, touchTier: input.touchTier,
         restyled: diff.restyle.map((r) => ({ key: r.key, template: r.template, mode: r.mode, raci: r.raci, agenda: r.agenda })),

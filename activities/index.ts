@@ -14,7 +14,7 @@ import { cadenceActivities } from './cadence.js';
 import { eq } from 'drizzle-orm';
 import { planOnboarding, type OnboardingSegment } from '../domain/onboarding-plan.js';
 import { applyClientOverrides } from '../domain/policy.js';
-import { completeCta, ctaIdFor, openCta } from '../db/ctas.js';
+import { completeCta, ctaIdFor, openCta, type CtaRow } from '../db/ctas.js';
 import { meetings, type Actor } from '../db/schema.js';
 
 export interface ActivityDeps {
@@ -85,47 +85,58 @@ export function createActivities({ db }: ActivityDeps) {
     }): Promise<{ ctas: string[] }> {
       const { clientId, process, workflowId, actor, at } = batch;
       const ctas: string[] = [];
-      for (const [i, e] of batch.effects.entries()) {
-        const id = `${workflowId}/${batch.batchKey}/${i}`;
-        if (e.kind === 'event') {
-          await appendEvent(db, { id, occurredAt: e.occurredAt ?? at, clientId, process, workflowId, type: e.type, ruleId: e.ruleId, why: e.why, actor, data: e.data });
-        } else if (e.kind === 'cta') {
-          const row = await openCta(db, {
-            key: `${workflowId}/${e.key}`, clientId, process, workflowId, kind: e.ctaKind, title: e.title, ruleId: e.ruleId, ownerRole: e.ownerRole,
-            dueAt: e.dueAt, firstActionHours: batch.firstActionHours, openedAt: at, actor, why: e.why, ...(e.data ? { data: e.data } : {}),
-          });
-          // The clock is its own workflow, started through the worker's client (not a child: it outlives the process run).
-          if (!row.firstActionAt && (row.state === 'open' || row.state === 'escalated')) {
-            const ctx = Context.current();
-            await ensureCtaClock({ client: ctx.client, taskQueue: ctx.info.taskQueue }, row, db);
-          }
-          ctas.push(row.id);
-        } else if (e.kind === 'ctaResolved') {
-          const ctaId = ctaIdFor(`${workflowId}/${e.key}`);
-          const done = await completeCta(db, ctaId, e.note, { actor: { kind: 'system' }, at });
-          if (done.outcome === 'applied') await notifyCtaClock({ client: Context.current().client, taskQueue: Context.current().info.taskQueue }, ctaId);
-        } else if (e.kind === 'meetingUpdate') {
-          await db.update(meetings).set(meetingColumns(e.changes, at)).where(eq(meetings.id, e.meetingId));
-        } else if (e.kind === 'startCadence') {
-          const policy = await activePolicy(db);
-          const client = await getClient(db, clientId);
-          const ctx = Context.current();
-          await ensureCadence({ client: ctx.client, taskQueue: ctx.info.taskQueue }, { clientId, lockedAt: e.lockedAt, policyVersion: policy.version }, client?.segment ?? '');
-        } else {
-          const meetingId = ctaIdFor(`${workflowId}/meeting/${e.key}`);
-          await db.insert(meetings).values({
-            id: meetingId, clientId, process, workflowId, kind: e.meetingKind, mode: 'live', state: e.state, startsAt: e.startsAt, endsAt: e.endsAt, data: e.data, createdAt: at, updatedAt: at,
-          }).onConflictDoUpdate({ target: meetings.id, set: { state: e.state, startsAt: e.startsAt, endsAt: e.endsAt, data: sql`${meetings.data} || ${JSON.stringify(e.data)}::jsonb`, updatedAt: at } });
-          if (e.state === 'scheduled') {
-            await appendEvent(db, { id, occurredAt: at, clientId, process, workflowId, type: 'meeting.scheduled', ruleId: e.ruleId, actor, why: {}, data: { meetingId, kind: e.meetingKind, startsAt: toIso(e.startsAt), endsAt: toIso(e.endsAt), mode: 'live' } });
+      const clocks: CtaRow[] = [];
+      const notify: string[] = [];
+      const cadences: string[] = [];
+      // One transaction for the batch (DESIGN "in one transaction"): a failure records none of it, so
+      // the kernel can undo the step and nothing on the timeline contradicts the process state.
+      await db.transaction(async (t) => {
+        const tx = t as unknown as Db; // repositories take the database type; a transaction has the same query API
+        for (const [i, e] of batch.effects.entries()) {
+          const id = `${workflowId}/${batch.batchKey}/${i}`;
+          if (e.kind === 'event') {
+            await appendEvent(tx, { id, occurredAt: e.occurredAt ?? at, clientId, process, workflowId, type: e.type, ruleId: e.ruleId, why: e.why, actor, data: e.data });
+          } else if (e.kind === 'cta') {
+            const row = await openCta(tx, {
+              key: `${workflowId}/${e.key}`, clientId, process, workflowId, kind: e.ctaKind, title: e.title, ruleId: e.ruleId, ownerRole: e.ownerRole,
+              dueAt: e.dueAt, firstActionHours: batch.firstActionHours, openedAt: at, actor, why: e.why, ...(e.data ? { data: e.data } : {}),
+            });
+            if (!row.firstActionAt && (row.state === 'open' || row.state === 'escalated')) clocks.push(row);
+            ctas.push(row.id);
+          } else if (e.kind === 'ctaResolved') {
+            const ctaId = ctaIdFor(`${workflowId}/${e.key}`);
+            const done = await completeCta(tx, ctaId, e.note, { actor: { kind: 'system' }, at });
+            if (done.outcome === 'applied') notify.push(ctaId);
+          } else if (e.kind === 'meetingUpdate') {
+            await tx.update(meetings).set(meetingColumns(e.changes, at)).where(eq(meetings.id, e.meetingId));
+          } else if (e.kind === 'startCadence') {
+            cadences.push(e.lockedAt);
           } else {
-            const decisions = Array.isArray(e.data.decisions) ? e.data.decisions.length : 0;
-            const attendees = Array.isArray(e.data.attendees) ? (e.data.attendees as string[]) : [];
-            await appendEvent(db, { id, occurredAt: at, clientId, process, workflowId, type: 'meeting.held', ruleId: 'R-27', actor, why: { heldAt: e.startsAt, endedAt: e.endsAt, maxDecisionsRule: 'R-27' }, data: { meetingId, decisions, attendees } });
+            await recordKickoff(tx, e, { id, clientId, process, workflowId, actor, at });
           }
         }
+      });
+      // Temporal is not part of the transaction: start clocks and processes once the facts are committed
+      // (each start is idempotent by workflow id, so a retry of this activity starts nothing twice).
+      const ctx = Context.current();
+      const target = { client: ctx.client, taskQueue: ctx.info.taskQueue };
+      for (const row of clocks) await ensureCtaClock(target, row, db);
+      for (const ctaId of notify) await notifyCtaClock(target, ctaId);
+      for (const lockedAt of cadences) {
+        const policy = await activePolicy(db);
+        const client = await getClient(db, clientId);
+        await ensureCadence(target, { clientId, lockedAt, policyVersion: policy.version }, client?.segment ?? '');
       }
       return { ctas };
+    },
+
+    /** `process.failed` (issue 10): what a process could not record, so the timeline says so instead of diverging silently. */
+    async recordProcessFailure(input: { clientId: string; process: string; workflowId: string; actor: Actor; at: string; data: Record<string, unknown> }): Promise<void> {
+      const data = { ...input.data, message: String(input.data.message ?? '').replace(CONTROL_CHARS, ' ') };
+      await appendEvent(db, {
+        occurredAt: input.at, clientId: input.clientId, process: input.process, workflowId: input.workflowId, type: 'process.failed', ruleId: null, actor: input.actor,
+        why: { rule: 'the process state was put back; nothing it could not record stands' }, data,
+      });
     },
 
     async activePolicyVersion(): Promise<number> {
@@ -155,6 +166,28 @@ export function createActivities({ db }: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** Control characters PostgreSQL text or a log line should not carry (tab, LF and CR are kept). */
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/** The onboarding kickoff meeting row and its ledger event (R-47), booked or held. */
+async function recordKickoff(
+  db: Db, e: Extract<ProcessEffect, { kind: 'meeting' }>,
+  c: { id: string; clientId: string; process: string; workflowId: string; actor: Actor; at: string },
+) {
+  const { id, clientId, process, workflowId, actor, at } = c;
+  const meetingId = ctaIdFor(`${workflowId}/meeting/${e.key}`);
+  await db.insert(meetings).values({
+    id: meetingId, clientId, process, workflowId, kind: e.meetingKind, mode: 'live', state: e.state, startsAt: e.startsAt, endsAt: e.endsAt, data: e.data, createdAt: at, updatedAt: at,
+  }).onConflictDoUpdate({ target: meetings.id, set: { state: e.state, startsAt: e.startsAt, endsAt: e.endsAt, data: sql`${meetings.data} || ${JSON.stringify(e.data)}::jsonb`, updatedAt: at } });
+  if (e.state === 'scheduled') {
+    await appendEvent(db, { id, occurredAt: at, clientId, process, workflowId, type: 'meeting.scheduled', ruleId: e.ruleId, actor, why: {}, data: { meetingId, kind: e.meetingKind, startsAt: toIso(e.startsAt), endsAt: toIso(e.endsAt), mode: 'live' } });
+  } else {
+    const decisions = Array.isArray(e.data.decisions) ? e.data.decisions.length : 0;
+    const attendees = Array.isArray(e.data.attendees) ? (e.data.attendees as string[]) : [];
+    await appendEvent(db, { id, occurredAt: at, clientId, process, workflowId, type: 'meeting.held', ruleId: 'R-27', actor, why: { heldAt: e.startsAt, endedAt: e.endsAt, maxDecisionsRule: 'R-27' }, data: { meetingId, decisions, attendees } });
+  }
+}
 
 /** A meeting's changed columns; `data` is merged into the row's JSON, never replacing it. */
 function meetingColumns(c: MeetingChanges, at: string) {

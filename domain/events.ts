@@ -185,6 +185,19 @@ export const eventCatalogue = {
       openExceptions: count('Exceptions still open at the end, moved to CTAs or At Risk (R-56)').optional(),
     }),
   ),
+  'process.failed': spec(
+    "A running process could not record what it did (a permanent failure, or the database unreachable through every retry). For a report, the state was put back and the report refused with nothing changed; for a due step (a deadline, a trigger, the horizon roll), the step was undone and is retried at `retryAt`, the process showing `stalled` on its status meanwhile (issue 10: no silent divergence between a process and its timeline).",
+    z.strictObject({
+      stage: z.enum(['report', 'due']).describe('What failed: a report sent to the process, or a step due at an instant'),
+      action: text('The report, as its API operation names it').optional(),
+      due: text('The due step, e.g. `grace|strategic/2027-02` or `deadline/kickoff`').optional(),
+      activity: text('The activity that failed'),
+      failureType: text('The failure type, e.g. `InvalidInput` or `DatabaseUnavailable`'),
+      message: z.string().describe('What the failure said (control characters removed)'),
+      retryable: z.boolean().describe('Whether retrying later may succeed (false: the input itself cannot be recorded)'),
+      retryAt: instant('When the due step is tried again').optional(),
+    }),
+  ),
   'process.fact_recorded': spec(
     "Ops or an automation told a running process something that happened (e.g. onboarding: access granted, R-49; quick win done, R-52; roadmap and Budget v1 confirmed, R-53); `data.fact` names the action and `data.details` holds what it carried and what it changed, e.g. the access % now.",
     z.strictObject({

@@ -18,8 +18,7 @@ import { createLogger } from '../runtime/logger.js';
 import { freePort } from '../runtime/ports.js';
 import { registerSearchAttributes } from '../runtime/search-attribute-registry.js';
 import { resolveTool } from '../runtime/temporal-tools.js';
-import { onboardingStatus, onboardingWorkflowId, type OnboardingQueryResult } from '../workflows/onboarding.js';
-import { cadenceStatus, cadenceWorkflowId, type CadenceQueryResult } from '../workflows/cadence.js';
+import { cadenceStatus, cadenceWorkflowId, onboardingStatus, onboardingWorkflowId, type CadenceQueryResult, type OnboardingQueryResult } from '../workflows/contracts.js';
 import { createWorker } from '../worker.js';
 import { deepMerge, ScenarioError, substituteRefs, timeline, valueAt, type Scenario } from './scenario.js';
 

@@ -5,29 +5,68 @@ import type { Db } from '../db/client.js';
 import { activePolicy } from '../db/policies.js';
 import { clients } from '../db/schema.js';
 import { ctasAwaitingFirstAction, type CtaRow } from '../db/ctas.js';
-import { ctaChanged, ctaClockWorkflowId, ctaSla } from '../workflows/cta-sla.js';
-import { placementReview, placementReviewWorkflowId } from '../workflows/placement-review.js';
-import { onboarding, onboardingWorkflowId, type OnboardingInput } from '../workflows/onboarding.js';
-import { cadence, cadenceWorkflowId, type CadenceInput } from '../workflows/cadence.js';
+import {
+  WORKFLOW_TYPES, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId, onboardingWorkflowId, placementReviewWorkflowId,
+  type CadenceInput, type CtaSlaInput, type OnboardingInput, type PlacementReviewInput, type ProcessKind,
+} from '../workflows/contracts.js';
 import { ClientIdKey, ProcessKey, SegmentKey } from './search-attributes.js';
 
+/**
+ * The narrow port through which the API and activities start and notify processes
+ * (../shared/DESIGN.md "How processes talk to each other"). Workflows are named by their type
+ * string (workflows/contracts.ts), never imported, so activities do not depend on workflow code.
+ */
 export interface TemporalTarget {
   client: Client;
   taskQueue: string;
 }
 
-/** Starts a client's placement review unless it already runs: the id is deterministic. */
-export async function ensurePlacementReview(t: TemporalTarget, c: { id: string; segment: string; createdAt: string }, policyVersion: number) {
-  await t.client.workflow.start(placementReview, {
-    workflowId: placementReviewWorkflowId(c.id),
+interface ProcessInputs {
+  ctaClock: CtaSlaInput;
+  placementReview: PlacementReviewInput;
+  onboarding: OnboardingInput;
+  cadence: CadenceInput;
+}
+
+interface StartOptions {
+  workflowId: string;
+  /** What a second start does: join the running one, or fail (the API answers 409). */
+  ifRunning: 'use-existing' | 'fail';
+  /** Whether a finished process may run again under the same id (e.g. a failed onboarding, restarted). */
+  reuse: 'allow' | 'failed-only' | 'never';
+  searchAttributes: { clientId: string; segment?: string };
+}
+
+/** Starts a process by kind; ids are deterministic, so a retried start never runs a process twice. */
+export async function startProcess<K extends ProcessKind>(t: TemporalTarget, kind: K, input: ProcessInputs[K], o: StartOptions) {
+  return t.client.workflow.start(WORKFLOW_TYPES[kind], {
+    workflowId: o.workflowId,
     taskQueue: t.taskQueue,
-    args: [{ clientId: c.id, policyVersion, anchor: new Date(c.createdAt).toISOString() }],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    args: [input],
+    workflowIdConflictPolicy: o.ifRunning === 'fail' ? WorkflowIdConflictPolicy.FAIL : WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: { allow: WorkflowIdReusePolicy.ALLOW_DUPLICATE, 'failed-only': WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY, never: WorkflowIdReusePolicy.REJECT_DUPLICATE }[o.reuse],
     typedSearchAttributes: new TypedSearchAttributes([
-      { key: ClientIdKey, value: c.id },
-      { key: SegmentKey, value: c.segment },
-      { key: ProcessKey, value: 'placement-review' },
+      { key: ClientIdKey, value: o.searchAttributes.clientId },
+      ...(o.searchAttributes.segment !== undefined ? [{ key: SegmentKey, value: o.searchAttributes.segment }] : []),
+      { key: ProcessKey, value: kind === 'ctaClock' ? 'cta' : kind === 'placementReview' ? 'placement-review' : kind },
     ]),
+  });
+}
+
+/** Tells a running process something changed (a signal by name). Best effort: false when it is not running. */
+export async function notifyProcess(t: TemporalTarget, workflowId: string, signal: string): Promise<boolean> {
+  try {
+    await t.client.workflow.getHandle(workflowId).signal(signal);
+    return true;
+  } catch {
+    return false; // finished or never started: nothing to tell
+  }
+}
+
+/** Starts a client's placement review unless it already runs. */
+export async function ensurePlacementReview(t: TemporalTarget, c: { id: string; segment: string; createdAt: string }, policyVersion: number) {
+  await startProcess(t, 'placementReview', { clientId: c.id, policyVersion, anchor: new Date(c.createdAt).toISOString() }, {
+    workflowId: placementReviewWorkflowId(c.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: c.id, segment: c.segment },
   });
 }
 
@@ -45,25 +84,15 @@ export async function ensureAllPlacementReviews(t: TemporalTarget, db: Db): Prom
 /** Starts the SLA clock of a CTA (C-5, R-122) unless it already runs. */
 export async function ensureCtaClock(t: TemporalTarget, cta: Pick<CtaRow, 'id' | 'clientId' | 'firstActionDueAt'>, db: Db) {
   const policy = await activePolicy(db);
-  await t.client.workflow.start(ctaSla, {
-    workflowId: ctaClockWorkflowId(cta.id),
-    taskQueue: t.taskQueue,
-    args: [{
-      ctaId: cta.id, clientId: cta.clientId, firstActionDueAt: new Date(cta.firstActionDueAt).toISOString(),
-      escalationChain: [...policy.document.ctas.escalationChain], escalationWindowHours: policy.document.ctas.escalationWindowHours, policyVersion: policy.version,
-    }],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    typedSearchAttributes: new TypedSearchAttributes([{ key: ClientIdKey, value: cta.clientId }, { key: ProcessKey, value: 'cta' }]),
-  });
+  await startProcess(t, 'ctaClock', {
+    ctaId: cta.id, clientId: cta.clientId, firstActionDueAt: new Date(cta.firstActionDueAt).toISOString(),
+    escalationChain: [...policy.document.ctas.escalationChain], escalationWindowHours: policy.document.ctas.escalationWindowHours, policyVersion: policy.version,
+  }, { workflowId: ctaClockWorkflowId(cta.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: cta.clientId } });
 }
 
-/** Tells a CTA's clock that the CTA changed; the clock re-reads it. Best effort: the clock re-checks at its deadline anyway. */
+/** Tells a CTA's clock that the CTA changed; the clock re-reads it (and re-checks at its deadline anyway). */
 export async function notifyCtaClock(t: TemporalTarget, ctaId: string): Promise<void> {
-  try {
-    await t.client.workflow.getHandle(ctaClockWorkflowId(ctaId)).signal(ctaChanged);
-  } catch {
-    /* the clock already ended or was never started; nothing to tell */
-  }
+  await notifyProcess(t, ctaClockWorkflowId(ctaId), ctaChanged.name);
 }
 
 /** After downtime: every CTA still waiting for a first action has its clock. */
@@ -74,21 +103,12 @@ export async function ensureAllCtaClocks(t: TemporalTarget, db: Db): Promise<num
 }
 
 /**
- * Starts a client's onboarding (R-46..R-57). One per client, ever: a second start fails with
- * WorkflowExecutionAlreadyStartedError even after the first finished.
+ * Starts a client's onboarding (R-46..R-57). One per client: a second start fails with
+ * WorkflowExecutionAlreadyStartedError, also after the first completed; only a failed one may be started again.
  */
 export async function startOnboarding(t: TemporalTarget, input: OnboardingInput, segment: string) {
-  return t.client.workflow.start(onboarding, {
-    workflowId: onboardingWorkflowId(input.clientId),
-    taskQueue: t.taskQueue,
-    args: [input],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    typedSearchAttributes: new TypedSearchAttributes([
-      { key: ClientIdKey, value: input.clientId },
-      { key: SegmentKey, value: segment },
-      { key: ProcessKey, value: 'onboarding' },
-    ]),
+  return startProcess(t, 'onboarding', input, {
+    workflowId: onboardingWorkflowId(input.clientId), ifRunning: 'fail', reuse: 'failed-only', searchAttributes: { clientId: input.clientId, segment },
   });
 }
 
@@ -97,16 +117,7 @@ export async function startOnboarding(t: TemporalTarget, input: OnboardingInput,
  * (R-55) or through the API for an existing client. The id is deterministic, so a retry is harmless.
  */
 export async function ensureCadence(t: TemporalTarget, input: CadenceInput, segment: string, conflict: 'use-existing' | 'fail' = 'use-existing') {
-  return t.client.workflow.start(cadence, {
-    workflowId: cadenceWorkflowId(input.clientId),
-    taskQueue: t.taskQueue,
-    args: [input],
-    workflowIdConflictPolicy: conflict === 'fail' ? WorkflowIdConflictPolicy.FAIL : WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    typedSearchAttributes: new TypedSearchAttributes([
-      { key: ClientIdKey, value: input.clientId },
-      { key: SegmentKey, value: segment },
-      { key: ProcessKey, value: 'cadence' },
-    ]),
+  return startProcess(t, 'cadence', input, {
+    workflowId: cadenceWorkflowId(input.clientId), ifRunning: conflict, reuse: 'allow', searchAttributes: { clientId: input.clientId, segment },
   });
 }

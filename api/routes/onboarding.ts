@@ -6,7 +6,7 @@ import { activePolicy } from '../../db/policies.js';
 import { atLocalTime, makeCalendar } from '../../domain/business-time.js';
 import { HEALTH_DIMENSIONS, VERIFIED_CONTROLS, type OnboardingAction } from '../../domain/onboarding.js';
 import { startOnboarding } from '../../runtime/processes.js';
-import { onboardingAction, onboardingStatus, onboardingWorkflowId, REFUSAL_TYPES, type OnboardingActionRequest } from '../../workflows/onboarding.js';
+import { ONBOARDING_REFUSAL_TYPES, onboardingAction, onboardingStatus, onboardingWorkflowId, type OnboardingActionRequest } from '../../workflows/contracts.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { conflict, notFound, unprocessable } from '../problem.js';
 import { queryProcess, reportEnvelope, requireTemporal, sendProcessAction, type ProcessTarget } from '../process-actions.js';
@@ -235,7 +235,7 @@ export function registerOnboardingRoutes(app: OpenAPIHono<ApiEnv>) {
 }
 
 const target = (clientId: string): ProcessTarget => ({
-  process: 'onboarding', label: 'onboarding', clientId, workflowId: onboardingWorkflowId(clientId), refusalTypes: REFUSAL_TYPES,
+  process: 'onboarding', label: 'onboarding', clientId, workflowId: onboardingWorkflowId(clientId), refusalTypes: ONBOARDING_REFUSAL_TYPES,
   startHint: `start one with POST /v1/clients/${clientId}/onboarding`,
 });
 

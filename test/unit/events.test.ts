@@ -11,7 +11,7 @@ import { eventDocsPath, renderEventDocs } from '../../scripts/event-docs.js';
 const REQUIRED_TYPES = [
   'client.registered', 'client.updated', 'segment.changed', 'segment.overridden', 'segment.override_cleared', 'segment.review_due',
   'role.assigned', 'role.unassigned', 'policy.published', 'policy.client_overrides_set',
-  'process.started', 'process.completed', 'process.fact_recorded', 'step.completed', 'deadline.set', 'deadline.missed', 'gate.opened', 'gate.closed',
+  'process.started', 'process.completed', 'process.failed', 'process.fact_recorded', 'step.completed', 'deadline.set', 'deadline.missed', 'gate.opened', 'gate.closed',
   'cta.opened', 'cta.first_action', 'cta.completed', 'cta.escalated', 'cta.reassigned',
   'meeting.scheduled', 'meeting.held', 'meeting.missed', 'meeting.cancelled', 'meeting.moved', 'meeting.restyled', 'decision.logged',
   'trigger.fired', 'trigger.replanned', 'trigger.cleared', 'risk.opened', 'signal.duplicate', 'signal.late',
@@ -44,6 +44,7 @@ const examples: { [T in LedgerEventType]: LedgerEventData<T> } = {
   'process.started': { processVersion: 1, policyVersion: 3, inputs: { signatureDate: '2025-03-03T15:00:00Z', note: null } },
   'process.completed': { outcome: 'closed', openExceptions: 2 },
   'step.completed': { step: 1, name: 'kickoff' },
+  'process.failed': { stage: 'report', action: 'kickoffHeld', activity: 'recordProcessEffects', failureType: 'InvalidInput', message: 'invalid byte sequence', retryable: false },
   'process.fact_recorded': { fact: 'accessGranted', details: { granted: ['rmm'], accessPercent: 50 } },
   'deadline.set': { deadline: 'kickoff', dueAt: '2025-03-10T17:00:00-05:00', clock: 'businessDays' },
   'deadline.missed': { deadline: 'access', dueAt: '2025-03-18T05:00:00Z', lateByMs: 3_600_000 },
