@@ -30,6 +30,8 @@ export class ProblemError extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly extra: Record<string, unknown> = {},
+    /** Response headers the problem needs, e.g. `retry-after`. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail ?? title);
     this.name = 'ProblemError';
@@ -52,7 +54,7 @@ export function problemResponse(c: Context, p: ProblemError): Response {
     requestId: c.get('requestId' as never) as string | undefined,
     ...p.extra,
   };
-  return c.body(JSON.stringify(body), p.status, { 'content-type': 'application/problem+json' });
+  return c.body(JSON.stringify(body), p.status, { ...p.headers, 'content-type': 'application/problem+json' });
 }
 
 /** zod issues → field errors with the request part they came from. */

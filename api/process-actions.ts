@@ -10,6 +10,7 @@ import { actorOf } from './actor.js';
 import { currentTime, type ApiEnv } from './context.js';
 import { idempotencyKeyOf } from './idempotency.js';
 import { notFound, ProblemError } from './problem.js';
+import { PROCESS_FAILURE_TYPE } from '../workflows/contracts.js';
 
 /**
  * Reports to a running process are Workflow Updates; this turns the workflow's verdict into the
@@ -66,6 +67,8 @@ export async function sendProcessAction<R, Req extends ProcessActionRequest>(c: 
   try {
     return await handle.executeUpdate(update, { args: [request] });
   } catch (err) {
+    const failed = failureOf(err);
+    if (failed) throw processFailed(t, request, failed);
     const refusal = refusalOf(err, t.refusalTypes);
     if (refusal) {
       if (refusal.ruleId === 'R-124') throw await late(c, t, request);
@@ -86,6 +89,25 @@ export async function sendProcessAction<R, Req extends ProcessActionRequest>(c: 
     if (described.status.name !== 'RUNNING') throw await late(c, t, request, described.closeTime?.toISOString());
     throw err;
   }
+}
+
+/** The kernel could not record the report (workflows/kernel.ts): nothing changed, and the timeline says so. */
+function failureOf(err: unknown): { retryable: boolean; failureType: string; message: string } | undefined {
+  for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
+    if (e instanceof ApplicationFailure && e.type === PROCESS_FAILURE_TYPE) {
+      const d = (e.details?.[0] ?? {}) as { retryable?: boolean; failureType?: string };
+      return { retryable: d.retryable ?? true, failureType: d.failureType ?? 'unknown', message: e.message };
+    }
+  }
+  return undefined;
+}
+
+/** A permanent failure is the report's own fault (422); a transient one (the database away through every retry) may be retried (503). */
+function processFailed(t: ProcessTarget, request: ProcessActionRequest, f: { retryable: boolean; failureType: string; message: string }) {
+  const ext = { failureType: f.failureType, action: request.action.type };
+  return f.retryable
+    ? new ProblemError(503, 'process-unavailable', 'Could not be recorded now', `${f.message} Retry later with the same Idempotency-Key.`, ext, { 'retry-after': '60' })
+    : new ProblemError(422, `${t.process}-report-failed`, 'Could not be recorded', f.message, ext);
 }
 
 function refusalOf(err: unknown, types: Record<number, string>): Refusal | undefined {
