@@ -11,7 +11,7 @@ import { meetings, people, type Actor } from '../db/schema.js';
 import { localDateOf, type BusinessCalendar } from '../domain/business-time.js';
 import { calendarOf, type BookedMeeting, type BookingRequest, type CadenceSegment, type CadenceSetup, type SegmentChangeResult, type TouchTier } from '../domain/cadence.js';
 import { planMonths, replanForSegmentChange, type PlannedMeeting } from '../domain/cadence-plan.js';
-import { pickSlot, slotProblems, type PersonCapacity, type SlotProblem } from '../domain/capacity.js';
+import { latestSlotBefore, pickSlot, slotProblems, type PersonCapacity, type SlotProblem } from '../domain/capacity.js';
 import { recoveryFor } from '../domain/missed-cadence.js';
 import { applyClientOverrides, type Policy } from '../domain/policy.js';
 
@@ -148,7 +148,11 @@ async function book(db: Db, ctx: BatchContext, setup: CadenceSetup, cal: Busines
     const from = new Date(Date.parse(r.startsAt) - 14 * DAY_MS).toISOString();
     const to = new Date(Date.parse(r.startsAt) + (policy.capacity.slotSearchDays + 14) * DAY_MS).toISOString();
     const bookings = person ? await personBookings(tx, person.personId, from, to) : [];
-    const req = { startsAt: r.startsAt, endsAt: r.endsAt, strategic: r.strategic, prepHours, role: r.raci.accountable };
+    const csmAttends = [r.raci.accountable, r.raci.presenter, r.raci.recorder].includes('CSM');
+    const req = { startsAt: r.startsAt, endsAt: r.endsAt, strategic: r.strategic, prepHours, role: r.raci.accountable, csmAttends };
+    // A-22: a date from an anchor or a ROLL (annual planning, triggers, "within N days" limits) is booked on that
+    // date when the people are free; batch days and Fridays steer only the dates Baton picks (the recurring slot).
+    const anchored = r.kind === 'annualPlanning' || r.kind === 'trigger' || r.kind === 'reset' || r.kind === 'decisionCall';
 
     let placed: { startsAt: string; endsAt: string; why: Record<string, unknown> } | { unbooked: Record<string, unknown> };
     if (r.placement === 'rebook' && r.missed) {
@@ -161,7 +165,13 @@ async function book(db: Db, ctx: BatchContext, setup: CadenceSetup, cal: Busines
         ? { startsAt: rec.startsAt, endsAt: rec.endsAt, why: { ...rec.why, ...(rec.movedFrom ? { movedFrom: rec.movedFrom, movedBecause: rec.movedBecause } : {}), prepPackDueAt: rec.prepPackDueAt } }
         : { unbooked: rec.why };
     } else {
-      const slot = pickSlot(req, person, bookings, policy, cal);
+      let slot = pickSlot(req, person, bookings, policy, cal, anchored ? 'ignore' : 'steer');
+      const tooLate = slot.ok && r.latest !== undefined && Date.parse(slot.startsAt) > Date.parse(r.latest);
+      // A-30: nothing between the minimum notice and the limit → the latest allowed slot before the notice.
+      if ((!slot.ok || tooLate) && r.fallbackAfter) {
+        const earlier = latestSlotBefore(req, r.fallbackAfter, person, bookings, policy, cal);
+        if (earlier.ok) slot = earlier;
+      }
       if (!slot.ok) placed = { unbooked: { ...slot.why, reasons: slot.reasons } };
       else if (r.latest && Date.parse(slot.startsAt) > Date.parse(r.latest)) placed = { unbooked: { ...slot.why, reason: `the first allowed slot ${slot.startsAt} is after the latest allowed ${r.latest}` } };
       else placed = { startsAt: slot.startsAt, endsAt: slot.endsAt, why: { ...slot.why, ...(slot.movedFrom ? { movedFrom: slot.movedFrom, movedBecause: slot.movedBecause } : {}) } };

@@ -53,7 +53,7 @@ export interface Raci { accountable: Role; presenter: Role | null; recorder: Rol
 /** A meeting the activity should book; `placement` says how capacity may move it (R-33, R-36, R-37). */
 export interface BookingRequest {
   key: string;
-  kind: 'annualPlanning' | 'strategic' | 'tactical' | 'trigger' | 'reset' | 'rebook';
+  kind: 'annualPlanning' | 'strategic' | 'tactical' | 'trigger' | 'reset' | 'rebook' | 'decisionCall';
   template: string;
   strategic: boolean;
   mode: MeetingMode;
@@ -66,6 +66,8 @@ export interface BookingRequest {
   /** forward: the first allowed slot from `startsAt`, not after `latest`; rebook: R-33's +7 d or the latest earlier slot. */
   placement: 'forward' | 'rebook';
   latest?: string;
+  /** A-30: when no slot lies in [startsAt, latest], the latest allowed slot after this instant (the cause) and before startsAt. */
+  fallbackAfter?: string;
   missed?: { startsAt: string; endsAt: string; missedAt: string; consecutiveMisses: number };
   /** The trigger this meeting serves (R-13..R-19), or the missed meeting it replaces. */
   trigger?: string;

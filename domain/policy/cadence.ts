@@ -6,7 +6,7 @@ import { TOUCH_TIERS, count, days, flag, freq, group, int, meetingModeSchema, mi
 // Cadence matrix (§2.2, R-10..R-12, A-5, A-13)
 
 interface SegmentCadenceDefaults {
-  annualPlanning: { meetings: number; anchor: 'fyEnd' | 'renewal'; offsetDays: number; mode: 'live' | 'hybrid' | 'async' };
+  annualPlanning: { meetings: number; anchor: 'fyEnd' | 'renewal'; offsetDays: number; mode: 'live' | 'hybrid' | 'async'; firstMeetingMinutes?: number };
   strategic: {
     type: 'Monthly' | 'QBR' | 'Review' | 'None';
     perYear: number;
@@ -44,6 +44,11 @@ function segmentCadence(seg: string, v: SegmentCadenceDefaults) {
           offsetDays: offsetDays(ap.offsetDays, `${p} final meeting = anchor + this (ROLL) (R-62)`),
           spacingDays: days(28, `${p} days between planning meetings M1/M2/M3 (R-62)`),
           mode: meetingModeSchema.default(ap.mode).describe(`${p} annual-planning mode (§2.2)`),
+          firstMeetingMinutes: int()
+            .min(1)
+            .nullable()
+            .default(ap.firstMeetingMinutes ?? null)
+            .describe(`${p} length of the cycle's first meeting (M1) when it differs from cadence.strategicMinutes: A's M1 is the 90-min CEO session (R-65); null = strategicMinutes`),
         },
         `${p} annual planning (§2.2, R-62)`,
       ),
@@ -163,7 +168,7 @@ const aOrBTactical = {
 export const cadence = group(
   {
     A: segmentCadence('A', {
-      annualPlanning: { meetings: 3, anchor: 'fyEnd', offsetDays: -30, mode: 'live' },
+      annualPlanning: { meetings: 3, anchor: 'fyEnd', offsetDays: -30, mode: 'live', firstMeetingMinutes: 90 },
       strategic: {
         type: 'Monthly',
         perYear: 9,
@@ -263,12 +268,12 @@ export const cadence = group(
     horizonMonths: count(12, 'Rolling booking horizon kept by the scheduler (R-10)'),
     tacticalSlot: group(
       {
-        weekday: weekday(4, 'ISO weekday of tactical/service meetings, Thu (R-11, A-13)'),
-        time: time('10:00', 'Start time of tactical/service meetings (R-11, A-13)'),
-        monthlyWeek: int().min(1).max(4).default(2).describe('Week of the month for monthly and quarterly tactical meetings (R-11)'),
-        biweeklyWeeks: z.array(int().min(1).max(4)).min(2).max(2).default(() => [1, 3]).describe('Weeks of the month for bi-weekly tactical meetings (R-11)'),
+        weekday: weekday(2, 'ISO weekday of tactical/service meetings; by default the recurring slot\'s, Tue (R-11, A-25)'),
+        time: time('10:00', 'Start time of tactical/service meetings; by default the recurring slot\'s (R-11, A-25)'),
+        monthlyWeek: int().min(1).max(4).default(2).describe('Week of the month for monthly and quarterly tactical meetings (R-11, A-25)'),
+        biweeklyWeeks: z.array(int().min(1).max(4)).min(2).max(2).default(() => [2, 4]).describe('Weeks of the month for bi-weekly tactical meetings: the recurring slot\'s week and two weeks later (R-11, A-25)'),
       },
-      'Tactical/service meeting slot: 2nd Thursday 10:00, bi-weekly 1st and 3rd (R-11, A-13)',
+      'Tactical/service series slot (A-25): by default the recurring slot itself (2nd Tuesday 10:00; bi-weekly 2nd and 4th), so tactical and strategic series share one slot; an occurrence a strategic meeting holds is skipped (the strategic meeting covers it)',
     ),
   },
   'Cadence matrix (§2.2, R-10, R-11, A-5)',

@@ -18,6 +18,10 @@ export const meeting = group(
     recapHours: hours(48, 'Recap sent within this after the meeting ends (R-29)'),
     firstActionHours: hours(72, 'First action on any CTA within this of creation (R-30, C-5)'),
     chaseDays: window(7, 10, 'Open approvals chased on these days after the meeting (R-30)'),
+    shortUpdateMinutes: minutes(30, 'A meeting rescoped for want of a decision-maker becomes a short update of this length, 20–30 min (R-26)'),
+    decisionCallWithinBusinessDays: days(5, 'The decision call that takes a rescoped meeting\'s asks is booked within this after the rescoped meeting (R-26; the seed gives no limit)'),
+    minNoticeBusinessDays: days(2, 'A meeting with a "within N days" limit (reset, remediation sync, decision call) is booked at least this long after its cause (A-30)'),
+    replanAheadDays: days(7, 'A reschedule agreed more than this before the original start is a re-plan, never a miss (A-29)'),
   },
   'Meeting cycle (R-24..R-32)',
 ).superRefine((m, ctx) => {
