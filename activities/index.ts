@@ -14,7 +14,7 @@ import { cadenceActivities } from './cadence.js';
 import { eq } from 'drizzle-orm';
 import { planOnboarding, type OnboardingSegment } from '../domain/onboarding-plan.js';
 import { applyClientOverrides } from '../domain/policy.js';
-import { completeCta, ctaIdFor, openCta, type CtaRow } from '../db/ctas.js';
+import { completeCta, ctaIdFor, isDeliverable, openCta, type CtaRow } from '../db/ctas.js';
 import { meetings, type Actor } from '../db/schema.js';
 
 export interface ActivityDeps {
@@ -36,7 +36,9 @@ export function createActivities({ db }: ActivityDeps) {
     /** Whether the CTA's clock can stop: a first action was recorded, or it is closed. */
     async ctaClockState(ctaId: string): Promise<{ settled: boolean }> {
       const cta = await getCta(db, ctaId);
-      return { settled: !cta || cta.firstActionAt !== null || cta.state === 'done' || cta.state === 'cancelled' };
+      if (!cta || cta.state === 'done' || cta.state === 'cancelled') return { settled: true };
+      // A-28: a deliverable's clock runs until it is done; an action CTA's until a first step (C-5).
+      return { settled: !isDeliverable(cta) && cta.firstActionAt !== null };
     },
 
     /** Moves an unattended CTA one escalation level up; conditional in the database, so retries and races are safe. */
@@ -97,11 +99,15 @@ export function createActivities({ db }: ActivityDeps) {
           if (e.kind === 'event') {
             await appendEvent(tx, { id, occurredAt: e.occurredAt ?? at, clientId, process, workflowId, type: e.type, ruleId: e.ruleId, why: e.why, actor, data: e.data });
           } else if (e.kind === 'cta') {
+            if (e.onlyWhileOpen) {
+              const watched = await getCta(tx, ctaIdFor(`${workflowId}/${e.onlyWhileOpen}`));
+              if (!watched || watched.state === 'done' || watched.state === 'cancelled') continue; // R-30: nothing left to chase
+            }
             const row = await openCta(tx, {
               key: `${workflowId}/${e.key}`, clientId, process, workflowId, kind: e.ctaKind, title: e.title, ruleId: e.ruleId, ownerRole: e.ownerRole,
-              dueAt: e.dueAt, firstActionHours: batch.firstActionHours, openedAt: at, actor, why: e.why, ...(e.data ? { data: e.data } : {}),
+              dueAt: e.dueAt, firstActionHours: batch.firstActionHours, openedAt: at, actor, why: e.why, ...(e.data ? { data: e.data } : {}), ...(e.clock ? { clock: e.clock } : {}),
             });
-            if (!row.firstActionAt && (row.state === 'open' || row.state === 'escalated')) clocks.push(row);
+            if ((!row.firstActionAt || isDeliverable(row)) && (row.state === 'open' || row.state === 'escalated' || row.state === 'first_action')) clocks.push(row);
             ctas.push(row.id);
           } else if (e.kind === 'ctaResolved') {
             const ctaId = ctaIdFor(`${workflowId}/${e.key}`);

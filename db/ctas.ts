@@ -56,7 +56,15 @@ export interface OpenCtaInput {
   why?: Record<string, unknown>;
   data?: Record<string, unknown>;
   actor: Actor;
+  /**
+   * A-28: what the SLA clock escalates on. `firstAction` (C-5, action CTAs): no first action within
+   * `firstActionHours`. `due` (deliverables: prep pack, pre-read, recap): not done by `dueAt`.
+   */
+  clock?: 'firstAction' | 'due';
 }
+
+/** A-28: a deliverable CTA is settled only when done; an action CTA once its owner records a first step. */
+export const isDeliverable = (cta: Pick<CtaRow, 'data'>) => (cta.data as Record<string, unknown> | null)?.clock === 'due';
 
 /** Opens a CTA once per key and records `cta.opened`; a retry returns the CTA first opened. */
 export async function openCta(db: Db, input: OpenCtaInput): Promise<CtaRow> {
@@ -68,17 +76,18 @@ export async function openCta(db: Db, input: OpenCtaInput): Promise<CtaRow> {
       const lead = await resolveCsLead(tx, input.clientId);
       if (lead) owner = { ownerId: lead, backupId: null, via: 'csLead' };
     }
-    const firstActionDueAt = new Date(Date.parse(input.openedAt) + input.firstActionHours * 3_600_000).toISOString();
+    // The SLA instant the clock escalates at: first action (C-5) or, for a deliverable, its due (A-28).
+    const firstActionDueAt = input.clock === 'due' ? new Date(input.dueAt).toISOString() : new Date(Date.parse(input.openedAt) + input.firstActionHours * 3_600_000).toISOString();
     const inserted = await tx.insert(ctas).values({
       id, clientId: input.clientId, process: input.process, workflowId: input.workflowId ?? null, kind: input.kind, title: input.title,
       ruleId: input.ruleId, ownerRole: input.ownerRole, ownerPersonId: owner.ownerId, backupPersonId: owner.backupId,
-      dueAt: input.dueAt, firstActionDueAt, data: input.data ?? {}, createdAt: input.openedAt, updatedAt: input.openedAt,
+      dueAt: input.dueAt, firstActionDueAt, data: { ...(input.data ?? {}), ...(input.clock === 'due' ? { clock: 'due' } : {}) }, createdAt: input.openedAt, updatedAt: input.openedAt,
     }).onConflictDoNothing().returning();
     const row = inserted[0] ?? (await tx.select().from(ctas).where(eq(ctas.id, id)))[0]!;
     await appendEvent(tx, {
       id: `cta/${id}/opened`, occurredAt: input.openedAt, clientId: input.clientId, process: input.process, workflowId: input.workflowId ?? null,
       type: 'cta.opened', ruleId: input.ruleId, actor: input.actor,
-      why: { ...input.why, ownerResolvedVia: owner.via, firstActionHours: input.firstActionHours },
+      why: { ...input.why, ownerResolvedVia: owner.via, ...(input.clock === 'due' ? { escalatesAt: 'due', rule: 'A-28' } : { firstActionHours: input.firstActionHours }) },
       data: { ctaId: id, kind: input.kind, ownerRole: input.ownerRole, ownerId: row.ownerPersonId, backupId: row.backupPersonId, dueAt: row.dueAt, firstActionDueAt: row.firstActionDueAt },
     });
     return row;
@@ -145,15 +154,18 @@ export async function escalateCta(db: Db, id: string, level: EscalationLevel, at
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(ctas).where(eq(ctas.id, id)).for('update');
     if (!before) return { outcome: 'not-found' };
-    if (before.firstActionAt || !OPEN_STATES.includes(before.state as never)) return { outcome: 'conflict', row: before, reason: 'first action recorded or closed' };
+    const deliverable = isDeliverable(before);
+    if (deliverable ? before.state === 'done' || before.state === 'cancelled' : before.firstActionAt || !OPEN_STATES.includes(before.state as never)) {
+      return { outcome: 'conflict', row: before, reason: deliverable ? 'delivered or closed' : 'first action recorded or closed' };
+    }
     if (before.escalationLevel === level) return { outcome: 'applied', row: before };
     const toId = level === 'backup' ? before.backupPersonId ?? (await resolveOwner(tx, before.clientId, before.ownerRole)).backupId : await resolveCsLead(tx, before.clientId);
     const [row] = await tx.update(ctas).set({ state: 'escalated', escalationLevel: level, ownerPersonId: toId ?? before.ownerPersonId, updatedAt: at }).where(eq(ctas.id, id)).returning();
     await appendEvent(tx, {
       id: `cta/${id}/escalated/${level}`, occurredAt: at, clientId: row!.clientId, process: row!.process, workflowId: row!.workflowId,
       type: 'cta.escalated', ruleId: 'R-122', actor: { kind: 'system' },
-      why: { noFirstActionBy: windowEndedAt, ownerRole: before.ownerRole },
-      data: { ctaId: id, level, fromId: before.ownerPersonId, toId, reason: toId ? `no first action by ${windowEndedAt}` : `no first action by ${windowEndedAt}; no ${level === 'backup' ? 'backup' : 'CS Lead'} to escalate to` },
+      why: deliverable ? { notDoneBy: windowEndedAt, ownerRole: before.ownerRole, rule: 'A-28' } : { noFirstActionBy: windowEndedAt, ownerRole: before.ownerRole },
+      data: { ctaId: id, level, fromId: before.ownerPersonId, toId, reason: `${deliverable ? 'not done' : 'no first action'} by ${windowEndedAt}${toId ? '' : `; no ${level === 'backup' ? 'backup' : 'CS Lead'} to escalate to`}` },
     });
     return { outcome: 'applied', row: row! };
   });
@@ -181,7 +193,10 @@ export async function listCtas(db: Db, f: CtaFilter) {
   return { items: rows.slice(0, f.limit), next: rows.length > f.limit ? rows[f.limit - 1]!.id : undefined };
 }
 
-/** CTAs whose SLA clock may still have work: no first action and escalation not exhausted. */
+/** CTAs whose SLA clock may still have work: no first action (or a deliverable not yet done, A-28). */
 export async function ctasAwaitingFirstAction(db: Db) {
-  return db.select().from(ctas).where(and(inArray(ctas.state, [...OPEN_STATES]), isNull(ctas.firstActionAt))).orderBy(asc(ctas.createdAt));
+  return db.select().from(ctas).where(or(
+    and(inArray(ctas.state, [...OPEN_STATES]), isNull(ctas.firstActionAt)),
+    and(inArray(ctas.state, [...OPEN_STATES, 'first_action']), sql`${ctas.data}->>'clock' = 'due'`),
+  )).orderBy(asc(ctas.createdAt));
 }

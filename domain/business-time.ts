@@ -301,9 +301,10 @@ export function businessDaysBeforeAt(meetingStart: Instant, n: number, time: str
 }
 
 /**
- * R-24 prep pack due: normally T-n bd at `time` (C-4). If the meeting was booked after that
- * instant (fewer than n bd ahead): `time` on the business day before the meeting date, late;
- * if even that precedes the booking: the booking instant itself, late.
+ * R-24 prep pack due: normally T-n bd at `time` (C-4). Booked at short notice: `time` on the
+ * business day before the meeting date, late; if even that precedes the booking: the booking
+ * instant itself, late. Short notice is `instant` (booked after the T-n bd instant) or, by A-23,
+ * `date` (booked on or after the T-n bd date, in the client's zone).
  */
 export function prepPackDue(
   meetingStart: Instant,
@@ -311,10 +312,12 @@ export function prepPackDue(
   n: number,
   time: string,
   cal: BusinessCalendar,
+  shortNotice: 'instant' | 'date' = 'instant',
 ): { dueAt: string; late: boolean } {
   const booked = millis(bookedAt);
   const normal = businessDaysBeforeAt(meetingStart, n, time, cal);
-  if (booked <= millis(normal)) return { dueAt: normal, late: false };
+  const inTime = shortNotice === 'date' ? localDateOf(bookedAt, cal) < localDateOf(normal, cal) : booked <= millis(normal);
+  if (inTime) return { dueAt: normal, late: false };
   const fallback = atLocalTime(previousBusinessDay(localDateOf(meetingStart, cal), cal), time, cal);
   return { dueAt: millis(fallback) >= booked ? fallback : isoAt(booked, cal), late: true };
 }

@@ -770,3 +770,21 @@ function fallbackStyle(ctx: Ctx, b: BookedMeeting, slots: number): Pick<PlannedM
   const t = tacticalStyle(ctx);
   return { template: t.template, strategic: false, mode: strategicMode(ctx), raci: t.raci, agenda: [] };
 }
+
+/**
+ * R-63: every meeting of planning cycle `year` (M1..M3 for A, M1..M2 for B, the single meeting of
+ * C and D) on its anchors (R-62), booked at once when the previous cycle's first meeting is held.
+ */
+export function planCycle(input: PlanInput, year: number, policy: Policy, cal: BusinessCalendar): PlannedMeeting[] {
+  const ctx = makeCtx(input, policy, cal, new Set([year]));
+  const cycle = cycleFor(ctx, year);
+  const months = [...new Set(cycle.meetings.map((m) => monthOf(dateMonthIndex(m.date))))];
+  return buildPlan(ctx, months).filter((m) => m.kind === 'annualPlanning' && m.key.startsWith(`ap/${year}/`));
+}
+
+/** The cycle year of a planning meeting's key, and whether it is the cycle's first meeting (R-63). */
+export function planningCycleOf(key: string, segment: CadenceSegment, policy: Policy): { year: number; first: boolean } | undefined {
+  if (!key.startsWith('ap/')) return undefined;
+  const p = parsePlanningKey(key, planningSlots(policy));
+  return { year: p.year, first: p.fromFinal === policy.cadence[segment].annualPlanning.meetings - 1 };
+}

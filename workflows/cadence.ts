@@ -71,10 +71,12 @@ export async function cadence(input: CadenceInput): Promise<void> {
     duplicateBatch: (st) => `a${++st.actions}-duplicate`,
   });
 
+  // The model's version for this run (domain/cadence.ts CadenceState.version): runs that started before it replay as v1.
+  const version = patched('cadence-v2') ? 2 : 1;
   // Setup: read the policy and client once; on the first run book the horizon (R-10) and plan the date triggers (R-13, R-14).
   const setup = input.continued?.setup ?? (await prepareCadence({ clientId: input.clientId, lockedAt: input.lockedAt, policyVersion: input.policyVersion }));
-  setupPolicy = setup.policy;
-  const s = initialState(setup, input.continued?.carried);
+  const s = initialState(setup, input.continued?.carried, version);
+  setupPolicy = s.setup.policy;
   if (!input.continued) {
     const at = now();
     await kernel.record('start', [event('process.started', 'R-10', {

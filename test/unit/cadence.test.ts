@@ -449,9 +449,9 @@ describe('a held strategic meeting (R-27..R-32, §2.5)', () => {
     expect(logged[1]!.why).toEqual({ creditRule: 'R-32', creditDeferredBecause: 'missing target date and budget in writing (R-32)' });
     expect(ctasOf(st).map((c) => ({ key: c.key, ctaKind: c.ctaKind, title: c.title, ruleId: c.ruleId, ownerRole: c.ownerRole, dueAt: c.dueAt }))).toEqual([
       { key: 'recap/qbr/2026-06', ctaKind: 'recap', title: 'Send the QBR recap', ruleId: 'R-29', ownerRole: 'CSM', dueAt: '2026-06-11T10:45:00.000-05:00' },
-      // R-30: a dated decision is due at the end of its target date; otherwise first action 72h after the report.
+      // R-30: a dated decision is due at the end of its target date; otherwise first action 72h after the meeting's end (A-26).
       { key: 'decision/qbr/2026-06/1', ctaKind: 'decision', title: 'Firewall refresh', ruleId: 'R-30', ownerRole: 'vCIO', dueAt: '2026-10-01T00:00:00.000-05:00' },
-      { key: 'decision/qbr/2026-06/2', ctaKind: 'decision', title: 'M365 E5 uplift', ruleId: 'R-30', ownerRole: 'AM', dueAt: '2026-06-12T11:15:00.000-05:00' },
+      { key: 'decision/qbr/2026-06/2', ctaKind: 'decision', title: 'M365 E5 uplift', ruleId: 'R-30', ownerRole: 'AM', dueAt: '2026-06-12T10:45:00.000-05:00' },
     ]);
     expect(norm(mtg(s, 'qbr/2026-06').recap)).toEqual({ dueAt: '2026-06-11T10:45:00.000-05:00', judged: false });
     expect(norm(s.lastStrategicDecisionAt)).toBe(QBR_END);
@@ -560,17 +560,17 @@ describe('missed cadence (§2.5, R-33..R-35, R-17, R-21)', () => {
       data: { riskId: 'c-1/strategic/qbr/2026-06/rebook', bucket: 'Strategic', severity: 'Medium', trigger: '2 consecutive missed strategic meetings' },
       why: { firstActionCta: 'reengage/qbr/2026-06/rebook' },
     });
-    // R-17 engagement drop fired; no strategic meeting in [now, 06-23] → its own 30-min Reset Session from the next business day.
+    // R-17 engagement drop fired; no strategic meeting in [now, 06-23] → its own 30-min Reset Session from 2 business days on (A-30).
     expect(norm(trig(s, RESET_KEY))).toMatchObject({ type: 'engagementDrop', ruleId: 'R-17', state: 'fired', targetDate: '2026-06-23', fireAt: NOSHOW });
     expect(st.book).toHaveLength(1);
     expect(st.book.some((b) => b.placement === 'rebook')).toBe(false);
     expect(norm(st.book[0])).toMatchObject({
       key: `trigger/${RESET_KEY}`, kind: 'reset', template: 'Reset Session', strategic: true, ruleId: 'R-17',
-      startsAt: '2026-06-17T10:00:00.000-05:00', endsAt: '2026-06-17T10:30:00.000-05:00', placement: 'forward', latest: '2026-06-24T00:00:00.000-05:00',
-      trigger: RESET_KEY, replaces: 'qbr/2026-06/rebook',
+      startsAt: '2026-06-18T10:00:00.000-05:00', endsAt: '2026-06-18T10:30:00.000-05:00', placement: 'forward', latest: '2026-06-24T00:00:00.000-05:00',
+      trigger: RESET_KEY, replaces: 'qbr/2026-06/rebook', fallbackAfter: NOSHOW,
     });
 
-    // Booked: the trigger's CTA opens (CSM, 72h) and the reset supersedes the missed rebook.
+    // Booked: the reset supersedes the missed rebook; R-34: the Re-engage CTA is the one CTA, the reset opens none.
     const BOOKED_AT = '2026-06-16T10:21:00.000-05:00';
     const bst = applyBooked(s, [booked(`trigger/${RESET_KEY}`, 'mtg-reset', '2026-06-17T10:00:00.000-05:00', {
       kind: 'reset', template: 'Reset Session', minutes: 30, agenda: [], trigger: RESET_KEY, replaces: 'qbr/2026-06/rebook', bookedAt: BOOKED_AT,
@@ -578,7 +578,8 @@ describe('missed cadence (§2.5, R-33..R-35, R-17, R-21)', () => {
     expect(eventsOf(bst, 'trigger.fired')).toEqual([expect.objectContaining({
       ruleId: 'R-17', data: { trigger: 'engagementDrop', anchor: 'misses:qbr/2026-06/rebook', targetDate: '2026-06-23', merged: false, meetingId: 'mtg-reset' },
     })]);
-    expect(ctasOf(bst)).toEqual([expect.objectContaining({ key: `trigger/${RESET_KEY}`, ctaKind: 'trigger-engagementDrop', ruleId: 'R-17', ownerRole: 'CSM', dueAt: '2026-06-19T10:21:00.000-05:00', data: { meetingId: 'mtg-reset' } })]);
+    expect(ctasOf(bst)).toEqual([]);
+    expect(eventsOf(bst, 'trigger.fired')[0]!.why).toMatchObject({ cta: 'reengage/qbr/2026-06/rebook', oneCta: 'R-34' });
     expect(updatesOf(bst)).toEqual([{ kind: 'meetingUpdate', meetingId: 'mtg-rebook', changes: { supersededBy: 'mtg-reset' } }]);
     expect(trig(s, RESET_KEY).meetingKey).toBe(`trigger/${RESET_KEY}`);
   });
@@ -593,9 +594,12 @@ describe('missed cadence (§2.5, R-33..R-35, R-17, R-21)', () => {
     expect(eventsOf(st, 'trigger.fired')[0]!.why).toMatchObject({ mergeRule: 'R-21', into: 'M1' });
     expect(ctasOf(st).map((c) => [c.key, c.ownerRole, c.title, c.dueAt])).toEqual([
       ['reengage/qbr/2026-06/rebook', 'CSM', 'Re-engage stakeholders: two strategic meetings missed in a row', '2026-06-19T10:20:00.000-05:00'],
-      [`trigger/${RESET_KEY}`, 'CSM', 'Reset Session: misses:qbr/2026-06/rebook (on the M1 agenda)', '2026-06-19T10:20:00.000-05:00'],
     ]);
-    expect(updatesOf(st).at(-1)).toEqual({ kind: 'meetingUpdate', meetingId: 'mtg-m1', changes: { data: { agendaBlocks: [RESET_KEY] } } });
+    // R-21: the reset's agenda block and prep items join M1.
+    expect(updatesOf(st).at(-1)).toEqual({ kind: 'meetingUpdate', meetingId: 'mtg-m1', changes: { data: {
+      agendaBlocks: [RESET_KEY], agenda: [...mtg(s, 'ap/2026/M1').agenda], prepItems: ['2-line value recap', 'executive sponsor invited'],
+    } } });
+    expect(mtg(s, 'ap/2026/M1').agenda).toContain('reset');
     expect(mtg(s, 'ap/2026/M1').agendaBlocks).toEqual([RESET_KEY]);
     expect(trig(s, RESET_KEY).meetingKey).toBe('ap/2026/M1');
   });
@@ -767,8 +771,8 @@ describe('date triggers (R-13, R-14, R-21, A-6, A-13)', () => {
     expect(trig(s, 'renewal:2026-11-28').state).toBe('fired');
     expect(st.effects).toEqual([]);
     expect(norm(st.book)).toEqual([{
-      key: 'trigger/renewal:2026-11-28', kind: 'trigger', template: 'Renewal Review', strategic: true, mode: 'live', agenda: [],
-      raci: { ...defaultPolicy.raci.B.strategic, accountable: 'AM' }, ruleId: 'R-13', why: { trigger: 'renewal', anchor: '2026-11-28', targetDate: '2026-08-28' },
+      key: 'trigger/renewal:2026-11-28', kind: 'trigger', template: 'Renewal Review', strategic: true, mode: 'live', agenda: ['renewal'],
+      raci: { ...defaultPolicy.raci.B.strategic, accountable: 'AM' }, ruleId: 'R-13', why: { trigger: 'renewal', anchor: '2026-11-28', targetDate: '2026-08-28', prepItems: ['renewal terms and value recap'] },
       startsAt: '2026-08-28T10:00:00.000-05:00', endsAt: '2026-08-28T10:45:00.000-05:00', placement: 'forward', latest: '2026-08-29T00:00:00.000-05:00', trigger: 'renewal:2026-11-28',
     }]);
     const bst = applyBooked(s, [booked('trigger/renewal:2026-11-28', 'mtg-renewal', '2026-08-28T10:00:00.000-05:00', { kind: 'trigger', template: 'Renewal Review', agenda: [], trigger: 'renewal:2026-11-28', bookedAt: FIRE })], FIRE);
@@ -788,7 +792,11 @@ describe('date triggers (R-13, R-14, R-21, A-6, A-13)', () => {
     expect(st.book).toEqual([]);
     expect(eventsOf(st)).toEqual([expect.objectContaining({ type: 'trigger.fired', ruleId: 'R-13', data: { trigger: 'renewal', anchor: '2026-11-28', targetDate: '2026-08-28', merged: true, meetingId: 'mtg-qbr-08' } })]);
     expect(ctasOf(st)).toEqual([expect.objectContaining({ key: 'trigger/renewal:2026-11-28', title: 'Renewal Review: 2026-11-28 (on the QBR agenda)', ownerRole: 'AM', dueAt: '2026-08-17T09:00:00.000-05:00', data: { meetingId: 'mtg-qbr-08' } })]);
-    expect(updatesOf(st)).toEqual([{ kind: 'meetingUpdate', meetingId: 'mtg-qbr-08', changes: { data: { agendaBlocks: ['renewal:2026-11-28'] } } }]);
+    // R-21: its agenda block and prep items join the QBR.
+    expect(updatesOf(st)).toEqual([{ kind: 'meetingUpdate', meetingId: 'mtg-qbr-08', changes: { data: {
+      agendaBlocks: ['renewal:2026-11-28'], agenda: [...mtg(s, 'qbr/2026-08').agenda], prepItems: ['renewal terms and value recap'],
+    } } }]);
+    expect(mtg(s, 'qbr/2026-08').agenda.at(-1)).toBe('renewal');
     expect(trig(s, 'renewal:2026-11-28').meetingKey).toBe('qbr/2026-08');
   });
 
@@ -841,7 +849,8 @@ describe('date triggers (R-13, R-14, R-21, A-6, A-13)', () => {
     const AT = '2026-06-10T12:00:00.000-05:00'; // Wed; 10 bd later = Wed 06-24 (before Mon 06-29 = FY − 1 bd)
     const st = planDateTriggers(s, AT);
     expect(norm(trig(s, 'fiscalYearEnd:2026-06-30'))).toMatchObject({ state: 'fired', targetDate: '2026-06-24', fireAt: AT });
-    expect(norm(st.book)).toEqual([expect.objectContaining({ key: 'trigger/fiscalYearEnd:2026-06-30', startsAt: '2026-06-24T10:00:00.000-05:00', latest: '2026-06-25T00:00:00.000-05:00' })]);
+    // A-30: a "within N days" meeting takes the first allowed slot from 2 bd after learning it (Fri 06-12), by the limit.
+    expect(norm(st.book)).toEqual([expect.objectContaining({ key: 'trigger/fiscalYearEnd:2026-06-30', startsAt: '2026-06-12T10:00:00.000-05:00', latest: '2026-06-25T00:00:00.000-05:00', fallbackAfter: AT })]);
 
     // Learned on 06-24: 10 bd later is 07-09, past FY − 1 bd (Mon 06-29) → meet by 06-29.
     const t = fresh({ fiscalYearEnd: '06-30' });
@@ -903,7 +912,7 @@ describe('event triggers: adoption (R-18), one active trigger per (type, anchor)
   const AT = '2026-06-15T09:00:00.000-05:00'; // Mon
   const measure = (s: CadenceState, m: { mfaPct?: number; endpointPct?: number }, at = AT) => act(s, { type: 'adoptionMeasured', ...m, measuredAt: at }, at);
 
-  it('MFA < 60 % fires: TAM Remediation Sync on measured + 5 d (Sat → ROLL Fri 06-19), fix due in 14 d; endpoint ≥ 80 % does nothing', () => {
+  it('MFA < 60 % fires: TAM Remediation Sync within 5 d (Sat → ROLL Fri 06-19), from 2 bd after the measure (A-30), fix due in 14 d; endpoint ≥ 80 % does nothing', () => {
     const s = fresh();
     const st = measure(s, { mfaPct: 55, endpointPct: 80 });
     expect(eventsOf(st, 'process.fact_recorded')).toEqual([expect.objectContaining({
@@ -916,7 +925,8 @@ describe('event triggers: adoption (R-18), one active trigger per (type, anchor)
     expect(norm(st.book)).toEqual([expect.objectContaining({
       key: 'trigger/adoptionBelowThreshold:mfa', kind: 'trigger', template: 'Remediation Sync', strategic: false, ruleId: 'R-18',
       raci: { accountable: 'TAM', presenter: 'TAM', recorder: null, backup: 'AM' },
-      startsAt: '2026-06-19T10:00:00.000-05:00', endsAt: '2026-06-19T10:30:00.000-05:00', placement: 'forward', latest: '2026-06-20T00:00:00.000-05:00', trigger: 'adoptionBelowThreshold:mfa',
+      startsAt: '2026-06-17T10:00:00.000-05:00', endsAt: '2026-06-17T10:30:00.000-05:00', placement: 'forward', latest: '2026-06-20T00:00:00.000-05:00', trigger: 'adoptionBelowThreshold:mfa',
+      fallbackAfter: AT,
     })]);
     const bst = applyBooked(s, [booked('trigger/adoptionBelowThreshold:mfa', 'mtg-sync', '2026-06-19T10:00:00.000-05:00', {
       kind: 'trigger', template: 'Remediation Sync', strategic: false, minutes: 30, agenda: [], trigger: 'adoptionBelowThreshold:mfa', bookedAt: AT,
@@ -986,14 +996,14 @@ describe('event triggers: adoption (R-18), one active trigger per (type, anchor)
 // ---------------------------------------------------------------------------------------------
 
 describe('event triggers R-15, R-16, R-19', () => {
-  it('R-15: assessment completed → Roadmap Review (vCIO for B) on completion + 10 d, ROLLed back off a weekend', () => {
+  it('R-15: assessment completed → Roadmap Review (vCIO for B, strategic: A-27) on completion + 10 d, ROLLed back off a weekend', () => {
     const s = fresh();
     const st = act(s, { type: 'assessmentCompleted', assessmentId: 'as-1', completedAt: '2026-06-10T15:00:00.000-05:00' }, '2026-06-10T15:00:00.000-05:00');
     // Wed 06-10 + 10 d = Sat 06-20 → ROLL → Fri 06-19.
     expect(norm(trig(s, 'assessmentCompleted:as-1'))).toMatchObject({ ruleId: 'R-15', state: 'fired', targetDate: '2026-06-19' });
     expect(norm(st.book)).toEqual([expect.objectContaining({
-      key: 'trigger/assessmentCompleted:as-1', template: 'Roadmap Review', strategic: false, agenda: ['roadmap'], ruleId: 'R-15',
-      raci: { accountable: 'vCIO', presenter: 'vCIO', recorder: null, backup: 'AM' }, startsAt: '2026-06-19T10:00:00.000-05:00', endsAt: '2026-06-19T10:30:00.000-05:00', latest: '2026-06-20T00:00:00.000-05:00',
+      key: 'trigger/assessmentCompleted:as-1', template: 'Roadmap Review', strategic: true, agenda: ['roadmap'], ruleId: 'R-15',
+      raci: { ...defaultPolicy.raci.B.strategic }, startsAt: '2026-06-19T10:00:00.000-05:00', endsAt: '2026-06-19T10:45:00.000-05:00', latest: '2026-06-20T00:00:00.000-05:00',
     })]);
     // The same assessment reported again only adds evidence.
     const again = act(s, { type: 'assessmentCompleted', assessmentId: 'as-1', completedAt: '2026-06-10T15:00:00.000-05:00' }, '2026-06-11T09:00:00.000-05:00');
@@ -1004,26 +1014,26 @@ describe('event triggers R-15, R-16, R-19', () => {
   it('R-16: initiative approved → Delivery Kickoff owned by the PM, no later than 10 bd after approval', () => {
     const s = fresh();
     const st = act(s, { type: 'initiativeApproved', initiativeId: 'INI-7', title: 'Firewall refresh', approvedAt: '2026-06-15T12:00:00.000-05:00' }, '2026-06-15T12:00:00.000-05:00');
-    // Mon 06-15 + 10 bd = Mon 06-29 at the latest; booked as early as possible, from the next business day.
+    // Mon 06-15 + 10 bd = Mon 06-29 at the latest; booked as early as possible, from 2 business days on (A-30).
     expect(norm(trig(s, 'initiativeApproved:INI-7'))).toMatchObject({ ruleId: 'R-16', state: 'fired', targetDate: '2026-06-29' });
     expect(norm(st.book)).toEqual([expect.objectContaining({
       key: 'trigger/initiativeApproved:INI-7', template: 'Delivery Kickoff', strategic: false, ruleId: 'R-16', raci: { accountable: 'PM', presenter: 'PM', recorder: null, backup: 'AM' },
-      startsAt: '2026-06-16T10:00:00.000-05:00', latest: '2026-06-30T00:00:00.000-05:00', placement: 'forward',
+      startsAt: '2026-06-17T10:00:00.000-05:00', latest: '2026-06-30T00:00:00.000-05:00', placement: 'forward', fallbackAfter: '2026-06-15T12:00:00.000-05:00',
     })]);
   });
 
-  it('R-19: stakeholder change → New-Sponsor Intro on changed + 10 d; its CTA (CSM) is the 24h handoff note', () => {
+  it('R-19: stakeholder change → New-Sponsor Intro within 10 d, from 2 bd on (A-30); its CTA (CSM) is the 24h handoff note', () => {
     const s = fresh();
     const st = act(s, { type: 'stakeholderChanged', name: 'Dana CFO', stakeholderRole: 'sponsor', changedAt: '2026-06-15T09:00:00.000-05:00' }, '2026-06-15T09:30:00.000-05:00');
     const key = 'stakeholderChange:Dana CFO@2026-06-15';
-    expect(norm(st.book)).toEqual([expect.objectContaining({ key: `trigger/${key}`, template: 'New-Sponsor Intro', ruleId: 'R-19', startsAt: '2026-06-25T10:00:00.000-05:00', latest: '2026-06-26T00:00:00.000-05:00' })]);
+    expect(norm(st.book)).toEqual([expect.objectContaining({ key: `trigger/${key}`, template: 'New-Sponsor Intro', ruleId: 'R-19', startsAt: '2026-06-17T10:00:00.000-05:00', latest: '2026-06-26T00:00:00.000-05:00' })]);
     const bst = applyBooked(s, [booked(`trigger/${key}`, 'mtg-intro', '2026-06-25T10:00:00.000-05:00', { kind: 'trigger', template: 'New-Sponsor Intro', strategic: false, minutes: 30, agenda: [], trigger: key, bookedAt: '2026-06-15T09:31:00.000-05:00' })], '2026-06-15T09:31:00.000-05:00');
     expect(ctasOf(bst)).toEqual([expect.objectContaining({ key: `trigger/${key}`, ruleId: 'R-19', ownerRole: 'CSM', dueAt: '2026-06-16T09:31:00.000-05:00' })]);
   });
 });
 
 describe('engagement drop by time (R-17, A-7)', () => {
-  it('A segment: no strategic decision for 30 d after lock fires once per anchor → Reset Session from the next business day, ≤7 d', () => {
+  it('A segment: no strategic decision for 30 d after lock fires once per anchor → Reset Session from 2 business days on (A-30), ≤7 d', () => {
     const s = fresh({ segment: 'A' });
     // 2026-05-11 09:00 + 30 × 24h = Wed 06-10 09:00.
     expect(nd(s)).toEqual({ key: 'horizon', at: '2026-06-01T00:00:00.000-05:00' });
@@ -1033,7 +1043,7 @@ describe('engagement drop by time (R-17, A-7)', () => {
     expect(norm(trig(s, 'engagementDrop:drought:2026-05-11'))).toMatchObject({ ruleId: 'R-17', state: 'fired', targetDate: '2026-06-17' });
     expect(norm(st.book)).toEqual([expect.objectContaining({
       key: 'trigger/engagementDrop:drought:2026-05-11', kind: 'reset', template: 'Reset Session', strategic: true, ruleId: 'R-17',
-      startsAt: '2026-06-11T10:00:00.000-05:00', endsAt: '2026-06-11T10:30:00.000-05:00', latest: '2026-06-18T00:00:00.000-05:00', trigger: 'engagementDrop:drought:2026-05-11',
+      startsAt: '2026-06-12T10:00:00.000-05:00', endsAt: '2026-06-12T10:30:00.000-05:00', latest: '2026-06-18T00:00:00.000-05:00', trigger: 'engagementDrop:drought:2026-05-11',
     })]);
     expect(st.book[0]!.replaces).toBeUndefined();
     // Once per anchor: no drought due any more until a new strategic decision.
@@ -1093,7 +1103,7 @@ describe('engagement drop by time (R-17, A-7)', () => {
     act(s, held('mtg-qbr-06', { undecided: [{ title: 'Replace ERP', ownerRole: 'vCIO', checkpointDate: '2026-07-09' }] }), '2026-06-09T11:00:00.000-05:00');
     const st = due(s, 'pending|Replace ERP', '2026-07-09T10:45:00.000-05:00');
     expect(norm(st.book)).toEqual([expect.objectContaining({
-      key: 'trigger/engagementDrop:pending:Replace ERP', kind: 'reset', startsAt: '2026-07-10T10:00:00.000-05:00', endsAt: '2026-07-10T10:30:00.000-05:00', latest: '2026-07-17T00:00:00.000-05:00',
+      key: 'trigger/engagementDrop:pending:Replace ERP', kind: 'reset', startsAt: '2026-07-13T10:00:00.000-05:00', endsAt: '2026-07-13T10:30:00.000-05:00', latest: '2026-07-17T00:00:00.000-05:00',
     })]);
   });
 });
