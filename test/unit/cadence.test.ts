@@ -1173,3 +1173,144 @@ describe('continue-as-new and status', () => {
     expect(norm(mtg(s, 'rev/2026-10').prep!.dueAt)).toBe('2026-10-06T17:00:00.000-05:00');
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+
+describe('model v2 (issue 9: A-23, A-24, A-29, R-26, R-30, R-62, R-63)', () => {
+  /** A cadence whose run started on model v2. */
+  function fresh2(over: Partial<CadenceSetup> = {}): CadenceState {
+    const s = initialState(setupOf(over), undefined, 2);
+    s.bookedThrough = '2027-05';
+    return s;
+  }
+
+  it('A-23: booked on the T-5 bd date (before 17:00) is short notice: the pack is due 17:00 the last business day before, its CTA opens at booking', () => {
+    // QBR Tue 06-09; T-5 bd = Tue 06-02 17:00. Booked Tue 06-02 09:30.
+    const BOOKED = '2026-06-02T09:30:00.000-05:00';
+    const v1 = fresh();
+    applyBooked(v1, [booked('qbr/2026-06', 'mtg-qbr-06', QBR_START, { bookedAt: BOOKED })], BOOKED);
+    expect(norm(mtg(v1, 'qbr/2026-06').prep)).toMatchObject({ dueAt: '2026-06-02T17:00:00.000-05:00', late: false });
+    const v2 = fresh2();
+    applyBooked(v2, [booked('qbr/2026-06', 'mtg-qbr-06', QBR_START, { bookedAt: BOOKED })], BOOKED);
+    expect(norm(mtg(v2, 'qbr/2026-06').prep)).toMatchObject({ dueAt: '2026-06-08T17:00:00.000-05:00', late: true, openAt: BOOKED, judged: false });
+    // The CTA opens at once (prepOpen due at the booking) and the deadline is judged at its instant.
+    v2.bookedThrough = '2027-12'; // keep the horizon roll out of the way
+    expect(nd(v2)).toEqual({ key: 'prepOpen|qbr/2026-06', at: BOOKED });
+    const open = due(v2, 'prepOpen|qbr/2026-06', BOOKED);
+    expect(ctasOf(open)).toEqual([expect.objectContaining({ ctaKind: 'prep-pack', dueAt: '2026-06-08T17:00:00.000-05:00', clock: 'due' })]);
+    expect(eventsOf(due(v2, 'prepDue|qbr/2026-06', '2026-06-08T17:00:00.000-05:00'), 'deadline.missed')).toHaveLength(1);
+  });
+
+  it('A-29: a reschedule agreed more than 7 d before the original start is a re-plan; inside 7 d the §2.5 test still applies', () => {
+    const move = (agreedAt: string, newStartsAt: string): CadenceAction => ({ type: 'meetingRescheduled', meetingId: 'mtg-qbr-06', agreedAt, newStartsAt, newEndsAt: plusMinutes(newStartsAt, 45) });
+    // Agreed 05-29 (11 d ahead) to 06-23 (+14 d).
+    const far = move('2026-05-29T09:00:00.000-05:00', '2026-06-23T10:00:00.000-05:00');
+    const v1 = fresh();
+    applyBooked(v1, [QBR()], LOCK);
+    expect(eventsOf(act(v1, far, '2026-05-29T09:00:00.000-05:00'), 'meeting.missed')).toHaveLength(1);
+    const v2 = fresh2();
+    applyBooked(v2, [QBR()], LOCK);
+    const st = act(v2, far, '2026-05-29T09:00:00.000-05:00');
+    expect(eventsOf(st, 'meeting.missed')).toEqual([]);
+    expect(eventsOf(st, 'meeting.moved')[0]!.why).toMatchObject({ verdict: 're-planned 11 days ahead, more than 7 (A-29)' });
+    expect(v2.consecutiveMisses).toBe(0);
+    // Agreed 06-05 (4 d ahead) to 06-23: beyond original + 7 d → still a miss (§2.5).
+    const near = fresh2();
+    applyBooked(near, [QBR()], LOCK);
+    expect(eventsOf(act(near, move('2026-06-05T09:00:00.000-05:00', '2026-06-23T10:00:00.000-05:00'), '2026-06-05T09:00:00.000-05:00'), 'meeting.missed')).toHaveLength(1);
+  });
+
+  it('R-26: no pre-read → the meeting becomes a 30-min short update and a decision call takes its asks, booked within 5 bd after it', () => {
+    const s = fresh2();
+    applyBooked(s, [QBR()], LOCK);
+    const PRE_READ_DUE = '2026-06-05T10:00:00.000-05:00';
+    const st = due(s, 'preRead|qbr/2026-06', PRE_READ_DUE);
+    expect(norm(mtg(s, 'qbr/2026-06'))).toMatchObject({ endsAt: '2026-06-09T10:30:00.000-05:00', graceEndsAt: '2026-06-09T12:30:00.000-05:00', rescoped: { shortUpdateMinutes: 30, decisionCall: 'decision-call/qbr/2026-06' } });
+    expect(eventsOf(st, 'process.fact_recorded')[0]).toMatchObject({ ruleId: 'R-26', data: { fact: 'meetingRescoped', details: { meetingId: 'mtg-qbr-06', endsAt: '2026-06-09T10:30:00.000-05:00' } } });
+    expect(updatesOf(st)[0]).toMatchObject({ meetingId: 'mtg-qbr-06', changes: { endsAt: '2026-06-09T10:30:00.000-05:00' } });
+    // The call: from the business day after the meeting (Wed 06-10), by meeting + 5 bd (Tue 06-16), the presenter (vCIO) accountable.
+    expect(norm(st.book)).toEqual([expect.objectContaining({
+      key: 'decision-call/qbr/2026-06', kind: 'decisionCall', template: 'Decision Call', strategic: false, agenda: ['decisions'], ruleId: 'R-26',
+      startsAt: '2026-06-10T10:00:00.000-05:00', endsAt: '2026-06-10T10:30:00.000-05:00', latest: '2026-06-17T00:00:00.000-05:00',
+    })]);
+    expect(st.book[0]!.raci.accountable).toBe('vCIO');
+    expect(ctasOf(st)).toEqual([expect.objectContaining({ key: 'decision-call/qbr/2026-06', title: 'Confirm a decision call with the right executive (QBR rescoped)' })]);
+    applyBooked(s, [booked('decision-call/qbr/2026-06', 'mtg-call', '2026-06-10T10:00:00.000-05:00', { kind: 'decisionCall', template: 'Decision Call', strategic: false, minutes: 30, agenda: ['decisions'] })], PRE_READ_DUE);
+    // The short update takes no decisions; the call does (R-27's two asks).
+    const decisions = [{ title: 'Firewall refresh', ownerRole: 'vCIO' as const }];
+    const onUpdate: CadenceAction = { type: 'meetingHeld', meetingId: 'mtg-qbr-06', heldAt: QBR_START, endedAt: '2026-06-09T10:30:00.000-05:00', attendees: [], sponsorPresent: false, decisions, undecided: [] };
+    expect(decide(s, onUpdate, '2026-06-09T11:00:00.000-05:00')).toMatchObject({ status: 409, ruleId: 'R-26', details: { decisionCall: 'mtg-call' } });
+    const onCall = act(s, { type: 'meetingHeld', meetingId: 'mtg-call', heldAt: '2026-06-10T10:00:00.000-05:00', endedAt: '2026-06-10T10:30:00.000-05:00', attendees: ['CEO'], sponsorPresent: true, decisions, undecided: [] }, '2026-06-10T11:00:00.000-05:00');
+    expect(eventsOf(onCall, 'decision.logged')).toHaveLength(1);
+    expect(ctasOf(onCall).map((c) => c.ctaKind)).toEqual(['decision']);
+  });
+
+  it('R-30: an approval still open on d7 after the meeting is chased, due d10; the chase opens only while the decision CTA is open', () => {
+    const s = fresh2();
+    applyBooked(s, [QBR()], LOCK);
+    act(s, held('mtg-qbr-06', { decisions: [{ title: 'M365 E5 uplift', ownerRole: 'AM' }] }), '2026-06-09T11:00:00.000-05:00');
+    expect(norm(s.chases)).toEqual([{
+      key: 'chase/qbr/2026-06/1', decisionCta: 'decision/qbr/2026-06/1', title: 'M365 E5 uplift', ownerRole: 'AM', meetingId: 'mtg-qbr-06',
+      at: '2026-06-16T10:45:00.000-05:00', dueAt: '2026-06-19T10:45:00.000-05:00', done: false,
+    }]);
+    s.bookedThrough = '2027-12'; // keep the horizon roll out of the way
+    expect(nextDue(s)).toMatchObject({ key: 'recap|qbr/2026-06' });
+    mtg(s, 'qbr/2026-06').recap!.sentAt = '2026-06-10T09:00:00.000-05:00';
+    expect(nd(s)).toEqual({ key: 'chase|chase/qbr/2026-06/1', at: '2026-06-16T10:45:00.000-05:00' });
+    const st = due(s, 'chase|chase/qbr/2026-06/1', '2026-06-16T10:45:00.000-05:00');
+    expect(ctasOf(st)).toEqual([expect.objectContaining({
+      key: 'chase/qbr/2026-06/1', ctaKind: 'chase-approval', title: 'Chase the approval: M365 E5 uplift', ruleId: 'R-30', ownerRole: 'AM', dueAt: '2026-06-19T10:45:00.000-05:00',
+      onlyWhileOpen: 'decision/qbr/2026-06/1',
+    })]);
+    expect(s.chases[0]!.done).toBe(true);
+    expect(carryOver(s, '2026-06-20T00:00:00.000-05:00').chases).toEqual([]);
+  });
+
+  it('A-24: a pending ask ages from the start of the meeting it was presented in; a second drop while the play is open appends evidence', () => {
+    const s = fresh2({ segment: 'A' });
+    applyBooked(s, [QBR()], LOCK);
+    act(s, held('mtg-qbr-06', { undecided: [{ title: 'Replace ERP', ownerRole: 'vCIO', checkpointDate: '2026-07-09' }] }), '2026-06-09T11:00:00.000-05:00');
+    expect(norm(s.pendingDecisions[0]!.since)).toBe(QBR_START);
+    s.droughtFiredFor = s.lastStrategicDecisionAt; // the A-segment drought is judged separately below
+    const first = due(s, 'pending|Replace ERP', '2026-07-09T10:00:00.000-05:00');
+    expect(first.book).toHaveLength(1);
+    // The drought fires while that play is open: evidence on it, no second reset.
+    s.droughtFiredFor = undefined;
+    const second = due(s, 'drought', '2026-07-10T09:00:00.000-05:00');
+    expect(second.book).toEqual([]);
+    expect(eventsOf(second)[0]).toMatchObject({ ruleId: 'R-124', data: { fact: 'triggerEvidence', details: { trigger: 'engagementDrop', anchor: 'pending:Replace ERP', evidence: 2 } } });
+  });
+
+  it('R-63: when a cycle\'s first meeting is held, every meeting of the next cycle is booked at once on its anchors', () => {
+    const s = fresh2();
+    applyBooked(s, [booked('ap/2026/M2', 'mtg-m1', '2026-11-03T10:00:00.000-06:00', { kind: 'annualPlanning', template: 'M1' })], LOCK);
+    const st = act(s, held('mtg-m1', { heldAt: '2026-11-03T10:00:00.000-06:00', endedAt: '2026-11-03T10:45:00.000-06:00' }), '2026-11-03T11:00:00.000-06:00');
+    expect(norm(st.book.map((b) => [b.key, b.template, b.kind, b.startsAt]))).toEqual([
+      ['ap/2027/M2', 'M1', 'annualPlanning', '2027-11-03T10:00:00.000-05:00'],
+      ['ap/2027/M3', 'M2', 'annualPlanning', '2027-12-01T10:00:00.000-06:00'],
+    ]);
+    expect(st.book[0]!.why).toMatchObject({ bookedBecause: 'M1 of cycle 2026 held (R-63)' });
+    // v1 runs book the next cycle month by month, as the horizon rolls.
+    const v1 = fresh();
+    applyBooked(v1, [booked('ap/2026/M2', 'mtg-m1', '2026-11-03T10:00:00.000-06:00', { kind: 'annualPlanning', template: 'M1' })], LOCK);
+    expect(act(v1, held('mtg-m1', { heldAt: '2026-11-03T10:00:00.000-06:00', endedAt: '2026-11-03T10:45:00.000-06:00' }), '2026-11-03T11:00:00.000-06:00').book).toEqual([]);
+  });
+
+  it('R-62: a new fiscal year-end moves the booked planning meetings onto the new anchors (Friday allowed, A-22), each with meeting.moved', () => {
+    const s = fresh2();
+    applyBooked(s, [
+      booked('ap/2026/M2', 'mtg-m1', '2026-11-03T10:00:00.000-06:00', { kind: 'annualPlanning', template: 'M1' }),
+      booked('ap/2026/M3', 'mtg-m2', '2026-12-01T10:00:00.000-06:00', { kind: 'annualPlanning', template: 'M2' }),
+    ], LOCK);
+    planDateTriggers(s, LOCK);
+    const st = act(s, { type: 'clientDatesChanged', renewalDate: null, fiscalYearEnd: '11-30' }, '2026-06-01T09:00:00.000-05:00');
+    // FY 11-30 − 30 d = Sat 10-31 → ROLL Fri 10-30; M1 = 28 d before = Fri 10-02.
+    expect(norm(eventsOf(st, 'meeting.moved').map((e) => [e.ruleId, e.data.meetingId, e.data.fromStartsAt, e.data.startsAt]))).toEqual([
+      ['R-62', 'mtg-m1', '2026-11-03T10:00:00.000-06:00', '2026-10-02T10:00:00.000-05:00'],
+      ['R-62', 'mtg-m2', '2026-12-01T10:00:00.000-06:00', '2026-10-30T10:00:00.000-05:00'],
+    ]);
+    expect(norm(mtg(s, 'ap/2026/M3').prep!.dueAt)).toBe('2026-10-23T17:00:00.000-05:00');
+    // One change, one trigger.replanned per trigger.
+    expect(eventsOf(st, 'trigger.replanned').map((e) => e.data.trigger)).toEqual(['fiscalYearEnd']);
+  });
+});
