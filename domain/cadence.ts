@@ -15,7 +15,7 @@
 import { DateTime } from 'luxon';
 import {
   addBusinessDays, addCalendarDays, addElapsedHours, addBusinessHours, atLocalTime, endOfLocalDay,
-  lastBusinessInstantAtOrBefore, localDateOf, makeCalendar, prepPackDue, roll, type BusinessCalendar, type LocalDate,
+  lastBusinessInstantAtOrBefore, localDateOf, makeCalendar, prepPackDue, roll, toIso, type BusinessCalendar, type LocalDate,
 } from './business-time.js';
 import { event, type ProcessEffect } from './effects.js';
 import { classifyOutcome, recoveryFor, type MeetingOutcome } from './missed-cadence.js';
@@ -592,7 +592,7 @@ function rescope(state: CadenceState, m: CycleMeeting, at: string): Step {
   if (m.rescoped) return none();
   const cal = calendarOf(state);
   const callKey = `decision-call/${m.key}`;
-  const endsAt = iso(ms(m.startsAt) + p.meeting.shortUpdateMinutes * 60_000);
+  const endsAt = toIso(iso(ms(m.startsAt) + p.meeting.shortUpdateMinutes * 60_000), cal);
   m.endsAt = endsAt;
   m.graceEndsAt = addElapsedHours(endsAt, p.missedCadence.graceHours, cal);
   m.rescoped = { at, reason, shortUpdateMinutes: p.meeting.shortUpdateMinutes, decisionCall: callKey };
@@ -1172,14 +1172,16 @@ export function statusView(state: CadenceState, now: string) {
     meetings: state.meetings.map(view),
     triggers: state.triggers.map((t) => ({ key: t.key, type: t.type, anchor: t.anchor, ruleId: t.ruleId, targetDate: t.targetDate, fireAt: t.fireAt, state: t.state, meetingKey: t.meetingKey ?? null, evidence: t.evidence })),
     pendingDecisions: state.pendingDecisions.map((d) => ({ title: d.title, ownerRole: d.ownerRole, since: d.since, checkpointDate: d.checkpointDate })),
+    chases: state.chases.map((c) => ({ title: c.title, ownerRole: c.ownerRole, meetingId: c.meetingId, at: c.at, dueAt: c.dueAt, done: c.done })),
+    modelVersion: state.version,
   };
 }
 
 function view(m: CycleMeeting) {
   return {
     key: m.key, meetingId: m.meetingId, kind: m.kind, template: m.template, strategic: m.strategic, status: m.status, startsAt: m.startsAt, endsAt: m.endsAt, mode: m.mode,
-    agenda: m.agenda, agendaBlocks: m.agendaBlocks, raci: m.raci, prep: m.prep ?? null, preRead: m.preRead ?? null, held: m.held ?? null, recap: m.recap ?? null,
-    supersededBy: m.supersededBy ?? null,
+    agenda: m.agenda, agendaBlocks: m.agendaBlocks, prepItems: m.prepItems ?? [], raci: m.raci, prep: m.prep ?? null, preRead: m.preRead ?? null, held: m.held ?? null, recap: m.recap ?? null,
+    rescoped: m.rescoped ?? null, supersededBy: m.supersededBy ?? null,
   };
 }
 
