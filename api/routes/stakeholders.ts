@@ -13,7 +13,7 @@ import { pairedMspRoles, pairStakeholders, PAIRED_MSP_ROLES, stakeholderChangeOf
 import { reportToCadence } from '../../runtime/processes.js';
 import { actorOf, writeContext } from '../actor.js';
 import { currentTime, type ApiEnv } from '../context.js';
-import { conflict, notFound, ProblemError } from '../problem.js';
+import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { Id, IsoInstant, MspRole } from '../schemas.js';
 
@@ -199,6 +199,9 @@ export function registerStakeholderRoutes(app: OpenAPIHono<ApiEnv>) {
     if (!before) throw stakeholderNotFound(clientId, stakeholderId);
     const ctx = await writeContext(c);
     const leftAt = b.leftAt ? new Date(b.leftAt).toISOString() : ctx.at;
+    if (Date.parse(leftAt) > Date.parse(ctx.at)) {
+      throw unprocessable(`leftAt ${leftAt} is in the future; deactivate people once they have left.`, { errors: [{ location: 'body', path: 'leftAt', message: 'must not be in the future' }] });
+    }
     const change = stakeholderChangeOf(asClientStakeholder(before), policy);
     const done = await deactivateStakeholder(db, clientId, stakeholderId, { ...(b.reason ? { reason: b.reason } : {}), leftAt, ...(change ? { stakeholderChange: change } : {}) }, ctx);
     if (!done) throw stakeholderNotFound(clientId, stakeholderId);

@@ -130,13 +130,15 @@ describe('the registry', () => {
 describe('someone leaves (R-19)', () => {
   it('deactivating the sponsor keeps them on record, cites R-19 and tries the cadence (none runs here)', async () => {
     const pat = await idOf('Pat Park');
-    const r = await h.call('POST', `${base()}/${pat}/deactivate`, { role: 'ops', body: { reason: 'left the company', leftAt: '2026-12-04T09:00:00-06:00' } });
+    const future = new Date(Date.now() + 7 * 86_400_000).toISOString();
+    expect((await h.call('POST', `${base()}/${pat}/deactivate`, { role: 'ops', body: { leftAt: future } })).body).toMatchObject({ status: 422, errors: [{ location: 'body', path: 'leftAt', message: 'must not be in the future' }] });
+    const r = await h.call('POST', `${base()}/${pat}/deactivate`, { role: 'ops', body: { reason: 'left the company', leftAt: '2025-12-04T09:00:00-06:00' } });
     expect(r.status).toBe(200);
-    expect(r.body.stakeholder).toMatchObject({ active: false, deactivatedAt: '2026-12-04T15:00:00.000Z', deactivationReason: 'left the company', revision: 2 });
+    expect(r.body.stakeholder).toMatchObject({ active: false, deactivatedAt: '2025-12-04T15:00:00.000Z', deactivationReason: 'left the company', revision: 2 });
     expect(r.body.stakeholderChange).toMatchObject({ ruleId: 'R-19', applies: true, stakeholderRole: 'executiveSponsor', cadence: 'no-cadence' });
     const [event] = await timeline(clientId, 'stakeholder.deactivated');
-    expect(event).toMatchObject({ ruleId: 'R-19', why: { stakeholderChange: { stakeholderRole: 'executiveSponsor', ruleId: 'R-19' } }, data: { stakeholderId: pat, name: 'Pat Park', roles: ['executiveSponsor', 'budgetHolder'], leftAt: '2026-12-04T15:00:00.000Z', reason: 'left the company' } });
-    expect((await h.call('POST', `${base()}/${pat}/deactivate`, { role: 'ops', body: {} })).body).toMatchObject({ status: 409, deactivatedAt: '2026-12-04T15:00:00.000Z' });
+    expect(event).toMatchObject({ ruleId: 'R-19', why: { stakeholderChange: { stakeholderRole: 'executiveSponsor', ruleId: 'R-19' } }, data: { stakeholderId: pat, name: 'Pat Park', roles: ['executiveSponsor', 'budgetHolder'], leftAt: '2025-12-04T15:00:00.000Z', reason: 'left the company' } });
+    expect((await h.call('POST', `${base()}/${pat}/deactivate`, { role: 'ops', body: {} })).body).toMatchObject({ status: 409, deactivatedAt: '2025-12-04T15:00:00.000Z' });
     // Inactive people stay listed, pair with nobody, and the former client field no longer shows them.
     expect((await list('?active=false')).items.map((s: { name: string }) => s.name)).toEqual(['Pat Park']);
     expect((await list()).pairing.pairs.find((p: { mspRole: string }) => p.mspRole === 'AM').stakeholders).toEqual([]);
