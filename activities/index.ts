@@ -11,11 +11,13 @@ import { makeCalendar, toIso } from '../domain/business-time.js';
 import type { OnboardingStart } from '../domain/onboarding.js';
 import type { MeetingChanges, ProcessEffect } from '../domain/effects.js';
 import { cadenceActivities } from './cadence.js';
+import { recordAccess } from '../db/access.js';
 import { eq } from 'drizzle-orm';
 import { planOnboarding, type OnboardingSegment } from '../domain/onboarding-plan.js';
 import { applyClientOverrides } from '../domain/policy.js';
 import { completeCta, ctaIdFor, isDeliverable, openCta, type CtaRow } from '../db/ctas.js';
 import { meetings, type Actor } from '../db/schema.js';
+import { stakeholderActivities } from './stakeholders.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -28,6 +30,7 @@ export interface ActivityDeps {
 export function createActivities({ db }: ActivityDeps) {
   return {
     ...cadenceActivities({ db }),
+    ...stakeholderActivities({ db }),
 
     async appendLedgerEvent(event: NewLedgerEvent & { id: string }): Promise<boolean> {
       return appendEvent(db, event);
@@ -52,7 +55,7 @@ export function createActivities({ db }: ActivityDeps) {
      * workflow, so the plan is recorded in history and a later tz-data or calendar change cannot
      * alter a running onboarding on replay.
      */
-    async prepareOnboarding(input: { clientId: string; signedAt: string; policyVersion: number; riskFlag: boolean; accessSystems?: string[] }): Promise<OnboardingStart> {
+    async prepareOnboarding(input: { clientId: string; signedAt: string; policyVersion: number; riskFlag: boolean; accessSystems?: string[]; version?: 1 | 2 }): Promise<OnboardingStart> {
       const client = await getClient(db, input.clientId);
       if (!client) throw ApplicationFailure.create({ type: 'ClientNotFound', message: `No client ${input.clientId}`, nonRetryable: true });
       const stored = (await policyVersion(db, input.policyVersion)) ?? (await activePolicy(db));
@@ -63,8 +66,10 @@ export function createActivities({ db }: ActivityDeps) {
         dayStart: policy.calendar.dayStart, dayEnd: policy.calendar.dayEnd, workdays: [...policy.calendar.workdays],
       });
       const segment = client.segment as OnboardingSegment;
-      const plan = planOnboarding({ signedAt: input.signedAt, segment, riskFlag: input.riskFlag }, policy, cal);
+      const version = input.version ?? 1;
+      const plan = planOnboarding({ signedAt: input.signedAt, segment, riskFlag: input.riskFlag, version }, policy, cal);
       return {
+        ...(version >= 2 ? { version } : {}),
         clientId: client.id, segment, signedAt: toIso(input.signedAt, cal), timeZone: client.timeZone, policyVersion: stored.version, plan,
         riskFlag: input.riskFlag, accessSystems: input.accessSystems?.length ? [...input.accessSystems] : [...policy.onboarding.accessMatrixSystems],
         rules: {
@@ -73,6 +78,11 @@ export function createActivities({ db }: ActivityDeps) {
           escalationCtaHours: policy.onboarding.escalationCtaHours, daysToProposalMax: policy.onboarding.daysToProposalMax, slaClock: policy.calendar.slaClock,
           ctaEscalationChain: [...policy.ctas.escalationChain], ctaEscalationWindowHours: policy.ctas.escalationWindowHours,
           calendar: { timeZone: cal.timeZone, holidays: [...cal.holidays], workdays: [...cal.workdays], dayStart: cal.dayStart, dayEnd: cal.dayEnd },
+          ...(version >= 2 ? {
+            // R-58 Working Agreement; R-57 D's operational initiatives (R-72 Goal 1 volume guide; §2.19 D roadmap line).
+            workingAgreement: { daysAfterClose: policy.onboarding.workingAgreementDaysAfterClose, ownerRole: policy.onboarding.workingAgreementOwner },
+            operationalInitiatives: { max: policy.initiatives.goal1PerYear.max, ownerRole: policy.raci[segment].roadmapBudget.accountable },
+          } : {}),
         },
       };
     },
@@ -117,6 +127,8 @@ export function createActivities({ db }: ActivityDeps) {
             await tx.update(meetings).set(meetingColumns(e.changes, at)).where(eq(meetings.id, e.meetingId));
           } else if (e.kind === 'startCadence') {
             cadences.push(e.lockedAt);
+          } else if (e.kind === 'accessRecord') {
+            await recordAccess(tx, clientId, e.systems, 'onboarding', at);
           } else {
             await recordKickoff(tx, e, { id, clientId, process, workflowId, actor, at });
           }
@@ -183,9 +195,13 @@ async function recordKickoff(
 ) {
   const { id, clientId, process, workflowId, actor, at } = c;
   const meetingId = ctaIdFor(`${workflowId}/meeting/${e.key}`);
+  // A held kickoff records when it was held and its decisions (R-27); effects of v1 runs carry neither, so the row falls back.
+  const held = e.state === 'held'
+    ? { heldAt: e.heldAt ?? e.startsAt, decisionCount: e.decisionCount ?? (Array.isArray(e.data.decisions) ? e.data.decisions.length : 0) }
+    : {};
   await db.insert(meetings).values({
-    id: meetingId, clientId, process, workflowId, kind: e.meetingKind, mode: 'live', state: e.state, startsAt: e.startsAt, endsAt: e.endsAt, data: e.data, createdAt: at, updatedAt: at,
-  }).onConflictDoUpdate({ target: meetings.id, set: { state: e.state, startsAt: e.startsAt, endsAt: e.endsAt, data: sql`${meetings.data} || ${JSON.stringify(e.data)}::jsonb`, updatedAt: at } });
+    id: meetingId, clientId, process, workflowId, kind: e.meetingKind, mode: 'live', state: e.state, startsAt: e.startsAt, endsAt: e.endsAt, ...held, data: e.data, createdAt: at, updatedAt: at,
+  }).onConflictDoUpdate({ target: meetings.id, set: { state: e.state, startsAt: e.startsAt, endsAt: e.endsAt, ...held, data: sql`${meetings.data} || ${JSON.stringify(e.data)}::jsonb`, updatedAt: at } });
   if (e.state === 'scheduled') {
     await appendEvent(db, { id, occurredAt: at, clientId, process, workflowId, type: 'meeting.scheduled', ruleId: e.ruleId, actor, why: {}, data: { meetingId, kind: e.meetingKind, startsAt: toIso(e.startsAt), endsAt: toIso(e.endsAt), mode: 'live' } });
   } else {

@@ -16,6 +16,7 @@ import { registerCtaRoutes } from './routes/ctas.js';
 import { registerOnboardingRoutes } from './routes/onboarding.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerPolicyRoutes } from './routes/policies.js';
+import { registerStakeholderRoutes } from './routes/stakeholders.js';
 
 const TARGETS = { json: 'body', query: 'query', param: 'path', header: 'header', form: 'body', cookie: 'header' } as const;
 
@@ -60,6 +61,7 @@ export function createApp(deps: ApiDeps) {
   registerCalendarFeedServing(app);
   app.use('/v1/*', authenticate);
   registerClientRoutes(app);
+  registerStakeholderRoutes(app);
   registerPeopleRoutes(app);
   registerPolicyRoutes(app);
   registerCtaRoutes(app);

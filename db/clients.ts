@@ -3,9 +3,11 @@ import { and, asc, eq, gt, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Policy } from '../domain/policy.js';
 import { segmentClient, touchTierFor, type Segment, type SegmentationResult } from '../domain/segmentation.js';
 import type { Db } from './client.js';
+import type { ClientStakeholder, StakeholderInput } from '../domain/stakeholders.js';
 import { appendEvent, type WriteContext } from './ledger.js';
 import { activePolicy } from './policies.js';
-import { clients, people, roleAssignments, type Stakeholder } from './schema.js';
+import { clients, people, roleAssignments } from './schema.js';
+import { syncStakeholders, type StakeholderRow } from './stakeholders.js';
 
 export type ClientRow = typeof clients.$inferSelect;
 
@@ -20,8 +22,12 @@ export interface ClientInput {
   holidays?: string[];
   renewalDate?: string | null;
   fiscalYearEnd?: string;
-  stakeholders?: Stakeholder[];
+  /** The former whole-list input: applied to the stakeholder registry (db/stakeholders.ts). */
+  stakeholders?: StakeholderInput[];
 }
+
+/** Says whether a stakeholder left out of a `stakeholders` list is an R-19 stakeholder change. */
+export type StakeholderChangeOf = (s: ClientStakeholder) => { stakeholderRole: string; ruleId: string } | undefined;
 
 const PLACEMENT_INPUTS = ['maturity', 'appetite', 'mrr', 'ownsInnovationAgenda'] as const;
 
@@ -47,7 +53,7 @@ export async function createClient(db: Db, input: ClientInput, { actor, at }: Wr
         id: randomUUID(), name: input.name, externalRef: input.externalRef ?? null, mrr: input.mrr, maturity: input.maturity,
         appetite: input.appetite, ownsInnovationAgenda: input.ownsInnovationAgenda ?? false, timeZone: input.timeZone,
         holidays: input.holidays ?? [], renewalDate: input.renewalDate ?? null, fiscalYearEnd: input.fiscalYearEnd ?? '12-31',
-        stakeholders: input.stakeholders ?? [], ...placementColumns(p, policy.version), createdAt: at, updatedAt: at,
+        ...placementColumns(p, policy.version), createdAt: at, updatedAt: at,
       })
       .returning();
     await appendEvent(tx, {
@@ -55,6 +61,7 @@ export async function createClient(db: Db, input: ClientInput, { actor, at }: Wr
       why: { maturity: input.maturity, appetite: input.appetite, mrr: input.mrr, ownsInnovationAgenda: input.ownsInnovationAgenda ?? false, ruleIds: p.ruleIds, explanation: p.explanation, policyVersion: policy.version },
       data: { segment: p.segment, goalLevel: p.goalLevel, mrrTier: p.mrrTier, touchTier: p.touchTier, archetype: p.archetype },
     });
+    if (input.stakeholders?.length) await syncStakeholders(tx, row!.id, input.stakeholders, { actor, at }, 'not listed at registration');
     return { row: row!, placement: p, policyVersion: policy.version };
   });
 }
@@ -80,18 +87,23 @@ export async function listClients(db: Db, f: ClientFilter) {
  * Applies a partial update. A change to maturity, appetite, MRR or the innovation flag re-runs
  * placement under the active policy (R-1..R-3); a manual override (R-7) stays in force.
  */
-export async function updateClient(db: Db, id: string, patch: Partial<ClientInput>, { actor, at }: WriteContext) {
+export async function updateClient(db: Db, id: string, input: Partial<ClientInput>, { actor, at }: WriteContext, stakeholderChangeOf?: StakeholderChangeOf) {
   const policy = await activePolicy(db);
+  const { stakeholders, ...patch } = input;
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(clients).where(eq(clients.id, id)).for('update');
     if (!current) return undefined;
+    // The former `stakeholders` list replaces the client's active people in the registry (issue 9).
+    const stakeholdersLeft: StakeholderRow[] = stakeholders
+      ? (await syncStakeholders(tx, id, stakeholders, { actor, at }, 'left out of the client\'s stakeholders list', stakeholderChangeOf)).deactivated
+      : [];
     const changes: Record<string, { before: unknown; after: unknown }> = {};
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined) continue;
       const before = current[key as keyof ClientRow];
       if (JSON.stringify(before) !== JSON.stringify(value)) changes[key] = { before, after: value };
     }
-    if (Object.keys(changes).length === 0) return { row: current, changed: false };
+    if (Object.keys(changes).length === 0) return { row: current, changed: false, stakeholdersLeft };
     const merged = { ...current, ...patch } as ClientRow;
     let set: Partial<ClientRow> = { ...patch } as Partial<ClientRow>;
     let placed: SegmentationResult | undefined;
@@ -113,7 +125,7 @@ export async function updateClient(db: Db, id: string, patch: Partial<ClientInpu
         data: { before: { segment: current.segment, goalLevel: current.goalLevel, touchTier: current.touchTier }, after: { segment: row!.segment, goalLevel: row!.goalLevel, touchTier: row!.touchTier } },
       });
     }
-    return { row: row!, changed: true };
+    return { row: row!, changed: true, stakeholdersLeft };
   });
 }
 

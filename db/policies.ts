@@ -1,6 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import { isUniqueViolation } from './errors.js';
-import { defaultPolicy, diffPolicies, parsePolicy, type Policy } from '../domain/policy.js';
+import { applyClientOverrides, defaultPolicy, diffPolicies, parsePolicy, type Policy } from '../domain/policy.js';
 import type { Db } from './client.js';
 import { appendEvent, type WriteContext } from './ledger.js';
 import { policies } from './schema.js';
@@ -35,6 +35,13 @@ export async function activePolicy(db: Db): Promise<PolicyVersion> {
     return activePolicy(db);
   }
   return toVersion(row);
+}
+
+/** The active policy with a client's overrides applied (the MSP's own when the overrides no longer validate against it). */
+export async function policyForClient(db: Db, overrides: unknown): Promise<{ version: number; policy: Policy }> {
+  const active = await activePolicy(db);
+  const applied = applyClientOverrides(active.document, overrides);
+  return { version: active.version, policy: applied.ok ? applied.policy : active.document };
 }
 
 export async function policyVersion(db: Db, version: number): Promise<PolicyVersion | undefined> {

@@ -16,14 +16,6 @@ const isoTimestamp = customType<{ data: string; driverData: string }>({
 const ts = (name: string) => isoTimestamp(name);
 const createdAt = () => ts('created_at').notNull().default(sql`now()`);
 
-export interface Stakeholder {
-  name: string;
-  email?: string;
-  title?: string;
-  /** e.g. executiveSponsor, champion, decisionMaker, budgetHolder, itOps (R-123 pairing). */
-  roles: StakeholderRole[];
-}
-
 export const clients = pgTable('clients', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
@@ -46,7 +38,6 @@ export const clients = pgTable('clients', {
   holidays: jsonb('holidays').$type<string[]>().notNull().default([]),
   renewalDate: date('renewal_date', { mode: 'string' }),
   fiscalYearEnd: text('fiscal_year_end').notNull().default('12-31'),
-  stakeholders: jsonb('stakeholders').$type<Stakeholder[]>().notNull().default([]),
   policyOverrides: jsonb('policy_overrides').$type<Record<string, unknown>>().notNull().default({}),
   revision: integer('revision').notNull().default(1),
   createdAt: createdAt(),
@@ -58,6 +49,48 @@ export const clients = pgTable('clients', {
   check('clients_appetite_ck', sql`${t.appetite} between 1 and 5`),
   check('clients_segment_ck', sql`${t.segment} in ('A','B','C','D')`),
 ]);
+
+/**
+ * The client's own people (issue 9): name, title, email and their roles in the client (sponsor,
+ * decision-maker, budget holder, IT contact…, several per person), paired with MSP roles (R-123).
+ * Nobody is deleted: a person who leaves is deactivated, which may fire R-19. Replaces the
+ * `clients.stakeholders` JSON list (migrated by 0005).
+ */
+export const clientStakeholders = pgTable('client_stakeholders', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  title: text('title'),
+  email: text('email'),
+  roles: jsonb('roles').$type<StakeholderRole[]>().notNull(),
+  active: boolean('active').notNull().default(true),
+  deactivatedAt: ts('deactivated_at'),
+  deactivationReason: text('deactivation_reason'),
+  revision: integer('revision').notNull().default(1),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+}, (t) => [
+  index('client_stakeholders_client_idx').on(t.clientId, t.name),
+  // One active person per email at a client, and at most one active executive sponsor (R-17, R-50, R-104).
+  uniqueIndex('client_stakeholders_email_uq').on(t.clientId, sql`lower(${t.email})`).where(sql`${t.active} and ${t.email} is not null`),
+  uniqueIndex('client_stakeholders_sponsor_uq').on(t.clientId).where(sql`${t.active} and ${t.roles} ? 'executiveSponsor'`),
+  check('client_stakeholders_roles_ck', sql`jsonb_typeof(${t.roles}) = 'array' and jsonb_array_length(${t.roles}) > 0`),
+]);
+
+/**
+ * The client's access record (R-49, R-124): one row per access-matrix system, granted or not. The
+ * onboarding keeps it as access is granted; a grant reported after the onboarding closed updates
+ * it (and any open Delivery risk) instead of the closed onboarding.
+ */
+export const clientAccess = pgTable('client_access', {
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  system: text('system').notNull(),
+  grantedAt: ts('granted_at'),
+  /** What wrote the row last: `onboarding` (R-49), `late-report` (after closeout, R-124) or `ledger` (rebuilt from an onboarding's facts). */
+  source: text('source').notNull(),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+}, (t) => [primaryKey({ columns: [t.clientId, t.system] })]);
 
 export const people = pgTable('people', {
   id: text('id').primaryKey(),

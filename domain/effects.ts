@@ -46,8 +46,13 @@ export type ProcessEffect =
     }
   /** Closes a CTA this run opened (e.g. the overdue CTA of a step that is now done), as the system. */
   | { kind: 'ctaResolved'; key: string; note: string }
-  /** The onboarding kickoff, booked or held. */
-  | { kind: 'meeting'; key: string; meetingKind: 'kickoff'; state: 'scheduled' | 'held'; startsAt: string; endsAt: string; ruleId: string; data: Record<string, unknown> }
+  /**
+   * The onboarding kickoff, booked or held (R-47). A held one carries its actual start and decision
+   * count for the meeting row (onboarding v2; rows of v1 runs fall back to the data).
+   */
+  | { kind: 'meeting'; key: string; meetingKind: 'kickoff'; state: 'scheduled' | 'held'; startsAt: string; endsAt: string; ruleId: string; data: Record<string, unknown>; heldAt?: string; decisionCount?: number }
+  /** Rows of the client's access record: each system with when it was granted (null: not yet). Upserted. */
+  | { kind: 'accessRecord'; systems: { system: string; grantedAt: string | null }[] }
   /** Changes a meeting row the cadence booked (by its id); the ledger event that explains it is a separate effect. */
   | { kind: 'meetingUpdate'; meetingId: string; changes: MeetingChanges }
   /** Starts the client's engagement cadence at cadence lock, unless it already runs. */

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { CLIENT_OVERRIDE_AREAS, SEGMENTS, TOUCH_TIERS } from './policy.js';
-import { MSP_ROLES } from './roles.js';
+import { MSP_ROLES, STAKEHOLDER_ROLES } from './roles.js';
 
 // ---------------------------------------------------------------------------------------------
 // Field builders
@@ -31,11 +31,17 @@ const goalLevel = (d: string) => int().min(1).max(5).describe(d);
 const touchTier = (d: string) => z.enum(TOUCH_TIERS).describe(d);
 const ARCHETYPES = ['Transform', 'Modernize', 'Educate', 'Sustain'] as const;
 
-/** The client fields a registry update can change (the API's client body, db/clients.ts ClientInput). */
+/**
+ * The client fields a registry update can change (the API's client body, db/clients.ts ClientInput).
+ * `stakeholders` appears only in events recorded before the stakeholder registry (issue 9); changes
+ * to the client's people are `stakeholder.*` events now.
+ */
 const CLIENT_FIELDS = [
   'name', 'externalRef', 'mrr', 'maturity', 'appetite', 'ownsInnovationAgenda', 'timeZone', 'holidays', 'renewalDate',
   'fiscalYearEnd', 'stakeholders',
 ] as const;
+const STAKEHOLDER_FIELDS = ['name', 'title', 'email', 'roles'] as const;
+const stakeholderRoles = (d: string) => z.array(z.enum(STAKEHOLDER_ROLES)).min(1).describe(d);
 
 const placement = (when: 'before' | 'after') =>
   z
@@ -140,6 +146,69 @@ export const eventCatalogue = {
       role: z.enum(MSP_ROLES).describe('The MSP role'),
       personId: id('The person who held the role'),
       backupPersonId: id('Their named backup').nullable(),
+    }),
+  ),
+
+  // Client stakeholders (db/stakeholders.ts): the client's own people
+  'stakeholder.added': spec(
+    "A person of the client joined its stakeholder registry with their roles in the client (sponsor, decision-maker, budget holder, IT contact…), which pair them with MSP roles (R-123).",
+    z.strictObject({
+      stakeholderId: id('The stakeholder'),
+      name: text('Their name'),
+      title: text('Their job title, e.g. `CFO`').optional(),
+      email: text('Their email').optional(),
+      roles: stakeholderRoles('Their roles in the client (R-123 pairing; sponsor R-17/R-50/R-104, decision-maker R-26)'),
+    }),
+  ),
+  'stakeholder.updated': spec(
+    "A client stakeholder's name, title, email or roles changed, each with its value before and after (R-123 pairing follows the roles).",
+    z.strictObject({
+      stakeholderId: id('The stakeholder'),
+      name: text('Their name after the change'),
+      changes: z
+        .partialRecord(
+          z.enum(STAKEHOLDER_FIELDS),
+          z.strictObject({ before: jsonValue('Value before'), after: jsonValue('Value after') }).describe('One changed field'),
+        )
+        .refine((c) => Object.keys(c).length > 0, 'at least one field changed')
+        .describe('Changed fields only'),
+    }),
+  ),
+  'stakeholder.deactivated': spec(
+    "A client stakeholder left or no longer takes part: kept in the registry but inactive. When they were the sponsor, a decision-maker or the champion, the rule is R-19 and the running cadence is told (stakeholder-change trigger); `why.stakeholderChange` names the role reported.",
+    z.strictObject({
+      stakeholderId: id('The stakeholder'),
+      name: text('Their name'),
+      roles: stakeholderRoles('The roles they held'),
+      leftAt: instant('When they left'),
+      reason: text('Why, e.g. `left the company`').optional(),
+    }),
+  ),
+  'stakeholder.reactivated': spec(
+    'A deactivated client stakeholder takes part again (R-123 pairing counts them again).',
+    z.strictObject({
+      stakeholderId: id('The stakeholder'),
+      name: text('Their name'),
+      title: text('Their job title').optional(),
+      email: text('Their email').optional(),
+      roles: stakeholderRoles('Their roles in the client'),
+    }),
+  ),
+  'access.updated': spec(
+    "An access grant reported after the onboarding had closed updated the client's access record instead of the closed onboarding (R-124, C-6); the access % is recomputed over the record's systems (R-49).",
+    z.strictObject({
+      granted: z.array(text('A system')).describe('Systems newly granted by this report'),
+      alreadyGranted: z.array(text('A system')).describe('Systems reported that were already granted'),
+      accessPercent: z.number().min(0).max(100).describe('Granted rows / rows, truncated to 2 decimals (R-49)'),
+      thresholdPct: z.number().min(0).max(100).describe('The R-48/R-49 threshold in force'),
+    }),
+  ),
+  'risk.evidence_added': spec(
+    'New evidence was appended to an open At Risk record (R-93 "a new trigger on an open risk appends evidence", R-124), e.g. access completed after the onboarding closed on a Delivery risk opened at the Day 14 checkpoint (R-50); `conditionCleared` says whether the condition that opened it no longer holds.',
+    z.strictObject({
+      riskId: id('The risk record'),
+      evidence: text('What happened'),
+      conditionCleared: z.boolean().describe('Whether the condition that opened the risk no longer holds (exit still follows R-102)'),
     }),
   ),
 

@@ -1,13 +1,13 @@
-import type { Client } from '@temporalio/client';
-import { TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ApplicationFailure, TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { asc } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { activePolicy } from '../db/policies.js';
 import { clients } from '../db/schema.js';
 import { ctasAwaitingFirstAction, type CtaRow } from '../db/ctas.js';
 import {
-  WORKFLOW_TYPES, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId, onboardingWorkflowId, placementReviewWorkflowId,
-  type CadenceInput, type CtaSlaInput, type OnboardingInput, type PlacementReviewInput, type ProcessKind,
+  CADENCE_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId, onboardingWorkflowId, placementReviewWorkflowId,
+  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type OnboardingInput, type PlacementReviewInput, type ProcessKind, type ProcessRefusal,
 } from '../workflows/contracts.js';
 import { ClientIdKey, ProcessKey, SegmentKey } from './search-attributes.js';
 
@@ -120,4 +120,34 @@ export async function ensureCadence(t: TemporalTarget, input: CadenceInput, segm
   return startProcess(t, 'cadence', input, {
     workflowId: cadenceWorkflowId(input.clientId), ifRunning: conflict, reuse: 'allow', searchAttributes: { clientId: input.clientId, segment },
   });
+}
+
+/** What became of a report sent to a client's cadence from outside its own routes. */
+export type CadenceReportOutcome =
+  | { outcome: 'accepted'; result: CadenceActionResult }
+  | { outcome: 'not-running' }
+  | { outcome: 'refused'; refusal: ProcessRefusal };
+
+/**
+ * Sends one report to the client's running cadence (e.g. R-19 when the stakeholder registry
+ * deactivates the sponsor): accepted (or a C-6 duplicate of an earlier send with the same key),
+ * refused by the cadence's rules (its 404/409/422 verdict), or no cadence running. Never starts one.
+ */
+export async function reportToCadence(t: TemporalTarget, clientId: string, request: CadenceActionRequest): Promise<CadenceReportOutcome> {
+  const handle = t.client.workflow.getHandle(cadenceWorkflowId(clientId));
+  try {
+    return { outcome: 'accepted', result: await handle.executeUpdate(cadenceAction, { args: [request] }) };
+  } catch (err) {
+    const types = Object.values(CADENCE_REFUSAL_TYPES) as string[];
+    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
+      if (e instanceof ApplicationFailure && types.includes(e.type as string)) return { outcome: 'refused', refusal: e.details?.[0] as ProcessRefusal };
+    }
+    if (err instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
+    try {
+      if ((await handle.describe()).status.name !== 'RUNNING') return { outcome: 'not-running' };
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
+    }
+    throw err;
+  }
 }

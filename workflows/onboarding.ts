@@ -1,9 +1,9 @@
-import { allHandlersFinished, condition, proxyActivities } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { Actor } from '../db/schema.js';
 import {
   ONBOARDING_STEPS, applyAction, currentStep, deadlineDue, decide, initialState, nextDeadline, skipSteps, startEffects, statusView,
-  type OnboardingAction, type OnboardingState, type OnboardingStatus,
+  type OnboardingAction, type OnboardingState, type OnboardingStatus, type OnboardingVersion,
 } from '../domain/onboarding.js';
 import {
   ONBOARDING_REFUSAL_TYPES, onboardingAction, onboardingStatus,
@@ -20,8 +20,14 @@ import { ProcessKernel } from './kernel.js';
  * reports, deadlines and recording run on the process kernel (workflows/kernel.ts).
  */
 
-/** Version of this workflow's process definition, recorded on `process.started`. Bump with `patched()`. */
-export const ONBOARDING_PROCESS_VERSION = 1;
+/**
+ * Version of this workflow's process definition for runs starting now, recorded on
+ * `process.started` (domain/onboarding.ts `OnboardingVersion` says what each changed). Decided once
+ * at the start with `patched()`, carried in the state: runs started before a version keep theirs.
+ */
+export const ONBOARDING_PROCESS_VERSION: OnboardingVersion = 2;
+/** Patch id of version 2 (R-57 D without a formal roadmap, R-58 Working Agreement, A-26 kickoff CTAs, access record). */
+export const ONBOARDING_V2_PATCH = 'onboarding-2026-12';
 
 const SYSTEM: Actor = { kind: 'system' };
 
@@ -57,12 +63,17 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
     duplicateData: (prior) => ({ firstEventId: `${kernel.workflowId}/action-${prior.sequence}/0` }),
   });
 
+  // Which process definition this run follows, decided once (runs recorded before version 2 replay as version 1).
+  const version: OnboardingVersion = patched(ONBOARDING_V2_PATCH) ? 2 : 1;
   // Setup: plan Day 0–90 and record it (process.started, deadline.set ×N, gate.closed).
-  const start = await prepareOnboarding({ clientId: input.clientId, signedAt: input.signedAt, policyVersion: input.policyVersion, riskFlag: input.riskFlag ?? false, accessSystems: input.accessSystems });
-  const s = initialState(start);
+  const start = await prepareOnboarding({
+    clientId: input.clientId, signedAt: input.signedAt, policyVersion: input.policyVersion, riskFlag: input.riskFlag ?? false, accessSystems: input.accessSystems,
+    ...(version >= 2 ? { version } : {}),
+  });
+  const s = initialState({ ...start, version });
   rules = s.rules;
   const startedAt = new Date(Date.now()).toISOString();
-  const opening = [...startEffects(s, { riskFlag: start.riskFlag, accessSystems: start.accessSystems, processVersion: ONBOARDING_PROCESS_VERSION }), ...skipSteps(s, startedAt)];
+  const opening = [...startEffects(s, { riskFlag: start.riskFlag, accessSystems: start.accessSystems, processVersion: version }), ...skipSteps(s, startedAt)];
   await kernel.record('start', opening, SYSTEM, startedAt);
   kernel.ready(s);
   markStep(s);

@@ -6,11 +6,14 @@ import {
   setPolicyOverrides, unassignRole, updateClient, type ClientRow,
 } from '../../db/clients.js';
 import { clientTimeline } from '../../db/ledger.js';
-import { activePolicy } from '../../db/policies.js';
+import { activePolicy, policyForClient } from '../../db/policies.js';
+import { activeStakeholdersOf, listStakeholders, type StakeholderRow } from '../../db/stakeholders.js';
+import { stakeholderChangeOf } from '../../domain/stakeholders.js';
 import { applyClientOverrides } from '../../domain/policy.js';
 import { SEGMENT_GOAL_LEVELS } from '../../domain/roles.js';
 import { ensurePlacementReview } from '../../runtime/processes.js';
 import { notifyCadenceOfClientChange } from './cadence.js';
+import { legacyStakeholders, reportStakeholderChange } from './stakeholders.js';
 import type { ApiEnv } from '../context.js';
 import { actorOf, writeContext } from '../actor.js';
 import { conflict, notFound, unprocessable, validationProblem } from '../problem.js';
@@ -33,7 +36,9 @@ const ClientBody = z
       .array(Stakeholder)
       .max(100)
       .optional()
-      .refine((s) => !s || s.filter((x) => x.roles.includes('executiveSponsor')).length <= 1, 'at most one executive sponsor'),
+      .refine((s) => !s || s.filter((x) => x.roles.includes('executiveSponsor')).length <= 1, 'at most one executive sponsor')
+      .refine((s) => !s || new Set(s.filter((x) => x.email).map((x) => x.email!.toLowerCase())).size === s.filter((x) => x.email).length, 'emails must be unique')
+      .openapi({ description: 'The client\'s people as one list (kept for existing callers): it replaces the active people of the stakeholder registry — matched by email, else by name; the unlisted are deactivated (R-19 when a sponsor, decision-maker or champion goes). Prefer /v1/clients/{clientId}/stakeholders.' }),
   })
   .strict();
 
@@ -57,7 +62,7 @@ const ClientSchema = ClientBody.omit({ externalRef: true, holidays: true, stakeh
     holidays: z.array(z.string()),
     renewalDate: z.string().nullable(),
     fiscalYearEnd: z.string(),
-    stakeholders: z.array(Stakeholder),
+    stakeholders: z.array(Stakeholder.extend({ id: Id })).openapi({ description: 'The client\'s active people (deprecated view: GET /v1/clients/{clientId}/stakeholders has roles, pairing and history).' }),
     placement: Placement,
     explanation: z.array(z.string()).optional(),
     policyOverrides: z.record(z.string(), z.unknown()),
@@ -69,11 +74,11 @@ const ClientSchema = ClientBody.omit({ externalRef: true, holidays: true, stakeh
 
 type SegmentT = z.infer<typeof Segment>;
 
-export function clientView(row: ClientRow, explanation?: string[]) {
+export function clientView(row: ClientRow, explanation?: string[], stakeholders: StakeholderRow[] = []) {
   return {
     id: row.id, name: row.name, externalRef: row.externalRef, mrr: row.mrr, maturity: row.maturity, appetite: row.appetite,
     ownsInnovationAgenda: row.ownsInnovationAgenda, timeZone: row.timeZone, holidays: row.holidays, renewalDate: row.renewalDate,
-    fiscalYearEnd: row.fiscalYearEnd, stakeholders: row.stakeholders,
+    fiscalYearEnd: row.fiscalYearEnd, stakeholders: legacyStakeholders(stakeholders),
     placement: {
       segment: row.segment as SegmentT, goalLevel: row.goalLevel, archetype: row.archetype, mrrTier: row.mrrTier, touchTier: row.touchTier as z.infer<typeof TouchTier>,
       source: row.segmentSource as 'computed' | 'override', ruleIds: row.segmentRuleIds, policyVersion: row.placementPolicyVersion, override: row.segmentOverride ? { ...row.segmentOverride, segment: row.segmentOverride.segment as SegmentT } : null,
@@ -183,7 +188,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     try {
       const created = await createClient(db, input, await writeContext(c));
       await startPlacementReview(c, created.row, created.policyVersion);
-      return c.json(clientView(created.row, created.placement.explanation), 201);
+      return c.json(clientView(created.row, created.placement.explanation, await listStakeholders(db, created.row.id, { active: true })), 201);
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`A client with externalRef ${input.externalRef} already exists.`);
       throw err;
@@ -193,24 +198,31 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
   app.openapi(listClientsRoute, async (c) => {
     const q = c.req.valid('query');
     const page = await listClients(c.get('deps').db, q);
-    return c.json({ items: page.items.map((r) => clientView(r)), ...(page.next ? { next: page.next } : {}) }, 200);
+    const people = await activeStakeholdersOf(c.get('deps').db, page.items.map((r) => r.id));
+    return c.json({ items: page.items.map((r) => clientView(r, undefined, people.get(r.id))), ...(page.next ? { next: page.next } : {}) }, 200);
   });
 
   app.openapi(getClientRoute, async (c) => {
     const { clientId } = c.req.valid('param');
-    return c.json(clientView(await mustGetClient(c, clientId)), 200);
+    return c.json(await fullView(c, await mustGetClient(c, clientId)), 200);
   });
 
   app.openapi(updateClientRoute, async (c) => {
     const { clientId } = c.req.valid('param');
     try {
-      const before = await getClient(c.get('deps').db, clientId);
-      const updated = await updateClient(c.get('deps').db, clientId, c.req.valid('json') as never, await writeContext(c));
-      if (!updated || !before) throw notFound('Client', clientId);
+      const { db } = c.get('deps');
+      const before = await getClient(db, clientId);
+      if (!before) throw notFound('Client', clientId);
+      const { policy } = await policyForClient(db, before.policyOverrides);
+      const ctx = await writeContext(c);
+      const updated = await updateClient(db, clientId, c.req.valid('json') as never, ctx, (s) => stakeholderChangeOf(s, policy));
+      if (!updated) throw notFound('Client', clientId);
       if (updated.changed) await notifyCadenceOfClientChange(c, before, updated.row);
-      return c.json(clientView(updated.row), 200);
+      // R-19: a sponsor, decision-maker or champion left out of the list has left.
+      for (const left of updated.stakeholdersLeft) await reportStakeholderChange(c, clientId, left, policy, ctx.at);
+      return c.json(await fullView(c, updated.row), 200);
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('Another client already has this externalRef.');
+      if (isUniqueViolation(err)) throw conflict('Another client already has this externalRef, or two listed stakeholders collide (same email, or a second active executive sponsor).');
       throw err;
     }
   });
@@ -227,7 +239,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     const row = await overrideSegment(c.get('deps').db, clientId, { segment: o.segment, goalLevel, rationale: o.rationale }, await writeContext(c));
     if (!row || !before) throw notFound('Client', clientId);
     await notifyCadenceOfClientChange(c, before, row);
-    return c.json(clientView(row), 200);
+    return c.json(await fullView(c, row), 200);
   });
 
   app.openapi(clearOverrideRoute, async (c) => {
@@ -236,7 +248,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     const row = await clearSegmentOverride(c.get('deps').db, clientId, await writeContext(c));
     if (!row || !before) throw notFound('Client', clientId);
     await notifyCadenceOfClientChange(c, before, row);
-    return c.json(clientView(row), 200);
+    return c.json(await fullView(c, row), 200);
   });
 
   app.openapi(listAssignmentsRoute, async (c) => {
@@ -312,6 +324,11 @@ async function startPlacementReview(c: Context<ApiEnv>, row: ClientRow, policyVe
   } catch (err) {
     logger.warn({ err, clientId: row.id }, 'placement review not started; the worker reconciler will start it');
   }
+}
+
+/** The client with its active people (the former `stakeholders` list). */
+async function fullView(c: Context<ApiEnv>, row: ClientRow) {
+  return clientView(row, undefined, await listStakeholders(c.get('deps').db, row.id, { active: true }));
 }
 
 async function mustGetClient(c: Context<ApiEnv>, clientId: string) {

@@ -1,5 +1,5 @@
 /** Policy areas: Onboarding Day 0–90 (R-46..R-58). Pure (imported from workflow code). */
-import { all, count, days, group, hours, issue, pct, slugList, window } from './vocabulary.js';
+import { all, count, days, group, hours, issue, pct, role, slugList, window } from './vocabulary.js';
 
 // ---------------------------------------------------------------------------------------------
 // Onboarding Day 0–90 (R-46..R-58)
@@ -20,7 +20,8 @@ export const onboarding = group(
     reviewDay: days(60, 'Day-60 review (R-56)'),
     closeoutDay: days(90, 'Day-90 closeout and handoff to Engagement (R-56)'),
     discoveryWithinDays: days(30, 'New clients get Discovery within this (R-57)'),
-    workingAgreementDaysAfterClose: days(30, 'Year booked + Working Agreement within this after close (R-58)'),
+    workingAgreementDaysAfterClose: days(30, 'Year booked + Working Agreement within this after close (R-58); the date ROLLs (C-2)'),
+    workingAgreementOwner: role('CSM', 'Publishes the Working Agreement: response times, channels, escalation (R-58 "CSM/AM")'),
     handoffPacketItems: slugList(
       ['discovery-one-pager', 'initiative-cards', 'pre-approval-log', 'roadmap-budget-snapshot', 'stakeholder-map', 'cadence-invites'],
       'Handoff packet items that must all be in before the kickoff invite (R-44, R-46)',

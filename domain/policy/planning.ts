@@ -1,6 +1,6 @@
 /** Policy areas: Annual planning (R-62..R-66), Discovery and assessment (R-67..R-70), Initiatives (R-71..R-75, A-4), Proposals (R-76..R-80, A-17), Budget (R-81..R-84), Roadmap / strategy (R-85..R-87), Deliverables / reports. Pure (imported from workflow code). */
 import { z } from 'zod';
-import { SEGMENTS, count, days, flag, group, hours, issue, offsetDays, pct, perSegment, range, segDays, segFreq, usd, window } from './vocabulary.js';
+import { SEGMENTS, count, days, flag, group, hours, issue, offsetDays, pct, perSegment, range, segDays, segFreq, time, usd, window } from './vocabulary.js';
 
 // ---------------------------------------------------------------------------------------------
 // Annual planning (R-62..R-66)
@@ -169,6 +169,19 @@ export const deliverables = group(
       .array(z.enum(SEGMENTS))
       .default(() => ['A' as const, 'B' as const])
       .describe('Segments held to liveTargetPct (R-39)'),
+    // The cadence's non-meeting touches (§2.2 tactical row: asyncUpdate, autoReport, digitalTouch
+    // frequencies live in cadence.<segment>.tactical; owners are the segment's Cadence Owner and
+    // backup, R-122). When in its period each one is due:
+    touchDueBusinessDay: z
+      .number()
+      .int()
+      .min(-20)
+      .max(20)
+      .refine((n) => n !== 0, '0 is not a business day of the period: use 1 for the first, −1 for the last')
+      .default(-1)
+      .describe('Business day of its period (week, month, quarter…) a non-meeting touch is due: 1 = first, −1 = last (§2.2, R-12)'),
+    touchDueTime: time('17:00', 'Local time a non-meeting touch is due on its day (§2.2, R-12)'),
+    asyncUpdateOptional: flag(true, 'The async written update is optional (§2.2: C "optional monthly async update")'),
   },
   'Deliverables and reports (R-88)',
 );

@@ -1,6 +1,7 @@
 /** Policy areas: RACI by segment (§2.19, R-122, A-11). Pure (imported from workflow code). */
 import { z } from 'zod';
-import { flag, group, role, roleOrNone, roles, type Role } from './vocabulary.js';
+import { STAKEHOLDER_ROLES } from '../roles.js';
+import { count, flag, group, int, perSegment, role, roleOrNone, roles, type Role } from './vocabulary.js';
 
 // ---------------------------------------------------------------------------------------------
 // RACI by segment (§2.19, R-122, A-11)
@@ -152,8 +153,39 @@ const abRaci = (): SegmentRaciDefaults => ({
   },
 });
 
+const stakeholderRoles = (def: readonly (typeof STAKEHOLDER_ROLES)[number][], d: string) =>
+  z.array(z.enum(STAKEHOLDER_ROLES)).default(() => [...def]).describe(d);
+
+/** R-123: which client stakeholders each MSP role pairs with, and how many active threads a segment needs. */
+const stakeholderPairing = group(
+  {
+    TAM: stakeholderRoles(['itOps'], 'TAM pairs with the IT contact / IT-Ops lead (R-123)'),
+    CSM: stakeholderRoles(['opsAdmin'], 'CSM pairs with the operations / admin lead (R-123)'),
+    AM: stakeholderRoles(['budgetHolder'], 'AM pairs with the budget holder (R-123)'),
+    vCIO: stakeholderRoles(['executive'], 'vCIO pairs with the CEO / CFO (R-123; a title naming CEO or CFO counts too)'),
+    vCISO: stakeholderRoles(['riskCompliance'], 'vCISO pairs with risk / compliance (R-123)'),
+    vCTO: stakeholderRoles(['architect'], 'vCTO pairs with the architect (R-123)'),
+  },
+  'Stakeholder pairing: client roles each MSP role owns the relationship with (R-123)',
+);
+
+const threadRange = (min: number, max: number | null, seg: string) =>
+  z
+    .object({
+      min: count(min, `${seg}: fewest active MSP↔client threads (R-123)`),
+      max: int().min(1).nullable().default(max).describe(`${seg}: most active threads; null = no upper bound (R-123)`),
+    })
+    .refine((r) => r.max === null || r.min <= r.max, { message: 'range must have min ≤ max', path: ['max'] })
+    .prefault({} as never)
+    .describe(`${seg}: active threads (R-123)`);
+
 export const raci = group(
   {
+    stakeholderPairing,
+    activeThreads: perSegment(
+      (s) => threadRange({ A: 3, B: 3, C: 2, D: 1 }[s], { A: null, B: null, C: null, D: 2 }[s], s),
+      'Active threads by segment: A/B ≥3, C ≥2, D 1–2 (R-123)',
+    ),
     A: segmentRaci('A', {
       ...abRaci(),
       // A adds SMEs (vCISO/vCTO when justified) as Consulted and TAM as Informed.

@@ -1,5 +1,6 @@
 /** Policy areas: Triggers (R-13..R-23, A-6, A-7, A-9, A-13). Pure (imported from workflow code). */
 import { z } from 'zod';
+import { STAKEHOLDER_ROLES } from '../roles.js';
 import { SEGMENTS, count, days, flag, group, hours, minutes, offsetDays, pct, role, time, window } from './vocabulary.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -40,6 +41,11 @@ export const triggers = group(
         enabled: flag(true, 'Optional trigger: stakeholder change / champion left (R-19)'),
         withinDays: days(10, 'New-sponsor intro within this (R-19)'),
         handoffNoteHours: hours(24, 'Handoff note within this (R-19)'),
+        roles: z
+          .array(z.enum(STAKEHOLDER_ROLES))
+          .min(1)
+          .default(() => ['executiveSponsor' as const, 'decisionMaker' as const, 'champion' as const])
+          .describe('A client stakeholder holding one of these who leaves (is deactivated) fires the trigger (R-19: sponsor, decision-maker or champion left)'),
       },
       'Optional stakeholder-change trigger (R-19)',
     ),
