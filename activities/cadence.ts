@@ -9,15 +9,22 @@ import { appendEvent } from '../db/ledger.js';
 import { activePolicy, policyVersion } from '../db/policies.js';
 import { meetings, people, type Actor } from '../db/schema.js';
 import { localDateOf, type BusinessCalendar } from '../domain/business-time.js';
-import { calendarOf, type BookedMeeting, type BookingRequest, type CadenceSegment, type CadenceSetup, type SegmentChangeResult, type TouchTier } from '../domain/cadence.js';
+import { bookingOf, calendarOf, type BookedMeeting, type TriggerType, type BookingRequest, type CadenceSegment, type CadenceSetup, type SegmentChangeResult, type TouchTier } from '../domain/cadence.js';
 import { planMonths, replanForSegmentChange, type PlannedMeeting } from '../domain/cadence-plan.js';
 import { latestSlotBefore, pickSlot, slotProblems, type PersonCapacity, type SlotProblem } from '../domain/capacity.js';
 import { recoveryFor } from '../domain/missed-cadence.js';
+import { asClientStakeholder, listStakeholders } from '../db/stakeholders.js';
+import { meetingInvitees, type ClientStakeholder } from '../domain/stakeholders.js';
 import { applyClientOverrides, type Policy } from '../domain/policy.js';
 
 const DAY_MS = 86_400_000;
 /** Problems that mean "the owner is at capacity" for R-33's rebook (the calendar ones are judged by the rule itself). */
 const CAPACITY_PROBLEMS: readonly SlotProblem[] = ['doubleBooked', 'strategicWeekCap', 'loadCap'];
+
+/** The client's people from the stakeholder registry (invitees, R-123). */
+async function clientPeople(db: Db, clientId: string): Promise<ClientStakeholder[]> {
+  return (await listStakeholders(db, clientId)).map(asClientStakeholder);
+}
 
 /** Long bookings heartbeat so a worker that dies mid-way is noticed within the heartbeat timeout, not the start-to-close. */
 function heartbeat() {
@@ -55,11 +62,12 @@ export function cadenceActivities({ db }: { db: Db }) {
     /** Books the plan of whole months (R-10) or single meetings (triggers, rebooks, resets). */
     async bookCadenceMeetings(input: BatchContext & { setup: CadenceSetup; plan?: string[]; requests?: BookingRequest[] }): Promise<BookedMeeting[]> {
       const cal = calendarOf(input.setup);
-      const requests = input.requests ?? planMonths(planInput(input.setup), input.plan ?? [], input.setup.policy, cal).map((m) => planned(m));
+      const requests = input.requests ?? planMonths(planInput(input.setup), input.plan ?? [], input.setup.policy, cal).map((m) => bookingOf(m));
       const out: BookedMeeting[] = [];
+      const stakeholders = await clientPeople(db, input.setup.clientId);
       for (const r of requests) {
         heartbeat();
-        out.push(await book(db, input, input.setup, cal, r));
+        out.push(await book(db, input, input.setup, cal, r, stakeholders));
       }
       return out;
     },
@@ -94,9 +102,10 @@ export function cadenceActivities({ db }: { db: Db }) {
         await appendEvent(db, { id: `${input.workflowId}/${input.batchKey}/cancel/${i++}`, occurredAt: input.at, clientId: input.clientId, process: 'cadence', workflowId: input.workflowId, type: 'meeting.cancelled', ruleId: 'R-9', actor: input.actor, why: c.why, data: { meetingId, reason: `type not used by segment ${input.to} (R-9)` } });
       }
       const added: BookedMeeting[] = [];
+      const stakeholders = await clientPeople(db, setup.clientId);
       for (const m of diff.add) {
         heartbeat();
-        added.push(await book(db, input, setup, cal, planned(m)));
+        added.push(await book(db, input, setup, cal, bookingOf(m), stakeholders));
       }
       return {
         segment: input.to, touchTier: input.touchTier,
@@ -116,22 +125,20 @@ function planInput(s: CadenceSetup) {
   return { segment: s.segment, touchTier: s.touchTier, fiscalYearEnd: s.fiscalYearEnd, renewalDate: s.renewalDate, lockedAt: s.lockedAt };
 }
 
-function planned(m: PlannedMeeting): BookingRequest {
-  return {
-    key: m.key, kind: m.kind, template: m.template, strategic: m.strategic, mode: m.mode, agenda: [...m.agenda], raci: { ...m.raci },
-    ruleId: m.ruleId, why: m.why, startsAt: m.startsAt, endsAt: m.endsAt, placement: 'forward',
-  };
-}
 
 /**
  * Books one meeting for its Accountable (resolved from the client's role assignments, R-122) in the
  * first allowed slot (R-36, R-37) — or, for a rebook, where R-33 puts it — under a per-person lock
  * so concurrent cadences never overbook one person. Idempotent: a retry returns the row first booked.
  */
-async function book(db: Db, ctx: BatchContext, setup: CadenceSetup, cal: BusinessCalendar, r: BookingRequest): Promise<BookedMeeting> {
+async function book(db: Db, ctx: BatchContext, setup: CadenceSetup, cal: BusinessCalendar, r: BookingRequest, clientPeopleNow: ClientStakeholder[]): Promise<BookedMeeting> {
   const policy: Policy = setup.policy;
   const meetingId = ctaIdFor(`${ctx.workflowId}/meeting/${r.key}`);
-  const base = { key: r.key, meetingId, kind: r.kind, template: r.template, strategic: r.strategic, mode: r.mode, agenda: r.agenda, raci: r.raci, bookedAt: ctx.at, ...(r.trigger ? { trigger: r.trigger } : {}), ...(r.replaces ? { replaces: r.replaces } : {}) };
+  // Who of the client is invited (R-26 decision-maker, R-17/R-34 sponsor at a reset, R-14 budget holder), from the registry now.
+  const purpose = { strategic: r.strategic, kind: r.kind, ...(r.trigger ? { trigger: r.trigger.split(':')[0] as TriggerType } : {}), budget: r.agenda.includes('budget') };
+  const { invitees, missing } = meetingInvitees(clientPeopleNow, purpose);
+  const guests = { invitees: invitees.map((i) => ({ stakeholderId: i.stakeholderId, name: i.name, required: i.required })), ...(missing.length ? { missingStakeholders: missing } : {}) };
+  const base = { key: r.key, meetingId, kind: r.kind, template: r.template, strategic: r.strategic, mode: r.mode, agenda: r.agenda, raci: r.raci, bookedAt: ctx.at, ...(r.trigger ? { trigger: r.trigger } : {}), ...(r.replaces ? { replaces: r.replaces } : {}), ...guests };
   const [existing] = await db.select().from(meetings).where(eq(meetings.id, meetingId));
   if (existing) return { ...base, startsAt: existing.startsAt, endsAt: existing.endsAt, state: existing.state === 'unbooked' ? 'unbooked' : 'scheduled', why: { retried: true } };
 
@@ -183,7 +190,7 @@ async function book(db: Db, ctx: BatchContext, setup: CadenceSetup, cal: Busines
     await tx.insert(meetings).values({
       id: meetingId, clientId: setup.clientId, process: 'cadence', workflowId: ctx.workflowId, kind: r.template, mode: r.mode, state: unbooked ? 'unbooked' : 'scheduled',
       startsAt, endsAt, accountablePersonId: owner.ownerId, accountableRole: r.raci.accountable, strategic: r.strategic, segment: setup.segment, prepHours,
-      data: { key: r.key, kind: r.kind, template: r.template, raci: r.raci, agenda: r.agenda, ruleId: r.ruleId }, createdAt: ctx.at, updatedAt: ctx.at,
+      data: { key: r.key, kind: r.kind, template: r.template, raci: r.raci, agenda: r.agenda, ruleId: r.ruleId, ...guests }, createdAt: ctx.at, updatedAt: ctx.at,
     }).onConflictDoNothing();
     const ledger = { id: `${ctx.workflowId}/meeting/${r.key}/booked`, occurredAt: ctx.at, clientId: setup.clientId, process: 'cadence', workflowId: ctx.workflowId, ruleId: r.ruleId, actor: ctx.actor, why };
     if (unbooked) {

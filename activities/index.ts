@@ -115,9 +115,10 @@ export function createActivities({ db }: ActivityDeps) {
             }
             const row = await openCta(tx, {
               key: `${workflowId}/${e.key}`, clientId, process, workflowId, kind: e.ctaKind, title: e.title, ruleId: e.ruleId, ownerRole: e.ownerRole,
-              dueAt: e.dueAt, firstActionHours: batch.firstActionHours, openedAt: at, actor, why: e.why, ...(e.data ? { data: e.data } : {}), ...(e.clock ? { clock: e.clock } : {}),
+              dueAt: e.dueAt, firstActionHours: batch.firstActionHours, openedAt: at, actor, why: e.why, ...(e.data ? { data: e.data } : {}), ...(e.clock === 'due' ? { clock: e.clock } : {}),
             });
-            if ((!row.firstActionAt || isDeliverable(row)) && (row.state === 'open' || row.state === 'escalated' || row.state === 'first_action')) clocks.push(row);
+            // An optional item has no SLA clock; the others escalate on first action (C-5) or at their due (A-28).
+            if (e.clock !== 'none' && (!row.firstActionAt || isDeliverable(row)) && (row.state === 'open' || row.state === 'escalated' || row.state === 'first_action')) clocks.push(row);
             ctas.push(row.id);
           } else if (e.kind === 'ctaResolved') {
             const ctaId = ctaIdFor(`${workflowId}/${e.key}`);

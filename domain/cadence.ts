@@ -20,6 +20,7 @@ import {
 import { event, type ProcessEffect } from './effects.js';
 import { classifyOutcome, recoveryFor, type MeetingOutcome } from './missed-cadence.js';
 import { planCycle, planningCycleOf, type PlannedMeeting } from './cadence-plan.js';
+import { planDeliverables } from './deliverables-plan.js';
 import { parsePolicy, type Policy, type Role } from './policy.js';
 
 const HOUR_MS = 3_600_000;
@@ -92,6 +93,9 @@ export interface BookedMeeting {
   trigger?: string;
   replaces?: string;
   why?: Record<string, unknown>;
+  /** The client's people invited from the registry (R-26, R-17/R-34, R-14), and the required roles nobody holds. */
+  invitees?: { stakeholderId: string; name: string; required: boolean }[];
+  missingStakeholders?: { role: string; ruleId: string }[];
 }
 
 export interface CycleMeeting extends BookedMeeting {
@@ -103,7 +107,7 @@ export interface CycleMeeting extends BookedMeeting {
   prep?: { openAt: string; dueAt: string; late: boolean; ctaOpened: boolean; attachedAt?: string; signedOffAt?: string; judged: boolean; moves?: number };
   preRead?: { dueAt: string; sentAt?: string; decisionMakerConfirmed?: boolean; judged: boolean; bookedInsideWindow?: boolean };
   graceEndsAt?: string;
-  held?: { heldAt: string; endedAt: string; decisions: number; sponsorPresent: boolean };
+  held?: { heldAt: string; endedAt: string; decisions: number; sponsorPresent: boolean; decisionMakerPresent?: boolean };
   recap?: { dueAt: string; sentAt?: string; judged: boolean };
   agendaBlocks: string[];
   supersededBy?: string;
@@ -158,6 +162,23 @@ export interface CadenceState {
   version: number;
   /** R-30 (v2): open approvals to chase on d7–d10 after their meeting. */
   chases: ChaseState[];
+  /** §2.2, R-12 (v2): the non-meeting touches (C async update, D auto report and digital touch) of the booked horizon. */
+  deliverables: DeliverableState[];
+}
+
+export interface DeliverableState {
+  key: string;
+  kind: string;
+  title: string;
+  /** Its CTA opens at the start of its period, and is due at its due instant (A-28). */
+  openAt: string;
+  dueAt: string;
+  ownerRole: Role;
+  ruleId: string;
+  optional: boolean;
+  opened: boolean;
+  format: string[];
+  contents: string[];
 }
 
 export interface ChaseState {
@@ -201,6 +222,7 @@ export function initialState(setup: CadenceSetup, carried?: Partial<CadenceState
     extensionsThisRun: 0,
     version,
     chases: carried?.chases ?? [],
+    deliverables: carried?.deliverables ?? [],
   };
 }
 
@@ -258,6 +280,16 @@ export function applyBooked(state: CadenceState, booked: BookedMeeting[], at: st
         out.effects.push(...triggerFiredEffects(state, t, m, false, at));
       }
     }
+    // v2: a required client role nobody holds (a decision-maker for strategic meetings, R-26; the sponsor for a reset, R-17)
+    // asks the Cadence Owner, once per role, to name that person in the registry.
+    if (state.version >= 2 && b.state === 'scheduled') {
+      for (const miss of b.missingStakeholders ?? []) {
+        out.effects.push({
+          kind: 'cta', key: `stakeholder-missing/${miss.role}`, ctaKind: 'name-stakeholder', title: `Name the client's ${miss.role} in the stakeholder registry (${m.template} needs one)`, ruleId: miss.ruleId,
+          ownerRole: p.raci[state.setup.segment].cadenceOwner, dueAt: addElapsedHours(at, p.meeting.firstActionHours), why: { meetingId: m.meetingId, role: miss.role, rule: 'R-123' },
+        });
+      }
+    }
     if (b.state === 'unbooked') {
       out.effects.push({
         kind: 'cta', key: `unbooked/${m.key}`, ctaKind: 'book-meeting', title: `Book ${m.template} by hand: no allowed slot`, ruleId: 'R-37',
@@ -289,13 +321,18 @@ function openCycle(state: CadenceState, m: CycleMeeting, bookedAt: string, cal: 
 // ---------------------------------------------------------------------------------------------
 // Actions from automations and ops
 
-export interface DecisionInput { title: string; ownerRole: Role; targetDate?: string; budgetUsd?: number }
+/** A decision (R-27, R-31): its MSP Accountable role; when a client stakeholder owns it (R-27 "owner CFO"), who. */
+export interface DecisionInput { title: string; ownerRole: Role; ownerStakeholder?: { id: string; name: string }; targetDate?: string; budgetUsd?: number }
 
 export type CadenceAction =
   | { type: 'prepPackAttached'; meetingId: string }
   | { type: 'prepSignedOff'; meetingId: string }
-  | { type: 'preReadSent'; meetingId: string; decisionMakerConfirmed: boolean }
-  | { type: 'meetingHeld'; meetingId: string; heldAt: string; endedAt: string; attendees: string[]; sponsorPresent: boolean; decisions: DecisionInput[]; undecided: { title: string; ownerRole: Role; checkpointDate: string }[] }
+  | { type: 'preReadSent'; meetingId: string; decisionMakerConfirmed: boolean; /** R-26: the exec to book the decision call with (from the registry). */ decisionCallWith?: { stakeholderId: string; name: string } }
+  | {
+      type: 'meetingHeld'; meetingId: string; heldAt: string; endedAt: string; attendees: string[]; sponsorPresent: boolean; decisions: DecisionInput[]; undecided: { title: string; ownerRole: Role; checkpointDate: string }[];
+      /** Attendance by stakeholder (resolved by the API from the registry): who came, and whether a decision-maker did (R-106, R-113). */
+      attendeeStakeholderIds?: string[]; decisionMakerPresent?: boolean;
+    }
   | { type: 'meetingNoShow'; meetingId: string }
   | { type: 'meetingCancelled'; meetingId: string; noticeAt: string; reason?: string }
   | { type: 'meetingRescheduled'; meetingId: string; agreedAt: string; newStartsAt: string; newEndsAt: string }
@@ -410,7 +447,7 @@ export function applyAction(state: CadenceState, action: CadenceAction, at: stri
       m!.preRead!.sentAt = at;
       m!.preRead!.decisionMakerConfirmed = action.decisionMakerConfirmed;
       fact('R-26', { meetingId: m!.meetingId, decisionMakerConfirmed: action.decisionMakerConfirmed, onTime: ms(at) <= ms(m!.preRead!.dueAt) });
-      if (!action.decisionMakerConfirmed) merge(out, rescope(state, m!, at));
+      if (!action.decisionMakerConfirmed) merge(out, rescope(state, m!, at, action.decisionCallWith));
       break;
     }
     case 'meetingHeld':
@@ -579,12 +616,12 @@ function merge(into: Step, from: Step) {
  * call booked within `meeting.decisionCallWithinBusinessDays` after it (A-30 notice), and the
  * rescope shows on the meeting (status and timeline).
  */
-function rescope(state: CadenceState, m: CycleMeeting, at: string): Step {
+function rescope(state: CadenceState, m: CycleMeeting, at: string, callWith?: { stakeholderId: string; name: string }): Step {
   const p = state.setup.policy;
   const reason = 'no decision-maker confirmed by the pre-read (R-26)';
   const cta: CadenceEffect = {
-    kind: 'cta', key: `decision-call/${m.key}`, ctaKind: 'decision-call', title: `${state.version >= 2 ? 'Confirm' : 'Book'} a decision call with the right executive (${m.template} rescoped)`, ruleId: 'R-26',
-    ownerRole: m.raci.presenter ?? m.raci.accountable, dueAt: addElapsedHours(at, p.meeting.firstActionHours), why: { meetingId: m.meetingId, meetingStartsAt: m.startsAt },
+    kind: 'cta', key: `decision-call/${m.key}`, ctaKind: 'decision-call', title: `${state.version >= 2 ? 'Confirm' : 'Book'} a decision call with ${callWith ? callWith.name : 'the right executive'} (${m.template} rescoped)`, ruleId: 'R-26',
+    ownerRole: m.raci.presenter ?? m.raci.accountable, dueAt: addElapsedHours(at, p.meeting.firstActionHours), why: { meetingId: m.meetingId, meetingStartsAt: m.startsAt, ...(callWith ? { decisionCallWith: callWith } : {}) },
   };
   if (state.version < 2) {
     return { effects: [{ kind: 'meetingUpdate', meetingId: m.meetingId, changes: { data: { rescoped: 'short update (no decision-maker confirmed, R-26)' } } }, cta], book: [] };
@@ -612,7 +649,7 @@ function rescope(state: CadenceState, m: CycleMeeting, at: string): Step {
     book: [{
       key: callKey, kind: 'decisionCall', template: 'Decision Call', strategic: false, mode: m.mode, agenda: ['decisions'],
       raci: { accountable: owner, presenter: owner, recorder: m.raci.recorder, backup: m.raci.backup }, ruleId: 'R-26',
-      why: { rescopedMeetingId: m.meetingId, asksFrom: m.template, reason, latestBusinessDays: p.meeting.decisionCallWithinBusinessDays },
+      why: { rescopedMeetingId: m.meetingId, asksFrom: m.template, reason, latestBusinessDays: p.meeting.decisionCallWithinBusinessDays, ...(callWith ? { with: callWith } : {}) },
       startsAt, endsAt: iso(ms(startsAt) + p.cadence.tacticalMinutes * 60_000), placement: 'forward', latest: endOfLocalDay(latest, cal), fallbackAfter: m.startsAt,
     }],
   };
@@ -624,9 +661,10 @@ function held(state: CadenceState, m: CycleMeeting, a: Extract<CadenceAction, { 
   const cal = calendarOf(state);
   const out: CadenceEffect[] = [];
   m.status = 'held';
-  m.held = { heldAt: a.heldAt, endedAt: a.endedAt, decisions: a.decisions.length, sponsorPresent: a.sponsorPresent };
+  m.held = { heldAt: a.heldAt, endedAt: a.endedAt, decisions: a.decisions.length, sponsorPresent: a.sponsorPresent, ...(a.decisionMakerPresent !== undefined ? { decisionMakerPresent: a.decisionMakerPresent } : {}) };
   const recapDueAt = slaDue(state, a.endedAt, p.meeting.recapHours);
-  out.push({ kind: 'meetingUpdate', meetingId: m.meetingId, changes: { state: 'held', heldAt: a.heldAt, decisionCount: a.decisions.length, sponsorPresent: a.sponsorPresent, ...(m.strategic ? { recapDueAt } : {}) } });
+  const attendance = a.attendeeStakeholderIds ? { data: { attendeeStakeholderIds: [...a.attendeeStakeholderIds], ...(a.decisionMakerPresent !== undefined ? { decisionMakerPresent: a.decisionMakerPresent } : {}) } } : {};
+  out.push({ kind: 'meetingUpdate', meetingId: m.meetingId, changes: { state: 'held', heldAt: a.heldAt, decisionCount: a.decisions.length, sponsorPresent: a.sponsorPresent, ...(m.strategic ? { recapDueAt } : {}), ...attendance } });
   out.push(event('meeting.held', m.strategic ? 'R-27' : 'R-10', { meetingId: m.meetingId, decisions: a.decisions.length, attendees: a.attendees }, { heldAt: a.heldAt, endedAt: a.endedAt, sponsorPresent: a.sponsorPresent, template: m.template }));
   if (m.prep && !m.prep.attachedAt && m.prep.ctaOpened) out.push({ kind: 'ctaResolved', key: prepCtaKey(m), note: 'meeting held' });
   if (!takesDecisions(m)) return out;
@@ -642,7 +680,8 @@ function held(state: CadenceState, m: CycleMeeting, a: Extract<CadenceAction, { 
   const ctaDue = slaDue(state, a.endedAt, p.meeting.firstActionHours);
   a.decisions.forEach((d, i) => {
     const credited = d.targetDate !== undefined && d.budgetUsd !== undefined;
-    out.push(event('decision.logged', 'R-31', { meetingId: m.meetingId, title: d.title, ownerRole: d.ownerRole, ...(d.targetDate ? { targetDate: d.targetDate } : {}), ...(d.budgetUsd !== undefined ? { budgetUsd: d.budgetUsd } : {}), credited }, {
+    const owner = d.ownerStakeholder ? { ownerStakeholderId: d.ownerStakeholder.id, ownerName: d.ownerStakeholder.name } : {};
+    out.push(event('decision.logged', 'R-31', { meetingId: m.meetingId, title: d.title, ownerRole: d.ownerRole, ...owner, ...(d.targetDate ? { targetDate: d.targetDate } : {}), ...(d.budgetUsd !== undefined ? { budgetUsd: d.budgetUsd } : {}), credited }, {
       creditRule: 'R-32', ...(credited ? {} : { creditDeferredBecause: `missing ${[d.targetDate === undefined ? 'target date' : '', d.budgetUsd === undefined ? 'budget' : ''].filter(Boolean).join(' and ')} in writing (R-32)` }),
     }));
     out.push({
@@ -662,6 +701,28 @@ function held(state: CadenceState, m: CycleMeeting, a: Extract<CadenceAction, { 
   const askedAt = state.version >= 2 ? m.startsAt : a.endedAt;
   for (const u of a.undecided) state.pendingDecisions.push({ title: u.title, ownerRole: u.ownerRole, since: askedAt, checkpointDate: u.checkpointDate, meetingId: m.meetingId, fired: false });
   return out;
+}
+
+/**
+ * §2.2, R-12 (v2): plans the non-meeting touches due in (from, through the end of `throughMonth`]
+ * (domain/deliverables-plan.ts) into the state, once each: at lock for the booked horizon, then for
+ * each month the horizon rolls on, and again from a segment change (R-9).
+ */
+export function planTouches(state: CadenceState, after: string | { month: string }, throughMonth: string): void {
+  if (state.version < 2) return;
+  const cal = calendarOf(state);
+  const monthEnd = (month: string) => endOfLocalDay(DateTime.fromISO(`${month}-01`, { zone: 'utc' }).endOf('month').toISODate()!, cal);
+  const from = typeof after === 'string' ? after : monthEnd(after.month);
+  const to = monthEnd(throughMonth);
+  const planned = planDeliverables({ segment: state.setup.segment, fiscalYearEnd: state.setup.fiscalYearEnd, from, to }, state.setup.policy, cal);
+  for (const d of planned) {
+    if (state.deliverables.some((x) => x.key === d.key)) continue;
+    const periodStart = atLocalTime(d.period.startDate, cal.dayStart, cal);
+    state.deliverables.push({
+      key: d.key, kind: d.kind, title: d.title, openAt: ms(periodStart) > ms(from) ? periodStart : from, dueAt: d.dueAt, ownerRole: d.ownerRole, ruleId: d.ruleId,
+      optional: d.optional, opened: false, format: [...d.format], contents: [...d.contents],
+    });
+  }
 }
 
 /** R-63 (v2): when a cycle's first meeting is held, every meeting of the next cycle is booked at once on its anchors (R-62). */
@@ -1017,6 +1078,7 @@ export function nextDue(state: CadenceState): Due | undefined {
     if (t.state === 'fired' && t.fixBy && !t.fixJudged) dues.push({ key: `fix|${t.key}`, at: t.fixBy });
   }
   for (const c of state.chases) if (!c.done) dues.push({ key: `chase|${c.key}`, at: c.at });
+  for (const d of state.deliverables) if (!d.opened) dues.push({ key: `deliverable|${d.key}`, at: d.openAt });
   const droughtDays = p.triggers.decisionDroughtDays;
   for (const d of state.pendingDecisions) if (!d.fired) dues.push({ key: `pending|${d.title}`, at: addElapsedHours(d.since, droughtDays * 24) });
   if (p.triggers.strategicDroughtSegments.includes(state.setup.segment) && state.droughtFiredFor !== state.lastStrategicDecisionAt) {
@@ -1090,6 +1152,18 @@ export function due(state: CadenceState, key: string, now: string): Step {
       });
       break;
     }
+    case 'deliverable': {
+      // §2.2, R-12: a non-meeting touch (auto report, digital touch, async update) becomes its owner's CTA for its period;
+      // it escalates at its due instant if not done (A-28), an optional one not at all.
+      const d = state.deliverables.find((x) => x.key === ref)!;
+      d.opened = true;
+      out.effects.push({
+        kind: 'cta', key: `deliverable/${d.key}`, ctaKind: `deliverable-${d.kind}`, title: d.title, ruleId: d.ruleId, ownerRole: d.ownerRole, dueAt: d.dueAt,
+        clock: d.optional ? 'none' : 'due', data: { deliverable: d.key, format: d.format, contents: d.contents },
+        why: { optional: d.optional, opensAt: d.openAt, policyKeys: [`cadence.${state.setup.segment}.tactical.${d.kind}`, 'deliverables.touchDueBusinessDay', 'deliverables.touchDueTime'] },
+      });
+      break;
+    }
     case 'drought':
       state.droughtFiredFor = state.lastStrategicDecisionAt;
       merge(out, fireEngagementDrop(state, `drought:${localDateOf(state.lastStrategicDecisionAt, cal)}`, addCalendarDays(localDateOf(now, cal), p.triggers.resetWithinDays), now, { cause: 'noStrategicDecision', since: state.lastStrategicDecisionAt, days: p.triggers.decisionDroughtDays, rule: 'A-7' }));
@@ -1118,6 +1192,9 @@ export interface SegmentChangeResult {
 
 export function applySegmentChange(state: CadenceState, r: SegmentChangeResult, at: string): Step {
   state.setup = { ...state.setup, segment: r.segment, touchTier: r.touchTier };
+  // v2: the new segment's touches replace the old one's not yet opened (R-9).
+  state.deliverables = state.deliverables.filter((d) => d.opened);
+  planTouches(state, at, state.bookedThrough);
   for (const x of r.restyled) {
     const m = state.meetings.find((y) => y.key === x.key);
     if (m) Object.assign(m, { template: x.template, mode: x.mode, raci: x.raci, agenda: x.agenda });
@@ -1152,6 +1229,7 @@ export function carryOver(state: CadenceState, now: string): Partial<CadenceStat
     actions: state.actions,
     ticks: state.ticks,
     chases: state.chases.filter((c) => !c.done),
+    deliverables: state.deliverables.filter((d) => !d.opened),
   };
 }
 

@@ -39,8 +39,8 @@ export type ProcessEffect =
       why: Record<string, unknown>;
       /** Extra data kept on the CTA, e.g. the meeting it prepares. */
       data?: Record<string, unknown>;
-      /** A-28: a deliverable (prep pack, pre-read, recap) escalates when its due passes undone, not on the first-action clock. */
-      clock?: 'due';
+      /** A-28: a deliverable (prep pack, pre-read, recap) escalates when its due passes undone, not on the first-action clock; `none`: an optional item, never escalated. */
+      clock?: 'due' | 'none';
       /** R-30: open this CTA only while the CTA with this key (same workflow) is still open, e.g. a chase of an approval. */
       onlyWhileOpen?: string;
     }

@@ -419,7 +419,9 @@ export const eventCatalogue = {
     z.strictObject({
       meetingId: meetingId(),
       title: text('The decision'),
-      ownerRole: z.enum(MSP_ROLES).describe('Its Accountable role'),
+      ownerRole: z.enum(MSP_ROLES).describe('Its Accountable role at the MSP (for a client-owned decision, the role paired with that person, R-123)'),
+      ownerStakeholderId: id('The client stakeholder who owns the decision (R-27 "owner CFO")').optional(),
+      ownerName: text('That stakeholder\'s name').optional(),
       targetDate: z.string().describe('Owner\'s target date, yyyy-MM-dd').optional(),
       budgetUsd: z.number().min(0).describe('Budget in USD').optional(),
       credited: z.boolean().describe('Whether it counts as expansion credit (R-32)'),

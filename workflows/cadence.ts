@@ -2,7 +2,7 @@ import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities
 import type { Activities } from '../activities/index.js';
 import type { Actor } from '../db/schema.js';
 import {
-  applyAction, applyBooked, applySegmentChange, carryOver, decide, due, initialHorizon, initialState, nextDue, nextHorizonMonth, planDateTriggers, statusView,
+  applyAction, applyBooked, applySegmentChange, carryOver, decide, due, initialHorizon, initialState, nextDue, nextHorizonMonth, planDateTriggers, planTouches, statusView,
   type CadenceAction, type CadenceState, type Step,
 } from '../domain/cadence.js';
 import { event } from '../domain/effects.js';
@@ -86,6 +86,7 @@ export async function cadence(input: CadenceInput): Promise<void> {
     const months = initialHorizon(s);
     await bookAndApply(`horizon-${months[0]}`, { plan: months }, at);
     s.bookedThrough = months[months.length - 1]!;
+    planTouches(s, setup.lockedAt, s.bookedThrough);
     await run('triggers-start', planDateTriggers(s, at), SYSTEM, at);
   }
   kernel.ready(s);
@@ -106,6 +107,7 @@ export async function cadence(input: CadenceInput): Promise<void> {
       if (patched('monthly-client-sync')) await syncWithClient(at);
       const month = nextHorizonMonth(s);
       await bookAndApply(`t${s.ticks}-horizon-${month}`, { plan: [month] }, at);
+      planTouches(s, { month: s.bookedThrough }, month);
       s.bookedThrough = month;
       s.extensionsThisRun += 1;
       await run(`t${s.ticks}-triggers`, planDateTriggers(s, at), SYSTEM, at);
