@@ -35,8 +35,10 @@ describe('baton keys', () => {
     expect(await findPrincipal(db.db, key)).toBeUndefined();
   });
 
-  it('rejects a bad role with usage and exit code 2', async () => {
-    await expect(baton('keys', 'create', '--name', 'x', '--role', 'root')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--role (admin|ops|automation|manager)') });
+  it('rejects a bad role in one line naming it, exit code 2', async () => {
+    await expect(baton('keys', 'create', '--name', 'x', '--role', 'root')).rejects.toMatchObject({
+      code: 2, stderr: "error: option '--role <role>' argument 'root' is invalid. Allowed choices are admin, ops, automation, manager.\n",
+    });
   });
 
   it('stops on invalid configuration with every problem listed', async () => {
@@ -45,5 +47,29 @@ describe('baton keys', () => {
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toContain('DATABASE_URL: must be a postgres');
     expect(failure?.stderr).toContain('BATON_API_PORT: Too small');
+  });
+});
+
+describe('baton: problems the user can fix are one line with the fix, no stack trace', () => {
+  const failure = (args: string[], env: Record<string, string>) =>
+    run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: root, env: { ...process.env, LOG_LEVEL: 'silent', ...env } })
+      .then(() => undefined, (err: { code: number; stderr: string }) => err);
+
+  it('a wrong DATABASE_URL (refused port, wrong password, missing database) says which and what to check', async () => {
+    const wrongPassword = db.url.replace(/\/\/([^:]+):[^@]+@/, '//$1:wrong@');
+    const missingDb = db.url.replace(/\/[^/]+$/, '/no_such_db');
+    const [refused, password, database] = await Promise.all([
+      failure(['migrate'], { DATABASE_URL: 'postgres://baton:x@127.0.0.1:1/baton' }),
+      failure(['keys', 'list'], { DATABASE_URL: wrongPassword }),
+      failure(['migrate'], { DATABASE_URL: missingDb }),
+    ]);
+    expect(refused).toMatchObject({ code: 1, stderr: 'Cannot use PostgreSQL at postgres://baton:***@127.0.0.1:1/baton: connection refused (nothing listens there); check DATABASE_URL (or unset it to use the embedded PostgreSQL).\n' });
+    expect(password?.stderr).toMatch(/^Cannot use PostgreSQL at postgres:\/\/\w+:\*\*\*@.*: wrong user name or password; check DATABASE_URL .*\n$/);
+    expect(password?.stderr).not.toContain('wrong@');
+    expect(database?.stderr).toMatch(/^Cannot use PostgreSQL at .*\/no_such_db: the database does not exist; check DATABASE_URL .*\n$/);
+  });
+
+  it('a missing scenario file is named, exit 1', async () => {
+    expect(await failure(['rehearse', 'docs/scenarios/nope.yaml'], {})).toMatchObject({ code: 1, stderr: 'Scenario file not found: docs/scenarios/nope.yaml (examples: docs/scenarios/).\n' });
   });
 });

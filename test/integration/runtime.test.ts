@@ -91,6 +91,56 @@ describe('embedded runtime', () => {
     expect(await new Promise((r) => child.once('exit', r))).toBe(0);
     expect(await waitForNoServers(5_000)).toEqual([]);
     expect(fs.existsSync(path.join(dataDir, 'baton.pid'))).toBe(false);
+    // One shutdown: the worker is not shut down twice (SDK signal handlers + Baton's own).
+    expect(output()).not.toContain('IllegalStateError');
+    // The embedded PostgreSQL login is this data dir's own, not a shared default.
+    const password = fs.readFileSync(path.join(dataDir, 'postgres', 'password'), 'utf8').trim();
+    expect(password).toMatch(/^[\w-]{32}$/);
+    expect((fs.statSync(path.join(dataDir, 'postgres', 'password')).mode & 0o777).toString(8)).toBe('600');
+  });
+
+  it('a second Baton (another data dir) on a port in use refuses at once, naming the variable, and leaves the first alone', async () => {
+    const { child } = await startBaton();
+    const otherDirs: string[] = [];
+    const second = async (clash: Partial<typeof ports>) => {
+      const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-runtime-other-'));
+      fs.chmodSync(otherDir, 0o755);
+      otherDirs.push(otherDir);
+      const p = { api: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort(), ...clash };
+      const proc = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], {
+        cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env, DATABASE_URL: '', TEMPORAL_ADDRESS: '', BATON_DATA_DIR: otherDir, LOG_LEVEL: 'warn',
+          BATON_API_PORT: String(p.api), BATON_TEMPORAL_PORT: String(p.temporal), BATON_TEMPORAL_UI_PORT: String(p.ui), BATON_PG_PORT: String(p.pg),
+        },
+      });
+      children.push(proc);
+      let out = '';
+      proc.stdout!.on('data', (d) => (out += d));
+      proc.stderr!.on('data', (d) => (out += d));
+      return new Promise<{ code: number | null; out: string }>((resolve) => proc.once('exit', (code) => resolve({ code, out })));
+    };
+    const clashes = [
+      ['BATON_PG_PORT', { pg: ports.pg }], ['BATON_TEMPORAL_PORT', { temporal: ports.temporal }],
+      ['BATON_TEMPORAL_UI_PORT', { ui: ports.ui }], ['BATON_API_PORT', { api: ports.api }],
+    ] as const;
+    const results = await Promise.all(clashes.map(([, clash]) => second(clash)));
+    for (const [i, [variable, clash]] of clashes.entries()) {
+      const r = results[i]!;
+      expect(r.code).toBe(1);
+      expect(r.out).toBe(`${variable}=${Object.values(clash)[0]} is already in use on 127.0.0.1 (wanted for ${
+        { BATON_PG_PORT: 'the embedded PostgreSQL', BATON_TEMPORAL_PORT: 'the embedded Temporal server', BATON_TEMPORAL_UI_PORT: 'the embedded Temporal Web UI', BATON_API_PORT: 'the HTTP API' }[variable]
+      }); stop whatever listens there or set ${variable} to a free port.\n`);
+    }
+    // Nothing of the second was started, and the first still serves.
+    for (const dir of otherDirs) {
+      expect(fs.existsSync(path.join(dir, 'postgres'))).toBe(false);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect((await api('/readyz')).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+    expect(await waitForNoServers(5_000)).toEqual([]);
   });
 
   it('refuses a second instance on the same data dir', async () => {
@@ -131,5 +181,15 @@ describe('embedded runtime', () => {
     expect(await new Promise((r) => child.once('exit', r))).toBe(0);
     expect(await waitForNoServers(5_000)).toEqual([]);
     for (const pid of children.map((c) => c.pid!)) expect(isAlive(pid)).toBe(false);
+  });
+
+  it('an embedded server that dies stops Baton at once with the reason, exit 1', async () => {
+    const { child, output } = await startBaton();
+    const postmaster = Number(fs.readFileSync(path.join(dataDir, 'postgres', 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const exited = new Promise((r) => child.once('exit', r));
+    process.kill(postmaster, 'SIGKILL');
+    expect(await exited).toBe(1);
+    expect(output()).toMatch(/Baton stopped: the embedded PostgreSQL exited.*\(log: .*postgres\.log\)/);
+    expect(await waitForNoServers(10_000)).toEqual([]);
   });
 });
