@@ -20,6 +20,7 @@ import {
 import { event, type ProcessEffect } from './effects.js';
 import { classifyOutcome, recoveryFor, type MeetingOutcome } from './missed-cadence.js';
 import type { Policy, Role } from './policy.js';
+import { ctaTitle } from './cta-titles.js';
 
 const HOUR_MS = 3_600_000;
 const ms = (iso: string) => Date.parse(iso);
@@ -221,7 +222,7 @@ export function applyBooked(state: CadenceState, booked: BookedMeeting[], at: st
     }
     if (b.state === 'unbooked') {
       out.effects.push({
-        kind: 'cta', key: `unbooked/${m.key}`, ctaKind: 'book-meeting', title: `Book ${m.template} by hand: no allowed slot`, ruleId: 'R-37',
+        kind: 'cta', key: `unbooked/${m.key}`, ctaKind: 'book-meeting', title: ctaTitle.bookByHand(m.template, m.startsAt, cal.timeZone, at), ruleId: 'R-37',
         ownerRole: p.raci[state.setup.segment].cadenceOwner, dueAt: m.startsAt, why: { ...(b.why ?? {}), meeting: m.key },
       });
     }
@@ -381,7 +382,7 @@ export function applyAction(state: CadenceState, action: CadenceAction, at: stri
         out.effects.push(...closeCycleCtas(m!, 'meeting cancelled'));
         // Not a miss, but the rhythm still needs the meeting: the Cadence Owner rebooks it (R-10).
         out.effects.push({
-          kind: 'cta', key: `rebook-cancelled/${m!.key}`, ctaKind: 'rebook', title: `Rebook the cancelled ${m!.template}`, ruleId: 'R-10',
+          kind: 'cta', key: `rebook-cancelled/${m!.key}`, ctaKind: 'rebook', title: ctaTitle.rebookCancelled(m!.template, m!.startsAt, cal.timeZone, at), ruleId: 'R-10',
           ownerRole: p.raci[state.setup.segment].cadenceOwner, dueAt: addElapsedHours(at, p.missedCadence.rebookWithinDays * 24, cal),
           why: { meetingId: m!.meetingId, noticeAt: action.noticeAt, withinDays: p.missedCadence.rebookWithinDays },
         });
@@ -494,7 +495,7 @@ function rescope(state: CadenceState, m: CycleMeeting, at: string): CadenceEffec
   return [
     { kind: 'meetingUpdate', meetingId: m.meetingId, changes: { data: { rescoped: 'short update (no decision-maker confirmed, R-26)' } } },
     {
-      kind: 'cta', key: `decision-call/${m.key}`, ctaKind: 'decision-call', title: `Book a decision call with the right executive (${m.template} rescoped)`, ruleId: 'R-26',
+      kind: 'cta', key: `decision-call/${m.key}`, ctaKind: 'decision-call', title: ctaTitle.decisionCall(m.template, m.startsAt, calendarOf(state).timeZone, at), ruleId: 'R-26',
       ownerRole: m.raci.presenter ?? m.raci.accountable, dueAt: addElapsedHours(at, p.meeting.firstActionHours), why: { meetingId: m.meetingId, meetingStartsAt: m.startsAt },
     },
   ];
@@ -515,7 +516,7 @@ function held(state: CadenceState, m: CycleMeeting, a: Extract<CadenceAction, { 
   state.consecutiveMisses = 0; // §2.5: a held strategic meeting resets the count
   m.recap = { dueAt: recapDueAt, judged: false };
   out.push({
-    kind: 'cta', key: `recap/${m.key}`, ctaKind: 'recap', title: `Send the ${m.template} recap`, ruleId: 'R-29', ownerRole: m.raci.recorder ?? m.raci.accountable, dueAt: recapDueAt,
+    kind: 'cta', key: `recap/${m.key}`, ctaKind: 'recap', title: ctaTitle.recap(m.template, m.startsAt, cal.timeZone, at), ruleId: 'R-29', ownerRole: m.raci.recorder ?? m.raci.accountable, dueAt: recapDueAt,
     why: { meetingId: m.meetingId, endedAt: a.endedAt, hours: p.meeting.recapHours, clock: p.calendar.slaClock, policyKeys: ['meeting.recapHours', 'calendar.slaClock'] },
   });
   const ctaDue = slaDue(state, at, p.meeting.firstActionHours);
@@ -640,7 +641,7 @@ function triggerFiredEffects(state: CadenceState, t: TriggerState, m: CycleMeeti
       fireAt: t.fireAt, ...(merged ? { mergeRule: 'R-21', into: m?.template } : {}), policyKeys: ['triggers.*'],
     }),
     {
-      kind: 'cta', key: `trigger/${t.key}`, ctaKind: `trigger-${t.type}`, title: `${spec.template}: ${t.anchor}${merged && m ? ` (on the ${m.template} agenda)` : ''}`, ruleId: t.ruleId,
+      kind: 'cta', key: `trigger/${t.key}`, ctaKind: `trigger-${t.type}`, title: ctaTitle.trigger(spec.template, t.type, t.anchor, calendarOf(state).timeZone, at, merged && m ? m : undefined), ruleId: t.ruleId,
       ownerRole: triggerOwner(state, t.type), dueAt: t.type === 'stakeholderChange' ? addElapsedHours(at, p.triggers.stakeholderChange.handoffNoteHours) : addElapsedHours(at, p.meeting.firstActionHours),
       why: { trigger: t.type, anchor: t.anchor, targetDate: t.targetDate, meetingId: m?.meetingId ?? null, firstActionHours: p.meeting.firstActionHours },
       data: m ? { meetingId: m.meetingId } : {},
@@ -846,7 +847,7 @@ export function due(state: CadenceState, key: string, now: string): Step {
     case 'prepOpen':
       m!.prep!.ctaOpened = true;
       out.effects.push({
-        kind: 'cta', key: prepCtaKey(m!), ctaKind: 'prep-pack', title: `Attach the prep pack for ${m!.template} on ${localDateOf(m!.startsAt, cal)}`, ruleId: 'R-24',
+        kind: 'cta', key: prepCtaKey(m!), ctaKind: 'prep-pack', title: ctaTitle.prepPack(m!.template, m!.startsAt, cal.timeZone, now), ruleId: 'R-24',
         ownerRole: m!.raci.recorder ?? m!.raci.accountable, dueAt: m!.prep!.dueAt, data: { meetingId: m!.meetingId },
         why: { meetingId: m!.meetingId, meetingStartsAt: m!.startsAt, late: m!.prep!.late, rule: m!.prep!.late ? 'C-4: booked inside T-5 bd → previous business day 17:00' : 'R-24: T-5 bd 17:00', policyKeys: ['meeting.prepPackBusinessDays', 'meeting.prepPackDueTime', 'meeting.prepCtaLeadBusinessDays'] },
       });
