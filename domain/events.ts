@@ -33,8 +33,8 @@ const ARCHETYPES = ['Transform', 'Modernize', 'Educate', 'Sustain'] as const;
 
 /** The client fields a registry update can change (the API's client body, db/clients.ts ClientInput). */
 const CLIENT_FIELDS = [
-  'name', 'externalRef', 'mrr', 'maturity', 'appetite', 'ownsInnovationAgenda', 'timeZone', 'holidays', 'renewalDate',
-  'fiscalYearEnd', 'stakeholders',
+  'name', 'externalRef', 'mrr', 'maturity', 'appetite', 'ownsInnovationAgenda', 'timeZone', 'holidays', 'region',
+  'publicHolidayExceptions', 'renewalDate', 'fiscalYearEnd', 'stakeholders',
 ] as const;
 
 const placement = (when: 'before' | 'after') =>

@@ -19,6 +19,8 @@ import { isValidTimeZone } from './business-time.js';
 export const SEGMENTS = ['A', 'B', 'C', 'D'] as const;
 export const TOUCH_TIERS = ['VIP', 'High', 'Mid', 'Tech'] as const;
 export const MRR_TIERS = ['High', 'Mid', 'Low'] as const;
+/** The holiday types of the date-holidays data (a client's region seeds its calendar from it). */
+export const PUBLIC_HOLIDAY_TYPES = ['public', 'bank', 'school', 'optional', 'observance'] as const;
 
 export const roleSchema = z.enum(MSP_ROLES);
 export type Role = z.infer<typeof roleSchema>;
@@ -179,6 +181,17 @@ const calendar = group(
       .refine((h) => new Set(h).size === h.length, 'holidays must be unique')
       .default(() => [])
       .describe('Non-business dates yyyy-MM-dd in the client zone (C-1)'),
+    publicHolidayTypes: z
+      .array(z.enum(PUBLIC_HOLIDAY_TYPES))
+      .min(1)
+      .refine((t) => new Set(t).size === t.length, 'types must be unique')
+      .default(() => ['public' as const])
+      .describe("Which holidays of the client's region (date-holidays types) are non-business days; the region seeds the holidays (C-1)"),
+    publicHolidayYears: int()
+      .min(1)
+      .max(30)
+      .default(10)
+      .describe("Years of the region's public holidays a cadence gets at its lock, from the lock's year; it keeps that calendar across continue-as-new (C-1)"),
     timeZone: z
       .string()
       .min(1)
