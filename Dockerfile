@@ -2,7 +2,7 @@
 # Baton: one image for both production processes (the compose file picks `worker` or `api`).
 # TypeScript runs through tsx (a regular dependency), so there is no build step. DATABASE_URL and
 # TEMPORAL_ADDRESS must be set: without them Baton would try to start embedded servers.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 
 ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false \

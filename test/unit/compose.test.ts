@@ -173,8 +173,10 @@ describe('Dockerfile', () => {
     });
   const last = (op: string) => instructions.filter((i) => i.op === op).at(-1)?.args;
 
-  it('builds on Node 20 and runs as a non-root user', () => {
-    expect(instructions[0]).toEqual({ op: 'FROM', args: expect.stringMatching(/^node:20-bookworm-slim\b/) });
+  it('builds on Node 24 (the LTS target, inside package.json engines) and runs as a non-root user', () => {
+    expect(instructions[0]).toEqual({ op: 'FROM', args: expect.stringMatching(/^node:24-bookworm-slim\b/) });
+    const engines = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    expect(engines).toBe('>=22');
     const user = last('USER');
     expect(user).toBeDefined();
     expect(user).not.toMatch(/^(root|0)(:|$)/);
