@@ -18,8 +18,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 
-# Sources stay root-owned and read-only for the process; it writes only to /tmp (tsx cache)
-# and to the node user's home (npx).
+# Sources stay root-owned and read-only for the process; it writes only to /tmp (tsx cache).
 COPY . .
 
 USER node
@@ -27,4 +26,6 @@ USER node
 ENV BATON_API_HOST=0.0.0.0
 EXPOSE 8080
 
-CMD ["npx","tsx","cli/main.ts","api"]
+# Node itself is PID 1 (no npx/npm in between, which would not pass SIGTERM on), so `docker stop`
+# reaches Baton's own handler and it shuts down once, cleanly.
+CMD ["node","--import","tsx","cli/main.ts","api"]

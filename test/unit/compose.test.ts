@@ -89,8 +89,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs each Baton process from the image built here', () => {
-    expect(argv(service('baton-worker').command)).toEqual(['npx', 'tsx', 'cli/main.ts', 'worker']);
-    expect(argv(service('baton-api').command)).toEqual(['npx', 'tsx', 'cli/main.ts', 'api']);
+    expect(argv(service('baton-worker').command)).toEqual(['node', '--import', 'tsx', 'cli/main.ts', 'worker']);
+    expect(argv(service('baton-api').command)).toEqual(['node', '--import', 'tsx', 'cli/main.ts', 'api']);
     for (const name of batonServices) expect(service(name).build, name).toBeDefined();
   });
 
@@ -185,7 +185,7 @@ describe('Dockerfile', () => {
   it('exposes the API port and defaults to the API', () => {
     const apiPort = loadConfig(environment(service('baton-api')), tmp()).BATON_API_PORT;
     expect(instructions.filter((i) => i.op === 'EXPOSE').flatMap((i) => i.args.split(/\s+/))).toContain(String(apiPort));
-    expect(JSON.parse(last('CMD') ?? 'null')).toEqual(['npx', 'tsx', 'cli/main.ts', 'api']);
+    expect(JSON.parse(last('CMD') ?? 'null')).toEqual(['node', '--import', 'tsx', 'cli/main.ts', 'api']);
     expect(instructions.filter((i) => i.op === 'ENV').map((i) => i.args).join(' ')).toMatch(/BATON_API_HOST=0\.0\.0\.0/);
   });
 
