@@ -120,10 +120,9 @@ async function run(mode: Mode): Promise<number> {
       : '  Admin API key  already set up (create another with: npm run baton -- keys create --name NAME --role admin)',
     '',
   ].filter(Boolean);
-  process.stdout.write(`${lines.join('\n')}\n`);
-
   // One shutdown, whatever ends the run: the first signal stops Baton in order; later signals only say so.
-  const ended = await new Promise<{ signal: string } | { failure: string }>((resolve) => {
+  // The handlers go in before "running" is printed, so a signal sent on seeing it never meets Node's default.
+  const ended = new Promise<{ signal: string } | { failure: string }>((resolve) => {
     let first = true;
     const onSignal = (signal: string) => {
       if (first) {
@@ -140,12 +139,14 @@ async function run(mode: Mode): Promise<number> {
       resolve({ failure });
     });
   });
-  if ('failure' in ended) logger.error({ reason: ended.failure }, 'stopping: a part Baton needs has stopped');
-  else logger.info({ signal: ended.signal }, 'shutting down');
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const end = await ended;
+  if ('failure' in end) logger.error({ reason: end.failure }, 'stopping: a part Baton needs has stopped');
+  else logger.info({ signal: end.signal }, 'shutting down');
   await baton.stop();
   logger.info('stopped');
-  if ('failure' in ended) {
-    console.error(`Baton stopped: ${ended.failure}`);
+  if ('failure' in end) {
+    console.error(`Baton stopped: ${end.failure}`);
     return 1;
   }
   return 0;

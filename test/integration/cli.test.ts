@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findPrincipal } from '../../db/api-keys.js';
 import { freshDatabase } from '../support/harness.js';
 
@@ -71,5 +71,32 @@ describe('baton: problems the user can fix are one line with the fix, no stack t
 
   it('a missing scenario file is named, exit 1', async () => {
     expect(await failure(['rehearse', 'docs/scenarios/nope.yaml'], {})).toMatchObject({ code: 1, stderr: 'Scenario file not found: docs/scenarios/nope.yaml (examples: docs/scenarios/).\n' });
+  });
+});
+
+describe('baton worker', () => {
+  it('shuts down once, cleanly, on SIGTERM and on SIGINT (no second shutdown of a draining worker)', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const worker = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'worker'], {
+        cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: `cli-${process.pid}-${signal}`, LOG_LEVEL: 'info' },
+      });
+      let out = '';
+      worker.stdout!.on('data', (d) => (out += d));
+      worker.stderr!.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((r) => worker.once('exit', r));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`worker not ready in 60 s:\n${out}`)), 60_000);
+        worker.stdout!.on('data', () => out.includes('Baton is running (worker)') && (clearTimeout(timer), resolve()));
+        void exited.then((code) => reject(new Error(`worker exited with ${code}:\n${out}`)));
+      });
+      // A terminal's Ctrl-C reaches every process of the group; the second signal must not start a second shutdown.
+      worker.kill(signal);
+      worker.kill(signal);
+      expect(await exited).toBe(0);
+      expect(out).not.toContain('IllegalStateError');
+      expect(out.match(/"msg":"shutting down"/g)).toHaveLength(1);
+      expect(out).toContain('"msg":"stopped"');
+    }
   });
 });

@@ -183,6 +183,30 @@ describe('embedded runtime', () => {
     for (const pid of children.map((c) => c.pid!)) expect(isAlive(pid)).toBe(false);
   });
 
+  it('an embedded server that exits during start-up fails the start at once with its own last words, exit 1', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-runtime-dead-'));
+    fs.chmodSync(dir, 0o755);
+    // A stand-in for a Temporal CLI that cannot bind its UI port (before, Baton waited 60 s for it).
+    const fake = path.join(dir, 'temporal');
+    fs.writeFileSync(fake, '#!/bin/sh\necho "Error: can\'t set UI port 8233: listen tcp 127.0.0.1:8233: bind: address already in use" >&2\nexit 1\n', { mode: 0o755 });
+    const startedAt = Date.now();
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], {
+      cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env, DATABASE_URL: '', TEMPORAL_ADDRESS: '', BATON_DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'warn', TEMPORAL_CLI_PATH: fake,
+        BATON_API_PORT: String(await freePort()), BATON_TEMPORAL_PORT: String(await freePort()), BATON_TEMPORAL_UI_PORT: String(await freePort()), BATON_PG_PORT: String(await freePort()),
+      },
+    });
+    children.push(proc);
+    let err = '';
+    proc.stderr!.on('data', (d) => (err += d));
+    expect(await new Promise((r) => proc.once('exit', r))).toBe(1);
+    expect(err).toMatch(/^Cannot start: the embedded Temporal server exited: Error: can't set UI port 8233: .*address already in use \(log: .*temporal\.log\)\.\n$/);
+    // Well inside the 60 s the readiness wait allows (the embedded PostgreSQL was initialised and stopped meanwhile).
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('an embedded server that dies stops Baton at once with the reason, exit 1', async () => {
     const { child, output } = await startBaton();
     const postmaster = Number(fs.readFileSync(path.join(dataDir, 'postgres', 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
