@@ -13,6 +13,24 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** `n` distinct free ports: all are held until every one is found, so no two calls return the same port. */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      servers.push(await new Promise<net.Server>((resolve, reject) => {
+        const server = net.createServer();
+        server.unref();
+        server.on('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve(server));
+      }));
+    }
+    return servers.map((s) => (s.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  }
+}
+
 /** Whether something already listens on host:port: we can neither bind it nor find it closed. */
 export async function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
   const bindable = await new Promise<boolean>((resolve) => {

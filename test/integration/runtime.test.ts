@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../runtime/supervised-process.js';
 import { eventually } from '../support/harness.js';
-import { freePort } from '../support/ports.js';
+import { freePort, freePorts } from '../support/ports.js';
 
 /**
  * `baton start` as a user runs it: embedded PostgreSQL and Temporal under a data dir, then a
@@ -17,6 +17,15 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-runtime-'));
 fs.chmodSync(dataDir, 0o755);
 const ports = { api: 0, temporal: 0, ui: 0, pg: 0 };
 const children: ChildProcess[] = [];
+
+// A test that fails half-way must not leave its Baton holding the data dir for the next one.
+afterEach(async () => {
+  await Promise.all(children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => {
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGTERM');
+    return exited;
+  }));
+});
 
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
@@ -74,8 +83,9 @@ describe('embedded runtime', () => {
   let adminKey = '';
   let clientId = '';
 
-  it('starts with embedded Temporal and PostgreSQL, prints the URLs and a first admin key', async () => {
-    Object.assign(ports, { api: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort() });
+  it('starts with embedded Temporal and PostgreSQL, prints the URLs and a first admin key, keeps its ports from a second Baton, stops once on SIGTERM', async () => {
+    const [apiPort, temporalPort, uiPort, pgPort] = await freePorts(4);
+    Object.assign(ports, { api: apiPort, temporal: temporalPort, ui: uiPort, pg: pgPort });
     const { child, output } = await startBaton();
     expect(output()).toContain(`http://127.0.0.1:${ports.api}/v1`);
     expect(output()).toContain(`http://127.0.0.1:${ports.api}/docs`);
@@ -87,26 +97,15 @@ describe('embedded runtime', () => {
     expect(created.status).toBe(201);
     clientId = ((await created.json()) as { id: string }).id;
 
-    child.kill('SIGTERM');
-    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
-    expect(await waitForNoServers(5_000)).toEqual([]);
-    expect(fs.existsSync(path.join(dataDir, 'baton.pid'))).toBe(false);
-    // One shutdown: the worker is not shut down twice (SDK signal handlers + Baton's own).
-    expect(output()).not.toContain('IllegalStateError');
-    // The embedded PostgreSQL login is this data dir's own, not a shared default.
-    const password = fs.readFileSync(path.join(dataDir, 'postgres', 'password'), 'utf8').trim();
-    expect(password).toMatch(/^[\w-]{32}$/);
-    expect((fs.statSync(path.join(dataDir, 'postgres', 'password')).mode & 0o777).toString(8)).toBe('600');
-  });
-
-  it('a second Baton (another data dir) on a port in use refuses at once, naming the variable, and leaves the first alone', async () => {
-    const { child } = await startBaton();
+    // A second Baton (another data dir) on any of these ports refuses at once, naming the variable, and leaves this one alone.
     const otherDirs: string[] = [];
-    const second = async (clash: Partial<typeof ports>) => {
+    const spare = await freePorts(16);
+    const second = async (clash: Partial<typeof ports>, i: number) => {
       const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-runtime-other-'));
       fs.chmodSync(otherDir, 0o755);
       otherDirs.push(otherDir);
-      const p = { api: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort(), ...clash };
+      const [apiPort, temporalPort, uiPort, pgPort] = spare.slice(i * 4, i * 4 + 4) as [number, number, number, number];
+      const p = { api: apiPort, temporal: temporalPort, ui: uiPort, pg: pgPort, ...clash };
       const proc = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], {
         cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
         env: {
@@ -124,7 +123,7 @@ describe('embedded runtime', () => {
       ['BATON_PG_PORT', { pg: ports.pg }], ['BATON_TEMPORAL_PORT', { temporal: ports.temporal }],
       ['BATON_TEMPORAL_UI_PORT', { ui: ports.ui }], ['BATON_API_PORT', { api: ports.api }],
     ] as const;
-    const results = await Promise.all(clashes.map(([, clash]) => second(clash)));
+    const results = await Promise.all(clashes.map(([, clash], i) => second(clash, i)));
     for (const [i, [variable, clash]] of clashes.entries()) {
       const r = results[i]!;
       expect(r.code).toBe(1);
@@ -138,9 +137,17 @@ describe('embedded runtime', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     expect((await api('/readyz')).status).toBe(200);
+
     child.kill('SIGTERM');
     expect(await new Promise((r) => child.once('exit', r))).toBe(0);
     expect(await waitForNoServers(5_000)).toEqual([]);
+    expect(fs.existsSync(path.join(dataDir, 'baton.pid'))).toBe(false);
+    // One shutdown: the worker is not shut down twice (SDK signal handlers + Baton's own).
+    expect(output()).not.toContain('IllegalStateError');
+    // The embedded PostgreSQL login is this data dir's own, not a shared default.
+    const password = fs.readFileSync(path.join(dataDir, 'postgres', 'password'), 'utf8').trim();
+    expect(password).toMatch(/^[\w-]{32}$/);
+    expect((fs.statSync(path.join(dataDir, 'postgres', 'password')).mode & 0o777).toString(8)).toBe('600');
   });
 
   it('refuses a second instance on the same data dir', async () => {
@@ -188,13 +195,14 @@ describe('embedded runtime', () => {
     fs.chmodSync(dir, 0o755);
     // A stand-in for a Temporal CLI that cannot bind its UI port (before, Baton waited 60 s for it).
     const fake = path.join(dir, 'temporal');
+    const free = await freePorts(4);
     fs.writeFileSync(fake, '#!/bin/sh\necho "Error: can\'t set UI port 8233: listen tcp 127.0.0.1:8233: bind: address already in use" >&2\nexit 1\n', { mode: 0o755 });
     const startedAt = Date.now();
     const proc = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], {
       cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env, DATABASE_URL: '', TEMPORAL_ADDRESS: '', BATON_DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'warn', TEMPORAL_CLI_PATH: fake,
-        BATON_API_PORT: String(await freePort()), BATON_TEMPORAL_PORT: String(await freePort()), BATON_TEMPORAL_UI_PORT: String(await freePort()), BATON_PG_PORT: String(await freePort()),
+        ...Object.fromEntries(['BATON_API_PORT', 'BATON_TEMPORAL_PORT', 'BATON_TEMPORAL_UI_PORT', 'BATON_PG_PORT'].map((v, i) => [v, String(free[i])])),
       },
     });
     children.push(proc);
