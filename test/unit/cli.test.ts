@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { main, program, type CliOutput } from '../../cli/main.js';
+import { ActionableError } from '../../runtime/errors.js';
 
 /** `baton` in process, with help and parser errors captured; only the parser runs, never an action. */
 async function baton(...argv: string[]) {
@@ -71,5 +72,11 @@ describe('baton CLI', () => {
     const r = await baton();
     expect(r.code).toBe(2);
     expect(r.err).toContain('Commands:');
+  });
+
+  it('a missing scenario file is a problem to fix, named in one line (the command prints its message alone, exit 1)', async () => {
+    const failure = await baton('rehearse', 'docs/scenarios/nope.yaml').then(() => undefined, (err: unknown) => err);
+    expect(failure).toBeInstanceOf(ActionableError);
+    expect((failure as Error).message).toBe('Scenario file not found: docs/scenarios/nope.yaml (examples: docs/scenarios/).');
   });
 });
