@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/client.js';
 import { personBookings } from '../db/capacity.js';
+import { clientCalendar, localYear } from '../db/client-calendar.js';
 import { getClient } from '../db/clients.js';
 import { ctaIdFor, resolveOwner } from '../db/ctas.js';
 import { appendEvent } from '../db/ledger.js';
@@ -46,7 +47,10 @@ export function cadenceActivities({ db }: { db: Db }) {
       const stored = (await policyVersion(db, input.policyVersion)) ?? (await activePolicy(db));
       const applied = applyClientOverrides(stored.document, client.policyOverrides);
       const policy = applied.ok ? applied.policy : stored.document;
-      const calendar = { timeZone: client.timeZone, holidays: [...policy.calendar.holidays, ...client.holidays], workdays: [...policy.calendar.workdays], dayStart: policy.calendar.dayStart, dayEnd: policy.calendar.dayEnd };
+      // C-1: the region's holidays for `publicHolidayYears` from the lock. The cadence carries this calendar
+      // across continue-as-new; its monthly client re-read does not refresh it (yet).
+      const fromYear = localYear(input.lockedAt, client.timeZone);
+      const calendar = clientCalendar(client, policy, fromYear, fromYear + policy.calendar.publicHolidayYears);
       return {
         clientId: client.id, segment: client.segment as CadenceSegment, touchTier: client.touchTier as TouchTier, timeZone: client.timeZone,
         fiscalYearEnd: client.fiscalYearEnd, renewalDate: client.renewalDate, lockedAt: new Date(input.lockedAt).toISOString(), policyVersion: stored.version, policy, calendar,

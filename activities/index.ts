@@ -12,6 +12,7 @@ import type { OnboardingStart } from '../domain/onboarding.js';
 import type { MeetingChanges, ProcessEffect } from '../domain/effects.js';
 import { cadenceActivities } from './cadence.js';
 import { recordAccess } from '../db/access.js';
+import { clientCalendar, localYear } from '../db/client-calendar.js';
 import { eq } from 'drizzle-orm';
 import { planOnboarding, type OnboardingSegment } from '../domain/onboarding-plan.js';
 import { applyClientOverrides } from '../domain/policy.js';
@@ -61,10 +62,11 @@ export function createActivities({ db }: ActivityDeps) {
       const stored = (await policyVersion(db, input.policyVersion)) ?? (await activePolicy(db));
       const applied = applyClientOverrides(stored.document, client.policyOverrides);
       const policy = applied.ok ? applied.policy : stored.document;
-      const cal = makeCalendar({
-        timeZone: client.timeZone, holidays: [...policy.calendar.holidays, ...client.holidays],
-        dayStart: policy.calendar.dayStart, dayEnd: policy.calendar.dayEnd, workdays: [...policy.calendar.workdays],
-      });
+      // C-1: holidays from Day 0's year through the year after the last planned day (closeout, R-56, and the
+      // Working Agreement after it, R-58), so a date rolled past New Year still meets the next year's holidays.
+      const day0 = Date.parse(input.signedAt.length === 10 ? `${input.signedAt}T12:00:00Z` : input.signedAt);
+      const lastDay = day0 + (policy.onboarding.closeoutDay + policy.onboarding.workingAgreementDaysAfterClose) * 86_400_000;
+      const cal = makeCalendar(clientCalendar(client, policy, localYear(day0, client.timeZone), localYear(lastDay, client.timeZone) + 1));
       const segment = client.segment as OnboardingSegment;
       const version = input.version ?? 1;
       const plan = planOnboarding({ signedAt: input.signedAt, segment, riskFlag: input.riskFlag, version }, policy, cal);
@@ -169,12 +171,16 @@ export function createActivities({ db }: ActivityDeps) {
       const stored = (await policyVersion(db, version)) ?? (await activePolicy(db));
       const applied = applyClientOverrides(stored.document, client.policyOverrides);
       const policy = applied.ok ? applied.policy : stored.document;
+      // C-1: this review's holidays, from now through the year after it comes due (a roll may cross New Year).
+      const now = Date.now();
+      const dueBy = now + (policy.segmentation.placementReviewIntervalMonths + 1) * 31 * 86_400_000;
+      const cal = clientCalendar(client, policy, localYear(now, client.timeZone), localYear(dueBy, client.timeZone) + 1);
       return {
-        timeZone: client.timeZone,
-        holidays: [...policy.calendar.holidays, ...client.holidays],
-        dayStart: policy.calendar.dayStart,
-        dayEnd: policy.calendar.dayEnd,
-        workdays: [...policy.calendar.workdays],
+        timeZone: cal.timeZone,
+        holidays: cal.holidays,
+        dayStart: cal.dayStart,
+        dayEnd: cal.dayEnd,
+        workdays: cal.workdays,
         intervalMonths: policy.segmentation.placementReviewIntervalMonths,
         segment: client.segment,
         goalLevel: client.goalLevel,

@@ -1,57 +1,104 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { Command, CommanderError, Option } from 'commander';
 import { createApiKey, listApiKeys, revokeApiKey, ROLES, type Role } from '../db/api-keys.js';
 import { connectDatabase, runMigrations } from '../db/client.js';
 import { ensureDefaultPolicy } from '../db/policies.js';
 import { installTemporalRuntime, startBaton, type Mode } from '../runtime/baton.js';
 import { ConfigError, loadConfig, type Config } from '../runtime/config.js';
-import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
+import { embeddedPostgresUrl, startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
+import { ActionableError, databaseProblem } from '../runtime/errors.js';
 import { createLogger } from '../runtime/logger.js';
 import { isAlive } from '../runtime/supervised-process.js';
 import { resolveTool, TemporalToolsError } from '../runtime/temporal-tools.js';
 import { temporalToolPath } from '../runtime/embedded-temporal.js';
 
-const USAGE = `Usage: baton <command>
+/**
+ * The `baton` command. Every subcommand answers `--help`/`-h` without side effects; a usage error
+ * (unknown command or option, a bad choice, a missing argument) is one line on stderr and exit 2;
+ * a problem the user can fix (busy port, unreachable database, missing file) is one line and exit 1.
+ */
+const root = path.resolve(import.meta.dirname, '..');
+const version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
-  start                 API + worker in one process (embedded Temporal and PostgreSQL unless configured)
-  worker                the worker only
-  api                   the HTTP API only
-  keys create --name N --role admin|ops|automation|manager
-  keys list
-  keys revoke <id>
-  migrate               apply database migrations and exit
-  rehearse <scenario.yaml|json> [--json]
-                        run a scenario on a simulated clock (time-skipping server, throw-away
-                        database) and print each client's timeline and final state; docs/rehearsal.md
-  tools ensure          install the Temporal CLI, test server and libfaketime into .tools/ if missing
+const CONFIG_HELP = `
+Configuration comes from the environment and an optional .env file (README, "Configuration").
+Without DATABASE_URL and TEMPORAL_ADDRESS, Baton runs an embedded PostgreSQL and Temporal under
+BATON_DATA_DIR (default .baton) on BATON_PG_PORT, BATON_TEMPORAL_PORT and BATON_TEMPORAL_UI_PORT.`;
 
-Configuration comes from the environment (see README, "Configuration").`;
+/** Where help and parser errors go (tests capture them). */
+export interface CliOutput {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+const stdio: CliOutput = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
-async function main(argv: string[]): Promise<number> {
-  const [command, sub, ...rest] = argv;
-  switch (command) {
-    case 'start':
-    case 'worker':
-    case 'api':
-      return run(command === 'start' ? 'all' : command);
-    case 'keys':
-      return keys(sub, rest);
-    case 'migrate':
-      return withDatabase(loadConfig(), async () => 0);
-    case 'rehearse':
-      return rehearseCommand([sub, ...rest].filter((x): x is string => x !== undefined));
-    case 'tools':
-      if (sub !== 'ensure') break;
-      return ensureTools();
-    case undefined:
-    case 'help':
-    case '--help':
-      console.log(USAGE);
-      return 0;
-  }
-  console.error(`Unknown command: ${argv.join(' ')}\n\n${USAGE}`);
-  return 2;
+export function program(io: CliOutput = stdio): { cli: Command; exitCode: () => number } {
+  let code = 0;
+  const done = (n: number) => {
+    code = n;
+  };
+  const cli = new Command('baton')
+    .description("Runs an MSP's customer-success lifecycle for every client as durable Temporal workflows.")
+    .version(version, '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .helpCommand('help [command]', 'show help for a command')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(text.endsWith('\n') ? text : `${text}\n`) })
+    .addHelpText('after', CONFIG_HELP);
+
+  cli.command('start')
+    .description('API + worker in one process (embedded Temporal and PostgreSQL unless configured)')
+    .addHelpText('after', CONFIG_HELP)
+    .action(async () => done(await run('all')));
+  cli.command('worker')
+    .description('the worker only (needs DATABASE_URL and TEMPORAL_ADDRESS)')
+    .action(async () => done(await run('worker')));
+  cli.command('api')
+    .description('the HTTP API only (needs DATABASE_URL and TEMPORAL_ADDRESS)')
+    .action(async () => done(await run('api')));
+  cli.command('migrate')
+    .description('apply the database migrations and exit')
+    .action(async () => done(await withDatabase(loadConfig(), async () => 0)));
+
+  const keys = cli.command('keys').description('manage API keys (only their hashes are stored)');
+  keys.command('create')
+    .description('create an API key and print it once')
+    .requiredOption('--name <name>', 'who or what uses the key, e.g. "PSA sync"')
+    .addOption(new Option('--role <role>', 'what the key may do').choices(ROLES).makeOptionMandatory())
+    .action(async (o: { name: string; role: Role }) => done(await createKey(o)));
+  keys.command('list')
+    .description('list API keys (never the keys themselves)')
+    .action(async () => done(await listKeys()));
+  keys.command('revoke')
+    .description('revoke an API key at once')
+    .argument('<id>', 'the key id, as `baton keys list` shows it')
+    .action(async (id: string) => done(await revokeKey(id)));
+
+  rehearseCli(cli, done);
+
+  const tools = cli.command('tools').description('manage the binaries Baton needs');
+  tools.command('ensure')
+    .description('install the Temporal CLI, the time-skipping test server and libfaketime into .tools/ if missing')
+    .action(async () => done(await ensureTools()));
+
+  return { cli, exitCode: () => code };
+}
+
+/** Options of `baton rehearse`, all declared in rehearseCli and read in rehearseCommand. */
+export interface RehearseOptions {
+  json: boolean;
+}
+
+/** `baton rehearse`: the one place its arguments and options are declared. */
+function rehearseCli(cli: Command, done: (code: number) => void) {
+  cli.command('rehearse')
+    .description("run a scenario on a simulated clock (time-skipping server, throw-away database) and print each client's timeline and final state")
+    .argument('<scenario>', 'scenario file (.yaml or .json); examples in docs/scenarios/, format in docs/rehearsal.md')
+    .option('--json', 'print machine-readable JSON instead of the readable report', false)
+    .addHelpText('after', '\nExit code 1 when a step\'s status differs from its `expect`.')
+    .action(async (scenario: string, o: RehearseOptions) => done(await rehearseCommand(scenario, o)));
 }
 
 async function run(mode: Mode): Promise<number> {
@@ -73,18 +120,35 @@ async function run(mode: Mode): Promise<number> {
       : '  Admin API key  already set up (create another with: npm run baton -- keys create --name NAME --role admin)',
     '',
   ].filter(Boolean);
-  process.stdout.write(`${lines.join('\n')}\n`);
-
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      resolve();
+  // One shutdown, whatever ends the run: the first signal stops Baton in order; later signals only say so.
+  // The handlers go in before "running" is printed, so a signal sent on seeing it never meets Node's default.
+  const ended = new Promise<{ signal: string } | { failure: string }>((resolve) => {
+    let first = true;
+    const onSignal = (signal: string) => {
+      if (first) {
+        first = false;
+        resolve({ signal });
+      } else {
+        logger.info({ signal }, 'already stopping');
+      }
     };
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    void baton.failed.then((failure) => {
+      first = false;
+      resolve({ failure });
+    });
   });
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const end = await ended;
+  if ('failure' in end) logger.error({ reason: end.failure }, 'stopping: a part Baton needs has stopped');
+  else logger.info({ signal: end.signal }, 'shutting down');
   await baton.stop();
   logger.info('stopped');
+  if ('failure' in end) {
+    console.error(`Baton stopped: ${end.failure}`);
+    return 1;
+  }
   return 0;
 }
 
@@ -96,16 +160,20 @@ async function withDatabase<T>(config: Config, fn: (db: ReturnType<typeof connec
     const lock = path.join(config.dataDir, 'baton.pid');
     const runningPid = fs.existsSync(lock) ? Number(fs.readFileSync(lock, 'utf8')) : 0;
     if (runningPid && isAlive(runningPid)) {
-      url = `postgres://baton:baton@127.0.0.1:${config.BATON_PG_PORT}/baton`;
+      url = embeddedPostgresUrl(path.join(config.dataDir, 'postgres'), config.BATON_PG_PORT);
     } else {
-      const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.BATON_PG_PORT });
+      const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.BATON_PG_PORT, portVariable: 'BATON_PG_PORT' });
       url = pg.url;
       stopEmbedded = pg.stop;
     }
   }
   const database = connectDatabase(url, { max: 2 });
   try {
-    await runMigrations(url);
+    try {
+      await runMigrations(url);
+    } catch (err) {
+      throw databaseProblem(err, url, config.DATABASE_URL ? 'DATABASE_URL' : 'embedded') ?? err;
+    }
     await ensureDefaultPolicy(database.db);
     return await fn(database.db);
   } finally {
@@ -114,49 +182,45 @@ async function withDatabase<T>(config: Config, fn: (db: ReturnType<typeof connec
   }
 }
 
-async function keys(sub: string | undefined, args: string[]): Promise<number> {
-  const config = loadConfig();
-  if (sub === 'create') {
-    const { values } = parseArgs({ args, options: { name: { type: 'string' }, role: { type: 'string' } } });
-    if (!values.name || !values.role || !ROLES.includes(values.role as Role)) {
-      console.error(`keys create needs --name and --role (${ROLES.join('|')})`);
-      return 2;
-    }
-    const created = await withDatabase(config, (db) => createApiKey(db, { name: values.name!, role: values.role as Role, createdBy: 'cli' }));
-    console.log(`Created ${created.record.role} key "${created.record.name}" (id ${created.record.id}).\n${created.key}\nStore it now: only its hash is kept.`);
-    return 0;
-  }
-  if (sub === 'list') {
-    const rows = await withDatabase(config, (db) => listApiKeys(db));
-    console.table(rows.map((k) => ({ id: k.id, name: k.name, role: k.role, prefix: k.prefix, created: k.createdAt, lastUsed: k.lastUsedAt ?? '', revoked: k.revokedAt ?? '' })));
-    return 0;
-  }
-  if (sub === 'revoke' && args[0]) {
-    const revoked = await withDatabase(config, (db) => revokeApiKey(db, args[0]!));
-    if (!revoked) {
-      console.error(`No API key with id ${args[0]}`);
-      return 1;
-    }
-    console.log(`Revoked key ${revoked.id} (${revoked.name}).`);
-    return 0;
-  }
-  console.error('Usage: baton keys create --name N --role R | keys list | keys revoke <id>');
-  return 2;
+async function createKey(o: { name: string; role: Role }): Promise<number> {
+  const created = await withDatabase(loadConfig(), (db) => createApiKey(db, { name: o.name, role: o.role, createdBy: 'cli' }));
+  console.log(`Created ${created.record.role} key "${created.record.name}" (id ${created.record.id}).\n${created.key}\nStore it now: only its hash is kept.`);
+  return 0;
 }
 
-async function rehearseCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, allowPositionals: true });
-  if (positionals.length !== 1) {
-    console.error('Usage: baton rehearse <scenario.yaml|json> [--json]');
-    return 2;
+async function listKeys(): Promise<number> {
+  const rows = await withDatabase(loadConfig(), (db) => listApiKeys(db));
+  console.table(rows.map((k) => ({ id: k.id, name: k.name, role: k.role, prefix: k.prefix, created: k.createdAt, lastUsed: k.lastUsedAt ?? '', revoked: k.revokedAt ?? '' })));
+  return 0;
+}
+
+async function revokeKey(id: string): Promise<number> {
+  const revoked = await withDatabase(loadConfig(), (db) => revokeApiKey(db, id));
+  if (!revoked) {
+    console.error(`No API key with id ${id} (see baton keys list).`);
+    return 1;
+  }
+  console.log(`Revoked key ${revoked.id} (${revoked.name}).`);
+  return 0;
+}
+
+async function rehearseCommand(file: string, options: RehearseOptions): Promise<number> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ActionableError(code === 'ENOENT'
+      ? `Scenario file not found: ${file} (examples: ${path.relative(process.cwd(), path.join(root, 'docs/scenarios')) || 'docs/scenarios'}/).`
+      : `Cannot read scenario file ${file}: ${(err as Error).message}`);
   }
   const { parseScenario } = await import('../rehearsal/scenario.js');
   const { rehearse } = await import('../rehearsal/run.js');
   const { formatRehearsal } = await import('../rehearsal/format.js');
-  const scenario = parseScenario(fs.readFileSync(positionals[0]!, 'utf8'));
+  const scenario = parseScenario(text);
   installTemporalRuntime(createLogger('error'));
-  const result = await rehearse(scenario, { log: values.json ? () => {} : (m) => console.error(m) });
-  if (values.json) console.log(JSON.stringify({ timelines: result.timelines, states: result.states, steps: result.steps, refs: result.refs, failures: result.failures, scenario: result.scenario, start: result.start, end: result.end }, null, 2));
+  const result = await rehearse(scenario, { log: options.json ? () => {} : (m) => console.error(m) });
+  if (options.json) console.log(JSON.stringify({ timelines: result.timelines, states: result.states, steps: result.steps, refs: result.refs, failures: result.failures, scenario: result.scenario, start: result.start, end: result.end }, null, 2));
   else console.log(formatRehearsal(result));
   if (result.failures.length) {
     console.error(`\n${result.failures.length} step(s) did not return the expected status:\n${result.failures.map((f) => `  - ${f}`).join('\n')}`);
@@ -174,11 +238,44 @@ async function ensureTools(): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    if (err instanceof ConfigError || err instanceof TemporalToolsError || (err instanceof Error && err.name === 'ScenarioError')) console.error(err.message);
-    else console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exit(1);
-  },
-);
+/** Asked-for help and the version end with 0; every other parser exit (a command group without its subcommand included) is a usage error (2). */
+const parserSucceeded = (err: CommanderError) =>
+  err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || (err.code === 'commander.help' && err.exitCode === 0);
+
+export async function main(argv: string[], io: CliOutput = stdio): Promise<number> {
+  const { cli, exitCode } = program(io);
+  if (argv.length === 0) {
+    cli.outputHelp({ error: true });
+    return 2;
+  }
+  try {
+    await cli.parseAsync(argv, { from: 'user' });
+    return exitCode();
+  } catch (err) {
+    if (err instanceof CommanderError) return parserSucceeded(err) ? 0 : 2;
+    throw err;
+  }
+}
+
+/** Problems the user can fix print as their message alone; anything else is a bug and keeps its stack. */
+function report(err: unknown): void {
+  if (err instanceof ConfigError || err instanceof TemporalToolsError || err instanceof ActionableError || (err instanceof Error && err.name === 'ScenarioError')) {
+    console.error(err.message);
+  } else {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  }
+}
+
+/** Runs the command line of this process and exits with its code. */
+export function runCli(): void {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      report(err);
+      process.exit(1);
+    },
+  );
+}
+
+// `tsx cli/main.ts …` runs it; bin/baton.js and tests import it.
+if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) runCli();

@@ -20,6 +20,10 @@ export interface ClientInput {
   ownsInnovationAgenda?: boolean;
   timeZone: string;
   holidays?: string[];
+  /** C-1: ISO 3166-1 country, optionally with its subdivision ('US-IL'); seeds the public holidays. */
+  region?: string | null;
+  /** Public holidays of the region the client works anyway (C-1). */
+  publicHolidayExceptions?: string[];
   renewalDate?: string | null;
   fiscalYearEnd?: string;
   /** The former whole-list input: applied to the stakeholder registry (db/stakeholders.ts). */
@@ -52,7 +56,7 @@ export async function createClient(db: Db, input: ClientInput, { actor, at }: Wr
       .values({
         id: randomUUID(), name: input.name, externalRef: input.externalRef ?? null, mrr: input.mrr, maturity: input.maturity,
         appetite: input.appetite, ownsInnovationAgenda: input.ownsInnovationAgenda ?? false, timeZone: input.timeZone,
-        holidays: input.holidays ?? [], renewalDate: input.renewalDate ?? null, fiscalYearEnd: input.fiscalYearEnd ?? '12-31',
+        holidays: input.holidays ?? [], region: input.region ?? null, publicHolidayExceptions: input.publicHolidayExceptions ?? [], renewalDate: input.renewalDate ?? null, fiscalYearEnd: input.fiscalYearEnd ?? '12-31',
         ...placementColumns(p, policy.version), createdAt: at, updatedAt: at,
       })
       .returning();
@@ -85,9 +89,11 @@ export async function listClients(db: Db, f: ClientFilter) {
 
 /**
  * Applies a partial update. A change to maturity, appetite, MRR or the innovation flag re-runs
- * placement under the active policy (R-1..R-3); a manual override (R-7) stays in force.
+ * placement under the active policy (R-1..R-3); a manual override (R-7) stays in force. The
+ * caller's `rationale` (R-7: why the placement inputs changed) goes to the timeline with the
+ * update and with the placement change it causes.
  */
-export async function updateClient(db: Db, id: string, input: Partial<ClientInput>, { actor, at }: WriteContext, stakeholderChangeOf?: StakeholderChangeOf) {
+export async function updateClient(db: Db, id: string, input: Partial<ClientInput>, { actor, at }: WriteContext, stakeholderChangeOf?: StakeholderChangeOf, { rationale }: { rationale?: string } = {}) {
   const policy = await activePolicy(db);
   const { stakeholders, ...patch } = input;
   return db.transaction(async (tx) => {
@@ -116,12 +122,12 @@ export async function updateClient(db: Db, id: string, input: Partial<ClientInpu
         : { ...set, ...computed };
     }
     const [row] = await tx.update(clients).set({ ...set, revision: sql`${clients.revision} + 1`, updatedAt: at }).where(eq(clients.id, id)).returning();
-    await appendEvent(tx, { occurredAt: at, clientId: id, process: 'registry', type: 'client.updated', actor, data: { changes } });
+    await appendEvent(tx, { occurredAt: at, clientId: id, process: 'registry', type: 'client.updated', actor, ...(rationale ? { why: { rationale } } : {}), data: { changes } });
     const segmentMoved = current.segment !== row!.segment || current.goalLevel !== row!.goalLevel;
     if (placed && (segmentMoved || current.touchTier !== row!.touchTier)) {
       await appendEvent(tx, {
         occurredAt: at, clientId: id, process: 'registry', type: 'segment.changed', ruleId: segmentMoved ? 'R-1' : 'R-3', actor,
-        why: { ruleIds: placed.ruleIds, explanation: placed.explanation, policyVersion: policy.version },
+        why: { ruleIds: placed.ruleIds, explanation: placed.explanation, policyVersion: policy.version, ...(rationale ? { rationale, rationaleRule: 'R-7' } : {}) },
         data: { before: { segment: current.segment, goalLevel: current.goalLevel, touchTier: current.touchTier }, after: { segment: row!.segment, goalLevel: row!.goalLevel, touchTier: row!.touchTier } },
       });
     }

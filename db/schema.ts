@@ -36,6 +36,10 @@ export const clients = pgTable('clients', {
   placementPolicyVersion: integer('placement_policy_version').notNull(),
   timeZone: text('time_zone').notNull(),
   holidays: jsonb('holidays').$type<string[]>().notNull().default([]),
+  // C-1: the region (ISO 3166-1 country, optional subdivision: 'US-IL') seeds the holidays from
+  // the date-holidays data; the exceptions are public holidays the client works anyway.
+  region: text('region'),
+  publicHolidayExceptions: jsonb('public_holiday_exceptions').$type<string[]>().notNull().default([]),
   renewalDate: date('renewal_date', { mode: 'string' }),
   fiscalYearEnd: text('fiscal_year_end').notNull().default('12-31'),
   policyOverrides: jsonb('policy_overrides').$type<Record<string, unknown>>().notNull().default({}),

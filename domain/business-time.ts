@@ -53,6 +53,14 @@ function parseDate(date: LocalDate): DateTime {
   return dt;
 }
 
+/** 'yyyy-MM-dd' naming a day that exists (no 2026-02-30). */
+function isRealDate(date: string): boolean {
+  if (!DATE_RE.test(date)) return false;
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+}
+
 function parseTime(time: string): { hour: number; minute: number } {
   const m = TIME_RE.exec(time);
   const hour = Number(m?.[1]);
@@ -119,7 +127,8 @@ export function makeCalendar(input: {
     throw new RangeError(`Invalid time zone '${input.timeZone}': expected an IANA zone such as 'America/Chicago'`);
   }
   const holidays = [...new Set(input.holidays ?? [])].sort();
-  holidays.forEach(parseDate);
+  // Plain date arithmetic, not Luxon: a region's public holidays are years of dates, checked on every calendar built.
+  for (const h of holidays) if (!isRealDate(h)) throw new RangeError(`Invalid local date '${h}': expected a real date as yyyy-MM-dd`);
   const workdays = [...new Set(input.workdays ?? [1, 2, 3, 4, 5])].sort((a, b) => a - b);
   if (workdays.length === 0 || workdays.some((d) => !Number.isInteger(d) || d < 1 || d > 7)) {
     throw new RangeError(`Invalid workdays [${workdays.join(',')}]: expected ISO weekdays 1..7, at least one`);

@@ -22,6 +22,7 @@ import { classifyOutcome, recoveryFor, type MeetingOutcome } from './missed-cade
 import { planCycle, planningCycleOf, type PlannedMeeting } from './cadence-plan.js';
 import { planDeliverables } from './deliverables-plan.js';
 import { parsePolicy, type Policy, type Role } from './policy.js';
+import { ctaTitle } from './cta-titles.js';
 
 const HOUR_MS = 3_600_000;
 const ms = (iso: string) => Date.parse(iso);
@@ -285,14 +286,14 @@ export function applyBooked(state: CadenceState, booked: BookedMeeting[], at: st
     if (state.version >= 2 && b.state === 'scheduled') {
       for (const miss of b.missingStakeholders ?? []) {
         out.effects.push({
-          kind: 'cta', key: `stakeholder-missing/${miss.role}`, ctaKind: 'name-stakeholder', title: `Name the client's ${miss.role} in the stakeholder registry (${m.template} needs one)`, ruleId: miss.ruleId,
+          kind: 'cta', key: `stakeholder-missing/${miss.role}`, ctaKind: 'name-stakeholder', title: ctaTitle.nameStakeholder(miss.role, m.template, m.startsAt, cal.timeZone, at), ruleId: miss.ruleId,
           ownerRole: p.raci[state.setup.segment].cadenceOwner, dueAt: addElapsedHours(at, p.meeting.firstActionHours), why: { meetingId: m.meetingId, role: miss.role, rule: 'R-123' },
         });
       }
     }
     if (b.state === 'unbooked') {
       out.effects.push({
-        kind: 'cta', key: `unbooked/${m.key}`, ctaKind: 'book-meeting', title: `Book ${m.template} by hand: no allowed slot`, ruleId: 'R-37',
+        kind: 'cta', key: `unbooked/${m.key}`, ctaKind: 'book-meeting', title: ctaTitle.bookByHand(m.template, m.startsAt, cal.timeZone, at), ruleId: 'R-37',
         ownerRole: p.raci[state.setup.segment].cadenceOwner, dueAt: m.startsAt, why: { ...(b.why ?? {}), meeting: m.key },
       });
     }
@@ -468,7 +469,7 @@ export function applyAction(state: CadenceState, action: CadenceAction, at: stri
         out.effects.push(...closeCycleCtas(m!, 'meeting cancelled'));
         // Not a miss, but the rhythm still needs the meeting: the Cadence Owner rebooks it (R-10).
         out.effects.push({
-          kind: 'cta', key: `rebook-cancelled/${m!.key}`, ctaKind: 'rebook', title: `Rebook the cancelled ${m!.template}`, ruleId: 'R-10',
+          kind: 'cta', key: `rebook-cancelled/${m!.key}`, ctaKind: 'rebook', title: ctaTitle.rebookCancelled(m!.template, m!.startsAt, cal.timeZone, at), ruleId: 'R-10',
           ownerRole: p.raci[state.setup.segment].cadenceOwner, dueAt: addElapsedHours(at, p.missedCadence.rebookWithinDays * 24, cal),
           why: { meetingId: m!.meetingId, noticeAt: action.noticeAt, withinDays: p.missedCadence.rebookWithinDays },
         });
@@ -620,7 +621,7 @@ function rescope(state: CadenceState, m: CycleMeeting, at: string, callWith?: { 
   const p = state.setup.policy;
   const reason = 'no decision-maker confirmed by the pre-read (R-26)';
   const cta: CadenceEffect = {
-    kind: 'cta', key: `decision-call/${m.key}`, ctaKind: 'decision-call', title: `${state.version >= 2 ? 'Confirm' : 'Book'} a decision call with ${callWith ? callWith.name : 'the right executive'} (${m.template} rescoped)`, ruleId: 'R-26',
+    kind: 'cta', key: `decision-call/${m.key}`, ctaKind: 'decision-call', title: ctaTitle.decisionCall(m.template, m.startsAt, calendarOf(state).timeZone, at, { booked: state.version >= 2, ...(callWith ? { with: callWith.name } : {}) }), ruleId: 'R-26',
     ownerRole: m.raci.presenter ?? m.raci.accountable, dueAt: addElapsedHours(at, p.meeting.firstActionHours), why: { meetingId: m.meetingId, meetingStartsAt: m.startsAt, ...(callWith ? { decisionCallWith: callWith } : {}) },
   };
   if (state.version < 2) {
@@ -672,7 +673,7 @@ function held(state: CadenceState, m: CycleMeeting, a: Extract<CadenceAction, { 
     state.consecutiveMisses = 0; // §2.5: a held strategic meeting resets the count
     m.recap = { dueAt: recapDueAt, judged: false };
     out.push({
-      kind: 'cta', key: `recap/${m.key}`, ctaKind: 'recap', title: `Send the ${m.template} recap`, ruleId: 'R-29', ownerRole: m.raci.recorder ?? m.raci.accountable, dueAt: recapDueAt, clock: 'due',
+      kind: 'cta', key: `recap/${m.key}`, ctaKind: 'recap', title: ctaTitle.recap(m.template, m.startsAt, cal.timeZone, at), ruleId: 'R-29', ownerRole: m.raci.recorder ?? m.raci.accountable, dueAt: recapDueAt, clock: 'due',
       why: { meetingId: m.meetingId, endedAt: a.endedAt, hours: p.meeting.recapHours, clock: p.calendar.slaClock, escalatesAt: 'due (A-28)', policyKeys: ['meeting.recapHours', 'calendar.slaClock'] },
     });
   }
@@ -865,7 +866,7 @@ function triggerFiredEffects(state: CadenceState, t: TriggerState, m: CycleMeeti
   const out: CadenceEffect[] = t.ctaKey ? [fired] : [
     fired,
     {
-      kind: 'cta', key: `trigger/${t.key}`, ctaKind: `trigger-${t.type}`, title: `${spec.template}: ${t.anchor}${merged && m ? ` (on the ${m.template} agenda)` : ''}`, ruleId: t.ruleId,
+      kind: 'cta', key: `trigger/${t.key}`, ctaKind: `trigger-${t.type}`, title: ctaTitle.trigger(spec.template, t.type, t.anchor, calendarOf(state).timeZone, at, merged && m ? m : undefined), ruleId: t.ruleId,
       ownerRole: triggerOwner(state, t.type), dueAt: t.type === 'stakeholderChange' ? addElapsedHours(at, p.triggers.stakeholderChange.handoffNoteHours) : addElapsedHours(at, p.meeting.firstActionHours),
       why: { trigger: t.type, anchor: t.anchor, targetDate: t.targetDate, meetingId: m?.meetingId ?? null, firstActionHours: p.meeting.firstActionHours },
       data: m ? { meetingId: m.meetingId } : {},
@@ -1099,7 +1100,7 @@ export function due(state: CadenceState, key: string, now: string): Step {
     case 'prepOpen':
       m!.prep!.ctaOpened = true;
       out.effects.push({
-        kind: 'cta', key: prepCtaKey(m!), ctaKind: 'prep-pack', title: `Attach the prep pack for ${m!.template} on ${localDateOf(m!.startsAt, cal)}`, ruleId: 'R-24',
+        kind: 'cta', key: prepCtaKey(m!), ctaKind: 'prep-pack', title: ctaTitle.prepPack(m!.template, m!.startsAt, cal.timeZone, now), ruleId: 'R-24',
         ownerRole: m!.raci.recorder ?? m!.raci.accountable, dueAt: m!.prep!.dueAt, data: { meetingId: m!.meetingId, ...(m!.prepItems?.length ? { prepItems: [...m!.prepItems] } : {}) }, clock: 'due',
         why: { meetingId: m!.meetingId, meetingStartsAt: m!.startsAt, late: m!.prep!.late, rule: m!.prep!.late ? 'C-4: booked inside T-5 bd → previous business day 17:00' : 'R-24: T-5 bd 17:00', policyKeys: ['meeting.prepPackBusinessDays', 'meeting.prepPackDueTime', 'meeting.prepCtaLeadBusinessDays'] },
       });
@@ -1146,7 +1147,7 @@ export function due(state: CadenceState, key: string, now: string): Step {
       const c = state.chases.find((x) => x.key === ref)!;
       c.done = true;
       out.effects.push({
-        kind: 'cta', key: c.key, ctaKind: 'chase-approval', title: `Chase the approval: ${c.title}`, ruleId: 'R-30', ownerRole: c.ownerRole, dueAt: c.dueAt,
+        kind: 'cta', key: c.key, ctaKind: 'chase-approval', title: ctaTitle.chase(c.title), ruleId: 'R-30', ownerRole: c.ownerRole, dueAt: c.dueAt,
         onlyWhileOpen: c.decisionCta, data: { meetingId: c.meetingId },
         why: { meetingId: c.meetingId, decisionCta: c.decisionCta, chaseDays: { ...p.meeting.chaseDays }, policyKeys: ['meeting.chaseDays'] },
       });

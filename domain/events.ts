@@ -37,8 +37,8 @@ const ARCHETYPES = ['Transform', 'Modernize', 'Educate', 'Sustain'] as const;
  * to the client's people are `stakeholder.*` events now.
  */
 const CLIENT_FIELDS = [
-  'name', 'externalRef', 'mrr', 'maturity', 'appetite', 'ownsInnovationAgenda', 'timeZone', 'holidays', 'renewalDate',
-  'fiscalYearEnd', 'stakeholders',
+  'name', 'externalRef', 'mrr', 'maturity', 'appetite', 'ownsInnovationAgenda', 'timeZone', 'holidays', 'region',
+  'publicHolidayExceptions', 'renewalDate', 'fiscalYearEnd', 'stakeholders',
 ] as const;
 const STAKEHOLDER_FIELDS = ['name', 'title', 'email', 'roles'] as const;
 const stakeholderRoles = (d: string) => z.array(z.enum(STAKEHOLDER_ROLES)).min(1).describe(d);

@@ -16,6 +16,7 @@ import { accessPercent, type OnboardingSegment, type OnboardingStepId, type Plan
 import type { Role } from './policy.js';
 import { addBusinessHours, addCalendarDays, addElapsedHours, atLocalTime, localDateOf, makeCalendar, roll } from './business-time.js';
 import { event, type ProcessEffect } from './effects.js';
+import { ctaTitle } from './cta-titles.js';
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
@@ -621,7 +622,7 @@ function closeoutEffects(state: OnboardingState, at: string): OnboardingEffect[]
     const informal = s.number === 5 && informalRoadmap(state);
     out.push({
       kind: 'cta', key: `closeout/step-${s.number}`, ctaKind: 'onboarding-exception',
-      title: informal ? 'Onboarding exception at closeout: operational initiatives not recorded (R-57)' : `Onboarding exception at closeout: step ${s.number} (${s.name}) not complete`,
+      title: informal ? 'Onboarding exception at closeout: operational initiatives not recorded (R-57)' : ctaTitle.closeoutStep(s.number, s.name),
       ruleId: 'R-56', ownerRole: d?.owner.role ?? (informal ? state.rules.operationalInitiatives?.ownerRole : undefined) ?? 'CSM', dueAt: due,
       why: { step: s.number, name: s.name, stepRule: informal ? 'R-57' : s.ruleId, policyKeys: ['meeting.firstActionHours'] },
     });
@@ -723,7 +724,7 @@ export function deadlineDue(state: OnboardingState, key: string, now: string): O
     out.push(event('gate.closed', 'R-50', { gate: 'delivery', conditions: gateConditions(state) }, { reason: `${key} missed: the gate stays shut (R-50)` }, judgedAt));
   } else {
     out.push({
-      kind: 'cta', key: `overdue/${key}`, ctaKind: 'onboarding-overdue', title: `Overdue: ${d.key} was due ${d.dueAt}`, ruleId: d.ruleId, ownerRole: d.owner.role,
+      kind: 'cta', key: `overdue/${key}`, ctaKind: 'onboarding-overdue', title: ctaTitle.overdue(d.key, d.dueAt, state.timeZone, judgedAt), ruleId: d.ruleId, ownerRole: d.owner.role,
       dueAt: slaDue(r, judgedAt, r.firstActionHours).dueAt,
       why: { deadline: key, ownerRule: d.owner.ruleId, hours: r.firstActionHours, policyKeys: ['meeting.firstActionHours'] },
     });

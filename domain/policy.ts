@@ -26,7 +26,7 @@ import { health, playsAndGates, atRisk } from './policy/health.js';
 import { kpis } from './policy/kpis.js';
 import { raci } from './policy/raci.js';
 
-export { MRR_TIERS, roleSchema, SEGMENTS, TOUCH_TIERS, type Role } from './policy/vocabulary.js';
+export { MRR_TIERS, PUBLIC_HOLIDAY_TYPES, roleSchema, SEGMENTS, TOUCH_TIERS, type Role } from './policy/vocabulary.js';
 
 // ---------------------------------------------------------------------------------------------
 // The document

@@ -1,5 +1,6 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { publicHolidays, REGION_RE, regionProblem } from '../../db/client-calendar.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import {
   assignRole, clearSegmentOverride, createClient, getClient, listAssignments, listClients, overrideSegment, peopleByIds,
@@ -29,7 +30,12 @@ const ClientBody = z
     appetite: Score.openapi({ description: 'Appetite for change 1–5 (R-1).' }),
     ownsInnovationAgenda: z.boolean().optional().openapi({ description: 'Client owns its innovation/OKR agenda: with both scores ≥4 this makes Goal 5 (A-2).' }),
     timeZone: TimeZone,
-    holidays: z.array(IsoDate).max(400).optional().refine((h) => !h || new Set(h).size === h.length, 'holidays must be unique'),
+    holidays: z.array(IsoDate).max(400).optional().refine((h) => !h || new Set(h).size === h.length, 'holidays must be unique')
+      .openapi({ description: "The client's own non-business dates, on top of its region's public holidays (C-1)." }),
+    region: z.string().trim().toUpperCase().regex(REGION_RE, 'must be a country code, optionally with a state or province: US, US-IL, DE-BY').nullish()
+      .openapi({ example: 'US-IL', description: "Where the client works: ISO 3166-1 country, optionally `-` and its state or province (ISO 3166-2). Its public holidays (the policy's `calendar.publicHolidayTypes`, from the date-holidays data) are the client's non-business days (C-1). Null: no public holidays." }),
+    publicHolidayExceptions: z.array(IsoDate).max(400).optional().refine((h) => !h || new Set(h).size === h.length, 'dates must be unique')
+      .openapi({ description: "Public holidays of the region the client works anyway: dropped from its calendar. Each must be one of the region's public holidays." }),
     renewalDate: IsoDate.nullish(),
     fiscalYearEnd: MonthDay.optional().openapi({ description: 'Fiscal year-end as MM-DD (C-7; default 12-31).' }),
     stakeholders: z
@@ -54,12 +60,14 @@ const Placement = z.object({
   override: z.object({ segment: Segment, goalLevel: z.number().int(), rationale: z.string(), by: z.string(), at: z.string() }).nullable(),
 });
 
-const ClientSchema = ClientBody.omit({ externalRef: true, holidays: true, stakeholders: true, fiscalYearEnd: true, renewalDate: true, ownsInnovationAgenda: true })
+const ClientSchema = ClientBody.omit({ externalRef: true, holidays: true, region: true, publicHolidayExceptions: true, stakeholders: true, fiscalYearEnd: true, renewalDate: true, ownsInnovationAgenda: true })
   .extend({
     id: Id,
     externalRef: z.string().nullable(),
     ownsInnovationAgenda: z.boolean(),
     holidays: z.array(z.string()),
+    region: z.string().nullable(),
+    publicHolidayExceptions: z.array(z.string()),
     renewalDate: z.string().nullable(),
     fiscalYearEnd: z.string(),
     stakeholders: z.array(Stakeholder.extend({ id: Id })).openapi({ description: 'The client\'s active people (deprecated view: GET /v1/clients/{clientId}/stakeholders has roles, pairing and history).' }),
@@ -77,7 +85,8 @@ type SegmentT = z.infer<typeof Segment>;
 export function clientView(row: ClientRow, explanation?: string[], stakeholders: StakeholderRow[] = []) {
   return {
     id: row.id, name: row.name, externalRef: row.externalRef, mrr: row.mrr, maturity: row.maturity, appetite: row.appetite,
-    ownsInnovationAgenda: row.ownsInnovationAgenda, timeZone: row.timeZone, holidays: row.holidays, renewalDate: row.renewalDate,
+    ownsInnovationAgenda: row.ownsInnovationAgenda, timeZone: row.timeZone, holidays: row.holidays, region: row.region,
+    publicHolidayExceptions: row.publicHolidayExceptions, renewalDate: row.renewalDate,
     fiscalYearEnd: row.fiscalYearEnd, stakeholders: legacyStakeholders(stakeholders),
     placement: {
       segment: row.segment as SegmentT, goalLevel: row.goalLevel, archetype: row.archetype, mrrTier: row.mrrTier, touchTier: row.touchTier as z.infer<typeof TouchTier>,
@@ -112,8 +121,15 @@ const getClientRoute = securedRoute(READ, {
 });
 const updateClientRoute = securedRoute(WRITE, {
   method: 'patch', path: '/v1/clients/{clientId}', operationId: 'updateClient', tags: ['Clients'],
-  summary: 'Update a client; a change to maturity, appetite, MRR or the innovation flag re-runs placement',
-  request: { params: ClientParams, ...jsonBody(ClientBody.partial().strict().refine((b) => Object.keys(b).length > 0, 'send at least one field')) },
+  summary: 'Update a client; a change to maturity, appetite, MRR or the innovation flag re-runs placement, with an optional rationale on the timeline (R-7)',
+  request: {
+    params: ClientParams,
+    ...jsonBody(ClientBody.partial().extend({
+      rationale: z.string().trim().min(10).max(2000).optional().openapi({
+        description: 'Why these values change (R-7), e.g. the assessment that moved the maturity score; stored on the timeline with the update and with the placement change it causes.',
+      }),
+    }).strict().refine((b) => Object.keys(b).some((k) => k !== 'rationale'), 'send at least one field to change')),
+  },
   responses: { 200: jsonResponse(ClientSchema, 'The updated client') },
 });
 
@@ -185,6 +201,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
   app.openapi(createClientRoute, async (c) => {
     const { db } = c.get('deps');
     const input = c.req.valid('json');
+    await checkCalendar(c, input, { region: null, publicHolidayExceptions: [], policyOverrides: {} });
     try {
       const created = await createClient(db, input, await writeContext(c));
       await startPlacementReview(c, created.row, created.policyVersion);
@@ -209,13 +226,15 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
 
   app.openapi(updateClientRoute, async (c) => {
     const { clientId } = c.req.valid('param');
+    const { rationale, ...patch } = c.req.valid('json');
     try {
       const { db } = c.get('deps');
       const before = await getClient(db, clientId);
       if (!before) throw notFound('Client', clientId);
+      await checkCalendar(c, patch, before);
       const { policy } = await policyForClient(db, before.policyOverrides);
       const ctx = await writeContext(c);
-      const updated = await updateClient(db, clientId, c.req.valid('json') as never, ctx, (s) => stakeholderChangeOf(s, policy));
+      const updated = await updateClient(db, clientId, patch as never, ctx, (s) => stakeholderChangeOf(s, policy), { rationale });
       if (!updated) throw notFound('Client', clientId);
       if (updated.changed) await notifyCadenceOfClientChange(c, before, updated.row);
       // R-19: a sponsor, decision-maker or champion left out of the list has left.
@@ -329,6 +348,34 @@ async function startPlacementReview(c: Context<ApiEnv>, row: ClientRow, policyVe
 /** The client with its active people (the former `stakeholders` list). */
 async function fullView(c: Context<ApiEnv>, row: ClientRow) {
   return clientView(row, undefined, await listStakeholders(c.get('deps').db, row.id, { active: true }));
+}
+
+/**
+ * C-1: the region must be one the holiday data knows, and each exception one of that region's
+ * public holidays (a typo would otherwise silently keep the holiday). 422 naming the field.
+ */
+async function checkCalendar(
+  c: Context<ApiEnv>,
+  change: { region?: string | null; publicHolidayExceptions?: string[] },
+  current: Pick<ClientRow, 'region' | 'publicHolidayExceptions' | 'policyOverrides'>,
+) {
+  if (change.region === undefined && change.publicHolidayExceptions === undefined) return;
+  const region = change.region === undefined ? current.region : change.region;
+  const problem = region ? regionProblem(region) : undefined;
+  if (problem) throw unprocessable(`Region ${region}: ${problem}.`, { errors: [{ location: 'body', path: 'region', message: problem }] });
+  const exceptions = change.publicHolidayExceptions ?? current.publicHolidayExceptions;
+  if (!exceptions.length) return;
+  if (!region) {
+    throw unprocessable('Public holiday exceptions need a region whose holidays they drop.', { errors: [{ location: 'body', path: 'publicHolidayExceptions', message: 'set region first' }] });
+  }
+  const active = await activePolicy(c.get('deps').db);
+  const applied = applyClientOverrides(active.document, current.policyOverrides);
+  const types = (applied.ok ? applied.policy : active.document).calendar.publicHolidayTypes;
+  const errors = exceptions.flatMap((d, i) => {
+    const year = Number(d.slice(0, 4));
+    return publicHolidays(region, year, year, types).includes(d) ? [] : [{ location: 'body' as const, path: `publicHolidayExceptions.${i}`, message: `${d} is not a public holiday of ${region}` }];
+  });
+  if (errors.length) throw unprocessable(`${errors.map((e) => e.message).join('; ')}.`, { errors });
 }
 
 async function mustGetClient(c: Context<ApiEnv>, clientId: string) {

@@ -1,6 +1,6 @@
 /** Policy areas: Calendar (C-1, C-2, C-7, A-14). Pure (imported from workflow code). */
 import { z } from 'zod';
-import { DATE_RE, days, group, hours, issue, time, weekdays } from './vocabulary.js';
+import { DATE_RE, PUBLIC_HOLIDAY_TYPES, days, group, hours, int, issue, time, weekdays } from './vocabulary.js';
 
 // ---------------------------------------------------------------------------------------------
 // Calendar (C-1, C-2, C-7, A-14)
@@ -19,6 +19,17 @@ export const calendar = group(
       .refine((h) => new Set(h).size === h.length, 'holidays must be unique')
       .default(() => [])
       .describe('Non-business dates yyyy-MM-dd in the client zone (C-1)'),
+    publicHolidayTypes: z
+      .array(z.enum(PUBLIC_HOLIDAY_TYPES))
+      .min(1)
+      .refine((t) => new Set(t).size === t.length, 'types must be unique')
+      .default(() => ['public' as const])
+      .describe("Which holidays of the client's region (date-holidays types) are non-business days; the region seeds the holidays (C-1)"),
+    publicHolidayYears: int()
+      .min(1)
+      .max(30)
+      .default(10)
+      .describe("Years of the region's public holidays a cadence gets at its lock, from the lock's year; it keeps that calendar across continue-as-new (C-1)"),
     timeZone: z
       .string()
       .min(1)

@@ -11,6 +11,8 @@ import { MSP_ROLES } from '../roles.js';
 export const SEGMENTS = ['A', 'B', 'C', 'D'] as const;
 export const TOUCH_TIERS = ['VIP', 'High', 'Mid', 'Tech'] as const;
 export const MRR_TIERS = ['High', 'Mid', 'Low'] as const;
+/** The holiday types of the date-holidays data (a client's region seeds its calendar from it). */
+export const PUBLIC_HOLIDAY_TYPES = ['public', 'bank', 'school', 'optional', 'observance'] as const;
 
 export const roleSchema = z.enum(MSP_ROLES);
 export type Role = z.infer<typeof roleSchema>;

@@ -200,7 +200,7 @@ describe('applyBooked: the strategic meeting cycle (R-24, R-26, C-4, §2.5)', ()
     expect(un.status).toBe('unbooked');
     expect(un.prep).toBeUndefined();
     expect(ctasOf(st)).toEqual([{
-      kind: 'cta', key: 'unbooked/qbr/2026-09', ctaKind: 'book-meeting', title: 'Book QBR by hand: no allowed slot', ruleId: 'R-37',
+      kind: 'cta', key: 'unbooked/qbr/2026-09', ctaKind: 'book-meeting', title: 'Book the QBR of Tue 8 Sep by hand: no allowed slot', ruleId: 'R-37',
       ownerRole: 'CSM', dueAt: '2026-09-08T10:00:00.000-05:00', why: { reason: 'vCIO at capacity', meeting: 'qbr/2026-09' },
     }]);
     expect(st.book).toEqual([]);
@@ -240,7 +240,7 @@ describe('nextDue / due: the cycle deadlines (R-24..R-26, R-29, §2.5)', () => {
     const st = due(s, 'prepOpen|qbr/2026-06', '2026-05-26T09:00:00.000-05:00');
     const [cta] = ctasOf(st);
     expect(cta).toMatchObject({
-      kind: 'cta', key: 'prep/qbr/2026-06', ctaKind: 'prep-pack', title: 'Attach the prep pack for QBR on 2026-06-09', ruleId: 'R-24',
+      kind: 'cta', key: 'prep/qbr/2026-06', ctaKind: 'prep-pack', title: 'Attach the prep pack for the QBR of Tue 9 Jun', ruleId: 'R-24',
       ownerRole: 'CSM', dueAt: '2026-06-02T17:00:00.000-05:00', data: { meetingId: 'mtg-qbr-06' },
     });
     expect(cta!.why).toMatchObject({ meetingId: 'mtg-qbr-06', late: false, rule: 'R-24: T-5 bd 17:00' });
@@ -294,7 +294,7 @@ describe('nextDue / due: the cycle deadlines (R-24..R-26, R-29, §2.5)', () => {
     expect(eventsOf(st)).toEqual([expect.objectContaining({ type: 'deadline.missed', ruleId: 'R-26', data: { deadline: 'preRead|mtg-qbr-06', dueAt: '2026-06-05T17:00:00.000-05:00' } })]);
     expect(updatesOf(st)).toEqual([{ kind: 'meetingUpdate', meetingId: 'mtg-qbr-06', changes: { data: { rescoped: 'short update (no decision-maker confirmed, R-26)' } } }]);
     expect(ctasOf(st)).toEqual([{
-      kind: 'cta', key: 'decision-call/qbr/2026-06', ctaKind: 'decision-call', title: 'Book a decision call with the right executive (QBR rescoped)', ruleId: 'R-26',
+      kind: 'cta', key: 'decision-call/qbr/2026-06', ctaKind: 'decision-call', title: 'Book a decision call with the right executive: the QBR of Tue 9 Jun was rescoped to a short update', ruleId: 'R-26',
       ownerRole: 'vCIO', dueAt: '2026-06-08T17:00:00.000-05:00', why: { meetingId: 'mtg-qbr-06', meetingStartsAt: QBR_START },
     }]);
     expect(mtg(s, 'qbr/2026-06').preRead!.judged).toBe(true);
@@ -448,7 +448,7 @@ describe('a held strategic meeting (R-27..R-32, §2.5)', () => {
     expect(logged[0]!.why).toEqual({ creditRule: 'R-32' });
     expect(logged[1]!.why).toEqual({ creditRule: 'R-32', creditDeferredBecause: 'missing target date and budget in writing (R-32)' });
     expect(ctasOf(st).map((c) => ({ key: c.key, ctaKind: c.ctaKind, title: c.title, ruleId: c.ruleId, ownerRole: c.ownerRole, dueAt: c.dueAt }))).toEqual([
-      { key: 'recap/qbr/2026-06', ctaKind: 'recap', title: 'Send the QBR recap', ruleId: 'R-29', ownerRole: 'CSM', dueAt: '2026-06-11T10:45:00.000-05:00' },
+      { key: 'recap/qbr/2026-06', ctaKind: 'recap', title: 'Send the recap of the QBR of Tue 9 Jun', ruleId: 'R-29', ownerRole: 'CSM', dueAt: '2026-06-11T10:45:00.000-05:00' },
       // R-30: a dated decision is due at the end of its target date; otherwise first action 72h after the meeting's end (A-26).
       { key: 'decision/qbr/2026-06/1', ctaKind: 'decision', title: 'Firewall refresh', ruleId: 'R-30', ownerRole: 'vCIO', dueAt: '2026-10-01T00:00:00.000-05:00' },
       { key: 'decision/qbr/2026-06/2', ctaKind: 'decision', title: 'M365 E5 uplift', ruleId: 'R-30', ownerRole: 'AM', dueAt: '2026-06-12T10:45:00.000-05:00' },
@@ -778,7 +778,7 @@ describe('date triggers (R-13, R-14, R-21, A-6, A-13)', () => {
     const bst = applyBooked(s, [booked('trigger/renewal:2026-11-28', 'mtg-renewal', '2026-08-28T10:00:00.000-05:00', { kind: 'trigger', template: 'Renewal Review', agenda: [], trigger: 'renewal:2026-11-28', bookedAt: FIRE })], FIRE);
     expect(eventsOf(bst)).toEqual([expect.objectContaining({ type: 'trigger.fired', ruleId: 'R-13', data: { trigger: 'renewal', anchor: '2026-11-28', targetDate: '2026-08-28', merged: false, meetingId: 'mtg-renewal' } })]);
     expect(ctasOf(bst)).toEqual([expect.objectContaining({
-      key: 'trigger/renewal:2026-11-28', ctaKind: 'trigger-renewal', title: 'Renewal Review: 2026-11-28', ruleId: 'R-13', ownerRole: 'AM', dueAt: '2026-08-17T09:00:00.000-05:00', data: { meetingId: 'mtg-renewal' },
+      key: 'trigger/renewal:2026-11-28', ctaKind: 'trigger-renewal', title: 'Renewal Review: renewal on Sat 28 Nov', ruleId: 'R-13', ownerRole: 'AM', dueAt: '2026-08-17T09:00:00.000-05:00', data: { meetingId: 'mtg-renewal' },
     })]);
     // The Renewal Review is strategic: it runs the meeting cycle (T-5 bd = Fri 08-21 17:00).
     expect(norm(mtg(s, 'trigger/renewal:2026-11-28').prep!.dueAt)).toBe('2026-08-21T17:00:00.000-05:00');
@@ -791,7 +791,7 @@ describe('date triggers (R-13, R-14, R-21, A-6, A-13)', () => {
     const st = due(s, 'fire|renewal:2026-11-28', '2026-08-14T09:00:00.000-05:00');
     expect(st.book).toEqual([]);
     expect(eventsOf(st)).toEqual([expect.objectContaining({ type: 'trigger.fired', ruleId: 'R-13', data: { trigger: 'renewal', anchor: '2026-11-28', targetDate: '2026-08-28', merged: true, meetingId: 'mtg-qbr-08' } })]);
-    expect(ctasOf(st)).toEqual([expect.objectContaining({ key: 'trigger/renewal:2026-11-28', title: 'Renewal Review: 2026-11-28 (on the QBR agenda)', ownerRole: 'AM', dueAt: '2026-08-17T09:00:00.000-05:00', data: { meetingId: 'mtg-qbr-08' } })]);
+    expect(ctasOf(st)).toEqual([expect.objectContaining({ key: 'trigger/renewal:2026-11-28', title: 'Renewal Review: renewal on Sat 28 Nov (on the agenda of the QBR of Tue 25 Aug)', ownerRole: 'AM', dueAt: '2026-08-17T09:00:00.000-05:00', data: { meetingId: 'mtg-qbr-08' } })]);
     // R-21: its agenda block and prep items join the QBR.
     expect(updatesOf(st)).toEqual([{ kind: 'meetingUpdate', meetingId: 'mtg-qbr-08', changes: { data: {
       agendaBlocks: ['renewal:2026-11-28'], agenda: [...mtg(s, 'qbr/2026-08').agenda], prepItems: ['renewal terms and value recap'],
@@ -808,7 +808,7 @@ describe('date triggers (R-13, R-14, R-21, A-6, A-13)', () => {
     expect(nd(s)).toEqual({ key: 'fire|fiscalYearEnd:2026-12-31', at: '2026-11-17T09:00:00.000-06:00' });
     const st = due(s, 'fire|fiscalYearEnd:2026-12-31', '2026-11-17T09:00:00.000-06:00');
     expect(st.book).toEqual([]);
-    expect(ctasOf(st)).toEqual([expect.objectContaining({ key: 'trigger/fiscalYearEnd:2026-12-31', ctaKind: 'trigger-fiscalYearEnd', ruleId: 'R-14', ownerRole: 'vCIO', title: 'Budget Session: 2026-12-31 (on the M2 agenda)', dueAt: '2026-11-20T09:00:00.000-06:00' })]);
+    expect(ctasOf(st)).toEqual([expect.objectContaining({ key: 'trigger/fiscalYearEnd:2026-12-31', ctaKind: 'trigger-fiscalYearEnd', ruleId: 'R-14', ownerRole: 'vCIO', title: 'Budget Session: fiscal year ends Thu 31 Dec (on the agenda of the M2 of Tue 1 Dec)', dueAt: '2026-11-20T09:00:00.000-06:00' })]);
     expect(mtg(s, 'ap/2026/M2').agendaBlocks).toEqual(['fiscalYearEnd:2026-12-31']);
   });
 
@@ -824,7 +824,7 @@ describe('date triggers (R-13, R-14, R-21, A-6, A-13)', () => {
     const d = fresh({ segment: 'D', touchTier: 'Tech' });
     applyBooked(d, [booked('ap/2026', 'mtg-ap', '2026-11-24T10:00:00.000-06:00', { kind: 'annualPlanning', template: 'Annual IT Strategy check-in', mode: 'async', raci: { accountable: 'TAM', presenter: null, recorder: null, backup: 'CSM' } })], LOCK);
     planDateTriggers(d, LOCK);
-    expect(ctasOf(due(d, 'fire|fiscalYearEnd:2026-12-31', '2026-11-17T09:00:00.000-06:00'))[0]).toMatchObject({ key: 'trigger/fiscalYearEnd:2026-12-31', ownerRole: 'TAM', title: 'Budget Session: 2026-12-31 (on the Annual IT Strategy check-in agenda)' });
+    expect(ctasOf(due(d, 'fire|fiscalYearEnd:2026-12-31', '2026-11-17T09:00:00.000-06:00'))[0]).toMatchObject({ key: 'trigger/fiscalYearEnd:2026-12-31', ownerRole: 'TAM', title: 'Budget Session: fiscal year ends Thu 31 Dec (on the agenda of the Annual IT Strategy check-in of Tue 24 Nov)' });
   });
 
   it('R-14: an FY-end learned after the fire instant but before the target fires now and books the Budget Session on the target', () => {
@@ -1234,7 +1234,7 @@ describe('model v2 (issue 9: A-23, A-24, A-29, R-26, R-30, R-62, R-63)', () => {
       startsAt: '2026-06-10T10:00:00.000-05:00', endsAt: '2026-06-10T10:30:00.000-05:00', latest: '2026-06-17T00:00:00.000-05:00',
     })]);
     expect(st.book[0]!.raci.accountable).toBe('vCIO');
-    expect(ctasOf(st)).toEqual([expect.objectContaining({ key: 'decision-call/qbr/2026-06', title: 'Confirm a decision call with the right executive (QBR rescoped)' })]);
+    expect(ctasOf(st)).toEqual([expect.objectContaining({ key: 'decision-call/qbr/2026-06', title: 'Confirm the decision call with the right executive: the QBR of Tue 9 Jun was rescoped to a short update' })]);
     applyBooked(s, [booked('decision-call/qbr/2026-06', 'mtg-call', '2026-06-10T10:00:00.000-05:00', { kind: 'decisionCall', template: 'Decision Call', strategic: false, minutes: 30, agenda: ['decisions'] })], PRE_READ_DUE);
     // The short update takes no decisions; the call does (R-27's two asks).
     const decisions = [{ title: 'Firewall refresh', ownerRole: 'vCIO' as const }];

@@ -193,7 +193,7 @@ describe('data written by the current code is accepted', () => {
     id: 'c-1', name: input.name, externalRef: null, mrr: input.mrr, maturity: input.maturity, appetite: input.appetite,
     ownsInnovationAgenda: false, segment: registered.segment, goalLevel: registered.goalLevel, archetype: registered.archetype,
     mrrTier: registered.mrrTier, touchTier: registered.touchTier, segmentRuleIds: registered.ruleIds, segmentSource: 'computed',
-    segmentOverride: null, placementPolicyVersion: 1, timeZone: input.timeZone, holidays: [], renewalDate: null, fiscalYearEnd: '12-31',
+    segmentOverride: null, placementPolicyVersion: 1, timeZone: input.timeZone, holidays: [], region: null, publicHolidayExceptions: [], renewalDate: null, fiscalYearEnd: '12-31',
     policyOverrides: {}, revision: 1, createdAt: '2025-03-03 15:00:00+00', updatedAt: '2025-03-03 15:00:00+00',
   } satisfies ClientRow;
 
@@ -209,7 +209,7 @@ describe('data written by the current code is accepted', () => {
   it('client.updated and segment.changed (updateClient)', () => {
     const patch: Partial<ClientInput> = {
       maturity: 4, appetite: 5, mrr: 12000, externalRef: 'PSA-9', renewalDate: '2026-01-31', holidays: ['2025-12-26'], name: undefined,
-      fiscalYearEnd: '12-31',
+      region: 'US-IL', publicHolidayExceptions: ['2025-10-13'], fiscalYearEnd: '12-31',
     };
     const changes: Record<string, { before: unknown; after: unknown }> = {};
     for (const [key, value] of Object.entries(patch)) {
@@ -217,7 +217,7 @@ describe('data written by the current code is accepted', () => {
       const before = current[key as keyof ClientRow];
       if (JSON.stringify(before) !== JSON.stringify(value)) changes[key] = { before, after: value };
     }
-    expect(Object.keys(changes).sort()).toEqual(['appetite', 'externalRef', 'holidays', 'maturity', 'mrr', 'renewalDate']);
+    expect(Object.keys(changes).sort()).toEqual(['appetite', 'externalRef', 'holidays', 'maturity', 'mrr', 'publicHolidayExceptions', 'region', 'renewalDate']);
     expectAccepted('client.updated', { changes });
     // Recorded before the stakeholder registry (issue 9): old events keep validating.
     expectAccepted('client.updated', { changes: { stakeholders: { before: [], after: [{ name: 'Pat', roles: ['executiveSponsor'] }] } } });

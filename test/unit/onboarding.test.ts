@@ -480,7 +480,7 @@ describe('deadlineDue (R-50, C-3, C-6)', () => {
     const s = fresh();
     const miss = deadlineDue(s, 'handoff.complete', DUE.handoff);
     expect(ctasOf(miss)).toEqual([{
-      kind: 'cta', key: 'overdue/handoff.complete', ctaKind: 'onboarding-overdue', title: `Overdue: handoff.complete was due ${DUE.handoff}`, ruleId: 'R-46', ownerRole: 'AM',
+      kind: 'cta', key: 'overdue/handoff.complete', ctaKind: 'onboarding-overdue', title: 'Handoff packet overdue since Mon 2 Mar', ruleId: 'R-46', ownerRole: 'AM',
       dueAt: '2026-03-06T00:00:00.000-06:00', why: { deadline: 'handoff.complete', ownerRule: 'R-46', hours: 72, policyKeys: ['meeting.firstActionHours'] },
     }]);
 
