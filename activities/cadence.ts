@@ -47,8 +47,7 @@ export function cadenceActivities({ db }: { db: Db }) {
       const stored = (await policyVersion(db, input.policyVersion)) ?? (await activePolicy(db));
       const applied = applyClientOverrides(stored.document, client.policyOverrides);
       const policy = applied.ok ? applied.policy : stored.document;
-      // C-1: the region's holidays for `publicHolidayYears` from the lock. The cadence carries this calendar
-      // across continue-as-new; its monthly client re-read does not refresh it (yet).
+      // C-1: the region's holidays for `publicHolidayYears` from the lock; the monthly roll refreshes them (readCadenceClient).
       const fromYear = localYear(input.lockedAt, client.timeZone);
       const calendar = clientCalendar(client, policy, fromYear, fromYear + policy.calendar.publicHolidayYears);
       return {
@@ -57,10 +56,20 @@ export function cadenceActivities({ db }: { db: Db }) {
       };
     },
 
-    /** The client fields the cadence plans from, as stored now (null when the client is gone). */
-    async readCadenceClient(input: { clientId: string }): Promise<{ segment: CadenceSegment; touchTier: TouchTier; fiscalYearEnd: string; renewalDate: string | null } | null> {
+    /**
+     * The client fields the cadence plans from, as stored now (null when the client is gone), and its
+     * holidays from last year through `calendar.publicHolidayYears` ahead (C-1), so a long-running cadence
+     * keeps seeing its region's later years and a changed region or holiday list (the monthly roll).
+     */
+    async readCadenceClient(input: { clientId: string; at?: string }): Promise<{ segment: CadenceSegment; touchTier: TouchTier; fiscalYearEnd: string; renewalDate: string | null; holidays?: string[] } | null> {
       const client = await getClient(db, input.clientId);
-      return client ? { segment: client.segment as CadenceSegment, touchTier: client.touchTier as TouchTier, fiscalYearEnd: client.fiscalYearEnd, renewalDate: client.renewalDate } : null;
+      if (!client) return null;
+      const stored = await activePolicy(db);
+      const applied = applyClientOverrides(stored.document, client.policyOverrides);
+      const policy = applied.ok ? applied.policy : stored.document;
+      const year = localYear(input.at ?? new Date().toISOString(), client.timeZone);
+      const { holidays } = clientCalendar(client, policy, year - 1, year + policy.calendar.publicHolidayYears);
+      return { segment: client.segment as CadenceSegment, touchTier: client.touchTier as TouchTier, fiscalYearEnd: client.fiscalYearEnd, renewalDate: client.renewalDate, holidays };
     },
 
     /** Books the plan of whole months (R-10) or single meetings (triggers, rebooks, resets). */

@@ -135,8 +135,18 @@ export async function cadence(input: CadenceInput): Promise<void> {
 
   /** Catches up with client changes the API could not deliver (dates → R-13/R-14 re-plan, segment → R-9). */
   async function syncWithClient(at: string) {
-    const current = await readCadenceClient({ clientId: s.setup.clientId });
+    const current = await readCadenceClient({ clientId: s.setup.clientId, at });
     if (!current) return;
+    // v2: the calendar follows the client's holidays (its region's later years, a changed region or list, C-1).
+    if (s.version >= 2 && current.holidays && current.holidays.join() !== s.setup.calendar.holidays.join()) {
+      const before = s.setup.calendar.holidays;
+      s.setup = { ...s.setup, calendar: { ...s.setup.calendar, holidays: current.holidays } };
+      const added = current.holidays.filter((h) => !before.includes(h));
+      const removed = before.filter((h) => !current.holidays!.includes(h) && h >= at.slice(0, 10));
+      if (added.length || removed.length) {
+        await run(`t${s.ticks}-calendar`, { effects: [event('process.fact_recorded', 'C-1', { fact: 'calendarRefreshed', details: { added: added.slice(0, 50), removed: removed.slice(0, 50), holidays: current.holidays.length } })], book: [] }, SYSTEM, at);
+      }
+    }
     if (current.renewalDate !== s.setup.renewalDate || current.fiscalYearEnd !== s.setup.fiscalYearEnd) {
       await run(`t${s.ticks}-client-dates`, applyAction(s, { type: 'clientDatesChanged', renewalDate: current.renewalDate, fiscalYearEnd: current.fiscalYearEnd }, at), SYSTEM, at);
     }
