@@ -6,7 +6,7 @@ import { appendEvent, type NewLedgerEvent } from '../db/ledger.js';
 import { activePolicy, policyVersion } from '../db/policies.js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { ensureCadence, ensureCtaClock, notifyCtaClock } from '../runtime/processes.js';
+import { dispatchWorkflowStart, ensureCadence, notifyCtaClock } from '../runtime/processes.js';
 import { makeCalendar, toIso } from '../domain/business-time.js';
 import type { OnboardingStart } from '../domain/onboarding.js';
 import type { MeetingChanges, ProcessEffect } from '../domain/effects.js';
@@ -97,7 +97,7 @@ export function createActivities({ db }: ActivityDeps) {
           // The clock is its own workflow, started through the worker's client (not a child: it outlives the process run).
           if (!row.firstActionAt && (row.state === 'open' || row.state === 'escalated')) {
             const ctx = Context.current();
-            await ensureCtaClock({ client: ctx.client, taskQueue: ctx.info.taskQueue }, row, db);
+            await dispatchWorkflowStart({ client: ctx.client, taskQueue: ctx.info.taskQueue }, db, 'cta-clock', row.id);
           }
           ctas.push(row.id);
         } else if (e.kind === 'ctaResolved') {

@@ -21,8 +21,8 @@ const idempotencyHeaderDoc = {
   name: 'Idempotency-Key',
   in: 'header' as const,
   required: false,
-  description: 'Retry-safe key: the same key and body return the first response; the same key with another body is a 422.',
-  schema: { type: 'string' as const, maxLength: 255 },
+  description: 'Retry-safe key, 1–255 visible ASCII characters: the same key and body return the first response; the same key with another body is a 422; while the first request with it runs (at most its lease), a 409 with Retry-After.',
+  schema: { type: 'string' as const, minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]{1,255}$' },
 };
 
 /**

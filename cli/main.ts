@@ -177,7 +177,7 @@ async function ensureTools(): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof ConfigError || err instanceof TemporalToolsError || (err instanceof Error && err.name === 'ScenarioError')) console.error(err.message);
+    if (err instanceof ConfigError || err instanceof TemporalToolsError || (err instanceof Error && (err.name === 'ScenarioError' || err.name === 'LastAdminKeyError'))) console.error(err.message);
     else console.error(err instanceof Error ? (err.stack ?? err.message) : err);
     process.exit(1);
   },

@@ -13,7 +13,7 @@ import { ConfigError, type Config } from './config.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { startEmbeddedTemporal } from './embedded-temporal.js';
 import { createLogger, type Logger } from './logger.js';
-import { ensureAllCtaClocks, ensureAllPlacementReviews } from './processes.js';
+import { ensureAllCtaClocks, ensureAllPlacementReviews, startWorkflowStartDispatcher } from './processes.js';
 import { registerSearchAttributes } from './search-attribute-registry.js';
 import { isAlive } from './supervised-process.js';
 
@@ -161,11 +161,19 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
       const reviews = await ensureAllPlacementReviews(temporalTarget, database.db);
       const clocks = await ensureAllCtaClocks(temporalTarget, database.db);
       logger.info({ placementReviews: reviews, ctaClocks: clocks }, 'long-running processes reconciled');
+      // From then on, the outbox: starts the API committed but did not make (it died, Temporal was away).
+      stops.push(startWorkflowStartDispatcher(temporalTarget, database.db, logger));
     }
 
     let apiUrl: string | undefined;
     if (mode !== 'worker') {
-      const app = createApp({ db: database.db, logger, temporal: temporalTarget });
+      const app = createApp({
+        db: database.db, logger, temporal: temporalTarget,
+        options: {
+          corsOrigins: config.BATON_CORS_ORIGINS, maxBodyBytes: config.BATON_API_MAX_BODY_BYTES,
+          authFailuresPerMinute: config.BATON_AUTH_FAILURES_PER_MINUTE, idempotencyLeaseSeconds: config.BATON_IDEMPOTENCY_LEASE_SECONDS,
+        },
+      });
       const server: ServerType = await new Promise((resolve) => {
         const s = serve({ fetch: app.fetch, port: config.BATON_API_PORT, hostname: config.BATON_API_HOST }, () => resolve(s));
       });

@@ -5,7 +5,8 @@ import type { Context } from 'hono';
 import { getClient } from '../../db/clients.js';
 import { activePolicy } from '../../db/policies.js';
 import type { CadenceAction } from '../../domain/cadence.js';
-import { ensureCadence } from '../../runtime/processes.js';
+import { ensureCadence, startedByRequest } from '../../runtime/processes.js';
+import { idempotencyKeyOf, requestScopedId } from '../idempotency.js';
 import { onboardingStatus, onboardingWorkflowId } from '../../workflows/onboarding.js';
 import { CADENCE_REFUSAL_TYPES, cadenceAction, cadenceStatus, cadenceWorkflowId, type CadenceActionRequest } from '../../workflows/cadence.js';
 import { actorOf } from '../actor.js';
@@ -57,7 +58,7 @@ const at = (v: string | undefined, now: Date) => (v ? norm(v) : now.toISOString(
 const Decision = z.object({
   title: Title, ownerRole: MspRole,
   targetDate: IsoDate.optional().openapi({ description: 'R-32: a decision counts for credit only with owner, date and budget in writing.' }),
-  budgetUsd: z.number().min(0).optional(),
+  budgetUsd: z.number().min(0).max(1e12).optional(),
 }).strict();
 
 const ACTIONS = [
@@ -78,10 +79,10 @@ const ACTIONS = [
     body: z.object({
       heldAt: IsoInstant.optional().openapi({ description: 'Start; default the booked start.' }),
       endedAt: IsoInstant.optional().openapi({ description: 'End; default the booked end.' }),
-      attendees: z.array(z.string().trim().min(1).max(200)).min(1),
+      attendees: z.array(z.string().trim().min(1).max(200)).min(1).max(50),
       sponsorPresent: z.boolean().default(false).openapi({ description: 'A client executive sponsor attended (sponsor heartbeat, R-104, R-39).' }),
-      decisions: z.array(Decision).default([]),
-      undecided: z.array(z.object({ title: Title, ownerRole: MspRole, checkpointDate: IsoDate }).strict()).default([])
+      decisions: z.array(Decision).max(20).default([]),
+      undecided: z.array(z.object({ title: Title, ownerRole: MspRole, checkpointDate: IsoDate }).strict()).max(20).default([])
         .openapi({ description: 'R-27: undecidable asks get a checkpoint date and owner; pending ≥30 days fires the engagement-drop trigger (R-17).' }),
     }).strict(),
     toAction: (b, now, meetingId) => ({
@@ -165,11 +166,18 @@ export function registerCadenceRoutes(app: OpenAPIHono<ApiEnv>) {
     if (!client) throw notFound('Client', clientId);
     const policy = await activePolicy(deps.db);
     const lockedAt = (await currentTime(deps)).toISOString();
+    const startedBy = idempotencyKeyOf(c) ? requestScopedId(c, 'workflow-start') : undefined;
     try {
-      const handle = await ensureCadence(temporal, { clientId, lockedAt, policyVersion: policy.version }, client.segment, 'fail');
+      const handle = await ensureCadence(temporal, { clientId, lockedAt, policyVersion: policy.version }, client.segment, 'fail', startedBy);
       c.header('Location', `/v1/clients/${clientId}/cadence`);
       return c.json({ clientId, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, lockedAt, policyVersion: policy.version }, 201);
     } catch (err) {
+      // An earlier attempt of this request started it and died before answering: answer with that run.
+      const mine = err instanceof WorkflowExecutionAlreadyStartedError ? await startedByRequest(temporal, cadenceWorkflowId(clientId), startedBy) : undefined;
+      if (mine) {
+        c.header('Location', `/v1/clients/${clientId}/cadence`);
+        return c.json({ clientId, workflowId: mine.workflowId, runId: mine.runId, lockedAt: mine.startTime.toISOString(), policyVersion: policy.version }, 201);
+      }
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`The cadence of client ${clientId} is already running.`, { workflowId: cadenceWorkflowId(clientId) });
       throw err;
     }

@@ -9,13 +9,14 @@ import { clientTimeline } from '../../db/ledger.js';
 import { activePolicy } from '../../db/policies.js';
 import { applyClientOverrides } from '../../domain/policy.js';
 import { SEGMENT_GOAL_LEVELS } from '../../domain/roles.js';
-import { ensurePlacementReview } from '../../runtime/processes.js';
+import { dispatchWorkflowStart } from '../../runtime/processes.js';
+import { requestScopedId } from '../idempotency.js';
 import { notifyCadenceOfClientChange } from './cadence.js';
 import type { ApiEnv } from '../context.js';
 import { actorOf, writeContext } from '../actor.js';
 import { conflict, notFound, unprocessable, validationProblem } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { csv, Id, IsoDate, IsoInstant, MonthDay, MspRole, Pagination, Score, Segment, Stakeholder, TimeZone, TouchTier } from '../schemas.js';
+import { csv, Id, intParam, IsoDate, IsoInstant, MonthDay, MspRole, page, Pagination, Score, Segment, Stakeholder, TimeZone, TouchTier, uniqueList, utcInstant } from '../schemas.js';
 
 const ClientBody = z
   .object({
@@ -26,7 +27,7 @@ const ClientBody = z
     appetite: Score.openapi({ description: 'Appetite for change 1–5 (R-1).' }),
     ownsInnovationAgenda: z.boolean().optional().openapi({ description: 'Client owns its innovation/OKR agenda: with both scores ≥4 this makes Goal 5 (A-2).' }),
     timeZone: TimeZone,
-    holidays: z.array(IsoDate).max(400).optional().refine((h) => !h || new Set(h).size === h.length, 'holidays must be unique'),
+    holidays: uniqueList(IsoDate, 400, 'holidays').optional(),
     renewalDate: IsoDate.nullish(),
     fiscalYearEnd: MonthDay.optional().openapi({ description: 'Fiscal year-end as MM-DD (C-7; default 12-31).' }),
     stakeholders: z
@@ -89,6 +90,8 @@ const READ = ROLE_SETS.read;
 const WRITE = ROLE_SETS.operate;
 const GOVERN = ROLE_SETS.govern;
 const TIMELINE = ROLE_SETS.timeline;
+const TIMELINE_DEFAULT_PAGE = 1000;
+const TIMELINE_MAX_PAGE = 5000;
 
 const createClientRoute = securedRoute(WRITE, {
   method: 'post', path: '/v1/clients', operationId: 'createClient', tags: ['Clients'],
@@ -99,7 +102,7 @@ const createClientRoute = securedRoute(WRITE, {
 const listClientsRoute = securedRoute(READ, {
   method: 'get', path: '/v1/clients', operationId: 'listClients', tags: ['Clients'], summary: 'List clients',
   request: { query: Pagination.extend({ segment: csv(Segment), touchTier: csv(TouchTier), q: z.string().max(200).optional() }) },
-  responses: { 200: jsonResponse(z.object({ items: z.array(ClientSchema), next: z.string().optional() }), 'A page of clients') },
+  responses: { 200: jsonResponse(page(ClientSchema), 'A page of clients, by id') },
 });
 const getClientRoute = securedRoute(READ, {
   method: 'get', path: '/v1/clients/{clientId}', operationId: 'getClient', tags: ['Clients'], summary: 'Get a client',
@@ -171,9 +174,13 @@ const timelineRoute = securedRoute(TIMELINE, {
   summary: 'Everything Baton did for this client and why, in order (the append-only ledger)',
   request: {
     params: ClientParams,
-    query: z.object({ type: csv(z.string().min(1)), process: z.string().optional(), from: IsoInstant.optional(), to: IsoInstant.optional(), limit: z.coerce.number().int().min(1).max(5000).default(1000) }),
+    query: z.object({
+      type: csv(z.string().min(1).max(100)), process: z.string().max(100).optional(), from: IsoInstant.optional(), to: IsoInstant.optional(),
+      limit: intParam(1, TIMELINE_MAX_PAGE).optional().transform((v) => v ?? TIMELINE_DEFAULT_PAGE).openapi({ description: `Page size, default ${TIMELINE_DEFAULT_PAGE}, at most ${TIMELINE_MAX_PAGE}.` }),
+      after: intParam(0, 999_999_999).optional().openapi({ description: 'Cursor from the previous page\'s `next` (an event sequence number).' }),
+    }),
   },
-  responses: { 200: jsonResponse(z.object({ items: z.array(TimelineEvent) }), 'Events, oldest first') },
+  responses: { 200: jsonResponse(page(TimelineEvent), 'Events, oldest first; `next` continues after the last one') },
 });
 
 export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
@@ -181,9 +188,10 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     const { db } = c.get('deps');
     const input = c.req.valid('json');
     try {
-      const created = await createClient(db, input, await writeContext(c));
-      await startPlacementReview(c, created.row, created.policyVersion);
-      return c.json(clientView(created.row, created.placement.explanation), 201);
+      // Named by the Idempotency-Key (when sent): a retry after the API died mid-request finds this client.
+      const created = await createClient(db, input, await writeContext(c), requestScopedId(c, 'client'));
+      await startPlacementReview(c, created.row);
+      return c.json(clientView(created.row, created.existed ? undefined : created.placement.explanation), 201);
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`A client with externalRef ${input.externalRef} already exists.`);
       throw err;
@@ -298,19 +306,25 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     const { clientId } = c.req.valid('param');
     const q = c.req.valid('query');
     await mustGetClient(c, clientId);
-    const items = await clientTimeline(c.get('deps').db, clientId, { types: q.type, process: q.process, from: q.from, to: q.to, limit: q.limit });
-    return c.json({ items: items.map((e) => ({ ...e, actor: e.actor })) }, 200);
+    const rows = await clientTimeline(c.get('deps').db, clientId, {
+      types: q.type, process: q.process, from: q.from && utcInstant(q.from), to: q.to && utcInstant(q.to), afterSeq: q.after, limit: q.limit + 1,
+    });
+    const items = rows.slice(0, q.limit);
+    return c.json({ items: items.map((e) => ({ ...e, actor: e.actor })), ...(rows.length > q.limit ? { next: String(items.at(-1)!.seq) } : {}) }, 200);
   });
 }
 
-/** R-7 review starts with registration; if Temporal is unreachable the worker's reconciler starts it later. */
-async function startPlacementReview(c: Context<ApiEnv>, row: ClientRow, policyVersion: number) {
-  const { temporal, logger } = c.get('deps');
+/**
+ * R-7 review starts with registration. Its start was committed with the client (outbox); if
+ * Temporal is unreachable now, or this process dies first, the worker's dispatcher starts it.
+ */
+async function startPlacementReview(c: Context<ApiEnv>, row: ClientRow) {
+  const { temporal, logger, db } = c.get('deps');
   if (!temporal) return;
   try {
-    await ensurePlacementReview(temporal, row, policyVersion);
+    await dispatchWorkflowStart(temporal, db, 'placement-review', row.id);
   } catch (err) {
-    logger.warn({ err, clientId: row.id }, 'placement review not started; the worker reconciler will start it');
+    logger.warn({ err, clientId: row.id }, 'placement review not started; the worker\'s outbox dispatcher will start it');
   }
 }
 
