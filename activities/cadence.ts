@@ -12,6 +12,7 @@ import { calendarOf, type BookedMeeting, type BookingRequest, type CadenceSegmen
 import { planMonths, replanForSegmentChange, type PlannedMeeting } from '../domain/cadence-plan.js';
 import { pickSlot, slotProblems, type PersonCapacity, type SlotProblem } from '../domain/capacity.js';
 import { recoveryFor } from '../domain/missed-cadence.js';
+import { heartbeat } from './failures.js';
 import { applyClientOverrides, type Policy } from '../domain/policy.js';
 
 const DAY_MS = 86_400_000;
@@ -51,7 +52,10 @@ export function cadenceActivities({ db }: { db: Db }) {
       const cal = calendarOf(input.setup);
       const requests = input.requests ?? planMonths(planInput(input.setup), input.plan ?? [], input.setup.policy, cal).map((m) => planned(m));
       const out: BookedMeeting[] = [];
-      for (const r of requests) out.push(await book(db, input, input.setup, cal, r));
+      for (const [i, r] of requests.entries()) {
+        heartbeat(i);
+        out.push(await book(db, input, input.setup, cal, r));
+      }
       return out;
     },
 
@@ -74,6 +78,7 @@ export function cadenceActivities({ db }: { db: Db }) {
       const idOf = new Map(booked.map((b) => [b.key, b.meetingId]));
       let i = 0;
       for (const r of diff.restyle) {
+        heartbeat();
         const meetingId = idOf.get(r.key)!;
         await db.update(meetings).set({ kind: r.template, mode: r.mode, accountableRole: r.raci.accountable, segment: input.to, data: sql`${meetings.data} || ${JSON.stringify({ template: r.template, raci: r.raci, agenda: r.agenda })}::jsonb`, updatedAt: input.at }).where(eq(meetings.id, meetingId));
         await appendEvent(db, { id: `${input.workflowId}/${input.batchKey}/restyle/${i++}`, occurredAt: input.at, clientId: input.clientId, process: 'cadence', workflowId: input.workflowId, type: 'meeting.restyled', ruleId: 'R-9', actor: input.actor, why: r.why, data: { meetingId, template: r.template, mode: r.mode, accountableRole: r.raci.accountable } });
@@ -84,7 +89,10 @@ export function cadenceActivities({ db }: { db: Db }) {
         await appendEvent(db, { id: `${input.workflowId}/${input.batchKey}/cancel/${i++}`, occurredAt: input.at, clientId: input.clientId, process: 'cadence', workflowId: input.workflowId, type: 'meeting.cancelled', ruleId: 'R-9', actor: input.actor, why: c.why, data: { meetingId, reason: `type not used by segment ${input.to} (R-9)` } });
       }
       const added: BookedMeeting[] = [];
-      for (const m of diff.add) added.push(await book(db, input, setup, cal, planned(m)));
+      for (const m of diff.add) {
+        heartbeat();
+        added.push(await book(db, input, setup, cal, planned(m)));
+      }
       return {
         segment: input.to, touchTier: input.touchTier,
         restyled: diff.restyle.map((r) => ({ key: r.key, template: r.template, mode: r.mode, raci: r.raci, agenda: r.agenda })),

@@ -11,6 +11,7 @@ import { makeCalendar, toIso } from '../domain/business-time.js';
 import type { OnboardingStart } from '../domain/onboarding.js';
 import type { MeetingChanges, ProcessEffect } from '../domain/effects.js';
 import { cadenceActivities } from './cadence.js';
+import { heartbeat, withFailureClassification } from './failures.js';
 import { eq } from 'drizzle-orm';
 import { planOnboarding, type OnboardingSegment } from '../domain/onboarding-plan.js';
 import { applyClientOverrides } from '../domain/policy.js';
@@ -26,7 +27,9 @@ export interface ActivityDeps {
  * pure, and ledger writes carry a deterministic id so a retried write lands once.
  */
 export function createActivities({ db }: ActivityDeps) {
-  return {
+  // Every activity's failures are classified in one place (activities/failures.ts): permanent ones
+  // are non-retryable with a named type; none carries SQL parameters into history or logs.
+  return withFailureClassification({
     ...cadenceActivities({ db }),
 
     async appendLedgerEvent(event: NewLedgerEvent & { id: string }): Promise<boolean> {
@@ -86,6 +89,7 @@ export function createActivities({ db }: ActivityDeps) {
       const { clientId, process, workflowId, actor, at } = batch;
       const ctas: string[] = [];
       for (const [i, e] of batch.effects.entries()) {
+        heartbeat(i);
         const id = `${workflowId}/${batch.batchKey}/${i}`;
         if (e.kind === 'event') {
           await appendEvent(db, { id, occurredAt: e.occurredAt ?? at, clientId, process, workflowId, type: e.type, ruleId: e.ruleId, why: e.why, actor, data: e.data });
@@ -151,7 +155,7 @@ export function createActivities({ db }: ActivityDeps) {
         segmentSource: client.segmentSource,
       };
     },
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;
