@@ -29,8 +29,9 @@ function uuidFrom(name: string): string {
  */
 export function requestScopedId(c: Context<ApiEnv>, kind: string): string {
   const key = idempotencyKeyOf(c);
-  return key === undefined ? randomUUID() : uuidFrom(`baton/request/${c.get('principal').id}/${key}/${kind}`);
+  return key === undefined ? randomUUID() : requestScopedIdFor(c.get('principal').id, key, kind);
 }
+export const requestScopedIdFor = (principalId: string, key: string, kind: string) => uuidFrom(`baton/request/${principalId}/${key}/${kind}`);
 
 /** Whether an earlier attempt with this request's Idempotency-Key died before answering (its lease ran out). */
 export const isTakeover = (c: Context<ApiEnv>) => c.get('idempotencyTakeover') === true;

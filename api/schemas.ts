@@ -35,6 +35,7 @@ export const utcInstant = (v: string) => new Date(v).toISOString();
 export const TimeZone = z.string().max(64).refine(isValidTimeZone, { message: 'must be an IANA time zone such as America/Chicago' }).openapi({ example: 'America/Chicago' });
 export const MonthDay = z
   .string()
+  .max(5)
   .regex(/^\d{2}-\d{2}$/, 'must be MM-DD')
   .refine((v) => DateTime.fromFormat(`2024-${v}`, 'yyyy-MM-dd').isValid, 'must be a real calendar day')
   .openapi({ example: '12-31' });
