@@ -80,7 +80,10 @@ export function createApp(deps: ApiDeps) {
     maxSize: options.maxBodyBytes,
     onError: (c) => problemResponse(c, new ProblemError(413, 'payload-too-large', 'Request body too large', `The body exceeds ${options.maxBodyBytes} bytes.`, { maxBytes: options.maxBodyBytes })),
   }));
-  app.use('*', inputRules);
+  // The text rule, for everything outside /v1 here; every /v1 operation judges it in its own
+  // middleware (api/route.ts), after authentication and only once a route matched, so a request
+  // without a key stays a 401 and an undeclared method a 405, whatever they carry.
+  app.use('*', (c, next) => (c.req.path.startsWith('/v1/') ? next() : inputRules(c, next)));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {

@@ -70,7 +70,7 @@ function queryErrors(url: URL): FieldError[] {
 
 /** Parses the JSON body and judges it. */
 async function bodyErrors(req: { header(name: string): string | undefined; text(): Promise<string>; method: string }): Promise<FieldError[]> {
-  if (req.method === 'GET' || req.method === 'HEAD' || !isJsonContentType(req.header('content-type'))) return [];
+  if (!BODY_METHODS.has(req.method) || !isJsonContentType(req.header('content-type'))) return [];
   let body: unknown;
   try {
     // The raw text is what Hono caches, so later readers (validators, request hashes) see the same bytes.
@@ -81,7 +81,13 @@ async function bodyErrors(req: { header(name: string): string | undefined; text(
   return jsonTextErrors(body);
 }
 
+/** Methods Baton serves; any other is answered 405 by the router, whatever it carries. */
+const SERVED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** Methods whose body Baton reads. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
 export const inputRules: MiddlewareHandler<ApiEnv> = async (c, next) => {
+  if (!SERVED_METHODS.has(c.req.method)) return next();
   let url: URL;
   try {
     url = new URL(c.req.url);

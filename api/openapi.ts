@@ -31,7 +31,7 @@ export function describeEnforcedRules(doc: Json, options: ApiOptions): Json {
       for (const media of Object.values(body ?? {})) addTextPattern(media.schema);
     }
   }
-  for (const schema of Object.values(((doc.components as Json | undefined)?.schemas ?? {}) as Json)) addTextPattern(schema);
+  // Request schemas only (they are inline): responses echo what was sent, e.g. a problem's `instance`.
   return doc;
 }
 
@@ -45,6 +45,10 @@ function addTextPattern(schema: unknown): void {
   const types = Array.isArray(s.type) ? s.type : [s.type];
   if (types.includes('string') && s.pattern === undefined && s.enum === undefined && s.const === undefined && !SAFE_FORMATS.has(s.format as string)) {
     s.pattern = TEXT_PATTERN;
+  }
+  // Free-form maps: their keys are text too.
+  if (types.includes('object') && s.additionalProperties !== undefined && s.additionalProperties !== false && s.propertyNames === undefined) {
+    s.propertyNames = { pattern: TEXT_PATTERN, not: { const: '__proto__' } };
   }
   for (const [k, v] of Object.entries(s)) {
     if (k === 'properties' || k === 'patternProperties' || k === '$defs' || k === 'definitions') {

@@ -4,6 +4,7 @@ import type { Role } from '../db/api-keys.js';
 import { requireRole } from './auth.js';
 import type { ApiEnv } from './context.js';
 import { idempotency } from './idempotency.js';
+import { inputRules } from './input-rules.js';
 import { ProblemSchema } from './problem.js';
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
@@ -38,7 +39,7 @@ export function securedRoute<const P extends string, const R extends Omit<RouteC
    */
   idempotencyBy: 'http' | 'workflow' = 'http',
 ) {
-  const middleware: MiddlewareHandler<ApiEnv>[] = [requireRole(roles)];
+  const middleware: MiddlewareHandler<ApiEnv>[] = [requireRole(roles), inputRules];
   if (config.method === 'post' && idempotencyBy === 'http') middleware.push(idempotency);
   return createRoute({
     ...config,

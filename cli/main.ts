@@ -9,7 +9,7 @@ import { ConfigError, loadConfig, type Config } from '../runtime/config.js';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
 import { createLogger } from '../runtime/logger.js';
 import { isAlive } from '../runtime/supervised-process.js';
-import { resolveTool, TemporalToolsError } from '../runtime/temporal-tools.js';
+import { ensureSchemathesis, resolveTool, TemporalToolsError } from '../runtime/temporal-tools.js';
 import { temporalToolPath } from '../runtime/embedded-temporal.js';
 
 const USAGE = `Usage: baton <command>
@@ -24,7 +24,7 @@ const USAGE = `Usage: baton <command>
   rehearse <scenario.yaml|json> [--json]
                         run a scenario on a simulated clock (time-skipping server, throw-away
                         database) and print each client's timeline and final state; docs/rehearsal.md
-  tools ensure          install the Temporal CLI, test server and libfaketime into .tools/ if missing
+  tools ensure          install the Temporal CLI, test server, libfaketime and schemathesis into .tools/ if missing
 
 Configuration comes from the environment (see README, "Configuration").`;
 
@@ -171,6 +171,7 @@ async function ensureTools(): Promise<number> {
     console.log(`${name === 'cli' ? 'temporal' : 'temporal-test-server'}: ${await temporalToolPath(name, { log })}`);
   }
   console.log(`libfaketime: ${resolveTool('faketime', { log }).path}`);
+  console.log(`schemathesis: ${ensureSchemathesis(undefined, log).command}`);
   return 0;
 }
 

@@ -5,7 +5,7 @@ import { actorOf } from '../actor.js';
 import { requestScopedId } from '../idempotency.js';
 import { conflict, notFound } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { Id, page, Pagination } from '../schemas.js';
+import { Id, page, Pagination, text } from '../schemas.js';
 
 const ApiKey = z.object({
   id: Id, name: z.string(), role: z.enum(ROLES), prefix: z.string(), createdBy: z.string(), createdAt: z.string(),
@@ -15,7 +15,7 @@ const KeyParams = z.object({ keyId: Id.openapi({ param: { name: 'keyId', in: 'pa
 
 const create = securedRoute(ROLE_SETS.admin, {
   method: 'post', path: '/v1/api-keys', operationId: 'createApiKey', tags: ['API keys'], summary: 'Create an API key (the key is shown once)',
-  request: jsonBody(z.object({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) }).strict()),
+  request: jsonBody(z.object({ name: text(1, 100), role: z.enum(ROLES) }).strict()),
   responses: { 201: jsonResponse(ApiKey.extend({ key: z.string() }), 'Created; store `key` now, only its hash is kept') },
 });
 const list = securedRoute(ROLE_SETS.admin, {

@@ -14,7 +14,7 @@ import { currentTime, type ApiEnv } from '../context.js';
 import { queryProcess, reportEnvelope, requireTemporal, sendProcessAction, type ProcessTarget } from '../process-actions.js';
 import { conflict, notFound, ProblemError } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { Id, IsoDate, IsoInstant, MspRole } from '../schemas.js';
+import { Id, IsoDate, IsoInstant, MspRole, text } from '../schemas.js';
 
 /**
  * The engagement cadence (R-9..R-35) over HTTP: ops start it for an existing client (onboarding
@@ -25,7 +25,7 @@ import { Id, IsoDate, IsoInstant, MspRole } from '../schemas.js';
 
 const ClientParams = z.object({ clientId: Id.openapi({ param: { name: 'clientId', in: 'path' } }) });
 const MeetingParams = ClientParams.extend({ meetingId: Id.openapi({ param: { name: 'meetingId', in: 'path' } }) });
-const Title = z.string().trim().min(3).max(300);
+const Title = text(3, 300);
 const norm = (s: string) => new Date(s).toISOString();
 
 const Started = z.object({ clientId: Id, workflowId: z.string(), runId: z.string(), lockedAt: z.string(), policyVersion: z.number().int() }).openapi('CadenceStarted');
@@ -79,7 +79,7 @@ const ACTIONS = [
     body: z.object({
       heldAt: IsoInstant.optional().openapi({ description: 'Start; default the booked start.' }),
       endedAt: IsoInstant.optional().openapi({ description: 'End; default the booked end.' }),
-      attendees: z.array(z.string().trim().min(1).max(200)).min(1).max(50),
+      attendees: z.array(text(1, 200)).min(1).max(50),
       sponsorPresent: z.boolean().default(false).openapi({ description: 'A client executive sponsor attended (sponsor heartbeat, R-104, R-39).' }),
       decisions: z.array(Decision).max(20).default([]),
       undecided: z.array(z.object({ title: Title, ownerRole: MspRole, checkpointDate: IsoDate }).strict()).max(20).default([])
@@ -96,7 +96,7 @@ const ACTIONS = [
   }),
   spec({
     slug: 'cancelled', meeting: true, operationId: 'recordMeetingCancelled', summary: 'Meeting cancelled; less than 24h before the start it counts as a miss (§2.5)',
-    body: z.object({ noticeAt: IsoInstant.optional().openapi({ description: 'When the client cancelled; default now.' }), reason: z.string().trim().max(500).optional() }).strict(),
+    body: z.object({ noticeAt: IsoInstant.optional().openapi({ description: 'When the client cancelled; default now.' }), reason: text(0, 500).optional() }).strict(),
     toAction: (b, now, meetingId) => ({ type: 'meetingCancelled', meetingId, noticeAt: at(b.noticeAt, now), ...(b.reason ? { reason: b.reason } : {}) }),
   }),
   spec({
@@ -110,12 +110,12 @@ const ACTIONS = [
   }),
   spec({
     slug: 'assessments', meeting: false, operationId: 'recordAssessmentForCadence', summary: 'Assessment completed: roadmap review on completion + 10 days (R-15), merged into a strategic meeting in range (R-21)',
-    body: z.object({ assessmentId: z.string().trim().min(1).max(100), completedAt: IsoInstant.optional() }).strict(),
+    body: z.object({ assessmentId: text(1, 100), completedAt: IsoInstant.optional() }).strict(),
     toAction: (b, now) => ({ type: 'assessmentCompleted', assessmentId: b.assessmentId, completedAt: at(b.completedAt, now) }),
   }),
   spec({
     slug: 'initiative-approvals', meeting: false, operationId: 'recordInitiativeApproved', summary: 'Initiative approved: delivery kickoff within 10 business days, PM CTA (R-16); refused while the onboarding delivery gate is shut (R-48)',
-    body: z.object({ initiativeId: z.string().trim().min(1).max(100), title: Title, approvedAt: IsoInstant.optional() }).strict(),
+    body: z.object({ initiativeId: text(1, 100), title: Title, approvedAt: IsoInstant.optional() }).strict(),
     toAction: (b, now) => ({ type: 'initiativeApproved', initiativeId: b.initiativeId, title: b.title, approvedAt: at(b.approvedAt, now) }),
   }),
   spec({
@@ -125,7 +125,7 @@ const ACTIONS = [
   }),
   spec({
     slug: 'stakeholder-changes', meeting: false, operationId: 'recordStakeholderChange', summary: 'Sponsor or champion left: new-sponsor intro within 10 days, handoff note 24h (R-19)',
-    body: z.object({ name: z.string().trim().min(1).max(200), stakeholderRole: z.string().trim().min(1).max(100), changedAt: IsoInstant.optional() }).strict(),
+    body: z.object({ name: text(1, 200), stakeholderRole: text(1, 100), changedAt: IsoInstant.optional() }).strict(),
     toAction: (b, now) => ({ type: 'stakeholderChanged', name: b.name, stakeholderRole: b.stakeholderRole, changedAt: at(b.changedAt, now) }),
   }),
   spec({
@@ -134,7 +134,7 @@ const ACTIONS = [
   }),
   spec({
     slug: 'cadence-review', meeting: false, operationId: 'recordCadenceReview', summary: 'Segmentation & cadence review done (R-35): resets the miss count and resumes automatic rebooking',
-    body: z.object({ outcome: z.enum(['keep', 'downgrade', 'executiveReset']), note: z.string().trim().min(3).max(4000) }).strict(),
+    body: z.object({ outcome: z.enum(['keep', 'downgrade', 'executiveReset']), note: text(3, 4000) }).strict(),
     toAction: (b) => ({ type: 'cadenceReviewed', outcome: b.outcome, note: b.note }),
   }),
 ] as const;

@@ -16,12 +16,12 @@ import type { ApiEnv } from '../context.js';
 import { actorOf, writeContext } from '../actor.js';
 import { conflict, notFound, unprocessable, validationProblem } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { csv, Id, intParam, IsoDate, IsoInstant, MonthDay, MspRole, page, Pagination, Score, Segment, Stakeholder, TimeZone, TouchTier, uniqueList, utcInstant } from '../schemas.js';
+import { csv, Id, intParam, IsoDate, IsoInstant, MonthDay, MspRole, page, Pagination, Score, Segment, Stakeholder, text, TimeZone, TouchTier, uniqueList, utcInstant } from '../schemas.js';
 
 const ClientBody = z
   .object({
-    name: z.string().trim().min(1).max(200),
-    externalRef: z.string().min(1).max(200).nullish().openapi({ description: 'The client\'s id in your PSA/CRM.' }),
+    name: text(1, 200),
+    externalRef: text(1, 200).nullish().openapi({ description: 'The client\'s id in your PSA/CRM.' }),
     mrr: z.number().min(0).max(100_000_000).openapi({ description: 'Monthly recurring revenue in the MSP\'s currency (R-2).' }),
     maturity: Score.openapi({ description: 'IT maturity 1–5 (R-1).' }),
     appetite: Score.openapi({ description: 'Appetite for change 1–5 (R-1).' }),
@@ -34,7 +34,8 @@ const ClientBody = z
       .array(Stakeholder)
       .max(100)
       .optional()
-      .refine((s) => !s || s.filter((x) => x.roles.includes('executiveSponsor')).length <= 1, 'at most one executive sponsor'),
+      .refine((s) => !s || s.filter((x) => x.roles.includes('executiveSponsor')).length <= 1, 'at most one executive sponsor')
+      .openapi({ contains: { type: 'object', properties: { roles: { type: 'array', contains: { const: 'executiveSponsor' } } }, required: ['roles'] }, minContains: 0, maxContains: 1 } as never),
   })
   .strict();
 
@@ -111,14 +112,14 @@ const getClientRoute = securedRoute(READ, {
 const updateClientRoute = securedRoute(WRITE, {
   method: 'patch', path: '/v1/clients/{clientId}', operationId: 'updateClient', tags: ['Clients'],
   summary: 'Update a client; a change to maturity, appetite, MRR or the innovation flag re-runs placement',
-  request: { params: ClientParams, ...jsonBody(ClientBody.partial().strict().refine((b) => Object.keys(b).length > 0, 'send at least one field')) },
+  request: { params: ClientParams, ...jsonBody(ClientBody.partial().strict().refine((b) => Object.keys(b).length > 0, 'send at least one field').openapi({ minProperties: 1 })) },
   responses: { 200: jsonResponse(ClientSchema, 'The updated client') },
 });
 
 const OverrideBody = z.object({
   segment: Segment,
   goalLevel: z.number().int().min(1).max(5).optional().openapi({ description: 'Defaults to the segment\'s goal level (A: 4, B: 3, C: 2, D: 1); A may be 5.' }),
-  rationale: z.string().trim().min(10).max(2000).openapi({ description: 'Why the computed placement is overridden; goes to the ledger (R-7).' }),
+  rationale: text(10, 2000).openapi({ description: 'Why the computed placement is overridden; goes to the ledger (R-7).' }),
 }).strict();
 const overrideRoute = securedRoute(GOVERN, {
   method: 'put', path: '/v1/clients/{clientId}/segment-override', operationId: 'overrideClientSegment', tags: ['Clients'],

@@ -9,7 +9,7 @@ import { actorOf, writeContext } from '../actor.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { conflict, notFound, unprocessable } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { csv, Id, IsoInstant, MspRole, page, Pagination } from '../schemas.js';
+import { csv, Id, IsoInstant, MspRole, page, Pagination, text } from '../schemas.js';
 
 const CtaState = z.enum(['open', 'first_action', 'done', 'escalated', 'cancelled']);
 const Cta = z.object({
@@ -43,7 +43,7 @@ const createRoute = securedRoute(ROLE_SETS.assign, {
     params: ClientParams,
     ...jsonBody(z.object({
       kind: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case-with-dashes').max(60),
-      title: z.string().trim().min(3).max(300),
+      title: text(3, 300),
       ruleId: z.string().max(12).regex(/^(R|C|A)-\d+$|^manual$/, 'a DOMAIN rule id such as R-47, or manual').default('manual'),
       ownerRole: MspRole,
       dueAt: IsoInstant,
@@ -64,17 +64,17 @@ const getRoute = securedRoute(ROLE_SETS.read, {
 const firstActionRoute = securedRoute(ROLE_SETS.act, {
   method: 'post', path: '/v1/ctas/{ctaId}/first-action', operationId: 'recordCtaFirstAction', tags: ['CTAs'],
   summary: 'Record the owner\'s first concrete step (C-5); stops the SLA clock',
-  request: { params: CtaParams, ...jsonBody(z.object({ note: z.string().trim().min(3).max(2000), personId: Id.optional() }).strict()) },
+  request: { params: CtaParams, ...jsonBody(z.object({ note: text(3, 2000), personId: Id.optional() }).strict()) },
   responses: { 200: jsonResponse(Cta, 'Recorded') },
 });
 const completeRoute = securedRoute(ROLE_SETS.act, {
   method: 'post', path: '/v1/ctas/{ctaId}/complete', operationId: 'completeCta', tags: ['CTAs'], summary: 'Mark a CTA done',
-  request: { params: CtaParams, ...jsonBody(z.object({ note: z.string().trim().max(2000).optional() }).strict()) },
+  request: { params: CtaParams, ...jsonBody(z.object({ note: text(0, 2000).optional() }).strict()) },
   responses: { 200: jsonResponse(Cta, 'Done') },
 });
 const reassignRoute = securedRoute(ROLE_SETS.assign, {
   method: 'post', path: '/v1/ctas/{ctaId}/reassign', operationId: 'reassignCta', tags: ['CTAs'], summary: 'Give a CTA to another person, with a reason (R-122)',
-  request: { params: CtaParams, ...jsonBody(z.object({ personId: Id, reason: z.string().trim().min(3).max(1000) }).strict()) },
+  request: { params: CtaParams, ...jsonBody(z.object({ personId: Id, reason: text(3, 1000) }).strict()) },
   responses: { 200: jsonResponse(Cta, 'Reassigned') },
 });
 

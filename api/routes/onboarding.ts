@@ -12,7 +12,7 @@ import { currentTime, type ApiEnv } from '../context.js';
 import { conflict, notFound, unprocessable } from '../problem.js';
 import { queryProcess, reportEnvelope, requireTemporal, sendProcessAction, type ProcessTarget } from '../process-actions.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { Id, IsoDate, IsoInstant, MspRole, uniqueList } from '../schemas.js';
+import { Id, IsoDate, IsoInstant, MspRole, text, uniqueList } from '../schemas.js';
 
 /**
  * Onboarding Day 0–90 (R-46..R-57) over HTTP: ops start it, ops and automations report what
@@ -96,8 +96,8 @@ const ACTIONS = [
     body: z.object({
       heldAt: IsoInstant.optional().openapi({ description: 'Start of the meeting; default endedAt − 60 min.' }),
       endedAt: IsoInstant.optional().openapi({ description: 'End of the meeting; default now. The recap is due 48h after it (R-29).' }),
-      attendees: z.array(z.string().trim().min(1).max(200)).min(1).max(MAX_ATTENDEES),
-      decisions: z.array(z.object({ title: z.string().trim().min(3).max(300), ownerRole: MspRole }).strict()).max(20).default([])
+      attendees: z.array(text(1, 200)).min(1).max(MAX_ATTENDEES),
+      decisions: z.array(z.object({ title: text(3, 300), ownerRole: MspRole }).strict()).max(20).default([])
         .openapi({ description: 'At most `meeting.maxDecisions` (2, R-27); a third is refused with 422 and goes to the backlog.' }),
     }).strict(),
     toAction: (b, now) => {
@@ -117,7 +117,7 @@ const ACTIONS = [
   }),
   spec({
     slug: 'documentation-baselined', operationId: 'recordDocumentationBaselined', summary: 'Documentation pack baselined (R-49: by Day 21; R-48 gate condition)',
-    body: z.object({ sections: z.array(z.string().trim().min(1).max(100)).max(MAX_LIST).default([]) }).strict(),
+    body: z.object({ sections: z.array(text(1, 100)).max(MAX_LIST).default([]) }).strict(),
     toAction: (b) => ({ type: 'documentationBaselined', sections: b.sections }),
   }),
   spec({
@@ -127,12 +127,12 @@ const ACTIONS = [
   }),
   spec({
     slug: 'assessment-completed', operationId: 'recordAssessmentCompleted', summary: 'Discovery/assessment completed with scored findings (R-51: by Day 28)',
-    body: z.object({ findings: z.array(z.object({ title: z.string().trim().min(3).max(300), score: z.number().int().min(1).max(5) }).strict()).min(1).max(MAX_LIST) }).strict(),
+    body: z.object({ findings: z.array(z.object({ title: text(3, 300), score: z.number().int().min(1).max(5) }).strict()).min(1).max(MAX_LIST) }).strict(),
     toAction: (b) => ({ type: 'assessmentCompleted', findings: b.findings }),
   }),
   spec({
     slug: 'quick-wins', operationId: 'recordQuickWin', summary: 'A quick win completed (R-52); it may use only access already granted (R-48)',
-    body: z.object({ title: z.string().trim().min(3).max(300), systems: uniqueList(Slug, MAX_SYSTEMS, 'systems').default([]) }).strict(),
+    body: z.object({ title: text(3, 300), systems: uniqueList(Slug, MAX_SYSTEMS, 'systems').default([]) }).strict(),
     toAction: (b) => ({ type: 'quickWinCompleted', title: b.title, systems: b.systems }),
   }),
   spec({
@@ -142,17 +142,17 @@ const ACTIONS = [
   }),
   spec({
     slug: 'project-kickoffs', operationId: 'requestProjectKickoff', summary: 'Kick off a project; refused with 409 while the delivery gate is shut (R-48), unless it is a quick win',
-    body: z.object({ project: z.string().trim().min(3).max(300), quickWin: z.boolean().default(false) }).strict(),
+    body: z.object({ project: text(3, 300), quickWin: z.boolean().default(false) }).strict(),
     toAction: (b) => ({ type: 'projectKickoff', project: b.project, quickWin: b.quickWin }),
   }),
   spec({
     slug: 'roadmap-confirmed', operationId: 'confirmRoadmap', summary: 'Roadmap and Budget v1 confirmed (R-53: Day 30–45)',
-    body: z.object({ initiatives: z.array(z.string().trim().min(1).max(300)).min(1).max(MAX_LIST), budgetV1Usd: z.number().min(0).max(1e12) }).strict(),
+    body: z.object({ initiatives: z.array(text(1, 300)).min(1).max(MAX_LIST), budgetV1Usd: z.number().min(0).max(1e12) }).strict(),
     toAction: (b) => ({ type: 'roadmapConfirmed', initiatives: b.initiatives, budgetV1Usd: b.budgetV1Usd }),
   }),
   spec({
     slug: 'proposals', operationId: 'recordProposalSent', summary: 'A proposal with EDS sent (R-54: Day 30–60, ≤14 days after the roadmap)',
-    body: z.object({ title: z.string().trim().min(3).max(300), initiative: z.string().trim().min(1).max(300).optional() }).strict(),
+    body: z.object({ title: text(3, 300), initiative: text(1, 300).optional() }).strict(),
     toAction: (b) => ({ type: 'proposalSent', title: b.title, ...(b.initiative ? { initiative: b.initiative } : {}) }),
   }),
   spec({
@@ -172,7 +172,7 @@ const ACTIONS = [
   }),
   spec({
     slug: 'closeout', operationId: 'closeOnboarding', summary: 'Day 90 closeout and handoff to Engagement (R-56); open exceptions become CTAs and the onboarding finishes',
-    body: z.object({ note: z.string().trim().min(3).max(4000) }).strict(),
+    body: z.object({ note: text(3, 4000) }).strict(),
     toAction: (b) => ({ type: 'closeout', note: b.note }),
   }),
 ] as const;

@@ -7,11 +7,11 @@ import { requestScopedId } from '../idempotency.js';
 import { conflict, notFound } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { MSP_ROLES } from '../../domain/roles.js';
-import { Id, MspRole, page, Pagination, uniqueList } from '../schemas.js';
+import { Email, Id, MspRole, page, Pagination, text, uniqueList } from '../schemas.js';
 
 const PersonBody = z.object({
-  name: z.string().trim().min(1).max(200),
-  email: z.email().max(254),
+  name: text(1, 200),
+  email: Email,
   roles: uniqueList(MspRole, MSP_ROLES.length, 'roles').min(1),
   weeklyCapacityHours: z.number().min(0).max(80).optional().openapi({ description: 'Hours a week available for client work (R-37 load; default 40).' }),
   active: z.boolean().optional(),
@@ -41,7 +41,7 @@ const getPerson = securedRoute(READ, {
 });
 const updatePerson = securedRoute(WRITE, {
   method: 'patch', path: '/v1/people/{personId}', operationId: 'updatePerson', tags: ['People'], summary: 'Update a person',
-  request: { params: PersonParams, ...jsonBody(PersonBody.partial().strict().refine((b) => Object.keys(b).length > 0, 'send at least one field')) },
+  request: { params: PersonParams, ...jsonBody(PersonBody.partial().strict().refine((b) => Object.keys(b).length > 0, 'send at least one field').openapi({ minProperties: 1 })) },
   responses: { 200: jsonResponse(Person, 'The person') },
 });
 

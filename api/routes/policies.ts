@@ -4,7 +4,7 @@ import type { ApiEnv } from '../context.js';
 import { writeContext } from '../actor.js';
 import { notFound, validationProblem } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { DEFAULT_PAGE_SIZE, intParam, page, Pagination } from '../schemas.js';
+import { DEFAULT_PAGE_SIZE, intParam, page, Pagination, text } from '../schemas.js';
 
 const PolicyVersion = z.object({
   version: z.number().int(), note: z.string(), publishedBy: z.string(), publishedAt: z.string(),
@@ -38,7 +38,7 @@ const publish = securedRoute(ROLE_SETS.admin, {
   summary: 'Publish a new policy version, strictly: unknown keys are refused (each named), `replace` (default) needs the whole document, `merge` patches the active version; the response lists what changed. A document equal to the active version publishes nothing (200). Running workflows keep the version they started with.',
   request: jsonBody(z.object({
     document: z.record(z.string(), z.unknown()),
-    note: z.string().trim().min(3).max(500),
+    note: text(3, 500),
     mode: z.enum(['replace', 'merge']).default('replace').openapi({ description: '`replace`: `document` is the whole policy, every key present. `merge`: `document` is a deep patch on the active version (objects merge, arrays and scalars replace).' }),
   }).strict()),
   responses: {
