@@ -8,7 +8,8 @@
  *   npm run fuzz -- --max-examples 10 --max-time 60   # the short budget `npm test` runs
  *
  * Options: --max-examples N, --max-time S (schemathesis' own budget), --seed N, --workers N,
- * --report-dir DIR (JUnit + NDJSON reports), --verbose (Baton's logs on stderr).
+ * --report-dir DIR (JUnit + NDJSON reports), --verbose (Baton's logs on stderr), --database-url URL and
+ * --temporal-address HOST:PORT (use these servers instead of embedded ones).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,6 +33,9 @@ const { values: opts } = parseArgs({
     workers: { type: 'string', default: '1' },
     'report-dir': { type: 'string' },
     verbose: { type: 'boolean', default: false },
+    /** Use these servers instead of starting embedded ones (the test suite passes its own). */
+    'database-url': { type: 'string' },
+    'temporal-address': { type: 'string' },
   },
 });
 const maxTime = Number(opts['max-time']);
@@ -45,8 +49,8 @@ async function main(): Promise<number> {
   const stops: (() => Promise<unknown>)[] = [];
   try {
     const [pg, temporal] = await Promise.all([
-      startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: await freePort() }),
-      startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal'), port: await freePort(), headless: true, startTimeoutMs: 120_000 }),
+      opts['database-url'] ? { url: opts['database-url'], stop: async () => {} } : startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: await freePort() }),
+      opts['temporal-address'] ? { address: opts['temporal-address'], stop: async () => {} } : startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal'), port: await freePort(), headless: true, startTimeoutMs: 120_000 }),
     ]);
     stops.push(() => pg.stop(), () => temporal.stop());
     const adminKey = `baton_fuzz_${randomBytes(24).toString('hex')}`;
