@@ -151,7 +151,10 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
     let worker: Worker | undefined;
     if (mode !== 'api') {
       const native = await NativeConnection.connect({ address, tls: connectionOptions.tls, apiKey: config.TEMPORAL_API_KEY });
-      worker = await createWorker({ connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db: database.db });
+      worker = await createWorker({
+        connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db: database.db,
+        ...(config.BATON_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.BATON_WORKFLOW_BUNDLE } } : {}),
+      });
       const running = worker.run();
       stops.push(async () => {
         worker!.shutdown();

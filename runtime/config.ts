@@ -53,6 +53,7 @@ export const configSchema = z
     TEMPORAL_UI_URL: optionalString.describe('Temporal Web UI URL to print for an external server.'),
     BATON_TEMPORAL_PORT: port.default(7233).describe('Port of the embedded Temporal dev server.'),
     BATON_TEMPORAL_UI_PORT: port.default(8233).describe('Port of the embedded Temporal Web UI.'),
+    BATON_WORKFLOW_BUNDLE: optionalFile.describe('Prebuilt workflow bundle (JavaScript from bundleWorkflowCode) the worker loads instead of bundling at start.'),
     TEMPORAL_CLI_PATH: optionalFile.describe('Path of the `temporal` CLI to use for the embedded server.'),
     TEMPORAL_TEST_SERVER_PATH: optionalFile.describe('Path of the `temporal-test-server` (time-skipping) binary.'),
   })
