@@ -13,7 +13,7 @@
  *   npm run chaos -- --onboardings 2 --cadences 1 --worker-kills 2 --deadline 80   # what npm test runs
  *
  * Options: --onboardings N, --cadences N, --worker-kills N, --api-kills N (default 1), --deadline S
- * (everything must complete within it), --seed N, --database-url / --temporal-address (use these
+ * (everything must complete within it), --kill-window S (kills fall within it), --seed N, --database-url / --temporal-address (use these
  * servers), --verbose (the processes' logs on stderr).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -39,6 +39,7 @@ const { values: opts } = parseArgs({
     'worker-kills': { type: 'string', default: '4' },
     'api-kills': { type: 'string', default: '1' },
     deadline: { type: 'string', default: '600' },
+    'kill-window': { type: 'string' },
     seed: { type: 'string' },
     'database-url': { type: 'string' },
     'temporal-address': { type: 'string' },
@@ -50,6 +51,8 @@ const N_CADENCES = Number(opts.cadences);
 const WORKER_KILLS = Number(opts['worker-kills']);
 const API_KILLS = Number(opts['api-kills']);
 const DEADLINE = Date.now() + Number(opts.deadline) * 1000;
+/** Kills fall at random within this many ms of the start (default: about as long as the requests take). */
+const KILL_WINDOW_MS = Number(opts['kill-window'] ?? Math.max(25, 2 * (N_ONBOARDINGS + N_CADENCES))) * 1000;
 
 // A small seeded PRNG (mulberry32), so a run's kill moments can be replayed with --seed.
 let seed = Number(opts.seed ?? Math.floor(Math.random() * 2 ** 31));
@@ -175,7 +178,7 @@ async function main(): Promise<number> {
     // The chaos: kill -9 the worker at random moments over the first part of the run, the API too.
     let driving = true;
     const kills = (async () => {
-      const moments = [...Array.from({ length: WORKER_KILLS }, () => ({ who: worker, at: 2_000 + random() * 25_000 })), ...Array.from({ length: API_KILLS }, () => ({ who: api, at: 2_000 + random() * 25_000 }))]
+      const moments = [...Array.from({ length: WORKER_KILLS }, () => ({ who: worker, at: 2_000 + random() * KILL_WINDOW_MS })), ...Array.from({ length: API_KILLS }, () => ({ who: api, at: 2_000 + random() * KILL_WINDOW_MS }))]
         .sort((a, b) => a.at - b.at);
       const started = Date.now();
       for (const m of moments) {
