@@ -16,7 +16,7 @@ describe('npm run fuzz (short budget)', () => {
     db = await freshDatabase();
     const output: string[] = [];
     const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/fuzz.ts', '--max-examples', '3', '--max-time', '45', '--seed', '1',
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/fuzz.ts', '--max-examples', '2', '--max-time', '30', '--seed', '1',
         '--database-url', db!.url, '--temporal-address', inject('temporalAddress')], { stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.on('data', (d) => output.push(String(d)));
       child.stderr.on('data', (d) => output.push(String(d)));
