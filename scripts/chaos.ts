@@ -175,15 +175,14 @@ async function main(): Promise<number> {
       await sleep(300);
     }
 
-    // The chaos: kill -9 the worker at random moments over the first part of the run, the API too.
-    let driving = true;
+    // The chaos: kill -9 the worker at random moments of the kill window, the API too. Every kill
+    // happens, also after the last request was answered (the workflows still have work then).
     const kills = (async () => {
-      const moments = [...Array.from({ length: WORKER_KILLS }, () => ({ who: worker, at: 2_000 + random() * KILL_WINDOW_MS })), ...Array.from({ length: API_KILLS }, () => ({ who: api, at: 2_000 + random() * KILL_WINDOW_MS }))]
+      const moments = [...Array.from({ length: WORKER_KILLS }, () => ({ who: worker, at: 1_000 + random() * KILL_WINDOW_MS })), ...Array.from({ length: API_KILLS }, () => ({ who: api, at: 1_000 + random() * KILL_WINDOW_MS }))]
         .sort((a, b) => a.at - b.at);
       const started = Date.now();
       for (const m of moments) {
         await sleep(Math.max(0, started + m.at - Date.now()));
-        if (!driving) break;
         log(`kill -9 ${m.who.mode} (pid ${m.who.child?.pid})`);
         m.who.kill9();
         await sleep(500 + random() * 2_000);
@@ -222,7 +221,6 @@ async function main(): Promise<number> {
       for (let job = work.shift(); job; job = work.shift()) await job();
     });
     await Promise.all(lanes);
-    driving = false;
     await kills;
     log('all requests answered; waiting for the processes to settle');
 

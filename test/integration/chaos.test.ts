@@ -18,7 +18,7 @@ describe('npm run chaos (small run)', () => {
     db = await freshDatabase();
     const output: string[] = [];
     const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', '--onboardings', '1', '--cadences', '1', '--worker-kills', '2', '--api-kills', '1', '--kill-window', '15',
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', '--onboardings', '1', '--cadences', '1', '--worker-kills', '2', '--api-kills', '1', '--kill-window', '10',
         '--deadline', '120', '--database-url', db!.url, '--temporal-address', inject('temporalAddress')], { stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.on('data', (d) => output.push(String(d)));
       child.stderr.on('data', (d) => output.push(String(d)));
