@@ -1,5 +1,4 @@
 import { eq, sql } from 'drizzle-orm';
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/client.js';
 import { personBookings } from '../db/capacity.js';
@@ -16,6 +15,7 @@ import { latestSlotBefore, pickSlot, slotProblems, type PersonCapacity, type Slo
 import { recoveryFor } from '../domain/missed-cadence.js';
 import { asClientStakeholder, listStakeholders } from '../db/stakeholders.js';
 import { meetingInvitees, type ClientStakeholder } from '../domain/stakeholders.js';
+import { heartbeat } from './failures.js';
 import { applyClientOverrides, type Policy } from '../domain/policy.js';
 
 const DAY_MS = 86_400_000;
@@ -25,11 +25,6 @@ const CAPACITY_PROBLEMS: readonly SlotProblem[] = ['doubleBooked', 'strategicWee
 /** The client's people from the stakeholder registry (invitees, R-123). */
 async function clientPeople(db: Db, clientId: string): Promise<ClientStakeholder[]> {
   return (await listStakeholders(db, clientId)).map(asClientStakeholder);
-}
-
-/** Long bookings heartbeat so a worker that dies mid-way is noticed within the heartbeat timeout, not the start-to-close. */
-function heartbeat() {
-  Context.current().heartbeat();
 }
 
 interface BatchContext { clientId: string; workflowId: string; batchKey: string; actor: Actor; at: string }
@@ -78,8 +73,8 @@ export function cadenceActivities({ db }: { db: Db }) {
       const requests = input.requests ?? planMonths(planInput(input.setup), input.plan ?? [], input.setup.policy, cal).map((m) => bookingOf(m));
       const out: BookedMeeting[] = [];
       const stakeholders = await clientPeople(db, input.setup.clientId);
-      for (const r of requests) {
-        heartbeat();
+      for (const [i, r] of requests.entries()) {
+        heartbeat(i);
         out.push(await book(db, input, input.setup, cal, r, stakeholders));
       }
       return out;

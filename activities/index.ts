@@ -6,13 +6,14 @@ import { appendEvent, type NewLedgerEvent } from '../db/ledger.js';
 import { activePolicy, policyVersion } from '../db/policies.js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { ensureCadence, ensureCtaClock, notifyCtaClock } from '../runtime/processes.js';
+import { dispatchWorkflowStart, ensureCadence, notifyCtaClock } from '../runtime/processes.js';
 import { makeCalendar, toIso } from '../domain/business-time.js';
 import type { OnboardingStart } from '../domain/onboarding.js';
 import type { MeetingChanges, ProcessEffect } from '../domain/effects.js';
 import { cadenceActivities } from './cadence.js';
 import { recordAccess } from '../db/access.js';
 import { clientCalendar, localYear } from '../db/client-calendar.js';
+import { heartbeat, withFailureClassification } from './failures.js';
 import { eq } from 'drizzle-orm';
 import { planOnboarding, type OnboardingSegment } from '../domain/onboarding-plan.js';
 import { applyClientOverrides } from '../domain/policy.js';
@@ -29,7 +30,9 @@ export interface ActivityDeps {
  * pure, and ledger writes carry a deterministic id so a retried write lands once.
  */
 export function createActivities({ db }: ActivityDeps) {
-  return {
+  // Every activity's failures are classified in one place (activities/failures.ts): permanent ones
+  // are non-retryable with a named type; none carries SQL parameters into history or logs.
+  return withFailureClassification({
     ...cadenceActivities({ db }),
     ...stakeholderActivities({ db }),
 
@@ -107,6 +110,7 @@ export function createActivities({ db }: ActivityDeps) {
       await db.transaction(async (t) => {
         const tx = t as unknown as Db; // repositories take the database type; a transaction has the same query API
         for (const [i, e] of batch.effects.entries()) {
+          heartbeat(i);
           const id = `${workflowId}/${batch.batchKey}/${i}`;
           if (e.kind === 'event') {
             await appendEvent(tx, { id, occurredAt: e.occurredAt ?? at, clientId, process, workflowId, type: e.type, ruleId: e.ruleId, why: e.why, actor, data: e.data });
@@ -141,7 +145,12 @@ export function createActivities({ db }: ActivityDeps) {
       // (each start is idempotent by workflow id, so a retry of this activity starts nothing twice).
       const ctx = Context.current();
       const target = { client: ctx.client, taskQueue: ctx.info.taskQueue };
-      for (const row of clocks) await ensureCtaClock(target, row, db);
+      // Each CTA's clock start sits in the outbox (written with the CTA, issue 10): dispatch it now; the
+      // worker's dispatcher starts whatever a crash between commit and here left behind.
+      for (const [i, row] of clocks.entries()) {
+        heartbeat(batch.effects.length + i);
+        await dispatchWorkflowStart(target, db, 'cta-clock', row.id);
+      }
       for (const ctaId of notify) await notifyCtaClock(target, ctaId);
       for (const lockedAt of cadences) {
         const policy = await activePolicy(db);
@@ -187,7 +196,7 @@ export function createActivities({ db }: ActivityDeps) {
         segmentSource: client.segmentSource,
       };
     },
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

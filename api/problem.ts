@@ -30,7 +30,7 @@ export class ProblemError extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly extra: Record<string, unknown> = {},
-    /** Response headers the problem needs, e.g. `retry-after`. */
+    /** Response headers that go with the problem (e.g. Retry-After). */
     readonly headers: Record<string, string> = {},
   ) {
     super(detail ?? title);
@@ -50,7 +50,7 @@ export function problemResponse(c: Context, p: ProblemError): Response {
     title: p.title,
     status: p.status,
     ...(p.detail ? { detail: p.detail } : {}),
-    instance: c.req.path,
+    instance: redactSecrets(c.req.path),
     requestId: c.get('requestId' as never) as string | undefined,
     ...p.extra,
   };
@@ -61,3 +61,6 @@ export function problemResponse(c: Context, p: ProblemError): Response {
 export function fieldErrors(location: FieldError['location'], issues: readonly z.core.$ZodIssue[]): FieldError[] {
   return issues.map((i) => ({ location, path: i.path.map(String).join('.') || '(root)', message: i.message }));
 }
+
+/** Calendar-feed tokens are credentials carried in the URL; nothing Baton writes or echoes keeps them. */
+export const redactSecrets = (text: string) => text.replace(/batcal_[A-Za-z0-9_-]+/g, 'batcal_[redacted]');

@@ -10,7 +10,7 @@ import { embeddedPostgresUrl, startEmbeddedPostgres } from '../runtime/embedded-
 import { ActionableError, databaseProblem } from '../runtime/errors.js';
 import { createLogger } from '../runtime/logger.js';
 import { isAlive } from '../runtime/supervised-process.js';
-import { resolveTool, TemporalToolsError } from '../runtime/temporal-tools.js';
+import { ensureSchemathesis, resolveTool, TemporalToolsError } from '../runtime/temporal-tools.js';
 import { temporalToolPath } from '../runtime/embedded-temporal.js';
 
 /**
@@ -80,7 +80,7 @@ export function program(io: CliOutput = stdio): { cli: Command; exitCode: () => 
 
   const tools = cli.command('tools').description('manage the binaries Baton needs');
   tools.command('ensure')
-    .description('install the Temporal CLI, the time-skipping test server and libfaketime into .tools/ if missing')
+    .description('install the Temporal CLI, the time-skipping test server, libfaketime and schemathesis into .tools/ if missing')
     .action(async () => done(await ensureTools()));
 
   return { cli, exitCode: () => code };
@@ -235,6 +235,7 @@ async function ensureTools(): Promise<number> {
     console.log(`${name === 'cli' ? 'temporal' : 'temporal-test-server'}: ${await temporalToolPath(name, { log })}`);
   }
   console.log(`libfaketime: ${resolveTool('faketime', { log }).path}`);
+  console.log(`schemathesis: ${ensureSchemathesis(undefined, log).command}`);
   return 0;
 }
 
@@ -259,7 +260,7 @@ export async function main(argv: string[], io: CliOutput = stdio): Promise<numbe
 
 /** Problems the user can fix print as their message alone; anything else is a bug and keeps its stack. */
 function report(err: unknown): void {
-  if (err instanceof ConfigError || err instanceof TemporalToolsError || err instanceof ActionableError || (err instanceof Error && err.name === 'ScenarioError')) {
+  if (err instanceof ConfigError || err instanceof TemporalToolsError || err instanceof ActionableError || (err instanceof Error && (err.name === 'ScenarioError' || err.name === 'LastAdminKeyError'))) {
     console.error(err.message);
   } else {
     console.error(err instanceof Error ? (err.stack ?? err.message) : err);

@@ -5,6 +5,7 @@ import { segmentClient, touchTierFor, type Segment, type SegmentationResult } fr
 import type { Db } from './client.js';
 import type { ClientStakeholder, StakeholderInput } from '../domain/stakeholders.js';
 import { appendEvent, type WriteContext } from './ledger.js';
+import { enqueueWorkflowStart } from './outbox.js';
 import { activePolicy } from './policies.js';
 import { clients, people, roleAssignments } from './schema.js';
 import { syncStakeholders, type StakeholderRow } from './stakeholders.js';
@@ -47,26 +48,37 @@ const placementColumns = (p: SegmentationResult, policyVersion: number) => ({
   segmentRuleIds: p.ruleIds, placementPolicyVersion: policyVersion,
 });
 
-export async function createClient(db: Db, input: ClientInput, { actor, at }: WriteContext) {
+/**
+ * Registers a client and, in the same transaction, its placement review's start (outbox, R-7).
+ * With an `id` chosen by the caller (derived from an Idempotency-Key) a second call with the same
+ * id returns the client first created (`existed: true`) and writes nothing.
+ */
+export async function createClient(db: Db, input: ClientInput, { actor, at }: WriteContext, id: string = randomUUID()) {
   const policy = await activePolicy(db);
   const p = placement(input, policy.document);
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(clients)
       .values({
-        id: randomUUID(), name: input.name, externalRef: input.externalRef ?? null, mrr: input.mrr, maturity: input.maturity,
+        id, name: input.name, externalRef: input.externalRef ?? null, mrr: input.mrr, maturity: input.maturity,
         appetite: input.appetite, ownsInnovationAgenda: input.ownsInnovationAgenda ?? false, timeZone: input.timeZone,
         holidays: input.holidays ?? [], region: input.region ?? null, publicHolidayExceptions: input.publicHolidayExceptions ?? [], renewalDate: input.renewalDate ?? null, fiscalYearEnd: input.fiscalYearEnd ?? '12-31',
         ...placementColumns(p, policy.version), createdAt: at, updatedAt: at,
       })
+      .onConflictDoNothing({ target: clients.id })
       .returning();
+    if (!row) {
+      const [existing] = await tx.select().from(clients).where(eq(clients.id, id));
+      return { row: existing!, placement: p, policyVersion: existing!.placementPolicyVersion, existed: true };
+    }
     await appendEvent(tx, {
-      occurredAt: at, clientId: row!.id, process: 'registry', type: 'client.registered', ruleId: 'R-1', actor,
+      occurredAt: at, clientId: row.id, process: 'registry', type: 'client.registered', ruleId: 'R-1', actor,
       why: { maturity: input.maturity, appetite: input.appetite, mrr: input.mrr, ownsInnovationAgenda: input.ownsInnovationAgenda ?? false, ruleIds: p.ruleIds, explanation: p.explanation, policyVersion: policy.version },
       data: { segment: p.segment, goalLevel: p.goalLevel, mrrTier: p.mrrTier, touchTier: p.touchTier, archetype: p.archetype },
     });
-    if (input.stakeholders?.length) await syncStakeholders(tx, row!.id, input.stakeholders, { actor, at }, 'not listed at registration');
-    return { row: row!, placement: p, policyVersion: policy.version };
+    if (input.stakeholders?.length) await syncStakeholders(tx, row.id, input.stakeholders, { actor, at }, 'not listed at registration');
+    await enqueueWorkflowStart(tx, 'placement-review', row.id);
+    return { row, placement: p, policyVersion: policy.version, existed: false };
   });
 }
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { and, asc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { appendEvent, type WriteContext } from './ledger.js';
-import { ctas, people, roleAssignments, type Actor } from './schema.js';
+import { enqueueWorkflowStart } from './outbox.js';
+import { ctas, events, people, roleAssignments, type Actor } from './schema.js';
 
 export type CtaRow = typeof ctas.$inferSelect;
 export type EscalationLevel = 'backup' | 'csLead';
@@ -84,6 +85,8 @@ export async function openCta(db: Db, input: OpenCtaInput): Promise<CtaRow> {
       dueAt: input.dueAt, firstActionDueAt, data: { ...(input.data ?? {}), ...(input.clock === 'due' ? { clock: 'due' } : {}) }, createdAt: input.openedAt, updatedAt: input.openedAt,
     }).onConflictDoNothing().returning();
     const row = inserted[0] ?? (await tx.select().from(ctas).where(eq(ctas.id, id)))[0]!;
+    // The SLA clock's start commits with the CTA (outbox), so a crash before it starts loses nothing (C-5).
+    if (inserted[0]) await enqueueWorkflowStart(tx, 'cta-clock', id);
     await appendEvent(tx, {
       id: `cta/${id}/opened`, occurredAt: input.openedAt, clientId: input.clientId, process: input.process, workflowId: input.workflowId ?? null,
       type: 'cta.opened', ruleId: input.ruleId, actor: input.actor,
@@ -103,13 +106,13 @@ export type Transition<T> = { outcome: 'applied'; row: T } | { outcome: 'not-fou
 const OPEN_STATES = ['open', 'escalated'] as const;
 
 /** C-5: the owner records a concrete step. Only the first one counts. */
-export async function recordFirstAction(db: Db, id: string, a: { note: string; personId?: string }, { actor, at }: WriteContext): Promise<Transition<CtaRow>> {
+export async function recordFirstAction(db: Db, id: string, a: { note: string; personId?: string }, { actor, at }: WriteContext, eventId?: string): Promise<Transition<CtaRow>> {
   return db.transaction(async (tx) => {
     const [row] = await tx.update(ctas).set({ state: 'first_action', firstActionAt: at, updatedAt: at })
       .where(and(eq(ctas.id, id), inArray(ctas.state, [...OPEN_STATES]), isNull(ctas.firstActionAt))).returning();
-    if (!row) return refusal(tx, id, (c) => (c.state === 'done' || c.state === 'cancelled' ? `the CTA is already ${c.state}` : `a first action was already recorded at ${c.firstActionAt}`));
+    if (!row) return refusal(tx, id, (c) => (c.state === 'done' || c.state === 'cancelled' ? `the CTA is already ${c.state}` : `a first action was already recorded at ${c.firstActionAt}`), eventId);
     await appendEvent(tx, {
-      occurredAt: at, clientId: row.clientId, process: row.process, workflowId: row.workflowId, type: 'cta.first_action', ruleId: 'C-5', actor,
+      id: eventId, occurredAt: at, clientId: row.clientId, process: row.process, workflowId: row.workflowId, type: 'cta.first_action', ruleId: 'C-5', actor,
       why: { firstActionDueAt: row.firstActionDueAt, withinSla: Date.parse(at) <= Date.parse(row.firstActionDueAt) },
       data: { ctaId: id, note: a.note, ...(a.personId ? { byPersonId: a.personId } : {}) },
     });
@@ -117,29 +120,30 @@ export async function recordFirstAction(db: Db, id: string, a: { note: string; p
   });
 }
 
-export async function completeCta(db: Db, id: string, note: string | undefined, { actor, at }: WriteContext): Promise<Transition<CtaRow>> {
+export async function completeCta(db: Db, id: string, note: string | undefined, { actor, at }: WriteContext, eventId?: string): Promise<Transition<CtaRow>> {
   return db.transaction(async (tx) => {
     const [row] = await tx.update(ctas)
       .set({ state: 'done', completedAt: at, firstActionAt: sql`coalesce(${ctas.firstActionAt}, ${at}::timestamptz)`, updatedAt: at })
       .where(and(eq(ctas.id, id), inArray(ctas.state, ['open', 'escalated', 'first_action']))).returning();
-    if (!row) return refusal(tx, id, (c) => `the CTA is already ${c.state}`);
+    if (!row) return refusal(tx, id, (c) => `the CTA is already ${c.state}`, eventId);
     await appendEvent(tx, {
-      occurredAt: at, clientId: row.clientId, process: row.process, workflowId: row.workflowId, type: 'cta.completed', ruleId: row.ruleId, actor,
+      id: eventId, occurredAt: at, clientId: row.clientId, process: row.process, workflowId: row.workflowId, type: 'cta.completed', ruleId: row.ruleId, actor,
       why: { dueAt: row.dueAt, onTime: Date.parse(at) <= Date.parse(row.dueAt) }, data: { ctaId: id, ...(note ? { note } : {}) },
     });
     return { outcome: 'applied', row };
   });
 }
 
-export async function reassignCta(db: Db, id: string, r: { personId: string; reason: string }, { actor, at }: WriteContext): Promise<Transition<CtaRow>> {
+export async function reassignCta(db: Db, id: string, r: { personId: string; reason: string }, { actor, at }: WriteContext, eventId?: string): Promise<Transition<CtaRow>> {
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(ctas).where(eq(ctas.id, id)).for('update');
     if (!before) return { outcome: 'not-found' };
+    if (eventId && (await eventExists(tx, eventId))) return { outcome: 'applied', row: before };
     if (before.state === 'done' || before.state === 'cancelled') return { outcome: 'conflict', row: before, reason: `the CTA is already ${before.state}` };
     if (before.ownerPersonId === r.personId) return { outcome: 'conflict', row: before, reason: 'that person already owns the CTA' };
     const [row] = await tx.update(ctas).set({ ownerPersonId: r.personId, updatedAt: at }).where(eq(ctas.id, id)).returning();
     await appendEvent(tx, {
-      occurredAt: at, clientId: row!.clientId, process: row!.process, workflowId: row!.workflowId, type: 'cta.reassigned', ruleId: 'R-122', actor,
+      id: eventId, occurredAt: at, clientId: row!.clientId, process: row!.process, workflowId: row!.workflowId, type: 'cta.reassigned', ruleId: 'R-122', actor,
       why: { reason: r.reason }, data: { ctaId: id, fromId: before.ownerPersonId, toId: r.personId, reason: r.reason },
     });
     return { outcome: 'applied', row: row! };
@@ -171,9 +175,19 @@ export async function escalateCta(db: Db, id: string, level: EscalationLevel, at
   });
 }
 
-async function refusal(tx: Pick<Db, 'select'>, id: string, reason: (c: CtaRow) => string): Promise<Transition<CtaRow>> {
+/**
+ * Why a transition did not apply. When the request's own event (`eventId`, from its
+ * Idempotency-Key) is already there, an earlier attempt of this very request applied it and died
+ * before answering: that is the answer.
+ */
+async function refusal(tx: Pick<Db, 'select'>, id: string, reason: (c: CtaRow) => string, eventId?: string): Promise<Transition<CtaRow>> {
   const current = await getCta(tx, id);
+  if (current && eventId && (await eventExists(tx, eventId))) return { outcome: 'applied', row: current };
   return current ? { outcome: 'conflict', row: current, reason: reason(current) } : { outcome: 'not-found' };
+}
+
+async function eventExists(tx: Pick<Db, 'select'>, eventId: string): Promise<boolean> {
+  return (await tx.select({ id: events.id }).from(events).where(eq(events.id, eventId))).length > 0;
 }
 
 export interface CtaFilter { ownerId?: string; clientId?: string; state?: string[]; overdue?: boolean; now: string; after?: string; limit: number }

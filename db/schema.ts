@@ -10,9 +10,29 @@ import type { MspRole, StakeholderRole } from '../domain/roles.js';
  */
 const isoTimestamp = customType<{ data: string; driverData: string }>({
   dataType: () => 'timestamp with time zone',
-  fromDriver: (value) => new Date(value).toISOString(),
+  fromDriver: (value) => pgTimestampToIso(value),
   toDriver: (value) => value,
 });
+
+const PG_TIMESTAMPTZ = /^(\d{4,})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([+-])(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?)?( BC)?$/;
+
+/**
+ * PostgreSQL's text form of a timestamptz → ISO-8601 in UTC, without `new Date(text)`: the JS date
+ * parser reads years below 100 as 19xx/20xx and refuses some others, silently changing what was
+ * stored. Milliseconds are kept (Baton writes no finer precision); years outside 0000–9999 get
+ * ISO's six-digit signed form; `infinity` is refused.
+ */
+export function pgTimestampToIso(value: string): string {
+  const m = PG_TIMESTAMPTZ.exec(value);
+  if (!m) throw new Error(`not a PostgreSQL timestamptz: ${JSON.stringify(value)}`);
+  const [, y, mo, d, h, mi, sec, frac, sign, oh, om, os, bc] = m;
+  const year = bc ? 1 - Number(y) : Number(y);
+  const date = new Date(0);
+  date.setUTCFullYear(year, Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi), Number(sec), Number((frac ?? '0').padEnd(3, '0').slice(0, 3)));
+  const offsetSeconds = sign ? (sign === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om ?? 0) * 60 + Number(os ?? 0)) : 0;
+  return new Date(date.getTime() - offsetSeconds * 1000).toISOString();
+}
 const ts = (name: string) => isoTimestamp(name);
 const createdAt = () => ts('created_at').notNull().default(sql`now()`);
 
@@ -252,6 +272,8 @@ export const idempotencyRecords = pgTable('idempotency_records', {
   responseContentType: text('response_content_type'),
   createdAt: createdAt(),
   completedAt: ts('completed_at'),
+  /** While pending: until when the request holds the key. After it, a retry may take over (the API died mid-request). */
+  leaseExpiresAt: ts('lease_expires_at'),
 }, (t) => [primaryKey({ columns: [t.principalId, t.key] })]);
 
 /**
@@ -268,3 +290,23 @@ export const calendarFeeds = pgTable('calendar_feeds', {
   createdAt: createdAt(),
   revokedAt: ts('revoked_at'),
 }, (t) => [uniqueIndex('calendar_feeds_token_hash_uq').on(t.tokenHash), index('calendar_feeds_person_idx').on(t.personId)]);
+
+/**
+ * Transactional outbox of workflow starts: the row that needs a long-running workflow (a client →
+ * its placement review, R-7; a CTA → its SLA clock, C-5) writes its start here in the same
+ * transaction, so a crash between the commit and the start loses nothing. The API starts it at
+ * once; the worker's dispatcher starts whatever is still pending (runtime/processes.ts).
+ */
+export const workflowStarts = pgTable('workflow_starts', {
+  /** `placement-review` (subject: client id) or `cta-clock` (subject: CTA id). */
+  kind: text('kind').notNull(),
+  subjectId: text('subject_id').notNull(),
+  createdAt: createdAt(),
+  dispatchedAt: ts('dispatched_at'),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+}, (t) => [
+  primaryKey({ columns: [t.kind, t.subjectId] }),
+  index('workflow_starts_pending_idx').on(t.createdAt).where(sql`dispatched_at is null`),
+  check('workflow_starts_kind_ck', sql`${t.kind} in ('placement-review','cta-clock')`),
+]);

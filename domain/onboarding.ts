@@ -350,6 +350,7 @@ export function decide(state: OnboardingState, action: OnboardingAction, at: str
     case 'kickoffScheduled':
       if (state.kickoff.heldAt) return already('The kickoff', state.kickoff.heldAt);
       if (ms(action.endsAt) <= ms(action.startsAt)) return unprocessable('endsAt must be after startsAt.');
+      if (ms(action.startsAt) < ms(state.signedAt)) return unprocessable(`startsAt ${action.startsAt} is before the signature (${state.signedAt}).`);
       return undefined;
     case 'kickoffHeld':
       if (action.decisions.length > state.rules.maxDecisions) {

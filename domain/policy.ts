@@ -223,3 +223,53 @@ export function applyClientOverrides(policy: Policy, overrides: unknown): Policy
   }
   return parsePolicy(deepMerge(policy, o.data));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Publishing
+
+/**
+ * Strict, complete mirror of a schema: every key is required (defaults are stripped, so a missing
+ * key is an error, never a silent seed value) and unknown keys are refused. Object refinements
+ * are dropped here and checked on the whole document by `parsePolicy` afterwards.
+ */
+function completeSchemaOf(schema: z.ZodType): z.ZodType {
+  let s: z.ZodType = schema;
+  while (s instanceof z.ZodDefault || s instanceof z.ZodPrefault) s = s.unwrap() as z.ZodType;
+  if (s instanceof z.ZodNullable) {
+    const inner = s.unwrap() as z.ZodType;
+    return inner instanceof z.ZodObject ? completeSchemaOf(inner).nullable() : s;
+  }
+  if (s instanceof z.ZodObject) {
+    const shape: Record<string, z.ZodType> = {};
+    for (const [k, v] of Object.entries(s.shape as Record<string, z.ZodType>)) shape[k] = completeSchemaOf(v);
+    return z.strictObject(shape);
+  }
+  return s;
+}
+
+const completePolicySchema = completeSchemaOf(z.object(policyShape));
+const policyPatchSchema = overrideSchemaOf(z.object(policyShape));
+
+/**
+ * How a published document relates to the version in force:
+ * - `replace` (default): the document is the whole policy; every key must be present.
+ * - `merge`: the document is a deep patch on the active version (objects merge key by key;
+ *   arrays, scalars and null replace).
+ * Either way unknown keys are refused, naming each one, and the result is validated in full.
+ */
+export type PublishMode = 'replace' | 'merge';
+
+export function parsePolicyForPublishing(document: unknown, mode: PublishMode, active: Policy): PolicyResult {
+  const strict = (mode === 'replace' ? completePolicySchema : policyPatchSchema).safeParse(document);
+  if (!strict.success) {
+    return {
+      ok: false,
+      issues: toIssues(strict.error).map((i) =>
+        /received undefined/.test(i.message)
+          ? { path: i.path, message: 'Missing: a published document names every key (send the whole policy, or publish with mode "merge")' }
+          : i,
+      ),
+    };
+  }
+  return parsePolicy(mode === 'replace' ? document : deepMerge(active, strict.data));
+}

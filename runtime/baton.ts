@@ -15,7 +15,7 @@ import { startEmbeddedTemporal, stopStaleEmbeddedTemporal } from './embedded-tem
 import { databaseProblem, redactUrl, ActionableError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { assertPortsFree, type PortClaim } from './ports.js';
-import { ensureAllCtaClocks, ensureAllPlacementReviews } from './processes.js';
+import { ensureAllCtaClocks, ensureAllPlacementReviews, startWorkflowStartDispatcher } from './processes.js';
 import { registerSearchAttributes } from './search-attribute-registry.js';
 import { isAlive } from './supervised-process.js';
 
@@ -173,7 +173,10 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
     let worker: Worker | undefined;
     if (mode !== 'api') {
       const native = await connectTemporal(() => NativeConnection.connect({ address, tls: connectionOptions.tls, apiKey: config.TEMPORAL_API_KEY }), address, !!config.TEMPORAL_ADDRESS);
-      worker = await createWorker({ connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db: database.db });
+      worker = await createWorker({
+        connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db: database.db,
+        ...(config.BATON_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.BATON_WORKFLOW_BUNDLE } } : {}),
+      });
       let workerStopping = false;
       const running = worker.run().then(
         () => {
@@ -192,11 +195,19 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
       const reviews = await ensureAllPlacementReviews(temporalTarget, database.db);
       const clocks = await ensureAllCtaClocks(temporalTarget, database.db);
       logger.info({ placementReviews: reviews, ctaClocks: clocks }, 'long-running processes reconciled');
+      // From then on, the outbox: starts the API committed but did not make (it died, Temporal was away).
+      stops.push(startWorkflowStartDispatcher(temporalTarget, database.db, logger));
     }
 
     let apiUrl: string | undefined;
     if (mode !== 'worker') {
-      const app = createApp({ db: database.db, logger, temporal: temporalTarget });
+      const app = createApp({
+        db: database.db, logger, temporal: temporalTarget,
+        options: {
+          corsOrigins: config.BATON_CORS_ORIGINS, maxBodyBytes: config.BATON_API_MAX_BODY_BYTES,
+          authFailuresPerMinute: config.BATON_AUTH_FAILURES_PER_MINUTE, idempotencyLeaseSeconds: config.BATON_IDEMPOTENCY_LEASE_SECONDS,
+        },
+      });
       const server: ServerType = await new Promise((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port: config.BATON_API_PORT, hostname: config.BATON_API_HOST }, () => resolve(s));
         s.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'

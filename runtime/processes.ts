@@ -1,10 +1,13 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { asc } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { activePolicy } from '../db/policies.js';
 import { clients } from '../db/schema.js';
-import { ctasAwaitingFirstAction, type CtaRow } from '../db/ctas.js';
+import { ctasAwaitingFirstAction, getCta, isDeliverable, type CtaRow } from '../db/ctas.js';
+import { markWorkflowStarted, markWorkflowStartFailed, pendingWorkflowStarts, type WorkflowStartKind } from '../db/outbox.js';
+import { safeErrorMessage } from '../db/errors.js';
+import type { Logger } from './logger.js';
 import {
   CADENCE_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId, onboardingWorkflowId, placementReviewWorkflowId,
   type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type OnboardingInput, type PlacementReviewInput, type ProcessKind, type ProcessRefusal,
@@ -35,11 +38,14 @@ interface StartOptions {
   /** Whether a finished process may run again under the same id (e.g. a failed onboarding, restarted). */
   reuse: 'allow' | 'failed-only' | 'never';
   searchAttributes: { clientId: string; segment?: string };
+  /** The request that starts it (its Idempotency-Key), kept in the memo: a retry after a crash recognises its own start (issue 10). */
+  startedBy?: string;
 }
 
 /** Starts a process by kind; ids are deterministic, so a retried start never runs a process twice. */
 export async function startProcess<K extends ProcessKind>(t: TemporalTarget, kind: K, input: ProcessInputs[K], o: StartOptions) {
   return t.client.workflow.start(WORKFLOW_TYPES[kind], {
+    ...(o.startedBy ? { memo: { startedBy: o.startedBy } } : {}),
     workflowId: o.workflowId,
     taskQueue: t.taskQueue,
     args: [input],
@@ -106,9 +112,9 @@ export async function ensureAllCtaClocks(t: TemporalTarget, db: Db): Promise<num
  * Starts a client's onboarding (R-46..R-57). One per client: a second start fails with
  * WorkflowExecutionAlreadyStartedError, also after the first completed; only a failed one may be started again.
  */
-export async function startOnboarding(t: TemporalTarget, input: OnboardingInput, segment: string) {
+export async function startOnboarding(t: TemporalTarget, input: OnboardingInput, segment: string, startedBy?: string) {
   return startProcess(t, 'onboarding', input, {
-    workflowId: onboardingWorkflowId(input.clientId), ifRunning: 'fail', reuse: 'failed-only', searchAttributes: { clientId: input.clientId, segment },
+    workflowId: onboardingWorkflowId(input.clientId), ifRunning: 'fail', reuse: 'failed-only', searchAttributes: { clientId: input.clientId, segment }, ...(startedBy ? { startedBy } : {}),
   });
 }
 
@@ -116,9 +122,9 @@ export async function startOnboarding(t: TemporalTarget, input: OnboardingInput,
  * Starts a client's engagement cadence (R-10) unless it already runs: at onboarding's cadence lock
  * (R-55) or through the API for an existing client. The id is deterministic, so a retry is harmless.
  */
-export async function ensureCadence(t: TemporalTarget, input: CadenceInput, segment: string, conflict: 'use-existing' | 'fail' = 'use-existing') {
+export async function ensureCadence(t: TemporalTarget, input: CadenceInput, segment: string, conflict: 'use-existing' | 'fail' = 'use-existing', startedBy?: string) {
   return startProcess(t, 'cadence', input, {
-    workflowId: cadenceWorkflowId(input.clientId), ifRunning: conflict, reuse: 'allow', searchAttributes: { clientId: input.clientId, segment },
+    workflowId: cadenceWorkflowId(input.clientId), ifRunning: conflict, reuse: 'allow', searchAttributes: { clientId: input.clientId, segment }, ...(startedBy ? { startedBy } : {}),
   });
 }
 
@@ -150,4 +156,75 @@ export async function reportToCadence(t: TemporalTarget, clientId: string, reque
     }
     throw err;
   }
+}
+
+/**
+ * Starts the workflow an outbox row asks for (db/outbox.ts) unless it runs already, then marks the
+ * row dispatched. A subject that no longer needs it (a CTA settled meanwhile, a client gone) is
+ * marked dispatched without a start.
+ */
+export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: WorkflowStartKind, subjectId: string): Promise<void> {
+  if (kind === 'placement-review') {
+    const [client] = await db.select({ id: clients.id, segment: clients.segment, createdAt: clients.createdAt }).from(clients).where(eq(clients.id, subjectId));
+    if (client) await ensurePlacementReview(t, client, (await activePolicy(db)).version);
+  } else {
+    const cta = await getCta(db, subjectId);
+    if (cta && (!cta.firstActionAt || isDeliverable(cta)) && ['open', 'escalated', 'first_action'].includes(cta.state)) await ensureCtaClock(t, cta, db);
+  }
+  await markWorkflowStarted(db, kind, subjectId);
+}
+
+/** One pass over the pending outbox; returns how many it started. A failure is noted on its row and retried next pass. */
+export async function dispatchPendingWorkflowStarts(t: TemporalTarget, db: Db, logger?: Logger): Promise<number> {
+  let started = 0;
+  for (;;) {
+    const batch = await pendingWorkflowStarts(db, 100);
+    let progressed = 0;
+    for (const row of batch) {
+      try {
+        await dispatchWorkflowStart(t, db, row.kind, row.subjectId);
+        started++;
+        progressed++;
+      } catch (err) {
+        await markWorkflowStartFailed(db, row.kind, row.subjectId, safeErrorMessage(err));
+        logger?.warn({ err, kind: row.kind, subjectId: row.subjectId }, 'workflow start failed; retried on the next pass');
+      }
+    }
+    if (batch.length < 100 || progressed === 0) return started;
+  }
+}
+
+/**
+ * The continuously running reconciler of the worker: every `intervalMs` it starts whatever the
+ * outbox still holds (an API that died between its commit and the start, Temporal unreachable for
+ * a while). Returns its stop function.
+ */
+export function startWorkflowStartDispatcher(t: TemporalTarget, db: Db, logger: Logger, intervalMs = 5_000): () => Promise<void> {
+  let stopped = false;
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    running = dispatchPendingWorkflowStarts(t, db, logger)
+      .then((n) => n > 0 && logger.info({ started: n }, 'outbox: started pending workflows'))
+      .catch((err) => logger.warn({ err }, 'outbox pass failed'));
+  };
+  tick();
+  const timer = setInterval(() => {
+    if (!stopped) tick();
+  }, intervalMs).unref();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
+  };
+}
+
+/**
+ * After a start failed as "already started": whether this very request (its `startedBy`, from the
+ * Idempotency-Key, kept in the workflow's memo) started it in an earlier attempt that died before
+ * answering. Then that run is the answer, not a conflict.
+ */
+export async function startedByRequest(t: TemporalTarget, workflowId: string, startedBy: string | undefined) {
+  if (!startedBy) return undefined;
+  const described = await t.client.workflow.getHandle(workflowId).describe();
+  return described.memo?.startedBy === startedBy ? described : undefined;
 }

@@ -36,7 +36,7 @@ const { bookCadenceMeetings, changeCadenceSegment } = proxyActivities<Activities
 });
 // Reads only: retried until the database answers.
 const { prepareCadence, readCadenceClient } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 

@@ -4,7 +4,7 @@ import { ProcessKey, StepKey } from '../runtime/search-attributes.js';
 import { ctaChanged, ctaSlaStatus, type CtaSlaInput, type CtaSlaStatus } from './contracts.js';
 
 const { ctaClockState, escalateCtaLevel } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' }, // only reads and conditional updates: retried until the database is back
 });
 

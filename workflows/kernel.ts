@@ -76,7 +76,8 @@ const STALL_RETRY_MAX_MS = 24 * 3_600_000;
 // failure (non-retryable ApplicationFailure from the activity wrapper) fails at once. A worker that
 // dies mid-activity is noticed by the heartbeat (long activities) or the short start-to-close.
 const activities = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds', // recordProcessEffects heartbeats per effect
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 12 },
 });
 const failureRecorder = proxyActivities<Activities>({

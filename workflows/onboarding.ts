@@ -33,7 +33,7 @@ const SYSTEM: Actor = { kind: 'system' };
 
 // A read (the plan is computed, nothing written): retried until the database answers.
 const { prepareOnboarding } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 

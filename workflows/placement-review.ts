@@ -8,7 +8,7 @@ import { ProcessKey, StepKey } from '../runtime/search-attributes.js';
 import { placementReviewStatus, type PlacementReviewInput, type PlacementReviewStatus } from './contracts.js';
 
 const { loadPlacementReviewPlan, appendLedgerEvent, activePolicyVersion } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' }, // only reads and conditional updates: retried until the database is back
 });
 

@@ -5,7 +5,8 @@ import type { Context } from 'hono';
 import { getClient } from '../../db/clients.js';
 import { activePolicy } from '../../db/policies.js';
 import type { CadenceAction } from '../../domain/cadence.js';
-import { ensureCadence } from '../../runtime/processes.js';
+import { ensureCadence, startedByRequest } from '../../runtime/processes.js';
+import { idempotencyKeyOf, requestScopedId } from '../idempotency.js';
 import { onboardingStatus, onboardingWorkflowId } from '../../workflows/contracts.js';
 import { CADENCE_REFUSAL_TYPES, cadenceAction, cadenceStatus, cadenceWorkflowId, type CadenceActionRequest } from '../../workflows/contracts.js';
 import { actorOf } from '../actor.js';
@@ -15,7 +16,7 @@ import { conflict, notFound, ProblemError, validationProblem } from '../problem.
 import { asClientStakeholder, listStakeholders } from '../../db/stakeholders.js';
 import { attendanceOf, pairedMspRoles, preflight, resolveDecisionOwner } from '../../domain/stakeholders.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { Id, IsoDate, IsoInstant, MspRole } from '../schemas.js';
+import { Id, IsoDate, IsoInstant, MspRole, text, uniqueList } from '../schemas.js';
 
 /**
  * The engagement cadence (R-9..R-35) over HTTP: ops start it for an existing client (onboarding
@@ -26,7 +27,7 @@ import { Id, IsoDate, IsoInstant, MspRole } from '../schemas.js';
 
 const ClientParams = z.object({ clientId: Id.openapi({ param: { name: 'clientId', in: 'path' } }) });
 const MeetingParams = ClientParams.extend({ meetingId: Id.openapi({ param: { name: 'meetingId', in: 'path' } }) });
-const Title = z.string().trim().min(3).max(300);
+const Title = text(3, 300);
 const norm = (s: string) => new Date(s).toISOString();
 
 const Started = z.object({ clientId: Id, workflowId: z.string(), runId: z.string(), lockedAt: z.string(), policyVersion: z.number().int() }).openapi('CadenceStarted');
@@ -61,9 +62,9 @@ const Decision = z.object({
   ownerRole: MspRole.optional().openapi({ description: 'The MSP role Accountable for it; default for a client-owned decision: the role paired with that person (R-123).' }),
   ownerStakeholderId: Id.optional().openapi({ description: 'A client stakeholder who owns the decision (R-27 "owner CFO"), from /v1/clients/{id}/stakeholders.' }),
   targetDate: IsoDate.optional().openapi({ description: 'R-32: a decision counts for credit only with owner, date and budget in writing.' }),
-  budgetUsd: z.number().min(0).optional(),
+  budgetUsd: z.number().min(0).max(1e12).optional(),
 }).strict().refine((d) => d.ownerRole !== undefined || d.ownerStakeholderId !== undefined, { message: 'give ownerRole, ownerStakeholderId or both', path: ['ownerRole'] });
-const StakeholderIds = z.array(Id).max(50);
+const StakeholderIds = uniqueList(Id, 50, 'stakeholder ids');
 
 const ACTIONS = [
   spec({
@@ -88,11 +89,11 @@ const ACTIONS = [
     body: z.object({
       heldAt: IsoInstant.optional().openapi({ description: 'Start; default the booked start.' }),
       endedAt: IsoInstant.optional().openapi({ description: 'End; default the booked end.' }),
-      attendees: z.array(z.string().trim().min(1).max(200)).default([]).openapi({ description: 'Who attended, by name; at least one name or attendeeStakeholderIds.' }),
+      attendees: z.array(text(1, 200)).max(50).default([]).openapi({ description: 'Who attended, by name; at least one name or attendeeStakeholderIds.' }),
       attendeeStakeholderIds: StakeholderIds.optional().openapi({ description: 'Client stakeholders who attended: sets sponsor and decision-maker presence from the registry (R-104, R-106).' }),
       sponsorPresent: z.boolean().default(false).openapi({ description: 'A client executive sponsor attended (sponsor heartbeat, R-104, R-39); derived from attendeeStakeholderIds when given.' }),
-      decisions: z.array(Decision).default([]),
-      undecided: z.array(z.object({ title: Title, ownerRole: MspRole, checkpointDate: IsoDate }).strict()).default([])
+      decisions: z.array(Decision).max(20).default([]),
+      undecided: z.array(z.object({ title: Title, ownerRole: MspRole, checkpointDate: IsoDate }).strict()).max(20).default([])
         .openapi({ description: 'R-27: undecidable asks get a checkpoint date and owner; pending ≥30 days fires the engagement-drop trigger (R-17).' }),
     }).strict().refine((b) => b.attendees.length > 0 || (b.attendeeStakeholderIds?.length ?? 0) > 0, { message: 'name at least one attendee (attendees or attendeeStakeholderIds)', path: ['attendees'] }),
     toAction: (b, now, meetingId) => ({
@@ -107,7 +108,7 @@ const ACTIONS = [
   }),
   spec({
     slug: 'cancelled', meeting: true, operationId: 'recordMeetingCancelled', summary: 'Meeting cancelled; less than 24h before the start it counts as a miss (§2.5)',
-    body: z.object({ noticeAt: IsoInstant.optional().openapi({ description: 'When the client cancelled; default now.' }), reason: z.string().trim().max(500).optional() }).strict(),
+    body: z.object({ noticeAt: IsoInstant.optional().openapi({ description: 'When the client cancelled; default now.' }), reason: text(0, 500).optional() }).strict(),
     toAction: (b, now, meetingId) => ({ type: 'meetingCancelled', meetingId, noticeAt: at(b.noticeAt, now), ...(b.reason ? { reason: b.reason } : {}) }),
   }),
   spec({
@@ -121,12 +122,12 @@ const ACTIONS = [
   }),
   spec({
     slug: 'assessments', meeting: false, operationId: 'recordAssessmentForCadence', summary: 'Assessment completed: roadmap review on completion + 10 days (R-15), merged into a strategic meeting in range (R-21)',
-    body: z.object({ assessmentId: z.string().trim().min(1).max(100), completedAt: IsoInstant.optional() }).strict(),
+    body: z.object({ assessmentId: text(1, 100), completedAt: IsoInstant.optional() }).strict(),
     toAction: (b, now) => ({ type: 'assessmentCompleted', assessmentId: b.assessmentId, completedAt: at(b.completedAt, now) }),
   }),
   spec({
     slug: 'initiative-approvals', meeting: false, operationId: 'recordInitiativeApproved', summary: 'Initiative approved: delivery kickoff within 10 business days, PM CTA (R-16); refused while the onboarding delivery gate is shut (R-48)',
-    body: z.object({ initiativeId: z.string().trim().min(1).max(100), title: Title, approvedAt: IsoInstant.optional() }).strict(),
+    body: z.object({ initiativeId: text(1, 100), title: Title, approvedAt: IsoInstant.optional() }).strict(),
     toAction: (b, now) => ({ type: 'initiativeApproved', initiativeId: b.initiativeId, title: b.title, approvedAt: at(b.approvedAt, now) }),
   }),
   spec({
@@ -136,7 +137,7 @@ const ACTIONS = [
   }),
   spec({
     slug: 'stakeholder-changes', meeting: false, operationId: 'recordStakeholderChange', summary: 'Sponsor or champion left: new-sponsor intro within 10 days, handoff note 24h (R-19)',
-    body: z.object({ name: z.string().trim().min(1).max(200), stakeholderRole: z.string().trim().min(1).max(100), changedAt: IsoInstant.optional() }).strict(),
+    body: z.object({ name: text(1, 200), stakeholderRole: text(1, 100), changedAt: IsoInstant.optional() }).strict(),
     toAction: (b, now) => ({ type: 'stakeholderChanged', name: b.name, stakeholderRole: b.stakeholderRole, changedAt: at(b.changedAt, now) }),
   }),
   spec({
@@ -145,7 +146,7 @@ const ACTIONS = [
   }),
   spec({
     slug: 'cadence-review', meeting: false, operationId: 'recordCadenceReview', summary: 'Segmentation & cadence review done (R-35): resets the miss count and resumes automatic rebooking',
-    body: z.object({ outcome: z.enum(['keep', 'downgrade', 'executiveReset']), note: z.string().trim().min(3).max(4000) }).strict(),
+    body: z.object({ outcome: z.enum(['keep', 'downgrade', 'executiveReset']), note: text(3, 4000) }).strict(),
     toAction: (b) => ({ type: 'cadenceReviewed', outcome: b.outcome, note: b.note }),
   }),
 ] as const;
@@ -177,11 +178,18 @@ export function registerCadenceRoutes(app: OpenAPIHono<ApiEnv>) {
     if (!client) throw notFound('Client', clientId);
     const policy = await activePolicy(deps.db);
     const lockedAt = (await currentTime(deps)).toISOString();
+    const startedBy = idempotencyKeyOf(c) ? requestScopedId(c, 'workflow-start') : undefined;
     try {
-      const handle = await ensureCadence(temporal, { clientId, lockedAt, policyVersion: policy.version }, client.segment, 'fail');
+      const handle = await ensureCadence(temporal, { clientId, lockedAt, policyVersion: policy.version }, client.segment, 'fail', startedBy);
       c.header('Location', `/v1/clients/${clientId}/cadence`);
       return c.json({ clientId, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, lockedAt, policyVersion: policy.version }, 201);
     } catch (err) {
+      // An earlier attempt of this request started it and died before answering: answer with that run.
+      const mine = err instanceof WorkflowExecutionAlreadyStartedError ? await startedByRequest(temporal, cadenceWorkflowId(clientId), startedBy) : undefined;
+      if (mine) {
+        c.header('Location', `/v1/clients/${clientId}/cadence`);
+        return c.json({ clientId, workflowId: mine.workflowId, runId: mine.runId, lockedAt: mine.startTime.toISOString(), policyVersion: policy.version }, 201);
+      }
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`The cadence of client ${clientId} is already running.`, { workflowId: cadenceWorkflowId(clientId) });
       throw err;
     }

@@ -12,29 +12,30 @@ import { activeStakeholdersOf, listStakeholders, type StakeholderRow } from '../
 import { stakeholderChangeOf } from '../../domain/stakeholders.js';
 import { applyClientOverrides } from '../../domain/policy.js';
 import { SEGMENT_GOAL_LEVELS } from '../../domain/roles.js';
-import { ensurePlacementReview } from '../../runtime/processes.js';
+import { dispatchWorkflowStart } from '../../runtime/processes.js';
+import { requestScopedId } from '../idempotency.js';
 import { notifyCadenceOfClientChange } from './cadence.js';
 import { legacyStakeholders, reportStakeholderChange } from './stakeholders.js';
 import type { ApiEnv } from '../context.js';
 import { actorOf, writeContext } from '../actor.js';
 import { conflict, notFound, unprocessable, validationProblem } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { csv, Id, IsoDate, IsoInstant, MonthDay, MspRole, Pagination, Score, Segment, Stakeholder, TimeZone, TouchTier } from '../schemas.js';
+import { csv, Id, intParam, IsoDate, IsoInstant, MonthDay, MspRole, page, Pagination, Score, Segment, Stakeholder, text, TimeZone, TouchTier, uniqueList, utcInstant } from '../schemas.js';
 
 const ClientBody = z
   .object({
-    name: z.string().trim().min(1).max(200),
-    externalRef: z.string().min(1).max(200).nullish().openapi({ description: 'The client\'s id in your PSA/CRM.' }),
+    name: text(1, 200),
+    externalRef: text(1, 200).nullish().openapi({ description: 'The client\'s id in your PSA/CRM.' }),
     mrr: z.number().min(0).max(100_000_000).openapi({ description: 'Monthly recurring revenue in the MSP\'s currency (R-2).' }),
     maturity: Score.openapi({ description: 'IT maturity 1–5 (R-1).' }),
     appetite: Score.openapi({ description: 'Appetite for change 1–5 (R-1).' }),
     ownsInnovationAgenda: z.boolean().optional().openapi({ description: 'Client owns its innovation/OKR agenda: with both scores ≥4 this makes Goal 5 (A-2).' }),
     timeZone: TimeZone,
-    holidays: z.array(IsoDate).max(400).optional().refine((h) => !h || new Set(h).size === h.length, 'holidays must be unique')
+    holidays: uniqueList(IsoDate, 400, 'holidays').optional()
       .openapi({ description: "The client's own non-business dates, on top of its region's public holidays (C-1)." }),
-    region: z.string().trim().toUpperCase().regex(REGION_RE, 'must be a country code, optionally with a state or province: US, US-IL, DE-BY').nullish()
+    region: z.string().max(6).toUpperCase().regex(REGION_RE, 'must be an upper-case country code, optionally with a state or province: US, US-IL, DE-BY').nullish()
       .openapi({ example: 'US-IL', description: "Where the client works: ISO 3166-1 country, optionally `-` and its state or province (ISO 3166-2). Its public holidays (the policy's `calendar.publicHolidayTypes`, from the date-holidays data) are the client's non-business days (C-1). Null: no public holidays." }),
-    publicHolidayExceptions: z.array(IsoDate).max(400).optional().refine((h) => !h || new Set(h).size === h.length, 'dates must be unique')
+    publicHolidayExceptions: uniqueList(IsoDate, 400, 'dates').optional()
       .openapi({ description: "Public holidays of the region the client works anyway: dropped from its calendar. Each must be one of the region's public holidays." }),
     renewalDate: IsoDate.nullish(),
     fiscalYearEnd: MonthDay.optional().openapi({ description: 'Fiscal year-end as MM-DD (C-7; default 12-31).' }),
@@ -44,7 +45,10 @@ const ClientBody = z
       .optional()
       .refine((s) => !s || s.filter((x) => x.roles.includes('executiveSponsor')).length <= 1, 'at most one executive sponsor')
       .refine((s) => !s || new Set(s.filter((x) => x.email).map((x) => x.email!.toLowerCase())).size === s.filter((x) => x.email).length, 'emails must be unique')
-      .openapi({ description: 'The client\'s people as one list (kept for existing callers): it replaces the active people of the stakeholder registry — matched by email, else by name; the unlisted are deactivated (R-19 when a sponsor, decision-maker or champion goes). Prefer /v1/clients/{clientId}/stakeholders.' }),
+      .openapi({
+        description: 'The client\'s people as one list (kept for existing callers): it replaces the active people of the stakeholder registry — matched by email, else by name; the unlisted are deactivated (R-19 when a sponsor, decision-maker or champion goes). Prefer /v1/clients/{clientId}/stakeholders.',
+        contains: { type: 'object', properties: { roles: { type: 'array', contains: { const: 'executiveSponsor' } } }, required: ['roles'] }, minContains: 0, maxContains: 1,
+      } as never),
   })
   .strict();
 
@@ -103,6 +107,8 @@ const READ = ROLE_SETS.read;
 const WRITE = ROLE_SETS.operate;
 const GOVERN = ROLE_SETS.govern;
 const TIMELINE = ROLE_SETS.timeline;
+const TIMELINE_DEFAULT_PAGE = 1000;
+const TIMELINE_MAX_PAGE = 5000;
 
 const createClientRoute = securedRoute(WRITE, {
   method: 'post', path: '/v1/clients', operationId: 'createClient', tags: ['Clients'],
@@ -113,7 +119,7 @@ const createClientRoute = securedRoute(WRITE, {
 const listClientsRoute = securedRoute(READ, {
   method: 'get', path: '/v1/clients', operationId: 'listClients', tags: ['Clients'], summary: 'List clients',
   request: { query: Pagination.extend({ segment: csv(Segment), touchTier: csv(TouchTier), q: z.string().max(200).optional() }) },
-  responses: { 200: jsonResponse(z.object({ items: z.array(ClientSchema), next: z.string().optional() }), 'A page of clients') },
+  responses: { 200: jsonResponse(page(ClientSchema), 'A page of clients, by id') },
 });
 const getClientRoute = securedRoute(READ, {
   method: 'get', path: '/v1/clients/{clientId}', operationId: 'getClient', tags: ['Clients'], summary: 'Get a client',
@@ -125,10 +131,10 @@ const updateClientRoute = securedRoute(WRITE, {
   request: {
     params: ClientParams,
     ...jsonBody(ClientBody.partial().extend({
-      rationale: z.string().trim().min(10).max(2000).optional().openapi({
+      rationale: text(10, 2000).optional().openapi({
         description: 'Why these values change (R-7), e.g. the assessment that moved the maturity score; stored on the timeline with the update and with the placement change it causes.',
       }),
-    }).strict().refine((b) => Object.keys(b).some((k) => k !== 'rationale'), 'send at least one field to change')),
+    }).strict().refine((b) => Object.keys(b).some((k) => k !== 'rationale'), 'send at least one field to change').openapi({ minProperties: 1 })),
   },
   responses: { 200: jsonResponse(ClientSchema, 'The updated client') },
 });
@@ -136,7 +142,7 @@ const updateClientRoute = securedRoute(WRITE, {
 const OverrideBody = z.object({
   segment: Segment,
   goalLevel: z.number().int().min(1).max(5).optional().openapi({ description: 'Defaults to the segment\'s goal level (A: 4, B: 3, C: 2, D: 1); A may be 5.' }),
-  rationale: z.string().trim().min(10).max(2000).openapi({ description: 'Why the computed placement is overridden; goes to the ledger (R-7).' }),
+  rationale: text(10, 2000).openapi({ description: 'Why the computed placement is overridden; goes to the ledger (R-7).' }),
 }).strict();
 const overrideRoute = securedRoute(GOVERN, {
   method: 'put', path: '/v1/clients/{clientId}/segment-override', operationId: 'overrideClientSegment', tags: ['Clients'],
@@ -192,9 +198,13 @@ const timelineRoute = securedRoute(TIMELINE, {
   summary: 'Everything Baton did for this client and why, in order (the append-only ledger)',
   request: {
     params: ClientParams,
-    query: z.object({ type: csv(z.string().min(1)), process: z.string().optional(), from: IsoInstant.optional(), to: IsoInstant.optional(), limit: z.coerce.number().int().min(1).max(5000).default(1000) }),
+    query: z.object({
+      type: csv(z.string().min(1).max(100)), process: z.string().max(100).optional(), from: IsoInstant.optional(), to: IsoInstant.optional(),
+      limit: intParam(1, TIMELINE_MAX_PAGE).optional().transform((v) => v ?? TIMELINE_DEFAULT_PAGE).openapi({ description: `Page size, default ${TIMELINE_DEFAULT_PAGE}, at most ${TIMELINE_MAX_PAGE}.` }),
+      after: intParam(0, 999_999_999).optional().openapi({ description: 'Cursor from the previous page\'s `next` (an event sequence number).' }),
+    }),
   },
-  responses: { 200: jsonResponse(z.object({ items: z.array(TimelineEvent) }), 'Events, oldest first') },
+  responses: { 200: jsonResponse(page(TimelineEvent), 'Events, oldest first; `next` continues after the last one') },
 });
 
 export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
@@ -203,9 +213,10 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     const input = c.req.valid('json');
     await checkCalendar(c, input, { region: null, publicHolidayExceptions: [], policyOverrides: {} });
     try {
-      const created = await createClient(db, input, await writeContext(c));
-      await startPlacementReview(c, created.row, created.policyVersion);
-      return c.json(clientView(created.row, created.placement.explanation, await listStakeholders(db, created.row.id, { active: true })), 201);
+      // Named by the Idempotency-Key (when sent): a retry after the API died mid-request finds this client.
+      const created = await createClient(db, input, await writeContext(c), requestScopedId(c, 'client'));
+      await startPlacementReview(c, created.row);
+      return c.json(clientView(created.row, created.existed ? undefined : created.placement.explanation, await listStakeholders(db, created.row.id, { active: true })), 201);
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`A client with externalRef ${input.externalRef} already exists.`);
       throw err;
@@ -329,19 +340,25 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     const { clientId } = c.req.valid('param');
     const q = c.req.valid('query');
     await mustGetClient(c, clientId);
-    const items = await clientTimeline(c.get('deps').db, clientId, { types: q.type, process: q.process, from: q.from, to: q.to, limit: q.limit });
-    return c.json({ items: items.map((e) => ({ ...e, actor: e.actor })) }, 200);
+    const rows = await clientTimeline(c.get('deps').db, clientId, {
+      types: q.type, process: q.process, from: q.from && utcInstant(q.from), to: q.to && utcInstant(q.to), afterSeq: q.after, limit: q.limit + 1,
+    });
+    const items = rows.slice(0, q.limit);
+    return c.json({ items: items.map((e) => ({ ...e, actor: e.actor })), ...(rows.length > q.limit ? { next: String(items.at(-1)!.seq) } : {}) }, 200);
   });
 }
 
-/** R-7 review starts with registration; if Temporal is unreachable the worker's reconciler starts it later. */
-async function startPlacementReview(c: Context<ApiEnv>, row: ClientRow, policyVersion: number) {
-  const { temporal, logger } = c.get('deps');
+/**
+ * R-7 review starts with registration. Its start was committed with the client (outbox); if
+ * Temporal is unreachable now, or this process dies first, the worker's dispatcher starts it.
+ */
+async function startPlacementReview(c: Context<ApiEnv>, row: ClientRow) {
+  const { temporal, logger, db } = c.get('deps');
   if (!temporal) return;
   try {
-    await ensurePlacementReview(temporal, row, policyVersion);
+    await dispatchWorkflowStart(temporal, db, 'placement-review', row.id);
   } catch (err) {
-    logger.warn({ err, clientId: row.id }, 'placement review not started; the worker reconciler will start it');
+    logger.warn({ err, clientId: row.id }, 'placement review not started; the worker\'s outbox dispatcher will start it');
   }
 }
 

@@ -11,13 +11,14 @@ import { events } from '../../db/schema.js';
 import { applyGrant } from '../../domain/access-record.js';
 import { atLocalTime, makeCalendar } from '../../domain/business-time.js';
 import { HEALTH_DIMENSIONS, VERIFIED_CONTROLS, type OnboardingAction } from '../../domain/onboarding.js';
-import { startOnboarding } from '../../runtime/processes.js';
+import { startedByRequest, startOnboarding } from '../../runtime/processes.js';
+import { idempotencyKeyOf, requestScopedId } from '../idempotency.js';
 import { ONBOARDING_REFUSAL_TYPES, onboardingAction, onboardingStatus, onboardingWorkflowId, type OnboardingActionRequest } from '../../workflows/contracts.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { conflict, notFound, unprocessable } from '../problem.js';
 import { logLateSignal, queryProcess, reportEnvelope, requireTemporal, sendProcessAction, type LateReport, type ProcessTarget } from '../process-actions.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { Id, IsoDate, IsoInstant, MspRole } from '../schemas.js';
+import { Id, IsoDate, IsoInstant, MspRole, text, uniqueList } from '../schemas.js';
 
 /**
  * Onboarding Day 0–90 (R-46..R-57) over HTTP: ops start it, ops and automations report what
@@ -29,7 +30,10 @@ import { Id, IsoDate, IsoInstant, MspRole } from '../schemas.js';
 
 const ClientParams = z.object({ clientId: Id.openapi({ param: { name: 'clientId', in: 'path' } }) });
 const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case-with-dashes').max(60);
-const unique = <T>(l: T[]) => new Set(l).size === l.length;
+/** Bounds of report lists (payloads stay small in workflow history). */
+const MAX_SYSTEMS = 100;
+const MAX_ATTENDEES = 50;
+const MAX_LIST = 100;
 
 const StartBody = z.object({
   signedAt: z.union([IsoInstant, IsoDate]).openapi({
@@ -37,7 +41,7 @@ const StartBody = z.object({
     example: '2026-03-02T09:00:00-06:00',
   }),
   riskFlag: z.boolean().default(false).openapi({ description: 'R-51: a D client with a known risk gets discovery and assessment.' }),
-  accessSystems: z.array(Slug).min(1).max(100).refine(unique, 'systems must be unique').optional()
+  accessSystems: uniqueList(Slug, MAX_SYSTEMS, 'systems').min(1).optional()
     .openapi({ description: 'Access-matrix rows (R-49); default the policy\'s onboarding.accessMatrixSystems.' }),
 }).strict();
 
@@ -97,7 +101,7 @@ const norm = (s: string) => new Date(s).toISOString();
 const ACTIONS = [
   spec({
     slug: 'handoff-items', operationId: 'recordHandoffItems', summary: 'Handoff packet items received (R-44, R-46); step 0 completes when all are in',
-    body: z.object({ items: z.array(Slug).min(1).refine(unique, 'items must be unique') }).strict(),
+    body: z.object({ items: uniqueList(Slug, MAX_LIST, 'items').min(1) }).strict(),
     toAction: (b) => ({ type: 'handoffItemsReceived', items: b.items }),
   }),
   spec({
@@ -110,8 +114,8 @@ const ACTIONS = [
     body: z.object({
       heldAt: IsoInstant.optional().openapi({ description: 'Start of the meeting; default endedAt − 60 min.' }),
       endedAt: IsoInstant.optional().openapi({ description: 'End of the meeting; default now. The recap is due 48h after it (R-29).' }),
-      attendees: z.array(z.string().trim().min(1).max(200)).min(1),
-      decisions: z.array(z.object({ title: z.string().trim().min(3).max(300), ownerRole: MspRole }).strict()).default([])
+      attendees: z.array(text(1, 200)).min(1).max(MAX_ATTENDEES),
+      decisions: z.array(z.object({ title: text(3, 300), ownerRole: MspRole }).strict()).max(20).default([])
         .openapi({ description: 'At most `meeting.maxDecisions` (2, R-27); a third is refused with 422 and goes to the backlog.' }),
     }).strict(),
     toAction: (b, now) => {
@@ -126,12 +130,12 @@ const ACTIONS = [
   }),
   spec({
     slug: 'access-granted', operationId: 'recordAccessGranted', summary: 'Access-matrix rows granted (R-49); the access % is computed from the rows',
-    body: z.object({ systems: z.array(Slug).min(1).refine(unique, 'systems must be unique') }).strict(),
+    body: z.object({ systems: uniqueList(Slug, MAX_SYSTEMS, 'systems').min(1) }).strict(),
     toAction: (b) => ({ type: 'accessGranted', systems: b.systems }),
   }),
   spec({
     slug: 'documentation-baselined', operationId: 'recordDocumentationBaselined', summary: 'Documentation pack baselined (R-49: by Day 21; R-48 gate condition)',
-    body: z.object({ sections: z.array(z.string().trim().min(1).max(100)).default([]) }).strict(),
+    body: z.object({ sections: z.array(text(1, 100)).max(MAX_LIST).default([]) }).strict(),
     toAction: (b) => ({ type: 'documentationBaselined', sections: b.sections }),
   }),
   spec({
@@ -141,37 +145,37 @@ const ACTIONS = [
   }),
   spec({
     slug: 'assessment-completed', operationId: 'recordAssessmentCompleted', summary: 'Discovery/assessment completed with scored findings (R-51: by Day 28)',
-    body: z.object({ findings: z.array(z.object({ title: z.string().trim().min(3).max(300), score: z.number().int().min(1).max(5) }).strict()).min(1) }).strict(),
+    body: z.object({ findings: z.array(z.object({ title: text(3, 300), score: z.number().int().min(1).max(5) }).strict()).min(1).max(MAX_LIST) }).strict(),
     toAction: (b) => ({ type: 'assessmentCompleted', findings: b.findings }),
   }),
   spec({
     slug: 'quick-wins', operationId: 'recordQuickWin', summary: 'A quick win completed (R-52); it may use only access already granted (R-48)',
-    body: z.object({ title: z.string().trim().min(3).max(300), systems: z.array(Slug).refine(unique, 'systems must be unique').default([]) }).strict(),
+    body: z.object({ title: text(3, 300), systems: uniqueList(Slug, MAX_SYSTEMS, 'systems').default([]) }).strict(),
     toAction: (b) => ({ type: 'quickWinCompleted', title: b.title, systems: b.systems }),
   }),
   spec({
     slug: 'early-wins-report', operationId: 'publishEarlyWinsReport', summary: 'Early Wins report published (R-52: with ≥2 quick wins by Day 30)',
-    body: z.object({ url: z.url().optional() }).strict(),
+    body: z.object({ url: z.url().max(2000).optional() }).strict(),
     toAction: (b) => ({ type: 'earlyWinsReportPublished', ...(b.url ? { url: b.url } : {}) }),
   }),
   spec({
     slug: 'project-kickoffs', operationId: 'requestProjectKickoff', summary: 'Kick off a project; refused with 409 while the delivery gate is shut (R-48), unless it is a quick win',
-    body: z.object({ project: z.string().trim().min(3).max(300), quickWin: z.boolean().default(false) }).strict(),
+    body: z.object({ project: text(3, 300), quickWin: z.boolean().default(false) }).strict(),
     toAction: (b) => ({ type: 'projectKickoff', project: b.project, quickWin: b.quickWin }),
   }),
   spec({
     slug: 'roadmap-confirmed', operationId: 'confirmRoadmap', summary: 'Roadmap and Budget v1 confirmed (R-53: Day 30–45)',
-    body: z.object({ initiatives: z.array(z.string().trim().min(1).max(300)).min(1), budgetV1Usd: z.number().min(0) }).strict(),
+    body: z.object({ initiatives: z.array(text(1, 300)).min(1).max(MAX_LIST), budgetV1Usd: z.number().min(0).max(1e12) }).strict(),
     toAction: (b) => ({ type: 'roadmapConfirmed', initiatives: b.initiatives, budgetV1Usd: b.budgetV1Usd }),
   }),
   spec({
     slug: 'operational-initiatives', operationId: 'recordOperationalInitiatives', summary: 'D only: its 1–2 operational initiatives, recorded without a budget instead of a formal roadmap (R-57); completes step 5',
-    body: z.object({ initiatives: z.array(z.string().trim().min(1).max(300)).min(1).max(10).refine(unique, 'initiatives must be unique') }).strict(),
+    body: z.object({ initiatives: uniqueList(text(1, 300), 10, 'initiatives').min(1) }).strict(),
     toAction: (b) => ({ type: 'operationalInitiativesRecorded', initiatives: b.initiatives }),
   }),
   spec({
     slug: 'proposals', operationId: 'recordProposalSent', summary: 'A proposal with EDS sent (R-54: Day 30–60, ≤14 days after the roadmap)',
-    body: z.object({ title: z.string().trim().min(3).max(300), initiative: z.string().trim().min(1).max(300).optional() }).strict(),
+    body: z.object({ title: text(3, 300), initiative: text(1, 300).optional() }).strict(),
     toAction: (b) => ({ type: 'proposalSent', title: b.title, ...(b.initiative ? { initiative: b.initiative } : {}) }),
   }),
   spec({
@@ -191,7 +195,7 @@ const ACTIONS = [
   }),
   spec({
     slug: 'closeout', operationId: 'closeOnboarding', summary: 'Day 90 closeout and handoff to Engagement (R-56); open exceptions become CTAs and the onboarding finishes',
-    body: z.object({ note: z.string().trim().min(3).max(4000) }).strict(),
+    body: z.object({ note: text(3, 4000) }).strict(),
     toAction: (b) => ({ type: 'closeout', note: b.note }),
   }),
 ] as const;
@@ -224,12 +228,26 @@ export function registerOnboardingRoutes(app: OpenAPIHono<ApiEnv>) {
     if (Date.parse(signedAt) > now.getTime()) {
       throw unprocessable(`The signature (${signedAt}) is in the future; start the onboarding once the contract is signed.`, { errors: [{ location: 'body', path: 'signedAt', message: 'must not be in the future' }] });
     }
+    // R-56: the onboarding ends at Day closeoutDay; a signature older than that has no onboarding left to run.
+    const closeoutDays = policy.document.onboarding.closeoutDay;
+    if (Date.parse(signedAt) < now.getTime() - closeoutDays * 86_400_000) {
+      throw unprocessable(`The signature (${signedAt}) is more than ${closeoutDays} days ago: its Day ${closeoutDays} closeout (R-56) has passed, so there is no onboarding left to run.`, {
+        ruleId: 'R-56', errors: [{ location: 'body', path: 'signedAt', message: `must be within the last ${closeoutDays} days (onboarding.closeoutDay)` }],
+      });
+    }
+    const startedBy = idempotencyKeyOf(c) ? requestScopedId(c, 'workflow-start') : undefined;
     try {
-      const handle = await startOnboarding(temporal, { clientId, signedAt, policyVersion: policy.version, riskFlag: body.riskFlag, ...(body.accessSystems ? { accessSystems: body.accessSystems } : {}) }, client.segment);
+      const handle = await startOnboarding(temporal, { clientId, signedAt, policyVersion: policy.version, riskFlag: body.riskFlag, ...(body.accessSystems ? { accessSystems: body.accessSystems } : {}) }, client.segment, startedBy);
       c.header('Location', `/v1/clients/${clientId}/onboarding`);
       return c.json({ clientId, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, signedAt, policyVersion: policy.version }, 201);
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        // An earlier attempt of this request started it and died before answering: answer with that run.
+        const mine = await startedByRequest(temporal, onboardingWorkflowId(clientId), startedBy);
+        if (mine) {
+          c.header('Location', `/v1/clients/${clientId}/onboarding`);
+          return c.json({ clientId, workflowId: mine.workflowId, runId: mine.runId, signedAt, policyVersion: policy.version }, 201);
+        }
         throw conflict(`An onboarding was already started for client ${clientId}; a client is onboarded once.`, { workflowId: onboardingWorkflowId(clientId) });
       }
       throw err;

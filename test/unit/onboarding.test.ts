@@ -262,6 +262,8 @@ describe('kickoff (R-27, R-29, R-30, R-47)', () => {
     expect(decide(s, { type: 'recapSent', sentAt: '2026-03-03T10:00:00.000Z' }, '2026-03-03T10:00:00.000Z')).toMatchObject({ status: 409, ruleId: 'R-29' });
     expect(decide(s, { ...kickoffHeld(), heldAt: '2026-03-01T15:00:00.000Z', endedAt: '2026-03-01T16:00:00.000Z' } as OnboardingAction, KICKOFF_AT)).toMatchObject({ status: 422 });
     expect(decide(s, kickoffHeld(), '2026-03-05T14:00:00.000Z')).toMatchObject({ status: 422 });
+    // A kickoff booked before the contract was signed is as absurd as one held before it.
+    expect(decide(s, { type: 'kickoffScheduled', startsAt: '2026-03-01T15:00:00.000Z', endsAt: '2026-03-01T16:00:00.000Z' }, KICKOFF_AT)).toMatchObject({ status: 422 });
   });
 });
 
