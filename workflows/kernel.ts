@@ -90,6 +90,8 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
   /** Bumped by every accepted report, so the due loop re-plans. */
   private changes = 0;
   private readonly seen: Map<string, Seen<R>>;
+  /** Reports accepted by their validator whose handler has not produced a result yet, by key (body hash). */
+  private readonly inFlight = new Map<string, string>();
   private stall: ProcessStall | undefined;
   /** A report or due step is changing the state (kernel v2: one at a time). */
   private busy = false;
@@ -125,7 +127,9 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
   /** Serves reports as Workflow Updates with the C-6 repeat check and the model's verdict. */
   serveReports(update: UpdateDefinition<R, [ProcessReport<A>]>, model: ProcessModel<S, A, R>): void {
     const validate = (req: ProcessReport<A>): void => {
-      const repeat = repeatOf(this.seen.get(req.idempotencyKey), req);
+      // A repeat of a report still being handled (a retry racing its first delivery) is a repeat too (C-6).
+      const pending = this.inFlight.get(req.idempotencyKey);
+      const repeat = repeatOf(this.seen.get(req.idempotencyKey) ?? (pending !== undefined ? { bodyHash: pending } : undefined), req);
       if (typeof repeat === 'object') this.refuse(repeat);
       if (repeat === 'duplicate') return; // acknowledged by the handler, no second effect (C-6)
       if (this.state) {
@@ -134,9 +138,18 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
       }
     };
     const handle = async (req: ProcessReport<A>): Promise<R> => {
-      await condition(() => this.state !== undefined);
-      if (!patched(KERNEL_V2)) return this.handleV1(req, model);
-      return this.exclusive(() => this.handleV2(req, model));
+      const key = req.idempotencyKey;
+      // The first delivery of a key marks it before anything can interleave; a repeat waits for its result.
+      const first = !this.seen.has(key) && !this.inFlight.has(key);
+      if (first) this.inFlight.set(key, req.bodyHash);
+      else if (!this.seen.has(key)) await condition(() => this.seen.has(key) || !this.inFlight.has(key));
+      try {
+        await condition(() => this.state !== undefined);
+        if (!patched(KERNEL_V2)) return await this.handleV1(req, model);
+        return await this.exclusive(() => this.handleV2(req, model));
+      } finally {
+        if (first) this.inFlight.delete(key);
+      }
     };
     setHandler(update, handle, { validator: validate });
   }

@@ -12,7 +12,7 @@ import { CADENCE_REFUSAL_TYPES, cadenceAction, cadenceStatus, cadenceWorkflowId,
 import { actorOf } from '../actor.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { queryProcess, reportEnvelope, requireTemporal, sendProcessAction, type ProcessTarget } from '../process-actions.js';
-import { conflict, notFound, ProblemError, validationProblem } from '../problem.js';
+import { conflict, notFound, ProblemError } from '../problem.js';
 import { asClientStakeholder, listStakeholders } from '../../db/stakeholders.js';
 import { attendanceOf, pairedMspRoles, preflight, resolveDecisionOwner } from '../../domain/stakeholders.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
@@ -81,7 +81,8 @@ const ACTIONS = [
       decisionMakerConfirmed: z.boolean().optional().openapi({ description: 'Whether a decision-maker confirmed; or give the replies by stakeholder below.' }),
       confirmedStakeholderIds: StakeholderIds.optional().openapi({ description: 'Client stakeholders who confirmed the invite.' }),
       declinedStakeholderIds: StakeholderIds.optional().openapi({ description: 'Client stakeholders who declined it (a declining decision-maker is who the decision call is booked with).' }),
-    }).strict().refine((b) => b.decisionMakerConfirmed !== undefined || b.confirmedStakeholderIds !== undefined || b.declinedStakeholderIds !== undefined, { message: 'give decisionMakerConfirmed or the replies by stakeholder', path: ['decisionMakerConfirmed'] }),
+    }).strict().refine((b) => b.decisionMakerConfirmed !== undefined || b.confirmedStakeholderIds !== undefined || b.declinedStakeholderIds !== undefined, { message: 'give decisionMakerConfirmed or the replies by stakeholder', path: ['decisionMakerConfirmed'] })
+      .openapi({ minProperties: 1 }),
     toAction: (b, _n, meetingId) => ({ type: 'preReadSent', meetingId, decisionMakerConfirmed: b.decisionMakerConfirmed ?? false }),
   }),
   spec({
@@ -95,7 +96,8 @@ const ACTIONS = [
       decisions: z.array(Decision).max(20).default([]),
       undecided: z.array(z.object({ title: Title, ownerRole: MspRole, checkpointDate: IsoDate }).strict()).max(20).default([])
         .openapi({ description: 'R-27: undecidable asks get a checkpoint date and owner; pending ≥30 days fires the engagement-drop trigger (R-17).' }),
-    }).strict().refine((b) => b.attendees.length > 0 || (b.attendeeStakeholderIds?.length ?? 0) > 0, { message: 'name at least one attendee (attendees or attendeeStakeholderIds)', path: ['attendees'] }),
+    }).strict().refine((b) => b.attendees.length > 0 || (b.attendeeStakeholderIds?.length ?? 0) > 0, { message: 'name at least one attendee (attendees or attendeeStakeholderIds)', path: ['attendees'] })
+      .openapi({ anyOf: [{ required: ['attendees'], properties: { attendees: { minItems: 1 } } }, { required: ['attendeeStakeholderIds'], properties: { attendeeStakeholderIds: { minItems: 1 } } }] } as never),
     toAction: (b, now, meetingId) => ({
       type: 'meetingHeld', meetingId, heldAt: b.heldAt ? norm(b.heldAt) : '', endedAt: b.endedAt ? norm(b.endedAt) : '', attendees: b.attendees, sponsorPresent: b.sponsorPresent,
       decisions: b.decisions.map((d) => ({ title: d.title, ownerRole: d.ownerRole ?? 'CSM', ...(d.targetDate ? { targetDate: d.targetDate } : {}), ...(d.budgetUsd !== undefined ? { budgetUsd: d.budgetUsd } : {}) })),
@@ -236,7 +238,9 @@ async function withStakeholders(c: Context<ApiEnv>, clientId: string, action: Ca
   if (!needed) return action;
   const db = c.get('deps').db;
   const people = (await listStakeholders(db, clientId)).map(asClientStakeholder);
-  const unknown = (field: string, ids: string[]) => validationProblem(ids.map((id) => ({ location: 'body' as const, path: field, message: `${id} is not a stakeholder of client ${clientId}` })), `Unknown stakeholder ids in ${field}.`);
+  const unknown = (field: string, ids: string[]) => new ProblemError(422, 'cadence-unprocessable', 'Cannot be applied', `Unknown stakeholder ids in ${field}: not people of client ${clientId} (/v1/clients/${clientId}/stakeholders).`, {
+    errors: ids.map((id) => ({ location: 'body' as const, path: field, message: `${id} is not a stakeholder of client ${clientId}` })),
+  });
   if (action.type === 'preReadSent') {
     const missing = [...(confirmed ?? []), ...(declined ?? [])].filter((id) => !people.some((p) => p.id === id));
     if (missing.length) throw unknown(confirmed?.some((id) => missing.includes(id)) ? 'confirmedStakeholderIds' : 'declinedStakeholderIds', missing);

@@ -15,7 +15,7 @@ import { actorOf, writeContext } from '../actor.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { conflict, notFound, ProblemError, unprocessable } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { Id, IsoInstant, MspRole } from '../schemas.js';
+import { Email, Id, IsoInstant, MspRole, text, uniqueList } from '../schemas.js';
 
 /**
  * The client's own people (issue 9): ops and admins keep the registry, everyone reads it with its
@@ -26,10 +26,9 @@ import { Id, IsoInstant, MspRole } from '../schemas.js';
 const StakeholderRoleSchema = z.enum(STAKEHOLDER_ROLES).openapi({
   description: `A role in the client: ${STAKEHOLDER_ROLES.map((r) => `\`${r}\` ${STAKEHOLDER_ROLE_LABELS[r]}`).join('; ')}.`,
 });
-const Roles = z.array(StakeholderRoleSchema).min(1).max(STAKEHOLDER_ROLES.length).refine((r) => new Set(r).size === r.length, 'roles must be unique');
-const Name = z.string().trim().min(1).max(200);
-const Title = z.string().trim().min(1).max(200);
-const Email = z.email().max(320);
+const Roles = uniqueList(StakeholderRoleSchema, STAKEHOLDER_ROLES.length, 'roles').min(1);
+const Name = text(1, 200);
+const Title = text(1, 200);
 
 const CreateBody = z.object({
   name: Name,
@@ -42,9 +41,9 @@ const UpdateBody = z.object({
   title: Title.nullable().optional().openapi({ description: 'null clears it.' }),
   email: Email.nullable().optional().openapi({ description: 'null clears it.' }),
   roles: Roles.optional(),
-}).strict().refine((b) => Object.keys(b).length > 0, 'send at least one field');
+}).strict().refine((b) => Object.keys(b).length > 0, 'send at least one field').openapi({ minProperties: 1 });
 const DeactivateBody = z.object({
-  reason: z.string().trim().min(3).max(500).optional().openapi({ example: 'left the company' }),
+  reason: text(3, 500).optional().openapi({ example: 'left the company' }),
   leftAt: IsoInstant.optional().openapi({ description: 'When they left; default now. R-19 counts the new-sponsor intro from it.' }),
 }).strict();
 

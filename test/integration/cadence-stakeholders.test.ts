@@ -38,7 +38,7 @@ describe('the client\'s people in the cadence (issue 9: R-26, R-27, R-104, R-106
       { at: '+1h', op: 'listClientStakeholders', params: { clientId: '$acme' }, capture: { dana: 'items[name=Dana Diaz].id', chris: 'items[name=Chris Cho].id' }, expect: 200 },
       onMeeting('2026-07-06T10:00:00-05:00', 'attachPrepPack', 'qbr', {}),
       onMeeting('2026-07-07T10:00:00-05:00', 'signOffPrepReview', 'qbr', {}),
-      onMeeting('2026-07-09T10:00:00-05:00', 'sendPreRead', 'qbr', { declinedStakeholderIds: ['00000000-0000-4000-8000-000000000000'] }, 400),
+      onMeeting('2026-07-09T10:00:00-05:00', 'sendPreRead', 'qbr', { declinedStakeholderIds: ['00000000-0000-4000-8000-000000000000'] }, 422),
       onMeeting('2026-07-09T10:01:00-05:00', 'sendPreRead', 'qbr', { confirmedStakeholderIds: ['$dana'], declinedStakeholderIds: ['$chris'] }),
       { at: '2026-07-09T10:02:00-05:00', op: 'getCadence', params: { clientId: '$acme' }, capture: { call: 'meetings[template=Decision Call].meetingId' }, expect: 200 },
       onMeeting('2026-07-14T11:00:00-05:00', 'recordMeetingHeld', 'qbr', { attendeeStakeholderIds: ['$dana'], decisions: [{ title: 'Replace the firewall', ownerStakeholderId: '$chris' }] }, 409),
@@ -50,8 +50,8 @@ describe('the client\'s people in the cadence (issue 9: R-26, R-27, R-104, R-106
     const qbr = rows.find((m) => m.id === r.refs.qbr)!;
     // Invited at booking from the registry: the decision-maker is required, the sponsor invited.
     expect((qbr.data.invitees as { name: string; required: boolean }[]).map((i) => [i.name, i.required])).toEqual([['Chris Cho', true], ['Dana Diaz', false]]);
-    // An unknown id is a 400 naming the field; Chris declined → rescoped, the decision call booked with him the day after the QBR.
-    expect(r.steps[5]!.body).toMatchObject({ status: 400, errors: [{ path: 'declinedStakeholderIds' }] });
+    // An unknown id is a 422 naming the field; Chris declined → rescoped, the decision call booked with him the day after the QBR.
+    expect(r.steps[5]!.body).toMatchObject({ status: 422, errors: [{ path: 'declinedStakeholderIds' }] });
     const call = rows.find((m) => m.id === r.refs.call)!;
     expect([local(call.startsAt), call.kind]).toEqual(['2026-07-15 10:00', 'Decision Call']);
     const decisionCallCta = r.states[r.refs.acme!]!.ctas.find((c) => c.kind === 'decision-call')!;

@@ -41,19 +41,21 @@ describe('a process that cannot record what it did (issue 10)', () => {
       /* 1 */ onb('2026-03-04T12:00:00-06:00', 'recordKickoffHeld', kickoff, { as: 'automation', expect: 422 }),
       /* 2 */ onb('2026-03-04T12:05:00-06:00', 'getOnboarding', undefined, { expect: 200, capture: { step: 'currentStep.name' } }),
       /* 3 */ onb('2026-03-04T12:10:00-06:00', 'recordKickoffHeld', kickoff, { as: 'automation', expect: 200 }),
-      // Day 14 (16 Mar 24:00, R-49): access is not granted, and its miss cannot be recorded.
-      /* 4 */ onb('2026-03-17T08:00:00-05:00', 'getOnboarding', undefined, { expect: 200 }),
-      /* 5 */ onb('2026-03-17T09:00:00-05:00', 'getOnboarding', undefined, { expect: 200 }),
+      /* 4 */ onb('2026-03-05T09:00:00-06:00', 'recordRecapSent', {}, { as: 'automation', expect: 200 }),
+      // Day 14 (judged 17 Mar 00:00, R-49): access is not granted, and its miss cannot be recorded.
+      /* 5 */ onb('2026-03-17T00:02:00-05:00', 'getOnboarding', undefined, { expect: 200 }),
+      /* 6 */ onb('2026-03-17T00:03:00-05:00', 'getOnboarding', undefined, { expect: 200 }),
+      /* 7 */ onb('2026-03-17T00:10:00-05:00', 'getOnboarding', undefined, { expect: 200 }),
     ];
     const r: RehearsalResult = await rehearse(ScenarioSchema.parse({
-      name: 'process failures', timeZone: 'America/Chicago', start: START, end: '2026-03-17T09:30:00-05:00', people,
+      name: 'process failures', timeZone: 'America/Chicago', start: START, end: '2026-03-17T00:15:00-05:00', people,
       clients: [{ ref: 'acme', name: 'Acme Inc', mrr: 12000, maturity: 2, appetite: 4, timeZone: 'America/Chicago', assignments }], steps,
     }), {
       postgresAdminUrl: inject('postgresAdminUrl'), testServerPath: inject('testServerPath'), workflowBundle: await workflowBundle(),
       beforeStep: async (i, db) => {
         if (i === 1) await refuse(db, 'meeting.held');
         if (i === 3) await refuse(db, 'deadline.missed'); // the kickoff may be recorded again; the Day 14 miss may not
-        if (i === 5) await allow(db);
+        if (i === 6) await allow(db);
       },
     });
     expect(r.failures).toEqual([]);
@@ -63,16 +65,17 @@ describe('a process that cannot record what it did (issue 10)', () => {
     // The refused report: 422 naming the failure, no kickoff on the timeline from it, the step unchanged.
     expect(r.steps[1]!.body).toMatchObject({ type: 'urn:baton:problem:onboarding-report-failed', status: 422, action: 'kickoffHeld' });
     expect(failed[0]).toMatchObject({ process: 'onboarding', data: { stage: 'report', action: 'kickoffHeld', retryable: false } });
-    expect(r.refs.step).toBe('kickoff');
+    expect(r.refs.step).toBe('handoff'); // step 0 still: nothing of the refused kickoff stands
     // Sent again once the database takes it: accepted as new, nothing was kept of the refused one.
     expect(r.steps[3]!.body).toMatchObject({ accepted: true, duplicate: false });
     expect(timeline.filter((e) => e.type === 'meeting.held')).toHaveLength(1);
 
     // The Day 14 deadline stalls: status says so, process.failed once, nothing judged yet.
-    const stalled = (r.steps[4]!.body as { stalled?: Record<string, unknown> }).stalled;
-    expect(stalled).toMatchObject({ due: 'access.checkpoint', attempts: 1 });
+    const stalled = (r.steps[5]!.body as { stalled?: Record<string, unknown> }).stalled;
+    expect(stalled).toMatchObject({ due: 'access.checkpoint', attempts: 1, retryAt: expect.stringMatching(/^2026-03-17T05:05:00/) });
+    expect((r.steps[7]!.body as { stalled?: unknown }).stalled).toBeUndefined();
     expect(failed[1]).toMatchObject({ data: { stage: 'due', due: 'access.checkpoint', retryable: false } });
-    // Allowed again: the retry after the 5-minute backoff records the miss (marked late) and the stall clears.
+    // Allowed again: the retry after the 5-minute backoff (00:05) records the miss and the stall clears.
     const missed = timeline.filter((e) => e.type === 'deadline.missed' && e.data.deadline === 'access.checkpoint');
     expect(missed).toHaveLength(1);
     expect((r.states[r.refs.acme!]!.onboarding as { stalled?: unknown }).stalled).toBeUndefined();
