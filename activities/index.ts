@@ -134,6 +134,11 @@ export function createActivities({ db }: ActivityDeps) {
             await tx.update(meetings).set(meetingColumns(e.changes, at)).where(eq(meetings.id, e.meetingId));
           } else if (e.kind === 'startCadence') {
             cadences.push(e.lockedAt);
+          } else if (e.kind === 'riskSignal') {
+            await appendEvent(tx, {
+              id, occurredAt: at, clientId, process, workflowId, type: 'risk.signal_raised', ruleId: e.ruleId, actor, why: { rule: 'R-93' },
+              data: { trigger: e.trigger, bucket: e.bucket, ...(e.impact ? { impact: e.impact } : {}), ...(e.likelihood ? { likelihood: e.likelihood } : {}), evidence: e.evidence, ...(e.firstActionCta ? { firstActionCta: ctaIdFor(`${workflowId}/${e.firstActionCta}`) } : {}) },
+            });
           } else if (e.kind === 'accessRecord') {
             await recordAccess(tx, clientId, e.systems, 'onboarding', at);
           } else {

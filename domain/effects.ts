@@ -55,6 +55,25 @@ export type ProcessEffect =
   | { kind: 'accessRecord'; systems: { system: string; grantedAt: string | null }[] }
   /** Changes a meeting row the cadence booked (by its id); the ledger event that explains it is a separate effect. */
   | { kind: 'meetingUpdate'; meetingId: string; changes: MeetingChanges }
+  /**
+   * An R-93 At-Risk trigger detected by a process (cadence R-34, onboarding R-50, proposal >30 d,
+   * budget variance >20 %, health). Recorded as `risk.signal_raised`; the at-risk process opens a risk
+   * for it or appends evidence to the client's open risk in that bucket (A-19, R-124).
+   */
+  | {
+      kind: 'riskSignal';
+      /** Unique within the workflow (the ledger id derives from it). */
+      key: string;
+      trigger: string;
+      bucket: 'Service' | 'Delivery' | 'Strategic' | 'Financial';
+      ruleId: string;
+      /** R-94 severity inputs, 1–3 each; the at-risk process defaults what is missing. */
+      impact?: number;
+      likelihood?: number;
+      evidence: Record<string, unknown>;
+      /** A CTA of this workflow (by key) that is the risk's first action (R-34). */
+      firstActionCta?: string;
+    }
   /** Starts the client's engagement cadence at cadence lock (R-55, R-10), unless it already runs. */
   | { kind: 'startCadence'; lockedAt: string };
 

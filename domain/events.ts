@@ -464,6 +464,18 @@ export const eventCatalogue = {
     }),
   ),
 
+  'risk.signal_raised': spec(
+    'A process detected an At-Risk trigger (R-93: e.g. two missed strategic meetings R-34, a Day 14/21 onboarding miss R-50, a proposal >30 days undecided, budget variance >20 %); the at-risk process opens a risk for it or appends the evidence to the open one (A-19, R-124).',
+    z.strictObject({
+      trigger: text('The R-93 trigger, e.g. `consecutiveMisses` or `proposalUndecided`'),
+      bucket: z.enum(['Service', 'Delivery', 'Strategic', 'Financial']).describe('R-94 bucket'),
+      impact: int().min(1).max(3).describe('R-94 impact 1–3').optional(),
+      likelihood: int().min(1).max(3).describe('R-94 likelihood 1–3').optional(),
+      evidence: z.record(z.string(), jsonValue('One fact')).describe('What was seen'),
+      firstActionCta: id('The CTA that is the risk\'s first action (R-34)').optional(),
+    }),
+  ),
+
   // Signals
   'signal.duplicate': spec(
     'A signal arrived again with an idempotency key already seen and had no second effect (C-6, R-124).',

@@ -14,7 +14,7 @@ const REQUIRED_TYPES = [
   'process.started', 'process.completed', 'process.failed', 'process.fact_recorded', 'step.completed', 'deadline.set', 'deadline.missed', 'gate.opened', 'gate.closed',
   'cta.opened', 'cta.first_action', 'cta.completed', 'cta.escalated', 'cta.reassigned',
   'meeting.scheduled', 'meeting.held', 'meeting.missed', 'meeting.cancelled', 'meeting.moved', 'meeting.restyled', 'decision.logged',
-  'trigger.fired', 'trigger.replanned', 'trigger.cleared', 'risk.opened', 'signal.duplicate', 'signal.late',
+  'trigger.fired', 'trigger.replanned', 'trigger.cleared', 'risk.opened', 'risk.signal_raised', 'signal.duplicate', 'signal.late',
   'stakeholder.added', 'stakeholder.updated', 'stakeholder.deactivated', 'stakeholder.reactivated', 'access.updated', 'risk.evidence_added',
 ] as const;
 
@@ -70,6 +70,7 @@ const examples: { [T in LedgerEventType]: LedgerEventData<T> } = {
   'trigger.cleared': { trigger: 'adoptionBelowThreshold', anchor: 'mfa' },
   'meeting.missed': { meetingId: 'm-1', reason: 'lateCancel' },
   'risk.opened': { riskId: 'r-1', bucket: 'Delivery', severity: 'Medium', trigger: 'access below 95 % at Day 14' },
+  'risk.signal_raised': { trigger: 'consecutiveMisses', bucket: 'Strategic', impact: 2, likelihood: 2, evidence: { consecutiveMisses: 2 }, firstActionCta: 'cta-1' },
   'signal.duplicate': { signal: 'kickoffHeld', idempotencyKey: 'k-1', firstEventId: 'client/c-1/onboarding/kickoff-held' },
   'signal.late': { signal: 'accessGranted', idempotencyKey: 'k-2', finishedAt: '2025-06-02T22:00:00Z' },
   'stakeholder.added': { stakeholderId: 's-1', name: 'Dana Diaz', title: 'CFO', email: 'dana@acme.test', roles: ['executiveSponsor', 'budgetHolder'] },
