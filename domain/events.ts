@@ -498,7 +498,7 @@ export const eventCatalogue = {
       scores: z.partialRecord(z.enum(['NotApplicable', 'AtRisk', 'NeedsAttention', 'Satisfactory']), count('Categories with this score')).describe('Categories by score'),
       findings: count('Findings'),
       createdInitiatives: z.array(id('An initiative created from a finding')).describe('Initiatives created from findings (source: this assessment)'),
-      adoption: z.strictObject({ mfaPct: z.number().min(0).max(100).optional(), endpointPct: z.number().min(0).max(100).optional() }).describe('Adoption figures it measured (R-18, R-121)').optional(),
+      adoption: z.strictObject({ mfaPct: z.number().min(0).max(100).describe('MFA adoption, %').optional(), endpointPct: z.number().min(0).max(100).describe('Endpoint agent coverage, %').optional() }).describe('Adoption figures it measured (R-18, R-121)').optional(),
     }),
   ),
   'initiative.created': spec(

@@ -48,63 +48,99 @@ const atSecond = (isoSecond: string) => expect.stringMatching(new RegExp(`^${iso
 
 const card = (title: string, extra: Record<string, unknown> = {}) => ({ title, source: { kind: 'assessment', date: '2026-05-04' }, lane: 'Stability', quarter: '2026-Q3', costBand: { minUsd: 8000, maxUsd: 12000 }, spendType: 'OpEx', ...extra });
 
-describe('a proposal\'s clock: buckets 15/31, re-engage at 31, expiry at 61, late acceptance (R-76..R-80, R-124)', () => {
+const eds = { problem: 'No MFA', whyNow: 'insurance renewal', options: [{ title: 'Rollout', minUsd: 8000, maxUsd: 12000, impact: 'MFA 100 %' }], scope: 'all users', owner: { role: 'AM' }, targetDate: '2026-09-30' };
+const DAY = 86_400_000;
+const plus = (iso: string, days: number) => new Date(Date.parse(iso) + days * DAY).toISOString();
+
+describe('the clocks of initiatives and proposals (R-75, R-78, R-79, R-83, R-124)', () => {
   let r: RehearsalResult;
-  it('rehearses the lifecycle', async () => {
+  it('rehearses a proposal to expiry, a pre-approval to expiry and an initiative that never moves', async () => {
     r = await run({
-      name: 'proposal lifecycle', end: '+70d', clients: [client('acme')],
+      name: 'initiative and proposal clocks', end: '+145d', clients: [client('acme')],
       steps: [
         step('+0h', 'startCadence', { clientId: '$acme' }, {}, { expect: 201 }),
         step('+1h', 'createInitiative', { clientId: '$acme' }, card('MFA rollout'), { expect: 201, capture: { mfa: 'id' } }),
-        step('+1h', 'createProposal', { clientId: '$acme' }, { initiativeId: '$mfa', eds: { problem: 'No MFA', whyNow: 'insurance renewal', options: [{ title: 'Rollout', minUsd: 8000, maxUsd: 12000, impact: 'MFA 100 %' }], scope: 'all users', owner: { role: 'AM' }, targetDate: '2026-09-30' } }, { expect: 409, note: 'R-76: not PreApproved yet' }),
+        step('+1h', 'createInitiative', { clientId: '$acme' }, card('Asset register', { lane: 'Efficiency', costBand: { minUsd: 2000, maxUsd: 3000 } }), { expect: 201, capture: { idle: 'id' } }),
+        step('+1h', 'createInitiative', { clientId: '$acme' }, card('Backup redesign', { quarter: '2026-Q4' }), { expect: 201, capture: { backup: 'id' } }),
+        step('+1h', 'createProposal', { clientId: '$acme' }, { initiativeId: '$mfa', eds }, { expect: 409, note: 'R-76: not PreApproved yet' }),
         step('+2h', 'logPriceTest', { clientId: '$acme' }, { initiativeId: '$mfa', owner: { role: 'AM' }, quarter: '2026-Q3', minUsd: 8000, maxUsd: 12000, outcome: 'viable' }, { expect: 201 }),
         step('+2h', 'logPreApproval', { clientId: '$acme' }, { initiativeId: '$mfa', owner: { role: 'AM' }, quarter: '2026-Q3' }, { expect: 422, note: 'R-74: band missing' }),
         step('+3h', 'logPreApproval', { clientId: '$acme' }, { initiativeId: '$mfa', owner: { role: 'AM' }, quarter: '2026-Q3', minUsd: 8000, maxUsd: 12000 }, { expect: 201 }),
-        step('+3h', 'createRoadmapVersion', { clientId: '$acme' }, { note: 'MFA in Q3', items: [{ initiativeId: '$mfa', quarter: '2026-Q3', lane: 'Stability' }] }, { expect: 201 }),
-        step('+3h', 'createProposal', { clientId: '$acme' }, { initiativeId: '$mfa', eds: { problem: 'No MFA', whyNow: 'insurance renewal', options: [{ title: 'Rollout', minUsd: 8000, maxUsd: 12000, impact: 'MFA 100 %' }], scope: 'all users', owner: { role: 'AM' }, targetDate: '2026-09-30' } }, { expect: 409, note: 'R-76: no budget line' }),
-        step('+3h', 'createBudgetVersion', { clientId: '$acme' }, { note: 'MFA budget', lines: [{ initiativeId: '$mfa', quarter: '2026-Q3', amountUsd: 12000, spendType: 'OpEx' }] }, { expect: 201 }),
-        step('+4h', 'createProposal', { clientId: '$acme' }, { initiativeId: '$mfa', eds: { problem: 'No MFA', whyNow: 'insurance renewal', options: [{ title: 'Rollout', minUsd: 8000, maxUsd: 12000, impact: 'MFA 100 %' }], scope: 'all users', owner: { role: 'AM' }, targetDate: '2026-09-30' } }, { expect: 201, capture: { p1: 'id' } }),
+        step('+3h', 'createRoadmapVersion', { clientId: '$acme' }, { note: 'MFA in Q3, backup in Q4', items: [{ initiativeId: '$mfa', quarter: '2026-Q3', lane: 'Stability' }, { initiativeId: '$backup', quarter: '2026-Q4', lane: 'Stability' }] }, { expect: 201 }),
+        step('+3h', 'createProposal', { clientId: '$acme' }, { initiativeId: '$mfa', eds }, { expect: 409, note: 'R-76: no budget line' }),
+        step('+3h', 'createBudgetVersion', { clientId: '$acme' }, { note: 'MFA and backup', lines: [{ initiativeId: '$mfa', quarter: '2026-Q3', amountUsd: 12000, spendType: 'OpEx' }, { initiativeId: '$backup', quarter: '2026-Q4', amountUsd: 9000, spendType: 'CapEx' }] }, { expect: 201 }),
+        step('+4h', 'createProposal', { clientId: '$acme' }, { initiativeId: '$mfa', eds }, { expect: 201, capture: { p1: 'id' } }),
         step('+1d', 'sendProposal', { clientId: '$acme', proposalId: '$p1' }, {}, { expect: 200 }),
+        step('+2d', 'logPriceTest', { clientId: '$acme' }, { initiativeId: '$backup', owner: { role: 'AM' }, quarter: '2026-Q4', minUsd: 7000, maxUsd: 9000, outcome: 'viable' }, { expect: 201 }),
+        step('+2d', 'logPreApproval', { clientId: '$acme' }, { initiativeId: '$backup', owner: { role: 'AM' }, quarter: '2026-Q4', minUsd: 7000, maxUsd: 9000 }, { expect: 201 }),
         step('+20d', 'getProposal', { clientId: '$acme', proposalId: '$p1' }, undefined, { expect: 200 }),
         step('+65d', 'acceptProposal', { clientId: '$acme', proposalId: '$p1' }, { optionIndex: 0 }, { expect: 409, idempotencyKey: 'late-1', note: 'R-124' }),
+        step('+65d', 'acceptProposal', { clientId: '$acme', proposalId: '$p1' }, { optionIndex: 0 }, { expect: 409, idempotencyKey: 'late-1', note: 'C-6 repeat' }),
+        step('+66d', 'captureProposalReason', { clientId: '$acme', proposalId: '$p1' }, { reason: 'because' }, { expect: 422, note: 'R-80' }),
+        step('+66d', 'captureProposalReason', { clientId: '$acme', proposalId: '$p1' }, { reason: 'timing' }, { expect: 200 }),
       ],
-    }, { proposal: 'proposal-expired@' });
+    }, { proposal: 'proposal-expired', initiative: 'initiative-pre-approval-expired' });
     expect(r.failures).toEqual([]);
-  }, 180_000);
+  }, 240_000);
 
-  it('ages from sent: 15–30 at age 15, >30 with the re-engage play at 31, expired at 61', () => {
-    const sent = timeline(r, 'acme', 'proposal.sent')[0]!;
-    const sentAt = Date.parse(sent.data.sentAt as string);
-    const day = 86_400_000;
-    expect(timeline(r, 'acme', 'proposal.aged').map((e) => [e.data.bucket, e.occurredAt])).toEqual([
-      ['15-30', new Date(sentAt + 15 * day).toISOString()], ['>30', new Date(sentAt + 31 * day).toISOString()],
-    ]);
-    expect(body(r, 11).bucket).toBe('15-30');
-    expect(body(r, 11).ageDays).toBe(19);
+  it('a proposal ages from sent: 15–30 at age 15, >30 with the re-engage play at 31 (R-78)', () => {
+    const sentAt = timeline(r, 'acme', 'proposal.sent')[0]!.data.sentAt as string;
+    expect(timeline(r, 'acme', 'proposal.aged').map((e) => [e.data.bucket, e.occurredAt])).toEqual([['15-30', plus(sentAt, 15)], ['>30', plus(sentAt, 31)]]);
+    expect(body(r, 15)).toMatchObject({ status: 'sent', bucket: '15-30', ageDays: 19 });
     const reengage = ctasOf(r, 'acme', 'proposal-reengage');
-    expect(reengage).toHaveLength(1);
-    expect(reengage[0]!.ownerRole).toBe('AM');
-    const signal = timeline(r, 'acme', 'risk.signal_raised')[0]!;
-    expect(signal).toMatchObject({ ruleId: 'R-93', data: { trigger: 'proposalUndecided', bucket: 'Strategic', evidence: { dimension: 'Alignment', ageDays: 31 } } });
-    expect(signal.occurredAt).toBe(new Date(sentAt + 31 * day).toISOString());
-    // R-78: the 20-min reset booked through the cadence within 7 days.
+    expect(reengage.map((c) => [c.ownerRole, c.createdAt, c.dueAt])).toEqual([['AM', plus(sentAt, 31), plus(sentAt, 34)]]);
+    // R-93: the Alignment trigger "proposal >30 d undecided", as a signal the at-risk process consumes.
+    const signal = timeline(r, 'acme', 'risk.signal_raised');
+    expect(signal).toHaveLength(1);
+    expect(signal[0]).toMatchObject({ ruleId: 'R-93', occurredAt: plus(sentAt, 31), data: { trigger: 'proposalUndecided', bucket: 'Strategic', evidence: { dimension: 'Alignment', ageDays: 31 }, firstActionCta: reengage[0]!.id } });
+    // The 20-minute live reset "now vs next quarter", booked through the cadence within 7 days (A-30: 2 business days' notice).
     const fired = timeline(r, 'acme', 'trigger.fired').find((e) => e.data.trigger === 'proposalReset')!;
-    expect(fired.ruleId).toBe('R-78');
-    const decided = timeline(r, 'acme', 'proposal.decided')[0]!;
-    expect(decided).toMatchObject({ ruleId: 'R-79', data: { outcome: 'expired', ageDays: 61 } });
-    expect(decided.occurredAt).toBe(new Date(sentAt + 61 * day).toISOString());
-    expect(ctasOf(r, 'acme', 'decline-reason')).toHaveLength(1);
-    const parked = timeline(r, 'acme', 'initiative.state_changed').find((e) => e.data.to === 'Parked')!;
-    expect(parked.ruleId).toBe('R-79');
-    expect(timeline(r, 'acme', 'roadmap.versioned').map((e) => e.data.source)).toEqual(['manual', 'park']);
-    expect(timeline(r, 'acme', 'budget.versioned').map((e) => e.data.source)).toEqual(['manual', 'park']);
+    expect(fired).toMatchObject({ ruleId: 'R-78', occurredAt: plus(sentAt, 31), data: { anchor: r.refs.p1, merged: false } });
+    const booked = timeline(r, 'acme', 'meeting.scheduled').find((e) => e.data.meetingId === fired.data.meetingId)!;
+    expect([booked.data.kind, booked.data.startsAt, (Date.parse(booked.data.endsAt as string) - Date.parse(booked.data.startsAt as string)) / 60_000]).toEqual(['Proposal Reset', '2026-06-16T10:00:00.000-05:00', 20]);
   });
 
-  it('a late acceptance is "already finished", changes nothing and drafts the next version (R-124)', () => {
-    const late = body(r, 12);
-    expect(late).toMatchObject({ ruleId: 'R-124', nextVersion: { version: 2, status: 'draft' } });
+  it('expires at age 61 with no client decision: decline-reason CTA 72h, initiative parked, roadmap and budget versioned (R-79)', () => {
+    const sentAt = timeline(r, 'acme', 'proposal.sent')[0]!.data.sentAt as string;
+    const decided = timeline(r, 'acme', 'proposal.decided')[0]!;
+    expect(decided).toMatchObject({ ruleId: 'R-79', occurredAt: plus(sentAt, 61), data: { outcome: 'expired', ageDays: 61 } });
+    expect(ctasOf(r, 'acme', 'decline-reason').map((c) => [c.ownerRole, c.dueAt, c.state])).toEqual([['AM', plus(sentAt, 64), 'done']]);
+    const parked = timeline(r, 'acme', 'initiative.state_changed').filter((e) => e.data.initiativeId === r.refs.mfa && e.data.to === 'Parked');
+    expect(parked.map((e) => [e.ruleId, e.occurredAt, e.data.quarter, e.data.reason])).toEqual([['R-79', plus(sentAt, 61), '2026-Q4', 'timing']]);
+    const moved = timeline(r, 'acme', 'roadmap.versioned').filter((e) => e.data.source === 'park');
+    expect(moved[0]).toMatchObject({ ruleId: 'R-79', occurredAt: plus(sentAt, 61), data: { version: 2, changed: true } });
+    expect(timeline(r, 'acme', 'proposal.reason_captured').map((e) => e.data.reason)).toEqual(['timing']);
+  });
+
+  it('a late acceptance is "already finished", changes nothing and drafts the next version (R-124); its repeat is a duplicate (C-6)', () => {
+    expect(body(r, 16)).toMatchObject({ ruleId: 'R-124', duplicate: false, nextVersion: { version: 2, status: 'draft' } });
+    expect(body(r, 17)).toMatchObject({ ruleId: 'R-124', duplicate: true, nextVersion: { version: 2 } });
     expect(timeline(r, 'acme', 'signal.late')).toHaveLength(1);
     const props = r.states[r.refs.acme!]!.proposals;
-    expect(props.map((p) => [p.version, p.status])).toEqual([[1, 'expired'], [2, 'draft']]);
+    expect(props.map((p) => [p.version, p.status, p.previousId === props[0]!.id])).toEqual([[1, 'expired', false], [2, 'draft', true]]);
+    expect(timeline(r, 'acme', 'proposal.created').map((e) => e.ruleId)).toEqual(['R-76', 'R-124']);
+  });
+
+  it('a pre-approval ages: re-engage CTA at age 31, expiry at 61 parks the initiative and versions roadmap and budget (R-83)', () => {
+    const logged = timeline(r, 'acme', 'pre_approval.logged').find((e) => e.data.initiativeId === r.refs.backup)!;
+    const at = logged.occurredAt;
+    expect(timeline(r, 'acme', 'pre_approval.aged').map((e) => [e.data.initiativeId, e.occurredAt, e.data.ageDays])).toEqual([[r.refs.backup, plus(at, 31), 31]]);
+    expect(ctasOf(r, 'acme', 'pre-approval-reengage').map((c) => [c.ownerRole, c.createdAt])).toEqual([['AM', plus(at, 31)]]);
+    expect(timeline(r, 'acme', 'pre_approval.expired').map((e) => [e.data.initiativeId, e.occurredAt, e.data.ageDays])).toEqual([[r.refs.backup, plus(at, 61), 61]]);
+    const parked = timeline(r, 'acme', 'initiative.state_changed').filter((e) => e.data.initiativeId === r.refs.backup && e.data.to === 'Parked');
+    expect(parked.map((e) => [e.ruleId, e.occurredAt, e.data.quarter])).toEqual([['R-83', plus(at, 61), '2026-Q4']]);
+    expect(timeline(r, 'acme', 'budget.versioned').map((e) => [e.data.source, e.ruleId])).toEqual([['manual', 'R-82'], ['park', 'R-79'], ['park', 'R-83']]);
+    // Both come back in their quarter: a re-engage CTA on its first day, 09:00 (R-44).
+    expect(ctasOf(r, 'acme', 'parked-reengage').map((c) => c.createdAt)).toEqual(['2026-10-01T14:00:00.000Z', '2026-10-01T14:00:00.000Z']);
+  });
+
+  it('no state change for more than 45 days flags the initiative Stalled with a vCIO CTA; the next change clears it (R-75)', () => {
+    const created = timeline(r, 'acme', 'initiative.created').find((e) => e.data.initiativeId === r.refs.idle)!.occurredAt;
+    const flags = timeline(r, 'acme', 'initiative.flagged');
+    expect(flags.filter((e) => e.data.initiativeId === r.refs.idle).map((e) => [e.data.set, e.occurredAt])).toEqual([[true, plus(created, 46)]]);
+    expect(ctasOf(r, 'acme', 'initiative-stalled').filter((c) => c.createdAt === plus(created, 46)).map((c) => c.ownerRole)).toEqual(['vCIO']);
+    // The proposed MFA rollout stalled too (sent, then nothing for 46 days) and was cleared when it was parked.
+    const sentAt = timeline(r, 'acme', 'proposal.sent')[0]!.data.sentAt as string;
+    expect(flags.filter((e) => e.data.initiativeId === r.refs.mfa).map((e) => [e.data.set, e.occurredAt])).toEqual([[true, plus(sentAt, 46)], [false, plus(sentAt, 61)]]);
   });
 });
