@@ -29,13 +29,16 @@ type Step = Record<string, unknown>;
 const step = (at: string, op: string, params: Record<string, string>, body?: unknown, extra: Step = {}): Step => ({ at, op, params, ...(body !== undefined ? { body } : {}), ...extra });
 
 async function run(input: Record<string, unknown>, record?: Record<string, string>): Promise<RehearsalResult> {
+  const written = new Set<string>();
   return rehearse(ScenarioSchema.parse({ timeZone: 'America/Chicago', start: START, people, ...input }), {
     postgresAdminUrl: inject('postgresAdminUrl'), testServerPath: inject('testServerPath'), workflowBundle: await workflowBundle(),
     // `RECORD_HISTORIES=1` refreshes the replay fixtures (test/unit/replay.test.ts).
-    onHistory: (_ref, history, process_, workflowId) => {
+    // Per process kind, the first workflow of the first client (initiatives and proposals in creation order).
+    onHistory: (_ref, history, process_) => {
       const fixture = record?.[process_];
-      if (!process.env.RECORD_HISTORIES || !fixture || (process_ !== 'planning-loop' && fixture.includes('@') && !workflowId?.endsWith(fixture.split('@')[1]!))) return;
-      fs.writeFileSync(path.join(import.meta.dirname, `../fixtures/histories/${fixture.split('@')[0]}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+      if (!process.env.RECORD_HISTORIES || !fixture || written.has(fixture)) return;
+      written.add(fixture);
+      fs.writeFileSync(path.join(import.meta.dirname, `../fixtures/histories/${fixture}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
     },
   });
 }
@@ -79,7 +82,7 @@ describe('the clocks of initiatives and proposals (R-75, R-78, R-79, R-83, R-124
         step('+66d', 'captureProposalReason', { clientId: '$acme', proposalId: '$p1' }, { reason: 'because' }, { expect: 422, note: 'R-80' }),
         step('+66d', 'captureProposalReason', { clientId: '$acme', proposalId: '$p1' }, { reason: 'timing' }, { expect: 200 }),
       ],
-    }, { proposal: 'proposal-expired', initiative: 'initiative-pre-approval-expired' });
+    }, { proposal: 'proposal-expired', initiative: 'initiative-proposed-parked', 'planning-loop': 'planning-loop-clocks' });
     expect(r.failures).toEqual([]);
   }, 240_000);
 
@@ -142,5 +145,119 @@ describe('the clocks of initiatives and proposals (R-75, R-78, R-79, R-83, R-124
     // The proposed MFA rollout stalled too (sent, then nothing for 46 days) and was cleared when it was parked.
     const sentAt = timeline(r, 'acme', 'proposal.sent')[0]!.data.sentAt as string;
     expect(flags.filter((e) => e.data.initiativeId === r.refs.mfa).map((e) => [e.data.set, e.occurredAt])).toEqual([[true, plus(sentAt, 46)], [false, plus(sentAt, 61)]]);
+  });
+});
+
+describe('from a QBR decision to the delivery kickoff; refusals, a decline with its reason and the assessment\'s roadmap review (R-15, R-16, R-32, R-74, R-76, R-80)', () => {
+  let r: RehearsalResult;
+  const QBR = '2026-07-14T10:00:00-05:00';
+  const categories = ['Identity', 'Endpoints', 'Backup', 'Network', 'Email'].map((name, i) => ({ name, score: i === 0 ? 'AtRisk' : 'Satisfactory', publicComment: `${name} reviewed`, ...(i === 0 ? { privateComment: 'CFO unaware of the gap' } : {}) }));
+  it('rehearses the loop around one QBR', async () => {
+    r = await run({
+      name: 'planning loop around a QBR', end: '2026-07-20T09:00:00-05:00', clients: [client('acme')],
+      steps: [
+        step('+0h', 'startCadence', { clientId: '$acme' }, {}, { expect: 201 }),
+        { at: '+1h', op: 'getCadence', params: { clientId: '$acme' }, capture: { qbr: 'meetings[template=QBR].meetingId' }, expect: 200 },
+        step('+1h', 'createInitiative', { clientId: '$acme' }, card('Firewall replacement', { costBand: { minUsd: 15000, maxUsd: 20000 } }), { expect: 201, capture: { fw: 'id' } }),
+        step('+1h', 'createInitiative', { clientId: '$acme' }, { title: 'Orphan idea', source: { kind: 'discovery' } }, { expect: 422, note: 'R-71: no lane, no quarter' }),
+        step('+2h', 'logPriceTest', { clientId: '$acme' }, { initiativeId: '$fw', owner: { role: 'AM' }, quarter: '2026-Q3', minUsd: 15000, maxUsd: 20000, outcome: 'viable' }, { expect: 201 }),
+        step('+2h', 'createProposal', { clientId: '$acme' }, { initiativeId: '$fw', eds }, { expect: 409, note: 'R-76: only Qualified' }),
+        step('+3h', 'createInitiative', { clientId: '$acme' }, card('Wi-Fi refresh', { lane: 'Efficiency', costBand: { minUsd: 3000, maxUsd: 5000 } }), { expect: 201, capture: { wifi: 'id' } }),
+        step('+3h', 'logPriceTest', { clientId: '$acme' }, { initiativeId: '$wifi', owner: { role: 'AM' }, quarter: '2026-Q3', minUsd: 3000, maxUsd: 5000, outcome: 'viable' }, { expect: 201 }),
+        step('+3h', 'logPreApproval', { clientId: '$acme' }, { initiativeId: '$wifi', owner: { role: 'AM' }, quarter: '2026-Q3', minUsd: 3000, maxUsd: 5000 }, { expect: 201 }),
+        step('+3h', 'createRoadmapVersion', { clientId: '$acme' }, { note: 'Q3 plan', items: [{ initiativeId: '$fw', quarter: '2026-Q3', lane: 'Stability' }, { initiativeId: '$wifi', quarter: '2026-Q3', lane: 'Efficiency' }, { initiativeId: '00000000-0000-4000-8000-000000000000', quarter: '2026-Q3', lane: 'Stability' }] }, { expect: 422, note: 'R-85: orphan item' }),
+        step('+3h', 'createRoadmapVersion', { clientId: '$acme' }, { note: 'Q3 plan', items: [{ initiativeId: '$fw', quarter: '2026-Q3', lane: 'Stability' }, { initiativeId: '$wifi', quarter: '2026-Q3', lane: 'Efficiency' }] }, { expect: 201 }),
+        step('+3h', 'createBudgetVersion', { clientId: '$acme' }, { note: 'Wi-Fi', lines: [{ initiativeId: '$wifi', quarter: '2026-Q3', amountUsd: 5000, spendType: 'OpEx' }] }, { expect: 201 }),
+        step('+4h', 'createProposal', { clientId: '$acme' }, { initiativeId: '$wifi', eds: { ...eds, problem: 'Dead spots', options: [{ title: 'Refresh', minUsd: 3000, maxUsd: 5000, impact: 'coverage' }] } }, { expect: 201, capture: { p: 'id' } }),
+        step('+1d', 'sendProposal', { clientId: '$acme', proposalId: '$p' }, {}, { expect: 200 }),
+        step('+25h', 'designAssessment', { clientId: '$acme' }, { template: 'Security baseline', scope: 'portfolio' }, { expect: 201, capture: { asmt: 'id' } }),
+        step('+2d', 'completeAssessment', { clientId: '$acme', assessmentId: '$asmt' }, { categories: categories.slice(0, 4), findings: [] }, { expect: 422, note: 'R-70: 5–7 categories' }),
+        step('+2d', 'completeAssessment', { clientId: '$acme', assessmentId: '$asmt' }, { categories, findings: [{ title: 'No conditional access', category: 'Identity', initiative: card('Conditional access', { source: undefined, costBand: { minUsd: 2000, maxUsd: 4000 } }) }], adoption: { mfaPct: 90, endpointPct: 95 } }, { expect: 200 }),
+        step('+5d', 'declineProposal', { clientId: '$acme', proposalId: '$p' }, { reason: 'too busy' }, { expect: 422, note: 'R-80: not a listed reason' }),
+        step('+5d', 'declineProposal', { clientId: '$acme', proposalId: '$p' }, { reason: 'price', note: 'budget frozen until Q4' }, { expect: 200 }),
+        step('+5d', 'declineProposal', { clientId: '$acme', proposalId: '$p' }, { reason: 'price' }, { expect: 409, note: 'already decided' }),
+        // The QBR's cycle (R-24..R-26): prep pack, sign-off, pre-read with the decision-maker confirmed.
+        step('2026-07-06T10:05:00-05:00', 'attachPrepPack', { clientId: '$acme', meetingId: '$qbr' }, {}, { expect: 200, as: 'automation' }),
+        step('2026-07-07T09:00:00-05:00', 'signOffPrepReview', { clientId: '$acme', meetingId: '$qbr' }, {}, { expect: 200, as: 'automation' }),
+        step('2026-07-10T12:00:00-05:00', 'sendPreRead', { clientId: '$acme', meetingId: '$qbr' }, { decisionMakerConfirmed: true }, { expect: 200, as: 'automation' }),
+        step('2026-07-14T11:00:00-05:00', 'recordMeetingHeld', { clientId: '$acme', meetingId: '$qbr' }, {
+          attendees: ['CEO', 'CFO'], sponsorPresent: true, decisions: [
+            { title: 'Approve the firewall replacement', ownerRole: 'vCIO', targetDate: '2026-08-31', budgetUsd: 18000, initiativeId: '$fw' },
+            { title: 'Start the DR runbook', ownerRole: 'TAM', lane: 'Stability' },
+          ],
+        }, { expect: 200, as: 'automation' }),
+        step('2026-07-16T09:00:00-05:00', 'recordRecapSentForMeeting', { clientId: '$acme', meetingId: '$qbr' }, {}, { expect: 200, as: 'automation' }),
+      ],
+    });
+    expect(r.failures).toEqual([]);
+  }, 240_000);
+
+  const problem = (i: number) => r.steps[i]!.body as Record<string, any>;
+  const init = (id: string) => r.states[r.refs.acme!]!.initiatives.find((x) => x.id === id)!;
+  const changes = (id: string) => timeline(r, 'acme', 'initiative.state_changed').filter((e) => e.data.initiativeId === id).map((e) => [e.data.from, e.data.to, e.ruleId]);
+
+  it('refuses an orphan card, a proposal for a Qualified initiative and an orphan roadmap item as problem+json naming the rule (R-71, R-76, R-85)', () => {
+    expect(problem(3)).toMatchObject({ status: 422, type: 'urn:baton:problem:unprocessable', title: 'Orphan initiative refused', detail: expect.stringContaining('R-71') });
+    expect(JSON.stringify(problem(3))).toContain('lane');
+    expect(problem(5)).toMatchObject({ status: 409, ruleId: 'R-76', details: { initiativeState: 'Qualified' } });
+    expect(problem(9)).toMatchObject({ status: 422 });
+    expect(JSON.stringify(problem(9))).toContain('R-85');
+    // Nothing was written by the refusals: one proposal (the Wi-Fi one), one roadmap version before the QBR.
+    expect(r.states[r.refs.acme!]!.proposals.map((p) => p.initiativeId)).toEqual([r.refs.wifi]);
+    expect(timeline(r, 'acme', 'proposal.created')).toHaveLength(1);
+  });
+
+  it('a price test qualifies, a pre-approval (owner + quarter + band) pre-approves, a sent proposal makes it Proposed (R-42, R-74, R-83)', () => {
+    expect(changes(r.refs.wifi!)).toEqual([['Identified', 'Qualified', 'R-74'], ['Qualified', 'PreApproved', 'R-74'], ['PreApproved', 'Proposed', 'R-74'], ['Proposed', 'Declined', 'R-80']]);
+    expect(timeline(r, 'acme', 'pre_approval.logged').find((e) => e.data.initiativeId === r.refs.wifi)).toMatchObject({ data: { ownerRole: 'AM', quarter: '2026-Q3', minUsd: 3000, maxUsd: 5000 } });
+    expect(timeline(r, 'acme', 'price_test.logged').map((e) => e.data.initiativeId)).toEqual(expect.arrayContaining([r.refs.fw, r.refs.wifi]));
+  });
+
+  it('a decline needs a reason from the list (R-80); the reason is recorded and a repeat is refused', () => {
+    expect(problem(17)).toMatchObject({ status: 422, ruleId: 'R-80' });
+    expect(problem(19)).toMatchObject({ status: 409 });
+    expect(timeline(r, 'acme', 'proposal.decided').map((e) => [e.data.outcome, e.data.reason, e.ruleId])).toEqual([['declined', 'price', 'R-80']]);
+    expect(r.states[r.refs.acme!]!.proposals[0]).toMatchObject({ status: 'declined' });
+    expect(init(r.refs.wifi!).state).toBe('Declined');
+  });
+
+  it('a completed assessment creates the findings\' initiatives and fires the cadence\'s roadmap review (R-15, R-70)', () => {
+    expect(problem(15)).toMatchObject({ status: 422 });
+    expect(body(r, 16)).toMatchObject({ status: 'completed', roadmapReview: 'told', initiatives: [expect.any(String)] });
+    const done = timeline(r, 'acme', 'assessment.completed');
+    expect(done.map((e) => [e.ruleId, e.data.categories, e.data.scores, e.data.findings])).toEqual([['R-70', 5, { AtRisk: 1, Satisfactory: 4 }, 1]]);
+    const created = init(body(r, 16).initiatives[0]);
+    expect(created).toMatchObject({ title: 'Conditional access', sourceKind: 'assessment', sourceRef: r.refs.asmt, state: 'Identified' });
+    const fired = timeline(r, 'acme', 'trigger.fired').filter((e) => e.data.trigger === 'assessmentCompleted');
+    expect(fired.map((e) => [e.ruleId, e.data.anchor])).toEqual([['R-15', r.refs.asmt]]);
+  });
+
+  it('a credited QBR decision approves its initiative and fires the delivery kickoff; an uncredited one creates a Qualified initiative and a capture-budget CTA (R-16, R-31, R-32)', () => {
+    const held = body(r, 23);
+    expect(held.planning.decisions).toEqual([
+      expect.objectContaining({ decision: 1, initiativeId: r.refs.fw, created: false, outcome: 'accepted', state: 'Approved' }),
+      expect.objectContaining({ decision: 2, created: true, outcome: 'accepted', state: 'Qualified' }),
+    ]);
+    expect(changes(r.refs.fw!)).toEqual([['Identified', 'Qualified', 'R-74'], ['Qualified', 'PreApproved', 'R-74'], ['PreApproved', 'Approved', 'R-74']]);
+    const logged = timeline(r, 'acme', 'decision.logged');
+    expect(logged.map((e) => [e.data.title, e.data.credited, e.data.initiativeId])).toEqual([
+      ['Approve the firewall replacement', true, r.refs.fw], ['Start the DR runbook', false, held.planning.decisions[1].initiativeId],
+    ]);
+    // R-16: the approval reached the cadence: a delivery kickoff within 10 business days with its PM CTA.
+    expect(timeline(r, 'acme', 'trigger.fired').filter((e) => e.data.trigger === 'initiativeApproved').map((e) => [e.ruleId, e.data.anchor])).toEqual([['R-16', r.refs.fw]]);
+    // The decision without date and budget: created Qualified from the meeting, a capture-budget CTA to the AM due 72h after the end (A-26).
+    const dr = init(held.planning.decisions[1].initiativeId);
+    expect(dr).toMatchObject({ title: 'Start the DR runbook', state: 'Qualified', sourceKind: 'decision', sourceRef: r.refs.qbr });
+    // The QBR was booked 10:00–10:45 CDT on Tue 14 Jul: 72h from 10:45.
+    expect(r.states[r.refs.acme!]!.meetings.find((m) => m.id === r.refs.qbr)).toMatchObject({ startsAt: new Date(QBR).toISOString(), state: 'held' });
+    expect(ctasOf(r, 'acme', 'capture-budget').map((c) => [c.ownerRole, c.ruleId, c.dueAt])).toEqual([['AM', 'R-32', '2026-07-17T15:45:00.000Z']]);
+  });
+
+  it('the recap versions the roadmap and the budget with the decisions (R-31, R-82)', () => {
+    const roadmaps = timeline(r, 'acme', 'roadmap.versioned').map((e) => [e.data.version, e.data.source]);
+    expect(roadmaps).toEqual([[1, 'manual'], [2, 'recap']]);
+    const budgets = timeline(r, 'acme', 'budget.versioned').map((e) => [e.data.version, e.data.source, e.data.byQuarter]);
+    expect(budgets).toEqual([[1, 'manual', { '2026-Q3': 5000 }], [2, 'recap', { '2026-Q3': 23000 }]]);
+    expect(body(r, 24).planning).toEqual({ roadmapVersion: 2, budgetVersion: 2 });
   });
 });
