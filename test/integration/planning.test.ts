@@ -76,7 +76,7 @@ describe('the clocks of initiatives and proposals (R-75, R-78, R-79, R-83, R-124
         step('+1d', 'sendProposal', { clientId: '$acme', proposalId: '$p1' }, {}, { expect: 200 }),
         step('+2d', 'logPriceTest', { clientId: '$acme' }, { initiativeId: '$backup', owner: { role: 'AM' }, quarter: '2026-Q4', minUsd: 7000, maxUsd: 9000, outcome: 'viable' }, { expect: 201 }),
         step('+2d', 'logPreApproval', { clientId: '$acme' }, { initiativeId: '$backup', owner: { role: 'AM' }, quarter: '2026-Q4', minUsd: 7000, maxUsd: 9000 }, { expect: 201 }),
-        step('+20d', 'getProposal', { clientId: '$acme', proposalId: '$p1' }, undefined, { expect: 200 }),
+        step('+492h', 'getProposal', { clientId: '$acme', proposalId: '$p1' }, undefined, { expect: 200 }),
         step('+65d', 'acceptProposal', { clientId: '$acme', proposalId: '$p1' }, { optionIndex: 0 }, { expect: 409, idempotencyKey: 'late-1', note: 'R-124' }),
         step('+65d', 'acceptProposal', { clientId: '$acme', proposalId: '$p1' }, { optionIndex: 0 }, { expect: 409, idempotencyKey: 'late-1', note: 'C-6 repeat' }),
         step('+66d', 'captureProposalReason', { clientId: '$acme', proposalId: '$p1' }, { reason: 'because' }, { expect: 422, note: 'R-80' }),
