@@ -261,3 +261,90 @@ describe('from a QBR decision to the delivery kickoff; refusals, a decline with 
     expect(body(r, 24).planning).toEqual({ roadmapVersion: 2, budgetVersion: 2 });
   });
 });
+
+describe('the client\'s planning clocks: big rocks, the fix-first gate, unopened reports, roadmap freshness and the quarter close (R-57, R-61, R-84, R-86, R-88, R-121)', () => {
+  let r: RehearsalResult;
+  const big = (title: string) => card(title, { costBand: { minUsd: 15000, maxUsd: 20000 } });
+  it('rehearses a client from May to the Q3 close', async () => {
+    r = await run({
+      name: 'planning clocks', end: '2026-10-02T12:00:00-05:00', clients: [client('acme')],
+      steps: [
+        step('+0h', 'startCadence', { clientId: '$acme' }, {}, { expect: 201 }),
+        step('+1h', 'createInitiative', { clientId: '$acme' }, big('Firewall'), { expect: 201, capture: { a: 'id' } }),
+        step('+1h', 'createInitiative', { clientId: '$acme' }, big('ERP upgrade'), { expect: 201, capture: { b: 'id' } }),
+        step('+1h', 'createInitiative', { clientId: '$acme' }, big('CRM'), { expect: 201, capture: { c: 'id' } }),
+        step('+2h', 'createRoadmapVersion', { clientId: '$acme' }, { note: 'Three big rocks asked for Q3', items: ['$a', '$b', '$c'].map((id) => ({ initiativeId: id, quarter: '2026-Q3', lane: 'Stability' })) }, { expect: 201 }),
+        step('+2h', 'createBudgetVersion', { clientId: '$acme' }, { note: 'Firewall in Q3', lines: [{ initiativeId: '$a', quarter: '2026-Q3', amountUsd: 18000, spendType: 'CapEx' }] }, { expect: 201 }),
+        step('+2h', 'createBudgetVersion', { clientId: '$acme' }, { note: 'Orphan line', lines: [{ initiativeId: '$a', quarter: '2026-Q3', amountUsd: 18000 }] }, { expect: 422, note: 'R-81: B splits OpEx/CapEx' }),
+        step('+3h', 'recordReportDelivered', { clientId: '$acme' }, { title: 'Q2 service review' }, { expect: 201, capture: { rep1: 'id' } }),
+        step('+3h', 'recordReportDelivered', { clientId: '$acme' }, { title: 'Roadmap one-pager' }, { expect: 201, capture: { rep2: 'id' } }),
+        step('+1d', 'recordReportOpened', { clientId: '$acme', reportId: '$rep2' }, {}, { expect: 200 }),
+        step('+1d', 'logPriceTest', { clientId: '$acme' }, { initiativeId: '$a', owner: { role: 'AM' }, quarter: '2026-Q3', minUsd: 15000, maxUsd: 20000, outcome: 'viable' }, { expect: 201 }),
+        step('+1d', 'logPreApproval', { clientId: '$acme' }, { initiativeId: '$a', owner: { role: 'AM' }, quarter: '2026-Q3', minUsd: 15000, maxUsd: 20000 }, { expect: 201 }),
+        step('+2d', 'designAssessment', { clientId: '$acme' }, { template: 'Security baseline', scope: 'riskTargeted' }, { expect: 201, capture: { asmt: 'id' } }),
+        step('+2d', 'completeAssessment', { clientId: '$acme', assessmentId: '$asmt' }, { categories: ['Identity', 'Endpoints', 'Backup', 'Network', 'Email', 'Awareness'].map((name) => ({ name, score: 'NeedsAttention' })), adoption: { mfaPct: 50, endpointPct: 85 } }, { expect: 200 }),
+        step('+2d', 'createProposal', { clientId: '$acme' }, { initiativeId: '$a', eds }, { expect: 409, note: 'R-121: MFA 50 %' }),
+        step('+2d', 'createInitiative', { clientId: '$acme' }, card('Zero trust', { tier: 2 }), { expect: 409, note: 'R-121: tier 2' }),
+        step('+2d', 'createInitiative', { clientId: '$acme' }, card('MFA remediation', { remediation: true, tier: 2 }), { expect: 201, note: 'remediation passes' }),
+        step('+3d', 'transitionInitiative', { clientId: '$acme', initiativeId: '$a' }, { to: 'Declined' }, { expect: 422, note: 'R-80: a reason' }),
+        step('+3d', 'transitionInitiative', { clientId: '$acme', initiativeId: '$a' }, { to: 'Declined', reason: 'relevance' }, { expect: 200 }),
+        step('2026-09-15T10:00:00-05:00', 'recordBudgetActuals', { clientId: '$acme' }, { quarter: '2026-Q3', actualUsd: 27000 }, { expect: 200 }),
+        step('2026-09-15T10:00:00-05:00', 'getPlanningLoop', { clientId: '$acme' }, undefined, { expect: 200 }),
+      ],
+    });
+    expect(r.failures).toEqual([]);
+  }, 300_000);
+
+  it('at most two big rocks a quarter: the third moves to the next quarter with a note (R-86)', () => {
+    const v = timeline(r, 'acme', 'roadmap.versioned')[0]!;
+    expect(v.data).toMatchObject({ version: 1, items: 3, changed: true, moved: [{ initiativeId: r.refs.c, from: '2026-Q3', to: '2026-Q4' }] });
+    expect(body(r, 4).items.map((i: { initiativeId: string; quarter: string }) => [i.initiativeId, i.quarter])).toEqual([[r.refs.a, '2026-Q3'], [r.refs.b, '2026-Q3'], [r.refs.c, '2026-Q4']]);
+    expect(body(r, 6)).toMatchObject({ status: 422 });
+    expect(JSON.stringify(body(r, 6))).toContain('R-81');
+  });
+
+  it('fix first: with MFA at 50 % no non-remediation proposal and no tier-2 initiative, naming the figure; remediation passes (R-121)', () => {
+    expect(body(r, 14)).toMatchObject({ status: 409, ruleId: 'R-121', details: { failing: { mfaPct: { value: 50, minPct: 60 } } } });
+    expect(body(r, 14).detail).toContain('MFA 50 % < 60 %');
+    expect(body(r, 15)).toMatchObject({ status: 409, ruleId: 'R-121' });
+    expect(body(r, 16)).toMatchObject({ title: 'MFA remediation', remediation: true, tier: 2 });
+    expect(timeline(r, 'acme', 'proposal.created')).toEqual([]);
+    expect(body(r, 17)).toMatchObject({ status: 422, ruleId: 'R-80' });
+  });
+
+  it('an unopened report: a reminder to the contact and a management alert after 5 business days, an escalation 5 later; the opened one none (R-88)', () => {
+    const delivered = timeline(r, 'acme', 'report.delivered').find((e) => e.data.reportId === r.refs.rep1)!.occurredAt;
+    const unopened = timeline(r, 'acme', 'report.unopened');
+    expect(unopened.map((e) => e.data.reportId)).toEqual([r.refs.rep1, r.refs.rep1]);
+    // Delivered Mon 11 May 12:00 CDT: reminder Mon 18 May, escalation five business days after that, same time of day.
+    expect(unopened.map((e) => [e.data.stage, e.ruleId])).toEqual([['reminder', 'R-88'], ['escalation', 'R-88']]);
+    expect(unopened[0]!.occurredAt.slice(0, 19)).toBe(plus(delivered, 7).slice(0, 19));
+    expect(unopened[1]!.occurredAt.slice(0, 19)).toBe('2026-05-25T17:00:00');
+    expect(ctasOf(r, 'acme').filter((c) => c.kind.startsWith('report-')).map((c) => [c.kind, c.ruleId, c.ownerRole])).toEqual([
+      ['report-reminder', 'R-88', 'vCIO'], ['report-manager-alert', 'R-88', 'CS Lead'], ['report-escalation', 'R-88', 'AM'],
+    ]);
+  });
+
+  it('a new client\'s first Discovery is asked for within 30 days (R-57); the roadmap not reviewed for 120 days (B) gets a freshness CTA (R-86)', () => {
+    expect(ctasOf(r, 'acme', 'discovery-due').map((c) => [c.ruleId, c.ownerRole])).toEqual([['R-57', 'vCIO']]);
+    const v1 = timeline(r, 'acme', 'roadmap.versioned')[0]!.occurredAt;
+    const missed = timeline(r, 'acme', 'deadline.missed').filter((e) => e.ruleId === 'R-86');
+    expect(missed.map((e) => e.data.deadline)).toEqual(['roadmap.review']);
+    expect(new Date(missed[0]!.data.dueAt as string).toISOString()).toBe(plus(v1, 120));
+    expect(ctasOf(r, 'acme', 'roadmap-review').map((c) => [c.ruleId, c.createdAt.slice(0, 19)])).toEqual([['R-86', plus(v1, 120).slice(0, 19)]]);
+  });
+
+  it('closes each quarter on its last business day at 17:00: decline-reason rate, variance +50 % → investigate CTA and an at-risk signal (R-61, R-84)', () => {
+    const closed = timeline(r, 'acme', 'quarter.closed');
+    expect(closed.map((e) => [e.data.quarter, e.occurredAt.slice(0, 19)])).toEqual([['2026-Q2', '2026-06-30T22:00:00'], ['2026-Q3', '2026-09-30T22:00:00']]);
+    expect(closed[1]!.data).toMatchObject({ decisions: 0, variance: { forecastUsd: 18000, actualUsd: 27000, variancePct: 50, status: 'investigate' }, realization: { budgetedUsd: 18000, approvedUsd: 0, pct: 0, below: true } });
+    expect(ctasOf(r, 'acme', 'budget-variance').map((c) => [c.ruleId, c.ownerRole])).toEqual([['R-84', 'vCIO']]);
+    expect(timeline(r, 'acme', 'risk.signal_raised').map((e) => [e.ruleId, e.data.trigger, e.data.bucket])).toEqual([['R-84', 'budgetVariance', 'Strategic']]);
+    // One quarter below 40 % realization is not yet a simplify-scope (two in a row are).
+    expect(ctasOf(r, 'acme', 'simplify-scope')).toEqual([]);
+    // Mid-September the loop shows the Q3 close as its next step.
+    const loop = body(r, 20);
+    expect(loop).toMatchObject({ phase: 'running', dues: [{ key: 'quarter-close/2026-Q3' }, ...loop.dues.slice(1)] });
+    expect(new Date(loop.dues[0].at).toISOString()).toBe('2026-09-30T22:00:00.000Z');
+  });
+});

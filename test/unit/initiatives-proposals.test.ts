@@ -269,7 +269,7 @@ describe('the proposal gate and the EDS (R-76, R-77, R-121)', () => {
 
   it('the at-risk remediation exception waives the state, not the slot and line (R-76, R-99)', () => {
     expect(P.proposalGate(gate({ initiativeState: 'Identified', remediation: true, remediationRiskId: 'r-1' }), policy)).toBeUndefined();
-    expect(P.proposalGate(gate({ initiativeState: 'Identified', remediation: true })), policy).toBeDefined();
+    expect(P.proposalGate(gate({ initiativeState: 'Identified', remediation: true }), policy)).toMatchObject({ status: 409, ruleId: 'R-76' });
     expect(P.proposalGate(gate({ initiativeState: 'Identified', remediation: true, remediationRiskId: 'r-1', budgetLine: false }), policy)).toMatchObject({ ruleId: 'R-76' });
   });
 
