@@ -318,8 +318,9 @@ describe('the client\'s planning clocks: big rocks, the fix-first gate, unopened
     expect(unopened.map((e) => e.data.reportId)).toEqual([r.refs.rep1, r.refs.rep1]);
     // Delivered Mon 11 May 12:00 CDT: reminder Mon 18 May, escalation five business days after that, same time of day.
     expect(unopened.map((e) => [e.data.stage, e.ruleId])).toEqual([['reminder', 'R-88'], ['escalation', 'R-88']]);
-    expect(unopened[0]!.occurredAt.slice(0, 19)).toBe(plus(delivered, 7).slice(0, 19));
-    expect(unopened[1]!.occurredAt.slice(0, 19)).toBe('2026-05-25T17:00:00');
+    // Business days keep the local time of day to the minute (R-88 "5 bd").
+    expect(unopened[0]!.occurredAt.slice(0, 16)).toBe(plus(delivered, 7).slice(0, 16));
+    expect(unopened[1]!.occurredAt.slice(0, 16)).toBe('2026-05-25T17:00');
     expect(ctasOf(r, 'acme').filter((c) => c.kind.startsWith('report-')).map((c) => [c.kind, c.ruleId, c.ownerRole])).toEqual([
       ['report-reminder', 'R-88', 'vCIO'], ['report-manager-alert', 'R-88', 'CS Lead'], ['report-escalation', 'R-88', 'AM'],
     ]);
