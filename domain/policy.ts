@@ -231,7 +231,7 @@ export function applyClientOverrides(policy: Policy, overrides: unknown): Policy
 // Publishing
 
 const completePolicySchema = strictMirrorOf(z.object(policyShape), false);
-const policyPatchSchema = overrideSchemaOf(z.object(policyShape));
+const policyPatchSchema = strictMirrorOf(z.object(policyShape), true);
 
 /**
  * How a published document relates to the version in force:
