@@ -310,3 +310,14 @@ export const workflowStarts = pgTable('workflow_starts', {
   index('workflow_starts_pending_idx').on(t.createdAt).where(sql`dispatched_at is null`),
   check('workflow_starts_kind_ck', sql`${t.kind} in ('placement-review','cta-clock')`),
 ]);
+
+/**
+ * Every payload key that ever sealed a workflow payload (issue 18). Baton refuses to start
+ * without one of them, rather than fail histories one by one; a key leaves this list only when
+ * an operator retires it on purpose (BATON_PAYLOAD_RETIRED_KEYS).
+ */
+export const payloadKeys = pgTable('payload_keys', {
+  keyId: text('key_id').primaryKey(),
+  firstUsedAt: ts('first_used_at').notNull().default(sql`now()`),
+  lastActiveAt: ts('last_active_at').notNull().default(sql`now()`),
+});
