@@ -23,6 +23,8 @@ import { registerOnboardingRoutes } from './routes/onboarding.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 import { registerStakeholderRoutes } from './routes/stakeholders.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerRiskRoutes } from './routes/risks.js';
 
 const TARGETS = { json: 'body', query: 'query', param: 'path', header: 'header', form: 'body', cookie: 'header' } as const;
 
@@ -105,6 +107,8 @@ export function createApp(deps: ApiDeps) {
   registerApiKeyRoutes(app);
   registerCalendarFeedRoutes(app);
   registerCapacityRoutes(app);
+  registerHealthRoutes(app);
+  registerRiskRoutes(app);
 
   let document: unknown;
   app.get('/openapi.json', (c) => c.json((document ??= describeEnforcedRules(app.getOpenAPI31Document(apiInfo) as never, options)) as never));

@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
@@ -9,9 +9,13 @@ import { markWorkflowStarted, markWorkflowStartFailed, pendingWorkflowStarts, ty
 import { safeErrorMessage } from '../db/errors.js';
 import type { Logger } from './logger.js';
 import {
-  CADENCE_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId, onboardingWorkflowId, placementReviewWorkflowId,
-  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type OnboardingInput, type PlacementReviewInput, type ProcessKind, type ProcessRefusal,
+  CADENCE_REFUSAL_TYPES, HEALTH_REFUSAL_TYPES, RISK_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId, healthAction, healthWorkflowId,
+  onboardingWorkflowId, placementReviewWorkflowId, riskAction, riskWorkflowId,
+  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type HealthActionRequest, type HealthActionResult, type HealthInput,
+  type OnboardingInput, type PlacementReviewInput, type ProcessKind, type ProcessRefusal, type RiskActionRequest, type RiskActionResult, type RiskInput,
 } from '../workflows/contracts.js';
+import { clientsWithHealth } from '../db/health.js';
+import { getRisk, risksToRun } from '../db/risks.js';
 import { ClientIdKey, ProcessKey, SegmentKey } from './search-attributes.js';
 
 /**
@@ -29,6 +33,8 @@ interface ProcessInputs {
   placementReview: PlacementReviewInput;
   onboarding: OnboardingInput;
   cadence: CadenceInput;
+  health: HealthInput;
+  risk: RiskInput;
 }
 
 interface StartOptions {
@@ -128,11 +134,31 @@ export async function ensureCadence(t: TemporalTarget, input: CadenceInput, segm
   });
 }
 
-/** What became of a report sent to a client's cadence from outside its own routes. */
-export type CadenceReportOutcome =
-  | { outcome: 'accepted'; result: CadenceActionResult }
+/** What became of a report sent to a process from outside its own routes. */
+export type ReportOutcome<R> =
+  | { outcome: 'accepted'; result: R }
   | { outcome: 'not-running' }
   | { outcome: 'refused'; refusal: ProcessRefusal };
+export type CadenceReportOutcome = ReportOutcome<CadenceActionResult>;
+
+/** Sends one report (a Workflow Update) to a running process: its result, its 404/409/422 verdict, or not running. Never starts one. */
+async function reportTo<R>(t: TemporalTarget, workflowId: string, refusalTypes: Record<number, string>, run: () => Promise<R>): Promise<ReportOutcome<R>> {
+  try {
+    return { outcome: 'accepted', result: await run() };
+  } catch (err) {
+    const types = Object.values(refusalTypes);
+    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
+      if (e instanceof ApplicationFailure && types.includes(e.type as string)) return { outcome: 'refused', refusal: e.details?.[0] as ProcessRefusal };
+    }
+    if (err instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
+    try {
+      if ((await t.client.workflow.getHandle(workflowId).describe()).status.name !== 'RUNNING') return { outcome: 'not-running' };
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
+    }
+    throw err;
+  }
+}
 
 /**
  * Sends one report to the client's running cadence (e.g. R-19 when the stakeholder registry
@@ -141,21 +167,53 @@ export type CadenceReportOutcome =
  */
 export async function reportToCadence(t: TemporalTarget, clientId: string, request: CadenceActionRequest): Promise<CadenceReportOutcome> {
   const handle = t.client.workflow.getHandle(cadenceWorkflowId(clientId));
+  return reportTo(t, cadenceWorkflowId(clientId), CADENCE_REFUSAL_TYPES, () => handle.executeUpdate(cadenceAction, { args: [request] }));
+}
+
+/**
+ * Starts a client's health process (R-104..R-121) unless it already runs: forever, a snapshot on
+ * the last business day of each month and an evaluation at each input.
+ */
+export async function ensureHealth(t: TemporalTarget, clientId: string, segment: string) {
+  return startProcess(t, 'health', { clientId }, { workflowId: healthWorkflowId(clientId), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId, segment } });
+}
+
+/** Reports to the client's health process, starting it first if needed (an input arriving is what starts health). */
+export async function reportToHealth(t: TemporalTarget, clientId: string, segment: string, request: HealthActionRequest): Promise<ReportOutcome<HealthActionResult>> {
+  await ensureHealth(t, clientId, segment);
+  const handle = t.client.workflow.getHandle(healthWorkflowId(clientId));
+  return reportTo(t, healthWorkflowId(clientId), HEALTH_REFUSAL_TYPES, () => handle.executeUpdate(healthAction, { args: [request] }));
+}
+
+/** After downtime: every client whose health has run has its process running. */
+export async function ensureAllHealth(t: TemporalTarget, db: Db): Promise<number> {
+  const rows = await clientsWithHealth(db);
+  for (const r of rows) await ensureHealth(t, r.clientId, r.segment);
+  return rows.length;
+}
+
+/** Starts a risk's process (R-93..R-103) unless it runs or has run: one per risk id. */
+export async function ensureRisk(t: TemporalTarget, riskId: string, clientId: string) {
   try {
-    return { outcome: 'accepted', result: await handle.executeUpdate(cadenceAction, { args: [request] }) };
+    return await startProcess(t, 'risk', { riskId, clientId }, { workflowId: riskWorkflowId(riskId), ifRunning: 'use-existing', reuse: 'never', searchAttributes: { clientId } });
   } catch (err) {
-    const types = Object.values(CADENCE_REFUSAL_TYPES) as string[];
-    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
-      if (e instanceof ApplicationFailure && types.includes(e.type as string)) return { outcome: 'refused', refusal: e.details?.[0] as ProcessRefusal };
-    }
-    if (err instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
-    try {
-      if ((await handle.describe()).status.name !== 'RUNNING') return { outcome: 'not-running' };
-    } catch (e) {
-      if (e instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
-    }
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined; // it ran and finished (After-Action recorded)
     throw err;
   }
+}
+
+/** Reports to a risk's process (evidence from another process, R-124; the held re-engage session, R-97); starts it if its start is still pending. */
+export async function reportToRisk(t: TemporalTarget, riskId: string, clientId: string, request: RiskActionRequest): Promise<ReportOutcome<RiskActionResult>> {
+  await ensureRisk(t, riskId, clientId);
+  const handle = t.client.workflow.getHandle(riskWorkflowId(riskId));
+  return reportTo(t, riskWorkflowId(riskId), RISK_REFUSAL_TYPES, () => handle.executeUpdate(riskAction, { args: [request] }));
+}
+
+/** After downtime: every risk with work left has its process. */
+export async function ensureAllRisks(t: TemporalTarget, db: Db): Promise<number> {
+  const rows = await risksToRun(db);
+  for (const r of rows) await ensureRisk(t, r.id, r.clientId);
+  return rows.length;
 }
 
 /**
@@ -167,6 +225,12 @@ export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: Wor
   if (kind === 'placement-review') {
     const [client] = await db.select({ id: clients.id, segment: clients.segment, createdAt: clients.createdAt }).from(clients).where(eq(clients.id, subjectId));
     if (client) await ensurePlacementReview(t, client, (await activePolicy(db)).version);
+  } else if (kind === 'health') {
+    const [client] = await db.select({ id: clients.id, segment: clients.segment }).from(clients).where(eq(clients.id, subjectId));
+    if (client) await ensureHealth(t, client.id, client.segment);
+  } else if (kind === 'risk') {
+    const risk = await getRisk(db, subjectId);
+    if (risk) await ensureRisk(t, risk.id, risk.clientId);
   } else {
     const cta = await getCta(db, subjectId);
     if (cta && (!cta.firstActionAt || isDeliverable(cta)) && ['open', 'escalated', 'first_action'].includes(cta.state)) await ensureCtaClock(t, cta, db);

@@ -3,3 +3,5 @@ export { ctaSla } from './cta-sla.js';
 export { placementReview } from './placement-review.js';
 export { onboarding } from './onboarding.js';
 export { cadence } from './cadence.js';
+export { health } from './health.js';
+export { atRisk } from './at-risk.js';
