@@ -130,7 +130,7 @@ const REPORTS = [
     slug: 'actions', operationId: 'recordRiskAction', roles: ROLE_SETS.act, summary: 'Movement on the risk (R-100): a Save Plan action done, a client decision, or the no-movement reset held',
     body: z.object({
       kind: z.enum(['action', 'clientDecision', 'reset']), title: text(3, 300),
-      actionId: z.string().regex(/^h[12]-\d{1,2}$/, 'a Save Plan action id such as h1-2').optional().openapi({ description: 'The Save Plan action done (counts for "actions on time", R-103).' }),
+      actionId: z.string().max(5).regex(/^h[12]-\d{1,2}$/, 'a Save Plan action id such as h1-2').optional().openapi({ description: 'The Save Plan action done (counts for "actions on time", R-103).' }),
       note: text(1, 2000).optional(),
     }).strict(),
     toAction: (b) => ({ type: 'actionRecorded', kind: b.kind, title: b.title, ...(b.actionId ? { actionId: b.actionId } : {}), ...(b.note ? { note: b.note } : {}) }),
