@@ -39,7 +39,7 @@ const PulseBody = z.object({
     missing: Score.openapi({ description: '"What was missing?" 1–5 (5: nothing).' }),
     comment: text(1, 2000).optional(),
   }).strict()).max(1000),
-}).strict().refine((b) => b.responses.length <= b.invited, { message: 'more responses than people invited', path: ['responses'] });
+}).strict().openapi({ description: 'At most `invited` responses (422 otherwise).' });
 const ComplaintBody = z.object({
   observedAt,
   tag: z.enum(COMPLAINT_TAGS).openapi({ description: 'Root-cause tag (R-104); Relevance and Follow-through turn Engagement Red (R-106).' }),
@@ -61,18 +61,18 @@ const ServiceBody = z.object({
   backupSuccessPct: Pct.optional().openapi({ description: 'Backup success, rolling 30 days (R-114).' }),
   backlogAgingDays: z.number().int().min(0).max(3650).optional().openapi({ description: 'Age of the oldest open backlog item (R-93: > 30 d).' }),
   openPostMortemActions: z.number().int().min(0).max(10000).optional().openapi({ description: 'Open P1/P2 post-mortem actions (R-93 compliance).' }),
-}).strict().refine((b) => Object.keys(b).some((k) => k !== 'observedAt'), 'send at least one metric').openapi({ minProperties: 1 });
+}).strict().openapi({ description: 'At least one metric besides `observedAt` (422 otherwise).' });
 const Checks = z.object({ cadenceVsPlan: z.boolean(), deliverablesWithRecap: z.boolean(), sponsorForAB: z.boolean(), effortMix: z.boolean() }).strict();
-const AlignmentBody = z.object({
+const AlignmentCommon = {
   observedAt,
-  method: z.enum(['rubric', 'checklist']).openapi({ description: 'R-108: the 40/30/30 rubric (default policy) or four 25-point checks.' }),
-  presence: Pct.optional(), perception: Pct.optional(), performance: Pct.optional(),
-  checks: Checks.optional(),
   roadmapNotRelevant: z.boolean().optional().openapi({ description: '"Roadmap not relevant" said by the client (R-119).' }),
   lateRoadmapCount: z.number().int().min(0).max(100).optional().openapi({ description: 'Roadmap/lifecycle items late this quarter (twice fires R-119).' }),
-}).strict().refine((b) => (b.method === 'rubric' ? b.presence !== undefined && b.perception !== undefined && b.performance !== undefined && !b.checks : b.checks !== undefined && b.presence === undefined), {
-  message: 'rubric needs presence, perception and performance; checklist needs checks', path: ['method'],
-});
+};
+// R-108: the 40/30/30 rubric (default policy) or four 25-point checks; the method decides which fields the body carries.
+const AlignmentBody = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('rubric'), presence: Pct, perception: Pct, performance: Pct, ...AlignmentCommon }).strict(),
+  z.object({ method: z.literal('checklist'), checks: Checks, ...AlignmentCommon }).strict(),
+]).openapi({ description: 'R-108: `rubric` with presence, perception and performance, or `checklist` with the four checks.' });
 
 const InputResult = z.object({
   inputId: Id, kind: z.string(), observedAt: z.string(),
@@ -297,7 +297,11 @@ async function inputData(c: Context<ApiEnv>, client: ClientRow, kind: HealthInpu
   const { observedAt: _o, ...rest } = body;
   if (kind === 'pulse') {
     const b = rest as z.infer<typeof PulseBody>;
+    if (b.responses.length > b.invited) throw unprocessable(`${b.responses.length} responses from ${b.invited} people invited.`, { errors: [{ location: 'body', path: 'responses', message: 'more responses than people invited' }] });
     return { invited: b.invited, respondents: b.responses.length, scores: b.responses.flatMap((r) => [r.valuable, r.missing]), ...(b.meetingId ? { meetingId: b.meetingId } : {}), comments: b.responses.filter((r) => r.comment).map((r) => r.comment!) };
+  }
+  if (kind === 'serviceMetrics' && Object.keys(rest).length === 0) {
+    throw unprocessable('Send at least one service metric besides observedAt.', { errors: [{ location: 'body', path: '', message: 'no metric' }] });
   }
   if (kind === 'dmi') {
     const { policy } = await policyForClient(c.get('deps').db, client.policyOverrides);

@@ -39,7 +39,8 @@ const steps = [
   { at: '2026-06-01T10:10:00-05:00', op: 'recordServiceMetrics', params: c, as: 'automation', body: { slaResponsePct: 70, slaResolutionPct: 80, backupSuccessPct: 90 }, expect: 201, note: 'service' },
   { at: '2026-06-01T10:15:00-05:00', op: 'recordHealthComplaint', params: c, body: { tag: 'Quality', summary: 'The backup restore test failed again' }, expect: 201, note: 'complaint' },
   { at: '2026-06-01T10:16:00-05:00', op: 'recordHealthPulse', params: c, body: { invited: 2, responses: [{ valuable: 6, missing: 2 }] }, expect: 400, note: 'pulse out of range' },
-  { at: '2026-06-01T10:16:00-05:00', op: 'recordHealthPulse', params: c, body: { invited: 1, responses: [{ valuable: 3, missing: 3 }, { valuable: 3, missing: 3 }] }, expect: 400, note: 'more responses than invited' },
+  { at: '2026-06-01T10:16:00-05:00', op: 'recordHealthPulse', params: c, body: { invited: 1, responses: [{ valuable: 3, missing: 3 }, { valuable: 3, missing: 3 }] }, expect: 422, note: 'more responses than invited' },
+  { at: '2026-06-01T10:16:00-05:00', op: 'recordServiceMetrics', params: c, body: { observedAt: '2026-06-01T09:00:00-05:00' }, expect: 422, note: 'no metric' },
   { at: '2026-06-01T10:17:00-05:00', op: 'recordServiceMetrics', params: c, body: { observedAt: '2026-06-02T10:00:00-05:00', slaResponsePct: 99 }, expect: 422, note: 'observed in the future' },
   { at: '2026-06-01T10:17:00-05:00', op: 'recordHealthAlignment', params: c, body: { method: 'rubric', presence: 40 }, expect: 400, note: 'rubric without its parts' },
   { at: '2026-06-01T10:18:00-05:00', op: 'recordHealthComplaint', params: { clientId: '00000000-0000-4000-8000-000000000000' }, body: { tag: 'Quality', summary: 'who?' }, expect: 404, note: 'unknown client' },
@@ -138,9 +139,10 @@ describe('health inputs → scores with their why (R-104..R-109)', () => {
 
   it('refuses bad inputs with precise problems', () => {
     expect(step('pulse out of range').body).toMatchObject({ type: 'urn:baton:problem:validation', errors: [{ location: 'body', path: 'responses.0.valuable' }] });
-    expect(step('more responses than invited').body).toMatchObject({ errors: [{ path: 'responses', message: 'more responses than people invited' }] });
+    expect(step('more responses than invited').body).toMatchObject({ type: 'urn:baton:problem:unprocessable', errors: [{ path: 'responses', message: 'more responses than people invited' }] });
+    expect(step('no metric').body).toMatchObject({ type: 'urn:baton:problem:unprocessable', detail: 'Send at least one service metric besides observedAt.' });
     expect(step('observed in the future').body).toMatchObject({ type: 'urn:baton:problem:unprocessable', errors: [{ path: 'observedAt', message: 'in the future' }] });
-    expect(step('rubric without its parts').body).toMatchObject({ errors: [{ path: 'method' }] });
+    expect(step('rubric without its parts').body).toMatchObject({ type: 'urn:baton:problem:validation', errors: expect.arrayContaining([expect.objectContaining({ path: 'perception' }), expect.objectContaining({ path: 'performance' })]) });
     expect(step('unknown client').body).toMatchObject({ type: 'urn:baton:problem:not-found' });
     expect(step('health of an unknown client').body).toMatchObject({ type: 'urn:baton:problem:not-found' });
   });
