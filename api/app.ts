@@ -27,6 +27,8 @@ import { registerStakeholderRoutes } from './routes/stakeholders.js';
 import { registerInitiativeRoutes } from './routes/initiatives.js';
 import { registerPlanningRoutes } from './routes/planning.js';
 import { registerProposalRoutes } from './routes/proposals.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerRiskRoutes } from './routes/risks.js';
 
 const TARGETS = { json: 'body', query: 'query', param: 'path', header: 'header', form: 'body', cookie: 'header' } as const;
 
@@ -121,6 +123,8 @@ export function createApp(deps: ApiDeps) {
   registerApiKeyRoutes(app);
   registerCalendarFeedRoutes(app);
   registerCapacityRoutes(app);
+  registerHealthRoutes(app);
+  registerRiskRoutes(app);
   registerCodecRoutes(app);
 
   let document: unknown;

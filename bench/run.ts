@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --requests 2000 --connections 10 --ctas 200 --onboardings 200 --concurrency 10 --cadences 40]`:
+ * `npm run bench [-- --requests 2000 --connections 10 --ctas 200 --onboardings 200 --concurrency 10 --cadences 40 --health 100]`:
  * Baton's HTTP API, CTA clocks and onboardings on real servers (embedded PostgreSQL and Temporal
  * dev server in a throw-away dir, the API over real HTTP, the worker in process). Measures, in one
  * run on one machine:
@@ -14,6 +14,8 @@
  *    queue, driven with the Temporal client), and the ratios Baton/baseline.
  *  - cadence (bench/cadence.ts): `--cadences` clients sharing one team lock their cadence over HTTP and
  *    book their first year against the same people's capacity: time to a booked horizon, meetings/s.
+ *  - health (bench/health.ts): a monthly snapshot across `--health` clients: wall time, latency,
+ *    history events a snapshot adds.
  * Writes bench-results/<timestamp>.json. A measurement, never a pass/fail test.
  */
 import fs from 'node:fs';
@@ -36,12 +38,14 @@ import { freePort } from '../runtime/ports.js';
 import { createWorker } from '../worker.js';
 import { batonDataConverter, ephemeralKeyring } from '../runtime/payload-codec.js';
 import { benchCadence } from './cadence.js';
+import { benchHealth } from './health.js';
 import { benchOnboarding, pct } from './onboarding.js';
 
 const { values: opts } = parseArgs({
   options: {
     requests: { type: 'string', default: '2000' }, connections: { type: 'string', default: '10' }, ctas: { type: 'string', default: '200' },
     onboardings: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '10' }, cadences: { type: 'string', default: '40' },
+    health: { type: 'string', default: '100' },
   },
 });
 const REQUESTS = Number(opts.requests);
@@ -50,6 +54,7 @@ const CTAS = Number(opts.ctas);
 const ONBOARDINGS = Number(opts.onboardings);
 const CONCURRENCY = Number(opts.concurrency);
 const CADENCES = Number(opts.cadences);
+const HEALTH = Number(opts.health);
 
 const logger = createLogger('warn');
 installTemporalRuntime(logger);
@@ -129,11 +134,12 @@ async function main() {
 
     const onboarding = await benchOnboarding({ base, key: opsKey, client, plainClient: new Client({ connection }), dataConverter, connection: native, onboardings: ONBOARDINGS, concurrency: CONCURRENCY });
     const cadence = await benchCadence({ base, key, client, cadences: CADENCES, concurrency: CONCURRENCY });
+    const health = await benchHealth({ base, key, client, clients: HEALTH, concurrency: CONCURRENCY });
 
     const summary = {
       at: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS, onboardings: ONBOARDINGS, concurrency: CONCURRENCY, cadences: CADENCES },
+      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS, onboardings: ONBOARDINGS, concurrency: CONCURRENCY, cadences: CADENCES, health: HEALTH },
       http: scenarios,
       ratios: { readVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[1]!.throughputPerSec).toFixed(2), registerVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[2]!.throughputPerSec).toFixed(2) },
       ctaRoundTrip: {
@@ -142,6 +148,7 @@ async function main() {
       },
       onboarding,
       cadence,
+      health,
     };
     fs.mkdirSync('bench-results', { recursive: true });
     const file = path.join('bench-results', `${summary.at.replace(/[:.]/g, '-')}.json`);
@@ -154,7 +161,7 @@ async function main() {
       'bare baseline (client)': { 'runs/s': bl.runsPerSec, 'calls/s': bl.callsPerSec, 'update p50 ms': bl.clientLatencyMs.updates.p50, 'update p99 ms': bl.clientLatencyMs.updates.p99, 'history events': bl.historyEvents.mean, 'load 1m': bl.loadAvg1m },
     });
     console.log(JSON.stringify({ onboardingShape: onboarding.shape, onboardingRatios: onboarding.ratios, encryption: onboarding.encryption }, null, 2));
-    console.log(JSON.stringify({ cadence }, null, 2));
+    console.log(JSON.stringify({ cadence, health }, null, 2));
     console.log(`summary: ${file}`);
   } catch (err) {
     console.error(`bench failed; servers' logs are kept in ${dir}`);

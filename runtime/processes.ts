@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
@@ -10,13 +10,16 @@ import { markWorkflowStarted, markWorkflowStartFailed, pendingWorkflowStarts, ty
 import { safeErrorMessage } from '../db/errors.js';
 import type { Logger } from './logger.js';
 import {
-  CADENCE_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId, initiativeWorkflowId, onboardingWorkflowId, placementReviewWorkflowId,
-  planningLoopAction, planningLoopWorkflowId, proposalWorkflowId,
-  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type InitiativeInput, type OnboardingInput, type PlacementReviewInput,
-  type PlanningLoopInput, type ProcessKind, type ProcessRefusal, type ProposalInput,
+  CADENCE_REFUSAL_TYPES, HEALTH_REFUSAL_TYPES, RISK_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId, healthAction, healthWorkflowId,
+  initiativeWorkflowId, onboardingWorkflowId, placementReviewWorkflowId, planningLoopAction, planningLoopWorkflowId, proposalWorkflowId, riskAction, riskWorkflowId,
+  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type HealthActionRequest, type HealthActionResult, type HealthInput,
+  type InitiativeInput, type OnboardingInput, type PlacementReviewInput, type PlanningLoopInput, type ProcessKind, type ProcessRefusal, type ProposalInput,
+  type RiskActionRequest, type RiskActionResult, type RiskInput,
 } from '../workflows/contracts.js';
 import type { UpdateDefinition } from '@temporalio/common';
 import { initiatives, proposals } from '../db/schema.js';
+import { clientsWithHealth } from '../db/health.js';
+import { getRisk, risksToRun } from '../db/risks.js';
 import { ClientIdKey, ProcessKey, SegmentKey } from './search-attributes.js';
 
 /**
@@ -37,6 +40,8 @@ interface ProcessInputs {
   initiative: InitiativeInput;
   proposal: ProposalInput;
   planningLoop: PlanningLoopInput;
+  health: HealthInput;
+  risk: RiskInput;
 }
 
 interface StartOptions {
@@ -136,11 +141,31 @@ export async function ensureCadence(t: TemporalTarget, input: CadenceInput, segm
   });
 }
 
-/** What became of a report sent to a client's cadence from outside its own routes. */
-export type CadenceReportOutcome =
-  | { outcome: 'accepted'; result: CadenceActionResult }
+/** What became of a report sent to a process from outside its own routes. */
+export type ReportOutcome<R> =
+  | { outcome: 'accepted'; result: R }
   | { outcome: 'not-running' }
   | { outcome: 'refused'; refusal: ProcessRefusal };
+export type CadenceReportOutcome = ReportOutcome<CadenceActionResult>;
+
+/** Sends one report (a Workflow Update) to a running process: its result, its 404/409/422 verdict, or not running. Never starts one. */
+async function reportTo<R>(t: TemporalTarget, workflowId: string, refusalTypes: Record<number, string>, run: () => Promise<R>): Promise<ReportOutcome<R>> {
+  try {
+    return { outcome: 'accepted', result: await run() };
+  } catch (err) {
+    const types = Object.values(refusalTypes);
+    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
+      if (e instanceof ApplicationFailure && types.includes(e.type as string)) return { outcome: 'refused', refusal: e.details?.[0] as ProcessRefusal };
+    }
+    if (err instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
+    try {
+      if ((await t.client.workflow.getHandle(workflowId).describe()).status.name !== 'RUNNING') return { outcome: 'not-running' };
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
+    }
+    throw err;
+  }
+}
 
 /**
  * Sends one report to the client's running cadence (e.g. R-19 when the stakeholder registry
@@ -149,44 +174,45 @@ export type CadenceReportOutcome =
  */
 export async function reportToCadence(t: TemporalTarget, clientId: string, request: CadenceActionRequest): Promise<CadenceReportOutcome> {
   const handle = t.client.workflow.getHandle(cadenceWorkflowId(clientId));
+  return reportTo(t, cadenceWorkflowId(clientId), CADENCE_REFUSAL_TYPES, () => handle.executeUpdate(cadenceAction, { args: [request] }));
+}
+
+/**
+ * Starts a client's health process (R-104..R-121) unless it already runs: forever, a snapshot on
+ * the last business day of each month and an evaluation at each input.
+ */
+export async function ensureHealth(t: TemporalTarget, clientId: string, segment: string) {
+  return startProcess(t, 'health', { clientId }, { workflowId: healthWorkflowId(clientId), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId, segment } });
+}
+
+/** Reports to the client's health process, starting it first if needed (an input arriving is what starts health). */
+export async function reportToHealth(t: TemporalTarget, clientId: string, segment: string, request: HealthActionRequest): Promise<ReportOutcome<HealthActionResult>> {
+  await ensureHealth(t, clientId, segment);
+  const handle = t.client.workflow.getHandle(healthWorkflowId(clientId));
+  return reportTo(t, healthWorkflowId(clientId), HEALTH_REFUSAL_TYPES, () => handle.executeUpdate(healthAction, { args: [request] }));
+}
+
+/** After downtime: every client whose health has run has its process running. */
+export async function ensureAllHealth(t: TemporalTarget, db: Db): Promise<number> {
+  const rows = await clientsWithHealth(db);
+  for (const r of rows) await ensureHealth(t, r.clientId, r.segment);
+  return rows.length;
+}
+
+/** Starts a risk's process (R-93..R-103) unless it runs or has run: one per risk id. */
+export async function ensureRisk(t: TemporalTarget, riskId: string, clientId: string) {
   try {
-    return { outcome: 'accepted', result: await handle.executeUpdate(cadenceAction, { args: [request] }) };
+    return await startProcess(t, 'risk', { riskId, clientId }, { workflowId: riskWorkflowId(riskId), ifRunning: 'use-existing', reuse: 'never', searchAttributes: { clientId } });
   } catch (err) {
-    const types = Object.values(CADENCE_REFUSAL_TYPES) as string[];
-    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
-      if (e instanceof ApplicationFailure && types.includes(e.type as string)) return { outcome: 'refused', refusal: e.details?.[0] as ProcessRefusal };
-    }
-    if (err instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
-    try {
-      if ((await handle.describe()).status.name !== 'RUNNING') return { outcome: 'not-running' };
-    } catch (e) {
-      if (e instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
-    }
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined; // it ran and finished (After-Action recorded)
     throw err;
   }
 }
 
-/** What became of a report sent to another process from outside its own routes (issue 11: proposal → initiative, planning → onboarding). */
-export type ReportOutcome<R> = { outcome: 'accepted'; result: R } | { outcome: 'not-running' } | { outcome: 'refused'; refusal: ProcessRefusal };
-
 /** Sends one report (a Workflow Update) to a running process, never starting it: accepted, refused by its rules, or not running. */
 export async function reportToProcess<R, Req>(t: TemporalTarget, workflowId: string, update: UpdateDefinition<R, [Req]>, refusalTypes: Record<number, string>, request: Req): Promise<ReportOutcome<R>> {
   const handle = t.client.workflow.getHandle(workflowId);
-  try {
-    return { outcome: 'accepted', result: await handle.executeUpdate(update, { args: [request] }) };
-  } catch (err) {
-    const types = Object.values(refusalTypes);
-    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
-      if (e instanceof ApplicationFailure && types.includes(e.type as string)) return { outcome: 'refused', refusal: e.details?.[0] as ProcessRefusal };
-    }
-    if (err instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
-    try {
-      if ((await handle.describe()).status.name !== 'RUNNING') return { outcome: 'not-running' };
-    } catch (e) {
-      if (e instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
-    }
-    throw err;
-  }
+  return reportTo(t, workflowId, refusalTypes, () => handle.executeUpdate(update, { args: [request] }));
 }
 
 /** Starts an initiative's or a proposal's workflow (issue 11) unless it runs; a finished one stays finished (only a failed run starts again). */
@@ -206,6 +232,20 @@ export async function noticePlanningLoop(t: TemporalTarget, clientId: string, at
   return r.outcome;
 }
 
+/** Reports to a risk's process (evidence from another process, R-124; the held re-engage session, R-97); starts it if its start is still pending. */
+export async function reportToRisk(t: TemporalTarget, riskId: string, clientId: string, request: RiskActionRequest): Promise<ReportOutcome<RiskActionResult>> {
+  await ensureRisk(t, riskId, clientId);
+  const handle = t.client.workflow.getHandle(riskWorkflowId(riskId));
+  return reportTo(t, riskWorkflowId(riskId), RISK_REFUSAL_TYPES, () => handle.executeUpdate(riskAction, { args: [request] }));
+}
+
+/** After downtime: every risk with work left has its process. */
+export async function ensureAllRisks(t: TemporalTarget, db: Db): Promise<number> {
+  const rows = await risksToRun(db);
+  for (const r of rows) await ensureRisk(t, r.id, r.clientId);
+  return rows.length;
+}
+
 /**
  * Starts the workflow an outbox row asks for (db/outbox.ts) unless it runs already, then marks the
  * row dispatched. A subject that no longer needs it (a CTA settled meanwhile, a client gone) is
@@ -222,6 +262,12 @@ export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: Wor
   } else if (kind === 'planning-loop') {
     const [client] = await db.select({ id: clients.id }).from(clients).where(eq(clients.id, subjectId));
     if (client) await noticePlanningLoop(t, subjectId);
+  } else if (kind === 'health') {
+    const [client] = await db.select({ id: clients.id, segment: clients.segment }).from(clients).where(eq(clients.id, subjectId));
+    if (client) await ensureHealth(t, client.id, client.segment);
+  } else if (kind === 'risk') {
+    const risk = await getRisk(db, subjectId);
+    if (risk) await ensureRisk(t, risk.id, risk.clientId);
   } else {
     const cta = await getCta(db, subjectId);
     if (cta && (!cta.firstActionAt || isDeliverable(cta)) && ['open', 'escalated', 'first_action'].includes(cta.state)) await ensureCtaClock(t, cta, db);

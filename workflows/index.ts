@@ -6,3 +6,5 @@ export { cadence } from './cadence.js';
 export { initiative } from './initiative.js';
 export { proposal } from './proposal.js';
 export { planningLoop } from './planning-loop.js';
+export { health } from './health.js';
+export { atRisk } from './at-risk.js';
