@@ -7,7 +7,7 @@
 import { and, asc, count, eq, gte, inArray, isNotNull, isNull, lt, lte, min, or, sql, countDistinct } from 'drizzle-orm';
 import { pct1 } from '../domain/capacity.js';
 import { SEGMENTS, type Policy } from '../domain/policy.js';
-import { capacityReport, type SpanLoad } from './capacity.js';
+import { capacityReport, type CapacityReport, type SpanLoad } from './capacity.js';
 import type { Db } from './client.js';
 import { clients, ctas, meetings, people } from './schema.js';
 
@@ -73,7 +73,7 @@ export async function portfolioRadar(
   db: Pick<Db, 'select'>,
   now: Date | string,
   policy: { version: number; document: Policy },
-  { lookbackDays = 30 }: { lookbackDays?: number } = {},
+  { lookbackDays = 30, capacity: known }: { lookbackDays?: number; capacity?: CapacityReport } = {},
 ): Promise<PortfolioRadar> {
   const p = policy.document;
   const k = p.kpis.cadence;
@@ -144,7 +144,8 @@ export async function portfolioRadar(
       .innerJoin(meetings, and(eq(meetings.clientId, clients.id), eq(meetings.process, CADENCE)))
       .where(and(eq(meetings.state, 'held'), eq(meetings.sponsorPresent, true), sql`${heldInstant} between ${ts(windows.sponsorFrom)} and ${ts(asOf)}`))
       .groupBy(clients.segment),
-    capacityReport(db, asOf, policy),
+    // A caller that shows the capacity report too (the console's portfolio) passes the one it read at the same instant.
+    known && known.asOf === asOf ? known : capacityReport(db, asOf, policy),
   ]);
 
   const bySegment = (rows: { segment: string; n: number }[]) => new Map(rows.map((r) => [r.segment, Number(r.n)]));
