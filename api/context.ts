@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js';
 import type { Principal } from '../db/api-keys.js';
 import type { Logger } from '../runtime/logger.js';
 import type { AuthThrottle } from './auth-throttle.js';
+import type { ConsoleOptions } from '../console/options.js';
 
 export interface ApiDeps {
   db: Db;
@@ -16,6 +17,8 @@ export interface ApiDeps {
   temporal?: { client: Client; namespace: string; taskQueue: string };
   /** Edge limits and browser access; defaults in `API_DEFAULTS`. */
   options?: Partial<ApiOptions>;
+  /** The web console's sign-in and links (console/options.ts); defaults: API-key sign-in only. */
+  console?: Partial<ConsoleOptions>;
 }
 
 export interface ApiOptions {

@@ -225,6 +225,12 @@ export async function unassignRole(db: Db, clientId: string, role: string, { act
   });
 }
 
+/** Clients by id (the names next to CTAs and meetings). */
+export async function clientsByIds(db: Pick<Db, 'select'>, ids: string[]): Promise<ClientRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(clients).where(inArray(clients.id, [...new Set(ids)]));
+}
+
 /** How many clients each segment and touch tier holds (the portfolio's counts, R-1, R-3). */
 export async function clientCounts(db: Pick<Db, 'select'>): Promise<{ segment: string; touchTier: string; clients: number }[]> {
   const rows = await db.select({ segment: clients.segment, touchTier: clients.touchTier, n: count() }).from(clients)
