@@ -9,8 +9,8 @@ export const Layout: FC<{ title: string; nav?: NavItem[]; current?: string; prin
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
-      {/* htmx may not inject its own <style> or evaluate code: the CSP allows neither. */}
-      <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0}' />
+      {/* htmx may not inject its own <style> or evaluate code (the CSP allows neither); pages answered with 4xx (forbidden, a refused form) are shown too. */}
+      <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"responseHandling":[{"code":"204","swap":false},{"code":"...","swap":true}]}' />
       <title>{`${p.title} · Baton`}</title>
       <link rel="stylesheet" href="/static/console.css" />
       <script src="/static/htmx.min.js" defer></script>

@@ -36,6 +36,8 @@ const ProcessLink: FC<{ ctx: PageContext; workflowId: string; label: string }> =
   return href ? <a class="temporal" href={href} target="_blank" rel="noopener">{label} in Temporal</a> : <span class="meta">workflow {workflowId}</span>;
 };
 
+const lateBy = (ms: number) => (ms >= 48 * 3_600_000 ? `${(ms / 86_400_000).toFixed(1)} days` : `${Math.max(1, Math.round(ms / 3_600_000))} h`);
+
 /** A process's status through the API's query helper, or why there is none. */
 async function processStatus<R>(ctx: PageContext, clientId: string, process: string, workflowId: string, q: Parameters<typeof queryProcess<R>>[2]): Promise<{ status: R } | { missing: string }> {
   const target: ProcessTarget = { process, label: process, clientId, workflowId, refusalTypes: {}, startHint: '' };
@@ -69,7 +71,8 @@ const placement: ClientSection = {
               return (
                 <li>
                   <time datetime={e.occurredAt}>{when(e.occurredAt, client.timeZone)}</time> <span class="type">{e.type}</span> {e.ruleId && <span class="rule">{e.ruleId}</span>}{' '}
-                  {typeof why.rationale === 'string' ? <q>{why.rationale}</q> : <span class="meta">{short(e.data, 140)}</span>}
+                  {placementGist(e.data as Record<string, unknown>)}
+                  {typeof why.rationale === 'string' && <> · <q>{why.rationale}</q></>}
                   {' '}<a href={`/clients/${client.id}?type=${encodeURIComponent(e.type)}#event-${e.seq}`}>on the timeline</a>
                 </li>
               );
@@ -81,6 +84,17 @@ const placement: ClientSection = {
     );
   },
 };
+
+type PlacementFacts = { segment?: string; goalLevel?: number; touchTier?: string };
+const placed = (p: PlacementFacts | undefined) => (p?.segment ? `${p.segment} · goal ${p.goalLevel} · ${p.touchTier}` : '');
+
+/** A placement event in words: "A · goal 4 · VIP", or "C · goal 2 · High → B · goal 3 · High", or the fields changed. */
+function placementGist(d: Record<string, unknown>): string {
+  if (d.before && d.after) return `${placed(d.before as PlacementFacts)} → ${placed(d.after as PlacementFacts)}`;
+  if (typeof d.segment === 'string') return placed(d as PlacementFacts);
+  if (d.changes && typeof d.changes === 'object') return `changed ${Object.keys(d.changes).join(', ')}`;
+  return short(d, 140);
+}
 
 const team: ClientSection = {
   id: 'team', title: 'Team', operations: ['listRoleAssignments'],
@@ -130,7 +144,7 @@ const onboarding: ClientSection = {
                   <td><time datetime={d.dueAt}>{when(d.dueAt, zone)}</time></td>
                   <td>{d.ruleId}</td>
                   <td>{d.ownerRole}</td>
-                  <td><Badge kind={d.status === 'missed' ? 'bad' : d.status === 'met' ? 'ok' : 'plain'}>{d.status}</Badge>{d.resolvedAt && <span class="meta"> {when(d.resolvedAt, zone)}</span>}{d.lateByMs ? <span class="meta"> · late by {Math.round(d.lateByMs / 3_600_000)} h</span> : null}</td>
+                  <td><Badge kind={d.status === 'missed' ? 'bad' : d.status === 'met' ? 'ok' : 'plain'}>{d.status}</Badge>{d.resolvedAt && <span class="meta"> {when(d.resolvedAt, zone)}</span>}{d.lateByMs ? <span class="meta"> · late by {lateBy(d.lateByMs)}</span> : null}</td>
                 </tr>
               ))}
             </tbody>

@@ -64,7 +64,7 @@ export const CtaTable: FC<{ ctx: PageContext; rows: CtaRow[]; clientNames?: Map<
                       {ctx.csrfField()}
                       <input type="hidden" name="_key" value={randomUUID()} />
                       <input type="hidden" name="returnTo" value={returnTo} />
-                      <button type="submit" aria-label={`Complete “${r.title}”`}>Complete</button>
+                      <button type="submit" class="secondary" aria-label={`Complete “${r.title}”`}>Complete</button>
                     </form>
                   )}
                   {canReassign && (

@@ -109,6 +109,7 @@ export const Timeline: FC<{ ctx: PageContext; clientId: string; zone: string; f:
 /** One line saying what the entry is about, from its data. */
 function gist(e: LedgerEvent): string {
   const d = e.data as Record<string, unknown>;
-  const pick = d.title ?? d.deadline ?? d.name ?? d.template ?? d.signal ?? d.step ?? d.note ?? d.reason;
-  return pick === undefined ? '' : short(pick, 80);
+  const pick = d.title ?? d.deadline ?? d.name ?? d.template ?? d.trigger ?? d.signal ?? d.step ?? d.note ?? d.reason ?? d.kind;
+  const at = typeof d.startsAt === 'string' ? ` ${d.startsAt.slice(0, 16).replace('T', ' ')}Z` : typeof d.dueAt === 'string' && e.type.startsWith('deadline') ? '' : '';
+  return pick === undefined ? at.trim() : `${short(pick, 80)}${at}`;
 }
