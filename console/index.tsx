@@ -73,7 +73,7 @@ export function mountConsole(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
               <input type="hidden" name="_csrf" value={csrf} />
               <input type="hidden" name="returnTo" value={returnTo} />
               <label for="apiKey">API key</label>
-              <input id="apiKey" name="apiKey" type="password" autocomplete="current-password" required minlength={10} maxlength={200} />
+              <input id="apiKey" name="apiKey" type="password" autocomplete="current-password" required minlength={10} maxlength={200} aria-describedby="apiKey-hint" />
               <p class="hint" id="apiKey-hint">A Baton API key (<code>baton keys create</code>); you act with its role.</p>
               <button type="submit">Sign in with the key</button>
             </form>

@@ -9,10 +9,11 @@ export const Layout: FC<{ title: string; nav?: NavItem[]; current?: string; prin
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
-      {/* htmx may not inject its own <style> or evaluate code (the CSP allows neither); pages answered with 4xx (forbidden, a refused form) are shown too. */}
-      <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"responseHandling":[{"code":"204","swap":false},{"code":"...","swap":true}]}' />
+      {/* htmx may not inject its own <style>, touch style attributes or evaluate code (the CSP allows none of it); pages answered with 4xx (forbidden, a refused form) are shown too. */}
+      <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"attributesToSettle":["class","width","height"],"responseHandling":[{"code":"204","swap":false},{"code":"...","swap":true}]}' />
       <title>{`${p.title} · Baton`}</title>
       <link rel="stylesheet" href="/static/console.css" />
+      <link rel="icon" href="data:," />
       <script src="/static/htmx.min.js" defer></script>
     </head>
     <body hx-boost="true">

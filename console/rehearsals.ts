@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LedgerEvent } from '../db/ledger.js';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from '../runtime/logger.js';
 import type { RehearsalResult } from '../rehearsal/run.js';
 import type { Scenario } from '../rehearsal/scenario.js';
@@ -47,6 +48,7 @@ const KEEP = 10;
 export class Rehearsals {
   private readonly jobs = new Map<string, RehearsalJob>();
   private running: RehearsalJob | undefined;
+  private bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
   constructor(private readonly options: ConsoleOptions, private readonly logger: Logger) {}
 
   scenarioDir(): string {
@@ -90,7 +92,11 @@ export class Rehearsals {
       const scenario: Scenario = parseScenario(fs.readFileSync(path.join(this.scenarioDir(), file), 'utf8'));
       const current = deepMerge(active, scenario.policy ?? {}) as Record<string, unknown>;
       const changed = deepMerge(current, patch) as Record<string, unknown>;
-      const opts = { ...(this.options.rehearsal?.postgresAdminUrl ? { postgresAdminUrl: this.options.rehearsal.postgresAdminUrl } : {}), ...(this.options.rehearsal?.testServerPath ? { testServerPath: this.options.rehearsal.testServerPath } : {}) };
+      // The workflow code is bundled once per process and shared by every rehearsal.
+      this.bundle ??= import('@temporalio/worker').then(async ({ bundleWorkflowCode }) => bundleWorkflowCode({
+        workflowsPath: (await import('../worker.js')).workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => this.logger.error(m), log() {} } as never,
+      }));
+      const opts = { workflowBundle: await this.bundle, ...(this.options.rehearsal?.postgresAdminUrl ? { postgresAdminUrl: this.options.rehearsal.postgresAdminUrl } : {}), ...(this.options.rehearsal?.testServerPath ? { testServerPath: this.options.rehearsal.testServerPath } : {}) };
       const a = await rehearse({ ...scenario, policy: current }, opts);
       const b = await rehearse({ ...scenario, policy: changed }, opts);
       job.comparison = compare(a, b);

@@ -36,19 +36,19 @@ export const CtaTable: FC<{ ctx: PageContext; rows: CtaRow[]; clientNames?: Map<
             const link = temporalLink(ui, ctx.deps.temporal?.namespace, ctaClockWorkflowId(r.id));
             return (
               <tr id={`cta-${r.id}`}>
-                <td><time datetime={r.dueAt}>{when(r.dueAt, zone)}</time></td>
-                <td>
+                <td data-label="Due"><time datetime={r.dueAt}>{when(r.dueAt, zone)}</time></td>
+                <td data-label="CTA">
                   <span class="title">{r.title}</span>
                   <span class="meta">{r.ruleId} · {r.kind}{link && <> · <a href={link} target="_blank" rel="noopener">clock in Temporal</a></>}</span>
                 </td>
-                {clientNames && <td><a href={`/clients/${r.clientId}`}>{clientNames.get(r.clientId) ?? r.clientId}</a></td>}
-                <td>{(r.ownerPersonId && people.get(r.ownerPersonId)?.name) ?? 'nobody'}<span class="meta">{r.ownerRole}</span></td>
-                <td class="marks">
+                {clientNames && <td data-label="Client"><a href={`/clients/${r.clientId}`}>{clientNames.get(r.clientId) ?? r.clientId}</a></td>}
+                <td data-label="Owner">{(r.ownerPersonId && people.get(r.ownerPersonId)?.name) ?? 'nobody'}<span class="meta">{r.ownerRole}</span></td>
+                <td class="marks" data-label="State">
                   {v.overdue && <Badge kind="bad">overdue</Badge>}
                   {r.state === 'escalated' && <Badge kind="warn">escalated to {r.escalationLevel === 'csLead' ? 'CS Lead' : 'backup'}</Badge>}
                   {r.firstActionAt ? <Badge kind="ok">first action {when(r.firstActionAt, zone)}</Badge> : <Badge kind="plain">no first action yet · SLA {when(r.firstActionDueAt, zone)}</Badge>}
                 </td>
-                <td class="actions">
+                <td class="actions" data-label="Actions">
                   {canFirst && !r.firstActionAt && (
                     <form method="post" action={`/ctas/${r.id}/first-action`} class="inline">
                       {ctx.csrfField()}

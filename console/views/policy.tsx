@@ -172,7 +172,7 @@ export const policyPage: ConsolePage = {
             <p>Started {when(job.startedAt)} by {job.by}. Change: <code>{short(job.patch, 400)}</code></p>
             {job.state === 'running' && (
               // Polls until done: htmx when present, a plain link otherwise.
-              <p class="notice ok" role="status" hx-get={`/policy/rehearsals/${job.id}`} hx-trigger="every 3s" hx-target="body" hx-select="main" hx-swap="innerHTML">
+              <p class="notice ok" role="status" hx-get={`/policy/rehearsals/${job.id}`} hx-trigger="every 3s" hx-target="#main" hx-select="#main" hx-swap="outerHTML">
                 Running… <a href={`/policy/rehearsals/${job.id}`}>refresh</a>
               </p>
             )}
