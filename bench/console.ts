@@ -17,6 +17,43 @@ import { freePort } from '../runtime/ports.js';
  */
 export async function benchConsole(o: { database: Database; logger: Logger; clients: number; requests: number; adminKey: string }) {
   const { db } = o.database;
+  const team = await seedPortfolio(o.database, o.clients);
+
+  const app = createApp({ db, logger: o.logger });
+  const port = await freePort();
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => { const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s)); });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    // Sign in as a browser does: the sign-in form's CSRF cookie, then the key.
+    const form = await fetch(`${base}/login`);
+    const csrfCookie = form.headers.getSetCookie().find((c) => c.startsWith('baton_csrf='))!.split(';')[0]!;
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+    const signedIn = await fetch(`${base}/login/key`, {
+      method: 'POST', redirect: 'manual', headers: { cookie: csrfCookie, 'content-type': 'application/x-www-form-urlencoded', origin: base },
+      body: new URLSearchParams({ _csrf: csrf, apiKey: o.adminKey, returnTo: '/portfolio' }),
+    });
+    const session = signedIn.headers.getSetCookie().find((c) => c.startsWith('baton_session='))!.split(';')[0]!;
+    const t0 = performance.now();
+    const first = await fetch(`${base}/portfolio`, { headers: { cookie: session } });
+    const html = await first.text();
+    const coldMs = performance.now() - t0;
+    if (first.status !== 200 || !html.includes('Cadence Radar')) throw new Error(`portfolio: ${first.status}`);
+    console.error(`… console: GET /portfolio ×${o.requests}`);
+    const r = await autocannon({ url: `${base}/portfolio`, connections: 1, amount: o.requests, headers: { cookie: session } });
+    if (r.non2xx + r.errors + r.timeouts > 0) throw new Error('portfolio: failed renders');
+    return {
+      clients: o.clients, meetings: o.clients * 28, people: team.length, pageBytes: html.length,
+      coldRenderMs: +coldMs.toFixed(1), renderMs: { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max }, rendersPerSec: +r.requests.average.toFixed(1),
+    };
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** A portfolio of `clients` clients (placement through the repository), a year of meetings each and some CTAs; returns the team. */
+export async function seedPortfolio(database: Database, clients: number) {
+  const { db } = database;
+  const o = { clients };
   const now = Date.now();
   const day = 86_400_000;
   const team = Array.from({ length: Math.max(4, Math.ceil(o.clients / 40)) }, (_, i) => ({
@@ -58,33 +95,5 @@ export async function benchConsole(o: { database: Database; logger: Logger; clie
     }
   }
 
-  const app = createApp({ db, logger: o.logger });
-  const port = await freePort();
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => { const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s)); });
-  try {
-    const base = `http://127.0.0.1:${port}`;
-    // Sign in as a browser does: the sign-in form's CSRF cookie, then the key.
-    const form = await fetch(`${base}/login`);
-    const csrfCookie = form.headers.getSetCookie().find((c) => c.startsWith('baton_csrf='))!.split(';')[0]!;
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-    const signedIn = await fetch(`${base}/login/key`, {
-      method: 'POST', redirect: 'manual', headers: { cookie: csrfCookie, 'content-type': 'application/x-www-form-urlencoded', origin: base },
-      body: new URLSearchParams({ _csrf: csrf, apiKey: o.adminKey, returnTo: '/portfolio' }),
-    });
-    const session = signedIn.headers.getSetCookie().find((c) => c.startsWith('baton_session='))!.split(';')[0]!;
-    const t0 = performance.now();
-    const first = await fetch(`${base}/portfolio`, { headers: { cookie: session } });
-    const html = await first.text();
-    const coldMs = performance.now() - t0;
-    if (first.status !== 200 || !html.includes('Cadence Radar')) throw new Error(`portfolio: ${first.status}`);
-    console.error(`… console: GET /portfolio ×${o.requests}`);
-    const r = await autocannon({ url: `${base}/portfolio`, connections: 1, amount: o.requests, headers: { cookie: session } });
-    if (r.non2xx + r.errors + r.timeouts > 0) throw new Error('portfolio: failed renders');
-    return {
-      clients: o.clients, meetings: o.clients * 28, people: team.length, pageBytes: html.length,
-      coldRenderMs: +coldMs.toFixed(1), renderMs: { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max }, rendersPerSec: +r.requests.average.toFixed(1),
-    };
-  } finally {
-    await new Promise((resolve) => server.close(resolve));
-  }
+  return team;
 }

@@ -76,7 +76,7 @@ export function navFor(core: ConsoleCore, principal: Principal): NavItem[] {
 }
 
 /** Same-origin check for a console POST: the browser's Origin (or Sec-Fetch-Site) must be Baton's own. */
-function sameOrigin(c: Context, options: ConsoleOptions): boolean {
+export function sameOrigin(c: Context, options: ConsoleOptions): boolean {
   const site = c.req.header('sec-fetch-site');
   if (site && site !== 'same-origin' && site !== 'none') return false;
   const origin = c.req.header('origin');

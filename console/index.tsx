@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import { findPrincipal } from '../db/api-keys.js';
 import type { ApiDeps, ApiEnv } from '../api/context.js';
 import { OperationRoles } from './access.js';
-import { navFor, PageRouter, redirect, safeReturn, type ConsoleCore } from './core.js';
+import { navFor, PageRouter, redirect, safeReturn, sameOrigin, type ConsoleCore } from './core.js';
 import { Layout, NoticeBox, type Notice } from './layout.js';
 import { OidcSignIn } from './oidc.js';
 import { CONSOLE_DEFAULTS, type ConsoleOptions } from './options.js';
@@ -91,7 +91,7 @@ export function mountConsole(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   app.post('/login/key', async (c) => {
     const form = await c.req.parseBody();
     if (!options.localSignIn) return signInPage(c, { kind: 'error', text: 'Sign-in with an API key is switched off here (BATON_CONSOLE_LOCAL_SIGNIN).' }, 403);
-    if (!core.sessions.loginCsrfMatches(c, form._csrf)) return signInPage(c, { kind: 'error', text: 'The form expired; please sign in again.' }, 403);
+    if (!sameOrigin(c, options) || !core.sessions.loginCsrfMatches(c, form._csrf)) return signInPage(c, { kind: 'error', text: 'The form expired; please sign in again.' }, 403);
     const throttle = c.get('authThrottle');
     const wait = throttle.blockedFor(c);
     if (wait !== undefined) return signInPage(c, { kind: 'error', text: `Too many wrong keys from this address; try again in ${wait} s.` }, 429);
@@ -139,7 +139,7 @@ export function mountConsole(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   app.post('/logout', async (c) => {
     const session = await core.sessions.current(c);
     const form = await c.req.parseBody();
-    if (session && sameToken(session.csrfToken, form._csrf)) await core.sessions.signOut(c);
+    if (session && sameOrigin(c, options) && sameToken(session.csrfToken, form._csrf)) await core.sessions.signOut(c);
     return redirect(c, '/login', true);
   });
 

@@ -115,7 +115,8 @@ export class Rehearsals {
 function signature(e: LedgerEvent): string {
   const d = e.data as Record<string, unknown>;
   const about = d.deadline ?? d.title ?? d.name ?? d.template ?? d.signal ?? d.step ?? d.kind ?? '';
-  return `${e.occurredAt.slice(0, 16)}Z ${e.type}${e.ruleId ? ` ${e.ruleId}` : ''}${about !== '' ? ` ${String(about)}` : ''}`;
+  const due = typeof d.dueAt === 'string' ? ` due ${d.dueAt.slice(0, 16)}` : '';
+  return `${e.occurredAt.slice(0, 16)}Z ${e.type}${e.ruleId ? ` ${e.ruleId}` : ''}${about !== '' ? ` ${String(about)}` : ''}${due}`;
 }
 
 export function compare(current: RehearsalResult, changed: RehearsalResult): Comparison {

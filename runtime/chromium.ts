@@ -13,7 +13,7 @@ export function ensureChromium(log: (m: string) => void = () => {}): string {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   if (root && fs.existsSync('/usr/bin/apt-get') && !process.env.BATON_CHROMIUM_PATH) {
     log('installing Debian\'s chromium (apt-get) for the console\'s browser tests');
-    for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'chromium']]) {
+    for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', 'chromium', 'fonts-liberation']]) {
       const r = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
       if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${r.status}); install Chromium yourself: apt-get install -y chromium`);
     }

@@ -187,7 +187,8 @@ const cadence: ClientSection = {
                 <tr id={m.meetingId ? `meeting-${m.meetingId}` : undefined} class={m.strategic ? 'strategic' : undefined}>
                   <td><time datetime={m.startsAt}>{when(m.startsAt, zone)}</time></td>
                   <td>{m.template}{m.strategic && <Badge kind="plain">strategic</Badge>}<span class="meta">{m.mode} · {m.raci?.accountable ?? ''}</span></td>
-                  <td><Badge kind={m.status === 'missed' ? 'bad' : m.status === 'held' ? 'ok' : m.status === 'unbooked' ? 'warn' : 'plain'}>{m.status}</Badge>{m.supersededBy && <span class="meta"> superseded</span>}</td>
+                  <td><Badge kind={m.status === 'missed' ? 'bad' : m.status === 'held' ? 'ok' : m.status === 'unbooked' ? 'warn' : 'plain'}>{m.status}</Badge>
+                    {m.status === 'scheduled' && Date.parse(m.startsAt) < ctx.now.getTime() && <Badge kind="warn">not marked held</Badge>}{m.supersededBy && <span class="meta"> superseded</span>}</td>
                   <td>{m.prep ? <>{m.prep.attachedAt ? `pack ${when(m.prep.attachedAt, zone)}` : `due ${when(m.prep.dueAt, zone)}`}{m.prep.signedOffAt ? ' · signed off' : ''}{m.prep.late ? ' · late' : ''}</> : '—'}</td>
                   <td>{m.preRead ? (m.preRead.sentAt ? `sent ${when(m.preRead.sentAt, zone)}` : `due ${when(m.preRead.dueAt, zone)}`) : '—'}</td>
                   <td>{m.held ? `${m.held.decisions} decision(s)${m.held.sponsorPresent ? ', sponsor present' : ''}` : '—'}</td>

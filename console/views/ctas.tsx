@@ -27,7 +27,7 @@ export const CtaTable: FC<{ ctx: PageContext; rows: CtaRow[]; clientNames?: Map<
   if (!rows.length) return <p class="muted">No open CTAs.</p>;
   return (
     <div class="table-wrap">
-      <table class="ctas">
+      <table class="ctas cards">
         <caption>{caption}</caption>
         <thead><tr><th scope="col">Due</th><th scope="col">CTA</th>{clientNames && <th scope="col">Client</th>}<th scope="col">Owner</th><th scope="col">State</th><th scope="col">Actions</th></tr></thead>
         <tbody>

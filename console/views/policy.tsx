@@ -194,8 +194,8 @@ export const policyPage: ConsolePage = {
                             <tbody>{cl.byType.map((t) => <tr><td>{t.type}</td><td class="num">{t.current}</td><td class="num">{t.changed}</td></tr>)}</tbody></table>
                         )}
                         <div class="columns">
-                          <div><h3>Only under the policy in force</h3><ul class="sig">{cl.onlyCurrent.map((s) => <li>{s}</li>)}</ul></div>
-                          <div><h3>Only with the change</h3><ul class="sig">{cl.onlyChanged.map((s) => <li>{s}</li>)}</ul></div>
+                          <div><h3>Only under the policy in force</h3>{cl.onlyCurrent.length ? <ul class="sig">{cl.onlyCurrent.map((s) => <li>{s}</li>)}</ul> : <p class="muted">Nothing.</p>}</div>
+                          <div><h3>Only with the change</h3>{cl.onlyChanged.length ? <ul class="sig">{cl.onlyChanged.map((s) => <li>{s}</li>)}</ul> : <p class="muted">Nothing.</p>}</div>
                         </div>
                       </>
                     )}

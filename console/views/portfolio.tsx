@@ -30,10 +30,10 @@ export interface PortfolioPanel {
 const FigureRow: FC<{ label: string; rule: string; f: Figure; records?: string }> = ({ label, rule, f, records }) => (
   <tr>
     <th scope="row">{label} <span class="rule">{rule}</span></th>
-    <td class="num">{pct(f.value)}</td>
-    <td class="num">{records ? <a href={records}>{f.numerator} of {f.denominator}</a> : `${f.numerator} of ${f.denominator}`}</td>
-    <td class="num">{f.target} %</td>
-    <td>{f.meets === null ? <Badge kind="plain">nothing to measure</Badge> : f.meets ? <Badge kind="ok">meets target</Badge> : <Badge kind="bad">below target</Badge>}</td>
+    <td class="num" data-label="Value">{pct(f.value)}</td>
+    <td class="num" data-label="Counted">{records ? <a href={records}>{f.numerator} of {f.denominator}</a> : `${f.numerator} of ${f.denominator}`}</td>
+    <td class="num" data-label="Target">{f.target} %</td>
+    <td data-label="Verdict">{f.meets === null ? <Badge kind="plain">nothing to measure</Badge> : f.meets ? <Badge kind="ok">meets target</Badge> : <Badge kind="bad">below target</Badge>}</td>
   </tr>
 );
 
@@ -48,17 +48,17 @@ const radarPanel: PortfolioPanel = {
         <h3 id="past-due">Past-due strategic meetings <Badge kind={r.pastDue.total ? 'bad' : 'ok'}>{r.pastDue.total}</Badge></h3>
         {r.pastDue.items.length === 0 ? <p class="muted">None: every strategic meeting was held or is still ahead.</p> : (
           <div class="table-wrap">
-            <table>
+            <table class="cards">
               <caption>Oldest first{r.pastDue.total > r.pastDue.items.length ? ` (the first ${r.pastDue.items.length} of ${r.pastDue.total}, capacity.radarTopPastDue)` : ''}; each gets an owner and a next date (R-38)</caption>
               <thead><tr><th scope="col">Client</th><th scope="col">Meeting</th><th scope="col">Was due</th><th scope="col">Owner</th><th scope="col">Next strategic date</th></tr></thead>
               <tbody>
                 {r.pastDue.items.map((m) => (
                   <tr>
-                    <td><a href={`/clients/${m.clientId}#meeting-${m.meetingId}`}>{m.clientName}</a></td>
-                    <td>{m.kind} <Badge kind={m.state === 'missed' ? 'bad' : 'warn'}>{m.state === 'missed' ? 'missed' : 'not marked held'}</Badge></td>
-                    <td><time datetime={m.startsAt}>{when(m.startsAt, zone)}</time></td>
-                    <td>{m.owner.name ?? <Badge kind="warn">nobody</Badge>}{m.owner.role && <span class="meta">{m.owner.role}</span>}</td>
-                    <td>{m.nextDate ? <time datetime={m.nextDate}>{day(m.nextDate, zone)}</time> : <Badge kind="warn">none booked</Badge>}</td>
+                    <td data-label="Client"><a href={`/clients/${m.clientId}#meeting-${m.meetingId}`}>{m.clientName}</a></td>
+                    <td data-label="Meeting">{m.kind} <Badge kind={m.state === 'missed' ? 'bad' : 'warn'}>{m.state === 'missed' ? 'missed' : 'not marked held'}</Badge></td>
+                    <td data-label="Was due"><time datetime={m.startsAt}>{when(m.startsAt, zone)}</time></td>
+                    <td data-label="Owner">{m.owner.name ?? <Badge kind="warn">nobody</Badge>}{m.owner.role && <span class="meta">{m.owner.role}</span>}</td>
+                    <td data-label="Next strategic date">{m.nextDate ? <time datetime={m.nextDate}>{day(m.nextDate, zone)}</time> : <Badge kind="warn">none booked</Badge>}</td>
                   </tr>
                 ))}
               </tbody>
@@ -66,7 +66,7 @@ const radarPanel: PortfolioPanel = {
           </div>
         )}
         <div class="table-wrap">
-          <table class="figures">
+          <table class="figures cards">
             <caption>Cadence KPIs against their policy targets (kpis.cadence.*)</caption>
             <thead><tr><th scope="col">KPI</th><th scope="col">Value</th><th scope="col">Counted</th><th scope="col">Target</th><th scope="col">Verdict</th></tr></thead>
             <tbody>
@@ -139,7 +139,7 @@ const loadPanel: PortfolioPanel = {
             <tbody>
               {cap.roles.map((r) => (
                 <tr>
-                  <th scope="row">{r.role} <span class="meta">{r.people} people</span></th>
+                  <th scope="row">{r.role} <span class="meta">{r.people === 1 ? '1 person' : `${r.people} people`}</span></th>
                   {r.weeks.map((w) => <td class={`heat ${bucket(w.loadPct)}${w.overRebalance ? ' over' : ''}`}>{w.loadPct === null ? '—' : `${Math.round(w.loadPct)}%`}{w.overRebalance ? ' !' : ''}</td>)}
                 </tr>
               ))}

@@ -48,6 +48,7 @@ let server: ServerType;
 let idp: Awaited<ReturnType<typeof startOidcProvider>>;
 let browser: Browser;
 let base: string;
+let app: ReturnType<typeof createApp>;
 const keys = {} as Record<Role, string>;
 const ids: Record<string, string> = {};
 const pageErrors: string[] = [];
@@ -91,7 +92,7 @@ beforeAll(async () => {
   await eventually(() => call('GET', `/v1/clients/${ids.acme}/cadence`, { role: 'admin' }), (r) => r.body.meetings?.length > 0, 90_000);
 
   // The console, served over HTTP by the same app as the API, its clock 75 days ahead.
-  const app = createApp({
+  app = createApp({
     db: db.db, logger: createLogger('silent'), temporal, now: async () => new Date(Date.now() + AHEAD_MS),
     console: {
       publicUrl: base, temporalUiUrl: 'http://127.0.0.1:8233', localSignIn: true,
@@ -187,6 +188,7 @@ describe('the console in a real browser', () => {
     const meetingRow = page.locator(`#cadence tr#${href.split('#')[1]}`);
     expect(await meetingRow.count()).toBe(1);
     expect(await meetingRow.innerText()).toContain('scheduled');
+    expect(await meetingRow.innerText()).toContain('not marked held'); // in the past and never reported held (R-38)
     expect(await page.locator('#onboarding').innerText()).toContain('R-48');
     expect(await page.locator('#stakeholders').innerText()).toContain('Dana Whitfield');
     const temporalLink = page.locator('#cadence a.temporal');
@@ -324,6 +326,8 @@ describe('the console in a real browser', () => {
     }, { timeout: 240_000, interval: 3_000 }).toContain('Only with the change');
     const onlyChanged = await page.locator('.columns > div').nth(1).innerText();
     expect(onlyChanged).toMatch(/deadline\.missed R-47 kickoff\.held/);
+    expect(onlyChanged).toMatch(/deadline\.set R-47 kickoff\.held due 2026-03-06T00:00/); // 3 business days from Mon 2 Mar
+    expect(await page.locator('.columns > div').nth(0).innerText()).toMatch(/deadline\.set R-47 kickoff\.held due 2026-03-10T00:00/);
     expect(await page.locator('.columns > div').nth(0).innerText()).not.toMatch(/deadline\.missed R-47/);
     await shoot(page, '11b-rehearsal-result');
     expect((await page.goto(`${base}/policy`), await page.getByRole('heading', { level: 1 }).innerText())).toContain('version 2'); // nothing was published
@@ -343,9 +347,42 @@ describe('the console in a real browser', () => {
       // Elements reaching past the screen's right edge, outside a scrolling table box.
       const wider = await phone.page.evaluate(`[...document.querySelectorAll('body *')].filter((e) => !e.closest('.table-wrap') && e.getBoundingClientRect().right > window.innerWidth + 1).map((e) => e.tagName + '.' + e.className).slice(0, 5)`);
       expect(wider, p).toEqual([]);
+      // Tables laid out as cards (CTAs, past-due meetings, KPIs) fit the screen: no sideways scrolling.
+      const scrolling = await phone.page.evaluate(`[...document.querySelectorAll('table.cards')].filter((t) => t.parentElement.scrollWidth > t.parentElement.clientWidth + 1).map((t) => t.closest('section')?.id)`);
+      expect(scrolling, p).toEqual([]);
     }
     await phone.context.close();
     expect(pageErrors).toEqual([]);
+  });
+
+  it('behind TLS, cookies are Secure with the __Host- prefix; a form from another origin is refused', async () => {
+    const form = await app.request('https://baton.example/login');
+    const csrfCookie = form.headers.get('set-cookie')!;
+    expect(csrfCookie).toMatch(/^__Host-baton_csrf=[\w-]{43}; Max-Age=3600; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+    const signIn = (origin: string) => app.request('https://baton.example/login/key', {
+      method: 'POST', headers: { cookie: csrfCookie.split(';')[0]!, origin, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, apiKey: keys.ops, returnTo: '/my-work' }).toString(),
+    });
+    const signedIn = await signIn('https://baton.example');
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.get('location')).toBe('/my-work');
+    const session = signedIn.headers.get('set-cookie')!;
+    expect(session).toMatch(/^__Host-baton_session=[\w-]{43}; Max-Age=43200; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    const page = await app.request('https://baton.example/my-work', { headers: { cookie: session.split(';')[0]! } });
+    expect(page.status).toBe(200);
+    const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+    // The session's token, but posted from another site: refused.
+    const forged = await app.request('https://baton.example/logout', {
+      method: 'POST', headers: { cookie: session.split(';')[0]!, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: token }).toString(),
+    });
+    expect((await app.request('https://baton.example/my-work', { headers: { cookie: session.split(';')[0]! } })).status).toBe(200);
+    expect(forged.status).toBe(303); // sign-out ignores a forged request: the session above is still valid
+    expect((await app.request('https://baton.example/ctas/00000000-0000-4000-8000-000000000000/complete', {
+      method: 'POST', headers: { cookie: session.split(';')[0]!, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: token, returnTo: '/my-work' }).toString(),
+    })).status).toBe(403);
   });
 
   it('every workflow carries a human summary in the Temporal UI: client, process, current step', async () => {
