@@ -61,7 +61,7 @@ export const configSchema = z
     TEMPORAL_TLS_CERT_PATH: optionalFile.describe('PEM client certificate (mTLS).'),
     TEMPORAL_TLS_KEY_PATH: optionalFile.describe('PEM client key (mTLS).'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('baton').describe('Task queue of Baton workflows and activities.'),
-    TEMPORAL_UI_URL: optionalString.describe('Temporal Web UI URL to print for an external server.'),
+    TEMPORAL_UI_URL: optionalString.describe('Temporal Web UI URL of an external server: printed at start, and the console links each process to its workflow there.'),
     BATON_TEMPORAL_PORT: port.default(7233).describe('Port of the embedded Temporal dev server.'),
     BATON_TEMPORAL_UI_PORT: port.default(8233).describe('Port of the embedded Temporal Web UI.'),
     BATON_WORKFLOW_BUNDLE: optionalFile.describe('Prebuilt workflow bundle (JavaScript from bundleWorkflowCode) the worker loads instead of bundling at start.'),
