@@ -56,6 +56,8 @@ const pageErrors: string[] = [];
 beforeAll(async () => {
   fs.rmSync(SHOTS, { recursive: true, force: true });
   fs.mkdirSync(SHOTS, { recursive: true });
+  // First, so a machine without Chromium fails at once (never a skip).
+  browser = await launchChromium();
   const [batonPort, idpPort] = await freePorts(2);
   if (!batonPort || !idpPort) throw new Error('no free ports');
   base = `http://127.0.0.1:${batonPort}`;
@@ -103,7 +105,6 @@ beforeAll(async () => {
   server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: batonPort, hostname: '127.0.0.1' }, () => resolve(s));
   });
-  browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {
