@@ -46,7 +46,7 @@ export const CtaTable: FC<{ ctx: PageContext; rows: CtaRow[]; clientNames?: Map<
                 <td class="marks" data-label="State">
                   {v.overdue && <Badge kind="bad">overdue</Badge>}
                   {r.state === 'escalated' && <Badge kind="warn">escalated to {r.escalationLevel === 'csLead' ? 'CS Lead' : 'backup'}</Badge>}
-                  {r.firstActionAt ? <Badge kind="ok">first action {when(r.firstActionAt, zone)}</Badge> : <Badge kind="plain">no first action yet · SLA {when(r.firstActionDueAt, zone)}</Badge>}
+                  {r.firstActionAt ? (r.firstActionDueAt && Date.parse(r.firstActionAt) > Date.parse(r.firstActionDueAt) ? <Badge kind="warn">first action {when(r.firstActionAt, zone)} · late (C-5)</Badge> : <Badge kind="ok">first action {when(r.firstActionAt, zone)}</Badge>) : <Badge kind="plain">no first action yet · SLA {when(r.firstActionDueAt, zone)}</Badge>}
                 </td>
                 <td class="actions" data-label="Actions">
                   {canFirst && !r.firstActionAt && (

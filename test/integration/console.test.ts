@@ -245,6 +245,7 @@ describe('the console in a real browser', () => {
     await expect.poll(() => page.locator('.notice.ok').count()).toBe(1);
     expect(await page.locator('.notice.ok').innerText()).toContain('First action recorded');
     expect(await page.locator(`#cta-${ctaId}`).innerText()).toContain('first action');
+    expect(await page.locator(`#cta-${ctaId}`).innerText()).toContain('late (C-5)'); // the console's clock is 75 days past the SLA
 
     // The same API operation ran, as Casey: the ledger has it, with the user as actor.
     await page.goto(`${base}/clients/${ids.acme}?type=cta.first_action#timeline`);
