@@ -331,3 +331,14 @@ export const consoleSessions = pgTable('console_sessions', {
   index('console_sessions_expires_idx').on(t.expiresAt),
   check('console_sessions_state_ck', sql`${t.state} in ('pending','active')`),
 ]);
+
+/**
+ * Every payload key that ever sealed a workflow payload (issue 18). Baton refuses to start
+ * without one of them, rather than fail histories one by one; a key leaves this list only when
+ * an operator retires it on purpose (BATON_PAYLOAD_RETIRED_KEYS).
+ */
+export const payloadKeys = pgTable('payload_keys', {
+  keyId: text('key_id').primaryKey(),
+  firstUsedAt: ts('first_used_at').notNull().default(sql`now()`),
+  lastActiveAt: ts('last_active_at').notNull().default(sql`now()`),
+});

@@ -15,7 +15,7 @@ import { launchChromium } from '../support/browser.js';
 import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
 import { startOidcProvider } from '../support/oidc-provider.js';
 import { freePorts } from '../support/ports.js';
-import { workflowBundle } from '../support/temporal.js';
+import { testDataConverter, workflowBundle } from '../support/temporal.js';
 
 /**
  * The console end to end in Debian's Chromium: a CS Lead signs in through a real OpenID provider
@@ -65,9 +65,9 @@ beforeAll(async () => {
   for (const role of ROLES) keys[role] = (await createApiKey(db.db, { name: `test ${role}`, role, createdBy: 'test' })).key;
   connection = await Connection.connect({ address: inject('temporalAddress') });
   const taskQueue = testTaskQueue();
-  const temporal = { client: new Client({ connection }), namespace: 'default', taskQueue };
+  const temporal = { client: new Client({ connection, dataConverter: testDataConverter }), namespace: 'default', taskQueue };
   native = await NativeConnection.connect({ address: inject('temporalAddress') });
-  worker = await createWorker({ connection: native, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db });
+  worker = await createWorker({ connection: native, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db, dataConverter: testDataConverter });
   running = worker.run();
   idp = await startOidcProvider({ port: idpPort!, redirectUri: `${base}/auth/callback`, clientId: 'baton-console', clientSecret: 'a-test-secret-of-enough-length-0123456789', accounts });
 
@@ -388,7 +388,7 @@ describe('the console in a real browser', () => {
   });
 
   it('every workflow carries a human summary in the Temporal UI: client, process, current step', async () => {
-    const handle = new Client({ connection }).workflow.getHandle(cadenceWorkflowId(ids.acme!));
+    const handle = new Client({ connection, dataConverter: testDataConverter }).workflow.getHandle(cadenceWorkflowId(ids.acme!));
     const described = await handle.describe();
     expect(await described.staticSummary()).toBe('Acme Dental · Engagement cadence');
     expect(await described.staticDetails()).toContain('**Client:** Acme Dental');
