@@ -208,7 +208,7 @@ export function createActivities({ db }: ActivityDeps) {
       for (const lockedAt of cadences) {
         const policy = await activePolicy(db);
         const client = await getClient(db, clientId);
-        await ensureCadence(target, { clientId, lockedAt, policyVersion: policy.version }, client?.segment ?? '');
+        await ensureCadence(target, { clientId, lockedAt, policyVersion: policy.version }, { name: client?.name ?? clientId, segment: client?.segment ?? '' });
       }
       for (const riskId of risksToStart) await dispatchWorkflowStart(target, db, 'risk', riskId);
       for (const r of riskReports) {

@@ -215,7 +215,8 @@ export const meetings = pgTable('meetings', {
 ]);
 
 export interface Actor {
-  kind: 'system' | 'api-key';
+  /** `user`: a person signed in to the console with OpenID Connect (their subject and role). */
+  kind: 'system' | 'api-key' | 'user';
   id?: string;
   name?: string;
   role?: string;
@@ -673,6 +674,26 @@ export const planningMarks = pgTable('planning_marks', {
   key: text('key').notNull(),
   handledAt: ts('handled_at').notNull(),
 }, (t) => [primaryKey({ columns: [t.subject, t.key] })]);
+
+/**
+ * Console sign-ins (console/session.ts). The cookie carries a random token; only its SHA-256 is
+ * stored, so a database reader cannot take over a session. `pending` rows hold an OpenID Connect
+ * login under way (PKCE verifier, state, nonce) until the IdP redirects back; `active` rows a
+ * signed-in principal. A local sign-in keeps its API key id and ends when the key is revoked.
+ */
+export const consoleSessions = pgTable('console_sessions', {
+  tokenHash: text('token_hash').primaryKey(),
+  state: text('state').notNull(),
+  principal: jsonb('principal').$type<Record<string, unknown> | null>(),
+  apiKeyId: text('api_key_id'),
+  csrfToken: text('csrf_token').notNull(),
+  login: jsonb('login').$type<Record<string, unknown> | null>(),
+  createdAt: createdAt(),
+  expiresAt: ts('expires_at').notNull(),
+}, (t) => [
+  index('console_sessions_expires_idx').on(t.expiresAt),
+  check('console_sessions_state_ck', sql`${t.state} in ('pending','active')`),
+]);
 
 /**
  * Every payload key that ever sealed a workflow payload (issue 18). Baton refuses to start

@@ -53,12 +53,47 @@ interface StartOptions {
   searchAttributes: { clientId: string; segment?: string };
   /** The request that starts it (its Idempotency-Key), kept in the memo: a retry after a crash recognises its own start (issue 10). */
   startedBy?: string;
+  /**
+   * What the Temporal Web UI shows for the run instead of its id (the SDK's static summary and
+   * details): the client's name and, for a process about one thing (a CTA's clock), what it is about.
+   * Without it (a start deep in an activity that has no name at hand) the client id stands in.
+   */
+  describe?: { clientName: string; subject?: string };
+}
+
+/** The process names people read in the Temporal UI's summary. */
+const PROCESS_LABELS: Record<ProcessKind, string> = {
+  ctaClock: 'CTA clock',
+  placementReview: 'Placement review (R-7)',
+  onboarding: 'Onboarding Day 0–90',
+  cadence: 'Engagement cadence',
+  initiative: 'Initiative (R-71..R-75)',
+  proposal: 'Proposal (R-76..R-80)',
+  planningLoop: 'Planning loop',
+  health: 'Health (R-104..R-121)',
+  risk: 'At Risk save play (R-93..R-103)',
+};
+
+/** Temporal markdown, one line: no line breaks, and at most a few hundred characters. */
+const oneLine = (s: string, max = 200) => {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+};
+
+/** The run's human summary in the Temporal Web UI (client, process, subject); the current step comes from the kernel's `step()`. */
+export function processSummary(kind: ProcessKind, d: NonNullable<StartOptions['describe']>): { staticSummary: string; staticDetails: string } {
+  const summary = `${d.clientName} · ${PROCESS_LABELS[kind]}${d.subject ? ` · ${d.subject}` : ''}`;
+  return {
+    staticSummary: oneLine(summary),
+    staticDetails: [`**Client:** ${oneLine(d.clientName)}`, `**Process:** ${PROCESS_LABELS[kind]}`, ...(d.subject ? [`**About:** ${oneLine(d.subject, 500)}`] : [])].join('\n\n'),
+  };
 }
 
 /** Starts a process by kind; ids are deterministic, so a retried start never runs a process twice. */
 export async function startProcess<K extends ProcessKind>(t: TemporalTarget, kind: K, input: ProcessInputs[K], o: StartOptions) {
   return t.client.workflow.start(WORKFLOW_TYPES[kind], {
     ...(o.startedBy ? { memo: { startedBy: o.startedBy } } : {}),
+    ...processSummary(kind, o.describe ?? { clientName: `client ${o.searchAttributes.clientId}` }),
     workflowId: o.workflowId,
     taskQueue: t.taskQueue,
     args: [input],
@@ -83,9 +118,9 @@ export async function notifyProcess(t: TemporalTarget, workflowId: string, signa
 }
 
 /** Starts a client's placement review (R-7) unless it already runs. */
-export async function ensurePlacementReview(t: TemporalTarget, c: { id: string; segment: string; createdAt: string }, policyVersion: number) {
+export async function ensurePlacementReview(t: TemporalTarget, c: { id: string; name: string; segment: string; createdAt: string }, policyVersion: number) {
   await startProcess(t, 'placementReview', { clientId: c.id, policyVersion, anchor: new Date(c.createdAt).toISOString() }, {
-    workflowId: placementReviewWorkflowId(c.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: c.id, segment: c.segment },
+    workflowId: placementReviewWorkflowId(c.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: c.id, segment: c.segment }, describe: { clientName: c.name },
   });
 }
 
@@ -95,18 +130,19 @@ export async function ensurePlacementReview(t: TemporalTarget, c: { id: string; 
  */
 export async function ensureAllPlacementReviews(t: TemporalTarget, db: Db): Promise<number> {
   const version = (await activePolicy(db)).version;
-  const rows = await db.select({ id: clients.id, segment: clients.segment, createdAt: clients.createdAt }).from(clients).orderBy(asc(clients.id));
+  const rows = await db.select({ id: clients.id, name: clients.name, segment: clients.segment, createdAt: clients.createdAt }).from(clients).orderBy(asc(clients.id));
   for (const row of rows) await ensurePlacementReview(t, row, version);
   return rows.length;
 }
 
 /** Starts the SLA clock of a CTA (C-5, R-122) unless it already runs. */
-export async function ensureCtaClock(t: TemporalTarget, cta: Pick<CtaRow, 'id' | 'clientId' | 'firstActionDueAt'>, db: Db) {
+export async function ensureCtaClock(t: TemporalTarget, cta: Pick<CtaRow, 'id' | 'clientId' | 'firstActionDueAt' | 'title'>, db: Db) {
   const policy = await activePolicy(db);
+  const [client] = await db.select({ name: clients.name }).from(clients).where(eq(clients.id, cta.clientId));
   await startProcess(t, 'ctaClock', {
     ctaId: cta.id, clientId: cta.clientId, firstActionDueAt: new Date(cta.firstActionDueAt).toISOString(),
     escalationChain: [...policy.document.ctas.escalationChain], escalationWindowHours: policy.document.ctas.escalationWindowHours, policyVersion: policy.version,
-  }, { workflowId: ctaClockWorkflowId(cta.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: cta.clientId } });
+  }, { workflowId: ctaClockWorkflowId(cta.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: cta.clientId }, describe: { clientName: client?.name ?? cta.clientId, subject: cta.title } });
 }
 
 /** Tells a CTA's clock that the CTA changed; the clock re-reads it (and re-checks at its deadline anyway). */
@@ -125,9 +161,10 @@ export async function ensureAllCtaClocks(t: TemporalTarget, db: Db): Promise<num
  * Starts a client's onboarding (R-46..R-57). One per client: a second start fails with
  * WorkflowExecutionAlreadyStartedError, also after the first completed; only a failed one may be started again.
  */
-export async function startOnboarding(t: TemporalTarget, input: OnboardingInput, segment: string, startedBy?: string) {
+export async function startOnboarding(t: TemporalTarget, input: OnboardingInput, client: { name: string; segment: string }, startedBy?: string) {
   return startProcess(t, 'onboarding', input, {
-    workflowId: onboardingWorkflowId(input.clientId), ifRunning: 'fail', reuse: 'failed-only', searchAttributes: { clientId: input.clientId, segment }, ...(startedBy ? { startedBy } : {}),
+    workflowId: onboardingWorkflowId(input.clientId), ifRunning: 'fail', reuse: 'failed-only', searchAttributes: { clientId: input.clientId, segment: client.segment },
+    describe: { clientName: client.name }, ...(startedBy ? { startedBy } : {}),
   });
 }
 
@@ -135,9 +172,10 @@ export async function startOnboarding(t: TemporalTarget, input: OnboardingInput,
  * Starts a client's engagement cadence (R-10) unless it already runs: at onboarding's cadence lock
  * (R-55) or through the API for an existing client. The id is deterministic, so a retry is harmless.
  */
-export async function ensureCadence(t: TemporalTarget, input: CadenceInput, segment: string, conflict: 'use-existing' | 'fail' = 'use-existing', startedBy?: string) {
+export async function ensureCadence(t: TemporalTarget, input: CadenceInput, client: { name: string; segment: string }, conflict: 'use-existing' | 'fail' = 'use-existing', startedBy?: string) {
   return startProcess(t, 'cadence', input, {
-    workflowId: cadenceWorkflowId(input.clientId), ifRunning: conflict, reuse: 'allow', searchAttributes: { clientId: input.clientId, segment }, ...(startedBy ? { startedBy } : {}),
+    workflowId: cadenceWorkflowId(input.clientId), ifRunning: conflict, reuse: 'allow', searchAttributes: { clientId: input.clientId, segment: client.segment },
+    describe: { clientName: client.name }, ...(startedBy ? { startedBy } : {}),
   });
 }
 
@@ -253,7 +291,7 @@ export async function ensureAllRisks(t: TemporalTarget, db: Db): Promise<number>
  */
 export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: WorkflowStartKind, subjectId: string): Promise<void> {
   if (kind === 'placement-review') {
-    const [client] = await db.select({ id: clients.id, segment: clients.segment, createdAt: clients.createdAt }).from(clients).where(eq(clients.id, subjectId));
+    const [client] = await db.select({ id: clients.id, name: clients.name, segment: clients.segment, createdAt: clients.createdAt }).from(clients).where(eq(clients.id, subjectId));
     if (client) await ensurePlacementReview(t, client, (await activePolicy(db)).version);
   } else if (kind === 'initiative' || kind === 'proposal') {
     const table = kind === 'initiative' ? initiatives : proposals;

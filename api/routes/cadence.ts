@@ -192,7 +192,7 @@ export function registerCadenceRoutes(app: OpenAPIHono<ApiEnv>) {
     const lockedAt = (await currentTime(deps)).toISOString();
     const startedBy = idempotencyKeyOf(c) ? requestScopedId(c, 'workflow-start') : undefined;
     try {
-      const handle = await ensureCadence(temporal, { clientId, lockedAt, policyVersion: policy.version }, client.segment, 'fail', startedBy);
+      const handle = await ensureCadence(temporal, { clientId, lockedAt, policyVersion: policy.version }, client, 'fail', startedBy);
       c.header('Location', `/v1/clients/${clientId}/cadence`);
       return c.json({ clientId, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, lockedAt, policyVersion: policy.version }, 201);
     } catch (err) {

@@ -238,7 +238,7 @@ export function registerOnboardingRoutes(app: OpenAPIHono<ApiEnv>) {
     }
     const startedBy = idempotencyKeyOf(c) ? requestScopedId(c, 'workflow-start') : undefined;
     try {
-      const handle = await startOnboarding(temporal, { clientId, signedAt, policyVersion: policy.version, riskFlag: body.riskFlag, ...(body.accessSystems ? { accessSystems: body.accessSystems } : {}) }, client.segment, startedBy);
+      const handle = await startOnboarding(temporal, { clientId, signedAt, policyVersion: policy.version, riskFlag: body.riskFlag, ...(body.accessSystems ? { accessSystems: body.accessSystems } : {}) }, client, startedBy);
       c.header('Location', `/v1/clients/${clientId}/onboarding`);
       return c.json({ clientId, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, signedAt, policyVersion: policy.version }, 201);
     } catch (err) {
