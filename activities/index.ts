@@ -20,6 +20,8 @@ import { applyClientOverrides } from '../domain/policy.js';
 import { completeCta, ctaIdFor, isDeliverable, openCta, type CtaRow } from '../db/ctas.js';
 import { meetings, type Actor } from '../db/schema.js';
 import { stakeholderActivities } from './stakeholders.js';
+import { governanceActivities } from './governance.js';
+import { updateGovernanceSession } from '../db/governance.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -35,6 +37,7 @@ export function createActivities({ db }: ActivityDeps) {
   return withFailureClassification({
     ...cadenceActivities({ db }),
     ...stakeholderActivities({ db }),
+    ...governanceActivities({ db }),
 
     async appendLedgerEvent(event: NewLedgerEvent & { id: string }): Promise<boolean> {
       return appendEvent(db, event);
@@ -98,7 +101,8 @@ export function createActivities({ db }: ActivityDeps) {
      * effect once. Returns the CTAs it opened, each with its first-action clock started.
      */
     async recordProcessEffects(batch: {
-      clientId: string; process: string; workflowId: string; batchKey: string; actor: Actor; at: string; firstActionHours: number; effects: ProcessEffect[];
+      /** Null for a portfolio process (governance routines). */
+      clientId: string | null; process: string; workflowId: string; batchKey: string; actor: Actor; at: string; firstActionHours: number; effects: ProcessEffect[];
     }): Promise<{ ctas: string[] }> {
       const { clientId, process, workflowId, actor, at } = batch;
       const ctas: string[] = [];
@@ -113,14 +117,14 @@ export function createActivities({ db }: ActivityDeps) {
           heartbeat(i);
           const id = `${workflowId}/${batch.batchKey}/${i}`;
           if (e.kind === 'event') {
-            await appendEvent(tx, { id, occurredAt: e.occurredAt ?? at, clientId, process, workflowId, type: e.type, ruleId: e.ruleId, why: e.why, actor, data: e.data });
+            await appendEvent(tx, { id, occurredAt: e.occurredAt ?? at, clientId: e.clientId === undefined ? clientId : e.clientId, process, workflowId, type: e.type, ruleId: e.ruleId, why: e.why, actor, data: e.data });
           } else if (e.kind === 'cta') {
             if (e.onlyWhileOpen) {
               const watched = await getCta(tx, ctaIdFor(`${workflowId}/${e.onlyWhileOpen}`));
               if (!watched || watched.state === 'done' || watched.state === 'cancelled') continue; // R-30: nothing left to chase
             }
             const row = await openCta(tx, {
-              key: `${workflowId}/${e.key}`, clientId, process, workflowId, kind: e.ctaKind, title: e.title, ruleId: e.ruleId, ownerRole: e.ownerRole,
+              key: `${workflowId}/${e.key}`, clientId: e.clientId === undefined ? clientId : e.clientId, ...(e.ownerPersonId ? { ownerPersonId: e.ownerPersonId } : {}), process, workflowId, kind: e.ctaKind, title: e.title, ruleId: e.ruleId, ownerRole: e.ownerRole,
               dueAt: e.dueAt, firstActionHours: batch.firstActionHours, openedAt: at, actor, why: e.why, ...(e.data ? { data: e.data } : {}), ...(e.clock === 'due' ? { clock: e.clock } : {}),
             });
             // An optional item has no SLA clock; the others escalate on first action (C-5) or at their due (A-28).
@@ -132,16 +136,21 @@ export function createActivities({ db }: ActivityDeps) {
             if (done.outcome === 'applied') notify.push(ctaId);
           } else if (e.kind === 'meetingUpdate') {
             await tx.update(meetings).set(meetingColumns(e.changes, at)).where(eq(meetings.id, e.meetingId));
+          } else if (e.kind === 'governanceSessionUpdate') {
+            await updateGovernanceSession(tx, e.sessionId, e.changes, at);
           } else if (e.kind === 'startCadence') {
             cadences.push(e.lockedAt);
           } else if (e.kind === 'riskSignal') {
+            if (clientId === null) throw new Error('a riskSignal needs a client');
             await appendEvent(tx, {
               id, occurredAt: at, clientId, process, workflowId, type: 'risk.signal_raised', ruleId: e.ruleId, actor, why: { rule: 'R-93' },
               data: { trigger: e.trigger, bucket: e.bucket, ...(e.impact ? { impact: e.impact } : {}), ...(e.likelihood ? { likelihood: e.likelihood } : {}), evidence: e.evidence, ...(e.firstActionCta ? { firstActionCta: ctaIdFor(`${workflowId}/${e.firstActionCta}`) } : {}) },
             });
           } else if (e.kind === 'accessRecord') {
+            if (clientId === null) throw new Error('an access record needs a client');
             await recordAccess(tx, clientId, e.systems, 'onboarding', at);
           } else {
+            if (clientId === null) throw new Error('a kickoff needs a client');
             await recordKickoff(tx, e, { id, clientId, process, workflowId, actor, at });
           }
         }
@@ -157,7 +166,7 @@ export function createActivities({ db }: ActivityDeps) {
         await dispatchWorkflowStart(target, db, 'cta-clock', row.id);
       }
       for (const ctaId of notify) await notifyCtaClock(target, ctaId);
-      for (const lockedAt of cadences) {
+      if (clientId !== null) for (const lockedAt of cadences) {
         const policy = await activePolicy(db);
         const client = await getClient(db, clientId);
         await ensureCadence(target, { clientId, lockedAt, policyVersion: policy.version }, client?.segment ?? '');
@@ -166,7 +175,7 @@ export function createActivities({ db }: ActivityDeps) {
     },
 
     /** `process.failed` (issue 10): what a process could not record, so the timeline says so instead of diverging silently. */
-    async recordProcessFailure(input: { clientId: string; process: string; workflowId: string; actor: Actor; at: string; data: Record<string, unknown> }): Promise<void> {
+    async recordProcessFailure(input: { clientId: string | null; process: string; workflowId: string; actor: Actor; at: string; data: Record<string, unknown> }): Promise<void> {
       const data = { ...input.data, message: String(input.data.message ?? '').replace(CONTROL_CHARS, ' ') };
       await appendEvent(db, {
         occurredAt: input.at, clientId: input.clientId, process: input.process, workflowId: input.workflowId, type: 'process.failed', ruleId: null, actor: input.actor,

@@ -117,8 +117,9 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     // Setup at the start instant: policy, people, clients, assignments.
     if (scenario.policy) {
       const base = (await activePolicy(database.db)).document;
-      const published = await publishPolicy(database.db, deepMerge(base, scenario.policy), `rehearsal: ${scenario.name}`, { actor: { kind: 'system' }, at: (await now()).toISOString() });
-      if (!published.ok) throw new ScenarioError(`policy: ${published.issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`);
+      // The scenario's starting policy is its setup, not a change the MSP makes mid-quarter (R-125 does not apply).
+      const published = await publishPolicy(database.db, deepMerge(base, scenario.policy), `rehearsal: ${scenario.name}`, { actor: { kind: 'system' }, at: (await now()).toISOString() }, 'replace', { force: { rationale: "the rehearsal scenario's starting policy" } });
+      if (!published.ok) throw new ScenarioError(`policy: ${'issues' in published ? published.issues.map((x) => `${x.path}: ${x.message}`).join('; ') : published.refused.message}`);
     }
     const refs: Record<string, string> = {};
     for (const p of scenario.people) {

@@ -15,7 +15,7 @@ import { startEmbeddedTemporal, stopStaleEmbeddedTemporal } from './embedded-tem
 import { databaseProblem, redactUrl, ActionableError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { assertPortsFree, type PortClaim } from './ports.js';
-import { ensureAllCtaClocks, ensureAllPlacementReviews, startWorkflowStartDispatcher } from './processes.js';
+import { ensureAllCtaClocks, ensureAllPlacementReviews, ensureGovernanceRoutines, startWorkflowStartDispatcher } from './processes.js';
 import { registerSearchAttributes } from './search-attribute-registry.js';
 import { isAlive } from './supervised-process.js';
 
@@ -194,7 +194,8 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
       });
       const reviews = await ensureAllPlacementReviews(temporalTarget, database.db);
       const clocks = await ensureAllCtaClocks(temporalTarget, database.db);
-      logger.info({ placementReviews: reviews, ctaClocks: clocks }, 'long-running processes reconciled');
+      const routines = await ensureGovernanceRoutines(temporalTarget);
+      logger.info({ placementReviews: reviews, ctaClocks: clocks, governanceRoutines: routines }, 'long-running processes reconciled');
       // From then on, the outbox: starts the API committed but did not make (it died, Temporal was away).
       stops.push(startWorkflowStartDispatcher(temporalTarget, database.db, logger));
     }

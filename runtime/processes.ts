@@ -7,9 +7,12 @@ import { clients } from '../db/schema.js';
 import { ctasAwaitingFirstAction, getCta, isDeliverable, type CtaRow } from '../db/ctas.js';
 import { markWorkflowStarted, markWorkflowStartFailed, pendingWorkflowStarts, type WorkflowStartKind } from '../db/outbox.js';
 import { safeErrorMessage } from '../db/errors.js';
+import { dispatchCapacityGap } from '../db/portfolio.js';
+import { ROUTINES, type Routine } from '../domain/governance.js';
 import type { Logger } from './logger.js';
 import {
-  CADENCE_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId, onboardingWorkflowId, placementReviewWorkflowId,
+  CADENCE_REFUSAL_TYPES, PORTFOLIO_SCOPE, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId, onboardingWorkflowId, placementReviewWorkflowId,
+  governanceWorkflowId, type GovernanceInput,
   type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type OnboardingInput, type PlacementReviewInput, type ProcessKind, type ProcessRefusal,
 } from '../workflows/contracts.js';
 import { ClientIdKey, ProcessKey, SegmentKey } from './search-attributes.js';
@@ -29,6 +32,7 @@ interface ProcessInputs {
   placementReview: PlacementReviewInput;
   onboarding: OnboardingInput;
   cadence: CadenceInput;
+  governance: GovernanceInput;
 }
 
 interface StartOptions {
@@ -57,6 +61,20 @@ export async function startProcess<K extends ProcessKind>(t: TemporalTarget, kin
       { key: ProcessKey, value: kind === 'ctaClock' ? 'cta' : kind === 'placementReview' ? 'placement-review' : kind },
     ]),
   });
+}
+
+/**
+ * The governance routines (R-125) run for as long as Baton does: each is started unless it runs
+ * (the worker calls this at start; rehearsals when a scenario asks for them). `after`: plan the
+ * first sessions after this instant (default now).
+ */
+export async function ensureGovernanceRoutines(t: TemporalTarget, routines: readonly Routine[] = ROUTINES, after?: string): Promise<number> {
+  for (const routine of routines) {
+    await startProcess(t, 'governance', { routine, ...(after ? { after } : {}) }, {
+      workflowId: governanceWorkflowId(routine), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: PORTFOLIO_SCOPE },
+    });
+  }
+  return routines.length;
 }
 
 /** Tells a running process something changed (a signal by name). Best effort: false when it is not running. */
@@ -91,9 +109,9 @@ export async function ensureAllPlacementReviews(t: TemporalTarget, db: Db): Prom
 export async function ensureCtaClock(t: TemporalTarget, cta: Pick<CtaRow, 'id' | 'clientId' | 'firstActionDueAt'>, db: Db) {
   const policy = await activePolicy(db);
   await startProcess(t, 'ctaClock', {
-    ctaId: cta.id, clientId: cta.clientId, firstActionDueAt: new Date(cta.firstActionDueAt).toISOString(),
+    ctaId: cta.id, clientId: cta.clientId ?? PORTFOLIO_SCOPE, firstActionDueAt: new Date(cta.firstActionDueAt).toISOString(),
     escalationChain: [...policy.document.ctas.escalationChain], escalationWindowHours: policy.document.ctas.escalationWindowHours, policyVersion: policy.version,
-  }, { workflowId: ctaClockWorkflowId(cta.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: cta.clientId } });
+  }, { workflowId: ctaClockWorkflowId(cta.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: cta.clientId ?? PORTFOLIO_SCOPE } });
 }
 
 /** Tells a CTA's clock that the CTA changed; the clock re-reads it (and re-checks at its deadline anyway). */
@@ -164,6 +182,11 @@ export async function reportToCadence(t: TemporalTarget, clientId: string, reque
  * marked dispatched without a start.
  */
 export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: WorkflowStartKind, subjectId: string): Promise<void> {
+  if (kind === 'capacity-gap') {
+    // The R-6 evaluation claims its own row (a change after the claim re-arms it), so no mark here.
+    await evaluateCapacityGap(t, db, new Date().toISOString());
+    return;
+  }
   if (kind === 'placement-review') {
     const [client] = await db.select({ id: clients.id, segment: clients.segment, createdAt: clients.createdAt }).from(clients).where(eq(clients.id, subjectId));
     if (client) await ensurePlacementReview(t, client, (await activePolicy(db)).version);
@@ -172,6 +195,17 @@ export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: Wor
     if (cta && (!cta.firstActionAt || isDeliverable(cta)) && ['open', 'escalated', 'first_action'].includes(cta.state)) await ensureCtaClock(t, cta, db);
   }
   await markWorkflowStarted(db, kind, subjectId);
+}
+
+/**
+ * R-6: runs the capacity-gap evaluation the outbox asks for (db/portfolio.ts) and starts the SLA
+ * clock of an alert it opens. `at` is the caller's clock (the API's, or the worker's wall time).
+ */
+export async function evaluateCapacityGap(t: TemporalTarget | undefined, db: Db, at: string) {
+  const outcome = await dispatchCapacityGap(db, at);
+  if (outcome?.action === 'opened' && outcome.ctaId && t) await dispatchWorkflowStart(t, db, 'cta-clock', outcome.ctaId);
+  if (outcome?.action === 'closed' && outcome.ctaId && t) await notifyCtaClock(t, outcome.ctaId);
+  return outcome;
 }
 
 /** One pass over the pending outbox; returns how many it started. A failure is noted on its row and retried next pass. */

@@ -12,6 +12,8 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Actor } from '../db/schema.js';
 import type { CadenceAction, CadenceSetup, CadenceState, CadenceStatus } from '../domain/cadence.js';
 import type { OnboardingAction, OnboardingStatus } from '../domain/onboarding.js';
+import type { Routine, SessionSlot } from '../domain/governance.js';
+import type { GovernanceAction, GovernanceActionResult, GovernanceState, GovernanceStatus } from '../domain/governance-process.js';
 
 /** Workflow type names, as the worker registers them (workflows/index.ts exports). */
 export const WORKFLOW_TYPES = {
@@ -19,8 +21,12 @@ export const WORKFLOW_TYPES = {
   placementReview: 'placementReview',
   onboarding: 'onboarding',
   cadence: 'cadence',
+  governance: 'governanceRoutine',
 } as const;
 export type ProcessKind = keyof typeof WORKFLOW_TYPES;
+
+/** What stands for the client of a process or CTA that belongs to the whole portfolio (ClientId search attribute, CTA clock input). */
+export const PORTFOLIO_SCOPE = 'portfolio';
 
 // ---------------------------------------------------------------------------------------------
 // Reports to a running process (every kernel-run workflow: workflows/kernel.ts)
@@ -160,6 +166,26 @@ export const cadenceStatus = defineQuery<CadenceQueryResult>('status');
 export const cadenceAction = defineUpdate<CadenceActionResult, [CadenceActionRequest]>('action');
 export const cadenceWorkflowId = (clientId: string) => `client/${clientId}/cadence`;
 export const CADENCE_REFUSAL_TYPES = { 404: 'CadenceNotFound', 409: 'CadenceConflict', 422: 'CadenceUnprocessable' } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Governance routines (R-125, R-38, R-60, R-23, R-12)
+
+export interface GovernanceInput {
+  routine: Routine;
+  /** Plan sessions strictly after this instant (default: when the routine starts). */
+  after?: string;
+  /** Set by continue-as-new. */
+  continued?: { carried: Pick<GovernanceState, 'next' | 'sessions' | 'recheckAt'>; seen: [string, { bodyHash: string; result: GovernanceActionResult }][] };
+}
+
+export type GovernanceActionRequest = ProcessReport<GovernanceAction>;
+export type GovernanceQueryResult = GovernanceStatus | { clientId: string; phase: 'starting' };
+export type { GovernanceActionResult, SessionSlot };
+
+export const governanceStatus = defineQuery<GovernanceQueryResult>('status');
+export const governanceAction = defineUpdate<GovernanceActionResult, [GovernanceActionRequest]>('action');
+export const governanceWorkflowId = (routine: Routine) => `governance/${routine}`;
+export const GOVERNANCE_REFUSAL_TYPES = { 404: 'GovernanceNotFound', 409: 'GovernanceConflict', 422: 'GovernanceUnprocessable' } as const;
 
 /** Shown on a process's status while a due step keeps failing to record (a `process.failed` event marks each episode). */
 export interface ProcessStall {

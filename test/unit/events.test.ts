@@ -16,6 +16,8 @@ const REQUIRED_TYPES = [
   'meeting.scheduled', 'meeting.held', 'meeting.missed', 'meeting.cancelled', 'meeting.moved', 'meeting.restyled', 'decision.logged',
   'trigger.fired', 'trigger.replanned', 'trigger.cleared', 'risk.opened', 'risk.signal_raised', 'signal.duplicate', 'signal.late',
   'stakeholder.added', 'stakeholder.updated', 'stakeholder.deactivated', 'stakeholder.reactivated', 'access.updated', 'risk.evidence_added',
+  'capacity.gap_opened', 'capacity.gap_closed', 'governance.session_convened', 'governance.session_held', 'governance.session_missed',
+  'credit.gated', 'credit.released', 'defense.intake_recorded', 'defense.trigger_fired',
 ] as const;
 
 /** What the ledger hands back: data goes through jsonb, so `undefined` members disappear. */
@@ -73,6 +75,18 @@ const examples: { [T in LedgerEventType]: LedgerEventData<T> } = {
   'risk.signal_raised': { trigger: 'consecutiveMisses', bucket: 'Strategic', impact: 2, likelihood: 2, evidence: { consecutiveMisses: 2 }, firstActionCta: 'cta-1' },
   'signal.duplicate': { signal: 'kickoffHeld', idempotencyKey: 'k-1', firstEventId: 'client/c-1/onboarding/kickoff-held' },
   'signal.late': { signal: 'accessGranted', idempotencyKey: 'k-2', finishedAt: '2025-06-02T22:00:00Z' },
+  'capacity.gap_opened': { ctaId: 'cta-9', requiredHours: 1500, availableHours: 1176, gapHours: 324, utilisationPct: 127.6 },
+  'capacity.gap_closed': { ctaId: 'cta-9', requiredHours: 1100, availableHours: 1176, gapHours: -76, utilisationPct: 93.5 },
+  'governance.session_convened': {
+    sessionId: 'monthlySegmentReview-2027-03', routine: 'monthlySegmentReview', period: '2027-03', scheduledFor: '2027-03-02T10:00:00.000Z',
+    heldBy: '2027-03-03T11:00:00.000Z', items: { cadenceReviews: 2, governanceKpis: 5 }, ctasOpened: ['cta-10'],
+  },
+  'governance.session_held': { sessionId: 'weeklyCsOps-2027-W10', routine: 'weeklyCsOps', heldAt: '2027-03-08T11:00:00.000Z', attendees: ['p-1', 'p-2'], late: false },
+  'governance.session_missed': { sessionId: 'weeklyAmCsm-2027-W10', routine: 'weeklyAmCsm', heldBy: '2027-03-09T09:30:00.000Z' },
+  'credit.gated': { gateId: 'g-1', ruleId: 'R-60', personId: 'p-1', segment: 'B', months: ['2027-01', '2027-02'], ctaId: 'cta-11' },
+  'credit.released': { gateId: 'g-1', ruleId: 'R-60', personId: 'p-1', segment: 'B', greenMonth: '2027-03' },
+  'defense.intake_recorded': { month: '2027-02', incidents: 4, oldestExceptionAgeDays: 12, costToServeUsd: 310.5, stable: true, risks: ['backup job flaps'] },
+  'defense.trigger_fired': { trigger: 'incidentSpike', month: '2027-02', ctaId: 'cta-12' },
   'stakeholder.added': { stakeholderId: 's-1', name: 'Dana Diaz', title: 'CFO', email: 'dana@acme.test', roles: ['executiveSponsor', 'budgetHolder'] },
   'stakeholder.updated': { stakeholderId: 's-1', name: 'Dana Diaz', changes: { roles: { before: ['budgetHolder'], after: ['budgetHolder', 'decisionMaker'] }, title: { before: null, after: 'CFO' } } },
   'stakeholder.deactivated': { stakeholderId: 's-1', name: 'Dana Diaz', roles: ['executiveSponsor'], leftAt: '2026-12-04T15:00:00.000Z', reason: 'left the company' },
