@@ -22,6 +22,7 @@ import { registerCtaRoutes } from './routes/ctas.js';
 import { registerOnboardingRoutes } from './routes/onboarding.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerPolicyRoutes } from './routes/policies.js';
+import { registerPortfolioRoutes } from './routes/portfolio.js';
 import { registerStakeholderRoutes } from './routes/stakeholders.js';
 
 const TARGETS = { json: 'body', query: 'query', param: 'path', header: 'header', form: 'body', cookie: 'header' } as const;
@@ -105,6 +106,7 @@ export function createApp(deps: ApiDeps) {
   registerApiKeyRoutes(app);
   registerCalendarFeedRoutes(app);
   registerCapacityRoutes(app);
+  registerPortfolioRoutes(app);
 
   let document: unknown;
   app.get('/openapi.json', (c) => c.json((document ??= describeEnforcedRules(app.getOpenAPI31Document(apiInfo) as never, options)) as never));

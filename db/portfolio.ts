@@ -11,13 +11,13 @@
  * so concurrent changes serialise and a retry changes nothing twice. No workflow: there is nothing
  * to wait for, only a state to reconcile.
  */
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { capacityGapAction, monthSpread, portfolioCapacity, quarterOf, rebalanceProposal, type PortfolioCapacity, type QuarterSpread, type RebalanceProposal, type SegmentKey } from '../domain/portfolio.js';
 import type { Policy } from '../domain/policy.js';
 import { weekOf, weekRange } from '../domain/capacity.js';
 import type { Db } from './client.js';
 import { capacityReport, LOAD_STATES } from './capacity.js';
-import { completeCta, ctaIdFor, getCta, openCta, type CtaRow } from './ctas.js';
+import { completeCta, ctaIdFor, openCta, type CtaRow } from './ctas.js';
 import { appendEvent } from './ledger.js';
 import { activePolicy } from './policies.js';
 import { clients, ctas, meetings, people, workflowStarts } from './schema.js';
@@ -40,9 +40,11 @@ export async function capacityFigures(db: Executor, policy: Policy): Promise<Por
   return portfolioCapacity(rows.map((r) => ({ segment: r.segment as SegmentKey, mrr: r.mrr })), staff, policy);
 }
 
-/** The alert as it stands (open, or the last closed one), or undefined. */
+/** The alert as it stands: the open one, else the latest closed episode, or undefined. */
 export async function capacityGapAlert(db: Executor): Promise<CtaRow | undefined> {
-  return getCta(db, CAPACITY_GAP_CTA_ID);
+  const [row] = await db.select().from(ctas).where(and(isNull(ctas.clientId), eq(ctas.kind, 'capacity-gap')))
+    .orderBy(sql`${ctas.state} in ('done', 'cancelled')`, desc(ctas.createdAt), desc(ctas.id)).limit(1);
+  return row;
 }
 
 const figuresOf = (c: PortfolioCapacity) => ({ requiredHours: c.requiredHours, availableHours: c.availableHours, gapHours: c.gapHours, utilisationPct: c.utilisationPct });
@@ -117,7 +119,12 @@ export async function dispatchCapacityGap(db: Db, at: string): Promise<GapOutcom
 // ---------------------------------------------------------------------------------------------
 // R-37 spread and rebalance, read from the meetings
 
-/** R-37 month rule over the quarter holding `at` and the next one (in governance.timeZone). */
+/**
+ * R-37 month rule over the quarter holding `at` and the next one (in governance.timeZone): a
+ * segment's quarterly meetings are its strategic rhythm (QBR, Review, Monthly Strategic) — the ones
+ * the scheduler places by the recurring slot; anchored meetings (planning, triggers, resets) and the
+ * tactical series are left out.
+ */
 export async function segmentMonthSpread(db: Executor, policy: Policy, at: string): Promise<QuarterSpread[]> {
   const zone = policy.governance.timeZone;
   const local = DateTime.fromISO(at, { setZone: false }).setZone(zone);
@@ -128,7 +135,7 @@ export async function segmentMonthSpread(db: Executor, policy: Policy, at: strin
     meetingId: meetings.id, clientId: meetings.clientId, segment: sql<string>`coalesce(${meetings.segment}, ${clients.segment})`, startsAt: meetings.startsAt, state: meetings.state, strategic: meetings.strategic,
   }).from(meetings).innerJoin(clients, eq(clients.id, meetings.clientId))
     .where(and(eq(meetings.process, 'cadence'), inArray(meetings.state, [...LOAD_STATES]), isNull(meetings.supersededBy),
-      sql`${meetings.data}->>'kind' in ('strategic', 'tactical')`, sql`${meetings.startsAt} >= ${from}::timestamptz and ${meetings.startsAt} < ${to}::timestamptz`))
+      sql`${meetings.data}->>'kind' = 'strategic'`, sql`${meetings.startsAt} >= ${from}::timestamptz and ${meetings.startsAt} < ${to}::timestamptz`))
     .orderBy(asc(meetings.startsAt), asc(meetings.id));
   return monthSpread(rows, policy, zone, at);
 }

@@ -4,21 +4,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, isNull, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { apiInfo, createApp } from '../api/app.js';
 import { createApiKey, ROLES, type Role } from '../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../db/client.js';
 import { clientTimeline, type LedgerEvent } from '../db/ledger.js';
 import { activePolicy, ensureDefaultPolicy, publishPolicy } from '../db/policies.js';
-import { ctas, events, meetings } from '../db/schema.js';
+import { creditGates, ctas, events, governanceSessions, meetings } from '../db/schema.js';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
 import { temporalToolPath } from '../runtime/embedded-temporal.js';
 import { createLogger } from '../runtime/logger.js';
 import { freePort } from '../runtime/ports.js';
 import { registerSearchAttributes } from '../runtime/search-attribute-registry.js';
 import { resolveTool } from '../runtime/temporal-tools.js';
-import { cadenceStatus, cadenceWorkflowId, onboardingStatus, onboardingWorkflowId, type CadenceQueryResult, type OnboardingQueryResult } from '../workflows/contracts.js';
+import {
+  cadenceStatus, cadenceWorkflowId, governanceStatus, governanceWorkflowId, onboardingStatus, onboardingWorkflowId,
+  type CadenceQueryResult, type GovernanceQueryResult, type OnboardingQueryResult,
+} from '../workflows/contracts.js';
+import { ensureGovernanceRoutines } from '../runtime/processes.js';
+import { ROUTINES, type Routine } from '../domain/governance.js';
 import { createWorker } from '../worker.js';
 import { deepMerge, ScenarioError, substituteRefs, timeline, valueAt, type Scenario } from './scenario.js';
 
@@ -38,7 +43,7 @@ export interface RehearsalOptions {
   /** Called with the client and each onboarding's history before the servers stop (tests record replay fixtures). */
   /** Tests only: called with the database before step `index` runs (e.g. to change a row behind the API's back). */
   beforeStep?: (index: number, db: Database['db'], refs: Record<string, string>) => Promise<void> | void;
-  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence') => Promise<void> | void;
+  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence' | 'governance') => Promise<void> | void;
 }
 
 export interface StepResult {
@@ -71,6 +76,15 @@ export interface RehearsalResult {
     cadenceRuns: { startedAt: string; events: number }[];
     ctas: (typeof ctas.$inferSelect)[]; meetings: (typeof meetings.$inferSelect)[];
   }>;
+  /** The portfolio's own records: CTAs without a client (R-6, R-37, R-60), governance sessions (R-125), credit gates, events without a client. */
+  portfolio: {
+    ctas: (typeof ctas.$inferSelect)[];
+    sessions: (typeof governanceSessions.$inferSelect)[];
+    creditGates: (typeof creditGates.$inferSelect)[];
+    timeline: LedgerEvent[];
+    /** Each governance routine's status and history length (`governance` in the scenario). */
+    routines: Record<string, { status: GovernanceQueryResult; historyEvents: number }>;
+  };
   /** Steps whose status differed from `expect`. */
   failures: string[];
 }
@@ -141,6 +155,10 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
         if (r2.status !== 200) throw new ScenarioError(`clients ${ref} assignment ${role}: ${r2.status} ${JSON.stringify(r2.body)}`);
       }
     }
+
+    // R-125: the governance routines the scenario asks for, planning their first sessions from the start.
+    const routines: Routine[] = scenario.governance === true ? [...ROUTINES] : scenario.governance === false ? [] : scenario.governance;
+    if (routines.length) await ensureGovernanceRoutines({ client: env.client, taskQueue }, routines, (await now()).toISOString());
 
     const results: StepResult[] = [];
     const failures: string[] = [];
@@ -214,7 +232,21 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
         meetings: await database.db.select().from(meetings).where(eq(meetings.clientId, id)).orderBy(asc(meetings.startsAt), asc(meetings.id)),
       };
     }
-    return { scenario: scenario.name, start: new Date(plan.startMs).toISOString(), end: new Date(plan.endMs).toISOString(), refs, steps: results, timelines, states, failures };
+    const governance: RehearsalResult['portfolio']['routines'] = {};
+    for (const routine of routines) {
+      const handle = env.client.workflow.getHandle(governanceWorkflowId(routine));
+      const history = await handle.fetchHistory();
+      governance[routine] = { status: await handle.query(governanceStatus), historyEvents: history.events?.length ?? 0 };
+      await opts.onHistory?.(routine, history, 'governance');
+    }
+    const portfolio: RehearsalResult['portfolio'] = {
+      ctas: await database.db.select().from(ctas).where(isNull(ctas.clientId)).orderBy(asc(ctas.createdAt), asc(ctas.id)),
+      sessions: await database.db.select().from(governanceSessions).orderBy(asc(governanceSessions.scheduledFor), asc(governanceSessions.id)),
+      creditGates: await database.db.select().from(creditGates).orderBy(asc(creditGates.openedAt), asc(creditGates.id)),
+      timeline: await database.db.select().from(events).where(isNull(events.clientId)).orderBy(asc(events.seq)),
+      routines: governance,
+    };
+    return { scenario: scenario.name, start: new Date(plan.startMs).toISOString(), end: new Date(plan.endMs).toISOString(), refs, steps: results, timelines, states, portfolio, failures };
   } finally {
     for (const c of cleanups) await c().catch(() => {});
   }

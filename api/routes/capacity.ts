@@ -76,6 +76,10 @@ const PortfolioRadar = z.object({
   meetingsWithDecision: Figure,
   sponsorSeenBySegment: z.object({ A: Figure, B: Figure, C: Figure, D: Figure }),
   loadByRole: z.array(SpanLoad.extend({ role: z.string(), people: z.number().int(), overAutoBookCap: z.boolean(), overRebalance: z.boolean() })),
+  capacityGap: z.object({
+    requiredHours: z.number(), availableHours: z.number(), gapHours: z.number(), utilisationPct: z.number().nullable(), gap: z.boolean(),
+    alert: z.object({ ctaId: Id, state: z.string() }).nullable(),
+  }).openapi({ description: 'R-6: required vs available CS hours and the open capacity-gap alert (GET /v1/portfolio/capacity has the detail).' }),
 }).openapi('PortfolioRadar');
 
 const capacityRoute = securedRoute(ROLE_SETS.timeline, {

@@ -19,12 +19,12 @@ export const investment = group(
     csAvailableSharePct: pct(70, 'Share of FTE hours available for CS work (R-6)'),
     teamRoles: roles(
       ['AM', 'TAM', 'CSM', 'vCIO', 'vCTO', 'vCISO'],
-      'Roles whose active people make up the CS team whose hours R-6 sets against the required hours (one person counted once)',
+      'Roles whose active people make up the CS team set against the required hours, one person counted once (R-6)',
     ),
     teamHoursSource: z
       .enum(['fte', 'weeklyHours'])
       .default('fte')
-      .describe("R-6 team hours: 'fte' = people × fteHoursPerYear × csAvailableSharePct; 'weeklyHours' = Σ each person's weeklyCapacityHours × workWeeksPerYear × csAvailableSharePct"),
+      .describe("Team hours: 'fte' = people × fteHoursPerYear × csAvailableSharePct; 'weeklyHours' = Σ each person's weeklyCapacityHours × workWeeksPerYear × csAvailableSharePct (R-6)"),
     workWeeksPerYear: z.number().min(1).max(53).default(42).describe("Working weeks per year for teamHoursSource 'weeklyHours' (1,680 h ÷ 40 h, A-16)"),
   },
   'Investment model (R-4, R-5)',

@@ -7,10 +7,10 @@ import { isValidTimeZone } from '../business-time.js';
 // Governance routines (R-125, R-38, R-35) and the threshold-change rule (R-125)
 
 const weeklyShape = (weekdayDefault: number, timeDefault: string, minutesDefault: number, d: string) => ({
-  enabled: flag(true, `${d}: runs`),
-  weekday: weekday(weekdayDefault, `${d}: ISO weekday (1 = Mon)`),
-  time: time(timeDefault, `${d}: start, local time in governance.timeZone`),
-  minutes: minutes(minutesDefault, `${d}: length`),
+  enabled: flag(true, `${d}: runs (R-125)`),
+  weekday: weekday(weekdayDefault, `${d}: ISO weekday, 1 = Mon (R-125)`),
+  time: time(timeDefault, `${d}: start, local time in governance.timeZone (R-125)`),
+  minutes: minutes(minutesDefault, `${d}: length (R-125)`),
 });
 
 /**
@@ -40,7 +40,7 @@ export const DEFAULT_THRESHOLD_PATHS = [
 
 export const governance = group(
   {
-    timeZone: z.string().min(1).default('UTC').describe('IANA zone of the MSP: when the governance routines run and where quarters start for R-125'),
+    timeZone: z.string().min(1).default('UTC').describe('IANA zone of the MSP: when the governance routines run and where quarters start (R-125, C-7)'),
     weeklyAmCsm: group(
       {
         ...weeklyShape(1, '09:00', 30, 'Weekly AM/CSM (R-125)'),
@@ -54,7 +54,7 @@ export const governance = group(
     ),
     monthlySegmentReview: group(
       {
-        enabled: flag(true, 'Monthly Segment Review: runs'),
+        enabled: flag(true, 'Monthly Segment Review: runs (R-125)'),
         time: time('10:00', 'Monthly Segment Review: start, local time in governance.timeZone; the day is missedCadence.segmentReviewSlot (first Tuesday, R-35)'),
         minutes: minutes(60, 'Monthly Segment Review: length (R-125)'),
       },
@@ -62,37 +62,37 @@ export const governance = group(
     ),
     quarterlyPortfolio: group(
       {
-        enabled: flag(true, 'Quarterly Portfolio: runs'),
-        weekOfMonth: int().min(1).max(4).default(1).describe('Quarterly Portfolio: Nth weekday of the quarter\'s first month'),
-        weekday: weekday(3, 'Quarterly Portfolio: ISO weekday, Wed (the day after the first-Tuesday Monthly Segment Review)'),
-        time: time('10:00', 'Quarterly Portfolio: start, local time in governance.timeZone'),
+        enabled: flag(true, 'Quarterly Portfolio: runs (R-125)'),
+        weekOfMonth: int().min(1).max(4).default(1).describe('Quarterly Portfolio: Nth weekday of the quarter\'s first month (R-125)'),
+        weekday: weekday(3, 'Quarterly Portfolio: ISO weekday, Wed, the day after the first-Tuesday Monthly Segment Review (R-125)'),
+        time: time('10:00', 'Quarterly Portfolio: start, local time in governance.timeZone (R-125)'),
         minutes: minutes(90, 'Quarterly Portfolio: length (R-125)'),
       },
       'Quarterly Portfolio, 90 min, in the first week of each calendar quarter: OKRs, playbooks, RACI, segment placement (R-125, R-7, R-8)',
     ),
     heldGraceHours: hours(24, 'A session not reported held this long after its end is recorded as missed (R-125)'),
-    thresholdChangeWindowDays: days(14, 'R-125: a threshold may change only in the first N days of a calendar quarter (after the Quarterly Portfolio review), at most once a quarter; later is mid-quarter'),
+    thresholdChangeWindowDays: days(14, 'A threshold may change only in the first N days of a calendar quarter (after the Quarterly Portfolio review), at most once a quarter; later is mid-quarter (R-125)'),
     thresholdPaths: z
       .array(z.string().regex(/^[A-Za-z]+(\.[A-Za-z0-9]+)*$/, 'a dotted policy path'))
       .min(1)
       .default(() => [...DEFAULT_THRESHOLD_PATHS])
-      .describe('Policy paths (prefixes) that are thresholds under R-125'),
-    correctivePlayOwner: role('CS Lead', 'Owner of the R-60 Corrective Play CTA (template refresh + coaching)'),
-    correctivePlayDueDays: days(14, 'R-60 Corrective Play CTA due this many days after it opens'),
-    monthSpreadOwner: role('CS Lead', 'Owner of the R-37 month-spread CTA (which meetings to move)'),
+      .describe('Policy paths (prefixes) that are thresholds (R-125)'),
+    correctivePlayOwner: role('CS Lead', 'Owner of the Corrective Play CTA: template refresh + coaching (R-60)'),
+    correctivePlayDueDays: days(14, 'Corrective Play CTA due this many days after it opens (R-60)'),
+    monthSpreadOwner: role('CS Lead', 'Owner of the month-spread CTA: which meetings to move (R-37)'),
     rebalanceSegments: z
       .array(z.enum(['A', 'B', 'C', 'D']))
       .min(1)
       .default(() => ['B' as const, 'C' as const])
-      .describe('R-37: segments whose meetings the next-week rebalance proposes to move (move B/C)'),
-    rebalanceWeeksAhead: count(4, 'R-37: a meeting proposed for a move goes to the first of the next N weeks with room under capacity.loadTargetPct'),
-    noisyTriggerFires: count(3, 'R-38 noisy triggers: one trigger firing this often for one client within noisyTriggerWindowDays is listed for pruning at the weekly radar'),
-    noisyTriggerWindowDays: days(30, 'R-38 noisy-trigger window'),
+      .describe('Segments whose meetings the next-week rebalance proposes to move, B/C (R-37)'),
+    rebalanceWeeksAhead: count(4, 'A meeting proposed for a move goes to the first of the next N weeks with room under capacity.loadTargetPct (R-37)'),
+    noisyTriggerFires: count(3, 'Noisy triggers: one trigger firing this often for one client within noisyTriggerWindowDays is listed for pruning at the weekly radar (R-38)'),
+    noisyTriggerWindowDays: days(30, 'Noisy-trigger window (R-38)'),
     smokeTestClientIds: z
       .array(z.string().uuid())
       .max(100)
       .default(() => [])
-      .describe('R-23 monthly smoke test: pilot or sandbox clients whose triggers must each fire once a month; empty = the whole portfolio'),
+      .describe('Monthly smoke test: pilot or sandbox clients whose triggers must each fire once a month; empty = the whole portfolio (R-23)'),
   },
   'Governance rhythm: routines, R-60 corrective plays, R-125 threshold changes, R-37 spread (R-23, R-37, R-38, R-60, R-125)',
 ).superRefine((g, ctx) => {
