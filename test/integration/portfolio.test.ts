@@ -210,3 +210,117 @@ describe('R-37 next-week rebalance through GET /v1/portfolio/capacity', () => {
     }
   });
 });
+
+describe('R-37 rebalance CTA at the Weekly CS Ops (R-38)', () => {
+  it('opens a CTA to the overloaded person proposing which B/C meetings to move, on the session\'s agenda', async () => {
+    const ids: Record<string, string> = {};
+    const r = await rehearse(ScenarioSchema.parse({
+      name: 'rebalance', timeZone: 'America/Chicago', start: '2027-01-04T09:00:00-06:00', end: '2027-01-04T13:00:00-06:00', governance: ['weeklyCsOps'],
+      policy: { governance: { timeZone: 'America/Chicago' } },
+      people: [{ ref: 'val', name: 'Val vCIO', roles: ['vCIO'] }, { ref: 'lee', name: 'Lee Lead', roles: ['CS Lead'] }],
+      clients: [
+        { ref: 'aco', name: 'Aco', mrr: 12000, maturity: 4, appetite: 4, timeZone: 'America/Chicago' },
+        { ref: 'bco', name: 'Bco', mrr: 12000, maturity: 2, appetite: 4, timeZone: 'America/Chicago' },
+      ],
+      steps: [
+        { at: '+0h', op: 'updatePerson', params: { personId: '$val' }, as: 'admin', body: { weeklyCapacityHours: 10 }, expect: 200 },
+        // The Weekly CS Ops meets Mondays 11:00 Chicago (17:00Z) and looks at next week, 2027-W02 (UTC weeks).
+        { at: '+3h', op: 'getGovernanceSession', params: { sessionId: 'weeklyCsOps-2027-W01' }, as: 'manager', expect: 200 },
+        { at: '+3h', op: 'listCtas', query: { kind: 'rebalance', portfolio: 'true' }, as: 'manager', expect: 200 },
+      ],
+    }), {
+      ...(await rehearsalOptions()),
+      beforeStep: async (i, db, refs) => {
+        if (i !== 0) return;
+        // Val's W02: A QBR 3 h + 1 h prep = 4 h, A check-in 1 h 45 + 0.25 h = 2 h, B QBR 2 h + 1 h = 3 h, B check-in 2 h → 11 h of 10 h = 110 %.
+        const rows = [['aQbr', 'aco', '2027-01-12T15:00:00.000Z', 180, true], ['aCheck', 'aco', '2027-01-11T15:00:00.000Z', 105, false], ['bQbr', 'bco', '2027-01-13T15:00:00.000Z', 120, true], ['bCheck', 'bco', '2027-01-14T15:00:00.000Z', 105, false]] as const;
+        for (const [ref, client, startsAt, minutes, strategic] of rows) {
+          ids[ref] = randomUUID();
+          await db.insert(meetings).values({
+            id: ids[ref]!, clientId: refs[client]!, process: 'cadence', kind: strategic ? 'qbr' : 'tactical', mode: 'live', state: 'scheduled', startsAt,
+            endsAt: new Date(Date.parse(startsAt) + minutes * 60_000).toISOString(), strategic, prepHours: strategic ? 1 : 0.25, accountablePersonId: refs.val!, accountableRole: 'vCIO',
+            data: { kind: strategic ? 'strategic' : 'tactical' }, createdAt: '2027-01-04T15:00:00.000Z', updatedAt: '2027-01-04T15:00:00.000Z',
+          });
+        }
+      },
+    });
+    expect(r.failures).toEqual([]);
+    // 4 + 2 (A) + 3 + 2 (B) = 11 h = 110 %: B's check-in first (tactical) → 9 h = 90 %, still > 85 %; then B's QBR → 6 h = 60 %. A meetings stay.
+    const proposal = { personId: r.refs.val, week: '2027-W02', loadPct: 110, hours: 11, weeklyCapacityHours: 10, loadPctAfter: 60, notEnough: false, moves: [
+      { meetingId: ids.bCheck, clientId: r.refs.bco, segment: 'B', startsAt: '2027-01-14T15:00:00.000Z', hours: 2, toWeek: '2027-W03' },
+      { meetingId: ids.bQbr, clientId: r.refs.bco, segment: 'B', startsAt: '2027-01-13T15:00:00.000Z', hours: 3, toWeek: '2027-W03' },
+    ] };
+    expect(bodyOf(r, 1).agenda.sections.capacity.rebalance).toMatchObject({ total: 1, items: [proposal] });
+    const items = bodyOf(r, 2).items;
+    expect(items).toEqual([expect.objectContaining({
+      kind: 'rebalance', ruleId: 'R-37', clientId: null, ownerPersonId: r.refs.val, state: 'open', dueAt: '2027-01-11T00:00:00.000Z', data: expect.objectContaining({ proposal }),
+    })]);
+    expect(items[0].title).toBe('Rebalance 2027-W02: load 110 % over 90 %; move 2 B/C meeting(s)');
+  }, 180_000);
+});
+
+describe('GET /v1/portfolio/kpis/cadence (R-39): figures with their inputs', () => {
+  it('counts recaps on time and meetings with a decision for a closed month, with ids, targets, the trend against the month before, by segment and owner, and as CSV', async () => {
+    const clock = { now: '2027-04-10T15:00:00.000Z' };
+    const h = await portfolioApi(clock);
+    try {
+      const person = async (name: string) => (await h.call('POST', '/v1/people', 'admin', { name, email: `${name.toLowerCase().replace(' ', '.')}@msp.example`, roles: ['vCIO'] })).body.id as string;
+      const val = await person('Val One');
+      const vic = await person('Vic Two');
+      const aco = (await h.call('POST', '/v1/clients', 'ops', clientBody({ name: 'Aco', maturity: 4, appetite: 4 }))).body.id as string;
+      const bco = (await h.call('POST', '/v1/clients', 'ops', clientBody({ name: 'Bco', maturity: 2, appetite: 4 }))).body.id as string;
+      const M: Record<string, string> = {};
+      // A strategic cadence meeting, 60 min, held as planned; the recap is due 48 h after it ends (R-29).
+      const held = async (ref: string, clientId: string, segment: string, owner: string, startsAt: string, recapSentAfterHours: number | null, decisionCount: number) => {
+        M[ref] = randomUUID();
+        const endsAt = new Date(Date.parse(startsAt) + 3_600_000).toISOString();
+        await h.db.db.insert(meetings).values({
+          id: M[ref]!, clientId, process: 'cadence', kind: 'qbr', mode: 'live', state: 'held', segment, startsAt, endsAt, strategic: true, prepHours: 1,
+          accountablePersonId: owner, accountableRole: 'vCIO', heldAt: endsAt, recapDueAt: new Date(Date.parse(endsAt) + 48 * 3_600_000).toISOString(),
+          recapSentAt: recapSentAfterHours === null ? null : new Date(Date.parse(endsAt) + recapSentAfterHours * 3_600_000).toISOString(), decisionCount,
+          data: { kind: 'strategic' }, createdAt: startsAt, updatedAt: startsAt,
+        });
+      };
+      await held('feb', aco, 'A', val, '2027-02-10T15:00:00.000Z', 5, 1); // February: 1 of 1 on time, 1 of 1 with a decision
+      await held('m1', aco, 'A', val, '2027-03-09T15:00:00.000Z', 20, 2); // on time, decision
+      await held('m2', aco, 'A', val, '2027-03-16T15:00:00.000Z', 60, 0); // late (60 h > 48 h), no decision
+      await held('m3', bco, 'B', vic, '2027-03-23T15:00:00.000Z', 47, 1); // on time, decision
+      // Held 30 Mar, recap due 1 Apr 16:00 — after March ended (the month is judged as of its end): not in recap's denominator; a decision.
+      await held('m4', bco, 'B', vic, '2027-03-30T15:00:00.000Z', null, 1);
+
+      const r = await h.call('GET', '/v1/portfolio/kpis/cadence?period=2027-03', 'manager');
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ family: 'cadence', period: { kind: 'month', label: '2027-03' }, previousPeriod: { label: '2027-02' } });
+      const fig = (id: string) => r.body.figures.find((f: any) => f.id === id);
+      // Recap within 48 h: m1, m3 of m1, m2, m3 = 2/3 = 66.7 % against 95 % (kpis.cadence.recapOnTimePct); February 100 % → down, worsening.
+      const recap = fig('recapOnTime');
+      expect(recap).toMatchObject({ value: 66.7, numerator: 2, denominator: 3, target: 95, meets: false, trend: { previousValue: 100, delta: -33.3, direction: 'down', improving: false } });
+      expect([...recap.ids].sort()).toEqual([M.m1, M.m3].sort());
+      expect(recap.bySegment).toMatchObject({ A: { value: 50, numerator: 1, denominator: 2 }, B: { value: 100, numerator: 1, denominator: 1 } });
+      expect(Object.fromEntries(recap.byOwner.map((o: any) => [o.personId, [o.numerator, o.denominator]]))).toEqual({ [val]: [1, 2], [vic]: [1, 1] });
+      // With a decision: m1, m3, m4 of four = 75 % against 70 % (kpis.cadence.meetingsWithDecisionPct).
+      const decisions = fig('meetingsWithDecision');
+      expect(decisions).toMatchObject({ value: 75, numerator: 3, denominator: 4, target: 70, meets: true, trend: { previousValue: 100, direction: 'down', improving: false } });
+      expect([...decisions.ids].sort()).toEqual([M.m1, M.m3, M.m4].sort());
+      expect(r.body.owners).toEqual(expect.arrayContaining([{ personId: val, name: 'Val One' }, { personId: vic, name: 'Vic Two' }]));
+
+      const csv = await h.call('GET', '/v1/portfolio/kpis/cadence?period=2027-03&format=csv', 'manager');
+      expect(csv.status).toBe(200);
+      const lines = String(csv.body).trim().split(/\r?\n/);
+      expect(lines[0]).toBe('family,period,figure,ruleId,scope,key,ownerName,value,numerator,denominator,target,meets,previousValue,delta,direction,improving');
+      const rows = lines.filter((l) => l.startsWith('cadence,2027-03,recapOnTime,'));
+      expect(rows).toEqual([
+        'cadence,2027-03,recapOnTime,R-39,portfolio,,,66.7,2,3,95,false,100,-33.3,down,false',
+        'cadence,2027-03,recapOnTime,R-39,segment,A,,50,1,2,95,false,100,-50,down,false',
+        'cadence,2027-03,recapOnTime,R-39,segment,B,,100,1,1,95,true,,,,', // no B meeting in February: no trend
+        'cadence,2027-03,recapOnTime,R-39,segment,C,,,0,0,95,,,,,',
+        'cadence,2027-03,recapOnTime,R-39,segment,D,,,0,0,95,,,,,',
+        ...[`cadence,2027-03,recapOnTime,R-39,owner,${vic},Vic Two,100,1,1,95,true,,,,`, `cadence,2027-03,recapOnTime,R-39,owner,${val},Val One,50,1,2,95,false,100,-50,down,false`]
+          .sort((a, b) => (a.split(',')[5]! < b.split(',')[5]! ? -1 : 1)),
+      ]);
+      expect(lines).toContain('cadence,2027-03,meetingsWithDecision,R-39,portfolio,,,75,3,4,70,true,100,-25,down,false');
+    } finally {
+      await h.db.close();
+    }
+  });
+});
