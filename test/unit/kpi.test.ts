@@ -1,4 +1,7 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { KPI_FAMILIES } from '../../db/kpis/index.js';
+import { portfolioDocsPath, renderPortfolioDocs } from '../../scripts/kpi-docs.js';
 import { evaluate, figure, periodAt, periodOf, previousPeriod, trendOf, type FigureSpec, type Observation } from '../../domain/kpi.js';
 
 const spec = (kind: FigureSpec['kind'], better: FigureSpec['better'] = 'higher'): FigureSpec => ({
@@ -49,5 +52,13 @@ describe('periods', () => {
     expect(previousPeriod(periodOf('2027-01', 'UTC'), 'UTC').label).toBe('2026-12');
     expect(periodAt('2027-04-01T03:00:00Z', 'month', 'America/Chicago').label).toBe('2027-03');
     expect(() => periodOf('2027-13', 'UTC')).toThrow(/Invalid period/);
+  });
+});
+
+describe('docs/portfolio.md', () => {
+  it('carries the current KPI definitions of every family', () => {
+    const onDisk = fs.readFileSync(portfolioDocsPath, 'utf8');
+    expect(onDisk === renderPortfolioDocs(onDisk), 'docs/portfolio.md is out of date: run `npx tsx scripts/kpi-docs.ts`').toBe(true);
+    for (const family of Object.values(KPI_FAMILIES)) for (const f of family.figures) expect(onDisk).toContain(`\`${f.id}\``);
   });
 });
