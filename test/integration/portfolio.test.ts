@@ -324,3 +324,51 @@ describe('GET /v1/portfolio/kpis/cadence (R-39): figures with their inputs', () 
     }
   });
 });
+
+describe('the D Defense Loop intake (R-12) through the API', () => {
+  it('takes the monthly intake, fires its three triggers once each as TAM-owned stability reviews with the figures behind them, and refuses a non-D client', async () => {
+    const clock = { now: '2027-01-29T15:00:00.000Z' };
+    const h = await portfolioApi(clock);
+    try {
+      // Low/Low → D (R-1); $2,000 MRR × 12 × 3 % = $720 a year: the cost-to-serve target is $60 a month (R-5).
+      const d = (await h.call('POST', '/v1/clients', 'ops', clientBody({ name: 'Dco', mrr: 2000, maturity: 1, appetite: 1 }))).body;
+      expect(d.placement.segment).toBe('D');
+      const intake = (body: Record<string, unknown>) => h.call('POST', `/v1/clients/${d.id}/defense-loop/intakes`, 'automation', body);
+      const jan = await intake({ month: '2027-01', incidents: 2, oldestExceptionAgeDays: 10, costToServeUsd: 50, stable: true });
+      expect(jan.status).toBe(201);
+      expect(jan.body).toMatchObject({ triggers: [], costTargetUsdPerMonth: 60 });
+      clock.now = '2027-02-26T15:00:00.000Z';
+      expect((await intake({ month: '2027-02', incidents: 2, oldestExceptionAgeDays: 15, costToServeUsd: 70, stable: true })).body.triggers).toEqual([]); // January was under $60
+      clock.now = '2027-03-31T15:00:00.000Z';
+      const mar = await intake({ month: '2027-03', incidents: 6, oldestExceptionAgeDays: 21, costToServeUsd: 80, stable: false, risks: ['Backup failures on the file server'] });
+      // Incidents 6 ≥ 3 and ≥ 1.5 × the trailing average 2; exception age 10 → 15 → 21 rising two months; $70 and $80 over $60 two months running.
+      const fired = Object.fromEntries(mar.body.triggers.map((t: any) => [t.trigger, t]));
+      expect(Object.keys(fired).sort()).toEqual(['costToServeOverTarget', 'exceptionAgeRising', 'incidentSpike']);
+      expect(fired.incidentSpike.why).toMatchObject({ incidents: 6, trailingAverage: 2, trailingMonths: ['2027-01', '2027-02'], factor: 1.5, min: 3 });
+      expect(fired.exceptionAgeRising.why.months.map((m: any) => m.oldestExceptionAgeDays)).toEqual([10, 15, 21]);
+      expect(fired.costToServeOverTarget.why).toMatchObject({ targetUsdPerMonth: 60, months: [{ month: '2027-02', costToServeUsd: 70 }, { month: '2027-03', costToServeUsd: 80 }] });
+      const review = (await h.call('GET', `/v1/ctas/${fired.incidentSpike.ctaId}`, 'manager')).body;
+      // R-12: each a stability-review CTA to D's cadence owner (the TAM), due after cadence.D.defenseLoop.triggerCtaDueDays (5).
+      expect(review).toMatchObject({ clientId: d.id, kind: 'defense-review', ruleId: 'R-12', ownerRole: 'TAM', state: 'open', dueAt: '2027-04-05T15:00:00.000Z' });
+
+      // A corrected March intake opens nothing twice.
+      const again = await intake({ month: '2027-03', incidents: 7, oldestExceptionAgeDays: 21, costToServeUsd: 80, stable: false });
+      expect(again.body.triggers.map((t: any) => t.ctaId).sort()).toEqual(mar.body.triggers.map((t: any) => t.ctaId).sort());
+      const loop = (await h.call('GET', `/v1/clients/${d.id}/defense-loop`, 'manager')).body;
+      expect(loop).toMatchObject({ segment: 'D', enabled: true, costTargetUsdPerMonth: 60 });
+      expect(loop.intakes.map((i: any) => [i.month, i.incidents])).toEqual([['2027-03', 7], ['2027-02', 2], ['2027-01', 2]]);
+      expect(loop.reviews).toHaveLength(3);
+      const timeline = (await h.call('GET', `/v1/clients/${d.id}/timeline`, 'manager')).body.items.map((e: any) => e.type);
+      expect(timeline.filter((t: string) => t === 'defense.trigger_fired')).toHaveLength(3);
+      expect(timeline.filter((t: string) => t === 'risk.signal_raised')).toHaveLength(3);
+      expect(timeline.filter((t: string) => t === 'defense.intake_recorded')).toHaveLength(4);
+
+      const a = (await h.call('POST', '/v1/clients', 'ops', clientBody({ name: 'Aco', maturity: 4, appetite: 4 }))).body;
+      const refused = await h.call('POST', `/v1/clients/${a.id}/defense-loop/intakes`, 'automation', { month: '2027-03', incidents: 1, stable: true });
+      expect(refused.status).toBe(409);
+      expect(refused.body.detail).toContain('D by default, R-12');
+    } finally {
+      await h.db.close();
+    }
+  });
+});
