@@ -181,27 +181,30 @@ type DeepPartial<T> = T extends readonly unknown[]
 export type ClientOverrides = DeepPartial<Pick<Policy, ClientOverrideArea>>;
 
 /**
- * Deep-partial, strict mirror of a schema. Defaults are stripped (an override must not re-assert
- * seed values over the MSP's policy) and object-level refinements are dropped (they are checked
- * on the merged document); leaf constraints stay, so a bad value is reported at its own path.
+ * Strict mirror of a schema, defaults stripped: unknown keys are refused everywhere and object
+ * refinements dropped (they are checked on the whole document by `parsePolicy` afterwards), while
+ * leaf constraints stay so a bad value is reported at its own path. `partial`: every key optional
+ * (client overrides must not re-assert seed values over the MSP's policy); otherwise every key is
+ * required (a published document is complete: a missing key is an error, never a silent seed).
  */
-function overrideSchemaOf(schema: z.ZodType): z.ZodType {
+function strictMirrorOf(schema: z.ZodType, partial: boolean): z.ZodType {
   let s: z.ZodType = schema;
   while (s instanceof z.ZodDefault || s instanceof z.ZodPrefault) s = s.unwrap() as z.ZodType;
   if (s instanceof z.ZodNullable) {
     const inner = s.unwrap() as z.ZodType;
-    return inner instanceof z.ZodObject ? overrideSchemaOf(inner).nullable() : s;
+    return inner instanceof z.ZodObject ? strictMirrorOf(inner, partial).nullable() : s;
   }
   if (s instanceof z.ZodObject) {
     const shape: Record<string, z.ZodType> = {};
-    for (const [k, v] of Object.entries(s.shape as Record<string, z.ZodType>)) shape[k] = overrideSchemaOf(v).optional();
+    for (const [k, v] of Object.entries(s.shape as Record<string, z.ZodType>)) shape[k] = partial ? strictMirrorOf(v, partial).optional() : strictMirrorOf(v, partial);
     return z.strictObject(shape);
   }
   return s;
 }
 
-export const clientOverrideSchema = overrideSchemaOf(
+export const clientOverrideSchema = strictMirrorOf(
   z.object(Object.fromEntries(CLIENT_OVERRIDE_AREAS.map((a) => [a, policyShape[a]]))),
+  true,
 ) as z.ZodType<ClientOverrides>;
 
 /** Objects merge key by key; arrays, scalars and null replace; undefined leaves the base. */
@@ -229,28 +232,8 @@ export function applyClientOverrides(policy: Policy, overrides: unknown): Policy
 // ---------------------------------------------------------------------------------------------
 // Publishing
 
-/**
- * Strict, complete mirror of a schema: every key is required (defaults are stripped, so a missing
- * key is an error, never a silent seed value) and unknown keys are refused. Object refinements
- * are dropped here and checked on the whole document by `parsePolicy` afterwards.
- */
-function completeSchemaOf(schema: z.ZodType): z.ZodType {
-  let s: z.ZodType = schema;
-  while (s instanceof z.ZodDefault || s instanceof z.ZodPrefault) s = s.unwrap() as z.ZodType;
-  if (s instanceof z.ZodNullable) {
-    const inner = s.unwrap() as z.ZodType;
-    return inner instanceof z.ZodObject ? completeSchemaOf(inner).nullable() : s;
-  }
-  if (s instanceof z.ZodObject) {
-    const shape: Record<string, z.ZodType> = {};
-    for (const [k, v] of Object.entries(s.shape as Record<string, z.ZodType>)) shape[k] = completeSchemaOf(v);
-    return z.strictObject(shape);
-  }
-  return s;
-}
-
-const completePolicySchema = completeSchemaOf(z.object(policyShape));
-const policyPatchSchema = overrideSchemaOf(z.object(policyShape));
+const completePolicySchema = strictMirrorOf(z.object(policyShape), false);
+const policyPatchSchema = strictMirrorOf(z.object(policyShape), true);
 
 /**
  * How a published document relates to the version in force:
