@@ -372,3 +372,65 @@ describe('the D Defense Loop intake (R-12) through the API', () => {
     }
   });
 });
+
+describe('R-60 at the Monthly Segment Review: two breached months → Corrective Play and credit gated until green', () => {
+  it('gates the owner × segment cell whose recaps and decisions missed their targets in January and February, and releases it after a green March', async () => {
+    const r = await rehearse(ScenarioSchema.parse({
+      name: 'corrective play', timeZone: 'America/Chicago', start: '2027-03-01T09:00:00-06:00', end: '2027-04-06T13:00:00-05:00', governance: ['monthlySegmentReview'],
+      policy: { governance: { timeZone: 'America/Chicago' } },
+      people: [{ ref: 'val', name: 'Val vCIO', roles: ['vCIO'] }, { ref: 'lee', name: 'Lee Lead', roles: ['CS Lead'] }],
+      clients: [{ ref: 'bco', name: 'Bco', mrr: 12000, maturity: 2, appetite: 4, timeZone: 'America/Chicago' }],
+      steps: [
+        { at: '+0h', op: 'getGovernanceRoutines', as: 'manager', expect: 200 },
+        // The review meets Tue 2 Mar 10:00 CST over February (and January before it).
+        { at: '2027-03-02T12:00:00-06:00', op: 'listCreditGates', as: 'manager', expect: 200 },
+        { at: '2027-03-02T12:00:00-06:00', op: 'listCtas', query: { kind: 'corrective-play', portfolio: 'true' }, as: 'manager', expect: 200 },
+        { at: '2027-03-02T12:00:00-06:00', op: 'getGovernanceSession', params: { sessionId: 'monthlySegmentReview-2027-03' }, as: 'manager', expect: 200 },
+        { at: '2027-04-01T09:00:00-05:00', op: 'getGovernanceRoutines', as: 'manager', expect: 200 },
+        // April's review (Tue 6 Apr 10:00 CDT) finds March green.
+        { at: '2027-04-06T12:00:00-05:00', op: 'listCreditGates', as: 'manager', expect: 200 },
+      ],
+    }), {
+      ...(await rehearsalOptions()),
+      beforeStep: async (i, db, refs) => {
+        if (i !== 0 && i !== 4) return; // (beforeStep runs once the clock reached the step: these steps come before the reviews)
+        // Before March's review: two held B QBRs each in January and February, recaps 60 h late (> 48 h) and no decisions.
+        // Before April's: two in March, recaps in 24 h, a decision each.
+        const plan = i === 0
+          ? [['2027-01-12', 60, 0], ['2027-01-26', 60, 0], ['2027-02-09', 60, 0], ['2027-02-23', 60, 0]] as const
+          : [['2027-03-09', 24, 1], ['2027-03-23', 24, 2]] as const;
+        for (const [day, recapHours, decisionCount] of plan) {
+          const startsAt = `${day}T16:00:00.000Z`;
+          const endsAt = `${day}T17:00:00.000Z`;
+          await db.insert(meetings).values({
+            id: randomUUID(), clientId: refs.bco!, process: 'cadence', kind: 'qbr', mode: 'live', state: 'held', segment: 'B', startsAt, endsAt, strategic: true, prepHours: 1,
+            accountablePersonId: refs.val!, accountableRole: 'vCIO', heldAt: endsAt, recapDueAt: new Date(Date.parse(endsAt) + 48 * 3_600_000).toISOString(),
+            recapSentAt: new Date(Date.parse(endsAt) + recapHours * 3_600_000).toISOString(), decisionCount, data: { kind: 'strategic' }, createdAt: startsAt, updatedAt: startsAt,
+          });
+        }
+      },
+    });
+    expect(r.failures).toEqual([]);
+    // Recaps 0/2 on time (target 95 %) and decisions 0/2 (target 70 %) in both months: the cell (Val, B) breached two months running.
+    const kpis = bodyOf(r, 3).agenda.sections.governanceKpis;
+    expect(kpis).toMatchObject({ months: ['2027-01', '2027-02'], breachMonths: 2, gating: 1 });
+    const cell = kpis.items.find((c: any) => c.personId === r.refs.val && c.segment === 'B');
+    expect(cell.months.map((m: any) => [m.month, m.breached])).toEqual([['2027-01', true], ['2027-02', true]]);
+    const feb = Object.fromEntries(cell.months[1].figures.map((f: any) => [f.id, [f.numerator, f.denominator, f.meets]]));
+    expect(feb).toMatchObject({ recapOnTime: [0, 2, false], decisionRate: [0, 2, false], heldPerPlan: [2, 2, true] });
+
+    const [gate] = bodyOf(r, 1).items;
+    expect(bodyOf(r, 1).items).toHaveLength(1);
+    expect(gate).toMatchObject({ ruleId: 'R-60', personId: r.refs.val, segment: 'B' });
+    const [play] = bodyOf(r, 2).items;
+    expect(play).toMatchObject({ kind: 'corrective-play', ruleId: 'R-60', clientId: null, ownerRole: 'CS Lead', ownerPersonId: r.refs.lee, state: 'open', data: { personId: r.refs.val, segment: 'B', play: ['template refresh', 'coaching'] } });
+    expect(gate.ctaId).toBe(play.id);
+
+    // March: 2/2 recaps on time, 2/2 with a decision — green: April's review releases the gate.
+    const after = bodyOf(r, 5).items.find((g: any) => g.id === gate.id);
+    expect(after).toMatchObject({ personId: r.refs.val, segment: 'B' });
+    expect(after).toMatchObject({ closedAt: expect.any(String), releaseReason: { rule: 'R-60: green month', month: '2027-03' } });
+    const types = r.portfolio.timeline.map((e) => e.type).filter((t) => t.startsWith('credit.'));
+    expect(types).toEqual(['credit.gated', 'credit.released']);
+  }, 240_000);
+});
