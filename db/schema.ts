@@ -375,3 +375,14 @@ export const defenseLoopIntakes = pgTable('defense_loop_intakes', {
   notes: text('notes'),
   recordedAt: ts('recorded_at').notNull(),
 }, (t) => [primaryKey({ columns: [t.clientId, t.month] })]);
+
+/**
+ * Every payload key that ever sealed a workflow payload (issue 18). Baton refuses to start
+ * without one of them, rather than fail histories one by one; a key leaves this list only when
+ * an operator retires it on purpose (BATON_PAYLOAD_RETIRED_KEYS).
+ */
+export const payloadKeys = pgTable('payload_keys', {
+  keyId: text('key_id').primaryKey(),
+  firstUsedAt: ts('first_used_at').notNull().default(sql`now()`),
+  lastActiveAt: ts('last_active_at').notNull().default(sql`now()`),
+});

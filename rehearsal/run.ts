@@ -25,6 +25,8 @@ import {
 import { ensureGovernanceRoutines } from '../runtime/processes.js';
 import { ROUTINES, type Routine } from '../domain/governance.js';
 import { createWorker } from '../worker.js';
+import { batonDataConverter, ephemeralKeyring } from '../runtime/payload-codec.js';
+import type { DataConverter } from '@temporalio/common';
 import { deepMerge, ScenarioError, substituteRefs, timeline, valueAt, type Scenario } from './scenario.js';
 
 /**
@@ -99,12 +101,14 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
   const cleanups: (() => Promise<unknown>)[] = [async () => fs.rmSync(tmp, { recursive: true, force: true })];
   try {
     const database = await throwAwayDatabase(opts.postgresAdminUrl, tmp, cleanups, log);
-    const env = await testServerAt(plan.startMs, tmp, opts.testServerPath, log);
+    // Rehearsal histories live as long as the run: a throwaway key, so the codec is rehearsed too (issue 18).
+    const dataConverter = batonDataConverter(ephemeralKeyring('rehearsal'));
+    const env = await testServerAt(plan.startMs, tmp, opts.testServerPath, log, dataConverter);
     cleanups.unshift(() => env.teardown());
     await registerSearchAttributes(env.connection, 'default');
 
     const taskQueue = `rehearsal-${randomBytes(4).toString('hex')}`;
-    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, db: database.db, ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}) });
+    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, db: database.db, dataConverter, ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}) });
     const running = worker.run();
     cleanups.unshift(async () => {
       worker.shutdown();
@@ -281,13 +285,13 @@ function operationsOf(app: ReturnType<typeof createApp>): Map<string, Operation>
 }
 
 /** The time-skipping test server with its clock starting at `startMs` (libfaketime; the scenario may lie in the past). */
-async function testServerAt(startMs: number, tmp: string, serverPath: string | undefined, log: (m: string) => void): Promise<TestWorkflowEnvironment> {
+async function testServerAt(startMs: number, tmp: string, serverPath: string | undefined, log: (m: string) => void, dataConverter: DataConverter): Promise<TestWorkflowEnvironment> {
   const server = serverPath ?? (await temporalToolPath('testServer', { log }));
   const faketime = resolveTool('faketime', { log }).path!;
   const stamp = new Date(startMs).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
   const wrapper = path.join(tmp, 'test-server-at-start.sh');
   fs.writeFileSync(wrapper, `#!/bin/sh\nexport TZ=UTC LD_PRELOAD='${faketime}' FAKETIME='@${stamp}'\nexec '${server}' "$@"\n`, { mode: 0o755 });
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: wrapper } } });
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: wrapper } }, client: { dataConverter } });
 }
 
 async function throwAwayDatabase(adminUrl: string | undefined, tmp: string, cleanups: (() => Promise<unknown>)[], log: (m: string) => void): Promise<Database> {
