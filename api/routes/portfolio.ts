@@ -9,7 +9,7 @@ import { activePolicy, policyForClient } from '../../db/policies.js';
 import { capacityFigures, capacityGapAlert, rebalanceProposals, segmentMonthSpread } from '../../db/portfolio.js';
 import { events, people } from '../../db/schema.js';
 import { nextSession, ROUTINE_SPECS, ROUTINES, SESSION_ID_RE, type Routine } from '../../domain/governance.js';
-import { periodAt, PERIOD_RE, previousPeriod } from '../../domain/kpi.js';
+import { periodAt, previousPeriod } from '../../domain/kpi.js';
 import { clientInvestment, type SegmentKey } from '../../domain/portfolio.js';
 import { dispatchWorkflowStart } from '../../runtime/processes.js';
 import { GOVERNANCE_REFUSAL_TYPES, governanceAction, governanceWorkflowId, type GovernanceActionRequest } from '../../workflows/contracts.js';
@@ -18,7 +18,7 @@ import { currentTime, type ApiEnv } from '../context.js';
 import { reportEnvelope, sendProcessAction } from '../process-actions.js';
 import { notFound, ProblemError, unprocessable } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { csv, Id, IsoInstant, intParam, page, Pagination, text, uniqueList, utcInstant } from '../schemas.js';
+import { csv, Id, IsoInstant, intParam, MonthOrQuarter, page, Pagination, text, uniqueList, utcInstant, YearMonth } from '../schemas.js';
 
 /**
  * The portfolio view (R-4..R-6, R-12, R-23, R-37, R-39, R-57, R-60, R-125): investment per client,
@@ -87,7 +87,7 @@ const kpiRoute = securedRoute(READ, {
   request: {
     params: z.object({ family: z.enum(KPI_FAMILY_IDS as [KpiFamilyId, ...KpiFamilyId[]]).openapi({ param: { name: 'family', in: 'path' } }) }),
     query: z.object({
-      period: z.string().max(7).regex(PERIOD_RE, 'a month yyyy-MM or a quarter yyyy-Qn').optional().openapi({ example: '2027-03', description: 'Default: the period holding now (month, or quarter for quarterly families), measured up to now.' }),
+      period: MonthOrQuarter.optional().openapi({ example: '2027-03', description: 'Default: the period holding now (month, or quarter for quarterly families), measured up to now.' }),
       periodKind: z.enum(['month', 'quarter']).optional().openapi({ description: 'Without `period`: the month or quarter holding now.' }),
       format: z.enum(['json', 'csv']).optional(),
     }),
@@ -149,7 +149,7 @@ const gatesRoute = securedRoute(READ, {
 const coverageRoute = securedRoute(READ, {
   method: 'get', path: '/v1/portfolio/trigger-coverage', operationId: 'getTriggerCoverage', tags: ['Governance'],
   summary: 'R-23: each client\'s six triggers, automated or in the Trigger Queue, and the monthly smoke test (each trigger fired at least once)',
-  request: { query: Pagination.extend({ month: z.string().max(7).regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month yyyy-MM').optional().openapi({ description: 'Smoke-test month; default the last complete month.' }), after: Id.optional() }) },
+  request: { query: Pagination.extend({ month: YearMonth.optional().openapi({ description: 'Smoke-test month; default the last complete month.' }), after: Id.optional() }) },
   responses: { 200: jsonResponse(z.object({ automatedClients: z.number().int(), clients: z.number().int(), pct: z.number().nullable(), target: z.number(), smokeTest: FIGURES, items: z.array(FIGURES), next: z.string().optional() }), 'Coverage and smoke test') },
 });
 
@@ -168,7 +168,7 @@ const timelineRoute = securedRoute(READ, {
 });
 
 const Intake = z.object({
-  month: z.string().max(7).regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month yyyy-MM'),
+  month: YearMonth,
   incidents: z.number().int().min(0).max(1_000_000).openapi({ description: 'Incidents in the month (incident spike trigger).' }),
   oldestExceptionAgeDays: z.number().int().min(0).max(100_000).nullish().openapi({ description: 'Age of the oldest open exception (rising exception age trigger).' }),
   costToServeUsd: z.number().min(0).max(1e9).nullish().openapi({ description: 'What serving the client cost in the month; over the monthly CS budget (R-5) two months running fires the cost trigger.' }),

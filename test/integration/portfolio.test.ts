@@ -319,6 +319,11 @@ describe('GET /v1/portfolio/kpis/cadence (R-39): figures with their inputs', () 
           .sort((a, b) => (a.split(',')[5]! < b.split(',')[5]! ? -1 : 1)),
       ]);
       expect(lines).toContain('cadence,2027-03,meetingsWithDecision,R-39,portfolio,,,75,3,4,70,true,100,-25,down,false');
+      // Months outside the business years are a 400, not a 500 (found by the fuzzer).
+      for (const path of ['/v1/portfolio/kpis/cadence?period=0000-01', '/v1/portfolio/kpis/cadence?period=9999-Q4', '/v1/portfolio/trigger-coverage?month=0000-01']) {
+        const bad = await h.call('GET', path, 'manager');
+        expect([path, bad.status, bad.body.type]).toEqual([path, 400, 'urn:baton:problem:validation']);
+      }
     } finally {
       await h.db.close();
     }
