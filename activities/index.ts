@@ -22,6 +22,8 @@ import { meetings, type Actor } from '../db/schema.js';
 import { stakeholderActivities } from './stakeholders.js';
 import { governanceActivities } from './governance.js';
 import { updateGovernanceSession } from '../db/governance.js';
+import { applyPlanningWrite } from '../db/planning.js';
+import { planningActivities } from './planning.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -38,6 +40,7 @@ export function createActivities({ db }: ActivityDeps) {
     ...cadenceActivities({ db }),
     ...stakeholderActivities({ db }),
     ...governanceActivities({ db }),
+    ...planningActivities({ db }),
 
     async appendLedgerEvent(event: NewLedgerEvent & { id: string }): Promise<boolean> {
       return appendEvent(db, event);
@@ -109,6 +112,7 @@ export function createActivities({ db }: ActivityDeps) {
       const clocks: CtaRow[] = [];
       const notify: string[] = [];
       const cadences: string[] = [];
+      let planningLoop = false;
       // One transaction for the batch (DESIGN "in one transaction"): a failure records none of it, so
       // the kernel can undo the step and nothing on the timeline contradicts the process state.
       await db.transaction(async (t) => {
@@ -149,6 +153,10 @@ export function createActivities({ db }: ActivityDeps) {
           } else if (e.kind === 'accessRecord') {
             if (clientId === null) throw new Error('an access record needs a client');
             await recordAccess(tx, clientId, e.systems, 'onboarding', at);
+          } else if (e.kind === 'planning') {
+            if (clientId === null) throw new Error('a planning write needs a client');
+            // Issue 11: the planning workflows' rows (initiatives, proposals, price tests, pre-approvals, park versions, clock marks).
+            if ((await applyPlanningWrite(tx, e.write, { id, clientId, process, workflowId, actor, at })).noticeLoop) planningLoop = true;
           } else {
             if (clientId === null) throw new Error('a kickoff needs a client');
             await recordKickoff(tx, e, { id, clientId, process, workflowId, actor, at });
@@ -166,6 +174,8 @@ export function createActivities({ db }: ActivityDeps) {
         await dispatchWorkflowStart(target, db, 'cta-clock', row.id);
       }
       for (const ctaId of notify) await notifyCtaClock(target, ctaId);
+      // The client's planning loop re-reads its records (the notice is in the outbox too, should this fail).
+      if (clientId !== null && planningLoop) await dispatchWorkflowStart(target, db, 'planning-loop', clientId);
       if (clientId !== null) for (const lockedAt of cadences) {
         const policy = await activePolicy(db);
         const client = await getClient(db, clientId);

@@ -3,12 +3,21 @@ import type { Db } from './client.js';
 import { workflowStarts } from './schema.js';
 
 /** `capacity-gap` is not a workflow: it asks for the R-6 evaluation after a change of clients, people or policy (db/portfolio.ts). */
-export type WorkflowStartKind = 'placement-review' | 'cta-clock' | 'capacity-gap';
+export type WorkflowStartKind = 'placement-review' | 'cta-clock' | 'initiative' | 'proposal' | 'planning-loop' | 'capacity-gap';
 type Executor = Pick<Db, 'insert'>;
 
 /** Records that `subjectId` needs its workflow; call inside the transaction that creates the subject. */
 export async function enqueueWorkflowStart(tx: Executor, kind: WorkflowStartKind, subjectId: string): Promise<void> {
   await tx.insert(workflowStarts).values({ kind, subjectId }).onConflictDoNothing();
+}
+
+/**
+ * Records that `subjectId`'s running workflow must hear of a change (issue 11: the client's
+ * planning loop re-reads its records), even when an earlier notice was already dispatched: the
+ * row goes back to pending, so a crash between the commit and the notice loses nothing.
+ */
+export async function enqueueWorkflowNotice(tx: Executor, kind: WorkflowStartKind, subjectId: string): Promise<void> {
+  await tx.insert(workflowStarts).values({ kind, subjectId }).onConflictDoUpdate({ target: [workflowStarts.kind, workflowStarts.subjectId], set: { dispatchedAt: null, createdAt: sql`now()` } });
 }
 
 export async function markWorkflowStarted(db: Db, kind: WorkflowStartKind, subjectId: string): Promise<void> {

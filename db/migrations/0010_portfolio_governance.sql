@@ -49,4 +49,4 @@ ALTER TABLE "credit_gates" ADD CONSTRAINT "credit_gates_person_id_people_id_fk" 
 ALTER TABLE "defense_loop_intakes" ADD CONSTRAINT "defense_loop_intakes_client_id_clients_id_fk" FOREIGN KEY ("client_id") REFERENCES "public"."clients"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "credit_gates_open_uq" ON "credit_gates" USING btree ("rule_id",coalesce("person_id", ''),coalesce("segment", '')) WHERE "credit_gates"."closed_at" is null;--> statement-breakpoint
 CREATE INDEX "governance_sessions_routine_idx" ON "governance_sessions" USING btree ("routine","scheduled_for");--> statement-breakpoint
-ALTER TABLE "workflow_starts" ADD CONSTRAINT "workflow_starts_kind_ck" CHECK ("workflow_starts"."kind" in ('placement-review','cta-clock','capacity-gap'));
+ALTER TABLE "workflow_starts" ADD CONSTRAINT "workflow_starts_kind_ck" CHECK ("workflow_starts"."kind" in ('placement-review','cta-clock','initiative','proposal','planning-loop','capacity-gap'));
