@@ -24,6 +24,7 @@ import { registerCtaRoutes } from './routes/ctas.js';
 import { registerOnboardingRoutes } from './routes/onboarding.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerPolicyRoutes } from './routes/policies.js';
+import { registerPortfolioRoutes } from './routes/portfolio.js';
 import { registerStakeholderRoutes } from './routes/stakeholders.js';
 import { registerInitiativeRoutes } from './routes/initiatives.js';
 import { registerPlanningRoutes } from './routes/planning.js';
@@ -134,6 +135,7 @@ export function createApp(deps: ApiDeps) {
   registerCapacityRoutes(app);
   registerHealthRoutes(app);
   registerRiskRoutes(app);
+  registerPortfolioRoutes(app);
   registerCodecRoutes(app);
 
   // The web console at / (console/): after every API route, so its pages can name their operations.
