@@ -11,6 +11,8 @@ import { createAuthThrottle } from './auth-throttle.js';
 import { API_DEFAULTS, type ApiDeps, type ApiEnv } from './context.js';
 import { docsPage, swaggerAsset } from './docs.js';
 import { isConsolePath, mountConsole } from '../console/index.js';
+import { CONSOLE_DEFAULTS } from '../console/options.js';
+import { Sessions } from '../console/session.js';
 import { inputRules } from './input-rules.js';
 import { describeEnforcedRules } from './openapi.js';
 import { fieldErrors, ProblemError, problemResponse, redactSecrets, validationProblem } from './problem.js';
@@ -119,7 +121,19 @@ export function createApp(deps: ApiDeps) {
     }));
   }
   app.use('/v1/*', authenticate);
-  app.use('/codec/*', authenticate);
+  // The Temporal UI sends no Baton API key: a manager signed into the console (same site) decodes
+  // with the session cookie; the API key works too (curl, a UI behind a proxy that adds it).
+  const consoleSessions = new Sessions(deps.db, { ...CONSOLE_DEFAULTS, ...deps.console });
+  app.use('/codec/*', async (c, next) => {
+    if (!c.req.header('authorization')) {
+      const session = await consoleSessions.current(c);
+      if (session) {
+        c.set('principal', session.principal);
+        return next();
+      }
+    }
+    return authenticate(c, next);
+  });
   registerClientRoutes(app);
   registerStakeholderRoutes(app);
   registerPeopleRoutes(app);

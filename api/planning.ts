@@ -39,7 +39,9 @@ export const ReasonText = text(1, 40).openapi({ description: 'A reason from the 
 export const OwnerBody = z.object({
   role: MspRole.optional().openapi({ description: 'The MSP role Accountable; default for a client stakeholder: the role paired with them (R-123).' }),
   stakeholderId: Id.optional().openapi({ description: 'A client stakeholder who owns it (R-27 "owner CFO").' }),
-}).strict().refine((o) => o.role !== undefined || o.stakeholderId !== undefined, { message: 'give role, stakeholderId or both', path: ['role'] });
+}).strict().refine((o) => o.role !== undefined || o.stakeholderId !== undefined, { message: 'give role, stakeholderId or both', path: ['role'] })
+  // The cross-field rule, stated in the OpenAPI document too (a generated client or fuzzer sees it).
+  .openapi({ anyOf: [{ required: ['role'] }, { required: ['stakeholderId'] }] } as never);
 export const ClientParams = z.object({ clientId: Id.openapi({ param: { name: 'clientId', in: 'path' } }) });
 
 /** The Initiative Card (glossary): R-71 needs source + date, lane and quarter — missing ones are a 422 naming each gap. */

@@ -72,7 +72,8 @@ const Decision = z.object({
   budgetUsd: z.number().min(0).max(1e12).optional(),
   ...DecisionPlanning,
   riskReduction: z.boolean().optional().openapi({ description: 'R-32: a risk-reduction item (e.g. MFA) stays allowed while credit is gated and is logged as stability work, not expansion credit.' }),
-}).strict().refine((d) => d.ownerRole !== undefined || d.ownerStakeholderId !== undefined, { message: 'give ownerRole, ownerStakeholderId or both', path: ['ownerRole'] });
+}).strict().refine((d) => d.ownerRole !== undefined || d.ownerStakeholderId !== undefined, { message: 'give ownerRole, ownerStakeholderId or both', path: ['ownerRole'] })
+  .openapi({ anyOf: [{ required: ['ownerRole'] }, { required: ['ownerStakeholderId'] }] } as never);
 const StakeholderIds = uniqueList(Id, 50, 'stakeholder ids');
 
 const ACTIONS = [

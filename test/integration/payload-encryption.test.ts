@@ -73,6 +73,19 @@ function payloadsIn(node: unknown, out: Payload[] = []): Payload[] {
   }
   return out;
 }
+/** Signs `key` into the console with its sign-in form (as a browser would) and returns the session cookie. */
+async function consoleSessionCookie(app: ReturnType<typeof createApp>, key: string): Promise<string> {
+  const form = await app.request('/login');
+  const cookies = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+  const signedIn = await app.request('/login/key', {
+    method: 'POST', headers: { cookie: cookies, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ apiKey: key, _csrf: csrf }).toString(),
+  });
+  const session = signedIn.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('baton_session='));
+  if (!session) throw new Error(`console sign-in failed: HTTP ${signedIn.status}`);
+  return session;
+}
+
 /** The history as stored, read by a client without any codec. */
 async function rawHistory(workflowId: string) {
   const plain = new Client({ connection });
@@ -182,6 +195,20 @@ describe('payload encryption (issue 18)', () => {
     const roundTrip = await first.call('POST', '/codec/encode', { role: 'manager', body: decoded.body });
     expect(roundTrip.status).toBe(200);
     expect(Buffer.from(roundTrip.body.payloads[0].metadata['encryption-key-id'], 'base64').toString()).toBe('k1');
+  });
+
+  it('a manager signed into the console decodes with the session cookie alone (what the Temporal UI sends); an automation session may not', async () => {
+    const history = await rawHistory(onboardingId);
+    const [sealed] = payloadsIn(history).filter(isEncrypted);
+    const body = JSON.stringify({ payloads: [{ metadata: Object.fromEntries(Object.entries(sealed!.metadata!).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])), data: Buffer.from(sealed!.data!).toString('base64') }] });
+    const decodeWith = async (role: Role) => {
+      const cookie = await consoleSessionCookie(first.app, keys[role]);
+      return first.app.request('/codec/decode', { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body });
+    };
+    const manager = await decodeWith('manager');
+    expect(manager.status).toBe(200);
+    expect(((await manager.json()) as { payloads: unknown[] }).payloads).toHaveLength(1);
+    expect((await decodeWith('automation')).status).toBe(403);
   });
 
   it('the Temporal UI\'s origin may call /codec with credentials; another origin may not', async () => {
