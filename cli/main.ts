@@ -21,9 +21,10 @@ const USAGE = `Usage: baton <command>
   keys list
   keys revoke <id>
   migrate               apply database migrations and exit
-  rehearse <scenario.yaml|json> [--json]
-                        run a scenario on a simulated clock (time-skipping server, throw-away
-                        database) and print each client's timeline and final state; docs/rehearsal.md
+  rehearse <scenario.yaml|json> [--json] [--summary|--full]
+  rehearse --portfolio N [--segments A,B,C,D] [--days 365] [--json]
+                        run a scenario (or a generated portfolio) on a simulated clock (time-skipping
+                        server, throw-away database) and report each client; \`rehearse --help\`, docs/rehearsal.md
   tools ensure          install the Temporal CLI, test server and libfaketime into .tools/ if missing
 
 Configuration comes from the environment (see README, "Configuration").`;
@@ -39,8 +40,10 @@ async function main(argv: string[]): Promise<number> {
       return keys(sub, rest);
     case 'migrate':
       return withDatabase(loadConfig(), async () => 0);
-    case 'rehearse':
+    case 'rehearse': {
+      const { rehearseCommand } = await import('../rehearsal/cli.js'); // parses its own options (rehearsal/cli.ts)
       return rehearseCommand([sub, ...rest].filter((x): x is string => x !== undefined));
+    }
     case 'tools':
       if (sub !== 'ensure') break;
       return ensureTools();
@@ -142,27 +145,6 @@ async function keys(sub: string | undefined, args: string[]): Promise<number> {
   }
   console.error('Usage: baton keys create --name N --role R | keys list | keys revoke <id>');
   return 2;
-}
-
-async function rehearseCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, allowPositionals: true });
-  if (positionals.length !== 1) {
-    console.error('Usage: baton rehearse <scenario.yaml|json> [--json]');
-    return 2;
-  }
-  const { parseScenario } = await import('../rehearsal/scenario.js');
-  const { rehearse } = await import('../rehearsal/run.js');
-  const { formatRehearsal } = await import('../rehearsal/format.js');
-  const scenario = parseScenario(fs.readFileSync(positionals[0]!, 'utf8'));
-  installTemporalRuntime(createLogger('error'));
-  const result = await rehearse(scenario, { log: values.json ? () => {} : (m) => console.error(m) });
-  if (values.json) console.log(JSON.stringify({ timelines: result.timelines, states: result.states, steps: result.steps, refs: result.refs, failures: result.failures, scenario: result.scenario, start: result.start, end: result.end }, null, 2));
-  else console.log(formatRehearsal(result));
-  if (result.failures.length) {
-    console.error(`\n${result.failures.length} step(s) did not return the expected status:\n${result.failures.map((f) => `  - ${f}`).join('\n')}`);
-    return 1;
-  }
-  return 0;
 }
 
 async function ensureTools(): Promise<number> {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { asc, eq, sql } from 'drizzle-orm';
@@ -18,16 +19,28 @@ import { createLogger } from '../runtime/logger.js';
 import { freePort } from '../runtime/ports.js';
 import { registerSearchAttributes } from '../runtime/search-attribute-registry.js';
 import { resolveTool } from '../runtime/temporal-tools.js';
+import { ctaClockWorkflowId } from '../workflows/cta-sla.js';
 import { onboardingStatus, onboardingWorkflowId, type OnboardingQueryResult } from '../workflows/onboarding.js';
 import { cadenceStatus, cadenceWorkflowId, type CadenceQueryResult } from '../workflows/cadence.js';
+import { placementReviewWorkflowId } from '../workflows/placement-review.js';
 import { createWorker } from '../worker.js';
+import { addToTotals, clientSummary, emptyTotals, openCtaIds, type ClientReport, type ClientState, type ClientSummary, type PortfolioTotals, type ReportDetail } from './report.js';
 import { deepMerge, ScenarioError, substituteRefs, timeline, valueAt, type Scenario } from './scenario.js';
+import { DEFAULT_CLOCK_LIMITS, describeError, LOOPBACK_CHANNEL_ARGS, RehearsalStalledError, SimulatedClock, type ClockLimits } from './simulated-clock.js';
+import { describeStall, type WatchedWorkflow } from './stall-report.js';
+
+export { RehearsalStalledError } from './simulated-clock.js';
+export type { ClientReport, ClientState, ClientSummary, PortfolioTotals, ReportDetail } from './report.js';
 
 /**
  * Runs a scenario (rehearsal/scenario.ts) against the real API handlers and worker, in process, on
  * the time-skipping test server started at the scenario's start instant (libfaketime) and a
  * throw-away database. Between steps the server skips time, firing every timer in between, so a
  * 90-day onboarding rehearses in seconds with the same code that runs in production.
+ *
+ * A rehearsal always ends (issue 19): with its result, or with a {@link RehearsalStalledError} naming
+ * what is stuck when simulated time stops moving (rehearsal/simulated-clock.ts), and every call to
+ * the test server has a deadline.
  */
 export interface RehearsalOptions {
   /** Admin URL of a PostgreSQL server to create the throw-away database on; default an embedded one in a temp dir. */
@@ -36,10 +49,39 @@ export interface RehearsalOptions {
   /** Pre-built workflow bundle (tests share one). */
   workflowBundle?: WorkflowBundleWithSourceMap;
   log?: (message: string) => void;
-  /** Called with the client and each onboarding's history before the servers stop (tests record replay fixtures). */
+  /** Long runs: where the rehearsal is (simulated instant, ledger events, ETA), at most every `progressEveryMs`. */
+  progress?: (p: RehearsalProgress) => void;
+  /** Default 5 s. */
+  progressEveryMs?: number;
+  /** `full` (default): every client's timeline and final states; `summary`: counts per client only. */
+  detail?: ReportDetail;
+  /**
+   * Receives each client's report as soon as it is taken; the result then keeps only the summaries, so the
+   * report of a large portfolio never sits in memory whole (the CLI spools it to disk).
+   */
+  onClientReport?: (report: ClientReport) => Promise<void> | void;
+  /** Time slices, deadlines and the stall watchdog (rehearsal/simulated-clock.ts). */
+  limits?: Partial<ClockLimits>;
+  /** Workflows the rehearsal worker keeps cached (each CTA has a clock workflow; a portfolio has thousands). */
+  maxCachedWorkflows?: number;
   /** Tests only: called with the database before step `index` runs (e.g. to change a row behind the API's back). */
   beforeStep?: (index: number, db: Database['db'], refs: Record<string, string>) => Promise<void> | void;
+  /** Tests only: the address the rehearsal's client connections use instead of the server's (a fault-injecting proxy). */
+  connectVia?: (serverAddress: string) => Promise<string> | string;
+  /** Called with the client and each onboarding's history before the servers stop (tests record replay fixtures; full detail only). */
   onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence') => Promise<void> | void;
+}
+
+export interface RehearsalProgress {
+  phase: 'steps' | 'advancing' | 'report';
+  /** The test server's clock. */
+  simulatedAt: string;
+  /** Share of the scenario's simulated span done (0–1); in the report phase, share of clients reported. */
+  fraction: number;
+  events: number;
+  elapsedMs: number;
+  /** Estimated real time left in this phase, once there is enough to estimate from. */
+  etaMs: number | null;
 }
 
 export interface StepResult {
@@ -59,27 +101,32 @@ export interface RehearsalResult {
   scenario: string;
   start: string;
   end: string;
+  detail: ReportDetail;
   refs: Record<string, string>;
   steps: StepResult[];
-  /** Every client's ledger events, in order, exactly as GET /v1/clients/{id}/timeline returns them. */
+  /** Every client's ledger events, in order, exactly as GET /v1/clients/{id}/timeline returns them (full detail, no `onClientReport`). */
   timelines: Record<string, LedgerEvent[]>;
-  /** Each client's final process states and CTAs. */
-  states: Record<string, {
-    ref: string; onboarding: OnboardingQueryResult | null; onboardingHistoryEvents: number | null;
-    /** The cadence's status and the events in its current run's history (earlier runs continued as new). */
-    cadence: CadenceQueryResult | null; cadenceHistoryEvents: number | null;
-    /** Every run of the cadence, oldest first (it continues as new each simulated year): when it started and its history length. */
-    cadenceRuns: { startedAt: string; events: number }[];
-    ctas: (typeof ctas.$inferSelect)[]; meetings: (typeof meetings.$inferSelect)[];
-  }>;
+  /** Each client's final process states and CTAs (full detail, no `onClientReport`). */
+  states: Record<string, ClientState>;
+  /** Counts per client: events by type, meetings by kind and state, CTAs, cadence horizon. */
+  summaries: Record<string, ClientSummary>;
+  totals: PortfolioTotals;
   /** Steps whose status differed from `expect`. */
   failures: string[];
+  /** Real time the rehearsal took. */
+  wallMs: number;
 }
 
 interface Operation { method: string; path: string }
 
+/** Cadence, onboarding and placement review per client: the workflows a client can have. */
+const clientWorkflows = (clientId: string) => [cadenceWorkflowId(clientId), onboardingWorkflowId(clientId), placementReviewWorkflowId(clientId)];
+
 export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}): Promise<RehearsalResult> {
+  const startedAt = Date.now();
   const log = opts.log ?? (() => {});
+  const detail = opts.detail ?? 'full';
+  const limits: ClockLimits = { ...DEFAULT_CLOCK_LIMITS, ...opts.limits };
   const plan = timeline(scenario); // validates times before anything starts
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-rehearsal-'));
   fs.chmodSync(tmp, 0o755); // PostgreSQL refuses to run as root, so the embedded server runs as another user
@@ -88,20 +135,34 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     const database = await throwAwayDatabase(opts.postgresAdminUrl, tmp, cleanups, log);
     const env = await testServerAt(plan.startMs, tmp, opts.testServerPath, log);
     cleanups.unshift(() => env.teardown());
-    await registerSearchAttributes(env.connection, 'default');
+    // The environment's own client connection pings every 30 s, which the test server punishes by closing it
+    // (rehearsal/simulated-clock.ts): the rehearsal's calls go over connections of its own.
+    await env.connection.close().catch(() => {});
+    const address = opts.connectVia ? await opts.connectVia(env.address) : env.address;
+    const connection = await Connection.connect({ address, channelArgs: LOOPBACK_CHANNEL_ARGS });
+    cleanups.unshift(() => connection.close());
+    const client = new Client({ connection, namespace: 'default' });
+    const clock = await SimulatedClock.connect(address, limits);
+    cleanups.unshift(() => clock.close());
+    const within = <T>(fn: () => Promise<T>, ms = limits.apiCallMs) => connection.withDeadline(Date.now() + ms, fn);
+    await within(() => registerSearchAttributes(connection, 'default'));
 
     const taskQueue = `rehearsal-${randomBytes(4).toString('hex')}`;
-    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, db: database.db, ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}) });
+    const worker = await createWorker({
+      connection: env.nativeConnection, namespace: 'default', taskQueue, db: database.db,
+      ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
+      ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+    });
     const running = worker.run();
     cleanups.unshift(async () => {
-      worker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     });
 
     const keys = {} as Record<Role, string>;
     for (const role of ROLES) keys[role] = (await createApiKey(database.db, { name: `rehearsal ${role}`, role, createdBy: 'rehearsal' })).key;
-    const now = async () => new Date(await env.currentTimeMs());
-    const app = createApp({ db: database.db, logger: createLogger('silent'), temporal: { client: env.client, namespace: 'default', taskQueue }, now });
+    const now = async () => new Date(await clock.nowMs());
+    const app = createApp({ db: database.db, logger: createLogger('silent'), temporal: { client, namespace: 'default', taskQueue }, now });
     const operations = operationsOf(app);
     for (const [i, step] of scenario.steps.entries()) {
       if (!operations.has(step.op)) throw new ScenarioError(`steps.${i}: unknown operation "${step.op}"; known: ${[...operations.keys()].sort().join(', ')}`);
@@ -110,7 +171,8 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       const headers: Record<string, string> = { authorization: `Bearer ${keys[role]}` };
       if (body !== undefined) headers['content-type'] = 'application/json';
       if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
-      const res = await app.request(p, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      // Every Temporal call the handler makes inherits this deadline.
+      const res = await within(() => Promise.resolve(app.request(p, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) })));
       const text = await res.text();
       return { status: res.status, body: text ? safeJson(text) : undefined };
     };
@@ -142,10 +204,29 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       }
     }
 
+    const ledgerCount = async () => {
+      const [row] = await database.db.select({ n: sql<number>`count(*)::int` }).from(events);
+      return row!.n;
+    };
+    const progress = progressReporter(opts, plan, ledgerCount);
+    const watched = async (): Promise<WatchedWorkflow[]> => [
+      ...Object.entries(clientRefs).flatMap(([id, ref]) => clientWorkflows(id).map((workflowId) => ({ workflowId, label: `client ${ref}` }))),
+      ...(await openCtaIds(database.db, 500)).map((c) => ({ workflowId: ctaClockWorkflowId(c.id), label: `CTA clock of client ${clientRefs[c.clientId] ?? c.clientId}` })),
+    ];
+    const advanceTo = async (targetMs: number, phase: RehearsalProgress['phase']) => {
+      await clock.advanceTo(targetMs, {
+        ledgerCount,
+        onProgress: (serverMs) => progress.tick(phase, serverMs),
+        diagnose: async () => describeStall(client, connection, await watched(), limits.quickCallMs),
+        log,
+      });
+      await settle(database, limits.stallMs, log);
+    };
+
     const results: StepResult[] = [];
     const failures: string[] = [];
     for (const [i, step] of scenario.steps.entries()) {
-      await advanceTo(env, plan.steps[i]!, database);
+      await advanceTo(plan.steps[i]!, 'steps');
       await opts.beforeStep?.(i, database.db, refs);
       const op = operations.get(step.op)!;
       const params = substituteRefs(step.params, refs, `steps.${i}.params`) as Record<string, string>;
@@ -170,73 +251,165 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       }
       if (!ok) failures.push(`steps.${i} ${step.op} at ${at}: ${step.expect ? `expected ${step.expect}, got` : 'got'} ${r.status}${typeof r.body === 'object' && r.body && 'detail' in r.body ? ` (${(r.body as { detail: string }).detail})` : ''}`);
       log(`${at} ${step.op} → ${r.status}`);
-      await settle(database);
+      await settle(database, limits.stallMs, log);
     }
-    await advanceTo(env, plan.endMs, database);
+    await advanceTo(plan.endMs, 'advancing');
 
+    // The report, one client at a time: a query or history fetch that does not answer in time is an error, not a hang.
     const timelines: RehearsalResult['timelines'] = {};
     const states: RehearsalResult['states'] = {};
-    for (const [id, ref] of Object.entries(clientRefs)) {
-      timelines[id] = await clientTimeline(database.db, id, { limit: 100_000 });
-      let onboarding: OnboardingQueryResult | null = null;
-      let onboardingHistoryEvents: number | null = null;
-      try {
-        const handle = env.client.workflow.getHandle(onboardingWorkflowId(id));
-        onboarding = await handle.query(onboardingStatus);
-        const history = await handle.fetchHistory();
-        onboardingHistoryEvents = history.events?.length ?? 0;
-        await opts.onHistory?.(ref, history, 'onboarding');
-      } catch {
-        onboarding = null; // never started
+    const summaries: RehearsalResult['summaries'] = {};
+    const totals = emptyTotals();
+    const clientIds = Object.keys(clientRefs);
+    const reportStarted = Date.now();
+    for (const [n, id] of clientIds.entries()) {
+      const ref = clientRefs[id]!;
+      const report = await takeClientReport({ client, within, db: database.db, detail, onHistory: opts.onHistory }, id, ref);
+      summaries[id] = report.summary;
+      addToTotals(totals, report.summary);
+      if (opts.onClientReport) await opts.onClientReport(report);
+      else if (detail === 'full') {
+        timelines[id] = report.timeline!;
+        states[id] = report.state!;
       }
-      let cadence: CadenceQueryResult | null = null;
-      let cadenceHistoryEvents: number | null = null;
-      const cadenceRuns: { startedAt: string; events: number }[] = [];
-      try {
-        const handle = env.client.workflow.getHandle(cadenceWorkflowId(id));
-        cadence = await handle.query(cadenceStatus);
-        const history = await handle.fetchHistory();
-        cadenceHistoryEvents = history.events?.length ?? 0;
-        await opts.onHistory?.(ref, history, 'cadence');
-        // Walk back through the runs it continued from.
-        for (let h: typeof history | undefined = history; h; ) {
-          const first: NonNullable<typeof history.events>[number] | undefined = h.events?.[0];
-          cadenceRuns.unshift({ startedAt: first?.eventTime ? new Date(Number(first.eventTime.seconds) * 1000).toISOString() : '', events: h.events?.length ?? 0 });
-          const previous: string | null | undefined = first?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
-          h = previous ? await env.client.workflow.getHandle(cadenceWorkflowId(id), previous).fetchHistory() : undefined;
-        }
-      } catch {
-        cadence = null; // never started
-      }
-      states[id] = {
-        ref, onboarding, onboardingHistoryEvents, cadence, cadenceHistoryEvents, cadenceRuns,
-        ctas: await database.db.select().from(ctas).where(eq(ctas.clientId, id)).orderBy(asc(ctas.createdAt), asc(ctas.id)),
-        meetings: await database.db.select().from(meetings).where(eq(meetings.clientId, id)).orderBy(asc(meetings.startsAt), asc(meetings.id)),
-      };
+      progress.report(n + 1, clientIds.length, reportStarted);
     }
-    return { scenario: scenario.name, start: new Date(plan.startMs).toISOString(), end: new Date(plan.endMs).toISOString(), refs, steps: results, timelines, states, failures };
+    return {
+      scenario: scenario.name, start: new Date(plan.startMs).toISOString(), end: new Date(plan.endMs).toISOString(), detail,
+      refs, steps: results, timelines, states, summaries, totals, failures, wallMs: Date.now() - startedAt,
+    };
   } finally {
-    for (const c of cleanups) await c().catch(() => {});
+    for (const c of cleanups) await boundedCleanup(c, log);
   }
 }
 
-/** Skips server time to `targetMs` (firing every timer on the way) and waits for the work it caused. */
-async function advanceTo(env: TestWorkflowEnvironment, targetMs: number, database: Database) {
-  const gap = targetMs - (await env.currentTimeMs());
-  if (gap > 0) await env.sleep(gap);
-  await settle(database);
+interface ReportDeps {
+  client: Client;
+  within: <T>(fn: () => Promise<T>, ms?: number) => Promise<T>;
+  db: Database['db'];
+  detail: ReportDetail;
+  onHistory: RehearsalOptions['onHistory'];
+}
+
+async function takeClientReport({ client, within, db, detail, onHistory }: ReportDeps, id: string, ref: string): Promise<ClientReport> {
+  const ask = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await within(fn);
+    } catch (err) {
+      throw new RehearsalStalledError(`The report could not ${what} of client ${ref} (${id}): ${describeError(err)}`);
+    }
+  };
+  const exists = async (workflowId: string) => {
+    try {
+      await within(() => client.workflow.getHandle(workflowId).describe());
+      return true;
+    } catch (err) {
+      if ((err as { name?: string }).name === 'WorkflowNotFoundError') return false;
+      throw new RehearsalStalledError(`The report could not describe ${workflowId} (client ${ref}): ${describeError(err)}`);
+    }
+  };
+
+  let onboarding: OnboardingQueryResult | null = null;
+  let onboardingHistoryEvents: number | null = null;
+  if (await exists(onboardingWorkflowId(id))) {
+    const handle = client.workflow.getHandle(onboardingWorkflowId(id));
+    onboarding = await ask('query the onboarding', () => handle.query(onboardingStatus));
+    if (detail === 'full') {
+      const history = await ask('fetch the onboarding history', () => handle.fetchHistory());
+      onboardingHistoryEvents = history.events?.length ?? 0;
+      await onHistory?.(ref, history, 'onboarding');
+    }
+  }
+  let cadence: CadenceQueryResult | null = null;
+  let cadenceHistoryEvents: number | null = null;
+  const cadenceRuns: ClientState['cadenceRuns'] = [];
+  if (await exists(cadenceWorkflowId(id))) {
+    const handle = client.workflow.getHandle(cadenceWorkflowId(id));
+    cadence = await ask('query the cadence', () => handle.query(cadenceStatus));
+    if (detail === 'full') {
+      const history = await ask('fetch the cadence history', () => handle.fetchHistory());
+      cadenceHistoryEvents = history.events?.length ?? 0;
+      await onHistory?.(ref, history, 'cadence');
+      // Walk back through the runs it continued from.
+      for (let h: typeof history | undefined = history; h; ) {
+        const first: NonNullable<typeof history.events>[number] | undefined = h.events?.[0];
+        cadenceRuns.unshift({ startedAt: first?.eventTime ? new Date(Number(first.eventTime.seconds) * 1000).toISOString() : '', events: h.events?.length ?? 0 });
+        const previous: string | null | undefined = first?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+        h = previous ? await ask('fetch an earlier cadence run', () => client.workflow.getHandle(cadenceWorkflowId(id), previous).fetchHistory()) : undefined;
+      }
+    }
+  }
+  const summary = await clientSummary(db, id, ref, cadence, onboarding);
+  if (detail === 'summary') return { clientId: id, summary };
+  return {
+    clientId: id, summary,
+    timeline: await clientTimeline(db, id, { limit: 1_000_000 }),
+    state: {
+      ref, onboarding, onboardingHistoryEvents, cadence, cadenceHistoryEvents, cadenceRuns,
+      ctas: await db.select().from(ctas).where(eq(ctas.clientId, id)).orderBy(asc(ctas.createdAt), asc(ctas.id)),
+      meetings: await db.select().from(meetings).where(eq(meetings.clientId, id)).orderBy(asc(meetings.startsAt), asc(meetings.id)),
+    },
+  };
+}
+
+/** Emits {@link RehearsalProgress} at most every `progressEveryMs`. */
+function progressReporter(opts: RehearsalOptions, plan: { startMs: number; endMs: number }, ledgerCount: () => Promise<number>) {
+  const every = opts.progressEveryMs ?? 5_000;
+  let last = Date.now();
+  let busy = false;
+  let advancingSince: { wall: number; sim: number } | null = null;
+  const emit = (p: Omit<RehearsalProgress, 'events'>) => {
+    if (!opts.progress || busy || Date.now() - last < every) return;
+    busy = true;
+    last = Date.now();
+    void ledgerCount().then(
+      (events) => opts.progress?.({ ...p, events }),
+      () => {},
+    ).finally(() => (busy = false));
+  };
+  const startedAt = Date.now();
+  return {
+    tick(phase: RehearsalProgress['phase'], serverMs: number) {
+      advancingSince ??= { wall: Date.now(), sim: serverMs };
+      const span = plan.endMs - plan.startMs || 1;
+      const fraction = Math.min(1, Math.max(0, (serverMs - plan.startMs) / span));
+      // ETA from the pace since time started to skip (setup and API calls before that run at wall speed).
+      const simDone = serverMs - advancingSince.sim;
+      const wallDone = Date.now() - advancingSince.wall;
+      const etaMs = simDone > span * 0.02 && wallDone > 0 ? Math.round(((plan.endMs - serverMs) / simDone) * wallDone) : null;
+      emit({ phase, simulatedAt: new Date(serverMs).toISOString(), fraction, elapsedMs: Date.now() - startedAt, etaMs });
+    },
+    report(done: number, total: number, since: number) {
+      const wall = Date.now() - since;
+      emit({ phase: 'report', simulatedAt: new Date(plan.endMs).toISOString(), fraction: done / total, elapsedMs: Date.now() - startedAt, etaMs: done ? Math.round((wall / done) * (total - done)) : null });
+    },
+  };
 }
 
 /** Waits until the ledger stops growing: workflows woken by a timer or an update have recorded their effects. */
-async function settle(database: Database) {
+async function settle(database: Database, maxMs: number, log: (m: string) => void) {
+  const until = Date.now() + maxMs;
   let last = -1;
   let stable = 0;
   while (stable < 3) {
+    if (Date.now() > until) {
+      log(`the ledger kept growing for ${Math.round(maxMs / 1000)} s; going on`);
+      return;
+    }
     await new Promise((r) => setTimeout(r, 60));
     const [row] = await database.db.select({ n: sql<number>`count(*)::int` }).from(events);
     stable = row!.n === last ? stable + 1 : 0;
     last = row!.n;
   }
+}
+
+/** A cleanup that hangs (a worker waiting on a wedged server) must not keep the rehearsal from ending. */
+async function boundedCleanup(fn: () => Promise<unknown>, log: (m: string) => void, ms = 30_000) {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  const outcome = await Promise.race([fn().then(() => 'done', () => 'done'), timeout]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') log(`a cleanup step did not finish within ${ms / 1000} s; going on`);
 }
 
 function operationsOf(app: ReturnType<typeof createApp>): Map<string, Operation> {

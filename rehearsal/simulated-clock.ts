@@ -1,0 +1,204 @@
+/**
+ * The rehearsal's hold on the time-skipping test server's clock (issue 19).
+ *
+ * Why a rehearsal once wedged: the SDK's default gRPC keepalive (a ping every 30 s, also without calls)
+ * is more than the Java test server's gRPC server permits (one ping per 5 minutes while a call is open,
+ * none without), so when a single `unlockTimeSkippingWithSleep` of a year stayed open for minutes the
+ * server answered the third ping with GOAWAY "too_many_pings" and closed the connection. The SDK's
+ * retry interceptor then sent the sleep again. That call is not idempotent: each one takes one unit
+ * off the server's time-skipping lock count (and gives it back when its own target is reached), so
+ * the count went one too low. Time then skipped while activities were running (their start-to-close
+ * timers fired), and once the count would go below zero the server threw "Unbalanced lock and unlock
+ * calls" inside a worker's call — with a diagnostic list so long that the reply's headers overflowed
+ * the worker's 16 KB limit — and left that workflow locked; its timers then blocked the server's
+ * timer threads one by one until no timer fired any more. Both processes sat at 0 % CPU.
+ *
+ * So here: the test service gets a connection of its own with no keepalive pings (a loopback link to
+ * a child process: a dead server closes the socket, a hung one is caught by deadlines) and **no
+ * retries**; time advances in bounded slices, each call with a deadline; a call that fails is never
+ * sent again while it may still be pending on the server — the clock waits for the server to reach
+ * that call's target instead; and a watchdog turns "simulated time is not moving and nothing is being
+ * recorded" into a {@link RehearsalStalledError} that says what is stuck.
+ */
+import { Connection, type ConnectionOptions } from '@temporalio/client';
+import { InternalConnectionOptionsSymbol, type InternalConnectionOptions } from '@temporalio/client/lib/connection.js';
+import { msNumberToTs, requiredTsToMs } from '@temporalio/common/lib/time.js';
+
+/** gRPC channel arguments for a loopback connection to the test server: no keepalive pings (see above). */
+export const LOOPBACK_CHANNEL_ARGS: NonNullable<ConnectionOptions['channelArgs']> = {
+  'grpc.keepalive_time_ms': undefined,
+  'grpc.keepalive_timeout_ms': undefined,
+  'grpc.keepalive_permit_without_calls': 0,
+};
+
+export class RehearsalStalledError extends Error {
+  override name = 'RehearsalStalledError';
+}
+
+export interface ClockLimits {
+  /** Simulated time per test-server sleep call (default one day). */
+  sliceMs: number;
+  /** Real time one sleep call may take before the clock stops waiting on it and watches instead (default 30 s). */
+  callDeadlineMs: number;
+  /** Real time without simulated progress or new ledger events before the rehearsal is declared stalled (default 120 s). */
+  stallMs: number;
+  /** Deadline of a quick call (current time, describe) (default 10 s). */
+  quickCallMs: number;
+  /** Deadline of the Temporal calls one API request or report query makes (default 120 s). */
+  apiCallMs: number;
+  /** Times a sleep may be sent again after a stall in which nothing ran (default 3). */
+  maxResends: number;
+}
+
+export const DEFAULT_CLOCK_LIMITS: ClockLimits = { sliceMs: 86_400_000, callDeadlineMs: 30_000, stallMs: 120_000, quickCallMs: 10_000, apiCallMs: 120_000, maxResends: 3 };
+
+export interface AdvanceHooks {
+  /** How many ledger events exist now: growth counts as progress. */
+  ledgerCount: () => Promise<number>;
+  /** Called after every slice and every second while waiting. */
+  onProgress?: (serverTimeMs: number) => void;
+  /** Builds the explanation when the clock is stuck (which workflows wait on what). */
+  diagnose: (serverTimeMs: number | null, targetMs: number) => Promise<string>;
+  log?: (message: string) => void;
+}
+
+/** The test service on a connection of its own: no keepalive, no retries, a deadline on every call. */
+export class SimulatedClock {
+  /** Sleeps sent again after a stall with nothing running (see {@link stalled}). */
+  private resends = 0;
+
+  private constructor(private readonly connection: Connection, readonly limits: ClockLimits) {}
+
+  static async connect(address: string, limits: Partial<ClockLimits> = {}): Promise<SimulatedClock> {
+    const options: InternalConnectionOptions = {
+      address,
+      channelArgs: LOOPBACK_CHANNEL_ARGS,
+      interceptors: [], // never re-send: unlockTimeSkippingWithSleep is not idempotent
+      [InternalConnectionOptionsSymbol]: { supportsTestService: true },
+    };
+    return new SimulatedClock(await Connection.connect(options), { ...DEFAULT_CLOCK_LIMITS, ...limits });
+  }
+
+  private get service() {
+    return this.connection.testService!;
+  }
+
+  async nowMs(deadlineMs = this.limits.quickCallMs): Promise<number> {
+    const res = await this.connection.withDeadline(Date.now() + deadlineMs, () => this.service.getCurrentTime({}));
+    return requiredTsToMs(res.time, 'time');
+  }
+
+  /** One `unlockTimeSkippingWithSleep`: the server skips time (firing every timer) and locks it again at now + `ms`. */
+  private async sleep(ms: number, deadlineMs: number): Promise<void> {
+    await this.connection.withDeadline(Date.now() + deadlineMs, () =>
+      this.service.unlockTimeSkippingWithSleep({ duration: msNumberToTs(ms) }));
+  }
+
+  /**
+   * Skips server time to `targetMs` in slices of {@link ClockLimits.sliceMs}. Ends at the target or throws
+   * {@link RehearsalStalledError}: it never waits longer than `stallMs` without progress.
+   */
+  async advanceTo(targetMs: number, hooks: AdvanceHooks): Promise<void> {
+    const { sliceMs, callDeadlineMs } = this.limits;
+    let now = await this.nowMsPatiently();
+    while (now < targetMs) {
+      const sliceTarget = Math.min(targetMs, now + sliceMs);
+      while (now < sliceTarget) {
+        try {
+          await this.sleep(sliceTarget - now, callDeadlineMs);
+          break;
+        } catch (err) {
+          // The call may still be pending on the server (it answers when time reaches sliceTarget and locks it
+          // there). Sending it again now would unlock twice, so watch the server get there instead.
+          hooks.log?.(`the test server did not answer a sleep to ${iso(sliceTarget)} (${describeError(err)}); watching its clock`);
+          await this.waitUntil(sliceTarget, hooks);
+          now = await this.nowMsPatiently();
+        }
+      }
+      now = await this.nowMsPatiently();
+      hooks.onProgress?.(now);
+    }
+  }
+
+  /** The server's clock, asking again for up to `quickCallMs` when a call fails (reading the clock is idempotent). */
+  private async nowMsPatiently(): Promise<number> {
+    const until = Date.now() + this.limits.quickCallMs;
+    for (;;) {
+      try {
+        return await this.nowMs();
+      } catch (err) {
+        if (Date.now() > until) throw new RehearsalStalledError(`The test server did not tell its time for ${Math.round(this.limits.quickCallMs / 1000)} s: ${describeError(err)}`);
+        await pause(200);
+      }
+    }
+  }
+
+  /**
+   * Polls the server clock until it reaches `targetMs` and returns; or returns early, asking to send the
+   * sleep again, when the watchdog finds that nothing runs (see {@link stalled}). Progress is simulated time
+   * moving faster than the wall clock (while time is locked, the server's clock follows the wall clock) or
+   * the ledger growing.
+   */
+  private async waitUntil(targetMs: number, hooks: AdvanceHooks): Promise<void> {
+    const { stallMs } = this.limits;
+    let lastProgress = Date.now();
+    let lastServer: number | null = null;
+    let lastWall = Date.now();
+    let lastCount = await hooks.ledgerCount().catch(() => -1);
+    for (let poll = 50; ; poll = Math.min(1000, poll * 2)) {
+      await pause(poll);
+      const server = await this.nowMs().catch(() => null);
+      const wall = Date.now();
+      if (server !== null && server >= targetMs) return;
+      const count = await hooks.ledgerCount().catch(() => lastCount);
+      const skipped = server !== null && lastServer !== null && server - lastServer > wall - lastWall + 1000;
+      if (skipped || count !== lastCount) lastProgress = wall;
+      if (server !== null) hooks.onProgress?.(server);
+      lastServer = server;
+      lastWall = wall;
+      lastCount = count;
+      if (wall - lastProgress < stallMs) continue;
+      await this.stalled(server, targetMs, lastCount, wall - lastProgress, hooks);
+      lastProgress = Date.now();
+    }
+  }
+
+  /**
+   * Simulated time has not moved for `stallMs`. If a workflow has work in flight, or the server does not
+   * answer, that is what is stuck: throw, naming it. If nothing runs, the sleep call that failed may never
+   * have reached the server (time stays locked): send it again for the same target, at most `maxResends`
+   * times. That is safe even if it did arrive and is still pending, because both then re-lock time at the
+   * same instant and the server's lock count ends where it was.
+   */
+  private async stalled(server: number | null, targetMs: number, events: number, quietMs: number, hooks: AdvanceHooks): Promise<void> {
+    const diagnosis = await hooks.diagnose(server, targetMs);
+    if (server !== null && diagnosis.startsWith(NOTHING_RUNS) && this.resends < this.limits.maxResends) {
+      this.resends += 1;
+      hooks.log?.(`nothing runs and time is locked: sending the sleep to ${iso(targetMs)} again (${this.resends} of at most ${this.limits.maxResends})`);
+      await this.sleep(Math.max(0, targetMs - server), this.limits.callDeadlineMs).catch(() => {});
+      return;
+    }
+    throw new RehearsalStalledError(
+      `The rehearsal stalled: simulated time has not moved for ${Math.round(quietMs / 1000)} s and nothing new reached the ledger ` +
+      `(${events} events). The test server's clock ${server === null ? 'did not answer' : `reads ${iso(server)}`}; the rehearsal was advancing it to ${iso(targetMs)}.\n${diagnosis}`,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+}
+
+/** A diagnosis that starts with this means no workflow has work in flight (time is locked by something else). */
+export const NOTHING_RUNS = 'No workflow has a workflow task or an activity in flight';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function describeError(err: unknown): string {
+  const e = err as { code?: number; details?: string; message?: string };
+  if (typeof e?.code === 'number' && e.details !== undefined) return `gRPC ${GRPC_STATUS[e.code] ?? e.code}: ${e.details}`;
+  return e?.message ?? String(err);
+}
+
+const GRPC_STATUS = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];

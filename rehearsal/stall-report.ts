@@ -1,0 +1,73 @@
+/**
+ * What a stalled rehearsal is waiting on (issue 19): every workflow it started is described, with a
+ * deadline each, and those with work in flight are named with their pending workflow task and
+ * activities. A describe that does not answer is itself a finding: the test server holds that
+ * workflow's lock.
+ */
+import type { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { describeError, NOTHING_RUNS } from './simulated-clock.js';
+
+const { temporal } = proto;
+
+export interface WatchedWorkflow {
+  workflowId: string;
+  /** Who it belongs to, for the reader: `client acme`, `CTA 1f2e… of client acme`. */
+  label: string;
+}
+
+const SHOWN = 10;
+const CONCURRENCY = 8;
+
+export async function describeStall(client: Client, connection: Connection, workflows: WatchedWorkflow[], deadlineMs: number): Promise<string> {
+  const busy: string[] = [];
+  const silent: string[] = [];
+  let described = 0;
+  const queue = [...workflows];
+  const describeOne = async (w: WatchedWorkflow) => {
+    let raw: proto.temporal.api.workflowservice.v1.IDescribeWorkflowExecutionResponse;
+    try {
+      raw = (await connection.withDeadline(Date.now() + deadlineMs, () => client.workflow.getHandle(w.workflowId).describe())).raw;
+    } catch (err) {
+      const e = err as { code?: number; name?: string };
+      if (e?.name === 'WorkflowNotFoundError' || e?.code === 5) return; // never started
+      silent.push(`${w.workflowId} (${w.label}): ${describeError(err)}`);
+      return;
+    }
+    described += 1;
+    if (raw.workflowExecutionInfo?.status !== temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) return;
+    const parts: string[] = [];
+    const task = raw.pendingWorkflowTask;
+    if (task?.state) parts.push(`workflow task ${enumName(temporal.api.enums.v1.PendingWorkflowTaskState, task.state, 'PENDING_WORKFLOW_TASK_STATE_')}, attempt ${task.attempt ?? 1}`);
+    for (const a of raw.pendingActivities ?? []) {
+      const state = enumName(temporal.api.enums.v1.PendingActivityState, a.state, 'PENDING_ACTIVITY_STATE_');
+      const failure = a.lastFailure?.message ? `, last failure "${a.lastFailure.message.slice(0, 200)}"` : '';
+      parts.push(`activity ${a.activityType?.name ?? '?'} ${state}, attempt ${a.attempt ?? 1}${failure}`);
+    }
+    if (parts.length) busy.push(`${w.workflowId} (${w.label}): ${parts.join('; ')}`);
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    for (let w = queue.shift(); w; w = queue.shift()) await describeOne(w);
+  }));
+
+  const lines: string[] = [];
+  if (!busy.length && !silent.length) {
+    lines.push(`${NOTHING_RUNS} (${described} described): time skipping is held by something outside the workflows, such as a test-server call that never finished.`);
+  }
+  if (busy.length) {
+    lines.push(`Workflows with work in flight (${busy.length} of ${described} described):`);
+    lines.push(...busy.slice(0, SHOWN).map((l) => `  - ${l}`));
+    if (busy.length > SHOWN) lines.push(`  … and ${busy.length - SHOWN} more`);
+  }
+  if (silent.length) {
+    lines.push(`Workflows the test server did not describe within ${Math.round(deadlineMs / 1000)} s (it may hold their lock):`);
+    lines.push(...silent.slice(0, SHOWN).map((l) => `  - ${l}`));
+    if (silent.length > SHOWN) lines.push(`  … and ${silent.length - SHOWN} more`);
+  }
+  return lines.join('\n');
+}
+
+function enumName(e: Record<string, string | number>, value: unknown, prefix: string): string {
+  const name = typeof value === 'number' ? e[value] : String(value);
+  return typeof name === 'string' ? name.replace(prefix, '') : String(value);
+}

@@ -1,0 +1,148 @@
+import net from 'node:net';
+import { Connection } from '@temporalio/client';
+import { InternalConnectionOptionsSymbol, type InternalConnectionOptions } from '@temporalio/client/lib/connection.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { portfolioScenario } from '../../rehearsal/portfolio.js';
+import { rehearse, RehearsalStalledError, type RehearsalOptions, type RehearsalProgress } from '../../rehearsal/run.js';
+import { LOOPBACK_CHANNEL_ARGS } from '../../rehearsal/simulated-clock.js';
+import { workflowBundle } from '../support/temporal.js';
+
+/**
+ * Portfolio rehearsals end (issue 19). A 100-client year used to wedge: the test server closed the
+ * client's connection for pinging too often while one long sleep call was open, the SDK sent that
+ * non-idempotent call again, and the server's time-skipping lock count went wrong until the server
+ * deadlocked. Here the same fault is provoked in seconds: the rehearsal's client connections go
+ * through a TCP proxy that drops them again and again while simulated time advances.
+ */
+const opts = async (extra: Partial<RehearsalOptions> = {}): Promise<RehearsalOptions> => ({
+  postgresAdminUrl: inject('postgresAdminUrl'), testServerPath: inject('testServerPath'), workflowBundle: await workflowBundle(), ...extra,
+});
+
+/** A TCP proxy to the server that can cut every open connection (the server's GOAWAY + close, on demand). */
+class DroppingProxy {
+  private readonly sockets = new Set<net.Socket>();
+  private server?: net.Server;
+  private timer?: NodeJS.Timeout;
+  drops = 0;
+
+  async listen(target: string): Promise<string> {
+    const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+    this.server = net.createServer((inbound) => {
+      const outbound = net.connect(port, host === '0.0.0.0' ? '127.0.0.1' : host);
+      for (const s of [inbound, outbound]) {
+        this.sockets.add(s);
+        s.on('error', () => {});
+        s.on('close', () => {
+          this.sockets.delete(s);
+          inbound.destroy();
+          outbound.destroy();
+        });
+      }
+      inbound.pipe(outbound);
+      outbound.pipe(inbound);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `127.0.0.1:${(this.server!.address() as net.AddressInfo).port}`;
+  }
+
+  /** Cuts every connection every `ms` from now on. */
+  dropEvery(ms: number) {
+    this.timer ??= setInterval(() => {
+      if (!this.sockets.size) return;
+      this.drops += 1;
+      for (const s of this.sockets) s.destroy();
+    }, ms);
+  }
+
+  async close() {
+    clearInterval(this.timer);
+    for (const s of this.sockets) s.destroy();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+}
+
+describe('a portfolio rehearsal ends with its report (issue 19)', () => {
+  let proxy: DroppingProxy | undefined;
+  afterEach(async () => proxy?.close());
+
+  it('survives its test-server connection being cut mid-sleep, and simulated time stops exactly at the end', async () => {
+    proxy = new DroppingProxy();
+    const days = 70; // 2027-01-04 → 2027-03-15: two monthly horizon rolls (Feb 1, Mar 1), QBR and check-in cycles, escalations
+    const scenario = portfolioScenario({ clients: 4, days });
+    const logs: string[] = [];
+    const phases = new Set<RehearsalProgress['phase']>();
+    const r = await rehearse(scenario, await opts({
+      detail: 'summary',
+      connectVia: (address) => proxy!.listen(address),
+      progress: (p) => phases.add(p.phase),
+      progressEveryMs: 0,
+      limits: { stallMs: 4_000, maxResends: 50 },
+      log: (m) => {
+        logs.push(m);
+        // Once the last cadence has started and time runs, cut the connections every 400 ms.
+        if (logs.filter((l) => l.includes('startCadence')).length === scenario.steps.length) proxy!.dropEvery(400);
+      },
+    }));
+
+    console.info(`issue 19 fault injection: ${proxy.drops} drops, ${logs.filter((l) => l.includes('did not answer a sleep')).length} sleeps cut, ${logs.filter((l) => l.includes('again')).length} re-sent`);
+    expect(proxy.drops).toBeGreaterThan(3);
+    // Cut calls were watched, not re-sent blindly (the old failure): the log says so.
+    expect(logs.some((l) => l.includes('did not answer a sleep'))).toBe(true);
+    expect(r.failures).toEqual([]);
+    expect(phases).toContain('advancing');
+    expect(phases).toContain('report');
+
+    // Simulated time ended at `end`: no client has an event after it (a re-sent year-long sleep overshot by weeks).
+    const end = new Date(r.end).getTime();
+    expect(r.end).toBe('2027-03-15T13:00:00.000Z'); // 08:00 Chicago + 70 days (CDT from 2027-03-14)
+    for (const s of Object.values(r.summaries)) expect(Date.parse(s.lastEventAt!)).toBeLessThanOrEqual(end);
+
+    // Meaningful content per client: the segment's meetings booked 12 months ahead plus two monthly rolls (R-10),
+    // the first cycles missed because nobody records them (§2.5), and CTAs opened and escalated (R-122).
+    const bySegment = Object.fromEntries(Object.values(r.summaries).map((s) => [s.segment, s]));
+    expect(Object.keys(bySegment).sort()).toEqual(['A', 'B', 'C', 'D']);
+    for (const s of Object.values(r.summaries)) {
+      expect(s.cadence).toMatchObject({ phase: 'running', bookedThrough: '2028-03' }); // Jan 2027 + 12, rolled on Feb 1 and Mar 1
+      expect(s.eventsByType['process.started']).toBe(1);
+      expect(s.meetings.total).toBeGreaterThan(10);
+    }
+    expect(bySegment.A!.meetings.byKind['Executive QBR']).toBeGreaterThan(0);
+    expect(bySegment.B!.meetings.byKind.QBR).toBeGreaterThan(0);
+    expect(bySegment.C!.meetings.byKind.Review).toBeGreaterThan(0);
+    expect(bySegment.D!.meetings.byKind['Annual IT Strategy']).toBe(1);
+    expect(bySegment.A!.meetings.byState.missed).toBeGreaterThan(0);
+    expect(r.totals.escalations).toBeGreaterThan(0);
+    expect(r.totals).toMatchObject({ clients: 4, events: Object.values(r.summaries).reduce((n, s) => n + s.events, 0) });
+  }, 120_000);
+
+  it('fails with an error naming what is stuck when simulated time cannot move, instead of hanging', async () => {
+    // Wedge the clock the way a lost call would: an extra time-skipping lock that nothing releases.
+    let address = '';
+    const scenario = portfolioScenario({ clients: 1, days: 30 });
+    scenario.steps.push({ at: '+1h', op: 'getCadence', params: { clientId: '$c1a' }, query: {}, as: 'ops', capture: {} });
+    const started = Date.now();
+    const run = rehearse(scenario, await opts({
+      detail: 'summary',
+      connectVia: (a) => (address = a),
+      beforeStep: async (index) => {
+        if (index !== 1) return;
+        const options: InternalConnectionOptions = { address, channelArgs: LOOPBACK_CHANNEL_ARGS, [InternalConnectionOptionsSymbol]: { supportsTestService: true } };
+        const c = await Connection.connect(options);
+        await c.testService!.lockTimeSkipping({});
+        await c.close();
+      },
+      limits: { stallMs: 3_000, callDeadlineMs: 1_000, maxResends: 1 },
+    }));
+    const err = await run.then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(RehearsalStalledError);
+    const message = (err as Error).message;
+    expect(message).toMatch(/simulated time has not moved for \d+ s/);
+    // Stuck an hour after the start; the one resend let it reach the end of that day's slice, where it stuck again.
+    expect(message).toMatch(/The test server's clock reads 2027-01-05T15:00:\d\d/);
+    expect(message).toContain('No workflow has a workflow task or an activity in flight');
+    expect(message).toMatch(/\(\d+ described\)/);
+    // Bounded: two stall periods (one resend) plus setup, not forever.
+    expect(Date.now() - started).toBeLessThan(60_000);
+  }, 90_000);
+});
