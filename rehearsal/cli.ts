@@ -8,7 +8,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { stringify as toYaml } from 'yaml';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { installTemporalRuntime } from '../runtime/baton.js';
 import { createLogger } from '../runtime/logger.js';
 import { formatClientDetail, formatHeader, formatSummary } from './format.js';
@@ -26,6 +26,8 @@ export const REHEARSE_USAGE = `Usage: baton rehearse <scenario.yaml|json> [optio
   --segments MIX         segment order, cycled: A,B,C,D (default) or weighted, e.g. A:1,B:3,C:2,D:4
   --days D               simulated days after the first start (default 365)
   --start YYYY-MM-DD     the first cadence starts at 08:00 America/Chicago that day (default 2027-01-04)
+  --policy FILE          policy areas (YAML or JSON) merged onto the default policy first, as a
+                         scenario's \`policy:\` (rehearse a policy change on the portfolio)
   --print-scenario       print the generated portfolio scenario as YAML and exit
   --stall-timeout S      seconds without simulated progress before the rehearsal gives up (default 120)
   --quiet                no progress lines on stderr
@@ -45,7 +47,7 @@ export async function rehearseCommand(args: string[]): Promise<number> {
       args, allowPositionals: true,
       options: {
         json: { type: 'boolean', default: false }, summary: { type: 'boolean' }, full: { type: 'boolean' },
-        portfolio: { type: 'string' }, segments: { type: 'string' }, days: { type: 'string' }, start: { type: 'string' },
+        portfolio: { type: 'string' }, segments: { type: 'string' }, days: { type: 'string' }, start: { type: 'string' }, policy: { type: 'string' },
         'print-scenario': { type: 'boolean', default: false }, 'stall-timeout': { type: 'string' }, quiet: { type: 'boolean', default: false },
       },
     }));
@@ -59,6 +61,7 @@ export async function rehearseCommand(args: string[]): Promise<number> {
   };
   const portfolio = values.portfolio !== undefined;
   if (portfolio === (positionals.length === 1) || positionals.length > 1) return usage('Give one scenario file, or --portfolio N.');
+  if (!portfolio && (values.segments ?? values.days ?? values.start ?? values.policy) !== undefined) return usage('--segments, --days, --start and --policy go with --portfolio (a scenario file says all that itself).');
   if (values.summary && values.full) return usage('--summary and --full exclude each other.');
   const stallSeconds = values['stall-timeout'] === undefined ? undefined : Number(values['stall-timeout']);
   if (stallSeconds !== undefined && !(stallSeconds >= 5)) return usage('--stall-timeout is a number of seconds, at least 5.');
@@ -71,6 +74,7 @@ export async function rehearseCommand(args: string[]): Promise<number> {
         ...(values.segments !== undefined ? { segments: values.segments as string } : {}),
         ...(values.days !== undefined ? { days: integer(values.days as string, '--days') } : {}),
         ...(values.start !== undefined ? { start: values.start as string } : {}),
+        ...(values.policy !== undefined ? { policy: policyFile(values.policy as string) } : {}),
       })
       : parseScenario(fs.readFileSync(positionals[0]!, 'utf8'));
   } catch (err) {
@@ -114,15 +118,22 @@ export async function rehearseCommand(args: string[]): Promise<number> {
   }
 }
 
+function policyFile(file: string): Record<string, unknown> {
+  const doc = parseYaml(fs.readFileSync(file, 'utf8')) as unknown;
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new ScenarioError(`--policy ${file}: expected policy areas, such as "cadence: { … }"`);
+  return doc as Record<string, unknown>;
+}
+
 function integer(text: string, flag: string): number {
   if (!/^\d+$/.test(text)) throw new ScenarioError(`${flag} takes a whole number, not "${text}"`);
   return Number(text);
 }
 
-/** `rehearsal · advancing · 2027-03-14 (19 %) · 4,210 events · 0:45 elapsed · about 3:10 left` */
+/** `rehearsal · advancing · 2027-03-14 16:25Z (19 %) · 4,210 events · 0:45 elapsed · about 3:10 left · 1.3 GB RSS` */
 export function formatProgress(p: RehearsalProgress): string {
   const where = p.phase === 'report' ? `${Math.round(p.fraction * 100)} % of clients reported` : `${p.simulatedAt.slice(0, 16).replace('T', ' ')}Z (${Math.floor(p.fraction * 100)} %)`;
-  return `rehearsal · ${p.phase} · ${where} · ${p.events.toLocaleString('en-US')} events · ${clock(p.elapsedMs)} elapsed${p.etaMs === null ? '' : ` · about ${clock(p.etaMs)} left`}`;
+  const eta = p.etaMs === null ? '' : ` · about ${clock(p.etaMs)} left`;
+  return `rehearsal · ${p.phase} · ${where} · ${p.events.toLocaleString('en-US')} events · ${clock(p.elapsedMs)} elapsed${eta} · ${(p.rssBytes / 2 ** 30).toFixed(1)} GB RSS`;
 }
 
 const clock = (ms: number) => {

@@ -32,6 +32,8 @@ export const PortfolioOptionsSchema = z.object({
   /** Minutes between two clients' cadence starts. */
   spacingMinutes: z.number().int().min(0).max(24 * 60).default(5),
   timeZone: z.string().default('America/Chicago'),
+  /** Policy areas deep-merged onto the default policy before anything starts (rehearse a policy change on the portfolio). */
+  policy: z.record(z.string(), z.unknown()).optional(),
 });
 export type PortfolioOptions = z.input<typeof PortfolioOptionsSchema>;
 
@@ -70,6 +72,7 @@ export function portfolioScenario(input: PortfolioOptions): Scenario {
     name: `portfolio of ${o.clients} clients (${o.segments}), ${o.days} days`,
     description: `${o.clients} clients served by one team, each cadence started ${o.spacingMinutes} minutes after the previous one, then ${o.days} days of timers.`,
     timeZone: o.timeZone,
+    ...(o.policy ? { policy: o.policy } : {}),
     start: start.toISO(),
     end: `+${o.days}d`,
     people: TEAM,

@@ -82,6 +82,8 @@ export interface RehearsalProgress {
   elapsedMs: number;
   /** Estimated real time left in this phase, once there is enough to estimate from. */
   etaMs: number | null;
+  /** This process's resident memory. */
+  rssBytes: number;
 }
 
 export interface StepResult {
@@ -358,12 +360,12 @@ function progressReporter(opts: RehearsalOptions, plan: { startMs: number; endMs
   let last = Date.now();
   let busy = false;
   let advancingSince: { wall: number; sim: number } | null = null;
-  const emit = (p: Omit<RehearsalProgress, 'events'>) => {
+  const emit = (p: Omit<RehearsalProgress, 'events' | 'rssBytes'>) => {
     if (!opts.progress || busy || Date.now() - last < every) return;
     busy = true;
     last = Date.now();
     void ledgerCount().then(
-      (events) => opts.progress?.({ ...p, events }),
+      (events) => opts.progress?.({ ...p, events, rssBytes: process.memoryUsage.rss() }),
       () => {},
     ).finally(() => (busy = false));
   };

@@ -1,24 +1,25 @@
 /**
  * The rehearsal's hold on the time-skipping test server's clock (issue 19).
  *
- * Why a rehearsal once wedged: the SDK's default gRPC keepalive (a ping every 30 s, also without calls)
- * is more than the Java test server's gRPC server permits (one ping per 5 minutes while a call is open,
- * none without), so when a single `unlockTimeSkippingWithSleep` of a year stayed open for minutes the
- * server answered the third ping with GOAWAY "too_many_pings" and closed the connection. The SDK's
- * retry interceptor then sent the sleep again. That call is not idempotent: each one takes one unit
- * off the server's time-skipping lock count (and gives it back when its own target is reached), so
- * the count went one too low. Time then skipped while activities were running (their start-to-close
- * timers fired), and once the count would go below zero the server threw "Unbalanced lock and unlock
- * calls" inside a worker's call — with a diagnostic list so long that the reply's headers overflowed
- * the worker's 16 KB limit — and left that workflow locked; its timers then blocked the server's
- * timer threads one by one until no timer fired any more. Both processes sat at 0 % CPU.
+ * Why portfolio rehearsals wedged: the SDK's default gRPC keepalive (a ping every 30 s, also without
+ * calls) is more than the Java test server's gRPC server permits (one ping per 5 minutes while a call
+ * is open), so when one `unlockTimeSkippingWithSleep` of a year stayed open for more than about 90 s
+ * the server answered the third ping with GOAWAY "too_many_pings" and closed the connection. The SDK's
+ * retry interceptor then sent the sleep again. That call is not idempotent: each one takes one off the
+ * server's time-skipping lock count at once and gives it back only when its own target is reached, so
+ * the count went one too low and time skipped while workflow tasks and activities were in flight
+ * (reproduced: a 1-day sleep cut and re-sent advanced the clock 2 days, and a running activity's
+ * start-to-close timeout fired). In the stuck 100-client run the server then failed a worker call
+ * with a reply whose headers overflowed the worker's 16 KB limit, one workflow no longer answered
+ * describe, and simulated time froze with both processes at 0 % CPU and the sleep call unanswered.
  *
  * So here: the test service gets a connection of its own with no keepalive pings (a loopback link to
  * a child process: a dead server closes the socket, a hung one is caught by deadlines) and **no
- * retries**; time advances in bounded slices, each call with a deadline; a call that fails is never
- * sent again while it may still be pending on the server — the clock waits for the server to reach
+ * retries**; time advances in slices (a simulated day), each call with a deadline; a call that fails
+ * is not sent again while it may still be pending on the server — the clock watches the server reach
  * that call's target instead; and a watchdog turns "simulated time is not moving and nothing is being
- * recorded" into a {@link RehearsalStalledError} that says what is stuck.
+ * recorded" into a {@link RehearsalStalledError} naming what is stuck, after at most `maxResends`
+ * safe re-sends when nothing at all is running (see {@link SimulatedClock.stalled}).
  */
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { InternalConnectionOptionsSymbol, type InternalConnectionOptions } from '@temporalio/client/lib/connection.js';
@@ -55,7 +56,7 @@ export const DEFAULT_CLOCK_LIMITS: ClockLimits = { sliceMs: 86_400_000, callDead
 export interface AdvanceHooks {
   /** How many ledger events exist now: growth counts as progress. */
   ledgerCount: () => Promise<number>;
-  /** Called after every slice and every second while waiting. */
+  /** Called after every slice, and about every second while the clock watches the server. */
   onProgress?: (serverTimeMs: number) => void;
   /** Builds the explanation when the clock is stuck (which workflows wait on what). */
   diagnose: (serverTimeMs: number | null, targetMs: number) => Promise<string>;
