@@ -15,7 +15,7 @@
  *
  * So here: the test service gets a connection of its own with no keepalive pings (a loopback link to
  * a child process: a dead server closes the socket, a hung one is caught by deadlines) and **no
- * retries**; time advances in slices (a simulated day), each call with a deadline; a call that fails
+ * retries**; time advances in slices (a simulated week), each call with a deadline; a call that fails
  * is not sent again while it may still be pending on the server — the clock watches the server reach
  * that call's target instead; and a watchdog turns "simulated time is not moving and nothing is being
  * recorded" into a {@link RehearsalStalledError} naming what is stuck, after at most `maxResends`
@@ -37,9 +37,9 @@ export class RehearsalStalledError extends Error {
 }
 
 export interface ClockLimits {
-  /** Simulated time per test-server sleep call (default one day). */
+  /** Simulated time per test-server sleep call (default a week: shorter slices cost round trips, measured ~15 % slower per day). */
   sliceMs: number;
-  /** Real time one sleep call may take before the clock stops waiting on it and watches instead (default 30 s). */
+  /** Real time one sleep call may take before the clock stops waiting on it and watches the server instead (default 10 s). */
   callDeadlineMs: number;
   /** Real time without simulated progress or new ledger events before the rehearsal is declared stalled (default 120 s). */
   stallMs: number;
@@ -51,7 +51,7 @@ export interface ClockLimits {
   maxResends: number;
 }
 
-export const DEFAULT_CLOCK_LIMITS: ClockLimits = { sliceMs: 86_400_000, callDeadlineMs: 30_000, stallMs: 120_000, quickCallMs: 10_000, apiCallMs: 120_000, maxResends: 3 };
+export const DEFAULT_CLOCK_LIMITS: ClockLimits = { sliceMs: 7 * 86_400_000, callDeadlineMs: 10_000, stallMs: 120_000, quickCallMs: 10_000, apiCallMs: 120_000, maxResends: 3 };
 
 export interface AdvanceHooks {
   /** How many ledger events exist now: growth counts as progress. */
@@ -110,8 +110,9 @@ export class SimulatedClock {
           break;
         } catch (err) {
           // The call may still be pending on the server (it answers when time reaches sliceTarget and locks it
-          // there). Sending it again now would unlock twice, so watch the server get there instead.
-          hooks.log?.(`the test server did not answer a sleep to ${iso(sliceTarget)} (${describeError(err)}); watching its clock`);
+          // there). Sending it again now would unlock twice, so watch the server get there instead. A busy
+          // slice outlasting its deadline is normal; anything else is worth a line.
+          if ((err as { code?: number }).code !== DEADLINE_EXCEEDED) hooks.log?.(`the test server did not answer a sleep to ${iso(sliceTarget)} (${describeError(err)}); watching its clock`);
           await this.waitUntil(sliceTarget, hooks);
           now = await this.nowMsPatiently();
         }
@@ -202,4 +203,5 @@ export function describeError(err: unknown): string {
   return e?.message ?? String(err);
 }
 
+const DEADLINE_EXCEEDED = 4;
 const GRPC_STATUS = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];

@@ -132,13 +132,13 @@ describe('a portfolio rehearsal ends with its report (issue 19)', () => {
         await c.testService!.lockTimeSkipping({});
         await c.close();
       },
-      limits: { stallMs: 3_000, callDeadlineMs: 1_000, maxResends: 1 },
+      limits: { stallMs: 3_000, callDeadlineMs: 1_000, maxResends: 1, sliceMs: 86_400_000 },
     }));
     const err = await run.then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(RehearsalStalledError);
     const message = (err as Error).message;
     expect(message).toMatch(/simulated time has not moved for \d+ s/);
-    // Stuck an hour after the start; the one resend let it reach the end of that day's slice, where it stuck again.
+    // Stuck an hour after the start; the one resend let it reach the end of that (one-day) slice, where it stuck again.
     expect(message).toMatch(/The test server's clock reads 2027-01-05T15:00:\d\d/);
     expect(message).toContain('No workflow has a workflow task or an activity in flight');
     expect(message).toMatch(/\(\d+ described\)/);
