@@ -30,6 +30,7 @@ export const REHEARSE_USAGE = `Usage: baton rehearse <scenario.yaml|json> [optio
                          scenario's \`policy:\` (rehearse a policy change on the portfolio)
   --print-scenario       print the generated portfolio scenario as YAML and exit
   --stall-timeout S      seconds without simulated progress before the rehearsal gives up (default 120)
+  --progress-every S     seconds between progress lines on stderr (default 5)
   --quiet                no progress lines on stderr
 
 Exit codes: 0 done, 1 a step's status differed from its expect, 2 usage, 3 the rehearsal stalled.`;
@@ -48,7 +49,7 @@ export async function rehearseCommand(args: string[]): Promise<number> {
       options: {
         json: { type: 'boolean', default: false }, summary: { type: 'boolean' }, full: { type: 'boolean' },
         portfolio: { type: 'string' }, segments: { type: 'string' }, days: { type: 'string' }, start: { type: 'string' }, policy: { type: 'string' },
-        'print-scenario': { type: 'boolean', default: false }, 'stall-timeout': { type: 'string' }, quiet: { type: 'boolean', default: false },
+        'print-scenario': { type: 'boolean', default: false }, 'stall-timeout': { type: 'string' }, 'progress-every': { type: 'string' }, quiet: { type: 'boolean', default: false },
       },
     }));
   } catch (err) {
@@ -65,6 +66,8 @@ export async function rehearseCommand(args: string[]): Promise<number> {
   if (values.summary && values.full) return usage('--summary and --full exclude each other.');
   const stallSeconds = values['stall-timeout'] === undefined ? undefined : Number(values['stall-timeout']);
   if (stallSeconds !== undefined && !(stallSeconds >= 5)) return usage('--stall-timeout is a number of seconds, at least 5.');
+  const progressSeconds = values['progress-every'] === undefined ? 5 : Number(values['progress-every']);
+  if (!(progressSeconds >= 0)) return usage('--progress-every is a number of seconds.');
 
   let scenario: Scenario;
   try {
@@ -97,7 +100,7 @@ export async function rehearseCommand(args: string[]): Promise<number> {
     const result = await rehearse(scenario, {
       detail,
       log: json || quiet ? () => {} : (m) => console.error(m),
-      ...(quiet ? {} : { progress: (p: RehearsalProgress) => console.error(formatProgress(p)) }),
+      ...(quiet ? {} : { progress: (p: RehearsalProgress) => console.error(formatProgress(p)), progressEveryMs: progressSeconds * 1000 }),
       ...(detail === 'full' ? { onClientReport: (r: ClientReport) => spool.add(r) } : {}),
       ...(stallSeconds !== undefined ? { limits: { stallMs: stallSeconds * 1000 } } : {}),
     });

@@ -104,18 +104,14 @@ export class SimulatedClock {
     let now = await this.nowMsPatiently();
     while (now < targetMs) {
       const sliceTarget = Math.min(targetMs, now + sliceMs);
-      while (now < sliceTarget) {
-        try {
-          await this.sleep(sliceTarget - now, callDeadlineMs);
-          break;
-        } catch (err) {
-          // The call may still be pending on the server (it answers when time reaches sliceTarget and locks it
-          // there). Sending it again now would unlock twice, so watch the server get there instead. A busy
-          // slice outlasting its deadline is normal; anything else is worth a line.
-          if ((err as { code?: number }).code !== DEADLINE_EXCEEDED) hooks.log?.(`the test server did not answer a sleep to ${iso(sliceTarget)} (${describeError(err)}); watching its clock`);
-          await this.waitUntil(sliceTarget, hooks);
-          now = await this.nowMsPatiently();
-        }
+      try {
+        await this.sleep(sliceTarget - now, callDeadlineMs);
+      } catch (err) {
+        // The call may still be pending on the server (it answers when time reaches sliceTarget and locks it
+        // there). Sending it again now would unlock twice, so watch the server get there instead. A busy
+        // slice outlasting its deadline is normal; anything else is worth a line.
+        if ((err as { code?: number }).code !== DEADLINE_EXCEEDED) hooks.log?.(`the test server did not answer a sleep to ${iso(sliceTarget)} (${describeError(err)}); watching its clock`);
+        await this.waitUntil(sliceTarget, hooks);
       }
       now = await this.nowMsPatiently();
       hooks.onProgress?.(now);
@@ -136,10 +132,9 @@ export class SimulatedClock {
   }
 
   /**
-   * Polls the server clock until it reaches `targetMs` and returns; or returns early, asking to send the
-   * sleep again, when the watchdog finds that nothing runs (see {@link stalled}). Progress is simulated time
-   * moving faster than the wall clock (while time is locked, the server's clock follows the wall clock) or
-   * the ledger growing.
+   * Polls the server clock until it reaches `targetMs`. Progress is simulated time moving faster than the
+   * wall clock (while time is locked, the server's clock follows the wall clock) or the ledger growing;
+   * without either for `stallMs`, {@link stalled} decides between one more sleep and giving up.
    */
   private async waitUntil(targetMs: number, hooks: AdvanceHooks): Promise<void> {
     const { stallMs } = this.limits;

@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { InternalConnectionOptionsSymbol, type InternalConnectionOptions } from '@temporalio/client/lib/connection.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -145,4 +148,24 @@ describe('a portfolio rehearsal ends with its report (issue 19)', () => {
     // Bounded: two stall periods (one resend) plus setup, not forever.
     expect(Date.now() - started).toBeLessThan(60_000);
   }, 90_000);
+});
+
+describe('baton rehearse --portfolio', () => {
+  const root = path.resolve(import.meta.dirname, '../..');
+  const baton = (...args: string[]) => promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'rehearse', ...args], { cwd: root, maxBuffer: 64 * 2 ** 20 });
+
+  it('prints only the JSON report on stdout and its progress on stderr', async () => {
+    const { stdout, stderr } = await baton('--portfolio', '2', '--days', '14', '--json', '--progress-every', '0');
+    const report = JSON.parse(stdout) as { summaries: Record<string, { ref: string; segment: string; meetings: { total: number } }>; totals: { clients: number }; failures: string[]; detail: string; end: string };
+    expect(report).toMatchObject({ detail: 'summary', failures: [], totals: { clients: 2 }, end: '2027-01-18T14:00:00.000Z' });
+    expect(Object.values(report.summaries).map((s) => [s.ref, s.segment])).toEqual([['c1a', 'A'], ['c2b', 'B']]);
+    for (const s of Object.values(report.summaries)) expect(s.meetings.total).toBeGreaterThan(0);
+    expect(stderr).toMatch(/^rehearsal · advancing · 2027-01-\d\d \d\d:\d\dZ \(\d+ %\) · [\d,]+ events · \d+:\d\d elapsed/m);
+  }, 120_000);
+
+  it('refuses options that do not fit, with usage and exit code 2', async () => {
+    await expect(baton('--portfolio', '0')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('Invalid portfolio options') });
+    await expect(baton('--portfolio', '3', 'docs/scenarios/onboarding-happy-b.yaml')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('one scenario file, or --portfolio N') });
+    await expect(baton('--portfolio', '3', '--segments', 'A,X')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('"X" is not a segment') });
+  }, 60_000);
 });
