@@ -31,7 +31,7 @@ export const REHEARSE_USAGE = `Usage: baton rehearse <scenario.yaml|json> [optio
   --print-scenario       print the generated portfolio scenario as YAML and exit
   --stall-timeout S      seconds without simulated progress before the rehearsal gives up (default 120)
   --progress-every S     seconds between progress lines on stderr (default 5)
-  --quiet                no progress lines on stderr
+  --quiet                no progress or step lines on stderr
 
 Exit codes: 0 done, 1 a step's status differed from its expect, 2 usage, 3 the rehearsal stalled.`;
 
@@ -99,7 +99,7 @@ export async function rehearseCommand(args: string[]): Promise<number> {
   try {
     const result = await rehearse(scenario, {
       detail,
-      log: json || quiet ? () => {} : (m) => console.error(m),
+      log: quiet ? () => {} : (m) => console.error(m),
       ...(quiet ? {} : { progress: (p: RehearsalProgress) => console.error(formatProgress(p)), progressEveryMs: progressSeconds * 1000 }),
       ...(detail === 'full' ? { onClientReport: (r: ClientReport) => spool.add(r) } : {}),
       ...(stallSeconds !== undefined ? { limits: { stallMs: stallSeconds * 1000 } } : {}),
@@ -190,7 +190,7 @@ class ReportSpool {
       await write(out, `\n\n${formatSummary(r)}\n`);
       return;
     }
-    const rest = { summaries: r.summaries, totals: r.totals, steps: r.steps, refs: r.refs, failures: r.failures, scenario: r.scenario, start: r.start, end: r.end, detail: r.detail, wallMs: r.wallMs };
+    const rest = { summaries: r.summaries, totals: r.totals, steps: r.steps, refs: r.refs, failures: r.failures, scenario: r.scenario, start: r.start, end: r.end, detail: r.detail, wallMs: r.wallMs, clock: r.clock };
     const tail = JSON.stringify(rest, null, 2).slice(1); // without its opening brace
     if (r.detail === 'full') {
       await write(out, '{\n  "timelines": {\n');

@@ -40,7 +40,7 @@ export function formatClientDetail(clientId: string, events: LedgerEvent[], stat
 }
 
 /** One line per client (segment, ledger events, meetings, CTAs, cadence horizon) and the totals. */
-export function formatSummary(r: Pick<RehearsalResult, 'summaries' | 'totals' | 'wallMs'>): string {
+export function formatSummary(r: Pick<RehearsalResult, 'summaries' | 'totals' | 'wallMs' | 'clock'>): string {
   const rows = Object.values(r.summaries).map((s) => [
     s.ref, s.segment ?? '—', String(s.events), String(s.meetings.total), String(s.meetings.strategic),
     String(s.meetings.byState.held ?? 0), String(s.meetings.byState.missed ?? 0),
@@ -57,6 +57,7 @@ export function formatSummary(r: Pick<RehearsalResult, 'summaries' | 'totals' | 
     line(head), ...rows.map(line),
     '',
     `  Totals: ${t.events} ledger events, ${t.meetings} meetings${kinds ? ` (${kinds})` : ''}, ${t.ctas} CTAs (${t.openCtas} open), ${t.escalations} escalations, ${t.misses} misses`,
+    `  Clock: ${r.clock.slices} calls to skip time (at most a week each), ${r.clock.unanswered} watched past their 10 s deadline, ${r.clock.resends} sent again`,
   ].join('\n');
 }
 

@@ -113,6 +113,6 @@ export function addToTotals(t: PortfolioTotals, s: ClientSummary): void {
 }
 
 /** Open CTAs (each has an SLA clock workflow `cta/<id>`) for the stall report. */
-export async function openCtaIds(db: Database['db'], limit: number): Promise<{ id: string; clientId: string }[]> {
-  return db.select({ id: ctas.id, clientId: ctas.clientId }).from(ctas).where(and(ne(ctas.state, 'done'), ne(ctas.state, 'cancelled'))).limit(limit);
+export async function openCtaIds(db: Database['db']): Promise<{ id: string; clientId: string }[]> {
+  return db.select({ id: ctas.id, clientId: ctas.clientId }).from(ctas).where(and(ne(ctas.state, 'done'), ne(ctas.state, 'cancelled')));
 }

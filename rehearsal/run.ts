@@ -117,6 +117,8 @@ export interface RehearsalResult {
   failures: string[];
   /** Real time the rehearsal took. */
   wallMs: number;
+  /** How the simulated clock went: week slices skipped, sleep calls that failed or outlasted their 10 s deadline (then watched), sleeps sent again. */
+  clock: { slices: number; unanswered: number; resends: number };
 }
 
 interface Operation { method: string; path: string }
@@ -213,7 +215,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     const progress = progressReporter(opts, plan, ledgerCount);
     const watched = async (): Promise<WatchedWorkflow[]> => [
       ...Object.entries(clientRefs).flatMap(([id, ref]) => clientWorkflows(id).map((workflowId) => ({ workflowId, label: `client ${ref}` }))),
-      ...(await openCtaIds(database.db, 500)).map((c) => ({ workflowId: ctaClockWorkflowId(c.id), label: `CTA clock of client ${clientRefs[c.clientId] ?? c.clientId}` })),
+      ...(await openCtaIds(database.db)).map((c) => ({ workflowId: ctaClockWorkflowId(c.id), label: `CTA clock of client ${clientRefs[c.clientId] ?? c.clientId}` })),
     ];
     const advanceTo = async (targetMs: number, phase: RehearsalProgress['phase']) => {
       await clock.advanceTo(targetMs, {
@@ -278,7 +280,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     }
     return {
       scenario: scenario.name, start: new Date(plan.startMs).toISOString(), end: new Date(plan.endMs).toISOString(), detail,
-      refs, steps: results, timelines, states, summaries, totals, failures, wallMs: Date.now() - startedAt,
+      refs, steps: results, timelines, states, summaries, totals, failures, wallMs: Date.now() - startedAt, clock: { ...clock.stats },
     };
   } finally {
     for (const c of cleanups) await boundedCleanup(c, log);

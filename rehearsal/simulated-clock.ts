@@ -18,8 +18,8 @@
  * retries**; time advances in slices (a simulated week), each call with a deadline; a call that fails
  * is not sent again while it may still be pending on the server — the clock watches the server reach
  * that call's target instead; and a watchdog turns "simulated time is not moving and nothing is being
- * recorded" into a {@link RehearsalStalledError} naming what is stuck, after at most `maxResends`
- * safe re-sends when nothing at all is running (see {@link SimulatedClock.stalled}).
+ * recorded" into a {@link RehearsalStalledError} naming what is stuck — after sending the sleep
+ * again (safely, see {@link SimulatedClock.resend}) when time is locked and nothing at all runs.
  */
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { InternalConnectionOptionsSymbol, type InternalConnectionOptions } from '@temporalio/client/lib/connection.js';
@@ -47,11 +47,13 @@ export interface ClockLimits {
   quickCallMs: number;
   /** Deadline of the Temporal calls one API request or report query makes (default 120 s). */
   apiCallMs: number;
-  /** Times a sleep may be sent again after a stall in which nothing ran (default 3). */
+  /** Real time without progress after which the workflows are described, to resend a sleep if nothing runs (default 15 s). */
+  idleMs: number;
+  /** Times a sleep may be sent again when nothing runs and time is locked (default 10). */
   maxResends: number;
 }
 
-export const DEFAULT_CLOCK_LIMITS: ClockLimits = { sliceMs: 7 * 86_400_000, callDeadlineMs: 10_000, stallMs: 120_000, quickCallMs: 10_000, apiCallMs: 120_000, maxResends: 3 };
+export const DEFAULT_CLOCK_LIMITS: ClockLimits = { sliceMs: 7 * 86_400_000, callDeadlineMs: 10_000, stallMs: 120_000, quickCallMs: 10_000, apiCallMs: 120_000, idleMs: 15_000, maxResends: 10 };
 
 export interface AdvanceHooks {
   /** How many ledger events exist now: growth counts as progress. */
@@ -65,8 +67,8 @@ export interface AdvanceHooks {
 
 /** The test service on a connection of its own: no keepalive, no retries, a deadline on every call. */
 export class SimulatedClock {
-  /** Sleeps sent again after a stall with nothing running (see {@link stalled}). */
-  private resends = 0;
+  /** What the clock had to do: slices skipped, sleep calls that failed or outlasted their deadline, sleeps sent again. */
+  readonly stats = { slices: 0, unanswered: 0, resends: 0 };
 
   private constructor(private readonly connection: Connection, readonly limits: ClockLimits) {}
 
@@ -104,9 +106,11 @@ export class SimulatedClock {
     let now = await this.nowMsPatiently();
     while (now < targetMs) {
       const sliceTarget = Math.min(targetMs, now + sliceMs);
+      this.stats.slices += 1;
       try {
         await this.sleep(sliceTarget - now, callDeadlineMs);
       } catch (err) {
+        this.stats.unanswered += 1;
         // The call may still be pending on the server (it answers when time reaches sliceTarget and locks it
         // there). Sending it again now would unlock twice, so watch the server get there instead. A busy
         // slice outlasting its deadline is normal; anything else is worth a line.
@@ -133,12 +137,16 @@ export class SimulatedClock {
 
   /**
    * Polls the server clock until it reaches `targetMs`. Progress is simulated time moving faster than the
-   * wall clock (while time is locked, the server's clock follows the wall clock) or the ledger growing;
-   * without either for `stallMs`, {@link stalled} decides between one more sleep and giving up.
+   * wall clock (while time is locked, the server's clock follows the wall clock) or the ledger growing.
+   * Without either for `idleMs`, the workflows are described once: if nothing at all runs, nothing but
+   * this clock can unlock time, so the sleep is sent again ({@link resend}). Without progress for
+   * `stallMs`, the rehearsal has stalled: it throws, naming what is stuck.
    */
   private async waitUntil(targetMs: number, hooks: AdvanceHooks): Promise<void> {
     const { stallMs } = this.limits;
+    const idleMs = Math.min(this.limits.idleMs, stallMs);
     let lastProgress = Date.now();
+    let checkedIdle = false;
     let lastServer: number | null = null;
     let lastWall = Date.now();
     let lastCount = await hooks.ledgerCount().catch(() => -1);
@@ -149,36 +157,45 @@ export class SimulatedClock {
       if (server !== null && server >= targetMs) return;
       const count = await hooks.ledgerCount().catch(() => lastCount);
       const skipped = server !== null && lastServer !== null && server - lastServer > wall - lastWall + 1000;
-      if (skipped || count !== lastCount) lastProgress = wall;
+      if (skipped || count !== lastCount) {
+        lastProgress = wall;
+        checkedIdle = false;
+      }
       if (server !== null) hooks.onProgress?.(server);
       lastServer = server;
       lastWall = wall;
       lastCount = count;
-      if (wall - lastProgress < stallMs) continue;
-      await this.stalled(server, targetMs, lastCount, wall - lastProgress, hooks);
-      lastProgress = Date.now();
+      const quiet = wall - lastProgress;
+      if (quiet < idleMs || (checkedIdle && quiet < stallMs) || server === null && quiet < stallMs) continue;
+      const diagnosis = await hooks.diagnose(server, targetMs);
+      if (server !== null && diagnosis.startsWith(NOTHING_RUNS) && this.stats.resends < this.limits.maxResends) {
+        await this.resend(server, targetMs, hooks);
+        lastProgress = Date.now();
+        continue;
+      }
+      if (quiet < stallMs) {
+        checkedIdle = true; // something runs: give it until stallMs
+        continue;
+      }
+      throw new RehearsalStalledError(
+        `The rehearsal stalled: simulated time has not moved for ${Math.round(quiet / 1000)} s and nothing new reached the ledger ` +
+        `(${lastCount} events). The test server's clock ${server === null ? 'did not answer' : `reads ${iso(server)}`}; the rehearsal was advancing it to ${iso(targetMs)}.` +
+        `${this.stats.resends ? ` The sleep was sent again ${this.stats.resends} time(s) during the rehearsal.` : ''}\n${diagnosis}`,
+      );
     }
   }
 
   /**
-   * Simulated time has not moved for `stallMs`. If a workflow has work in flight, or the server does not
-   * answer, that is what is stuck: throw, naming it. If nothing runs, the sleep call that failed may never
-   * have reached the server (time stays locked): send it again for the same target, at most `maxResends`
-   * times. That is safe even if it did arrive and is still pending, because both then re-lock time at the
-   * same instant and the server's lock count ends where it was.
+   * Time is locked, every workflow is described and none has a workflow task or an activity in flight:
+   * the sleep that failed never reached the server, or the server holds a lock it will not give back.
+   * Either way only a sleep can unlock it, so send one for the same target. That is safe even if the
+   * first is still pending, because both lock time again at the same instant and the server's lock
+   * count ends where it was.
    */
-  private async stalled(server: number | null, targetMs: number, events: number, quietMs: number, hooks: AdvanceHooks): Promise<void> {
-    const diagnosis = await hooks.diagnose(server, targetMs);
-    if (server !== null && diagnosis.startsWith(NOTHING_RUNS) && this.resends < this.limits.maxResends) {
-      this.resends += 1;
-      hooks.log?.(`nothing runs and time is locked: sending the sleep to ${iso(targetMs)} again (${this.resends} of at most ${this.limits.maxResends})`);
-      await this.sleep(Math.max(0, targetMs - server), this.limits.callDeadlineMs).catch(() => {});
-      return;
-    }
-    throw new RehearsalStalledError(
-      `The rehearsal stalled: simulated time has not moved for ${Math.round(quietMs / 1000)} s and nothing new reached the ledger ` +
-      `(${events} events). The test server's clock ${server === null ? 'did not answer' : `reads ${iso(server)}`}; the rehearsal was advancing it to ${iso(targetMs)}.\n${diagnosis}`,
-    );
+  private async resend(server: number, targetMs: number, hooks: AdvanceHooks) {
+    this.stats.resends += 1;
+    hooks.log?.(`time is locked at ${iso(server)} and nothing runs: sending the sleep to ${iso(targetMs)} again (${this.stats.resends} of at most ${this.limits.maxResends})`);
+    await this.sleep(Math.max(0, targetMs - server), this.limits.callDeadlineMs).catch(() => {});
   }
 
   async close(): Promise<void> {

@@ -19,11 +19,16 @@ export interface WatchedWorkflow {
 const SHOWN = 10;
 const CONCURRENCY = 8;
 
-export async function describeStall(client: Client, connection: Connection, workflows: WatchedWorkflow[], deadlineMs: number): Promise<string> {
+/**
+ * Describes `workflows` (all of them: the report decides whether a sleep may be sent again, which is
+ * only safe when nothing runs) within `budgetMs` overall; any left over make the report inconclusive.
+ */
+export async function describeStall(client: Client, connection: Connection, workflows: WatchedWorkflow[], deadlineMs: number, budgetMs = 60_000): Promise<string> {
   const busy: string[] = [];
   const silent: string[] = [];
   let described = 0;
   const queue = [...workflows];
+  const until = Date.now() + budgetMs;
   const describeOne = async (w: WatchedWorkflow) => {
     let raw: proto.temporal.api.workflowservice.v1.IDescribeWorkflowExecutionResponse;
     try {
@@ -47,8 +52,9 @@ export async function describeStall(client: Client, connection: Connection, work
     if (parts.length) busy.push(`${w.workflowId} (${w.label}): ${parts.join('; ')}`);
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    for (let w = queue.shift(); w; w = queue.shift()) await describeOne(w);
+    for (let w = queue.shift(); w && Date.now() < until; w = queue.shift()) await describeOne(w);
   }));
+  if (queue.length) silent.push(`${queue.length} more workflows were not described within ${Math.round(budgetMs / 1000)} s`);
 
   const lines: string[] = [];
   if (!busy.length && !silent.length) {

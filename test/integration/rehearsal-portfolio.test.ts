@@ -92,6 +92,7 @@ describe('a portfolio rehearsal ends with its report (issue 19)', () => {
     expect(proxy.drops).toBeGreaterThan(3);
     // Cut calls were watched, not re-sent blindly (the old failure): the log says so.
     expect(logs.some((l) => l.includes('did not answer a sleep'))).toBe(true);
+    expect(r.clock.unanswered).toBeGreaterThan(0);
     expect(r.failures).toEqual([]);
     expect(phases).toContain('advancing');
     expect(phases).toContain('report');
@@ -143,6 +144,7 @@ describe('a portfolio rehearsal ends with its report (issue 19)', () => {
     expect(message).toMatch(/simulated time has not moved for \d+ s/);
     // Stuck an hour after the start; the one resend let it reach the end of that (one-day) slice, where it stuck again.
     expect(message).toMatch(/The test server's clock reads 2027-01-05T15:00:\d\d/);
+    expect(message).toContain('The sleep was sent again 1 time(s) during the rehearsal.');
     expect(message).toContain('No workflow has a workflow task or an activity in flight');
     expect(message).toMatch(/\(\d+ described\)/);
     // Bounded: two stall periods (one resend) plus setup, not forever.
