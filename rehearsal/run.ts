@@ -117,7 +117,7 @@ export interface RehearsalResult {
   failures: string[];
   /** Real time the rehearsal took. */
   wallMs: number;
-  /** How the simulated clock went: week slices skipped, sleep calls that failed or outlasted their 10 s deadline (then watched), sleeps sent again. */
+  /** How the simulated clock went: day slices skipped, sleep calls that failed or outlasted their 10 s deadline (then watched), sleeps sent again. */
   clock: { slices: number; unanswered: number; resends: number };
 }
 
