@@ -52,7 +52,7 @@ export async function describeStall(client: Client, connection: Connection, work
     if (parts.length) busy.push(`${w.workflowId} (${w.label}): ${parts.join('; ')}`);
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    for (let w = queue.shift(); w && Date.now() < until; w = queue.shift()) await describeOne(w);
+    while (queue.length && Date.now() < until) await describeOne(queue.shift()!);
   }));
   if (queue.length) silent.push(`${queue.length} more workflows were not described within ${Math.round(budgetMs / 1000)} s`);
 
