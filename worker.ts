@@ -13,8 +13,6 @@ export interface BatonWorkerOptions extends ActivityDeps {
   /** Pre-built bundle (tests bundle once per file); otherwise bundled from `workflowsPath`. */
   workflowBundle?: WorkflowBundleWithSourceMap;
   identity?: string;
-  /** Workflows kept in the worker's cache (default: the SDK's, from the heap size); rehearsals of big portfolios bound memory with it. */
-  maxCachedWorkflows?: number;
 }
 
 export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
@@ -25,7 +23,6 @@ export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities({ db: opts.db }),
     ...(opts.identity ? { identity: opts.identity } : {}),
-    ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     shutdownGraceTime: '10 seconds',
   });
 }

@@ -62,8 +62,6 @@ export interface RehearsalOptions {
   onClientReport?: (report: ClientReport) => Promise<void> | void;
   /** Time slices, deadlines and the stall watchdog (rehearsal/simulated-clock.ts). */
   limits?: Partial<ClockLimits>;
-  /** Workflows the rehearsal worker keeps cached (each CTA has a clock workflow; a portfolio has thousands). */
-  maxCachedWorkflows?: number;
   /** Tests only: called with the database before step `index` runs (e.g. to change a row behind the API's back). */
   beforeStep?: (index: number, db: Database['db'], refs: Record<string, string>) => Promise<void> | void;
   /** Tests only: the address the rehearsal's client connections use instead of the server's (a fault-injecting proxy). */
@@ -155,7 +153,6 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     const worker = await createWorker({
       connection: env.nativeConnection, namespace: 'default', taskQueue, db: database.db,
       ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
-      ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     });
     const running = worker.run();
     cleanups.unshift(async () => {
