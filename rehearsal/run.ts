@@ -115,8 +115,8 @@ export interface RehearsalResult {
   failures: string[];
   /** Real time the rehearsal took. */
   wallMs: number;
-  /** How the simulated clock went: day slices skipped, sleep calls that failed or outlasted their 10 s deadline (then watched), sleeps sent again. */
-  clock: { slices: number; unanswered: number; resends: number };
+  /** How the simulated clock went: day slices skipped, sleep calls that failed (then watched), times the clock unstuck the server. */
+  clock: { slices: number; unanswered: number; unstuck: number };
 }
 
 interface Operation { method: string; path: string }

@@ -18,8 +18,8 @@
  * retries**; time advances in slices (a simulated day), each call with a deadline; a call that fails
  * is not sent again while it may still be pending on the server — the clock watches the server reach
  * that call's target instead; and a watchdog turns "simulated time is not moving and nothing is being
- * recorded" into a {@link RehearsalStalledError} naming what is stuck — after sending the sleep
- * again (safely, see {@link SimulatedClock.resend}) when time is locked and nothing at all runs.
+ * recorded" into a {@link RehearsalStalledError} naming what is stuck — after unsticking the
+ * server when time is locked and nothing at all runs (see {@link SimulatedClock.unstick}).
  */
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { InternalConnectionOptionsSymbol, type InternalConnectionOptions } from '@temporalio/client/lib/connection.js';
@@ -42,7 +42,7 @@ export interface ClockLimits {
    * as week slices and 0.7 GB less peak memory (the worker gets less work piled up at once), never a call past its deadline.
    */
   sliceMs: number;
-  /** Real time one sleep call may take before the clock stops waiting on it and watches the server instead (default 10 s). */
+  /** Deadline of one sleep call (default 10 minutes): the watchdog, not this deadline, decides when a slice is stuck. */
   callDeadlineMs: number;
   /** Real time without simulated progress or new ledger events before the rehearsal is declared stalled (default 120 s). */
   stallMs: number;
@@ -50,13 +50,13 @@ export interface ClockLimits {
   quickCallMs: number;
   /** Deadline of the Temporal calls one API request or report query makes (default 120 s). */
   apiCallMs: number;
-  /** Real time without progress after which the workflows are described, to resend a sleep if nothing runs (default 15 s). */
+  /** Real time without progress after which the workflows are described, to unstick the clock if nothing runs (default 15 s). */
   idleMs: number;
-  /** Times a sleep may be sent again when nothing runs and time is locked (default 10). */
-  maxResends: number;
+  /** Times the clock may be unstuck in one rehearsal (default 20). */
+  maxUnstick: number;
 }
 
-export const DEFAULT_CLOCK_LIMITS: ClockLimits = { sliceMs: 86_400_000, callDeadlineMs: 10_000, stallMs: 120_000, quickCallMs: 10_000, apiCallMs: 120_000, idleMs: 15_000, maxResends: 10 };
+export const DEFAULT_CLOCK_LIMITS: ClockLimits = { sliceMs: 86_400_000, callDeadlineMs: 600_000, stallMs: 120_000, quickCallMs: 10_000, apiCallMs: 120_000, idleMs: 15_000, maxUnstick: 20 };
 
 export interface AdvanceHooks {
   /** How many ledger events exist now: growth counts as progress. */
@@ -70,8 +70,8 @@ export interface AdvanceHooks {
 
 /** The test service on a connection of its own: no keepalive, no retries, a deadline on every call. */
 export class SimulatedClock {
-  /** What the clock had to do: slices skipped, sleep calls that failed or outlasted their deadline, sleeps sent again. */
-  readonly stats = { slices: 0, unanswered: 0, resends: 0 };
+  /** What the clock had to do: slices skipped, sleep calls that failed or outlasted their deadline, times it unstuck the server. */
+  readonly stats = { slices: 0, unanswered: 0, unstuck: 0 };
 
   private constructor(private readonly connection: Connection, readonly limits: ClockLimits) {}
 
@@ -105,21 +105,11 @@ export class SimulatedClock {
    * {@link RehearsalStalledError}: it never waits longer than `stallMs` without progress.
    */
   async advanceTo(targetMs: number, hooks: AdvanceHooks): Promise<void> {
-    const { sliceMs, callDeadlineMs } = this.limits;
     let now = await this.nowMsPatiently();
     while (now < targetMs) {
-      const sliceTarget = Math.min(targetMs, now + sliceMs);
+      const sliceTarget = Math.min(targetMs, now + this.limits.sliceMs);
       this.stats.slices += 1;
-      try {
-        await this.sleep(sliceTarget - now, callDeadlineMs);
-      } catch (err) {
-        this.stats.unanswered += 1;
-        // The call may still be pending on the server (it answers when time reaches sliceTarget and locks it
-        // there). Sending it again now would unlock twice, so watch the server get there instead. A busy
-        // slice outlasting its deadline is normal; anything else is worth a line.
-        if ((err as { code?: number }).code !== DEADLINE_EXCEEDED) hooks.log?.(`the test server did not answer a sleep to ${iso(sliceTarget)} (${describeError(err)}); watching its clock`);
-        await this.waitUntil(sliceTarget, hooks);
-      }
+      await this.watch(sliceTarget, this.send(sliceTarget - now), hooks);
       now = await this.nowMsPatiently();
       hooks.onProgress?.(now);
     }
@@ -138,29 +128,44 @@ export class SimulatedClock {
     }
   }
 
+  /** Sends one sleep and reports how it ended, without throwing. */
+  private send(ms: number): Promise<SleepOutcome> {
+    return this.sleep(ms, this.limits.callDeadlineMs).then(() => 'answered' as const, (error: unknown) => ({ error }));
+  }
+
   /**
-   * Polls the server clock until it reaches `targetMs`. Progress is simulated time moving faster than the
-   * wall clock (while time is locked, the server's clock follows the wall clock) or the ledger growing.
-   * Without either for `idleMs`, the workflows are described once: if nothing at all runs, nothing but
-   * this clock can unlock time, so the sleep is sent again ({@link resend}). Without progress for
-   * `stallMs`, the rehearsal has stalled: it throws, naming what is stuck.
+   * Waits for the slice's sleep to be answered, watching the server meanwhile (after the first second).
+   * Progress is simulated time moving faster than the wall clock (while time is locked, the server's
+   * clock follows the wall clock) or the ledger growing. Without either for `idleMs`, every open
+   * workflow is described; if none has a workflow task or an activity in flight, nothing but this clock
+   * can unlock time ({@link unstick}). Without progress for `stallMs`, the rehearsal has stalled: throw,
+   * naming what is stuck.
    */
-  private async waitUntil(targetMs: number, hooks: AdvanceHooks): Promise<void> {
+  private async watch(targetMs: number, call: Promise<SleepOutcome>, hooks: AdvanceHooks): Promise<void> {
     const { stallMs } = this.limits;
     const idleMs = Math.min(this.limits.idleMs, stallMs);
+    let pending: Promise<SleepOutcome> | null = call;
     let lastProgress = Date.now();
     let checkedIdle = false;
     let lastServer: number | null = null;
     let lastWall = Date.now();
-    let lastCount = await hooks.ledgerCount().catch(() => -1);
-    for (let poll = 50; ; poll = Math.min(1000, poll * 2)) {
-      await pause(poll);
+    let lastCount: number | null = null;
+    for (;;) {
+      const outcome = await Promise.race([pending ?? never, pause(1000).then(() => 'tick' as const)]);
+      if (outcome === 'answered') return;
+      if (outcome !== 'tick') {
+        // The call failed but may still be pending on the server (it answers when time reaches the target and
+        // locks it there): sending it again now would unlock twice, so watch the server get there instead.
+        this.stats.unanswered += 1;
+        if ((outcome.error as { code?: number }).code !== DEADLINE_EXCEEDED) hooks.log?.(`the test server did not answer a sleep to ${iso(targetMs)} (${describeError(outcome.error)}); watching its clock`);
+        pending = null;
+      }
       const server = await this.nowMs().catch(() => null);
       const wall = Date.now();
-      if (server !== null && server >= targetMs) return;
+      if (server !== null && server >= targetMs && !pending) return;
       const count = await hooks.ledgerCount().catch(() => lastCount);
       const skipped = server !== null && lastServer !== null && server - lastServer > wall - lastWall + 1000;
-      if (skipped || count !== lastCount) {
+      if (skipped || (lastCount !== null && count !== lastCount)) {
         lastProgress = wall;
         checkedIdle = false;
       }
@@ -169,10 +174,10 @@ export class SimulatedClock {
       lastWall = wall;
       lastCount = count;
       const quiet = wall - lastProgress;
-      if (quiet < idleMs || (checkedIdle && quiet < stallMs) || server === null && quiet < stallMs) continue;
+      if (quiet < idleMs || (checkedIdle && quiet < stallMs) || (server === null && quiet < stallMs)) continue;
       const diagnosis = await hooks.diagnose(server, targetMs);
-      if (server !== null && diagnosis.startsWith(NOTHING_RUNS) && this.stats.resends < this.limits.maxResends) {
-        await this.resend(server, targetMs, hooks);
+      if (server !== null && diagnosis.startsWith(NOTHING_RUNS) && this.stats.unstuck < this.limits.maxUnstick) {
+        pending = (await this.unstick(server, targetMs, pending, hooks)).open;
         lastProgress = Date.now();
         continue;
       }
@@ -182,23 +187,30 @@ export class SimulatedClock {
       }
       throw new RehearsalStalledError(
         `The rehearsal stalled: simulated time has not moved for ${Math.round(quiet / 1000)} s and nothing new reached the ledger ` +
-        `(${lastCount} events). The test server's clock ${server === null ? 'did not answer' : `reads ${iso(server)}`}; the rehearsal was advancing it to ${iso(targetMs)}.` +
-        `${this.stats.resends ? ` The sleep was sent again ${this.stats.resends} time(s) during the rehearsal.` : ''}\n${diagnosis}`,
+        `(${lastCount ?? '?'} events). The test server's clock ${server === null ? 'did not answer' : `reads ${iso(server)}`}; the rehearsal was advancing it to ${iso(targetMs)}.` +
+        `${this.stats.unstuck ? ` The clock was unstuck ${this.stats.unstuck} time(s) during the rehearsal.` : ''}\n${diagnosis}`,
       );
     }
   }
 
   /**
-   * Time is locked, every workflow is described and none has a workflow task or an activity in flight:
-   * the sleep that failed never reached the server, or the server holds a lock it will not give back.
-   * Either way only a sleep can unlock it, so send one for the same target. That is safe even if the
-   * first is still pending, because both lock time again at the same instant and the server's lock
-   * count ends where it was.
+   * Time is locked and no workflow has a workflow task or an activity in flight, so nothing but this clock
+   * can unlock it. If this slice's sleep is still open, the server has it (and took its unlock already): the
+   * lock that holds time is one the server kept after some earlier work (measured: from then on every slice
+   * stalls), so give it back once. Otherwise the sleep that failed may never have reached the server: send
+   * it again for the same instant. That is safe even if it did arrive and is still pending, because both
+   * lock time again at that instant and the server's lock count ends where it was.
    */
-  private async resend(server: number, targetMs: number, hooks: AdvanceHooks) {
-    this.stats.resends += 1;
-    hooks.log?.(`time is locked at ${iso(server)} and nothing runs: sending the sleep to ${iso(targetMs)} again (${this.stats.resends} of at most ${this.limits.maxResends})`);
-    await this.sleep(Math.max(0, targetMs - server), this.limits.callDeadlineMs).catch(() => {});
+  private async unstick(server: number, targetMs: number, pending: Promise<SleepOutcome> | null, hooks: AdvanceHooks): Promise<{ open: Promise<SleepOutcome> }> {
+    this.stats.unstuck += 1;
+    const n = `${this.stats.unstuck} of at most ${this.limits.maxUnstick}`;
+    if (pending) {
+      hooks.log?.(`time is locked at ${iso(server)} with this clock's sleep to ${iso(targetMs)} open and nothing running: releasing the lock the test server kept (${n})`);
+      await this.connection.withDeadline(Date.now() + this.limits.quickCallMs, () => this.service.unlockTimeSkipping({})).catch((err) => hooks.log?.(`releasing it failed: ${describeError(err)}`));
+      return { open: pending };
+    }
+    hooks.log?.(`time is locked at ${iso(server)} and nothing runs: sending the sleep to ${iso(targetMs)} again (${n})`);
+    return { open: this.send(Math.max(0, targetMs - server)) };
   }
 
   async close(): Promise<void> {
@@ -209,6 +221,8 @@ export class SimulatedClock {
 /** A diagnosis that starts with this means no workflow has work in flight (time is locked by something else). */
 export const NOTHING_RUNS = 'No workflow has a workflow task or an activity in flight';
 
+type SleepOutcome = 'answered' | { error: unknown };
+const never = new Promise<never>(() => {});
 const iso = (ms: number) => new Date(ms).toISOString();
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -20,7 +20,7 @@ const SHOWN = 10;
 const CONCURRENCY = 8;
 
 /**
- * Describes `workflows` (all of them: the report decides whether a sleep may be sent again, which is
+ * Describes `workflows` (all of them: the report decides whether the clock may unstick the server, which is
  * only safe when nothing runs) within `budgetMs` overall; any left over make the report inconclusive.
  */
 export async function describeStall(client: Client, connection: Connection, workflows: WatchedWorkflow[], deadlineMs: number, budgetMs = 60_000): Promise<string> {
