@@ -10,8 +10,8 @@ export interface BatonWorkerOptions extends ActivityDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  /** Pre-built bundle (tests bundle once per file); otherwise bundled from `workflowsPath`. */
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Pre-built bundle (tests bundle once per file, BATON_WORKFLOW_BUNDLE names a file); otherwise bundled from `workflowsPath`. */
+  workflowBundle?: WorkflowBundleWithSourceMap | { codePath: string };
   identity?: string;
 }
 

@@ -2,21 +2,30 @@ import { eq, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/client.js';
 import { personBookings } from '../db/capacity.js';
+import { clientCalendar, localYear } from '../db/client-calendar.js';
 import { getClient } from '../db/clients.js';
 import { ctaIdFor, resolveOwner } from '../db/ctas.js';
 import { appendEvent } from '../db/ledger.js';
 import { activePolicy, policyVersion } from '../db/policies.js';
 import { meetings, people, type Actor } from '../db/schema.js';
 import { localDateOf, type BusinessCalendar } from '../domain/business-time.js';
-import { calendarOf, type BookedMeeting, type BookingRequest, type CadenceSegment, type CadenceSetup, type SegmentChangeResult, type TouchTier } from '../domain/cadence.js';
+import { bookingOf, calendarOf, type BookedMeeting, type TriggerType, type BookingRequest, type CadenceSegment, type CadenceSetup, type SegmentChangeResult, type TouchTier } from '../domain/cadence.js';
 import { planMonths, replanForSegmentChange, type PlannedMeeting } from '../domain/cadence-plan.js';
-import { pickSlot, slotProblems, type PersonCapacity, type SlotProblem } from '../domain/capacity.js';
+import { latestSlotBefore, pickSlot, slotProblems, type PersonCapacity, type SlotProblem } from '../domain/capacity.js';
 import { recoveryFor } from '../domain/missed-cadence.js';
+import { asClientStakeholder, listStakeholders } from '../db/stakeholders.js';
+import { meetingInvitees, type ClientStakeholder } from '../domain/stakeholders.js';
+import { heartbeat } from './failures.js';
 import { applyClientOverrides, type Policy } from '../domain/policy.js';
 
 const DAY_MS = 86_400_000;
 /** Problems that mean "the owner is at capacity" for R-33's rebook (the calendar ones are judged by the rule itself). */
 const CAPACITY_PROBLEMS: readonly SlotProblem[] = ['doubleBooked', 'strategicWeekCap', 'loadCap'];
+
+/** The client's people from the stakeholder registry (invitees, R-123). */
+async function clientPeople(db: Db, clientId: string): Promise<ClientStakeholder[]> {
+  return (await listStakeholders(db, clientId)).map(asClientStakeholder);
+}
 
 interface BatchContext { clientId: string; workflowId: string; batchKey: string; actor: Actor; at: string }
 
@@ -33,25 +42,41 @@ export function cadenceActivities({ db }: { db: Db }) {
       const stored = (await policyVersion(db, input.policyVersion)) ?? (await activePolicy(db));
       const applied = applyClientOverrides(stored.document, client.policyOverrides);
       const policy = applied.ok ? applied.policy : stored.document;
-      const calendar = { timeZone: client.timeZone, holidays: [...policy.calendar.holidays, ...client.holidays], workdays: [...policy.calendar.workdays], dayStart: policy.calendar.dayStart, dayEnd: policy.calendar.dayEnd };
+      // C-1: the region's holidays for `publicHolidayYears` from the lock; the monthly roll refreshes them (readCadenceClient).
+      const fromYear = localYear(input.lockedAt, client.timeZone);
+      const calendar = clientCalendar(client, policy, fromYear, fromYear + policy.calendar.publicHolidayYears);
       return {
         clientId: client.id, segment: client.segment as CadenceSegment, touchTier: client.touchTier as TouchTier, timeZone: client.timeZone,
         fiscalYearEnd: client.fiscalYearEnd, renewalDate: client.renewalDate, lockedAt: new Date(input.lockedAt).toISOString(), policyVersion: stored.version, policy, calendar,
       };
     },
 
-    /** The client fields the cadence plans from, as stored now (null when the client is gone). */
-    async readCadenceClient(input: { clientId: string }): Promise<{ segment: CadenceSegment; touchTier: TouchTier; fiscalYearEnd: string; renewalDate: string | null } | null> {
+    /**
+     * The client fields the cadence plans from, as stored now (null when the client is gone), and its
+     * holidays from last year through `calendar.publicHolidayYears` ahead (C-1), so a long-running cadence
+     * keeps seeing its region's later years and a changed region or holiday list (the monthly roll).
+     */
+    async readCadenceClient(input: { clientId: string; at?: string }): Promise<{ segment: CadenceSegment; touchTier: TouchTier; fiscalYearEnd: string; renewalDate: string | null; holidays?: string[] } | null> {
       const client = await getClient(db, input.clientId);
-      return client ? { segment: client.segment as CadenceSegment, touchTier: client.touchTier as TouchTier, fiscalYearEnd: client.fiscalYearEnd, renewalDate: client.renewalDate } : null;
+      if (!client) return null;
+      const stored = await activePolicy(db);
+      const applied = applyClientOverrides(stored.document, client.policyOverrides);
+      const policy = applied.ok ? applied.policy : stored.document;
+      const year = localYear(input.at ?? new Date().toISOString(), client.timeZone);
+      const { holidays } = clientCalendar(client, policy, year - 1, year + policy.calendar.publicHolidayYears);
+      return { segment: client.segment as CadenceSegment, touchTier: client.touchTier as TouchTier, fiscalYearEnd: client.fiscalYearEnd, renewalDate: client.renewalDate, holidays };
     },
 
     /** Books the plan of whole months (R-10) or single meetings (triggers, rebooks, resets). */
     async bookCadenceMeetings(input: BatchContext & { setup: CadenceSetup; plan?: string[]; requests?: BookingRequest[] }): Promise<BookedMeeting[]> {
       const cal = calendarOf(input.setup);
-      const requests = input.requests ?? planMonths(planInput(input.setup), input.plan ?? [], input.setup.policy, cal).map((m) => planned(m));
+      const requests = input.requests ?? planMonths(planInput(input.setup), input.plan ?? [], input.setup.policy, cal).map((m) => bookingOf(m));
       const out: BookedMeeting[] = [];
-      for (const r of requests) out.push(await book(db, input, input.setup, cal, r));
+      const stakeholders = await clientPeople(db, input.setup.clientId);
+      for (const [i, r] of requests.entries()) {
+        heartbeat(i);
+        out.push(await book(db, input, input.setup, cal, r, stakeholders));
+      }
       return out;
     },
 
@@ -74,6 +99,7 @@ export function cadenceActivities({ db }: { db: Db }) {
       const idOf = new Map(booked.map((b) => [b.key, b.meetingId]));
       let i = 0;
       for (const r of diff.restyle) {
+        heartbeat();
         const meetingId = idOf.get(r.key)!;
         await db.update(meetings).set({ kind: r.template, mode: r.mode, accountableRole: r.raci.accountable, segment: input.to, data: sql`${meetings.data} || ${JSON.stringify({ template: r.template, raci: r.raci, agenda: r.agenda })}::jsonb`, updatedAt: input.at }).where(eq(meetings.id, meetingId));
         await appendEvent(db, { id: `${input.workflowId}/${input.batchKey}/restyle/${i++}`, occurredAt: input.at, clientId: input.clientId, process: 'cadence', workflowId: input.workflowId, type: 'meeting.restyled', ruleId: 'R-9', actor: input.actor, why: r.why, data: { meetingId, template: r.template, mode: r.mode, accountableRole: r.raci.accountable } });
@@ -84,7 +110,11 @@ export function cadenceActivities({ db }: { db: Db }) {
         await appendEvent(db, { id: `${input.workflowId}/${input.batchKey}/cancel/${i++}`, occurredAt: input.at, clientId: input.clientId, process: 'cadence', workflowId: input.workflowId, type: 'meeting.cancelled', ruleId: 'R-9', actor: input.actor, why: c.why, data: { meetingId, reason: `type not used by segment ${input.to} (R-9)` } });
       }
       const added: BookedMeeting[] = [];
-      for (const m of diff.add) added.push(await book(db, input, setup, cal, planned(m)));
+      const stakeholders = await clientPeople(db, setup.clientId);
+      for (const m of diff.add) {
+        heartbeat();
+        added.push(await book(db, input, setup, cal, bookingOf(m), stakeholders));
+      }
       return {
         segment: input.to, touchTier: input.touchTier,
         restyled: diff.restyle.map((r) => ({ key: r.key, template: r.template, mode: r.mode, raci: r.raci, agenda: r.agenda })),
@@ -103,22 +133,20 @@ function planInput(s: CadenceSetup) {
   return { segment: s.segment, touchTier: s.touchTier, fiscalYearEnd: s.fiscalYearEnd, renewalDate: s.renewalDate, lockedAt: s.lockedAt };
 }
 
-function planned(m: PlannedMeeting): BookingRequest {
-  return {
-    key: m.key, kind: m.kind, template: m.template, strategic: m.strategic, mode: m.mode, agenda: [...m.agenda], raci: { ...m.raci },
-    ruleId: m.ruleId, why: m.why, startsAt: m.startsAt, endsAt: m.endsAt, placement: 'forward',
-  };
-}
 
 /**
  * Books one meeting for its Accountable (resolved from the client's role assignments, R-122) in the
  * first allowed slot (R-36, R-37) — or, for a rebook, where R-33 puts it — under a per-person lock
  * so concurrent cadences never overbook one person. Idempotent: a retry returns the row first booked.
  */
-async function book(db: Db, ctx: BatchContext, setup: CadenceSetup, cal: BusinessCalendar, r: BookingRequest): Promise<BookedMeeting> {
+async function book(db: Db, ctx: BatchContext, setup: CadenceSetup, cal: BusinessCalendar, r: BookingRequest, clientPeopleNow: ClientStakeholder[]): Promise<BookedMeeting> {
   const policy: Policy = setup.policy;
   const meetingId = ctaIdFor(`${ctx.workflowId}/meeting/${r.key}`);
-  const base = { key: r.key, meetingId, kind: r.kind, template: r.template, strategic: r.strategic, mode: r.mode, agenda: r.agenda, raci: r.raci, bookedAt: ctx.at, ...(r.trigger ? { trigger: r.trigger } : {}), ...(r.replaces ? { replaces: r.replaces } : {}) };
+  // Who of the client is invited (R-26 decision-maker, R-17/R-34 sponsor at a reset, R-14 budget holder), from the registry now.
+  const purpose = { strategic: r.strategic, kind: r.kind, ...(r.trigger ? { trigger: r.trigger.split(':')[0] as TriggerType } : {}), budget: r.agenda.includes('budget') };
+  const { invitees, missing } = meetingInvitees(clientPeopleNow, purpose);
+  const guests = { invitees: invitees.map((i) => ({ stakeholderId: i.stakeholderId, name: i.name, required: i.required })), ...(missing.length ? { missingStakeholders: missing } : {}) };
+  const base = { key: r.key, meetingId, kind: r.kind, template: r.template, strategic: r.strategic, mode: r.mode, agenda: r.agenda, raci: r.raci, bookedAt: ctx.at, ...(r.trigger ? { trigger: r.trigger } : {}), ...(r.replaces ? { replaces: r.replaces } : {}), ...guests };
   const [existing] = await db.select().from(meetings).where(eq(meetings.id, meetingId));
   if (existing) return { ...base, startsAt: existing.startsAt, endsAt: existing.endsAt, state: existing.state === 'unbooked' ? 'unbooked' : 'scheduled', why: { retried: true } };
 
@@ -135,7 +163,11 @@ async function book(db: Db, ctx: BatchContext, setup: CadenceSetup, cal: Busines
     const from = new Date(Date.parse(r.startsAt) - 14 * DAY_MS).toISOString();
     const to = new Date(Date.parse(r.startsAt) + (policy.capacity.slotSearchDays + 14) * DAY_MS).toISOString();
     const bookings = person ? await personBookings(tx, person.personId, from, to) : [];
-    const req = { startsAt: r.startsAt, endsAt: r.endsAt, strategic: r.strategic, prepHours, role: r.raci.accountable };
+    const csmAttends = [r.raci.accountable, r.raci.presenter, r.raci.recorder].includes('CSM');
+    const req = { startsAt: r.startsAt, endsAt: r.endsAt, strategic: r.strategic, prepHours, role: r.raci.accountable, csmAttends };
+    // A-22: a date from an anchor or a ROLL (annual planning, triggers, "within N days" limits) is booked on that
+    // date when the people are free; batch days and Fridays steer only the dates Baton picks (the recurring slot).
+    const anchored = r.kind === 'annualPlanning' || r.kind === 'trigger' || r.kind === 'reset' || r.kind === 'decisionCall';
 
     let placed: { startsAt: string; endsAt: string; why: Record<string, unknown> } | { unbooked: Record<string, unknown> };
     if (r.placement === 'rebook' && r.missed) {
@@ -148,7 +180,13 @@ async function book(db: Db, ctx: BatchContext, setup: CadenceSetup, cal: Busines
         ? { startsAt: rec.startsAt, endsAt: rec.endsAt, why: { ...rec.why, ...(rec.movedFrom ? { movedFrom: rec.movedFrom, movedBecause: rec.movedBecause } : {}), prepPackDueAt: rec.prepPackDueAt } }
         : { unbooked: rec.why };
     } else {
-      const slot = pickSlot(req, person, bookings, policy, cal);
+      let slot = pickSlot(req, person, bookings, policy, cal, anchored ? 'ignore' : 'steer');
+      const tooLate = slot.ok && r.latest !== undefined && Date.parse(slot.startsAt) > Date.parse(r.latest);
+      // A-30: nothing between the minimum notice and the limit → the latest allowed slot before the notice.
+      if ((!slot.ok || tooLate) && r.fallbackAfter) {
+        const earlier = latestSlotBefore(req, r.fallbackAfter, person, bookings, policy, cal);
+        if (earlier.ok) slot = earlier;
+      }
       if (!slot.ok) placed = { unbooked: { ...slot.why, reasons: slot.reasons } };
       else if (r.latest && Date.parse(slot.startsAt) > Date.parse(r.latest)) placed = { unbooked: { ...slot.why, reason: `the first allowed slot ${slot.startsAt} is after the latest allowed ${r.latest}` } };
       else placed = { startsAt: slot.startsAt, endsAt: slot.endsAt, why: { ...slot.why, ...(slot.movedFrom ? { movedFrom: slot.movedFrom, movedBecause: slot.movedBecause } : {}) } };
@@ -160,7 +198,7 @@ async function book(db: Db, ctx: BatchContext, setup: CadenceSetup, cal: Busines
     await tx.insert(meetings).values({
       id: meetingId, clientId: setup.clientId, process: 'cadence', workflowId: ctx.workflowId, kind: r.template, mode: r.mode, state: unbooked ? 'unbooked' : 'scheduled',
       startsAt, endsAt, accountablePersonId: owner.ownerId, accountableRole: r.raci.accountable, strategic: r.strategic, segment: setup.segment, prepHours,
-      data: { key: r.key, kind: r.kind, template: r.template, raci: r.raci, agenda: r.agenda, ruleId: r.ruleId }, createdAt: ctx.at, updatedAt: ctx.at,
+      data: { key: r.key, kind: r.kind, template: r.template, raci: r.raci, agenda: r.agenda, ruleId: r.ruleId, ...guests }, createdAt: ctx.at, updatedAt: ctx.at,
     }).onConflictDoNothing();
     const ledger = { id: `${ctx.workflowId}/meeting/${r.key}/booked`, occurredAt: ctx.at, clientId: setup.clientId, process: 'cadence', workflowId: ctx.workflowId, ruleId: r.ruleId, actor: ctx.actor, why };
     if (unbooked) {

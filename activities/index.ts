@@ -6,16 +6,20 @@ import { appendEvent, type NewLedgerEvent } from '../db/ledger.js';
 import { activePolicy, policyVersion } from '../db/policies.js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { ensureCadence, ensureCtaClock, notifyCtaClock } from '../runtime/processes.js';
+import { dispatchWorkflowStart, ensureCadence, notifyCtaClock } from '../runtime/processes.js';
 import { makeCalendar, toIso } from '../domain/business-time.js';
 import type { OnboardingStart } from '../domain/onboarding.js';
 import type { MeetingChanges, ProcessEffect } from '../domain/effects.js';
 import { cadenceActivities } from './cadence.js';
+import { recordAccess } from '../db/access.js';
+import { clientCalendar, localYear } from '../db/client-calendar.js';
+import { heartbeat, withFailureClassification } from './failures.js';
 import { eq } from 'drizzle-orm';
 import { planOnboarding, type OnboardingSegment } from '../domain/onboarding-plan.js';
 import { applyClientOverrides } from '../domain/policy.js';
-import { completeCta, ctaIdFor, openCta } from '../db/ctas.js';
+import { completeCta, ctaIdFor, isDeliverable, openCta, type CtaRow } from '../db/ctas.js';
 import { meetings, type Actor } from '../db/schema.js';
+import { stakeholderActivities } from './stakeholders.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -26,8 +30,11 @@ export interface ActivityDeps {
  * pure, and ledger writes carry a deterministic id so a retried write lands once.
  */
 export function createActivities({ db }: ActivityDeps) {
-  return {
+  // Every activity's failures are classified in one place (activities/failures.ts): permanent ones
+  // are non-retryable with a named type; none carries SQL parameters into history or logs.
+  return withFailureClassification({
     ...cadenceActivities({ db }),
+    ...stakeholderActivities({ db }),
 
     async appendLedgerEvent(event: NewLedgerEvent & { id: string }): Promise<boolean> {
       return appendEvent(db, event);
@@ -36,7 +43,9 @@ export function createActivities({ db }: ActivityDeps) {
     /** Whether the CTA's clock can stop: a first action was recorded, or it is closed. */
     async ctaClockState(ctaId: string): Promise<{ settled: boolean }> {
       const cta = await getCta(db, ctaId);
-      return { settled: !cta || cta.firstActionAt !== null || cta.state === 'done' || cta.state === 'cancelled' };
+      if (!cta || cta.state === 'done' || cta.state === 'cancelled') return { settled: true };
+      // A-28: a deliverable's clock runs until it is done; an action CTA's until a first step (C-5).
+      return { settled: !isDeliverable(cta) && cta.firstActionAt !== null };
     },
 
     /** Moves an unattended CTA one escalation level up; conditional in the database, so retries and races are safe. */
@@ -50,19 +59,22 @@ export function createActivities({ db }: ActivityDeps) {
      * workflow, so the plan is recorded in history and a later tz-data or calendar change cannot
      * alter a running onboarding on replay.
      */
-    async prepareOnboarding(input: { clientId: string; signedAt: string; policyVersion: number; riskFlag: boolean; accessSystems?: string[] }): Promise<OnboardingStart> {
+    async prepareOnboarding(input: { clientId: string; signedAt: string; policyVersion: number; riskFlag: boolean; accessSystems?: string[]; version?: 1 | 2 }): Promise<OnboardingStart> {
       const client = await getClient(db, input.clientId);
       if (!client) throw ApplicationFailure.create({ type: 'ClientNotFound', message: `No client ${input.clientId}`, nonRetryable: true });
       const stored = (await policyVersion(db, input.policyVersion)) ?? (await activePolicy(db));
       const applied = applyClientOverrides(stored.document, client.policyOverrides);
       const policy = applied.ok ? applied.policy : stored.document;
-      const cal = makeCalendar({
-        timeZone: client.timeZone, holidays: [...policy.calendar.holidays, ...client.holidays],
-        dayStart: policy.calendar.dayStart, dayEnd: policy.calendar.dayEnd, workdays: [...policy.calendar.workdays],
-      });
+      // C-1: holidays from Day 0's year through the year after the last planned day (closeout, R-56, and the
+      // Working Agreement after it, R-58), so a date rolled past New Year still meets the next year's holidays.
+      const day0 = Date.parse(input.signedAt.length === 10 ? `${input.signedAt}T12:00:00Z` : input.signedAt);
+      const lastDay = day0 + (policy.onboarding.closeoutDay + policy.onboarding.workingAgreementDaysAfterClose) * 86_400_000;
+      const cal = makeCalendar(clientCalendar(client, policy, localYear(day0, client.timeZone), localYear(lastDay, client.timeZone) + 1));
       const segment = client.segment as OnboardingSegment;
-      const plan = planOnboarding({ signedAt: input.signedAt, segment, riskFlag: input.riskFlag }, policy, cal);
+      const version = input.version ?? 1;
+      const plan = planOnboarding({ signedAt: input.signedAt, segment, riskFlag: input.riskFlag, version }, policy, cal);
       return {
+        ...(version >= 2 ? { version } : {}),
         clientId: client.id, segment, signedAt: toIso(input.signedAt, cal), timeZone: client.timeZone, policyVersion: stored.version, plan,
         riskFlag: input.riskFlag, accessSystems: input.accessSystems?.length ? [...input.accessSystems] : [...policy.onboarding.accessMatrixSystems],
         rules: {
@@ -71,6 +83,11 @@ export function createActivities({ db }: ActivityDeps) {
           escalationCtaHours: policy.onboarding.escalationCtaHours, daysToProposalMax: policy.onboarding.daysToProposalMax, slaClock: policy.calendar.slaClock,
           ctaEscalationChain: [...policy.ctas.escalationChain], ctaEscalationWindowHours: policy.ctas.escalationWindowHours,
           calendar: { timeZone: cal.timeZone, holidays: [...cal.holidays], workdays: [...cal.workdays], dayStart: cal.dayStart, dayEnd: cal.dayEnd },
+          ...(version >= 2 ? {
+            // R-58 Working Agreement; R-57 D's operational initiatives (R-72 Goal 1 volume guide; §2.19 D roadmap line).
+            workingAgreement: { daysAfterClose: policy.onboarding.workingAgreementDaysAfterClose, ownerRole: policy.onboarding.workingAgreementOwner },
+            operationalInitiatives: { max: policy.initiatives.goal1PerYear.max, ownerRole: policy.raci[segment].roadmapBudget.accountable },
+          } : {}),
         },
       };
     },
@@ -85,47 +102,76 @@ export function createActivities({ db }: ActivityDeps) {
     }): Promise<{ ctas: string[] }> {
       const { clientId, process, workflowId, actor, at } = batch;
       const ctas: string[] = [];
-      for (const [i, e] of batch.effects.entries()) {
-        const id = `${workflowId}/${batch.batchKey}/${i}`;
-        if (e.kind === 'event') {
-          await appendEvent(db, { id, occurredAt: e.occurredAt ?? at, clientId, process, workflowId, type: e.type, ruleId: e.ruleId, why: e.why, actor, data: e.data });
-        } else if (e.kind === 'cta') {
-          const row = await openCta(db, {
-            key: `${workflowId}/${e.key}`, clientId, process, workflowId, kind: e.ctaKind, title: e.title, ruleId: e.ruleId, ownerRole: e.ownerRole,
-            dueAt: e.dueAt, firstActionHours: batch.firstActionHours, openedAt: at, actor, why: e.why, ...(e.data ? { data: e.data } : {}),
-          });
-          // The clock is its own workflow, started through the worker's client (not a child: it outlives the process run).
-          if (!row.firstActionAt && (row.state === 'open' || row.state === 'escalated')) {
-            const ctx = Context.current();
-            await ensureCtaClock({ client: ctx.client, taskQueue: ctx.info.taskQueue }, row, db);
-          }
-          ctas.push(row.id);
-        } else if (e.kind === 'ctaResolved') {
-          const ctaId = ctaIdFor(`${workflowId}/${e.key}`);
-          const done = await completeCta(db, ctaId, e.note, { actor: { kind: 'system' }, at });
-          if (done.outcome === 'applied') await notifyCtaClock({ client: Context.current().client, taskQueue: Context.current().info.taskQueue }, ctaId);
-        } else if (e.kind === 'meetingUpdate') {
-          await db.update(meetings).set(meetingColumns(e.changes, at)).where(eq(meetings.id, e.meetingId));
-        } else if (e.kind === 'startCadence') {
-          const policy = await activePolicy(db);
-          const client = await getClient(db, clientId);
-          const ctx = Context.current();
-          await ensureCadence({ client: ctx.client, taskQueue: ctx.info.taskQueue }, { clientId, lockedAt: e.lockedAt, policyVersion: policy.version }, client?.segment ?? '');
-        } else {
-          const meetingId = ctaIdFor(`${workflowId}/meeting/${e.key}`);
-          await db.insert(meetings).values({
-            id: meetingId, clientId, process, workflowId, kind: e.meetingKind, mode: 'live', state: e.state, startsAt: e.startsAt, endsAt: e.endsAt, data: e.data, createdAt: at, updatedAt: at,
-          }).onConflictDoUpdate({ target: meetings.id, set: { state: e.state, startsAt: e.startsAt, endsAt: e.endsAt, data: sql`${meetings.data} || ${JSON.stringify(e.data)}::jsonb`, updatedAt: at } });
-          if (e.state === 'scheduled') {
-            await appendEvent(db, { id, occurredAt: at, clientId, process, workflowId, type: 'meeting.scheduled', ruleId: e.ruleId, actor, why: {}, data: { meetingId, kind: e.meetingKind, startsAt: toIso(e.startsAt), endsAt: toIso(e.endsAt), mode: 'live' } });
+      const clocks: CtaRow[] = [];
+      const notify: string[] = [];
+      const cadences: string[] = [];
+      // One transaction for the batch (DESIGN "in one transaction"): a failure records none of it, so
+      // the kernel can undo the step and nothing on the timeline contradicts the process state.
+      await db.transaction(async (t) => {
+        const tx = t as unknown as Db; // repositories take the database type; a transaction has the same query API
+        for (const [i, e] of batch.effects.entries()) {
+          heartbeat(i);
+          const id = `${workflowId}/${batch.batchKey}/${i}`;
+          if (e.kind === 'event') {
+            await appendEvent(tx, { id, occurredAt: e.occurredAt ?? at, clientId, process, workflowId, type: e.type, ruleId: e.ruleId, why: e.why, actor, data: e.data });
+          } else if (e.kind === 'cta') {
+            if (e.onlyWhileOpen) {
+              const watched = await getCta(tx, ctaIdFor(`${workflowId}/${e.onlyWhileOpen}`));
+              if (!watched || watched.state === 'done' || watched.state === 'cancelled') continue; // R-30: nothing left to chase
+            }
+            const row = await openCta(tx, {
+              key: `${workflowId}/${e.key}`, clientId, process, workflowId, kind: e.ctaKind, title: e.title, ruleId: e.ruleId, ownerRole: e.ownerRole,
+              dueAt: e.dueAt, firstActionHours: batch.firstActionHours, openedAt: at, actor, why: e.why, ...(e.data ? { data: e.data } : {}), ...(e.clock === 'due' ? { clock: e.clock } : {}),
+            });
+            // An optional item has no SLA clock; the others escalate on first action (C-5) or at their due (A-28).
+            if (e.clock !== 'none' && (!row.firstActionAt || isDeliverable(row)) && (row.state === 'open' || row.state === 'escalated' || row.state === 'first_action')) clocks.push(row);
+            ctas.push(row.id);
+          } else if (e.kind === 'ctaResolved') {
+            const ctaId = ctaIdFor(`${workflowId}/${e.key}`);
+            const done = await completeCta(tx, ctaId, e.note, { actor: { kind: 'system' }, at });
+            if (done.outcome === 'applied') notify.push(ctaId);
+          } else if (e.kind === 'meetingUpdate') {
+            await tx.update(meetings).set(meetingColumns(e.changes, at)).where(eq(meetings.id, e.meetingId));
+          } else if (e.kind === 'startCadence') {
+            cadences.push(e.lockedAt);
+          } else if (e.kind === 'riskSignal') {
+            await appendEvent(tx, {
+              id, occurredAt: at, clientId, process, workflowId, type: 'risk.signal_raised', ruleId: e.ruleId, actor, why: { rule: 'R-93' },
+              data: { trigger: e.trigger, bucket: e.bucket, ...(e.impact ? { impact: e.impact } : {}), ...(e.likelihood ? { likelihood: e.likelihood } : {}), evidence: e.evidence, ...(e.firstActionCta ? { firstActionCta: ctaIdFor(`${workflowId}/${e.firstActionCta}`) } : {}) },
+            });
+          } else if (e.kind === 'accessRecord') {
+            await recordAccess(tx, clientId, e.systems, 'onboarding', at);
           } else {
-            const decisions = Array.isArray(e.data.decisions) ? e.data.decisions.length : 0;
-            const attendees = Array.isArray(e.data.attendees) ? (e.data.attendees as string[]) : [];
-            await appendEvent(db, { id, occurredAt: at, clientId, process, workflowId, type: 'meeting.held', ruleId: 'R-27', actor, why: { heldAt: e.startsAt, endedAt: e.endsAt, maxDecisionsRule: 'R-27' }, data: { meetingId, decisions, attendees } });
+            await recordKickoff(tx, e, { id, clientId, process, workflowId, actor, at });
           }
         }
+      });
+      // Temporal is not part of the transaction: start clocks and processes once the facts are committed
+      // (each start is idempotent by workflow id, so a retry of this activity starts nothing twice).
+      const ctx = Context.current();
+      const target = { client: ctx.client, taskQueue: ctx.info.taskQueue };
+      // Each CTA's clock start sits in the outbox (written with the CTA, issue 10): dispatch it now; the
+      // worker's dispatcher starts whatever a crash between commit and here left behind.
+      for (const [i, row] of clocks.entries()) {
+        heartbeat(batch.effects.length + i);
+        await dispatchWorkflowStart(target, db, 'cta-clock', row.id);
+      }
+      for (const ctaId of notify) await notifyCtaClock(target, ctaId);
+      for (const lockedAt of cadences) {
+        const policy = await activePolicy(db);
+        const client = await getClient(db, clientId);
+        await ensureCadence(target, { clientId, lockedAt, policyVersion: policy.version }, client?.segment ?? '');
       }
       return { ctas };
+    },
+
+    /** `process.failed` (issue 10): what a process could not record, so the timeline says so instead of diverging silently. */
+    async recordProcessFailure(input: { clientId: string; process: string; workflowId: string; actor: Actor; at: string; data: Record<string, unknown> }): Promise<void> {
+      const data = { ...input.data, message: String(input.data.message ?? '').replace(CONTROL_CHARS, ' ') };
+      await appendEvent(db, {
+        occurredAt: input.at, clientId: input.clientId, process: input.process, workflowId: input.workflowId, type: 'process.failed', ruleId: null, actor: input.actor,
+        why: { rule: 'the process state was put back; nothing it could not record stands' }, data,
+      });
     },
 
     async activePolicyVersion(): Promise<number> {
@@ -139,22 +185,52 @@ export function createActivities({ db }: ActivityDeps) {
       const stored = (await policyVersion(db, version)) ?? (await activePolicy(db));
       const applied = applyClientOverrides(stored.document, client.policyOverrides);
       const policy = applied.ok ? applied.policy : stored.document;
+      // C-1: this review's holidays, from now through the year after it comes due (a roll may cross New Year).
+      const now = Date.now();
+      const dueBy = now + (policy.segmentation.placementReviewIntervalMonths + 1) * 31 * 86_400_000;
+      const cal = clientCalendar(client, policy, localYear(now, client.timeZone), localYear(dueBy, client.timeZone) + 1);
       return {
-        timeZone: client.timeZone,
-        holidays: [...policy.calendar.holidays, ...client.holidays],
-        dayStart: policy.calendar.dayStart,
-        dayEnd: policy.calendar.dayEnd,
-        workdays: [...policy.calendar.workdays],
+        timeZone: cal.timeZone,
+        holidays: cal.holidays,
+        dayStart: cal.dayStart,
+        dayEnd: cal.dayEnd,
+        workdays: cal.workdays,
         intervalMonths: policy.segmentation.placementReviewIntervalMonths,
         segment: client.segment,
         goalLevel: client.goalLevel,
         segmentSource: client.segmentSource,
       };
     },
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** Control characters PostgreSQL text or a log line should not carry (tab, LF and CR are kept). */
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/** The onboarding kickoff meeting row and its ledger event (R-47), booked or held. */
+async function recordKickoff(
+  db: Db, e: Extract<ProcessEffect, { kind: 'meeting' }>,
+  c: { id: string; clientId: string; process: string; workflowId: string; actor: Actor; at: string },
+) {
+  const { id, clientId, process, workflowId, actor, at } = c;
+  const meetingId = ctaIdFor(`${workflowId}/meeting/${e.key}`);
+  // A held kickoff records when it was held and its decisions (R-27); effects of v1 runs carry neither, so the row falls back.
+  const held = e.state === 'held'
+    ? { heldAt: e.heldAt ?? e.startsAt, decisionCount: e.decisionCount ?? (Array.isArray(e.data.decisions) ? e.data.decisions.length : 0) }
+    : {};
+  await db.insert(meetings).values({
+    id: meetingId, clientId, process, workflowId, kind: e.meetingKind, mode: 'live', state: e.state, startsAt: e.startsAt, endsAt: e.endsAt, ...held, data: e.data, createdAt: at, updatedAt: at,
+  }).onConflictDoUpdate({ target: meetings.id, set: { state: e.state, startsAt: e.startsAt, endsAt: e.endsAt, ...held, data: sql`${meetings.data} || ${JSON.stringify(e.data)}::jsonb`, updatedAt: at } });
+  if (e.state === 'scheduled') {
+    await appendEvent(db, { id, occurredAt: at, clientId, process, workflowId, type: 'meeting.scheduled', ruleId: e.ruleId, actor, why: {}, data: { meetingId, kind: e.meetingKind, startsAt: toIso(e.startsAt), endsAt: toIso(e.endsAt), mode: 'live' } });
+  } else {
+    const decisions = Array.isArray(e.data.decisions) ? e.data.decisions.length : 0;
+    const attendees = Array.isArray(e.data.attendees) ? (e.data.attendees as string[]) : [];
+    await appendEvent(db, { id, occurredAt: at, clientId, process, workflowId, type: 'meeting.held', ruleId: 'R-27', actor, why: { heldAt: e.startsAt, endedAt: e.endsAt, maxDecisionsRule: 'R-27' }, data: { meetingId, decisions, attendees } });
+  }
+}
 
 /** A meeting's changed columns; `data` is merged into the row's JSON, never replacing it. */
 function meetingColumns(c: MeetingChanges, at: string) {

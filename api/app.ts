@@ -1,12 +1,18 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
 import { authenticate } from './auth.js';
-import type { ApiDeps, ApiEnv } from './context.js';
+import { createAuthThrottle } from './auth-throttle.js';
+import { API_DEFAULTS, type ApiDeps, type ApiEnv } from './context.js';
 import { docsPage, swaggerAsset } from './docs.js';
-import { fieldErrors, ProblemError, problemResponse, validationProblem } from './problem.js';
+import { inputRules } from './input-rules.js';
+import { describeEnforcedRules } from './openapi.js';
+import { fieldErrors, ProblemError, problemResponse, redactSecrets, validationProblem } from './problem.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerCalendarFeedRoutes, registerCalendarFeedServing } from './routes/calendar-feeds.js';
 import { registerCadenceRoutes } from './routes/cadence.js';
@@ -16,6 +22,7 @@ import { registerCtaRoutes } from './routes/ctas.js';
 import { registerOnboardingRoutes } from './routes/onboarding.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerPolicyRoutes } from './routes/policies.js';
+import { registerStakeholderRoutes } from './routes/stakeholders.js';
 
 const TARGETS = { json: 'body', query: 'query', param: 'path', header: 'header', form: 'body', cookie: 'header' } as const;
 
@@ -38,17 +45,46 @@ export function createApp(deps: ApiDeps) {
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer', description: 'A Baton API key (`baton keys create`).' });
 
+  const options = { ...API_DEFAULTS, ...deps.options };
+  const authThrottle = createAuthThrottle(options.authFailuresPerMinute);
+
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
   app.use('*', async (c, next) => {
     c.set('deps', deps);
+    c.set('authThrottle', authThrottle);
     const started = performance.now();
     await next();
-    // One structured line per request; the principal is known only after authentication.
+    // One structured line per request; the principal is known only after authentication. Feed
+    // tokens in the path are credentials, so the path is logged redacted.
     deps.logger.info({
-      requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status,
+      requestId: c.get('requestId'), method: c.req.method, path: redactSecrets(c.req.path), status: c.res.status,
       ms: Math.round(performance.now() - started), principal: c.get('principal')?.name,
     }, 'request');
   });
+  // The API answers JSON; /docs is a page, allowed its own scripts and styles and nothing else.
+  const apiHeaders = secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] }, xFrameOptions: 'DENY', referrerPolicy: 'no-referrer' });
+  const docsHeaders = secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], connectSrc: ["'self'"],
+      frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"],
+    },
+    xFrameOptions: 'DENY', referrerPolicy: 'no-referrer',
+  });
+  app.use('*', (c, next) => (c.req.path === '/docs' || c.req.path.startsWith('/docs/') ? docsHeaders : apiHeaders)(c, next));
+  if (options.corsOrigins.length > 0) {
+    app.use('*', cors({
+      origin: options.corsOrigins, allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'], exposeHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'Retry-After', 'Location'], maxAge: 600,
+    }));
+  }
+  app.use('*', bodyLimit({
+    maxSize: options.maxBodyBytes,
+    onError: (c) => problemResponse(c, new ProblemError(413, 'payload-too-large', 'Request body too large', `The body exceeds ${options.maxBodyBytes} bytes.`, { maxBytes: options.maxBodyBytes })),
+  }));
+  // The text rule, for everything outside /v1 here; every /v1 operation judges it in its own
+  // middleware (api/route.ts), after authentication and only once a route matched, so a request
+  // without a key stays a 401 and an undeclared method a 405, whatever they carry.
+  app.use('*', (c, next) => (c.req.path.startsWith('/v1/') ? next() : inputRules(c, next)));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -60,6 +96,7 @@ export function createApp(deps: ApiDeps) {
   registerCalendarFeedServing(app);
   app.use('/v1/*', authenticate);
   registerClientRoutes(app);
+  registerStakeholderRoutes(app);
   registerPeopleRoutes(app);
   registerPolicyRoutes(app);
   registerCtaRoutes(app);
@@ -69,8 +106,9 @@ export function createApp(deps: ApiDeps) {
   registerCalendarFeedRoutes(app);
   registerCapacityRoutes(app);
 
-  app.doc31('/openapi.json', apiInfo);
-  app.get('/docs', (c) => c.html(docsPage('/openapi.json')));
+  let document: unknown;
+  app.get('/openapi.json', (c) => c.json((document ??= describeEnforcedRules(app.getOpenAPI31Document(apiInfo) as never, options)) as never));
+  app.get('/docs', (c) => c.html(docsPage()));
   app.get('/docs/assets/:file', (c) => swaggerAsset(c, c.req.param('file')));
 
   app.notFound((c) => {
@@ -88,13 +126,15 @@ export function createApp(deps: ApiDeps) {
 function onError(err: Error, c: Context<ApiEnv>, deps: ApiDeps): Response {
   if (err instanceof ProblemError) return problemResponse(c, err);
   if (err instanceof HTTPException) {
-    // e.g. malformed JSON from the validator.
+    // e.g. malformed JSON or another media type, from the validator.
     const problem = err.status === 400
       ? validationProblem([{ location: 'body', path: '(root)', message: err.message }], err.message)
-      : new ProblemError(err.status as never, 'http', err.message || 'Error');
+      : err.status === 415
+        ? new ProblemError(415, 'unsupported-media-type', 'Unsupported media type', `Send the body as JSON with Content-Type: application/json (got ${c.req.header('content-type') ?? 'none'}).`)
+        : new ProblemError(err.status as never, 'http', err.message || 'Error');
     return problemResponse(c, problem);
   }
-  deps.logger.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled API error');
+  deps.logger.error({ err, requestId: c.get('requestId'), path: redactSecrets(c.req.path) }, 'unhandled API error');
   return problemResponse(c, new ProblemError(500, 'internal', 'Internal error', 'Something went wrong; the request id identifies it in the logs.'));
 }
 

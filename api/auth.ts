@@ -5,14 +5,25 @@ import { ProblemError } from './problem.js';
 
 const BEARER = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i;
 
-/** Bearer API key → principal. Every /v1 route runs behind this. */
+/** Bearer API key → principal. Every /v1 route runs behind this; wrong keys are rate limited per address. */
 export const authenticate: MiddlewareHandler<ApiEnv> = async (c, next) => {
+  const throttle = c.get('authThrottle');
   const header = c.req.header('authorization');
   if (!header) throw unauthorized('Send an API key as `Authorization: Bearer <key>`.');
+  const retryAfter = throttle.blockedFor(c);
+  if (retryAfter !== undefined) {
+    throw new ProblemError(429, 'too-many-requests', 'Too many failed authentications', `Too many wrong API keys from this address; try again in ${retryAfter} s.`, {}, { 'Retry-After': String(retryAfter) });
+  }
   const match = BEARER.exec(header);
-  if (!match) throw unauthorized('The Authorization header must be `Bearer <key>`.');
+  if (!match) {
+    throttle.recordFailure(c);
+    throw unauthorized('The Authorization header must be `Bearer <key>`.');
+  }
   const principal = await findPrincipal(c.get('deps').db, match[1]!);
-  if (!principal) throw unauthorized('The API key is unknown or revoked.');
+  if (!principal) {
+    throttle.recordFailure(c);
+    throw unauthorized('The API key is unknown or revoked.');
+  }
   c.set('principal', principal);
   await next();
 };

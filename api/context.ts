@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client.js';
 import type { Principal } from '../db/api-keys.js';
 import type { Logger } from '../runtime/logger.js';
+import type { AuthThrottle } from './auth-throttle.js';
 
 export interface ApiDeps {
   db: Db;
@@ -13,13 +14,34 @@ export interface ApiDeps {
   now?: () => Promise<Date>;
   /** Absent when the API runs without Temporal (readiness then reports it). */
   temporal?: { client: Client; namespace: string; taskQueue: string };
+  /** Edge limits and browser access; defaults in `API_DEFAULTS`. */
+  options?: Partial<ApiOptions>;
 }
+
+export interface ApiOptions {
+  /** Largest request body accepted; more is a 413. */
+  maxBodyBytes: number;
+  /** Wrong or malformed API keys an address may send per minute before it gets 429s. */
+  authFailuresPerMinute: number;
+  /** Origins allowed to call the API from a browser (CORS); none by default. */
+  corsOrigins: string[];
+  /** How long a request holds its Idempotency-Key before a retry may take over (the API may have died). */
+  idempotencyLeaseSeconds: number;
+}
+
+export const API_DEFAULTS: ApiOptions = { maxBodyBytes: 256 * 1024, authFailuresPerMinute: 20, corsOrigins: [], idempotencyLeaseSeconds: 60 };
+
+/** The API's options with defaults filled in. */
+export const apiOptions = (deps: ApiDeps): ApiOptions => ({ ...API_DEFAULTS, ...deps.options });
 
 export interface ApiEnv {
   Variables: {
     principal: Principal;
     requestId: string;
     deps: ApiDeps;
+    authThrottle: AuthThrottle;
+    /** Set when this request took over the Idempotency-Key of an attempt that died (api/idempotency.ts). */
+    idempotencyTakeover: boolean;
   };
 }
 

@@ -30,6 +30,8 @@ export class ProblemError extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly extra: Record<string, unknown> = {},
+    /** Response headers that go with the problem (e.g. Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail ?? title);
     this.name = 'ProblemError';
@@ -48,14 +50,17 @@ export function problemResponse(c: Context, p: ProblemError): Response {
     title: p.title,
     status: p.status,
     ...(p.detail ? { detail: p.detail } : {}),
-    instance: c.req.path,
+    instance: redactSecrets(c.req.path),
     requestId: c.get('requestId' as never) as string | undefined,
     ...p.extra,
   };
-  return c.body(JSON.stringify(body), p.status, { 'content-type': 'application/problem+json' });
+  return c.body(JSON.stringify(body), p.status, { ...p.headers, 'content-type': 'application/problem+json' });
 }
 
 /** zod issues → field errors with the request part they came from. */
 export function fieldErrors(location: FieldError['location'], issues: readonly z.core.$ZodIssue[]): FieldError[] {
   return issues.map((i) => ({ location, path: i.path.map(String).join('.') || '(root)', message: i.message }));
 }
+
+/** Calendar-feed tokens are credentials carried in the URL; nothing Baton writes or echoes keeps them. */
+export const redactSecrets = (text: string) => text.replace(/batcal_[A-Za-z0-9_-]+/g, 'batcal_[redacted]');

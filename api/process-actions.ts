@@ -4,12 +4,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { Context } from 'hono';
 import { getClient } from '../db/clients.js';
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
 import { appendEvent } from '../db/ledger.js';
+import { events } from '../db/schema.js';
 import type { Actor } from '../db/schema.js';
 import { actorOf } from './actor.js';
 import { currentTime, type ApiEnv } from './context.js';
 import { idempotencyKeyOf } from './idempotency.js';
 import { notFound, ProblemError } from './problem.js';
+import { PROCESS_FAILURE_TYPE } from '../workflows/contracts.js';
 
 /**
  * Reports to a running process are Workflow Updates; this turns the workflow's verdict into the
@@ -17,7 +21,12 @@ import { notFound, ProblemError } from './problem.js';
  * 404/409/422 problem, "already finished" (409, logged as late: C-6, R-124), or 404 when the
  * client has no such process.
  */
-export interface ProcessActionRequest { action: { type: string }; idempotencyKey: string; actor: Actor; at: string }
+export interface ProcessActionRequest { action: { type: string }; idempotencyKey: string; bodyHash?: string; actor: Actor; at: string }
+
+/** A report that reached a finished process (C-6, R-124): when it finished, if known. */
+export interface LateReport { finishedAt?: string }
+/** What to do instead of the default "already finished" answer, e.g. R-124's access-complete after closeout. */
+export type LateHandler<L> = (late: LateReport) => Promise<L>;
 
 export interface ProcessTarget {
   process: string;
@@ -60,15 +69,20 @@ export async function queryProcess<R>(c: Context<ApiEnv>, t: ProcessTarget, quer
   }
 }
 
-export async function sendProcessAction<R, Req extends ProcessActionRequest>(c: Context<ApiEnv>, t: ProcessTarget, update: UpdateDefinition<R, [Req]>, request: Req): Promise<R> {
+export async function sendProcessAction<R, Req extends ProcessActionRequest, L = never>(
+  c: Context<ApiEnv>, t: ProcessTarget, update: UpdateDefinition<R, [Req]>, request: Req, whenFinished?: LateHandler<L>,
+): Promise<R | L> {
   const temporal = requireTemporal(c);
+  const late = (finishedAt?: string) => (whenFinished ? whenFinished(finishedAt ? { finishedAt } : {}) : lateAnswer(c, t, request, finishedAt));
   const handle: WorkflowHandle = temporal.client.workflow.getHandle(t.workflowId);
   try {
     return await handle.executeUpdate(update, { args: [request] });
   } catch (err) {
+    const failed = failureOf(err);
+    if (failed) throw processFailed(t, request, failed);
     const refusal = refusalOf(err, t.refusalTypes);
     if (refusal) {
-      if (refusal.ruleId === 'R-124') throw await late(c, t, request);
+      if (refusal.ruleId === 'R-124') return late();
       const kind = refusal.status === 409 ? 'refused' : refusal.status === 404 ? 'not-found' : 'unprocessable';
       const title = refusal.status === 409 ? 'Refused in the current state' : refusal.status === 404 ? 'Not found' : 'Cannot be applied';
       throw new ProblemError(refusal.status as 404 | 409 | 422, refusal.status === 404 ? 'not-found' : `${t.process}-${kind}`, title, refusal.message, {
@@ -83,9 +97,28 @@ export async function sendProcessAction<R, Req extends ProcessActionRequest>(c: 
       if (e instanceof WorkflowNotFoundError) throw await noProcess(c, t);
       throw e;
     }
-    if (described.status.name !== 'RUNNING') throw await late(c, t, request, described.closeTime?.toISOString());
+    if (described.status.name !== 'RUNNING') return late(described.closeTime?.toISOString());
     throw err;
   }
+}
+
+/** The kernel could not record the report (workflows/kernel.ts): nothing changed, and the timeline says so. */
+function failureOf(err: unknown): { retryable: boolean; failureType: string; message: string } | undefined {
+  for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
+    if (e instanceof ApplicationFailure && e.type === PROCESS_FAILURE_TYPE) {
+      const d = (e.details?.[0] ?? {}) as { retryable?: boolean; failureType?: string };
+      return { retryable: d.retryable ?? true, failureType: d.failureType ?? 'unknown', message: e.message };
+    }
+  }
+  return undefined;
+}
+
+/** A permanent failure is the report's own fault (422); a transient one (the database away through every retry) may be retried (503). */
+function processFailed(t: ProcessTarget, request: ProcessActionRequest, f: { retryable: boolean; failureType: string; message: string }) {
+  const ext = { failureType: f.failureType, action: request.action.type };
+  return f.retryable
+    ? new ProblemError(503, 'process-unavailable', 'Could not be recorded now', `${f.message} Retry later with the same Idempotency-Key.`, ext, { 'retry-after': '60' })
+    : new ProblemError(422, `${t.process}-report-failed`, 'Could not be recorded', f.message, ext);
 }
 
 function refusalOf(err: unknown, types: Record<number, string>): Refusal | undefined {
@@ -96,14 +129,37 @@ function refusalOf(err: unknown, types: Record<number, string>): Refusal | undef
   return undefined;
 }
 
-/** C-6, R-124: a signal for a finished process changes nothing, is logged as late and answered "already finished". */
-async function late(c: Context<ApiEnv>, t: ProcessTarget, request: ProcessActionRequest, finishedAt?: string) {
-  await appendEvent(c.get('deps').db, {
-    occurredAt: request.at, clientId: t.clientId, process: t.process, workflowId: t.workflowId, type: 'signal.late', ruleId: 'R-124', actor: request.actor,
-    why: { reason: `the ${t.label} has finished; nothing changed`, rule: 'C-6' },
-    data: { signal: request.action.type, ...(request.idempotencyKey.startsWith('generated/') ? {} : { idempotencyKey: request.idempotencyKey }), ...(finishedAt ? { finishedAt } : {}) },
+/** C-6, R-124: a signal for a finished process changes nothing, is logged as late (once per key) and answered "already finished". */
+async function lateAnswer(c: Context<ApiEnv>, t: ProcessTarget, request: ProcessActionRequest, finishedAt?: string): Promise<never> {
+  const { duplicate } = await logLateSignal(c.get('deps').db, t, request, finishedAt);
+  throw new ProblemError(409, 'already-finished', 'Already finished',
+    duplicate
+      ? `The ${t.label} of client ${t.clientId} has already finished; this repeat of the ${request.action.type} signal (Idempotency-Key seen before) is a duplicate and was already logged as late (C-6, R-124).`
+      : `The ${t.label} of client ${t.clientId} has already finished; the ${request.action.type} signal changed nothing and is logged as late (C-6, R-124).`,
+    { ruleId: 'R-124', duplicate });
+}
+
+/**
+ * Logs a late signal on the timeline (`signal.late`, R-124). C-6: a repeat with the same
+ * Idempotency-Key is a duplicate — the first entry stands and no second is written (the event id
+ * derives from the key); the same key with another body is refused (422). Reports without a key
+ * of their own cannot be recognised as repeats and are logged each time.
+ */
+export async function logLateSignal(db: Pick<Db, 'insert' | 'select'>, t: Pick<ProcessTarget, 'process' | 'label' | 'clientId' | 'workflowId'>, request: ProcessActionRequest, finishedAt?: string): Promise<{ duplicate: boolean; eventId: string }> {
+  const keyed = !request.idempotencyKey.startsWith('generated/');
+  const eventId = keyed ? `${t.workflowId}/late/${createHash('sha256').update(request.idempotencyKey).digest('hex').slice(0, 32)}` : `${t.workflowId}/late/${randomUUID()}`;
+  const inserted = await appendEvent(db, {
+    id: eventId, occurredAt: request.at, clientId: t.clientId, process: t.process, workflowId: t.workflowId, type: 'signal.late', ruleId: 'R-124', actor: request.actor,
+    why: { reason: `the ${t.label} has finished; nothing changed`, rule: 'C-6', ...(request.bodyHash ? { bodyHash: request.bodyHash } : {}) },
+    data: { signal: request.action.type, ...(keyed ? { idempotencyKey: request.idempotencyKey } : {}), ...(finishedAt ? { finishedAt } : {}) },
   });
-  return new ProblemError(409, 'already-finished', 'Already finished', `The ${t.label} of client ${t.clientId} has already finished; the ${request.action.type} signal changed nothing and is logged as late (C-6, R-124).`, { ruleId: 'R-124' });
+  if (inserted) return { duplicate: false, eventId };
+  const [first] = await db.select({ why: events.why, data: events.data }).from(events).where(and(eq(events.id, eventId), eq(events.clientId, t.clientId)));
+  const firstHash = (first?.why as { bodyHash?: string } | undefined)?.bodyHash;
+  if (!first || (firstHash && request.bodyHash && firstHash !== request.bodyHash) || (first.data as { signal?: string }).signal !== request.action.type) {
+    throw new ProblemError(422, 'idempotency-key-reused', 'Idempotency-Key reused', `The key ${request.idempotencyKey} was first used for another ${t.label} report; a repeat must send the same body (C-6).`);
+  }
+  return { duplicate: true, eventId };
 }
 
 export async function noProcess(c: Context<ApiEnv>, t: Pick<ProcessTarget, 'clientId' | 'label' | 'startHint'>) {

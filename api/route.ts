@@ -4,6 +4,7 @@ import type { Role } from '../db/api-keys.js';
 import { requireRole } from './auth.js';
 import type { ApiEnv } from './context.js';
 import { idempotency } from './idempotency.js';
+import { inputRules } from './input-rules.js';
 import { ProblemSchema } from './problem.js';
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
@@ -21,8 +22,8 @@ const idempotencyHeaderDoc = {
   name: 'Idempotency-Key',
   in: 'header' as const,
   required: false,
-  description: 'Retry-safe key: the same key and body return the first response; the same key with another body is a 422.',
-  schema: { type: 'string' as const, maxLength: 255 },
+  description: 'Retry-safe key, 1–255 visible ASCII characters: the same key and body return the first response; the same key with another body is a 422; while the first request with it runs (at most its lease), a 409 with Retry-After.',
+  schema: { type: 'string' as const, minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]{1,255}$' },
 };
 
 /**
@@ -38,7 +39,7 @@ export function securedRoute<const P extends string, const R extends Omit<RouteC
    */
   idempotencyBy: 'http' | 'workflow' = 'http',
 ) {
-  const middleware: MiddlewareHandler<ApiEnv>[] = [requireRole(roles)];
+  const middleware: MiddlewareHandler<ApiEnv>[] = [requireRole(roles), inputRules];
   if (config.method === 'post' && idempotencyBy === 'http') middleware.push(idempotency);
   return createRoute({
     ...config,

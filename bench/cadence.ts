@@ -7,7 +7,7 @@
  * (test/integration/cadence.test.ts: ~900 history events per year).
  */
 import type { Client } from '@temporalio/client';
-import { cadenceStatus, cadenceWorkflowId } from '../workflows/cadence.js';
+import { cadenceStatus, cadenceWorkflowId } from '../workflows/contracts.js';
 import { pct } from './onboarding.js';
 
 interface Options { base: string; key: string; client: Client; cadences: number; concurrency: number }

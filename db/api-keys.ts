@@ -10,13 +10,21 @@ export interface Principal { id: string; name: string; role: Role }
 /** Keys are 32 random bytes, so one SHA-256 is enough; only the hash is stored. */
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
-export async function createApiKey(db: Db, input: { name: string; role: Role; createdBy: string; key?: string }) {
+/**
+ * Creates a key; only its hash is stored. With an `id` from an Idempotency-Key, a retry whose
+ * first attempt died before answering gets the same key record with a fresh secret: the first
+ * secret was never shown to anyone, so replacing it loses nothing.
+ */
+export async function createApiKey(db: Db, input: { name: string; role: Role; createdBy: string; key?: string; id?: string }) {
   const key = input.key ?? `baton_${randomBytes(32).toString('base64url')}`;
+  const values = { id: input.id ?? randomUUID(), name: input.name, role: input.role, prefix: key.slice(0, 12), hash: hashKey(key), createdBy: input.createdBy };
   const [row] = await db
     .insert(apiKeys)
-    .values({ id: randomUUID(), name: input.name, role: input.role, prefix: key.slice(0, 12), hash: hashKey(key), createdBy: input.createdBy })
+    .values(values)
+    .onConflictDoUpdate({ target: apiKeys.id, set: { prefix: values.prefix, hash: values.hash }, setWhere: and(eq(apiKeys.createdBy, values.createdBy), isNull(apiKeys.revokedAt)) })
     .returning();
-  return { key, record: publicKey(row!) };
+  if (!row) throw new Error(`API key ${values.id} exists and cannot be re-issued`);
+  return { key, record: publicKey(row) };
 }
 
 export const publicKey = (row: typeof apiKeys.$inferSelect) => ({
@@ -33,13 +41,32 @@ export async function findPrincipal(db: Db, key: string): Promise<Principal | un
   return { id: row.id, name: row.name, role: row.role as Role };
 }
 
-export async function listApiKeys(db: Db) {
-  return (await db.select().from(apiKeys).orderBy(asc(apiKeys.createdAt))).map(publicKey);
+/** Keys by creation (then id); `after` is the id of the last key of the previous page. */
+export async function listApiKeys(db: Db, page: { after?: string; limit?: number } = {}) {
+  const rows = await db.select().from(apiKeys).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id));
+  const start = page.after ? rows.findIndex((r) => r.id === page.after) + 1 : 0;
+  return rows.slice(start, page.limit === undefined ? undefined : start + page.limit).map(publicKey);
 }
 
+export class LastAdminKeyError extends Error {
+  override name = 'LastAdminKeyError';
+  constructor() {
+    super('This is the last active admin key; create another admin key first.');
+  }
+}
+
+/**
+ * Revokes a key (revoking twice keeps the first time). The last active admin key cannot be
+ * revoked — checked under a lock on the active admin keys, so two concurrent revocations of the
+ * last two cannot both pass. Throws LastAdminKeyError.
+ */
 export async function revokeApiKey(db: Db, id: string) {
-  const [row] = await db.update(apiKeys).set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` }).where(eq(apiKeys.id, id)).returning();
-  return row ? publicKey(row) : undefined;
+  return db.transaction(async (tx) => {
+    const admins = await tx.select({ id: apiKeys.id }).from(apiKeys).where(and(eq(apiKeys.role, 'admin'), isNull(apiKeys.revokedAt))).orderBy(asc(apiKeys.id)).for('update');
+    if (admins.length === 1 && admins[0]!.id === id) throw new LastAdminKeyError();
+    const [row] = await tx.update(apiKeys).set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` }).where(eq(apiKeys.id, id)).returning();
+    return row ? publicKey(row) : undefined;
+  });
 }
 
 export async function hasActiveAdmin(db: Db): Promise<boolean> {

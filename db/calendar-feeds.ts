@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { and, asc, eq, gte, inArray, isNull, notInArray, or } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, isNull, notInArray, or } from 'drizzle-orm';
 // Tokens, like API keys, are 32 random bytes: one SHA-256 is enough; only the hash is stored.
 import { hashKey as hashToken } from './api-keys.js';
 import type { Db } from './client.js';
@@ -8,14 +8,25 @@ import { calendarFeeds, clients, ctas, meetings, people, roleAssignments } from 
 export type CalendarFeedRow = typeof calendarFeeds.$inferSelect;
 export const publicFeed = (row: CalendarFeedRow) => ({ id: row.id, personId: row.personId, prefix: row.prefix, createdBy: row.createdBy, createdAt: row.createdAt, revokedAt: row.revokedAt });
 
-export async function createCalendarFeed(db: Db, personId: string, createdBy: string) {
+/**
+ * A new feed with a secret token (only its hash is stored). With an `id` from an Idempotency-Key, a
+ * retry whose first attempt died before answering gets the same feed with a fresh token: the
+ * first token was never shown to anyone.
+ */
+export async function createCalendarFeed(db: Db, personId: string, createdBy: string, id: string = randomUUID()) {
   const token = `batcal_${randomBytes(32).toString('base64url')}`;
-  const [row] = await db.insert(calendarFeeds).values({ id: randomUUID(), personId, prefix: token.slice(0, 14), tokenHash: hashToken(token), createdBy }).returning();
-  return { token, feed: publicFeed(row!) };
+  const values = { id, personId, prefix: token.slice(0, 14), tokenHash: hashToken(token), createdBy };
+  const [row] = await db.insert(calendarFeeds).values(values)
+    .onConflictDoUpdate({ target: calendarFeeds.id, set: { prefix: values.prefix, tokenHash: values.tokenHash }, setWhere: and(eq(calendarFeeds.personId, personId), isNull(calendarFeeds.revokedAt)) })
+    .returning();
+  if (!row) throw new Error(`calendar feed ${id} exists and cannot be re-issued`);
+  return { token, feed: publicFeed(row) };
 }
 
-export async function listCalendarFeeds(db: Db, personId: string) {
-  return (await db.select().from(calendarFeeds).where(eq(calendarFeeds.personId, personId)).orderBy(asc(calendarFeeds.createdAt), asc(calendarFeeds.id))).map(publicFeed);
+/** A person's feeds by id, `limit` after the cursor `after` (an id). */
+export async function listCalendarFeeds(db: Db, personId: string, page: { after?: string; limit: number } = { limit: 1000 }) {
+  const where = page.after ? and(eq(calendarFeeds.personId, personId), gt(calendarFeeds.id, page.after)) : eq(calendarFeeds.personId, personId);
+  return (await db.select().from(calendarFeeds).where(where).orderBy(asc(calendarFeeds.id)).limit(page.limit)).map(publicFeed);
 }
 
 /** Revokes a feed; revoking twice keeps the first revocation time. */

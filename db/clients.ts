@@ -3,9 +3,12 @@ import { and, asc, eq, gt, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Policy } from '../domain/policy.js';
 import { segmentClient, touchTierFor, type Segment, type SegmentationResult } from '../domain/segmentation.js';
 import type { Db } from './client.js';
+import type { ClientStakeholder, StakeholderInput } from '../domain/stakeholders.js';
 import { appendEvent, type WriteContext } from './ledger.js';
+import { enqueueWorkflowStart } from './outbox.js';
 import { activePolicy } from './policies.js';
-import { clients, people, roleAssignments, type Stakeholder } from './schema.js';
+import { clients, people, roleAssignments } from './schema.js';
+import { syncStakeholders, type StakeholderRow } from './stakeholders.js';
 
 export type ClientRow = typeof clients.$inferSelect;
 
@@ -18,10 +21,18 @@ export interface ClientInput {
   ownsInnovationAgenda?: boolean;
   timeZone: string;
   holidays?: string[];
+  /** C-1: ISO 3166-1 country, optionally with its subdivision ('US-IL'); seeds the public holidays. */
+  region?: string | null;
+  /** Public holidays of the region the client works anyway (C-1). */
+  publicHolidayExceptions?: string[];
   renewalDate?: string | null;
   fiscalYearEnd?: string;
-  stakeholders?: Stakeholder[];
+  /** The former whole-list input: applied to the stakeholder registry (db/stakeholders.ts). */
+  stakeholders?: StakeholderInput[];
 }
+
+/** Says whether a stakeholder left out of a `stakeholders` list is an R-19 stakeholder change. */
+export type StakeholderChangeOf = (s: ClientStakeholder) => { stakeholderRole: string; ruleId: string } | undefined;
 
 const PLACEMENT_INPUTS = ['maturity', 'appetite', 'mrr', 'ownsInnovationAgenda'] as const;
 
@@ -37,25 +48,37 @@ const placementColumns = (p: SegmentationResult, policyVersion: number) => ({
   segmentRuleIds: p.ruleIds, placementPolicyVersion: policyVersion,
 });
 
-export async function createClient(db: Db, input: ClientInput, { actor, at }: WriteContext) {
+/**
+ * Registers a client and, in the same transaction, its placement review's start (outbox, R-7).
+ * With an `id` chosen by the caller (derived from an Idempotency-Key) a second call with the same
+ * id returns the client first created (`existed: true`) and writes nothing.
+ */
+export async function createClient(db: Db, input: ClientInput, { actor, at }: WriteContext, id: string = randomUUID()) {
   const policy = await activePolicy(db);
   const p = placement(input, policy.document);
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(clients)
       .values({
-        id: randomUUID(), name: input.name, externalRef: input.externalRef ?? null, mrr: input.mrr, maturity: input.maturity,
+        id, name: input.name, externalRef: input.externalRef ?? null, mrr: input.mrr, maturity: input.maturity,
         appetite: input.appetite, ownsInnovationAgenda: input.ownsInnovationAgenda ?? false, timeZone: input.timeZone,
-        holidays: input.holidays ?? [], renewalDate: input.renewalDate ?? null, fiscalYearEnd: input.fiscalYearEnd ?? '12-31',
-        stakeholders: input.stakeholders ?? [], ...placementColumns(p, policy.version), createdAt: at, updatedAt: at,
+        holidays: input.holidays ?? [], region: input.region ?? null, publicHolidayExceptions: input.publicHolidayExceptions ?? [], renewalDate: input.renewalDate ?? null, fiscalYearEnd: input.fiscalYearEnd ?? '12-31',
+        ...placementColumns(p, policy.version), createdAt: at, updatedAt: at,
       })
+      .onConflictDoNothing({ target: clients.id })
       .returning();
+    if (!row) {
+      const [existing] = await tx.select().from(clients).where(eq(clients.id, id));
+      return { row: existing!, placement: p, policyVersion: existing!.placementPolicyVersion, existed: true };
+    }
     await appendEvent(tx, {
-      occurredAt: at, clientId: row!.id, process: 'registry', type: 'client.registered', ruleId: 'R-1', actor,
+      occurredAt: at, clientId: row.id, process: 'registry', type: 'client.registered', ruleId: 'R-1', actor,
       why: { maturity: input.maturity, appetite: input.appetite, mrr: input.mrr, ownsInnovationAgenda: input.ownsInnovationAgenda ?? false, ruleIds: p.ruleIds, explanation: p.explanation, policyVersion: policy.version },
       data: { segment: p.segment, goalLevel: p.goalLevel, mrrTier: p.mrrTier, touchTier: p.touchTier, archetype: p.archetype },
     });
-    return { row: row!, placement: p, policyVersion: policy.version };
+    if (input.stakeholders?.length) await syncStakeholders(tx, row.id, input.stakeholders, { actor, at }, 'not listed at registration');
+    await enqueueWorkflowStart(tx, 'placement-review', row.id);
+    return { row, placement: p, policyVersion: policy.version, existed: false };
   });
 }
 
@@ -78,20 +101,27 @@ export async function listClients(db: Db, f: ClientFilter) {
 
 /**
  * Applies a partial update. A change to maturity, appetite, MRR or the innovation flag re-runs
- * placement under the active policy (R-1..R-3); a manual override (R-7) stays in force.
+ * placement under the active policy (R-1..R-3); a manual override (R-7) stays in force. The
+ * caller's `rationale` (R-7: why the placement inputs changed) goes to the timeline with the
+ * update and with the placement change it causes.
  */
-export async function updateClient(db: Db, id: string, patch: Partial<ClientInput>, { actor, at }: WriteContext) {
+export async function updateClient(db: Db, id: string, input: Partial<ClientInput>, { actor, at }: WriteContext, stakeholderChangeOf?: StakeholderChangeOf, { rationale }: { rationale?: string } = {}) {
   const policy = await activePolicy(db);
+  const { stakeholders, ...patch } = input;
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(clients).where(eq(clients.id, id)).for('update');
     if (!current) return undefined;
+    // The former `stakeholders` list replaces the client's active people in the registry (issue 9).
+    const stakeholdersLeft: StakeholderRow[] = stakeholders
+      ? (await syncStakeholders(tx, id, stakeholders, { actor, at }, 'left out of the client\'s stakeholders list', stakeholderChangeOf)).deactivated
+      : [];
     const changes: Record<string, { before: unknown; after: unknown }> = {};
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined) continue;
       const before = current[key as keyof ClientRow];
       if (JSON.stringify(before) !== JSON.stringify(value)) changes[key] = { before, after: value };
     }
-    if (Object.keys(changes).length === 0) return { row: current, changed: false };
+    if (Object.keys(changes).length === 0) return { row: current, changed: false, stakeholdersLeft };
     const merged = { ...current, ...patch } as ClientRow;
     let set: Partial<ClientRow> = { ...patch } as Partial<ClientRow>;
     let placed: SegmentationResult | undefined;
@@ -104,16 +134,16 @@ export async function updateClient(db: Db, id: string, patch: Partial<ClientInpu
         : { ...set, ...computed };
     }
     const [row] = await tx.update(clients).set({ ...set, revision: sql`${clients.revision} + 1`, updatedAt: at }).where(eq(clients.id, id)).returning();
-    await appendEvent(tx, { occurredAt: at, clientId: id, process: 'registry', type: 'client.updated', actor, data: { changes } });
+    await appendEvent(tx, { occurredAt: at, clientId: id, process: 'registry', type: 'client.updated', actor, ...(rationale ? { why: { rationale } } : {}), data: { changes } });
     const segmentMoved = current.segment !== row!.segment || current.goalLevel !== row!.goalLevel;
     if (placed && (segmentMoved || current.touchTier !== row!.touchTier)) {
       await appendEvent(tx, {
         occurredAt: at, clientId: id, process: 'registry', type: 'segment.changed', ruleId: segmentMoved ? 'R-1' : 'R-3', actor,
-        why: { ruleIds: placed.ruleIds, explanation: placed.explanation, policyVersion: policy.version },
+        why: { ruleIds: placed.ruleIds, explanation: placed.explanation, policyVersion: policy.version, ...(rationale ? { rationale, rationaleRule: 'R-7' } : {}) },
         data: { before: { segment: current.segment, goalLevel: current.goalLevel, touchTier: current.touchTier }, after: { segment: row!.segment, goalLevel: row!.goalLevel, touchTier: row!.touchTier } },
       });
     }
-    return { row: row!, changed: true };
+    return { row: row!, changed: true, stakeholdersLeft };
   });
 }
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { and, asc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { appendEvent, type WriteContext } from './ledger.js';
-import { ctas, people, roleAssignments, type Actor } from './schema.js';
+import { enqueueWorkflowStart } from './outbox.js';
+import { ctas, events, people, roleAssignments, type Actor } from './schema.js';
 
 export type CtaRow = typeof ctas.$inferSelect;
 export type EscalationLevel = 'backup' | 'csLead';
@@ -56,7 +57,15 @@ export interface OpenCtaInput {
   why?: Record<string, unknown>;
   data?: Record<string, unknown>;
   actor: Actor;
+  /**
+   * A-28: what the SLA clock escalates on. `firstAction` (C-5, action CTAs): no first action within
+   * `firstActionHours`. `due` (deliverables: prep pack, pre-read, recap): not done by `dueAt`.
+   */
+  clock?: 'firstAction' | 'due';
 }
+
+/** A-28: a deliverable CTA is settled only when done; an action CTA once its owner records a first step. */
+export const isDeliverable = (cta: Pick<CtaRow, 'data'>) => (cta.data as Record<string, unknown> | null)?.clock === 'due';
 
 /** Opens a CTA once per key and records `cta.opened`; a retry returns the CTA first opened. */
 export async function openCta(db: Db, input: OpenCtaInput): Promise<CtaRow> {
@@ -68,17 +77,20 @@ export async function openCta(db: Db, input: OpenCtaInput): Promise<CtaRow> {
       const lead = await resolveCsLead(tx, input.clientId);
       if (lead) owner = { ownerId: lead, backupId: null, via: 'csLead' };
     }
-    const firstActionDueAt = new Date(Date.parse(input.openedAt) + input.firstActionHours * 3_600_000).toISOString();
+    // The SLA instant the clock escalates at: first action (C-5) or, for a deliverable, its due (A-28).
+    const firstActionDueAt = input.clock === 'due' ? new Date(input.dueAt).toISOString() : new Date(Date.parse(input.openedAt) + input.firstActionHours * 3_600_000).toISOString();
     const inserted = await tx.insert(ctas).values({
       id, clientId: input.clientId, process: input.process, workflowId: input.workflowId ?? null, kind: input.kind, title: input.title,
       ruleId: input.ruleId, ownerRole: input.ownerRole, ownerPersonId: owner.ownerId, backupPersonId: owner.backupId,
-      dueAt: input.dueAt, firstActionDueAt, data: input.data ?? {}, createdAt: input.openedAt, updatedAt: input.openedAt,
+      dueAt: input.dueAt, firstActionDueAt, data: { ...(input.data ?? {}), ...(input.clock === 'due' ? { clock: 'due' } : {}) }, createdAt: input.openedAt, updatedAt: input.openedAt,
     }).onConflictDoNothing().returning();
     const row = inserted[0] ?? (await tx.select().from(ctas).where(eq(ctas.id, id)))[0]!;
+    // The SLA clock's start commits with the CTA (outbox), so a crash before it starts loses nothing (C-5).
+    if (inserted[0]) await enqueueWorkflowStart(tx, 'cta-clock', id);
     await appendEvent(tx, {
       id: `cta/${id}/opened`, occurredAt: input.openedAt, clientId: input.clientId, process: input.process, workflowId: input.workflowId ?? null,
       type: 'cta.opened', ruleId: input.ruleId, actor: input.actor,
-      why: { ...input.why, ownerResolvedVia: owner.via, firstActionHours: input.firstActionHours },
+      why: { ...input.why, ownerResolvedVia: owner.via, ...(input.clock === 'due' ? { escalatesAt: 'due', rule: 'A-28' } : { firstActionHours: input.firstActionHours }) },
       data: { ctaId: id, kind: input.kind, ownerRole: input.ownerRole, ownerId: row.ownerPersonId, backupId: row.backupPersonId, dueAt: row.dueAt, firstActionDueAt: row.firstActionDueAt },
     });
     return row;
@@ -94,13 +106,13 @@ export type Transition<T> = { outcome: 'applied'; row: T } | { outcome: 'not-fou
 const OPEN_STATES = ['open', 'escalated'] as const;
 
 /** C-5: the owner records a concrete step. Only the first one counts. */
-export async function recordFirstAction(db: Db, id: string, a: { note: string; personId?: string }, { actor, at }: WriteContext): Promise<Transition<CtaRow>> {
+export async function recordFirstAction(db: Db, id: string, a: { note: string; personId?: string }, { actor, at }: WriteContext, eventId?: string): Promise<Transition<CtaRow>> {
   return db.transaction(async (tx) => {
     const [row] = await tx.update(ctas).set({ state: 'first_action', firstActionAt: at, updatedAt: at })
       .where(and(eq(ctas.id, id), inArray(ctas.state, [...OPEN_STATES]), isNull(ctas.firstActionAt))).returning();
-    if (!row) return refusal(tx, id, (c) => (c.state === 'done' || c.state === 'cancelled' ? `the CTA is already ${c.state}` : `a first action was already recorded at ${c.firstActionAt}`));
+    if (!row) return refusal(tx, id, (c) => (c.state === 'done' || c.state === 'cancelled' ? `the CTA is already ${c.state}` : `a first action was already recorded at ${c.firstActionAt}`), eventId);
     await appendEvent(tx, {
-      occurredAt: at, clientId: row.clientId, process: row.process, workflowId: row.workflowId, type: 'cta.first_action', ruleId: 'C-5', actor,
+      id: eventId, occurredAt: at, clientId: row.clientId, process: row.process, workflowId: row.workflowId, type: 'cta.first_action', ruleId: 'C-5', actor,
       why: { firstActionDueAt: row.firstActionDueAt, withinSla: Date.parse(at) <= Date.parse(row.firstActionDueAt) },
       data: { ctaId: id, note: a.note, ...(a.personId ? { byPersonId: a.personId } : {}) },
     });
@@ -108,29 +120,30 @@ export async function recordFirstAction(db: Db, id: string, a: { note: string; p
   });
 }
 
-export async function completeCta(db: Db, id: string, note: string | undefined, { actor, at }: WriteContext): Promise<Transition<CtaRow>> {
+export async function completeCta(db: Db, id: string, note: string | undefined, { actor, at }: WriteContext, eventId?: string): Promise<Transition<CtaRow>> {
   return db.transaction(async (tx) => {
     const [row] = await tx.update(ctas)
       .set({ state: 'done', completedAt: at, firstActionAt: sql`coalesce(${ctas.firstActionAt}, ${at}::timestamptz)`, updatedAt: at })
       .where(and(eq(ctas.id, id), inArray(ctas.state, ['open', 'escalated', 'first_action']))).returning();
-    if (!row) return refusal(tx, id, (c) => `the CTA is already ${c.state}`);
+    if (!row) return refusal(tx, id, (c) => `the CTA is already ${c.state}`, eventId);
     await appendEvent(tx, {
-      occurredAt: at, clientId: row.clientId, process: row.process, workflowId: row.workflowId, type: 'cta.completed', ruleId: row.ruleId, actor,
+      id: eventId, occurredAt: at, clientId: row.clientId, process: row.process, workflowId: row.workflowId, type: 'cta.completed', ruleId: row.ruleId, actor,
       why: { dueAt: row.dueAt, onTime: Date.parse(at) <= Date.parse(row.dueAt) }, data: { ctaId: id, ...(note ? { note } : {}) },
     });
     return { outcome: 'applied', row };
   });
 }
 
-export async function reassignCta(db: Db, id: string, r: { personId: string; reason: string }, { actor, at }: WriteContext): Promise<Transition<CtaRow>> {
+export async function reassignCta(db: Db, id: string, r: { personId: string; reason: string }, { actor, at }: WriteContext, eventId?: string): Promise<Transition<CtaRow>> {
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(ctas).where(eq(ctas.id, id)).for('update');
     if (!before) return { outcome: 'not-found' };
+    if (eventId && (await eventExists(tx, eventId))) return { outcome: 'applied', row: before };
     if (before.state === 'done' || before.state === 'cancelled') return { outcome: 'conflict', row: before, reason: `the CTA is already ${before.state}` };
     if (before.ownerPersonId === r.personId) return { outcome: 'conflict', row: before, reason: 'that person already owns the CTA' };
     const [row] = await tx.update(ctas).set({ ownerPersonId: r.personId, updatedAt: at }).where(eq(ctas.id, id)).returning();
     await appendEvent(tx, {
-      occurredAt: at, clientId: row!.clientId, process: row!.process, workflowId: row!.workflowId, type: 'cta.reassigned', ruleId: 'R-122', actor,
+      id: eventId, occurredAt: at, clientId: row!.clientId, process: row!.process, workflowId: row!.workflowId, type: 'cta.reassigned', ruleId: 'R-122', actor,
       why: { reason: r.reason }, data: { ctaId: id, fromId: before.ownerPersonId, toId: r.personId, reason: r.reason },
     });
     return { outcome: 'applied', row: row! };
@@ -145,23 +158,36 @@ export async function escalateCta(db: Db, id: string, level: EscalationLevel, at
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(ctas).where(eq(ctas.id, id)).for('update');
     if (!before) return { outcome: 'not-found' };
-    if (before.firstActionAt || !OPEN_STATES.includes(before.state as never)) return { outcome: 'conflict', row: before, reason: 'first action recorded or closed' };
+    const deliverable = isDeliverable(before);
+    if (deliverable ? before.state === 'done' || before.state === 'cancelled' : before.firstActionAt || !OPEN_STATES.includes(before.state as never)) {
+      return { outcome: 'conflict', row: before, reason: deliverable ? 'delivered or closed' : 'first action recorded or closed' };
+    }
     if (before.escalationLevel === level) return { outcome: 'applied', row: before };
     const toId = level === 'backup' ? before.backupPersonId ?? (await resolveOwner(tx, before.clientId, before.ownerRole)).backupId : await resolveCsLead(tx, before.clientId);
     const [row] = await tx.update(ctas).set({ state: 'escalated', escalationLevel: level, ownerPersonId: toId ?? before.ownerPersonId, updatedAt: at }).where(eq(ctas.id, id)).returning();
     await appendEvent(tx, {
       id: `cta/${id}/escalated/${level}`, occurredAt: at, clientId: row!.clientId, process: row!.process, workflowId: row!.workflowId,
       type: 'cta.escalated', ruleId: 'R-122', actor: { kind: 'system' },
-      why: { noFirstActionBy: windowEndedAt, ownerRole: before.ownerRole },
-      data: { ctaId: id, level, fromId: before.ownerPersonId, toId, reason: toId ? `no first action by ${windowEndedAt}` : `no first action by ${windowEndedAt}; no ${level === 'backup' ? 'backup' : 'CS Lead'} to escalate to` },
+      why: deliverable ? { notDoneBy: windowEndedAt, ownerRole: before.ownerRole, rule: 'A-28' } : { noFirstActionBy: windowEndedAt, ownerRole: before.ownerRole },
+      data: { ctaId: id, level, fromId: before.ownerPersonId, toId, reason: `${deliverable ? 'not done' : 'no first action'} by ${windowEndedAt}${toId ? '' : `; no ${level === 'backup' ? 'backup' : 'CS Lead'} to escalate to`}` },
     });
     return { outcome: 'applied', row: row! };
   });
 }
 
-async function refusal(tx: Pick<Db, 'select'>, id: string, reason: (c: CtaRow) => string): Promise<Transition<CtaRow>> {
+/**
+ * Why a transition did not apply. When the request's own event (`eventId`, from its
+ * Idempotency-Key) is already there, an earlier attempt of this very request applied it and died
+ * before answering: that is the answer.
+ */
+async function refusal(tx: Pick<Db, 'select'>, id: string, reason: (c: CtaRow) => string, eventId?: string): Promise<Transition<CtaRow>> {
   const current = await getCta(tx, id);
+  if (current && eventId && (await eventExists(tx, eventId))) return { outcome: 'applied', row: current };
   return current ? { outcome: 'conflict', row: current, reason: reason(current) } : { outcome: 'not-found' };
+}
+
+async function eventExists(tx: Pick<Db, 'select'>, eventId: string): Promise<boolean> {
+  return (await tx.select({ id: events.id }).from(events).where(eq(events.id, eventId))).length > 0;
 }
 
 export interface CtaFilter { ownerId?: string; clientId?: string; state?: string[]; overdue?: boolean; now: string; after?: string; limit: number }
@@ -181,7 +207,10 @@ export async function listCtas(db: Db, f: CtaFilter) {
   return { items: rows.slice(0, f.limit), next: rows.length > f.limit ? rows[f.limit - 1]!.id : undefined };
 }
 
-/** CTAs whose SLA clock may still have work: no first action and escalation not exhausted. */
+/** CTAs whose SLA clock may still have work: no first action (or a deliverable not yet done, A-28). */
 export async function ctasAwaitingFirstAction(db: Db) {
-  return db.select().from(ctas).where(and(inArray(ctas.state, [...OPEN_STATES]), isNull(ctas.firstActionAt))).orderBy(asc(ctas.createdAt));
+  return db.select().from(ctas).where(or(
+    and(inArray(ctas.state, [...OPEN_STATES]), isNull(ctas.firstActionAt)),
+    and(inArray(ctas.state, [...OPEN_STATES, 'first_action']), sql`${ctas.data}->>'clock' = 'due'`),
+  )).orderBy(asc(ctas.createdAt));
 }

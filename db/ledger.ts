@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, gte, inArray, lte, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lte, type SQL } from 'drizzle-orm';
 import { checkEventData } from '../domain/events.js';
 import type { Db } from './client.js';
 import { events, type Actor } from './schema.js';
@@ -56,6 +56,8 @@ export interface TimelineFilter {
   process?: string;
   from?: string;
   to?: string;
+  /** Only events after this sequence number (the cursor of the previous page). */
+  afterSeq?: number;
   limit?: number;
 }
 
@@ -65,6 +67,7 @@ export async function clientTimeline(db: Executor, clientId: string, f: Timeline
   if (f.process) where.push(eq(events.process, f.process));
   if (f.from) where.push(gte(events.occurredAt, f.from));
   if (f.to) where.push(lte(events.occurredAt, f.to));
+  if (f.afterSeq !== undefined) where.push(gt(events.seq, f.afterSeq));
   return db.select().from(events).where(and(...where)).orderBy(asc(events.seq)).limit(f.limit ?? 1000);
 }
 

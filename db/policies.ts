@@ -1,6 +1,6 @@
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, lt } from 'drizzle-orm';
 import { isUniqueViolation } from './errors.js';
-import { defaultPolicy, diffPolicies, parsePolicy, type Policy } from '../domain/policy.js';
+import { applyClientOverrides, defaultPolicy, diffPolicies, parsePolicy, parsePolicyForPublishing, type Policy, type PublishMode } from '../domain/policy.js';
 import type { Db } from './client.js';
 import { appendEvent, type WriteContext } from './ledger.js';
 import { policies } from './schema.js';
@@ -37,32 +37,46 @@ export async function activePolicy(db: Db): Promise<PolicyVersion> {
   return toVersion(row);
 }
 
+/** The active policy with a client's overrides applied (the MSP's own when the overrides no longer validate against it). */
+export async function policyForClient(db: Db, overrides: unknown): Promise<{ version: number; policy: Policy }> {
+  const active = await activePolicy(db);
+  const applied = applyClientOverrides(active.document, overrides);
+  return { version: active.version, policy: applied.ok ? applied.policy : active.document };
+}
+
 export async function policyVersion(db: Db, version: number): Promise<PolicyVersion | undefined> {
   const [row] = await db.select().from(policies).where(eq(policies.version, version));
   return row ? toVersion(row) : undefined;
 }
 
-export async function listPolicyVersions(db: Db) {
+export async function listPolicyVersions(db: Db, page: { beforeVersion?: number; limit: number }) {
   return db
     .select({ version: policies.version, note: policies.note, publishedBy: policies.publishedBy, publishedAt: policies.publishedAt })
     .from(policies)
-    .orderBy(desc(policies.version));
+    .where(page.beforeVersion !== undefined ? lt(policies.version, page.beforeVersion) : undefined)
+    .orderBy(desc(policies.version))
+    .limit(page.limit);
 }
 
 export type PublishResult =
-  | { ok: true; version: PolicyVersion; previousVersion: number; diff: ReturnType<typeof diffPolicies> }
+  | { ok: true; published: true; version: PolicyVersion; previousVersion: number; diff: ReturnType<typeof diffPolicies> }
+  /** The document equals the version in force: nothing is published, the active version answers. */
+  | { ok: true; published: false; version: PolicyVersion; previousVersion: number; diff: [] }
   | { ok: false; issues: { path: string; message: string }[] };
 
 /**
  * Publishes the next version. Versions are dense integers; two concurrent publishers collide on
- * the primary key and the loser retries against the new head.
+ * the primary key and the loser retries against the new head. Strict (see
+ * `parsePolicyForPublishing`): unknown keys and, in `replace` mode, missing keys are refused; a
+ * document identical to the active version is not a new version.
  */
-export async function publishPolicy(db: Db, document: unknown, note: string, { actor, at }: WriteContext): Promise<PublishResult> {
-  const parsed = parsePolicy(document);
-  if (!parsed.ok) return parsed;
+export async function publishPolicy(db: Db, document: unknown, note: string, { actor, at }: WriteContext, mode: PublishMode = 'replace'): Promise<PublishResult> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const current = await activePolicy(db);
+    const parsed = parsePolicyForPublishing(document, mode, current.document);
+    if (!parsed.ok) return parsed;
     const diff = diffPolicies(current.document, parsed.policy);
+    if (diff.length === 0) return { ok: true, published: false, version: current, previousVersion: current.version, diff: [] };
     try {
       const row = await db.transaction(async (tx) => {
         const [inserted] = await tx
@@ -74,13 +88,13 @@ export async function publishPolicy(db: Db, document: unknown, note: string, { a
           clientId: null,
           process: 'policy',
           type: 'policy.published',
-          why: { note, previousVersion: current.version },
+          why: { note, previousVersion: current.version, mode },
           actor,
           data: { version: inserted!.version, changes: diff },
         });
         return inserted!;
       });
-      return { ok: true, version: toVersion(row), previousVersion: current.version, diff };
+      return { ok: true, published: true, version: toVersion(row), previousVersion: current.version, diff };
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
     }

@@ -10,19 +10,31 @@ import type { MspRole, StakeholderRole } from '../domain/roles.js';
  */
 const isoTimestamp = customType<{ data: string; driverData: string }>({
   dataType: () => 'timestamp with time zone',
-  fromDriver: (value) => new Date(value).toISOString(),
+  fromDriver: (value) => pgTimestampToIso(value),
   toDriver: (value) => value,
 });
+
+const PG_TIMESTAMPTZ = /^(\d{4,})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([+-])(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?)?( BC)?$/;
+
+/**
+ * PostgreSQL's text form of a timestamptz → ISO-8601 in UTC, without `new Date(text)`: the JS date
+ * parser reads years below 100 as 19xx/20xx and refuses some others, silently changing what was
+ * stored. Milliseconds are kept (Baton writes no finer precision); years outside 0000–9999 get
+ * ISO's six-digit signed form; `infinity` is refused.
+ */
+export function pgTimestampToIso(value: string): string {
+  const m = PG_TIMESTAMPTZ.exec(value);
+  if (!m) throw new Error(`not a PostgreSQL timestamptz: ${JSON.stringify(value)}`);
+  const [, y, mo, d, h, mi, sec, frac, sign, oh, om, os, bc] = m;
+  const year = bc ? 1 - Number(y) : Number(y);
+  const date = new Date(0);
+  date.setUTCFullYear(year, Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi), Number(sec), Number((frac ?? '0').padEnd(3, '0').slice(0, 3)));
+  const offsetSeconds = sign ? (sign === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om ?? 0) * 60 + Number(os ?? 0)) : 0;
+  return new Date(date.getTime() - offsetSeconds * 1000).toISOString();
+}
 const ts = (name: string) => isoTimestamp(name);
 const createdAt = () => ts('created_at').notNull().default(sql`now()`);
-
-export interface Stakeholder {
-  name: string;
-  email?: string;
-  title?: string;
-  /** e.g. executiveSponsor, champion, decisionMaker, budgetHolder, itOps (R-123 pairing). */
-  roles: StakeholderRole[];
-}
 
 export const clients = pgTable('clients', {
   id: text('id').primaryKey(),
@@ -44,9 +56,12 @@ export const clients = pgTable('clients', {
   placementPolicyVersion: integer('placement_policy_version').notNull(),
   timeZone: text('time_zone').notNull(),
   holidays: jsonb('holidays').$type<string[]>().notNull().default([]),
+  // C-1: the region (ISO 3166-1 country, optional subdivision: 'US-IL') seeds the holidays from
+  // the date-holidays data; the exceptions are public holidays the client works anyway.
+  region: text('region'),
+  publicHolidayExceptions: jsonb('public_holiday_exceptions').$type<string[]>().notNull().default([]),
   renewalDate: date('renewal_date', { mode: 'string' }),
   fiscalYearEnd: text('fiscal_year_end').notNull().default('12-31'),
-  stakeholders: jsonb('stakeholders').$type<Stakeholder[]>().notNull().default([]),
   policyOverrides: jsonb('policy_overrides').$type<Record<string, unknown>>().notNull().default({}),
   revision: integer('revision').notNull().default(1),
   createdAt: createdAt(),
@@ -58,6 +73,48 @@ export const clients = pgTable('clients', {
   check('clients_appetite_ck', sql`${t.appetite} between 1 and 5`),
   check('clients_segment_ck', sql`${t.segment} in ('A','B','C','D')`),
 ]);
+
+/**
+ * The client's own people (issue 9): name, title, email and their roles in the client (sponsor,
+ * decision-maker, budget holder, IT contact…, several per person), paired with MSP roles (R-123).
+ * Nobody is deleted: a person who leaves is deactivated, which may fire R-19. Replaces the
+ * `clients.stakeholders` JSON list (migrated by 0005).
+ */
+export const clientStakeholders = pgTable('client_stakeholders', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  title: text('title'),
+  email: text('email'),
+  roles: jsonb('roles').$type<StakeholderRole[]>().notNull(),
+  active: boolean('active').notNull().default(true),
+  deactivatedAt: ts('deactivated_at'),
+  deactivationReason: text('deactivation_reason'),
+  revision: integer('revision').notNull().default(1),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+}, (t) => [
+  index('client_stakeholders_client_idx').on(t.clientId, t.name),
+  // One active person per email at a client, and at most one active executive sponsor (R-17, R-50, R-104).
+  uniqueIndex('client_stakeholders_email_uq').on(t.clientId, sql`lower(${t.email})`).where(sql`${t.active} and ${t.email} is not null`),
+  uniqueIndex('client_stakeholders_sponsor_uq').on(t.clientId).where(sql`${t.active} and ${t.roles} ? 'executiveSponsor'`),
+  check('client_stakeholders_roles_ck', sql`jsonb_typeof(${t.roles}) = 'array' and jsonb_array_length(${t.roles}) > 0`),
+]);
+
+/**
+ * The client's access record (R-49, R-124): one row per access-matrix system, granted or not. The
+ * onboarding keeps it as access is granted; a grant reported after the onboarding closed updates
+ * it (and any open Delivery risk) instead of the closed onboarding.
+ */
+export const clientAccess = pgTable('client_access', {
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  system: text('system').notNull(),
+  grantedAt: ts('granted_at'),
+  /** What wrote the row last: `onboarding` (R-49), `late-report` (after closeout, R-124) or `ledger` (rebuilt from an onboarding's facts). */
+  source: text('source').notNull(),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+}, (t) => [primaryKey({ columns: [t.clientId, t.system] })]);
 
 export const people = pgTable('people', {
   id: text('id').primaryKey(),
@@ -215,6 +272,8 @@ export const idempotencyRecords = pgTable('idempotency_records', {
   responseContentType: text('response_content_type'),
   createdAt: createdAt(),
   completedAt: ts('completed_at'),
+  /** While pending: until when the request holds the key. After it, a retry may take over (the API died mid-request). */
+  leaseExpiresAt: ts('lease_expires_at'),
 }, (t) => [primaryKey({ columns: [t.principalId, t.key] })]);
 
 /**
@@ -231,3 +290,23 @@ export const calendarFeeds = pgTable('calendar_feeds', {
   createdAt: createdAt(),
   revokedAt: ts('revoked_at'),
 }, (t) => [uniqueIndex('calendar_feeds_token_hash_uq').on(t.tokenHash), index('calendar_feeds_person_idx').on(t.personId)]);
+
+/**
+ * Transactional outbox of workflow starts: the row that needs a long-running workflow (a client →
+ * its placement review, R-7; a CTA → its SLA clock, C-5) writes its start here in the same
+ * transaction, so a crash between the commit and the start loses nothing. The API starts it at
+ * once; the worker's dispatcher starts whatever is still pending (runtime/processes.ts).
+ */
+export const workflowStarts = pgTable('workflow_starts', {
+  /** `placement-review` (subject: client id) or `cta-clock` (subject: CTA id). */
+  kind: text('kind').notNull(),
+  subjectId: text('subject_id').notNull(),
+  createdAt: createdAt(),
+  dispatchedAt: ts('dispatched_at'),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+}, (t) => [
+  primaryKey({ columns: [t.kind, t.subjectId] }),
+  index('workflow_starts_pending_idx').on(t.createdAt).where(sql`dispatched_at is null`),
+  check('workflow_starts_kind_ck', sql`${t.kind} in ('placement-review','cta-clock')`),
+]);

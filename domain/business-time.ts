@@ -53,6 +53,14 @@ function parseDate(date: LocalDate): DateTime {
   return dt;
 }
 
+/** 'yyyy-MM-dd' naming a day that exists (no 2026-02-30). */
+function isRealDate(date: string): boolean {
+  if (!DATE_RE.test(date)) return false;
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+}
+
 function parseTime(time: string): { hour: number; minute: number } {
   const m = TIME_RE.exec(time);
   const hour = Number(m?.[1]);
@@ -119,7 +127,8 @@ export function makeCalendar(input: {
     throw new RangeError(`Invalid time zone '${input.timeZone}': expected an IANA zone such as 'America/Chicago'`);
   }
   const holidays = [...new Set(input.holidays ?? [])].sort();
-  holidays.forEach(parseDate);
+  // Plain date arithmetic, not Luxon: a region's public holidays are years of dates, checked on every calendar built.
+  for (const h of holidays) if (!isRealDate(h)) throw new RangeError(`Invalid local date '${h}': expected a real date as yyyy-MM-dd`);
   const workdays = [...new Set(input.workdays ?? [1, 2, 3, 4, 5])].sort((a, b) => a - b);
   if (workdays.length === 0 || workdays.some((d) => !Number.isInteger(d) || d < 1 || d > 7)) {
     throw new RangeError(`Invalid workdays [${workdays.join(',')}]: expected ISO weekdays 1..7, at least one`);
@@ -301,9 +310,10 @@ export function businessDaysBeforeAt(meetingStart: Instant, n: number, time: str
 }
 
 /**
- * R-24 prep pack due: normally T-n bd at `time` (C-4). If the meeting was booked after that
- * instant (fewer than n bd ahead): `time` on the business day before the meeting date, late;
- * if even that precedes the booking: the booking instant itself, late.
+ * R-24 prep pack due: normally T-n bd at `time` (C-4). Booked at short notice: `time` on the
+ * business day before the meeting date, late; if even that precedes the booking: the booking
+ * instant itself, late. Short notice is `instant` (booked after the T-n bd instant) or, by A-23,
+ * `date` (booked on or after the T-n bd date, in the client's zone).
  */
 export function prepPackDue(
   meetingStart: Instant,
@@ -311,10 +321,12 @@ export function prepPackDue(
   n: number,
   time: string,
   cal: BusinessCalendar,
+  shortNotice: 'instant' | 'date' = 'instant',
 ): { dueAt: string; late: boolean } {
   const booked = millis(bookedAt);
   const normal = businessDaysBeforeAt(meetingStart, n, time, cal);
-  if (booked <= millis(normal)) return { dueAt: normal, late: false };
+  const inTime = shortNotice === 'date' ? localDateOf(bookedAt, cal) < localDateOf(normal, cal) : booked <= millis(normal);
+  if (inTime) return { dueAt: normal, late: false };
   const fallback = atLocalTime(previousBusinessDay(localDateOf(meetingStart, cal), cal), time, cal);
   return { dueAt: millis(fallback) >= booked ? fallback : isoAt(booked, cal), late: true };
 }

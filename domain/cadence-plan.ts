@@ -548,7 +548,14 @@ function nominalPlan(ctx: Ctx, lo: number, hi: number): { drafts: Draft[]; cycle
       });
     });
   }
-  return { drafts, cycles };
+  // A-25: tactical and strategic series share the recurring slot; an occurrence a strategic meeting holds is skipped.
+  const held = new Map(drafts.filter((d) => d.kind !== 'tactical').map((d) => [d.startsAt, d]));
+  const kept = drafts.filter((d) => {
+    const strategic = d.kind === 'tactical' ? held.get(d.startsAt) : undefined;
+    if (strategic) strategic.why = { ...strategic.why, coversTactical: d.key, coverRule: 'A-25' };
+    return !strategic;
+  });
+  return { drafts: kept, cycles };
 }
 
 /** §2.2 agenda: roadmap and budget flags per `cadence.<seg>.roadmap.reviewedAt` / `budget.frequency`. */
@@ -631,7 +638,9 @@ function buildPlan(ctx: Ctx, months: readonly string[]): PlannedMeeting[] {
     const month = monthOf(d.idx);
     if (!wanted.has(d.idx) || ms(d.startsAt) <= ctx.lockMs) continue; // R-10: nothing at or before the lock
     const a = agendas.get(d)!;
-    const minutes = d.kind === 'tactical' ? policy.cadence.tacticalMinutes : policy.cadence.strategicMinutes;
+    // R-11 lengths; R-65: a cycle's first meeting may be longer (A's M1 is the 90-min CEO session).
+    const firstPlanning = d.kind === 'annualPlanning' && d.why.meeting === `1 of ${c.annualPlanning.meetings}` ? c.annualPlanning.firstMeetingMinutes : null;
+    const minutes = d.kind === 'tactical' ? policy.cadence.tacticalMinutes : firstPlanning ?? policy.cadence.strategicMinutes;
     const common = { key: d.key, kind: d.kind, month, localDate: d.localDate, startsAt: d.startsAt, endsAt: endsAt(d.startsAt, minutes, cal), agenda: a.agenda };
     const why = { ...d.why, ...a.why, segment: seg, lockedAt: ctx.input.lockedAt, minutes, zone: cal.timeZone };
     if (d.kind === 'annualPlanning') {
@@ -760,4 +769,22 @@ function fallbackStyle(ctx: Ctx, b: BookedMeeting, slots: number): Pick<PlannedM
   if (!tacticalUsed(ctx)) return null;
   const t = tacticalStyle(ctx);
   return { template: t.template, strategic: false, mode: strategicMode(ctx), raci: t.raci, agenda: [] };
+}
+
+/**
+ * R-63: every meeting of planning cycle `year` (M1..M3 for A, M1..M2 for B, the single meeting of
+ * C and D) on its anchors (R-62), booked at once when the previous cycle's first meeting is held.
+ */
+export function planCycle(input: PlanInput, year: number, policy: Policy, cal: BusinessCalendar): PlannedMeeting[] {
+  const ctx = makeCtx(input, policy, cal, new Set([year]));
+  const cycle = cycleFor(ctx, year);
+  const months = [...new Set(cycle.meetings.map((m) => monthOf(dateMonthIndex(m.date))))];
+  return buildPlan(ctx, months).filter((m) => m.kind === 'annualPlanning' && m.key.startsWith(`ap/${year}/`));
+}
+
+/** The cycle year of a planning meeting's key, and whether it is the cycle's first meeting (R-63). */
+export function planningCycleOf(key: string, segment: CadenceSegment, policy: Policy): { year: number; first: boolean } | undefined {
+  if (!key.startsWith('ap/')) return undefined;
+  const p = parsePlanningKey(key, planningSlots(policy));
+  return { year: p.year, first: p.fromFinal === policy.cadence[segment].annualPlanning.meetings - 1 };
 }

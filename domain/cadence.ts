@@ -15,11 +15,14 @@
 import { DateTime } from 'luxon';
 import {
   addBusinessDays, addCalendarDays, addElapsedHours, addBusinessHours, atLocalTime, endOfLocalDay,
-  lastBusinessInstantAtOrBefore, localDateOf, makeCalendar, prepPackDue, roll, type BusinessCalendar, type LocalDate,
+  lastBusinessInstantAtOrBefore, localDateOf, makeCalendar, prepPackDue, roll, toIso, type BusinessCalendar, type LocalDate,
 } from './business-time.js';
 import { event, type ProcessEffect } from './effects.js';
 import { classifyOutcome, recoveryFor, type MeetingOutcome } from './missed-cadence.js';
-import type { Policy, Role } from './policy.js';
+import { planCycle, planningCycleOf, type PlannedMeeting } from './cadence-plan.js';
+import { planDeliverables } from './deliverables-plan.js';
+import { parsePolicy, type Policy, type Role } from './policy.js';
+import { ctaTitle } from './cta-titles.js';
 
 const HOUR_MS = 3_600_000;
 const ms = (iso: string) => Date.parse(iso);
@@ -53,7 +56,7 @@ export interface Raci { accountable: Role; presenter: Role | null; recorder: Rol
 /** A meeting the activity should book; `placement` says how capacity may move it (R-33, R-36, R-37). */
 export interface BookingRequest {
   key: string;
-  kind: 'annualPlanning' | 'strategic' | 'tactical' | 'trigger' | 'reset' | 'rebook';
+  kind: 'annualPlanning' | 'strategic' | 'tactical' | 'trigger' | 'reset' | 'rebook' | 'decisionCall';
   template: string;
   strategic: boolean;
   mode: MeetingMode;
@@ -66,6 +69,8 @@ export interface BookingRequest {
   /** forward: the first allowed slot from `startsAt`, not after `latest`; rebook: R-33's +7 d or the latest earlier slot. */
   placement: 'forward' | 'rebook';
   latest?: string;
+  /** A-30: when no slot lies in [startsAt, latest], the latest allowed slot after this instant (the cause) and before startsAt. */
+  fallbackAfter?: string;
   missed?: { startsAt: string; endsAt: string; missedAt: string; consecutiveMisses: number };
   /** The trigger this meeting serves (R-13..R-19), or the missed meeting it replaces. */
   trigger?: string;
@@ -89,14 +94,21 @@ export interface BookedMeeting {
   trigger?: string;
   replaces?: string;
   why?: Record<string, unknown>;
+  /** The client's people invited from the registry (R-26, R-17/R-34, R-14), and the required roles nobody holds. */
+  invitees?: { stakeholderId: string; name: string; required: boolean }[];
+  missingStakeholders?: { role: string; ruleId: string }[];
 }
 
 export interface CycleMeeting extends BookedMeeting {
+  /** R-21 (merged triggers) and R-24: items the prep pack must carry besides the standard pack. */
+  prepItems?: string[];
+  /** R-26 (v2): rescoped to a short update; its asks moved to the decision call. */
+  rescoped?: { at: string; reason: string; shortUpdateMinutes: number; decisionCall: string };
   status: 'scheduled' | 'held' | 'missed' | 'cancelled' | 'unbooked';
   prep?: { openAt: string; dueAt: string; late: boolean; ctaOpened: boolean; attachedAt?: string; signedOffAt?: string; judged: boolean; moves?: number };
   preRead?: { dueAt: string; sentAt?: string; decisionMakerConfirmed?: boolean; judged: boolean; bookedInsideWindow?: boolean };
   graceEndsAt?: string;
-  held?: { heldAt: string; endedAt: string; decisions: number; sponsorPresent: boolean };
+  held?: { heldAt: string; endedAt: string; decisions: number; sponsorPresent: boolean; decisionMakerPresent?: boolean };
   recap?: { dueAt: string; sentAt?: string; judged: boolean };
   agendaBlocks: string[];
   supersededBy?: string;
@@ -114,6 +126,8 @@ export interface TriggerState {
   meetingKey?: string;
   /** R-18: remediation due; judged once. */
   fixBy?: string;
+  /** R-34: the CTA that drives this trigger (the Re-engage CTA); none of its own. */
+  ctaKey?: string;
   fixJudged?: boolean;
   evidence: number;
 }
@@ -139,6 +153,46 @@ export interface CadenceState {
   ticks: number;
   /** Horizon extensions in this run (continue-as-new after a year's worth). */
   extensionsThisRun: number;
+  /**
+   * The model's version, fixed for a run when it starts (workflow `patched('cadence-v2')`): 1 runs as
+   * first released; 2 adds issue 9's rules — short-notice prep by date (A-23), the drought counted
+   * from the meeting where the ask was made and one engagement-drop play per account (A-24), a
+   * reschedule agreed >7 d ahead is a re-plan (A-29), R-26's decision call, R-30's chase, the next
+   * planning cycle booked when M1 is held (R-63) and planning meetings moved with their anchors.
+   */
+  version: number;
+  /** R-30 (v2): open approvals to chase on d7–d10 after their meeting. */
+  chases: ChaseState[];
+  /** §2.2, R-12 (v2): the non-meeting touches (C async update, D auto report and digital touch) of the booked horizon. */
+  deliverables: DeliverableState[];
+}
+
+export interface DeliverableState {
+  key: string;
+  kind: string;
+  title: string;
+  /** Its CTA opens at the start of its period, and is due at its due instant (A-28). */
+  openAt: string;
+  dueAt: string;
+  ownerRole: Role;
+  ruleId: string;
+  optional: boolean;
+  opened: boolean;
+  format: string[];
+  contents: string[];
+}
+
+export interface ChaseState {
+  key: string;
+  /** The decision CTA (key within the workflow) the chase is about; chased only while it is open. */
+  decisionCta: string;
+  title: string;
+  ownerRole: Role;
+  meetingId: string;
+  /** Chase opens at end + chaseDays.from, is due at end + chaseDays.to (R-30). */
+  at: string;
+  dueAt: string;
+  done: boolean;
 }
 
 export type CadenceEffect = ProcessEffect;
@@ -150,9 +204,12 @@ export function calendarOf(s: Pick<CadenceState, 'setup'> | CadenceSetup): Busin
   return makeCalendar({ timeZone: c.timeZone, holidays: [...c.holidays], workdays: [...c.workdays], dayStart: c.dayStart, dayEnd: c.dayEnd });
 }
 
-export function initialState(setup: CadenceSetup, carried?: Partial<CadenceState>): CadenceState {
+export function initialState(setup: CadenceSetup, carried?: Partial<CadenceState>, version = 1): CadenceState {
+  // A run started before a policy key existed carries a document without it (the setup is in its
+  // history): fill today's defaults, so every key the model reads is there (keys are only ever added).
+  const parsed = parsePolicy(setup.policy);
   return {
-    setup,
+    setup: parsed.ok ? { ...setup, policy: parsed.policy } : setup,
     meetings: carried?.meetings ?? [],
     consecutiveMisses: carried?.consecutiveMisses ?? 0,
     autoRebookSuspended: carried?.autoRebookSuspended ?? false,
@@ -164,6 +221,9 @@ export function initialState(setup: CadenceSetup, carried?: Partial<CadenceState
     actions: carried?.actions ?? 0,
     ticks: carried?.ticks ?? 0,
     extensionsThisRun: 0,
+    version,
+    chases: carried?.chases ?? [],
+    deliverables: carried?.deliverables ?? [],
   };
 }
 
@@ -203,6 +263,8 @@ export function applyBooked(state: CadenceState, booked: BookedMeeting[], at: st
   for (const b of booked) {
     if (state.meetings.some((m) => m.key === b.key)) continue;
     const m: CycleMeeting = { ...b, status: b.state, agendaBlocks: [] };
+    const own = b.trigger ? state.triggers.find((x) => x.key === b.trigger) : undefined;
+    if (own) m.prepItems = [...TRIGGER_SPEC[own.type].prepItems]; // R-21, R-24: what this trigger's meeting needs prepared
     if (b.state === 'scheduled') openCycle(state, m, b.bookedAt, cal);
     state.meetings.push(m);
     if (b.replaces) {
@@ -219,9 +281,19 @@ export function applyBooked(state: CadenceState, booked: BookedMeeting[], at: st
         out.effects.push(...triggerFiredEffects(state, t, m, false, at));
       }
     }
+    // v2: a required client role nobody holds (a decision-maker for strategic meetings, R-26; the sponsor for a reset, R-17)
+    // asks the Cadence Owner, once per role, to name that person in the registry.
+    if (state.version >= 2 && b.state === 'scheduled') {
+      for (const miss of b.missingStakeholders ?? []) {
+        out.effects.push({
+          kind: 'cta', key: `stakeholder-missing/${miss.role}`, ctaKind: 'name-stakeholder', title: ctaTitle.nameStakeholder(miss.role, m.template, m.startsAt, cal.timeZone, at), ruleId: miss.ruleId,
+          ownerRole: p.raci[state.setup.segment].cadenceOwner, dueAt: addElapsedHours(at, p.meeting.firstActionHours), why: { meetingId: m.meetingId, role: miss.role, rule: 'R-123' },
+        });
+      }
+    }
     if (b.state === 'unbooked') {
       out.effects.push({
-        kind: 'cta', key: `unbooked/${m.key}`, ctaKind: 'book-meeting', title: `Book ${m.template} by hand: no allowed slot`, ruleId: 'R-37',
+        kind: 'cta', key: `unbooked/${m.key}`, ctaKind: 'book-meeting', title: ctaTitle.bookByHand(m.template, m.startsAt, cal.timeZone, at), ruleId: 'R-37',
         ownerRole: p.raci[state.setup.segment].cadenceOwner, dueAt: m.startsAt, why: { ...(b.why ?? {}), meeting: m.key },
       });
     }
@@ -233,9 +305,12 @@ export function applyBooked(state: CadenceState, booked: BookedMeeting[], at: st
 function openCycle(state: CadenceState, m: CycleMeeting, bookedAt: string, cal: BusinessCalendar) {
   const p = state.setup.policy;
   if (!m.strategic) return;
-  const prep = prepPackDue(m.startsAt, bookedAt, p.meeting.prepPackBusinessDays, p.meeting.prepPackDueTime, cal);
+  // A-23 (v2): short notice is judged by date — booked on or after the T-5 bd date — and its CTA opens at booking.
+  const prep = prepPackDue(m.startsAt, bookedAt, p.meeting.prepPackBusinessDays, p.meeting.prepPackDueTime, cal, state.version >= 2 ? 'date' : 'instant');
   // R-24: the prep-pack CTA opens `prepCtaLeadBusinessDays` before its due (never before the booking).
-  const openAt = Math.max(ms(bookedAt), ms(atLocalTime(addBusinessDays(localDateOf(prep.dueAt, cal), -p.meeting.prepCtaLeadBusinessDays, cal), cal.dayStart, cal)));
+  const openAt = state.version >= 2 && prep.late
+    ? ms(bookedAt)
+    : Math.max(ms(bookedAt), ms(atLocalTime(addBusinessDays(localDateOf(prep.dueAt, cal), -p.meeting.prepCtaLeadBusinessDays, cal), cal.dayStart, cal)));
   m.prep = { openAt: iso(openAt), dueAt: prep.dueAt, late: prep.late, ctaOpened: false, judged: false };
   // R-26: pre-read + pre-flight due 48h before start, at the last business-hours instant at or before it. A meeting booked
   // inside that window (a reset session, a short-notice rebook) has no pre-read to miss: it is marked late, not judged.
@@ -247,13 +322,18 @@ function openCycle(state: CadenceState, m: CycleMeeting, bookedAt: string, cal: 
 // ---------------------------------------------------------------------------------------------
 // Actions from automations and ops
 
-export interface DecisionInput { title: string; ownerRole: Role; targetDate?: string; budgetUsd?: number }
+/** A decision (R-27, R-31): its MSP Accountable role; when a client stakeholder owns it (R-27 "owner CFO"), who. */
+export interface DecisionInput { title: string; ownerRole: Role; ownerStakeholder?: { id: string; name: string }; targetDate?: string; budgetUsd?: number }
 
 export type CadenceAction =
   | { type: 'prepPackAttached'; meetingId: string }
   | { type: 'prepSignedOff'; meetingId: string }
-  | { type: 'preReadSent'; meetingId: string; decisionMakerConfirmed: boolean }
-  | { type: 'meetingHeld'; meetingId: string; heldAt: string; endedAt: string; attendees: string[]; sponsorPresent: boolean; decisions: DecisionInput[]; undecided: { title: string; ownerRole: Role; checkpointDate: string }[] }
+  | { type: 'preReadSent'; meetingId: string; decisionMakerConfirmed: boolean; /** R-26: the exec to book the decision call with (from the registry). */ decisionCallWith?: { stakeholderId: string; name: string } }
+  | {
+      type: 'meetingHeld'; meetingId: string; heldAt: string; endedAt: string; attendees: string[]; sponsorPresent: boolean; decisions: DecisionInput[]; undecided: { title: string; ownerRole: Role; checkpointDate: string }[];
+      /** Attendance by stakeholder (resolved by the API from the registry): who came, and whether a decision-maker did (R-106, R-113). */
+      attendeeStakeholderIds?: string[]; decisionMakerPresent?: boolean;
+    }
   | { type: 'meetingNoShow'; meetingId: string }
   | { type: 'meetingCancelled'; meetingId: string; noticeAt: string; reason?: string }
   | { type: 'meetingRescheduled'; meetingId: string; agreedAt: string; newStartsAt: string; newEndsAt: string }
@@ -296,7 +376,11 @@ export function decide(state: CadenceState, action: CadenceAction, at: string): 
         if (!open) return notOpen(m);
         if (ms(action.endedAt) < ms(action.heldAt)) return { status: 422, message: 'endedAt is before heldAt.' };
         if (ms(action.heldAt) > ms(at)) return { status: 422, message: `heldAt ${action.heldAt} is in the future; report a meeting once it has happened.` };
-        if (m.strategic && action.decisions.length > p.meeting.maxDecisions) {
+        if (m.rescoped && action.decisions.length > 0) {
+          const call = state.meetings.find((x) => x.key === m.rescoped!.decisionCall);
+          return { status: 409, ruleId: 'R-26', message: `${m.template} was rescoped to a short update (${m.rescoped.reason}); its asks go to the decision call${call ? ` on ${call.startsAt}` : ''}. Report the decisions there.`, details: { decisionCall: call?.meetingId ?? null } };
+        }
+        if (takesDecisions(m) && action.decisions.length > p.meeting.maxDecisions) {
           return {
             status: 422, ruleId: 'R-27',
             message: `At most ${p.meeting.maxDecisions} decisions per strategic session (R-27); ${action.decisions.length} were sent. Take the rest to the backlog or roadmap.`,
@@ -333,6 +417,9 @@ export function decide(state: CadenceState, action: CadenceAction, at: string): 
   }
 }
 
+/** Strategic meetings take decisions (R-27), and so does R-26's decision call. */
+const takesDecisions = (m: CycleMeeting) => m.strategic || m.kind === 'decisionCall';
+
 function notOpen(m: CycleMeeting): Refusal {
   const why = m.status === 'missed' ? ` It counted as missed (§2.5: not marked held within the grace after its end, A-13).` : '';
   return { status: 409, message: `${m.template} on ${m.startsAt} is ${m.status}, not scheduled.${why}`, ruleId: m.status === 'missed' ? 'A-13' : 'R-10', details: { status: m.status } };
@@ -361,17 +448,18 @@ export function applyAction(state: CadenceState, action: CadenceAction, at: stri
       m!.preRead!.sentAt = at;
       m!.preRead!.decisionMakerConfirmed = action.decisionMakerConfirmed;
       fact('R-26', { meetingId: m!.meetingId, decisionMakerConfirmed: action.decisionMakerConfirmed, onTime: ms(at) <= ms(m!.preRead!.dueAt) });
-      if (!action.decisionMakerConfirmed) out.effects.push(...rescope(state, m!, at));
+      if (!action.decisionMakerConfirmed) merge(out, rescope(state, m!, at, action.decisionCallWith));
       break;
     }
     case 'meetingHeld':
       out.effects.push(...held(state, m!, action, at));
+      if (state.version >= 2) merge(out, bookNextCycle(state, m!));
       break;
     case 'meetingNoShow':
       merge(out, missed(state, m!, { kind: 'noShow' }, at));
       break;
     case 'meetingCancelled': {
-      const verdict = classifyOutcome(m!, { kind: 'cancelled', noticeAt: action.noticeAt }, p);
+      const verdict = classifyOutcome(m!, { kind: 'cancelled', noticeAt: action.noticeAt }, p, { replanAhead: state.version >= 2 });
       if (verdict.miss) {
         merge(out, missed(state, m!, { kind: 'cancelled', noticeAt: action.noticeAt }, at));
       } else {
@@ -381,7 +469,7 @@ export function applyAction(state: CadenceState, action: CadenceAction, at: stri
         out.effects.push(...closeCycleCtas(m!, 'meeting cancelled'));
         // Not a miss, but the rhythm still needs the meeting: the Cadence Owner rebooks it (R-10).
         out.effects.push({
-          kind: 'cta', key: `rebook-cancelled/${m!.key}`, ctaKind: 'rebook', title: `Rebook the cancelled ${m!.template}`, ruleId: 'R-10',
+          kind: 'cta', key: `rebook-cancelled/${m!.key}`, ctaKind: 'rebook', title: ctaTitle.rebookCancelled(m!.template, m!.startsAt, cal.timeZone, at), ruleId: 'R-10',
           ownerRole: p.raci[state.setup.segment].cadenceOwner, dueAt: addElapsedHours(at, p.missedCadence.rebookWithinDays * 24, cal),
           why: { meetingId: m!.meetingId, noticeAt: action.noticeAt, withinDays: p.missedCadence.rebookWithinDays },
         });
@@ -389,30 +477,12 @@ export function applyAction(state: CadenceState, action: CadenceAction, at: stri
       break;
     }
     case 'meetingRescheduled': {
-      const verdict = classifyOutcome(m!, { kind: 'rescheduled', agreedAt: action.agreedAt, newStartsAt: action.newStartsAt }, p);
+      const verdict = classifyOutcome(m!, { kind: 'rescheduled', agreedAt: action.agreedAt, newStartsAt: action.newStartsAt }, p, { replanAhead: state.version >= 2 });
       const from = m!.startsAt;
       if (verdict.miss) merge(out, missed(state, m!, { kind: 'rescheduled', agreedAt: action.agreedAt, newStartsAt: action.newStartsAt }, at, { noRebook: true }));
       // The agreed time stands either way: the meeting moves (a late one still counts as the miss it amounts to, §2.5).
-      m!.startsAt = action.newStartsAt;
-      m!.endsAt = action.newEndsAt;
-      m!.status = 'scheduled';
-      // The deadlines follow the new time (R-24, R-26); work already done stays done.
-      const before = { prep: m!.prep, preRead: m!.preRead };
-      // An open prep CTA carries the old due: close it; a fresh one opens for the new date (unless the pack is already attached).
-      if (before.prep?.ctaOpened && !before.prep.attachedAt) out.effects.push({ kind: 'ctaResolved', key: prepCtaKey(m!), note: `meeting moved to ${action.newStartsAt}` });
-      openCycle(state, m!, at, cal);
-      if (m!.prep && before.prep) {
-        const moves = (before.prep.moves ?? 0) + (before.prep.ctaOpened && !before.prep.attachedAt ? 1 : 0);
-        Object.assign(m!.prep, {
-          ...(moves ? { moves } : {}),
-          ...(before.prep.attachedAt ? { attachedAt: before.prep.attachedAt, judged: true, ctaOpened: true } : {}),
-          ...(before.prep.signedOffAt ? { signedOffAt: before.prep.signedOffAt } : {}),
-        });
-      }
-      if (m!.preRead && before.preRead?.sentAt) Object.assign(m!.preRead, { sentAt: before.preRead.sentAt, decisionMakerConfirmed: before.preRead.decisionMakerConfirmed, judged: true });
-      out.effects.push({ kind: 'meetingUpdate', meetingId: m!.meetingId, changes: { state: 'scheduled', startsAt: action.newStartsAt, endsAt: action.newEndsAt } });
+      out.effects.push(...moveMeeting(state, m!, action.newStartsAt, action.newEndsAt, at));
       out.effects.push(event('meeting.moved', '§2.5', { meetingId: m!.meetingId, fromStartsAt: from, startsAt: action.newStartsAt, endsAt: action.newEndsAt }, { agreedAt: action.agreedAt, verdict: verdict.why }));
-      state.meetings.sort((a, b) => ms(a.startsAt) - ms(b.startsAt));
       break;
     }
     case 'recapSent': {
@@ -433,7 +503,7 @@ export function applyAction(state: CadenceState, action: CadenceAction, at: stri
     case 'initiativeApproved': {
       // R-16: delivery kickoff within 10 bd of approval; the API refuses it while the onboarding gate (R-48) is shut.
       const latest = addBusinessDays(localDateOf(action.approvedAt, cal), p.triggers.deliveryKickoffBusinessDays, cal);
-      merge(out, fireEventTrigger(state, 'initiativeApproved', action.initiativeId, 'R-16', latest, at, { earliest: addBusinessDays(localDateOf(at, cal), 1, cal), asap: true, title: action.title }));
+      merge(out, fireEventTrigger(state, 'initiativeApproved', action.initiativeId, 'R-16', latest, at, { earliest: minNotice(state, at), asap: true, title: action.title }));
       break;
     }
     case 'adoptionMeasured': {
@@ -446,7 +516,9 @@ export function applyAction(state: CadenceState, action: CadenceAction, at: stri
         if (value < min) {
           // R-18: TAM remediation sync ≤5 d (ROLL), CTA 72h, fix within 14 d; a repeat appends evidence (R-124).
           const target = roll(addCalendarDays(localDateOf(action.measuredAt, cal), p.triggers.adoptionSyncDays), cal, localDateOf(at, cal));
-          merge(out, fireEventTrigger(state, 'adoptionBelowThreshold', metric, 'R-18', target, at, { value, min }));
+          // A-30: the sync takes the first allowed slot from the minimum notice, by the limit.
+          const earliest = minNotice(state, at);
+          merge(out, fireEventTrigger(state, 'adoptionBelowThreshold', metric, 'R-18', target, at, { value, min, earliest: earliest < target ? earliest : target, asap: true }));
         } else if (active) {
           active.state = 'cleared';
           out.effects.push(event('trigger.cleared', 'R-18', { trigger: 'adoptionBelowThreshold', anchor: metric }, { value, min, measuredAt: action.measuredAt }));
@@ -458,7 +530,8 @@ export function applyAction(state: CadenceState, action: CadenceAction, at: stri
     case 'stakeholderChanged': {
       // R-19: new-sponsor intro ≤10 d; handoff note ≤24h.
       const target = roll(addCalendarDays(localDateOf(action.changedAt, cal), p.triggers.stakeholderChange.withinDays), cal, localDateOf(at, cal));
-      merge(out, fireEventTrigger(state, 'stakeholderChange', `${action.name}@${localDateOf(action.changedAt, cal)}`, 'R-19', target, at, { name: action.name, stakeholderRole: action.stakeholderRole }));
+      const earliest = minNotice(state, at);
+      merge(out, fireEventTrigger(state, 'stakeholderChange', `${action.name}@${localDateOf(action.changedAt, cal)}`, 'R-19', target, at, { name: action.name, stakeholderRole: action.stakeholderRole, earliest: earliest < target ? earliest : target, asap: true }));
       break;
     }
     case 'decisionResolved': {
@@ -474,6 +547,7 @@ export function applyAction(state: CadenceState, action: CadenceAction, at: stri
       break;
     case 'clientDatesChanged':
       state.setup = { ...state.setup, renewalDate: action.renewalDate, fiscalYearEnd: action.fiscalYearEnd };
+      if (state.version >= 2) out.effects.push(...movePlanningMeetings(state, at));
       merge(out, replanDateTriggers(state, at));
       break;
     case 'segmentChanged':
@@ -483,21 +557,103 @@ export function applyAction(state: CadenceState, action: CadenceAction, at: stri
   return out;
 }
 
+/** Moves a booked meeting: its deadlines follow the new time (R-24, R-26); work already done stays done. */
+function moveMeeting(state: CadenceState, m: CycleMeeting, startsAt: string, endsAt: string, at: string): CadenceEffect[] {
+  const out: CadenceEffect[] = [];
+  const cal = calendarOf(state);
+  m.startsAt = startsAt;
+  m.endsAt = endsAt;
+  m.status = 'scheduled';
+  const before = { prep: m.prep, preRead: m.preRead };
+  // An open prep CTA carries the old due: close it; a fresh one opens for the new date (unless the pack is already attached).
+  if (before.prep?.ctaOpened && !before.prep.attachedAt) out.push({ kind: 'ctaResolved', key: prepCtaKey(m), note: `meeting moved to ${startsAt}` });
+  openCycle(state, m, at, cal);
+  if (m.prep && before.prep) {
+    const moves = (before.prep.moves ?? 0) + (before.prep.ctaOpened && !before.prep.attachedAt ? 1 : 0);
+    Object.assign(m.prep, {
+      ...(moves ? { moves } : {}),
+      ...(before.prep.attachedAt ? { attachedAt: before.prep.attachedAt, judged: true, ctaOpened: true } : {}),
+      ...(before.prep.signedOffAt ? { signedOffAt: before.prep.signedOffAt } : {}),
+    });
+  }
+  if (m.preRead && before.preRead?.sentAt) Object.assign(m.preRead, { sentAt: before.preRead.sentAt, decisionMakerConfirmed: before.preRead.decisionMakerConfirmed, judged: true });
+  out.push({ kind: 'meetingUpdate', meetingId: m.meetingId, changes: { state: 'scheduled', startsAt, endsAt } });
+  state.meetings.sort((a, b) => ms(a.startsAt) - ms(b.startsAt));
+  return out;
+}
+
+/**
+ * R-62 (v2): booked planning meetings hang off the FY-end (or the renewal, D): when it changes they
+ * move onto the new anchors (on that date, A-22), each with `meeting.moved` and its reason.
+ */
+function movePlanningMeetings(state: CadenceState, at: string): CadenceEffect[] {
+  const out: CadenceEffect[] = [];
+  const p = state.setup.policy;
+  const cal = calendarOf(state);
+  const cycles = new Map<number, PlannedMeeting[]>();
+  for (const m of state.meetings.filter((x) => x.kind === 'annualPlanning' && x.status === 'scheduled' && ms(x.startsAt) > ms(at))) {
+    const cycle = planningCycleOf(m.key, state.setup.segment, p);
+    if (!cycle) continue;
+    if (!cycles.has(cycle.year)) cycles.set(cycle.year, planCycle(planInputOf(state.setup), cycle.year, p, cal));
+    const planned = cycles.get(cycle.year)!.find((x) => x.key === m.key);
+    if (!planned || planned.startsAt === m.startsAt) continue;
+    const from = m.startsAt;
+    out.push(...moveMeeting(state, m, planned.startsAt, planned.endsAt, at));
+    out.push(event('meeting.moved', 'R-62', { meetingId: m.meetingId, fromStartsAt: from, startsAt: planned.startsAt, endsAt: planned.endsAt }, {
+      reason: 'its planning anchor moved (fiscal year-end or renewal date changed)', fiscalYearEnd: state.setup.fiscalYearEnd, renewalDate: state.setup.renewalDate, anchorDate: planned.why.anchorDate ?? null,
+    }));
+  }
+  return out;
+}
+
 function merge(into: Step, from: Step) {
   into.effects.push(...from.effects);
   into.book.push(...from.book);
 }
 
-/** R-26: no decision-maker confirmed → rescope to a short update and book a decision call with the right exec. */
-function rescope(state: CadenceState, m: CycleMeeting, at: string): CadenceEffect[] {
+/**
+ * R-26: no decision-maker confirmed → rescope to a short update and book a decision call with the
+ * right exec. v2: the meeting shrinks to `meeting.shortUpdateMinutes`, its asks move to a decision
+ * call booked within `meeting.decisionCallWithinBusinessDays` after it (A-30 notice), and the
+ * rescope shows on the meeting (status and timeline).
+ */
+function rescope(state: CadenceState, m: CycleMeeting, at: string, callWith?: { stakeholderId: string; name: string }): Step {
   const p = state.setup.policy;
-  return [
-    { kind: 'meetingUpdate', meetingId: m.meetingId, changes: { data: { rescoped: 'short update (no decision-maker confirmed, R-26)' } } },
-    {
-      kind: 'cta', key: `decision-call/${m.key}`, ctaKind: 'decision-call', title: `Book a decision call with the right executive (${m.template} rescoped)`, ruleId: 'R-26',
-      ownerRole: m.raci.presenter ?? m.raci.accountable, dueAt: addElapsedHours(at, p.meeting.firstActionHours), why: { meetingId: m.meetingId, meetingStartsAt: m.startsAt },
-    },
-  ];
+  const reason = 'no decision-maker confirmed by the pre-read (R-26)';
+  const cta: CadenceEffect = {
+    kind: 'cta', key: `decision-call/${m.key}`, ctaKind: 'decision-call', title: ctaTitle.decisionCall(m.template, m.startsAt, calendarOf(state).timeZone, at, { booked: state.version >= 2, ...(callWith ? { with: callWith.name } : {}) }), ruleId: 'R-26',
+    ownerRole: m.raci.presenter ?? m.raci.accountable, dueAt: addElapsedHours(at, p.meeting.firstActionHours), why: { meetingId: m.meetingId, meetingStartsAt: m.startsAt, ...(callWith ? { decisionCallWith: callWith } : {}) },
+  };
+  if (state.version < 2) {
+    return { effects: [{ kind: 'meetingUpdate', meetingId: m.meetingId, changes: { data: { rescoped: 'short update (no decision-maker confirmed, R-26)' } } }, cta], book: [] };
+  }
+  if (m.rescoped) return none();
+  const cal = calendarOf(state);
+  const callKey = `decision-call/${m.key}`;
+  const endsAt = toIso(iso(ms(m.startsAt) + p.meeting.shortUpdateMinutes * 60_000), cal);
+  m.endsAt = endsAt;
+  m.graceEndsAt = addElapsedHours(endsAt, p.missedCadence.graceHours, cal);
+  m.rescoped = { at, reason, shortUpdateMinutes: p.meeting.shortUpdateMinutes, decisionCall: callKey };
+  const meetingDay = localDateOf(m.startsAt, cal);
+  const notice = addBusinessDays(localDateOf(at, cal), p.meeting.minNoticeBusinessDays, cal);
+  const after = addBusinessDays(meetingDay, 1, cal);
+  const earliest = notice > after ? notice : after;
+  const latest = addBusinessDays(meetingDay, p.meeting.decisionCallWithinBusinessDays, cal);
+  const startsAt = atLocalTime(earliest <= latest ? earliest : latest, p.cadence.recurringSlot.time, cal);
+  const owner = m.raci.presenter ?? m.raci.accountable;
+  return {
+    effects: [
+      { kind: 'meetingUpdate', meetingId: m.meetingId, changes: { endsAt, data: { rescoped: { ...m.rescoped, asksMovedTo: callKey } } } },
+      event('process.fact_recorded', 'R-26', { fact: 'meetingRescoped', details: { meetingId: m.meetingId, template: m.template, shortUpdateMinutes: p.meeting.shortUpdateMinutes, endsAt, decisionCall: callKey } }, { reason, policyKeys: ['meeting.shortUpdateMinutes', 'meeting.decisionCallWithinBusinessDays', 'meeting.minNoticeBusinessDays'] }),
+      cta,
+    ],
+    book: [{
+      key: callKey, kind: 'decisionCall', template: 'Decision Call', strategic: false, mode: m.mode, agenda: ['decisions'],
+      raci: { accountable: owner, presenter: owner, recorder: m.raci.recorder, backup: m.raci.backup }, ruleId: 'R-26',
+      why: { rescopedMeetingId: m.meetingId, asksFrom: m.template, reason, latestBusinessDays: p.meeting.decisionCallWithinBusinessDays, ...(callWith ? { with: callWith } : {}) },
+      startsAt, endsAt: iso(ms(startsAt) + p.cadence.tacticalMinutes * 60_000), placement: 'forward', latest: endOfLocalDay(latest, cal), fallbackAfter: m.startsAt,
+    }],
+  };
 }
 
 /** R-27..R-32 after a held meeting: recap due 48h, a CTA per decision (72h), Decision Log with the credit gate. */
@@ -506,32 +662,95 @@ function held(state: CadenceState, m: CycleMeeting, a: Extract<CadenceAction, { 
   const cal = calendarOf(state);
   const out: CadenceEffect[] = [];
   m.status = 'held';
-  m.held = { heldAt: a.heldAt, endedAt: a.endedAt, decisions: a.decisions.length, sponsorPresent: a.sponsorPresent };
+  m.held = { heldAt: a.heldAt, endedAt: a.endedAt, decisions: a.decisions.length, sponsorPresent: a.sponsorPresent, ...(a.decisionMakerPresent !== undefined ? { decisionMakerPresent: a.decisionMakerPresent } : {}) };
   const recapDueAt = slaDue(state, a.endedAt, p.meeting.recapHours);
-  out.push({ kind: 'meetingUpdate', meetingId: m.meetingId, changes: { state: 'held', heldAt: a.heldAt, decisionCount: a.decisions.length, sponsorPresent: a.sponsorPresent, ...(m.strategic ? { recapDueAt } : {}) } });
+  const attendance = a.attendeeStakeholderIds ? { data: { attendeeStakeholderIds: [...a.attendeeStakeholderIds], ...(a.decisionMakerPresent !== undefined ? { decisionMakerPresent: a.decisionMakerPresent } : {}) } } : {};
+  out.push({ kind: 'meetingUpdate', meetingId: m.meetingId, changes: { state: 'held', heldAt: a.heldAt, decisionCount: a.decisions.length, sponsorPresent: a.sponsorPresent, ...(m.strategic ? { recapDueAt } : {}), ...attendance } });
   out.push(event('meeting.held', m.strategic ? 'R-27' : 'R-10', { meetingId: m.meetingId, decisions: a.decisions.length, attendees: a.attendees }, { heldAt: a.heldAt, endedAt: a.endedAt, sponsorPresent: a.sponsorPresent, template: m.template }));
   if (m.prep && !m.prep.attachedAt && m.prep.ctaOpened) out.push({ kind: 'ctaResolved', key: prepCtaKey(m), note: 'meeting held' });
-  if (!m.strategic) return out;
-  state.consecutiveMisses = 0; // §2.5: a held strategic meeting resets the count
-  m.recap = { dueAt: recapDueAt, judged: false };
-  out.push({
-    kind: 'cta', key: `recap/${m.key}`, ctaKind: 'recap', title: `Send the ${m.template} recap`, ruleId: 'R-29', ownerRole: m.raci.recorder ?? m.raci.accountable, dueAt: recapDueAt,
-    why: { meetingId: m.meetingId, endedAt: a.endedAt, hours: p.meeting.recapHours, clock: p.calendar.slaClock, policyKeys: ['meeting.recapHours', 'calendar.slaClock'] },
-  });
-  const ctaDue = slaDue(state, at, p.meeting.firstActionHours);
+  if (!takesDecisions(m)) return out;
+  if (m.strategic) {
+    state.consecutiveMisses = 0; // §2.5: a held strategic meeting resets the count
+    m.recap = { dueAt: recapDueAt, judged: false };
+    out.push({
+      kind: 'cta', key: `recap/${m.key}`, ctaKind: 'recap', title: ctaTitle.recap(m.template, m.startsAt, cal.timeZone, at), ruleId: 'R-29', ownerRole: m.raci.recorder ?? m.raci.accountable, dueAt: recapDueAt, clock: 'due',
+      why: { meetingId: m.meetingId, endedAt: a.endedAt, hours: p.meeting.recapHours, clock: p.calendar.slaClock, escalatesAt: 'due (A-28)', policyKeys: ['meeting.recapHours', 'calendar.slaClock'] },
+    });
+  }
+  // A-26: decision CTAs count from the meeting's end, never from when the report arrives.
+  const ctaDue = slaDue(state, a.endedAt, p.meeting.firstActionHours);
   a.decisions.forEach((d, i) => {
     const credited = d.targetDate !== undefined && d.budgetUsd !== undefined;
-    out.push(event('decision.logged', 'R-31', { meetingId: m.meetingId, title: d.title, ownerRole: d.ownerRole, ...(d.targetDate ? { targetDate: d.targetDate } : {}), ...(d.budgetUsd !== undefined ? { budgetUsd: d.budgetUsd } : {}), credited }, {
+    const owner = d.ownerStakeholder ? { ownerStakeholderId: d.ownerStakeholder.id, ownerName: d.ownerStakeholder.name } : {};
+    out.push(event('decision.logged', 'R-31', { meetingId: m.meetingId, title: d.title, ownerRole: d.ownerRole, ...owner, ...(d.targetDate ? { targetDate: d.targetDate } : {}), ...(d.budgetUsd !== undefined ? { budgetUsd: d.budgetUsd } : {}), credited }, {
       creditRule: 'R-32', ...(credited ? {} : { creditDeferredBecause: `missing ${[d.targetDate === undefined ? 'target date' : '', d.budgetUsd === undefined ? 'budget' : ''].filter(Boolean).join(' and ')} in writing (R-32)` }),
     }));
     out.push({
       kind: 'cta', key: `decision/${m.key}/${i + 1}`, ctaKind: 'decision', title: d.title, ruleId: 'R-30', ownerRole: d.ownerRole,
-      dueAt: d.targetDate ? endOfLocalDay(d.targetDate, cal) : ctaDue, why: { meetingId: m.meetingId, decision: i + 1, hours: p.meeting.firstActionHours, policyKeys: ['meeting.firstActionHours'] },
+      dueAt: d.targetDate ? endOfLocalDay(d.targetDate, cal) : ctaDue, why: { meetingId: m.meetingId, decision: i + 1, hours: p.meeting.firstActionHours, from: 'meeting end (A-26)', endedAt: a.endedAt, policyKeys: ['meeting.firstActionHours'] },
     });
+    if (state.version >= 2) {
+      // R-30: an approval still open on d7 after the meeting is chased, due by d10.
+      state.chases.push({
+        key: `chase/${m.key}/${i + 1}`, decisionCta: `decision/${m.key}/${i + 1}`, title: d.title, ownerRole: d.ownerRole, meetingId: m.meetingId,
+        at: addElapsedHours(a.endedAt, p.meeting.chaseDays.from * 24), dueAt: addElapsedHours(a.endedAt, p.meeting.chaseDays.to * 24), done: false,
+      });
+    }
   });
   if (a.decisions.length > 0) state.lastStrategicDecisionAt = a.endedAt;
-  for (const u of a.undecided) state.pendingDecisions.push({ title: u.title, ownerRole: u.ownerRole, since: a.endedAt, checkpointDate: u.checkpointDate, meetingId: m.meetingId, fired: false });
+  // A-24 (v2): a pending ask ages from the scheduled start of the meeting where it was presented.
+  const askedAt = state.version >= 2 ? m.startsAt : a.endedAt;
+  for (const u of a.undecided) state.pendingDecisions.push({ title: u.title, ownerRole: u.ownerRole, since: askedAt, checkpointDate: u.checkpointDate, meetingId: m.meetingId, fired: false });
   return out;
+}
+
+/**
+ * §2.2, R-12 (v2): plans the non-meeting touches due in (from, through the end of `throughMonth`]
+ * (domain/deliverables-plan.ts) into the state, once each: at lock for the booked horizon, then for
+ * each month the horizon rolls on, and again from a segment change (R-9).
+ */
+export function planTouches(state: CadenceState, after: string | { month: string }, throughMonth: string): void {
+  if (state.version < 2) return;
+  const cal = calendarOf(state);
+  const monthEnd = (month: string) => endOfLocalDay(DateTime.fromISO(`${month}-01`, { zone: 'utc' }).endOf('month').toISODate()!, cal);
+  const from = typeof after === 'string' ? after : monthEnd(after.month);
+  const to = monthEnd(throughMonth);
+  const planned = planDeliverables({ segment: state.setup.segment, fiscalYearEnd: state.setup.fiscalYearEnd, from, to }, state.setup.policy, cal);
+  for (const d of planned) {
+    if (state.deliverables.some((x) => x.key === d.key)) continue;
+    const periodStart = atLocalTime(d.period.startDate, cal.dayStart, cal);
+    state.deliverables.push({
+      key: d.key, kind: d.kind, title: d.title, openAt: ms(periodStart) > ms(from) ? periodStart : from, dueAt: d.dueAt, ownerRole: d.ownerRole, ruleId: d.ruleId,
+      optional: d.optional, opened: false, format: [...d.format], contents: [...d.contents],
+    });
+  }
+}
+
+/** R-63 (v2): when a cycle's first meeting is held, every meeting of the next cycle is booked at once on its anchors (R-62). */
+function bookNextCycle(state: CadenceState, m: CycleMeeting): Step {
+  const out = none();
+  if (m.kind !== 'annualPlanning') return out;
+  const p = state.setup.policy;
+  const cycle = planningCycleOf(m.key, state.setup.segment, p);
+  if (!cycle?.first) return out;
+  for (const next of planCycle(planInputOf(state.setup), cycle.year + 1, p, calendarOf(state))) {
+    if (state.meetings.some((x) => x.key === next.key)) continue;
+    out.book.push({ ...bookingOf(next), why: { ...next.why, bookedBecause: `${m.template} of cycle ${cycle.year} held (R-63)` } });
+  }
+  return out;
+}
+
+/** What the cadence planner (domain/cadence-plan.ts) needs of the client. */
+export function planInputOf(s: CadenceSetup) {
+  return { segment: s.segment, touchTier: s.touchTier, fiscalYearEnd: s.fiscalYearEnd, renewalDate: s.renewalDate, lockedAt: s.lockedAt };
+}
+
+/** A planned meeting as a booking request (placed forward from its date; anchored kinds ignore preferences, A-22). */
+export function bookingOf(m: PlannedMeeting): BookingRequest {
+  return {
+    key: m.key, kind: m.kind, template: m.template, strategic: m.strategic, mode: m.mode, agenda: [...m.agenda], raci: { ...m.raci },
+    ruleId: m.ruleId, why: m.why, startsAt: m.startsAt, endsAt: m.endsAt, placement: 'forward',
+  };
 }
 
 function slaDue(state: CadenceState, from: string, hours: number): string {
@@ -557,7 +776,7 @@ function missed(state: CadenceState, m: CycleMeeting, outcome: MeetingOutcome, a
   const p = state.setup.policy;
   const cal = calendarOf(state);
   const out = none();
-  const verdict = classifyOutcome(m, outcome, p);
+  const verdict = classifyOutcome(m, outcome, p, { replanAhead: state.version >= 2 });
   if (!verdict.miss) return out;
   m.status = 'missed';
   out.effects.push({ kind: 'meetingUpdate', meetingId: m.meetingId, changes: { state: 'missed' } });
@@ -586,7 +805,7 @@ function missed(state: CadenceState, m: CycleMeeting, outcome: MeetingOutcome, a
       ownerRole: p.triggers.owners.engagementDrop, dueAt: rec.ctaDueAt, why: rec.why,
     });
     out.effects.push(event('risk.opened', 'R-34', { riskId: `${state.setup.clientId}/strategic/${m.key}`, bucket: rec.risk.bucket, severity: rec.risk.severity, trigger: `${n} consecutive missed strategic meetings` }, { firstActionCta: ctaKey, ...rec.why }));
-    merge(out, fireEngagementDrop(state, `misses:${m.key}`, localDateOf(rec.resetBy, cal), at, { cause: 'consecutiveMisses', consecutiveMisses: n }, m.key));
+    merge(out, fireEngagementDrop(state, `misses:${m.key}`, localDateOf(rec.resetBy, cal), at, { cause: 'consecutiveMisses', consecutiveMisses: n }, m.key, ctaKey));
   } else if (rec.kind === 'cadenceReview') {
     state.autoRebookSuspended = true;
     out.effects.push({
@@ -602,14 +821,19 @@ function missed(state: CadenceState, m: CycleMeeting, outcome: MeetingOutcome, a
 // ---------------------------------------------------------------------------------------------
 // Triggers (R-13..R-21)
 
-const TRIGGER_SPEC: Record<TriggerType, { template: string; strategic: boolean; ruleId: string }> = {
-  renewal: { template: 'Renewal Review', strategic: true, ruleId: 'R-13' },
-  fiscalYearEnd: { template: 'Budget Session', strategic: true, ruleId: 'R-14' },
-  assessmentCompleted: { template: 'Roadmap Review', strategic: false, ruleId: 'R-15' },
-  initiativeApproved: { template: 'Delivery Kickoff', strategic: false, ruleId: 'R-16' },
-  engagementDrop: { template: 'Reset Session', strategic: true, ruleId: 'R-17' },
-  adoptionBelowThreshold: { template: 'Remediation Sync', strategic: false, ruleId: 'R-18' },
-  stakeholderChange: { template: 'New-Sponsor Intro', strategic: false, ruleId: 'R-19' },
+/**
+ * Each trigger's meeting (A-27: R-13, R-14, R-15 and R-17 meetings are strategic and run the full
+ * cycle; R-16 and R-18 are not) and what it adds to a meeting it merges into (R-21): its agenda
+ * block and prep items.
+ */
+const TRIGGER_SPEC: Record<TriggerType, { template: string; strategic: boolean; ruleId: string; agenda: string; prepItems: string[] }> = {
+  renewal: { template: 'Renewal Review', strategic: true, ruleId: 'R-13', agenda: 'renewal', prepItems: ['renewal terms and value recap'] },
+  fiscalYearEnd: { template: 'Budget Session', strategic: true, ruleId: 'R-14', agenda: 'budget', prepItems: ['budget snapshot (totals by quarter, OpEx/CapEx, top 3 risks, ≤2 decision flags)'] },
+  assessmentCompleted: { template: 'Roadmap Review', strategic: true, ruleId: 'R-15', agenda: 'roadmap', prepItems: ['assessment findings mapped to initiatives'] },
+  initiativeApproved: { template: 'Delivery Kickoff', strategic: false, ruleId: 'R-16', agenda: 'delivery kickoff', prepItems: ['initiative card and PM assignment'] },
+  engagementDrop: { template: 'Reset Session', strategic: true, ruleId: 'R-17', agenda: 'reset', prepItems: ['2-line value recap', 'executive sponsor invited'] },
+  adoptionBelowThreshold: { template: 'Remediation Sync', strategic: false, ruleId: 'R-18', agenda: 'adoption remediation', prepItems: ['adoption figures against the thresholds'] },
+  stakeholderChange: { template: 'New-Sponsor Intro', strategic: false, ruleId: 'R-19', agenda: 'new sponsor introduction', prepItems: ['1-page value recap', 'decision rights to confirm'] },
 };
 
 function triggerOwner(state: CadenceState, type: TriggerType): Role {
@@ -635,20 +859,25 @@ function mergeTarget(state: CadenceState, fireAt: string, targetDate: LocalDate)
 function triggerFiredEffects(state: CadenceState, t: TriggerState, m: CycleMeeting | undefined, merged: boolean, at: string): CadenceEffect[] {
   const p = state.setup.policy;
   const spec = TRIGGER_SPEC[t.type];
-  const out: CadenceEffect[] = [
-    event('trigger.fired', t.ruleId, { trigger: t.type, anchor: t.anchor, targetDate: t.targetDate, merged, meetingId: m?.meetingId ?? null }, {
-      fireAt: t.fireAt, ...(merged ? { mergeRule: 'R-21', into: m?.template } : {}), policyKeys: ['triggers.*'],
-    }),
+  const fired = event('trigger.fired', t.ruleId, { trigger: t.type, anchor: t.anchor, targetDate: t.targetDate, merged, meetingId: m?.meetingId ?? null }, {
+    fireAt: t.fireAt, ...(merged ? { mergeRule: 'R-21', into: m?.template, agendaBlock: spec.agenda, prepItems: spec.prepItems } : {}), ...(t.ctaKey ? { cta: t.ctaKey, oneCta: 'R-34' } : {}), policyKeys: ['triggers.*'],
+  });
+  // R-34: a reset that stands for the second miss is driven by the Re-engage CTA; it opens no second CTA.
+  const out: CadenceEffect[] = t.ctaKey ? [fired] : [
+    fired,
     {
-      kind: 'cta', key: `trigger/${t.key}`, ctaKind: `trigger-${t.type}`, title: `${spec.template}: ${t.anchor}${merged && m ? ` (on the ${m.template} agenda)` : ''}`, ruleId: t.ruleId,
+      kind: 'cta', key: `trigger/${t.key}`, ctaKind: `trigger-${t.type}`, title: ctaTitle.trigger(spec.template, t.type, t.anchor, calendarOf(state).timeZone, at, merged && m ? m : undefined), ruleId: t.ruleId,
       ownerRole: triggerOwner(state, t.type), dueAt: t.type === 'stakeholderChange' ? addElapsedHours(at, p.triggers.stakeholderChange.handoffNoteHours) : addElapsedHours(at, p.meeting.firstActionHours),
       why: { trigger: t.type, anchor: t.anchor, targetDate: t.targetDate, meetingId: m?.meetingId ?? null, firstActionHours: p.meeting.firstActionHours },
       data: m ? { meetingId: m.meetingId } : {},
     },
   ];
   if (merged && m) {
+    // R-21: the trigger's agenda block and prep items join the meeting it merged into.
     m.agendaBlocks.push(t.key);
-    out.push({ kind: 'meetingUpdate', meetingId: m.meetingId, changes: { data: { agendaBlocks: [...m.agendaBlocks] } } });
+    if (!m.agenda.includes(spec.agenda)) m.agenda = [...m.agenda, spec.agenda];
+    m.prepItems = [...new Set([...(m.prepItems ?? []), ...spec.prepItems])];
+    out.push({ kind: 'meetingUpdate', meetingId: m.meetingId, changes: { data: { agendaBlocks: [...m.agendaBlocks], agenda: [...m.agenda], prepItems: [...m.prepItems] } } });
   }
   return out;
 }
@@ -678,14 +907,15 @@ function fire(state: CadenceState, t: TriggerState, at: string, opts: { earliest
     : { accountable: owner, presenter: owner, recorder: null, backup: p.raci[seg].cadenceBackup };
   out.book.push({
     key: `trigger/${t.key}`, kind: t.type === 'engagementDrop' ? 'reset' : 'trigger', template: spec.template, strategic: spec.strategic,
-    mode: p.cadence[seg].strategic.mode[0] ?? 'live', agenda: t.type === 'fiscalYearEnd' ? ['budget'] : t.type === 'assessmentCompleted' ? ['roadmap'] : [],
-    raci, ruleId: t.ruleId, why: { trigger: t.type, anchor: t.anchor, targetDate: t.targetDate }, startsAt, endsAt: iso(ms(startsAt) + minutes * 60_000),
+    mode: p.cadence[seg].strategic.mode[0] ?? 'live', agenda: [spec.agenda],
+    raci, ruleId: t.ruleId, why: { trigger: t.type, anchor: t.anchor, targetDate: t.targetDate, prepItems: spec.prepItems }, startsAt, endsAt: iso(ms(startsAt) + minutes * 60_000),
     placement: 'forward', latest: endOfLocalDay(t.targetDate > date ? t.targetDate : date, cal), trigger: t.key,
+    ...(date !== t.targetDate ? { fallbackAfter: at } : {}),
   });
   return out;
 }
 
-function fireEventTrigger(state: CadenceState, type: TriggerType, anchor: string, ruleId: string, targetDate: LocalDate, at: string, details: Record<string, unknown> & { earliest?: LocalDate; asap?: boolean } = {}): Step {
+function fireEventTrigger(state: CadenceState, type: TriggerType, anchor: string, ruleId: string, targetDate: LocalDate, at: string, details: Record<string, unknown> & { earliest?: LocalDate; asap?: boolean; ctaKey?: string } = {}): Step {
   const key = `${type}:${anchor}`;
   const existing = state.triggers.find((t) => t.key === key && (t.state === 'fired' || t.state === 'planned'));
   if (existing) {
@@ -693,28 +923,49 @@ function fireEventTrigger(state: CadenceState, type: TriggerType, anchor: string
     existing.evidence += 1;
     return { effects: [event('process.fact_recorded', 'R-124', { fact: 'triggerEvidence', details: { trigger: type, anchor, evidence: existing.evidence, ...stripEarliest(details) } })], book: [] };
   }
-  const t: TriggerState = { key, type, anchor, ruleId, targetDate, fireAt: at, state: 'planned', evidence: 1 };
+  const t: TriggerState = { key, type, anchor, ruleId, targetDate, fireAt: at, state: 'planned', evidence: 1, ...(details.ctaKey ? { ctaKey: details.ctaKey } : {}) };
   if (type === 'adoptionBelowThreshold') t.fixBy = addElapsedHours(at, state.setup.policy.triggers.adoptionFixDays * 24, calendarOf(state));
   state.triggers = state.triggers.filter((x) => x.key !== key);
   state.triggers.push(t);
   return fire(state, t, at, details.earliest ? { earliest: details.earliest, asap: details.asap === true } : {});
 }
 
-const stripEarliest = ({ earliest: _e, asap: _a, ...rest }: Record<string, unknown>) => rest;
+const stripEarliest = ({ earliest: _e, asap: _a, ctaKey: _c, ...rest }: Record<string, unknown>) => rest;
 
 /** R-17 engagement drop → 30-min reset session ≤7 d (merged into a strategic meeting in range, R-21). */
-function fireEngagementDrop(state: CadenceState, anchor: string, resetBy: LocalDate, at: string, cause: Record<string, unknown>, replaces?: string): Step {
+function fireEngagementDrop(state: CadenceState, anchor: string, resetBy: LocalDate, at: string, cause: Record<string, unknown>, replaces?: string, ctaKey?: string): Step {
   const cal = calendarOf(state);
-  const earliest = addBusinessDays(localDateOf(at, cal), 1, cal);
-  const step = fireEventTrigger(state, 'engagementDrop', anchor, 'R-17', resetBy, at, { ...cause, earliest: earliest > resetBy ? resetBy : earliest });
+  if (state.version >= 2) {
+    // A-24: one engagement-drop play per account while it is open; a further drop condition appends evidence (R-124).
+    const open = state.triggers.find((t) => t.type === 'engagementDrop' && t.state === 'fired' && !resetDone(state, t));
+    if (open) {
+      open.evidence += 1;
+      return { effects: [event('process.fact_recorded', 'R-124', { fact: 'triggerEvidence', details: { trigger: 'engagementDrop', anchor: open.anchor, evidence: open.evidence, newCause: anchor, ...cause } }, { rule: 'A-24' })], book: [] };
+    }
+  }
+  const earliest = minNotice(state, at);
+  const step = fireEventTrigger(state, 'engagementDrop', anchor, 'R-17', resetBy, at, { ...cause, earliest: earliest > resetBy ? resetBy : earliest, ...(ctaKey ? { ctaKey } : {}) });
   for (const b of step.book) {
-    // The reset is as early as possible within the window: book from the next business day, no later than resetBy.
+    // A-30: the reset takes the first allowed slot from the minimum notice, no later than resetBy.
     b.startsAt = atLocalTime(earliest > resetBy ? resetBy : earliest, state.setup.policy.cadence.recurringSlot.time, cal);
     b.endsAt = iso(ms(b.startsAt) + state.setup.policy.triggers.resetMinutes * 60_000);
     b.latest = endOfLocalDay(resetBy, cal);
+    b.fallbackAfter = at;
     if (replaces) b.replaces = replaces;
   }
   return step;
+}
+
+/** A-30: the earliest date a "within N days" meeting may take: `meeting.minNoticeBusinessDays` after its cause. */
+function minNotice(state: CadenceState, at: string): LocalDate {
+  const cal = calendarOf(state);
+  return addBusinessDays(localDateOf(at, cal), state.setup.policy.meeting.minNoticeBusinessDays, cal);
+}
+
+/** Whether an engagement-drop play is over: its reset meeting happened (held, missed or cancelled). */
+function resetDone(state: CadenceState, t: TriggerState): boolean {
+  const m = t.meetingKey ? state.meetings.find((x) => x.key === t.meetingKey) : undefined;
+  return m !== undefined && m.status !== 'scheduled' && m.status !== 'unbooked';
 }
 
 /**
@@ -755,7 +1006,8 @@ export function planDateTriggers(state: CadenceState, at: string): Step {
       t.fireAt = at;
       state.triggers.push(t);
       out.effects.push(event('trigger.replanned', a.ruleId, { trigger: a.type, before: null, after: { anchor: a.anchor, fireAt: at } }, { lateDiscovery: true, target, rule: 'R-14' }));
-      merge(out, fire(state, t, at, { earliest: addBusinessDays(today, 1, cal) }));
+      // Target still ahead: met on it. Passed: a "within N days" meeting, from the minimum notice (A-30).
+      merge(out, fire(state, t, at, { earliest: addBusinessDays(today, state.setup.policy.meeting.minNoticeBusinessDays, cal), asap: a.target <= today }));
       continue;
     }
     state.triggers.push(t);
@@ -826,6 +1078,8 @@ export function nextDue(state: CadenceState): Due | undefined {
     if (t.state === 'planned') dues.push({ key: `fire|${t.key}`, at: t.fireAt });
     if (t.state === 'fired' && t.fixBy && !t.fixJudged) dues.push({ key: `fix|${t.key}`, at: t.fixBy });
   }
+  for (const c of state.chases) if (!c.done) dues.push({ key: `chase|${c.key}`, at: c.at });
+  for (const d of state.deliverables) if (!d.opened) dues.push({ key: `deliverable|${d.key}`, at: d.openAt });
   const droughtDays = p.triggers.decisionDroughtDays;
   for (const d of state.pendingDecisions) if (!d.fired) dues.push({ key: `pending|${d.title}`, at: addElapsedHours(d.since, droughtDays * 24) });
   if (p.triggers.strategicDroughtSegments.includes(state.setup.segment) && state.droughtFiredFor !== state.lastStrategicDecisionAt) {
@@ -846,8 +1100,8 @@ export function due(state: CadenceState, key: string, now: string): Step {
     case 'prepOpen':
       m!.prep!.ctaOpened = true;
       out.effects.push({
-        kind: 'cta', key: prepCtaKey(m!), ctaKind: 'prep-pack', title: `Attach the prep pack for ${m!.template} on ${localDateOf(m!.startsAt, cal)}`, ruleId: 'R-24',
-        ownerRole: m!.raci.recorder ?? m!.raci.accountable, dueAt: m!.prep!.dueAt, data: { meetingId: m!.meetingId },
+        kind: 'cta', key: prepCtaKey(m!), ctaKind: 'prep-pack', title: ctaTitle.prepPack(m!.template, m!.startsAt, cal.timeZone, now), ruleId: 'R-24',
+        ownerRole: m!.raci.recorder ?? m!.raci.accountable, dueAt: m!.prep!.dueAt, data: { meetingId: m!.meetingId, ...(m!.prepItems?.length ? { prepItems: [...m!.prepItems] } : {}) }, clock: 'due',
         why: { meetingId: m!.meetingId, meetingStartsAt: m!.startsAt, late: m!.prep!.late, rule: m!.prep!.late ? 'C-4: booked inside T-5 bd → previous business day 17:00' : 'R-24: T-5 bd 17:00', policyKeys: ['meeting.prepPackBusinessDays', 'meeting.prepPackDueTime', 'meeting.prepCtaLeadBusinessDays'] },
       });
       break;
@@ -860,7 +1114,7 @@ export function due(state: CadenceState, key: string, now: string): Step {
       if (!m!.preRead!.sentAt) {
         // R-26: no pre-flight by start − 48h means no confirmed decision-maker: rescope.
         out.effects.push(event('deadline.missed', 'R-26', { deadline: `preRead|${m!.meetingId}`, dueAt: m!.preRead!.dueAt, ...lateBy(m!.preRead!.dueAt, now) }, { meetingId: m!.meetingId }));
-        out.effects.push(...rescope(state, m!, now));
+        merge(out, rescope(state, m!, now));
       }
       break;
     case 'grace':
@@ -886,6 +1140,29 @@ export function due(state: CadenceState, key: string, now: string): Step {
       const d = state.pendingDecisions.find((x) => x.title === ref)!;
       d.fired = true;
       merge(out, fireEngagementDrop(state, `pending:${d.title}`, addCalendarDays(localDateOf(now, cal), p.triggers.resetWithinDays), now, { cause: 'decisionPending', since: d.since, days: p.triggers.decisionDroughtDays }));
+      break;
+    }
+    case 'chase': {
+      // R-30: chase an approval still open on d7 (the CTA opens only while the decision's CTA is open).
+      const c = state.chases.find((x) => x.key === ref)!;
+      c.done = true;
+      out.effects.push({
+        kind: 'cta', key: c.key, ctaKind: 'chase-approval', title: ctaTitle.chase(c.title), ruleId: 'R-30', ownerRole: c.ownerRole, dueAt: c.dueAt,
+        onlyWhileOpen: c.decisionCta, data: { meetingId: c.meetingId },
+        why: { meetingId: c.meetingId, decisionCta: c.decisionCta, chaseDays: { ...p.meeting.chaseDays }, policyKeys: ['meeting.chaseDays'] },
+      });
+      break;
+    }
+    case 'deliverable': {
+      // §2.2, R-12: a non-meeting touch (auto report, digital touch, async update) becomes its owner's CTA for its period;
+      // it escalates at its due instant if not done (A-28), an optional one not at all.
+      const d = state.deliverables.find((x) => x.key === ref)!;
+      d.opened = true;
+      out.effects.push({
+        kind: 'cta', key: `deliverable/${d.key}`, ctaKind: `deliverable-${d.kind}`, title: d.title, ruleId: d.ruleId, ownerRole: d.ownerRole, dueAt: d.dueAt,
+        clock: d.optional ? 'none' : 'due', data: { deliverable: d.key, format: d.format, contents: d.contents },
+        why: { optional: d.optional, opensAt: d.openAt, policyKeys: [`cadence.${state.setup.segment}.tactical.${d.kind}`, 'deliverables.touchDueBusinessDay', 'deliverables.touchDueTime'] },
+      });
       break;
     }
     case 'drought':
@@ -916,6 +1193,9 @@ export interface SegmentChangeResult {
 
 export function applySegmentChange(state: CadenceState, r: SegmentChangeResult, at: string): Step {
   state.setup = { ...state.setup, segment: r.segment, touchTier: r.touchTier };
+  // v2: the new segment's touches replace the old one's not yet opened (R-9).
+  state.deliverables = state.deliverables.filter((d) => d.opened);
+  planTouches(state, at, state.bookedThrough);
   for (const x of r.restyled) {
     const m = state.meetings.find((y) => y.key === x.key);
     if (m) Object.assign(m, { template: x.template, mode: x.mode, raci: x.raci, agenda: x.agenda });
@@ -949,6 +1229,8 @@ export function carryOver(state: CadenceState, now: string): Partial<CadenceStat
     ...(state.droughtFiredFor ? { droughtFiredFor: state.droughtFiredFor } : {}),
     actions: state.actions,
     ticks: state.ticks,
+    chases: state.chases.filter((c) => !c.done),
+    deliverables: state.deliverables.filter((d) => !d.opened),
   };
 }
 
@@ -969,14 +1251,16 @@ export function statusView(state: CadenceState, now: string) {
     meetings: state.meetings.map(view),
     triggers: state.triggers.map((t) => ({ key: t.key, type: t.type, anchor: t.anchor, ruleId: t.ruleId, targetDate: t.targetDate, fireAt: t.fireAt, state: t.state, meetingKey: t.meetingKey ?? null, evidence: t.evidence })),
     pendingDecisions: state.pendingDecisions.map((d) => ({ title: d.title, ownerRole: d.ownerRole, since: d.since, checkpointDate: d.checkpointDate })),
+    chases: state.chases.map((c) => ({ title: c.title, ownerRole: c.ownerRole, meetingId: c.meetingId, at: c.at, dueAt: c.dueAt, done: c.done })),
+    modelVersion: state.version,
   };
 }
 
 function view(m: CycleMeeting) {
   return {
     key: m.key, meetingId: m.meetingId, kind: m.kind, template: m.template, strategic: m.strategic, status: m.status, startsAt: m.startsAt, endsAt: m.endsAt, mode: m.mode,
-    agenda: m.agenda, agendaBlocks: m.agendaBlocks, raci: m.raci, prep: m.prep ?? null, preRead: m.preRead ?? null, held: m.held ?? null, recap: m.recap ?? null,
-    supersededBy: m.supersededBy ?? null,
+    agenda: m.agenda, agendaBlocks: m.agendaBlocks, prepItems: m.prepItems ?? [], raci: m.raci, prep: m.prep ?? null, preRead: m.preRead ?? null, held: m.held ?? null, recap: m.recap ?? null,
+    rescoped: m.rescoped ?? null, supersededBy: m.supersededBy ?? null,
   };
 }
 

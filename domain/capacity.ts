@@ -2,9 +2,11 @@
  * Capacity guardrails (DOMAIN.md §2.6 R-36, R-37): whether a person may take a meeting in a slot,
  * and the next allowed slot when not.
  *
- *  - R-36: strategic meetings only on batch days (CSM Tue/Thu), no slots on `noSlotWeekdays`
- *    (Friday), no double booking, a vCIO takes at most `vcioMaxStrategicPerWeek` strategic meetings
- *    per week.
+ *  - R-36: no double booking, a vCIO takes at most `vcioMaxStrategicPerWeek` strategic meetings
+ *    per week; strategic meetings the CSM attends go on batch days (Tue/Thu), none on
+ *    `noSlotWeekdays` (Friday). A-22: batch days and Fridays are preferences, never refusals: they
+ *    steer dates Baton picks (the recurring slot, rebooks) and are ignored for dates that come from
+ *    an anchor or a ROLL (annual planning, triggers, "within N days" limits).
  *  - R-37: load = (meeting + prep hours) ÷ available hours per person-week; auto-booking stops once
  *    a booking would take the week over `autoBookCapPct`.
  *
@@ -43,7 +45,18 @@ export interface SlotRequest {
   strategic: boolean;
   prepHours: number;
   role: Role;
+  /** A-22: the CSM attends in some RACI role (accountable, presenter or recorder); default: the CSM is Accountable. */
+  csmAttends?: boolean;
 }
+
+/**
+ * A-22: how Friday and batch-day preferences apply. `steer`: a date Baton picks — the earliest slot
+ * that meets them in the search window, else the earliest that meets only the hard rules. `ignore`:
+ * a date from an anchor or a ROLL — booked on that date when the people are free.
+ */
+export type SlotPreferences = 'steer' | 'ignore';
+/** Problems that are preferences (A-22), not refusals. */
+export const PREFERENCE_PROBLEMS: readonly SlotProblem[] = ['noSlotWeekday', 'notBatchDay'];
 
 export interface PersonCapacity {
   personId: string;
@@ -105,7 +118,7 @@ function evaluate(req: SlotRequest, person: PersonCapacity | null, bookings: Boo
   // Calendar checks (R-36, C-1): these hold whoever takes the meeting.
   if (!isBusinessDay(localDate, cal)) found.add('notBusinessDay');
   if (c.noSlotWeekdays.includes(weekday)) found.add('noSlotWeekday');
-  if (req.role === 'CSM' && req.strategic && !c.csmBatchWeekdays.includes(weekday)) found.add('notBatchDay');
+  if (req.strategic && (req.csmAttends ?? req.role === 'CSM') && !c.csmBatchWeekdays.includes(weekday)) found.add('notBatchDay');
 
   if (person) {
     const start = ms(req.startsAt);
@@ -154,18 +167,35 @@ export function slotProblems(req: SlotRequest, person: PersonCapacity | null, bo
  * requested one up to `capacity.slotSearchDays` later, the requested local wall time (client zone,
  * so 10:00 stays 10:00 across a DST switch) and — when only a clash with the person's other
  * meetings stops it — later times that day in steps of `capacity.slotStepMinutes`, ending by the
- * calendar's dayEnd. Day-level problems (not a business day, no-slot weekday, batch day, weekly
- * cap, load cap) skip to the next day. `movedBecause` is every problem met on the way.
+ * calendar's dayEnd. Day-level problems (not a business day, weekly cap, load cap, and with
+ * `steer` the preferences) skip to the next day. A-22: with `steer` a slot that meets the
+ * preferences wins within the window; failing that, the earliest slot that meets the hard rules
+ * (`preferencesWaived` says which were given up); with `ignore` they are not checked. Never
+ * unbooked for a preference. `movedBecause` is every problem met on the way.
  */
-export function pickSlot(req: SlotRequest, person: PersonCapacity | null, bookings: Booking[], policy: Policy, cal: BusinessCalendar): PickedSlot {
+export function pickSlot(req: SlotRequest, person: PersonCapacity | null, bookings: Booking[], policy: Policy, cal: BusinessCalendar, preferences: SlotPreferences = 'steer'): PickedSlot {
+  if (preferences === 'ignore') return searchSlot(req, person, bookings, policy, cal, PREFERENCE_PROBLEMS);
+  const preferred = searchSlot(req, person, bookings, policy, cal, []);
+  if (preferred.ok) return preferred;
+  const waived = searchSlot(req, person, bookings, policy, cal, PREFERENCE_PROBLEMS);
+  if (!waived.ok) return preferred;
+  return { ...waived, why: { ...waived.why, preferencesWaived: preferred.reasons.filter((p) => PREFERENCE_PROBLEMS.includes(p)), rule: 'A-22' } };
+}
+
+function searchSlot(req: SlotRequest, person: PersonCapacity | null, bookings: Booking[], policy: Policy, cal: BusinessCalendar, ignored: readonly SlotProblem[]): PickedSlot {
+  const judge = (r: SlotRequest) => {
+    const e = evaluate(r, person, bookings, policy, cal);
+    return { ...e, problems: e.problems.filter((p) => !ignored.includes(p)) };
+  };
   const c = policy.capacity;
-  const first = evaluate(req, person, bookings, policy, cal);
+  const first = judge(req);
   const base: Record<string, unknown> = {
     requested: { startsAt: req.startsAt, endsAt: req.endsAt, role: req.role, strategic: req.strategic },
     personId: person?.personId ?? null,
     zone: cal.timeZone,
     weekTimeZone: c.weekTimeZone,
-    ruleIds: ['R-36', 'R-37'],
+    ruleIds: ['R-36', 'R-37', 'A-22'],
+    ...(ignored.length ? { preferencesIgnored: [...ignored] } : {}),
     policyKeys: ['capacity.noSlotWeekdays', 'capacity.csmBatchWeekdays', 'capacity.vcioMaxStrategicPerWeek', 'capacity.autoBookCapPct', 'capacity.slotSearchDays', 'capacity.slotStepMinutes', 'capacity.weekTimeZone'],
   };
   if (first.problems.length === 0) {
@@ -187,7 +217,7 @@ export function pickSlot(req: SlotRequest, person: PersonCapacity | null, bookin
     let problems = d === 0 ? first.problems : undefined;
     for (;;) {
       const candidate: SlotRequest = { ...req, startsAt: at.toISO()!, endsAt: at.plus({ milliseconds: durationMs }).toISO()! };
-      const e = problems ? { problems, detail: first.detail } : evaluate(candidate, person, bookings, policy, cal);
+      const e = problems ? { problems, detail: first.detail } : judge(candidate);
       problems = undefined;
       if (e.problems.length === 0) {
         return {
@@ -205,4 +235,27 @@ export function pickSlot(req: SlotRequest, person: PersonCapacity | null, bookin
   }
   const reasons = PROBLEM_ORDER.filter((p) => met.has(p));
   return { ok: false, reasons, why: { ...base, localTime: time, searchedDays: c.slotSearchDays, tried: tried.slice(0, 30), triedCount: tried.length, reason: `no slot from ${time} within ${c.slotSearchDays} days passes R-36/R-37` } };
+}
+
+/**
+ * A-30's fallback for a "within N days" meeting with no allowed slot between its minimum notice and
+ * its limit: the latest allowed slot before `req.startsAt` (the minimum-notice instant), at the
+ * requested local time, on a day after `notBefore` (its cause). Preferences are not checked (A-22).
+ */
+export function latestSlotBefore(req: SlotRequest, notBefore: string, person: PersonCapacity | null, bookings: Booking[], policy: Policy, cal: BusinessCalendar): PickedSlot {
+  const start = DateTime.fromMillis(ms(req.startsAt), { zone: cal.timeZone });
+  const durationMs = ms(req.endsAt) - ms(req.startsAt);
+  const tried: { startsAt: string; problems: SlotProblem[] }[] = [];
+  for (let d = 1; d <= policy.capacity.slotSearchDays; d++) {
+    const date = addCalendarDays(start.toISODate()!, -d);
+    const at = DateTime.fromISO(atLocalTime(date, start.toFormat('HH:mm'), cal), { setZone: true });
+    if (at.toMillis() <= ms(notBefore)) break;
+    const candidate: SlotRequest = { ...req, startsAt: at.toISO()!, endsAt: at.plus({ milliseconds: durationMs }).toISO()! };
+    const problems = evaluate(candidate, person, bookings, policy, cal).problems.filter((p) => !PREFERENCE_PROBLEMS.includes(p));
+    if (problems.length === 0) {
+      return { ok: true, startsAt: candidate.startsAt, endsAt: candidate.endsAt, movedFrom: req.startsAt, movedBecause: [], why: { rule: 'A-30', fallback: 'latest allowed slot before the minimum notice', tried } };
+    }
+    tried.push({ startsAt: candidate.startsAt, problems });
+  }
+  return { ok: false, reasons: PROBLEM_ORDER.filter((p) => tried.some((t) => t.problems.includes(p))), why: { rule: 'A-30', tried } };
 }

@@ -39,13 +39,41 @@ export type ProcessEffect =
       why: Record<string, unknown>;
       /** Extra data kept on the CTA, e.g. the meeting it prepares. */
       data?: Record<string, unknown>;
+      /** A-28: a deliverable (prep pack, pre-read, recap) escalates when its due passes undone, not on the first-action clock; `none`: an optional item, never escalated. */
+      clock?: 'due' | 'none';
+      /** R-30: open this CTA only while the CTA with this key (same workflow) is still open, e.g. a chase of an approval. */
+      onlyWhileOpen?: string;
     }
   /** Closes a CTA this run opened (e.g. the overdue CTA of a step that is now done), as the system. */
   | { kind: 'ctaResolved'; key: string; note: string }
-  /** The onboarding kickoff, booked or held (R-47). */
-  | { kind: 'meeting'; key: string; meetingKind: 'kickoff'; state: 'scheduled' | 'held'; startsAt: string; endsAt: string; ruleId: string; data: Record<string, unknown> }
+  /**
+   * The onboarding kickoff, booked or held (R-47). A held one carries its actual start and decision
+   * count for the meeting row (onboarding v2; rows of v1 runs fall back to the data).
+   */
+  | { kind: 'meeting'; key: string; meetingKind: 'kickoff'; state: 'scheduled' | 'held'; startsAt: string; endsAt: string; ruleId: string; data: Record<string, unknown>; heldAt?: string; decisionCount?: number }
+  /** Rows of the client's access record (R-49): each system with when it was granted (null: not yet). Upserted. */
+  | { kind: 'accessRecord'; systems: { system: string; grantedAt: string | null }[] }
   /** Changes a meeting row the cadence booked (by its id); the ledger event that explains it is a separate effect. */
   | { kind: 'meetingUpdate'; meetingId: string; changes: MeetingChanges }
+  /**
+   * An R-93 At-Risk trigger detected by a process (cadence R-34, onboarding R-50, proposal >30 d,
+   * budget variance >20 %, health). Recorded as `risk.signal_raised`; the at-risk process opens a risk
+   * for it or appends evidence to the client's open risk in that bucket (A-19, R-124).
+   */
+  | {
+      kind: 'riskSignal';
+      /** Unique within the workflow (the ledger id derives from it). */
+      key: string;
+      trigger: string;
+      bucket: 'Service' | 'Delivery' | 'Strategic' | 'Financial';
+      ruleId: string;
+      /** R-94 severity inputs, 1–3 each; the at-risk process defaults what is missing. */
+      impact?: number;
+      likelihood?: number;
+      evidence: Record<string, unknown>;
+      /** A CTA of this workflow (by key) that is the risk's first action (R-34). */
+      firstActionCta?: string;
+    }
   /** Starts the client's engagement cadence at cadence lock (R-55, R-10), unless it already runs. */
   | { kind: 'startCadence'; lockedAt: string };
 

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { CLIENT_OVERRIDE_AREAS, SEGMENTS, TOUCH_TIERS } from './policy.js';
-import { MSP_ROLES } from './roles.js';
+import { MSP_ROLES, STAKEHOLDER_ROLES } from './roles.js';
 
 // ---------------------------------------------------------------------------------------------
 // Field builders
@@ -31,11 +31,17 @@ const goalLevel = (d: string) => int().min(1).max(5).describe(d);
 const touchTier = (d: string) => z.enum(TOUCH_TIERS).describe(d);
 const ARCHETYPES = ['Transform', 'Modernize', 'Educate', 'Sustain'] as const;
 
-/** The client fields a registry update can change (the API's client body, db/clients.ts ClientInput). */
+/**
+ * The client fields a registry update can change (the API's client body, db/clients.ts ClientInput).
+ * `stakeholders` appears only in events recorded before the stakeholder registry (issue 9); changes
+ * to the client's people are `stakeholder.*` events now.
+ */
 const CLIENT_FIELDS = [
-  'name', 'externalRef', 'mrr', 'maturity', 'appetite', 'ownsInnovationAgenda', 'timeZone', 'holidays', 'renewalDate',
-  'fiscalYearEnd', 'stakeholders',
+  'name', 'externalRef', 'mrr', 'maturity', 'appetite', 'ownsInnovationAgenda', 'timeZone', 'holidays', 'region',
+  'publicHolidayExceptions', 'renewalDate', 'fiscalYearEnd', 'stakeholders',
 ] as const;
+const STAKEHOLDER_FIELDS = ['name', 'title', 'email', 'roles'] as const;
+const stakeholderRoles = (d: string) => z.array(z.enum(STAKEHOLDER_ROLES)).min(1).describe(d);
 
 const placement = (when: 'before' | 'after') =>
   z
@@ -143,6 +149,69 @@ export const eventCatalogue = {
     }),
   ),
 
+  // Client stakeholders (db/stakeholders.ts): the client's own people
+  'stakeholder.added': spec(
+    "A person of the client joined its stakeholder registry with their roles in the client (sponsor, decision-maker, budget holder, IT contact…), which pair them with MSP roles (R-123).",
+    z.strictObject({
+      stakeholderId: id('The stakeholder'),
+      name: text('Their name'),
+      title: text('Their job title, e.g. `CFO`').optional(),
+      email: text('Their email').optional(),
+      roles: stakeholderRoles('Their roles in the client (R-123 pairing; sponsor R-17/R-50/R-104, decision-maker R-26)'),
+    }),
+  ),
+  'stakeholder.updated': spec(
+    "A client stakeholder's name, title, email or roles changed, each with its value before and after (R-123 pairing follows the roles).",
+    z.strictObject({
+      stakeholderId: id('The stakeholder'),
+      name: text('Their name after the change'),
+      changes: z
+        .partialRecord(
+          z.enum(STAKEHOLDER_FIELDS),
+          z.strictObject({ before: jsonValue('Value before'), after: jsonValue('Value after') }).describe('One changed field'),
+        )
+        .refine((c) => Object.keys(c).length > 0, 'at least one field changed')
+        .describe('Changed fields only'),
+    }),
+  ),
+  'stakeholder.deactivated': spec(
+    "A client stakeholder left or no longer takes part: kept in the registry but inactive. When they were the sponsor, a decision-maker or the champion, the rule is R-19 and the running cadence is told (stakeholder-change trigger); `why.stakeholderChange` names the role reported.",
+    z.strictObject({
+      stakeholderId: id('The stakeholder'),
+      name: text('Their name'),
+      roles: stakeholderRoles('The roles they held'),
+      leftAt: instant('When they left'),
+      reason: text('Why, e.g. `left the company`').optional(),
+    }),
+  ),
+  'stakeholder.reactivated': spec(
+    'A deactivated client stakeholder takes part again (R-123 pairing counts them again).',
+    z.strictObject({
+      stakeholderId: id('The stakeholder'),
+      name: text('Their name'),
+      title: text('Their job title').optional(),
+      email: text('Their email').optional(),
+      roles: stakeholderRoles('Their roles in the client'),
+    }),
+  ),
+  'access.updated': spec(
+    "An access grant reported after the onboarding had closed updated the client's access record instead of the closed onboarding (R-124, C-6); the access % is recomputed over the record's systems (R-49).",
+    z.strictObject({
+      granted: z.array(text('A system')).describe('Systems newly granted by this report'),
+      alreadyGranted: z.array(text('A system')).describe('Systems reported that were already granted'),
+      accessPercent: z.number().min(0).max(100).describe('Granted rows / rows, truncated to 2 decimals (R-49)'),
+      thresholdPct: z.number().min(0).max(100).describe('The R-48/R-49 threshold in force'),
+    }),
+  ),
+  'risk.evidence_added': spec(
+    'New evidence was appended to an open At Risk record (R-93 "a new trigger on an open risk appends evidence", R-124), e.g. access completed after the onboarding closed on a Delivery risk opened at the Day 14 checkpoint (R-50); `conditionCleared` says whether the condition that opened it no longer holds.',
+    z.strictObject({
+      riskId: id('The risk record'),
+      evidence: text('What happened'),
+      conditionCleared: z.boolean().describe('Whether the condition that opened the risk no longer holds (exit still follows R-102)'),
+    }),
+  ),
+
   // Policy (db/policies.ts, db/clients.ts)
   'policy.published': spec(
     'A new MSP-wide policy version was published (DOMAIN §4, every [P] value); it has no client, and `why` holds the publisher\'s note and the previous version.',
@@ -183,6 +252,19 @@ export const eventCatalogue = {
     z.strictObject({
       outcome: text('How the run ended, e.g. `closed`'),
       openExceptions: count('Exceptions still open at the end, moved to CTAs or At Risk (R-56)').optional(),
+    }),
+  ),
+  'process.failed': spec(
+    "A running process could not record what it did (a permanent failure, or the database unreachable through every retry). For a report, the state was put back and the report refused with nothing changed; for a due step (a deadline, a trigger, the horizon roll), the step was undone and is retried at `retryAt`, the process showing `stalled` on its status meanwhile (issue 10: no silent divergence between a process and its timeline).",
+    z.strictObject({
+      stage: z.enum(['report', 'due']).describe('What failed: a report sent to the process, or a step due at an instant'),
+      action: text('The report, as its API operation names it').optional(),
+      due: text('The due step, e.g. `grace|strategic/2027-02` or `deadline/kickoff`').optional(),
+      activity: text('The activity that failed'),
+      failureType: text('The failure type, e.g. `InvalidInput` or `DatabaseUnavailable`'),
+      message: z.string().describe('What the failure said (control characters removed)'),
+      retryable: z.boolean().describe('Whether retrying later may succeed (false: the input itself cannot be recorded)'),
+      retryAt: instant('When the due step is tried again').optional(),
     }),
   ),
   'process.fact_recorded': spec(
@@ -337,7 +419,9 @@ export const eventCatalogue = {
     z.strictObject({
       meetingId: meetingId(),
       title: text('The decision'),
-      ownerRole: z.enum(MSP_ROLES).describe('Its Accountable role'),
+      ownerRole: z.enum(MSP_ROLES).describe('Its Accountable role at the MSP (for a client-owned decision, the role paired with that person, R-123)'),
+      ownerStakeholderId: id('The client stakeholder who owns the decision (R-27 "owner CFO")').optional(),
+      ownerName: text('That stakeholder\'s name').optional(),
       targetDate: z.string().describe('Owner\'s target date, yyyy-MM-dd').optional(),
       budgetUsd: z.number().min(0).describe('Budget in USD').optional(),
       credited: z.boolean().describe('Whether it counts as expansion credit (R-32)'),
@@ -377,6 +461,18 @@ export const eventCatalogue = {
       bucket: z.enum(['Service', 'Delivery', 'Strategic', 'Financial']).describe('Risk bucket (R-94)'),
       severity: z.enum(['High', 'Medium', 'Low']).describe('Impact × likelihood band (R-94)'),
       trigger: text('What opened it, e.g. `access below 95 % at Day 14`'),
+    }),
+  ),
+
+  'risk.signal_raised': spec(
+    'A process detected an At-Risk trigger (R-93: e.g. two missed strategic meetings R-34, a Day 14/21 onboarding miss R-50, a proposal >30 days undecided, budget variance >20 %); the at-risk process opens a risk for it or appends the evidence to the open one (A-19, R-124).',
+    z.strictObject({
+      trigger: text('The R-93 trigger, e.g. `consecutiveMisses` or `proposalUndecided`'),
+      bucket: z.enum(['Service', 'Delivery', 'Strategic', 'Financial']).describe('R-94 bucket'),
+      impact: int().min(1).max(3).describe('R-94 impact 1–3').optional(),
+      likelihood: int().min(1).max(3).describe('R-94 likelihood 1–3').optional(),
+      evidence: z.record(z.string(), jsonValue('One fact')).describe('What was seen'),
+      firstActionCta: id('The CTA that is the risk\'s first action (R-34)').optional(),
     }),
   ),
 

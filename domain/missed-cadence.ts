@@ -35,10 +35,11 @@ export function notMarkedHeldDeadline(endsAt: string, policy: Policy, cal?: Busi
 /**
  * §2.5: missed = no-show, a cancellation < `lateCancelHours` before start, or not marked held in
  * the grace. A reschedule agreed ≥ `lateCancelHours` ahead to ≤ original + `rescheduleWithinDays`
- * is not a miss; any other reschedule is treated as the late cancellation it amounts to. A held
+ * is not a miss; any other reschedule is treated as the late cancellation it amounts to — unless,
+ * with `replanAhead` (A-29), it was agreed more than `meeting.replanAheadDays` ahead. A held
  * meeting resets the consecutive-miss count (only strategic meetings count; the caller decides).
  */
-export function classifyOutcome(meeting: { startsAt: string }, outcome: MeetingOutcome, policy: Policy): OutcomeVerdict {
+export function classifyOutcome(meeting: { startsAt: string }, outcome: MeetingOutcome, policy: Policy, opts: { replanAhead?: boolean } = {}): OutcomeVerdict {
   const m = policy.missedCadence;
   const noticeHours = (at: string) => (ms(meeting.startsAt) - ms(at)) / HOUR_MS;
   switch (outcome.kind) {
@@ -56,6 +57,10 @@ export function classifyOutcome(meeting: { startsAt: string }, outcome: MeetingO
     }
     case 'rescheduled': {
       const h = noticeHours(outcome.agreedAt);
+      // A-29: a move agreed more than `meeting.replanAheadDays` before the original start is a re-plan, never a miss.
+      if (opts.replanAhead && h > policy.meeting.replanAheadDays * 24) {
+        return { miss: false, heldResetsCount: false, why: `re-planned ${round(h / 24)} days ahead, more than ${policy.meeting.replanAheadDays} (A-29)` };
+      }
       const slipDays = (ms(outcome.newStartsAt) - ms(meeting.startsAt)) / (24 * HOUR_MS);
       if (h >= m.lateCancelHours && slipDays <= m.rescheduleWithinDays) {
         return { miss: false, heldResetsCount: false, why: `rescheduled ${round(h)}h ahead to ${round(slipDays)} days later, within ${m.rescheduleWithinDays} (§2.5)` };

@@ -73,6 +73,8 @@ export interface OnboardingPlanInput {
   segment: OnboardingSegment;
   /** R-51: a D client gets discovery/assessment only "unless risk" — set when a risk is flagged. */
   riskFlag?: boolean;
+  /** The onboarding process version (domain/onboarding.ts `OnboardingVersion`); 2 plans no roadmap window for D (R-57). Default 1. */
+  version?: 1 | 2;
 }
 
 /** An hour SLA due instant (R-29 recap, C-5 first action). */
@@ -357,15 +359,18 @@ export function planOnboarding(input: OnboardingPlanInput, policy: Policy, cal: 
     });
   }
 
-  // R-53 Step 5: roadmap + Budget v1 + pre-approvals, window Day from–to (CHECKPOINTs). D keeps the
-  // deadlines but runs no formal roadmap (R-57); its owner is the §2.19 D roadmap line (TAM).
-  windowDeadlines(
-    'roadmap',
-    'R-53',
-    o.roadmapWindowDays,
-    'onboarding.roadmapWindowDays',
-    segment === 'D' ? { variation: 'D: 1–2 operational initiatives, no formal roadmap (R-57)' } : {},
-  );
+  // R-53 Step 5: roadmap + Budget v1 + pre-approvals, window Day from–to (CHECKPOINTs). D runs no
+  // formal roadmap (R-57): from version 2 it has no roadmap/Budget v1 deadline at all (its 1–2
+  // operational initiatives are recorded without a budget); version 1 kept the window for D.
+  if (segment !== 'D' || (input.version ?? 1) < 2) {
+    windowDeadlines(
+      'roadmap',
+      'R-53',
+      o.roadmapWindowDays,
+      'onboarding.roadmapWindowDays',
+      segment === 'D' ? { variation: 'D: 1–2 operational initiatives, no formal roadmap (R-57)' } : {},
+    );
+  }
 
   // R-54 Step 6: proposals with EDS, window Day from–to (CHECKPOINTs); AM owns, vCIO presents A/B.
   windowDeadlines('proposals', 'R-54', o.proposalsWindowDays, 'onboarding.proposalsWindowDays', {

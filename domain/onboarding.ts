@@ -11,11 +11,12 @@
  * Pure and deterministic (imported from Temporal workflow code): no I/O, no clock; `at` is always
  * passed in. State is mutated in place by `applyAction`/`deadlineDue`, never by `decide`.
  */
-import type { LedgerEventData, LedgerEventType } from './events.js';
+import { DateTime } from 'luxon';
 import { accessPercent, type OnboardingSegment, type OnboardingStepId, type PlannedDeadline } from './onboarding-plan.js';
 import type { Role } from './policy.js';
-import { addBusinessHours, addElapsedHours, makeCalendar } from './business-time.js';
+import { addBusinessHours, addCalendarDays, addElapsedHours, atLocalTime, localDateOf, makeCalendar, roll } from './business-time.js';
 import { event, type ProcessEffect } from './effects.js';
+import { ctaTitle } from './cta-titles.js';
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
@@ -53,6 +54,8 @@ export type OnboardingAction =
   | { type: 'earlyWinsReportPublished'; url?: string }
   | { type: 'projectKickoff'; project: string; quickWin?: boolean }
   | { type: 'roadmapConfirmed'; initiatives: string[]; budgetV1Usd: number }
+  /** R-57 (v2): D has no formal roadmap; its 1–2 operational initiatives are recorded without a budget. */
+  | { type: 'operationalInitiativesRecorded'; initiatives: string[] }
   | { type: 'proposalSent'; title: string; initiative?: string }
   | { type: 'healthBaselineRecorded'; scores: Record<HealthDimension, number> }
   | { type: 'cadenceLocked' }
@@ -78,7 +81,22 @@ export interface OnboardingRules {
   slaClock: 'elapsed' | 'business';
   /** The client's business calendar (zone, workdays, hours, policy + client holidays), for business-hour SLAs. */
   calendar: { timeZone: string; holidays: string[]; workdays: number[]; dayStart: string; dayEnd: string };
+  /** R-58 (v2): Working Agreement due this many days after close (ROLL), published by this role. */
+  workingAgreement?: { daysAfterClose: number; ownerRole: Role };
+  /** R-57 (v2): D's operational initiatives instead of a roadmap: at most `max` (R-72 Goal 1 volume guide), owned by `ownerRole` (§2.19). */
+  operationalInitiatives?: { max: number; ownerRole: Role };
 }
+
+/**
+ * Versions of the onboarding process definition (recorded on `process.started`; decided once at the
+ * run's start with `patched()` in workflows/onboarding.ts, so runs started before keep version 1):
+ * 1 — as first released;
+ * 2 — D has no formal roadmap (R-57: no roadmap/Budget v1 deadline, operational initiatives without
+ *     a budget), the Working Agreement CTA at closeout (R-58), kickoff CTAs counted from the
+ *     meeting's end (A-26), the kickoff row's heldAt and decision count, the client's access record
+ *     kept as access is granted (R-49, R-124).
+ */
+export type OnboardingVersion = 1 | 2;
 
 export type DeadlineStatus = 'pending' | 'met' | 'missed' | 'skipped' | 'reached';
 
@@ -93,6 +111,8 @@ export interface DeadlineState extends PlannedDeadline {
 }
 
 export interface OnboardingState {
+  /** The process definition this run follows (absent: 1). */
+  version?: OnboardingVersion;
   clientId: string;
   segment: OnboardingSegment;
   signedAt: string;
@@ -112,7 +132,8 @@ export interface OnboardingState {
   quickWins: { title: string; at: string }[];
   earlyWinsReportAt?: string;
   projects: { project: string; at: string }[];
-  roadmap?: { confirmedAt: string; budgetV1Usd: number; initiatives: string[] };
+  /** Step 5: the roadmap with Budget v1 (R-53), or D's operational initiatives without a budget (R-57, v2: `formal: false`). */
+  roadmap?: { confirmedAt: string; budgetV1Usd: number | null; initiatives: string[]; formal?: false };
   proposals: { title: string; at: string }[];
   healthBaselineAt?: string;
   cadenceLockedAt?: string;
@@ -141,6 +162,8 @@ export interface Refusal {
 // Start
 
 export interface OnboardingStart {
+  /** The process definition the run follows (absent in runs recorded before versions: 1). */
+  version?: OnboardingVersion;
   clientId: string;
   segment: OnboardingSegment;
   signedAt: string;
@@ -154,6 +177,7 @@ export interface OnboardingStart {
 
 export function initialState(s: OnboardingStart): OnboardingState {
   return {
+    version: s.version ?? 1,
     clientId: s.clientId,
     segment: s.segment,
     signedAt: s.signedAt,
@@ -187,8 +211,15 @@ export function startEffects(state: OnboardingState, start: Pick<OnboardingStart
     out.push(event('deadline.set', d.ruleId, { deadline: d.key, dueAt: d.dueAt, clock: d.clock }, { ...d.why, step: d.step, ownerRole: d.owner.role, ownerRule: d.owner.ruleId, ...(d.skipped ? { skipped: true } : {}) }));
   }
   out.push(event('gate.closed', 'R-48', { gate: 'delivery', conditions: gateConditions(state) }, { reason: 'onboarding started: no project kickoff or non-quick-win delivery until every condition holds (R-48)', thresholdPct: state.rules.accessThresholdPct }));
+  // v2: the client's access record starts as the access matrix, nothing granted (R-49, R-124).
+  if (isV2(state)) out.push({ kind: 'accessRecord', systems: state.access.map((a) => ({ system: a.system, grantedAt: a.grantedAt })) });
   return out;
 }
+
+/** Whether the run follows version 2 of the process definition. */
+export const isV2 = (state: Pick<OnboardingState, 'version'>) => (state.version ?? 1) >= 2;
+/** R-57 (v2): D runs no formal roadmap. */
+const informalRoadmap = (state: OnboardingState) => isV2(state) && state.segment === 'D';
 
 // ---------------------------------------------------------------------------------------------
 // Derived facts
@@ -319,6 +350,7 @@ export function decide(state: OnboardingState, action: OnboardingAction, at: str
     case 'kickoffScheduled':
       if (state.kickoff.heldAt) return already('The kickoff', state.kickoff.heldAt);
       if (ms(action.endsAt) <= ms(action.startsAt)) return unprocessable('endsAt must be after startsAt.');
+      if (ms(action.startsAt) < ms(state.signedAt)) return unprocessable(`startsAt ${action.startsAt} is before the signature (${state.signedAt}).`);
       return undefined;
     case 'kickoffHeld':
       if (action.decisions.length > state.rules.maxDecisions) {
@@ -372,9 +404,26 @@ export function decide(state: OnboardingState, action: OnboardingAction, at: str
       return undefined;
     }
     case 'roadmapConfirmed':
+      if (informalRoadmap(state)) {
+        return conflict('D has no formal roadmap or Budget v1 (R-57): record its 1–2 operational initiatives without a budget (POST …/onboarding/operational-initiatives).', 'R-57');
+      }
       return state.roadmap ? already('Roadmap and Budget v1', state.roadmap.confirmedAt) : undefined;
+    case 'operationalInitiativesRecorded': {
+      if (!isV2(state)) return conflict('This onboarding started before operational initiatives were recorded apart (process version 1): confirm the roadmap and Budget v1 as before (R-53).', 'R-57');
+      if (state.segment !== 'D') return conflict(`Segment ${state.segment} confirms a roadmap with Budget v1 (R-53); operational initiatives without a budget are D's variation (R-57).`, 'R-57');
+      if (state.roadmap) return already('The operational initiatives', state.roadmap.confirmedAt);
+      const max = state.rules.operationalInitiatives?.max ?? action.initiatives.length;
+      if (action.initiatives.length > max) {
+        return unprocessable(`D records at most ${max} operational initiatives (R-57, R-72); ${action.initiatives.length} were sent.`, 'R-57', { max, received: action.initiatives.length, policyKeys: ['initiatives.goal1PerYear.max'] });
+      }
+      return undefined;
+    }
     case 'proposalSent':
-      if (!state.roadmap) return conflict('Proposals follow the pre-approved roadmap: confirm roadmap and Budget v1 first (R-53, R-54).', 'R-54');
+      if (!state.roadmap) {
+        return informalRoadmap(state)
+          ? conflict('Proposals follow the operational initiatives: record them first (R-57, R-54).', 'R-54')
+          : conflict('Proposals follow the pre-approved roadmap: confirm roadmap and Budget v1 first (R-53, R-54).', 'R-54');
+      }
       if (state.proposals.some((p) => p.title === action.title)) return conflict(`A proposal titled "${action.title}" was already sent.`);
       return undefined;
     case 'healthBaselineRecorded':
@@ -411,7 +460,10 @@ export function applyAction(state: OnboardingState, action: OnboardingAction, at
       break;
     case 'kickoffHeld': {
       state.kickoff = { ...state.kickoff, heldAt: action.heldAt, endedAt: action.endedAt, decisions: action.decisions.length, attendees: action.attendees };
-      out.push({ kind: 'meeting', key: 'kickoff', meetingKind: 'kickoff', state: 'held', startsAt: state.kickoff.scheduled?.startsAt ?? action.heldAt, endsAt: action.endedAt, ruleId: 'R-47', data: { decisions: action.decisions, attendees: action.attendees } });
+      out.push({
+        kind: 'meeting', key: 'kickoff', meetingKind: 'kickoff', state: 'held', startsAt: state.kickoff.scheduled?.startsAt ?? action.heldAt, endsAt: action.endedAt, ruleId: 'R-47',
+        data: { decisions: action.decisions, attendees: action.attendees }, ...(isV2(state) ? { heldAt: action.heldAt, decisionCount: action.decisions.length } : {}),
+      });
       // R-29: recap due recapHours after the meeting ends (A-14 elapsed; the activity recomputes business-hour clocks).
       const { dueAt: recapDue, clock: recapClock } = slaDue(state.rules, action.endedAt, state.rules.recapHours);
       const recap: DeadlineState = {
@@ -421,17 +473,20 @@ export function applyAction(state: OnboardingState, action: OnboardingAction, at
       };
       state.deadlines.push(recap);
       out.push(event('deadline.set', 'R-29', { deadline: recap.key, dueAt: recapDue, clock: recapClock }, { ...recap.why, step: 'kickoff', ownerRole: 'CSM' }));
-      // R-30 / R-47: one CTA per decision, plus the access-request CTA, each due firstActionHours after the kickoff.
-      const ctaDue = slaDue(state.rules, at, state.rules.firstActionHours).dueAt;
+      // R-30 / R-47: one CTA per decision, plus the access-request CTA, each due firstActionHours after the kickoff —
+      // v2: after the meeting's end, never after the report's arrival (A-26); v1 counted from the report.
+      const ctaFrom = isV2(state) ? action.endedAt : at;
+      const ctaDue = slaDue(state.rules, ctaFrom, state.rules.firstActionHours).dueAt;
+      const countedFrom = isV2(state) ? { from: ctaFrom, fromRule: 'A-26: the meeting\'s end' } : {};
       action.decisions.forEach((d, i) => out.push({
         kind: 'cta', key: `kickoff/decision-${i + 1}`, ctaKind: 'decision', title: d.title, ruleId: 'R-30', ownerRole: d.ownerRole, dueAt: ctaDue,
-        why: { meeting: 'kickoff', decision: i + 1, hours: state.rules.firstActionHours, policyKeys: ['meeting.firstActionHours'] },
+        why: { meeting: 'kickoff', decision: i + 1, hours: state.rules.firstActionHours, policyKeys: ['meeting.firstActionHours'], ...countedFrom },
       }));
       const ungranted = state.access.filter((a) => !a.grantedAt).map((a) => a.system);
       if (ungranted.length) {
         out.push({
           kind: 'cta', key: 'kickoff/access-requests', ctaKind: 'access-request', title: `Request access: ${ungranted.join(', ')}`, ruleId: 'R-47', ownerRole: 'TAM', dueAt: ctaDue,
-          why: { meeting: 'kickoff', systems: ungranted, hours: state.rules.firstActionHours, policyKeys: ['meeting.firstActionHours'] },
+          why: { meeting: 'kickoff', systems: ungranted, hours: state.rules.firstActionHours, policyKeys: ['meeting.firstActionHours'], ...countedFrom },
         });
       }
       break;
@@ -444,6 +499,7 @@ export function applyAction(state: OnboardingState, action: OnboardingAction, at
       const fresh = action.systems.filter((s) => state.access.find((a) => a.system === s)?.grantedAt === null);
       for (const a of state.access) if (fresh.includes(a.system)) a.grantedAt = at;
       fact('R-49', { granted: fresh, alreadyGranted: action.systems.filter((s) => !fresh.includes(s)), accessPercent: accessPercentOf(state), thresholdPct: state.rules.accessThresholdPct });
+      if (isV2(state) && fresh.length) out.push({ kind: 'accessRecord', systems: fresh.map((system) => ({ system, grantedAt: at })) });
       break;
     }
     case 'documentationBaselined':
@@ -475,6 +531,11 @@ export function applyAction(state: OnboardingState, action: OnboardingAction, at
     case 'roadmapConfirmed':
       state.roadmap = { confirmedAt: at, budgetV1Usd: action.budgetV1Usd, initiatives: action.initiatives };
       fact('R-53', { initiatives: action.initiatives, budgetV1Usd: action.budgetV1Usd });
+      break;
+    case 'operationalInitiativesRecorded':
+      // R-57: D has no formal roadmap; 1–2 operational initiatives, no budget (no Budget v1 either).
+      state.roadmap = { confirmedAt: at, budgetV1Usd: null, initiatives: action.initiatives, formal: false };
+      fact('R-57', { initiatives: action.initiatives, budgetUsd: null, formalRoadmap: false });
       break;
     case 'proposalSent': {
       state.proposals.push({ title: action.title, at });
@@ -558,9 +619,13 @@ function closeoutEffects(state: OnboardingState, at: string): OnboardingEffect[]
   }
   for (const s of open) {
     const d = state.deadlines.find((x) => stepOfDeadline[x.step] === s.number && x.status !== 'reached');
+    // R-57 (v2): D's step 5 is its operational initiatives, with no deadline to name the owner.
+    const informal = s.number === 5 && informalRoadmap(state);
     out.push({
-      kind: 'cta', key: `closeout/step-${s.number}`, ctaKind: 'onboarding-exception', title: `Onboarding exception at closeout: step ${s.number} (${s.name}) not complete`,
-      ruleId: 'R-56', ownerRole: d?.owner.role ?? 'CSM', dueAt: due, why: { step: s.number, name: s.name, stepRule: s.ruleId, policyKeys: ['meeting.firstActionHours'] },
+      kind: 'cta', key: `closeout/step-${s.number}`, ctaKind: 'onboarding-exception',
+      title: informal ? 'Onboarding exception at closeout: operational initiatives not recorded (R-57)' : ctaTitle.closeoutStep(s.number, s.name),
+      ruleId: 'R-56', ownerRole: d?.owner.role ?? (informal ? state.rules.operationalInitiatives?.ownerRole : undefined) ?? 'CSM', dueAt: due,
+      why: { step: s.number, name: s.name, stepRule: informal ? 'R-57' : s.ruleId, policyKeys: ['meeting.firstActionHours'] },
     });
   }
   if (!state.gateOpen && !open.some((s) => s.number === 2)) {
@@ -571,7 +636,30 @@ function closeoutEffects(state: OnboardingState, at: string): OnboardingEffect[]
   }
   const exceptions = out.length;
   out.push(event('process.completed', 'R-56', { outcome: 'closed', openExceptions: exceptions }, { kpis: kpis(state), stepsLate: state.stepsCompleted.filter((s) => s.late).map((s) => s.number) }));
+  if (isV2(state) && state.rules.workingAgreement) out.push(workingAgreementCta(state, at, state.rules.workingAgreement));
   return out;
+}
+
+/**
+ * R-58: the Working Agreement (response times, channels, escalation) is published ≤ N days after
+ * the onboarding closes: close date + N calendar days, ROLLed (C-2: a non-business day moves to the
+ * previous business day, never before the close), due at close of business that day.
+ */
+function workingAgreementCta(state: OnboardingState, closedAt: string, wa: { daysAfterClose: number; ownerRole: Role }): OnboardingEffect {
+  const cal = makeCalendar(state.rules.calendar);
+  const closedOn = localDateOf(closedAt, cal);
+  const target = addCalendarDays(closedOn, wa.daysAfterClose);
+  const date = roll(target, cal, closedOn);
+  const dueAt = atLocalTime(date, cal.dayEnd, cal);
+  const readable = DateTime.fromISO(date).setLocale('en-US').toFormat('ccc d LLL yyyy');
+  return {
+    kind: 'cta', key: 'closeout/working-agreement', ctaKind: 'working-agreement', title: `Publish the Working Agreement (response times, channels, escalation) by ${readable}`,
+    ruleId: 'R-58', ownerRole: wa.ownerRole, dueAt,
+    why: {
+      closedOn, days: wa.daysAfterClose, targetDate: target, localDate: date, rolled: date !== target, ...(date !== target ? { rolledFrom: target } : {}),
+      dueTime: cal.dayEnd, zone: cal.timeZone, policyKeys: ['onboarding.workingAgreementDaysAfterClose', 'onboarding.workingAgreementOwner', 'calendar.dayEnd'],
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -637,7 +725,7 @@ export function deadlineDue(state: OnboardingState, key: string, now: string): O
     out.push(event('gate.closed', 'R-50', { gate: 'delivery', conditions: gateConditions(state) }, { reason: `${key} missed: the gate stays shut (R-50)` }, judgedAt));
   } else {
     out.push({
-      kind: 'cta', key: `overdue/${key}`, ctaKind: 'onboarding-overdue', title: `Overdue: ${d.key} was due ${d.dueAt}`, ruleId: d.ruleId, ownerRole: d.owner.role,
+      kind: 'cta', key: `overdue/${key}`, ctaKind: 'onboarding-overdue', title: ctaTitle.overdue(d.key, d.dueAt, state.timeZone, judgedAt), ruleId: d.ruleId, ownerRole: d.owner.role,
       dueAt: slaDue(r, judgedAt, r.firstActionHours).dueAt,
       why: { deadline: key, ownerRule: d.owner.ruleId, hours: r.firstActionHours, policyKeys: ['meeting.firstActionHours'] },
     });
@@ -680,6 +768,9 @@ export function statusView(state: OnboardingState, phase: 'running' | 'completed
     access: { percent: accessPercentOf(state), thresholdPct: state.rules.accessThresholdPct, items: state.access.map((a) => ({ ...a })) },
     kickoff: { ...state.kickoff },
     quickWins: state.quickWins.map((q) => ({ ...q })),
+    // R-53 roadmap with Budget v1, or (v2) D's operational initiatives without a budget (R-57).
+    roadmap: state.roadmap ? { confirmedAt: state.roadmap.confirmedAt, initiatives: [...state.roadmap.initiatives], budgetV1Usd: state.roadmap.budgetV1Usd, formal: state.roadmap.formal ?? true } : null,
+    processVersion: state.version ?? 1,
     closedAt: state.closedAt ?? null,
   };
 }

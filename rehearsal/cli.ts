@@ -1,119 +1,80 @@
 /**
- * `baton rehearse`: argument parsing, progress on stderr and the report on stdout (docs/rehearsal.md).
- * Kept apart from cli/main.ts so the command's options live with the rehearsal code.
+ * `baton rehearse`: what the command does once cli/main.ts (`rehearseCli`, commander) has parsed its
+ * options — progress on stderr and the report on stdout (docs/rehearsal.md). Kept apart from cli/main.ts
+ * so the run and report code lives with the rehearsal; cli/main.ts loads it only for this command.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { z } from 'zod';
 import { installTemporalRuntime } from '../runtime/baton.js';
+import { ActionableError } from '../runtime/errors.js';
 import { createLogger } from '../runtime/logger.js';
 import { formatClientDetail, formatHeader, formatSummary } from './format.js';
 import { portfolioScenario } from './portfolio.js';
 import type { ClientReport, RehearsalProgress, RehearsalResult } from './run.js';
 import { parseScenario, ScenarioError, type Scenario } from './scenario.js';
+import type { RehearseOptions } from '../cli/main.js';
 
-export const REHEARSE_USAGE = `Usage: baton rehearse <scenario.yaml|json> [options]
-       baton rehearse --portfolio N [--segments A,B,C,D] [--days 365] [--start 2027-01-04] [options]
+/** Exit codes of `baton rehearse` beyond 0 (done) and 2 (usage). */
+export const REHEARSE_EXIT = { expectMissed: 1, stalled: 3 } as const;
 
-  --json                 the report as JSON on stdout (progress stays on stderr)
-  --summary | --full     counts per client only | every client's timeline and final state
-                         (default: --full for a scenario file, --summary for a portfolio)
-  --portfolio N          N clients of mixed segments, one shared team, cadences started 5 minutes apart
-  --segments MIX         segment order, cycled: A,B,C,D (default) or weighted, e.g. A:1,B:3,C:2,D:4
-  --days D               simulated days after the first start (default 365)
-  --start YYYY-MM-DD     the first cadence starts at 08:00 America/Chicago that day (default 2027-01-04)
-  --policy FILE          policy areas (YAML or JSON) merged onto the default policy first, as a
-                         scenario's \`policy:\` (rehearse a policy change on the portfolio)
-  --print-scenario       print the generated portfolio scenario as YAML and exit
-  --stall-timeout S      seconds without simulated progress before the rehearsal gives up (default 120)
-  --progress-every S     seconds between progress lines on stderr (default 5)
-  --quiet                no progress or step lines on stderr
-
-Exit codes: 0 done, 1 a step's status differed from its expect, 2 usage, 3 the rehearsal stalled.`;
-
-/** Runs the command; returns the process exit code. */
-export async function rehearseCommand(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(REHEARSE_USAGE);
-    return 0;
-  }
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args, allowPositionals: true,
-      options: {
-        json: { type: 'boolean', default: false }, summary: { type: 'boolean' }, full: { type: 'boolean' },
-        portfolio: { type: 'string' }, segments: { type: 'string' }, days: { type: 'string' }, start: { type: 'string' }, policy: { type: 'string' },
-        'print-scenario': { type: 'boolean', default: false }, 'stall-timeout': { type: 'string' }, 'progress-every': { type: 'string' }, quiet: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`${(err as Error).message}\n\n${REHEARSE_USAGE}`);
-    return 2;
-  }
-  const usage = (why: string) => {
-    console.error(`${why}\n\n${REHEARSE_USAGE}`);
-    return 2;
-  };
-  const portfolio = values.portfolio !== undefined;
-  if (portfolio === (positionals.length === 1) || positionals.length > 1) return usage('Give one scenario file, or --portfolio N.');
-  if (!portfolio && (values.segments ?? values.days ?? values.start ?? values.policy) !== undefined) return usage('--segments, --days, --start and --policy go with --portfolio (a scenario file says all that itself).');
-  if (values.summary && values.full) return usage('--summary and --full exclude each other.');
-  const stallSeconds = values['stall-timeout'] === undefined ? undefined : Number(values['stall-timeout']);
-  if (stallSeconds !== undefined && !(stallSeconds >= 5)) return usage('--stall-timeout is a number of seconds, at least 5.');
-  const progressSeconds = values['progress-every'] === undefined ? 5 : Number(values['progress-every']);
-  if (!(progressSeconds >= 0)) return usage('--progress-every is a number of seconds.');
+/**
+ * Runs the command; returns the process exit code. `usage` reports a usage error (one line, exit 2)
+ * and does not return. A scenario file that cannot be read is a problem to fix (ActionableError, exit 1).
+ */
+export async function rehearseCommand(file: string | undefined, o: RehearseOptions, usage: (why: string) => never): Promise<number> {
+  const portfolio = o.portfolio !== undefined;
+  if (portfolio === (file !== undefined)) usage('error: give one scenario file, or --portfolio N');
+  if (!portfolio && (o.segments ?? o.days ?? o.start ?? o.policy) !== undefined) usage('error: --segments, --days, --start and --policy go with --portfolio (a scenario file says all that itself)');
 
   let scenario: Scenario;
   try {
     scenario = portfolio
       ? portfolioScenario({
-        clients: integer(values.portfolio as string, '--portfolio'),
-        ...(values.segments !== undefined ? { segments: values.segments as string } : {}),
-        ...(values.days !== undefined ? { days: integer(values.days as string, '--days') } : {}),
-        ...(values.start !== undefined ? { start: values.start as string } : {}),
-        ...(values.policy !== undefined ? { policy: policyFile(values.policy as string) } : {}),
+        clients: o.portfolio!,
+        ...(o.segments !== undefined ? { segments: o.segments } : {}),
+        ...(o.days !== undefined ? { days: o.days } : {}),
+        ...(o.start !== undefined ? { start: o.start } : {}),
+        ...(o.policy !== undefined ? { policy: policyFile(o.policy) } : {}),
       })
-      : parseScenario(fs.readFileSync(positionals[0]!, 'utf8'));
+      : parseScenario(readScenarioFile(file!));
   } catch (err) {
-    if (err instanceof ScenarioError) return usage(err.message);
-    if ((err as { name?: string }).name === 'ZodError') return usage(`Invalid portfolio options: ${(err as Error).message}`);
+    if (portfolio && err instanceof ScenarioError) usage(`error: ${err.message}`);
+    if (err instanceof z.ZodError) usage(`error: invalid portfolio options: ${oneLine(z.prettifyError(err))}`);
     throw err;
   }
-  if (values['print-scenario']) {
+  if (o.printScenario) {
     process.stdout.write(toYaml(scenario));
     return 0;
   }
 
   const { rehearse, RehearsalStalledError } = await import('./run.js');
-  const detail = values.summary ? 'summary' : values.full ? 'full' : portfolio ? 'summary' : 'full';
-  const json = values.json === true;
-  const quiet = values.quiet === true;
+  const detail = o.summary ? 'summary' : o.full ? 'full' : portfolio ? 'summary' : 'full';
+  const { json, quiet } = o;
   installTemporalRuntime(createLogger('error'));
   const spool = new ReportSpool(json);
   try {
     const result = await rehearse(scenario, {
       detail,
       log: quiet ? () => {} : (m) => console.error(m),
-      ...(quiet ? {} : { progress: (p: RehearsalProgress) => console.error(formatProgress(p)), progressEveryMs: progressSeconds * 1000 }),
+      ...(quiet ? {} : { progress: (p: RehearsalProgress) => console.error(formatProgress(p)), progressEveryMs: o.progressEvery * 1000 }),
       ...(detail === 'full' ? { onClientReport: (r: ClientReport) => spool.add(r) } : {}),
-      ...(stallSeconds !== undefined ? { limits: { stallMs: stallSeconds * 1000 } } : {}),
+      ...(o.stallTimeout !== undefined ? { limits: { stallMs: o.stallTimeout * 1000 } } : {}),
     });
     await spool.writeReport(result, process.stdout);
     if (result.failures.length) {
       console.error(`\n${result.failures.length} step(s) did not return the expected status:\n${result.failures.map((f) => `  - ${f}`).join('\n')}`);
-      return 1;
+      return REHEARSE_EXIT.expectMissed;
     }
     return 0;
   } catch (err) {
     if (err instanceof RehearsalStalledError) {
       console.error(err.message);
-      return 3;
+      return REHEARSE_EXIT.stalled;
     }
     throw err;
   } finally {
@@ -121,15 +82,30 @@ export async function rehearseCommand(args: string[]): Promise<number> {
   }
 }
 
-function policyFile(file: string): Record<string, unknown> {
-  const doc = parseYaml(fs.readFileSync(file, 'utf8')) as unknown;
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new ScenarioError(`--policy ${file}: expected policy areas, such as "cadence: { … }"`);
-  return doc as Record<string, unknown>;
+function readScenarioFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const root = path.resolve(import.meta.dirname, '..');
+    throw new ActionableError(code === 'ENOENT'
+      ? `Scenario file not found: ${file} (examples: ${path.relative(process.cwd(), path.join(root, 'docs/scenarios')) || 'docs/scenarios'}/).`
+      : `Cannot read scenario file ${file}: ${(err as Error).message}`);
+  }
 }
 
-function integer(text: string, flag: string): number {
-  if (!/^\d+$/.test(text)) throw new ScenarioError(`${flag} takes a whole number, not "${text}"`);
-  return Number(text);
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+function policyFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ActionableError(`Cannot read policy file ${file}: ${(err as Error).message}`);
+  }
+  const doc = parseYaml(text) as unknown;
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new ScenarioError(`--policy ${file}: expected policy areas, such as "cadence: { … }"`);
+  return doc as Record<string, unknown>;
 }
 
 /** `rehearsal · advancing · 2027-03-14 16:25Z (19 %) · 4,210 events · 0:45 elapsed · about 3:10 left · 1.3 GB RSS` */

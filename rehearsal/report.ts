@@ -7,8 +7,7 @@ import { and, asc, count, eq, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import type { LedgerEvent } from '../db/ledger.js';
 import { clients, ctas, events, meetings } from '../db/schema.js';
-import type { CadenceQueryResult } from '../workflows/cadence.js';
-import type { OnboardingQueryResult } from '../workflows/onboarding.js';
+import type { CadenceQueryResult, OnboardingQueryResult } from '../workflows/contracts.js';
 
 export type ReportDetail = 'full' | 'summary';
 

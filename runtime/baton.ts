@@ -10,10 +10,12 @@ import { connectDatabase, runMigrations, type Database } from '../db/client.js';
 import { ensureDefaultPolicy } from '../db/policies.js';
 import { createWorker } from '../worker.js';
 import { ConfigError, type Config } from './config.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
-import { startEmbeddedTemporal } from './embedded-temporal.js';
+import { startEmbeddedPostgres, stopStaleEmbeddedPostgres } from './embedded-postgres.js';
+import { startEmbeddedTemporal, stopStaleEmbeddedTemporal } from './embedded-temporal.js';
+import { databaseProblem, redactUrl, ActionableError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
-import { ensureAllCtaClocks, ensureAllPlacementReviews } from './processes.js';
+import { assertPortsFree, type PortClaim } from './ports.js';
+import { ensureAllCtaClocks, ensureAllPlacementReviews, startWorkflowStartDispatcher } from './processes.js';
 import { registerSearchAttributes } from './search-attribute-registry.js';
 import { isAlive } from './supervised-process.js';
 
@@ -25,6 +27,12 @@ export interface RunningBaton {
   temporalUiUrl?: string;
   databaseUrl: string;
   adminKey?: string;
+  /**
+   * Resolves with a one-line reason when a part Baton cannot run without stops on its own (an
+   * embedded server exited, the worker failed): the caller then stops Baton and exits non-zero.
+   */
+  failed: Promise<string>;
+  /** Stops everything, once: later calls wait for the first. */
   stop(): Promise<void>;
 }
 
@@ -35,7 +43,7 @@ function acquireInstanceLock(dataDir: string): () => void {
   if (fs.existsSync(lock)) {
     const pid = Number(fs.readFileSync(lock, 'utf8'));
     if (pid && pid !== process.pid && isAlive(pid)) {
-      throw new Error(`Baton is already running with data dir ${dataDir} (pid ${pid}). Stop it first, or set BATON_DATA_DIR to another directory.`);
+      throw new ActionableError(`Baton is already running with data dir ${dataDir} (pid ${pid}); stop it first, or set BATON_DATA_DIR to another directory.`);
     }
   }
   fs.writeFileSync(lock, String(process.pid));
@@ -57,6 +65,9 @@ export function installTemporalRuntime(logger: Logger) {
     // The native core's own logs go through the same logger (not straight to the console), so
     // `baton rehearse --json` keeps stdout pure JSON and every line is structured.
     telemetryOptions: { logging: { filter: { core: level as LogLevel, other: 'WARN' }, forward: {} } },
+    // Baton handles SIGINT/SIGTERM itself and shuts the worker down once, in order. With the SDK's
+    // own handlers too, both would shut the worker down and the second logs IllegalStateError.
+    shutdownSignals: [],
   });
   runtimeInstalled = true;
 }
@@ -96,7 +107,8 @@ export async function bootstrapAdminKey(db: Database['db'], config: Config): Pro
 
 export async function startBaton(config: Config, mode: Mode = 'all', logger = createLogger(config.LOG_LEVEL)): Promise<RunningBaton> {
   const stops: (() => Promise<void> | void)[] = [];
-  const stopAll = async () => {
+  let stopping: Promise<void> | undefined;
+  const stopAll = () => (stopping ??= (async () => {
     for (const stop of stops.reverse()) {
       try {
         await stop();
@@ -104,7 +116,9 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
         logger.error({ err }, 'error during shutdown');
       }
     }
-  };
+  })());
+  let fail!: (reason: string) => void;
+  const failed = new Promise<string>((resolve) => (fail = resolve));
   const embedded = !config.DATABASE_URL || !config.TEMPORAL_ADDRESS;
   if (mode !== 'all' && embedded) {
     // Separate API and worker processes must share one database and one Temporal server.
@@ -116,16 +130,22 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
   try {
     if (embedded) stops.push(acquireInstanceLock(config.dataDir));
     installTemporalRuntime(logger);
+    await claimPorts(config, mode, logger);
 
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
-      const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.BATON_PG_PORT, log: (m) => logger.info(m) });
+      const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.BATON_PG_PORT, portVariable: 'BATON_PG_PORT', log: (m) => logger.info(m) });
       stops.push(() => pg.stop());
+      void pg.died.then(fail);
       databaseUrl = pg.url;
     }
     const database = connectDatabase(databaseUrl, { max: config.DATABASE_POOL_MAX });
     stops.push(() => database.close());
-    await runMigrations(databaseUrl);
+    try {
+      await runMigrations(databaseUrl);
+    } catch (err) {
+      throw databaseProblem(err, databaseUrl, config.DATABASE_URL ? 'DATABASE_URL' : 'embedded') ?? err;
+    }
     await ensureDefaultPolicy(database.db);
     // The API process owns the first admin key, so a worker never prints or creates one.
     const adminKey = mode === 'worker' ? undefined : await bootstrapAdminKey(database.db, config);
@@ -135,14 +155,16 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
     if (!address) {
       const temporal = await startEmbeddedTemporal({
         dataDir: path.join(config.dataDir, 'temporal'), port: config.BATON_TEMPORAL_PORT, uiPort: config.BATON_TEMPORAL_UI_PORT,
+        portVariables: { port: 'BATON_TEMPORAL_PORT', uiPort: 'BATON_TEMPORAL_UI_PORT' },
         namespace: config.TEMPORAL_NAMESPACE, log: (m) => logger.info(m),
       });
       stops.push(() => temporal.stop());
+      void temporal.died.then(fail);
       address = temporal.address;
       uiUrl = temporal.uiUrl;
     }
     const connectionOptions = temporalConnectionOptions(config, address);
-    const connection = await Connection.connect(connectionOptions);
+    const connection = await connectTemporal(() => Connection.connect(connectionOptions), address, !!config.TEMPORAL_ADDRESS);
     stops.push(() => connection.close());
     if (config.TEMPORAL_ADDRESS) await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE, logger);
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
@@ -150,24 +172,47 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
 
     let worker: Worker | undefined;
     if (mode !== 'api') {
-      const native = await NativeConnection.connect({ address, tls: connectionOptions.tls, apiKey: config.TEMPORAL_API_KEY });
-      worker = await createWorker({ connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db: database.db });
-      const running = worker.run();
+      const native = await connectTemporal(() => NativeConnection.connect({ address, tls: connectionOptions.tls, apiKey: config.TEMPORAL_API_KEY }), address, !!config.TEMPORAL_ADDRESS);
+      worker = await createWorker({
+        connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db: database.db,
+        ...(config.BATON_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.BATON_WORKFLOW_BUNDLE } } : {}),
+      });
+      let workerStopping = false;
+      const running = worker.run().then(
+        () => {
+          if (!workerStopping) fail('the Temporal worker stopped on its own');
+        },
+        (err: unknown) => {
+          if (!workerStopping) fail(`the Temporal worker failed: ${(err as Error).message}`);
+        },
+      );
       stops.push(async () => {
-        worker!.shutdown();
+        workerStopping = true;
+        if (worker!.getState() === 'RUNNING') worker!.shutdown();
         await running;
         await native.close();
       });
       const reviews = await ensureAllPlacementReviews(temporalTarget, database.db);
       const clocks = await ensureAllCtaClocks(temporalTarget, database.db);
       logger.info({ placementReviews: reviews, ctaClocks: clocks }, 'long-running processes reconciled');
+      // From then on, the outbox: starts the API committed but did not make (it died, Temporal was away).
+      stops.push(startWorkflowStartDispatcher(temporalTarget, database.db, logger));
     }
 
     let apiUrl: string | undefined;
     if (mode !== 'worker') {
-      const app = createApp({ db: database.db, logger, temporal: temporalTarget });
-      const server: ServerType = await new Promise((resolve) => {
+      const app = createApp({
+        db: database.db, logger, temporal: temporalTarget,
+        options: {
+          corsOrigins: config.BATON_CORS_ORIGINS, maxBodyBytes: config.BATON_API_MAX_BODY_BYTES,
+          authFailuresPerMinute: config.BATON_AUTH_FAILURES_PER_MINUTE, idempotencyLeaseSeconds: config.BATON_IDEMPOTENCY_LEASE_SECONDS,
+        },
+      });
+      const server: ServerType = await new Promise((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port: config.BATON_API_PORT, hostname: config.BATON_API_HOST }, () => resolve(s));
+        s.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
+          ? new ActionableError(`BATON_API_PORT=${config.BATON_API_PORT} is already in use on ${config.BATON_API_HOST}; stop whatever listens there or set BATON_API_PORT to a free port.`)
+          : err));
       });
       stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
       // Idempotency records are kept a week (the IETF draft asks for at least 24 h).
@@ -178,11 +223,39 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
       apiUrl = config.BATON_PUBLIC_URL ?? `http://${config.BATON_API_HOST === '0.0.0.0' ? '127.0.0.1' : config.BATON_API_HOST}:${config.BATON_API_PORT}`;
     }
 
-    return { apiUrl, temporalAddress: address, temporalUiUrl: uiUrl, databaseUrl: redact(databaseUrl), adminKey, stop: stopAll };
+    return { apiUrl, temporalAddress: address, temporalUiUrl: uiUrl, databaseUrl: redactUrl(databaseUrl), adminKey, failed, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
   }
 }
 
-const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+/**
+ * Before any server starts: servers a killed Baton left in this data dir are stopped, then every
+ * port this process will listen on must be free — otherwise Baton would report ready against
+ * someone else's PostgreSQL or Temporal. One line names the variable to change.
+ */
+async function claimPorts(config: Config, mode: Mode, logger: Logger) {
+  const claims: PortClaim[] = [];
+  if (!config.DATABASE_URL) {
+    await stopStaleEmbeddedPostgres(path.join(config.dataDir, 'postgres'), (m) => logger.info(m));
+    claims.push({ variable: 'BATON_PG_PORT', port: config.BATON_PG_PORT, purpose: 'the embedded PostgreSQL' });
+  }
+  if (!config.TEMPORAL_ADDRESS) {
+    await stopStaleEmbeddedTemporal(path.join(config.dataDir, 'temporal'), (m) => logger.info(m));
+    claims.push({ variable: 'BATON_TEMPORAL_PORT', port: config.BATON_TEMPORAL_PORT, purpose: 'the embedded Temporal server' });
+    claims.push({ variable: 'BATON_TEMPORAL_UI_PORT', port: config.BATON_TEMPORAL_UI_PORT, purpose: 'the embedded Temporal Web UI' });
+  }
+  if (mode !== 'worker') claims.push({ variable: 'BATON_API_PORT', port: config.BATON_API_PORT, host: config.BATON_API_HOST, purpose: 'the HTTP API' });
+  await assertPortsFree(claims);
+}
+
+/** An external Temporal that cannot be reached is a configuration problem: say so in one line. */
+async function connectTemporal<T>(connect: () => Promise<T>, address: string, external: boolean): Promise<T> {
+  try {
+    return await connect();
+  } catch (err) {
+    if (!external) throw err;
+    throw new ActionableError(`Cannot reach Temporal at ${address}: ${(err as Error).message.split('\n')[0]}; check TEMPORAL_ADDRESS (and TEMPORAL_TLS / TEMPORAL_API_KEY), or unset it to use the embedded server.`, { cause: err });
+  }
+}

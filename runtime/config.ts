@@ -26,6 +26,13 @@ export const configSchema = z
     BATON_ADMIN_API_KEY: optionalString
       .pipe(z.string().min(32, 'must be at least 32 characters').optional())
       .describe('Seeds an admin API key with this value, only while no active admin key exists (at least 32 characters).'),
+    BATON_CORS_ORIGINS: optionalString
+      .transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : []))
+      .pipe(z.array(z.url('each origin must be a URL such as https://app.example.com')))
+      .describe('Comma-separated origins allowed to call the API from a browser (CORS); none when unset.'),
+    BATON_API_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024).describe('Largest request body the API accepts; larger is a 413.'),
+    BATON_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20).describe('Wrong API keys one address may send per minute before it gets 429s.'),
+    BATON_IDEMPOTENCY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60).describe('How long a request holds its Idempotency-Key; after that a retry with the key takes over.'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').describe('Log level of the JSON logs.'),
 
     DATABASE_URL: optionalString
@@ -46,6 +53,7 @@ export const configSchema = z
     TEMPORAL_UI_URL: optionalString.describe('Temporal Web UI URL to print for an external server.'),
     BATON_TEMPORAL_PORT: port.default(7233).describe('Port of the embedded Temporal dev server.'),
     BATON_TEMPORAL_UI_PORT: port.default(8233).describe('Port of the embedded Temporal Web UI.'),
+    BATON_WORKFLOW_BUNDLE: optionalFile.describe('Prebuilt workflow bundle (JavaScript from bundleWorkflowCode) the worker loads instead of bundling at start.'),
     TEMPORAL_CLI_PATH: optionalFile.describe('Path of the `temporal` CLI to use for the embedded server.'),
     TEMPORAL_TEST_SERVER_PATH: optionalFile.describe('Path of the `temporal-test-server` (time-skipping) binary.'),
   })

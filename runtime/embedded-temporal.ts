@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { isAlive, startSupervised, waitFor } from './supervised-process.js';
+import { ActionableError } from './errors.js';
+import { assertPortsFree } from './ports.js';
+import { isAlive, lastLogLine, startSupervised, waitFor } from './supervised-process.js';
 import { missingToolMessage, resolveTool, sdkDownloadDir, TemporalToolsError, type ResolveOptions, type ToolName } from './temporal-tools.js';
 import { searchAttributeFlags } from './search-attributes.js';
 
@@ -17,6 +19,8 @@ export interface EmbeddedTemporalOptions {
   uiPort?: number;
   namespace?: string;
   headless?: boolean;
+  /** The settings that chose the ports, named when a port is taken (default `port`, `ui port`). */
+  portVariables?: { port: string; uiPort: string };
   startTimeoutMs?: number;
   tools?: ResolveOptions;
   log?: (msg: string) => void;
@@ -26,7 +30,14 @@ export interface EmbeddedTemporal {
   address: string;
   uiUrl?: string;
   pid: number;
+  /** Resolves with a one-line reason if the server exits while it should be running. */
+  died: Promise<string>;
   stop(): Promise<void>;
+}
+
+/** Stops the Temporal server a killed Baton left behind in this data dir, so its ports are free again. */
+export async function stopStaleEmbeddedTemporal(dataDir: string, log: (m: string) => void = () => {}): Promise<void> {
+  await stopStale(path.join(path.resolve(dataDir), 'temporal.pid'), log);
 }
 
 /** Makes the SDK download a binary (internet only) and returns the downloaded file. */
@@ -61,6 +72,11 @@ export async function startEmbeddedTemporal(opts: EmbeddedTemporalOptions): Prom
   const cli = await temporalToolPath('cli', { ...opts.tools, log });
   const pidFile = path.join(root, 'temporal.pid');
   await stopStale(pidFile, log);
+  const names = opts.portVariables ?? { port: 'port', uiPort: 'ui port' };
+  await assertPortsFree([
+    { variable: names.port, port, purpose: 'the embedded Temporal server' },
+    ...(headless ? [] : [{ variable: names.uiPort, port: uiPort, purpose: 'the embedded Temporal Web UI' }]),
+  ]);
 
   const args = [
     'server', 'start-dev',
@@ -76,12 +92,17 @@ export async function startEmbeddedTemporal(opts: EmbeddedTemporalOptions): Prom
     ...(headless ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...searchAttributeFlags(),
   ];
-  const proc = startSupervised(cli, args, { logFile: path.join(root, 'temporal.log') });
+  const logFile = path.join(root, 'temporal.log');
+  const proc = startSupervised(cli, args, { logFile });
   fs.writeFileSync(pidFile, String(proc.pid));
   const address = `127.0.0.1:${port}`;
+  let stopping = false;
+  const exitReason = () => `the embedded Temporal server exited${lastLogLine(logFile) ? `: ${lastLogLine(logFile)}` : ''} (log: ${logFile})`;
+  const died = proc.exited.then((code) => (stopping ? new Promise<string>(() => {}) : `${exitReason()} [exit ${code}]`));
   try {
     await waitFor('Temporal dev server', async () => {
-      if (proc.child.exitCode !== null) throw new Error(`temporal exited with ${proc.child.exitCode}; see ${path.join(root, 'temporal.log')}`);
+      // A server that cannot bind its ports exits at once: fail now rather than at the timeout.
+      if (proc.child.exitCode !== null) throw new ActionableError(`Cannot start: ${exitReason()}.`);
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
         await connection.workflowService.describeNamespace({ namespace });
@@ -90,7 +111,12 @@ export async function startEmbeddedTemporal(opts: EmbeddedTemporalOptions): Prom
         await connection.close();
       }
     }, startTimeoutMs, 300);
+    // The frontend answers before the UI has bound its port; a UI-port clash ends the process just after.
+    if (await Promise.race([proc.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 300))])) {
+      throw new ActionableError(`Cannot start: ${exitReason()}.`);
+    }
   } catch (err) {
+    stopping = true;
     await proc.stop();
     throw err;
   }
@@ -98,7 +124,9 @@ export async function startEmbeddedTemporal(opts: EmbeddedTemporalOptions): Prom
     address,
     uiUrl: headless ? undefined : `http://127.0.0.1:${uiPort}`,
     pid: proc.pid,
+    died,
     async stop() {
+      stopping = true;
       await proc.stop();
       fs.rmSync(pidFile, { force: true });
     },

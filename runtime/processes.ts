@@ -1,33 +1,78 @@
-import type { Client } from '@temporalio/client';
-import { TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { asc } from 'drizzle-orm';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ApplicationFailure, TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { activePolicy } from '../db/policies.js';
 import { clients } from '../db/schema.js';
-import { ctasAwaitingFirstAction, type CtaRow } from '../db/ctas.js';
-import { ctaChanged, ctaClockWorkflowId, ctaSla } from '../workflows/cta-sla.js';
-import { placementReview, placementReviewWorkflowId } from '../workflows/placement-review.js';
-import { onboarding, onboardingWorkflowId, type OnboardingInput } from '../workflows/onboarding.js';
-import { cadence, cadenceWorkflowId, type CadenceInput } from '../workflows/cadence.js';
+import { ctasAwaitingFirstAction, getCta, isDeliverable, type CtaRow } from '../db/ctas.js';
+import { markWorkflowStarted, markWorkflowStartFailed, pendingWorkflowStarts, type WorkflowStartKind } from '../db/outbox.js';
+import { safeErrorMessage } from '../db/errors.js';
+import type { Logger } from './logger.js';
+import {
+  CADENCE_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId, onboardingWorkflowId, placementReviewWorkflowId,
+  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type OnboardingInput, type PlacementReviewInput, type ProcessKind, type ProcessRefusal,
+} from '../workflows/contracts.js';
 import { ClientIdKey, ProcessKey, SegmentKey } from './search-attributes.js';
 
+/**
+ * The narrow port through which the API and activities start and notify processes
+ * (../shared/DESIGN.md "How processes talk to each other"). Workflows are named by their type
+ * string (workflows/contracts.ts), never imported, so activities do not depend on workflow code.
+ */
 export interface TemporalTarget {
   client: Client;
   taskQueue: string;
 }
 
-/** Starts a client's placement review (R-7) unless it already runs: the id is deterministic. */
-export async function ensurePlacementReview(t: TemporalTarget, c: { id: string; segment: string; createdAt: string }, policyVersion: number) {
-  await t.client.workflow.start(placementReview, {
-    workflowId: placementReviewWorkflowId(c.id),
+interface ProcessInputs {
+  ctaClock: CtaSlaInput;
+  placementReview: PlacementReviewInput;
+  onboarding: OnboardingInput;
+  cadence: CadenceInput;
+}
+
+interface StartOptions {
+  workflowId: string;
+  /** What a second start does: join the running one, or fail (the API answers 409). */
+  ifRunning: 'use-existing' | 'fail';
+  /** Whether a finished process may run again under the same id (e.g. a failed onboarding, restarted). */
+  reuse: 'allow' | 'failed-only' | 'never';
+  searchAttributes: { clientId: string; segment?: string };
+  /** The request that starts it (its Idempotency-Key), kept in the memo: a retry after a crash recognises its own start (issue 10). */
+  startedBy?: string;
+}
+
+/** Starts a process by kind; ids are deterministic, so a retried start never runs a process twice. */
+export async function startProcess<K extends ProcessKind>(t: TemporalTarget, kind: K, input: ProcessInputs[K], o: StartOptions) {
+  return t.client.workflow.start(WORKFLOW_TYPES[kind], {
+    ...(o.startedBy ? { memo: { startedBy: o.startedBy } } : {}),
+    workflowId: o.workflowId,
     taskQueue: t.taskQueue,
-    args: [{ clientId: c.id, policyVersion, anchor: new Date(c.createdAt).toISOString() }],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    args: [input],
+    workflowIdConflictPolicy: o.ifRunning === 'fail' ? WorkflowIdConflictPolicy.FAIL : WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: { allow: WorkflowIdReusePolicy.ALLOW_DUPLICATE, 'failed-only': WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY, never: WorkflowIdReusePolicy.REJECT_DUPLICATE }[o.reuse],
     typedSearchAttributes: new TypedSearchAttributes([
-      { key: ClientIdKey, value: c.id },
-      { key: SegmentKey, value: c.segment },
-      { key: ProcessKey, value: 'placement-review' },
+      { key: ClientIdKey, value: o.searchAttributes.clientId },
+      ...(o.searchAttributes.segment !== undefined ? [{ key: SegmentKey, value: o.searchAttributes.segment }] : []),
+      { key: ProcessKey, value: kind === 'ctaClock' ? 'cta' : kind === 'placementReview' ? 'placement-review' : kind },
     ]),
+  });
+}
+
+/** Tells a running process something changed (a signal by name). Best effort: false when it is not running. */
+export async function notifyProcess(t: TemporalTarget, workflowId: string, signal: string): Promise<boolean> {
+  try {
+    await t.client.workflow.getHandle(workflowId).signal(signal);
+    return true;
+  } catch {
+    return false; // finished or never started: nothing to tell
+  }
+}
+
+/** Starts a client's placement review (R-7) unless it already runs. */
+export async function ensurePlacementReview(t: TemporalTarget, c: { id: string; segment: string; createdAt: string }, policyVersion: number) {
+  await startProcess(t, 'placementReview', { clientId: c.id, policyVersion, anchor: new Date(c.createdAt).toISOString() }, {
+    workflowId: placementReviewWorkflowId(c.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: c.id, segment: c.segment },
   });
 }
 
@@ -45,25 +90,15 @@ export async function ensureAllPlacementReviews(t: TemporalTarget, db: Db): Prom
 /** Starts the SLA clock of a CTA (C-5, R-122) unless it already runs. */
 export async function ensureCtaClock(t: TemporalTarget, cta: Pick<CtaRow, 'id' | 'clientId' | 'firstActionDueAt'>, db: Db) {
   const policy = await activePolicy(db);
-  await t.client.workflow.start(ctaSla, {
-    workflowId: ctaClockWorkflowId(cta.id),
-    taskQueue: t.taskQueue,
-    args: [{
-      ctaId: cta.id, clientId: cta.clientId, firstActionDueAt: new Date(cta.firstActionDueAt).toISOString(),
-      escalationChain: [...policy.document.ctas.escalationChain], escalationWindowHours: policy.document.ctas.escalationWindowHours, policyVersion: policy.version,
-    }],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    typedSearchAttributes: new TypedSearchAttributes([{ key: ClientIdKey, value: cta.clientId }, { key: ProcessKey, value: 'cta' }]),
-  });
+  await startProcess(t, 'ctaClock', {
+    ctaId: cta.id, clientId: cta.clientId, firstActionDueAt: new Date(cta.firstActionDueAt).toISOString(),
+    escalationChain: [...policy.document.ctas.escalationChain], escalationWindowHours: policy.document.ctas.escalationWindowHours, policyVersion: policy.version,
+  }, { workflowId: ctaClockWorkflowId(cta.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: cta.clientId } });
 }
 
-/** Tells a CTA's clock that the CTA changed; the clock re-reads it. Best effort: the clock re-checks at its deadline anyway. */
+/** Tells a CTA's clock that the CTA changed; the clock re-reads it (and re-checks at its deadline anyway). */
 export async function notifyCtaClock(t: TemporalTarget, ctaId: string): Promise<void> {
-  try {
-    await t.client.workflow.getHandle(ctaClockWorkflowId(ctaId)).signal(ctaChanged);
-  } catch {
-    /* the clock already ended or was never started; nothing to tell */
-  }
+  await notifyProcess(t, ctaClockWorkflowId(ctaId), ctaChanged.name);
 }
 
 /** After downtime: every CTA still waiting for a first action has its clock. */
@@ -74,21 +109,12 @@ export async function ensureAllCtaClocks(t: TemporalTarget, db: Db): Promise<num
 }
 
 /**
- * Starts a client's onboarding (R-46..R-57). One per client, ever: a second start fails with
- * WorkflowExecutionAlreadyStartedError even after the first finished.
+ * Starts a client's onboarding (R-46..R-57). One per client: a second start fails with
+ * WorkflowExecutionAlreadyStartedError, also after the first completed; only a failed one may be started again.
  */
-export async function startOnboarding(t: TemporalTarget, input: OnboardingInput, segment: string) {
-  return t.client.workflow.start(onboarding, {
-    workflowId: onboardingWorkflowId(input.clientId),
-    taskQueue: t.taskQueue,
-    args: [input],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    typedSearchAttributes: new TypedSearchAttributes([
-      { key: ClientIdKey, value: input.clientId },
-      { key: SegmentKey, value: segment },
-      { key: ProcessKey, value: 'onboarding' },
-    ]),
+export async function startOnboarding(t: TemporalTarget, input: OnboardingInput, segment: string, startedBy?: string) {
+  return startProcess(t, 'onboarding', input, {
+    workflowId: onboardingWorkflowId(input.clientId), ifRunning: 'fail', reuse: 'failed-only', searchAttributes: { clientId: input.clientId, segment }, ...(startedBy ? { startedBy } : {}),
   });
 }
 
@@ -96,17 +122,109 @@ export async function startOnboarding(t: TemporalTarget, input: OnboardingInput,
  * Starts a client's engagement cadence (R-10) unless it already runs: at onboarding's cadence lock
  * (R-55) or through the API for an existing client. The id is deterministic, so a retry is harmless.
  */
-export async function ensureCadence(t: TemporalTarget, input: CadenceInput, segment: string, conflict: 'use-existing' | 'fail' = 'use-existing') {
-  return t.client.workflow.start(cadence, {
-    workflowId: cadenceWorkflowId(input.clientId),
-    taskQueue: t.taskQueue,
-    args: [input],
-    workflowIdConflictPolicy: conflict === 'fail' ? WorkflowIdConflictPolicy.FAIL : WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    typedSearchAttributes: new TypedSearchAttributes([
-      { key: ClientIdKey, value: input.clientId },
-      { key: SegmentKey, value: segment },
-      { key: ProcessKey, value: 'cadence' },
-    ]),
+export async function ensureCadence(t: TemporalTarget, input: CadenceInput, segment: string, conflict: 'use-existing' | 'fail' = 'use-existing', startedBy?: string) {
+  return startProcess(t, 'cadence', input, {
+    workflowId: cadenceWorkflowId(input.clientId), ifRunning: conflict, reuse: 'allow', searchAttributes: { clientId: input.clientId, segment }, ...(startedBy ? { startedBy } : {}),
   });
+}
+
+/** What became of a report sent to a client's cadence from outside its own routes. */
+export type CadenceReportOutcome =
+  | { outcome: 'accepted'; result: CadenceActionResult }
+  | { outcome: 'not-running' }
+  | { outcome: 'refused'; refusal: ProcessRefusal };
+
+/**
+ * Sends one report to the client's running cadence (e.g. R-19 when the stakeholder registry
+ * deactivates the sponsor): accepted (or a C-6 duplicate of an earlier send with the same key),
+ * refused by the cadence's rules (its 404/409/422 verdict), or no cadence running. Never starts one.
+ */
+export async function reportToCadence(t: TemporalTarget, clientId: string, request: CadenceActionRequest): Promise<CadenceReportOutcome> {
+  const handle = t.client.workflow.getHandle(cadenceWorkflowId(clientId));
+  try {
+    return { outcome: 'accepted', result: await handle.executeUpdate(cadenceAction, { args: [request] }) };
+  } catch (err) {
+    const types = Object.values(CADENCE_REFUSAL_TYPES) as string[];
+    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
+      if (e instanceof ApplicationFailure && types.includes(e.type as string)) return { outcome: 'refused', refusal: e.details?.[0] as ProcessRefusal };
+    }
+    if (err instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
+    try {
+      if ((await handle.describe()).status.name !== 'RUNNING') return { outcome: 'not-running' };
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
+    }
+    throw err;
+  }
+}
+
+/**
+ * Starts the workflow an outbox row asks for (db/outbox.ts) unless it runs already, then marks the
+ * row dispatched. A subject that no longer needs it (a CTA settled meanwhile, a client gone) is
+ * marked dispatched without a start.
+ */
+export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: WorkflowStartKind, subjectId: string): Promise<void> {
+  if (kind === 'placement-review') {
+    const [client] = await db.select({ id: clients.id, segment: clients.segment, createdAt: clients.createdAt }).from(clients).where(eq(clients.id, subjectId));
+    if (client) await ensurePlacementReview(t, client, (await activePolicy(db)).version);
+  } else {
+    const cta = await getCta(db, subjectId);
+    if (cta && (!cta.firstActionAt || isDeliverable(cta)) && ['open', 'escalated', 'first_action'].includes(cta.state)) await ensureCtaClock(t, cta, db);
+  }
+  await markWorkflowStarted(db, kind, subjectId);
+}
+
+/** One pass over the pending outbox; returns how many it started. A failure is noted on its row and retried next pass. */
+export async function dispatchPendingWorkflowStarts(t: TemporalTarget, db: Db, logger?: Logger): Promise<number> {
+  let started = 0;
+  for (;;) {
+    const batch = await pendingWorkflowStarts(db, 100);
+    let progressed = 0;
+    for (const row of batch) {
+      try {
+        await dispatchWorkflowStart(t, db, row.kind, row.subjectId);
+        started++;
+        progressed++;
+      } catch (err) {
+        await markWorkflowStartFailed(db, row.kind, row.subjectId, safeErrorMessage(err));
+        logger?.warn({ err, kind: row.kind, subjectId: row.subjectId }, 'workflow start failed; retried on the next pass');
+      }
+    }
+    if (batch.length < 100 || progressed === 0) return started;
+  }
+}
+
+/**
+ * The continuously running reconciler of the worker: every `intervalMs` it starts whatever the
+ * outbox still holds (an API that died between its commit and the start, Temporal unreachable for
+ * a while). Returns its stop function.
+ */
+export function startWorkflowStartDispatcher(t: TemporalTarget, db: Db, logger: Logger, intervalMs = 5_000): () => Promise<void> {
+  let stopped = false;
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    running = dispatchPendingWorkflowStarts(t, db, logger)
+      .then((n) => n > 0 && logger.info({ started: n }, 'outbox: started pending workflows'))
+      .catch((err) => logger.warn({ err }, 'outbox pass failed'));
+  };
+  tick();
+  const timer = setInterval(() => {
+    if (!stopped) tick();
+  }, intervalMs).unref();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
+  };
+}
+
+/**
+ * After a start failed as "already started": whether this very request (its `startedBy`, from the
+ * Idempotency-Key, kept in the workflow's memo) started it in an earlier attempt that died before
+ * answering. Then that run is the answer, not a conflict.
+ */
+export async function startedByRequest(t: TemporalTarget, workflowId: string, startedBy: string | undefined) {
+  if (!startedBy) return undefined;
+  const described = await t.client.workflow.getHandle(workflowId).describe();
+  return described.memo?.startedBy === startedBy ? described : undefined;
 }

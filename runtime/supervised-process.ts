@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
+import { ActionableError } from './errors.js';
 
 /**
  * Starts a server process that cannot outlive Baton: a small sh supervisor runs it and stops it
@@ -63,6 +64,10 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Polls `probe` until it returns a value. Errors count as "not yet", except a ActionableError,
+ * which ends the wait at once (e.g. the server being waited for has exited).
+ */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -71,9 +76,40 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       const value = await probe();
       if (value !== undefined) return value;
     } catch (err) {
+      if (err instanceof ActionableError) throw err;
       lastError = err;
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`${what} did not become ready within ${timeoutMs} ms${lastError ? `: ${(lastError as Error).message}` : ''}`);
+}
+
+/** The last non-empty line of a log file that looks like an error, else the last line; for one-line messages. */
+export function lastLogLine(file: string, pattern = /error|fatal|fail|in use|panic/i): string | undefined {
+  let text: string;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const length = Math.min(size, 16_384);
+      const buf = Buffer.alloc(length);
+      fs.readSync(fd, buf, 0, length, size - length);
+      text = buf.toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const line = [...lines].reverse().find((l) => pattern.test(l)) ?? lines[lines.length - 1];
+  if (!line) return undefined;
+  // Temporal logs JSON: its "msg" and "error" say it best.
+  try {
+    const j = JSON.parse(line) as { msg?: string; error?: string };
+    if (j.msg) return j.error ? `${j.msg}: ${j.error}` : j.msg;
+  } catch {
+    /* plain text */
+  }
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }

@@ -156,3 +156,35 @@ export function missingToolMessage(name: ToolName, failures: string[]): string {
 
 /** Where the SDK's `cached-download` keeps its binaries for Baton. */
 export const sdkDownloadDir = (root = projectRoot) => path.join(toolsDir(root), 'sdk-download');
+
+/**
+ * Schemathesis (PyPI, pinned), the API fuzzer behind `npm run fuzz`, in its own virtual
+ * environment under `.tools/` — or, where `python3 -m venv` is missing, installed with
+ * `pip install --target` and run through `python3 -m schemathesis.cli`. Returns the command.
+ */
+export const SCHEMATHESIS = { pypi: 'schemathesis', version: '4.32.5' } as const;
+
+export function ensureSchemathesis(root = projectRoot, log: (m: string) => void = () => {}): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  const home = path.join(toolsDir(root), `schemathesis-${SCHEMATHESIS.version}`);
+  const venvSt = path.join(home, 'venv', 'bin', 'st');
+  const targetDir = path.join(home, 'site');
+  const viaTarget = { command: 'python3', args: ['-m', 'schemathesis.cli'], env: { ...process.env, PYTHONPATH: targetDir } };
+  if (fs.existsSync(venvSt)) return { command: venvSt, args: [], env: process.env };
+  if (fs.existsSync(path.join(targetDir, '.complete'))) return viaTarget;
+  const python = findPython();
+  if (!python) throw new TemporalToolsError('python3 with pip is not available, so schemathesis cannot be installed');
+  fs.mkdirSync(home, { recursive: true });
+  const spec = `${SCHEMATHESIS.pypi}==${SCHEMATHESIS.version}`;
+  log(`installing ${spec} from PyPI into ${home}`);
+  const venv = spawnSync(python, ['-m', 'venv', path.join(home, 'venv')], { encoding: 'utf8' });
+  if (venv.status === 0) {
+    const pip = spawnSync(path.join(home, 'venv', 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', spec], { encoding: 'utf8' });
+    if (pip.status === 0 && fs.existsSync(venvSt)) return { command: venvSt, args: [], env: process.env };
+    log(`venv install failed (${(pip.stderr || pip.stdout).trim().split('\n').at(-1)}); trying pip --target`);
+  }
+  fs.rmSync(path.join(home, 'venv'), { recursive: true, force: true });
+  const target = spawnSync(python, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '--target', targetDir, spec], { encoding: 'utf8' });
+  if (target.status !== 0) throw new TemporalToolsError(`pip install ${spec} failed: ${(target.stderr || target.stdout).trim().split('\n').slice(-3).join(' ')}`);
+  fs.writeFileSync(path.join(targetDir, '.complete'), spec);
+  return viaTarget;
+}

@@ -1,6 +1,12 @@
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { ProcessKey, StepKey } from '../runtime/search-attributes.js';
+import { ctaChanged, ctaSlaStatus, type CtaSlaInput, type CtaSlaStatus } from './contracts.js';
+
+const { ctaClockState, escalateCtaLevel } = proxyActivities<Activities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' }, // only reads and conditional updates: retried until the database is back
+});
 
 /**
  * The durable first-action clock of one CTA (C-5, R-122). The database holds the CTA; this
@@ -8,33 +14,6 @@ import { ProcessKey, StepKey } from '../runtime/search-attributes.js';
  * to the next level of the policy's escalation chain (named backup, then CS Lead), each level
  * with a fresh window. A first action, completion or cancellation ends the clock.
  */
-export interface CtaSlaInput {
-  ctaId: string;
-  clientId: string;
-  firstActionDueAt: string;
-  escalationChain: ('backup' | 'csLead')[];
-  escalationWindowHours: number;
-  policyVersion: number;
-}
-
-export interface CtaSlaStatus {
-  ctaId: string;
-  step: 'waiting' | 'escalating' | 'settled' | 'exhausted';
-  level: 'none' | 'backup' | 'csLead';
-  nextDeadline?: string;
-  policyVersion: number;
-}
-
-/** Sent by the API after any change to the CTA, so the clock re-reads it at once. */
-export const ctaChanged = defineSignal('ctaChanged');
-export const ctaSlaStatus = defineQuery<CtaSlaStatus>('status');
-export const ctaClockWorkflowId = (ctaId: string) => `cta/${ctaId}`;
-
-const { ctaClockState, escalateCtaLevel } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-
 export async function ctaSla(input: CtaSlaInput): Promise<CtaSlaStatus> {
   const status: CtaSlaStatus = { ctaId: input.ctaId, step: 'waiting', level: 'none', nextDeadline: input.firstActionDueAt, policyVersion: input.policyVersion };
   let changes = 0;

@@ -1,43 +1,22 @@
 import {
-  continueAsNew, defineQuery, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo,
+  continueAsNew, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
+import type { Activities } from '../activities/index.js';
 import { makeCalendar } from '../domain/business-time.js';
 import { nextPlacementReview } from '../domain/placement-review.js';
 import { ProcessKey, StepKey } from '../runtime/search-attributes.js';
+import { placementReviewStatus, type PlacementReviewInput, type PlacementReviewStatus } from './contracts.js';
+
+const { loadPlacementReviewPlan, appendLedgerEvent, activePolicyVersion } = proxyActivities<Activities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' }, // only reads and conditional updates: retried until the database is back
+});
 
 /**
  * Annual placement review (R-7): one per client, for as long as the client exists. Each cycle
  * waits for the review date, records `segment.review_due` on the client's timeline with the
  * inputs that set the date, and continues as new under the policy version then in force.
  */
-export interface PlacementReviewInput {
-  clientId: string;
-  /** Policy version this cycle runs under (recorded on the timeline). */
-  policyVersion: number;
-  /** Instant the interval counts from: the client's registration, then each review date. */
-  anchor: string;
-  cycle?: number;
-}
-
-export interface PlacementReviewStatus {
-  clientId: string;
-  cycle: number;
-  policyVersion: number;
-  step: 'planning' | 'waiting' | 'recording' | 'client-gone';
-  nextReviewAt?: string;
-  ruleId: 'R-7';
-}
-
-export const placementReviewStatus = defineQuery<PlacementReviewStatus>('status');
-
-export const placementReviewWorkflowId = (clientId: string) => `client/${clientId}/placement-review`;
-
-const { loadPlacementReviewPlan, appendLedgerEvent, activePolicyVersion } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-
 export async function placementReview(input: PlacementReviewInput): Promise<PlacementReviewStatus> {
   const cycle = input.cycle ?? 1;
   const status: PlacementReviewStatus = { clientId: input.clientId, cycle, policyVersion: input.policyVersion, step: 'planning', ruleId: 'R-7' };

@@ -1,10 +1,11 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { createApiKey, listApiKeys, revokeApiKey, ROLES } from '../../db/api-keys.js';
+import { createApiKey, LastAdminKeyError, listApiKeys, revokeApiKey, ROLES } from '../../db/api-keys.js';
 import type { ApiEnv } from '../context.js';
 import { actorOf } from '../actor.js';
+import { requestScopedId } from '../idempotency.js';
 import { conflict, notFound } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { Id } from '../schemas.js';
+import { Id, page, Pagination, text } from '../schemas.js';
 
 const ApiKey = z.object({
   id: Id, name: z.string(), role: z.enum(ROLES), prefix: z.string(), createdBy: z.string(), createdAt: z.string(),
@@ -14,12 +15,13 @@ const KeyParams = z.object({ keyId: Id.openapi({ param: { name: 'keyId', in: 'pa
 
 const create = securedRoute(ROLE_SETS.admin, {
   method: 'post', path: '/v1/api-keys', operationId: 'createApiKey', tags: ['API keys'], summary: 'Create an API key (the key is shown once)',
-  request: jsonBody(z.object({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) }).strict()),
+  request: jsonBody(z.object({ name: text(1, 100), role: z.enum(ROLES) }).strict()),
   responses: { 201: jsonResponse(ApiKey.extend({ key: z.string() }), 'Created; store `key` now, only its hash is kept') },
 });
 const list = securedRoute(ROLE_SETS.admin, {
-  method: 'get', path: '/v1/api-keys', operationId: 'listApiKeys', tags: ['API keys'], summary: 'List API keys (never the keys themselves)',
-  responses: { 200: jsonResponse(z.object({ items: z.array(ApiKey) }), 'Keys') },
+  method: 'get', path: '/v1/api-keys', operationId: 'listApiKeys', tags: ['API keys'], summary: 'List API keys (never the keys themselves), oldest first',
+  request: { query: Pagination },
+  responses: { 200: jsonResponse(page(ApiKey), 'A page of keys') },
 });
 const revoke = securedRoute(ROLE_SETS.admin, {
   method: 'delete', path: '/v1/api-keys/{keyId}', operationId: 'revokeApiKey', tags: ['API keys'], summary: 'Revoke an API key',
@@ -29,19 +31,24 @@ const revoke = securedRoute(ROLE_SETS.admin, {
 export function registerApiKeyRoutes(app: OpenAPIHono<ApiEnv>) {
   app.openapi(create, async (c) => {
     const b = c.req.valid('json');
-    const created = await createApiKey(c.get('deps').db, { ...b, createdBy: actorOf(c).name });
+    const created = await createApiKey(c.get('deps').db, { ...b, createdBy: actorOf(c).name, id: requestScopedId(c, 'api-key') });
     return c.json({ ...created.record, key: created.key }, 201);
   });
-  app.openapi(list, async (c) => c.json({ items: await listApiKeys(c.get('deps').db) }, 200));
+  app.openapi(list, async (c) => {
+    const q = c.req.valid('query');
+    const rows = await listApiKeys(c.get('deps').db, { after: q.after, limit: q.limit + 1 });
+    const items = rows.slice(0, q.limit);
+    return c.json({ items, ...(rows.length > q.limit ? { next: items.at(-1)!.id } : {}) }, 200);
+  });
   app.openapi(revoke, async (c) => {
     const { keyId } = c.req.valid('param');
-    const { db } = c.get('deps');
-    const keys = await listApiKeys(db);
-    const target = keys.find((k) => k.id === keyId);
-    if (!target) throw notFound('API key', keyId);
-    if (target.role === 'admin' && !target.revokedAt && keys.filter((k) => k.role === 'admin' && !k.revokedAt).length === 1) {
-      throw conflict('This is the last active admin key; create another admin key first.');
+    try {
+      const revoked = await revokeApiKey(c.get('deps').db, keyId);
+      if (!revoked) throw notFound('API key', keyId);
+      return c.json(revoked, 200);
+    } catch (err) {
+      if (err instanceof LastAdminKeyError) throw conflict(err.message);
+      throw err;
     }
-    return c.json((await revokeApiKey(db, keyId))!, 200);
   });
 }

@@ -5,15 +5,18 @@ import type { Context } from 'hono';
 import { getClient } from '../../db/clients.js';
 import { activePolicy } from '../../db/policies.js';
 import type { CadenceAction } from '../../domain/cadence.js';
-import { ensureCadence } from '../../runtime/processes.js';
-import { onboardingStatus, onboardingWorkflowId } from '../../workflows/onboarding.js';
-import { CADENCE_REFUSAL_TYPES, cadenceAction, cadenceStatus, cadenceWorkflowId, type CadenceActionRequest } from '../../workflows/cadence.js';
+import { ensureCadence, startedByRequest } from '../../runtime/processes.js';
+import { idempotencyKeyOf, requestScopedId } from '../idempotency.js';
+import { onboardingStatus, onboardingWorkflowId } from '../../workflows/contracts.js';
+import { CADENCE_REFUSAL_TYPES, cadenceAction, cadenceStatus, cadenceWorkflowId, type CadenceActionRequest } from '../../workflows/contracts.js';
 import { actorOf } from '../actor.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { queryProcess, reportEnvelope, requireTemporal, sendProcessAction, type ProcessTarget } from '../process-actions.js';
 import { conflict, notFound, ProblemError } from '../problem.js';
+import { asClientStakeholder, listStakeholders } from '../../db/stakeholders.js';
+import { attendanceOf, pairedMspRoles, preflight, resolveDecisionOwner } from '../../domain/stakeholders.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { Id, IsoDate, IsoInstant, MspRole } from '../schemas.js';
+import { Id, IsoDate, IsoInstant, MspRole, text, uniqueList } from '../schemas.js';
 
 /**
  * The engagement cadence (R-9..R-35) over HTTP: ops start it for an existing client (onboarding
@@ -24,7 +27,7 @@ import { Id, IsoDate, IsoInstant, MspRole } from '../schemas.js';
 
 const ClientParams = z.object({ clientId: Id.openapi({ param: { name: 'clientId', in: 'path' } }) });
 const MeetingParams = ClientParams.extend({ meetingId: Id.openapi({ param: { name: 'meetingId', in: 'path' } }) });
-const Title = z.string().trim().min(3).max(300);
+const Title = text(3, 300);
 const norm = (s: string) => new Date(s).toISOString();
 
 const Started = z.object({ clientId: Id, workflowId: z.string(), runId: z.string(), lockedAt: z.string(), policyVersion: z.number().int() }).openapi('CadenceStarted');
@@ -55,10 +58,13 @@ const spec = <S extends z.ZodType>(s: ActionSpec<S>) => s;
 const at = (v: string | undefined, now: Date) => (v ? norm(v) : now.toISOString());
 
 const Decision = z.object({
-  title: Title, ownerRole: MspRole,
+  title: Title,
+  ownerRole: MspRole.optional().openapi({ description: 'The MSP role Accountable for it; default for a client-owned decision: the role paired with that person (R-123).' }),
+  ownerStakeholderId: Id.optional().openapi({ description: 'A client stakeholder who owns the decision (R-27 "owner CFO"), from /v1/clients/{id}/stakeholders.' }),
   targetDate: IsoDate.optional().openapi({ description: 'R-32: a decision counts for credit only with owner, date and budget in writing.' }),
-  budgetUsd: z.number().min(0).optional(),
-}).strict();
+  budgetUsd: z.number().min(0).max(1e12).optional(),
+}).strict().refine((d) => d.ownerRole !== undefined || d.ownerStakeholderId !== undefined, { message: 'give ownerRole, ownerStakeholderId or both', path: ['ownerRole'] });
+const StakeholderIds = uniqueList(Id, 50, 'stakeholder ids');
 
 const ACTIONS = [
   spec({
@@ -70,23 +76,32 @@ const ACTIONS = [
     body: z.object({}).strict(), toAction: (_b, _n, meetingId) => ({ type: 'prepSignedOff', meetingId }),
   }),
   spec({
-    slug: 'pre-read', meeting: true, operationId: 'sendPreRead', summary: 'Pre-read sent with the pre-flight (R-26); no confirmed decision-maker rescopes the meeting and opens a decision-call CTA',
-    body: z.object({ decisionMakerConfirmed: z.boolean() }).strict(), toAction: (b, _n, meetingId) => ({ type: 'preReadSent', meetingId, decisionMakerConfirmed: b.decisionMakerConfirmed }),
+    slug: 'pre-read', meeting: true, operationId: 'sendPreRead', summary: 'Pre-read sent with the pre-flight (R-26); no confirmed decision-maker rescopes the meeting to a short update and books a decision call',
+    body: z.object({
+      decisionMakerConfirmed: z.boolean().optional().openapi({ description: 'Whether a decision-maker confirmed; or give the replies by stakeholder below.' }),
+      confirmedStakeholderIds: StakeholderIds.optional().openapi({ description: 'Client stakeholders who confirmed the invite.' }),
+      declinedStakeholderIds: StakeholderIds.optional().openapi({ description: 'Client stakeholders who declined it (a declining decision-maker is who the decision call is booked with).' }),
+    }).strict().refine((b) => b.decisionMakerConfirmed !== undefined || b.confirmedStakeholderIds !== undefined || b.declinedStakeholderIds !== undefined, { message: 'give decisionMakerConfirmed or the replies by stakeholder', path: ['decisionMakerConfirmed'] })
+      .openapi({ minProperties: 1 }),
+    toAction: (b, _n, meetingId) => ({ type: 'preReadSent', meetingId, decisionMakerConfirmed: b.decisionMakerConfirmed ?? false }),
   }),
   spec({
     slug: 'held', meeting: true, operationId: 'recordMeetingHeld', summary: 'Meeting held: attendees, sponsor present, at most two decisions (R-27, a third is a 422); recap due 48h (R-29), a CTA per decision (R-30), Decision Log (R-31, R-32)',
     body: z.object({
       heldAt: IsoInstant.optional().openapi({ description: 'Start; default the booked start.' }),
       endedAt: IsoInstant.optional().openapi({ description: 'End; default the booked end.' }),
-      attendees: z.array(z.string().trim().min(1).max(200)).min(1),
-      sponsorPresent: z.boolean().default(false).openapi({ description: 'A client executive sponsor attended (sponsor heartbeat, R-104, R-39).' }),
-      decisions: z.array(Decision).default([]),
-      undecided: z.array(z.object({ title: Title, ownerRole: MspRole, checkpointDate: IsoDate }).strict()).default([])
+      attendees: z.array(text(1, 200)).max(50).default([]).openapi({ description: 'Who attended, by name; at least one name or attendeeStakeholderIds.' }),
+      attendeeStakeholderIds: StakeholderIds.optional().openapi({ description: 'Client stakeholders who attended: sets sponsor and decision-maker presence from the registry (R-104, R-106).' }),
+      sponsorPresent: z.boolean().default(false).openapi({ description: 'A client executive sponsor attended (sponsor heartbeat, R-104, R-39); derived from attendeeStakeholderIds when given.' }),
+      decisions: z.array(Decision).max(20).default([]),
+      undecided: z.array(z.object({ title: Title, ownerRole: MspRole, checkpointDate: IsoDate }).strict()).max(20).default([])
         .openapi({ description: 'R-27: undecidable asks get a checkpoint date and owner; pending ≥30 days fires the engagement-drop trigger (R-17).' }),
-    }).strict(),
+    }).strict().refine((b) => b.attendees.length > 0 || (b.attendeeStakeholderIds?.length ?? 0) > 0, { message: 'name at least one attendee (attendees or attendeeStakeholderIds)', path: ['attendees'] })
+      .openapi({ anyOf: [{ required: ['attendees'], properties: { attendees: { minItems: 1 } } }, { required: ['attendeeStakeholderIds'], properties: { attendeeStakeholderIds: { minItems: 1 } } }] } as never),
     toAction: (b, now, meetingId) => ({
       type: 'meetingHeld', meetingId, heldAt: b.heldAt ? norm(b.heldAt) : '', endedAt: b.endedAt ? norm(b.endedAt) : '', attendees: b.attendees, sponsorPresent: b.sponsorPresent,
-      decisions: b.decisions, undecided: b.undecided,
+      decisions: b.decisions.map((d) => ({ title: d.title, ownerRole: d.ownerRole ?? 'CSM', ...(d.targetDate ? { targetDate: d.targetDate } : {}), ...(d.budgetUsd !== undefined ? { budgetUsd: d.budgetUsd } : {}) })),
+      undecided: b.undecided,
     }),
   }),
   spec({
@@ -95,7 +110,7 @@ const ACTIONS = [
   }),
   spec({
     slug: 'cancelled', meeting: true, operationId: 'recordMeetingCancelled', summary: 'Meeting cancelled; less than 24h before the start it counts as a miss (§2.5)',
-    body: z.object({ noticeAt: IsoInstant.optional().openapi({ description: 'When the client cancelled; default now.' }), reason: z.string().trim().max(500).optional() }).strict(),
+    body: z.object({ noticeAt: IsoInstant.optional().openapi({ description: 'When the client cancelled; default now.' }), reason: text(0, 500).optional() }).strict(),
     toAction: (b, now, meetingId) => ({ type: 'meetingCancelled', meetingId, noticeAt: at(b.noticeAt, now), ...(b.reason ? { reason: b.reason } : {}) }),
   }),
   spec({
@@ -109,12 +124,12 @@ const ACTIONS = [
   }),
   spec({
     slug: 'assessments', meeting: false, operationId: 'recordAssessmentForCadence', summary: 'Assessment completed: roadmap review on completion + 10 days (R-15), merged into a strategic meeting in range (R-21)',
-    body: z.object({ assessmentId: z.string().trim().min(1).max(100), completedAt: IsoInstant.optional() }).strict(),
+    body: z.object({ assessmentId: text(1, 100), completedAt: IsoInstant.optional() }).strict(),
     toAction: (b, now) => ({ type: 'assessmentCompleted', assessmentId: b.assessmentId, completedAt: at(b.completedAt, now) }),
   }),
   spec({
     slug: 'initiative-approvals', meeting: false, operationId: 'recordInitiativeApproved', summary: 'Initiative approved: delivery kickoff within 10 business days, PM CTA (R-16); refused while the onboarding delivery gate is shut (R-48)',
-    body: z.object({ initiativeId: z.string().trim().min(1).max(100), title: Title, approvedAt: IsoInstant.optional() }).strict(),
+    body: z.object({ initiativeId: text(1, 100), title: Title, approvedAt: IsoInstant.optional() }).strict(),
     toAction: (b, now) => ({ type: 'initiativeApproved', initiativeId: b.initiativeId, title: b.title, approvedAt: at(b.approvedAt, now) }),
   }),
   spec({
@@ -124,7 +139,7 @@ const ACTIONS = [
   }),
   spec({
     slug: 'stakeholder-changes', meeting: false, operationId: 'recordStakeholderChange', summary: 'Sponsor or champion left: new-sponsor intro within 10 days, handoff note 24h (R-19)',
-    body: z.object({ name: z.string().trim().min(1).max(200), stakeholderRole: z.string().trim().min(1).max(100), changedAt: IsoInstant.optional() }).strict(),
+    body: z.object({ name: text(1, 200), stakeholderRole: text(1, 100), changedAt: IsoInstant.optional() }).strict(),
     toAction: (b, now) => ({ type: 'stakeholderChanged', name: b.name, stakeholderRole: b.stakeholderRole, changedAt: at(b.changedAt, now) }),
   }),
   spec({
@@ -133,7 +148,7 @@ const ACTIONS = [
   }),
   spec({
     slug: 'cadence-review', meeting: false, operationId: 'recordCadenceReview', summary: 'Segmentation & cadence review done (R-35): resets the miss count and resumes automatic rebooking',
-    body: z.object({ outcome: z.enum(['keep', 'downgrade', 'executiveReset']), note: z.string().trim().min(3).max(4000) }).strict(),
+    body: z.object({ outcome: z.enum(['keep', 'downgrade', 'executiveReset']), note: text(3, 4000) }).strict(),
     toAction: (b) => ({ type: 'cadenceReviewed', outcome: b.outcome, note: b.note }),
   }),
 ] as const;
@@ -165,11 +180,18 @@ export function registerCadenceRoutes(app: OpenAPIHono<ApiEnv>) {
     if (!client) throw notFound('Client', clientId);
     const policy = await activePolicy(deps.db);
     const lockedAt = (await currentTime(deps)).toISOString();
+    const startedBy = idempotencyKeyOf(c) ? requestScopedId(c, 'workflow-start') : undefined;
     try {
-      const handle = await ensureCadence(temporal, { clientId, lockedAt, policyVersion: policy.version }, client.segment, 'fail');
+      const handle = await ensureCadence(temporal, { clientId, lockedAt, policyVersion: policy.version }, client.segment, 'fail', startedBy);
       c.header('Location', `/v1/clients/${clientId}/cadence`);
       return c.json({ clientId, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, lockedAt, policyVersion: policy.version }, 201);
     } catch (err) {
+      // An earlier attempt of this request started it and died before answering: answer with that run.
+      const mine = err instanceof WorkflowExecutionAlreadyStartedError ? await startedByRequest(temporal, cadenceWorkflowId(clientId), startedBy) : undefined;
+      if (mine) {
+        c.header('Location', `/v1/clients/${clientId}/cadence`);
+        return c.json({ clientId, workflowId: mine.workflowId, runId: mine.runId, lockedAt: mine.startTime.toISOString(), policyVersion: policy.version }, 201);
+      }
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`The cadence of client ${clientId} is already running.`, { workflowId: cadenceWorkflowId(clientId) });
       throw err;
     }
@@ -193,10 +215,57 @@ export function registerCadenceRoutes(app: OpenAPIHono<ApiEnv>) {
       const { now, ...envelope } = await reportEnvelope(c, `${a.slug}\n${params.meetingId ?? ''}`);
       const action = (a.toAction as (b: unknown, now: Date, meetingId: string) => CadenceAction)(body, now, params.meetingId ?? '');
       if (action.type === 'initiativeApproved') await requireDeliveryGate(c, params.clientId);
-      const request: CadenceActionRequest = { action: await withMeetingDefaults(c, params.clientId, action), ...envelope };
+      const resolved = await withStakeholders(c, params.clientId, action, body);
+      const request: CadenceActionRequest = { action: await withMeetingDefaults(c, params.clientId, resolved), ...envelope };
       return c.json(await sendProcessAction(c, target(params.clientId), cadenceAction, request), 200);
     });
   }
+}
+
+/**
+ * Reports that name the client's people by stakeholder id are resolved against the registry here, at
+ * the edge, so the workflow receives facts: attendance (sponsor and decision-maker present, R-104,
+ * R-106), decision owners at the client (R-27, paired MSP role by R-123) and the R-26 pre-flight.
+ * An id that is not this client's stakeholder is a 422 naming the field.
+ */
+async function withStakeholders(c: Context<ApiEnv>, clientId: string, action: CadenceAction, body: Record<string, unknown>): Promise<CadenceAction> {
+  type Ids = string[] | undefined;
+  const decisions = (body.decisions ?? []) as { ownerRole?: string; ownerStakeholderId?: string }[];
+  const attendeeIds = body.attendeeStakeholderIds as Ids;
+  const confirmed = body.confirmedStakeholderIds as Ids;
+  const declined = body.declinedStakeholderIds as Ids;
+  const needed = action.type === 'meetingHeld' ? attendeeIds !== undefined || decisions.some((d) => d.ownerStakeholderId) : action.type === 'preReadSent' && (confirmed !== undefined || declined !== undefined);
+  if (!needed) return action;
+  const db = c.get('deps').db;
+  const people = (await listStakeholders(db, clientId)).map(asClientStakeholder);
+  const unknown = (field: string, ids: string[]) => new ProblemError(422, 'cadence-unprocessable', 'Cannot be applied', `Unknown stakeholder ids in ${field}: not people of client ${clientId} (/v1/clients/${clientId}/stakeholders).`, {
+    errors: ids.map((id) => ({ location: 'body' as const, path: field, message: `${id} is not a stakeholder of client ${clientId}` })),
+  });
+  if (action.type === 'preReadSent') {
+    const missing = [...(confirmed ?? []), ...(declined ?? [])].filter((id) => !people.some((p) => p.id === id));
+    if (missing.length) throw unknown(confirmed?.some((id) => missing.includes(id)) ? 'confirmedStakeholderIds' : 'declinedStakeholderIds', missing);
+    const pf = preflight(people, { confirmed: confirmed ?? [], declined: declined ?? [] });
+    return { ...action, decisionMakerConfirmed: pf.decisionMakerConfirmed, ...(pf.decisionCallWith ? { decisionCallWith: { stakeholderId: pf.decisionCallWith.stakeholderId, name: pf.decisionCallWith.name } } : {}) };
+  }
+  if (action.type !== 'meetingHeld') return action;
+  let out = { ...action };
+  if (attendeeIds) {
+    const att = attendanceOf(people, attendeeIds);
+    if (att.unknown.length) throw unknown('attendeeStakeholderIds', att.unknown);
+    const names = att.stakeholderIds.map((id) => people.find((p) => p.id === id)!.name).filter((n) => !out.attendees.includes(n));
+    out = { ...out, attendees: [...out.attendees, ...names], attendeeStakeholderIds: att.stakeholderIds, sponsorPresent: out.sponsorPresent || att.sponsorPresent, decisionMakerPresent: att.decisionMakerPresent };
+  }
+  const policy = (await activePolicy(db)).document;
+  out.decisions = out.decisions.map((d, i) => {
+    const given = decisions[i];
+    if (!given?.ownerStakeholderId) return d;
+    const r = resolveDecisionOwner({ kind: 'stakeholder', stakeholderId: given.ownerStakeholderId }, people);
+    if (!r.ok) throw new ProblemError(422, 'cadence-unprocessable', 'Cannot be applied', r.message, { ruleId: r.ruleId, errors: [{ location: 'body', path: `decisions.${i}.ownerStakeholderId`, message: r.message }] });
+    const person = people.find((p) => p.id === given.ownerStakeholderId)!;
+    const paired = pairedMspRoles(person, policy)[0];
+    return { ...d, ownerRole: (given.ownerRole as typeof d.ownerRole | undefined) ?? paired ?? 'CSM', ownerStakeholder: { id: person.id, name: person.name } };
+  });
+  return out;
 }
 
 /** Held/rescheduled reports may leave times out: the booked times (and length) fill them in. */

@@ -4,9 +4,10 @@ import { peopleByIds } from '../../db/clients.js';
 import { actorOf } from '../actor.js';
 import { renderCalendar } from '../calendar.js';
 import { currentTime, type ApiEnv } from '../context.js';
+import { requestScopedId } from '../idempotency.js';
 import { notFound, ProblemError } from '../problem.js';
 import { jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { Id } from '../schemas.js';
+import { Id, page, Pagination } from '../schemas.js';
 
 /** How far back a feed shows meetings: calendar apps keep what they already synced. */
 const FEED_LOOKBACK_DAYS = 30;
@@ -28,8 +29,8 @@ const createRoute = securedRoute(ROLE_SETS.assign, {
 });
 const listRoute = securedRoute(ROLE_SETS.assign, {
   method: 'get', path: '/v1/people/{personId}/calendar-feeds', operationId: 'listCalendarFeeds', tags: ['Calendar'], summary: 'The person\'s feeds (without tokens)',
-  request: { params: PersonParams },
-  responses: { 200: jsonResponse(z.object({ items: z.array(Feed) }), 'The feeds') },
+  request: { params: PersonParams, query: Pagination },
+  responses: { 200: jsonResponse(page(Feed), 'A page of the feeds, by id') },
 });
 const revokeRoute = securedRoute(ROLE_SETS.assign, {
   method: 'delete', path: '/v1/calendar-feeds/{feedId}', operationId: 'revokeCalendarFeed', tags: ['Calendar'], summary: 'Revoke a feed: its URL stops working at once',
@@ -43,15 +44,18 @@ export function registerCalendarFeedRoutes(app: OpenAPIHono<ApiEnv>) {
     const { db } = c.get('deps');
     const [person] = await peopleByIds(db, [personId]);
     if (!person) throw notFound('Person', personId);
-    const { token, feed } = await createCalendarFeed(db, personId, actorOf(c).name);
+    const { token, feed } = await createCalendarFeed(db, personId, actorOf(c).name, requestScopedId(c, 'calendar-feed'));
     return c.json({ ...feed, token, url: `${new URL(c.req.url).origin}/calendar/${token}.ics` }, 201);
   });
 
   app.openapi(listRoute, async (c) => {
     const { personId } = c.req.valid('param');
     const { db } = c.get('deps');
+    const q = c.req.valid('query');
     if (!(await peopleByIds(db, [personId]))[0]) throw notFound('Person', personId);
-    return c.json({ items: await listCalendarFeeds(db, personId) }, 200);
+    const rows = await listCalendarFeeds(db, personId, { after: q.after, limit: q.limit + 1 });
+    const items = rows.slice(0, q.limit);
+    return c.json({ items, ...(rows.length > q.limit ? { next: items.at(-1)!.id } : {}) }, 200);
   });
 
   app.openapi(revokeRoute, async (c) => {

@@ -4,7 +4,7 @@ import { activePolicy } from '../../db/policies.js';
 import { portfolioRadar } from '../../db/radar.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { Id } from '../schemas.js';
+import { Id, intParam, Pagination } from '../schemas.js';
 
 const Pct = z.number().nullable().openapi({ description: 'Percent, one decimal; null when there is nothing to divide by.' });
 const SpanLoad = z.object({
@@ -46,9 +46,10 @@ const CapacityReport = z.object({
   thresholds: z.object({ autoBookCapPct: z.number(), loadTargetPct: z.number(), rebalanceAbovePct: z.number() }),
   currentWeek: z.string(),
   nextWeek: z.string(),
-  people: z.array(PersonLoad),
+  people: z.array(PersonLoad).openapi({ description: 'A page of people (by name, then id); `next` continues.' }),
+  next: z.string().optional().openapi({ description: 'Pass as `after` for the next page of people; absent on the last page.' }),
   roles: z.array(RoleLoad),
-  flaggedWeeks: z.array(FlaggedWeek),
+  flaggedWeeks: z.array(FlaggedWeek).openapi({ description: 'Flagged weeks of the roles and of the people on this page.' }),
 }).openapi('CapacityReport');
 
 const Figure = z.object({
@@ -80,6 +81,7 @@ const PortfolioRadar = z.object({
 const capacityRoute = securedRoute(ROLE_SETS.timeline, {
   method: 'get', path: '/v1/capacity', operationId: 'getCapacity', tags: ['Capacity'],
   summary: 'Load per person and per role: next 30/90 days and each ISO week of the next 90 days, with weeks over the rebalance line (R-37)',
+  request: { query: Pagination.extend({ after: Id.optional().openapi({ description: 'Cursor from the previous page\'s `next` (a person id).' }) }) },
   responses: { 200: jsonResponse(CapacityReport, 'The capacity report') },
 });
 const radarRoute = securedRoute(ROLE_SETS.timeline, {
@@ -87,7 +89,7 @@ const radarRoute = securedRoute(ROLE_SETS.timeline, {
   summary: 'The weekly Cadence Radar: past-due strategic meetings, cadence KPIs against their targets, 30-day load by role (R-38, R-39)',
   request: {
     query: z.object({
-      lookbackDays: z.coerce.number().int().min(1).max(365).default(30).openapi({ description: 'Window of the held-meeting and CTA KPIs, days back from now.' }),
+      lookbackDays: intParam(1, 365).optional().transform((v) => v ?? 30).openapi({ description: 'Window of the held-meeting and CTA KPIs, days back from now.' }),
     }),
   },
   responses: { 200: jsonResponse(PortfolioRadar, 'The radar') },
@@ -96,8 +98,17 @@ const radarRoute = securedRoute(ROLE_SETS.timeline, {
 export function registerCapacityRoutes(app: OpenAPIHono<ApiEnv>) {
   app.openapi(capacityRoute, async (c) => {
     const { db } = c.get('deps');
+    const q = c.req.valid('query');
     const now = await currentTime(c.get('deps'));
-    return c.json(await capacityReport(db, now, await activePolicy(db)), 200);
+    const report = await capacityReport(db, now, await activePolicy(db));
+    const start = q.after ? report.people.findIndex((p) => p.personId === q.after) + 1 : 0;
+    const people = report.people.slice(start, start + q.limit);
+    const onPage = new Set(people.map((p) => p.personId));
+    const more = start + q.limit < report.people.length;
+    return c.json({
+      ...report, people, flaggedWeeks: report.flaggedWeeks.filter((f) => f.personId === null || onPage.has(f.personId)),
+      ...(more ? { next: people.at(-1)!.personId } : {}),
+    }, 200);
   });
 
   app.openapi(radarRoute, async (c) => {

@@ -1,39 +1,54 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { publicHolidays, REGION_RE, regionProblem } from '../../db/client-calendar.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import {
   assignRole, clearSegmentOverride, createClient, getClient, listAssignments, listClients, overrideSegment, peopleByIds,
   setPolicyOverrides, unassignRole, updateClient, type ClientRow,
 } from '../../db/clients.js';
 import { clientTimeline } from '../../db/ledger.js';
-import { activePolicy } from '../../db/policies.js';
+import { activePolicy, policyForClient } from '../../db/policies.js';
+import { activeStakeholdersOf, listStakeholders, type StakeholderRow } from '../../db/stakeholders.js';
+import { stakeholderChangeOf } from '../../domain/stakeholders.js';
 import { applyClientOverrides } from '../../domain/policy.js';
 import { SEGMENT_GOAL_LEVELS } from '../../domain/roles.js';
-import { ensurePlacementReview } from '../../runtime/processes.js';
+import { dispatchWorkflowStart } from '../../runtime/processes.js';
+import { requestScopedId } from '../idempotency.js';
 import { notifyCadenceOfClientChange } from './cadence.js';
+import { legacyStakeholders, reportStakeholderChange } from './stakeholders.js';
 import type { ApiEnv } from '../context.js';
 import { actorOf, writeContext } from '../actor.js';
 import { conflict, notFound, unprocessable, validationProblem } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { csv, Id, IsoDate, IsoInstant, MonthDay, MspRole, Pagination, Score, Segment, Stakeholder, TimeZone, TouchTier } from '../schemas.js';
+import { csv, Id, intParam, IsoDate, IsoInstant, MonthDay, MspRole, page, Pagination, Score, Segment, Stakeholder, text, TimeZone, TouchTier, uniqueList, utcInstant } from '../schemas.js';
 
 const ClientBody = z
   .object({
-    name: z.string().trim().min(1).max(200),
-    externalRef: z.string().min(1).max(200).nullish().openapi({ description: 'The client\'s id in your PSA/CRM.' }),
+    name: text(1, 200),
+    externalRef: text(1, 200).nullish().openapi({ description: 'The client\'s id in your PSA/CRM.' }),
     mrr: z.number().min(0).max(100_000_000).openapi({ description: 'Monthly recurring revenue in the MSP\'s currency (R-2).' }),
     maturity: Score.openapi({ description: 'IT maturity 1–5 (R-1).' }),
     appetite: Score.openapi({ description: 'Appetite for change 1–5 (R-1).' }),
     ownsInnovationAgenda: z.boolean().optional().openapi({ description: 'Client owns its innovation/OKR agenda: with both scores ≥4 this makes Goal 5 (A-2).' }),
     timeZone: TimeZone,
-    holidays: z.array(IsoDate).max(400).optional().refine((h) => !h || new Set(h).size === h.length, 'holidays must be unique'),
+    holidays: uniqueList(IsoDate, 400, 'holidays').optional()
+      .openapi({ description: "The client's own non-business dates, on top of its region's public holidays (C-1)." }),
+    region: z.string().max(6).toUpperCase().regex(REGION_RE, 'must be an upper-case country code, optionally with a state or province: US, US-IL, DE-BY').nullish()
+      .openapi({ example: 'US-IL', description: "Where the client works: ISO 3166-1 country, optionally `-` and its state or province (ISO 3166-2). Its public holidays (the policy's `calendar.publicHolidayTypes`, from the date-holidays data) are the client's non-business days (C-1). Null: no public holidays." }),
+    publicHolidayExceptions: uniqueList(IsoDate, 400, 'dates').optional()
+      .openapi({ description: "Public holidays of the region the client works anyway: dropped from its calendar. Each must be one of the region's public holidays." }),
     renewalDate: IsoDate.nullish(),
     fiscalYearEnd: MonthDay.optional().openapi({ description: 'Fiscal year-end as MM-DD (C-7; default 12-31).' }),
     stakeholders: z
       .array(Stakeholder)
       .max(100)
       .optional()
-      .refine((s) => !s || s.filter((x) => x.roles.includes('executiveSponsor')).length <= 1, 'at most one executive sponsor'),
+      .refine((s) => !s || s.filter((x) => x.roles.includes('executiveSponsor')).length <= 1, 'at most one executive sponsor')
+      .refine((s) => !s || new Set(s.filter((x) => x.email).map((x) => x.email!.toLowerCase())).size === s.filter((x) => x.email).length, 'emails must be unique')
+      .openapi({
+        description: 'The client\'s people as one list (kept for existing callers): it replaces the active people of the stakeholder registry — matched by email, else by name; the unlisted are deactivated (R-19 when a sponsor, decision-maker or champion goes). Prefer /v1/clients/{clientId}/stakeholders.',
+        contains: { type: 'object', properties: { roles: { type: 'array', contains: { const: 'executiveSponsor' } } }, required: ['roles'] }, minContains: 0, maxContains: 1,
+      } as never),
   })
   .strict();
 
@@ -49,15 +64,17 @@ const Placement = z.object({
   override: z.object({ segment: Segment, goalLevel: z.number().int(), rationale: z.string(), by: z.string(), at: z.string() }).nullable(),
 });
 
-const ClientSchema = ClientBody.omit({ externalRef: true, holidays: true, stakeholders: true, fiscalYearEnd: true, renewalDate: true, ownsInnovationAgenda: true })
+const ClientSchema = ClientBody.omit({ externalRef: true, holidays: true, region: true, publicHolidayExceptions: true, stakeholders: true, fiscalYearEnd: true, renewalDate: true, ownsInnovationAgenda: true })
   .extend({
     id: Id,
     externalRef: z.string().nullable(),
     ownsInnovationAgenda: z.boolean(),
     holidays: z.array(z.string()),
+    region: z.string().nullable(),
+    publicHolidayExceptions: z.array(z.string()),
     renewalDate: z.string().nullable(),
     fiscalYearEnd: z.string(),
-    stakeholders: z.array(Stakeholder),
+    stakeholders: z.array(Stakeholder.extend({ id: Id })).openapi({ description: 'The client\'s active people (deprecated view: GET /v1/clients/{clientId}/stakeholders has roles, pairing and history).' }),
     placement: Placement,
     explanation: z.array(z.string()).optional(),
     policyOverrides: z.record(z.string(), z.unknown()),
@@ -69,11 +86,12 @@ const ClientSchema = ClientBody.omit({ externalRef: true, holidays: true, stakeh
 
 type SegmentT = z.infer<typeof Segment>;
 
-export function clientView(row: ClientRow, explanation?: string[]) {
+export function clientView(row: ClientRow, explanation?: string[], stakeholders: StakeholderRow[] = []) {
   return {
     id: row.id, name: row.name, externalRef: row.externalRef, mrr: row.mrr, maturity: row.maturity, appetite: row.appetite,
-    ownsInnovationAgenda: row.ownsInnovationAgenda, timeZone: row.timeZone, holidays: row.holidays, renewalDate: row.renewalDate,
-    fiscalYearEnd: row.fiscalYearEnd, stakeholders: row.stakeholders,
+    ownsInnovationAgenda: row.ownsInnovationAgenda, timeZone: row.timeZone, holidays: row.holidays, region: row.region,
+    publicHolidayExceptions: row.publicHolidayExceptions, renewalDate: row.renewalDate,
+    fiscalYearEnd: row.fiscalYearEnd, stakeholders: legacyStakeholders(stakeholders),
     placement: {
       segment: row.segment as SegmentT, goalLevel: row.goalLevel, archetype: row.archetype, mrrTier: row.mrrTier, touchTier: row.touchTier as z.infer<typeof TouchTier>,
       source: row.segmentSource as 'computed' | 'override', ruleIds: row.segmentRuleIds, policyVersion: row.placementPolicyVersion, override: row.segmentOverride ? { ...row.segmentOverride, segment: row.segmentOverride.segment as SegmentT } : null,
@@ -89,6 +107,8 @@ const READ = ROLE_SETS.read;
 const WRITE = ROLE_SETS.operate;
 const GOVERN = ROLE_SETS.govern;
 const TIMELINE = ROLE_SETS.timeline;
+const TIMELINE_DEFAULT_PAGE = 1000;
+const TIMELINE_MAX_PAGE = 5000;
 
 const createClientRoute = securedRoute(WRITE, {
   method: 'post', path: '/v1/clients', operationId: 'createClient', tags: ['Clients'],
@@ -99,7 +119,7 @@ const createClientRoute = securedRoute(WRITE, {
 const listClientsRoute = securedRoute(READ, {
   method: 'get', path: '/v1/clients', operationId: 'listClients', tags: ['Clients'], summary: 'List clients',
   request: { query: Pagination.extend({ segment: csv(Segment), touchTier: csv(TouchTier), q: z.string().max(200).optional() }) },
-  responses: { 200: jsonResponse(z.object({ items: z.array(ClientSchema), next: z.string().optional() }), 'A page of clients') },
+  responses: { 200: jsonResponse(page(ClientSchema), 'A page of clients, by id') },
 });
 const getClientRoute = securedRoute(READ, {
   method: 'get', path: '/v1/clients/{clientId}', operationId: 'getClient', tags: ['Clients'], summary: 'Get a client',
@@ -107,15 +127,22 @@ const getClientRoute = securedRoute(READ, {
 });
 const updateClientRoute = securedRoute(WRITE, {
   method: 'patch', path: '/v1/clients/{clientId}', operationId: 'updateClient', tags: ['Clients'],
-  summary: 'Update a client; a change to maturity, appetite, MRR or the innovation flag re-runs placement',
-  request: { params: ClientParams, ...jsonBody(ClientBody.partial().strict().refine((b) => Object.keys(b).length > 0, 'send at least one field')) },
+  summary: 'Update a client; a change to maturity, appetite, MRR or the innovation flag re-runs placement, with an optional rationale on the timeline (R-7)',
+  request: {
+    params: ClientParams,
+    ...jsonBody(ClientBody.partial().extend({
+      rationale: text(10, 2000).optional().openapi({
+        description: 'Why these values change (R-7), e.g. the assessment that moved the maturity score; stored on the timeline with the update and with the placement change it causes.',
+      }),
+    }).strict().refine((b) => Object.keys(b).some((k) => k !== 'rationale'), 'send at least one field to change').openapi({ minProperties: 1 })),
+  },
   responses: { 200: jsonResponse(ClientSchema, 'The updated client') },
 });
 
 const OverrideBody = z.object({
   segment: Segment,
   goalLevel: z.number().int().min(1).max(5).optional().openapi({ description: 'Defaults to the segment\'s goal level (A: 4, B: 3, C: 2, D: 1); A may be 5.' }),
-  rationale: z.string().trim().min(10).max(2000).openapi({ description: 'Why the computed placement is overridden; goes to the ledger (R-7).' }),
+  rationale: text(10, 2000).openapi({ description: 'Why the computed placement is overridden; goes to the ledger (R-7).' }),
 }).strict();
 const overrideRoute = securedRoute(GOVERN, {
   method: 'put', path: '/v1/clients/{clientId}/segment-override', operationId: 'overrideClientSegment', tags: ['Clients'],
@@ -171,19 +198,25 @@ const timelineRoute = securedRoute(TIMELINE, {
   summary: 'Everything Baton did for this client and why, in order (the append-only ledger)',
   request: {
     params: ClientParams,
-    query: z.object({ type: csv(z.string().min(1)), process: z.string().optional(), from: IsoInstant.optional(), to: IsoInstant.optional(), limit: z.coerce.number().int().min(1).max(5000).default(1000) }),
+    query: z.object({
+      type: csv(z.string().min(1).max(100)), process: z.string().max(100).optional(), from: IsoInstant.optional(), to: IsoInstant.optional(),
+      limit: intParam(1, TIMELINE_MAX_PAGE).optional().transform((v) => v ?? TIMELINE_DEFAULT_PAGE).openapi({ description: `Page size, default ${TIMELINE_DEFAULT_PAGE}, at most ${TIMELINE_MAX_PAGE}.` }),
+      after: intParam(0, 999_999_999).optional().openapi({ description: 'Cursor from the previous page\'s `next` (an event sequence number).' }),
+    }),
   },
-  responses: { 200: jsonResponse(z.object({ items: z.array(TimelineEvent) }), 'Events, oldest first') },
+  responses: { 200: jsonResponse(page(TimelineEvent), 'Events, oldest first; `next` continues after the last one') },
 });
 
 export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
   app.openapi(createClientRoute, async (c) => {
     const { db } = c.get('deps');
     const input = c.req.valid('json');
+    await checkCalendar(c, input, { region: null, publicHolidayExceptions: [], policyOverrides: {} });
     try {
-      const created = await createClient(db, input, await writeContext(c));
-      await startPlacementReview(c, created.row, created.policyVersion);
-      return c.json(clientView(created.row, created.placement.explanation), 201);
+      // Named by the Idempotency-Key (when sent): a retry after the API died mid-request finds this client.
+      const created = await createClient(db, input, await writeContext(c), requestScopedId(c, 'client'));
+      await startPlacementReview(c, created.row);
+      return c.json(clientView(created.row, created.existed ? undefined : created.placement.explanation, await listStakeholders(db, created.row.id, { active: true })), 201);
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`A client with externalRef ${input.externalRef} already exists.`);
       throw err;
@@ -193,24 +226,33 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
   app.openapi(listClientsRoute, async (c) => {
     const q = c.req.valid('query');
     const page = await listClients(c.get('deps').db, q);
-    return c.json({ items: page.items.map((r) => clientView(r)), ...(page.next ? { next: page.next } : {}) }, 200);
+    const people = await activeStakeholdersOf(c.get('deps').db, page.items.map((r) => r.id));
+    return c.json({ items: page.items.map((r) => clientView(r, undefined, people.get(r.id))), ...(page.next ? { next: page.next } : {}) }, 200);
   });
 
   app.openapi(getClientRoute, async (c) => {
     const { clientId } = c.req.valid('param');
-    return c.json(clientView(await mustGetClient(c, clientId)), 200);
+    return c.json(await fullView(c, await mustGetClient(c, clientId)), 200);
   });
 
   app.openapi(updateClientRoute, async (c) => {
     const { clientId } = c.req.valid('param');
+    const { rationale, ...patch } = c.req.valid('json');
     try {
-      const before = await getClient(c.get('deps').db, clientId);
-      const updated = await updateClient(c.get('deps').db, clientId, c.req.valid('json') as never, await writeContext(c));
-      if (!updated || !before) throw notFound('Client', clientId);
+      const { db } = c.get('deps');
+      const before = await getClient(db, clientId);
+      if (!before) throw notFound('Client', clientId);
+      await checkCalendar(c, patch, before);
+      const { policy } = await policyForClient(db, before.policyOverrides);
+      const ctx = await writeContext(c);
+      const updated = await updateClient(db, clientId, patch as never, ctx, (s) => stakeholderChangeOf(s, policy), { rationale });
+      if (!updated) throw notFound('Client', clientId);
       if (updated.changed) await notifyCadenceOfClientChange(c, before, updated.row);
-      return c.json(clientView(updated.row), 200);
+      // R-19: a sponsor, decision-maker or champion left out of the list has left.
+      for (const left of updated.stakeholdersLeft) await reportStakeholderChange(c, clientId, left, policy, ctx.at);
+      return c.json(await fullView(c, updated.row), 200);
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('Another client already has this externalRef.');
+      if (isUniqueViolation(err)) throw conflict('Another client already has this externalRef, or two listed stakeholders collide (same email, or a second active executive sponsor).');
       throw err;
     }
   });
@@ -227,7 +269,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     const row = await overrideSegment(c.get('deps').db, clientId, { segment: o.segment, goalLevel, rationale: o.rationale }, await writeContext(c));
     if (!row || !before) throw notFound('Client', clientId);
     await notifyCadenceOfClientChange(c, before, row);
-    return c.json(clientView(row), 200);
+    return c.json(await fullView(c, row), 200);
   });
 
   app.openapi(clearOverrideRoute, async (c) => {
@@ -236,7 +278,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     const row = await clearSegmentOverride(c.get('deps').db, clientId, await writeContext(c));
     if (!row || !before) throw notFound('Client', clientId);
     await notifyCadenceOfClientChange(c, before, row);
-    return c.json(clientView(row), 200);
+    return c.json(await fullView(c, row), 200);
   });
 
   app.openapi(listAssignmentsRoute, async (c) => {
@@ -298,20 +340,59 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     const { clientId } = c.req.valid('param');
     const q = c.req.valid('query');
     await mustGetClient(c, clientId);
-    const items = await clientTimeline(c.get('deps').db, clientId, { types: q.type, process: q.process, from: q.from, to: q.to, limit: q.limit });
-    return c.json({ items: items.map((e) => ({ ...e, actor: e.actor })) }, 200);
+    const rows = await clientTimeline(c.get('deps').db, clientId, {
+      types: q.type, process: q.process, from: q.from && utcInstant(q.from), to: q.to && utcInstant(q.to), afterSeq: q.after, limit: q.limit + 1,
+    });
+    const items = rows.slice(0, q.limit);
+    return c.json({ items: items.map((e) => ({ ...e, actor: e.actor })), ...(rows.length > q.limit ? { next: String(items.at(-1)!.seq) } : {}) }, 200);
   });
 }
 
-/** R-7 review starts with registration; if Temporal is unreachable the worker's reconciler starts it later. */
-async function startPlacementReview(c: Context<ApiEnv>, row: ClientRow, policyVersion: number) {
-  const { temporal, logger } = c.get('deps');
+/**
+ * R-7 review starts with registration. Its start was committed with the client (outbox); if
+ * Temporal is unreachable now, or this process dies first, the worker's dispatcher starts it.
+ */
+async function startPlacementReview(c: Context<ApiEnv>, row: ClientRow) {
+  const { temporal, logger, db } = c.get('deps');
   if (!temporal) return;
   try {
-    await ensurePlacementReview(temporal, row, policyVersion);
+    await dispatchWorkflowStart(temporal, db, 'placement-review', row.id);
   } catch (err) {
-    logger.warn({ err, clientId: row.id }, 'placement review not started; the worker reconciler will start it');
+    logger.warn({ err, clientId: row.id }, 'placement review not started; the worker\'s outbox dispatcher will start it');
   }
+}
+
+/** The client with its active people (the former `stakeholders` list). */
+async function fullView(c: Context<ApiEnv>, row: ClientRow) {
+  return clientView(row, undefined, await listStakeholders(c.get('deps').db, row.id, { active: true }));
+}
+
+/**
+ * C-1: the region must be one the holiday data knows, and each exception one of that region's
+ * public holidays (a typo would otherwise silently keep the holiday). 422 naming the field.
+ */
+async function checkCalendar(
+  c: Context<ApiEnv>,
+  change: { region?: string | null; publicHolidayExceptions?: string[] },
+  current: Pick<ClientRow, 'region' | 'publicHolidayExceptions' | 'policyOverrides'>,
+) {
+  if (change.region === undefined && change.publicHolidayExceptions === undefined) return;
+  const region = change.region === undefined ? current.region : change.region;
+  const problem = region ? regionProblem(region) : undefined;
+  if (problem) throw unprocessable(`Region ${region}: ${problem}.`, { errors: [{ location: 'body', path: 'region', message: problem }] });
+  const exceptions = change.publicHolidayExceptions ?? current.publicHolidayExceptions;
+  if (!exceptions.length) return;
+  if (!region) {
+    throw unprocessable('Public holiday exceptions need a region whose holidays they drop.', { errors: [{ location: 'body', path: 'publicHolidayExceptions', message: 'set region first' }] });
+  }
+  const active = await activePolicy(c.get('deps').db);
+  const applied = applyClientOverrides(active.document, current.policyOverrides);
+  const types = (applied.ok ? applied.policy : active.document).calendar.publicHolidayTypes;
+  const errors = exceptions.flatMap((d, i) => {
+    const year = Number(d.slice(0, 4));
+    return publicHolidays(region, year, year, types).includes(d) ? [] : [{ location: 'body' as const, path: `publicHolidayExceptions.${i}`, message: `${d} is not a public holiday of ${region}` }];
+  });
+  if (errors.length) throw unprocessable(`${errors.map((e) => e.message).join('; ')}.`, { errors });
 }
 
 async function mustGetClient(c: Context<ApiEnv>, clientId: string) {

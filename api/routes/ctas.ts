@@ -1,15 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { getClient, peopleByIds } from '../../db/clients.js';
 import { completeCta, getCta, listCtas, openCta, reassignCta, recordFirstAction, type CtaRow, type Transition } from '../../db/ctas.js';
 import { activePolicy } from '../../db/policies.js';
-import { ensureCtaClock, notifyCtaClock } from '../../runtime/processes.js';
+import { dispatchWorkflowStart, notifyCtaClock } from '../../runtime/processes.js';
+import { requestScopedId } from '../idempotency.js';
 import { actorOf, writeContext } from '../actor.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { conflict, notFound, unprocessable } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { csv, Id, IsoInstant, MspRole, Pagination } from '../schemas.js';
+import { csv, Id, IsoInstant, MspRole, page, Pagination, text } from '../schemas.js';
 
 const CtaState = z.enum(['open', 'first_action', 'done', 'escalated', 'cancelled']);
 const Cta = z.object({
@@ -43,8 +43,8 @@ const createRoute = securedRoute(ROLE_SETS.assign, {
     params: ClientParams,
     ...jsonBody(z.object({
       kind: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case-with-dashes').max(60),
-      title: z.string().trim().min(3).max(300),
-      ruleId: z.string().regex(/^(R|C|A)-\d+$|^manual$/, 'a DOMAIN rule id such as R-47, or manual').default('manual'),
+      title: text(3, 300),
+      ruleId: z.string().max(12).regex(/^(R|C|A)-\d+$|^manual$/, 'a DOMAIN rule id such as R-47, or manual').default('manual'),
       ownerRole: MspRole,
       dueAt: IsoInstant,
       firstActionHours: z.number().positive().max(24 * 90).optional().openapi({ description: 'Defaults to the policy (meeting.firstActionHours, 72h).' }),
@@ -55,7 +55,7 @@ const createRoute = securedRoute(ROLE_SETS.assign, {
 const listRoute = securedRoute(ROLE_SETS.read, {
   method: 'get', path: '/v1/ctas', operationId: 'listCtas', tags: ['CTAs'], summary: 'List CTAs by owner, client, state, overdue',
   request: { query: Pagination.extend({ ownerId: Id.optional(), clientId: Id.optional(), state: csv(CtaState), overdue: z.enum(['true', 'false']).optional() }) },
-  responses: { 200: jsonResponse(z.object({ items: z.array(Cta), next: z.string().optional() }), 'A page of CTAs') },
+  responses: { 200: jsonResponse(page(Cta), 'A page of CTAs, by id') },
 });
 const getRoute = securedRoute(ROLE_SETS.read, {
   method: 'get', path: '/v1/ctas/{ctaId}', operationId: 'getCta', tags: ['CTAs'], summary: 'Get a CTA',
@@ -64,17 +64,17 @@ const getRoute = securedRoute(ROLE_SETS.read, {
 const firstActionRoute = securedRoute(ROLE_SETS.act, {
   method: 'post', path: '/v1/ctas/{ctaId}/first-action', operationId: 'recordCtaFirstAction', tags: ['CTAs'],
   summary: 'Record the owner\'s first concrete step (C-5); stops the SLA clock',
-  request: { params: CtaParams, ...jsonBody(z.object({ note: z.string().trim().min(3).max(2000), personId: Id.optional() }).strict()) },
+  request: { params: CtaParams, ...jsonBody(z.object({ note: text(3, 2000), personId: Id.optional() }).strict()) },
   responses: { 200: jsonResponse(Cta, 'Recorded') },
 });
 const completeRoute = securedRoute(ROLE_SETS.act, {
   method: 'post', path: '/v1/ctas/{ctaId}/complete', operationId: 'completeCta', tags: ['CTAs'], summary: 'Mark a CTA done',
-  request: { params: CtaParams, ...jsonBody(z.object({ note: z.string().trim().max(2000).optional() }).strict()) },
+  request: { params: CtaParams, ...jsonBody(z.object({ note: text(0, 2000).optional() }).strict()) },
   responses: { 200: jsonResponse(Cta, 'Done') },
 });
 const reassignRoute = securedRoute(ROLE_SETS.assign, {
   method: 'post', path: '/v1/ctas/{ctaId}/reassign', operationId: 'reassignCta', tags: ['CTAs'], summary: 'Give a CTA to another person, with a reason (R-122)',
-  request: { params: CtaParams, ...jsonBody(z.object({ personId: Id, reason: z.string().trim().min(3).max(1000) }).strict()) },
+  request: { params: CtaParams, ...jsonBody(z.object({ personId: Id, reason: text(3, 1000) }).strict()) },
   responses: { 200: jsonResponse(Cta, 'Reassigned') },
 });
 
@@ -87,11 +87,11 @@ export function registerCtaRoutes(app: OpenAPIHono<ApiEnv>) {
     const policy = await activePolicy(db);
     const now = await currentTime(c.get('deps'));
     const row = await openCta(db, {
-      key: `manual/${randomUUID()}`, clientId, process: 'manual', kind: b.kind, title: b.title, ruleId: b.ruleId, ownerRole: b.ownerRole,
+      key: `manual/${requestScopedId(c, 'cta')}`, clientId, process: 'manual', kind: b.kind, title: b.title, ruleId: b.ruleId, ownerRole: b.ownerRole,
       dueAt: new Date(b.dueAt).toISOString(), firstActionHours: b.firstActionHours ?? policy.document.meeting.firstActionHours,
       openedAt: now.toISOString(), actor: actorOf(c), why: { policyVersion: policy.version },
     });
-    if (temporal) await ensureCtaClock(temporal, row, db);
+    if (temporal) await dispatchWorkflowStart(temporal, db, 'cta-clock', row.id).catch((err) => c.get('deps').logger.warn({ err, ctaId: row.id }, 'CTA clock not started; the worker\'s outbox dispatcher will start it'));
     return c.json(view(row, now.getTime()), 201);
   });
 
@@ -113,13 +113,13 @@ export function registerCtaRoutes(app: OpenAPIHono<ApiEnv>) {
     const { ctaId } = c.req.valid('param');
     const b = c.req.valid('json');
     const now = await currentTime(c.get('deps'));
-    return c.json(view(await settle(c, ctaId, await recordFirstAction(c.get('deps').db, ctaId, b, { actor: actorOf(c), at: now.toISOString() })), now.getTime()), 200);
+    return c.json(view(await settle(c, ctaId, await recordFirstAction(c.get('deps').db, ctaId, b, { actor: actorOf(c), at: now.toISOString() }, requestScopedId(c, 'cta-event'))), now.getTime()), 200);
   });
 
   app.openapi(completeRoute, async (c) => {
     const { ctaId } = c.req.valid('param');
     const now = await currentTime(c.get('deps'));
-    return c.json(view(await settle(c, ctaId, await completeCta(c.get('deps').db, ctaId, c.req.valid('json').note, { actor: actorOf(c), at: now.toISOString() })), now.getTime()), 200);
+    return c.json(view(await settle(c, ctaId, await completeCta(c.get('deps').db, ctaId, c.req.valid('json').note, { actor: actorOf(c), at: now.toISOString() }, requestScopedId(c, 'cta-event'))), now.getTime()), 200);
   });
 
   app.openapi(reassignRoute, async (c) => {
@@ -128,7 +128,7 @@ export function registerCtaRoutes(app: OpenAPIHono<ApiEnv>) {
     const [person] = await peopleByIds(c.get('deps').db, [b.personId]);
     if (!person?.active) throw unprocessable(`No active person with id ${b.personId}.`, { errors: [{ location: 'body', path: 'personId', message: 'unknown or inactive person' }] });
     const now = await currentTime(c.get('deps'));
-    return c.json(view(await settle(c, ctaId, await reassignCta(c.get('deps').db, ctaId, b, { actor: actorOf(c), at: now.toISOString() })), now.getTime()), 200);
+    return c.json(view(await settle(c, ctaId, await reassignCta(c.get('deps').db, ctaId, b, { actor: actorOf(c), at: now.toISOString() }, requestScopedId(c, 'cta-event'))), now.getTime()), 200);
   });
 }
 

@@ -1,17 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { isUniqueViolation } from '../../db/errors.js';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { people } from '../../db/schema.js';
 import type { ApiEnv } from '../context.js';
+import { requestScopedId } from '../idempotency.js';
 import { conflict, notFound } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
-import { Id, MspRole, Pagination } from '../schemas.js';
+import { MSP_ROLES } from '../../domain/roles.js';
+import { Email, Id, MspRole, page, Pagination, text, uniqueList } from '../schemas.js';
 
 const PersonBody = z.object({
-  name: z.string().trim().min(1).max(200),
-  email: z.email(),
-  roles: z.array(MspRole).min(1).refine((r) => new Set(r).size === r.length, 'roles must be unique'),
+  name: text(1, 200),
+  email: Email,
+  roles: uniqueList(MspRole, MSP_ROLES.length, 'roles').min(1),
   weeklyCapacityHours: z.number().min(0).max(80).optional().openapi({ description: 'Hours a week available for client work (R-37 load; default 40).' }),
   active: z.boolean().optional(),
 }).strict();
@@ -32,7 +33,7 @@ const createPerson = securedRoute(WRITE, {
 const listPeople = securedRoute(READ, {
   method: 'get', path: '/v1/people', operationId: 'listPeople', tags: ['People'], summary: 'List MSP staff',
   request: { query: Pagination.extend({ role: MspRole.optional(), active: z.enum(['true', 'false']).optional() }) },
-  responses: { 200: jsonResponse(z.object({ items: z.array(Person), next: z.string().optional() }), 'A page of people') },
+  responses: { 200: jsonResponse(page(Person), 'A page of people, by id') },
 });
 const getPerson = securedRoute(READ, {
   method: 'get', path: '/v1/people/{personId}', operationId: 'getPerson', tags: ['People'], summary: 'Get a person',
@@ -40,16 +41,19 @@ const getPerson = securedRoute(READ, {
 });
 const updatePerson = securedRoute(WRITE, {
   method: 'patch', path: '/v1/people/{personId}', operationId: 'updatePerson', tags: ['People'], summary: 'Update a person',
-  request: { params: PersonParams, ...jsonBody(PersonBody.partial().strict().refine((b) => Object.keys(b).length > 0, 'send at least one field')) },
+  request: { params: PersonParams, ...jsonBody(PersonBody.partial().strict().refine((b) => Object.keys(b).length > 0, 'send at least one field').openapi({ minProperties: 1 })) },
   responses: { 200: jsonResponse(Person, 'The person') },
 });
 
 export function registerPeopleRoutes(app: OpenAPIHono<ApiEnv>) {
   app.openapi(createPerson, async (c) => {
     const b = c.req.valid('json');
+    const { db } = c.get('deps');
+    // Named by the Idempotency-Key (when sent): a retry after the API died mid-request answers with this person.
+    const id = requestScopedId(c, 'person');
     try {
-      const [row] = await c.get('deps').db.insert(people).values({ id: randomUUID(), ...b }).returning();
-      return c.json(view(row!), 201);
+      const [row] = await db.insert(people).values({ id, ...b }).onConflictDoNothing({ target: people.id }).returning();
+      return c.json(view(row ?? (await db.select().from(people).where(eq(people.id, id)))[0]!), 201);
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`A person with email ${b.email} already exists.`);
       throw err;

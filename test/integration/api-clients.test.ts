@@ -127,6 +127,33 @@ describe('client registry', () => {
     expect(dup.status).toBe(409);
   });
 
+  it('takes a rationale with a change that moves the placement and keeps it on the timeline with that change (R-7)', async () => {
+    const created = (await h.call('POST', '/v1/clients', { body: clientBody({ maturity: 2, appetite: 2 }) })).body;
+    const rationale = 'Security assessment of 3 Nov: maturity is 4, appetite 4 after the CEO change';
+    const updated = await h.call('PATCH', `/v1/clients/${created.id}`, { body: { maturity: 4, appetite: 4, rationale } });
+    expect(updated.status).toBe(200);
+    expect(updated.body.placement).toMatchObject({ segment: 'A' });
+    expect(updated.body).not.toHaveProperty('rationale');
+    const [changed] = await timeline(created.id, '?type=segment.changed');
+    expect(changed).toMatchObject({ ruleId: 'R-1', why: { rationale, rationaleRule: 'R-7', ruleIds: expect.arrayContaining(['R-1']) }, data: { before: { segment: 'D' }, after: { segment: 'A' } } });
+    const [update] = await timeline(created.id, '?type=client.updated');
+    expect(update).toMatchObject({ why: { rationale }, data: { changes: { maturity: { before: 2, after: 4 }, appetite: { before: 2, after: 4 } } } });
+    expect(update.data.changes).not.toHaveProperty('rationale');
+
+    // The innovation flag moves A to Goal 5 (A-2): the same, with its own rationale.
+    await h.call('PATCH', `/v1/clients/${created.id}`, { body: { ownsInnovationAgenda: true, rationale: 'The client now runs its own OKR programme' } });
+    const moves = await timeline(created.id, '?type=segment.changed');
+    expect(moves.map((e) => [e.data.after.goalLevel, e.why.rationale])).toEqual([[4, rationale], [5, 'The client now runs its own OKR programme']]);
+
+    // Without a rationale the change is recorded as before; a rationale alone changes nothing and is refused.
+    expect((await h.call('PATCH', `/v1/clients/${created.id}`, { body: { mrr: 30000 } })).status).toBe(200);
+    expect((await timeline(created.id, '?type=client.updated')).at(-1)!.why).toEqual({});
+    const alone = await h.call('PATCH', `/v1/clients/${created.id}`, { body: { rationale } });
+    expect(alone).toMatchObject({ status: 400, body: { errors: [expect.objectContaining({ message: 'send at least one field to change' })] } });
+    const short = await h.call('PATCH', `/v1/clients/${created.id}`, { body: { mrr: 1, rationale: 'why' } });
+    expect(short).toMatchObject({ status: 400, body: { errors: [expect.objectContaining({ path: 'rationale' })] } });
+  });
+
   it('overrides a segment only with a rationale, on the ledger, and clears it again (R-7)', async () => {
     const c = (await h.call('POST', '/v1/clients', { body: clientBody() })).body;
     expect((await h.call('PUT', `/v1/clients/${c.id}/segment-override`, { role: 'ops', body: { segment: 'B', rationale: 'CEO owns modernisation plan' } })).status).toBe(403);

@@ -8,7 +8,7 @@ import { createApp } from '../../api/app.js';
 import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
 import { clientTimeline } from '../../db/ledger.js';
 import { createLogger } from '../../runtime/logger.js';
-import { ctaClockWorkflowId, ctaSlaStatus } from '../../workflows/cta-sla.js';
+import { ctaClockWorkflowId, ctaSlaStatus } from '../../workflows/contracts.js';
 import { createWorker } from '../../worker.js';
 import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
 import { timeSkippingEnv, workflowBundle } from '../support/temporal.js';

@@ -4,6 +4,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import { migrationsFolder, runMigrations } from '../../db/client.js';
 
 const adminUrl = inject('postgresAdminUrl');
@@ -28,7 +31,7 @@ describe('migrations', () => {
     const sql = postgres(url, { max: 1, onnotice: () => {} });
     try {
       const tables = (await sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`).map((r) => r.table_name);
-      expect(tables).toEqual(['api_keys', 'calendar_feeds', 'clients', 'ctas', 'events', 'idempotency_records', 'meetings', 'people', 'policies', 'role_assignments']);
+      expect(tables).toEqual(['api_keys', 'calendar_feeds', 'client_access', 'client_stakeholders', 'clients', 'ctas', 'events', 'idempotency_records', 'meetings', 'people', 'policies', 'role_assignments', 'workflow_starts']);
       const applied = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`;
       const journal = JSON.parse(fs.readFileSync(path.join(migrationsFolder, 'meta/_journal.json'), 'utf8'));
       expect(applied[0]!.n).toBe(journal.entries.length);
@@ -36,6 +39,49 @@ describe('migrations', () => {
       expect(triggers).toEqual(['events_no_truncate', 'events_no_update_or_delete']);
     } finally {
       await sql.end();
+    }
+  });
+
+  it('0005 moves each client\'s stakeholders list into client_stakeholders, keeping a repeated email or a second sponsor inactive (issue 9)', async () => {
+    const dbName = `${name}_s`;
+    const dbUrl = adminUrl.replace(/\/postgres$/, `/${dbName}`);
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${dbName}`);
+    // The migrations as they were before 0005.
+    const before = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-migrations-'));
+    const journal = JSON.parse(fs.readFileSync(path.join(migrationsFolder, 'meta/_journal.json'), 'utf8'));
+    const cut = journal.entries.findIndex((e: { tag: string }) => e.tag.startsWith('0005_'));
+    fs.mkdirSync(path.join(before, 'meta'));
+    fs.writeFileSync(path.join(before, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut) }));
+    for (const e of journal.entries.slice(0, cut)) fs.copyFileSync(path.join(migrationsFolder, `${e.tag}.sql`), path.join(before, `${e.tag}.sql`));
+    const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+    try {
+      await migrate(drizzle({ client: sql }), { migrationsFolder: before, migrationsTable: '__drizzle_migrations', migrationsSchema: 'drizzle' });
+      const insert = (id: string, stakeholders: unknown) => sql`
+        insert into clients (id, name, mrr, maturity, appetite, segment, goal_level, archetype, mrr_tier, touch_tier, segment_rule_ids, placement_policy_version, time_zone, stakeholders)
+        values (${id}, ${id}, 1000, 1, 1, 'D', 1, 'Sustain', 'Low', 'Tech', '["R-1"]'::jsonb, 1, 'America/Chicago', ${JSON.stringify(stakeholders)}::jsonb)`;
+      await insert('c-1', [
+        { name: 'Pat', email: 'pat@acme.test', title: 'CFO', roles: ['executiveSponsor', 'budgetHolder'] },
+        { name: 'Pat twin', email: 'PAT@acme.test', roles: ['itOps'] },
+        { name: 'Sam', roles: ['executiveSponsor'] },
+        { name: 'Ian', roles: ['itOps'] },
+      ]);
+      await insert('c-2', []);
+      await runMigrations(dbUrl);
+      const rows = await sql`select client_id, name, title, email, roles, active, deactivation_reason is not null as explained from client_stakeholders order by client_id, name`;
+      expect(rows.map((r) => [r.client_id, r.name, r.title, r.email, r.roles, r.active, r.explained])).toEqual([
+        ['c-1', 'Ian', null, null, ['itOps'], true, false],
+        ['c-1', 'Pat', 'CFO', 'pat@acme.test', ['executiveSponsor', 'budgetHolder'], true, false],
+        ['c-1', 'Pat twin', null, 'PAT@acme.test', ['itOps'], false, true],
+        ['c-1', 'Sam', null, null, ['executiveSponsor'], false, true],
+      ]);
+      const columns = (await sql`select column_name from information_schema.columns where table_name = 'clients'`).map((r) => r.column_name);
+      expect(columns).not.toContain('stakeholders');
+    } finally {
+      await sql.end();
+      await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+      await admin.end();
+      fs.rmSync(before, { recursive: true, force: true });
     }
   });
 });

@@ -4,7 +4,9 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { LedgerEvent } from '../../db/ledger.js';
-import { rehearse, type RehearsalResult } from '../../rehearsal/run.js';
+import { rehearse, type RehearsalOptions, type RehearsalResult } from '../../rehearsal/run.js';
+import { clientAccess } from '../../db/schema.js';
+import { eq } from 'drizzle-orm';
 import { resolveWhen, scenarioCalendar, ScenarioSchema, type Scenario } from '../../rehearsal/scenario.js';
 import { workflowBundle } from '../support/temporal.js';
 
@@ -35,8 +37,8 @@ const client = (ref: string, seg: keyof typeof SCORES, extra: Record<string, unk
 type Step = Scenario['steps'][number];
 const step = (ref: string, at: string, op: string, body?: unknown, extra: Partial<Step> = {}) => ({ at, op, params: { clientId: `$${ref}` }, ...(body !== undefined ? { body } : {}), ...extra });
 
-/** Every step inside its window (offsets from START). */
-function happyPath(ref: string, opts: { skipAssessment?: boolean } = {}) {
+/** Every step inside its window (offsets from START). D records its operational initiatives instead of a roadmap (R-57). */
+function happyPath(ref: string, opts: { skipAssessment?: boolean; segmentD?: boolean } = {}) {
   return [
     step(ref, '+0h', 'startOnboarding', { signedAt: START }, { expect: 201 }),
     step(ref, '+1h', 'recordHandoffItems', { items: HANDOFF_ITEMS }, { as: 'automation', expect: 200 }),
@@ -51,7 +53,9 @@ function happyPath(ref: string, opts: { skipAssessment?: boolean } = {}) {
     step(ref, '+24d', 'recordQuickWin', { title: 'Fix failing backup job', systems: ['backup'] }, { expect: 200 }),
     step(ref, '+26d', 'publishEarlyWinsReport', {}, { expect: 200 }),
     step(ref, '+27d', 'requestProjectKickoff', { project: 'Firewall replacement' }, { expect: 200 }),
-    step(ref, '+35d', 'confirmRoadmap', { initiatives: ['Firewall replacement'], budgetV1Usd: 48000 }, { expect: 200 }),
+    opts.segmentD
+      ? step(ref, '+35d', 'recordOperationalInitiatives', { initiatives: ['Firewall replacement', 'Patch cadence'] }, { expect: 200 })
+      : step(ref, '+35d', 'confirmRoadmap', { initiatives: ['Firewall replacement'], budgetV1Usd: 48000 }, { expect: 200 }),
     step(ref, '+40d', 'recordProposalSent', { title: 'Firewall proposal' }, { expect: 200 }),
     step(ref, '+50d', 'recordHealthBaseline', { scores: { cx: 80, adoption: 70, engagement: 75, serviceQuality: 85, alignment: 65 } }, { expect: 200 }),
     step(ref, '+52d', 'lockCadence', {}, { expect: 200 }),
@@ -67,9 +71,10 @@ const byTime = (steps: ReturnType<typeof step>[]) => {
   return steps.map((s, i) => ({ s, i })).sort((x, y) => at(x.s.at) - at(y.s.at) || x.i - y.i).map((x) => x.s);
 };
 
-async function run(input: Record<string, unknown>, record: Record<string, string> = {}): Promise<RehearsalResult> {
+async function run(input: Record<string, unknown>, record: Record<string, string> = {}, beforeStep?: RehearsalOptions['beforeStep']): Promise<RehearsalResult> {
   const scenario = ScenarioSchema.parse(input);
   return rehearse(scenario, {
+    ...(beforeStep ? { beforeStep } : {}),
     postgresAdminUrl: inject('postgresAdminUrl'), testServerPath: inject('testServerPath'), workflowBundle: await workflowBundle(),
     // `RECORD_HISTORIES=1` refreshes the replay fixtures (test/unit/replay.test.ts).
     onHistory: (ref, history, process_) => {
@@ -95,8 +100,14 @@ describe('onboarding happy paths for segments A, B, C and D (R-46..R-57)', () =>
     r = await run({
       name: 'four segments', timeZone: 'America/Chicago', start: START, end: '+95d', people,
       clients: [client('alpha', 'A'), client('bravo', 'B'), client('charlie', 'C'), client('delta', 'D')],
-      steps: byTime([...happyPath('alpha'), ...happyPath('bravo'), ...happyPath('charlie'), ...happyPath('delta', { skipAssessment: true })]),
-    }, { alpha: 'onboarding-full-a' });
+      steps: byTime([
+        ...happyPath('alpha'), ...happyPath('bravo'), ...happyPath('charlie'), ...happyPath('delta', { skipAssessment: true, segmentD: true }),
+        step('delta', '+35d+1h', 'confirmRoadmap', { initiatives: ['Firewall replacement'], budgetV1Usd: 5000 }, { expect: 409, note: 'D has no formal roadmap' }),
+        step('alpha', '+35d+1h', 'recordOperationalInitiatives', { initiatives: ['Patch cadence'] }, { expect: 409, note: 'only D records operational initiatives' }),
+        step('delta', '+35d+2h', 'recordOperationalInitiatives', { initiatives: ['x'] }, { as: 'manager', expect: 403 }),
+        ...['alpha', 'delta'].map((ref) => step(ref, '+87d', 'getClientAccess', undefined, { note: `access record of ${ref}` })),
+      ]),
+    }, { alpha: 'onboarding-full-a', delta: 'onboarding-full-d' });
   }, 240_000);
 
   it('every step is accepted', () => {
@@ -162,14 +173,46 @@ describe('onboarding happy paths for segments A, B, C and D (R-46..R-57)', () =>
     expect(deadlineSet(events, 'discovery.checkpoint')!.why).toMatchObject({ skipped: true });
   });
 
-  it('the kickoff sets the recap 48h after its end and opens a CTA per decision plus the access requests (R-29, R-30, R-47)', () => {
-    const { events } = of(r, 'alpha');
+  it('the kickoff sets the recap 48h after its end and opens a CTA per decision plus the access requests, 72h from the meeting\'s end (R-29, R-30, R-47, A-26)', () => {
+    const { events, state } = of(r, 'alpha');
     expect(data(deadlineSet(events, 'recap.sent'))).toEqual({ deadline: 'recap.sent', dueAt: '2026-03-07T11:00:00.000-06:00', clock: 'elapsed' });
-    const opened = typed(events, 'cta.opened');
-    // Access is still ungranted at the kickoff (+3 bd), so the access requests get their CTA too.
-    expect(opened.map((e) => [data(e).kind, data(e).ownerRole, data(e).dueAt])).toEqual([['decision', 'TAM', '2026-03-08T17:00:00.000Z'], ['access-request', 'TAM', '2026-03-08T17:00:00.000Z']].map(([k, o]) => [k, o, expect.any(String)]));
-    for (const e of opened) expect(Date.parse(data(e).dueAt) - Date.parse(e.occurredAt)).toBe(72 * 3_600_000);
+    const opened = typed(events, 'cta.opened').filter((e) => ['decision', 'access-request'].includes(data(e).kind));
+    // Access is still ungranted at the kickoff (+3 bd), so the access requests get their CTA too. Ended Thu 5 Mar 11:00 CST + 72h.
+    expect(opened.map((e) => [data(e).kind, data(e).ownerRole, data(e).dueAt])).toEqual([['decision', 'TAM', '2026-03-08T17:00:00.000Z'], ['access-request', 'TAM', '2026-03-08T17:00:00.000Z']]);
+    expect(opened.map((e) => e.why)).toEqual([expect.objectContaining({ from: '2026-03-05T17:00:00.000Z' }), expect.objectContaining({ from: '2026-03-05T17:00:00.000Z' })]);
     expect(typed(events, 'meeting.held').map((e) => data(e).decisions)).toEqual([1]);
+    // The kickoff's meeting row records when it was held and its decisions.
+    expect(state.meetings.filter((m) => m.kind === 'kickoff').map((m) => [m.state, m.heldAt, m.decisionCount])).toEqual([['held', '2026-03-05T16:00:00.000Z', 1]]);
+  });
+
+  it('D has no formal roadmap: no roadmap/Budget v1 deadline, its operational initiatives recorded without a budget complete step 5 (R-57)', () => {
+    const { events, state } = of(r, 'delta');
+    expect(typed(events, 'deadline.set').map((e) => data(e).deadline).filter((k: string) => k.startsWith('roadmap'))).toEqual([]);
+    expect(typed(of(r, 'charlie').events, 'deadline.set').map((e) => data(e).deadline).filter((k: string) => k.startsWith('roadmap'))).toEqual(['roadmap.window.opens', 'roadmap.window.closes']);
+    const fact = typed(events, 'process.fact_recorded').find((e) => data(e).fact === 'operationalInitiativesRecorded')!;
+    expect(fact.ruleId).toBe('R-57');
+    expect(data(fact).details).toEqual({ initiatives: ['Firewall replacement', 'Patch cadence'], budgetUsd: null, formalRoadmap: false });
+    expect(state.onboarding).toMatchObject({ roadmap: { initiatives: ['Firewall replacement', 'Patch cadence'], budgetV1Usd: null, formal: false } });
+    expect(state.ctas.map((c) => c.title).filter((t) => /roadmap/i.test(t))).toEqual([]);
+    expect(r.steps.find((x) => x.note === 'D has no formal roadmap')!.body).toMatchObject({ status: 409, ruleId: 'R-57' });
+    expect(r.steps.find((x) => x.note === 'only D records operational initiatives')!.body).toMatchObject({ status: 409, ruleId: 'R-57' });
+  });
+
+  it('closeout opens the Working Agreement CTA: close + 30 d, ROLLed, 17:00 local, CSM (R-58, C-2)', () => {
+    for (const ref of ['alpha', 'delta']) {
+      const { events, state } = of(r, ref);
+      // Closed Wed 27 May 2026 (+86 d); + 30 d = Fri 26 Jun.
+      const wa = typed(events, 'cta.opened').filter((e) => data(e).kind === 'working-agreement');
+      expect(wa.map((e) => [e.ruleId, data(e).ownerRole, data(e).ownerId, data(e).dueAt])).toEqual([['R-58', 'CSM', r.refs.casey, '2026-06-26T22:00:00.000Z']]);
+      expect(state.ctas.find((c) => c.kind === 'working-agreement')).toMatchObject({ title: 'Publish the Working Agreement (response times, channels, escalation) by Fri 26 Jun 2026' });
+    }
+  });
+
+  it('the client\'s access record follows the onboarding\'s grants (R-49)', () => {
+    const alpha = r.steps.find((x) => x.note === 'access record of alpha')!.body as { percent: number; thresholdPct: number; items: { system: string; grantedAt: string | null; source: string }[] };
+    expect(alpha).toMatchObject({ percent: 100, thresholdPct: 95 });
+    expect(alpha.items.map((i) => i.system).sort()).toEqual([...SYSTEMS].sort());
+    for (const i of alpha.items) expect(i).toMatchObject({ grantedAt: expect.stringMatching(/^2026-03-07T15:00:0/), source: 'onboarding' });
   });
 
   it('the R-48 gate shuts at start and opens exactly once, when access ≥95 %, documentation, MFA and backup monitoring all hold', () => {
@@ -190,8 +233,8 @@ describe('onboarding happy paths for segments A, B, C and D (R-46..R-57)', () =>
 
   it('records the policy version in force and the process definition version', () => {
     const started = typed(of(r, 'alpha').events, 'process.started')[0]!;
-    expect(data(started)).toMatchObject({ policyVersion: 1, processVersion: 1, inputs: { signedAt: '2026-03-02T09:00:00.000-06:00', segment: 'A', timeZone: 'America/Chicago' } });
-    expect(of(r, 'alpha').state.onboarding).toMatchObject({ policyVersion: 1 });
+    expect(data(started)).toMatchObject({ policyVersion: 1, processVersion: 2, inputs: { signedAt: '2026-03-02T09:00:00.000-06:00', segment: 'A', timeZone: 'America/Chicago' } });
+    expect(of(r, 'alpha').state.onboarding).toMatchObject({ policyVersion: 1, processVersion: 2 });
   });
 });
 
@@ -199,10 +242,7 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
   let r: RehearsalResult;
   beforeAll(async () => {
     const s = (ref: string, at: string, op: string, body?: unknown, extra: Partial<Step> = {}) => step(ref, at, op, body, extra);
-    r = await run({
-      name: 'misses and refusals', timeZone: 'America/Chicago', start: START, end: '+40d', people,
-      clients: [client('late', 'A'), client('noaccess', 'B'), client('nodocs', 'C'), client('signals', 'A'), client('idle', 'D')],
-      steps: byTime([
+    const steps = byTime([
         ...['late', 'noaccess', 'nodocs', 'signals'].map((ref) => s(ref, '+0h', 'startOnboarding', { signedAt: START }, { expect: 201 })),
         s('signals', '+1h', 'startOnboarding', { signedAt: START }, { expect: 409, note: 'a client is onboarded once' }),
         s('idle', '+1h', 'getOnboarding', undefined, { expect: 404 }),
@@ -218,6 +258,11 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
         s('noaccess', '+2d+1h', 'recordAccessGranted', { systems: ['crm'] }, { expect: 422, note: 'unknown access-matrix system' }),
         s('noaccess', '+16d', 'requestProjectKickoff', { project: 'Firewall replacement' }, { expect: 409, note: 'gate shut (R-48)' }),
         s('noaccess', '+16d+1h', 'requestProjectKickoff', { project: 'MFA for admins', quickWin: true }, { expect: 200, note: 'quick wins may run (R-48)' }),
+        // Closed with access still at 50 %; the rest is granted after closeout (R-124).
+        s('noaccess', '+3bd', 'recordKickoffHeld', { attendees: ['CEO'], decisions: [] }, { expect: 200 }),
+        s('noaccess', '+20d', 'closeOnboarding', { note: 'Client paused the engagement' }, { expect: 200 }),
+        s('noaccess', '+21d', 'recordAccessGranted', { systems: ['rmm', 'identity', 'backup', 'security-portals'] }, { idempotencyKey: 'psa-access-noaccess', expect: 200, note: 'access completed after closeout' }),
+        s('noaccess', '+21d+1h', 'getClientAccess', undefined, { expect: 200, note: 'access record after the late grant' }),
         // Documentation not baselined by Day 21 (R-49 → R-50); access granted in time.
         s('nodocs', '+3d', 'recordAccessGranted', { systems: SYSTEMS }, { expect: 200 }),
         // Decisions, duplicates and a signal after closeout (R-27, C-6, R-124).
@@ -228,9 +273,23 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
         s('signals', '+2bd+3h', 'recordKickoffHeld', { attendees: ['CFO'], decisions: [] }, { expect: 422, idempotencyKey: 'psa-kickoff-1', note: 'same key, another body' }),
         s('signals', '+3bd', 'closeOnboarding', { note: 'Client paused the engagement' }, { expect: 200 }),
         s('signals', '+4bd', 'recordRecapSent', {}, { expect: 409, as: 'automation', note: 'after closeout' }),
+        s('signals', '+4bd+1h', 'recordRecapSent', {}, { expect: 409, as: 'automation', idempotencyKey: 'psa-recap-late', note: 'late recap, first' }),
+        s('signals', '+4bd+2h', 'recordRecapSent', {}, { expect: 409, as: 'automation', idempotencyKey: 'psa-recap-late', note: 'late recap, repeated' }),
+        s('signals', '+4bd+3h', 'recordRecapSent', { sentAt: '2026-03-05T10:00:00-06:00' }, { expect: 422, as: 'automation', idempotencyKey: 'psa-recap-late', note: 'late recap, key reused' }),
         s('signals', '+5bd', 'getOnboarding', undefined, { expect: 200 }),
-      ]),
-    }, { noaccess: 'onboarding-access-missed', signals: 'onboarding-refusals-duplicate-closeout' });
+        s('signals', '+5bd+1h', 'recordAccessGranted', { systems: ['tenants', 'rmm'] }, { idempotencyKey: 'psa-access-late', expect: 200, note: 'late grant on a run that kept no access record' }),
+        s('signals', '+5bd+2h', 'recordAccessGranted', { systems: ['tenants', 'rmm'] }, { idempotencyKey: 'psa-access-late', expect: 200, note: 'late grant repeated' }),
+        s('signals', '+5bd+3h', 'recordAccessGranted', { systems: ['crm'] }, { expect: 422, note: 'late grant of an unknown system' }),
+      ]);
+    // Runs started before the access record existed kept none: take the rows away before the late grant.
+    const bare = steps.findIndex((x) => x.note === 'late grant on a run that kept no access record');
+    r = await run({
+      name: 'misses and refusals', timeZone: 'America/Chicago', start: START, end: '+40d', people,
+      clients: [client('late', 'A'), client('noaccess', 'B'), client('nodocs', 'C'), client('signals', 'A'), client('idle', 'D')],
+      steps,
+    }, { noaccess: 'onboarding-access-missed', signals: 'onboarding-refusals-duplicate-closeout' }, async (i, db, refs) => {
+      if (i === bare) await db.delete(clientAccess).where(eq(clientAccess.clientId, refs.signals!));
+    });
   }, 240_000);
 
   it('every step got the expected status', () => {
@@ -313,6 +372,53 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
     expect(data(typed(events, 'signal.late')[0])).toMatchObject({ signal: 'recapSent' });
     expect(typed(events, 'process.fact_recorded').map((e) => data(e).fact)).not.toContain('recapSent');
     expect(state.onboarding).toMatchObject({ phase: 'completed' });
+  });
+
+  it('a repeated late signal with the same Idempotency-Key is a duplicate: answered `duplicate`, one signal.late (C-6, R-124)', () => {
+    const byNote = (note: string) => r.steps.find((x) => x.note === note)!;
+    const [first, repeated, reused] = [byNote('late recap, first'), byNote('late recap, repeated'), byNote('late recap, key reused')];
+    expect(first.body).toMatchObject({ status: 409, type: 'urn:baton:problem:already-finished', ruleId: 'R-124', duplicate: false });
+    expect(repeated.body).toMatchObject({ status: 409, type: 'urn:baton:problem:already-finished', ruleId: 'R-124', duplicate: true });
+    expect(reused.body).toMatchObject({ status: 422, type: 'urn:baton:problem:idempotency-key-reused' });
+    const late = typed(of(r, 'signals').events, 'signal.late');
+    expect(late.filter((e) => data(e).idempotencyKey === 'psa-recap-late')).toHaveLength(1);
+    // Reports without a key of their own cannot be told apart: each is logged.
+    expect(late.filter((e) => data(e).signal === 'recapSent' && !data(e).idempotencyKey)).toHaveLength(1);
+  });
+
+  it('access completed after closeout updates the client\'s access record and clears the open Delivery risk, not the closed onboarding (R-124)', () => {
+    const done = r.steps.find((x) => x.note === 'access completed after closeout')!;
+    const risk = `${r.refs.noaccess}/onboarding/access.checkpoint`;
+    expect(done.body).toMatchObject({
+      accepted: true, action: 'accessGranted', late: true, appliedTo: 'accessRecord', ruleId: 'R-124', duplicate: false,
+      granted: ['identity', 'backup', 'security-portals'], alreadyGranted: ['rmm'], access: { percent: 100, thresholdPct: 95 },
+      risksUpdated: [{ riskId: risk, conditionCleared: true }],
+    });
+    const { events, state } = of(r, 'noaccess');
+    expect(typed(events, 'access.updated').map((e) => [e.ruleId, data(e)])).toEqual([['R-124', { granted: ['identity', 'backup', 'security-portals'], alreadyGranted: ['rmm'], accessPercent: 100, thresholdPct: 95 }]]);
+    expect(typed(events, 'risk.evidence_added').map((e) => [data(e).riskId, data(e).conditionCleared])).toEqual([[risk, true]]);
+    expect(typed(events, 'signal.late').map((e) => data(e).signal)).toEqual(['accessGranted']);
+    // The closed onboarding is untouched: still 50 % in its own state, no fact recorded after the close.
+    expect(state.onboarding).toMatchObject({ phase: 'completed', access: { percent: 50 } });
+    const closedAt = typed(events, 'process.completed')[0]!.occurredAt;
+    expect(typed(events, 'process.fact_recorded').filter((e) => e.occurredAt > closedAt)).toEqual([]);
+    const record = r.steps.find((x) => x.note === 'access record after the late grant')!.body as { percent: number; items: { system: string; source: string }[] };
+    expect(record.percent).toBe(100);
+    expect(Object.fromEntries(record.items.map((i) => [i.system, i.source]))).toEqual({ tenants: 'onboarding', rmm: 'onboarding', psa: 'onboarding', identity: 'late-report', backup: 'late-report', 'security-portals': 'late-report' });
+  });
+
+  it('a late grant on a run that kept no access record rebuilds it from the onboarding\'s facts; its repeat is a duplicate; an unknown system is a 422', () => {
+    const byNote = (note: string) => r.steps.find((x) => x.note === note)!;
+    const [first, repeated, unknown] = [byNote('late grant on a run that kept no access record'), byNote('late grant repeated'), byNote('late grant of an unknown system')];
+    expect(first.body).toMatchObject({ duplicate: false, granted: ['tenants', 'rmm'], alreadyGranted: [], access: { percent: 33.33 }, risksUpdated: [] });
+    const items = (first.body as { access: { items: { system: string; source: string; grantedAt: string | null }[] } }).access.items;
+    expect(items).toHaveLength(SYSTEMS.length);
+    expect(items.filter((i) => i.source === 'ledger').map((i) => i.grantedAt)).toEqual([null, null, null, null]);
+    expect(repeated.body).toMatchObject({ duplicate: true, granted: [], access: { percent: 33.33 } });
+    expect(unknown.body).toMatchObject({ status: 422, ruleId: 'R-49', details: { unknown: ['crm'] } });
+    const { events } = of(r, 'signals');
+    expect(typed(events, 'access.updated')).toHaveLength(1);
+    expect(typed(events, 'signal.late').filter((e) => data(e).signal === 'accessGranted')).toHaveLength(1);
   });
 
   it('closeout turns what is still open into CTAs (R-56)', () => {

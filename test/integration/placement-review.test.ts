@@ -8,7 +8,7 @@ import { createApp } from '../../api/app.js';
 import { createApiKey, type Role } from '../../db/api-keys.js';
 import { clientTimeline } from '../../db/ledger.js';
 import { createLogger } from '../../runtime/logger.js';
-import { placementReviewStatus, placementReviewWorkflowId } from '../../workflows/placement-review.js';
+import { placementReviewStatus, placementReviewWorkflowId } from '../../workflows/contracts.js';
 import { createWorker } from '../../worker.js';
 import { apiCaller, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
 import { timeSkippingEnv, workflowBundle } from '../support/temporal.js';

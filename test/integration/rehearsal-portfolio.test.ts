@@ -193,7 +193,7 @@ describe('baton rehearse --portfolio', () => {
   }, 120_000);
 
   it('refuses options that do not fit, with usage and exit code 2', async () => {
-    await expect(baton('--portfolio', '0')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('Invalid portfolio options') });
+    await expect(baton('--portfolio', '0')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('error: invalid portfolio options: ✖ Too small') });
     await expect(baton('--portfolio', '3', 'docs/scenarios/onboarding-happy-b.yaml')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('one scenario file, or --portfolio N') });
     await expect(baton('--portfolio', '3', '--segments', 'A,X')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('"X" is not a segment') });
   }, 60_000);

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../runtime/supervised-process.js';
 import { eventually } from '../support/harness.js';
-import { freePort } from '../support/ports.js';
+import { freePort, freePorts } from '../support/ports.js';
 
 /**
  * `baton start` as a user runs it: embedded PostgreSQL and Temporal under a data dir, then a
@@ -17,6 +17,15 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-runtime-'));
 fs.chmodSync(dataDir, 0o755);
 const ports = { api: 0, temporal: 0, ui: 0, pg: 0 };
 const children: ChildProcess[] = [];
+
+// A test that fails half-way must not leave its Baton holding the data dir for the next one.
+afterEach(async () => {
+  await Promise.all(children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => {
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGTERM');
+    return exited;
+  }));
+});
 
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
@@ -74,8 +83,9 @@ describe('embedded runtime', () => {
   let adminKey = '';
   let clientId = '';
 
-  it('starts with embedded Temporal and PostgreSQL, prints the URLs and a first admin key', async () => {
-    Object.assign(ports, { api: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort() });
+  it('starts with embedded Temporal and PostgreSQL, prints the URLs and a first admin key, keeps its ports from a second Baton, stops once on SIGTERM', async () => {
+    const [apiPort, temporalPort, uiPort, pgPort] = await freePorts(4);
+    Object.assign(ports, { api: apiPort, temporal: temporalPort, ui: uiPort, pg: pgPort });
     const { child, output } = await startBaton();
     expect(output()).toContain(`http://127.0.0.1:${ports.api}/v1`);
     expect(output()).toContain(`http://127.0.0.1:${ports.api}/docs`);
@@ -87,10 +97,57 @@ describe('embedded runtime', () => {
     expect(created.status).toBe(201);
     clientId = ((await created.json()) as { id: string }).id;
 
+    // A second Baton (another data dir) on any of these ports refuses at once, naming the variable, and leaves this one alone.
+    const otherDirs: string[] = [];
+    const spare = await freePorts(16);
+    const second = async (clash: Partial<typeof ports>, i: number) => {
+      const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-runtime-other-'));
+      fs.chmodSync(otherDir, 0o755);
+      otherDirs.push(otherDir);
+      const [apiPort, temporalPort, uiPort, pgPort] = spare.slice(i * 4, i * 4 + 4) as [number, number, number, number];
+      const p = { api: apiPort, temporal: temporalPort, ui: uiPort, pg: pgPort, ...clash };
+      const proc = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], {
+        cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env, DATABASE_URL: '', TEMPORAL_ADDRESS: '', BATON_DATA_DIR: otherDir, LOG_LEVEL: 'warn',
+          BATON_API_PORT: String(p.api), BATON_TEMPORAL_PORT: String(p.temporal), BATON_TEMPORAL_UI_PORT: String(p.ui), BATON_PG_PORT: String(p.pg),
+        },
+      });
+      children.push(proc);
+      let out = '';
+      proc.stdout!.on('data', (d) => (out += d));
+      proc.stderr!.on('data', (d) => (out += d));
+      return new Promise<{ code: number | null; out: string }>((resolve) => proc.once('exit', (code) => resolve({ code, out })));
+    };
+    const clashes = [
+      ['BATON_PG_PORT', { pg: ports.pg }], ['BATON_TEMPORAL_PORT', { temporal: ports.temporal }],
+      ['BATON_TEMPORAL_UI_PORT', { ui: ports.ui }], ['BATON_API_PORT', { api: ports.api }],
+    ] as const;
+    const results = await Promise.all(clashes.map(([, clash], i) => second(clash, i)));
+    for (const [i, [variable, clash]] of clashes.entries()) {
+      const r = results[i]!;
+      expect(r.code).toBe(1);
+      expect(r.out).toBe(`${variable}=${Object.values(clash)[0]} is already in use on 127.0.0.1 (wanted for ${
+        { BATON_PG_PORT: 'the embedded PostgreSQL', BATON_TEMPORAL_PORT: 'the embedded Temporal server', BATON_TEMPORAL_UI_PORT: 'the embedded Temporal Web UI', BATON_API_PORT: 'the HTTP API' }[variable]
+      }); stop whatever listens there or set ${variable} to a free port.\n`);
+    }
+    // Nothing of the second was started, and the first still serves.
+    for (const dir of otherDirs) {
+      expect(fs.existsSync(path.join(dir, 'postgres'))).toBe(false);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect((await api('/readyz')).status).toBe(200);
+
     child.kill('SIGTERM');
     expect(await new Promise((r) => child.once('exit', r))).toBe(0);
     expect(await waitForNoServers(5_000)).toEqual([]);
     expect(fs.existsSync(path.join(dataDir, 'baton.pid'))).toBe(false);
+    // One shutdown: the worker is not shut down twice (SDK signal handlers + Baton's own).
+    expect(output()).not.toContain('IllegalStateError');
+    // The embedded PostgreSQL login is this data dir's own, not a shared default.
+    const password = fs.readFileSync(path.join(dataDir, 'postgres', 'password'), 'utf8').trim();
+    expect(password).toMatch(/^[\w-]{32}$/);
+    expect((fs.statSync(path.join(dataDir, 'postgres', 'password')).mode & 0o777).toString(8)).toBe('600');
   });
 
   it('refuses a second instance on the same data dir', async () => {
@@ -131,5 +188,40 @@ describe('embedded runtime', () => {
     expect(await new Promise((r) => child.once('exit', r))).toBe(0);
     expect(await waitForNoServers(5_000)).toEqual([]);
     for (const pid of children.map((c) => c.pid!)) expect(isAlive(pid)).toBe(false);
+  });
+
+  it('an embedded server that exits during start-up fails the start at once with its own last words, exit 1', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-runtime-dead-'));
+    fs.chmodSync(dir, 0o755);
+    // A stand-in for a Temporal CLI that cannot bind its UI port (before, Baton waited 60 s for it).
+    const fake = path.join(dir, 'temporal');
+    const free = await freePorts(4);
+    fs.writeFileSync(fake, '#!/bin/sh\necho "Error: can\'t set UI port 8233: listen tcp 127.0.0.1:8233: bind: address already in use" >&2\nexit 1\n', { mode: 0o755 });
+    const startedAt = Date.now();
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], {
+      cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env, DATABASE_URL: '', TEMPORAL_ADDRESS: '', BATON_DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'warn', TEMPORAL_CLI_PATH: fake,
+        ...Object.fromEntries(['BATON_API_PORT', 'BATON_TEMPORAL_PORT', 'BATON_TEMPORAL_UI_PORT', 'BATON_PG_PORT'].map((v, i) => [v, String(free[i])])),
+      },
+    });
+    children.push(proc);
+    let err = '';
+    proc.stderr!.on('data', (d) => (err += d));
+    expect(await new Promise((r) => proc.once('exit', r))).toBe(1);
+    expect(err).toMatch(/^Cannot start: the embedded Temporal server exited: Error: can't set UI port 8233: .*address already in use \(log: .*temporal\.log\)\.\n$/);
+    // Well inside the 60 s the readiness wait allows (the embedded PostgreSQL was initialised and stopped meanwhile).
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an embedded server that dies stops Baton at once with the reason, exit 1', async () => {
+    const { child, output } = await startBaton();
+    const postmaster = Number(fs.readFileSync(path.join(dataDir, 'postgres', 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const exited = new Promise((r) => child.once('exit', r));
+    process.kill(postmaster, 'SIGKILL');
+    expect(await exited).toBe(1);
+    expect(output()).toMatch(/Baton stopped: the embedded PostgreSQL exited.*\(log: .*postgres\.log\)/);
+    expect(await waitForNoServers(10_000)).toEqual([]);
   });
 });

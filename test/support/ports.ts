@@ -1,1 +1,1 @@
-export { freePort } from '../../runtime/ports.js';
+export { freePort, freePorts } from '../../runtime/ports.js';

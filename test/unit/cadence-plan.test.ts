@@ -9,15 +9,24 @@ import { defaultPolicy, parsePolicy, type Policy } from '../../domain/policy.js'
 // 2nd Tuesdays (R-11 recurring slot): 2026-06-09, 07-14, 08-11, 09-08, 10-13, 11-10, 12-08, 2027-01-12, 02-09, 03-09, 04-13, 05-11.
 // 2nd Thursdays (cadence.tacticalSlot): 2026-06-11, 07-09, 08-13, 09-10, 10-08, 11-12, 12-10, 2027-01-14, 02-11, 03-11, 04-08, 05-13.
 const chicago = makeCalendar({ timeZone: 'America/Chicago' });
-const policy = defaultPolicy;
-const LOCK = '2026-05-15T12:00:00.000-05:00'; // a Friday; R-63 threshold = 2026-06-14
-const HORIZON = horizonMonths('2026-05', 12); // 2026-06 … 2027-05 (R-10)
 
-function withPolicy(patch: Record<string, unknown>): Policy {
-  const r = parsePolicy({ ...defaultPolicy, ...patch });
+function withPolicy(patch: Record<string, unknown>, base: Policy = policy): Policy {
+  const r = parsePolicy({ ...base, ...patch });
   if (!r.ok) throw new Error(JSON.stringify(r.issues));
   return r.policy;
 }
+
+// Most tests pin a separate tactical slot on the 2nd Thursday (bi-weekly 1st + 3rd) and 45-min planning meetings: a
+// policy an MSP may keep. The defaults (one shared slot, A-25; A's 90-min M1, R-65) have their own tests at the end.
+const policy = withPolicy({
+  cadence: {
+    ...defaultPolicy.cadence,
+    tacticalSlot: { weekday: 4, time: '10:00', monthlyWeek: 2, biweeklyWeeks: [1, 3] },
+    A: { ...defaultPolicy.cadence.A, annualPlanning: { ...defaultPolicy.cadence.A.annualPlanning, firstMeetingMinutes: null } },
+  },
+}, defaultPolicy);
+const LOCK = '2026-05-15T12:00:00.000-05:00'; // a Friday; R-63 threshold = 2026-06-14
+const HORIZON = horizonMonths('2026-05', 12); // 2026-06 … 2027-05 (R-10)
 
 const input = (over: Partial<PlanInput> & Pick<PlanInput, 'segment'>): PlanInput => ({
   touchTier: 'High', fiscalYearEnd: '12-31', renewalDate: null, lockedAt: LOCK, ...over,
@@ -40,7 +49,7 @@ describe('rolling horizon (R-10)', () => {
     expect(HORIZON[0]).toBe('2026-06');
     expect(HORIZON[11]).toBe('2027-05');
     // The lock's LOCAL month counts: 2026-06-01 02:00Z is still May 31 in Chicago.
-    expect(cadenceHorizon('2026-06-01T02:00:00Z', withPolicy({ cadence: { ...defaultPolicy.cadence, horizonMonths: 2 } }), chicago)).toEqual(['2026-06', '2026-07']);
+    expect(cadenceHorizon('2026-06-01T02:00:00Z', withPolicy({ cadence: { ...policy.cadence, horizonMonths: 2 } }), chicago)).toEqual(['2026-06', '2026-07']);
     expect(() => horizonMonths('2026-5', 1)).toThrow(RangeError);
   });
 });
@@ -272,10 +281,10 @@ describe('slots: ROLL, bi-weekly, policy (R-11, C-2, A-13)', () => {
   it('times and lengths come from the policy', () => {
     const p = withPolicy({
       cadence: {
-        ...defaultPolicy.cadence,
+        ...policy.cadence,
         recurringSlot: { weekOfMonth: 3, weekday: 3, time: '14:00' },
         strategicMinutes: 60,
-        tacticalSlot: { ...defaultPolicy.cadence.tacticalSlot, weekday: 1, time: '08:30', monthlyWeek: 1 },
+        tacticalSlot: { ...policy.cadence.tacticalSlot, weekday: 1, time: '08:30', monthlyWeek: 1 },
         tacticalMinutes: 25,
       },
     });
@@ -286,7 +295,7 @@ describe('slots: ROLL, bi-weekly, policy (R-11, C-2, A-13)', () => {
   });
 
   it('C-7: with fiscal quarters (FY-end 01-31) QBRs and quarterly check-ins follow Feb–Apr, May–Jul, Aug–Oct, Nov–Jan', () => {
-    const fiscal = withPolicy({ calendar: { ...defaultPolicy.calendar, quarters: 'fiscal' } });
+    const fiscal = withPolicy({ calendar: { ...policy.calendar, quarters: 'fiscal' } });
     const b = input({ segment: 'B', touchTier: 'Mid', fiscalYearEnd: '01-31' });
     const plan = planMonths(b, HORIZON, fiscal, chicago);
     expect(plan.filter((m) => m.kind === 'strategic').map((m) => m.month)).toEqual(['2026-08', '2027-02', '2027-05']);
@@ -400,5 +409,32 @@ describe('R-9 segment change (A-12)', () => {
       'strategic/2027-01 Executive QBR 2027-01-12T10:00:00.000-06:00',
       'strategic/2027-04 Executive QBR 2027-04-13T10:00:00.000-05:00',
     ]);
+  });
+});
+
+describe('default slots: one recurring slot for both series (A-25) and A\'s 90-min M1 (R-65)', () => {
+  it('A-25: VIP check-ins take the 2nd and 4th Tuesday 10:00; the 2nd-Tuesday occurrence is skipped where a strategic meeting holds it', () => {
+    const plan = planMonths(input({ segment: 'A', touchTier: 'VIP' }), ['2026-07', '2026-08'], defaultPolicy, chicago);
+    expect(brief(plan)).toEqual([
+      'strategic/2026-07 Executive QBR 2026-07-14T10:00:00.000-05:00 [roadmap+budget]',
+      'tactical/2026-07/2 Check-in 2026-07-28T10:00:00.000-05:00',
+      'strategic/2026-08 Monthly Strategic 2026-08-11T10:00:00.000-05:00 [budget]',
+      'tactical/2026-08/2 Check-in 2026-08-25T10:00:00.000-05:00',
+    ]);
+    expect(byKey(plan, 'strategic/2026-07').why).toMatchObject({ coversTactical: 'tactical/2026-07/1', coverRule: 'A-25' });
+  });
+
+  it('A-25: a C client at High tier has its monthly Service Review on the 2nd Tuesday, except in months with a Review there', () => {
+    const plan = planMonths(input({ segment: 'C' }), ['2026-06', '2026-07'], defaultPolicy, chicago);
+    expect(brief(plan)).toEqual([
+      'tactical/2026-06/1 Service Review 2026-06-09T10:00:00.000-05:00',
+      'strategic/2026-07 Review 2026-07-14T10:00:00.000-05:00 [roadmap+budget]',
+    ]);
+  });
+
+  it('R-65: A\'s M1 is the 90-minute CEO session; M2 and M3 keep the strategic length', () => {
+    const plan = planMonths(input({ segment: 'A', lockedAt: '2026-01-05T12:00:00.000-06:00' }), ['2026-10', '2026-11', '2026-12'], defaultPolicy, chicago);
+    const lengths = plan.filter((m) => m.kind === 'annualPlanning').map((m) => [m.template, (Date.parse(m.endsAt) - Date.parse(m.startsAt)) / 60_000]);
+    expect(lengths).toEqual([['M1', 90], ['M2', 45], ['M3', 45]]);
   });
 });

@@ -200,7 +200,7 @@ describe('applyBooked: the strategic meeting cycle (R-24, R-26, C-4, §2.5)', ()
     expect(un.status).toBe('unbooked');
     expect(un.prep).toBeUndefined();
     expect(ctasOf(st)).toEqual([{
-      kind: 'cta', key: 'unbooked/qbr/2026-09', ctaKind: 'book-meeting', title: 'Book QBR by hand: no allowed slot', ruleId: 'R-37',
+      kind: 'cta', key: 'unbooked/qbr/2026-09', ctaKind: 'book-meeting', title: 'Book the QBR of Tue 8 Sep by hand: no allowed slot', ruleId: 'R-37',
       ownerRole: 'CSM', dueAt: '2026-09-08T10:00:00.000-05:00', why: { reason: 'vCIO at capacity', meeting: 'qbr/2026-09' },
     }]);
     expect(st.book).toEqual([]);
@@ -240,7 +240,7 @@ describe('nextDue / due: the cycle deadlines (R-24..R-26, R-29, §2.5)', () => {
     const st = due(s, 'prepOpen|qbr/2026-06', '2026-05-26T09:00:00.000-05:00');
     const [cta] = ctasOf(st);
     expect(cta).toMatchObject({
-      kind: 'cta', key: 'prep/qbr/2026-06', ctaKind: 'prep-pack', title: 'Attach the prep pack for QBR on 2026-06-09', ruleId: 'R-24',
+      kind: 'cta', key: 'prep/qbr/2026-06', ctaKind: 'prep-pack', title: 'Attach the prep pack for the QBR of Tue 9 Jun', ruleId: 'R-24',
       ownerRole: 'CSM', dueAt: '2026-06-02T17:00:00.000-05:00', data: { meetingId: 'mtg-qbr-06' },
     });
     expect(cta!.why).toMatchObject({ meetingId: 'mtg-qbr-06', late: false, rule: 'R-24: T-5 bd 17:00' });
@@ -294,7 +294,7 @@ describe('nextDue / due: the cycle deadlines (R-24..R-26, R-29, §2.5)', () => {
     expect(eventsOf(st)).toEqual([expect.objectContaining({ type: 'deadline.missed', ruleId: 'R-26', data: { deadline: 'preRead|mtg-qbr-06', dueAt: '2026-06-05T17:00:00.000-05:00' } })]);
     expect(updatesOf(st)).toEqual([{ kind: 'meetingUpdate', meetingId: 'mtg-qbr-06', changes: { data: { rescoped: 'short update (no decision-maker confirmed, R-26)' } } }]);
     expect(ctasOf(st)).toEqual([{
-      kind: 'cta', key: 'decision-call/qbr/2026-06', ctaKind: 'decision-call', title: 'Book a decision call with the right executive (QBR rescoped)', ruleId: 'R-26',
+      kind: 'cta', key: 'decision-call/qbr/2026-06', ctaKind: 'decision-call', title: 'Book a decision call with the right executive: the QBR of Tue 9 Jun was rescoped to a short update', ruleId: 'R-26',
       ownerRole: 'vCIO', dueAt: '2026-06-08T17:00:00.000-05:00', why: { meetingId: 'mtg-qbr-06', meetingStartsAt: QBR_START },
     }]);
     expect(mtg(s, 'qbr/2026-06').preRead!.judged).toBe(true);
@@ -448,10 +448,10 @@ describe('a held strategic meeting (R-27..R-32, §2.5)', () => {
     expect(logged[0]!.why).toEqual({ creditRule: 'R-32' });
     expect(logged[1]!.why).toEqual({ creditRule: 'R-32', creditDeferredBecause: 'missing target date and budget in writing (R-32)' });
     expect(ctasOf(st).map((c) => ({ key: c.key, ctaKind: c.ctaKind, title: c.title, ruleId: c.ruleId, ownerRole: c.ownerRole, dueAt: c.dueAt }))).toEqual([
-      { key: 'recap/qbr/2026-06', ctaKind: 'recap', title: 'Send the QBR recap', ruleId: 'R-29', ownerRole: 'CSM', dueAt: '2026-06-11T10:45:00.000-05:00' },
-      // R-30: a dated decision is due at the end of its target date; otherwise first action 72h after the report.
+      { key: 'recap/qbr/2026-06', ctaKind: 'recap', title: 'Send the recap of the QBR of Tue 9 Jun', ruleId: 'R-29', ownerRole: 'CSM', dueAt: '2026-06-11T10:45:00.000-05:00' },
+      // R-30: a dated decision is due at the end of its target date; otherwise first action 72h after the meeting's end (A-26).
       { key: 'decision/qbr/2026-06/1', ctaKind: 'decision', title: 'Firewall refresh', ruleId: 'R-30', ownerRole: 'vCIO', dueAt: '2026-10-01T00:00:00.000-05:00' },
-      { key: 'decision/qbr/2026-06/2', ctaKind: 'decision', title: 'M365 E5 uplift', ruleId: 'R-30', ownerRole: 'AM', dueAt: '2026-06-12T11:15:00.000-05:00' },
+      { key: 'decision/qbr/2026-06/2', ctaKind: 'decision', title: 'M365 E5 uplift', ruleId: 'R-30', ownerRole: 'AM', dueAt: '2026-06-12T10:45:00.000-05:00' },
     ]);
     expect(norm(mtg(s, 'qbr/2026-06').recap)).toEqual({ dueAt: '2026-06-11T10:45:00.000-05:00', judged: false });
     expect(norm(s.lastStrategicDecisionAt)).toBe(QBR_END);
@@ -560,17 +560,17 @@ describe('missed cadence (§2.5, R-33..R-35, R-17, R-21)', () => {
       data: { riskId: 'c-1/strategic/qbr/2026-06/rebook', bucket: 'Strategic', severity: 'Medium', trigger: '2 consecutive missed strategic meetings' },
       why: { firstActionCta: 'reengage/qbr/2026-06/rebook' },
     });
-    // R-17 engagement drop fired; no strategic meeting in [now, 06-23] → its own 30-min Reset Session from the next business day.
+    // R-17 engagement drop fired; no strategic meeting in [now, 06-23] → its own 30-min Reset Session from 2 business days on (A-30).
     expect(norm(trig(s, RESET_KEY))).toMatchObject({ type: 'engagementDrop', ruleId: 'R-17', state: 'fired', targetDate: '2026-06-23', fireAt: NOSHOW });
     expect(st.book).toHaveLength(1);
     expect(st.book.some((b) => b.placement === 'rebook')).toBe(false);
     expect(norm(st.book[0])).toMatchObject({
       key: `trigger/${RESET_KEY}`, kind: 'reset', template: 'Reset Session', strategic: true, ruleId: 'R-17',
-      startsAt: '2026-06-17T10:00:00.000-05:00', endsAt: '2026-06-17T10:30:00.000-05:00', placement: 'forward', latest: '2026-06-24T00:00:00.000-05:00',
-      trigger: RESET_KEY, replaces: 'qbr/2026-06/rebook',
+      startsAt: '2026-06-18T10:00:00.000-05:00', endsAt: '2026-06-18T10:30:00.000-05:00', placement: 'forward', latest: '2026-06-24T00:00:00.000-05:00',
+      trigger: RESET_KEY, replaces: 'qbr/2026-06/rebook', fallbackAfter: NOSHOW,
     });
 
-    // Booked: the trigger's CTA opens (CSM, 72h) and the reset supersedes the missed rebook.
+    // Booked: the reset supersedes the missed rebook; R-34: the Re-engage CTA is the one CTA, the reset opens none.
     const BOOKED_AT = '2026-06-16T10:21:00.000-05:00';
     const bst = applyBooked(s, [booked(`trigger/${RESET_KEY}`, 'mtg-reset', '2026-06-17T10:00:00.000-05:00', {
       kind: 'reset', template: 'Reset Session', minutes: 30, agenda: [], trigger: RESET_KEY, replaces: 'qbr/2026-06/rebook', bookedAt: BOOKED_AT,
@@ -578,7 +578,8 @@ describe('missed cadence (§2.5, R-33..R-35, R-17, R-21)', () => {
     expect(eventsOf(bst, 'trigger.fired')).toEqual([expect.objectContaining({
       ruleId: 'R-17', data: { trigger: 'engagementDrop', anchor: 'misses:qbr/2026-06/rebook', targetDate: '2026-06-23', merged: false, meetingId: 'mtg-reset' },
     })]);
-    expect(ctasOf(bst)).toEqual([expect.objectContaining({ key: `trigger/${RESET_KEY}`, ctaKind: 'trigger-engagementDrop', ruleId: 'R-17', ownerRole: 'CSM', dueAt: '2026-06-19T10:21:00.000-05:00', data: { meetingId: 'mtg-reset' } })]);
+    expect(ctasOf(bst)).toEqual([]);
+    expect(eventsOf(bst, 'trigger.fired')[0]!.why).toMatchObject({ cta: 'reengage/qbr/2026-06/rebook', oneCta: 'R-34' });
     expect(updatesOf(bst)).toEqual([{ kind: 'meetingUpdate', meetingId: 'mtg-rebook', changes: { supersededBy: 'mtg-reset' } }]);
     expect(trig(s, RESET_KEY).meetingKey).toBe(`trigger/${RESET_KEY}`);
   });
@@ -593,9 +594,12 @@ describe('missed cadence (§2.5, R-33..R-35, R-17, R-21)', () => {
     expect(eventsOf(st, 'trigger.fired')[0]!.why).toMatchObject({ mergeRule: 'R-21', into: 'M1' });
     expect(ctasOf(st).map((c) => [c.key, c.ownerRole, c.title, c.dueAt])).toEqual([
       ['reengage/qbr/2026-06/rebook', 'CSM', 'Re-engage stakeholders: two strategic meetings missed in a row', '2026-06-19T10:20:00.000-05:00'],
-      [`trigger/${RESET_KEY}`, 'CSM', 'Reset Session: misses:qbr/2026-06/rebook (on the M1 agenda)', '2026-06-19T10:20:00.000-05:00'],
     ]);
-    expect(updatesOf(st).at(-1)).toEqual({ kind: 'meetingUpdate', meetingId: 'mtg-m1', changes: { data: { agendaBlocks: [RESET_KEY] } } });
+    // R-21: the reset's agenda block and prep items join M1.
+    expect(updatesOf(st).at(-1)).toEqual({ kind: 'meetingUpdate', meetingId: 'mtg-m1', changes: { data: {
+      agendaBlocks: [RESET_KEY], agenda: [...mtg(s, 'ap/2026/M1').agenda], prepItems: ['2-line value recap', 'executive sponsor invited'],
+    } } });
+    expect(mtg(s, 'ap/2026/M1').agenda).toContain('reset');
     expect(mtg(s, 'ap/2026/M1').agendaBlocks).toEqual([RESET_KEY]);
     expect(trig(s, RESET_KEY).meetingKey).toBe('ap/2026/M1');
   });
@@ -767,14 +771,14 @@ describe('date triggers (R-13, R-14, R-21, A-6, A-13)', () => {
     expect(trig(s, 'renewal:2026-11-28').state).toBe('fired');
     expect(st.effects).toEqual([]);
     expect(norm(st.book)).toEqual([{
-      key: 'trigger/renewal:2026-11-28', kind: 'trigger', template: 'Renewal Review', strategic: true, mode: 'live', agenda: [],
-      raci: { ...defaultPolicy.raci.B.strategic, accountable: 'AM' }, ruleId: 'R-13', why: { trigger: 'renewal', anchor: '2026-11-28', targetDate: '2026-08-28' },
+      key: 'trigger/renewal:2026-11-28', kind: 'trigger', template: 'Renewal Review', strategic: true, mode: 'live', agenda: ['renewal'],
+      raci: { ...defaultPolicy.raci.B.strategic, accountable: 'AM' }, ruleId: 'R-13', why: { trigger: 'renewal', anchor: '2026-11-28', targetDate: '2026-08-28', prepItems: ['renewal terms and value recap'] },
       startsAt: '2026-08-28T10:00:00.000-05:00', endsAt: '2026-08-28T10:45:00.000-05:00', placement: 'forward', latest: '2026-08-29T00:00:00.000-05:00', trigger: 'renewal:2026-11-28',
     }]);
     const bst = applyBooked(s, [booked('trigger/renewal:2026-11-28', 'mtg-renewal', '2026-08-28T10:00:00.000-05:00', { kind: 'trigger', template: 'Renewal Review', agenda: [], trigger: 'renewal:2026-11-28', bookedAt: FIRE })], FIRE);
     expect(eventsOf(bst)).toEqual([expect.objectContaining({ type: 'trigger.fired', ruleId: 'R-13', data: { trigger: 'renewal', anchor: '2026-11-28', targetDate: '2026-08-28', merged: false, meetingId: 'mtg-renewal' } })]);
     expect(ctasOf(bst)).toEqual([expect.objectContaining({
-      key: 'trigger/renewal:2026-11-28', ctaKind: 'trigger-renewal', title: 'Renewal Review: 2026-11-28', ruleId: 'R-13', ownerRole: 'AM', dueAt: '2026-08-17T09:00:00.000-05:00', data: { meetingId: 'mtg-renewal' },
+      key: 'trigger/renewal:2026-11-28', ctaKind: 'trigger-renewal', title: 'Renewal Review: renewal on Sat 28 Nov', ruleId: 'R-13', ownerRole: 'AM', dueAt: '2026-08-17T09:00:00.000-05:00', data: { meetingId: 'mtg-renewal' },
     })]);
     // The Renewal Review is strategic: it runs the meeting cycle (T-5 bd = Fri 08-21 17:00).
     expect(norm(mtg(s, 'trigger/renewal:2026-11-28').prep!.dueAt)).toBe('2026-08-21T17:00:00.000-05:00');
@@ -787,8 +791,12 @@ describe('date triggers (R-13, R-14, R-21, A-6, A-13)', () => {
     const st = due(s, 'fire|renewal:2026-11-28', '2026-08-14T09:00:00.000-05:00');
     expect(st.book).toEqual([]);
     expect(eventsOf(st)).toEqual([expect.objectContaining({ type: 'trigger.fired', ruleId: 'R-13', data: { trigger: 'renewal', anchor: '2026-11-28', targetDate: '2026-08-28', merged: true, meetingId: 'mtg-qbr-08' } })]);
-    expect(ctasOf(st)).toEqual([expect.objectContaining({ key: 'trigger/renewal:2026-11-28', title: 'Renewal Review: 2026-11-28 (on the QBR agenda)', ownerRole: 'AM', dueAt: '2026-08-17T09:00:00.000-05:00', data: { meetingId: 'mtg-qbr-08' } })]);
-    expect(updatesOf(st)).toEqual([{ kind: 'meetingUpdate', meetingId: 'mtg-qbr-08', changes: { data: { agendaBlocks: ['renewal:2026-11-28'] } } }]);
+    expect(ctasOf(st)).toEqual([expect.objectContaining({ key: 'trigger/renewal:2026-11-28', title: 'Renewal Review: renewal on Sat 28 Nov (on the agenda of the QBR of Tue 25 Aug)', ownerRole: 'AM', dueAt: '2026-08-17T09:00:00.000-05:00', data: { meetingId: 'mtg-qbr-08' } })]);
+    // R-21: its agenda block and prep items join the QBR.
+    expect(updatesOf(st)).toEqual([{ kind: 'meetingUpdate', meetingId: 'mtg-qbr-08', changes: { data: {
+      agendaBlocks: ['renewal:2026-11-28'], agenda: [...mtg(s, 'qbr/2026-08').agenda], prepItems: ['renewal terms and value recap'],
+    } } }]);
+    expect(mtg(s, 'qbr/2026-08').agenda.at(-1)).toBe('renewal');
     expect(trig(s, 'renewal:2026-11-28').meetingKey).toBe('qbr/2026-08');
   });
 
@@ -800,7 +808,7 @@ describe('date triggers (R-13, R-14, R-21, A-6, A-13)', () => {
     expect(nd(s)).toEqual({ key: 'fire|fiscalYearEnd:2026-12-31', at: '2026-11-17T09:00:00.000-06:00' });
     const st = due(s, 'fire|fiscalYearEnd:2026-12-31', '2026-11-17T09:00:00.000-06:00');
     expect(st.book).toEqual([]);
-    expect(ctasOf(st)).toEqual([expect.objectContaining({ key: 'trigger/fiscalYearEnd:2026-12-31', ctaKind: 'trigger-fiscalYearEnd', ruleId: 'R-14', ownerRole: 'vCIO', title: 'Budget Session: 2026-12-31 (on the M2 agenda)', dueAt: '2026-11-20T09:00:00.000-06:00' })]);
+    expect(ctasOf(st)).toEqual([expect.objectContaining({ key: 'trigger/fiscalYearEnd:2026-12-31', ctaKind: 'trigger-fiscalYearEnd', ruleId: 'R-14', ownerRole: 'vCIO', title: 'Budget Session: fiscal year ends Thu 31 Dec (on the agenda of the M2 of Tue 1 Dec)', dueAt: '2026-11-20T09:00:00.000-06:00' })]);
     expect(mtg(s, 'ap/2026/M2').agendaBlocks).toEqual(['fiscalYearEnd:2026-12-31']);
   });
 
@@ -816,7 +824,7 @@ describe('date triggers (R-13, R-14, R-21, A-6, A-13)', () => {
     const d = fresh({ segment: 'D', touchTier: 'Tech' });
     applyBooked(d, [booked('ap/2026', 'mtg-ap', '2026-11-24T10:00:00.000-06:00', { kind: 'annualPlanning', template: 'Annual IT Strategy check-in', mode: 'async', raci: { accountable: 'TAM', presenter: null, recorder: null, backup: 'CSM' } })], LOCK);
     planDateTriggers(d, LOCK);
-    expect(ctasOf(due(d, 'fire|fiscalYearEnd:2026-12-31', '2026-11-17T09:00:00.000-06:00'))[0]).toMatchObject({ key: 'trigger/fiscalYearEnd:2026-12-31', ownerRole: 'TAM', title: 'Budget Session: 2026-12-31 (on the Annual IT Strategy check-in agenda)' });
+    expect(ctasOf(due(d, 'fire|fiscalYearEnd:2026-12-31', '2026-11-17T09:00:00.000-06:00'))[0]).toMatchObject({ key: 'trigger/fiscalYearEnd:2026-12-31', ownerRole: 'TAM', title: 'Budget Session: fiscal year ends Thu 31 Dec (on the agenda of the Annual IT Strategy check-in of Tue 24 Nov)' });
   });
 
   it('R-14: an FY-end learned after the fire instant but before the target fires now and books the Budget Session on the target', () => {
@@ -841,7 +849,8 @@ describe('date triggers (R-13, R-14, R-21, A-6, A-13)', () => {
     const AT = '2026-06-10T12:00:00.000-05:00'; // Wed; 10 bd later = Wed 06-24 (before Mon 06-29 = FY − 1 bd)
     const st = planDateTriggers(s, AT);
     expect(norm(trig(s, 'fiscalYearEnd:2026-06-30'))).toMatchObject({ state: 'fired', targetDate: '2026-06-24', fireAt: AT });
-    expect(norm(st.book)).toEqual([expect.objectContaining({ key: 'trigger/fiscalYearEnd:2026-06-30', startsAt: '2026-06-24T10:00:00.000-05:00', latest: '2026-06-25T00:00:00.000-05:00' })]);
+    // A-30: a "within N days" meeting takes the first allowed slot from 2 bd after learning it (Fri 06-12), by the limit.
+    expect(norm(st.book)).toEqual([expect.objectContaining({ key: 'trigger/fiscalYearEnd:2026-06-30', startsAt: '2026-06-12T10:00:00.000-05:00', latest: '2026-06-25T00:00:00.000-05:00', fallbackAfter: AT })]);
 
     // Learned on 06-24: 10 bd later is 07-09, past FY − 1 bd (Mon 06-29) → meet by 06-29.
     const t = fresh({ fiscalYearEnd: '06-30' });
@@ -903,7 +912,7 @@ describe('event triggers: adoption (R-18), one active trigger per (type, anchor)
   const AT = '2026-06-15T09:00:00.000-05:00'; // Mon
   const measure = (s: CadenceState, m: { mfaPct?: number; endpointPct?: number }, at = AT) => act(s, { type: 'adoptionMeasured', ...m, measuredAt: at }, at);
 
-  it('MFA < 60 % fires: TAM Remediation Sync on measured + 5 d (Sat → ROLL Fri 06-19), fix due in 14 d; endpoint ≥ 80 % does nothing', () => {
+  it('MFA < 60 % fires: TAM Remediation Sync within 5 d (Sat → ROLL Fri 06-19), from 2 bd after the measure (A-30), fix due in 14 d; endpoint ≥ 80 % does nothing', () => {
     const s = fresh();
     const st = measure(s, { mfaPct: 55, endpointPct: 80 });
     expect(eventsOf(st, 'process.fact_recorded')).toEqual([expect.objectContaining({
@@ -916,7 +925,8 @@ describe('event triggers: adoption (R-18), one active trigger per (type, anchor)
     expect(norm(st.book)).toEqual([expect.objectContaining({
       key: 'trigger/adoptionBelowThreshold:mfa', kind: 'trigger', template: 'Remediation Sync', strategic: false, ruleId: 'R-18',
       raci: { accountable: 'TAM', presenter: 'TAM', recorder: null, backup: 'AM' },
-      startsAt: '2026-06-19T10:00:00.000-05:00', endsAt: '2026-06-19T10:30:00.000-05:00', placement: 'forward', latest: '2026-06-20T00:00:00.000-05:00', trigger: 'adoptionBelowThreshold:mfa',
+      startsAt: '2026-06-17T10:00:00.000-05:00', endsAt: '2026-06-17T10:30:00.000-05:00', placement: 'forward', latest: '2026-06-20T00:00:00.000-05:00', trigger: 'adoptionBelowThreshold:mfa',
+      fallbackAfter: AT,
     })]);
     const bst = applyBooked(s, [booked('trigger/adoptionBelowThreshold:mfa', 'mtg-sync', '2026-06-19T10:00:00.000-05:00', {
       kind: 'trigger', template: 'Remediation Sync', strategic: false, minutes: 30, agenda: [], trigger: 'adoptionBelowThreshold:mfa', bookedAt: AT,
@@ -986,14 +996,14 @@ describe('event triggers: adoption (R-18), one active trigger per (type, anchor)
 // ---------------------------------------------------------------------------------------------
 
 describe('event triggers R-15, R-16, R-19', () => {
-  it('R-15: assessment completed → Roadmap Review (vCIO for B) on completion + 10 d, ROLLed back off a weekend', () => {
+  it('R-15: assessment completed → Roadmap Review (vCIO for B, strategic: A-27) on completion + 10 d, ROLLed back off a weekend', () => {
     const s = fresh();
     const st = act(s, { type: 'assessmentCompleted', assessmentId: 'as-1', completedAt: '2026-06-10T15:00:00.000-05:00' }, '2026-06-10T15:00:00.000-05:00');
     // Wed 06-10 + 10 d = Sat 06-20 → ROLL → Fri 06-19.
     expect(norm(trig(s, 'assessmentCompleted:as-1'))).toMatchObject({ ruleId: 'R-15', state: 'fired', targetDate: '2026-06-19' });
     expect(norm(st.book)).toEqual([expect.objectContaining({
-      key: 'trigger/assessmentCompleted:as-1', template: 'Roadmap Review', strategic: false, agenda: ['roadmap'], ruleId: 'R-15',
-      raci: { accountable: 'vCIO', presenter: 'vCIO', recorder: null, backup: 'AM' }, startsAt: '2026-06-19T10:00:00.000-05:00', endsAt: '2026-06-19T10:30:00.000-05:00', latest: '2026-06-20T00:00:00.000-05:00',
+      key: 'trigger/assessmentCompleted:as-1', template: 'Roadmap Review', strategic: true, agenda: ['roadmap'], ruleId: 'R-15',
+      raci: { ...defaultPolicy.raci.B.strategic }, startsAt: '2026-06-19T10:00:00.000-05:00', endsAt: '2026-06-19T10:45:00.000-05:00', latest: '2026-06-20T00:00:00.000-05:00',
     })]);
     // The same assessment reported again only adds evidence.
     const again = act(s, { type: 'assessmentCompleted', assessmentId: 'as-1', completedAt: '2026-06-10T15:00:00.000-05:00' }, '2026-06-11T09:00:00.000-05:00');
@@ -1004,26 +1014,26 @@ describe('event triggers R-15, R-16, R-19', () => {
   it('R-16: initiative approved → Delivery Kickoff owned by the PM, no later than 10 bd after approval', () => {
     const s = fresh();
     const st = act(s, { type: 'initiativeApproved', initiativeId: 'INI-7', title: 'Firewall refresh', approvedAt: '2026-06-15T12:00:00.000-05:00' }, '2026-06-15T12:00:00.000-05:00');
-    // Mon 06-15 + 10 bd = Mon 06-29 at the latest; booked as early as possible, from the next business day.
+    // Mon 06-15 + 10 bd = Mon 06-29 at the latest; booked as early as possible, from 2 business days on (A-30).
     expect(norm(trig(s, 'initiativeApproved:INI-7'))).toMatchObject({ ruleId: 'R-16', state: 'fired', targetDate: '2026-06-29' });
     expect(norm(st.book)).toEqual([expect.objectContaining({
       key: 'trigger/initiativeApproved:INI-7', template: 'Delivery Kickoff', strategic: false, ruleId: 'R-16', raci: { accountable: 'PM', presenter: 'PM', recorder: null, backup: 'AM' },
-      startsAt: '2026-06-16T10:00:00.000-05:00', latest: '2026-06-30T00:00:00.000-05:00', placement: 'forward',
+      startsAt: '2026-06-17T10:00:00.000-05:00', latest: '2026-06-30T00:00:00.000-05:00', placement: 'forward', fallbackAfter: '2026-06-15T12:00:00.000-05:00',
     })]);
   });
 
-  it('R-19: stakeholder change → New-Sponsor Intro on changed + 10 d; its CTA (CSM) is the 24h handoff note', () => {
+  it('R-19: stakeholder change → New-Sponsor Intro within 10 d, from 2 bd on (A-30); its CTA (CSM) is the 24h handoff note', () => {
     const s = fresh();
     const st = act(s, { type: 'stakeholderChanged', name: 'Dana CFO', stakeholderRole: 'sponsor', changedAt: '2026-06-15T09:00:00.000-05:00' }, '2026-06-15T09:30:00.000-05:00');
     const key = 'stakeholderChange:Dana CFO@2026-06-15';
-    expect(norm(st.book)).toEqual([expect.objectContaining({ key: `trigger/${key}`, template: 'New-Sponsor Intro', ruleId: 'R-19', startsAt: '2026-06-25T10:00:00.000-05:00', latest: '2026-06-26T00:00:00.000-05:00' })]);
+    expect(norm(st.book)).toEqual([expect.objectContaining({ key: `trigger/${key}`, template: 'New-Sponsor Intro', ruleId: 'R-19', startsAt: '2026-06-17T10:00:00.000-05:00', latest: '2026-06-26T00:00:00.000-05:00' })]);
     const bst = applyBooked(s, [booked(`trigger/${key}`, 'mtg-intro', '2026-06-25T10:00:00.000-05:00', { kind: 'trigger', template: 'New-Sponsor Intro', strategic: false, minutes: 30, agenda: [], trigger: key, bookedAt: '2026-06-15T09:31:00.000-05:00' })], '2026-06-15T09:31:00.000-05:00');
     expect(ctasOf(bst)).toEqual([expect.objectContaining({ key: `trigger/${key}`, ruleId: 'R-19', ownerRole: 'CSM', dueAt: '2026-06-16T09:31:00.000-05:00' })]);
   });
 });
 
 describe('engagement drop by time (R-17, A-7)', () => {
-  it('A segment: no strategic decision for 30 d after lock fires once per anchor → Reset Session from the next business day, ≤7 d', () => {
+  it('A segment: no strategic decision for 30 d after lock fires once per anchor → Reset Session from 2 business days on (A-30), ≤7 d', () => {
     const s = fresh({ segment: 'A' });
     // 2026-05-11 09:00 + 30 × 24h = Wed 06-10 09:00.
     expect(nd(s)).toEqual({ key: 'horizon', at: '2026-06-01T00:00:00.000-05:00' });
@@ -1033,7 +1043,7 @@ describe('engagement drop by time (R-17, A-7)', () => {
     expect(norm(trig(s, 'engagementDrop:drought:2026-05-11'))).toMatchObject({ ruleId: 'R-17', state: 'fired', targetDate: '2026-06-17' });
     expect(norm(st.book)).toEqual([expect.objectContaining({
       key: 'trigger/engagementDrop:drought:2026-05-11', kind: 'reset', template: 'Reset Session', strategic: true, ruleId: 'R-17',
-      startsAt: '2026-06-11T10:00:00.000-05:00', endsAt: '2026-06-11T10:30:00.000-05:00', latest: '2026-06-18T00:00:00.000-05:00', trigger: 'engagementDrop:drought:2026-05-11',
+      startsAt: '2026-06-12T10:00:00.000-05:00', endsAt: '2026-06-12T10:30:00.000-05:00', latest: '2026-06-18T00:00:00.000-05:00', trigger: 'engagementDrop:drought:2026-05-11',
     })]);
     expect(st.book[0]!.replaces).toBeUndefined();
     // Once per anchor: no drought due any more until a new strategic decision.
@@ -1093,7 +1103,7 @@ describe('engagement drop by time (R-17, A-7)', () => {
     act(s, held('mtg-qbr-06', { undecided: [{ title: 'Replace ERP', ownerRole: 'vCIO', checkpointDate: '2026-07-09' }] }), '2026-06-09T11:00:00.000-05:00');
     const st = due(s, 'pending|Replace ERP', '2026-07-09T10:45:00.000-05:00');
     expect(norm(st.book)).toEqual([expect.objectContaining({
-      key: 'trigger/engagementDrop:pending:Replace ERP', kind: 'reset', startsAt: '2026-07-10T10:00:00.000-05:00', endsAt: '2026-07-10T10:30:00.000-05:00', latest: '2026-07-17T00:00:00.000-05:00',
+      key: 'trigger/engagementDrop:pending:Replace ERP', kind: 'reset', startsAt: '2026-07-13T10:00:00.000-05:00', endsAt: '2026-07-13T10:30:00.000-05:00', latest: '2026-07-17T00:00:00.000-05:00',
     })]);
   });
 });
@@ -1161,5 +1171,146 @@ describe('continue-as-new and status', () => {
     expect(resolvedOf(st)).toEqual([{ kind: 'ctaResolved', key: 'prep/qbr/2026-06', note: 'cancelled by the segment change (R-9)' }]);
     expect(mtg(s, 'qbr/2026-09')).toMatchObject({ template: 'Review', mode: 'hybrid', raci: C_RACI, agenda: ['snapshot'] });
     expect(norm(mtg(s, 'rev/2026-10').prep!.dueAt)).toBe('2026-10-06T17:00:00.000-05:00');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('model v2 (issue 9: A-23, A-24, A-29, R-26, R-30, R-62, R-63)', () => {
+  /** A cadence whose run started on model v2. */
+  function fresh2(over: Partial<CadenceSetup> = {}): CadenceState {
+    const s = initialState(setupOf(over), undefined, 2);
+    s.bookedThrough = '2027-05';
+    return s;
+  }
+
+  it('A-23: booked on the T-5 bd date (before 17:00) is short notice: the pack is due 17:00 the last business day before, its CTA opens at booking', () => {
+    // QBR Tue 06-09; T-5 bd = Tue 06-02 17:00. Booked Tue 06-02 09:30.
+    const BOOKED = '2026-06-02T09:30:00.000-05:00';
+    const v1 = fresh();
+    applyBooked(v1, [booked('qbr/2026-06', 'mtg-qbr-06', QBR_START, { bookedAt: BOOKED })], BOOKED);
+    expect(norm(mtg(v1, 'qbr/2026-06').prep)).toMatchObject({ dueAt: '2026-06-02T17:00:00.000-05:00', late: false });
+    const v2 = fresh2();
+    applyBooked(v2, [booked('qbr/2026-06', 'mtg-qbr-06', QBR_START, { bookedAt: BOOKED })], BOOKED);
+    expect(norm(mtg(v2, 'qbr/2026-06').prep)).toMatchObject({ dueAt: '2026-06-08T17:00:00.000-05:00', late: true, openAt: BOOKED, judged: false });
+    // The CTA opens at once (prepOpen due at the booking) and the deadline is judged at its instant.
+    v2.bookedThrough = '2027-12'; // keep the horizon roll out of the way
+    expect(nd(v2)).toEqual({ key: 'prepOpen|qbr/2026-06', at: BOOKED });
+    const open = due(v2, 'prepOpen|qbr/2026-06', BOOKED);
+    expect(ctasOf(open)).toEqual([expect.objectContaining({ ctaKind: 'prep-pack', dueAt: '2026-06-08T17:00:00.000-05:00', clock: 'due' })]);
+    expect(eventsOf(due(v2, 'prepDue|qbr/2026-06', '2026-06-08T17:00:00.000-05:00'), 'deadline.missed')).toHaveLength(1);
+  });
+
+  it('A-29: a reschedule agreed more than 7 d before the original start is a re-plan; inside 7 d the §2.5 test still applies', () => {
+    const move = (agreedAt: string, newStartsAt: string): CadenceAction => ({ type: 'meetingRescheduled', meetingId: 'mtg-qbr-06', agreedAt, newStartsAt, newEndsAt: plusMinutes(newStartsAt, 45) });
+    // Agreed 05-29 (11 d ahead) to 06-23 (+14 d).
+    const far = move('2026-05-29T09:00:00.000-05:00', '2026-06-23T10:00:00.000-05:00');
+    const v1 = fresh();
+    applyBooked(v1, [QBR()], LOCK);
+    expect(eventsOf(act(v1, far, '2026-05-29T09:00:00.000-05:00'), 'meeting.missed')).toHaveLength(1);
+    const v2 = fresh2();
+    applyBooked(v2, [QBR()], LOCK);
+    const st = act(v2, far, '2026-05-29T09:00:00.000-05:00');
+    expect(eventsOf(st, 'meeting.missed')).toEqual([]);
+    expect(eventsOf(st, 'meeting.moved')[0]!.why).toMatchObject({ verdict: 're-planned 11 days ahead, more than 7 (A-29)' });
+    expect(v2.consecutiveMisses).toBe(0);
+    // Agreed 06-05 (4 d ahead) to 06-23: beyond original + 7 d → still a miss (§2.5).
+    const near = fresh2();
+    applyBooked(near, [QBR()], LOCK);
+    expect(eventsOf(act(near, move('2026-06-05T09:00:00.000-05:00', '2026-06-23T10:00:00.000-05:00'), '2026-06-05T09:00:00.000-05:00'), 'meeting.missed')).toHaveLength(1);
+  });
+
+  it('R-26: no pre-read → the meeting becomes a 30-min short update and a decision call takes its asks, booked within 5 bd after it', () => {
+    const s = fresh2();
+    applyBooked(s, [QBR()], LOCK);
+    const PRE_READ_DUE = '2026-06-05T10:00:00.000-05:00';
+    const st = due(s, 'preRead|qbr/2026-06', PRE_READ_DUE);
+    expect(norm(mtg(s, 'qbr/2026-06'))).toMatchObject({ endsAt: '2026-06-09T10:30:00.000-05:00', graceEndsAt: '2026-06-09T12:30:00.000-05:00', rescoped: { shortUpdateMinutes: 30, decisionCall: 'decision-call/qbr/2026-06' } });
+    expect(eventsOf(st, 'process.fact_recorded')[0]).toMatchObject({ ruleId: 'R-26', data: { fact: 'meetingRescoped', details: { meetingId: 'mtg-qbr-06', endsAt: '2026-06-09T10:30:00.000-05:00' } } });
+    expect(updatesOf(st)[0]).toMatchObject({ meetingId: 'mtg-qbr-06', changes: { endsAt: '2026-06-09T10:30:00.000-05:00' } });
+    // The call: from the business day after the meeting (Wed 06-10), by meeting + 5 bd (Tue 06-16), the presenter (vCIO) accountable.
+    expect(norm(st.book)).toEqual([expect.objectContaining({
+      key: 'decision-call/qbr/2026-06', kind: 'decisionCall', template: 'Decision Call', strategic: false, agenda: ['decisions'], ruleId: 'R-26',
+      startsAt: '2026-06-10T10:00:00.000-05:00', endsAt: '2026-06-10T10:30:00.000-05:00', latest: '2026-06-17T00:00:00.000-05:00',
+    })]);
+    expect(st.book[0]!.raci.accountable).toBe('vCIO');
+    expect(ctasOf(st)).toEqual([expect.objectContaining({ key: 'decision-call/qbr/2026-06', title: 'Confirm the decision call with the right executive: the QBR of Tue 9 Jun was rescoped to a short update' })]);
+    applyBooked(s, [booked('decision-call/qbr/2026-06', 'mtg-call', '2026-06-10T10:00:00.000-05:00', { kind: 'decisionCall', template: 'Decision Call', strategic: false, minutes: 30, agenda: ['decisions'] })], PRE_READ_DUE);
+    // The short update takes no decisions; the call does (R-27's two asks).
+    const decisions = [{ title: 'Firewall refresh', ownerRole: 'vCIO' as const }];
+    const onUpdate: CadenceAction = { type: 'meetingHeld', meetingId: 'mtg-qbr-06', heldAt: QBR_START, endedAt: '2026-06-09T10:30:00.000-05:00', attendees: [], sponsorPresent: false, decisions, undecided: [] };
+    expect(decide(s, onUpdate, '2026-06-09T11:00:00.000-05:00')).toMatchObject({ status: 409, ruleId: 'R-26', details: { decisionCall: 'mtg-call' } });
+    const onCall = act(s, { type: 'meetingHeld', meetingId: 'mtg-call', heldAt: '2026-06-10T10:00:00.000-05:00', endedAt: '2026-06-10T10:30:00.000-05:00', attendees: ['CEO'], sponsorPresent: true, decisions, undecided: [] }, '2026-06-10T11:00:00.000-05:00');
+    expect(eventsOf(onCall, 'decision.logged')).toHaveLength(1);
+    expect(ctasOf(onCall).map((c) => c.ctaKind)).toEqual(['decision']);
+  });
+
+  it('R-30: an approval still open on d7 after the meeting is chased, due d10; the chase opens only while the decision CTA is open', () => {
+    const s = fresh2();
+    applyBooked(s, [QBR()], LOCK);
+    act(s, held('mtg-qbr-06', { decisions: [{ title: 'M365 E5 uplift', ownerRole: 'AM' }] }), '2026-06-09T11:00:00.000-05:00');
+    expect(norm(s.chases)).toEqual([{
+      key: 'chase/qbr/2026-06/1', decisionCta: 'decision/qbr/2026-06/1', title: 'M365 E5 uplift', ownerRole: 'AM', meetingId: 'mtg-qbr-06',
+      at: '2026-06-16T10:45:00.000-05:00', dueAt: '2026-06-19T10:45:00.000-05:00', done: false,
+    }]);
+    s.bookedThrough = '2027-12'; // keep the horizon roll out of the way
+    expect(nextDue(s)).toMatchObject({ key: 'recap|qbr/2026-06' });
+    mtg(s, 'qbr/2026-06').recap!.sentAt = '2026-06-10T09:00:00.000-05:00';
+    expect(nd(s)).toEqual({ key: 'chase|chase/qbr/2026-06/1', at: '2026-06-16T10:45:00.000-05:00' });
+    const st = due(s, 'chase|chase/qbr/2026-06/1', '2026-06-16T10:45:00.000-05:00');
+    expect(ctasOf(st)).toEqual([expect.objectContaining({
+      key: 'chase/qbr/2026-06/1', ctaKind: 'chase-approval', title: 'Chase the approval: M365 E5 uplift', ruleId: 'R-30', ownerRole: 'AM', dueAt: '2026-06-19T10:45:00.000-05:00',
+      onlyWhileOpen: 'decision/qbr/2026-06/1',
+    })]);
+    expect(s.chases[0]!.done).toBe(true);
+    expect(carryOver(s, '2026-06-20T00:00:00.000-05:00').chases).toEqual([]);
+  });
+
+  it('A-24: a pending ask ages from the start of the meeting it was presented in; a second drop while the play is open appends evidence', () => {
+    const s = fresh2({ segment: 'A' });
+    applyBooked(s, [QBR()], LOCK);
+    act(s, held('mtg-qbr-06', { undecided: [{ title: 'Replace ERP', ownerRole: 'vCIO', checkpointDate: '2026-07-09' }] }), '2026-06-09T11:00:00.000-05:00');
+    expect(norm(s.pendingDecisions[0]!.since)).toBe(QBR_START);
+    s.droughtFiredFor = s.lastStrategicDecisionAt; // the A-segment drought is judged separately below
+    const first = due(s, 'pending|Replace ERP', '2026-07-09T10:00:00.000-05:00');
+    expect(first.book).toHaveLength(1);
+    // The drought fires while that play is open: evidence on it, no second reset.
+    s.droughtFiredFor = undefined;
+    const second = due(s, 'drought', '2026-07-10T09:00:00.000-05:00');
+    expect(second.book).toEqual([]);
+    expect(eventsOf(second)[0]).toMatchObject({ ruleId: 'R-124', data: { fact: 'triggerEvidence', details: { trigger: 'engagementDrop', anchor: 'pending:Replace ERP', evidence: 2 } } });
+  });
+
+  it('R-63: when a cycle\'s first meeting is held, every meeting of the next cycle is booked at once on its anchors', () => {
+    const s = fresh2();
+    applyBooked(s, [booked('ap/2026/M2', 'mtg-m1', '2026-11-03T10:00:00.000-06:00', { kind: 'annualPlanning', template: 'M1' })], LOCK);
+    const st = act(s, held('mtg-m1', { heldAt: '2026-11-03T10:00:00.000-06:00', endedAt: '2026-11-03T10:45:00.000-06:00' }), '2026-11-03T11:00:00.000-06:00');
+    expect(norm(st.book.map((b) => [b.key, b.template, b.kind, b.startsAt]))).toEqual([
+      ['ap/2027/M2', 'M1', 'annualPlanning', '2027-11-03T10:00:00.000-05:00'],
+      ['ap/2027/M3', 'M2', 'annualPlanning', '2027-12-01T10:00:00.000-06:00'],
+    ]);
+    expect(st.book[0]!.why).toMatchObject({ bookedBecause: 'M1 of cycle 2026 held (R-63)' });
+    // v1 runs book the next cycle month by month, as the horizon rolls.
+    const v1 = fresh();
+    applyBooked(v1, [booked('ap/2026/M2', 'mtg-m1', '2026-11-03T10:00:00.000-06:00', { kind: 'annualPlanning', template: 'M1' })], LOCK);
+    expect(act(v1, held('mtg-m1', { heldAt: '2026-11-03T10:00:00.000-06:00', endedAt: '2026-11-03T10:45:00.000-06:00' }), '2026-11-03T11:00:00.000-06:00').book).toEqual([]);
+  });
+
+  it('R-62: a new fiscal year-end moves the booked planning meetings onto the new anchors (Friday allowed, A-22), each with meeting.moved', () => {
+    const s = fresh2();
+    applyBooked(s, [
+      booked('ap/2026/M2', 'mtg-m1', '2026-11-03T10:00:00.000-06:00', { kind: 'annualPlanning', template: 'M1' }),
+      booked('ap/2026/M3', 'mtg-m2', '2026-12-01T10:00:00.000-06:00', { kind: 'annualPlanning', template: 'M2' }),
+    ], LOCK);
+    planDateTriggers(s, LOCK);
+    const st = act(s, { type: 'clientDatesChanged', renewalDate: null, fiscalYearEnd: '11-30' }, '2026-06-01T09:00:00.000-05:00');
+    // FY 11-30 − 30 d = Sat 10-31 → ROLL Fri 10-30; M1 = 28 d before = Fri 10-02.
+    expect(norm(eventsOf(st, 'meeting.moved').map((e) => [e.ruleId, e.data.meetingId, e.data.fromStartsAt, e.data.startsAt]))).toEqual([
+      ['R-62', 'mtg-m1', '2026-11-03T10:00:00.000-06:00', '2026-10-02T10:00:00.000-05:00'],
+      ['R-62', 'mtg-m2', '2026-12-01T10:00:00.000-06:00', '2026-10-30T10:00:00.000-05:00'],
+    ]);
+    expect(norm(mtg(s, 'ap/2026/M3').prep!.dueAt)).toBe('2026-10-23T17:00:00.000-05:00');
+    // One change, one trigger.replanned per trigger.
+    expect(eventsOf(st, 'trigger.replanned').map((e) => e.data.trigger)).toEqual(['fiscalYearEnd']);
   });
 });

@@ -89,8 +89,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs each Baton process from the image built here', () => {
-    expect(argv(service('baton-worker').command)).toEqual(['npx', 'tsx', 'cli/main.ts', 'worker']);
-    expect(argv(service('baton-api').command)).toEqual(['npx', 'tsx', 'cli/main.ts', 'api']);
+    expect(argv(service('baton-worker').command)).toEqual(['node', '--import', 'tsx', 'cli/main.ts', 'worker']);
+    expect(argv(service('baton-api').command)).toEqual(['node', '--import', 'tsx', 'cli/main.ts', 'api']);
     for (const name of batonServices) expect(service(name).build, name).toBeDefined();
   });
 
@@ -173,8 +173,10 @@ describe('Dockerfile', () => {
     });
   const last = (op: string) => instructions.filter((i) => i.op === op).at(-1)?.args;
 
-  it('builds on Node 20 and runs as a non-root user', () => {
-    expect(instructions[0]).toEqual({ op: 'FROM', args: expect.stringMatching(/^node:20-bookworm-slim\b/) });
+  it('builds on Node 24 (the LTS target, inside package.json engines) and runs as a non-root user', () => {
+    expect(instructions[0]).toEqual({ op: 'FROM', args: expect.stringMatching(/^node:24-bookworm-slim\b/) });
+    const engines = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    expect(engines).toBe('>=22');
     const user = last('USER');
     expect(user).toBeDefined();
     expect(user).not.toMatch(/^(root|0)(:|$)/);
@@ -183,7 +185,7 @@ describe('Dockerfile', () => {
   it('exposes the API port and defaults to the API', () => {
     const apiPort = loadConfig(environment(service('baton-api')), tmp()).BATON_API_PORT;
     expect(instructions.filter((i) => i.op === 'EXPOSE').flatMap((i) => i.args.split(/\s+/))).toContain(String(apiPort));
-    expect(JSON.parse(last('CMD') ?? 'null')).toEqual(['npx', 'tsx', 'cli/main.ts', 'api']);
+    expect(JSON.parse(last('CMD') ?? 'null')).toEqual(['node', '--import', 'tsx', 'cli/main.ts', 'api']);
     expect(instructions.filter((i) => i.op === 'ENV').map((i) => i.args).join(' ')).toMatch(/BATON_API_HOST=0\.0\.0\.0/);
   });
 

@@ -11,10 +11,11 @@ import { eventDocsPath, renderEventDocs } from '../../scripts/event-docs.js';
 const REQUIRED_TYPES = [
   'client.registered', 'client.updated', 'segment.changed', 'segment.overridden', 'segment.override_cleared', 'segment.review_due',
   'role.assigned', 'role.unassigned', 'policy.published', 'policy.client_overrides_set',
-  'process.started', 'process.completed', 'process.fact_recorded', 'step.completed', 'deadline.set', 'deadline.missed', 'gate.opened', 'gate.closed',
+  'process.started', 'process.completed', 'process.failed', 'process.fact_recorded', 'step.completed', 'deadline.set', 'deadline.missed', 'gate.opened', 'gate.closed',
   'cta.opened', 'cta.first_action', 'cta.completed', 'cta.escalated', 'cta.reassigned',
   'meeting.scheduled', 'meeting.held', 'meeting.missed', 'meeting.cancelled', 'meeting.moved', 'meeting.restyled', 'decision.logged',
-  'trigger.fired', 'trigger.replanned', 'trigger.cleared', 'risk.opened', 'signal.duplicate', 'signal.late',
+  'trigger.fired', 'trigger.replanned', 'trigger.cleared', 'risk.opened', 'risk.signal_raised', 'signal.duplicate', 'signal.late',
+  'stakeholder.added', 'stakeholder.updated', 'stakeholder.deactivated', 'stakeholder.reactivated', 'access.updated', 'risk.evidence_added',
 ] as const;
 
 /** What the ledger hands back: data goes through jsonb, so `undefined` members disappear. */
@@ -44,6 +45,7 @@ const examples: { [T in LedgerEventType]: LedgerEventData<T> } = {
   'process.started': { processVersion: 1, policyVersion: 3, inputs: { signatureDate: '2025-03-03T15:00:00Z', note: null } },
   'process.completed': { outcome: 'closed', openExceptions: 2 },
   'step.completed': { step: 1, name: 'kickoff' },
+  'process.failed': { stage: 'report', action: 'kickoffHeld', activity: 'recordProcessEffects', failureType: 'InvalidInput', message: 'invalid byte sequence', retryable: false },
   'process.fact_recorded': { fact: 'accessGranted', details: { granted: ['rmm'], accessPercent: 50 } },
   'deadline.set': { deadline: 'kickoff', dueAt: '2025-03-10T17:00:00-05:00', clock: 'businessDays' },
   'deadline.missed': { deadline: 'access', dueAt: '2025-03-18T05:00:00Z', lateByMs: 3_600_000 },
@@ -68,8 +70,15 @@ const examples: { [T in LedgerEventType]: LedgerEventData<T> } = {
   'trigger.cleared': { trigger: 'adoptionBelowThreshold', anchor: 'mfa' },
   'meeting.missed': { meetingId: 'm-1', reason: 'lateCancel' },
   'risk.opened': { riskId: 'r-1', bucket: 'Delivery', severity: 'Medium', trigger: 'access below 95 % at Day 14' },
+  'risk.signal_raised': { trigger: 'consecutiveMisses', bucket: 'Strategic', impact: 2, likelihood: 2, evidence: { consecutiveMisses: 2 }, firstActionCta: 'cta-1' },
   'signal.duplicate': { signal: 'kickoffHeld', idempotencyKey: 'k-1', firstEventId: 'client/c-1/onboarding/kickoff-held' },
   'signal.late': { signal: 'accessGranted', idempotencyKey: 'k-2', finishedAt: '2025-06-02T22:00:00Z' },
+  'stakeholder.added': { stakeholderId: 's-1', name: 'Dana Diaz', title: 'CFO', email: 'dana@acme.test', roles: ['executiveSponsor', 'budgetHolder'] },
+  'stakeholder.updated': { stakeholderId: 's-1', name: 'Dana Diaz', changes: { roles: { before: ['budgetHolder'], after: ['budgetHolder', 'decisionMaker'] }, title: { before: null, after: 'CFO' } } },
+  'stakeholder.deactivated': { stakeholderId: 's-1', name: 'Dana Diaz', roles: ['executiveSponsor'], leftAt: '2026-12-04T15:00:00.000Z', reason: 'left the company' },
+  'stakeholder.reactivated': { stakeholderId: 's-1', name: 'Dana Diaz', roles: ['budgetHolder'] },
+  'access.updated': { granted: ['backup'], alreadyGranted: ['rmm'], accessPercent: 100, thresholdPct: 95 },
+  'risk.evidence_added': { riskId: 'c-1/onboarding/access.checkpoint', evidence: 'access at 100 % after the onboarding closed', conditionCleared: true },
 };
 
 const requiredKeys = (type: LedgerEventType) =>
@@ -185,8 +194,8 @@ describe('data written by the current code is accepted', () => {
     id: 'c-1', name: input.name, externalRef: null, mrr: input.mrr, maturity: input.maturity, appetite: input.appetite,
     ownsInnovationAgenda: false, segment: registered.segment, goalLevel: registered.goalLevel, archetype: registered.archetype,
     mrrTier: registered.mrrTier, touchTier: registered.touchTier, segmentRuleIds: registered.ruleIds, segmentSource: 'computed',
-    segmentOverride: null, placementPolicyVersion: 1, timeZone: input.timeZone, holidays: [], renewalDate: null, fiscalYearEnd: '12-31',
-    stakeholders: [], policyOverrides: {}, revision: 1, createdAt: '2025-03-03 15:00:00+00', updatedAt: '2025-03-03 15:00:00+00',
+    segmentOverride: null, placementPolicyVersion: 1, timeZone: input.timeZone, holidays: [], region: null, publicHolidayExceptions: [], renewalDate: null, fiscalYearEnd: '12-31',
+    policyOverrides: {}, revision: 1, createdAt: '2025-03-03 15:00:00+00', updatedAt: '2025-03-03 15:00:00+00',
   } satisfies ClientRow;
 
   it('client.registered (createClient)', () => {
@@ -201,7 +210,7 @@ describe('data written by the current code is accepted', () => {
   it('client.updated and segment.changed (updateClient)', () => {
     const patch: Partial<ClientInput> = {
       maturity: 4, appetite: 5, mrr: 12000, externalRef: 'PSA-9', renewalDate: '2026-01-31', holidays: ['2025-12-26'], name: undefined,
-      stakeholders: [{ name: 'Pat', email: 'pat@acme.test', roles: ['executiveSponsor', 'budgetHolder'] }], fiscalYearEnd: '12-31',
+      region: 'US-IL', publicHolidayExceptions: ['2025-10-13'], fiscalYearEnd: '12-31',
     };
     const changes: Record<string, { before: unknown; after: unknown }> = {};
     for (const [key, value] of Object.entries(patch)) {
@@ -209,8 +218,10 @@ describe('data written by the current code is accepted', () => {
       const before = current[key as keyof ClientRow];
       if (JSON.stringify(before) !== JSON.stringify(value)) changes[key] = { before, after: value };
     }
-    expect(Object.keys(changes).sort()).toEqual(['appetite', 'externalRef', 'holidays', 'maturity', 'mrr', 'renewalDate', 'stakeholders']);
+    expect(Object.keys(changes).sort()).toEqual(['appetite', 'externalRef', 'holidays', 'maturity', 'mrr', 'publicHolidayExceptions', 'region', 'renewalDate']);
     expectAccepted('client.updated', { changes });
+    // Recorded before the stakeholder registry (issue 9): old events keep validating.
+    expectAccepted('client.updated', { changes: { stakeholders: { before: [], after: [{ name: 'Pat', roles: ['executiveSponsor'] }] } } });
     expectAccepted('client.updated', { changes: { externalRef: { before: 'PSA-9', after: null } } });
     expect(checkEventData('client.updated', { changes: {} }).ok).toBe(false);
     expect(checkEventData('client.updated', { changes: { segment: { before: 'A', after: 'B' } } }).ok).toBe(false);

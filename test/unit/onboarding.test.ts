@@ -262,6 +262,8 @@ describe('kickoff (R-27, R-29, R-30, R-47)', () => {
     expect(decide(s, { type: 'recapSent', sentAt: '2026-03-03T10:00:00.000Z' }, '2026-03-03T10:00:00.000Z')).toMatchObject({ status: 409, ruleId: 'R-29' });
     expect(decide(s, { ...kickoffHeld(), heldAt: '2026-03-01T15:00:00.000Z', endedAt: '2026-03-01T16:00:00.000Z' } as OnboardingAction, KICKOFF_AT)).toMatchObject({ status: 422 });
     expect(decide(s, kickoffHeld(), '2026-03-05T14:00:00.000Z')).toMatchObject({ status: 422 });
+    // A kickoff booked before the contract was signed is as absurd as one held before it.
+    expect(decide(s, { type: 'kickoffScheduled', startsAt: '2026-03-01T15:00:00.000Z', endsAt: '2026-03-01T16:00:00.000Z' }, KICKOFF_AT)).toMatchObject({ status: 422 });
   });
 });
 
@@ -480,7 +482,7 @@ describe('deadlineDue (R-50, C-3, C-6)', () => {
     const s = fresh();
     const miss = deadlineDue(s, 'handoff.complete', DUE.handoff);
     expect(ctasOf(miss)).toEqual([{
-      kind: 'cta', key: 'overdue/handoff.complete', ctaKind: 'onboarding-overdue', title: `Overdue: handoff.complete was due ${DUE.handoff}`, ruleId: 'R-46', ownerRole: 'AM',
+      kind: 'cta', key: 'overdue/handoff.complete', ctaKind: 'onboarding-overdue', title: 'Handoff packet overdue since Mon 2 Mar', ruleId: 'R-46', ownerRole: 'AM',
       dueAt: '2026-03-06T00:00:00.000-06:00', why: { deadline: 'handoff.complete', ownerRule: 'R-46', hours: 72, policyKeys: ['meeting.firstActionHours'] },
     }]);
 
@@ -690,5 +692,134 @@ describe('statusView', () => {
     const dues = v.deadlines.map((d) => Date.parse(d.dueAt));
     expect([...dues].sort((a, b) => a - b)).toEqual(dues);
     expect(v.access.items[0]).toEqual({ system: 'tenants', grantedAt: '2026-03-03T15:00:00.000Z' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Version 2 of the process definition (decided at the run's start with patched(); runs started
+// before keep version 1 — the tests above): R-57 D without a formal roadmap, R-58 Working
+// Agreement, A-26 kickoff CTAs from the meeting's end, the kickoff row and the access record.
+
+function freshV2(o: Parameters<typeof startInput>[0] = {}): OnboardingState {
+  const segment = o.segment ?? 'B';
+  const start = startInput(o);
+  return initialState({
+    ...start, version: 2,
+    plan: planOnboarding({ signedAt: o.signedAt ?? SIGNED, segment, riskFlag: o.riskFlag ?? false, version: 2 }, defaultPolicy, chicago),
+    rules: {
+      ...start.rules,
+      workingAgreement: { daysAfterClose: defaultPolicy.onboarding.workingAgreementDaysAfterClose, ownerRole: defaultPolicy.onboarding.workingAgreementOwner },
+      operationalInitiatives: { max: defaultPolicy.initiatives.goal1PerYear.max, ownerRole: defaultPolicy.raci[segment].roadmapBudget.accountable },
+    },
+  });
+}
+
+describe('version 2: D has no formal roadmap (R-57)', () => {
+  it('plans no roadmap / Budget v1 window for D, but keeps it for A–C (and for D in version 1)', () => {
+    const d = freshV2({ segment: 'D' });
+    expect(d.deadlines.filter((x) => x.step === 'roadmap')).toEqual([]);
+    expect(freshV2({ segment: 'C' }).deadlines.filter((x) => x.step === 'roadmap').map((x) => x.key)).toEqual(['roadmap.window.opens', 'roadmap.window.closes']);
+    expect(fresh({ segment: 'D' }).deadlines.filter((x) => x.step === 'roadmap')).toHaveLength(2);
+    expect(eventsOf(startEffects(d, { riskFlag: false, accessSystems: SYSTEMS, processVersion: 2 }), 'deadline.set').map((e) => e.data.deadline)).not.toContain('roadmap.window.closes');
+  });
+
+  it('so no deadline ever opens an overdue roadmap CTA for D, even when nothing is reported until Day 90', () => {
+    const s = freshV2({ segment: 'D' });
+    const fx: OnboardingEffect[] = [];
+    for (let d = nextDeadline(s); d; d = nextDeadline(s)) fx.push(...deadlineDue(s, d.key, d.dueAt));
+    expect(ctasOf(fx).map((c) => c.key).filter((k) => k.includes('roadmap'))).toEqual([]);
+    expect(ctasOf(fx).map((c) => c.key)).toContain('overdue/proposals.window.closes');
+  });
+
+  it('its 1–2 operational initiatives are recorded without a budget and complete step 5; proposals follow them', () => {
+    const s = freshV2({ segment: 'D' });
+    expect(decide(s, { type: 'roadmapConfirmed', initiatives: ['Patch cadence'], budgetV1Usd: 5000 }, '2026-04-05T15:00:00.000Z')).toMatchObject({ status: 409, ruleId: 'R-57' });
+    expect(decide(s, { type: 'proposalSent', title: 'Backup upgrade' }, '2026-04-05T15:00:00.000Z')).toMatchObject({ status: 409, ruleId: 'R-54', message: expect.stringContaining('operational initiatives') });
+    expect(decide(s, { type: 'operationalInitiativesRecorded', initiatives: ['a', 'b', 'c'] }, '2026-04-05T15:00:00.000Z')).toMatchObject({ status: 422, ruleId: 'R-57', details: { max: 2, received: 3 } });
+    const fx = act(s, { type: 'operationalInitiativesRecorded', initiatives: ['Patch cadence', 'Replace failing NAS'] }, '2026-04-05T15:00:00.000Z');
+    expect(eventsOf(fx, 'process.fact_recorded')[0]).toMatchObject({ ruleId: 'R-57', data: { fact: 'operationalInitiativesRecorded', details: { initiatives: ['Patch cadence', 'Replace failing NAS'], budgetUsd: null, formalRoadmap: false } } });
+    expect(eventsOf(fx, 'step.completed').map((e) => e.data)).toEqual([{ step: 5, name: 'roadmapAndBudget' }]);
+    expect(statusView(s, 'running').roadmap).toEqual({ confirmedAt: '2026-04-05T15:00:00.000Z', initiatives: ['Patch cadence', 'Replace failing NAS'], budgetV1Usd: null, formal: false });
+    expect(decide(s, { type: 'operationalInitiativesRecorded', initiatives: ['x'] }, '2026-04-06T15:00:00.000Z')).toMatchObject({ status: 409 });
+    expect(decide(s, { type: 'proposalSent', title: 'Backup upgrade' }, '2026-04-06T15:00:00.000Z')).toBeUndefined();
+  });
+
+  it('only D records operational initiatives, and only in version 2', () => {
+    const op = { type: 'operationalInitiativesRecorded' as const, initiatives: ['x'] };
+    expect(decide(freshV2({ segment: 'C' }), op, '2026-04-05T15:00:00.000Z')).toMatchObject({ status: 409, message: expect.stringContaining('Segment C confirms a roadmap') });
+    expect(decide(fresh({ segment: 'D' }), op, '2026-04-05T15:00:00.000Z')).toMatchObject({ status: 409, message: expect.stringContaining('process version 1') });
+    expect(decide(fresh({ segment: 'D' }), { type: 'roadmapConfirmed', initiatives: ['x'], budgetV1Usd: 1 }, '2026-04-05T15:00:00.000Z')).toBeUndefined();
+  });
+
+  it('a D closeout without them opens its exception for the TAM (§2.19 D roadmap line), citing R-57', () => {
+    const s = freshV2({ segment: 'D' });
+    act(s, kickoffHeld([]), KICKOFF_AT);
+    const fx = act(s, { type: 'closeout', note: 'paused' }, '2026-05-29T20:00:00.000Z');
+    expect(ctasOf(fx).find((c) => c.key === 'closeout/step-5')).toMatchObject({ ownerRole: 'TAM', title: 'Onboarding exception at closeout: operational initiatives not recorded (R-57)', why: { stepRule: 'R-57' } });
+  });
+});
+
+describe('version 2: kickoff (A-26) and access record (R-49, R-124)', () => {
+  it('kickoff CTAs count from the meeting\'s end, not from the report (A-26); the row gets heldAt and the decision count', () => {
+    const s = freshV2();
+    const lateReport = '2026-03-07T12:00:00.000Z'; // two days after the meeting ended
+    const fx = act(s, kickoffHeld(), lateReport);
+    const end = '2026-03-05T16:00:00.000Z';
+    expect(ctasOf(fx).map((c) => c.key)).toEqual(['kickoff/decision-1', 'kickoff/decision-2', 'kickoff/access-requests']);
+    expect(plusHours(end, 72)).toBe('2026-03-08T16:00:00.000Z');
+    for (const c of ctasOf(fx)) expect(Date.parse(c.dueAt)).toBe(Date.parse(end) + 72 * HOUR);
+    expect(ctasOf(fx)[0]!.why).toMatchObject({ from: end, fromRule: "A-26: the meeting's end" });
+    expect(fx.find((e) => e.kind === 'meeting')).toMatchObject({ state: 'held', heldAt: '2026-03-05T15:00:00.000Z', decisionCount: 2 });
+    // Version 1 counted from the report and left the row's columns to the activity's fallback.
+    const v1 = fresh();
+    const old = act(v1, kickoffHeld(), lateReport);
+    for (const c of ctasOf(old)) expect(Date.parse(c.dueAt)).toBe(Date.parse(lateReport) + 72 * HOUR);
+    expect(old.find((e) => e.kind === 'meeting')).not.toHaveProperty('heldAt');
+  });
+
+  it('the access record starts as the matrix and takes each fresh grant; version 1 kept none', () => {
+    const s = freshV2({ accessSystems: ['tenants', 'rmm'] });
+    const start = startEffects(s, { riskFlag: false, accessSystems: ['tenants', 'rmm'], processVersion: 2 });
+    expect(eventsOf(start, 'process.started')[0]!.data).toMatchObject({ processVersion: 2 });
+    expect(start.filter((e) => e.kind === 'accessRecord')).toEqual([{ kind: 'accessRecord', systems: [{ system: 'tenants', grantedAt: null }, { system: 'rmm', grantedAt: null }] }]);
+    const fx = act(s, { type: 'accessGranted', systems: ['rmm'] }, '2026-03-06T15:00:00.000Z');
+    expect(fx.filter((e) => e.kind === 'accessRecord')).toEqual([{ kind: 'accessRecord', systems: [{ system: 'rmm', grantedAt: '2026-03-06T15:00:00.000Z' }] }]);
+    expect(act(s, { type: 'accessGranted', systems: ['rmm'] }, '2026-03-07T15:00:00.000Z').filter((e) => e.kind === 'accessRecord')).toEqual([]);
+    const v1 = fresh({ accessSystems: ['tenants'] });
+    expect([...startEffects(v1, { riskFlag: false, accessSystems: ['tenants'], processVersion: 1 }), ...act(v1, { type: 'accessGranted', systems: ['tenants'] }, '2026-03-06T15:00:00.000Z')].filter((e) => e.kind === 'accessRecord')).toEqual([]);
+  });
+});
+
+describe('version 2: the Working Agreement at closeout (R-58)', () => {
+  it('is due 30 days after the close, ROLLed back off a weekend (C-2), at close of business, owned by the CSM, and is not an exception', () => {
+    const s = freshV2();
+    act(s, kickoffHeld([]), KICKOFF_AT);
+    // Closed Fri 29 May 2026; + 30 d = Sun 28 Jun → Fri 26 Jun, 17:00 CDT.
+    const fx = act(s, { type: 'closeout', note: 'Handed to Engagement' }, '2026-05-29T20:00:00.000Z');
+    const wa = ctasOf(fx).find((c) => c.key === 'closeout/working-agreement')!;
+    expect(wa).toMatchObject({
+      ctaKind: 'working-agreement', ruleId: 'R-58', ownerRole: 'CSM', dueAt: '2026-06-26T17:00:00.000-05:00',
+      title: 'Publish the Working Agreement (response times, channels, escalation) by Fri 26 Jun 2026',
+      why: { closedOn: '2026-05-29', days: 30, targetDate: '2026-06-28', localDate: '2026-06-26', rolled: true, rolledFrom: '2026-06-28', policyKeys: expect.arrayContaining(['onboarding.workingAgreementDaysAfterClose']) },
+    });
+    const completed = eventsOf(fx, 'process.completed')[0]!;
+    expect(completed.data.openExceptions).toBe(ctasOf(fx).filter((c) => c.ctaKind === 'onboarding-exception').length);
+    expect(fx.indexOf(wa)).toBeGreaterThan(fx.indexOf(completed));
+  });
+
+  it('a business-day target stays; a holiday rolls to the day before; version 1 opened none', () => {
+    const s = freshV2();
+    s.rules.calendar.holidays = ['2026-06-29'];
+    act(s, kickoffHeld([]), KICKOFF_AT);
+    // Closed Wed 27 May; + 30 d = Fri 26 Jun (a business day).
+    expect(ctasOf(act(s, { type: 'closeout', note: 'x' }, '2026-05-27T20:00:00.000Z')).find((c) => c.key === 'closeout/working-agreement')).toMatchObject({ dueAt: '2026-06-26T17:00:00.000-05:00', why: { rolled: false } });
+    const h = freshV2();
+    h.rules.calendar.holidays = ['2026-06-29'];
+    act(h, kickoffHeld([]), KICKOFF_AT);
+    // Closed Sat 30 May; + 30 d = Mon 29 Jun (a holiday) → Fri 26 Jun.
+    expect(ctasOf(act(h, { type: 'closeout', note: 'x' }, '2026-05-30T20:00:00.000Z')).find((c) => c.key === 'closeout/working-agreement')).toMatchObject({ dueAt: '2026-06-26T17:00:00.000-05:00', why: { rolledFrom: '2026-06-29' } });
+    const v1 = fresh();
+    act(v1, kickoffHeld([]), KICKOFF_AT);
+    expect(ctasOf(act(v1, { type: 'closeout', note: 'x' }, '2026-05-29T20:00:00.000Z')).map((c) => c.ctaKind)).not.toContain('working-agreement');
   });
 });

@@ -235,7 +235,9 @@ describe('policy defaults (DOMAIN §4)', () => {
       offsetDays: -30,
       spacingDays: 28,
       mode: 'live',
+      firstMeetingMinutes: null,
     });
+    expect(defaultPolicy.cadence.A.annualPlanning.firstMeetingMinutes).toBe(90); // A's M1, the CEO session
     expect(defaultPolicy.cadence.B.strategic).toMatchObject({
       type: 'QBR',
       perYear: 3,

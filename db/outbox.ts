@@ -1,0 +1,26 @@
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import type { Db } from './client.js';
+import { workflowStarts } from './schema.js';
+
+export type WorkflowStartKind = 'placement-review' | 'cta-clock';
+type Executor = Pick<Db, 'insert'>;
+
+/** Records that `subjectId` needs its workflow; call inside the transaction that creates the subject. */
+export async function enqueueWorkflowStart(tx: Executor, kind: WorkflowStartKind, subjectId: string): Promise<void> {
+  await tx.insert(workflowStarts).values({ kind, subjectId }).onConflictDoNothing();
+}
+
+export async function markWorkflowStarted(db: Db, kind: WorkflowStartKind, subjectId: string): Promise<void> {
+  await db.update(workflowStarts).set({ dispatchedAt: sql`now()` }).where(and(eq(workflowStarts.kind, kind), eq(workflowStarts.subjectId, subjectId), isNull(workflowStarts.dispatchedAt)));
+}
+
+export async function markWorkflowStartFailed(db: Db, kind: WorkflowStartKind, subjectId: string, error: string): Promise<void> {
+  await db.update(workflowStarts).set({ attempts: sql`${workflowStarts.attempts} + 1`, lastError: error.slice(0, 2000) })
+    .where(and(eq(workflowStarts.kind, kind), eq(workflowStarts.subjectId, subjectId)));
+}
+
+/** The oldest starts not yet dispatched. */
+export async function pendingWorkflowStarts(db: Db, limit = 100) {
+  return db.select({ kind: workflowStarts.kind, subjectId: workflowStarts.subjectId, attempts: workflowStarts.attempts })
+    .from(workflowStarts).where(isNull(workflowStarts.dispatchedAt)).orderBy(asc(workflowStarts.createdAt)).limit(limit) as Promise<{ kind: WorkflowStartKind; subjectId: string; attempts: number }[]>;
+}

@@ -1,0 +1,174 @@
+/**
+ * What the outside world (API, activities, rehearsal, bench) may know of Baton's workflows: each
+ * process's workflow type name, its deterministic id, its inputs and the messages it accepts.
+ * Nothing here imports workflow code, so activities can start and notify processes through the
+ * narrow port in runtime/processes.ts, naming them by type, without an import circle
+ * (activities → runtime → workflows → activities).
+ *
+ * The definitions below are names only (`defineUpdate` etc. build plain descriptors); the
+ * workflows register handlers for them.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Actor } from '../db/schema.js';
+import type { CadenceAction, CadenceSetup, CadenceState, CadenceStatus } from '../domain/cadence.js';
+import type { OnboardingAction, OnboardingStatus } from '../domain/onboarding.js';
+
+/** Workflow type names, as the worker registers them (workflows/index.ts exports). */
+export const WORKFLOW_TYPES = {
+  ctaClock: 'ctaSla',
+  placementReview: 'placementReview',
+  onboarding: 'onboarding',
+  cadence: 'cadence',
+} as const;
+export type ProcessKind = keyof typeof WORKFLOW_TYPES;
+
+// ---------------------------------------------------------------------------------------------
+// Reports to a running process (every kernel-run workflow: workflows/kernel.ts)
+
+/** One report: the action, the caller's idempotency key and body hash (C-6), who sent it and when. */
+export interface ProcessReport<A> {
+  action: A;
+  /** C-6: a repeat of the key has no second effect and gets the first result. */
+  idempotencyKey: string;
+  /** Hash of the request body, so a key reused for another body is refused (422). */
+  bodyHash: string;
+  actor: Actor;
+  /** When the report was made, on the API's clock. */
+  at: string;
+}
+
+/** A verdict the validator or handler throws as an ApplicationFailure's first detail; the API maps it to 404/409/422. */
+export interface ProcessRefusal { status: 404 | 409 | 422; message: string; ruleId?: string; details?: Record<string, unknown> }
+
+/**
+ * A process that could not record what it did (a permanent activity failure, or retries exhausted):
+ * the report is refused with this failure type and nothing changed; the process is on the timeline
+ * as `process.failed`.
+ */
+export const PROCESS_FAILURE_TYPE = 'ProcessEffectFailed';
+
+// ---------------------------------------------------------------------------------------------
+// CTA clock (C-5, R-122)
+
+export interface CtaSlaInput {
+  ctaId: string;
+  clientId: string;
+  firstActionDueAt: string;
+  escalationChain: ('backup' | 'csLead')[];
+  escalationWindowHours: number;
+  policyVersion: number;
+}
+
+export interface CtaSlaStatus {
+  ctaId: string;
+  step: 'waiting' | 'escalating' | 'settled' | 'exhausted';
+  level: 'none' | 'backup' | 'csLead';
+  nextDeadline?: string;
+  policyVersion: number;
+}
+
+/** Sent after any change to the CTA, so the clock re-reads it at once. */
+export const ctaChanged = defineSignal('ctaChanged');
+export const ctaSlaStatus = defineQuery<CtaSlaStatus>('status');
+export const ctaClockWorkflowId = (ctaId: string) => `cta/${ctaId}`;
+
+// ---------------------------------------------------------------------------------------------
+// Placement review (R-7)
+
+export interface PlacementReviewInput {
+  clientId: string;
+  /** Policy version this cycle runs under (recorded on the timeline). */
+  policyVersion: number;
+  /** Instant the interval counts from: the client's registration, then each review date. */
+  anchor: string;
+  cycle?: number;
+}
+
+export interface PlacementReviewStatus {
+  clientId: string;
+  cycle: number;
+  policyVersion: number;
+  step: 'planning' | 'waiting' | 'recording' | 'client-gone';
+  nextReviewAt?: string;
+  ruleId: 'R-7';
+}
+
+export const placementReviewStatus = defineQuery<PlacementReviewStatus>('status');
+export const placementReviewWorkflowId = (clientId: string) => `client/${clientId}/placement-review`;
+
+// ---------------------------------------------------------------------------------------------
+// Onboarding Day 0–90 (R-46..R-57)
+
+export interface OnboardingInput {
+  clientId: string;
+  /** Day 0: the signature instant (may lie in the past: passed deadlines fire at once, marked late). */
+  signedAt: string;
+  policyVersion: number;
+  /** R-51: a D client with a risk flag gets discovery/assessment. */
+  riskFlag?: boolean;
+  /** Access-matrix rows (R-49); default `onboarding.accessMatrixSystems`. */
+  accessSystems?: string[];
+}
+
+export type OnboardingActionRequest = ProcessReport<OnboardingAction>;
+
+export interface OnboardingActionResult {
+  accepted: true;
+  action: OnboardingAction['type'];
+  /** The sequence number of this action in the run (1, 2, …). */
+  sequence: number;
+  duplicate: boolean;
+  currentStep: { number: number; name: string } | null;
+  gateOpen: boolean;
+  ctasOpened: string[];
+}
+
+/** Status as the API shows it; `phase: 'starting'` until the plan is recorded. */
+export type OnboardingQueryResult = OnboardingStatus | { clientId: string; phase: 'starting' };
+
+export const onboardingStatus = defineQuery<OnboardingQueryResult>('status');
+export const onboardingAction = defineUpdate<OnboardingActionResult, [OnboardingActionRequest]>('action');
+export const onboardingWorkflowId = (clientId: string) => `client/${clientId}/onboarding`;
+/** Refusal failure types; the API maps them to 409 and 422 problems. */
+export const ONBOARDING_REFUSAL_TYPES = { 409: 'OnboardingConflict', 422: 'OnboardingUnprocessable' } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Engagement cadence (R-9..R-35)
+
+export interface CadenceActionResult {
+  accepted: true;
+  action: CadenceAction['type'];
+  sequence: number;
+  duplicate: boolean;
+  ctasOpened: string[];
+  meetingsBooked: { meetingId: string; template: string; startsAt: string; state: string }[];
+}
+
+export interface CadenceInput {
+  clientId: string;
+  /** Cadence lock (R-10, R-55). */
+  lockedAt: string;
+  policyVersion: number;
+  /** Set by continue-as-new. */
+  continued?: { setup: CadenceSetup; carried: Partial<CadenceState>; seen: [string, { bodyHash: string; result: CadenceActionResult }][] };
+}
+
+export type CadenceActionRequest = ProcessReport<CadenceAction>;
+export type CadenceQueryResult = CadenceStatus | { clientId: string; phase: 'starting' };
+
+export const cadenceStatus = defineQuery<CadenceQueryResult>('status');
+export const cadenceAction = defineUpdate<CadenceActionResult, [CadenceActionRequest]>('action');
+export const cadenceWorkflowId = (clientId: string) => `client/${clientId}/cadence`;
+export const CADENCE_REFUSAL_TYPES = { 404: 'CadenceNotFound', 409: 'CadenceConflict', 422: 'CadenceUnprocessable' } as const;
+
+/** Shown on a process's status while a due step keeps failing to record (a `process.failed` event marks each episode). */
+export interface ProcessStall {
+  since: string;
+  /** The due instant's key the process is stuck on. */
+  due: string;
+  failureType: string;
+  message: string;
+  attempts: number;
+  /** When the process tries again (sooner if a report arrives). */
+  retryAt: string;
+}
