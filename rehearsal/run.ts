@@ -276,10 +276,17 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       scenario: scenario.name, start: new Date(plan.startMs).toISOString(), end: new Date(plan.endMs).toISOString(), detail,
       refs, steps: results, timelines, states, summaries, totals, failures, wallMs: Date.now() - startedAt, clock: { ...clock.stats },
     };
+  } catch (err) {
+    // Said at once: stopping a worker whose activity is blocked can take up to its bounded cleanup time.
+    if (err instanceof RehearsalStalledError) log(`${STALLED_LOG_LINE}; stopping the worker and servers before saying what was stuck`);
+    throw err;
   } finally {
     for (const c of cleanups) await boundedCleanup(c, log);
   }
 }
+
+/** The log line a stalled rehearsal writes before its teardown (the error with the diagnosis follows it). */
+export const STALLED_LOG_LINE = 'The rehearsal stalled';
 
 interface ReportDeps {
   client: Client;

@@ -227,9 +227,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function describeError(err: unknown): string {
-  const e = err as { code?: number; details?: string; message?: string };
+  const e = err as { code?: number; details?: string; message?: string; cause?: unknown };
   if (typeof e?.code === 'number' && e.details !== undefined) return `gRPC ${GRPC_STATUS[e.code] ?? e.code}: ${e.details}`;
-  return e?.message ?? String(err);
+  // The SDK wraps the gRPC error ("Failed to describe workflow"): the cause says what the server answered.
+  const cause = e?.cause ? ` (${describeError(e.cause)})` : '';
+  return `${e?.message ?? String(err)}${cause}`;
 }
 
 const DEADLINE_EXCEEDED = 4;
