@@ -57,7 +57,7 @@ export function formatSummary(r: Pick<RehearsalResult, 'summaries' | 'totals' | 
     line(head), ...rows.map(line),
     '',
     `  Totals: ${t.events} ledger events, ${t.meetings} meetings${kinds ? ` (${kinds})` : ''}, ${t.ctas} CTAs (${t.openCtas} open), ${t.escalations} escalations, ${t.misses} misses`,
-    `  Clock: ${r.clock.slices} calls to skip time (at most a day each), ${r.clock.unanswered} failed and watched, ${r.clock.unstuck} unstuck`,
+    `  Clock: ${r.clock.slices} calls to skip time (at most a day each), ${r.clock.unanswered} failed and watched, ${r.clock.resent} sent again`,
   ].join('\n');
 }
 

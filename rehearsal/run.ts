@@ -23,7 +23,7 @@ import { cadenceStatus, cadenceWorkflowId, ctaClockWorkflowId, onboardingStatus,
 import { createWorker } from '../worker.js';
 import { addToTotals, clientSummary, emptyTotals, openCtaIds, type ClientReport, type ClientState, type ClientSummary, type PortfolioTotals, type ReportDetail } from './report.js';
 import { deepMerge, ScenarioError, substituteRefs, timeline, valueAt, type Scenario } from './scenario.js';
-import { DEFAULT_CLOCK_LIMITS, describeError, LOOPBACK_CHANNEL_ARGS, RehearsalStalledError, SimulatedClock, type ClockLimits } from './simulated-clock.js';
+import { DEFAULT_CLOCK_LIMITS, describeError, LOOPBACK_CHANNEL_ARGS, RehearsalStalledError, SimulatedClock, type ClockLimits, type WorkerLoad } from './simulated-clock.js';
 import { describeStall, type WatchedWorkflow } from './stall-report.js';
 
 export { RehearsalStalledError } from './simulated-clock.js';
@@ -112,8 +112,8 @@ export interface RehearsalResult {
   failures: string[];
   /** Real time the rehearsal took. */
   wallMs: number;
-  /** How the simulated clock went: day slices skipped, sleep calls that failed (then watched), times the clock unstuck the server. */
-  clock: { slices: number; unanswered: number; unstuck: number };
+  /** How the simulated clock went: day slices skipped, sleep calls that failed (then watched), failed sleeps sent again. */
+  clock: { slices: number; unanswered: number; resent: number };
 }
 
 interface Operation { method: string; path: string }
@@ -152,6 +152,10 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
     });
     const running = worker.run();
+    const workerLoad = (): WorkerLoad => {
+      const status = worker.getStatus();
+      return { workflowActivations: status.numInFlightWorkflowActivations, activities: status.numInFlightActivities };
+    };
     cleanups.unshift(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
@@ -215,7 +219,8 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       await clock.advanceTo(targetMs, {
         ledgerCount,
         onProgress: (serverMs) => progress.tick(phase, serverMs),
-        diagnose: async () => describeStall(client, connection, await watched(), limits.quickCallMs),
+        workerLoad,
+        diagnose: async () => describeStall(client, connection, await watched(), limits.quickCallMs, workerLoad()),
         log,
       });
       await settle(database, limits.stallMs, log);

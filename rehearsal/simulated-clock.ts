@@ -13,23 +13,42 @@
  * with a reply whose headers overflowed the worker's 16 KB limit, one workflow no longer answered
  * describe, and simulated time froze with both processes at 0 % CPU and the sleep call unanswered.
  *
+ * Both are the same fault: the test server's time-skipping lock is a counter that every holder must
+ * give back exactly once. A non-idempotent call sent twice, or an unlock from outside, takes it one too
+ * low; the server's next own unlock then throws "Unbalanced lock and unlock calls" with every lock event
+ * since start appended (far more than the worker's 16 KB header limit: the test server's log shows
+ * "Header size exceeded max allowed size (16384)"), and it throws from a `finally` that then never
+ * releases that workflow's mutex: the workflow no longer answers describe, a timer callback blocks on it
+ * while holding a time lock, and simulated time freezes for good. An earlier version of this clock
+ * "unstuck" the server with `unlockTimeSkipping` when describe showed no work in flight — but the test
+ * server's describe never reports workflow tasks, so on a loaded machine it released locks that busy
+ * workflow tasks held (a 30-client year: three such unlocks, then the wedge above).
+ *
  * So here: the test service gets a connection of its own with no keepalive pings (a loopback link to
  * a child process: a dead server closes the socket, a hung one is caught by deadlines) and **no
- * retries**; time advances in slices (a simulated day), each call with a deadline; a call that fails
- * is not sent again while it may still be pending on the server — the clock watches the server reach
- * that call's target instead; and a watchdog turns "simulated time is not moving and nothing is being
- * recorded" into a {@link RehearsalStalledError} naming what is stuck — after unsticking the
- * server when time is locked and nothing at all runs (see {@link SimulatedClock.unstick}).
+ * retries**; time advances in slices (a simulated day), each call with a deadline; the clock never
+ * gives back a lock it did not take, and a call that fails is not sent again while it may still be
+ * pending on the server — the clock watches the server reach that call's target instead, and sends it
+ * again only when time is locked while the worker and every workflow are idle (so the call cannot be
+ * pending: a pending sleep leaves time unlocked). A watchdog turns "simulated time is not moving,
+ * nothing is being recorded and the worker's work in flight does not change" into a
+ * {@link RehearsalStalledError} naming what is stuck.
  */
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { InternalConnectionOptionsSymbol, type InternalConnectionOptions } from '@temporalio/client/lib/connection.js';
 import { msNumberToTs, requiredTsToMs } from '@temporalio/common/lib/time.js';
 
-/** gRPC channel arguments for a loopback connection to the test server: no keepalive pings (see above). */
+/**
+ * gRPC channel arguments for a loopback connection to the test server: no keepalive pings (see above), and
+ * reconnecting within a second after a cut (the default backoff grows to two minutes; a child process on
+ * loopback is cheap to reconnect to, and the watchdog needs its clock readings).
+ */
 export const LOOPBACK_CHANNEL_ARGS: NonNullable<ConnectionOptions['channelArgs']> = {
   'grpc.keepalive_time_ms': undefined,
   'grpc.keepalive_timeout_ms': undefined,
   'grpc.keepalive_permit_without_calls': 0,
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 1_000,
 };
 
 export class RehearsalStalledError extends Error {
@@ -50,17 +69,25 @@ export interface ClockLimits {
   quickCallMs: number;
   /** Deadline of the Temporal calls one API request or report query makes (default 120 s). */
   apiCallMs: number;
-  /** Real time without progress after which the workflows are described, to unstick the clock if nothing runs (default 15 s). */
+  /** Real time a failed sleep call's slice may show time locked with nothing running before that call is sent again (default 15 s). */
   idleMs: number;
-  /** Times the clock may be unstuck in one rehearsal (default 20). */
-  maxUnstick: number;
+  /** Sleep calls the clock may send again in one rehearsal (default 20). */
+  maxResend: number;
 }
 
-export const DEFAULT_CLOCK_LIMITS: ClockLimits = { sliceMs: 86_400_000, callDeadlineMs: 600_000, stallMs: 120_000, quickCallMs: 10_000, apiCallMs: 120_000, idleMs: 15_000, maxUnstick: 20 };
+export const DEFAULT_CLOCK_LIMITS: ClockLimits = { sliceMs: 86_400_000, callDeadlineMs: 600_000, stallMs: 120_000, quickCallMs: 10_000, apiCallMs: 120_000, idleMs: 15_000, maxResend: 20 };
+
+/** What the rehearsal's worker has in flight now (its own count: the test server's describe never reports workflow tasks). */
+export interface WorkerLoad {
+  workflowActivations: number;
+  activities: number;
+}
 
 export interface AdvanceHooks {
   /** How many ledger events exist now: growth counts as progress. */
   ledgerCount: () => Promise<number>;
+  /** The worker's work in flight: a change counts as progress, and a sleep is only sent again while it is idle. */
+  workerLoad?: () => WorkerLoad;
   /** Called after every slice, and about every second while the clock watches the server. */
   onProgress?: (serverTimeMs: number) => void;
   /** Builds the explanation when the clock is stuck (which workflows wait on what). */
@@ -70,8 +97,8 @@ export interface AdvanceHooks {
 
 /** The test service on a connection of its own: no keepalive, no retries, a deadline on every call. */
 export class SimulatedClock {
-  /** What the clock had to do: slices skipped, sleep calls that failed or outlasted their deadline, times it unstuck the server. */
-  readonly stats = { slices: 0, unanswered: 0, unstuck: 0 };
+  /** What the clock had to do: slices skipped, sleep calls that failed or outlasted their deadline, sleep calls sent again. */
+  readonly stats = { slices: 0, unanswered: 0, resent: 0 };
 
   private constructor(private readonly connection: Connection, readonly limits: ClockLimits) {}
 
@@ -128,28 +155,41 @@ export class SimulatedClock {
     }
   }
 
+  /** The server's clock for the watchdog: a few quick tries (a cut connection fails a call or two), else null. */
+  private async readServer(): Promise<number | null> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        return await this.nowMs();
+      } catch {
+        await pause(100);
+      }
+    }
+    return null;
+  }
+
   /** Sends one sleep and reports how it ended, without throwing. */
   private send(ms: number): Promise<SleepOutcome> {
     return this.sleep(ms, this.limits.callDeadlineMs).then(() => 'answered' as const, (error: unknown) => ({ error }));
   }
 
   /**
-   * Waits for the slice's sleep to be answered, watching the server meanwhile (after the first second).
+   * Waits for the slice's sleep to be answered, watching the server meanwhile (every second).
    * Progress is simulated time moving faster than the wall clock (while time is locked, the server's
-   * clock follows the wall clock) or the ledger growing. Without either for `idleMs`, every open
-   * workflow is described; if none has a workflow task or an activity in flight, nothing but this clock
-   * can unlock time ({@link unstick}). Without progress for `stallMs`, the rehearsal has stalled: throw,
-   * naming what is stuck.
+   * clock follows the wall clock), the ledger growing, or the worker's work in flight changing. Without
+   * any for `stallMs`, the rehearsal has stalled: throw, naming what is stuck. The clock never unlocks
+   * time it did not lock itself: the only call it sends again is its own failed sleep, and only when
+   * that call cannot be pending on the server ({@link SimulatedClock.resend}).
    */
   private async watch(targetMs: number, call: Promise<SleepOutcome>, hooks: AdvanceHooks): Promise<void> {
     const { stallMs } = this.limits;
     const idleMs = Math.min(this.limits.idleMs, stallMs);
     let pending: Promise<SleepOutcome> | null = call;
     let lastProgress = Date.now();
-    let checkedIdle = false;
+    let idleSince: number | null = null;
     let lastServer: number | null = null;
     let lastWall = Date.now();
     let lastCount: number | null = null;
+    let lastLoad: string | null = null;
     for (;;) {
       const outcome = await Promise.race([pending ?? never, pause(1000).then(() => 'tick' as const)]);
       if (outcome === 'answered') return;
@@ -160,57 +200,54 @@ export class SimulatedClock {
         if ((outcome.error as { code?: number }).code !== DEADLINE_EXCEEDED) hooks.log?.(`the test server did not answer a sleep to ${iso(targetMs)} (${describeError(outcome.error)}); watching its clock`);
         pending = null;
       }
-      const server = await this.nowMs().catch(() => null);
+      const server = await this.readServer();
       const wall = Date.now();
       if (server !== null && server >= targetMs && !pending) return;
       const count = await hooks.ledgerCount().catch(() => lastCount);
+      const load = hooks.workerLoad?.();
+      const loadKey = load ? `${load.workflowActivations}/${load.activities}` : null;
       const skipped = server !== null && lastServer !== null && server - lastServer > wall - lastWall + 1000;
-      if (skipped || (lastCount !== null && count !== lastCount)) {
-        lastProgress = wall;
-        checkedIdle = false;
-      }
-      if (server !== null) hooks.onProgress?.(server);
-      lastServer = server;
-      lastWall = wall;
+      if (skipped || (lastCount !== null && count !== lastCount) || (lastLoad !== null && loadKey !== lastLoad)) lastProgress = wall;
+      const workerIdle = load !== undefined && isIdle(load);
+      // A reading that failed (a cut connection) neither proves nor disproves that time is locked: keep the last one.
+      if (server !== null) {
+        idleSince = !pending && !skipped && workerIdle ? (idleSince ?? wall) : null;
+        hooks.onProgress?.(server);
+        lastServer = server;
+        lastWall = wall;
+      } else if (!workerIdle) idleSince = null;
       lastCount = count;
+      lastLoad = loadKey;
+      if (idleSince !== null && wall - idleSince >= idleMs && this.stats.resent < this.limits.maxResend) {
+        const diagnosis = await hooks.diagnose(server, targetMs);
+        if (diagnosis.startsWith(NOTHING_RUNS) && hooks.workerLoad && isIdle(hooks.workerLoad())) {
+          pending = this.resend(server!, targetMs, hooks);
+          lastProgress = Date.now();
+          idleSince = null;
+          continue;
+        }
+        idleSince = null;
+      }
       const quiet = wall - lastProgress;
-      if (quiet < idleMs || (checkedIdle && quiet < stallMs) || (server === null && quiet < stallMs)) continue;
+      if (quiet < stallMs) continue;
       const diagnosis = await hooks.diagnose(server, targetMs);
-      if (server !== null && diagnosis.startsWith(NOTHING_RUNS) && this.stats.unstuck < this.limits.maxUnstick) {
-        pending = (await this.unstick(server, targetMs, pending, hooks)).open;
-        lastProgress = Date.now();
-        continue;
-      }
-      if (quiet < stallMs) {
-        checkedIdle = true; // something runs: give it until stallMs
-        continue;
-      }
       throw new RehearsalStalledError(
         `The rehearsal stalled: simulated time has not moved for ${Math.round(quiet / 1000)} s and nothing new reached the ledger ` +
-        `(${lastCount ?? '?'} events). The test server's clock ${server === null ? 'did not answer' : `reads ${iso(server)}`}; the rehearsal was advancing it to ${iso(targetMs)}.` +
-        `${this.stats.unstuck ? ` The clock was unstuck ${this.stats.unstuck} time(s) during the rehearsal.` : ''}\n${diagnosis}`,
+        `(${lastCount ?? '?'} events). The test server's clock ${server === null ? 'did not answer' : `reads ${iso(server)}`}; the rehearsal was advancing it to ${iso(targetMs)}` +
+        `${pending ? '' : ' with a sleep call that failed'}.${this.stats.resent ? ` The clock sent a failed sleep again ${this.stats.resent} time(s) during the rehearsal.` : ''}\n${diagnosis}`,
       );
     }
   }
 
   /**
-   * Time is locked and no workflow has a workflow task or an activity in flight, so nothing but this clock
-   * can unlock it. If this slice's sleep is still open, the server has it (and took its unlock already): the
-   * lock that holds time is one the server kept after some earlier work (measured: from then on every slice
-   * stalls), so give it back once. Otherwise the sleep that failed may never have reached the server: send
-   * it again for the same instant. That is safe even if it did arrive and is still pending, because both
-   * lock time again at that instant and the server's lock count ends where it was.
+   * This slice's sleep call failed, and for `idleMs` time has been locked while the worker had nothing in
+   * flight and no workflow an activity. A sleep pending on the server would have left time unlocked (only
+   * work in flight locks it then), so the call never reached the server: send it again for the same instant.
    */
-  private async unstick(server: number, targetMs: number, pending: Promise<SleepOutcome> | null, hooks: AdvanceHooks): Promise<{ open: Promise<SleepOutcome> }> {
-    this.stats.unstuck += 1;
-    const n = `${this.stats.unstuck} of at most ${this.limits.maxUnstick}`;
-    if (pending) {
-      hooks.log?.(`time is locked at ${iso(server)} with this clock's sleep to ${iso(targetMs)} open and nothing running: releasing the lock the test server kept (${n})`);
-      await this.connection.withDeadline(Date.now() + this.limits.quickCallMs, () => this.service.unlockTimeSkipping({})).catch((err) => hooks.log?.(`releasing it failed: ${describeError(err)}`));
-      return { open: pending };
-    }
-    hooks.log?.(`time is locked at ${iso(server)} and nothing runs: sending the sleep to ${iso(targetMs)} again (${n})`);
-    return { open: this.send(Math.max(0, targetMs - server)) };
+  private resend(server: number, targetMs: number, hooks: AdvanceHooks): Promise<SleepOutcome> {
+    this.stats.resent += 1;
+    hooks.log?.(`time is locked at ${iso(server)}, nothing runs and the sleep to ${iso(targetMs)} failed: it never reached the server, sending it again (${this.stats.resent} of at most ${this.limits.maxResend})`);
+    return this.send(Math.max(0, targetMs - server));
   }
 
   async close(): Promise<void> {
@@ -218,8 +255,10 @@ export class SimulatedClock {
   }
 }
 
-/** A diagnosis that starts with this means no workflow has work in flight (time is locked by something else). */
-export const NOTHING_RUNS = 'No workflow has a workflow task or an activity in flight';
+/** A diagnosis that starts with this means every workflow was described and none has an activity in flight. */
+export const NOTHING_RUNS = 'No workflow has an activity in flight';
+
+const isIdle = (load: WorkerLoad) => load.workflowActivations === 0 && load.activities === 0;
 
 type SleepOutcome = 'answered' | { error: unknown };
 const never = new Promise<never>(() => {});

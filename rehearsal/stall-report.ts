@@ -1,12 +1,12 @@
 /**
  * What a stalled rehearsal is waiting on (issue 19): every workflow it started is described, with a
- * deadline each, and those with work in flight are named with their pending workflow task and
- * activities. A describe that does not answer is itself a finding: the test server holds that
- * workflow's lock.
+ * deadline each, and those with activities in flight are named with them; the worker says what it has
+ * in flight (the test server's describe never reports workflow tasks, so only the worker knows). A
+ * describe that does not answer is itself a finding: the test server holds that workflow's lock.
  */
 import type { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { describeError, NOTHING_RUNS } from './simulated-clock.js';
+import { describeError, NOTHING_RUNS, type WorkerLoad } from './simulated-clock.js';
 
 const { temporal } = proto;
 
@@ -20,10 +20,10 @@ const SHOWN = 10;
 const CONCURRENCY = 8;
 
 /**
- * Describes `workflows` (all of them: the report decides whether the clock may unstick the server, which is
- * only safe when nothing runs) within `budgetMs` overall; any left over make the report inconclusive.
+ * Describes `workflows` (all of them: the report decides whether the clock may send a failed sleep again,
+ * which is only safe when nothing runs) within `budgetMs` overall; any left over make the report inconclusive.
  */
-export async function describeStall(client: Client, connection: Connection, workflows: WatchedWorkflow[], deadlineMs: number, budgetMs = 60_000): Promise<string> {
+export async function describeStall(client: Client, connection: Connection, workflows: WatchedWorkflow[], deadlineMs: number, workerLoad?: WorkerLoad, budgetMs = 60_000): Promise<string> {
   const busy: string[] = [];
   const silent: string[] = [];
   let described = 0;
@@ -57,9 +57,11 @@ export async function describeStall(client: Client, connection: Connection, work
   if (queue.length) silent.push(`${queue.length} more workflows were not described within ${Math.round(budgetMs / 1000)} s`);
 
   const lines: string[] = [];
+  const idle = workerLoad && workerLoad.workflowActivations === 0 && workerLoad.activities === 0;
   if (!busy.length && !silent.length) {
-    lines.push(`${NOTHING_RUNS} (${described} described): time skipping is held by something outside the workflows, such as a test-server call that never finished.`);
+    lines.push(`${NOTHING_RUNS} (${described} described)${idle ? ' and the worker has nothing in flight: time skipping is held by something outside the workflows, such as a test-server call that never finished or a time lock nobody gave back' : ''}.`);
   }
+  if (workerLoad && !idle) lines.push(`The worker has ${workerLoad.workflowActivations} workflow activation(s) and ${workerLoad.activities} activity(ies) in flight.`);
   if (busy.length) {
     lines.push(`Workflows with work in flight (${busy.length} of ${described} described):`);
     lines.push(...busy.slice(0, SHOWN).map((l) => `  - ${l}`));
