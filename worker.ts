@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
+import { failureConverterPath } from './runtime/payload-codec.js';
 
 /** The module that exports every workflow; the worker registers them all from here. */
 export const workflowsPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows', 'index.ts');
@@ -13,6 +15,8 @@ export interface BatonWorkerOptions extends ActivityDeps {
   /** Pre-built bundle (tests bundle once per file, BATON_WORKFLOW_BUNDLE names a file); otherwise bundled from `workflowsPath`. */
   workflowBundle?: WorkflowBundleWithSourceMap | { codePath: string };
   identity?: string;
+  /** Baton's data converter (runtime/payload-codec.ts): payload encryption and encoded failures. */
+  dataConverter: DataConverter;
 }
 
 export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
@@ -22,7 +26,18 @@ export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities({ db: opts.db }),
+    dataConverter: opts.dataConverter,
     ...(opts.identity ? { identity: opts.identity } : {}),
     shutdownGraceTime: '10 seconds',
   });
+}
+
+const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+
+/**
+ * The workflow bundle built ahead of time (tests, rehearsals, chaos): the failure converter goes
+ * into the sandbox with it, as Worker.create does when it bundles `workflowsPath` itself.
+ */
+export function bundleBatonWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: quietBundler as never });
 }

@@ -18,11 +18,15 @@ import { registerCalendarFeedRoutes, registerCalendarFeedServing } from './route
 import { registerCadenceRoutes } from './routes/cadence.js';
 import { registerCapacityRoutes } from './routes/capacity.js';
 import { registerClientRoutes } from './routes/clients.js';
+import { registerCodecRoutes } from './routes/codec.js';
 import { registerCtaRoutes } from './routes/ctas.js';
 import { registerOnboardingRoutes } from './routes/onboarding.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 import { registerStakeholderRoutes } from './routes/stakeholders.js';
+import { registerInitiativeRoutes } from './routes/initiatives.js';
+import { registerPlanningRoutes } from './routes/planning.js';
+import { registerProposalRoutes } from './routes/proposals.js';
 
 const TARGETS = { json: 'body', query: 'query', param: 'path', header: 'header', form: 'body', cookie: 'header' } as const;
 
@@ -94,7 +98,16 @@ export function createApp(deps: ApiDeps) {
   });
 
   registerCalendarFeedServing(app);
+  // The Temporal Web UI calls /codec from its own origin, with credentials; the preflight answers
+  // before authentication (a browser sends none with it).
+  if (options.codecCorsOrigins.length > 0) {
+    app.use('/codec/*', cors({
+      origin: options.codecCorsOrigins, allowMethods: ['POST'], credentials: true,
+      allowHeaders: ['Authorization', 'Content-Type', 'X-Namespace'], maxAge: 600,
+    }));
+  }
   app.use('/v1/*', authenticate);
+  app.use('/codec/*', authenticate);
   registerClientRoutes(app);
   registerStakeholderRoutes(app);
   registerPeopleRoutes(app);
@@ -102,9 +115,13 @@ export function createApp(deps: ApiDeps) {
   registerCtaRoutes(app);
   registerOnboardingRoutes(app);
   registerCadenceRoutes(app);
+  registerPlanningRoutes(app);
+  registerInitiativeRoutes(app);
+  registerProposalRoutes(app);
   registerApiKeyRoutes(app);
   registerCalendarFeedRoutes(app);
   registerCapacityRoutes(app);
+  registerCodecRoutes(app);
 
   let document: unknown;
   app.get('/openapi.json', (c) => c.json((document ??= describeEnforcedRules(app.getOpenAPI31Document(apiInfo) as never, options)) as never));

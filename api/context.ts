@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Db } from '../db/client.js';
 import type { Principal } from '../db/api-keys.js';
 import type { Logger } from '../runtime/logger.js';
@@ -14,6 +15,8 @@ export interface ApiDeps {
   now?: () => Promise<Date>;
   /** Absent when the API runs without Temporal (readiness then reports it). */
   temporal?: { client: Client; namespace: string; taskQueue: string };
+  /** The payload codec of Baton's clients and workers, served at /codec for the Temporal Web UI (issue 18). */
+  payloadCodec?: PayloadCodec;
   /** Edge limits and browser access; defaults in `API_DEFAULTS`. */
   options?: Partial<ApiOptions>;
 }
@@ -27,9 +30,11 @@ export interface ApiOptions {
   corsOrigins: string[];
   /** How long a request holds its Idempotency-Key before a retry may take over (the API may have died). */
   idempotencyLeaseSeconds: number;
+  /** Origins of the Temporal Web UI allowed to call /codec from a browser (with credentials). */
+  codecCorsOrigins: string[];
 }
 
-export const API_DEFAULTS: ApiOptions = { maxBodyBytes: 256 * 1024, authFailuresPerMinute: 20, corsOrigins: [], idempotencyLeaseSeconds: 60 };
+export const API_DEFAULTS: ApiOptions = { maxBodyBytes: 256 * 1024, authFailuresPerMinute: 20, corsOrigins: [], idempotencyLeaseSeconds: 60, codecCorsOrigins: [] };
 
 /** The API's options with defaults filled in. */
 export const apiOptions = (deps: ApiDeps): ApiOptions => ({ ...API_DEFAULTS, ...deps.options });

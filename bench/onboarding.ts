@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import * as baselineActivities from './baseline-activities.js';
 import { baseline, baselineStep, type BaselineInput } from './baseline-workflow.js';
@@ -89,7 +90,12 @@ export interface OnboardingBenchOptions {
   base: string;
   /** An ops API key: the role that starts onboardings and reports their actions. */
   key: string;
+  /** Baton's client (payloads encrypted, as Baton runs by default). */
   client: Client;
+  /** A client without a codec: the bare baseline runs without encryption. */
+  plainClient: Client;
+  /** Baton's data converter, for the encrypted run of the baseline that prices encryption (issue 18). */
+  dataConverter: DataConverter;
   connection: NativeConnection;
   onboardings: number;
   concurrency: number;
@@ -134,25 +140,38 @@ export async function benchOnboarding(o: OnboardingBenchOptions) {
   const batonHistory = await historyStats(o.client, batonIds, o.concurrency);
 
   // The baseline gets its own worker and task queue, so nothing of Baton's worker is in its path.
-  const worker = await Worker.create({ connection: o.connection, namespace: 'default', taskQueue: BASELINE_QUEUE, workflowsPath: baselineWorkflowsPath, activities: baselineActivities });
-  const running = worker.run();
-  try {
-    const runBaseline = async (workflowId: string, ms: Latencies): Promise<string> => {
-      const handle = await ms.time('start', () => o.client.workflow.start(baseline, { workflowId, taskQueue: BASELINE_QUEUE, args: [shape] }));
-      for (let i = 0; i < shape.updates; i++) await ms.time('update', () => handle.executeUpdate(baselineStep, { args: [i] }));
-      await handle.result();
-      return workflowId;
-    };
-    console.error(`… baseline ×${o.onboardings} (${shape.updates} updates, ${shape.activities} activities each)`);
-    await runBaseline('bench-baseline/probe', new Latencies());
-    const baseMs = new Latencies();
-    const baseIds: string[] = [];
-    t = performance.now();
-    await pool(o.onboardings, o.concurrency, async (i) => { baseIds[i] = await runBaseline(`bench-baseline/${i}`, baseMs); });
-    const baseSeconds = (performance.now() - t) / 1000;
-    const baseLoad = os.loadavg()[0]!;
-    const baseHistory = await historyStats(o.client, baseIds, o.concurrency);
-
+  // It runs twice: bare (no codec) for the Baton ratios, then with Baton's encryption codec on both
+  // sides, so the price of encryption is measured on the same workflow (issue 18).
+  const runBaselinePhase = async (label: string, client: Client, dataConverter?: DataConverter) => {
+    const taskQueue = `${BASELINE_QUEUE}${dataConverter ? '-encrypted' : ''}`;
+    const worker = await Worker.create({ connection: o.connection, namespace: 'default', taskQueue, workflowsPath: baselineWorkflowsPath, activities: baselineActivities, ...(dataConverter ? { dataConverter } : {}) });
+    const running = worker.run();
+    try {
+      const runBaseline = async (workflowId: string, ms: Latencies): Promise<string> => {
+        const handle = await ms.time('start', () => client.workflow.start(baseline, { workflowId, taskQueue, args: [shape] }));
+        for (let i = 0; i < shape.updates; i++) await ms.time('update', () => handle.executeUpdate(baselineStep, { args: [i] }));
+        await handle.result();
+        return workflowId;
+      };
+      console.error(`… ${label} ×${o.onboardings} (${shape.updates} updates, ${shape.activities} activities each)`);
+      await runBaseline(`${taskQueue}/probe`, new Latencies());
+      const ms = new Latencies();
+      const ids: string[] = [];
+      const t0 = performance.now();
+      await pool(o.onboardings, o.concurrency, async (i) => { ids[i] = await runBaseline(`${taskQueue}/${i}`, ms); });
+      return { seconds: (performance.now() - t0) / 1000, load: os.loadavg()[0]!, ms, history: await historyStats(o.client, ids, o.concurrency) };
+    } finally {
+      worker.shutdown();
+      await running;
+    }
+  };
+  {
+    const bare = await runBaselinePhase('baseline', o.plainClient);
+    const encrypted = await runBaselinePhase('baseline with encryption', o.client, o.dataConverter);
+    const baseSeconds = bare.seconds;
+    const baseLoad = bare.load;
+    const baseMs = bare.ms;
+    const baseHistory = bare.history;
     const callsPerRun = 1 + shape.updates;
     const batonUpdates = batonMs.of((n) => n !== 'start');
     const baseUpdates = baseMs.of((n) => n === 'update');
@@ -183,9 +202,14 @@ export async function benchOnboarding(o: OnboardingBenchOptions) {
         updateP50: round(batonUpdates.p50 / baseUpdates.p50, 2), updateP99: round(batonUpdates.p99 / baseUpdates.p99, 2),
         historyEvents: round(baton.historyEvents.mean / base.historyEvents.mean, 2),
       },
+      /** The same bare workflow with Baton's AES-256-GCM codec on client and worker ÷ without it. */
+      encryption: {
+        runsPerSec: round(o.onboardings / encrypted.seconds, 2),
+        updateP50Ms: encrypted.ms.of((n) => n === 'update').p50,
+        throughputRatio: round(bare.seconds / encrypted.seconds, 3),
+        updateP50Ratio: round(encrypted.ms.of((n) => n === 'update').p50 / baseUpdates.p50, 2),
+        loadAvg1m: round(encrypted.load, 2),
+      },
     };
-  } finally {
-    worker.shutdown();
-    await running;
   }
 }

@@ -34,6 +34,7 @@ import { startEmbeddedTemporal } from '../runtime/embedded-temporal.js';
 import { createLogger } from '../runtime/logger.js';
 import { freePort } from '../runtime/ports.js';
 import { createWorker } from '../worker.js';
+import { batonDataConverter, ephemeralKeyring } from '../runtime/payload-codec.js';
 import { benchCadence } from './cadence.js';
 import { benchOnboarding, pct } from './onboarding.js';
 
@@ -73,12 +74,14 @@ async function main() {
     const native = await NativeConnection.connect({ address: temporal.address });
     stops.unshift(() => connection.close(), () => native.close());
     const taskQueue = 'bench';
-    const client = new Client({ connection });
-    const worker = await createWorker({ connection: native, namespace: 'default', taskQueue, db: database.db });
+    // Encrypted as Baton runs by default (issue 18); the codec's own cost is measured separately.
+    const dataConverter = batonDataConverter(ephemeralKeyring('bench'));
+    const client = new Client({ connection, dataConverter });
+    const worker = await createWorker({ connection: native, namespace: 'default', taskQueue, db: database.db, dataConverter });
     const running = worker.run();
     stops.unshift(async () => { worker.shutdown(); await running; });
 
-    const app = createApp({ db: database.db, logger, temporal: { client, namespace: 'default', taskQueue } });
+    const app = createApp({ db: database.db, logger, temporal: { client, namespace: 'default', taskQueue }, payloadCodec: dataConverter.payloadCodecs![0] });
     const port = await freePort();
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => { const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s)); });
     stops.unshift(() => new Promise((r) => server.close(r)));
@@ -124,7 +127,7 @@ async function main() {
     openMs.sort((a, b) => a - b);
     actMs.sort((a, b) => a - b);
 
-    const onboarding = await benchOnboarding({ base, key: opsKey, client, connection: native, onboardings: ONBOARDINGS, concurrency: CONCURRENCY });
+    const onboarding = await benchOnboarding({ base, key: opsKey, client, plainClient: new Client({ connection }), dataConverter, connection: native, onboardings: ONBOARDINGS, concurrency: CONCURRENCY });
     const cadence = await benchCadence({ base, key, client, cadences: CADENCES, concurrency: CONCURRENCY });
 
     const summary = {
@@ -150,7 +153,7 @@ async function main() {
       'Baton onboarding (HTTP)': { 'runs/s': b.onboardingsPerSec, 'calls/s': b.callsPerSec, 'update p50 ms': b.apiLatencyMs.actions.p50, 'update p99 ms': b.apiLatencyMs.actions.p99, 'history events': b.historyEvents.mean, 'load 1m': b.loadAvg1m },
       'bare baseline (client)': { 'runs/s': bl.runsPerSec, 'calls/s': bl.callsPerSec, 'update p50 ms': bl.clientLatencyMs.updates.p50, 'update p99 ms': bl.clientLatencyMs.updates.p99, 'history events': bl.historyEvents.mean, 'load 1m': bl.loadAvg1m },
     });
-    console.log(JSON.stringify({ onboardingShape: onboarding.shape, onboardingRatios: onboarding.ratios }, null, 2));
+    console.log(JSON.stringify({ onboardingShape: onboarding.shape, onboardingRatios: onboarding.ratios, encryption: onboarding.encryption }, null, 2));
     console.log(JSON.stringify({ cadence }, null, 2));
     console.log(`summary: ${file}`);
   } catch (err) {

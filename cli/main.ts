@@ -142,6 +142,7 @@ async function run(mode: Mode): Promise<number> {
     baton.apiUrl && `  API reference  ${baton.apiUrl}/docs   (OpenAPI: ${baton.apiUrl}/openapi.json)`,
     `  Temporal       ${baton.temporalAddress}${baton.temporalUiUrl ? `   UI: ${baton.temporalUiUrl}` : ''}`,
     `  PostgreSQL     ${baton.databaseUrl}`,
+    `  Payloads       ${baton.payloadEncryption}`,
     mode === 'worker'
       ? ''
       : baton.adminKey

@@ -6,8 +6,8 @@
 import { and, asc, count, eq, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import type { LedgerEvent } from '../db/ledger.js';
-import { clients, ctas, events, meetings } from '../db/schema.js';
-import type { CadenceQueryResult, OnboardingQueryResult } from '../workflows/contracts.js';
+import { clients, ctas, events, initiatives, meetings, proposals } from '../db/schema.js';
+import type { CadenceQueryResult, OnboardingQueryResult, PlanningLoopQueryResult } from '../workflows/contracts.js';
 
 export type ReportDetail = 'full' | 'summary';
 
@@ -23,6 +23,11 @@ export interface ClientState {
   cadenceRuns: { startedAt: string; events: number }[];
   ctas: (typeof ctas.$inferSelect)[];
   meetings: (typeof meetings.$inferSelect)[];
+  /** The planning loop (issue 11): its initiatives and proposals as stored, the loop's status and each planning workflow's history length. */
+  initiatives: (typeof initiatives.$inferSelect)[];
+  proposals: (typeof proposals.$inferSelect)[];
+  planning: PlanningLoopQueryResult | null;
+  planningHistoryEvents: Record<string, number>;
 }
 
 /** Counts that say what happened to a client, whatever the detail. */

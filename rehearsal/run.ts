@@ -12,15 +12,17 @@ import { createApiKey, ROLES, type Role } from '../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../db/client.js';
 import { clientTimeline, type LedgerEvent } from '../db/ledger.js';
 import { activePolicy, ensureDefaultPolicy, publishPolicy } from '../db/policies.js';
-import { ctas, events, meetings } from '../db/schema.js';
+import { ctas, events, initiatives, meetings, proposals } from '../db/schema.js';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
 import { temporalToolPath } from '../runtime/embedded-temporal.js';
 import { createLogger } from '../runtime/logger.js';
 import { freePort } from '../runtime/ports.js';
 import { registerSearchAttributes } from '../runtime/search-attribute-registry.js';
 import { resolveTool } from '../runtime/temporal-tools.js';
-import { cadenceStatus, cadenceWorkflowId, ctaClockWorkflowId, onboardingStatus, onboardingWorkflowId, placementReviewWorkflowId, type CadenceQueryResult, type OnboardingQueryResult } from '../workflows/contracts.js';
+import { cadenceStatus, cadenceWorkflowId, ctaClockWorkflowId, initiativeWorkflowId, onboardingStatus, onboardingWorkflowId, placementReviewWorkflowId, planningLoopStatus, planningLoopWorkflowId, proposalWorkflowId, type CadenceQueryResult, type OnboardingQueryResult, type PlanningLoopQueryResult } from '../workflows/contracts.js';
 import { createWorker } from '../worker.js';
+import { batonDataConverter, ephemeralKeyring } from '../runtime/payload-codec.js';
+import type { DataConverter } from '@temporalio/common';
 import { addToTotals, clientSummary, emptyTotals, openCtaIds, type ClientReport, type ClientState, type ClientSummary, type PortfolioTotals, type ReportDetail } from './report.js';
 import { deepMerge, ScenarioError, substituteRefs, timeline, valueAt, type Scenario } from './scenario.js';
 import { DEFAULT_CLOCK_LIMITS, describeError, LOOPBACK_CHANNEL_ARGS, RehearsalStalledError, SimulatedClock, type ClockLimits, type WorkerLoad } from './simulated-clock.js';
@@ -63,8 +65,8 @@ export interface RehearsalOptions {
   beforeStep?: (index: number, db: Database['db'], refs: Record<string, string>) => Promise<void> | void;
   /** Tests only: the address the rehearsal's client connections use instead of the server's (a fault-injecting proxy). */
   connectVia?: (serverAddress: string) => Promise<string> | string;
-  /** Called with the client and each onboarding's history before the servers stop (tests record replay fixtures; full detail only). */
-  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence') => Promise<void> | void;
+  /** Called with the client and each process's history before the servers stop (tests record replay fixtures; full detail only). */
+  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence' | 'initiative' | 'proposal' | 'planning-loop', workflowId?: string) => Promise<void> | void;
 }
 
 export interface RehearsalProgress {
@@ -118,8 +120,8 @@ export interface RehearsalResult {
 
 interface Operation { method: string; path: string }
 
-/** Cadence, onboarding and placement review per client: the workflows a client can have. */
-const clientWorkflows = (clientId: string) => [cadenceWorkflowId(clientId), onboardingWorkflowId(clientId), placementReviewWorkflowId(clientId)];
+/** Cadence, onboarding, placement review and planning loop per client: the workflows every client can have. */
+const clientWorkflows = (clientId: string) => [cadenceWorkflowId(clientId), onboardingWorkflowId(clientId), placementReviewWorkflowId(clientId), planningLoopWorkflowId(clientId)];
 
 export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}): Promise<RehearsalResult> {
   const startedAt = Date.now();
@@ -132,7 +134,9 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
   const cleanups: (() => Promise<unknown>)[] = [async () => fs.rmSync(tmp, { recursive: true, force: true })];
   try {
     const database = await throwAwayDatabase(opts.postgresAdminUrl, tmp, cleanups, log);
-    const env = await testServerAt(plan.startMs, tmp, opts.testServerPath, log);
+    // Rehearsal histories live as long as the run: a throwaway key, so the codec is rehearsed too (issue 18).
+    const dataConverter = batonDataConverter(ephemeralKeyring('rehearsal'));
+    const env = await testServerAt(plan.startMs, tmp, opts.testServerPath, log, dataConverter);
     cleanups.unshift(() => env.teardown());
     // The environment's own client connection pings every 30 s, which the test server punishes by closing it
     // (rehearsal/simulated-clock.ts): the rehearsal's calls go over connections of its own.
@@ -140,7 +144,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     const address = opts.connectVia ? await opts.connectVia(env.address) : env.address;
     const connection = await Connection.connect({ address, channelArgs: LOOPBACK_CHANNEL_ARGS });
     cleanups.unshift(() => connection.close());
-    const client = new Client({ connection, namespace: 'default' });
+    const client = new Client({ connection, namespace: 'default', dataConverter });
     const clock = await SimulatedClock.connect(address, limits);
     cleanups.unshift(() => clock.close());
     const within = <T>(fn: () => Promise<T>, ms = limits.apiCallMs) => connection.withDeadline(Date.now() + ms, fn);
@@ -148,7 +152,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
 
     const taskQueue = `rehearsal-${randomBytes(4).toString('hex')}`;
     const worker = await createWorker({
-      connection: env.nativeConnection, namespace: 'default', taskQueue, db: database.db,
+      connection: env.nativeConnection, namespace: 'default', taskQueue, db: database.db, dataConverter,
       ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
     });
     const running = worker.run();
@@ -351,11 +355,28 @@ async function takeClientReport({ client, within, db, detail, onHistory }: Repor
   }
   const summary = await clientSummary(db, id, ref, cadence, onboarding);
   if (detail === 'summary') return { clientId: id, summary };
+  // The planning loop (issue 11): its initiatives and proposals as stored, the loop's status and each planning workflow's history length.
+  const planningHistoryEvents: Record<string, number> = {};
+  const initiativeRows = await db.select().from(initiatives).where(eq(initiatives.clientId, id)).orderBy(asc(initiatives.createdAt), asc(initiatives.id));
+  const proposalRows = await db.select().from(proposals).where(eq(proposals.clientId, id)).orderBy(asc(proposals.createdAt), asc(proposals.id));
+  const planningWorkflows: [string, 'initiative' | 'proposal' | 'planning-loop'][] = [
+    ...initiativeRows.map((r) => [initiativeWorkflowId(r.id), 'initiative'] as [string, 'initiative']),
+    ...proposalRows.map((r) => [proposalWorkflowId(r.id), 'proposal'] as [string, 'proposal']),
+    [planningLoopWorkflowId(id), 'planning-loop'],
+  ];
+  for (const [wid, kind] of planningWorkflows) {
+    if (!(await exists(wid))) continue;
+    const history = await ask(`fetch the ${kind} history`, () => client.workflow.getHandle(wid).fetchHistory());
+    planningHistoryEvents[wid] = history.events?.length ?? 0;
+    await onHistory?.(ref, history, kind, wid);
+  }
+  let planning: PlanningLoopQueryResult | null = null;
+  if (await exists(planningLoopWorkflowId(id))) planning = await ask('query the planning loop', () => client.workflow.getHandle(planningLoopWorkflowId(id)).query(planningLoopStatus));
   return {
     clientId: id, summary,
     timeline: await clientTimeline(db, id, { limit: 1_000_000 }),
     state: {
-      ref, onboarding, onboardingHistoryEvents, cadence, cadenceHistoryEvents, cadenceRuns,
+      ref, onboarding, onboardingHistoryEvents, cadence, cadenceHistoryEvents, cadenceRuns, initiatives: initiativeRows, proposals: proposalRows, planning, planningHistoryEvents,
       ctas: await db.select().from(ctas).where(eq(ctas.clientId, id)).orderBy(asc(ctas.createdAt), asc(ctas.id)),
       meetings: await db.select().from(meetings).where(eq(meetings.clientId, id)).orderBy(asc(meetings.startsAt), asc(meetings.id)),
     },
@@ -432,13 +453,13 @@ function operationsOf(app: ReturnType<typeof createApp>): Map<string, Operation>
 }
 
 /** The time-skipping test server with its clock starting at `startMs` (libfaketime; the scenario may lie in the past). */
-async function testServerAt(startMs: number, tmp: string, serverPath: string | undefined, log: (m: string) => void): Promise<TestWorkflowEnvironment> {
+async function testServerAt(startMs: number, tmp: string, serverPath: string | undefined, log: (m: string) => void, dataConverter: DataConverter): Promise<TestWorkflowEnvironment> {
   const server = serverPath ?? (await temporalToolPath('testServer', { log }));
   const faketime = resolveTool('faketime', { log }).path!;
   const stamp = new Date(startMs).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
   const wrapper = path.join(tmp, 'test-server-at-start.sh');
   fs.writeFileSync(wrapper, `#!/bin/sh\nexport TZ=UTC LD_PRELOAD='${faketime}' FAKETIME='@${stamp}'\nexec '${server}' "$@"\n`, { mode: 0o755 });
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: wrapper } } });
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: wrapper } }, client: { dataConverter } });
 }
 
 async function throwAwayDatabase(adminUrl: string | undefined, tmp: string, cleanups: (() => Promise<unknown>)[], log: (m: string) => void): Promise<Database> {

@@ -18,6 +18,8 @@ import { assertPortsFree, type PortClaim } from './ports.js';
 import { ensureAllCtaClocks, ensureAllPlacementReviews, startWorkflowStartDispatcher } from './processes.js';
 import { registerSearchAttributes } from './search-attribute-registry.js';
 import { isAlive } from './supervised-process.js';
+import { batonDataConverter } from './payload-codec.js';
+import { checkPayloadKeys, payloadKeyFile, resolvePayloadKeyring } from './payload-keys.js';
 
 export type Mode = 'all' | 'worker' | 'api';
 
@@ -27,6 +29,8 @@ export interface RunningBaton {
   temporalUiUrl?: string;
   databaseUrl: string;
   adminKey?: string;
+  /** One line on payload encryption: the key in use and where it comes from, or why it is off. */
+  payloadEncryption: string;
   /**
    * Resolves with a one-line reason when a part Baton cannot run without stops on its own (an
    * embedded server exited, the worker failed): the caller then stops Baton and exits non-zero.
@@ -147,6 +151,14 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
       throw databaseProblem(err, databaseUrl, config.DATABASE_URL ? 'DATABASE_URL' : 'embedded') ?? err;
     }
     await ensureDefaultPolicy(database.db);
+    // Before the embedded Temporal starts: a new install is one whose Temporal has no history yet.
+    const { keyring, source } = resolvePayloadKeyring(config, logger);
+    const payloadEncryption = keyring
+      ? `encrypted with key ${keyring.activeKeyId} (${source}${source === payloadKeyFile(config.dataDir) ? ' — back it up: histories cannot be read without it' : ''})`
+      : 'NOT encrypted: set BATON_PAYLOAD_KEYS (README: Payload encryption)';
+    await checkPayloadKeys(database.db, keyring, config.BATON_PAYLOAD_RETIRED_KEYS);
+    const dataConverter = batonDataConverter(keyring);
+    const publicApiUrl = config.BATON_PUBLIC_URL ?? `http://${config.BATON_API_HOST === '0.0.0.0' ? '127.0.0.1' : config.BATON_API_HOST}:${config.BATON_API_PORT}`;
     // The API process owns the first admin key, so a worker never prints or creates one.
     const adminKey = mode === 'worker' ? undefined : await bootstrapAdminKey(database.db, config);
 
@@ -157,6 +169,8 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
         dataDir: path.join(config.dataDir, 'temporal'), port: config.BATON_TEMPORAL_PORT, uiPort: config.BATON_TEMPORAL_UI_PORT,
         portVariables: { port: 'BATON_TEMPORAL_PORT', uiPort: 'BATON_TEMPORAL_UI_PORT' },
         namespace: config.TEMPORAL_NAMESPACE, log: (m) => logger.info(m),
+        // The embedded Web UI decodes histories through Baton's codec endpoint (for those allowed).
+        ...(keyring && mode !== 'worker' ? { uiCodecEndpoint: `${publicApiUrl}/codec` } : {}),
       });
       stops.push(() => temporal.stop());
       void temporal.died.then(fail);
@@ -167,14 +181,14 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
     const connection = await connectTemporal(() => Connection.connect(connectionOptions), address, !!config.TEMPORAL_ADDRESS);
     stops.push(() => connection.close());
     if (config.TEMPORAL_ADDRESS) await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE, logger);
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
     const temporalTarget = { client, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE };
 
     let worker: Worker | undefined;
     if (mode !== 'api') {
       const native = await connectTemporal(() => NativeConnection.connect({ address, tls: connectionOptions.tls, apiKey: config.TEMPORAL_API_KEY }), address, !!config.TEMPORAL_ADDRESS);
       worker = await createWorker({
-        connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db: database.db,
+        connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db: database.db, dataConverter,
         ...(config.BATON_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.BATON_WORKFLOW_BUNDLE } } : {}),
       });
       let workerStopping = false;
@@ -202,8 +216,9 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
     let apiUrl: string | undefined;
     if (mode !== 'worker') {
       const app = createApp({
-        db: database.db, logger, temporal: temporalTarget,
+        db: database.db, logger, temporal: temporalTarget, payloadCodec: dataConverter.payloadCodecs?.[0],
         options: {
+          codecCorsOrigins: [...config.BATON_CODEC_CORS_ORIGINS, ...(uiUrl ? [uiUrl] : [])],
           corsOrigins: config.BATON_CORS_ORIGINS, maxBodyBytes: config.BATON_API_MAX_BODY_BYTES,
           authFailuresPerMinute: config.BATON_AUTH_FAILURES_PER_MINUTE, idempotencyLeaseSeconds: config.BATON_IDEMPOTENCY_LEASE_SECONDS,
         },
@@ -220,10 +235,10 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
       void prune();
       const pruning = setInterval(prune, 6 * 3600 * 1000).unref();
       stops.push(() => clearInterval(pruning));
-      apiUrl = config.BATON_PUBLIC_URL ?? `http://${config.BATON_API_HOST === '0.0.0.0' ? '127.0.0.1' : config.BATON_API_HOST}:${config.BATON_API_PORT}`;
+      apiUrl = publicApiUrl;
     }
 
-    return { apiUrl, temporalAddress: address, temporalUiUrl: uiUrl, databaseUrl: redactUrl(databaseUrl), adminKey, failed, stop: stopAll };
+    return { apiUrl, temporalAddress: address, temporalUiUrl: uiUrl, databaseUrl: redactUrl(databaseUrl), adminKey, payloadEncryption, failed, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import util from 'node:util';
 import { z } from 'zod';
+import { parsePayloadKeys } from './payload-codec.js';
 
 /**
  * The one place Baton reads its environment. Every variable is listed here with its default and
@@ -54,6 +55,15 @@ export const configSchema = z
     BATON_TEMPORAL_PORT: port.default(7233).describe('Port of the embedded Temporal dev server.'),
     BATON_TEMPORAL_UI_PORT: port.default(8233).describe('Port of the embedded Temporal Web UI.'),
     BATON_WORKFLOW_BUNDLE: optionalFile.describe('Prebuilt workflow bundle (JavaScript from bundleWorkflowCode) the worker loads instead of bundling at start.'),
+    BATON_PAYLOAD_KEYS: optionalString.describe('Payload encryption keys, comma-separated `id=base64key` (32-byte keys: `openssl rand -base64 32`). The first (or BATON_PAYLOAD_ACTIVE_KEY) encrypts; the others only decrypt older histories. Unset with the embedded servers: a key is generated into the data dir on a new install.'),
+    BATON_PAYLOAD_ACTIVE_KEY: optionalString.describe('Id of the key in BATON_PAYLOAD_KEYS that encrypts new payloads (default: the first).'),
+    BATON_PAYLOAD_RETIRED_KEYS: optionalString
+      .transform((v) => (v ? v.split(',').map((k) => k.trim()).filter(Boolean) : []))
+      .describe('Key ids you removed on purpose (every history they sealed is gone): Baton stops refusing to start without them.'),
+    BATON_CODEC_CORS_ORIGINS: optionalString
+      .transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : []))
+      .pipe(z.array(z.url('each origin must be a URL such as https://temporal-ui.example.com')))
+      .describe('Origins of the Temporal Web UI allowed to call /codec from a browser (the embedded UI is added by itself).'),
     TEMPORAL_CLI_PATH: optionalFile.describe('Path of the `temporal` CLI to use for the embedded server.'),
     TEMPORAL_TEST_SERVER_PATH: optionalFile.describe('Path of the `temporal-test-server` (time-skipping) binary.'),
   })
@@ -65,6 +75,15 @@ export const configSchema = z
         path: [cfg.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'],
         message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together',
       });
+    }
+    if (cfg.BATON_PAYLOAD_KEYS) {
+      try {
+        parsePayloadKeys(cfg.BATON_PAYLOAD_KEYS, cfg.BATON_PAYLOAD_ACTIVE_KEY);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['BATON_PAYLOAD_KEYS'], message: (err as Error).message });
+      }
+    } else if (cfg.BATON_PAYLOAD_ACTIVE_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['BATON_PAYLOAD_ACTIVE_KEY'], message: 'names a key, but BATON_PAYLOAD_KEYS is not set' });
     }
     if (!cfg.TEMPORAL_ADDRESS && (cfg.TEMPORAL_API_KEY || cfg.TEMPORAL_TLS)) {
       ctx.addIssue({ code: 'custom', path: ['TEMPORAL_ADDRESS'], message: 'required when TEMPORAL_API_KEY or TEMPORAL_TLS is set' });

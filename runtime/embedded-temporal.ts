@@ -19,6 +19,8 @@ export interface EmbeddedTemporalOptions {
   uiPort?: number;
   namespace?: string;
   headless?: boolean;
+  /** Remote codec endpoint the Web UI decodes payloads with (Baton's /codec). */
+  uiCodecEndpoint?: string;
   /** The settings that chose the ports, named when a port is taken (default `port`, `ui port`). */
   portVariables?: { port: string; uiPort: string };
   startTimeoutMs?: number;
@@ -89,7 +91,7 @@ export async function startEmbeddedTemporal(opts: EmbeddedTemporalOptions): Prom
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
     '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
-    ...(headless ? ['--headless'] : ['--ui-port', String(uiPort)]),
+    ...(headless ? ['--headless'] : ['--ui-port', String(uiPort), ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : [])]),
     ...searchAttributeFlags(),
   ];
   const logFile = path.join(root, 'temporal.log');

@@ -22,7 +22,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import postgres from 'postgres';
 import { runMigrations } from '../db/client.js';
 import { defaultPolicy } from '../domain/policy.js';
@@ -30,7 +29,8 @@ import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
 import { startEmbeddedTemporal } from '../runtime/embedded-temporal.js';
 import { freePort } from '../runtime/ports.js';
 import { projectRoot } from '../runtime/temporal-tools.js';
-import { workflowsPath } from '../worker.js';
+import { bundleBatonWorkflows } from '../worker.js';
+import { generatePayloadKey } from '../runtime/payload-codec.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -150,7 +150,7 @@ async function main(): Promise<number> {
       opts['database-url'] ? { url: opts['database-url'], stop: async () => {} } : startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: await freePort() }),
       opts['temporal-address'] ? { address: opts['temporal-address'], stop: async () => {} } : startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal'), port: await freePort(), headless: true, startTimeoutMs: 120_000 }),
       // Bundled once: each restarted worker loads it instead of bundling again.
-      bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never }),
+      bundleBatonWorkflows(),
     ]);
     stops.push(() => pg.stop(), () => temporal.stop());
     await runMigrations(pg.url);
@@ -162,6 +162,8 @@ async function main(): Promise<number> {
       ...process.env, DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, BATON_API_PORT: String(port), BATON_ADMIN_API_KEY: adminKey,
       BATON_DATA_DIR: dir, LOG_LEVEL: opts.verbose ? 'info' : 'warn', TEMPORAL_TASK_QUEUE: `chaos-${randomBytes(4).toString('hex')}`,
       BATON_WORKFLOW_BUNDLE: bundlePath, BATON_IDEMPOTENCY_LEASE_SECONDS: '5',
+      // Both processes share one key, as a deployment would: kills are rehearsed with encryption on.
+      BATON_PAYLOAD_KEYS: generatePayloadKey(),
     };
     const worker = new BatonProcess('worker', env);
     const api = new BatonProcess('api', env);

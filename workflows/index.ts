@@ -3,3 +3,6 @@ export { ctaSla } from './cta-sla.js';
 export { placementReview } from './placement-review.js';
 export { onboarding } from './onboarding.js';
 export { cadence } from './cadence.js';
+export { initiative } from './initiative.js';
+export { proposal } from './proposal.js';
+export { planningLoop } from './planning-loop.js';

@@ -11,7 +11,7 @@ import { createLogger } from '../../runtime/logger.js';
 import { ctaClockWorkflowId, ctaSlaStatus } from '../../workflows/contracts.js';
 import { createWorker } from '../../worker.js';
 import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
-import { timeSkippingEnv, workflowBundle } from '../support/temporal.js';
+import { testDataConverter, timeSkippingEnv, workflowBundle } from '../support/temporal.js';
 
 /**
  * CTAs (C-5, R-122) through the API with their durable first-action clock on the time-skipping
@@ -34,7 +34,7 @@ beforeAll(async () => {
   const app = createApp({ db: db.db, logger: createLogger('silent'), temporal: { client: env.client, namespace: 'default', taskQueue }, now: async () => new Date(await env.currentTimeMs()) });
   const api = apiCaller(app, keys);
   call = (method, path, body, role = 'ops') => api(method, path, { role, body });
-  worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db });
+  worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db, dataConverter: testDataConverter });
   running = worker.run();
 
   for (const [name, role] of [['Casey CSM', 'CSM'], ['Avery AM', 'AM'], ['Lee Lead', 'CS Lead'], ['Tori TAM', 'TAM']] as const) {

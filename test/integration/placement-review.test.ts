@@ -11,7 +11,7 @@ import { createLogger } from '../../runtime/logger.js';
 import { placementReviewStatus, placementReviewWorkflowId } from '../../workflows/contracts.js';
 import { createWorker } from '../../worker.js';
 import { apiCaller, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
-import { timeSkippingEnv, workflowBundle } from '../support/temporal.js';
+import { testDataConverter, timeSkippingEnv, workflowBundle } from '../support/temporal.js';
 
 /**
  * The annual placement review (R-7) over two simulated years on the time-skipping server:
@@ -38,7 +38,7 @@ describe('placement review workflow', () => {
     const app = createApp({ db: db.db, logger: createLogger('silent'), temporal: { client: env.client, namespace: 'default', taskQueue } });
     const api = apiCaller(app, { admin: adminKey } as Record<Role, string>);
     const call = (method: string, p: string, body?: unknown) => api(method, p, { body });
-    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db });
+    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db, dataConverter: testDataConverter });
 
     await worker.runUntil(async () => {
       const now = new Date(await env.currentTimeMs());
@@ -90,7 +90,7 @@ describe('placement review workflow', () => {
   });
 
   it('ends quietly when the client no longer exists', async () => {
-    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db });
+    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db, dataConverter: testDataConverter });
     const result = await worker.runUntil(
       env.client.workflow.execute('placementReview', {
         taskQueue, workflowId: 'client/ghost/placement-review', args: [{ clientId: '00000000-0000-4000-8000-000000000000', policyVersion: 1, anchor: new Date().toISOString() }],

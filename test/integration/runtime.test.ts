@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { batonDataConverter, parsePayloadKeys } from '../../runtime/payload-codec.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../runtime/supervised-process.js';
 import { eventually } from '../support/harness.js';
@@ -148,6 +149,10 @@ describe('embedded runtime', () => {
     const password = fs.readFileSync(path.join(dataDir, 'postgres', 'password'), 'utf8').trim();
     expect(password).toMatch(/^[\w-]{32}$/);
     expect((fs.statSync(path.join(dataDir, 'postgres', 'password')).mode & 0o777).toString(8)).toBe('600');
+    // A new install encrypts payloads with a key generated into the data dir, and says to back it up (issue 18).
+    const keyFile = path.join(dataDir, 'payload-keys');
+    expect((fs.statSync(keyFile).mode & 0o777).toString(8)).toBe('600');
+    expect(output()).toContain('generated a payload encryption key');
   });
 
   it('refuses a second instance on the same data dir', async () => {
@@ -174,7 +179,12 @@ describe('embedded runtime', () => {
 
     const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
     try {
-      const handle = new Client({ connection }).workflow.getHandle(`client/${clientId}/placement-review`);
+      // The history is sealed with the key the first start generated: a client needs it to read anything.
+      const keyring = parsePayloadKeys(fs.readFileSync(path.join(dataDir, 'payload-keys'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).join(','));
+      const raw = await new Client({ connection }).workflow.getHandle(`client/${clientId}/placement-review`).fetchHistory();
+      const input = raw.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+      expect(new TextDecoder().decode(input.metadata!.encoding!)).toBe('binary/encrypted');
+      const handle = new Client({ connection, dataConverter: batonDataConverter(keyring) }).workflow.getHandle(`client/${clientId}/placement-review`);
       const description = await handle.describe();
       expect(description.status.name).toBe('RUNNING');
       // It may have been cut off mid-activity by the kills above: it must carry on to its timer.

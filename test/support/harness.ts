@@ -7,6 +7,7 @@ import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../../db/client.js';
 import { ensureDefaultPolicy } from '../../db/policies.js';
 import { createLogger } from '../../runtime/logger.js';
+import { testDataConverter } from './temporal.js';
 
 /** A fresh, migrated database on the run's PostgreSQL, dropped again by `close()`. */
 export async function freshDatabase(): Promise<Database & { url: string; name: string }> {
@@ -52,8 +53,8 @@ export async function apiHarness(opts: { taskQueue?: string } = {}): Promise<Api
   const keys = {} as Record<Role, string>;
   for (const role of ROLES) keys[role] = (await createApiKey(database.db, { name: `test ${role}`, role, createdBy: 'test' })).key;
   const connection = await Connection.connect({ address: inject('temporalAddress') });
-  const temporal = { client: new Client({ connection }), connection, namespace: 'default', taskQueue: opts.taskQueue ?? testTaskQueue() };
-  const app = createApp({ db: database.db, logger: createLogger('silent'), temporal });
+  const temporal = { client: new Client({ connection, dataConverter: testDataConverter }), connection, namespace: 'default', taskQueue: opts.taskQueue ?? testTaskQueue() };
+  const app = createApp({ db: database.db, logger: createLogger('silent'), temporal, payloadCodec: testDataConverter.payloadCodecs![0] });
   return {
     database, keys, temporal, app,
     call: apiCaller(app, keys),

@@ -1,12 +1,16 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { batonDataConverter, ephemeralKeyring } from '../../runtime/payload-codec.js';
 import { registerSearchAttributes } from '../../runtime/search-attribute-registry.js';
-import { workflowsPath } from '../../worker.js';
+import { bundleBatonWorkflows } from '../../worker.js';
+
+/** Tests run encrypted, as Baton does by default (issue 18): one throwaway key per test file. */
+export const testDataConverter = batonDataConverter(ephemeralKeyring('test'));
 
 /** A time-skipping server of this file's own (skipped time is global to one server). */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } }, client: { dataConverter: testDataConverter } });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
 }
@@ -14,6 +18,6 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The production workflow bundle, built once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never });
+  bundle ??= bundleBatonWorkflows();
   return bundle;
 }

@@ -35,7 +35,7 @@ const service = (name: string): Service => {
 };
 
 /** What compose does before starting containers: `${VAR}`, `${VAR:-default}`, `${VAR:?error}`, `$$`. */
-const testVariables: Record<string, string> = { BATON_ADMIN_API_KEY: 'compose-test-admin-key-0123456789abcdef' };
+const testVariables: Record<string, string> = { BATON_ADMIN_API_KEY: 'compose-test-admin-key-0123456789abcdef', BATON_PAYLOAD_KEYS: `k1=${Buffer.alloc(32, 7).toString('base64')}` };
 function interpolate(value: string, vars: Record<string, string | undefined>): string {
   return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (match, name?: string, colon?: string, op?: string, arg?: string, bare?: string) => {
     if (match === '$$') return '$';

@@ -16,7 +16,7 @@ describe('README', () => {
     const fromCode = Object.entries<any>(doc.paths!).flatMap(([p, item]) =>
       Object.entries<any>(item).map(([method, op]) => `${method.toUpperCase()} ${p} ${op.operationId} ${ROLE_COLUMNS.filter((r) => op['x-baton-roles'].includes(r)).join(',')}`),
     );
-    const fromReadme = [...readme.matchAll(/^\| `(\w+) (\/v1[^`]*)` \| (\w+) \| (.*) \|$/gm)].map((m) => {
+    const fromReadme = [...readme.matchAll(/^\| `(\w+) (\/(?:v1|codec)\/[^`]*)` \| (\w+) \| (.*) \|$/gm)].map((m) => {
       const cells = m[4]!.split('|').map((c) => c.trim());
       return `${m[1]} ${m[2]} ${m[3]} ${ROLE_COLUMNS.filter((_, i) => cells[i] === '✓').join(',')}`;
     });
