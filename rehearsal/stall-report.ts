@@ -5,6 +5,7 @@
  * describe that does not answer is itself a finding: the test server holds that workflow's lock.
  */
 import type { Client, Connection } from '@temporalio/client';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import proto from '@temporalio/proto';
 import { describeError, NOTHING_RUNS, type WorkerLoad } from './simulated-clock.js';
 
@@ -46,7 +47,8 @@ export async function describeStall(client: Client, connection: Connection, work
     if (task?.state) parts.push(`workflow task ${enumName(temporal.api.enums.v1.PendingWorkflowTaskState, task.state, 'PENDING_WORKFLOW_TASK_STATE_')}, attempt ${task.attempt ?? 1}`);
     for (const a of raw.pendingActivities ?? []) {
       const state = enumName(temporal.api.enums.v1.PendingActivityState, a.state, 'PENDING_ACTIVITY_STATE_');
-      const failure = a.lastFailure?.message ? `, last failure "${a.lastFailure.message.slice(0, 200)}"` : '';
+      const message = await lastFailureMessage(client, a.lastFailure);
+      const failure = message ? `, last failure "${message.slice(0, 200)}"` : '';
       parts.push(`activity ${a.activityType?.name ?? '?'} ${state}, attempt ${a.attempt ?? 1}${failure}`);
     }
     if (parts.length) busy.push(`${w.workflowId} (${w.label}): ${parts.join('; ')}`);
@@ -73,6 +75,16 @@ export async function describeStall(client: Client, connection: Connection, work
     if (silent.length > SHOWN) lines.push(`  … and ${silent.length - SHOWN} more`);
   }
   return lines.join('\n');
+}
+
+/** A failure's message, decoded: Baton's failure converter encodes messages into the payload codec (issue 18). */
+async function lastFailureMessage(client: Client, failure: proto.temporal.api.failure.v1.IFailure | null | undefined): Promise<string | undefined> {
+  if (!failure) return undefined;
+  try {
+    return (await decodeOptionalFailureToOptionalError(client.options.loadedDataConverter, failure))?.message ?? failure.message ?? undefined;
+  } catch {
+    return failure.message ?? undefined;
+  }
 }
 
 function enumName(e: Record<string, string | number>, value: unknown, prefix: string): string {
