@@ -63,8 +63,14 @@ export interface ClockLimits {
   sliceMs: number;
   /** Deadline of one sleep call (default 10 minutes): the watchdog, not this deadline, decides when a slice is stuck. */
   callDeadlineMs: number;
-  /** Real time without simulated progress or new ledger events before the rehearsal is declared stalled (default 120 s). */
+  /** Real time without simulated progress, new ledger events or a change in the worker's work before the rehearsal is declared stalled (default 120 s). */
   stallMs: number;
+  /**
+   * Real time the worker may keep busy without simulated progress or new ledger events before the rehearsal is
+   * declared stalled anyway (default 10 minutes): a workflow task that fails and is retried at once keeps the
+   * worker's work changing forever.
+   */
+  busyStallMs: number;
   /** Deadline of a quick call (current time, describe) (default 10 s). */
   quickCallMs: number;
   /** Deadline of the Temporal calls one API request or report query makes (default 120 s). */
@@ -75,7 +81,7 @@ export interface ClockLimits {
   maxResend: number;
 }
 
-export const DEFAULT_CLOCK_LIMITS: ClockLimits = { sliceMs: 86_400_000, callDeadlineMs: 600_000, stallMs: 120_000, quickCallMs: 10_000, apiCallMs: 120_000, idleMs: 15_000, maxResend: 20 };
+export const DEFAULT_CLOCK_LIMITS: ClockLimits = { sliceMs: 86_400_000, callDeadlineMs: 600_000, stallMs: 120_000, busyStallMs: 600_000, quickCallMs: 10_000, apiCallMs: 120_000, idleMs: 15_000, maxResend: 20 };
 
 /** What the rehearsal's worker has in flight now (its own count: the test server's describe never reports workflow tasks). */
 export interface WorkerLoad {
@@ -185,6 +191,7 @@ export class SimulatedClock {
     const idleMs = Math.min(this.limits.idleMs, stallMs);
     let pending: Promise<SleepOutcome> | null = call;
     let lastProgress = Date.now();
+    let lastHardProgress = lastProgress;
     let idleSince: number | null = null;
     let lastServer: number | null = null;
     let lastWall = Date.now();
@@ -207,7 +214,8 @@ export class SimulatedClock {
       const load = hooks.workerLoad?.();
       const loadKey = load ? `${load.workflowActivations}/${load.activities}` : null;
       const skipped = server !== null && lastServer !== null && server - lastServer > wall - lastWall + 1000;
-      if (skipped || (lastCount !== null && count !== lastCount) || (lastLoad !== null && loadKey !== lastLoad)) lastProgress = wall;
+      if (skipped || (lastCount !== null && count !== lastCount)) lastHardProgress = lastProgress = wall;
+      else if (lastLoad !== null && loadKey !== lastLoad) lastProgress = wall;
       const workerIdle = load !== undefined && isIdle(load);
       // A reading that failed (a cut connection) neither proves nor disproves that time is locked: keep the last one.
       if (server !== null) {
@@ -222,17 +230,17 @@ export class SimulatedClock {
         const diagnosis = await hooks.diagnose(server, targetMs);
         if (diagnosis.startsWith(NOTHING_RUNS) && hooks.workerLoad && isIdle(hooks.workerLoad())) {
           pending = this.resend(server!, targetMs, hooks);
-          lastProgress = Date.now();
+          lastHardProgress = lastProgress = Date.now();
           idleSince = null;
           continue;
         }
         idleSince = null;
       }
       const quiet = wall - lastProgress;
-      if (quiet < stallMs) continue;
+      if (quiet < stallMs && wall - lastHardProgress < Math.max(stallMs, this.limits.busyStallMs)) continue;
       const diagnosis = await hooks.diagnose(server, targetMs);
       throw new RehearsalStalledError(
-        `The rehearsal stalled: simulated time has not moved for ${Math.round(quiet / 1000)} s and nothing new reached the ledger ` +
+        `The rehearsal stalled: simulated time has not moved for ${Math.round((wall - lastHardProgress) / 1000)} s and nothing new reached the ledger ` +
         `(${lastCount ?? '?'} events). The test server's clock ${server === null ? 'did not answer' : `reads ${iso(server)}`}; the rehearsal was advancing it to ${iso(targetMs)}` +
         `${pending ? '' : ' with a sleep call that failed'}.${this.stats.resent ? ` The clock sent a failed sleep again ${this.stats.resent} time(s) during the rehearsal.` : ''}\n${diagnosis}`,
       );
