@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, gt, ilike, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Policy } from '../domain/policy.js';
 import { segmentClient, touchTierFor, type Segment, type SegmentationResult } from '../domain/segmentation.js';
 import type { Db } from './client.js';
 import type { ClientStakeholder, StakeholderInput } from '../domain/stakeholders.js';
 import { appendEvent, type WriteContext } from './ledger.js';
 import { enqueueWorkflowStart } from './outbox.js';
+import { markCapacityChanged } from './portfolio.js';
 import { activePolicy } from './policies.js';
 import { clients, people, roleAssignments } from './schema.js';
 import { syncStakeholders, type StakeholderRow } from './stakeholders.js';
@@ -78,6 +79,7 @@ export async function createClient(db: Db, input: ClientInput, { actor, at }: Wr
     });
     if (input.stakeholders?.length) await syncStakeholders(tx, row.id, input.stakeholders, { actor, at }, 'not listed at registration');
     await enqueueWorkflowStart(tx, 'placement-review', row.id);
+    await markCapacityChanged(tx); // R-6: a new client changes the required hours
     return { row, placement: p, policyVersion: policy.version, existed: false };
   });
 }
@@ -135,6 +137,7 @@ export async function updateClient(db: Db, id: string, input: Partial<ClientInpu
     }
     const [row] = await tx.update(clients).set({ ...set, revision: sql`${clients.revision} + 1`, updatedAt: at }).where(eq(clients.id, id)).returning();
     await appendEvent(tx, { occurredAt: at, clientId: id, process: 'registry', type: 'client.updated', actor, ...(rationale ? { why: { rationale } } : {}), data: { changes } });
+    if ('mrr' in changes || row!.segment !== current.segment) await markCapacityChanged(tx); // R-4..R-6 read MRR and segment
     const segmentMoved = current.segment !== row!.segment || current.goalLevel !== row!.goalLevel;
     if (placed && (segmentMoved || current.touchTier !== row!.touchTier)) {
       await appendEvent(tx, {
@@ -164,6 +167,7 @@ export async function overrideSegment(db: Db, id: string, o: { segment: string; 
       why: { rationale: o.rationale, computed: { segment: computed.segment, goalLevel: computed.goalLevel, ruleIds: computed.ruleIds }, policyVersion: policy.version },
       data: { before: { segment: current.segment, goalLevel: current.goalLevel, touchTier: current.touchTier }, after: { segment: o.segment, goalLevel: o.goalLevel, touchTier } },
     });
+    await markCapacityChanged(tx);
     return row!;
   });
 }
@@ -183,6 +187,7 @@ export async function clearSegmentOverride(db: Db, id: string, { actor, at }: Wr
       why: { ruleIds: p.ruleIds, explanation: p.explanation, policyVersion: policy.version },
       data: { before: { segment: current.segment, goalLevel: current.goalLevel, touchTier: current.touchTier }, after: { segment: p.segment, goalLevel: p.goalLevel, touchTier: p.touchTier } },
     });
+    await markCapacityChanged(tx);
     return row!;
   });
 }
@@ -223,6 +228,19 @@ export async function unassignRole(db: Db, clientId: string, role: string, { act
     await appendEvent(tx, { occurredAt: at, clientId, process: 'registry', type: 'role.unassigned', ruleId: 'R-122', actor, data: { role, personId: rows[0]!.personId, backupPersonId: rows[0]!.backupPersonId } });
     return true;
   });
+}
+
+/** Clients by id (the names next to CTAs and meetings). */
+export async function clientsByIds(db: Pick<Db, 'select'>, ids: string[]): Promise<ClientRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(clients).where(inArray(clients.id, [...new Set(ids)]));
+}
+
+/** How many clients each segment and touch tier holds (the portfolio's counts, R-1, R-3). */
+export async function clientCounts(db: Pick<Db, 'select'>): Promise<{ segment: string; touchTier: string; clients: number }[]> {
+  const rows = await db.select({ segment: clients.segment, touchTier: clients.touchTier, n: count() }).from(clients)
+    .groupBy(clients.segment, clients.touchTier).orderBy(asc(clients.segment), asc(clients.touchTier));
+  return rows.map((r) => ({ segment: r.segment, touchTier: r.touchTier, clients: Number(r.n) }));
 }
 
 export async function peopleByIds(db: Db, ids: string[]) {

@@ -6,8 +6,8 @@
 import { and, asc, count, eq, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import type { LedgerEvent } from '../db/ledger.js';
-import { clients, ctas, events, initiatives, meetings, proposals } from '../db/schema.js';
-import type { CadenceQueryResult, OnboardingQueryResult, PlanningLoopQueryResult } from '../workflows/contracts.js';
+import { clients, ctas, events, initiatives, meetings, proposals, risks } from '../db/schema.js';
+import type { CadenceQueryResult, HealthQueryResult, OnboardingQueryResult, PlanningLoopQueryResult, RiskQueryResult } from '../workflows/contracts.js';
 
 export type ReportDetail = 'full' | 'summary';
 
@@ -28,6 +28,11 @@ export interface ClientState {
   proposals: (typeof proposals.$inferSelect)[];
   planning: PlanningLoopQueryResult | null;
   planningHistoryEvents: Record<string, number>;
+  /** The health process's status and its history length (null when it never started). */
+  health: HealthQueryResult | null;
+  healthHistoryEvents: number | null;
+  /** Every risk of the client (oldest first) with its process's status and history length. */
+  risks: { row: typeof risks.$inferSelect; status: RiskQueryResult | null; historyEvents: number | null }[];
 }
 
 /** Counts that say what happened to a client, whatever the detail. */
@@ -116,7 +121,7 @@ export function addToTotals(t: PortfolioTotals, s: ClientSummary): void {
   t.misses += (s.eventsByType['deadline.missed'] ?? 0) + (s.eventsByType['meeting.missed'] ?? 0);
 }
 
-/** Open CTAs (each has an SLA clock workflow `cta/<id>`) for the stall report. */
-export async function openCtaIds(db: Database['db']): Promise<{ id: string; clientId: string }[]> {
+/** Open CTAs (each has an SLA clock workflow `cta/<id>`) for the stall report; portfolio CTAs have no client (R-6, R-37, R-60). */
+export async function openCtaIds(db: Database['db']): Promise<{ id: string; clientId: string | null }[]> {
   return db.select({ id: ctas.id, clientId: ctas.clientId }).from(ctas).where(and(ne(ctas.state, 'done'), ne(ctas.state, 'cancelled')));
 }

@@ -5,21 +5,27 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, isNull, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { apiInfo, createApp } from '../api/app.js';
 import { createApiKey, ROLES, type Role } from '../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../db/client.js';
 import { clientTimeline, type LedgerEvent } from '../db/ledger.js';
 import { activePolicy, ensureDefaultPolicy, publishPolicy } from '../db/policies.js';
-import { ctas, events, initiatives, meetings, proposals } from '../db/schema.js';
+import { creditGates, ctas, events, governanceSessions, initiatives, meetings, proposals, risks } from '../db/schema.js';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
 import { temporalToolPath } from '../runtime/embedded-temporal.js';
 import { createLogger } from '../runtime/logger.js';
 import { freePort } from '../runtime/ports.js';
 import { registerSearchAttributes } from '../runtime/search-attribute-registry.js';
 import { resolveTool } from '../runtime/temporal-tools.js';
-import { cadenceStatus, cadenceWorkflowId, ctaClockWorkflowId, initiativeWorkflowId, onboardingStatus, onboardingWorkflowId, placementReviewWorkflowId, planningLoopStatus, planningLoopWorkflowId, proposalWorkflowId, type CadenceQueryResult, type OnboardingQueryResult, type PlanningLoopQueryResult } from '../workflows/contracts.js';
+import {
+  cadenceStatus, cadenceWorkflowId, ctaClockWorkflowId, governanceStatus, governanceWorkflowId, healthStatus, healthWorkflowId, initiativeWorkflowId, onboardingStatus, onboardingWorkflowId,
+  placementReviewWorkflowId, planningLoopStatus, planningLoopWorkflowId, proposalWorkflowId, riskStatus, riskWorkflowId,
+  type CadenceQueryResult, type GovernanceQueryResult, type OnboardingQueryResult, type PlanningLoopQueryResult,
+} from '../workflows/contracts.js';
+import { ensureGovernanceRoutines } from '../runtime/processes.js';
+import { ROUTINES, type Routine } from '../domain/governance.js';
 import { createWorker } from '../worker.js';
 import { batonDataConverter, ephemeralKeyring } from '../runtime/payload-codec.js';
 import type { DataConverter } from '@temporalio/common';
@@ -65,8 +71,8 @@ export interface RehearsalOptions {
   beforeStep?: (index: number, db: Database['db'], refs: Record<string, string>) => Promise<void> | void;
   /** Tests only: the address the rehearsal's client connections use instead of the server's (a fault-injecting proxy). */
   connectVia?: (serverAddress: string) => Promise<string> | string;
-  /** Called with the client and each process's history before the servers stop (tests record replay fixtures; full detail only). */
-  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence' | 'initiative' | 'proposal' | 'planning-loop', workflowId?: string) => Promise<void> | void;
+  /** Called with the client and each process's history before the servers stop (tests record replay fixtures; full detail only, governance always). */
+  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence' | 'governance' | 'initiative' | 'proposal' | 'planning-loop' | 'health' | 'risk', workflowId?: string) => Promise<void> | void;
 }
 
 export interface RehearsalProgress {
@@ -110,6 +116,15 @@ export interface RehearsalResult {
   /** Counts per client: events by type, meetings by kind and state, CTAs, cadence horizon. */
   summaries: Record<string, ClientSummary>;
   totals: PortfolioTotals;
+  /** The portfolio's own records: CTAs without a client (R-6, R-37, R-60), governance sessions (R-125), credit gates, events without a client. */
+  portfolio: {
+    ctas: (typeof ctas.$inferSelect)[];
+    sessions: (typeof governanceSessions.$inferSelect)[];
+    creditGates: (typeof creditGates.$inferSelect)[];
+    timeline: LedgerEvent[];
+    /** Each governance routine's status and history length (`governance` in the scenario). */
+    routines: Record<string, { status: GovernanceQueryResult; historyEvents: number }>;
+  };
   /** Steps whose status differed from `expect`. */
   failures: string[];
   /** Real time the rehearsal took. */
@@ -120,8 +135,8 @@ export interface RehearsalResult {
 
 interface Operation { method: string; path: string }
 
-/** Cadence, onboarding, placement review and planning loop per client: the workflows every client can have. */
-const clientWorkflows = (clientId: string) => [cadenceWorkflowId(clientId), onboardingWorkflowId(clientId), placementReviewWorkflowId(clientId), planningLoopWorkflowId(clientId)];
+/** Cadence, onboarding, placement review, planning loop and health per client: the workflows every client can have. */
+const clientWorkflows = (clientId: string) => [cadenceWorkflowId(clientId), onboardingWorkflowId(clientId), placementReviewWorkflowId(clientId), planningLoopWorkflowId(clientId), healthWorkflowId(clientId)];
 
 export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}): Promise<RehearsalResult> {
   const startedAt = Date.now();
@@ -186,8 +201,9 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     // Setup at the start instant: policy, people, clients, assignments.
     if (scenario.policy) {
       const base = (await activePolicy(database.db)).document;
-      const published = await publishPolicy(database.db, deepMerge(base, scenario.policy), `rehearsal: ${scenario.name}`, { actor: { kind: 'system' }, at: (await now()).toISOString() });
-      if (!published.ok) throw new ScenarioError(`policy: ${published.issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`);
+      // The scenario's starting policy is its setup, not a change the MSP makes mid-quarter (R-125 does not apply).
+      const published = await publishPolicy(database.db, deepMerge(base, scenario.policy), `rehearsal: ${scenario.name}`, { actor: { kind: 'system' }, at: (await now()).toISOString() }, 'replace', { force: { rationale: "the rehearsal scenario's starting policy" } });
+      if (!published.ok) throw new ScenarioError(`policy: ${'issues' in published ? published.issues.map((x) => `${x.path}: ${x.message}`).join('; ') : published.refused.message}`);
     }
     const refs: Record<string, string> = {};
     for (const p of scenario.people) {
@@ -210,6 +226,13 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       }
     }
 
+    // R-125: the governance routines the scenario asks for, planning their first sessions from the start.
+    const routines: Routine[] = scenario.governance === true ? [...ROUTINES] : scenario.governance === false ? [] : scenario.governance;
+    if (routines.length) {
+      const at = (await now()).toISOString();
+      await within(() => ensureGovernanceRoutines({ client, taskQueue }, routines, at));
+    }
+
     const ledgerCount = async () => {
       const [row] = await database.db.select({ n: sql<number>`count(*)::int` }).from(events);
       return row!.n;
@@ -217,7 +240,8 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     const progress = progressReporter(opts, plan, ledgerCount);
     const watched = async (): Promise<WatchedWorkflow[]> => [
       ...Object.entries(clientRefs).flatMap(([id, ref]) => clientWorkflows(id).map((workflowId) => ({ workflowId, label: `client ${ref}` }))),
-      ...(await openCtaIds(database.db)).map((c) => ({ workflowId: ctaClockWorkflowId(c.id), label: `CTA clock of client ${clientRefs[c.clientId] ?? c.clientId}` })),
+      ...routines.map((r) => ({ workflowId: governanceWorkflowId(r), label: `governance routine ${r}` })),
+      ...(await openCtaIds(database.db)).map((c) => ({ workflowId: ctaClockWorkflowId(c.id), label: `CTA clock of ${c.clientId ? `client ${clientRefs[c.clientId] ?? c.clientId}` : 'the portfolio'}` })),
     ];
     const advanceTo = async (targetMs: number, phase: RehearsalProgress['phase']) => {
       await clock.advanceTo(targetMs, {
@@ -281,9 +305,23 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       }
       progress.report(n + 1, clientIds.length, reportStarted);
     }
+    const governance: RehearsalResult['portfolio']['routines'] = {};
+    for (const routine of routines) {
+      const handle = client.workflow.getHandle(governanceWorkflowId(routine));
+      const history = await within(() => handle.fetchHistory());
+      governance[routine] = { status: await within(() => handle.query(governanceStatus)), historyEvents: history.events?.length ?? 0 };
+      await opts.onHistory?.(routine, history, 'governance');
+    }
+    const portfolio: RehearsalResult['portfolio'] = {
+      ctas: await database.db.select().from(ctas).where(isNull(ctas.clientId)).orderBy(asc(ctas.createdAt), asc(ctas.id)),
+      sessions: await database.db.select().from(governanceSessions).orderBy(asc(governanceSessions.scheduledFor), asc(governanceSessions.id)),
+      creditGates: await database.db.select().from(creditGates).orderBy(asc(creditGates.openedAt), asc(creditGates.id)),
+      timeline: await database.db.select().from(events).where(isNull(events.clientId)).orderBy(asc(events.seq)),
+      routines: governance,
+    };
     return {
       scenario: scenario.name, start: new Date(plan.startMs).toISOString(), end: new Date(plan.endMs).toISOString(), detail,
-      refs, steps: results, timelines, states, summaries, totals, failures, wallMs: Date.now() - startedAt, clock: { ...clock.stats },
+      refs, steps: results, timelines, states, summaries, totals, portfolio, failures, wallMs: Date.now() - startedAt, clock: { ...clock.stats },
     };
   } catch (err) {
     // Said at once: stopping a worker whose activity is blocked can take up to its bounded cleanup time.
@@ -372,11 +410,34 @@ async function takeClientReport({ client, within, db, detail, onHistory }: Repor
   }
   let planning: PlanningLoopQueryResult | null = null;
   if (await exists(planningLoopWorkflowId(id))) planning = await ask('query the planning loop', () => client.workflow.getHandle(planningLoopWorkflowId(id)).query(planningLoopStatus));
+  // Health (issue 12): the process's status and history length, null when it never started; every risk with its process.
+  let health: ClientState['health'] = null;
+  let healthHistoryEvents: number | null = null;
+  if (await exists(healthWorkflowId(id))) {
+    const handle = client.workflow.getHandle(healthWorkflowId(id));
+    health = await ask('query the health process', () => handle.query(healthStatus));
+    const history = await ask('fetch the health history', () => handle.fetchHistory());
+    healthHistoryEvents = history.events?.length ?? 0;
+    await onHistory?.(ref, history, 'health', healthWorkflowId(id));
+  }
+  const riskStates: ClientState['risks'] = [];
+  for (const row of await db.select().from(risks).where(eq(risks.clientId, id)).orderBy(asc(risks.openedAt), asc(risks.id))) {
+    if (!(await exists(riskWorkflowId(row.id)))) {
+      riskStates.push({ row, status: null, historyEvents: null });
+      continue;
+    }
+    const handle = client.workflow.getHandle(riskWorkflowId(row.id));
+    const status = await ask('query a risk', () => handle.query(riskStatus));
+    const history = await ask('fetch a risk history', () => handle.fetchHistory());
+    await onHistory?.(ref, history, 'risk', riskWorkflowId(row.id));
+    riskStates.push({ row, status, historyEvents: history.events?.length ?? 0 });
+  }
   return {
     clientId: id, summary,
     timeline: await clientTimeline(db, id, { limit: 1_000_000 }),
     state: {
       ref, onboarding, onboardingHistoryEvents, cadence, cadenceHistoryEvents, cadenceRuns, initiatives: initiativeRows, proposals: proposalRows, planning, planningHistoryEvents,
+      health, healthHistoryEvents, risks: riskStates,
       ctas: await db.select().from(ctas).where(eq(ctas.clientId, id)).orderBy(asc(ctas.createdAt), asc(ctas.id)),
       meetings: await db.select().from(meetings).where(eq(meetings.clientId, id)).orderBy(asc(meetings.startsAt), asc(meetings.id)),
     },

@@ -14,6 +14,7 @@ import { applyClientOverrides } from '../../domain/policy.js';
 import { SEGMENT_GOAL_LEVELS } from '../../domain/roles.js';
 import { dispatchWorkflowStart } from '../../runtime/processes.js';
 import { requestScopedId } from '../idempotency.js';
+import { afterCapacityChange } from '../portfolio-hooks.js';
 import { notifyCadenceOfClientChange } from './cadence.js';
 import { legacyStakeholders, reportStakeholderChange } from './stakeholders.js';
 import type { ApiEnv } from '../context.js';
@@ -190,7 +191,7 @@ const setClientPolicyRoute = securedRoute(GOVERN, {
 const TimelineEvent = z.object({
   id: z.string(), seq: z.number().int(), occurredAt: z.string(), recordedAt: z.string(), clientId: z.string().nullable(), process: z.string(),
   workflowId: z.string().nullable(), type: z.string(), ruleId: z.string().nullable(), why: z.record(z.string(), z.unknown()),
-  actor: z.object({ kind: z.enum(['system', 'api-key']), id: z.string().optional(), name: z.string().optional(), role: z.string().optional() }),
+  actor: z.object({ kind: z.enum(['system', 'api-key', 'user']), id: z.string().optional(), name: z.string().optional(), role: z.string().optional() }),
   data: z.record(z.string(), z.unknown()),
 }).openapi('LedgerEvent');
 const timelineRoute = securedRoute(TIMELINE, {
@@ -200,6 +201,8 @@ const timelineRoute = securedRoute(TIMELINE, {
     params: ClientParams,
     query: z.object({
       type: csv(z.string().min(1).max(100)), process: z.string().max(100).optional(), from: IsoInstant.optional(), to: IsoInstant.optional(),
+      rule: z.string().max(12).regex(/^(R|C|A)-\d+$|^manual$/, 'a DOMAIN rule id such as R-47').optional().openapi({ description: 'Only events decided by this rule.' }),
+      actor: z.string().min(1).max(200).optional().openapi({ description: 'Only events by this actor: `system`, `api-key` or `user` (its kind), or an actor\'s name or id.' }),
       limit: intParam(1, TIMELINE_MAX_PAGE).optional().transform((v) => v ?? TIMELINE_DEFAULT_PAGE).openapi({ description: `Page size, default ${TIMELINE_DEFAULT_PAGE}, at most ${TIMELINE_MAX_PAGE}.` }),
       after: intParam(0, 999_999_999).optional().openapi({ description: 'Cursor from the previous page\'s `next` (an event sequence number).' }),
     }),
@@ -216,6 +219,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
       // Named by the Idempotency-Key (when sent): a retry after the API died mid-request finds this client.
       const created = await createClient(db, input, await writeContext(c), requestScopedId(c, 'client'));
       await startPlacementReview(c, created.row);
+      await afterCapacityChange(c);
       return c.json(clientView(created.row, created.existed ? undefined : created.placement.explanation, await listStakeholders(db, created.row.id, { active: true })), 201);
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`A client with externalRef ${input.externalRef} already exists.`);
@@ -248,6 +252,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
       const updated = await updateClient(db, clientId, patch as never, ctx, (s) => stakeholderChangeOf(s, policy), { rationale });
       if (!updated) throw notFound('Client', clientId);
       if (updated.changed) await notifyCadenceOfClientChange(c, before, updated.row);
+      if (updated.changed) await afterCapacityChange(c);
       // R-19: a sponsor, decision-maker or champion left out of the list has left.
       for (const left of updated.stakeholdersLeft) await reportStakeholderChange(c, clientId, left, policy, ctx.at);
       return c.json(await fullView(c, updated.row), 200);
@@ -269,6 +274,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     const row = await overrideSegment(c.get('deps').db, clientId, { segment: o.segment, goalLevel, rationale: o.rationale }, await writeContext(c));
     if (!row || !before) throw notFound('Client', clientId);
     await notifyCadenceOfClientChange(c, before, row);
+    await afterCapacityChange(c);
     return c.json(await fullView(c, row), 200);
   });
 
@@ -278,6 +284,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     const row = await clearSegmentOverride(c.get('deps').db, clientId, await writeContext(c));
     if (!row || !before) throw notFound('Client', clientId);
     await notifyCadenceOfClientChange(c, before, row);
+    await afterCapacityChange(c);
     return c.json(await fullView(c, row), 200);
   });
 
@@ -341,7 +348,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     const q = c.req.valid('query');
     await mustGetClient(c, clientId);
     const rows = await clientTimeline(c.get('deps').db, clientId, {
-      types: q.type, process: q.process, from: q.from && utcInstant(q.from), to: q.to && utcInstant(q.to), afterSeq: q.after, limit: q.limit + 1,
+      types: q.type, process: q.process, from: q.from && utcInstant(q.from), to: q.to && utcInstant(q.to), ruleId: q.rule, actor: q.actor, afterSeq: q.after, limit: q.limit + 1,
     });
     const items = rows.slice(0, q.limit);
     return c.json({ items: items.map((e) => ({ ...e, actor: e.actor })), ...(rows.length > q.limit ? { next: String(items.at(-1)!.seq) } : {}) }, 200);

@@ -13,23 +13,25 @@ import { csv, Id, IsoInstant, MspRole, page, Pagination, text } from '../schemas
 
 const CtaState = z.enum(['open', 'first_action', 'done', 'escalated', 'cancelled']);
 const Cta = z.object({
-  id: Id, clientId: Id, process: z.string(), workflowId: z.string().nullable(), kind: z.string(), title: z.string(),
+  id: Id, clientId: Id.nullable().openapi({ description: 'Null for a portfolio CTA (R-6 capacity gap, R-60 Corrective Play, R-37 rebalance and month spread).' }), process: z.string(), workflowId: z.string().nullable(), kind: z.string(), title: z.string(),
   ruleId: z.string().openapi({ description: 'The DOMAIN rule that created it (R-n, C-n, A-n) or `manual`.' }),
   ownerRole: z.string(), ownerPersonId: Id.nullable(), backupPersonId: Id.nullable(),
   escalationLevel: z.enum(['none', 'backup', 'csLead']), state: CtaState,
   dueAt: z.string(), firstActionDueAt: z.string(), firstActionAt: z.string().nullable(), completedAt: z.string().nullable(),
   overdue: z.boolean().openapi({ description: 'Past its due date while not done, or past its first-action SLA with no first action.' }),
+  data: z.record(z.string(), z.unknown()).openapi({ description: 'What the CTA is about: the meeting it prepares, a proposal (which meetings to move, R-37), the figures behind it (R-6, R-60).' }),
   createdAt: z.string(), updatedAt: z.string(),
 }).openapi('Cta');
 
-function view(row: CtaRow, now: number) {
+/** A CTA as the API answers it, `overdue` judged at `now` (the console shows the same). */
+export function ctaView(row: CtaRow, now: number) {
   const open = row.state !== 'done' && row.state !== 'cancelled';
   const overdue = open && (Date.parse(row.dueAt) < now || (!row.firstActionAt && Date.parse(row.firstActionDueAt) < now));
   return {
     id: row.id, clientId: row.clientId, process: row.process, workflowId: row.workflowId, kind: row.kind, title: row.title, ruleId: row.ruleId,
     ownerRole: row.ownerRole, ownerPersonId: row.ownerPersonId, backupPersonId: row.backupPersonId,
     escalationLevel: row.escalationLevel as 'none', state: row.state as z.infer<typeof CtaState>, dueAt: row.dueAt, firstActionDueAt: row.firstActionDueAt,
-    firstActionAt: row.firstActionAt, completedAt: row.completedAt, overdue, createdAt: row.createdAt, updatedAt: row.updatedAt,
+    firstActionAt: row.firstActionAt, completedAt: row.completedAt, overdue, data: row.data, createdAt: row.createdAt, updatedAt: row.updatedAt,
   };
 }
 
@@ -54,8 +56,15 @@ const createRoute = securedRoute(ROLE_SETS.assign, {
 });
 const listRoute = securedRoute(ROLE_SETS.read, {
   method: 'get', path: '/v1/ctas', operationId: 'listCtas', tags: ['CTAs'], summary: 'List CTAs by owner, client, state, overdue',
-  request: { query: Pagination.extend({ ownerId: Id.optional(), clientId: Id.optional(), state: csv(CtaState), overdue: z.enum(['true', 'false']).optional() }) },
-  responses: { 200: jsonResponse(page(Cta), 'A page of CTAs, by id') },
+  request: {
+    query: Pagination.extend({
+      ownerId: Id.optional(), clientId: Id.optional(), state: csv(CtaState), overdue: z.enum(['true', 'false']).optional(),
+      sort: z.enum(['id', 'dueAt']).default('id').openapi({ description: '`id` (default), or `dueAt`: soonest due first (a person\'s work list).' }),
+      kind: csv(z.string().min(1).max(100).regex(/^[a-z0-9-]+$/, 'a CTA kind such as capacity-gap')).openapi({ description: 'CTA kinds, e.g. `capacity-gap,corrective-play,rebalance`.' }),
+      portfolio: z.enum(['true', 'false']).optional().openapi({ description: '`true`: only portfolio CTAs (no client); `false`: only client CTAs.' }),
+    }),
+  },
+  responses: { 200: jsonResponse(page(Cta), 'A page of CTAs, by id or by due date') },
 });
 const getRoute = securedRoute(ROLE_SETS.read, {
   method: 'get', path: '/v1/ctas/{ctaId}', operationId: 'getCta', tags: ['CTAs'], summary: 'Get a CTA',
@@ -92,34 +101,34 @@ export function registerCtaRoutes(app: OpenAPIHono<ApiEnv>) {
       openedAt: now.toISOString(), actor: actorOf(c), why: { policyVersion: policy.version },
     });
     if (temporal) await dispatchWorkflowStart(temporal, db, 'cta-clock', row.id).catch((err) => c.get('deps').logger.warn({ err, ctaId: row.id }, 'CTA clock not started; the worker\'s outbox dispatcher will start it'));
-    return c.json(view(row, now.getTime()), 201);
+    return c.json(ctaView(row, now.getTime()), 201);
   });
 
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
     const now = await currentTime(c.get('deps'));
-    const page = await listCtas(c.get('deps').db, { ...q, overdue: q.overdue === 'true', now: now.toISOString() });
-    return c.json({ items: page.items.map((r) => view(r, now.getTime())), ...(page.next ? { next: page.next } : {}) }, 200);
+    const page = await listCtas(c.get('deps').db, { ...q, overdue: q.overdue === 'true', portfolio: q.portfolio === undefined ? undefined : q.portfolio === 'true', now: now.toISOString() });
+    return c.json({ items: page.items.map((r) => ctaView(r, now.getTime())), ...(page.next ? { next: page.next } : {}) }, 200);
   });
 
   app.openapi(getRoute, async (c) => {
     const { ctaId } = c.req.valid('param');
     const row = await getCta(c.get('deps').db, ctaId);
     if (!row) throw notFound('CTA', ctaId);
-    return c.json(view(row, (await currentTime(c.get('deps'))).getTime()), 200);
+    return c.json(ctaView(row, (await currentTime(c.get('deps'))).getTime()), 200);
   });
 
   app.openapi(firstActionRoute, async (c) => {
     const { ctaId } = c.req.valid('param');
     const b = c.req.valid('json');
     const now = await currentTime(c.get('deps'));
-    return c.json(view(await settle(c, ctaId, await recordFirstAction(c.get('deps').db, ctaId, b, { actor: actorOf(c), at: now.toISOString() }, requestScopedId(c, 'cta-event'))), now.getTime()), 200);
+    return c.json(ctaView(await settle(c, ctaId, await recordFirstAction(c.get('deps').db, ctaId, b, { actor: actorOf(c), at: now.toISOString() }, requestScopedId(c, 'cta-event'))), now.getTime()), 200);
   });
 
   app.openapi(completeRoute, async (c) => {
     const { ctaId } = c.req.valid('param');
     const now = await currentTime(c.get('deps'));
-    return c.json(view(await settle(c, ctaId, await completeCta(c.get('deps').db, ctaId, c.req.valid('json').note, { actor: actorOf(c), at: now.toISOString() }, requestScopedId(c, 'cta-event'))), now.getTime()), 200);
+    return c.json(ctaView(await settle(c, ctaId, await completeCta(c.get('deps').db, ctaId, c.req.valid('json').note, { actor: actorOf(c), at: now.toISOString() }, requestScopedId(c, 'cta-event'))), now.getTime()), 200);
   });
 
   app.openapi(reassignRoute, async (c) => {
@@ -128,14 +137,14 @@ export function registerCtaRoutes(app: OpenAPIHono<ApiEnv>) {
     const [person] = await peopleByIds(c.get('deps').db, [b.personId]);
     if (!person?.active) throw unprocessable(`No active person with id ${b.personId}.`, { errors: [{ location: 'body', path: 'personId', message: 'unknown or inactive person' }] });
     const now = await currentTime(c.get('deps'));
-    return c.json(view(await settle(c, ctaId, await reassignCta(c.get('deps').db, ctaId, b, { actor: actorOf(c), at: now.toISOString() }, requestScopedId(c, 'cta-event'))), now.getTime()), 200);
+    return c.json(ctaView(await settle(c, ctaId, await reassignCta(c.get('deps').db, ctaId, b, { actor: actorOf(c), at: now.toISOString() }, requestScopedId(c, 'cta-event'))), now.getTime()), 200);
   });
 }
 
 /** Maps a transition to the response, and tells the CTA's clock when something changed. */
 async function settle(c: Context<ApiEnv>, ctaId: string, t: Transition<CtaRow>): Promise<CtaRow> {
   if (t.outcome === 'not-found') throw notFound('CTA', ctaId);
-  if (t.outcome === 'conflict') throw conflict(`Not applied: ${t.reason}.`, { cta: view(t.row, (await currentTime(c.get('deps'))).getTime()) });
+  if (t.outcome === 'conflict') throw conflict(`Not applied: ${t.reason}.`, { cta: ctaView(t.row, (await currentTime(c.get('deps'))).getTime()) });
   const { temporal } = c.get('deps');
   if (temporal) await notifyCtaClock(temporal, ctaId);
   return t.row;

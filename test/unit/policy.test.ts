@@ -58,6 +58,7 @@ describe('policy defaults (DOMAIN §4)', () => {
       'atRisk',
       'kpis',
       'raci',
+      'governance',
     ]);
   });
 
@@ -116,6 +117,17 @@ describe('policy defaults (DOMAIN §4)', () => {
     ['R-37', 'capacity.loadTargetPct', 85],
     ['R-37', 'capacity.rebalanceAbovePct', 90],
     ['R-37', 'capacity.monthSpreadMaxPct', 40],
+    ['R-6', 'investment.teamHoursSource', 'fte'],
+    ['R-6', 'investment.teamRoles', ['AM', 'TAM', 'CSM', 'vCIO', 'vCTO', 'vCISO']],
+    ['R-125', 'governance.monthlySegmentReview.time', '10:00'],
+    ['R-125', 'governance.weeklyCsOps.weekday', 1],
+    ['R-125', 'governance.thresholdChangeWindowDays', 14],
+    ['R-125', 'governance.heldGraceHours', 24],
+    ['R-60', 'kpis.governance.heldPerPlanPct', 90],
+    ['R-60', 'playsAndGates.governanceBreachMonths', 2],
+    ['R-37', 'governance.rebalanceSegments', ['B', 'C']],
+    ['R-12', 'cadence.D.defenseLoop.incidentSpikeFactor', 1.5],
+    ['R-12', 'cadence.D.defenseLoop.costToServeOverMonths', 2],
     ['R-11', 'cadence.recurringSlot', { weekOfMonth: 2, weekday: 2, time: '10:00' }],
     ['R-11', 'cadence.strategicMinutes', 45],
     ['R-11', 'cadence.tacticalMinutes', 30],
