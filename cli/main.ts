@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createApiKey, listApiKeys, revokeApiKey, ROLES, type Role } from '../db/api-keys.js';
 import { connectDatabase, runMigrations } from '../db/client.js';
 import { ensureDefaultPolicy } from '../db/policies.js';
@@ -87,19 +87,48 @@ export function program(io: CliOutput = stdio): { cli: Command; exitCode: () => 
   return { cli, exitCode: () => code };
 }
 
-/** Options of `baton rehearse`, all declared in rehearseCli and read in rehearseCommand. */
+/** Options of `baton rehearse`, all declared in rehearseCli and read in rehearseCommand (rehearsal/cli.ts). */
 export interface RehearseOptions {
   json: boolean;
+  summary?: boolean;
+  full?: boolean;
+  portfolio?: number;
+  segments?: string;
+  days?: number;
+  start?: string;
+  policy?: string;
+  printScenario: boolean;
+  stallTimeout?: number;
+  progressEvery: number;
+  quiet: boolean;
 }
 
-/** `baton rehearse`: the one place its arguments and options are declared. */
+/** `baton rehearse`: the one place its arguments and options are declared (run by rehearsal/cli.ts). */
 function rehearseCli(cli: Command, done: (code: number) => void) {
+  const wholeNumber = (min: number) => (text: string) => {
+    if (!/^\d+$/.test(text) || Number(text) < min) throw new InvalidArgumentError(`a whole number${min > 0 ? ` of at least ${min}` : ''}.`);
+    return Number(text);
+  };
   cli.command('rehearse')
-    .description("run a scenario on a simulated clock (time-skipping server, throw-away database) and print each client's timeline and final state")
-    .argument('<scenario>', 'scenario file (.yaml or .json); examples in docs/scenarios/, format in docs/rehearsal.md')
-    .option('--json', 'print machine-readable JSON instead of the readable report', false)
-    .addHelpText('after', '\nExit code 1 when a step\'s status differs from its `expect`.')
-    .action(async (scenario: string, o: RehearseOptions) => done(await rehearseCommand(scenario, o)));
+    .description("run a scenario, or a generated portfolio, on a simulated clock (time-skipping server, throw-away database) and report each client")
+    .argument('[scenario]', 'scenario file (.yaml or .json); examples in docs/scenarios/, format in docs/rehearsal.md; or use --portfolio N')
+    .option('--json', 'the report as JSON on stdout (progress stays on stderr)', false)
+    .addOption(new Option('--summary', 'counts per client only (default for a portfolio)').conflicts('full'))
+    .option('--full', "every client's timeline and final state (default for a scenario file)")
+    .addOption(new Option('--portfolio <n>', 'N clients of mixed segments, one shared team, cadences started 5 minutes apart').argParser(wholeNumber(0)))
+    .option('--segments <mix>', 'segment order, cycled: A,B,C,D (default) or weighted, e.g. A:1,B:3,C:2,D:4')
+    .addOption(new Option('--days <d>', 'simulated days after the first start (default 365)').argParser(wholeNumber(1)))
+    .option('--start <date>', 'the first cadence starts at 08:00 America/Chicago that day, YYYY-MM-DD (default 2027-01-04)')
+    .option('--policy <file>', "policy areas (YAML or JSON) merged onto the default policy first, as a scenario's `policy:`")
+    .option('--print-scenario', 'print the generated portfolio scenario as YAML and exit', false)
+    .addOption(new Option('--stall-timeout <seconds>', 'seconds without simulated progress before the rehearsal gives up (default 120)').argParser(wholeNumber(5)))
+    .addOption(new Option('--progress-every <seconds>', 'seconds between progress lines on stderr (0: every slice)').argParser(wholeNumber(0)).default(5))
+    .option('--quiet', 'no progress or step lines on stderr', false)
+    .addHelpText('after', "\nExit codes: 0 done, 1 a step's status differed from its `expect`, 2 usage, 3 the rehearsal stalled (its message names what was stuck).")
+    .action(async (scenario: string | undefined, o: RehearseOptions, command: Command) => {
+      const { rehearseCommand } = await import('../rehearsal/cli.js');
+      done(await rehearseCommand(scenario, o, (why) => command.error(why, { exitCode: 2, code: 'baton.usage' })));
+    });
 }
 
 async function run(mode: Mode): Promise<number> {
@@ -204,31 +233,6 @@ async function revokeKey(id: string): Promise<number> {
     return 1;
   }
   console.log(`Revoked key ${revoked.id} (${revoked.name}).`);
-  return 0;
-}
-
-async function rehearseCommand(file: string, options: RehearseOptions): Promise<number> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ActionableError(code === 'ENOENT'
-      ? `Scenario file not found: ${file} (examples: ${path.relative(process.cwd(), path.join(root, 'docs/scenarios')) || 'docs/scenarios'}/).`
-      : `Cannot read scenario file ${file}: ${(err as Error).message}`);
-  }
-  const { parseScenario } = await import('../rehearsal/scenario.js');
-  const { rehearse } = await import('../rehearsal/run.js');
-  const { formatRehearsal } = await import('../rehearsal/format.js');
-  const scenario = parseScenario(text);
-  installTemporalRuntime(createLogger('error'));
-  const result = await rehearse(scenario, { log: options.json ? () => {} : (m) => console.error(m) });
-  if (options.json) console.log(JSON.stringify({ timelines: result.timelines, states: result.states, steps: result.steps, refs: result.refs, failures: result.failures, scenario: result.scenario, start: result.start, end: result.end }, null, 2));
-  else console.log(formatRehearsal(result));
-  if (result.failures.length) {
-    console.error(`\n${result.failures.length} step(s) did not return the expected status:\n${result.failures.map((f) => `  - ${f}`).join('\n')}`);
-    return 1;
-  }
   return 0;
 }
 

@@ -39,7 +39,8 @@ describe('baton CLI', () => {
   it('`baton help <command>` is the same help', async () => {
     const r = await baton('help', 'rehearse');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('Usage: baton rehearse [options] <scenario>');
+    expect(r.out).toContain('Usage: baton rehearse [options] [scenario]');
+    expect(r.out).toContain('--portfolio <n>');
     expect(r.out).toContain('--json');
   });
 
@@ -53,7 +54,12 @@ describe('baton CLI', () => {
     [['keys', 'create', '--name', 'x', '--role', 'root'], "error: option '--role <role>' argument 'root' is invalid. Allowed choices are admin, ops, automation, manager."],
     [['keys', 'create', '--role', 'ops'], "error: required option '--name <name>' not specified"],
     [['keys', 'revoke'], "error: missing required argument 'id'"],
-    [['rehearse'], "error: missing required argument 'scenario'"],
+    [['rehearse'], 'error: give one scenario file, or --portfolio N'],
+    [['rehearse', 'a.yaml', '--portfolio', '3'], 'error: give one scenario file, or --portfolio N'],
+    [['rehearse', 'a.yaml', '--days', '30'], 'error: --segments, --days, --start and --policy go with --portfolio'],
+    [['rehearse', '--portfolio', 'many'], "error: option '--portfolio <n>' argument 'many' is invalid. a whole number."],
+    [['rehearse', '--portfolio', '3', '--stall-timeout', '1'], "error: option '--stall-timeout <seconds>' argument '1' is invalid. a whole number of at least 5."],
+    [['rehearse', '--portfolio', '3', '--summary', '--full'], "error: option '--summary' cannot be used with option '--full'"],
     [['rehearse', 'a.yaml', 'b.yaml'], 'error: too many arguments'],
   ])('a usage error (%j) is one line naming the problem, exit 2', async (argv, message) => {
     const r = await baton(...argv);

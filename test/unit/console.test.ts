@@ -62,6 +62,8 @@ describe('rehearse a change: comparing two runs', () => {
     steps: statuses.map((status, index) => ({ index, op: `op${index}`, at: '', method: 'POST', path: '/', status, ok: true, body: {} })),
     timelines: { c1: events as never }, states: { c1: { ref: 'acme' } as never },
     portfolio: { ctas: [], sessions: [], creditGates: [], timeline: [], routines: {} },
+    detail: 'full', summaries: {}, totals: { clients: 1, events: events.length, meetings: 0, meetingsByKind: {}, ctas: 0, openCtas: 0, escalations: 0, misses: 0 },
+    wallMs: 0, clock: { slices: 0, unanswered: 0, resent: 0 },
   });
   it('lists entries only one policy produced, counts by type, and answers that differ', () => {
     const set = event('deadline.set', '2026-03-02T15:00:04.120Z', { deadline: 'kickoff.held' });
