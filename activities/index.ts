@@ -20,6 +20,7 @@ import { applyClientOverrides } from '../domain/policy.js';
 import { completeCta, ctaIdFor, isDeliverable, openCta, type CtaRow } from '../db/ctas.js';
 import { meetings, type Actor } from '../db/schema.js';
 import { stakeholderActivities } from './stakeholders.js';
+import { deliveryActivities } from './deliveries.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -35,6 +36,7 @@ export function createActivities({ db }: ActivityDeps) {
   return withFailureClassification({
     ...cadenceActivities({ db }),
     ...stakeholderActivities({ db }),
+    ...deliveryActivities({ db }),
 
     async appendLedgerEvent(event: NewLedgerEvent & { id: string }): Promise<boolean> {
       return appendEvent(db, event);

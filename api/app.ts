@@ -24,6 +24,7 @@ import { registerOnboardingRoutes } from './routes/onboarding.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 import { registerStakeholderRoutes } from './routes/stakeholders.js';
+import { registerIntegrationRoutes } from './routes/integrations.js';
 
 const TARGETS = { json: 'body', query: 'query', param: 'path', header: 'header', form: 'body', cookie: 'header' } as const;
 
@@ -116,6 +117,7 @@ export function createApp(deps: ApiDeps) {
   registerCalendarFeedRoutes(app);
   registerCapacityRoutes(app);
   registerCodecRoutes(app);
+  registerIntegrationRoutes(app);
 
   let document: unknown;
   app.get('/openapi.json', (c) => c.json((document ??= describeEnforcedRules(app.getOpenAPI31Document(apiInfo) as never, options)) as never));

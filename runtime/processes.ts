@@ -7,10 +7,11 @@ import { clients } from '../db/schema.js';
 import { ctasAwaitingFirstAction, getCta, isDeliverable, type CtaRow } from '../db/ctas.js';
 import { markWorkflowStarted, markWorkflowStartFailed, pendingWorkflowStarts, type WorkflowStartKind } from '../db/outbox.js';
 import { safeErrorMessage } from '../db/errors.js';
+import { getDelivery } from '../db/deliveries.js';
 import type { Logger } from './logger.js';
 import {
   CADENCE_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId, onboardingWorkflowId, placementReviewWorkflowId,
-  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type OnboardingInput, type PlacementReviewInput, type ProcessKind, type ProcessRefusal,
+  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type DeliveryInput, deliveryWorkflowId, type CtaSlaInput, type OnboardingInput, type PlacementReviewInput, type ProcessKind, type ProcessRefusal,
 } from '../workflows/contracts.js';
 import { ClientIdKey, ProcessKey, SegmentKey } from './search-attributes.js';
 
@@ -29,6 +30,7 @@ interface ProcessInputs {
   placementReview: PlacementReviewInput;
   onboarding: OnboardingInput;
   cadence: CadenceInput;
+  delivery: DeliveryInput;
 }
 
 interface StartOptions {
@@ -167,6 +169,12 @@ export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: Wor
   if (kind === 'placement-review') {
     const [client] = await db.select({ id: clients.id, segment: clients.segment, createdAt: clients.createdAt }).from(clients).where(eq(clients.id, subjectId));
     if (client) await ensurePlacementReview(t, client, (await activePolicy(db)).version);
+  } else if (kind === 'delivery') {
+    const row = await getDelivery(db, subjectId);
+    // Issue 15: one workflow per delivery, by id, so a second dispatch joins the first.
+    if (row && (row.state === 'pending' || row.state === 'retrying')) {
+      await startProcess(t, 'delivery', { deliveryId: row.id }, { workflowId: deliveryWorkflowId(row.id), ifRunning: 'use-existing', reuse: 'never', searchAttributes: { clientId: row.clientId ?? '' } });
+    }
   } else {
     const cta = await getCta(db, subjectId);
     if (cta && (!cta.firstActionAt || isDeliverable(cta)) && ['open', 'escalated', 'first_action'].includes(cta.state)) await ensureCtaClock(t, cta, db);

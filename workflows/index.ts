@@ -3,3 +3,4 @@ export { ctaSla } from './cta-sla.js';
 export { placementReview } from './placement-review.js';
 export { onboarding } from './onboarding.js';
 export { cadence } from './cadence.js';
+export { delivery } from './delivery.js';
