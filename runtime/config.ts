@@ -64,6 +64,9 @@ export const configSchema = z
       .transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : []))
       .pipe(z.array(z.url('each origin must be a URL such as https://temporal-ui.example.com')))
       .describe('Origins of the Temporal Web UI allowed to call /codec from a browser (the embedded UI is added by itself).'),
+    BATON_INTEGRATION_KEY: optionalString
+      .refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, 'must be 32 bytes in base64 (`openssl rand -base64 32`)')
+      .describe('Key that seals connector secrets at rest (webhook signing secrets), 32 bytes in base64 (`openssl rand -base64 32`). Unset: webhook subscriptions cannot be created (503). Keep it: sealed secrets cannot be opened without it.'),
     TEMPORAL_CLI_PATH: optionalFile.describe('Path of the `temporal` CLI to use for the embedded server.'),
     TEMPORAL_TEST_SERVER_PATH: optionalFile.describe('Path of the `temporal-test-server` (time-skipping) binary.'),
   })

@@ -15,9 +15,16 @@ export class IntegrationKeyMissingError extends Error {
   }
 }
 
-/** The key, read when needed (so a rotated environment takes effect on restart). */
+let configured: string | undefined;
+
+/** Start-up hands over the configured key (runtime/config.ts reads it from the environment or `.env`). */
+export function setIntegrationKey(raw: string | undefined): void {
+  configured = raw;
+}
+
+/** The key: the configured one, else the process environment's. */
 export function integrationKey(env: NodeJS.ProcessEnv = process.env): Buffer {
-  const raw = env[INTEGRATION_KEY_ENV];
+  const raw = configured ?? env[INTEGRATION_KEY_ENV];
   if (!raw) throw new IntegrationKeyMissingError();
   const key = Buffer.from(raw, 'base64');
   if (key.length !== 32) throw new IntegrationKeyMissingError(`${INTEGRATION_KEY_ENV} must be 32 bytes in base64 (it decodes to ${key.length})`);

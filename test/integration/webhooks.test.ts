@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
@@ -11,6 +15,7 @@ import { connectorBreakers, deliveries, idempotencyRecords, webhookSubscriptions
 import { createLogger } from '../../runtime/logger.js';
 import { startWorkflowStartDispatcher } from '../../runtime/processes.js';
 import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
+import { deliveryWorkflowId } from '../../workflows/contracts.js';
 import { createWorker } from '../../worker.js';
 import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
 import { testDataConverter, workflowBundle } from '../support/temporal.js';
@@ -33,6 +38,7 @@ let running: Promise<void>;
 let stopDispatcher: () => Promise<void>;
 let call: ReturnType<typeof apiCaller>;
 let clientId: string;
+let client: Client;
 const taskQueue = testTaskQueue();
 
 /** Short waits so the suite stays fast; the shape (backoff, breaker, attempts) is the production one. */
@@ -50,7 +56,7 @@ beforeAll(async () => {
   const keys = {} as Record<Role, string>;
   for (const role of ROLES) keys[role] = (await createApiKey(db.db, { name: `test ${role}`, role, createdBy: 'test' })).key;
   connection = await Connection.connect({ address: inject('temporalAddress') });
-  const client = new Client({ connection, dataConverter: testDataConverter });
+  client = new Client({ connection, dataConverter: testDataConverter });
   native = await NativeConnection.connect({ address: inject('temporalAddress') });
   worker = await createWorker({ connection: native, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db, dataConverter: testDataConverter });
   running = worker.run();
@@ -72,6 +78,28 @@ afterAll(async () => {
   await connection?.close();
   await db?.close();
 });
+
+/** `RECORD_HISTORIES=1` refreshes the replay fixture of the delivery workflow (test/unit/replay.test.ts). */
+async function record(workflowId: string, name: string) {
+  if (!process.env.RECORD_HISTORIES) return;
+  const handle = client.workflow.getHandle(workflowId);
+  await handle.result();
+  // Fixtures are kept unencrypted (test/unit/replay.test.ts seals them itself with a key of its own).
+  const history = await handle.fetchHistory();
+  await openPayloads(history, testDataConverter.payloadCodecs![0]!);
+  fs.writeFileSync(path.join(import.meta.dirname, `../fixtures/histories/${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+}
+
+async function openPayloads(node: unknown, codec: PayloadCodec): Promise<void> {
+  if (!node || typeof node !== 'object' || node instanceof Uint8Array) return;
+  const isPayload = (v: unknown): v is Payload => !!v && typeof v === 'object' && 'metadata' in v && (v as Payload).data instanceof Uint8Array;
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+    if (key === 'searchAttributes' || !value || typeof value !== 'object') continue;
+    if (key === 'payloads' && Array.isArray(value) && value.every(isPayload)) (node as Record<string, unknown>)[key] = await codec.decode(value);
+    else if (isPayload(value)) (node as Record<string, unknown>)[key] = (await codec.decode([value]))[0];
+    else await openPayloads(value, codec);
+  }
+}
 
 async function subscribe(url: string, eventTypes: string[]) {
   const res = await call('POST', '/v1/webhook-subscriptions', { body: { url, eventTypes, description: 'CS tooling' } });
@@ -215,6 +243,7 @@ describe('delivery', () => {
     const [dead] = await eventually(() => deliveryLog(sub.id), (l) => l[0]?.state === 'dead', 30_000);
     expect(dead).toMatchObject({ attempts: 6, lastStatus: 500 });
     expect(failing.requests.map((r) => r.id)).toEqual(Array(6).fill(dead.id));
+    await record(deliveryWorkflowId(dead.id), 'delivery-dead-lettered');
     const [refused] = await eventually(() => deliveryLog(sub2.id), (l) => l[0]?.state === 'dead');
     expect(refused).toMatchObject({ attempts: 1, lastStatus: 400 });
 

@@ -16,6 +16,7 @@ const REQUIRED_TYPES = [
   'meeting.scheduled', 'meeting.held', 'meeting.missed', 'meeting.cancelled', 'meeting.moved', 'meeting.restyled', 'decision.logged',
   'trigger.fired', 'trigger.replanned', 'trigger.cleared', 'risk.opened', 'risk.signal_raised', 'signal.duplicate', 'signal.late',
   'stakeholder.added', 'stakeholder.updated', 'stakeholder.deactivated', 'stakeholder.reactivated', 'access.updated', 'risk.evidence_added',
+  'delivery.delivered', 'delivery.dead_lettered',
 ] as const;
 
 /** What the ledger hands back: data goes through jsonb, so `undefined` members disappear. */

@@ -58,6 +58,7 @@ describe('policy defaults (DOMAIN §4)', () => {
       'atRisk',
       'kpis',
       'raci',
+      'integrations',
     ]);
   });
 
