@@ -6,6 +6,8 @@ import { activePolicy } from '../db/policies.js';
 import { breakerAfter, breakerAllows, classifyStatus, nextStep, parseRetryAfter, type AttemptOutcome, type DeliveryPolicy, type NextStep } from '../domain/delivery.js';
 import { policySchema } from '../domain/policy.js';
 import { unseal } from '../runtime/secret-box.js';
+import { mailer } from '../runtime/mailer.js';
+import { renderCtaEmail, type CtaEmail } from '../domain/email.js';
 
 /** Who Baton says it is to a receiver. */
 const USER_AGENT = 'Baton-Webhooks/1 (+https://www.standardwebhooks.com/)';
@@ -52,7 +54,7 @@ export function deliveryActivities({ db }: { db: Db }) {
         }
         const final = await recordAttempt(tx, deliveryId, { state: step.step === 'done' ? 'delivered' : 'dead', countAttempt: true, status, error, at });
         if (!final) return; // a concurrent attempt finished it first; its event stands
-        const base = { deliveryId, channel: 'webhook' as const, connector: row.connector, eventId: row.eventId, eventType: row.eventType, attempts: final.attempts };
+        const base = { deliveryId, channel: row.channel as 'webhook' | 'email', connector: row.connector, eventId: row.eventId, eventType: row.eventType, attempts: final.attempts };
         await appendEvent(tx, step.step === 'done'
           ? { id: `delivery/${deliveryId}/delivered`, occurredAt: at, clientId: row.clientId, process: 'integrations', workflowId: `delivery/${deliveryId}`, type: 'delivery.delivered', ruleId: null, actor: { kind: 'system' }, why: { rule: 'issue 15: outbox delivery' }, data: { ...base, ...(status !== undefined ? { status } : {}) } }
           : { id: `delivery/${deliveryId}/dead`, occurredAt: at, clientId: row.clientId, process: 'integrations', workflowId: `delivery/${deliveryId}`, type: 'delivery.dead_lettered', ruleId: null, actor: { kind: 'system' }, why: { maxAttempts: policy.deliveryMaxAttempts }, data: { ...base, reason: step.reason.slice(0, 500) } });
@@ -68,6 +70,7 @@ export function deliveryActivities({ db }: { db: Db }) {
  * signature are of this attempt. Redirects are not followed (a 3xx refuses the message).
  */
 async function callReceiver(db: Db, row: DeliveryRow, policy: DeliveryPolicy): Promise<AttemptOutcome> {
+  if (row.channel === 'email') return sendEmail(row);
   const sub = row.subscriptionId ? await getSubscription(db, row.subscriptionId) : undefined;
   if (!sub) return { outcome: 'failed', permanent: true, error: 'the subscription no longer exists' };
   let signer: Webhook;
@@ -95,5 +98,25 @@ async function callReceiver(db: Db, row: DeliveryRow, policy: DeliveryPolicy): P
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
     return { outcome: 'failed', error: e.name === 'TimeoutError' ? `no answer within ${policy.requestTimeoutSeconds} s` : `${e.cause?.code ?? e.name}: ${e.message}`.slice(0, 500) };
+  }
+}
+
+/**
+ * One email over SMTP (nodemailer). The Message-ID derives from the delivery id, the same on every
+ * attempt, so a mail client shows a message retried after a lost acknowledgement once. A 4xx SMTP
+ * reply or a connection failure is retried; a 5xx reply (e.g. 550 no such mailbox) is permanent.
+ */
+async function sendEmail(row: DeliveryRow): Promise<AttemptOutcome> {
+  const mail = mailer();
+  if (!mail) return { outcome: 'failed', error: 'SMTP is not configured (BATON_SMTP_URL, BATON_MAIL_FROM)' };
+  const m = row.payload as unknown as CtaEmail;
+  const { subject, text, html } = renderCtaEmail(m);
+  try {
+    await mail.transport.sendMail({ from: mail.from, to: { name: m.toName, address: m.to }, subject, text, html, messageId: `<${row.id}@baton>`, headers: { 'X-Baton-Delivery': row.id } });
+    return { outcome: 'delivered' };
+  } catch (err) {
+    const e = err as Error & { responseCode?: number; code?: string };
+    const error = `${e.responseCode ? `SMTP ${e.responseCode}` : (e.code ?? e.name)}: ${e.message}`.slice(0, 500);
+    return { outcome: 'failed', error, ...(e.responseCode ? { status: e.responseCode } : {}), permanent: !!e.responseCode && e.responseCode >= 500 };
   }
 }

@@ -8,7 +8,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { enqueueWorkflowStart } from './outbox.js';
-import { connectorBreakers, deliveries, webhookSubscriptions } from './schema.js';
+import { clients, connectorBreakers, ctas, deliveries, people, webhookSubscriptions } from './schema.js';
+import { mailEnabled } from '../runtime/mailer.js';
+import type { CtaEmail } from '../domain/email.js';
 import { seal } from '../runtime/secret-box.js';
 import type { BreakerState } from '../domain/delivery.js';
 
@@ -51,6 +53,7 @@ export function webhookPayload(e: FannedEvent): Record<string, unknown> {
  */
 export async function fanOutEvent(tx: Executor, e: FannedEvent): Promise<number> {
   if (e.type.startsWith('delivery.')) return 0;
+  if (e.type === 'cta.opened' || e.type === 'cta.escalated') await queueCtaEmail(tx, e);
   const subs = await tx.select({ id: webhookSubscriptions.id }).from(webhookSubscriptions)
     .where(and(eq(webhookSubscriptions.active, true), sql`${webhookSubscriptions.eventTypes} ? ${e.type}`));
   for (const s of subs) {
@@ -61,6 +64,30 @@ export async function fanOutEvent(tx: Executor, e: FannedEvent): Promise<number>
     await enqueueWorkflowStart(tx, 'delivery', id);
   }
   return subs.length;
+}
+
+/** The SMTP connector's one breaker (one relay for every recipient). */
+export const SMTP_CONNECTOR = 'smtp';
+
+/**
+ * Email to the person a CTA now belongs to (C-5 opened, R-122 escalated), when SMTP is configured
+ * and the person is active with an address. One delivery per (person, event).
+ */
+async function queueCtaEmail(tx: Executor, e: FannedEvent) {
+  if (!mailEnabled()) return;
+  const personId = (e.type === 'cta.opened' ? e.data.ownerId : e.data.toId) as string | null | undefined;
+  if (!personId) return;
+  const [row] = await tx.select({ name: people.name, email: people.email, active: people.active, title: ctas.title, dueAt: ctas.dueAt, firstActionDueAt: ctas.firstActionDueAt, clientName: clients.name })
+    .from(ctas).innerJoin(people, eq(people.id, personId)).leftJoin(clients, eq(clients.id, ctas.clientId)).where(eq(ctas.id, String(e.data.ctaId)));
+  if (!row?.active) return;
+  const payload: CtaEmail = {
+    kind: e.type as CtaEmail['kind'], to: row.email, toName: row.name, ctaId: String(e.data.ctaId), title: row.title, clientName: row.clientName ?? 'your client',
+    dueAt: row.dueAt, firstActionDueAt: row.firstActionDueAt,
+    ...(e.type === 'cta.escalated' ? { level: String(e.data.level), reason: String(e.data.reason) } : {}),
+  };
+  const id = deliveryIdFor(`email/${personId}/${e.id}`);
+  await tx.insert(deliveries).values({ id, channel: 'email', connector: SMTP_CONNECTOR, subscriptionId: null, eventId: e.id, eventType: e.type, clientId: e.clientId, payload: payload as unknown as Record<string, unknown> }).onConflictDoNothing();
+  await enqueueWorkflowStart(tx, 'delivery', id);
 }
 
 /** A test delivery to one subscription (its own id, so each test is a new message). */

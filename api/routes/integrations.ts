@@ -27,7 +27,7 @@ const Subscription = z.object({
 
 const Delivery = z.object({
   id: Id.openapi({ description: 'Also the `webhook-id` header: the same on every attempt, the receiver\'s idempotency key' }),
-  channel: z.enum(['webhook']), connector: z.string().max(200), subscriptionId: Id.nullable(), eventId: z.string().max(200).nullable(), eventType: z.string().max(64),
+  channel: z.enum(['webhook', 'email']), connector: z.string().max(200), subscriptionId: Id.nullable(), eventId: z.string().max(200).nullable(), eventType: z.string().max(64),
   clientId: z.string().max(64).nullable(), state: z.enum(DELIVERY_STATES), attempts: z.number().int(), lastStatus: z.number().int().nullable(),
   lastError: z.string().max(2000).nullable(), nextAttemptAt: z.string().max(40).nullable(), deliveredAt: z.string().max(40).nullable(), createdAt: z.string().max(40),
 }).openapi('Delivery');
@@ -83,7 +83,7 @@ const subscriptionView = (s: SubscriptionRow) => ({
   id: s.id, url: s.url, description: s.description, eventTypes: s.eventTypes, active: s.active, createdBy: s.createdBy, createdAt: s.createdAt, disabledAt: s.disabledAt,
 });
 const deliveryView = (d: DeliveryRow) => ({
-  id: d.id, channel: d.channel as 'webhook', connector: d.connector, subscriptionId: d.subscriptionId, eventId: d.eventId, eventType: d.eventType, clientId: d.clientId,
+  id: d.id, channel: d.channel as 'webhook' | 'email', connector: d.connector, subscriptionId: d.subscriptionId, eventId: d.eventId, eventType: d.eventType, clientId: d.clientId,
   state: d.state as (typeof DELIVERY_STATES)[number], attempts: d.attempts, lastStatus: d.lastStatus, lastError: d.lastError, nextAttemptAt: d.nextAttemptAt, deliveredAt: d.deliveredAt, createdAt: d.createdAt,
 });
 

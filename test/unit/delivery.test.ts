@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { breakerAfter, breakerAllows, classifyStatus, nextStep, parseRetryAfter, type DeliveryPolicy } from '../../domain/delivery.js';
 import { defaultPolicy, parsePolicy } from '../../domain/policy.js';
+import { renderCtaEmail } from '../../domain/email.js';
 import { IntegrationKeyMissingError, integrationKey, seal, unseal } from '../../runtime/secret-box.js';
 
 /** The outbox's delivery model (issue 15): backoff, Retry-After, dead letter, circuit breaker. */
@@ -87,5 +88,21 @@ describe('secret box', () => {
     expect(() => integrationKey({})).toThrow(IntegrationKeyMissingError);
     expect(() => integrationKey({ BATON_INTEGRATION_KEY: Buffer.alloc(16).toString('base64') })).toThrow(/must be 32 bytes/);
     expect(integrationKey({ BATON_INTEGRATION_KEY: key.toString('base64') })).toEqual(key);
+  });
+});
+
+describe('CTA email', () => {
+  const base = { to: 'a@msp.example', toName: 'Ann <Ops>', ctaId: 'c1', title: 'Fix <b>MFA</b> & SSO', clientName: 'O\'Neil & Co', dueAt: '2026-12-10T17:00:00.000Z', firstActionDueAt: '2026-12-07T10:00:00.000Z' };
+  it('says opened or escalated, in text and escaped HTML', () => {
+    const opened = renderCtaEmail({ ...base, kind: 'cta.opened' });
+    expect(opened.subject).toBe('New CTA for O\'Neil & Co: Fix <b>MFA</b> & SSO');
+    expect(opened.text).toContain('  Fix <b>MFA</b> & SSO\n');
+    expect(opened.html).toContain('<h2>Fix &lt;b&gt;MFA&lt;/b&gt; &amp; SSO</h2>');
+    expect(opened.html).toContain('Hello Ann &lt;Ops&gt;,');
+    expect(opened.html).not.toContain('<b>MFA');
+    const escalated = renderCtaEmail({ ...base, kind: 'cta.escalated', level: 'csLead', reason: 'no first action by 2026-12-07T10:00:00.000Z' });
+    expect(escalated.subject).toBe('Escalated to you — O\'Neil & Co: Fix <b>MFA</b> & SSO');
+    expect(escalated.text).toContain('escalated to you (csLead)');
+    expect(escalated.text).toContain('Why: no first action by 2026-12-07T10:00:00.000Z');
   });
 });

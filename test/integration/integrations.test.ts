@@ -20,9 +20,11 @@ import { createWorker } from '../../worker.js';
 import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
 import { testDataConverter, workflowBundle } from '../support/temporal.js';
 import { webhookReceiver } from '../support/webhook-receiver.js';
+import { smtpSink } from '../support/smtp-sink.js';
+import { configureMailer } from '../../runtime/mailer.js';
 
 /**
- * Outbound webhooks through the outbox (issue 15) on the real Temporal dev server and PostgreSQL,
+ * Email to CTA owners and outbound webhooks through the outbox (issue 15) on the real Temporal dev server and PostgreSQL,
  * delivered to a local receiver that verifies every Standard Webhooks signature: subscriptions
  * with a secret shown once and sealed at rest, the test delivery, ledger events fanned out in
  * their own transaction, an outage that queues deliveries and drains them with no duplicate,
@@ -39,6 +41,7 @@ let stopDispatcher: () => Promise<void>;
 let call: ReturnType<typeof apiCaller>;
 let clientId: string;
 let client: Client;
+let avery: string;
 const taskQueue = testTaskQueue();
 
 /** Short waits so the suite stays fast; the shape (backoff, breaker, attempts) is the production one. */
@@ -68,7 +71,8 @@ beforeAll(async () => {
 
   const csm = (await call('POST', '/v1/people', { body: { name: 'Casey CSM', email: 'casey@msp.example', roles: ['CSM'] } })).body.id;
   clientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Hooked Co' }) })).body.id;
-  expect((await call('PUT', `/v1/clients/${clientId}/assignments/CSM`, { body: { personId: csm } })).status).toBe(200);
+  avery = (await call('POST', '/v1/people', { body: { name: 'Avery <AM>', email: 'avery@msp.example', roles: ['AM'] } })).body.id;
+  expect((await call('PUT', `/v1/clients/${clientId}/assignments/CSM`, { body: { personId: csm, backupPersonId: avery } })).status).toBe(200);
 });
 afterAll(async () => {
   await stopDispatcher?.();
@@ -106,8 +110,8 @@ async function subscribe(url: string, eventTypes: string[]) {
   expect(res.status).toBe(201);
   return res.body as { id: string; secret: string };
 }
-const openCta = async (title: string) => {
-  const res = await call('POST', `/v1/clients/${clientId}/ctas`, { body: { kind: 'follow-up', title, ownerRole: 'CSM', dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString() } });
+const openCta = async (title: string, extra: Record<string, unknown> = {}) => {
+  const res = await call('POST', `/v1/clients/${clientId}/ctas`, { body: { kind: 'follow-up', title, ownerRole: 'CSM', dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString(), ...extra } });
   expect(res.status).toBe(201);
   return res.body.id as string;
 };
@@ -267,5 +271,45 @@ describe('delivery', () => {
     await openCta('After unsubscribing');
     expect(await db.db.select().from(deliveries).where(eq(deliveries.subscriptionId, sub.id))).toEqual([]);
     await receiver.stop();
+  });
+});
+
+describe('email to CTA owners (SMTP)', () => {
+  let sink: Awaited<ReturnType<typeof smtpSink>>;
+  beforeAll(async () => {
+    sink = await smtpSink();
+    configureMailer(sink.url, 'Baton <baton@msp.example>');
+  });
+  afterAll(async () => {
+    configureMailer(undefined, undefined);
+    await sink?.stop();
+  });
+  const emailLog = async (ctaId: string) => (await db.db.select().from(deliveries).where(eq(deliveries.channel, 'email'))).filter((d) => (d.payload as any).ctaId === ctaId);
+
+  it('mails the owner when a CTA opens and the backup when it escalates, HTML and text, escaped', async () => {
+    // A 3.6 s first-action SLA: the CTA's real clock escalates it to the named backup (R-122).
+    const ctaId = await openCta('Renew the <Fortinet> licence & support', { firstActionHours: 0.001 });
+    const [opened, escalated] = await eventually(async () => sink.messages.filter((m) => m.text?.includes(ctaId)), (l) => l.length >= 2, 30_000);
+    expect(opened).toMatchObject({ subject: 'New CTA for Hooked Co: Renew the <Fortinet> licence & support', from: { value: [{ address: 'baton@msp.example', name: 'Baton' }] }, to: { value: [{ address: 'casey@msp.example', name: 'Casey CSM' }] } });
+    expect(opened!.text).toContain('First action due:');
+    expect(opened!.html).toContain('<h2>Renew the &lt;Fortinet&gt; licence &amp; support</h2>');
+    expect(escalated).toMatchObject({ subject: 'Escalated to you — Hooked Co: Renew the <Fortinet> licence & support', to: { value: [{ address: 'avery@msp.example', name: 'Avery <AM>' }] } });
+    expect(escalated!.html).toContain('Hello Avery &lt;AM&gt;,');
+    expect(escalated!.text).toContain('(backup)');
+    // One message per delivery, identified by it; on the timeline as delivered.
+    const log = await eventually(() => emailLog(ctaId), (l) => l.length === 2 && l.every((d) => d.state === 'delivered'));
+    expect(sink.messages.filter((m) => m.text?.includes(ctaId)).map((m) => m.messageId).sort()).toEqual(log.map((d) => `<${d.id}@baton>`).sort());
+    const delivered = (await clientTimeline(db.db, clientId, { types: ['delivery.delivered'] })).filter((e) => (e.data as any).channel === 'email' && log.some((d) => d.id === (e.data as any).deliveryId));
+    expect(delivered).toHaveLength(2);
+  });
+
+  it('queues email while the SMTP server is down and sends each once when it is back', async () => {
+    await sink.stop();
+    const ctaIds = [await openCta('Call about the outage report'), await openCta('Confirm the DR test date')];
+    await eventually(async () => (await Promise.all(ctaIds.map(emailLog))).flat(), (l) => l.length === 2 && l.every((d) => d.state === 'retrying' && d.attempts >= 1));
+    await sink.start();
+    const log = await eventually(async () => (await Promise.all(ctaIds.map(emailLog))).flat(), (l) => l.length === 2 && l.every((d) => d.state === 'delivered'), 30_000);
+    const received = sink.messages.filter((m) => ctaIds.some((id) => m.text?.includes(id)));
+    expect(received.map((m) => m.messageId).sort()).toEqual(log.map((d) => `<${d.id}@baton>`).sort());
   });
 });
