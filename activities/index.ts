@@ -21,6 +21,8 @@ import { completeCta, ctaIdFor, isDeliverable, openCta, type CtaRow } from '../d
 import { meetings, type Actor } from '../db/schema.js';
 import { stakeholderActivities } from './stakeholders.js';
 import { deliveryActivities } from './deliveries.js';
+import { applyPlanningWrite } from '../db/planning.js';
+import { planningActivities } from './planning.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -37,6 +39,7 @@ export function createActivities({ db }: ActivityDeps) {
     ...cadenceActivities({ db }),
     ...stakeholderActivities({ db }),
     ...deliveryActivities({ db }),
+    ...planningActivities({ db }),
 
     async appendLedgerEvent(event: NewLedgerEvent & { id: string }): Promise<boolean> {
       return appendEvent(db, event);
@@ -107,6 +110,7 @@ export function createActivities({ db }: ActivityDeps) {
       const clocks: CtaRow[] = [];
       const notify: string[] = [];
       const cadences: string[] = [];
+      let planningLoop = false;
       // One transaction for the batch (DESIGN "in one transaction"): a failure records none of it, so
       // the kernel can undo the step and nothing on the timeline contradicts the process state.
       await db.transaction(async (t) => {
@@ -143,6 +147,9 @@ export function createActivities({ db }: ActivityDeps) {
             });
           } else if (e.kind === 'accessRecord') {
             await recordAccess(tx, clientId, e.systems, 'onboarding', at);
+          } else if (e.kind === 'planning') {
+            // Issue 11: the planning workflows' rows (initiatives, proposals, price tests, pre-approvals, park versions, clock marks).
+            if ((await applyPlanningWrite(tx, e.write, { id, clientId, process, workflowId, actor, at })).noticeLoop) planningLoop = true;
           } else {
             await recordKickoff(tx, e, { id, clientId, process, workflowId, actor, at });
           }
@@ -159,6 +166,8 @@ export function createActivities({ db }: ActivityDeps) {
         await dispatchWorkflowStart(target, db, 'cta-clock', row.id);
       }
       for (const ctaId of notify) await notifyCtaClock(target, ctaId);
+      // The client's planning loop re-reads its records (the notice is in the outbox too, should this fail).
+      if (planningLoop) await dispatchWorkflowStart(target, db, 'planning-loop', clientId);
       for (const lockedAt of cadences) {
         const policy = await activePolicy(db);
         const client = await getClient(db, clientId);

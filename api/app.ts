@@ -25,6 +25,9 @@ import { registerPeopleRoutes } from './routes/people.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 import { registerStakeholderRoutes } from './routes/stakeholders.js';
 import { registerIntegrationRoutes } from './routes/integrations.js';
+import { registerInitiativeRoutes } from './routes/initiatives.js';
+import { registerPlanningRoutes } from './routes/planning.js';
+import { registerProposalRoutes } from './routes/proposals.js';
 
 const TARGETS = { json: 'body', query: 'query', param: 'path', header: 'header', form: 'body', cookie: 'header' } as const;
 
@@ -113,6 +116,9 @@ export function createApp(deps: ApiDeps) {
   registerCtaRoutes(app);
   registerOnboardingRoutes(app);
   registerCadenceRoutes(app);
+  registerPlanningRoutes(app);
+  registerInitiativeRoutes(app);
+  registerProposalRoutes(app);
   registerApiKeyRoutes(app);
   registerCalendarFeedRoutes(app);
   registerCapacityRoutes(app);

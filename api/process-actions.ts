@@ -98,8 +98,23 @@ export async function sendProcessAction<R, Req extends ProcessActionRequest, L =
       throw e;
     }
     if (described.status.name !== 'RUNNING') return late(described.closeTime?.toISOString());
+    if (busy(err)) {
+      // The workflow cannot take an Update right now (its task failed or timed out and is being
+      // retried, e.g. a worker overloaded or restarting): nothing was recorded; the same request
+      // with the same Idempotency-Key is safe later.
+      throw new ProblemError(503, 'process-busy', 'The process cannot take reports right now', `The ${t.label} of client ${t.clientId} is recovering (its workflow task is being retried); nothing was recorded. Retry with the same Idempotency-Key.`, {}, { 'retry-after': '5' });
+    }
     throw err;
   }
+}
+
+/** gRPC FAILED_PRECONDITION (9) / UNAVAILABLE (14) / DEADLINE_EXCEEDED (4) under an Update: transient, not the report's fault. */
+function busy(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 9 || code === 14 || code === 4) return true;
+  }
+  return false;
 }
 
 /** The kernel could not record the report (workflows/kernel.ts): nothing changed, and the timeline says so. */

@@ -59,6 +59,8 @@ export const ROLE_SETS = {
   act: ['admin', 'ops', 'automation', 'manager'],
   signal: ['admin', 'ops', 'automation'],
   assign: ['admin', 'ops', 'manager'],
+  /** Planning decisions (issue 11): ops and managers decide, automations report. */
+  decide: ['admin', 'ops', 'manager'],
   timeline: ['admin', 'ops', 'manager'],
   admin: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -2,12 +2,21 @@ import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { workflowStarts } from './schema.js';
 
-export type WorkflowStartKind = 'placement-review' | 'cta-clock' | 'delivery';
+export type WorkflowStartKind = 'placement-review' | 'cta-clock' | 'initiative' | 'proposal' | 'planning-loop' | 'delivery';
 type Executor = Pick<Db, 'insert'>;
 
 /** Records that `subjectId` needs its workflow; call inside the transaction that creates the subject. */
 export async function enqueueWorkflowStart(tx: Executor, kind: WorkflowStartKind, subjectId: string): Promise<void> {
   await tx.insert(workflowStarts).values({ kind, subjectId }).onConflictDoNothing();
+}
+
+/**
+ * Records that `subjectId`'s running workflow must hear of a change (issue 11: the client's
+ * planning loop re-reads its records), even when an earlier notice was already dispatched: the
+ * row goes back to pending, so a crash between the commit and the notice loses nothing.
+ */
+export async function enqueueWorkflowNotice(tx: Executor, kind: WorkflowStartKind, subjectId: string): Promise<void> {
+  await tx.insert(workflowStarts).values({ kind, subjectId }).onConflictDoUpdate({ target: [workflowStarts.kind, workflowStarts.subjectId], set: { dispatchedAt: null, createdAt: sql`now()` } });
 }
 
 export async function markWorkflowStarted(db: Db, kind: WorkflowStartKind, subjectId: string): Promise<void> {

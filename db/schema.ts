@@ -298,7 +298,7 @@ export const calendarFeeds = pgTable('calendar_feeds', {
  * once; the worker's dispatcher starts whatever is still pending (runtime/processes.ts).
  */
 export const workflowStarts = pgTable('workflow_starts', {
-  /** `placement-review` (subject: client id), `cta-clock` (subject: CTA id) or `delivery` (subject: delivery id, issue 15). */
+  /** `placement-review` (subject: client id), `cta-clock` (subject: CTA id), `initiative` / `proposal` (their clocks, subject: record id), `planning-loop` (subject: client id) or `delivery` (subject: delivery id, issue 15). */
   kind: text('kind').notNull(),
   subjectId: text('subject_id').notNull(),
   createdAt: createdAt(),
@@ -308,8 +308,256 @@ export const workflowStarts = pgTable('workflow_starts', {
 }, (t) => [
   primaryKey({ columns: [t.kind, t.subjectId] }),
   index('workflow_starts_pending_idx').on(t.createdAt).where(sql`dispatched_at is null`),
-  check('workflow_starts_kind_ck', sql`${t.kind} in ('placement-review','cta-clock','delivery')`),
+  check('workflow_starts_kind_ck', sql`${t.kind} in ('placement-review','cta-clock','initiative','proposal','planning-loop','delivery')`),
 ]);
+
+// ---------------------------------------------------------------------------------------------
+// The planning loop (issue 11, DOMAIN §2.11–§2.15): Discovery → Assessment → Initiative →
+// Proposal, with budget and roadmap versions. Discoveries, assessments, versions, reports and
+// the backlog are written by the API in one transaction with their ledger events; initiatives
+// and proposals are owned by their workflows (`initiative/{id}`, `proposal/{id}`), which write
+// these rows as effects in the kernel's transaction, so the rows are what lists and filters read.
+
+/** Owner of a record: an MSP role, and the client stakeholder when one owns it (R-27 "owner CFO"). */
+export interface PlanningOwner { role: MspRole; stakeholderId?: string; name?: string }
+/** A cost band or range in USD (R-42 price test, pre-approval band, cost band of the card). */
+export interface UsdRange { minUsd: number; maxUsd: number }
+
+/** R-67, R-68: one Discovery and what it found. */
+export const discoveries = pgTable('discoveries', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  status: text('status').notNull().default('planned'),
+  ownerRole: text('owner_role').notNull(),
+  format: text('format').notNull(),
+  scheduledFor: date('scheduled_for', { mode: 'string' }),
+  /** R-67 pre-work: health, tickets, roadmap, leadership changes reviewed. */
+  preWork: jsonb('pre_work').$type<string[]>().notNull().default([]),
+  /** R-68: notes, each tagged (Business / Enablement / Technology …). */
+  notes: jsonb('notes').$type<{ text: string; tags: string[] }[]>().notNull().default([]),
+  /** R-68: each insight routed to an assessment (needs validation), an initiative (clear) or the roadmap (timed/funded). */
+  insights: jsonb('insights').$type<{ text: string; route: 'assessment' | 'initiative' | 'roadmap'; targetId?: string }[]>().notNull().default([]),
+  goalRescore: jsonb('goal_rescore').$type<{ maturity: number; appetite: number; rationale: string; changed: boolean } | null>(),
+  nextEngagementAt: ts('next_engagement_at'),
+  completedAt: ts('completed_at'),
+  recapDueAt: ts('recap_due_at'),
+  recapSentAt: ts('recap_sent_at'),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+}, (t) => [
+  index('discoveries_client_idx').on(t.clientId, t.createdAt),
+  check('discoveries_status_ck', sql`${t.status} in ('planned','completed')`),
+]);
+
+/** R-69, R-70: an assessment, its scored categories (public + private comments) and findings. */
+export const assessments = pgTable('assessments', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  status: text('status').notNull().default('designed'),
+  template: text('template').notNull(),
+  scope: text('scope').notNull(),
+  ownerRole: text('owner_role').notNull(),
+  requirement: text('requirement').notNull(),
+  discoveryId: text('discovery_id'),
+  categories: jsonb('categories').$type<{ name: string; score: 'NotApplicable' | 'AtRisk' | 'NeedsAttention' | 'Satisfactory'; publicComment: string | null; privateComment: string | null }[]>().notNull().default([]),
+  findings: jsonb('findings').$type<{ title: string; category: string | null; initiativeId: string | null }[]>().notNull().default([]),
+  adoption: jsonb('adoption').$type<{ mfaPct?: number; endpointPct?: number } | null>(),
+  completedAt: ts('completed_at'),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+}, (t) => [
+  index('assessments_client_idx').on(t.clientId, t.createdAt),
+  check('assessments_status_ck', sql`${t.status} in ('designed','completed')`),
+  check('assessments_scope_ck', sql`${t.scope} in ('portfolio','singleProject','riskTargeted')`),
+]);
+
+/** The Initiative Card (glossary, R-71..R-75); its state is the workflow `initiative/{id}`'s, written here as it changes. */
+export const initiatives = pgTable('initiatives', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  title: text('title').notNull(),
+  whatWhyNow: text('what_why_now'),
+  sourceKind: text('source_kind').notNull(),
+  sourceRef: text('source_ref'),
+  sourceDate: date('source_date', { mode: 'string' }).notNull(),
+  goalLink: text('goal_link'),
+  quarter: text('quarter').notNull(),
+  lane: text('lane').notNull(),
+  expectedOutcome: text('expected_outcome'),
+  dependencies: jsonb('dependencies').$type<string[]>().notNull().default([]),
+  costBand: jsonb('cost_band').$type<UsdRange | null>(),
+  spendType: text('spend_type'),
+  owners: jsonb('owners').$type<PlanningOwner[]>().notNull().default([]),
+  state: text('state').notNull(),
+  stateChangedAt: ts('state_changed_at').notNull(),
+  /** R-75 Stalled, At Risk. */
+  flags: jsonb('flags').$type<string[]>().notNull().default([]),
+  tier: integer('tier').notNull().default(1),
+  remediation: boolean('remediation').notNull().default(false),
+  /** Parked (R-79, R-83): to which quarter and why. */
+  parked: jsonb('parked').$type<{ reason: string; quarter: string; at: string } | null>(),
+  approvedAt: ts('approved_at'),
+  /** The Decision Log entry that approved it (R-74, R-32), and the delivery kickoff it fired (R-16). */
+  approval: jsonb('approval').$type<Record<string, unknown> | null>(),
+  revision: integer('revision').notNull().default(1),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+}, (t) => [
+  index('initiatives_client_idx').on(t.clientId, t.state),
+  check('initiatives_state_ck', sql`${t.state} in ('Identified','Qualified','PreApproved','Proposed','Approved','InDelivery','Delivered','Verified','Parked','Declined','Cancelled')`),
+  check('initiatives_lane_ck', sql`${t.lane} in ('Stability','Efficiency','Growth','Innovation')`),
+  check('initiatives_tier_ck', sql`${t.tier} in (1,2)`),
+]);
+
+/** R-42, R-83: a price test, logged as a budget note (owner + quarter + range). */
+export const priceTests = pgTable('price_tests', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  initiativeId: text('initiative_id').notNull().references(() => initiatives.id, { onDelete: 'cascade' }),
+  owner: jsonb('owner').$type<PlanningOwner>().notNull(),
+  quarter: text('quarter').notNull(),
+  minUsd: numeric('min_usd', { precision: 14, scale: 2, mode: 'number' }).notNull(),
+  maxUsd: numeric('max_usd', { precision: 14, scale: 2, mode: 'number' }).notNull(),
+  outcome: text('outcome').notNull(),
+  reason: text('reason'),
+  note: text('note'),
+  loggedAt: ts('logged_at').notNull(),
+}, (t) => [index('price_tests_client_idx').on(t.clientId, t.initiativeId), check('price_tests_outcome_ck', sql`${t.outcome} in ('viable','notNow')`)]);
+
+/** R-42, R-83: a pre-approval (owner + target quarter + band) and its aging (31 d re-engage, 61 d expiry). */
+export const preApprovals = pgTable('pre_approvals', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  initiativeId: text('initiative_id').notNull().references(() => initiatives.id, { onDelete: 'cascade' }),
+  owner: jsonb('owner').$type<PlanningOwner>().notNull(),
+  quarter: text('quarter').notNull(),
+  minUsd: numeric('min_usd', { precision: 14, scale: 2, mode: 'number' }).notNull(),
+  maxUsd: numeric('max_usd', { precision: 14, scale: 2, mode: 'number' }).notNull(),
+  status: text('status').notNull().default('active'),
+  loggedAt: ts('logged_at').notNull(),
+  reengagedAt: ts('reengaged_at'),
+  endedAt: ts('ended_at'),
+}, (t) => [index('pre_approvals_client_idx').on(t.clientId, t.initiativeId), check('pre_approvals_status_ck', sql`${t.status} in ('active','used','expired','superseded','withdrawn')`)]);
+
+/** R-76..R-80, R-124: proposals (each version its own row), their EDS and status; owned by the workflow `proposal/{id}`. */
+export const proposals = pgTable('proposals', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  initiativeId: text('initiative_id').notNull().references(() => initiatives.id, { onDelete: 'cascade' }),
+  version: integer('version').notNull(),
+  previousId: text('previous_id'),
+  status: text('status').notNull().default('draft'),
+  /** R-77: the Executive Decision Sheet (problem/why now, ≤2 options with cost band, impact, risks/assumptions, owner & date). */
+  eds: jsonb('eds').$type<Record<string, unknown>>().notNull(),
+  format: text('format').notNull(),
+  remediationRiskId: text('remediation_risk_id'),
+  sentAt: ts('sent_at'),
+  bucket: text('bucket'),
+  reengagedAt: ts('reengaged_at'),
+  decidedAt: ts('decided_at'),
+  decision: jsonb('decision').$type<{ outcome: string; reason?: string; note?: string; optionIndex?: number } | null>(),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+}, (t) => [
+  uniqueIndex('proposals_initiative_version_uq').on(t.initiativeId, t.version),
+  index('proposals_client_idx').on(t.clientId, t.status),
+  check('proposals_status_ck', sql`${t.status} in ('draft','sent','accepted','declined','expired','withdrawn')`),
+]);
+
+/** R-81, R-82: budget versions (v0 sales, v1 onboarding, v2…) with their one-line notes. */
+export const budgetVersions = pgTable('budget_versions', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  version: integer('version').notNull(),
+  note: text('note').notNull(),
+  source: text('source').notNull(),
+  sourceRef: text('source_ref'),
+  format: text('format').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('budget_versions_client_version_uq').on(t.clientId, t.version)]);
+
+/** A budget line: every line has an initiative id (R-82, no orphans). */
+export const budgetLines = pgTable('budget_lines', {
+  budgetVersionId: text('budget_version_id').notNull().references(() => budgetVersions.id, { onDelete: 'cascade' }),
+  lineNo: integer('line_no').notNull(),
+  initiativeId: text('initiative_id').notNull().references(() => initiatives.id),
+  quarter: text('quarter').notNull(),
+  amountUsd: numeric('amount_usd', { precision: 14, scale: 2, mode: 'number' }).notNull(),
+  spendType: text('spend_type'),
+  decisionFlag: boolean('decision_flag').notNull().default(false),
+  preApprovalId: text('pre_approval_id'),
+  label: text('label'),
+}, (t) => [primaryKey({ columns: [t.budgetVersionId, t.lineNo] }), index('budget_lines_initiative_idx').on(t.initiativeId)]);
+
+/** R-84: actual spend by quarter, for the variance at quarter close. */
+export const budgetActuals = pgTable('budget_actuals', {
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  quarter: text('quarter').notNull(),
+  actualUsd: numeric('actual_usd', { precision: 14, scale: 2, mode: 'number' }).notNull(),
+  note: text('note'),
+  recordedAt: ts('recorded_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.clientId, t.quarter] })]);
+
+/** R-85..R-87: roadmap versions with their notes. */
+export const roadmapVersions = pgTable('roadmap_versions', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  version: integer('version').notNull(),
+  note: text('note').notNull(),
+  source: text('source').notNull(),
+  sourceRef: text('source_ref'),
+  /** Whether this version changed anything against the previous one (a review that moved nothing: false). */
+  changed: boolean('changed').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('roadmap_versions_client_version_uq').on(t.clientId, t.version)]);
+
+/** A roadmap item: by quarter and lane, linked to an initiative (and its proposal) id (R-85, orphans rejected). */
+export const roadmapItems = pgTable('roadmap_items', {
+  roadmapVersionId: text('roadmap_version_id').notNull().references(() => roadmapVersions.id, { onDelete: 'cascade' }),
+  itemNo: integer('item_no').notNull(),
+  initiativeId: text('initiative_id').notNull().references(() => initiatives.id),
+  proposalId: text('proposal_id'),
+  quarter: text('quarter').notNull(),
+  lane: text('lane').notNull(),
+  bigRock: boolean('big_rock').notNull().default(false),
+  note: text('note'),
+}, (t) => [primaryKey({ columns: [t.roadmapVersionId, t.itemNo] }), index('roadmap_items_initiative_idx').on(t.initiativeId)]);
+
+/** R-88: delivered reports and whether the client opened them. */
+export const deliveredReports = pgTable('delivered_reports', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  title: text('title').notNull(),
+  format: text('format').notNull(),
+  ownerRole: text('owner_role').notNull(),
+  contactStakeholderId: text('contact_stakeholder_id'),
+  url: text('url'),
+  deliveredAt: ts('delivered_at').notNull(),
+  openedAt: ts('opened_at'),
+  createdAt: createdAt(),
+}, (t) => [index('delivered_reports_client_idx').on(t.clientId, t.deliveredAt)]);
+
+/** R-27: asks beyond a session's two, kept for the next cadence (its prep pack shows them). */
+export const backlogItems = pgTable('backlog_items', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  title: text('title').notNull(),
+  meetingId: text('meeting_id').notNull(),
+  ownerRole: text('owner_role'),
+  nextCadence: boolean('next_cadence').notNull().default(true),
+  status: text('status').notNull().default('open'),
+  createdAt: createdAt(),
+}, (t) => [index('backlog_items_client_idx').on(t.clientId, t.createdAt), check('backlog_items_status_ck', sql`${t.status} in ('open','scheduled','closed')`)]);
+
+/**
+ * Due steps a planning clock has handled (`client/{id}/planning-loop`), one row per step: the
+ * clock's next due is the earliest step not here, so a retried or replayed step lands once.
+ */
+export const planningMarks = pgTable('planning_marks', {
+  subject: text('subject').notNull(),
+  key: text('key').notNull(),
+  handledAt: ts('handled_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.subject, t.key] })]);
 
 /**
  * Every payload key that ever sealed a workflow payload (issue 18). Baton refuses to start

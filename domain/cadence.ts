@@ -31,7 +31,7 @@ const iso = (t: number) => new Date(t).toISOString();
 export type CadenceSegment = 'A' | 'B' | 'C' | 'D';
 export type TouchTier = 'VIP' | 'High' | 'Mid' | 'Tech';
 export type MeetingMode = 'live' | 'hybrid' | 'async';
-export type TriggerType = 'renewal' | 'fiscalYearEnd' | 'assessmentCompleted' | 'initiativeApproved' | 'engagementDrop' | 'adoptionBelowThreshold' | 'stakeholderChange';
+export type TriggerType = 'renewal' | 'fiscalYearEnd' | 'assessmentCompleted' | 'initiativeApproved' | 'engagementDrop' | 'adoptionBelowThreshold' | 'stakeholderChange' | 'proposalReset';
 
 // ---------------------------------------------------------------------------------------------
 // Start and booking
@@ -165,6 +165,8 @@ export interface CadenceState {
   chases: ChaseState[];
   /** §2.2, R-12 (v2): the non-meeting touches (C async update, D auto report and digital touch) of the booked horizon. */
   deliverables: DeliverableState[];
+  /** R-27 (v2, issue 11): asks beyond a session's two, flagged for the next cadence; the next strategic prep pack shows them. */
+  backlog?: { id: string; title: string; meetingId: string; shownIn?: string }[];
 }
 
 export interface DeliverableState {
@@ -224,6 +226,7 @@ export function initialState(setup: CadenceSetup, carried?: Partial<CadenceState
     version,
     chases: carried?.chases ?? [],
     deliverables: carried?.deliverables ?? [],
+    ...(carried?.backlog ? { backlog: carried.backlog } : {}),
   };
 }
 
@@ -323,7 +326,11 @@ function openCycle(state: CadenceState, m: CycleMeeting, bookedAt: string, cal: 
 // Actions from automations and ops
 
 /** A decision (R-27, R-31): its MSP Accountable role; when a client stakeholder owns it (R-27 "owner CFO"), who. */
-export interface DecisionInput { title: string; ownerRole: Role; ownerStakeholder?: { id: string; name: string }; targetDate?: string; budgetUsd?: number }
+export interface DecisionInput {
+  title: string; ownerRole: Role; ownerStakeholder?: { id: string; name: string }; targetDate?: string; budgetUsd?: number;
+  /** v2 (issue 11): the initiative the decision decides (named, or created Qualified by the API), kept on the Decision Log. */
+  initiativeId?: string;
+}
 
 export type CadenceAction =
   | { type: 'prepPackAttached'; meetingId: string }
@@ -345,6 +352,10 @@ export type CadenceAction =
   | { type: 'decisionResolved'; title: string }
   | { type: 'cadenceReviewed'; outcome: 'keep' | 'downgrade' | 'executiveReset'; note: string }
   | { type: 'clientDatesChanged'; renewalDate: string | null; fiscalYearEnd: string }
+  /** v2 (issue 11, R-27): asks a session could not take, in the client's backlog; the next strategic meeting's prep pack shows them. */
+  | { type: 'backlogAdded'; meetingId: string; items: { id: string; title: string }[] }
+  /** v2 (issue 11, R-78): a proposal undecided at age 31 gets a live reset "now vs next quarter" within `withinDays`. */
+  | { type: 'proposalReset'; proposalId: string; title: string; withinDays: number; minutes: number; ownerRole: Role; presenterRole: Role }
   | { type: 'segmentChanged'; segment: CadenceSegment; touchTier: TouchTier; changedAt: string };
 
 export interface Refusal { status: 404 | 409 | 422; message: string; ruleId?: string; details?: Record<string, unknown> }
@@ -403,6 +414,9 @@ export function decide(state: CadenceState, action: CadenceAction, at: string): 
     }
   }
   switch (action.type) {
+    case 'backlogAdded':
+    case 'proposalReset':
+      return state.version >= 2 ? undefined : { status: 409, message: `This cadence runs process version ${state.version}; ${action.type} needs version 2 (issue 11).`, ruleId: action.type === 'backlogAdded' ? 'R-27' : 'R-78' };
     case 'decisionResolved':
       return state.pendingDecisions.some((d) => d.title === action.title) ? undefined : { status: 404, message: `No pending decision request titled '${action.title}'.`, ruleId: 'R-17' };
     case 'cadenceReviewed':
@@ -553,6 +567,25 @@ export function applyAction(state: CadenceState, action: CadenceAction, at: stri
     case 'segmentChanged':
       // R-9 is applied by the activity (it diffs the booked meetings against the new plan); see applySegmentChange.
       break;
+    case 'backlogAdded': {
+      // R-27: a third ask goes to the backlog, flagged for the next cadence; the next strategic prep pack carries it.
+      const fresh = action.items.filter((i) => !(state.backlog ?? []).some((b) => b.id === i.id));
+      state.backlog = [...(state.backlog ?? []), ...fresh.map((i) => ({ id: i.id, title: i.title, meetingId: action.meetingId }))];
+      fact('R-27', { meetingId: action.meetingId, backlog: fresh.map((i) => i.title), shownIn: 'the next strategic meeting\'s prep pack' });
+      break;
+    }
+    case 'proposalReset': {
+      // R-78: a live reset "now vs next quarter" within withinDays, from the minimum notice (A-30); merged into a strategic meeting in range (R-21).
+      const target = roll(addCalendarDays(localDateOf(at, cal), action.withinDays), cal, localDateOf(at, cal));
+      const earliest = minNotice(state, at);
+      const step = fireEventTrigger(state, 'proposalReset', action.proposalId, 'R-78', target, at, { title: action.title, presenterRole: action.presenterRole, earliest: earliest < target ? earliest : target, asap: true });
+      for (const b of step.book) {
+        b.endsAt = iso(ms(b.startsAt) + action.minutes * 60_000);
+        b.raci = { ...b.raci, presenter: action.presenterRole };
+      }
+      merge(out, step);
+      break;
+    }
   }
   return out;
 }
@@ -682,7 +715,8 @@ function held(state: CadenceState, m: CycleMeeting, a: Extract<CadenceAction, { 
   a.decisions.forEach((d, i) => {
     const credited = d.targetDate !== undefined && d.budgetUsd !== undefined;
     const owner = d.ownerStakeholder ? { ownerStakeholderId: d.ownerStakeholder.id, ownerName: d.ownerStakeholder.name } : {};
-    out.push(event('decision.logged', 'R-31', { meetingId: m.meetingId, title: d.title, ownerRole: d.ownerRole, ...owner, ...(d.targetDate ? { targetDate: d.targetDate } : {}), ...(d.budgetUsd !== undefined ? { budgetUsd: d.budgetUsd } : {}), credited }, {
+    const initiative = state.version >= 2 && d.initiativeId ? { initiativeId: d.initiativeId } : {};
+    out.push(event('decision.logged', 'R-31', { meetingId: m.meetingId, title: d.title, ownerRole: d.ownerRole, ...owner, ...(d.targetDate ? { targetDate: d.targetDate } : {}), ...(d.budgetUsd !== undefined ? { budgetUsd: d.budgetUsd } : {}), credited, ...initiative }, {
       creditRule: 'R-32', ...(credited ? {} : { creditDeferredBecause: `missing ${[d.targetDate === undefined ? 'target date' : '', d.budgetUsd === undefined ? 'budget' : ''].filter(Boolean).join(' and ')} in writing (R-32)` }),
     }));
     out.push({
@@ -834,6 +868,8 @@ const TRIGGER_SPEC: Record<TriggerType, { template: string; strategic: boolean; 
   engagementDrop: { template: 'Reset Session', strategic: true, ruleId: 'R-17', agenda: 'reset', prepItems: ['2-line value recap', 'executive sponsor invited'] },
   adoptionBelowThreshold: { template: 'Remediation Sync', strategic: false, ruleId: 'R-18', agenda: 'adoption remediation', prepItems: ['adoption figures against the thresholds'] },
   stakeholderChange: { template: 'New-Sponsor Intro', strategic: false, ruleId: 'R-19', agenda: 'new sponsor introduction', prepItems: ['1-page value recap', 'decision rights to confirm'] },
+  // A-27: reset sessions are strategic.
+  proposalReset: { template: 'Proposal Reset', strategic: true, ruleId: 'R-78', agenda: 'proposal: now vs next quarter', prepItems: ['the proposal\'s Executive Decision Sheet: now vs next quarter'] },
 };
 
 function triggerOwner(state: CadenceState, type: TriggerType): Role {
@@ -847,6 +883,7 @@ function triggerOwner(state: CadenceState, type: TriggerType): Role {
     case 'engagementDrop': return p.triggers.owners.engagementDrop;
     case 'adoptionBelowThreshold': return p.triggers.owners.adoption;
     case 'stakeholderChange': return p.triggers.owners.stakeholderChange;
+    case 'proposalReset': return p.proposals.reengageOwner;
   }
 }
 
@@ -1097,14 +1134,19 @@ export function due(state: CadenceState, key: string, now: string): Step {
   const [kind, ref] = splitKey(key);
   const m = state.meetings.find((x) => x.key === ref);
   switch (kind) {
-    case 'prepOpen':
+    case 'prepOpen': {
       m!.prep!.ctaOpened = true;
+      // R-27 (v2): the backlog flagged for the next cadence goes into this prep pack, once.
+      const backlog = state.version >= 2 ? (state.backlog ?? []).filter((b) => !b.shownIn && b.meetingId !== m!.meetingId) : [];
+      for (const b of backlog) b.shownIn = m!.meetingId;
+      if (backlog.length) m!.prepItems = [...new Set([...(m!.prepItems ?? []), ...backlog.map((b) => `backlog: ${b.title}`)])];
       out.effects.push({
         kind: 'cta', key: prepCtaKey(m!), ctaKind: 'prep-pack', title: ctaTitle.prepPack(m!.template, m!.startsAt, cal.timeZone, now), ruleId: 'R-24',
-        ownerRole: m!.raci.recorder ?? m!.raci.accountable, dueAt: m!.prep!.dueAt, data: { meetingId: m!.meetingId, ...(m!.prepItems?.length ? { prepItems: [...m!.prepItems] } : {}) }, clock: 'due',
-        why: { meetingId: m!.meetingId, meetingStartsAt: m!.startsAt, late: m!.prep!.late, rule: m!.prep!.late ? 'C-4: booked inside T-5 bd → previous business day 17:00' : 'R-24: T-5 bd 17:00', policyKeys: ['meeting.prepPackBusinessDays', 'meeting.prepPackDueTime', 'meeting.prepCtaLeadBusinessDays'] },
+        ownerRole: m!.raci.recorder ?? m!.raci.accountable, dueAt: m!.prep!.dueAt, data: { meetingId: m!.meetingId, ...(m!.prepItems?.length ? { prepItems: [...m!.prepItems] } : {}), ...(backlog.length ? { backlog: backlog.map((b) => ({ id: b.id, title: b.title, fromMeetingId: b.meetingId })) } : {}) }, clock: 'due',
+        why: { meetingId: m!.meetingId, meetingStartsAt: m!.startsAt, late: m!.prep!.late, rule: m!.prep!.late ? 'C-4: booked inside T-5 bd → previous business day 17:00' : 'R-24: T-5 bd 17:00', policyKeys: ['meeting.prepPackBusinessDays', 'meeting.prepPackDueTime', 'meeting.prepCtaLeadBusinessDays'], ...(backlog.length ? { backlogRule: 'R-27' } : {}) },
       });
       break;
+    }
     case 'prepDue':
       m!.prep!.judged = true;
       if (!m!.prep!.attachedAt) out.effects.push(event('deadline.missed', 'R-24', { deadline: `prepPack|${m!.meetingId}`, dueAt: m!.prep!.dueAt, ...lateBy(m!.prep!.dueAt, now) }, { meetingId: m!.meetingId, template: m!.template }));
@@ -1231,6 +1273,7 @@ export function carryOver(state: CadenceState, now: string): Partial<CadenceStat
     ticks: state.ticks,
     chases: state.chases.filter((c) => !c.done),
     deliverables: state.deliverables.filter((d) => !d.opened),
+    ...(state.backlog?.some((b) => !b.shownIn) ? { backlog: state.backlog.filter((b) => !b.shownIn) } : {}),
   };
 }
 

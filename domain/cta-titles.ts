@@ -93,7 +93,7 @@ export function deadlineLabel(key: string): string {
 /** The meeting a CTA is about: `the QBR of Tue 24 Nov`. */
 const meetingOf = (template: string, startsAt: Instant, timeZone: string, reference: Instant) => `the ${template} of ${formatDay(startsAt, timeZone, reference)}`;
 
-type TriggerType = 'renewal' | 'fiscalYearEnd' | 'assessmentCompleted' | 'initiativeApproved' | 'engagementDrop' | 'adoptionBelowThreshold' | 'stakeholderChange';
+type TriggerType = 'renewal' | 'fiscalYearEnd' | 'assessmentCompleted' | 'initiativeApproved' | 'engagementDrop' | 'adoptionBelowThreshold' | 'stakeholderChange' | 'proposalReset';
 
 /** Why a trigger fired, from its type and anchor (domain/cadence.ts builds the anchors). */
 export function triggerReason(type: TriggerType | string, anchor: string, referenceYear?: number): string {
@@ -118,6 +118,8 @@ export function triggerReason(type: TriggerType | string, anchor: string, refere
       const [name, date] = anchor.split('@');
       return date && /^\d{4}-\d{2}-\d{2}$/.test(date) ? `new stakeholder ${name} (${formatDate(date, referenceYear)})` : `new stakeholder ${anchor}`;
     }
+    case 'proposalReset':
+      return `proposal ${anchor} undecided for 31 days: now or next quarter?`;
     default:
       return humanize(anchor);
   }

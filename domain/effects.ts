@@ -4,6 +4,7 @@
  * activity writes them all, each keyed by workflow id and batch so a retry lands once.
  */
 import type { LedgerEventData, LedgerEventType } from './events.js';
+import type { PlanningWrite } from './planning-writes.js';
 import type { Role } from './policy.js';
 
 /** Columns of a meeting row a process may change after booking (R-9 restyle, outcomes §2.5, recap R-29). */
@@ -75,7 +76,9 @@ export type ProcessEffect =
       firstActionCta?: string;
     }
   /** Starts the client's engagement cadence at cadence lock, unless it already runs. */
-  | { kind: 'startCadence'; lockedAt: string };
+  | { kind: 'startCadence'; lockedAt: string }
+  /** A planning-loop row write (issue 11: initiative, price test, pre-approval, proposal, park versions, clock marks), in the batch's transaction. */
+  | { kind: 'planning'; write: PlanningWrite };
 
 export const event = <T extends LedgerEventType>(type: T, ruleId: string | null, data: LedgerEventData<T>, why: Record<string, unknown> = {}, occurredAt?: string): ProcessEffect => ({
   kind: 'event',

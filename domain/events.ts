@@ -425,12 +425,13 @@ export const eventCatalogue = {
       targetDate: z.string().describe('Owner\'s target date, yyyy-MM-dd').optional(),
       budgetUsd: z.number().min(0).describe('Budget in USD').optional(),
       credited: z.boolean().describe('Whether it counts as expansion credit (R-32)'),
+      initiativeId: id('The initiative it decides (issue 11: named, or created Qualified from the decision)').optional(),
     }),
   ),
   'trigger.fired': spec(
     'One of the six scheduling triggers fired (R-13..R-18, optional R-19): a meeting was booked for it, or its agenda block, prep items and CTA were merged into an existing strategic meeting (R-21).',
     z.strictObject({
-      trigger: z.enum(['renewal', 'fiscalYearEnd', 'assessmentCompleted', 'initiativeApproved', 'engagementDrop', 'adoptionBelowThreshold', 'stakeholderChange']).describe('Which trigger'),
+      trigger: z.enum(['renewal', 'fiscalYearEnd', 'assessmentCompleted', 'initiativeApproved', 'engagementDrop', 'adoptionBelowThreshold', 'stakeholderChange', 'proposalReset']).describe('Which trigger (proposalReset: the R-78 live reset of a proposal undecided at age 31)'),
       anchor: text('What it hangs off, e.g. the renewal date or the initiative id; one active trigger per (trigger, anchor)'),
       targetDate: z.string().describe('Date the meeting should happen, yyyy-MM-dd in the client zone'),
       merged: z.boolean().describe('True when attached to an existing strategic meeting (R-21)'),
@@ -450,6 +451,208 @@ export const eventCatalogue = {
     z.strictObject({
       trigger: z.enum(['adoptionBelowThreshold']).describe('Which trigger'),
       anchor: text('Its anchor, e.g. `mfa`'),
+    }),
+  ),
+
+  // Planning loop (issue 11: DOMAIN §2.11–§2.15; db/planning.ts, workflows/initiative.ts, proposal.ts, planning-loop.ts)
+  'discovery.planned': spec(
+    'A Discovery was planned for the client with its owner, format and pre-work (R-67: A quarterly multi-stakeholder … D annual light intake).',
+    z.strictObject({
+      discoveryId: id('The discovery'),
+      ownerRole: z.enum(MSP_ROLES).describe('Its owner: vCIO (A/B), CSM (C), TAM (D) (R-67)'),
+      format: text('Its format by segment, e.g. `multiStakeholder` (R-67)'),
+      scheduledFor: z.string().describe('Planned date, yyyy-MM-dd').nullable(),
+    }),
+  ),
+  'discovery.completed': spec(
+    "A Discovery was completed: notes tagged, each insight routed to Assessment, Initiative or Roadmap (R-68), the goal level re-scored (a change goes through placement with its rationale, R-7), the recap due in 48h and the next engagement booked or asked for.",
+    z.strictObject({
+      discoveryId: id('The discovery'),
+      insights: count('Insights recorded'),
+      routed: z.strictObject({ assessment: count('Routed to an assessment'), initiative: count('Routed to an initiative'), roadmap: count('Routed to the roadmap') }).describe('Insights by route (R-68)'),
+      createdInitiatives: z.array(id('An initiative created from an insight')).describe('Initiatives it created (source: this discovery)'),
+      createdAssessments: z.array(id('An assessment planned from an insight')).describe('Assessments it planned'),
+      goalRescored: z.boolean().describe('Whether the re-scored goal level changed the placement inputs (R-68, R-7)'),
+      nextEngagementAt: instant('The next engagement booked (R-68)').nullable(),
+    }),
+  ),
+  'discovery.recap_sent': spec(
+    'The Discovery recap (client summary) was sent (R-68: within 48h of completion).',
+    z.strictObject({ discoveryId: id('The discovery'), sentAt: instant('When it was sent'), onTime: z.boolean().describe('Within the recap hours (R-68, R-29)') }),
+  ),
+  'assessment.designed': spec(
+    'An assessment was designed: template, scope (portfolio, single project or risk-targeted) and owner; `requirement` is what the goal level asks for (R-69, R-70).',
+    z.strictObject({
+      assessmentId: id('The assessment'),
+      template: text('Its template'),
+      scope: z.enum(['portfolio', 'singleProject', 'riskTargeted']).describe('Scope (R-70)'),
+      ownerRole: z.enum(MSP_ROLES).describe('Its owner (R-69)'),
+      requirement: z.enum(['ifAppetite', 'recommended', 'mandatory', 'innovationReadiness']).describe('What the client\'s goal level asks for (R-69)'),
+    }),
+  ),
+  'assessment.completed': spec(
+    "An assessment was completed: 5–7 categories scored Not applicable / At Risk / Needs Attention / Satisfactory with public and private comments, findings turned into initiatives (R-70); completion fires the cadence's roadmap review (R-15) and adoption figures feed the fix-first gate (R-18, R-121).",
+    z.strictObject({
+      assessmentId: id('The assessment'),
+      categories: count('Categories scored (R-70)'),
+      scores: z.partialRecord(z.enum(['NotApplicable', 'AtRisk', 'NeedsAttention', 'Satisfactory']), count('Categories with this score')).describe('Categories by score'),
+      findings: count('Findings'),
+      createdInitiatives: z.array(id('An initiative created from a finding')).describe('Initiatives created from findings (source: this assessment)'),
+      adoption: z.strictObject({ mfaPct: z.number().min(0).max(100).describe('MFA adoption, %').optional(), endpointPct: z.number().min(0).max(100).describe('Endpoint agent coverage, %').optional() }).describe('Adoption figures it measured (R-18, R-121)').optional(),
+    }),
+  ),
+  'initiative.created': spec(
+    'An Initiative Card was created with its source and date, lane, quarter and id (R-71; orphans are refused), from Discovery, Assessment, a meeting decision, onboarding or by hand.',
+    z.strictObject({
+      initiativeId: id('The initiative'),
+      title: text('Its title'),
+      state: z.enum(['Identified', 'Qualified']).describe('Its first state (a meeting decision creates it Qualified, the decision standing as its price test)'),
+      lane: z.enum(['Stability', 'Efficiency', 'Growth', 'Innovation']).describe('Lane (A-4, R-85)'),
+      quarter: z.string().describe('Target quarter, YYYY-Qn (C-7)'),
+      source: z.strictObject({ kind: z.enum(['discovery', 'assessment', 'health', 'signal', 'decision', 'onboarding', 'manual']).describe('Where it came from (R-71)'), ref: z.string().describe('The record it came from').optional(), date: z.string().describe('Source date, yyyy-MM-dd') }).describe('Source and date (R-71)'),
+      tier: int().min(1).max(2).describe('Tier 1 or 2 (R-121: tier 2 needs adoption over the line)'),
+      remediation: z.boolean().describe('Remediation work, allowed through the fix-first gate (R-121) and the R-76 exception'),
+    }),
+  ),
+  'initiative.state_changed': spec(
+    "An initiative moved along its states (R-74: Identified → Qualified → PreApproved → Proposed → Approved → InDelivery → Delivered → Verified; Parked, Declined, Cancelled), each transition with its precondition in `why`; health reads it for roadmap movement (R-93).",
+    z.strictObject({
+      initiativeId: id('The initiative'),
+      from: text('State before'),
+      to: text('State after'),
+      quarter: z.string().describe('Its quarter after the change (Parked: the quarter it was parked to)').optional(),
+      reason: text('Why (R-80 decline/park reasons: price, timing, relevance, dependency, other)').optional(),
+    }),
+  ),
+  'initiative.flagged': spec(
+    'A flag on an initiative was set or cleared: `Stalled` after no state change for more than 45 days (R-75), cleared by the next change; `AtRisk` by an At-Risk record.',
+    z.strictObject({ initiativeId: id('The initiative'), flag: z.enum(['Stalled', 'AtRisk']).describe('Which flag'), set: z.boolean().describe('Set (true) or cleared') }),
+  ),
+  'price_test.logged': spec(
+    "A price test was logged as a budget note (R-42, R-83: owner + quarter + range); a viable one qualifies the initiative (R-74), a 'not now' parks it with a reason.",
+    z.strictObject({
+      priceTestId: id('The price test'),
+      initiativeId: id('Its initiative'),
+      ownerRole: z.enum(MSP_ROLES).describe('Who ran it (R-42: AM)'),
+      quarter: z.string().describe('Quarter tested, YYYY-Qn'),
+      minUsd: z.number().min(0).describe('Low end of the range'),
+      maxUsd: z.number().min(0).describe('High end of the range'),
+      outcome: z.enum(['viable', 'notNow']).describe('The client\'s answer (R-42)'),
+    }),
+  ),
+  'pre_approval.logged': spec(
+    'A pre-approval (informal yes) was logged with owner, target quarter and budget band (R-42, R-74); it ages from now (R-83: 31 d re-engage, 61 d expiry).',
+    z.strictObject({
+      preApprovalId: id('The pre-approval'),
+      initiativeId: id('Its initiative'),
+      ownerRole: z.enum(MSP_ROLES).describe('MSP role owning it'),
+      ownerStakeholderId: id('The client stakeholder who gave it').optional(),
+      quarter: z.string().describe('Target quarter, YYYY-Qn'),
+      minUsd: z.number().min(0).describe('Band low'),
+      maxUsd: z.number().min(0).describe('Band high'),
+    }),
+  ),
+  'pre_approval.aged': spec(
+    'A pre-approval reached the re-engage age with no proposal (R-83: age 31 d, C-3 checkpoint); a re-engage CTA went to its owner.',
+    z.strictObject({ preApprovalId: id('The pre-approval'), initiativeId: id('Its initiative'), ageDays: count('age_days (C-3)') }),
+  ),
+  'pre_approval.expired': spec(
+    'A pre-approval expired unused (R-83: age 61 d): its initiative is Parked to the next quarter and the roadmap and budget versioned.',
+    z.strictObject({ preApprovalId: id('The pre-approval'), initiativeId: id('Its initiative'), ageDays: count('age_days (C-3)') }),
+  ),
+  'proposal.created': spec(
+    'A proposal (a version of one) was created for a PreApproved initiative with a roadmap slot and a budget line (R-76), its Executive Decision Sheet first with at most two options (R-77); a late acceptance of an Expired one creates the next version as a Draft (R-124).',
+    z.strictObject({
+      proposalId: id('The proposal'),
+      initiativeId: id('Its initiative'),
+      version: int().min(1).describe('Version, 1 for the first'),
+      previousProposalId: id('The version it follows (R-124)').optional(),
+      options: int().min(1).max(2).describe('Options on the EDS (R-77)'),
+      status: z.enum(['draft']).describe('Created as a draft'),
+    }),
+  ),
+  'proposal.sent': spec(
+    'A proposal was sent to the client; its aging starts (R-78: buckets 0–14, 15–30, >30 days).',
+    z.strictObject({ proposalId: id('The proposal'), initiativeId: id('Its initiative'), version: int().min(1).describe('Version'), sentAt: instant('When it was sent') }),
+  ),
+  'proposal.aged': spec(
+    'A sent proposal entered its next aging bucket (R-78: age_days 15 → 15–30, 31 → >30 with the re-engage play).',
+    z.strictObject({ proposalId: id('The proposal'), ageDays: count('age_days (C-3)'), bucket: z.enum(['0-14', '15-30', '>30']).describe('Bucket entered') }),
+  ),
+  'proposal.decided': spec(
+    'A proposal reached its end: accepted (a Decision Log entry through the credit gate, R-32), declined with a reason (R-80), expired at age 61 with no client decision (R-79) or withdrawn; health reads the decision velocity from it (R-106).',
+    z.strictObject({
+      proposalId: id('The proposal'),
+      initiativeId: id('Its initiative'),
+      outcome: z.enum(['accepted', 'declined', 'expired', 'withdrawn']).describe('How it ended'),
+      reason: z.string().describe('Decline/expiry reason (R-80); absent until captured').optional(),
+      optionIndex: int().min(0).max(1).describe('The option accepted').optional(),
+      ageDays: count('age_days when decided').optional(),
+    }),
+  ),
+  'proposal.reason_captured': spec(
+    'The decline reason of an expired (or declined) proposal was captured afterwards (R-79, R-80: reasons ≥90 %).',
+    z.strictObject({ proposalId: id('The proposal'), reason: text('The reason') }),
+  ),
+  'budget.versioned': spec(
+    'A new budget version was recorded with its one-line note (R-82: v0 sales, v1 onboarding, v2…; every line has an initiative id), by hand, by the recap of a meeting (R-31) or because an initiative was parked (R-79, R-83).',
+    z.strictObject({
+      version: count('Version number'),
+      note: text('One-line change note (R-82)'),
+      lines: count('Lines'),
+      totalUsd: z.number().min(0).describe('Sum of the lines'),
+      byQuarter: z.record(z.string(), z.number()).describe('Totals by quarter (Budget Snapshot, R-82)'),
+      source: z.enum(['manual', 'sales', 'onboarding', 'recap', 'park']).describe('What produced it'),
+    }),
+  ),
+  'budget.actuals_recorded': spec(
+    "The quarter's actual spend was recorded, compared with the forecast at quarter close (R-84).",
+    z.strictObject({ quarter: z.string().describe('Quarter, YYYY-Qn'), actualUsd: z.number().min(0).describe('Actual spend') }),
+  ),
+  'roadmap.versioned': spec(
+    'A new roadmap version was recorded with its note (R-85: every item linked to an initiative or proposal; R-86: at most two big rocks a quarter, extras moved to the next free quarter); `changed` is false for a review that moved nothing. Health reads it for roadmap movement (R-93).',
+    z.strictObject({
+      version: int().min(1).describe('Version number'),
+      note: text('One-line note'),
+      items: count('Items'),
+      changed: z.boolean().describe('Whether any item was added, removed or moved'),
+      moved: z.array(z.strictObject({ initiativeId: id('Item'), from: z.string().describe('Quarter asked for'), to: z.string().describe('Quarter placed in') })).describe('Big rocks pushed to the next free quarter (R-86)'),
+      source: z.enum(['manual', 'sales', 'onboarding', 'recap', 'park']).describe('What produced it'),
+    }),
+  ),
+  'roadmap.stale': spec(
+    'Health warning: the roadmap has not changed for more than two quarters (R-86).',
+    z.strictObject({ lastChangedAt: instant('When it last changed'), quarters: count('Quarters it has been unchanged') }),
+  ),
+  'report.delivered': spec(
+    'A report was delivered to the client in its segment\'s format (R-88: D auto email/portal, C async PDF + video, B live/hybrid, A live).',
+    z.strictObject({ reportId: id('The report'), title: text('Its title'), format: text('Its format') }),
+  ),
+  'report.opened': spec(
+    'The client opened a delivered report; any unopened reminder or escalation is cleared (R-88).',
+    z.strictObject({ reportId: id('The report'), openedAt: instant('When it was opened') }),
+  ),
+  'report.unopened': spec(
+    'A delivered report was still unopened: after 5 business days a reminder to the client contact and a management alert, after 5 more an escalation (R-88).',
+    z.strictObject({ reportId: id('The report'), stage: z.enum(['reminder', 'escalation']).describe('Which step'), businessDays: count('Business days since delivery') }),
+  ),
+  'backlog.added': spec(
+    'An ask beyond the two a strategic session takes went to the client\'s backlog, flagged for the next cadence, whose prep pack shows it (R-27).',
+    z.strictObject({ backlogItemId: id('The backlog item'), title: text('The ask'), meetingId: meetingId(), nextCadence: z.boolean().describe('Flagged for the next strategic meeting') }),
+  ),
+  'ask.flagged': spec(
+    'An ask was brought without a Discovery "why" or an Assessment "what/when" (R-28): close the gap first.',
+    z.strictObject({ meetingId: meetingId(), title: text('The ask'), initiativeId: id('Its initiative').optional(), missing: z.array(z.enum(['discoveryWhy', 'assessmentWhatWhen'])).min(1).describe('What is missing') }),
+  ),
+  'quarter.closed': spec(
+    "The quarter closed (last business day 17:00): each decision's artefact checked, a CTA to the Accountable of each decision without one (R-61), the decline-reason capture rate (R-61, R-80), budget variance (R-84: >20 % → investigate + At-Risk signal) and realization (<40 % two quarters → simplify scope).",
+    z.strictObject({
+      quarter: z.string().describe('The quarter, YYYY-Qn'),
+      decisions: count('Decisions logged in the quarter'),
+      withArtefact: count('Of them, with an artefact (roadmap change, budget version, proposal, project)'),
+      declineReasons: z.strictObject({ captured: count('With a reason'), total: count('Declined or expired proposals'), ratePct: z.number().min(0).max(100).nullable().describe('Captured / total'), targetPct: z.number().min(0).max(100).describe('Target (≥90 %)') }).describe('R-61, R-80'),
+      variance: z.strictObject({ forecastUsd: z.number().min(0).describe('Budgeted for the quarter'), actualUsd: z.number().min(0).nullable().describe('Recorded actuals'), variancePct: z.number().nullable().describe('(actual − forecast) ÷ forecast'), status: z.enum(['green', 'investigate', 'notMeasured']).describe('R-84') }).describe('R-84 variance'),
+      realization: z.strictObject({ budgetedUsd: z.number().min(0).describe('Budgeted for the quarter'), approvedUsd: z.number().min(0).describe('Of it, approved in the quarter'), pct: z.number().min(0).max(100).nullable().describe('approved ÷ budgeted'), below: z.boolean().describe('Below the realization minimum') }).describe('R-84 realization'),
     }),
   ),
 

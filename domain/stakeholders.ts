@@ -145,7 +145,7 @@ export interface MeetingPurpose {
   strategic: boolean;
   kind: 'annualPlanning' | 'strategic' | 'tactical' | 'trigger' | 'reset' | 'rebook' | 'decisionCall';
   /** The trigger the meeting serves (R-13..R-19), if any. */
-  trigger?: 'renewal' | 'fiscalYearEnd' | 'assessmentCompleted' | 'initiativeApproved' | 'engagementDrop' | 'adoptionBelowThreshold' | 'stakeholderChange';
+  trigger?: 'renewal' | 'fiscalYearEnd' | 'assessmentCompleted' | 'initiativeApproved' | 'engagementDrop' | 'adoptionBelowThreshold' | 'stakeholderChange' | 'proposalReset';
   /** Budget on the agenda (R-14 budget session, R-82 Budget Snapshot, A: each strategic meeting). */
   budget?: boolean;
 }
@@ -174,7 +174,7 @@ function inviteRules(p: MeetingPurpose): InviteRule[] {
     out.push({ role: 'decisionMaker', required: true, ruleId: 'R-26' });
     // the reset session adds the executive sponsor ("add exec sponsor if absent").
     out.push({ role: 'executiveSponsor', required: p.kind === 'reset' || p.trigger === 'engagementDrop', ruleId: p.kind === 'reset' || p.trigger === 'engagementDrop' ? 'R-17' : 'R-104' });
-    if (p.budget || p.trigger === 'fiscalYearEnd' || p.trigger === 'renewal') out.push({ role: 'budgetHolder', required: p.trigger === 'fiscalYearEnd', ruleId: p.trigger === 'renewal' ? 'R-13' : 'R-14' });
+    if (p.budget || p.trigger === 'fiscalYearEnd' || p.trigger === 'renewal' || p.trigger === 'proposalReset') out.push({ role: 'budgetHolder', required: p.trigger === 'fiscalYearEnd', ruleId: p.trigger === 'renewal' ? 'R-13' : p.trigger === 'proposalReset' ? 'R-78' : 'R-14' });
   } else {
     // Tactical / service meetings and non-strategic trigger meetings: the operational counterparts (R-123: TAM ↔ IT/Ops, CSM ↔ Ops/Admin).
     out.push({ role: 'itOps', required: p.kind === 'tactical' || p.trigger === 'adoptionBelowThreshold' || p.trigger === 'initiativeApproved', ruleId: p.trigger === 'adoptionBelowThreshold' ? 'R-18' : p.trigger === 'initiativeApproved' ? 'R-16' : 'R-123' });

@@ -11,14 +11,14 @@ import { createApiKey, ROLES, type Role } from '../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../db/client.js';
 import { clientTimeline, type LedgerEvent } from '../db/ledger.js';
 import { activePolicy, ensureDefaultPolicy, publishPolicy } from '../db/policies.js';
-import { ctas, events, meetings } from '../db/schema.js';
+import { ctas, events, initiatives, meetings, proposals } from '../db/schema.js';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
 import { temporalToolPath } from '../runtime/embedded-temporal.js';
 import { createLogger } from '../runtime/logger.js';
 import { freePort } from '../runtime/ports.js';
 import { registerSearchAttributes } from '../runtime/search-attribute-registry.js';
 import { resolveTool } from '../runtime/temporal-tools.js';
-import { cadenceStatus, cadenceWorkflowId, onboardingStatus, onboardingWorkflowId, type CadenceQueryResult, type OnboardingQueryResult } from '../workflows/contracts.js';
+import { cadenceStatus, cadenceWorkflowId, initiativeWorkflowId, onboardingStatus, onboardingWorkflowId, planningLoopStatus, planningLoopWorkflowId, proposalWorkflowId, type CadenceQueryResult, type OnboardingQueryResult, type PlanningLoopQueryResult } from '../workflows/contracts.js';
 import { createWorker } from '../worker.js';
 import { batonDataConverter, ephemeralKeyring } from '../runtime/payload-codec.js';
 import type { DataConverter } from '@temporalio/common';
@@ -40,7 +40,7 @@ export interface RehearsalOptions {
   /** Called with the client and each onboarding's history before the servers stop (tests record replay fixtures). */
   /** Tests only: called with the database before step `index` runs (e.g. to change a row behind the API's back). */
   beforeStep?: (index: number, db: Database['db'], refs: Record<string, string>) => Promise<void> | void;
-  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence') => Promise<void> | void;
+  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence' | 'initiative' | 'proposal' | 'planning-loop', workflowId?: string) => Promise<void> | void;
 }
 
 export interface StepResult {
@@ -72,6 +72,9 @@ export interface RehearsalResult {
     /** Every run of the cadence, oldest first (it continues as new each simulated year): when it started and its history length. */
     cadenceRuns: { startedAt: string; events: number }[];
     ctas: (typeof ctas.$inferSelect)[]; meetings: (typeof meetings.$inferSelect)[];
+    /** The planning loop (issue 11): its initiatives and proposals as stored, the loop's status and each planning workflow's history length. */
+    initiatives: (typeof initiatives.$inferSelect)[]; proposals: (typeof proposals.$inferSelect)[];
+    planning: PlanningLoopQueryResult | null; planningHistoryEvents: Record<string, number>;
   }>;
   /** Steps whose status differed from `expect`. */
   failures: string[];
@@ -211,8 +214,31 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       } catch {
         cadence = null; // never started
       }
+      const planningHistoryEvents: Record<string, number> = {};
+      const initiativeRows = await database.db.select().from(initiatives).where(eq(initiatives.clientId, id)).orderBy(asc(initiatives.createdAt), asc(initiatives.id));
+      const proposalRows = await database.db.select().from(proposals).where(eq(proposals.clientId, id)).orderBy(asc(proposals.createdAt), asc(proposals.id));
+      const planningWorkflows: [string, 'initiative' | 'proposal' | 'planning-loop'][] = [
+        ...initiativeRows.map((r) => [initiativeWorkflowId(r.id), 'initiative'] as [string, 'initiative']),
+        ...proposalRows.map((r) => [proposalWorkflowId(r.id), 'proposal'] as [string, 'proposal']),
+        [planningLoopWorkflowId(id), 'planning-loop'],
+      ];
+      for (const [wid, kind] of planningWorkflows) {
+        try {
+          const history = await env.client.workflow.getHandle(wid).fetchHistory();
+          planningHistoryEvents[wid] = history.events?.length ?? 0;
+          await opts.onHistory?.(ref, history, kind, wid);
+        } catch {
+          // never started
+        }
+      }
+      let planning: PlanningLoopQueryResult | null = null;
+      try {
+        planning = await env.client.workflow.getHandle(planningLoopWorkflowId(id)).query(planningLoopStatus);
+      } catch {
+        planning = null;
+      }
       states[id] = {
-        ref, onboarding, onboardingHistoryEvents, cadence, cadenceHistoryEvents, cadenceRuns,
+        ref, onboarding, onboardingHistoryEvents, cadence, cadenceHistoryEvents, cadenceRuns, initiatives: initiativeRows, proposals: proposalRows, planning, planningHistoryEvents,
         ctas: await database.db.select().from(ctas).where(eq(ctas.clientId, id)).orderBy(asc(ctas.createdAt), asc(ctas.id)),
         meetings: await database.db.select().from(meetings).where(eq(meetings.clientId, id)).orderBy(asc(meetings.startsAt), asc(meetings.id)),
       };

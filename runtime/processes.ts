@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { asc, eq } from 'drizzle-orm';
@@ -10,9 +11,13 @@ import { safeErrorMessage } from '../db/errors.js';
 import { getDelivery } from '../db/deliveries.js';
 import type { Logger } from './logger.js';
 import {
-  CADENCE_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId, onboardingWorkflowId, placementReviewWorkflowId,
-  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type DeliveryInput, deliveryWorkflowId, type CtaSlaInput, type OnboardingInput, type PlacementReviewInput, type ProcessKind, type ProcessRefusal,
+  CADENCE_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId, initiativeWorkflowId, onboardingWorkflowId, placementReviewWorkflowId,
+  planningLoopAction, planningLoopWorkflowId, proposalWorkflowId,
+  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type DeliveryInput, deliveryWorkflowId, type InitiativeInput, type OnboardingInput, type PlacementReviewInput,
+  type PlanningLoopInput, type ProcessKind, type ProcessRefusal, type ProposalInput,
 } from '../workflows/contracts.js';
+import type { UpdateDefinition } from '@temporalio/common';
+import { initiatives, proposals } from '../db/schema.js';
 import { ClientIdKey, ProcessKey, SegmentKey } from './search-attributes.js';
 
 /**
@@ -30,6 +35,9 @@ interface ProcessInputs {
   placementReview: PlacementReviewInput;
   onboarding: OnboardingInput;
   cadence: CadenceInput;
+  initiative: InitiativeInput;
+  proposal: ProposalInput;
+  planningLoop: PlanningLoopInput;
   delivery: DeliveryInput;
 }
 
@@ -56,7 +64,7 @@ export async function startProcess<K extends ProcessKind>(t: TemporalTarget, kin
     typedSearchAttributes: new TypedSearchAttributes([
       { key: ClientIdKey, value: o.searchAttributes.clientId },
       ...(o.searchAttributes.segment !== undefined ? [{ key: SegmentKey, value: o.searchAttributes.segment }] : []),
-      { key: ProcessKey, value: kind === 'ctaClock' ? 'cta' : kind === 'placementReview' ? 'placement-review' : kind },
+      { key: ProcessKey, value: kind === 'ctaClock' ? 'cta' : kind === 'placementReview' ? 'placement-review' : kind === 'planningLoop' ? 'planning-loop' : kind },
     ]),
   });
 }
@@ -160,6 +168,46 @@ export async function reportToCadence(t: TemporalTarget, clientId: string, reque
   }
 }
 
+/** What became of a report sent to another process from outside its own routes (issue 11: proposal → initiative, planning → onboarding). */
+export type ReportOutcome<R> = { outcome: 'accepted'; result: R } | { outcome: 'not-running' } | { outcome: 'refused'; refusal: ProcessRefusal };
+
+/** Sends one report (a Workflow Update) to a running process, never starting it: accepted, refused by its rules, or not running. */
+export async function reportToProcess<R, Req>(t: TemporalTarget, workflowId: string, update: UpdateDefinition<R, [Req]>, refusalTypes: Record<number, string>, request: Req): Promise<ReportOutcome<R>> {
+  const handle = t.client.workflow.getHandle(workflowId);
+  try {
+    return { outcome: 'accepted', result: await handle.executeUpdate(update, { args: [request] }) };
+  } catch (err) {
+    const types = Object.values(refusalTypes);
+    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
+      if (e instanceof ApplicationFailure && types.includes(e.type as string)) return { outcome: 'refused', refusal: e.details?.[0] as ProcessRefusal };
+    }
+    if (err instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
+    try {
+      if ((await handle.describe()).status.name !== 'RUNNING') return { outcome: 'not-running' };
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
+    }
+    throw err;
+  }
+}
+
+/** Starts an initiative's or a proposal's workflow (issue 11) unless it runs; a finished one stays finished (only a failed run starts again). */
+export async function ensurePlanningRecord(t: TemporalTarget, kind: 'initiative' | 'proposal', id: string, clientId: string) {
+  const input = kind === 'initiative' ? { initiativeId: id, clientId } : { proposalId: id, clientId };
+  try {
+    await startProcess(t, kind, input as never, { workflowId: kind === 'initiative' ? initiativeWorkflowId(id) : proposalWorkflowId(id), ifRunning: 'use-existing', reuse: 'failed-only', searchAttributes: { clientId } });
+  } catch (err) {
+    if (!(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
+  }
+}
+
+/** Starts the client's planning loop unless it runs, and tells it to re-read its records (roadmap, reports, discoveries…). */
+export async function noticePlanningLoop(t: TemporalTarget, clientId: string, at = new Date().toISOString()) {
+  await startProcess(t, 'planningLoop', { clientId }, { workflowId: planningLoopWorkflowId(clientId), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId } });
+  const r = await reportToProcess(t, planningLoopWorkflowId(clientId), planningLoopAction, {}, { action: { type: 'refresh' }, idempotencyKey: `refresh/${randomUUID()}`, bodyHash: 'refresh', actor: { kind: 'system' }, at });
+  return r.outcome;
+}
+
 /**
  * Starts the workflow an outbox row asks for (db/outbox.ts) unless it runs already, then marks the
  * row dispatched. A subject that no longer needs it (a CTA settled meanwhile, a client gone) is
@@ -169,6 +217,13 @@ export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: Wor
   if (kind === 'placement-review') {
     const [client] = await db.select({ id: clients.id, segment: clients.segment, createdAt: clients.createdAt }).from(clients).where(eq(clients.id, subjectId));
     if (client) await ensurePlacementReview(t, client, (await activePolicy(db)).version);
+  } else if (kind === 'initiative' || kind === 'proposal') {
+    const table = kind === 'initiative' ? initiatives : proposals;
+    const [row] = await db.select({ clientId: table.clientId }).from(table).where(eq(table.id, subjectId));
+    if (row) await ensurePlanningRecord(t, kind, subjectId, row.clientId);
+  } else if (kind === 'planning-loop') {
+    const [client] = await db.select({ id: clients.id }).from(clients).where(eq(clients.id, subjectId));
+    if (client) await noticePlanningLoop(t, subjectId);
   } else if (kind === 'delivery') {
     const row = await getDelivery(db, subjectId);
     // Issue 15: one workflow per delivery, by id, so a second dispatch joins the first.

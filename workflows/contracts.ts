@@ -12,6 +12,9 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Actor } from '../db/schema.js';
 import type { CadenceAction, CadenceSetup, CadenceState, CadenceStatus } from '../domain/cadence.js';
 import type { OnboardingAction, OnboardingStatus } from '../domain/onboarding.js';
+import type { InitiativeAction, InitiativeStatus } from '../domain/initiatives.js';
+import type { ProposalAction, ProposalStatusView } from '../domain/proposals.js';
+import type { LoopDue } from '../domain/planning-loop.js';
 
 /** Workflow type names, as the worker registers them (workflows/index.ts exports). */
 export const WORKFLOW_TYPES = {
@@ -20,6 +23,9 @@ export const WORKFLOW_TYPES = {
   onboarding: 'onboarding',
   cadence: 'cadence',
   delivery: 'delivery',
+  initiative: 'initiative',
+  proposal: 'proposal',
+  planningLoop: 'planningLoop',
 } as const;
 export type ProcessKind = keyof typeof WORKFLOW_TYPES;
 
@@ -188,3 +194,58 @@ export interface ProcessStall {
   /** When the process tries again (sooner if a report arrives). */
   retryAt: string;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The planning loop (issue 11): an initiative's clock and states, a proposal's clock, the client's loop
+
+export interface InitiativeInput { initiativeId: string; clientId: string }
+export interface InitiativeActionResult {
+  accepted: true;
+  action: InitiativeAction['type'];
+  sequence: number;
+  duplicate: boolean;
+  /** The initiative's state after the report. */
+  state: string;
+  ctasOpened: string[];
+  /** R-16: what became of the delivery kickoff, when the report approved the initiative. */
+  kickoff?: { outcome: string; meetingId?: string; detail?: string };
+}
+export type InitiativeActionRequest = ProcessReport<InitiativeAction>;
+export type InitiativeQueryResult = InitiativeStatus | { clientId: string; phase: 'starting' };
+export const initiativeStatus = defineQuery<InitiativeQueryResult>('status');
+export const initiativeAction = defineUpdate<InitiativeActionResult, [InitiativeActionRequest]>('action');
+export const initiativeWorkflowId = (initiativeId: string) => `initiative/${initiativeId}`;
+export const INITIATIVE_REFUSAL_TYPES = { 404: 'InitiativeNotFound', 409: 'InitiativeConflict', 422: 'InitiativeUnprocessable' } as const;
+
+export interface ProposalInput { proposalId: string; clientId: string }
+export interface ProposalActionResult {
+  accepted: true;
+  action: ProposalAction['type'];
+  sequence: number;
+  duplicate: boolean;
+  status: string;
+  ctasOpened: string[];
+  /** What the initiative did with the news (its state after), when it was told. */
+  initiative?: { outcome: string; state?: string; detail?: string };
+}
+export type ProposalActionRequest = ProcessReport<ProposalAction>;
+export type ProposalQueryResult = ProposalStatusView | { clientId: string; phase: 'starting' };
+export const proposalStatus = defineQuery<ProposalQueryResult>('status');
+export const proposalAction = defineUpdate<ProposalActionResult, [ProposalActionRequest]>('action');
+export const proposalWorkflowId = (proposalId: string) => `proposal/${proposalId}`;
+export const PROPOSAL_REFUSAL_TYPES = { 404: 'ProposalNotFound', 409: 'ProposalConflict', 422: 'ProposalUnprocessable' } as const;
+
+export interface PlanningLoopInput {
+  clientId: string;
+  /** When the loop first ran (quarter closes before it are not judged); carried across continue-as-new. */
+  startedAt?: string;
+  continued?: { actions: number; seen: [string, { bodyHash: string; result: PlanningLoopResult }][] };
+}
+export type PlanningLoopAction = { type: 'refresh' };
+export interface PlanningLoopResult { accepted: true; action: 'refresh'; sequence: number; duplicate: boolean; next: LoopDue | null }
+export interface PlanningLoopStatus { clientId: string; phase: 'running'; startedAt: string; dues: LoopDue[]; handled: number }
+export type PlanningLoopQueryResult = PlanningLoopStatus | { clientId: string; phase: 'starting' };
+export const planningLoopStatus = defineQuery<PlanningLoopQueryResult>('status');
+export const planningLoopAction = defineUpdate<PlanningLoopResult, [ProcessReport<PlanningLoopAction>]>('action');
+export const planningLoopWorkflowId = (clientId: string) => `client/${clientId}/planning-loop`;
+export const PLANNING_LOOP_REFUSAL_TYPES = { 409: 'PlanningLoopConflict', 422: 'PlanningLoopUnprocessable' } as const;

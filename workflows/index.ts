@@ -4,3 +4,6 @@ export { placementReview } from './placement-review.js';
 export { onboarding } from './onboarding.js';
 export { cadence } from './cadence.js';
 export { delivery } from './delivery.js';
+export { initiative } from './initiative.js';
+export { proposal } from './proposal.js';
+export { planningLoop } from './planning-loop.js';

@@ -318,6 +318,19 @@ function describeFailure(err: ActivityFailure) {
   };
 }
 
+/** Timers fire a little after their instant: a due step judged within this of it is recorded at the instant itself. */
+const ON_TIME_TOLERANCE_MS = 60_000;
+
+/**
+ * The instant a due step is recorded at: its due instant when the timer fired on time (so the
+ * timeline shows the exact instant the rule names), else now (a step noticed late, e.g. after an
+ * outage, says when it really happened). Workflow code only.
+ */
+export function dueInstant(dueAt: string): string {
+  const now = Date.now();
+  return now - Date.parse(dueAt) > ON_TIME_TOLERANCE_MS ? new Date(now).toISOString() : new Date(Date.parse(dueAt)).toISOString();
+}
+
 /** A deep copy of plain (JSON) process state. */
 function snapshot<S>(state: S): S {
   return JSON.parse(JSON.stringify(state)) as S;

@@ -17,6 +17,7 @@ import { asClientStakeholder, listStakeholders } from '../../db/stakeholders.js'
 import { attendanceOf, pairedMspRoles, preflight, resolveDecisionOwner } from '../../domain/stakeholders.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { Id, IsoDate, IsoInstant, MspRole, text, uniqueList } from '../schemas.js';
+import { afterMeetingHeld, DecisionPlanning, planDecisions, recapVersions, thirdAskToBacklog, type PlannedDecision } from '../planning.js';
 
 /**
  * The engagement cadence (R-9..R-35) over HTTP: ops start it for an existing client (onboarding
@@ -43,6 +44,9 @@ const Status = z.object({
 const ActionResult = z.object({
   accepted: z.literal(true), action: z.string(), sequence: z.number().int(), duplicate: z.boolean().openapi({ description: 'True when this Idempotency-Key was seen before: no second effect (C-6).' }),
   ctasOpened: z.array(z.string()), meetingsBooked: z.array(z.object({ meetingId: z.string(), template: z.string(), startsAt: z.string(), state: z.string() })),
+  planning: z.record(z.string(), z.unknown()).optional().openapi({
+    description: 'Issue 11: what the planning loop did — a held meeting\'s decisions and their initiatives (approved → delivery kickoff, R-16; credit gate failed → capture-budget CTA, R-32; R-28 flags); a recap\'s roadmap and budget versions (R-31).',
+  }),
 }).openapi('CadenceActionResult');
 
 interface ActionSpec<S extends z.ZodType> {
@@ -52,6 +56,8 @@ interface ActionSpec<S extends z.ZodType> {
   body: S;
   /** Meeting-level reports carry the meeting id from the path. */
   meeting: boolean;
+  /** Kept working but superseded (documented as deprecated in the OpenAPI document). */
+  deprecated?: boolean;
   toAction: (body: z.infer<S>, now: Date, meetingId: string) => CadenceAction;
 }
 const spec = <S extends z.ZodType>(s: ActionSpec<S>) => s;
@@ -63,6 +69,7 @@ const Decision = z.object({
   ownerStakeholderId: Id.optional().openapi({ description: 'A client stakeholder who owns the decision (R-27 "owner CFO"), from /v1/clients/{id}/stakeholders.' }),
   targetDate: IsoDate.optional().openapi({ description: 'R-32: a decision counts for credit only with owner, date and budget in writing.' }),
   budgetUsd: z.number().min(0).max(1e12).optional(),
+  ...DecisionPlanning,
 }).strict().refine((d) => d.ownerRole !== undefined || d.ownerStakeholderId !== undefined, { message: 'give ownerRole, ownerStakeholderId or both', path: ['ownerRole'] });
 const StakeholderIds = uniqueList(Id, 50, 'stakeholder ids');
 
@@ -123,7 +130,8 @@ const ACTIONS = [
     body: z.object({ sentAt: IsoInstant.optional() }).strict(), toAction: (b, now, meetingId) => ({ type: 'recapSent', meetingId, sentAt: at(b.sentAt, now) }),
   }),
   spec({
-    slug: 'assessments', meeting: false, operationId: 'recordAssessmentForCadence', summary: 'Assessment completed: roadmap review on completion + 10 days (R-15), merged into a strategic meeting in range (R-21)',
+    slug: 'assessments', meeting: false, operationId: 'recordAssessmentForCadence', deprecated: true,
+    summary: 'Deprecated (issue 11): complete the assessment itself with POST /v1/clients/{clientId}/assessments/{assessmentId}/complete, which fires this. Assessment completed: roadmap review on completion + 10 days (R-15), merged into a strategic meeting in range (R-21)',
     body: z.object({ assessmentId: text(1, 100), completedAt: IsoInstant.optional() }).strict(),
     toAction: (b, now) => ({ type: 'assessmentCompleted', assessmentId: b.assessmentId, completedAt: at(b.completedAt, now) }),
   }),
@@ -205,7 +213,7 @@ export function registerCadenceRoutes(app: OpenAPIHono<ApiEnv>) {
   for (const a of ACTIONS) {
     const route = securedRoute(ROLE_SETS.signal, {
       method: 'post', path: a.meeting ? `/v1/clients/{clientId}/cadence/meetings/{meetingId}/${a.slug}` : `/v1/clients/{clientId}/cadence/${a.slug}`,
-      operationId: a.operationId, tags: ['Cadence'], summary: a.summary,
+      operationId: a.operationId, tags: ['Cadence'], summary: a.summary, ...('deprecated' in a && a.deprecated ? { deprecated: true } : {}),
       request: { params: a.meeting ? MeetingParams : ClientParams, ...jsonBody(a.body as z.ZodType) },
       responses: { 200: jsonResponse(ActionResult, 'Accepted, or a duplicate acknowledged (C-6)') },
     }, 'workflow');
@@ -215,9 +223,35 @@ export function registerCadenceRoutes(app: OpenAPIHono<ApiEnv>) {
       const { now, ...envelope } = await reportEnvelope(c, `${a.slug}\n${params.meetingId ?? ''}`);
       const action = (a.toAction as (b: unknown, now: Date, meetingId: string) => CadenceAction)(body, now, params.meetingId ?? '');
       if (action.type === 'initiativeApproved') await requireDeliveryGate(c, params.clientId);
-      const resolved = await withStakeholders(c, params.clientId, action, body);
+      let resolved = await withStakeholders(c, params.clientId, action, body);
+      // Issue 11: each decision's initiative, named or to be created, so the Decision Log carries its id (R-31).
+      let planned: PlannedDecision[] = [];
+      if (resolved.type === 'meetingHeld') {
+        const given = ((body as { decisions?: { title: string; initiativeId?: string; lane?: string; quarter?: string; targetDate?: string }[] }).decisions ?? []);
+        if (given.length <= 2) planned = await planDecisions(c, params.clientId, resolved.meetingId, given);
+        const ids = new Map(planned.map((p) => [p.index, p.initiativeId]));
+        resolved = { ...resolved, decisions: resolved.decisions.map((d, i) => (ids.has(i) ? { ...d, initiativeId: ids.get(i)! } : d)) };
+      }
       const request: CadenceActionRequest = { action: await withMeetingDefaults(c, params.clientId, resolved), ...envelope };
-      return c.json(await sendProcessAction(c, target(params.clientId), cadenceAction, request), 200);
+      let result;
+      try {
+        result = await sendProcessAction(c, target(params.clientId), cadenceAction, request);
+      } catch (err) {
+        // R-27: a third ask goes to the client's backlog, flagged for the next cadence (its prep pack shows it), not only into the error.
+        const backlog = err instanceof ProblemError && err.status === 422 && err.extra.ruleId === 'R-27' ? (err.extra.details as { backlog?: string[] } | undefined)?.backlog : undefined;
+        if (backlog?.length && request.action.type === 'meetingHeld' && err instanceof ProblemError) {
+          const items = await thirdAskToBacklog(c, params.clientId, request.action.meetingId, backlog, envelope.idempotencyKey);
+          throw new ProblemError(err.status, err.kind, err.title, `${err.detail} They are on the client's backlog, flagged for the next cadence (R-27).`, { ...err.extra, backlogItems: items });
+        }
+        throw err;
+      }
+      if (request.action.type === 'meetingHeld' && planned.length) {
+        return c.json({ ...result, planning: { decisions: await afterMeetingHeld(c, params.clientId, request.action.meetingId, request.action, planned, envelope.idempotencyKey) } }, 200);
+      }
+      if (request.action.type === 'recapSent') {
+        return c.json({ ...result, planning: await recapVersions(c, params.clientId, request.action.meetingId) }, 200);
+      }
+      return c.json(result, 200);
     });
   }
 }

@@ -10,13 +10,14 @@ import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
  * and gets them back decoded, so people allowed to read client data (managers, admins) see it in
  * the UI while the server, its database and its backups only ever hold ciphertext.
  */
-const Base64 = z.string().max(8 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64').openapi({ description: 'Base64 bytes.' });
+// Bounded well below the body limit; a payload's metadata holds a few short values (encoding, key id).
+const base64 = (max: number) => z.string().max(max).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64').openapi({ description: 'Base64 bytes.' });
 const WirePayload = z.object({
-  metadata: z.record(z.string().max(256), Base64).optional().openapi({ description: 'Metadata values, base64.' }),
-  data: Base64.optional(),
+  metadata: z.record(z.string().max(128), base64(1024)).optional().openapi({ description: 'Metadata values, base64.' }),
+  data: base64(4 * 1024 * 1024).optional(),
 }).openapi('CodecPayload');
 const Payloads = z.object({
-  payloads: z.array(WirePayload).max(10_000).openapi({ description: 'Payloads in the Temporal proto3 JSON form (bytes as base64).' }),
+  payloads: z.array(WirePayload).max(1000).openapi({ description: 'Payloads in the Temporal proto3 JSON form (bytes as base64).' }),
 }).openapi('CodecPayloads');
 
 const toPayload = (p: z.infer<typeof WirePayload>): Payload => ({

@@ -1,6 +1,6 @@
 /** Policy areas: Annual planning (R-62..R-66), Discovery and assessment (R-67..R-70), Initiatives (R-71..R-75, A-4), Proposals (R-76..R-80, A-17), Budget (R-81..R-84), Roadmap / strategy (R-85..R-87), Deliverables / reports (R-88, R-39). Pure (imported from workflow code). */
 import { z } from 'zod';
-import { SEGMENTS, count, days, flag, group, hours, issue, offsetDays, pct, perSegment, range, segDays, segFreq, time, usd, window } from './vocabulary.js';
+import { SEGMENTS, count, days, flag, group, hours, issue, minutes, offsetDays, pct, perSegment, range, role, segDays, segFreq, segRole, time, usd, window } from './vocabulary.js';
 
 // ---------------------------------------------------------------------------------------------
 // Annual planning (R-62..R-66)
@@ -70,6 +70,8 @@ export const discoveryAssessment = group(
       'Assessment requirement by goal level (R-69)',
     ),
     assessmentCategories: range(5, 7, 'Categories per assessment (R-70)'),
+    assessmentOwner: segRole({ A: 'vCIO', B: 'vCIO', C: 'TAM', D: 'TAM' }, 'Owner of assessments: vCIO (A/B), TAM (C/D) (R-69, R-70)'),
+    newClientDiscoveryDays: days(30, 'A client with no Discovery yet gets one within this many days of registration (R-57)'),
   },
   'Discovery and assessment (R-67..R-70)',
 );
@@ -90,6 +92,8 @@ export const initiatives = group(
     innovationLaneForGoal5: flag(true, 'Goal-5 clients may add an Innovation lane (A-4)'),
     goal1PerYear: range(1, 2, 'Initiative volume guide for Goal 1, per year (R-72)'),
     goal2PerQuarter: range(1, 3, 'Initiative volume guide for Goal 2, per quarter (R-72)'),
+    stalledOwner: role('vCIO', 'Owner of the Stalled follow-up CTA (R-75)'),
+    stalledCtaHours: hours(72, 'Stalled follow-up CTA due this long after the flag (R-75)'),
   },
   'Initiatives (R-71..R-75)',
 );
@@ -115,6 +119,9 @@ export const proposals = group(
       .default(() => ['price', 'timing', 'relevance', 'dependency', 'other'])
       .describe('Allowed decline/park/expiry reasons (R-80)'),
     recurringDeclineCount: count(2, 'Relevance/timing declines counted as recurring → Alignment risk (R-80, R-93)'),
+    resetMinutes: minutes(20, 'Length of the live reset "now vs next quarter" offered at resetAtAgeDays (R-78)'),
+    reengageOwner: role('AM', 'Owner of the re-engage CTA at resetAtAgeDays and of the decline-reason CTA (R-78, R-79, R-80)'),
+    reasonHours: hours(72, 'Decline-reason CTA due this long after expiry (R-79, R-80)'),
   },
   'Proposals (R-76..R-80)',
 ).superRefine((p, ctx) => {
@@ -137,6 +144,11 @@ export const budget = group(
     realizationMinPct: pct(40, 'Budgeted → approved in-quarter below this … (R-84)'),
     realizationQuarters: count(2, '… for this many quarters → simplify scope (R-84)'),
     maxDecisionFlags: count(2, 'Max decision flags in a budget snapshot (R-82, prep pack)'),
+    preApprovalOwner: role('AM', 'Owner of pre-approval re-engage CTAs and of the capture-budget CTA after a decision failing the credit gate (R-83, R-32, R-43)'),
+    quarterCloseTime: time('17:00', 'Quarter close: local time on the last business day of the quarter (R-61, R-84)'),
+    artefactCtaHours: hours(72, 'Quarter close: CTA to a decision\'s Accountable when it produced no artefact, due this long after the close (R-61)'),
+    varianceOwner: segRole({ A: 'vCIO', B: 'vCIO', C: 'CSM', D: 'CSM' }, 'Owner of the variance-investigate and simplify-scope CTAs (R-84)'),
+    topRisks: count(3, 'Risks listed in a Budget Snapshot (R-82)'),
   },
   'Budget (R-81..R-84)',
 ).superRefine((b, ctx) => {
@@ -154,6 +166,7 @@ export const roadmap = group(
     freshnessDays: segDays({ A: 120, B: 120, C: 180, D: 365 }, 'Roadmap reviewed at least this often (R-86)'),
     staleAfterQuarters: count(2, 'Roadmap unchanged longer than this → health warning (R-86)'),
     prepPackHorizonQuarters: count(2, 'Roadmap quarters shown in the prep pack (§1 Prep pack)'),
+    freshnessCtaHours: hours(72, 'Roadmap freshness CTA due this long after the review fell due (R-86)'),
   },
   'Roadmap and strategy (R-85..R-87)',
 );
@@ -164,6 +177,18 @@ export const roadmap = group(
 export const deliverables = group(
   {
     unopenedReminderBusinessDays: days(5, 'Delivered but unopened this long → reminder + management alert (R-88)'),
+    unopenedEscalationBusinessDays: days(5, 'Still unopened this long after the reminder → escalation (R-88 "no response → escalation")'),
+    reportOwner: segRole({ A: 'vCIO', B: 'vCIO', C: 'CSM', D: 'TAM' }, 'Presenter of delivered reports; owns the unopened reminder (R-88)'),
+    managerAlertRole: role('CS Lead', 'Who gets the management alert for an unopened report (R-88)'),
+    escalationOwner: role('AM', 'Owner of the escalation when a reminded report still gets no response (R-88)'),
+    reportFormat: perSegment(
+      (s) =>
+        z
+          .enum(['autoEmailPortal', 'asyncPdfVideo', 'liveHybrid', 'live'])
+          .default(({ A: 'live', B: 'liveHybrid', C: 'asyncPdfVideo', D: 'autoEmailPortal' } as const)[s])
+          .describe(`${s}: report format (R-88)`),
+      'Report format by segment: D auto email/portal, C async PDF + video, B live/hybrid, A live (R-88)',
+    ),
     liveTargetPct: pct(80, 'A/B deliverables presented live at least this share (R-39, R-88)'),
     liveTargetSegments: z
       .array(z.enum(SEGMENTS))
