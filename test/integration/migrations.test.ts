@@ -33,7 +33,7 @@ describe('migrations', () => {
       const tables = (await sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`).map((r) => r.table_name);
       expect(tables).toEqual([
         'api_keys', 'assessments', 'backlog_items', 'budget_actuals', 'budget_lines', 'budget_versions', 'calendar_feeds', 'client_access', 'client_stakeholders', 'clients', 'connector_breakers', 'ctas',
-        'deliveries', 'delivered_reports', 'discoveries', 'events', 'idempotency_records', 'initiatives', 'meetings', 'payload_keys', 'people', 'planning_marks', 'policies', 'pre_approvals',
+        'delivered_reports', 'deliveries', 'discoveries', 'events', 'idempotency_records', 'initiatives', 'meetings', 'payload_keys', 'people', 'planning_marks', 'policies', 'pre_approvals',
         'price_tests', 'proposals', 'roadmap_items', 'roadmap_versions', 'role_assignments', 'webhook_subscriptions', 'workflow_starts',
       ]);
       const applied = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`;
