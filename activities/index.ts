@@ -6,7 +6,12 @@ import { appendEvent, type NewLedgerEvent } from '../db/ledger.js';
 import { activePolicy, policyVersion } from '../db/policies.js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { dispatchWorkflowStart, ensureCadence, notifyCtaClock } from '../runtime/processes.js';
+import { dispatchWorkflowStart, ensureCadence, notifyCtaClock, reportToCadence, reportToRisk } from '../runtime/processes.js';
+import { recordCreditDecision, releaseDeferredCredit, upsertCurrentHealth, upsertSnapshot } from '../db/health.js';
+import { openOrAppendRisk, openRiskOf, updateRiskRow } from '../db/risks.js';
+import { updateClient } from '../db/clients.js';
+import type { RiskAction } from '../domain/at-risk.js';
+import { healthActivities } from './health.js';
 import { makeCalendar, toIso } from '../domain/business-time.js';
 import type { OnboardingStart } from '../domain/onboarding.js';
 import type { MeetingChanges, ProcessEffect } from '../domain/effects.js';
@@ -40,6 +45,7 @@ export function createActivities({ db }: ActivityDeps) {
     ...stakeholderActivities({ db }),
     ...deliveryActivities({ db }),
     ...planningActivities({ db }),
+    ...healthActivities({ db }),
 
     async appendLedgerEvent(event: NewLedgerEvent & { id: string }): Promise<boolean> {
       return appendEvent(db, event);
@@ -111,6 +117,10 @@ export function createActivities({ db }: ActivityDeps) {
       const notify: string[] = [];
       const cadences: string[] = [];
       let planningLoop = false;
+      // Cross-process messages, sent once the batch is committed (DESIGN "How processes talk to each other").
+      const risksToStart: string[] = [];
+      const riskReports: { riskId: string; key: string; action: RiskAction }[] = [];
+      const resegments: { maturity: number; appetite: number; reason: string }[] = [];
       // One transaction for the batch (DESIGN "in one transaction"): a failure records none of it, so
       // the kernel can undo the step and nothing on the timeline contradicts the process state.
       await db.transaction(async (t) => {
@@ -141,10 +151,39 @@ export function createActivities({ db }: ActivityDeps) {
           } else if (e.kind === 'startCadence') {
             cadences.push(e.lockedAt);
           } else if (e.kind === 'riskSignal') {
+            const firstActionCtaId = e.firstActionCta ? ctaIdFor(`${workflowId}/${e.firstActionCta}`) : undefined;
             await appendEvent(tx, {
               id, occurredAt: at, clientId, process, workflowId, type: 'risk.signal_raised', ruleId: e.ruleId, actor, why: { rule: 'R-93' },
-              data: { trigger: e.trigger, bucket: e.bucket, ...(e.impact ? { impact: e.impact } : {}), ...(e.likelihood ? { likelihood: e.likelihood } : {}), evidence: e.evidence, ...(e.firstActionCta ? { firstActionCta: ctaIdFor(`${workflowId}/${e.firstActionCta}`) } : {}) },
+              data: { trigger: e.trigger, bucket: e.bucket, ...(e.impact ? { impact: e.impact } : {}), ...(e.likelihood ? { likelihood: e.likelihood } : {}), evidence: e.evidence, ...(firstActionCtaId ? { firstActionCta: firstActionCtaId } : {}) },
             });
+            // R-93, A-19: open a risk (one process per risk) or append evidence to the client's open risk in the bucket.
+            const policy = await policyForClientId(tx, clientId);
+            const opened = await openOrAppendRisk(tx, {
+              clientId, bucket: e.bucket, ...(e.impact ? { impact: e.impact } : {}), ...(e.likelihood ? { likelihood: e.likelihood } : {}), trigger: e.trigger, ruleId: e.ruleId,
+              source: { process, workflowId, eventId: id, evidence: e.evidence }, firstActionCtaId: firstActionCtaId ?? null, openedAt: at, seed: id,
+            }, policy);
+            if (opened.outcome === 'opened') risksToStart.push(opened.riskId);
+            else riskReports.push({ riskId: opened.riskId, key: id, action: { type: 'evidenceAdded', evidence: `${e.trigger} (${e.ruleId})`, source: process, signal: { trigger: e.trigger, ruleId: e.ruleId, eventId: id } } });
+          } else if (e.kind === 'riskEvidence') {
+            const open = await openRiskOf(tx, clientId, e.bucket);
+            if (open) riskReports.push({ riskId: open.id, key: id, action: { type: 'evidenceAdded', evidence: e.evidence, source: process, conditionCleared: e.conditionCleared, signal: { trigger: e.key, ruleId: e.ruleId, eventId: id } } });
+          } else if (e.kind === 'riskReport') {
+            riskReports.push({ riskId: e.riskId, key: id, action: e.action as unknown as RiskAction });
+          } else if (e.kind === 'riskUpdate') {
+            await updateRiskRow(tx, e.riskId, e.changes, at);
+          } else if (e.kind === 'healthCurrent') {
+            await upsertCurrentHealth(tx, clientId, { evaluatedAt: e.evaluatedAt, occasion: e.occasion, policyVersion: e.policyVersion, scores: e.scores as never, credit: e.credit, pause: e.pause });
+          } else if (e.kind === 'healthSnapshot') {
+            await upsertSnapshot(tx, clientId, { month: e.month, at: e.at, scores: e.scores as never, credit: e.credit, pause: e.pause, redStreaks: e.redStreaks });
+          } else if (e.kind === 'creditRelease') {
+            await releaseDeferredCredit(tx, clientId, e.month, { process, workflowId, actor, at, reason: e.reason });
+          } else if (e.kind === 'creditDecision') {
+            await recordCreditDecision(tx, {
+              id: ctaIdFor(`${workflowId}/credit/${e.key}`), clientId, source: process, title: e.title, verdict: e.verdict, reasons: e.reasons, decidedAt: e.decidedAt,
+              ...(e.meetingId ? { meetingId: e.meetingId } : {}), ...(e.initiativeId ? { initiativeId: e.initiativeId } : {}), ...(e.data ? { data: e.data } : {}),
+            }, { process, workflowId, actor, at });
+          } else if (e.kind === 'resegment') {
+            resegments.push({ maturity: e.maturity, appetite: e.appetite, reason: e.reason });
           } else if (e.kind === 'accessRecord') {
             await recordAccess(tx, clientId, e.systems, 'onboarding', at);
           } else if (e.kind === 'planning') {
@@ -171,7 +210,23 @@ export function createActivities({ db }: ActivityDeps) {
       for (const lockedAt of cadences) {
         const policy = await activePolicy(db);
         const client = await getClient(db, clientId);
-        await ensureCadence(target, { clientId, lockedAt, policyVersion: policy.version }, client?.segment ?? '');
+        await ensureCadence(target, { clientId, lockedAt, policyVersion: policy.version }, { name: client?.name ?? clientId, segment: client?.segment ?? '' });
+      }
+      for (const riskId of risksToStart) await dispatchWorkflowStart(target, db, 'risk', riskId);
+      for (const r of riskReports) {
+        // C-6: keyed by the effect's ledger id, so a retried batch is a duplicate to the risk, never a second report.
+        const outcome = await reportToRisk(target, r.riskId, clientId, { action: r.action, idempotencyKey: r.key, bodyHash: r.key, actor, at });
+        if (outcome.outcome === 'refused' && outcome.refusal.status !== 409) throw new Error(`risk ${r.riskId} refused ${r.action.type}: ${outcome.refusal.message}`);
+      }
+      for (const r of resegments) {
+        // R-110 with autoResegment: the derived scores become the client's; placement re-runs (R-1) and the cadence follows (R-9).
+        const updated = await updateClient(db, clientId, { maturity: r.maturity, appetite: r.appetite }, { actor, at }, undefined, { rationale: r.reason });
+        if (updated?.changed && (updated.row.segment !== undefined)) {
+          await reportToCadence(target, clientId, {
+            action: { type: 'segmentChanged', segment: updated.row.segment as 'A', touchTier: updated.row.touchTier as 'VIP', changedAt: at },
+            idempotencyKey: `${workflowId}/${batch.batchKey}/resegment`, bodyHash: `resegment/${updated.row.segment}`, actor, at,
+          });
+        }
       }
       return { ctas };
     },
@@ -216,6 +271,14 @@ export function createActivities({ db }: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** The MSP policy with the client's overrides, inside a transaction. */
+async function policyForClientId(tx: Db, clientId: string) {
+  const client = await getClient(tx, clientId);
+  const active = await activePolicy(tx);
+  const applied = applyClientOverrides(active.document, client?.policyOverrides ?? {});
+  return applied.ok ? applied.policy : active.document;
+}
 
 /** Control characters PostgreSQL text or a log line should not carry (tab, LF and CR are kept). */
 const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;

@@ -10,6 +10,7 @@ import { authenticate } from './auth.js';
 import { createAuthThrottle } from './auth-throttle.js';
 import { API_DEFAULTS, type ApiDeps, type ApiEnv } from './context.js';
 import { docsPage, swaggerAsset } from './docs.js';
+import { isConsolePath, mountConsole } from '../console/index.js';
 import { inputRules } from './input-rules.js';
 import { describeEnforcedRules } from './openapi.js';
 import { fieldErrors, ProblemError, problemResponse, redactSecrets, validationProblem } from './problem.js';
@@ -28,6 +29,8 @@ import { registerIntegrationRoutes } from './routes/integrations.js';
 import { registerInitiativeRoutes } from './routes/initiatives.js';
 import { registerPlanningRoutes } from './routes/planning.js';
 import { registerProposalRoutes } from './routes/proposals.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerRiskRoutes } from './routes/risks.js';
 
 const TARGETS = { json: 'body', query: 'query', param: 'path', header: 'header', form: 'body', cookie: 'header' } as const;
 
@@ -75,7 +78,15 @@ export function createApp(deps: ApiDeps) {
     },
     xFrameOptions: 'DENY', referrerPolicy: 'no-referrer',
   });
-  app.use('*', (c, next) => (c.req.path === '/docs' || c.req.path.startsWith('/docs/') ? docsHeaders : apiHeaders)(c, next));
+  // The console's pages: scripts and styles from Baton only, forms posting to Baton only, no inline code (htmx is told not to inject any).
+  const consoleHeaders = secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], connectSrc: ["'self'"],
+      formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"],
+    },
+    xFrameOptions: 'DENY', referrerPolicy: 'same-origin',
+  });
+  app.use('*', (c, next) => (c.req.path === '/docs' || c.req.path.startsWith('/docs/') ? docsHeaders : isConsolePath(c.req.path) ? consoleHeaders : apiHeaders)(c, next));
   if (options.corsOrigins.length > 0) {
     app.use('*', cors({
       origin: options.corsOrigins, allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
@@ -122,8 +133,13 @@ export function createApp(deps: ApiDeps) {
   registerApiKeyRoutes(app);
   registerCalendarFeedRoutes(app);
   registerCapacityRoutes(app);
+  registerHealthRoutes(app);
+  registerRiskRoutes(app);
   registerCodecRoutes(app);
   registerIntegrationRoutes(app);
+
+  // The web console at / (console/): after every API route, so its pages can name their operations.
+  mountConsole(app, deps);
 
   let document: unknown;
   app.get('/openapi.json', (c) => c.json((document ??= describeEnforcedRules(app.getOpenAPI31Document(apiInfo) as never, options)) as never));

@@ -4,6 +4,7 @@ import type { Db } from '../db/client.js';
 import type { Principal } from '../db/api-keys.js';
 import type { Logger } from '../runtime/logger.js';
 import type { AuthThrottle } from './auth-throttle.js';
+import type { ConsoleOptions } from '../console/options.js';
 
 export interface ApiDeps {
   db: Db;
@@ -19,6 +20,8 @@ export interface ApiDeps {
   payloadCodec?: PayloadCodec;
   /** Edge limits and browser access; defaults in `API_DEFAULTS`. */
   options?: Partial<ApiOptions>;
+  /** The web console's sign-in and links (console/options.ts); defaults: API-key sign-in only. */
+  console?: Partial<ConsoleOptions>;
 }
 
 export interface ApiOptions {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --requests 2000 --connections 10 --ctas 200 --onboardings 200 --concurrency 10 --cadences 40]`:
+ * `npm run bench [-- --requests 2000 --connections 10 --ctas 200 --onboardings 200 --concurrency 10 --cadences 40 --health 100]`:
  * Baton's HTTP API, CTA clocks and onboardings on real servers (embedded PostgreSQL and Temporal
  * dev server in a throw-away dir, the API over real HTTP, the worker in process). Measures, in one
  * run on one machine:
@@ -14,6 +14,8 @@
  *    queue, driven with the Temporal client), and the ratios Baton/baseline.
  *  - cadence (bench/cadence.ts): `--cadences` clients sharing one team lock their cadence over HTTP and
  *    book their first year against the same people's capacity: time to a booked horizon, meetings/s.
+ *  - health (bench/health.ts): a monthly snapshot across `--health` clients: wall time, latency,
+ *    history events a snapshot adds.
  * Writes bench-results/<timestamp>.json. A measurement, never a pass/fail test.
  */
 import fs from 'node:fs';
@@ -36,20 +38,31 @@ import { freePort } from '../runtime/ports.js';
 import { createWorker } from '../worker.js';
 import { batonDataConverter, ephemeralKeyring } from '../runtime/payload-codec.js';
 import { benchCadence } from './cadence.js';
+import { benchHealth } from './health.js';
+import { benchConsole } from './console.js';
+import { sql } from 'drizzle-orm';
 import { benchOnboarding, pct } from './onboarding.js';
 
 const { values: opts } = parseArgs({
   options: {
     requests: { type: 'string', default: '2000' }, connections: { type: 'string', default: '10' }, ctas: { type: 'string', default: '200' },
     onboardings: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '10' }, cadences: { type: 'string', default: '40' },
+    health: { type: 'string', default: '100' },
+    'portfolio-clients': { type: 'string', default: '1000' }, 'portfolio-renders': { type: 'string', default: '50' },
+    only: { type: 'string' },
   },
 });
+const PORTFOLIO_CLIENTS = Number(opts['portfolio-clients']);
+const PORTFOLIO_RENDERS = Number(opts['portfolio-renders']);
+/** `--only console`: just the console's portfolio page (no onboardings, cadences or HTTP load). */
+const ONLY = opts.only;
 const REQUESTS = Number(opts.requests);
 const CONNECTIONS = Number(opts.connections);
 const CTAS = Number(opts.ctas);
 const ONBOARDINGS = Number(opts.onboardings);
 const CONCURRENCY = Number(opts.concurrency);
 const CADENCES = Number(opts.cadences);
+const HEALTH = Number(opts.health);
 
 const logger = createLogger('warn');
 installTemporalRuntime(logger);
@@ -97,6 +110,12 @@ async function main() {
       return { title, requests: r.requests.total, throughputPerSec: Math.round(r.requests.average), latencyMs: { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max } };
     };
 
+    if (ONLY === 'console') {
+      const portfolio = await benchConsole({ database, logger, clients: PORTFOLIO_CLIENTS, requests: PORTFOLIO_RENDERS, adminKey: key });
+      console.log(JSON.stringify({ portfolio }, null, 2));
+      writeSummary({ at: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, portfolio });
+      return;
+    }
     const sample = (await post('/v1/clients', { name: 'Bench seed', mrr: 12000, maturity: 4, appetite: 2, timeZone: 'America/Chicago' })).body;
     const scenarios = [
       await load('baseline GET /healthz', '/healthz'),
@@ -129,11 +148,21 @@ async function main() {
 
     const onboarding = await benchOnboarding({ base, key: opsKey, client, plainClient: new Client({ connection }), dataConverter, connection: native, onboardings: ONBOARDINGS, concurrency: CONCURRENCY });
     const cadence = await benchCadence({ base, key, client, cadences: CADENCES, concurrency: CONCURRENCY });
+    const health = await benchHealth({ base, key, client, clients: HEALTH, concurrency: CONCURRENCY });
+    // Last, on a fresh database: the portfolio page of a 1,000-client book.
+    const consoleDb = `bench_console`;
+    await database.db.execute(sql.raw(`create database ${consoleDb}`));
+    const portfolioDatabase = connectDatabase(pg.urlFor(consoleDb), { max: 10 });
+    stops.unshift(() => portfolioDatabase.close());
+    await runMigrations(pg.urlFor(consoleDb));
+    await ensureDefaultPolicy(portfolioDatabase.db);
+    const portfolioKey = (await createApiKey(portfolioDatabase.db, { name: 'bench console', role: 'manager', createdBy: 'bench' })).key;
+    const portfolio = await benchConsole({ database: portfolioDatabase, logger, clients: PORTFOLIO_CLIENTS, requests: PORTFOLIO_RENDERS, adminKey: portfolioKey });
 
     const summary = {
       at: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS, onboardings: ONBOARDINGS, concurrency: CONCURRENCY, cadences: CADENCES },
+      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS, onboardings: ONBOARDINGS, concurrency: CONCURRENCY, cadences: CADENCES, health: HEALTH },
       http: scenarios,
       ratios: { readVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[1]!.throughputPerSec).toFixed(2), registerVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[2]!.throughputPerSec).toFixed(2) },
       ctaRoundTrip: {
@@ -142,10 +171,10 @@ async function main() {
       },
       onboarding,
       cadence,
+      health,
+      portfolio,
     };
-    fs.mkdirSync('bench-results', { recursive: true });
-    const file = path.join('bench-results', `${summary.at.replace(/[:.]/g, '-')}.json`);
-    fs.writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+    const file = writeSummary(summary);
     console.table(scenarios.map((s) => ({ scenario: s.title, 'req/s': s.throughputPerSec, 'p50 ms': s.latencyMs.p50, 'p99 ms': s.latencyMs.p99 })));
     console.log(JSON.stringify({ ratios: summary.ratios, ctaRoundTrip: summary.ctaRoundTrip }, null, 2));
     const { baton: b, baseline: bl } = onboarding;
@@ -154,7 +183,8 @@ async function main() {
       'bare baseline (client)': { 'runs/s': bl.runsPerSec, 'calls/s': bl.callsPerSec, 'update p50 ms': bl.clientLatencyMs.updates.p50, 'update p99 ms': bl.clientLatencyMs.updates.p99, 'history events': bl.historyEvents.mean, 'load 1m': bl.loadAvg1m },
     });
     console.log(JSON.stringify({ onboardingShape: onboarding.shape, onboardingRatios: onboarding.ratios, encryption: onboarding.encryption }, null, 2));
-    console.log(JSON.stringify({ cadence }, null, 2));
+    console.log(JSON.stringify({ cadence, health }, null, 2));
+    console.log(JSON.stringify({ portfolio }, null, 2));
     console.log(`summary: ${file}`);
   } catch (err) {
     console.error(`bench failed; servers' logs are kept in ${dir}`);
@@ -163,6 +193,14 @@ async function main() {
     for (const stop of stops) await stop().catch(() => {});
   }
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+function writeSummary(summary: { at: string } & Record<string, unknown>): string {
+  fs.mkdirSync('bench-results', { recursive: true });
+  const file = path.join('bench-results', `${summary.at.replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+  console.log(`summary: ${file}`);
+  return file;
 }
 
 main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });

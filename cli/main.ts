@@ -12,6 +12,7 @@ import { createLogger } from '../runtime/logger.js';
 import { isAlive } from '../runtime/supervised-process.js';
 import { ensureSchemathesis, resolveTool, TemporalToolsError } from '../runtime/temporal-tools.js';
 import { temporalToolPath } from '../runtime/embedded-temporal.js';
+import { ensureChromium } from '../runtime/chromium.js';
 
 /**
  * The `baton` command. Every subcommand answers `--help`/`-h` without side effects; a usage error
@@ -80,7 +81,7 @@ export function program(io: CliOutput = stdio): { cli: Command; exitCode: () => 
 
   const tools = cli.command('tools').description('manage the binaries Baton needs');
   tools.command('ensure')
-    .description('install the Temporal CLI, the time-skipping test server, libfaketime and schemathesis into .tools/ if missing')
+    .description('install the Temporal CLI, the time-skipping test server, libfaketime and schemathesis into .tools/ if missing, and Debian\'s chromium (as root) for the browser tests')
     .action(async () => done(await ensureTools()));
 
   return { cli, exitCode: () => code };
@@ -109,6 +110,7 @@ async function run(mode: Mode): Promise<number> {
   const lines = [
     '',
     `Baton is running (${mode}) — ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
+    baton.apiUrl && `  Console        ${baton.apiUrl}/   (sign in with the admin API key below, or your identity provider)`,
     baton.apiUrl && `  API            ${baton.apiUrl}/v1`,
     baton.apiUrl && `  API reference  ${baton.apiUrl}/docs   (OpenAPI: ${baton.apiUrl}/openapi.json)`,
     `  Temporal       ${baton.temporalAddress}${baton.temporalUiUrl ? `   UI: ${baton.temporalUiUrl}` : ''}`,
@@ -237,6 +239,12 @@ async function ensureTools(): Promise<number> {
   }
   console.log(`libfaketime: ${resolveTool('faketime', { log }).path}`);
   console.log(`schemathesis: ${ensureSchemathesis(undefined, log).command}`);
+  try {
+    console.log(`chromium: ${ensureChromium(log)}`);
+  } catch (err) {
+    console.error((err as Error).message);
+    return 1;
+  }
   return 0;
 }
 

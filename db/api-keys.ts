@@ -5,7 +5,11 @@ import { apiKeys } from './schema.js';
 
 export const ROLES = ['admin', 'ops', 'automation', 'manager'] as const;
 export type Role = (typeof ROLES)[number];
-export interface Principal { id: string; name: string; role: Role }
+/**
+ * Who calls: an API key (`kind` absent or `api-key`), or a person signed in to the console with
+ * OpenID Connect (`user`: id `oidc:<subject>`, their email, role from the IdP's groups).
+ */
+export interface Principal { id: string; name: string; role: Role; kind?: 'api-key' | 'user'; email?: string }
 
 /** Keys are 32 random bytes, so one SHA-256 is enough; only the hash is stored. */
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');

@@ -8,7 +8,7 @@
  * active people holding it (a person holding two roles counts towards both).
  */
 import { and, asc, eq, gt, gte, inArray, lt } from 'drizzle-orm';
-import { loadHours, pct1, weekOf, weekRange, type Booking } from '../domain/capacity.js';
+import { loadHours, pct1, weekRange, type Booking } from '../domain/capacity.js';
 import type { Policy } from '../domain/policy.js';
 import { MSP_ROLES } from '../domain/roles.js';
 import type { Db } from './client.js';
@@ -105,42 +105,47 @@ export interface CapacityReport {
   flaggedWeeks: FlaggedWeek[];
 }
 
+/** A meeting as the load counts it: its start (ms), its hours (R-37) and the index of its week in the frame, computed once. */
 interface LoadRow {
-  id: string;
-  startsAt: string;
-  endsAt: string;
+  t: number;
+  hours: number;
+  week: number;
   strategic: boolean;
-  prepHours: number;
-  accountablePersonId: string | null;
-  accountableRole: string | null;
 }
 
 interface Frame {
   now: number;
   policy: Policy;
-  weeks: { week: string; startsOn: string }[];
+  /** The ISO weeks shown, each with its first instant (ms) in weekTimeZone, in order. */
+  weeks: { week: string; startsOn: string; fromMs: number }[];
+}
+
+/** The frame week holding `t` (the last week starting at or before it); rows are fetched inside the frame. */
+function weekIndex(frame: Frame, t: number): number {
+  let lo = 0;
+  let hi = frame.weeks.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (frame.weeks[mid]!.fromMs <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 function span(rows: LoadRow[], from: number, days: number, weeklyHours: number): SpanLoad {
-  const inSpan = rows.filter((r) => {
-    const t = Date.parse(r.startsAt);
-    return t >= from && t < from + days * DAY_MS;
-  });
-  const hours = inSpan.reduce((s, r) => s + loadHours(r), 0);
+  const inSpan = rows.filter((r) => r.t >= from && r.t < from + days * DAY_MS);
+  const hours = inSpan.reduce((s, r) => s + r.hours, 0);
   const availableHours = round2((weeklyHours * days) / 7);
   return { meetings: inSpan.length, strategic: inSpan.filter((r) => r.strategic).length, hours: round2(hours), availableHours, loadPct: pct1(hours, (weeklyHours * days) / 7) };
 }
 
 function weekly(rows: LoadRow[], frame: Frame, weeklyHours: number): WeekLoad[] {
   const c = frame.policy.capacity;
-  const byWeek = new Map<string, LoadRow[]>();
-  for (const r of rows) {
-    const w = weekOf(r.startsAt, c.weekTimeZone);
-    byWeek.set(w, [...(byWeek.get(w) ?? []), r]);
-  }
-  return frame.weeks.map(({ week, startsOn }) => {
-    const inWeek = byWeek.get(week) ?? [];
-    const hours = inWeek.reduce((s, r) => s + loadHours(r), 0);
+  const byWeek: LoadRow[][] = frame.weeks.map(() => []);
+  for (const r of rows) byWeek[r.week]!.push(r);
+  return frame.weeks.map(({ week, startsOn }, i) => {
+    const inWeek = byWeek[i]!;
+    const hours = inWeek.reduce((s, r) => s + r.hours, 0);
     const exact = weeklyHours > 0 ? (hours / weeklyHours) * 100 : null;
     return {
       week, startsOn, meetings: inWeek.length, strategicMeetings: inWeek.filter((r) => r.strategic).length, hours: round2(hours), availableHours: weeklyHours,
@@ -170,9 +175,9 @@ export async function capacityReport(db: Pick<Db, 'select'>, now: Date | string,
   const end = new Date(nowMs + CAPACITY_HORIZONS.far * DAY_MS).toISOString();
   const first = weekRange(asOf, c.weekTimeZone);
   const last = weekRange(end, c.weekTimeZone);
-  const weeks: { week: string; startsOn: string }[] = [];
+  const weeks: Frame['weeks'] = [];
   for (let w = first; weeks.length < 60; w = weekRange(w.to, c.weekTimeZone)) {
-    weeks.push({ week: w.week, startsOn: w.startsOn });
+    weeks.push({ week: w.week, startsOn: w.startsOn, fromMs: Date.parse(w.from) });
     if (w.week === last.week) break;
   }
   const frame: Frame = { now: nowMs, policy: p, weeks };
@@ -194,9 +199,16 @@ export async function capacityReport(db: Pick<Db, 'select'>, now: Date | string,
 
   const personRows = new Map<string, LoadRow[]>();
   const roleRows = new Map<string, LoadRow[]>();
+  const add = (m: Map<string, LoadRow[]>, key: string, r: LoadRow) => {
+    const list = m.get(key);
+    if (list) list.push(r);
+    else m.set(key, [r]);
+  };
   for (const r of rows) {
-    if (r.accountablePersonId) personRows.set(r.accountablePersonId, [...(personRows.get(r.accountablePersonId) ?? []), r]);
-    if (r.accountableRole) roleRows.set(r.accountableRole, [...(roleRows.get(r.accountableRole) ?? []), r]);
+    const t = Date.parse(r.startsAt);
+    const row: LoadRow = { t, hours: loadHours(r), week: weekIndex(frame, t), strategic: r.strategic };
+    if (r.accountablePersonId) add(personRows, r.accountablePersonId, row);
+    if (r.accountableRole) add(roleRows, r.accountableRole, row);
   }
 
   const peopleOut: PersonLoad[] = staff.map((s) => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, gt, ilike, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Policy } from '../domain/policy.js';
 import { segmentClient, touchTierFor, type Segment, type SegmentationResult } from '../domain/segmentation.js';
 import type { Db } from './client.js';
@@ -223,6 +223,19 @@ export async function unassignRole(db: Db, clientId: string, role: string, { act
     await appendEvent(tx, { occurredAt: at, clientId, process: 'registry', type: 'role.unassigned', ruleId: 'R-122', actor, data: { role, personId: rows[0]!.personId, backupPersonId: rows[0]!.backupPersonId } });
     return true;
   });
+}
+
+/** Clients by id (the names next to CTAs and meetings). */
+export async function clientsByIds(db: Pick<Db, 'select'>, ids: string[]): Promise<ClientRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(clients).where(inArray(clients.id, [...new Set(ids)]));
+}
+
+/** How many clients each segment and touch tier holds (the portfolio's counts, R-1, R-3). */
+export async function clientCounts(db: Pick<Db, 'select'>): Promise<{ segment: string; touchTier: string; clients: number }[]> {
+  const rows = await db.select({ segment: clients.segment, touchTier: clients.touchTier, n: count() }).from(clients)
+    .groupBy(clients.segment, clients.touchTier).orderBy(asc(clients.segment), asc(clients.touchTier));
+  return rows.map((r) => ({ segment: r.segment, touchTier: r.touchTier, clients: Number(r.n) }));
 }
 
 export async function peopleByIds(db: Db, ids: string[]) {

@@ -190,7 +190,14 @@ async function eventExists(tx: Pick<Db, 'select'>, eventId: string): Promise<boo
   return (await tx.select({ id: events.id }).from(events).where(eq(events.id, eventId))).length > 0;
 }
 
-export interface CtaFilter { ownerId?: string; clientId?: string; state?: string[]; overdue?: boolean; now: string; after?: string; limit: number }
+export interface CtaFilter {
+  ownerId?: string; clientId?: string; state?: string[]; overdue?: boolean; now: string; after?: string; limit: number;
+  /** `id` (default), or `dueAt`: soonest due first (then id); the cursor is then `<dueAt>|<id>`. */
+  sort?: 'id' | 'dueAt';
+}
+
+/** The cursor of a CTA in a list sorted by due date. */
+export const dueCursor = (row: Pick<CtaRow, 'dueAt' | 'id'>) => `${row.dueAt}|${row.id}`;
 
 export async function listCtas(db: Db, f: CtaFilter) {
   const where: SQL[] = [];
@@ -202,9 +209,15 @@ export async function listCtas(db: Db, f: CtaFilter) {
     where.push(inArray(ctas.state, ['open', 'escalated', 'first_action']));
     where.push(or(lt(ctas.dueAt, f.now), and(isNull(ctas.firstActionAt), lt(ctas.firstActionDueAt, f.now)))!);
   }
-  if (f.after) where.push(gt(ctas.id, f.after));
-  const rows = await db.select().from(ctas).where(where.length ? and(...where) : undefined).orderBy(asc(ctas.id)).limit(f.limit + 1);
-  return { items: rows.slice(0, f.limit), next: rows.length > f.limit ? rows[f.limit - 1]!.id : undefined };
+  const byDue = f.sort === 'dueAt';
+  if (f.after && byDue) {
+    const [dueAt, id] = f.after.split('|');
+    const at = Date.parse(dueAt ?? '');
+    if (Number.isFinite(at) && id) where.push(or(gt(ctas.dueAt, new Date(at).toISOString()), and(eq(ctas.dueAt, new Date(at).toISOString()), gt(ctas.id, id)))!);
+  } else if (f.after) where.push(gt(ctas.id, f.after));
+  const rows = await db.select().from(ctas).where(where.length ? and(...where) : undefined).orderBy(...(byDue ? [asc(ctas.dueAt), asc(ctas.id)] : [asc(ctas.id)])).limit(f.limit + 1);
+  const last = rows[f.limit - 1];
+  return { items: rows.slice(0, f.limit), next: rows.length > f.limit && last ? (byDue ? dueCursor(last) : last.id) : undefined };
 }
 
 /** CTAs whose SLA clock may still have work: no first action (or a deliverable not yet done, A-28). */

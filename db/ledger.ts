@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, gt, gte, inArray, lte, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { checkEventData } from '../domain/events.js';
 import type { Db } from './client.js';
@@ -64,8 +64,16 @@ export interface TimelineFilter {
   process?: string;
   from?: string;
   to?: string;
-  /** Only events after this sequence number (the cursor of the previous page). */
+  /** Only events with this rule id (R-n, C-n, A-n). */
+  ruleId?: string;
+  /** Only events by this actor: `system`, `api-key` or `user` (its kind), or an actor's name or id. */
+  actor?: string;
+  /** Only events after this sequence number (the cursor of the previous page, oldest first). */
   afterSeq?: number;
+  /** Only events before this sequence number (the cursor of the previous page, newest first). */
+  beforeSeq?: number;
+  /** `asc` (default): oldest first; `desc`: newest first. */
+  order?: 'asc' | 'desc';
   limit?: number;
 }
 
@@ -75,8 +83,11 @@ export async function clientTimeline(db: Executor, clientId: string, f: Timeline
   if (f.process) where.push(eq(events.process, f.process));
   if (f.from) where.push(gte(events.occurredAt, f.from));
   if (f.to) where.push(lte(events.occurredAt, f.to));
+  if (f.ruleId) where.push(eq(events.ruleId, f.ruleId));
+  if (f.actor) where.push(or(sql`${events.actor}->>'kind' = ${f.actor}`, sql`${events.actor}->>'name' = ${f.actor}`, sql`${events.actor}->>'id' = ${f.actor}`)!);
   if (f.afterSeq !== undefined) where.push(gt(events.seq, f.afterSeq));
-  return db.select().from(events).where(and(...where)).orderBy(asc(events.seq)).limit(f.limit ?? 1000);
+  if (f.beforeSeq !== undefined) where.push(lt(events.seq, f.beforeSeq));
+  return db.select().from(events).where(and(...where)).orderBy(f.order === 'desc' ? desc(events.seq) : asc(events.seq)).limit(f.limit ?? 1000);
 }
 
 export const systemActor: Actor = { kind: 'system' };

@@ -2,7 +2,7 @@ import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { workflowStarts } from './schema.js';
 
-export type WorkflowStartKind = 'placement-review' | 'cta-clock' | 'initiative' | 'proposal' | 'planning-loop' | 'delivery';
+export type WorkflowStartKind = 'placement-review' | 'cta-clock' | 'initiative' | 'proposal' | 'planning-loop' | 'health' | 'risk' | 'delivery';
 type Executor = Pick<Db, 'insert'>;
 
 /** Records that `subjectId` needs its workflow; call inside the transaction that creates the subject. */

@@ -4,12 +4,12 @@
  * 30-day load by role. Computed from the meetings, ctas and clients tables, cadence process only
  * (`process = 'cadence'`); instants are compared in UTC, windows are closed at both ends.
  */
-import { and, asc, count, eq, gte, inArray, isNotNull, isNull, lt, lte, min, or, sql, countDistinct } from 'drizzle-orm';
+import { and, asc, count, eq, exists, gte, inArray, isNotNull, isNull, lt, lte, min, or, sql } from 'drizzle-orm';
 import { pct1 } from '../domain/capacity.js';
 import { SEGMENTS, type Policy } from '../domain/policy.js';
-import { capacityReport, type SpanLoad } from './capacity.js';
+import { capacityReport, type CapacityReport, type SpanLoad } from './capacity.js';
 import type { Db } from './client.js';
-import { clients, ctas, meetings, people } from './schema.js';
+import { clients, ctas, meetings, people, risks } from './schema.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -59,6 +59,27 @@ export interface PortfolioRadar {
   meetingsWithDecision: Figure;
   sponsorSeenBySegment: Record<(typeof SEGMENTS)[number], Figure>;
   loadByRole: RoleLoadFigure[];
+  atRisk: AtRiskKpis;
+}
+
+/** A share (percent, one decimal; null without a denominator). */
+export interface Share { value: number | null; numerator: number; denominator: number }
+
+/** R-103 At Risk KPIs over risks opened (or closed) in the lookback, plus what is open now. */
+export interface AtRiskKpis {
+  open: { total: number; bySeverity: Record<'High' | 'Medium' | 'Low', number>; byBucket: Record<'Service' | 'Delivery' | 'Strategic' | 'Financial', number>; overdue: number };
+  /** High risks acknowledged within their R-95 business hours (target: `kpis.atRisk.ackHighBusinessHours`). */
+  acknowledgedInTimeHigh: Share & { targetBusinessHours: number };
+  /** Save Plans published by their R-98 due (≤ `kpis.atRisk.planBusinessDays` bd after detection). */
+  savePlanInTime: Share & { targetBusinessDays: number };
+  /** Risk CTAs with a first action within their SLA (C-5, R-103 "first action 72h"). */
+  firstActionInTime: Share;
+  /** Save Plan actions done by their date (`kpis.atRisk.actionsOnTimePct`). */
+  actionsOnTime: Figure;
+  /** Risks closed in the lookback within `kpis.atRisk.resolutionDays`, and the median days. */
+  resolvedInTime: Share & { targetDays: number; medianDays: number | null };
+  /** Risks opened in the lookback that repeat a closure within the repeat window; `meets` = below `kpis.atRisk.repeatRiskMaxPct`. */
+  repeatRisk: Figure;
 }
 
 export function figure(numerator: number, denominator: number, target: number): Figure {
@@ -73,7 +94,7 @@ export async function portfolioRadar(
   db: Pick<Db, 'select'>,
   now: Date | string,
   policy: { version: number; document: Policy },
-  { lookbackDays = 30 }: { lookbackDays?: number } = {},
+  { lookbackDays = 30, capacity: known }: { lookbackDays?: number; capacity?: CapacityReport } = {},
 ): Promise<PortfolioRadar> {
   const p = policy.document;
   const k = p.kpis.cadence;
@@ -135,17 +156,19 @@ export async function portfolioRadar(
       denominator: count(),
     }).from(meetings)
       .where(and(cadenceStrategic, eq(meetings.state, 'held'), sql`${heldInstant} between ${ts(windows.lookbackFrom)} and ${ts(asOf)}`)),
-    // R-104, R-39: clients with any cadence meeting, by segment …
-    db.select({ segment: clients.segment, n: countDistinct(clients.id) }).from(clients)
-      .innerJoin(meetings, and(eq(meetings.clientId, clients.id), eq(meetings.process, CADENCE)))
+    // R-104, R-39: clients with any cadence meeting, by segment (EXISTS: one index probe per client, not a join of every meeting) …
+    db.select({ segment: clients.segment, n: count() }).from(clients)
+      .where(exists(db.select({ one: sql`1` }).from(meetings).where(and(eq(meetings.clientId, clients.id), eq(meetings.process, CADENCE)))))
       .groupBy(clients.segment),
     // … and those whose executive sponsor attended a held cadence meeting in the heartbeat window.
-    db.select({ segment: clients.segment, n: countDistinct(clients.id) }).from(clients)
-      .innerJoin(meetings, and(eq(meetings.clientId, clients.id), eq(meetings.process, CADENCE)))
-      .where(and(eq(meetings.state, 'held'), eq(meetings.sponsorPresent, true), sql`${heldInstant} between ${ts(windows.sponsorFrom)} and ${ts(asOf)}`))
+    db.select({ segment: clients.segment, n: count() }).from(clients)
+      .where(exists(db.select({ one: sql`1` }).from(meetings).where(and(eq(meetings.clientId, clients.id), eq(meetings.process, CADENCE),
+        eq(meetings.state, 'held'), eq(meetings.sponsorPresent, true), sql`${heldInstant} between ${ts(windows.sponsorFrom)} and ${ts(asOf)}`))))
       .groupBy(clients.segment),
-    capacityReport(db, asOf, policy),
+    // A caller that shows the capacity report too (the console's portfolio) passes the one it read at the same instant.
+    known && known.asOf === asOf ? known : capacityReport(db, asOf, policy),
   ]);
+  const atRisk = await atRiskKpis(db, asOf, windows.lookbackFrom, p);
 
   const bySegment = (rows: { segment: string; n: number }[]) => new Map(rows.map((r) => [r.segment, Number(r.n)]));
   const den = bySegment(sponsorDen);
@@ -175,5 +198,44 @@ export async function portfolioRadar(
     meetingsWithDecision: figure(decision[0]?.numerator ?? 0, decision[0]?.denominator ?? 0, k.meetingsWithDecisionPct),
     sponsorSeenBySegment,
     loadByRole,
+    atRisk,
+  };
+}
+
+const share = (numerator: number, denominator: number): Share => ({ value: pct1(numerator, denominator), numerator, denominator });
+
+/** R-103 from the risks table (the At Risk processes' read model) and the risk CTAs. */
+async function atRiskKpis(db: Pick<Db, 'select'>, asOf: string, from: string, p: Policy): Promise<AtRiskKpis> {
+  const k = p.kpis.atRisk;
+  const [open, recent, closed, riskCtas] = await Promise.all([
+    db.select().from(risks).where(eq(risks.status, 'open')),
+    db.select().from(risks).where(and(gte(risks.openedAt, from), lte(risks.openedAt, asOf))),
+    db.select({ openedAt: risks.openedAt, closedAt: risks.closedAt }).from(risks).where(and(eq(risks.status, 'closed'), gte(risks.closedAt, from), lte(risks.closedAt, asOf))),
+    db.select({ firstActionAt: ctas.firstActionAt, firstActionDueAt: ctas.firstActionDueAt, state: ctas.state }).from(ctas)
+      .where(and(eq(ctas.process, 'risk'), gte(ctas.createdAt, from), lte(ctas.createdAt, asOf), or(lte(ctas.firstActionDueAt, asOf), isNotNull(ctas.firstActionAt)))),
+  ]);
+  const t = Date.parse(asOf);
+  const before = (a: string | null, b: string | null) => a !== null && b !== null && Date.parse(a) <= Date.parse(b);
+  const past = (due: string | null, done: string | null) => due !== null && done === null && Date.parse(due) < t;
+  const bySeverity = { High: 0, Medium: 0, Low: 0 };
+  const byBucket = { Service: 0, Delivery: 0, Strategic: 0, Financial: 0 };
+  for (const r of open) {
+    bySeverity[r.severity as keyof typeof bySeverity] += 1;
+    byBucket[r.bucket as keyof typeof byBucket] += 1;
+  }
+  const highDue = recent.filter((r) => r.severity === 'High' && (r.acknowledgedAt !== null || (r.ackDueAt !== null && Date.parse(r.ackDueAt) <= t)));
+  const planDue = recent.filter((r) => r.savePlanAt !== null || (r.savePlanDueAt !== null && Date.parse(r.savePlanDueAt) <= t));
+  const withActions = [...new Map([...recent, ...open].map((r) => [r.id, r])).values()];
+  const days = closed.map((r) => (Date.parse(r.closedAt!) - Date.parse(r.openedAt)) / DAY_MS).sort((a, b) => a - b);
+  const mid = Math.floor(days.length / 2);
+  const repeats = recent.filter((r) => r.repeatOf !== null).length;
+  return {
+    open: { total: open.length, bySeverity, byBucket, overdue: open.filter((r) => past(r.ackDueAt, r.acknowledgedAt) || past(r.savePlanDueAt, r.savePlanAt) || past(r.reengageDueAt, r.reengageHeldAt)).length },
+    acknowledgedInTimeHigh: { ...share(highDue.filter((r) => before(r.acknowledgedAt, r.ackDueAt)).length, highDue.length), targetBusinessHours: k.ackHighBusinessHours },
+    savePlanInTime: { ...share(planDue.filter((r) => before(r.savePlanAt, r.savePlanDueAt)).length, planDue.length), targetBusinessDays: k.planBusinessDays },
+    firstActionInTime: share(riskCtas.filter((c) => before(c.firstActionAt, c.firstActionDueAt)).length, riskCtas.filter((c) => c.state !== 'cancelled' || c.firstActionAt !== null).length),
+    actionsOnTime: figure(withActions.reduce((a, r) => a + r.actionsOnTime, 0), withActions.reduce((a, r) => a + r.actionsDone, 0), k.actionsOnTimePct),
+    resolvedInTime: { ...share(days.filter((d) => d <= k.resolutionDays).length, days.length), targetDays: k.resolutionDays, medianDays: days.length ? Math.round((days.length % 2 ? days[mid]! : (days[mid - 1]! + days[mid]!) / 2) * 10) / 10 : null },
+    repeatRisk: { ...figure(repeats, recent.length, k.repeatRiskMaxPct), meets: recent.length ? repeats * 100 < k.repeatRiskMaxPct * recent.length : null },
   };
 }

@@ -215,7 +215,8 @@ export const meetings = pgTable('meetings', {
 ]);
 
 export interface Actor {
-  kind: 'system' | 'api-key';
+  /** `user`: a person signed in to the console with OpenID Connect (their subject and role). */
+  kind: 'system' | 'api-key' | 'user';
   id?: string;
   name?: string;
   role?: string;
@@ -298,7 +299,7 @@ export const calendarFeeds = pgTable('calendar_feeds', {
  * once; the worker's dispatcher starts whatever is still pending (runtime/processes.ts).
  */
 export const workflowStarts = pgTable('workflow_starts', {
-  /** `placement-review` (subject: client id), `cta-clock` (subject: CTA id), `initiative` / `proposal` (their clocks, subject: record id), `planning-loop` (subject: client id) or `delivery` (subject: delivery id, issue 15). */
+  /** `placement-review` or `health` or `planning-loop` (subject: client id), `cta-clock` (subject: CTA id), `initiative` / `proposal` (their clocks, subject: record id), `risk` (subject: risk id), `delivery` (subject: delivery id, issue 15). */
   kind: text('kind').notNull(),
   subjectId: text('subject_id').notNull(),
   createdAt: createdAt(),
@@ -308,7 +309,122 @@ export const workflowStarts = pgTable('workflow_starts', {
 }, (t) => [
   primaryKey({ columns: [t.kind, t.subjectId] }),
   index('workflow_starts_pending_idx').on(t.createdAt).where(sql`dispatched_at is null`),
-  check('workflow_starts_kind_ck', sql`${t.kind} in ('placement-review','cta-clock','initiative','proposal','planning-loop','delivery')`),
+  check('workflow_starts_kind_ck', sql`${t.kind} in ('placement-review','cta-clock','initiative','proposal','planning-loop','health','risk','delivery')`),
+]);
+
+/**
+ * Health inputs received through the API (R-104 pulse and complaints, R-105 DMI, R-107 service
+ * metrics, R-108 alignment), one row per request (the id derives from its Idempotency-Key, C-6).
+ * The health process reads them at each evaluation; each is on the timeline as `health.input_recorded`.
+ */
+export const healthInputs = pgTable('health_inputs', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  kind: text('kind').notNull(),
+  observedAt: ts('observed_at').notNull(),
+  data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+  createdAt: createdAt(),
+}, (t) => [
+  index('health_inputs_client_kind_idx').on(t.clientId, t.kind, t.observedAt),
+  check('health_inputs_kind_ck', sql`${t.kind} in ('pulse','complaint','dmi','serviceMetrics','alignment')`),
+]);
+
+/** The client's health as last evaluated by its health process (`client/{id}/health`): scores, inputs, gates. */
+export const clientHealth = pgTable('client_health', {
+  clientId: text('client_id').primaryKey().references(() => clients.id, { onDelete: 'cascade' }),
+  evaluatedAt: ts('evaluated_at').notNull(),
+  occasion: text('occasion').notNull(),
+  policyVersion: integer('policy_version').notNull(),
+  compositeScore: numeric('composite_score', { precision: 5, scale: 2, mode: 'number' }),
+  compositeColour: text('composite_colour'),
+  scores: jsonb('scores').$type<Record<string, unknown>>().notNull(),
+  /** R-32 credit gate: `{ closed, reasons, since }`. */
+  credit: jsonb('credit').$type<{ closed: boolean; reasons: string[]; since: string | null }>().notNull(),
+  /** R-120 initiative pause: `{ closed, reasons, since }`. */
+  pause: jsonb('pause').$type<{ closed: boolean; reasons: string[]; since: string | null }>().notNull(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+}, (t) => [index('client_health_colour_idx').on(t.compositeColour)]);
+
+/** Monthly health snapshots (§2.18), one per client and month. */
+export const healthSnapshots = pgTable('health_snapshots', {
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  month: text('month').notNull(),
+  at: ts('at').notNull(),
+  compositeScore: numeric('composite_score', { precision: 5, scale: 2, mode: 'number' }),
+  compositeColour: text('composite_colour'),
+  scores: jsonb('scores').$type<Record<string, unknown>>().notNull(),
+  credit: jsonb('credit').$type<{ closed: boolean; reasons: string[]; since: string | null }>().notNull(),
+  pause: jsonb('pause').$type<{ closed: boolean; reasons: string[]; since: string | null }>().notNull(),
+  redStreaks: jsonb('red_streaks').$type<Record<string, number>>().notNull(),
+}, (t) => [primaryKey({ columns: [t.clientId, t.month] })]);
+
+/**
+ * Approvals with their credit verdict (R-32, R-120): counted, deferred (with the reasons, while the
+ * gate is closed), not credited (owner + date + budget missing) or stability work (risk-reduction
+ * items stay allowed). Deferred rows are released at the first snapshot that lifts the gate.
+ */
+export const creditDecisions = pgTable('credit_decisions', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  source: text('source').notNull(),
+  title: text('title').notNull(),
+  verdict: text('verdict').notNull(),
+  reasons: jsonb('reasons').$type<string[]>().notNull().default([]),
+  meetingId: text('meeting_id'),
+  initiativeId: text('initiative_id'),
+  decidedAt: ts('decided_at').notNull(),
+  releasedAt: ts('released_at'),
+  releasedMonth: text('released_month'),
+  data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+}, (t) => [
+  index('credit_decisions_client_idx').on(t.clientId, t.verdict),
+  check('credit_decisions_verdict_ck', sql`${t.verdict} in ('counted','deferred','released','notCredited','stabilityWork')`),
+]);
+
+/**
+ * At Risk records (R-93..R-103): one durable process per risk (`risk/{id}`), this row its read
+ * model. At most one open risk per client and bucket: a new trigger appends evidence to it (A-19).
+ */
+export const risks = pgTable('risks', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  bucket: text('bucket').notNull(),
+  severity: text('severity').notNull(),
+  impact: integer('impact').notNull(),
+  likelihood: integer('likelihood').notNull(),
+  status: text('status').notNull().default('open'),
+  trigger: text('trigger').notNull(),
+  ruleId: text('rule_id').notNull(),
+  /** What raised it: the process, its ledger event, the evidence. */
+  source: jsonb('source').$type<{ process: string; workflowId?: string | null; eventId?: string; evidence: Record<string, unknown> }>().notNull(),
+  /** R-34: the trigger's CTA that is the risk's first action. */
+  firstActionCtaId: text('first_action_cta_id'),
+  repeatOf: text('repeat_of'),
+  openedAt: ts('opened_at').notNull(),
+  ackDueAt: ts('ack_due_at'),
+  acknowledgedAt: ts('acknowledged_at'),
+  savePlanDueAt: ts('save_plan_due_at'),
+  savePlanAt: ts('save_plan_at'),
+  reengageDueAt: ts('reengage_due_at'),
+  reengageHeldAt: ts('reengage_held_at'),
+  lastMovementAt: ts('last_movement_at'),
+  escalatedAt: ts('escalated_at'),
+  closedAt: ts('closed_at'),
+  afterActionDueAt: ts('after_action_due_at'),
+  afterActionAt: ts('after_action_at'),
+  evidenceCount: integer('evidence_count').notNull().default(0),
+  actionsTotal: integer('actions_total').notNull().default(0),
+  actionsDone: integer('actions_done').notNull().default(0),
+  actionsOnTime: integer('actions_on_time').notNull().default(0),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+}, (t) => [
+  uniqueIndex('risks_open_bucket_uq').on(t.clientId, t.bucket).where(sql`${t.status} = 'open'`),
+  index('risks_client_idx').on(t.clientId, t.openedAt),
+  index('risks_status_idx').on(t.status, t.openedAt),
+  check('risks_bucket_ck', sql`${t.bucket} in ('Service','Delivery','Strategic','Financial')`),
+  check('risks_severity_ck', sql`${t.severity} in ('High','Medium','Low')`),
+  check('risks_status_ck', sql`${t.status} in ('open','closed')`),
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -558,6 +674,26 @@ export const planningMarks = pgTable('planning_marks', {
   key: text('key').notNull(),
   handledAt: ts('handled_at').notNull(),
 }, (t) => [primaryKey({ columns: [t.subject, t.key] })]);
+
+/**
+ * Console sign-ins (console/session.ts). The cookie carries a random token; only its SHA-256 is
+ * stored, so a database reader cannot take over a session. `pending` rows hold an OpenID Connect
+ * login under way (PKCE verifier, state, nonce) until the IdP redirects back; `active` rows a
+ * signed-in principal. A local sign-in keeps its API key id and ends when the key is revoked.
+ */
+export const consoleSessions = pgTable('console_sessions', {
+  tokenHash: text('token_hash').primaryKey(),
+  state: text('state').notNull(),
+  principal: jsonb('principal').$type<Record<string, unknown> | null>(),
+  apiKeyId: text('api_key_id'),
+  csrfToken: text('csrf_token').notNull(),
+  login: jsonb('login').$type<Record<string, unknown> | null>(),
+  createdAt: createdAt(),
+  expiresAt: ts('expires_at').notNull(),
+}, (t) => [
+  index('console_sessions_expires_idx').on(t.expiresAt),
+  check('console_sessions_state_ck', sql`${t.state} in ('pending','active')`),
+]);
 
 /**
  * Every payload key that ever sealed a workflow payload (issue 18). Baton refuses to start

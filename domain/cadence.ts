@@ -31,7 +31,7 @@ const iso = (t: number) => new Date(t).toISOString();
 export type CadenceSegment = 'A' | 'B' | 'C' | 'D';
 export type TouchTier = 'VIP' | 'High' | 'Mid' | 'Tech';
 export type MeetingMode = 'live' | 'hybrid' | 'async';
-export type TriggerType = 'renewal' | 'fiscalYearEnd' | 'assessmentCompleted' | 'initiativeApproved' | 'engagementDrop' | 'adoptionBelowThreshold' | 'stakeholderChange' | 'proposalReset';
+export type TriggerType = 'renewal' | 'fiscalYearEnd' | 'assessmentCompleted' | 'initiativeApproved' | 'engagementDrop' | 'adoptionBelowThreshold' | 'stakeholderChange' | 'proposalReset' | 'riskReengage';
 
 // ---------------------------------------------------------------------------------------------
 // Start and booking
@@ -330,6 +330,8 @@ export interface DecisionInput {
   title: string; ownerRole: Role; ownerStakeholder?: { id: string; name: string }; targetDate?: string; budgetUsd?: number;
   /** v2 (issue 11): the initiative the decision decides (named, or created Qualified by the API), kept on the Decision Log. */
   initiativeId?: string;
+  /** R-32 (v2): a risk-reduction item stays allowed while credit is gated, logged as stability work. */
+  riskReduction?: boolean;
 }
 
 export type CadenceAction =
@@ -340,6 +342,8 @@ export type CadenceAction =
       type: 'meetingHeld'; meetingId: string; heldAt: string; endedAt: string; attendees: string[]; sponsorPresent: boolean; decisions: DecisionInput[]; undecided: { title: string; ownerRole: Role; checkpointDate: string }[];
       /** Attendance by stakeholder (resolved by the API from the registry): who came, and whether a decision-maker did (R-106, R-113). */
       attendeeStakeholderIds?: string[]; decisionMakerPresent?: boolean;
+      /** R-32 (v2): the credit gate read at decision time (the health process's read model, resolved by the API). */
+      creditGate?: { closed: boolean; reasons: string[] };
     }
   | { type: 'meetingNoShow'; meetingId: string }
   | { type: 'meetingCancelled'; meetingId: string; noticeAt: string; reason?: string }
@@ -356,7 +360,9 @@ export type CadenceAction =
   | { type: 'backlogAdded'; meetingId: string; items: { id: string; title: string }[] }
   /** v2 (issue 11, R-78): a proposal undecided at age 31 gets a live reset "now vs next quarter" within `withinDays`. */
   | { type: 'proposalReset'; proposalId: string; title: string; withinDays: number; minutes: number; ownerRole: Role; presenterRole: Role }
-  | { type: 'segmentChanged'; segment: CadenceSegment; touchTier: TouchTier; changedAt: string };
+  | { type: 'segmentChanged'; segment: CadenceSegment; touchTier: TouchTier; changedAt: string }
+  /** R-97 (v2): an At Risk process asks for its executive re-engage session in [earliest, latest] (dates in the client's zone). */
+  | { type: 'riskReengageRequested'; riskId: string; earliest: string; latest: string; ownerRole: Role; minutes: number };
 
 export interface Refusal { status: 404 | 409 | 422; message: string; ruleId?: string; details?: Record<string, unknown> }
 
@@ -423,6 +429,9 @@ export function decide(state: CadenceState, action: CadenceAction, at: string): 
       return state.autoRebookSuspended ? undefined : { status: 409, message: 'No segmentation & cadence review is pending (R-35 opens one at the third consecutive miss).', ruleId: 'R-35' };
     case 'adoptionMeasured':
       return action.mfaPct === undefined && action.endpointPct === undefined ? { status: 422, message: 'Send mfaPct, endpointPct or both (R-18).' } : undefined;
+    case 'riskReengageRequested':
+      if (state.version < 2) return { status: 409, message: 'This cadence started before At Risk sessions were booked through it (model version 1); the risk owner books the re-engage session.', ruleId: 'R-97' };
+      return action.latest < action.earliest ? { status: 422, message: `latest ${action.latest} is before earliest ${action.earliest}.` } : undefined;
     case 'stakeholderChanged':
       // R-19 is the optional seventh trigger: the MSP may switch it off.
       return p.triggers.stakeholderChange.enabled ? undefined : { status: 409, message: 'The stakeholder-change trigger (R-19) is switched off by policy (triggers.stakeholderChange.enabled).', ruleId: 'R-19' };
@@ -586,6 +595,15 @@ export function applyAction(state: CadenceState, action: CadenceAction, at: stri
       merge(out, step);
       break;
     }
+    case 'riskReengageRequested': {
+      // R-97, R-22: At Risk books through the cadence — merged into a strategic meeting in range (R-21) or its own session,
+      // driven by the risk's clocks (no CTA of its own: `ctaKey` names the risk).
+      const earliest = minNotice(state, at) > action.earliest ? minNotice(state, at) : action.earliest;
+      merge(out, fireEventTrigger(state, 'riskReengage', action.riskId, 'R-97', action.latest, at, {
+        earliest: earliest > action.latest ? action.latest : earliest, asap: true, minutes: action.minutes, ctaKey: `risk:${action.riskId}`, ownerRole: action.ownerRole,
+      }));
+      break;
+    }
   }
   return out;
 }
@@ -713,12 +731,24 @@ function held(state: CadenceState, m: CycleMeeting, a: Extract<CadenceAction, { 
   // A-26: decision CTAs count from the meeting's end, never from when the report arrives.
   const ctaDue = slaDue(state, a.endedAt, p.meeting.firstActionHours);
   a.decisions.forEach((d, i) => {
-    const credited = d.targetDate !== undefined && d.budgetUsd !== undefined;
+    const fields = d.targetDate !== undefined && d.budgetUsd !== undefined;
+    // R-32 (v2): owner + date + budget in writing, then the credit gate read at decision time; risk reduction is stability work.
+    const verdict = state.version < 2 ? (fields ? 'counted' : 'notCredited') : !fields ? 'notCredited' : d.riskReduction ? 'stabilityWork' : a.creditGate?.closed ? 'deferred' : 'counted';
+    const credited = verdict === 'counted';
+    const missing = `missing ${[d.targetDate === undefined ? 'target date' : '', d.budgetUsd === undefined ? 'budget' : ''].filter(Boolean).join(' and ')} in writing (R-32)`;
     const owner = d.ownerStakeholder ? { ownerStakeholderId: d.ownerStakeholder.id, ownerName: d.ownerStakeholder.name } : {};
     const initiative = state.version >= 2 && d.initiativeId ? { initiativeId: d.initiativeId } : {};
     out.push(event('decision.logged', 'R-31', { meetingId: m.meetingId, title: d.title, ownerRole: d.ownerRole, ...owner, ...(d.targetDate ? { targetDate: d.targetDate } : {}), ...(d.budgetUsd !== undefined ? { budgetUsd: d.budgetUsd } : {}), credited, ...initiative }, {
-      creditRule: 'R-32', ...(credited ? {} : { creditDeferredBecause: `missing ${[d.targetDate === undefined ? 'target date' : '', d.budgetUsd === undefined ? 'budget' : ''].filter(Boolean).join(' and ')} in writing (R-32)` }),
+      creditRule: 'R-32', ...(fields ? {} : { creditDeferredBecause: missing }),
+      ...(state.version >= 2 ? { creditVerdict: verdict, ...(verdict === 'deferred' ? { creditGate: a.creditGate!.reasons } : {}), ...(verdict === 'stabilityWork' ? { stabilityWork: 'risk-reduction item: allowed, logged as stability work, not expansion credit (R-32)' } : {}) } : {}),
     }));
+    if (state.version >= 2) {
+      out.push({
+        kind: 'creditDecision', key: `decision/${m.key}/${i + 1}`, title: d.title, verdict, decidedAt: a.endedAt, meetingId: m.meetingId,
+        reasons: verdict === 'deferred' ? [...a.creditGate!.reasons] : verdict === 'notCredited' ? [missing] : verdict === 'stabilityWork' ? ['risk reduction: stability work (R-32)'] : [],
+        data: { ownerRole: d.ownerRole, ...(d.targetDate ? { targetDate: d.targetDate } : {}), ...(d.budgetUsd !== undefined ? { budgetUsd: d.budgetUsd } : {}) },
+      });
+    }
     out.push({
       kind: 'cta', key: `decision/${m.key}/${i + 1}`, ctaKind: 'decision', title: d.title, ruleId: 'R-30', ownerRole: d.ownerRole,
       dueAt: d.targetDate ? endOfLocalDay(d.targetDate, cal) : ctaDue, why: { meetingId: m.meetingId, decision: i + 1, hours: p.meeting.firstActionHours, from: 'meeting end (A-26)', endedAt: a.endedAt, policyKeys: ['meeting.firstActionHours'] },
@@ -732,6 +762,12 @@ function held(state: CadenceState, m: CycleMeeting, a: Extract<CadenceAction, { 
     }
   });
   if (a.decisions.length > 0) state.lastStrategicDecisionAt = a.endedAt;
+  // R-97 (v2): a meeting that carried an At Risk re-engage session tells its risk it was held (the Save Plan clock, R-98).
+  if (state.version >= 2) {
+    for (const t of state.triggers.filter((x) => x.type === 'riskReengage' && x.meetingKey === m.key)) {
+      out.push({ kind: 'riskReport', riskId: t.anchor, action: { type: 'reengageHeld', heldAt: a.heldAt, endedAt: a.endedAt, meetingId: m.meetingId, decisions: a.decisions.map((d) => d.title) } });
+    }
+  }
   // A-24 (v2): a pending ask ages from the scheduled start of the meeting where it was presented.
   const askedAt = state.version >= 2 ? m.startsAt : a.endedAt;
   for (const u of a.undecided) state.pendingDecisions.push({ title: u.title, ownerRole: u.ownerRole, since: askedAt, checkpointDate: u.checkpointDate, meetingId: m.meetingId, fired: false });
@@ -838,7 +874,12 @@ function missed(state: CadenceState, m: CycleMeeting, outcome: MeetingOutcome, a
       kind: 'cta', key: ctaKey, ctaKind: 'reengage-stakeholders', title: 'Re-engage stakeholders: two strategic meetings missed in a row', ruleId: 'R-34',
       ownerRole: p.triggers.owners.engagementDrop, dueAt: rec.ctaDueAt, why: rec.why,
     });
-    out.effects.push(event('risk.opened', 'R-34', { riskId: `${state.setup.clientId}/strategic/${m.key}`, bucket: rec.risk.bucket, severity: rec.risk.severity, trigger: `${n} consecutive missed strategic meetings` }, { firstActionCta: ctaKey, ...rec.why }));
+    if (state.version >= 2) {
+      // R-93 (v2): the At Risk process opens the risk (Strategic; severity from impact × likelihood, default Medium) or appends to the open one.
+      out.effects.push({ kind: 'riskSignal', key: `strategic/${m.key}`, trigger: `${n} consecutive missed strategic meetings`, bucket: rec.risk.bucket, ruleId: 'R-34', evidence: { consecutiveMisses: n, meetingId: m.meetingId, missedAt: at, ...rec.why } as Record<string, unknown>, firstActionCta: ctaKey });
+    } else {
+      out.effects.push(event('risk.opened', 'R-34', { riskId: `${state.setup.clientId}/strategic/${m.key}`, bucket: rec.risk.bucket, severity: rec.risk.severity, trigger: `${n} consecutive missed strategic meetings` }, { firstActionCta: ctaKey, ...rec.why }));
+    }
     merge(out, fireEngagementDrop(state, `misses:${m.key}`, localDateOf(rec.resetBy, cal), at, { cause: 'consecutiveMisses', consecutiveMisses: n }, m.key, ctaKey));
   } else if (rec.kind === 'cadenceReview') {
     state.autoRebookSuspended = true;
@@ -870,6 +911,7 @@ const TRIGGER_SPEC: Record<TriggerType, { template: string; strategic: boolean; 
   stakeholderChange: { template: 'New-Sponsor Intro', strategic: false, ruleId: 'R-19', agenda: 'new sponsor introduction', prepItems: ['1-page value recap', 'decision rights to confirm'] },
   // A-27: reset sessions are strategic.
   proposalReset: { template: 'Proposal Reset', strategic: true, ruleId: 'R-78', agenda: 'proposal: now vs next quarter', prepItems: ['the proposal\'s Executive Decision Sheet: now vs next quarter'] },
+  riskReengage: { template: 'Executive Re-engage', strategic: true, ruleId: 'R-97', agenda: 'executive re-engage', prepItems: ['facts-only Snapshot', 'root-cause hypothesis', 'two decisions to ask'] },
 };
 
 function triggerOwner(state: CadenceState, type: TriggerType): Role {
@@ -884,6 +926,7 @@ function triggerOwner(state: CadenceState, type: TriggerType): Role {
     case 'adoptionBelowThreshold': return p.triggers.owners.adoption;
     case 'stakeholderChange': return p.triggers.owners.stakeholderChange;
     case 'proposalReset': return p.proposals.reengageOwner;
+    case 'riskReengage': return p.raci[state.setup.segment].atRisk.presenter;
   }
 }
 
@@ -964,10 +1007,13 @@ function fireEventTrigger(state: CadenceState, type: TriggerType, anchor: string
   if (type === 'adoptionBelowThreshold') t.fixBy = addElapsedHours(at, state.setup.policy.triggers.adoptionFixDays * 24, calendarOf(state));
   state.triggers = state.triggers.filter((x) => x.key !== key);
   state.triggers.push(t);
-  return fire(state, t, at, details.earliest ? { earliest: details.earliest, asap: details.asap === true } : {});
+  return fire(state, t, at, {
+    ...(details.earliest ? { earliest: details.earliest, asap: details.asap === true } : {}),
+    ...(typeof details.minutes === 'number' ? { minutes: details.minutes } : {}),
+  });
 }
 
-const stripEarliest = ({ earliest: _e, asap: _a, ctaKey: _c, ...rest }: Record<string, unknown>) => rest;
+const stripEarliest = ({ earliest: _e, asap: _a, ctaKey: _c, minutes: _m, ...rest }: Record<string, unknown>) => rest;
 
 /** R-17 engagement drop → 30-min reset session ≤7 d (merged into a strategic meeting in range, R-21). */
 function fireEngagementDrop(state: CadenceState, anchor: string, resetBy: LocalDate, at: string, cause: Record<string, unknown>, replaces?: string, ctaKey?: string): Step {

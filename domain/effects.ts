@@ -5,6 +5,7 @@
  */
 import type { LedgerEventData, LedgerEventType } from './events.js';
 import type { PlanningWrite } from './planning-writes.js';
+import type { HealthScores } from './health.js';
 import type { Role } from './policy.js';
 
 /** Columns of a meeting row a process may change after booking (R-9 restyle, outcomes §2.5, recap R-29). */
@@ -75,10 +76,41 @@ export type ProcessEffect =
       /** A CTA of this workflow (by key) that is the risk's first action (R-34). */
       firstActionCta?: string;
     }
+  /**
+   * R-124: evidence for the client's open risk in a bucket, if there is one (e.g. access completed
+   * after the Day 14 miss on R-50's Delivery risk); never opens a risk.
+   */
+  | { kind: 'riskEvidence'; key: string; bucket: 'Service' | 'Delivery' | 'Strategic' | 'Financial'; evidence: string; conditionCleared: boolean; ruleId: string }
+  /** Reports to a risk process once the batch is committed (e.g. the cadence's held re-engage session, R-97); ignored when the risk has finished. */
+  | { kind: 'riskReport'; riskId: string; action: Record<string, unknown> & { type: string } }
+  /** The At Risk process's row (GET /v1/risks, R-103 KPIs). */
+  | { kind: 'riskUpdate'; riskId: string; changes: RiskRowChanges }
+  /** The client's current health (GET /v1/clients/{id}/health). */
+  | { kind: 'healthCurrent'; occasion: string; evaluatedAt: string; policyVersion: number; scores: HealthScores; credit: GateView; pause: GateView }
+  /** A monthly snapshot (§2.18), one per client and month. */
+  | { kind: 'healthSnapshot'; month: string; at: string; scores: HealthScores; credit: GateView; pause: GateView; redStreaks: Record<string, number> }
+  /** R-32: the snapshot lifted the credit gate: every deferred approval of the client is released. */
+  | { kind: 'creditRelease'; month: string; reason: string }
+  /**
+   * R-32: an approval stored with its credit verdict (counted, deferred with the reasons, not
+   * credited for missing fields, or stability work); `key` names it uniquely in the workflow.
+   */
+  | { kind: 'creditDecision'; key: string; title: string; verdict: CreditVerdict; reasons: string[]; decidedAt: string; meetingId?: string; initiativeId?: string; data?: Record<string, unknown> }
+  /** R-110 with `autoResegment`: the client's maturity and appetite become the derived ones (placement re-runs, R-1). */
+  | { kind: 'resegment'; maturity: number; appetite: number; reason: string }
   /** Starts the client's engagement cadence at cadence lock (R-55, R-10), unless it already runs. */
   | { kind: 'startCadence'; lockedAt: string }
   /** A planning-loop row write (issue 11: initiative, price test, pre-approval, proposal, park versions, clock marks), in the batch's transaction. */
   | { kind: 'planning'; write: PlanningWrite };
+
+export type CreditVerdict = 'counted' | 'deferred' | 'notCredited' | 'stabilityWork';
+export interface GateView { closed: boolean; reasons: string[]; since: string | null }
+export interface RiskRowChanges {
+  bucket?: string; severity?: string; impact?: number; likelihood?: number; status?: 'open' | 'closed';
+  ackDueAt?: string | null; acknowledgedAt?: string | null; savePlanDueAt?: string | null; savePlanAt?: string | null; reengageDueAt?: string | null; reengageHeldAt?: string | null;
+  lastMovementAt?: string | null; closedAt?: string | null; afterActionDueAt?: string | null; afterActionAt?: string | null; evidenceCount?: number;
+  actionsTotal?: number; actionsDone?: number; actionsOnTime?: number; escalatedAt?: string | null;
+}
 
 export const event = <T extends LedgerEventType>(type: T, ruleId: string | null, data: LedgerEventData<T>, why: Record<string, unknown> = {}, occurredAt?: string): ProcessEffect => ({
   kind: 'event',

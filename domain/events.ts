@@ -431,7 +431,7 @@ export const eventCatalogue = {
   'trigger.fired': spec(
     'One of the six scheduling triggers fired (R-13..R-18, optional R-19): a meeting was booked for it, or its agenda block, prep items and CTA were merged into an existing strategic meeting (R-21).',
     z.strictObject({
-      trigger: z.enum(['renewal', 'fiscalYearEnd', 'assessmentCompleted', 'initiativeApproved', 'engagementDrop', 'adoptionBelowThreshold', 'stakeholderChange', 'proposalReset']).describe('Which trigger (proposalReset: the R-78 live reset of a proposal undecided at age 31)'),
+      trigger: z.enum(['renewal', 'fiscalYearEnd', 'assessmentCompleted', 'initiativeApproved', 'engagementDrop', 'adoptionBelowThreshold', 'stakeholderChange', 'proposalReset', 'riskReengage']).describe('Which trigger (proposalReset: the R-78 live reset of a proposal undecided at age 31; riskReengage: an At Risk executive re-engage session, R-97)'),
       anchor: text('What it hangs off, e.g. the renewal date or the initiative id; one active trigger per (trigger, anchor)'),
       targetDate: z.string().describe('Date the meeting should happen, yyyy-MM-dd in the client zone'),
       merged: z.boolean().describe('True when attached to an existing strategic meeting (R-21)'),
@@ -658,13 +658,113 @@ export const eventCatalogue = {
 
   // Risk
   'risk.opened': spec(
-    'An At Risk record was opened by a trigger (R-93) with its bucket and severity (R-94), e.g. Delivery/Medium for an onboarding checkpoint miss (R-50).',
+    'An At Risk record was opened by a trigger (R-93) with its bucket and severity (R-94), e.g. Delivery/Medium for an onboarding checkpoint miss (R-50); the At Risk process (one per risk) records it with impact × likelihood, its owner and whether it repeats a risk closed within the repeat window (R-103).',
     z.strictObject({
       riskId: id('The risk record'),
       bucket: z.enum(['Service', 'Delivery', 'Strategic', 'Financial']).describe('Risk bucket (R-94)'),
       severity: z.enum(['High', 'Medium', 'Low']).describe('Impact × likelihood band (R-94)'),
       trigger: text('What opened it, e.g. `access below 95 % at Day 14`'),
+      impact: int().min(1).max(3).describe('R-94 impact 1–3').optional(),
+      likelihood: int().min(1).max(3).describe('R-94 likelihood 1–3').optional(),
+      ownerRole: z.enum(MSP_ROLES).describe('Owner: CSM, TAM for Service (R-94, §2.19)').optional(),
+      repeat: z.boolean().describe('A risk of the client closed within the repeat window (R-103)').optional(),
+      repeatOf: id('The closed risk it repeats').optional(),
     }),
+  ),
+  'risk.acknowledged': spec(
+    'The risk owner acknowledged the risk to the client (R-95: High ≤ 4 business hours, Medium/Low ≤ 8).',
+    z.strictObject({ riskId: id('The risk'), onTime: z.boolean().describe('Within the R-95 business hours'), dueAt: instant('When it was due') }),
+  ),
+  'risk.save_plan_published': spec(
+    'A Save Plan version was published (R-98: ≤ 48h after the executive re-engage session and ≤ 5 bd after detection, the earlier): H1 containment days 0–14, H2 correction days 15–60, each action with owner, date and budget/action.',
+    z.strictObject({
+      riskId: id('The risk'),
+      version: int().min(1).describe('Save Plan version'),
+      onTime: z.boolean().describe('The first version came by its R-98 due'),
+      actions: z.array(z.strictObject({
+        id: text('Action id, e.g. `h1-1`'), horizon: z.enum(['H1', 'H2']).describe('Containment or correction'), title: text('The action'), owner: text('Who does it'),
+        dueDate: z.string().describe('yyyy-MM-dd'), budgetUsd: z.number().min(0).describe('Budget, if any').optional(),
+      }).describe('One action')).describe('The plan\'s actions'),
+    }),
+  ),
+  'risk.reclassified': spec(
+    'The risk was reclassified with a rationale (R-101: not resolved at Day 30), its bucket and severity as now (R-94).',
+    z.strictObject({
+      riskId: id('The risk'), bucket: z.enum(['Service', 'Delivery', 'Strategic', 'Financial']).describe('Bucket now'), severity: z.enum(['High', 'Medium', 'Low']).describe('Severity now'),
+      impact: int().min(1).max(3).describe('Impact now'), likelihood: int().min(1).max(3).describe('Likelihood now'), rationale: text('Why'),
+    }),
+  ),
+  'risk.escalated': spec(
+    'The risk has been open longer than the escalation line (R-101: > 60 d): escalated to leadership, a contract review flagged.',
+    z.strictObject({ riskId: id('The risk'), to: z.enum(MSP_ROLES).describe('The escalation role (CS Manager = CS Lead)'), contractReview: z.boolean().describe('Contract review to consider'), openDays: count('Days open at escalation') }),
+  ),
+  'risk.stalled': spec(
+    'No movement (action done, status change or client decision) on the risk for 14 days (R-100): a reset with two new options (now vs next quarter), held within 7 days.',
+    z.strictObject({ riskId: id('The risk'), lastMovementAt: instant('The last movement'), days: count('The no-movement line'), reset: int().min(1).describe('Reset number') }),
+  ),
+  'risk.closed': spec(
+    'The risk exited to green: every exit criterion that applies to its bucket holds (R-102); its resolution time is measured against the ≤ 30 d KPI (R-103) and the After-Action is due within 5 bd.',
+    z.strictObject({
+      riskId: id('The risk'), outcome: z.enum(['green']).describe('How it ended'), bucket: z.enum(['Service', 'Delivery', 'Strategic', 'Financial']).describe('Bucket at exit'),
+      severity: z.enum(['High', 'Medium', 'Low']).describe('Severity at exit'), resolutionDays: z.number().min(0).describe('Days from detection to exit'), withinTarget: z.boolean().describe('Resolved within the R-103 target'),
+    }),
+  ),
+  'risk.after_action_recorded': spec(
+    'The After-Action review of a closed risk (R-102: People / Process / Tech / Expectation), feeding the playbooks.',
+    z.strictObject({ riskId: id('The risk'), people: text('People'), process: text('Process'), tech: text('Tech'), expectation: text('Expectation') }),
+  ),
+
+  // Health (R-104..R-121)
+  'health.input_recorded': spec(
+    'A health input arrived through the API (R-104 pulse or complaint, R-105 DMI, R-107 service metrics, R-108 alignment) and is kept for the scores; repeats of its Idempotency-Key change nothing (C-6).',
+    z.strictObject({
+      inputId: id('The input'), kind: z.enum(['pulse', 'complaint', 'dmi', 'serviceMetrics', 'alignment']).describe('Which input'), observedAt: instant('When it was observed'),
+      values: z.record(z.string(), jsonValue('One value')).describe('What it carried'),
+    }),
+  ),
+  'health.score_changed': spec(
+    'A health dimension\'s score or colour changed (R-104..R-109); `why` carries the inputs, weights, the band crossed and the previous value, so "why is this Red?" is answered from the timeline.',
+    z.strictObject({
+      dimension: z.enum(['cx', 'adoption', 'engagement', 'serviceQuality', 'alignment', 'composite']).describe('The dimension (or the composite, R-109)'),
+      score: z.number().min(0).max(100).nullable().describe('0–100, two decimals; null without data'),
+      colour: z.enum(['Green', 'Yellow', 'Red']).nullable().describe('Colour now'),
+      previousScore: z.number().min(0).max(100).nullable().describe('Score before'),
+      previousColour: z.enum(['Green', 'Yellow', 'Red']).nullable().describe('Colour before'),
+      occasion: z.enum(['snapshot', 'signal', 'wake']).describe('Monthly snapshot, a real-time input, or a time threshold (sponsor heartbeat, roadmap age)'),
+    }),
+  ),
+  'health.snapshot': spec(
+    'The monthly health snapshot (§2.18, last business day 17:00 in the client\'s zone): each dimension, the composite (R-109), and the credit gate and initiative pause after counting Red months (R-32, R-120).',
+    z.strictObject({
+      month: z.string().describe('yyyy-MM'), composite: z.number().nullable().describe('Composite score'), colour: z.enum(['Green', 'Yellow', 'Red']).nullable().describe('Composite colour'),
+      dimensions: z.record(z.string(), z.strictObject({ score: z.number().nullable().describe('Score'), colour: z.enum(['Green', 'Yellow', 'Red']).nullable().describe('Colour') }).describe('One dimension')).describe('By dimension'),
+      creditDeferred: z.boolean().describe('Credit gate closed (R-32)'), initiativesPaused: z.boolean().describe('Initiatives above the threshold paused (R-120)'),
+    }),
+  ),
+  'health.quadrant_shift': spec(
+    'Derived maturity/appetite place the client in another segment than the one in force (R-109, R-110): a quadrant-shift alert with a segment-review CTA; no automatic move unless `autoResegment` (R-7).',
+    z.strictObject({
+      from: z.enum(SEGMENTS).describe('Segment in force'), to: z.enum(SEGMENTS).describe('Derived segment'),
+      maturityScore: int().min(1).max(5).describe('Derived maturity 1–5'), appetiteScore: int().min(1).max(5).describe('Derived appetite 1–5'),
+    }),
+  ),
+  'play.fired': spec(
+    'A health condition fired its play (R-111..R-120, R-104 sponsor reminders, R-110): a CTA with one owner and its own deadline; while it is open the same condition appends evidence instead (R-124).',
+    z.strictObject({ play: text('The condition, e.g. `cxRed` or `engagementRed/sponsor`'), ctaKey: text('The play\'s CTA within the health process'), ownerRole: z.enum(MSP_ROLES).describe('Owner'), dueAt: instant('Due') }),
+  ),
+  'play.evidence_added': spec(
+    'A condition whose play is still open held again (a new complaint, a new measurement): evidence appended, no second CTA (R-124).',
+    z.strictObject({ play: text('The condition'), ctaKey: text('The open play\'s CTA'), evidence: int().min(1).describe('Occurrences so far') }),
+  ),
+
+  // Credit (R-32, R-120)
+  'credit.deferred': spec(
+    'An approval passed owner + date + budget but its expansion credit is deferred while the credit gate is closed (R-32: CX, Engagement or Alignment Red two months; an A quarter under the attendance or latency line).',
+    z.strictObject({ decisionId: id('The approval'), title: text('What was approved'), reasons: z.array(text('One reason')).min(1).describe('Why the gate is closed') }),
+  ),
+  'credit.released': spec(
+    'Deferred credit was released at the first monthly snapshot that lifted the credit gate (R-32).',
+    z.strictObject({ decisionId: id('The approval'), title: text('What was approved'), month: z.string().describe('The snapshot month, yyyy-MM') }),
   ),
 
   'risk.signal_raised': spec(

@@ -496,15 +496,23 @@ export function applyAction(state: OnboardingState, action: OnboardingAction, at
       fact('R-29', { sentAt: action.sentAt });
       break;
     case 'accessGranted': {
+      const wasBelow = accessPercentOf(state) < state.rules.accessThresholdPct;
       const fresh = action.systems.filter((s) => state.access.find((a) => a.system === s)?.grantedAt === null);
       for (const a of state.access) if (fresh.includes(a.system)) a.grantedAt = at;
       fact('R-49', { granted: fresh, alreadyGranted: action.systems.filter((s) => !fresh.includes(s)), accessPercent: accessPercentOf(state), thresholdPct: state.rules.accessThresholdPct });
       if (isV2(state) && fresh.length) out.push({ kind: 'accessRecord', systems: fresh.map((system) => ({ system, grantedAt: at })) });
+      // R-124 (v2): access complete after the missed Day 14 checkpoint is evidence on R-50's open Delivery risk.
+      if (isV2(state) && wasBelow && accessPercentOf(state) >= state.rules.accessThresholdPct && missedCheckpoint(state, 'access.checkpoint')) {
+        out.push({ kind: 'riskEvidence', key: 'access.checkpoint', bucket: 'Delivery', ruleId: 'R-124', conditionCleared: true, evidence: `access complete after the Day 14 checkpoint: ${accessPercentOf(state)} % of the access matrix (threshold ${state.rules.accessThresholdPct} %)` });
+      }
       break;
     }
     case 'documentationBaselined':
       state.documentationBaselinedAt = at;
       fact('R-49', { sections: action.sections });
+      if (isV2(state) && missedCheckpoint(state, 'documentation.checkpoint')) {
+        out.push({ kind: 'riskEvidence', key: 'documentation.checkpoint', bucket: 'Delivery', ruleId: 'R-124', conditionCleared: true, evidence: 'documentation baselined after the Day 21 checkpoint' });
+      }
       break;
     case 'controlVerified':
       state.controls[action.control] = at;
@@ -721,7 +729,12 @@ export function deadlineDue(state: OnboardingState, key: string, now: string): O
       dueAt: slaDue(r, judgedAt, r.escalationCtaHours).dueAt,
       why: { deadline: key, hours: r.escalationCtaHours, policyKeys: ['onboarding.escalationCtaHours'], ownerRule: 'R-50: AM owns the exec sponsor escalation' },
     });
-    out.push(event('risk.opened', 'R-50', { riskId: `${state.clientId}/onboarding/${key}`, bucket: 'Delivery', severity: 'Medium', trigger: what }, { ownerRole: 'CSM', triggerRule: 'R-93', severityRule: 'R-94' }, judgedAt));
+    if (isV2(state)) {
+      // R-93 (v2): the At Risk process opens the Delivery risk (severity from impact × likelihood, default Medium) or appends to the open one.
+      out.push({ kind: 'riskSignal', key: `onboarding/${key}`, trigger: what, bucket: 'Delivery', ruleId: 'R-50', evidence: { deadline: key, dueAt: d.dueAt, ...missWhy(state, key) } });
+    } else {
+      out.push(event('risk.opened', 'R-50', { riskId: `${state.clientId}/onboarding/${key}`, bucket: 'Delivery', severity: 'Medium', trigger: what }, { ownerRole: 'CSM', triggerRule: 'R-93', severityRule: 'R-94' }, judgedAt));
+    }
     out.push(event('gate.closed', 'R-50', { gate: 'delivery', conditions: gateConditions(state) }, { reason: `${key} missed: the gate stays shut (R-50)` }, judgedAt));
   } else {
     out.push({
@@ -732,6 +745,9 @@ export function deadlineDue(state: OnboardingState, key: string, now: string): O
   }
   return out;
 }
+
+/** Whether a checkpoint was judged missed (R-50 opened its risk then). */
+const missedCheckpoint = (state: OnboardingState, key: string) => state.deadlines.some((d) => d.key === key && d.status === 'missed');
 
 function missWhy(state: OnboardingState, key: string): Record<string, unknown> {
   switch (key) {

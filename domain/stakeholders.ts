@@ -145,7 +145,7 @@ export interface MeetingPurpose {
   strategic: boolean;
   kind: 'annualPlanning' | 'strategic' | 'tactical' | 'trigger' | 'reset' | 'rebook' | 'decisionCall';
   /** The trigger the meeting serves (R-13..R-19), if any. */
-  trigger?: 'renewal' | 'fiscalYearEnd' | 'assessmentCompleted' | 'initiativeApproved' | 'engagementDrop' | 'adoptionBelowThreshold' | 'stakeholderChange' | 'proposalReset';
+  trigger?: 'renewal' | 'fiscalYearEnd' | 'assessmentCompleted' | 'initiativeApproved' | 'engagementDrop' | 'adoptionBelowThreshold' | 'stakeholderChange' | 'proposalReset' | 'riskReengage';
   /** Budget on the agenda (R-14 budget session, R-82 Budget Snapshot, A: each strategic meeting). */
   budget?: boolean;
 }
@@ -172,8 +172,9 @@ function inviteRules(p: MeetingPurpose): InviteRule[] {
   } else if (p.strategic || p.kind === 'reset') {
     // R-26 pre-flight: a strategic meeting needs a confirmed decision-maker; R-104: sponsor attendance is the heartbeat.
     out.push({ role: 'decisionMaker', required: true, ruleId: 'R-26' });
-    // the reset session adds the executive sponsor ("add exec sponsor if absent").
-    out.push({ role: 'executiveSponsor', required: p.kind === 'reset' || p.trigger === 'engagementDrop', ruleId: p.kind === 'reset' || p.trigger === 'engagementDrop' ? 'R-17' : 'R-104' });
+    // the reset session adds the executive sponsor ("add exec sponsor if absent"); R-97 the executive re-engage needs them too.
+    const sponsorRule = p.kind === 'reset' || p.trigger === 'engagementDrop' ? 'R-17' : p.trigger === 'riskReengage' ? 'R-97' : 'R-104';
+    out.push({ role: 'executiveSponsor', required: sponsorRule !== 'R-104', ruleId: sponsorRule });
     if (p.budget || p.trigger === 'fiscalYearEnd' || p.trigger === 'renewal' || p.trigger === 'proposalReset') out.push({ role: 'budgetHolder', required: p.trigger === 'fiscalYearEnd', ruleId: p.trigger === 'renewal' ? 'R-13' : p.trigger === 'proposalReset' ? 'R-78' : 'R-14' });
   } else {
     // Tactical / service meetings and non-strategic trigger meetings: the operational counterparts (R-123: TAM ↔ IT/Ops, CSM ↔ Ops/Admin).

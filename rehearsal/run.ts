@@ -11,14 +11,18 @@ import { createApiKey, ROLES, type Role } from '../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../db/client.js';
 import { clientTimeline, type LedgerEvent } from '../db/ledger.js';
 import { activePolicy, ensureDefaultPolicy, publishPolicy } from '../db/policies.js';
-import { ctas, events, initiatives, meetings, proposals } from '../db/schema.js';
+import { ctas, events, initiatives, meetings, proposals, risks } from '../db/schema.js';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
 import { temporalToolPath } from '../runtime/embedded-temporal.js';
 import { createLogger } from '../runtime/logger.js';
 import { freePort } from '../runtime/ports.js';
 import { registerSearchAttributes } from '../runtime/search-attribute-registry.js';
 import { resolveTool } from '../runtime/temporal-tools.js';
-import { cadenceStatus, cadenceWorkflowId, initiativeWorkflowId, onboardingStatus, onboardingWorkflowId, planningLoopStatus, planningLoopWorkflowId, proposalWorkflowId, type CadenceQueryResult, type OnboardingQueryResult, type PlanningLoopQueryResult } from '../workflows/contracts.js';
+import {
+  cadenceStatus, cadenceWorkflowId, healthStatus, healthWorkflowId, initiativeWorkflowId, onboardingStatus, onboardingWorkflowId, planningLoopStatus, planningLoopWorkflowId,
+  proposalWorkflowId, riskStatus, riskWorkflowId,
+  type CadenceQueryResult, type HealthQueryResult, type OnboardingQueryResult, type PlanningLoopQueryResult, type RiskQueryResult,
+} from '../workflows/contracts.js';
 import { createWorker } from '../worker.js';
 import { batonDataConverter, ephemeralKeyring } from '../runtime/payload-codec.js';
 import type { DataConverter } from '@temporalio/common';
@@ -40,7 +44,7 @@ export interface RehearsalOptions {
   /** Called with the client and each onboarding's history before the servers stop (tests record replay fixtures). */
   /** Tests only: called with the database before step `index` runs (e.g. to change a row behind the API's back). */
   beforeStep?: (index: number, db: Database['db'], refs: Record<string, string>) => Promise<void> | void;
-  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence' | 'initiative' | 'proposal' | 'planning-loop', workflowId?: string) => Promise<void> | void;
+  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence' | 'initiative' | 'proposal' | 'planning-loop' | 'health' | 'risk', workflowId?: string) => Promise<void> | void;
 }
 
 export interface StepResult {
@@ -75,6 +79,10 @@ export interface RehearsalResult {
     /** The planning loop (issue 11): its initiatives and proposals as stored, the loop's status and each planning workflow's history length. */
     initiatives: (typeof initiatives.$inferSelect)[]; proposals: (typeof proposals.$inferSelect)[];
     planning: PlanningLoopQueryResult | null; planningHistoryEvents: Record<string, number>;
+    /** The health process's status and its history length (null when it never started). */
+    health: HealthQueryResult | null; healthHistoryEvents: number | null;
+    /** Every risk of the client (oldest first) with its process's status and history length. */
+    risks: { row: typeof risks.$inferSelect; status: RiskQueryResult | null; historyEvents: number | null }[];
   }>;
   /** Steps whose status differed from `expect`. */
   failures: string[];
@@ -237,8 +245,32 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       } catch {
         planning = null;
       }
+      let health: HealthQueryResult | null = null;
+      let healthHistoryEvents: number | null = null;
+      try {
+        const handle = env.client.workflow.getHandle(healthWorkflowId(id));
+        health = await handle.query(healthStatus);
+        const history = await handle.fetchHistory();
+        healthHistoryEvents = history.events?.length ?? 0;
+        await opts.onHistory?.(ref, history, 'health', healthWorkflowId(id));
+      } catch {
+        health = null; // never started
+      }
+      const riskStates: RehearsalResult['states'][string]['risks'] = [];
+      for (const row of await database.db.select().from(risks).where(eq(risks.clientId, id)).orderBy(asc(risks.openedAt), asc(risks.id))) {
+        try {
+          const handle = env.client.workflow.getHandle(riskWorkflowId(row.id));
+          const status = await handle.query(riskStatus);
+          const history = await handle.fetchHistory();
+          await opts.onHistory?.(ref, history, 'risk', riskWorkflowId(row.id));
+          riskStates.push({ row, status, historyEvents: history.events?.length ?? 0 });
+        } catch {
+          riskStates.push({ row, status: null, historyEvents: null });
+        }
+      }
       states[id] = {
         ref, onboarding, onboardingHistoryEvents, cadence, cadenceHistoryEvents, cadenceRuns, initiatives: initiativeRows, proposals: proposalRows, planning, planningHistoryEvents,
+        health, healthHistoryEvents, risks: riskStates,
         ctas: await database.db.select().from(ctas).where(eq(ctas.clientId, id)).orderBy(asc(ctas.createdAt), asc(ctas.id)),
         meetings: await database.db.select().from(meetings).where(eq(meetings.clientId, id)).orderBy(asc(meetings.startsAt), asc(meetings.id)),
       };

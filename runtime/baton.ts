@@ -4,6 +4,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { createApp } from '../api/app.js';
+import type { ConsoleOptions } from '../console/options.js';
 import { pruneIdempotencyRecords } from '../api/idempotency.js';
 import { createApiKey, hasActiveAdmin } from '../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../db/client.js';
@@ -15,7 +16,7 @@ import { startEmbeddedTemporal, stopStaleEmbeddedTemporal } from './embedded-tem
 import { databaseProblem, redactUrl, ActionableError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { assertPortsFree, type PortClaim } from './ports.js';
-import { ensureAllCtaClocks, ensureAllPlacementReviews, startWorkflowStartDispatcher } from './processes.js';
+import { ensureAllCtaClocks, ensureAllHealth, ensureAllPlacementReviews, ensureAllRisks, startWorkflowStartDispatcher } from './processes.js';
 import { registerSearchAttributes } from './search-attribute-registry.js';
 import { isAlive } from './supervised-process.js';
 import { batonDataConverter } from './payload-codec.js';
@@ -212,7 +213,9 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
       });
       const reviews = await ensureAllPlacementReviews(temporalTarget, database.db);
       const clocks = await ensureAllCtaClocks(temporalTarget, database.db);
-      logger.info({ placementReviews: reviews, ctaClocks: clocks }, 'long-running processes reconciled');
+      const health = await ensureAllHealth(temporalTarget, database.db);
+      const risks = await ensureAllRisks(temporalTarget, database.db);
+      logger.info({ placementReviews: reviews, ctaClocks: clocks, health, risks }, 'long-running processes reconciled');
       // From then on, the outbox: starts the API committed but did not make (it died, Temporal was away).
       stops.push(startWorkflowStartDispatcher(temporalTarget, database.db, logger));
     }
@@ -226,6 +229,7 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
           corsOrigins: config.BATON_CORS_ORIGINS, maxBodyBytes: config.BATON_API_MAX_BODY_BYTES,
           authFailuresPerMinute: config.BATON_AUTH_FAILURES_PER_MINUTE, idempotencyLeaseSeconds: config.BATON_IDEMPOTENCY_LEASE_SECONDS,
         },
+        console: consoleOptions(config, uiUrl),
       });
       const server: ServerType = await new Promise((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port: config.BATON_API_PORT, hostname: config.BATON_API_HOST }, () => resolve(s));
@@ -247,6 +251,23 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
     await stopAll();
     throw err;
   }
+}
+
+/** The console's sign-in (OpenID Connect and/or API keys), session length and Temporal UI links, from the configuration. */
+export function consoleOptions(config: Config, temporalUiUrl: string | undefined): Partial<ConsoleOptions> {
+  return {
+    localSignIn: config.BATON_CONSOLE_LOCAL_SIGNIN,
+    sessionHours: config.BATON_SESSION_HOURS,
+    ...(config.BATON_PUBLIC_URL ? { publicUrl: config.BATON_PUBLIC_URL } : {}),
+    ...(temporalUiUrl ? { temporalUiUrl } : {}),
+    ...(config.TEMPORAL_TEST_SERVER_PATH ? { rehearsal: { testServerPath: config.TEMPORAL_TEST_SERVER_PATH } } : {}),
+    ...(config.BATON_OIDC_ISSUER && config.BATON_OIDC_CLIENT_ID ? {
+      oidc: {
+        issuer: config.BATON_OIDC_ISSUER, clientId: config.BATON_OIDC_CLIENT_ID, ...(config.BATON_OIDC_CLIENT_SECRET ? { clientSecret: config.BATON_OIDC_CLIENT_SECRET } : {}),
+        roleClaim: config.BATON_OIDC_ROLE_CLAIM, roles: config.BATON_OIDC_ROLES ?? {}, label: config.BATON_OIDC_LABEL,
+      },
+    } : {}),
+  };
 }
 
 /**

@@ -34,6 +34,17 @@ export const configSchema = z
     BATON_API_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024).describe('Largest request body the API accepts; larger is a 413.'),
     BATON_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20).describe('Wrong API keys one address may send per minute before it gets 429s.'),
     BATON_IDEMPOTENCY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60).describe('How long a request holds its Idempotency-Key; after that a retry with the key takes over.'),
+    BATON_OIDC_ISSUER: optionalString.pipe(z.url('must be the issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0').optional())
+      .describe('OpenID Connect issuer for console sign-in (Entra ID, Google Workspace, Okta…); unset: no single sign-on.'),
+    BATON_OIDC_CLIENT_ID: optionalString.describe('Client id of Baton\'s console at the identity provider.'),
+    BATON_OIDC_CLIENT_SECRET: optionalString.describe('Client secret at the identity provider (a confidential client); unset: a public client with PKCE only.'),
+    BATON_OIDC_ROLE_CLAIM: z.string().min(1).default('groups').describe('Claim of the ID token (or userinfo) whose values map to Baton roles.'),
+    BATON_OIDC_ROLES: optionalString
+      .transform((v, ctx) => parseRoleMap(v, ctx))
+      .describe('Claim value → Baton role, comma-separated, e.g. `cs-leads=manager,csms=ops,it-admins=admin`; a user with several gets the strongest (admin, manager, ops, automation).'),
+    BATON_OIDC_LABEL: z.string().min(1).default('single sign-on').describe('Name of the identity provider on the sign-in button, e.g. `Microsoft Entra ID`.'),
+    BATON_CONSOLE_LOCAL_SIGNIN: bool.default(true).describe('Offer console sign-in with an API key (for installs without an identity provider).'),
+    BATON_SESSION_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12).describe('How long a console sign-in lasts.'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').describe('Log level of the JSON logs.'),
 
     DATABASE_URL: optionalString
@@ -51,7 +62,7 @@ export const configSchema = z
     TEMPORAL_TLS_CERT_PATH: optionalFile.describe('PEM client certificate (mTLS).'),
     TEMPORAL_TLS_KEY_PATH: optionalFile.describe('PEM client key (mTLS).'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('baton').describe('Task queue of Baton workflows and activities.'),
-    TEMPORAL_UI_URL: optionalString.describe('Temporal Web UI URL to print for an external server.'),
+    TEMPORAL_UI_URL: optionalString.describe('Temporal Web UI URL of an external server: printed at start, and the console links each process to its workflow there.'),
     BATON_TEMPORAL_PORT: port.default(7233).describe('Port of the embedded Temporal dev server.'),
     BATON_TEMPORAL_UI_PORT: port.default(8233).describe('Port of the embedded Temporal Web UI.'),
     BATON_WORKFLOW_BUNDLE: optionalFile.describe('Prebuilt workflow bundle (JavaScript from bundleWorkflowCode) the worker loads instead of bundling at start.'),
@@ -83,6 +94,15 @@ export const configSchema = z
         message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together',
       });
     }
+    if (cfg.BATON_OIDC_ISSUER && !cfg.BATON_OIDC_CLIENT_ID) {
+      ctx.addIssue({ code: 'custom', path: ['BATON_OIDC_CLIENT_ID'], message: 'required when BATON_OIDC_ISSUER is set' });
+    }
+    if (cfg.BATON_OIDC_ISSUER && !Object.keys(cfg.BATON_OIDC_ROLES ?? {}).length) {
+      ctx.addIssue({ code: 'custom', path: ['BATON_OIDC_ROLES'], message: 'required when BATON_OIDC_ISSUER is set: which claim values give which Baton role' });
+    }
+    if (!cfg.BATON_OIDC_ISSUER && !cfg.BATON_CONSOLE_LOCAL_SIGNIN) {
+      ctx.addIssue({ code: 'custom', path: ['BATON_CONSOLE_LOCAL_SIGNIN'], message: 'nobody could sign in to the console: set BATON_OIDC_ISSUER or leave local sign-in on' });
+    }
     if (cfg.BATON_PAYLOAD_KEYS) {
       try {
         parsePayloadKeys(cfg.BATON_PAYLOAD_KEYS, cfg.BATON_PAYLOAD_ACTIVE_KEY);
@@ -102,6 +122,25 @@ export const configSchema = z
   }, { when: () => true });
 
 export type Config = z.output<typeof configSchema> & { dataDir: string };
+
+const CONSOLE_ROLES = ['admin', 'ops', 'automation', 'manager'] as const;
+
+/** `a=manager,b=ops` → { a: 'manager', b: 'ops' }; each role must be a Baton role. */
+function parseRoleMap(v: string | undefined, ctx: z.RefinementCtx): Record<string, (typeof CONSOLE_ROLES)[number]> | undefined {
+  if (v === undefined) return undefined;
+  const map: Record<string, (typeof CONSOLE_ROLES)[number]> = {};
+  for (const pair of v.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const at = pair.lastIndexOf('=');
+    const value = pair.slice(0, at).trim();
+    const role = pair.slice(at + 1).trim();
+    if (at <= 0 || !value || !(CONSOLE_ROLES as readonly string[]).includes(role)) {
+      ctx.addIssue({ code: 'custom', message: `"${pair}" must be <claim value>=<role> with role one of ${CONSOLE_ROLES.join(', ')}` });
+      continue;
+    }
+    map[value] = role as (typeof CONSOLE_ROLES)[number];
+  }
+  return map;
+}
 
 /** Every environment variable Baton reads, for docs and for the compose-file check. */
 export const configEnvKeys = Object.keys(configSchema.shape) as (keyof z.input<typeof configSchema>)[];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
@@ -11,13 +11,16 @@ import { safeErrorMessage } from '../db/errors.js';
 import { getDelivery } from '../db/deliveries.js';
 import type { Logger } from './logger.js';
 import {
-  CADENCE_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId, initiativeWorkflowId, onboardingWorkflowId, placementReviewWorkflowId,
-  planningLoopAction, planningLoopWorkflowId, proposalWorkflowId,
-  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type DeliveryInput, deliveryWorkflowId, type InitiativeInput, type OnboardingInput, type PlacementReviewInput,
-  type PlanningLoopInput, type ProcessKind, type ProcessRefusal, type ProposalInput,
+  CADENCE_REFUSAL_TYPES, HEALTH_REFUSAL_TYPES, RISK_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId, healthAction, healthWorkflowId,
+  initiativeWorkflowId, onboardingWorkflowId, placementReviewWorkflowId, planningLoopAction, planningLoopWorkflowId, proposalWorkflowId, riskAction, riskWorkflowId,
+  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type DeliveryInput, deliveryWorkflowId, type HealthActionRequest, type HealthActionResult, type HealthInput,
+  type InitiativeInput, type OnboardingInput, type PlacementReviewInput, type PlanningLoopInput, type ProcessKind, type ProcessRefusal, type ProposalInput,
+  type RiskActionRequest, type RiskActionResult, type RiskInput,
 } from '../workflows/contracts.js';
 import type { UpdateDefinition } from '@temporalio/common';
 import { initiatives, proposals } from '../db/schema.js';
+import { clientsWithHealth } from '../db/health.js';
+import { getRisk, risksToRun } from '../db/risks.js';
 import { ClientIdKey, ProcessKey, SegmentKey } from './search-attributes.js';
 
 /**
@@ -38,6 +41,8 @@ interface ProcessInputs {
   initiative: InitiativeInput;
   proposal: ProposalInput;
   planningLoop: PlanningLoopInput;
+  health: HealthInput;
+  risk: RiskInput;
   delivery: DeliveryInput;
 }
 
@@ -50,12 +55,48 @@ interface StartOptions {
   searchAttributes: { clientId: string; segment?: string };
   /** The request that starts it (its Idempotency-Key), kept in the memo: a retry after a crash recognises its own start (issue 10). */
   startedBy?: string;
+  /**
+   * What the Temporal Web UI shows for the run instead of its id (the SDK's static summary and
+   * details): the client's name and, for a process about one thing (a CTA's clock), what it is about.
+   * Without it (a start deep in an activity that has no name at hand) the client id stands in.
+   */
+  describe?: { clientName: string; subject?: string };
+}
+
+/** The process names people read in the Temporal UI's summary. */
+const PROCESS_LABELS: Record<ProcessKind, string> = {
+  ctaClock: 'CTA clock',
+  placementReview: 'Placement review (R-7)',
+  onboarding: 'Onboarding Day 0–90',
+  cadence: 'Engagement cadence',
+  initiative: 'Initiative (R-71..R-75)',
+  proposal: 'Proposal (R-76..R-80)',
+  planningLoop: 'Planning loop',
+  health: 'Health (R-104..R-121)',
+  risk: 'At Risk save play (R-93..R-103)',
+  delivery: 'Delivery (outbox, issue 15)',
+};
+
+/** Temporal markdown, one line: no line breaks, and at most a few hundred characters. */
+const oneLine = (s: string, max = 200) => {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+};
+
+/** The run's human summary in the Temporal Web UI (client, process, subject); the current step comes from the kernel's `step()`. */
+export function processSummary(kind: ProcessKind, d: NonNullable<StartOptions['describe']>): { staticSummary: string; staticDetails: string } {
+  const summary = `${d.clientName} · ${PROCESS_LABELS[kind]}${d.subject ? ` · ${d.subject}` : ''}`;
+  return {
+    staticSummary: oneLine(summary),
+    staticDetails: [`**Client:** ${oneLine(d.clientName)}`, `**Process:** ${PROCESS_LABELS[kind]}`, ...(d.subject ? [`**About:** ${oneLine(d.subject, 500)}`] : [])].join('\n\n'),
+  };
 }
 
 /** Starts a process by kind; ids are deterministic, so a retried start never runs a process twice. */
 export async function startProcess<K extends ProcessKind>(t: TemporalTarget, kind: K, input: ProcessInputs[K], o: StartOptions) {
   return t.client.workflow.start(WORKFLOW_TYPES[kind], {
     ...(o.startedBy ? { memo: { startedBy: o.startedBy } } : {}),
+    ...processSummary(kind, o.describe ?? { clientName: `client ${o.searchAttributes.clientId}` }),
     workflowId: o.workflowId,
     taskQueue: t.taskQueue,
     args: [input],
@@ -80,9 +121,9 @@ export async function notifyProcess(t: TemporalTarget, workflowId: string, signa
 }
 
 /** Starts a client's placement review (R-7) unless it already runs. */
-export async function ensurePlacementReview(t: TemporalTarget, c: { id: string; segment: string; createdAt: string }, policyVersion: number) {
+export async function ensurePlacementReview(t: TemporalTarget, c: { id: string; name: string; segment: string; createdAt: string }, policyVersion: number) {
   await startProcess(t, 'placementReview', { clientId: c.id, policyVersion, anchor: new Date(c.createdAt).toISOString() }, {
-    workflowId: placementReviewWorkflowId(c.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: c.id, segment: c.segment },
+    workflowId: placementReviewWorkflowId(c.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: c.id, segment: c.segment }, describe: { clientName: c.name },
   });
 }
 
@@ -92,18 +133,19 @@ export async function ensurePlacementReview(t: TemporalTarget, c: { id: string; 
  */
 export async function ensureAllPlacementReviews(t: TemporalTarget, db: Db): Promise<number> {
   const version = (await activePolicy(db)).version;
-  const rows = await db.select({ id: clients.id, segment: clients.segment, createdAt: clients.createdAt }).from(clients).orderBy(asc(clients.id));
+  const rows = await db.select({ id: clients.id, name: clients.name, segment: clients.segment, createdAt: clients.createdAt }).from(clients).orderBy(asc(clients.id));
   for (const row of rows) await ensurePlacementReview(t, row, version);
   return rows.length;
 }
 
 /** Starts the SLA clock of a CTA (C-5, R-122) unless it already runs. */
-export async function ensureCtaClock(t: TemporalTarget, cta: Pick<CtaRow, 'id' | 'clientId' | 'firstActionDueAt'>, db: Db) {
+export async function ensureCtaClock(t: TemporalTarget, cta: Pick<CtaRow, 'id' | 'clientId' | 'firstActionDueAt' | 'title'>, db: Db) {
   const policy = await activePolicy(db);
+  const [client] = await db.select({ name: clients.name }).from(clients).where(eq(clients.id, cta.clientId));
   await startProcess(t, 'ctaClock', {
     ctaId: cta.id, clientId: cta.clientId, firstActionDueAt: new Date(cta.firstActionDueAt).toISOString(),
     escalationChain: [...policy.document.ctas.escalationChain], escalationWindowHours: policy.document.ctas.escalationWindowHours, policyVersion: policy.version,
-  }, { workflowId: ctaClockWorkflowId(cta.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: cta.clientId } });
+  }, { workflowId: ctaClockWorkflowId(cta.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: cta.clientId }, describe: { clientName: client?.name ?? cta.clientId, subject: cta.title } });
 }
 
 /** Tells a CTA's clock that the CTA changed; the clock re-reads it (and re-checks at its deadline anyway). */
@@ -122,9 +164,10 @@ export async function ensureAllCtaClocks(t: TemporalTarget, db: Db): Promise<num
  * Starts a client's onboarding (R-46..R-57). One per client: a second start fails with
  * WorkflowExecutionAlreadyStartedError, also after the first completed; only a failed one may be started again.
  */
-export async function startOnboarding(t: TemporalTarget, input: OnboardingInput, segment: string, startedBy?: string) {
+export async function startOnboarding(t: TemporalTarget, input: OnboardingInput, client: { name: string; segment: string }, startedBy?: string) {
   return startProcess(t, 'onboarding', input, {
-    workflowId: onboardingWorkflowId(input.clientId), ifRunning: 'fail', reuse: 'failed-only', searchAttributes: { clientId: input.clientId, segment }, ...(startedBy ? { startedBy } : {}),
+    workflowId: onboardingWorkflowId(input.clientId), ifRunning: 'fail', reuse: 'failed-only', searchAttributes: { clientId: input.clientId, segment: client.segment },
+    describe: { clientName: client.name }, ...(startedBy ? { startedBy } : {}),
   });
 }
 
@@ -132,17 +175,38 @@ export async function startOnboarding(t: TemporalTarget, input: OnboardingInput,
  * Starts a client's engagement cadence (R-10) unless it already runs: at onboarding's cadence lock
  * (R-55) or through the API for an existing client. The id is deterministic, so a retry is harmless.
  */
-export async function ensureCadence(t: TemporalTarget, input: CadenceInput, segment: string, conflict: 'use-existing' | 'fail' = 'use-existing', startedBy?: string) {
+export async function ensureCadence(t: TemporalTarget, input: CadenceInput, client: { name: string; segment: string }, conflict: 'use-existing' | 'fail' = 'use-existing', startedBy?: string) {
   return startProcess(t, 'cadence', input, {
-    workflowId: cadenceWorkflowId(input.clientId), ifRunning: conflict, reuse: 'allow', searchAttributes: { clientId: input.clientId, segment }, ...(startedBy ? { startedBy } : {}),
+    workflowId: cadenceWorkflowId(input.clientId), ifRunning: conflict, reuse: 'allow', searchAttributes: { clientId: input.clientId, segment: client.segment },
+    describe: { clientName: client.name }, ...(startedBy ? { startedBy } : {}),
   });
 }
 
-/** What became of a report sent to a client's cadence from outside its own routes. */
-export type CadenceReportOutcome =
-  | { outcome: 'accepted'; result: CadenceActionResult }
+/** What became of a report sent to a process from outside its own routes. */
+export type ReportOutcome<R> =
+  | { outcome: 'accepted'; result: R }
   | { outcome: 'not-running' }
   | { outcome: 'refused'; refusal: ProcessRefusal };
+export type CadenceReportOutcome = ReportOutcome<CadenceActionResult>;
+
+/** Sends one report (a Workflow Update) to a running process: its result, its 404/409/422 verdict, or not running. Never starts one. */
+async function reportTo<R>(t: TemporalTarget, workflowId: string, refusalTypes: Record<number, string>, run: () => Promise<R>): Promise<ReportOutcome<R>> {
+  try {
+    return { outcome: 'accepted', result: await run() };
+  } catch (err) {
+    const types = Object.values(refusalTypes);
+    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
+      if (e instanceof ApplicationFailure && types.includes(e.type as string)) return { outcome: 'refused', refusal: e.details?.[0] as ProcessRefusal };
+    }
+    if (err instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
+    try {
+      if ((await t.client.workflow.getHandle(workflowId).describe()).status.name !== 'RUNNING') return { outcome: 'not-running' };
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
+    }
+    throw err;
+  }
+}
 
 /**
  * Sends one report to the client's running cadence (e.g. R-19 when the stakeholder registry
@@ -151,44 +215,45 @@ export type CadenceReportOutcome =
  */
 export async function reportToCadence(t: TemporalTarget, clientId: string, request: CadenceActionRequest): Promise<CadenceReportOutcome> {
   const handle = t.client.workflow.getHandle(cadenceWorkflowId(clientId));
+  return reportTo(t, cadenceWorkflowId(clientId), CADENCE_REFUSAL_TYPES, () => handle.executeUpdate(cadenceAction, { args: [request] }));
+}
+
+/**
+ * Starts a client's health process (R-104..R-121) unless it already runs: forever, a snapshot on
+ * the last business day of each month and an evaluation at each input.
+ */
+export async function ensureHealth(t: TemporalTarget, clientId: string, segment: string) {
+  return startProcess(t, 'health', { clientId }, { workflowId: healthWorkflowId(clientId), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId, segment } });
+}
+
+/** Reports to the client's health process, starting it first if needed (an input arriving is what starts health). */
+export async function reportToHealth(t: TemporalTarget, clientId: string, segment: string, request: HealthActionRequest): Promise<ReportOutcome<HealthActionResult>> {
+  await ensureHealth(t, clientId, segment);
+  const handle = t.client.workflow.getHandle(healthWorkflowId(clientId));
+  return reportTo(t, healthWorkflowId(clientId), HEALTH_REFUSAL_TYPES, () => handle.executeUpdate(healthAction, { args: [request] }));
+}
+
+/** After downtime: every client whose health has run has its process running. */
+export async function ensureAllHealth(t: TemporalTarget, db: Db): Promise<number> {
+  const rows = await clientsWithHealth(db);
+  for (const r of rows) await ensureHealth(t, r.clientId, r.segment);
+  return rows.length;
+}
+
+/** Starts a risk's process (R-93..R-103) unless it runs or has run: one per risk id. */
+export async function ensureRisk(t: TemporalTarget, riskId: string, clientId: string) {
   try {
-    return { outcome: 'accepted', result: await handle.executeUpdate(cadenceAction, { args: [request] }) };
+    return await startProcess(t, 'risk', { riskId, clientId }, { workflowId: riskWorkflowId(riskId), ifRunning: 'use-existing', reuse: 'never', searchAttributes: { clientId } });
   } catch (err) {
-    const types = Object.values(CADENCE_REFUSAL_TYPES) as string[];
-    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
-      if (e instanceof ApplicationFailure && types.includes(e.type as string)) return { outcome: 'refused', refusal: e.details?.[0] as ProcessRefusal };
-    }
-    if (err instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
-    try {
-      if ((await handle.describe()).status.name !== 'RUNNING') return { outcome: 'not-running' };
-    } catch (e) {
-      if (e instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
-    }
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined; // it ran and finished (After-Action recorded)
     throw err;
   }
 }
 
-/** What became of a report sent to another process from outside its own routes (issue 11: proposal → initiative, planning → onboarding). */
-export type ReportOutcome<R> = { outcome: 'accepted'; result: R } | { outcome: 'not-running' } | { outcome: 'refused'; refusal: ProcessRefusal };
-
 /** Sends one report (a Workflow Update) to a running process, never starting it: accepted, refused by its rules, or not running. */
 export async function reportToProcess<R, Req>(t: TemporalTarget, workflowId: string, update: UpdateDefinition<R, [Req]>, refusalTypes: Record<number, string>, request: Req): Promise<ReportOutcome<R>> {
   const handle = t.client.workflow.getHandle(workflowId);
-  try {
-    return { outcome: 'accepted', result: await handle.executeUpdate(update, { args: [request] }) };
-  } catch (err) {
-    const types = Object.values(refusalTypes);
-    for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
-      if (e instanceof ApplicationFailure && types.includes(e.type as string)) return { outcome: 'refused', refusal: e.details?.[0] as ProcessRefusal };
-    }
-    if (err instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
-    try {
-      if ((await handle.describe()).status.name !== 'RUNNING') return { outcome: 'not-running' };
-    } catch (e) {
-      if (e instanceof WorkflowNotFoundError) return { outcome: 'not-running' };
-    }
-    throw err;
-  }
+  return reportTo(t, workflowId, refusalTypes, () => handle.executeUpdate(update, { args: [request] }));
 }
 
 /** Starts an initiative's or a proposal's workflow (issue 11) unless it runs; a finished one stays finished (only a failed run starts again). */
@@ -208,6 +273,20 @@ export async function noticePlanningLoop(t: TemporalTarget, clientId: string, at
   return r.outcome;
 }
 
+/** Reports to a risk's process (evidence from another process, R-124; the held re-engage session, R-97); starts it if its start is still pending. */
+export async function reportToRisk(t: TemporalTarget, riskId: string, clientId: string, request: RiskActionRequest): Promise<ReportOutcome<RiskActionResult>> {
+  await ensureRisk(t, riskId, clientId);
+  const handle = t.client.workflow.getHandle(riskWorkflowId(riskId));
+  return reportTo(t, riskWorkflowId(riskId), RISK_REFUSAL_TYPES, () => handle.executeUpdate(riskAction, { args: [request] }));
+}
+
+/** After downtime: every risk with work left has its process. */
+export async function ensureAllRisks(t: TemporalTarget, db: Db): Promise<number> {
+  const rows = await risksToRun(db);
+  for (const r of rows) await ensureRisk(t, r.id, r.clientId);
+  return rows.length;
+}
+
 /**
  * Starts the workflow an outbox row asks for (db/outbox.ts) unless it runs already, then marks the
  * row dispatched. A subject that no longer needs it (a CTA settled meanwhile, a client gone) is
@@ -215,7 +294,7 @@ export async function noticePlanningLoop(t: TemporalTarget, clientId: string, at
  */
 export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: WorkflowStartKind, subjectId: string): Promise<void> {
   if (kind === 'placement-review') {
-    const [client] = await db.select({ id: clients.id, segment: clients.segment, createdAt: clients.createdAt }).from(clients).where(eq(clients.id, subjectId));
+    const [client] = await db.select({ id: clients.id, name: clients.name, segment: clients.segment, createdAt: clients.createdAt }).from(clients).where(eq(clients.id, subjectId));
     if (client) await ensurePlacementReview(t, client, (await activePolicy(db)).version);
   } else if (kind === 'initiative' || kind === 'proposal') {
     const table = kind === 'initiative' ? initiatives : proposals;
@@ -224,11 +303,19 @@ export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: Wor
   } else if (kind === 'planning-loop') {
     const [client] = await db.select({ id: clients.id }).from(clients).where(eq(clients.id, subjectId));
     if (client) await noticePlanningLoop(t, subjectId);
+  } else if (kind === 'health') {
+    const [client] = await db.select({ id: clients.id, segment: clients.segment }).from(clients).where(eq(clients.id, subjectId));
+    if (client) await ensureHealth(t, client.id, client.segment);
+  } else if (kind === 'risk') {
+    const risk = await getRisk(db, subjectId);
+    if (risk) await ensureRisk(t, risk.id, risk.clientId);
   } else if (kind === 'delivery') {
     const row = await getDelivery(db, subjectId);
     // Issue 15: one workflow per delivery, by id, so a second dispatch joins the first.
     if (row && (row.state === 'pending' || row.state === 'retrying')) {
-      await startProcess(t, 'delivery', { deliveryId: row.id }, { workflowId: deliveryWorkflowId(row.id), ifRunning: 'use-existing', reuse: 'never', searchAttributes: { clientId: row.clientId ?? '' } });
+      await startProcess(t, 'delivery', { deliveryId: row.id }, { workflowId: deliveryWorkflowId(row.id), ifRunning: 'use-existing', reuse: 'never', searchAttributes: { clientId: row.clientId ?? '' },
+        describe: { clientName: row.clientId ? `client ${row.clientId}` : 'no client', subject: `${row.eventType} via ${row.connector}` },
+      });
     }
   } else {
     const cta = await getCta(db, subjectId);

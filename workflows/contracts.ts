@@ -10,7 +10,9 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Actor } from '../db/schema.js';
+import type { RiskAction, RiskStatus } from '../domain/at-risk.js';
 import type { CadenceAction, CadenceSetup, CadenceState, CadenceStatus } from '../domain/cadence.js';
+import type { HealthState, HealthStatus } from '../domain/health-process.js';
 import type { OnboardingAction, OnboardingStatus } from '../domain/onboarding.js';
 import type { InitiativeAction, InitiativeStatus } from '../domain/initiatives.js';
 import type { ProposalAction, ProposalStatusView } from '../domain/proposals.js';
@@ -26,6 +28,8 @@ export const WORKFLOW_TYPES = {
   initiative: 'initiative',
   proposal: 'proposal',
   planningLoop: 'planningLoop',
+  health: 'health',
+  risk: 'atRisk',
 } as const;
 export type ProcessKind = keyof typeof WORKFLOW_TYPES;
 
@@ -182,6 +186,54 @@ export const cadenceStatus = defineQuery<CadenceQueryResult>('status');
 export const cadenceAction = defineUpdate<CadenceActionResult, [CadenceActionRequest]>('action');
 export const cadenceWorkflowId = (clientId: string) => `client/${clientId}/cadence`;
 export const CADENCE_REFUSAL_TYPES = { 404: 'CadenceNotFound', 409: 'CadenceConflict', 422: 'CadenceUnprocessable' } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Health (R-104..R-121): one per client, forever (monthly snapshot + real-time evaluation)
+
+export type HealthAction =
+  /** A health input was stored (API): evaluate now (real-time signal, §2.18). */
+  | { type: 'inputRecorded'; inputId: string; kind: string }
+  /** Take the month's snapshot now (e.g. after a policy change); a later one in the same month replaces it. */
+  | { type: 'snapshotRequested'; note: string };
+export interface HealthActionResult {
+  accepted: true;
+  action: HealthAction['type'];
+  sequence: number;
+  duplicate: boolean;
+  ctasOpened: string[];
+  composite: { score: number | null; colour: string | null } | null;
+}
+export interface HealthInput {
+  clientId: string;
+  /** Set by continue-as-new. */
+  continued?: { state: HealthState; seen: [string, { bodyHash: string; result: HealthActionResult }][] };
+}
+export type HealthActionRequest = ProcessReport<HealthAction>;
+export type HealthQueryResult = HealthStatus | { clientId: string; phase: 'starting' };
+export const healthStatus = defineQuery<HealthQueryResult>('status');
+export const healthAction = defineUpdate<HealthActionResult, [HealthActionRequest]>('action');
+export const healthWorkflowId = (clientId: string) => `client/${clientId}/health`;
+export const HEALTH_REFUSAL_TYPES = { 409: 'HealthConflict', 422: 'HealthUnprocessable' } as const;
+
+// ---------------------------------------------------------------------------------------------
+// At Risk (R-93..R-103): one per risk, open → exit to green → After-Action
+
+export interface RiskInput { riskId: string; clientId: string }
+export interface RiskActionResult {
+  accepted: true;
+  action: RiskAction['type'];
+  sequence: number;
+  duplicate: boolean;
+  ctasOpened: string[];
+  status: 'open' | 'closed';
+  severity: string;
+}
+export type RiskActionRequest = ProcessReport<RiskAction>;
+export type RiskQueryResult = RiskStatus | { clientId: string; phase: 'starting' };
+export const riskStatus = defineQuery<RiskQueryResult>('status');
+export const riskAction = defineUpdate<RiskActionResult, [RiskActionRequest]>('action');
+export const riskWorkflowId = (riskId: string) => `risk/${riskId}`;
+export const RISK_REFUSAL_TYPES = { 404: 'RiskNotFound', 409: 'RiskConflict', 422: 'RiskUnprocessable' } as const;
 
 /** Shown on a process's status while a due step keeps failing to record (a `process.failed` event marks each episode). */
 export interface ProcessStall {

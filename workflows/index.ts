@@ -7,3 +7,5 @@ export { delivery } from './delivery.js';
 export { initiative } from './initiative.js';
 export { proposal } from './proposal.js';
 export { planningLoop } from './planning-loop.js';
+export { health } from './health.js';
+export { atRisk } from './at-risk.js';

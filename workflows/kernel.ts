@@ -1,5 +1,5 @@
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
-import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { Actor } from '../db/schema.js';
 import type { ProcessEffect } from '../domain/effects.js';
@@ -102,6 +102,7 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
     this.seen = new Map((opts.seen ?? []) as [string, Seen<R>][]);
     this.currentStep = opts.initialStep;
     upsertSearchAttributes([{ key: ProcessKey, value: opts.process }, { key: StepKey, value: opts.initialStep }]);
+    this.describe();
   }
 
   /** The state is set up: reports waiting for it may run. */
@@ -109,10 +110,22 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
     this.state = state;
   }
 
-  /** The Step search attribute (what the Temporal UI lists the run by). */
+  /**
+   * The Step search attribute (what the Temporal UI lists the run by) and the run's current
+   * details there (the static summary, set at start, names the client and process). Current
+   * details are answered by the SDK's metadata query and add no command to the history, so runs
+   * recorded before them replay unchanged.
+   */
   step(name: string): void {
     this.currentStep = name;
     if (!this.stall) upsertSearchAttributes([{ key: StepKey, value: name }]);
+    this.describe();
+  }
+
+  private describe(): void {
+    setCurrentDetails(this.stall
+      ? `**Step:** ${this.currentStep} — **stalled** since ${this.stall.since} (${this.stall.failureType}), retrying at ${this.stall.retryAt}`
+      : `**Step:** ${this.currentStep}`);
   }
 
   /** The status query: the model's view once set up (plus a stall, if any), `starting` before. */
@@ -279,6 +292,7 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
   private clearStall() {
     this.stall = undefined;
     upsertSearchAttributes([{ key: StepKey, value: this.currentStep }]);
+    this.describe();
   }
 
   private async stalled(due: Due, err: ActivityFailure) {
@@ -288,6 +302,7 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
     const now = new Date(Date.now()).toISOString();
     this.stall = { since: this.stall?.due === due.key ? this.stall.since : now, due: due.key, failureType: failure.failureType, message: failure.message, attempts, retryAt: new Date(Date.now() + waitMs).toISOString() };
     upsertSearchAttributes([{ key: StepKey, value: 'stalled' }]);
+    this.describe();
     if (attempts === 1) await this.recordFailure({ stage: 'due', due: due.key, ...failure, retryAt: this.stall.retryAt }, SYSTEM, now);
     const before = this.changes;
     await condition(() => this.changes !== before, waitMs);

@@ -14,6 +14,7 @@ import { currentTime, type ApiEnv } from '../context.js';
 import { queryProcess, reportEnvelope, requireTemporal, sendProcessAction, type ProcessTarget } from '../process-actions.js';
 import { conflict, notFound, ProblemError } from '../problem.js';
 import { asClientStakeholder, listStakeholders } from '../../db/stakeholders.js';
+import { creditGateOf } from '../../db/health.js';
 import { attendanceOf, pairedMspRoles, preflight, resolveDecisionOwner } from '../../domain/stakeholders.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { Id, IsoDate, IsoInstant, MspRole, text, uniqueList } from '../schemas.js';
@@ -70,6 +71,7 @@ const Decision = z.object({
   targetDate: IsoDate.optional().openapi({ description: 'R-32: a decision counts for credit only with owner, date and budget in writing.' }),
   budgetUsd: z.number().min(0).max(1e12).optional(),
   ...DecisionPlanning,
+  riskReduction: z.boolean().optional().openapi({ description: 'R-32: a risk-reduction item (e.g. MFA) stays allowed while credit is gated and is logged as stability work, not expansion credit.' }),
 }).strict().refine((d) => d.ownerRole !== undefined || d.ownerStakeholderId !== undefined, { message: 'give ownerRole, ownerStakeholderId or both', path: ['ownerRole'] });
 const StakeholderIds = uniqueList(Id, 50, 'stakeholder ids');
 
@@ -107,7 +109,7 @@ const ACTIONS = [
       .openapi({ anyOf: [{ required: ['attendees'], properties: { attendees: { minItems: 1 } } }, { required: ['attendeeStakeholderIds'], properties: { attendeeStakeholderIds: { minItems: 1 } } }] } as never),
     toAction: (b, now, meetingId) => ({
       type: 'meetingHeld', meetingId, heldAt: b.heldAt ? norm(b.heldAt) : '', endedAt: b.endedAt ? norm(b.endedAt) : '', attendees: b.attendees, sponsorPresent: b.sponsorPresent,
-      decisions: b.decisions.map((d) => ({ title: d.title, ownerRole: d.ownerRole ?? 'CSM', ...(d.targetDate ? { targetDate: d.targetDate } : {}), ...(d.budgetUsd !== undefined ? { budgetUsd: d.budgetUsd } : {}) })),
+      decisions: b.decisions.map((d) => ({ title: d.title, ownerRole: d.ownerRole ?? 'CSM', ...(d.targetDate ? { targetDate: d.targetDate } : {}), ...(d.budgetUsd !== undefined ? { budgetUsd: d.budgetUsd } : {}), ...(d.riskReduction ? { riskReduction: true } : {}) })),
       undecided: b.undecided,
     }),
   }),
@@ -190,7 +192,7 @@ export function registerCadenceRoutes(app: OpenAPIHono<ApiEnv>) {
     const lockedAt = (await currentTime(deps)).toISOString();
     const startedBy = idempotencyKeyOf(c) ? requestScopedId(c, 'workflow-start') : undefined;
     try {
-      const handle = await ensureCadence(temporal, { clientId, lockedAt, policyVersion: policy.version }, client.segment, 'fail', startedBy);
+      const handle = await ensureCadence(temporal, { clientId, lockedAt, policyVersion: policy.version }, client, 'fail', startedBy);
       c.header('Location', `/v1/clients/${clientId}/cadence`);
       return c.json({ clientId, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, lockedAt, policyVersion: policy.version }, 201);
     } catch (err) {
@@ -231,6 +233,11 @@ export function registerCadenceRoutes(app: OpenAPIHono<ApiEnv>) {
         if (given.length <= 2) planned = await planDecisions(c, params.clientId, resolved.meetingId, given);
         const ids = new Map(planned.map((p) => [p.index, p.initiativeId]));
         resolved = { ...resolved, decisions: resolved.decisions.map((d, i) => (ids.has(i) ? { ...d, initiativeId: ids.get(i)! } : d)) };
+      }
+      if (resolved.type === 'meetingHeld' && resolved.decisions.length) {
+        // R-32: the credit gate is read at decision time from the health process's read model; the cadence stores the verdict.
+        const gate = await creditGateOf(c.get('deps').db, params.clientId);
+        resolved = { ...resolved, creditGate: { closed: gate.closed, reasons: gate.reasons } };
       }
       const request: CadenceActionRequest = { action: await withMeetingDefaults(c, params.clientId, resolved), ...envelope };
       let result;

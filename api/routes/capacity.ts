@@ -52,6 +52,7 @@ const CapacityReport = z.object({
   flaggedWeeks: z.array(FlaggedWeek).openapi({ description: 'Flagged weeks of the roles and of the people on this page.' }),
 }).openapi('CapacityReport');
 
+const Share = z.object({ value: Pct, numerator: z.number().int(), denominator: z.number().int() }).openapi('KpiShare');
 const Figure = z.object({
   value: Pct,
   numerator: z.number().int(),
@@ -76,6 +77,19 @@ const PortfolioRadar = z.object({
   meetingsWithDecision: Figure,
   sponsorSeenBySegment: z.object({ A: Figure, B: Figure, C: Figure, D: Figure }),
   loadByRole: z.array(SpanLoad.extend({ role: z.string(), people: z.number().int(), overAutoBookCap: z.boolean(), overRebalance: z.boolean() })),
+  atRisk: z.object({
+    open: z.object({
+      total: z.number().int(), overdue: z.number().int(),
+      bySeverity: z.object({ High: z.number().int(), Medium: z.number().int(), Low: z.number().int() }),
+      byBucket: z.object({ Service: z.number().int(), Delivery: z.number().int(), Strategic: z.number().int(), Financial: z.number().int() }),
+    }),
+    acknowledgedInTimeHigh: Share.extend({ targetBusinessHours: z.number() }),
+    savePlanInTime: Share.extend({ targetBusinessDays: z.number() }),
+    firstActionInTime: Share,
+    actionsOnTime: Figure,
+    resolvedInTime: Share.extend({ targetDays: z.number(), medianDays: z.number().nullable() }),
+    repeatRisk: Figure.openapi({ description: 'meets = below kpis.atRisk.repeatRiskMaxPct.' }),
+  }).openapi({ description: 'R-103 At Risk KPIs over risks opened (closed) in the lookback, and what is open now.' }),
 }).openapi('PortfolioRadar');
 
 const capacityRoute = securedRoute(ROLE_SETS.timeline, {
@@ -86,7 +100,7 @@ const capacityRoute = securedRoute(ROLE_SETS.timeline, {
 });
 const radarRoute = securedRoute(ROLE_SETS.timeline, {
   method: 'get', path: '/v1/portfolio/radar', operationId: 'getPortfolioRadar', tags: ['Capacity'],
-  summary: 'The weekly Cadence Radar: past-due strategic meetings, cadence KPIs against their targets, 30-day load by role (R-38, R-39)',
+  summary: 'The weekly Cadence Radar: past-due strategic meetings, cadence KPIs against their targets, 30-day load by role (R-38, R-39), At Risk KPIs (R-103)',
   request: {
     query: z.object({
       lookbackDays: intParam(1, 365).optional().transform((v) => v ?? 30).openapi({ description: 'Window of the held-meeting and CTA KPIs, days back from now.' }),

@@ -190,7 +190,7 @@ const setClientPolicyRoute = securedRoute(GOVERN, {
 const TimelineEvent = z.object({
   id: z.string(), seq: z.number().int(), occurredAt: z.string(), recordedAt: z.string(), clientId: z.string().nullable(), process: z.string(),
   workflowId: z.string().nullable(), type: z.string(), ruleId: z.string().nullable(), why: z.record(z.string(), z.unknown()),
-  actor: z.object({ kind: z.enum(['system', 'api-key']), id: z.string().optional(), name: z.string().optional(), role: z.string().optional() }),
+  actor: z.object({ kind: z.enum(['system', 'api-key', 'user']), id: z.string().optional(), name: z.string().optional(), role: z.string().optional() }),
   data: z.record(z.string(), z.unknown()),
 }).openapi('LedgerEvent');
 const timelineRoute = securedRoute(TIMELINE, {
@@ -200,6 +200,8 @@ const timelineRoute = securedRoute(TIMELINE, {
     params: ClientParams,
     query: z.object({
       type: csv(z.string().min(1).max(100)), process: z.string().max(100).optional(), from: IsoInstant.optional(), to: IsoInstant.optional(),
+      rule: z.string().max(12).regex(/^(R|C|A)-\d+$|^manual$/, 'a DOMAIN rule id such as R-47').optional().openapi({ description: 'Only events decided by this rule.' }),
+      actor: z.string().min(1).max(200).optional().openapi({ description: 'Only events by this actor: `system`, `api-key` or `user` (its kind), or an actor\'s name or id.' }),
       limit: intParam(1, TIMELINE_MAX_PAGE).optional().transform((v) => v ?? TIMELINE_DEFAULT_PAGE).openapi({ description: `Page size, default ${TIMELINE_DEFAULT_PAGE}, at most ${TIMELINE_MAX_PAGE}.` }),
       after: intParam(0, 999_999_999).optional().openapi({ description: 'Cursor from the previous page\'s `next` (an event sequence number).' }),
     }),
@@ -341,7 +343,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     const q = c.req.valid('query');
     await mustGetClient(c, clientId);
     const rows = await clientTimeline(c.get('deps').db, clientId, {
-      types: q.type, process: q.process, from: q.from && utcInstant(q.from), to: q.to && utcInstant(q.to), afterSeq: q.after, limit: q.limit + 1,
+      types: q.type, process: q.process, from: q.from && utcInstant(q.from), to: q.to && utcInstant(q.to), ruleId: q.rule, actor: q.actor, afterSeq: q.after, limit: q.limit + 1,
     });
     const items = rows.slice(0, q.limit);
     return c.json({ items: items.map((e) => ({ ...e, actor: e.actor })), ...(rows.length > q.limit ? { next: String(items.at(-1)!.seq) } : {}) }, 200);

@@ -22,7 +22,8 @@ const Cta = z.object({
   createdAt: z.string(), updatedAt: z.string(),
 }).openapi('Cta');
 
-function view(row: CtaRow, now: number) {
+/** A CTA as the API answers it, `overdue` judged at `now` (the console shows the same). */
+export function ctaView(row: CtaRow, now: number) {
   const open = row.state !== 'done' && row.state !== 'cancelled';
   const overdue = open && (Date.parse(row.dueAt) < now || (!row.firstActionAt && Date.parse(row.firstActionDueAt) < now));
   return {
@@ -54,8 +55,13 @@ const createRoute = securedRoute(ROLE_SETS.assign, {
 });
 const listRoute = securedRoute(ROLE_SETS.read, {
   method: 'get', path: '/v1/ctas', operationId: 'listCtas', tags: ['CTAs'], summary: 'List CTAs by owner, client, state, overdue',
-  request: { query: Pagination.extend({ ownerId: Id.optional(), clientId: Id.optional(), state: csv(CtaState), overdue: z.enum(['true', 'false']).optional() }) },
-  responses: { 200: jsonResponse(page(Cta), 'A page of CTAs, by id') },
+  request: {
+    query: Pagination.extend({
+      ownerId: Id.optional(), clientId: Id.optional(), state: csv(CtaState), overdue: z.enum(['true', 'false']).optional(),
+      sort: z.enum(['id', 'dueAt']).default('id').openapi({ description: '`id` (default), or `dueAt`: soonest due first (a person\'s work list).' }),
+    }),
+  },
+  responses: { 200: jsonResponse(page(Cta), 'A page of CTAs, by id or by due date') },
 });
 const getRoute = securedRoute(ROLE_SETS.read, {
   method: 'get', path: '/v1/ctas/{ctaId}', operationId: 'getCta', tags: ['CTAs'], summary: 'Get a CTA',
@@ -92,34 +98,34 @@ export function registerCtaRoutes(app: OpenAPIHono<ApiEnv>) {
       openedAt: now.toISOString(), actor: actorOf(c), why: { policyVersion: policy.version },
     });
     if (temporal) await dispatchWorkflowStart(temporal, db, 'cta-clock', row.id).catch((err) => c.get('deps').logger.warn({ err, ctaId: row.id }, 'CTA clock not started; the worker\'s outbox dispatcher will start it'));
-    return c.json(view(row, now.getTime()), 201);
+    return c.json(ctaView(row, now.getTime()), 201);
   });
 
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
     const now = await currentTime(c.get('deps'));
     const page = await listCtas(c.get('deps').db, { ...q, overdue: q.overdue === 'true', now: now.toISOString() });
-    return c.json({ items: page.items.map((r) => view(r, now.getTime())), ...(page.next ? { next: page.next } : {}) }, 200);
+    return c.json({ items: page.items.map((r) => ctaView(r, now.getTime())), ...(page.next ? { next: page.next } : {}) }, 200);
   });
 
   app.openapi(getRoute, async (c) => {
     const { ctaId } = c.req.valid('param');
     const row = await getCta(c.get('deps').db, ctaId);
     if (!row) throw notFound('CTA', ctaId);
-    return c.json(view(row, (await currentTime(c.get('deps'))).getTime()), 200);
+    return c.json(ctaView(row, (await currentTime(c.get('deps'))).getTime()), 200);
   });
 
   app.openapi(firstActionRoute, async (c) => {
     const { ctaId } = c.req.valid('param');
     const b = c.req.valid('json');
     const now = await currentTime(c.get('deps'));
-    return c.json(view(await settle(c, ctaId, await recordFirstAction(c.get('deps').db, ctaId, b, { actor: actorOf(c), at: now.toISOString() }, requestScopedId(c, 'cta-event'))), now.getTime()), 200);
+    return c.json(ctaView(await settle(c, ctaId, await recordFirstAction(c.get('deps').db, ctaId, b, { actor: actorOf(c), at: now.toISOString() }, requestScopedId(c, 'cta-event'))), now.getTime()), 200);
   });
 
   app.openapi(completeRoute, async (c) => {
     const { ctaId } = c.req.valid('param');
     const now = await currentTime(c.get('deps'));
-    return c.json(view(await settle(c, ctaId, await completeCta(c.get('deps').db, ctaId, c.req.valid('json').note, { actor: actorOf(c), at: now.toISOString() }, requestScopedId(c, 'cta-event'))), now.getTime()), 200);
+    return c.json(ctaView(await settle(c, ctaId, await completeCta(c.get('deps').db, ctaId, c.req.valid('json').note, { actor: actorOf(c), at: now.toISOString() }, requestScopedId(c, 'cta-event'))), now.getTime()), 200);
   });
 
   app.openapi(reassignRoute, async (c) => {
@@ -128,14 +134,14 @@ export function registerCtaRoutes(app: OpenAPIHono<ApiEnv>) {
     const [person] = await peopleByIds(c.get('deps').db, [b.personId]);
     if (!person?.active) throw unprocessable(`No active person with id ${b.personId}.`, { errors: [{ location: 'body', path: 'personId', message: 'unknown or inactive person' }] });
     const now = await currentTime(c.get('deps'));
-    return c.json(view(await settle(c, ctaId, await reassignCta(c.get('deps').db, ctaId, b, { actor: actorOf(c), at: now.toISOString() }, requestScopedId(c, 'cta-event'))), now.getTime()), 200);
+    return c.json(ctaView(await settle(c, ctaId, await reassignCta(c.get('deps').db, ctaId, b, { actor: actorOf(c), at: now.toISOString() }, requestScopedId(c, 'cta-event'))), now.getTime()), 200);
   });
 }
 
 /** Maps a transition to the response, and tells the CTA's clock when something changed. */
 async function settle(c: Context<ApiEnv>, ctaId: string, t: Transition<CtaRow>): Promise<CtaRow> {
   if (t.outcome === 'not-found') throw notFound('CTA', ctaId);
-  if (t.outcome === 'conflict') throw conflict(`Not applied: ${t.reason}.`, { cta: view(t.row, (await currentTime(c.get('deps'))).getTime()) });
+  if (t.outcome === 'conflict') throw conflict(`Not applied: ${t.reason}.`, { cta: ctaView(t.row, (await currentTime(c.get('deps'))).getTime()) });
   const { temporal } = c.get('deps');
   if (temporal) await notifyCtaClock(temporal, ctaId);
   return t.row;

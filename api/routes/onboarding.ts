@@ -1,5 +1,5 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Context } from 'hono';
@@ -11,7 +11,8 @@ import { events } from '../../db/schema.js';
 import { applyGrant } from '../../domain/access-record.js';
 import { atLocalTime, makeCalendar } from '../../domain/business-time.js';
 import { HEALTH_DIMENSIONS, VERIFIED_CONTROLS, type OnboardingAction } from '../../domain/onboarding.js';
-import { startedByRequest, startOnboarding } from '../../runtime/processes.js';
+import { reportToRisk, startedByRequest, startOnboarding } from '../../runtime/processes.js';
+import { openRiskOf } from '../../db/risks.js';
 import { idempotencyKeyOf, requestScopedId } from '../idempotency.js';
 import { ONBOARDING_REFUSAL_TYPES, onboardingAction, onboardingStatus, onboardingWorkflowId, type OnboardingActionRequest } from '../../workflows/contracts.js';
 import { currentTime, type ApiEnv } from '../context.js';
@@ -237,7 +238,7 @@ export function registerOnboardingRoutes(app: OpenAPIHono<ApiEnv>) {
     }
     const startedBy = idempotencyKeyOf(c) ? requestScopedId(c, 'workflow-start') : undefined;
     try {
-      const handle = await startOnboarding(temporal, { clientId, signedAt, policyVersion: policy.version, riskFlag: body.riskFlag, ...(body.accessSystems ? { accessSystems: body.accessSystems } : {}) }, client.segment, startedBy);
+      const handle = await startOnboarding(temporal, { clientId, signedAt, policyVersion: policy.version, riskFlag: body.riskFlag, ...(body.accessSystems ? { accessSystems: body.accessSystems } : {}) }, client, startedBy);
       c.header('Location', `/v1/clients/${clientId}/onboarding`);
       return c.json({ clientId, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, signedAt, policyVersion: policy.version }, 201);
     } catch (err) {
@@ -324,6 +325,12 @@ async function accessAfterCloseout(c: Context<ApiEnv>, clientId: string, request
     }
     const logged = await logLateSignal(tx, t, request, late.finishedAt);
     const risksUpdated: { riskId: string; conditionCleared: boolean }[] = [];
+    // R-124: an open Delivery risk run by its own process (R-50 in onboarding v2) gets the evidence through that process.
+    const process = await openRiskOf(tx, clientId, 'Delivery');
+    const toProcess = process && !logged.duplicate
+      ? { riskId: process.id, key: `${logged.eventId}/risk/${process.id}`, conditionCleared: (process.source.evidence as { deadline?: string }).deadline === 'access.checkpoint' && grant.percent >= thresholdPct }
+      : undefined;
+    if (toProcess) risksUpdated.push({ riskId: toProcess.riskId, conditionCleared: toProcess.conditionCleared });
     if (!logged.duplicate) {
       await recordAccess(tx, clientId, grant.granted.map((system) => ({ system, grantedAt: request.at })), 'late-report', request.at);
       await appendEvent(tx, {
@@ -341,8 +348,17 @@ async function accessAfterCloseout(c: Context<ApiEnv>, clientId: string, request
         risksUpdated.push({ riskId: risk, conditionCleared });
       }
     }
-    return { grant, duplicate: logged.duplicate, risksUpdated };
+    return { grant, duplicate: logged.duplicate, risksUpdated, toProcess };
   });
+  if (result.toProcess) {
+    await reportToRisk(requireTemporal(c), result.toProcess.riskId, clientId, {
+      action: {
+        type: 'evidenceAdded', source: 'onboarding', conditionCleared: result.toProcess.conditionCleared, signal: { trigger: 'accessGrantedAfterCloseout', ruleId: 'R-124' },
+        evidence: `access granted after the onboarding closed (${result.grant.granted.join(', ') || 'nothing new'}): ${result.grant.percent} % of the access matrix, threshold ${thresholdPct} %`,
+      },
+      idempotencyKey: result.toProcess.key, bodyHash: result.toProcess.key, actor: request.actor, at: request.at,
+    });
+  }
   const items = (await accessRecordOf(db, clientId)).map((r) => ({ system: r.system, grantedAt: r.grantedAt, source: r.source }));
   return {
     accepted: true as const, action: 'accessGranted' as const, late: true as const, appliedTo: 'accessRecord' as const, ruleId: 'R-124' as const, duplicate: result.duplicate,
@@ -351,10 +367,14 @@ async function accessAfterCloseout(c: Context<ApiEnv>, clientId: string, request
   };
 }
 
-/** Delivery risks opened for the client (R-50, R-94) that no `risk.closed` event has closed. */
+/**
+ * Delivery risks opened on the ledger only (R-50 of onboarding runs before version 2) that no
+ * `risk.closed` event has closed; risks with a process of their own (`process = 'risk'`) get their
+ * evidence through it.
+ */
 async function openDeliveryRisks(db: Pick<Db, 'select'>, clientId: string): Promise<string[]> {
   const rows = await db.select({ type: events.type, data: events.data }).from(events)
-    .where(and(eq(events.clientId, clientId), inArray(events.type, ['risk.opened', 'risk.closed']))).orderBy(asc(events.seq));
+    .where(and(eq(events.clientId, clientId), inArray(events.type, ['risk.opened', 'risk.closed']), ne(events.process, 'risk'))).orderBy(asc(events.seq));
   const open = new Set<string>();
   for (const r of rows) {
     const d = r.data as { riskId?: string; bucket?: string };

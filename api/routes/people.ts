@@ -1,6 +1,7 @@
 import { isUniqueViolation } from '../../db/errors.js';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { getPerson, listPeople } from '../../db/people.js';
 import { people } from '../../db/schema.js';
 import type { ApiEnv } from '../context.js';
 import { requestScopedId } from '../idempotency.js';
@@ -30,12 +31,12 @@ const createPerson = securedRoute(WRITE, {
   method: 'post', path: '/v1/people', operationId: 'createPerson', tags: ['People'], summary: 'Add an MSP staff member with their roles',
   request: jsonBody(PersonBody), responses: { 201: jsonResponse(Person, 'Created') },
 });
-const listPeople = securedRoute(READ, {
+const listPeopleRoute = securedRoute(READ, {
   method: 'get', path: '/v1/people', operationId: 'listPeople', tags: ['People'], summary: 'List MSP staff',
   request: { query: Pagination.extend({ role: MspRole.optional(), active: z.enum(['true', 'false']).optional() }) },
   responses: { 200: jsonResponse(page(Person), 'A page of people, by id') },
 });
-const getPerson = securedRoute(READ, {
+const getPersonRoute = securedRoute(READ, {
   method: 'get', path: '/v1/people/{personId}', operationId: 'getPerson', tags: ['People'], summary: 'Get a person',
   request: { params: PersonParams }, responses: { 200: jsonResponse(Person, 'The person') },
 });
@@ -59,19 +60,14 @@ export function registerPeopleRoutes(app: OpenAPIHono<ApiEnv>) {
       throw err;
     }
   });
-  app.openapi(listPeople, async (c) => {
+  app.openapi(listPeopleRoute, async (c) => {
     const q = c.req.valid('query');
-    const where: SQL[] = [];
-    if (q.role) where.push(sql`${people.roles} ? ${q.role}`);
-    if (q.active) where.push(eq(people.active, q.active === 'true'));
-    if (q.after) where.push(gt(people.id, q.after));
-    const rows = await c.get('deps').db.select().from(people).where(where.length ? and(...where) : undefined).orderBy(asc(people.id)).limit(q.limit + 1);
-    const items = rows.slice(0, q.limit).map(view);
-    return c.json({ items, ...(rows.length > q.limit ? { next: items.at(-1)!.id } : {}) }, 200);
+    const found = await listPeople(c.get('deps').db, { role: q.role, ...(q.active ? { active: q.active === 'true' } : {}), after: q.after, limit: q.limit });
+    return c.json({ items: found.items.map(view), ...(found.next ? { next: found.next } : {}) }, 200);
   });
-  app.openapi(getPerson, async (c) => {
+  app.openapi(getPersonRoute, async (c) => {
     const { personId } = c.req.valid('param');
-    const [row] = await c.get('deps').db.select().from(people).where(eq(people.id, personId));
+    const row = await getPerson(c.get('deps').db, personId);
     if (!row) throw notFound('Person', personId);
     return c.json(view(row), 200);
   });

@@ -11,6 +11,10 @@ const serviceBands: Seg<[number, number]> = { A: [85, 75], B: [80, 70], C: [75, 
 export const health = group(
   {
     snapshotTimeOnLastBusinessDay: time('17:00', 'Monthly snapshot on the last business day at this time (§2.18)'),
+    windowDays: days(
+      90,
+      "Window of the signals Baton derives from its own meetings and decisions (cadence adherence, stakeholder mix, decision velocity, follow-up, recaps) and of the pulse average (R-104, R-106, R-107)",
+    ),
     weightsPct: perSegment(
       (s) => weights(dims, `${s}: composite weights per dimension, sum 100; 0 allowed (R-109, A-18)`),
       'Composite weights by segment (R-109)',
@@ -26,6 +30,7 @@ export const health = group(
         pulse: band(4.5, 4.0, 'Post-meeting pulse average, 1–5 (R-104)'),
         complaintsGreenMax: count(0, 'Complaints/month at or below this are green (R-104)'),
         complaintsYellowMax: count(1, 'Complaints/month at or below this are yellow; above red (R-104)'),
+        complaintWindowDays: days(30, 'Complaints per month are counted over this rolling window (R-104)'),
         scorePulseFactor: z.number().min(0).default(20).describe('CX score = this × pulse … (R-104)'),
         scoreSponsorPenalty: z.number().min(0).default(10).describe('… − this if sponsor heartbeat exceeded (R-104)'),
         scoreComplaintPenalty: z.number().min(0).default(10).describe('… − this per complaint, floor 0 (R-104)'),
@@ -92,6 +97,11 @@ export const health = group(
         repeatMaxPct: segPct({ A: 5, B: 8, C: 10, D: 15 }, 'Per-signal green: repeat/reopen at most (R-107)'),
         recapGreenPct: segPct({ A: 95, B: 95, C: 92, D: 90 }, 'Per-signal green: recap follow-through (R-107)'),
         recurrenceWindowDays: days(30, 'Reopen/repeat window (R-107)'),
+        recurrencePenaltyPerPct: z
+          .number()
+          .min(0)
+          .default(1)
+          .describe('Recurrence score = 100 − this × max(reopen %, repeat %), floor 0 (R-107 normalisation)'),
         portfolioGreenAimPct: pct(80, 'Portfolio aim: share of clients Green (R-107)'),
       },
       'Service Quality dimension (R-107, A-18)',
@@ -154,6 +164,7 @@ export const playsAndGates = group(
     dmiDrop: play(abcd('vCIO', 'CSM', 'CSM'), { days: 7 }, 'DMI drop/flat → resequence + quick wins (R-115)'),
     dmiDropPoints: count(10, 'DMI drop in points that fires the play (R-115)'),
     dmiFlatCycles: count(2, 'Flat DMI cycles that fire the play (R-115)'),
+    dmiFlatTolerancePoints: z.number().min(0).default(1).describe('A DMI change smaller than this many points counts as flat (R-115)'),
     slaRed: play(all('TAM'), { days: 5 }, 'SLA Red → root cause + comms + prevention (R-116)'),
     milestoneLate: play(abcd('vCIO', 'PM', 'PM'), { hours: 72 }, 'Milestone late → resequence, ETA (R-117, A-9)'),
     milestoneLateDays: days(14, 'Milestone late by more than this fires the play (R-117)'),
@@ -169,6 +180,7 @@ export const playsAndGates = group(
     alignmentSegmentDrift: play(all('CSM'), { days: 7 }, 'Segment drift → review (R-119)'),
     alignmentNotRelevant: play(all('vCIO'), { days: 7 }, '"Roadmap not relevant" → goal check (R-119)'),
     goalCheckMinutes: minutes(20, 'Goal-check session length (R-119)'),
+    qualityRedReview: play(all('vCIO'), { days: 7 }, 'Service Quality Red two consecutive months → vCIO roadmap review (R-120)'),
     fixFirstGate: flag(true, 'Block non-remediation proposals/tier-2 initiatives below adoption thresholds (R-121)'),
   },
   'Health plays and gates (R-32, R-111..R-121)',
@@ -176,6 +188,17 @@ export const playsAndGates = group(
 
 // ---------------------------------------------------------------------------------------------
 // At Risk (R-93..R-103, A-19)
+
+/** R-102's exit criteria: health at/above baseline 30 consecutive days, SLA trend normal 2 cycles, approved roadmap/budget reset, detractors followed up. */
+export const EXIT_CRITERIA = ['healthAtBaseline', 'slaTrendNormal', 'roadmapBudgetReset', 'detractorsFollowedUp'] as const;
+export type ExitCriterion = (typeof EXIT_CRITERIA)[number];
+const exitCriteria = (def: ExitCriterion[], bucket: string) =>
+  z
+    .array(z.enum(EXIT_CRITERIA))
+    .min(1)
+    .refine((l) => new Set(l).size === l.length, 'criteria must be unique')
+    .default(() => [...def])
+    .describe(`Exit criteria of ${bucket} risks (R-102)`);
 
 export const atRisk = group(
   {
@@ -212,6 +235,8 @@ export const atRisk = group(
       'Risk owner by bucket (R-94)',
     ),
     sponsor: role('CS Lead', 'MSP sponsor / CS Manager escalation (R-94)'),
+    defaultImpact: int().min(1).max(3).default(2).describe('R-94 impact (1–3) when the trigger gives none (A-19)'),
+    defaultLikelihood: int().min(1).max(3).default(2).describe('R-94 likelihood (1–3) when the trigger gives none (A-19)'),
     ackBusinessHours: group(
       {
         High: hours(4, 'Acknowledge High within (R-95)'),
@@ -237,6 +262,15 @@ export const atRisk = group(
     exitHealthyDays: days(30, 'Exit: health ≥ baseline this many consecutive days (R-102)'),
     exitSlaCycles: count(2, 'Exit: SLA trend normal this many cycles (R-102)'),
     afterActionBusinessDays: days(5, 'After-Action within this after exit (R-102)'),
+    exitCriteriaByBucket: group(
+      {
+        Service: exitCriteria(['healthAtBaseline', 'slaTrendNormal', 'detractorsFollowedUp'], 'Service'),
+        Delivery: exitCriteria(['healthAtBaseline', 'roadmapBudgetReset'], 'Delivery'),
+        Strategic: exitCriteria(['healthAtBaseline', 'roadmapBudgetReset', 'detractorsFollowedUp'], 'Strategic'),
+        Financial: exitCriteria(['healthAtBaseline', 'roadmapBudgetReset'], 'Financial'),
+      },
+      'Exit-to-green criteria that apply to each bucket; all must hold (R-102, A-19)',
+    ),
     repeatWindowDays: days(120, 'Repeat-risk window after closure (R-103)'),
   },
   'At Risk (R-93..R-103)',

@@ -230,7 +230,12 @@ describe('missed-cadence recovery (§2.5, R-33..R-35)', () => {
     expect(rows.find((m) => m.id === r.refs.qbr1)!.supersededBy).toBe(rows.find((m) => local(m.startsAt) === '2026-07-21 10:00')!.id);
     expect(ctasOf(r, 'slipping', 'reengage-stakeholders')).toEqual([expect.objectContaining({ ruleId: 'R-34', ownerRole: 'CSM', dueAt: at('2026-07-24T17:30:00') })]);
     expect(timeline(r, 'slipping', 'risk.opened').map((e) => [e.ruleId, e.data.bucket, e.data.severity])).toEqual([['R-34', 'Strategic', 'Medium']]);
-    expect(timeline(r, 'slipping', 'trigger.fired').map((e) => [e.ruleId, e.data.trigger, e.data.merged])).toEqual([['R-17', 'engagementDrop', false]]);
+    // R-34 through the At Risk process (cadence v2): the re-engage CTA is the risk's first action, so no acknowledgement CTA of its own.
+    const reengage = ctasOf(r, 'slipping', 'reengage-stakeholders')[0]!;
+    expect(r.states[r.refs.slipping!]!.risks.map((x) => [x.row.ruleId, x.row.bucket, x.row.firstActionCtaId, x.row.status])).toEqual([['R-34', 'Strategic', reengage.id, 'open']]);
+    expect(ctasOf(r, 'slipping', 'risk-acknowledge')).toEqual([]);
+    // The risk asks the cadence for its executive re-engage session: merged into the R-17 reset already booked.
+    expect(timeline(r, 'slipping', 'trigger.fired').map((e) => [e.ruleId, e.data.trigger, e.data.merged])).toEqual([['R-17', 'engagementDrop', false], ['R-97', 'riskReengage', true]]);
     // the review on the next Monthly Segment Review, first Tuesday of August, owned by the CS Lead.
     expect(ctasOf(r, 'slipping', 'cadence-review')).toEqual([expect.objectContaining({ ruleId: 'R-35', ownerRole: 'CS Lead', ownerPersonId: r.refs.lee, dueAt: '2026-08-04T14:00:00.000Z' })]);
     expect(cadenceOf(r, 'slipping')).toMatchObject({ consecutiveMisses: 4, autoRebookSuspended: true });

@@ -6,7 +6,7 @@ import { slotProblems } from '../../domain/capacity.js';
 import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
 import { personBookings } from '../../db/capacity.js';
 import { activePolicy } from '../../db/policies.js';
-import { ctas, meetings } from '../../db/schema.js';
+import { ctas, meetings, risks } from '../../db/schema.js';
 import { createLogger } from '../../runtime/logger.js';
 import { apiCaller, clientBody, freshDatabase } from '../support/harness.js';
 
@@ -39,6 +39,21 @@ async function meeting(ref: string, m: {
     accountablePersonId: m.person ? P[m.person] : null, accountableRole: m.role ?? null,
     heldAt: m.heldAt ?? null, recapDueAt: m.recapDueAt ?? null, recapSentAt: m.recapSentAt ?? null, decisionCount: m.decisionCount ?? null,
     sponsorPresent: m.sponsorPresent ?? null, supersededBy: m.supersededBy ?? null, createdAt: '2026-09-01T00:00:00.000Z', updatedAt: '2026-09-01T00:00:00.000Z',
+  });
+}
+
+/** A risk row as the At Risk process writes it (db/risks.ts): its clocks, marks and action counts. */
+const R: Record<string, string> = {};
+async function risk(ref: string, r: {
+  client: keyof typeof C; bucket: string; severity: string; status?: string; openedAt: string; ackDueAt?: string; acknowledgedAt?: string;
+  savePlanDueAt?: string; savePlanAt?: string; closedAt?: string; repeatOf?: string; actionsDone?: number; actionsOnTime?: number;
+}) {
+  R[ref] = randomUUID();
+  await db.db.insert(risks).values({
+    id: R[ref]!, clientId: C[r.client], bucket: r.bucket, severity: r.severity, impact: 2, likelihood: 2, status: r.status ?? 'open', trigger: 'test', ruleId: 'R-93',
+    source: { process: 'manual', evidence: {} }, repeatOf: r.repeatOf ?? null, openedAt: r.openedAt, ackDueAt: r.ackDueAt ?? null, acknowledgedAt: r.acknowledgedAt ?? null,
+    savePlanDueAt: r.savePlanDueAt ?? null, savePlanAt: r.savePlanAt ?? null, closedAt: r.closedAt ?? null,
+    actionsTotal: r.actionsDone ?? 0, actionsDone: r.actionsDone ?? 0, actionsOnTime: r.actionsOnTime ?? 0, createdAt: r.openedAt, updatedAt: r.openedAt,
   });
 }
 
@@ -134,6 +149,17 @@ beforeAll(async () => {
   await cta({ createdAt: '2027-03-01T15:00:00.000Z', state: 'cancelled' }); // cancelled before any action: not measured
   await cta({ createdAt: '2027-03-01T15:00:00.000Z', process: 'onboarding' }); // not cadence
   await cta({ createdAt: '2027-01-20T15:00:00.000Z', firstActionAt: '2027-01-21T15:00:00.000Z' }); // only in a 90-day lookback
+
+  // --- At Risk: risks opened in the lookback [2027-02-08T15:00Z, NOW] unless said otherwise.
+  await risk('R5', { client: 'echo', bucket: 'Service', severity: 'Medium', status: 'closed', openedAt: '2027-01-10T15:00:00.000Z', closedAt: '2027-02-20T15:00:00.000Z' }); // opened before the lookback; closed in it after 41 d
+  await risk('R1', { client: 'alpha', bucket: 'Service', severity: 'High', openedAt: '2027-03-01T15:00:00.000Z', ackDueAt: '2027-03-01T19:00:00.000Z', acknowledgedAt: '2027-03-01T17:00:00.000Z', savePlanDueAt: '2027-03-08T15:00:00.000Z', savePlanAt: '2027-03-05T15:00:00.000Z', actionsDone: 2, actionsOnTime: 2 });
+  await risk('R2', { client: 'bravo', bucket: 'Delivery', severity: 'High', openedAt: '2027-03-02T15:00:00.000Z', ackDueAt: '2027-03-02T19:00:00.000Z', acknowledgedAt: '2027-03-03T15:00:00.000Z', savePlanDueAt: '2027-03-09T15:00:00.000Z', actionsDone: 1 }); // ack late, Save Plan overdue
+  await risk('R3', { client: 'charlie', bucket: 'Strategic', severity: 'Medium', openedAt: '2027-03-09T15:00:00.000Z', ackDueAt: '2027-03-10T17:00:00.000Z', savePlanDueAt: '2027-03-16T15:00:00.000Z' }); // nothing due yet
+  await risk('R4', { client: 'delta', bucket: 'Financial', severity: 'Low', status: 'closed', openedAt: '2027-02-10T15:00:00.000Z', ackDueAt: '2027-02-10T23:00:00.000Z', acknowledgedAt: '2027-02-10T16:00:00.000Z', savePlanDueAt: '2027-02-17T15:00:00.000Z', savePlanAt: '2027-02-12T15:00:00.000Z', closedAt: '2027-03-05T15:00:00.000Z', actionsDone: 3, actionsOnTime: 2 }); // closed after 23 d
+  await risk('R6', { client: 'foxtrot', bucket: 'Service', severity: 'High', openedAt: '2027-03-04T15:00:00.000Z', ackDueAt: '2027-03-04T19:00:00.000Z', acknowledgedAt: '2027-03-04T19:00:00.000Z', savePlanDueAt: '2027-03-11T15:00:00.000Z', repeatOf: R.R5 }); // acknowledged at its due (in time); a repeat
+  await cta({ createdAt: '2027-03-01T15:00:00.000Z', firstActionAt: '2027-03-02T15:00:00.000Z', process: 'risk' }); // on time
+  await cta({ createdAt: '2027-03-02T15:00:00.000Z', process: 'risk' }); // due 03-05, no action: late
+  await cta({ createdAt: '2027-03-09T15:00:00.000Z', process: 'risk' }); // not due yet
 }, 120_000);
 afterAll(async () => {
   await db?.close();
@@ -169,6 +195,26 @@ describe('portfolio radar (R-38, R-39)', () => {
       B: fig(0, 1, 0, 90, false), // Bravo's sponsor last seen 160 d ago
       C: fig(1, 1, 100, 75, true), // Charlie (H3)
       D: fig(1, 1, 100, 75, true), // Delta (tactical H6)
+    });
+  });
+
+  it('reports the At Risk KPIs (R-103) from the risks and their CTAs', async () => {
+    const r = (await call('GET', '/v1/portfolio/radar', 'manager')).body;
+    expect(r.atRisk).toEqual({
+      // Open now: R1, R2, R3, R6; only R2 is past a clock (its Save Plan was due 03-09).
+      open: { total: 4, overdue: 1, bySeverity: { High: 3, Medium: 1, Low: 0 }, byBucket: { Service: 2, Delivery: 1, Strategic: 1, Financial: 0 } },
+      // High risks whose ack was due or done: R1 ✓, R2 late, R6 ✓ (at its due instant).
+      acknowledgedInTimeHigh: { value: 66.7, numerator: 2, denominator: 3, targetBusinessHours: 4 },
+      // Save Plans due or published: R1 ✓, R4 ✓, R2 overdue; R3 and R6 not due yet.
+      savePlanInTime: { value: 66.7, numerator: 2, denominator: 3, targetBusinessDays: 5 },
+      // Risk CTAs: 03-01 on time, 03-02 late; 03-09 not due.
+      firstActionInTime: { value: 50, numerator: 1, denominator: 2 },
+      // Actions done of R1, R2, R3, R4, R6: 2 + 1 + 0 + 3 + 0 = 6, on time 2 + 0 + 2 = 4.
+      actionsOnTime: fig(4, 6, 66.7, 90, false),
+      // Closed in the lookback: R4 after 23 d ✓, R5 after 41 d ✗; median (23 + 41) / 2.
+      resolvedInTime: { value: 50, numerator: 1, denominator: 2, targetDays: 30, medianDays: 32 },
+      // One repeat (R6) of five opened in the lookback: 20 % is not below 10 %.
+      repeatRisk: fig(1, 5, 20, 10, false),
     });
   });
 

@@ -88,7 +88,12 @@ async function run(input: Record<string, unknown>, record: Record<string, string
 const of = (r: RehearsalResult, ref: string) => {
   const id = r.refs[ref]!;
   const state = r.states[id]!;
-  return { id, events: r.timelines[id]!.filter((e) => e.process !== 'cadence'), state: { ...state, ctas: state.ctas.filter((c) => c.process !== 'cadence') }, cadenceEvents: r.timelines[id]!.filter((e) => e.process === 'cadence') };
+  // The onboarding's own timeline; the processes it leads to (cadence, At Risk) are looked at apart.
+  const others = ['cadence', 'risk', 'health'];
+  return {
+    id, events: r.timelines[id]!.filter((e) => !others.includes(e.process)), state: { ...state, ctas: state.ctas.filter((c) => !others.includes(c.process)) },
+    cadenceEvents: r.timelines[id]!.filter((e) => e.process === 'cadence'), riskEvents: r.timelines[id]!.filter((e) => e.process === 'risk'),
+  };
 };
 const typed = (events: LedgerEvent[], type: string) => events.filter((e) => e.type === type);
 const deadlineSet = (events: LedgerEvent[], key: string) => typed(events, 'deadline.set').find((e) => (e.data as { deadline: string }).deadline === key);
@@ -310,16 +315,19 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
   });
 
   it('access below 95 % at Day 14 escalates exactly as R-50 says and the gate stays shut', () => {
-    const { events, state } = of(r, 'noaccess');
+    const { events, state, riskEvents } = of(r, 'noaccess');
     const missed = typed(events, 'deadline.missed').find((e) => data(e).deadline === 'access.checkpoint')!;
     expect(missed.occurredAt).toBe('2026-03-17T05:00:00.000Z');
     expect(missed.why).toMatchObject({ accessPercent: 50, thresholdPct: 95, notGranted: ['identity', 'backup', 'security-portals'] });
     const escalation = typed(events, 'cta.opened').find((e) => data(e).kind === 'onboarding-escalation')!;
     expect(escalation.ruleId).toBe('R-50');
     expect(data(escalation)).toMatchObject({ ownerRole: 'AM', dueAt: '2026-03-20T05:00:00.000Z' });
-    const risk = typed(events, 'risk.opened')[0]!;
-    expect(data(risk)).toMatchObject({ bucket: 'Delivery', severity: 'Medium' });
+    // R-50 through the At Risk process (onboarding v2): the signal on the onboarding's timeline, the risk opened by its own process at the checkpoint.
+    expect(typed(events, 'risk.signal_raised').map((e) => [e.ruleId, data(e).bucket, e.occurredAt])).toEqual([['R-50', 'Delivery', '2026-03-17T05:00:00.000Z']]);
+    const risk = typed(riskEvents, 'risk.opened')[0]!;
+    expect(data(risk)).toMatchObject({ bucket: 'Delivery', severity: 'Medium', impact: 2, likelihood: 2, ownerRole: 'CSM' });
     expect(risk.ruleId).toBe('R-50');
+    expect(risk.occurredAt).toBe('2026-03-17T05:00:00.000Z');
     expect(typed(events, 'gate.closed').map((e) => e.ruleId)).toContain('R-50');
     expect(typed(events, 'gate.opened')).toEqual([]);
     expect(state.onboarding).toMatchObject({ kpis: { accessByCheckpoint: false }, access: { percent: 50 } });
@@ -335,11 +343,11 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
   });
 
   it('documentation missing at Day 21 escalates per R-50 too', () => {
-    const { events } = of(r, 'nodocs');
+    const { events, riskEvents } = of(r, 'nodocs');
     const missed = typed(events, 'deadline.missed').find((e) => data(e).deadline === 'documentation.checkpoint')!;
     expect(missed.occurredAt).toBe('2026-03-24T05:00:00.000Z');
     expect(typed(events, 'cta.opened').filter((e) => data(e).kind === 'onboarding-escalation')).toHaveLength(1);
-    expect(data(typed(events, 'risk.opened')[0])).toMatchObject({ bucket: 'Delivery', severity: 'Medium', trigger: 'documentation not baselined at Day 21' });
+    expect(data(typed(riskEvents, 'risk.opened')[0])).toMatchObject({ bucket: 'Delivery', severity: 'Medium', trigger: 'documentation not baselined at Day 21' });
     expect(typed(events, 'deadline.missed').map((e) => data(e).deadline)).not.toContain('access.checkpoint');
   });
 
@@ -388,15 +396,16 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
 
   it('access completed after closeout updates the client\'s access record and clears the open Delivery risk, not the closed onboarding (R-124)', () => {
     const done = r.steps.find((x) => x.note === 'access completed after closeout')!;
-    const risk = `${r.refs.noaccess}/onboarding/access.checkpoint`;
+    // The Delivery risk R-50 opened at Day 14 is a process of its own (onboarding v2): the evidence goes through it.
+    const risk = r.states[r.refs.noaccess!]!.risks.find((x) => x.row.bucket === 'Delivery')!.row.id;
     expect(done.body).toMatchObject({
       accepted: true, action: 'accessGranted', late: true, appliedTo: 'accessRecord', ruleId: 'R-124', duplicate: false,
       granted: ['identity', 'backup', 'security-portals'], alreadyGranted: ['rmm'], access: { percent: 100, thresholdPct: 95 },
       risksUpdated: [{ riskId: risk, conditionCleared: true }],
     });
-    const { events, state } = of(r, 'noaccess');
+    const { events, state, riskEvents } = of(r, 'noaccess');
     expect(typed(events, 'access.updated').map((e) => [e.ruleId, data(e)])).toEqual([['R-124', { granted: ['identity', 'backup', 'security-portals'], alreadyGranted: ['rmm'], accessPercent: 100, thresholdPct: 95 }]]);
-    expect(typed(events, 'risk.evidence_added').map((e) => [data(e).riskId, data(e).conditionCleared])).toEqual([[risk, true]]);
+    expect(typed(riskEvents, 'risk.evidence_added').map((e) => [data(e).riskId, data(e).conditionCleared, e.ruleId])).toEqual([[risk, true, 'R-124']]);
     expect(typed(events, 'signal.late').map((e) => data(e).signal)).toEqual(['accessGranted']);
     // The closed onboarding is untouched: still 50 % in its own state, no fact recorded after the close.
     expect(state.onboarding).toMatchObject({ phase: 'completed', access: { percent: 50 } });
@@ -501,7 +510,7 @@ describe('onboarding calendar rolling and a signature in the past (C-2, C-3, A-2
     }
     // Day 14 of a 17 Mar signature ended at 24:00 on 31 Mar (passed, escalated per R-50); Day 21 is still ahead.
     expect(data(deadlineSet(events, 'access.checkpoint')).dueAt).toBe('2026-04-01T00:00:00.000-05:00');
-    expect(typed(events, 'risk.opened')).toHaveLength(1);
+    expect(typed(of(r, 'past').riskEvents, 'risk.opened')).toHaveLength(1);
     expect(data(deadlineSet(events, 'documentation.checkpoint')).dueAt).toBe('2026-04-08T00:00:00.000-05:00');
     expect(state.onboarding).toMatchObject({ phase: 'running', currentStep: { number: 0, name: 'handoff' } });
   });
