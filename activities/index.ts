@@ -26,6 +26,8 @@ import { completeCta, ctaIdFor, isDeliverable, openCta, type CtaRow } from '../d
 import { meetings, type Actor } from '../db/schema.js';
 import { stakeholderActivities } from './stakeholders.js';
 import { deliveryActivities } from './deliveries.js';
+import { governanceActivities } from './governance.js';
+import { updateGovernanceSession } from '../db/governance.js';
 import { applyPlanningWrite } from '../db/planning.js';
 import { planningActivities } from './planning.js';
 
@@ -44,6 +46,7 @@ export function createActivities({ db }: ActivityDeps) {
     ...cadenceActivities({ db }),
     ...stakeholderActivities({ db }),
     ...deliveryActivities({ db }),
+    ...governanceActivities({ db }),
     ...planningActivities({ db }),
     ...healthActivities({ db }),
 
@@ -109,9 +112,15 @@ export function createActivities({ db }: ActivityDeps) {
      * effect once. Returns the CTAs it opened, each with its first-action clock started.
      */
     async recordProcessEffects(batch: {
-      clientId: string; process: string; workflowId: string; batchKey: string; actor: Actor; at: string; firstActionHours: number; effects: ProcessEffect[];
+      /** Null for a portfolio process (governance routines). */
+      clientId: string | null; process: string; workflowId: string; batchKey: string; actor: Actor; at: string; firstActionHours: number; effects: ProcessEffect[];
     }): Promise<{ ctas: string[] }> {
       const { clientId, process, workflowId, actor, at } = batch;
+      // A portfolio process (governance, issue 14) writes without a client; client effects need one.
+      const clientOf = (what: string): string => {
+        if (clientId === null) throw new Error(`${what} needs a client`);
+        return clientId;
+      };
       const ctas: string[] = [];
       const clocks: CtaRow[] = [];
       const notify: string[] = [];
@@ -129,14 +138,14 @@ export function createActivities({ db }: ActivityDeps) {
           heartbeat(i);
           const id = `${workflowId}/${batch.batchKey}/${i}`;
           if (e.kind === 'event') {
-            await appendEvent(tx, { id, occurredAt: e.occurredAt ?? at, clientId, process, workflowId, type: e.type, ruleId: e.ruleId, why: e.why, actor, data: e.data });
+            await appendEvent(tx, { id, occurredAt: e.occurredAt ?? at, clientId: e.clientId === undefined ? clientId : e.clientId, process, workflowId, type: e.type, ruleId: e.ruleId, why: e.why, actor, data: e.data });
           } else if (e.kind === 'cta') {
             if (e.onlyWhileOpen) {
               const watched = await getCta(tx, ctaIdFor(`${workflowId}/${e.onlyWhileOpen}`));
               if (!watched || watched.state === 'done' || watched.state === 'cancelled') continue; // R-30: nothing left to chase
             }
             const row = await openCta(tx, {
-              key: `${workflowId}/${e.key}`, clientId, process, workflowId, kind: e.ctaKind, title: e.title, ruleId: e.ruleId, ownerRole: e.ownerRole,
+              key: `${workflowId}/${e.key}`, clientId: e.clientId === undefined ? clientId : e.clientId, ...(e.ownerPersonId ? { ownerPersonId: e.ownerPersonId } : {}), process, workflowId, kind: e.ctaKind, title: e.title, ruleId: e.ruleId, ownerRole: e.ownerRole,
               dueAt: e.dueAt, firstActionHours: batch.firstActionHours, openedAt: at, actor, why: e.why, ...(e.data ? { data: e.data } : {}), ...(e.clock === 'due' ? { clock: e.clock } : {}),
             });
             // An optional item has no SLA clock; the others escalate on first action (C-5) or at their due (A-28).
@@ -148,9 +157,12 @@ export function createActivities({ db }: ActivityDeps) {
             if (done.outcome === 'applied') notify.push(ctaId);
           } else if (e.kind === 'meetingUpdate') {
             await tx.update(meetings).set(meetingColumns(e.changes, at)).where(eq(meetings.id, e.meetingId));
+          } else if (e.kind === 'governanceSessionUpdate') {
+            await updateGovernanceSession(tx, e.sessionId, e.changes, at);
           } else if (e.kind === 'startCadence') {
             cadences.push(e.lockedAt);
           } else if (e.kind === 'riskSignal') {
+            if (clientId === null) throw new Error('a riskSignal needs a client');
             const firstActionCtaId = e.firstActionCta ? ctaIdFor(`${workflowId}/${e.firstActionCta}`) : undefined;
             await appendEvent(tx, {
               id, occurredAt: at, clientId, process, workflowId, type: 'risk.signal_raised', ruleId: e.ruleId, actor, why: { rule: 'R-93' },
@@ -165,31 +177,34 @@ export function createActivities({ db }: ActivityDeps) {
             if (opened.outcome === 'opened') risksToStart.push(opened.riskId);
             else riskReports.push({ riskId: opened.riskId, key: id, action: { type: 'evidenceAdded', evidence: `${e.trigger} (${e.ruleId})`, source: process, signal: { trigger: e.trigger, ruleId: e.ruleId, eventId: id } } });
           } else if (e.kind === 'riskEvidence') {
-            const open = await openRiskOf(tx, clientId, e.bucket);
+            const open = await openRiskOf(tx, clientOf('riskEvidence'), e.bucket);
             if (open) riskReports.push({ riskId: open.id, key: id, action: { type: 'evidenceAdded', evidence: e.evidence, source: process, conditionCleared: e.conditionCleared, signal: { trigger: e.key, ruleId: e.ruleId, eventId: id } } });
           } else if (e.kind === 'riskReport') {
             riskReports.push({ riskId: e.riskId, key: id, action: e.action as unknown as RiskAction });
           } else if (e.kind === 'riskUpdate') {
             await updateRiskRow(tx, e.riskId, e.changes, at);
           } else if (e.kind === 'healthCurrent') {
-            await upsertCurrentHealth(tx, clientId, { evaluatedAt: e.evaluatedAt, occasion: e.occasion, policyVersion: e.policyVersion, scores: e.scores as never, credit: e.credit, pause: e.pause });
+            await upsertCurrentHealth(tx, clientOf('healthCurrent'), { evaluatedAt: e.evaluatedAt, occasion: e.occasion, policyVersion: e.policyVersion, scores: e.scores as never, credit: e.credit, pause: e.pause });
           } else if (e.kind === 'healthSnapshot') {
-            await upsertSnapshot(tx, clientId, { month: e.month, at: e.at, scores: e.scores as never, credit: e.credit, pause: e.pause, redStreaks: e.redStreaks });
+            await upsertSnapshot(tx, clientOf('healthSnapshot'), { month: e.month, at: e.at, scores: e.scores as never, credit: e.credit, pause: e.pause, redStreaks: e.redStreaks });
           } else if (e.kind === 'creditRelease') {
-            await releaseDeferredCredit(tx, clientId, e.month, { process, workflowId, actor, at, reason: e.reason });
+            await releaseDeferredCredit(tx, clientOf('creditRelease'), e.month, { process, workflowId, actor, at, reason: e.reason });
           } else if (e.kind === 'creditDecision') {
             await recordCreditDecision(tx, {
-              id: ctaIdFor(`${workflowId}/credit/${e.key}`), clientId, source: process, title: e.title, verdict: e.verdict, reasons: e.reasons, decidedAt: e.decidedAt,
+              id: ctaIdFor(`${workflowId}/credit/${e.key}`), clientId: clientOf('creditDecision'), source: process, title: e.title, verdict: e.verdict, reasons: e.reasons, decidedAt: e.decidedAt,
               ...(e.meetingId ? { meetingId: e.meetingId } : {}), ...(e.initiativeId ? { initiativeId: e.initiativeId } : {}), ...(e.data ? { data: e.data } : {}),
             }, { process, workflowId, actor, at });
           } else if (e.kind === 'resegment') {
             resegments.push({ maturity: e.maturity, appetite: e.appetite, reason: e.reason });
           } else if (e.kind === 'accessRecord') {
+            if (clientId === null) throw new Error('an access record needs a client');
             await recordAccess(tx, clientId, e.systems, 'onboarding', at);
           } else if (e.kind === 'planning') {
+            if (clientId === null) throw new Error('a planning write needs a client');
             // Issue 11: the planning workflows' rows (initiatives, proposals, price tests, pre-approvals, park versions, clock marks).
             if ((await applyPlanningWrite(tx, e.write, { id, clientId, process, workflowId, actor, at })).noticeLoop) planningLoop = true;
           } else {
+            if (clientId === null) throw new Error('a kickoff needs a client');
             await recordKickoff(tx, e, { id, clientId, process, workflowId, actor, at });
           }
         }
@@ -206,8 +221,8 @@ export function createActivities({ db }: ActivityDeps) {
       }
       for (const ctaId of notify) await notifyCtaClock(target, ctaId);
       // The client's planning loop re-reads its records (the notice is in the outbox too, should this fail).
-      if (planningLoop) await dispatchWorkflowStart(target, db, 'planning-loop', clientId);
-      for (const lockedAt of cadences) {
+      if (clientId !== null && planningLoop) await dispatchWorkflowStart(target, db, 'planning-loop', clientId);
+      if (clientId !== null) for (const lockedAt of cadences) {
         const policy = await activePolicy(db);
         const client = await getClient(db, clientId);
         await ensureCadence(target, { clientId, lockedAt, policyVersion: policy.version }, { name: client?.name ?? clientId, segment: client?.segment ?? '' });
@@ -215,14 +230,14 @@ export function createActivities({ db }: ActivityDeps) {
       for (const riskId of risksToStart) await dispatchWorkflowStart(target, db, 'risk', riskId);
       for (const r of riskReports) {
         // C-6: keyed by the effect's ledger id, so a retried batch is a duplicate to the risk, never a second report.
-        const outcome = await reportToRisk(target, r.riskId, clientId, { action: r.action, idempotencyKey: r.key, bodyHash: r.key, actor, at });
+        const outcome = await reportToRisk(target, r.riskId, clientOf('riskReport'), { action: r.action, idempotencyKey: r.key, bodyHash: r.key, actor, at });
         if (outcome.outcome === 'refused' && outcome.refusal.status !== 409) throw new Error(`risk ${r.riskId} refused ${r.action.type}: ${outcome.refusal.message}`);
       }
       for (const r of resegments) {
         // R-110 with autoResegment: the derived scores become the client's; placement re-runs (R-1) and the cadence follows (R-9).
-        const updated = await updateClient(db, clientId, { maturity: r.maturity, appetite: r.appetite }, { actor, at }, undefined, { rationale: r.reason });
+        const updated = await updateClient(db, clientOf('resegment'), { maturity: r.maturity, appetite: r.appetite }, { actor, at }, undefined, { rationale: r.reason });
         if (updated?.changed && (updated.row.segment !== undefined)) {
-          await reportToCadence(target, clientId, {
+          await reportToCadence(target, clientOf('resegment'), {
             action: { type: 'segmentChanged', segment: updated.row.segment as 'A', touchTier: updated.row.touchTier as 'VIP', changedAt: at },
             idempotencyKey: `${workflowId}/${batch.batchKey}/resegment`, bodyHash: `resegment/${updated.row.segment}`, actor, at,
           });
@@ -232,7 +247,7 @@ export function createActivities({ db }: ActivityDeps) {
     },
 
     /** `process.failed` (issue 10): what a process could not record, so the timeline says so instead of diverging silently. */
-    async recordProcessFailure(input: { clientId: string; process: string; workflowId: string; actor: Actor; at: string; data: Record<string, unknown> }): Promise<void> {
+    async recordProcessFailure(input: { clientId: string | null; process: string; workflowId: string; actor: Actor; at: string; data: Record<string, unknown> }): Promise<void> {
       const data = { ...input.data, message: String(input.data.message ?? '').replace(CONTROL_CHARS, ' ') };
       await appendEvent(db, {
         occurredAt: input.at, clientId: input.clientId, process: input.process, workflowId: input.workflowId, type: 'process.failed', ruleId: null, actor: input.actor,

@@ -24,6 +24,7 @@ import { registerCtaRoutes } from './routes/ctas.js';
 import { registerOnboardingRoutes } from './routes/onboarding.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerPolicyRoutes } from './routes/policies.js';
+import { registerPortfolioRoutes } from './routes/portfolio.js';
 import { registerStakeholderRoutes } from './routes/stakeholders.js';
 import { registerIntegrationRoutes } from './routes/integrations.js';
 import { registerInitiativeRoutes } from './routes/initiatives.js';
@@ -135,6 +136,7 @@ export function createApp(deps: ApiDeps) {
   registerCapacityRoutes(app);
   registerHealthRoutes(app);
   registerRiskRoutes(app);
+  registerPortfolioRoutes(app);
   registerCodecRoutes(app);
   registerIntegrationRoutes(app);
 

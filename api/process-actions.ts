@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { Context } from 'hono';
 import { getClient } from '../db/clients.js';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { appendEvent } from '../db/ledger.js';
 import { events } from '../db/schema.js';
@@ -32,12 +32,15 @@ export interface ProcessTarget {
   process: string;
   /** e.g. "onboarding", for messages. */
   label: string;
-  clientId: string;
+  /** Null for a portfolio process (a governance routine). */
+  clientId: string | null;
   workflowId: string;
   /** Failure types the workflow's validator throws, keyed by status. */
   refusalTypes: Record<number, string>;
   /** How to start it, for the 404 message. */
   startHint: string;
+  /** The 404 when the process does not run (default: about the client and the process). */
+  whenMissing?: () => ProblemError;
 }
 
 interface Refusal { status: number; message: string; ruleId?: string; details?: Record<string, unknown> }
@@ -169,7 +172,7 @@ export async function logLateSignal(db: Pick<Db, 'insert' | 'select'>, t: Pick<P
     data: { signal: request.action.type, ...(keyed ? { idempotencyKey: request.idempotencyKey } : {}), ...(finishedAt ? { finishedAt } : {}) },
   });
   if (inserted) return { duplicate: false, eventId };
-  const [first] = await db.select({ why: events.why, data: events.data }).from(events).where(and(eq(events.id, eventId), eq(events.clientId, t.clientId)));
+  const [first] = await db.select({ why: events.why, data: events.data }).from(events).where(and(eq(events.id, eventId), t.clientId === null ? isNull(events.clientId) : eq(events.clientId, t.clientId)));
   const firstHash = (first?.why as { bodyHash?: string } | undefined)?.bodyHash;
   if (!first || (firstHash && request.bodyHash && firstHash !== request.bodyHash) || (first.data as { signal?: string }).signal !== request.action.type) {
     throw new ProblemError(422, 'idempotency-key-reused', 'Idempotency-Key reused', `The key ${request.idempotencyKey} was first used for another ${t.label} report; a repeat must send the same body (C-6).`);
@@ -177,8 +180,9 @@ export async function logLateSignal(db: Pick<Db, 'insert' | 'select'>, t: Pick<P
   return { duplicate: true, eventId };
 }
 
-export async function noProcess(c: Context<ApiEnv>, t: Pick<ProcessTarget, 'clientId' | 'label' | 'startHint'>) {
-  if (!(await getClient(c.get('deps').db, t.clientId))) return notFound('Client', t.clientId);
+export async function noProcess(c: Context<ApiEnv>, t: Pick<ProcessTarget, 'clientId' | 'label' | 'startHint' | 'whenMissing'>) {
+  if (t.whenMissing) return t.whenMissing();
+  if (t.clientId === null || !(await getClient(c.get('deps').db, t.clientId))) return notFound('Client', t.clientId ?? '');
   return new ProblemError(404, 'not-found', `${t.label[0]!.toUpperCase()}${t.label.slice(1)} not found`, `Client ${t.clientId} has no ${t.label}; ${t.startHint}.`);
 }
 

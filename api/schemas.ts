@@ -34,6 +34,10 @@ export const IsoDate = z.string().max(10).regex(new RegExp(`^${DATE}$`), `must b
 /** An RFC 3339 instant with seconds and an offset, written in a business year. */
 export const IsoInstant = z.string().max(40).regex(new RegExp(`^${INSTANT_DATE}${TIME}$`), `must be an RFC 3339 date-time with seconds and an offset, in the years ${MIN_BUSINESS_YEAR}–${MAX_BUSINESS_YEAR - 1}`)
   .openapi({ format: 'date-time', example: '2027-03-31T09:00:00-05:00', description: `An RFC 3339 instant with offset, years ${MIN_BUSINESS_YEAR}–${MAX_BUSINESS_YEAR - 1}.` });
+/** A month `yyyy-MM` (or, with quarters, `yyyy-Qn`) in a business year; 1900–9998 so the period after it is one too. */
+const PERIOD_YEAR = '(?:19\\d\\d|[2-8]\\d{3}|9[0-8]\\d\\d|99[0-8]\\d|999[0-8])';
+export const YearMonth = z.string().max(7).regex(new RegExp(`^${PERIOD_YEAR}-(?:0[1-9]|1[0-2])$`), `a month yyyy-MM in the years ${MIN_BUSINESS_YEAR}–${MAX_BUSINESS_YEAR - 1}`);
+export const MonthOrQuarter = z.string().max(7).regex(new RegExp(`^${PERIOD_YEAR}-(?:0[1-9]|1[0-2]|Q[1-4])$`), `a month yyyy-MM or a quarter yyyy-Qn in the years ${MIN_BUSINESS_YEAR}–${MAX_BUSINESS_YEAR - 1}`);
 /** The canonical UTC form of an instant, as stored and compared in PostgreSQL. */
 export const utcInstant = (v: string) => new Date(v).toISOString();
 

@@ -16,6 +16,9 @@
  *    book their first year against the same people's capacity: time to a booked horizon, meetings/s.
  *  - health (bench/health.ts): a monthly snapshot across `--health` clients: wall time, latency,
  *    history events a snapshot adds.
+ *  - governance (bench/governance.ts): the Monthly Segment Review's agenda and the R-60 KPI report
+ *    over `--governance-clients` clients (1,000) with four meetings each.
+ * `--only governance` (a comma list of http, cta, onboarding, cadence, health, governance, console) runs a subset.
  * Writes bench-results/<timestamp>.json. A measurement, never a pass/fail test.
  */
 import fs from 'node:fs';
@@ -41,6 +44,7 @@ import { benchCadence } from './cadence.js';
 import { benchHealth } from './health.js';
 import { benchConsole } from './console.js';
 import { sql } from 'drizzle-orm';
+import { benchGovernance } from './governance.js';
 import { benchOnboarding, pct } from './onboarding.js';
 
 const { values: opts } = parseArgs({
@@ -49,13 +53,11 @@ const { values: opts } = parseArgs({
     onboardings: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '10' }, cadences: { type: 'string', default: '40' },
     health: { type: 'string', default: '100' },
     'portfolio-clients': { type: 'string', default: '1000' }, 'portfolio-renders': { type: 'string', default: '50' },
-    only: { type: 'string' },
+    'governance-clients': { type: 'string', default: '1000' }, only: { type: 'string' },
   },
 });
 const PORTFOLIO_CLIENTS = Number(opts['portfolio-clients']);
 const PORTFOLIO_RENDERS = Number(opts['portfolio-renders']);
-/** `--only console`: just the console's portfolio page (no onboardings, cadences or HTTP load). */
-const ONLY = opts.only;
 const REQUESTS = Number(opts.requests);
 const CONNECTIONS = Number(opts.connections);
 const CTAS = Number(opts.ctas);
@@ -63,6 +65,10 @@ const ONBOARDINGS = Number(opts.onboardings);
 const CONCURRENCY = Number(opts.concurrency);
 const CADENCES = Number(opts.cadences);
 const HEALTH = Number(opts.health);
+const GOVERNANCE_CLIENTS = Number(opts['governance-clients']);
+/** `--only console,governance`: just those parts (e.g. `console`: the portfolio page alone). */
+const ONLY = opts.only ? new Set(opts.only.split(',')) : undefined;
+const runs = (part: 'http' | 'cta' | 'onboarding' | 'cadence' | 'health' | 'governance' | 'console') => !ONLY || ONLY.has(part);
 
 const logger = createLogger('warn');
 installTemporalRuntime(logger);
@@ -110,28 +116,22 @@ async function main() {
       return { title, requests: r.requests.total, throughputPerSec: Math.round(r.requests.average), latencyMs: { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max } };
     };
 
-    if (ONLY === 'console') {
-      const portfolio = await benchConsole({ database, logger, clients: PORTFOLIO_CLIENTS, requests: PORTFOLIO_RENDERS, adminKey: key });
-      console.log(JSON.stringify({ portfolio }, null, 2));
-      writeSummary({ at: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, portfolio });
-      return;
-    }
     const sample = (await post('/v1/clients', { name: 'Bench seed', mrr: 12000, maturity: 4, appetite: 2, timeZone: 'America/Chicago' })).body;
-    const scenarios = [
+    const scenarios = runs('http') ? [
       await load('baseline GET /healthz', '/healthz'),
       await load('read GET /v1/clients/{id}', `/v1/clients/${sample.id}`, { headers: auth }),
       await load('register POST /v1/clients', '/v1/clients', { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Bench Co', mrr: 12000, maturity: 4, appetite: 2, timeZone: 'America/Chicago' }) }),
-    ];
+    ] : [];
 
     // CTA round trip: open then first action, each timed from the client side; then clocks settle.
-    console.error(`… CTA round trip ×${CTAS}`);
+    if (runs('cta')) console.error(`… CTA round trip ×${CTAS}`);
     const people = (await post('/v1/people', { name: 'Bench CSM', email: 'csm@bench.example', roles: ['CSM'] })).body;
     await fetch(`${base}/v1/clients/${sample.id}/assignments/CSM`, { method: 'PUT', headers: auth, body: JSON.stringify({ personId: people.id }) });
     const openMs: number[] = [];
     const actMs: number[] = [];
     const ids: string[] = [];
     const started = performance.now();
-    for (let i = 0; i < CTAS; i++) {
+    for (let i = 0; i < (runs('cta') ? CTAS : 0); i++) {
       let t = performance.now();
       const opened = await post(`/v1/clients/${sample.id}/ctas`, { kind: 'bench', title: `Bench CTA ${i}`, ownerRole: 'CSM', dueAt: new Date(Date.now() + 86_400_000 * 7).toISOString() });
       openMs.push(performance.now() - t);
@@ -146,45 +146,54 @@ async function main() {
     openMs.sort((a, b) => a - b);
     actMs.sort((a, b) => a - b);
 
-    const onboarding = await benchOnboarding({ base, key: opsKey, client, plainClient: new Client({ connection }), dataConverter, connection: native, onboardings: ONBOARDINGS, concurrency: CONCURRENCY });
-    const cadence = await benchCadence({ base, key, client, cadences: CADENCES, concurrency: CONCURRENCY });
-    const health = await benchHealth({ base, key, client, clients: HEALTH, concurrency: CONCURRENCY });
-    // Last, on a fresh database: the portfolio page of a 1,000-client book.
-    const consoleDb = `bench_console`;
-    await database.db.execute(sql.raw(`create database ${consoleDb}`));
-    const portfolioDatabase = connectDatabase(pg.urlFor(consoleDb), { max: 10 });
-    stops.unshift(() => portfolioDatabase.close());
-    await runMigrations(pg.urlFor(consoleDb));
-    await ensureDefaultPolicy(portfolioDatabase.db);
-    const portfolioKey = (await createApiKey(portfolioDatabase.db, { name: 'bench console', role: 'manager', createdBy: 'bench' })).key;
-    const portfolio = await benchConsole({ database: portfolioDatabase, logger, clients: PORTFOLIO_CLIENTS, requests: PORTFOLIO_RENDERS, adminKey: portfolioKey });
+    const onboarding = runs('onboarding') ? await benchOnboarding({ base, key: opsKey, client, plainClient: new Client({ connection }), dataConverter, connection: native, onboardings: ONBOARDINGS, concurrency: CONCURRENCY }) : undefined;
+    const cadence = runs('cadence') ? await benchCadence({ base, key, client, cadences: CADENCES, concurrency: CONCURRENCY }) : undefined;
+    const governance = runs('governance') ? await benchGovernance({ base, key, db: database.db, clients: GOVERNANCE_CLIENTS, concurrency: CONCURRENCY }) : undefined;
+    const health = runs('health') ? await benchHealth({ base, key, client, clients: HEALTH, concurrency: CONCURRENCY }) : undefined;
+    // Last, on a fresh database: the console's portfolio page of a 1,000-client book.
+    let portfolio;
+    if (runs('console')) {
+      const consoleDb = `bench_console`;
+      await database.db.execute(sql.raw(`create database ${consoleDb}`));
+      const portfolioDatabase = connectDatabase(pg.urlFor(consoleDb), { max: 10 });
+      stops.unshift(() => portfolioDatabase.close());
+      await runMigrations(pg.urlFor(consoleDb));
+      await ensureDefaultPolicy(portfolioDatabase.db);
+      const portfolioKey = (await createApiKey(portfolioDatabase.db, { name: 'bench console', role: 'manager', createdBy: 'bench' })).key;
+      portfolio = await benchConsole({ database: portfolioDatabase, logger, clients: PORTFOLIO_CLIENTS, requests: PORTFOLIO_RENDERS, adminKey: portfolioKey });
+    }
 
     const summary = {
       at: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS, onboardings: ONBOARDINGS, concurrency: CONCURRENCY, cadences: CADENCES, health: HEALTH },
+      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS, onboardings: ONBOARDINGS, concurrency: CONCURRENCY, cadences: CADENCES, health: HEALTH, governanceClients: GOVERNANCE_CLIENTS, ...(ONLY ? { only: [...ONLY] } : {}) },
       http: scenarios,
-      ratios: { readVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[1]!.throughputPerSec).toFixed(2), registerVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[2]!.throughputPerSec).toFixed(2) },
-      ctaRoundTrip: {
+      ratios: scenarios.length ? { readVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[1]!.throughputPerSec).toFixed(2), registerVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[2]!.throughputPerSec).toFixed(2) } : undefined,
+      ctaRoundTrip: !runs('cta') ? undefined : {
         ctas: CTAS, seconds: +ctaSeconds.toFixed(2), ctasPerSec: +(CTAS / ctaSeconds).toFixed(1),
         openMs: { p50: +pct(openMs, 50).toFixed(1), p99: +pct(openMs, 99).toFixed(1) }, firstActionMs: { p50: +pct(actMs, 50).toFixed(1), p99: +pct(actMs, 99).toFixed(1) },
       },
       onboarding,
       cadence,
       health,
+      governance,
       portfolio,
     };
     const file = writeSummary(summary);
-    console.table(scenarios.map((s) => ({ scenario: s.title, 'req/s': s.throughputPerSec, 'p50 ms': s.latencyMs.p50, 'p99 ms': s.latencyMs.p99 })));
+    if (scenarios.length) console.table(scenarios.map((s) => ({ scenario: s.title, 'req/s': s.throughputPerSec, 'p50 ms': s.latencyMs.p50, 'p99 ms': s.latencyMs.p99 })));
     console.log(JSON.stringify({ ratios: summary.ratios, ctaRoundTrip: summary.ctaRoundTrip }, null, 2));
-    const { baton: b, baseline: bl } = onboarding;
-    console.table({
-      'Baton onboarding (HTTP)': { 'runs/s': b.onboardingsPerSec, 'calls/s': b.callsPerSec, 'update p50 ms': b.apiLatencyMs.actions.p50, 'update p99 ms': b.apiLatencyMs.actions.p99, 'history events': b.historyEvents.mean, 'load 1m': b.loadAvg1m },
-      'bare baseline (client)': { 'runs/s': bl.runsPerSec, 'calls/s': bl.callsPerSec, 'update p50 ms': bl.clientLatencyMs.updates.p50, 'update p99 ms': bl.clientLatencyMs.updates.p99, 'history events': bl.historyEvents.mean, 'load 1m': bl.loadAvg1m },
-    });
-    console.log(JSON.stringify({ onboardingShape: onboarding.shape, onboardingRatios: onboarding.ratios, encryption: onboarding.encryption }, null, 2));
-    console.log(JSON.stringify({ cadence, health }, null, 2));
-    console.log(JSON.stringify({ portfolio }, null, 2));
+    if (onboarding) {
+      const { baton: b, baseline: bl } = onboarding;
+      console.table({
+        'Baton onboarding (HTTP)': { 'runs/s': b.onboardingsPerSec, 'calls/s': b.callsPerSec, 'update p50 ms': b.apiLatencyMs.actions.p50, 'update p99 ms': b.apiLatencyMs.actions.p99, 'history events': b.historyEvents.mean, 'load 1m': b.loadAvg1m },
+        'bare baseline (client)': { 'runs/s': bl.runsPerSec, 'calls/s': bl.callsPerSec, 'update p50 ms': bl.clientLatencyMs.updates.p50, 'update p99 ms': bl.clientLatencyMs.updates.p99, 'history events': bl.historyEvents.mean, 'load 1m': bl.loadAvg1m },
+      });
+      console.log(JSON.stringify({ onboardingShape: onboarding.shape, onboardingRatios: onboarding.ratios, encryption: onboarding.encryption }, null, 2));
+    }
+    if (cadence) console.log(JSON.stringify({ cadence }, null, 2));
+    if (health) console.log(JSON.stringify({ health }, null, 2));
+    if (governance) console.log(JSON.stringify({ governance }, null, 2));
+    if (portfolio) console.log(JSON.stringify({ portfolio }, null, 2));
     console.log(`summary: ${file}`);
   } catch (err) {
     console.error(`bench failed; servers' logs are kept in ${dir}`);

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { and, asc, eq, gt, gte, inArray, isNull, notInArray, or } from 'drizzle-orm';
+import { sql, and, asc, eq, gt, gte, inArray, isNull, notInArray, or } from 'drizzle-orm';
 // Tokens, like API keys, are 32 random bytes: one SHA-256 is enough; only the hash is stored.
 import { hashKey as hashToken } from './api-keys.js';
 import type { Db } from './client.js';
@@ -54,7 +54,8 @@ export async function feedContents(db: Db, personId: string, since: string) {
   const meetingRows = await db.select({ meeting: meetings, clientName: clients.name }).from(meetings).innerJoin(clients, eq(clients.id, meetings.clientId))
     .where(and(gte(meetings.endsAt, since), or(eq(meetings.accountablePersonId, personId), inArray(meetings.clientId, assigned))))
     .orderBy(asc(meetings.startsAt), asc(meetings.id)).limit(2000);
-  const ctaRows = await db.select({ cta: ctas, clientName: clients.name }).from(ctas).innerJoin(clients, eq(clients.id, ctas.clientId))
+  // Portfolio CTAs (no client: R-6 capacity gap, R-60 Corrective Play, R-37 rebalance) are shown as the portfolio's.
+  const ctaRows = await db.select({ cta: ctas, clientName: sql<string>`coalesce(${clients.name}, 'portfolio')` }).from(ctas).leftJoin(clients, eq(clients.id, ctas.clientId))
     .where(and(eq(ctas.ownerPersonId, personId), notInArray(ctas.state, ['done', 'cancelled'])))
     .orderBy(asc(ctas.dueAt), asc(ctas.id)).limit(2000);
   return { meetings: meetingRows, ctas: ctaRows };

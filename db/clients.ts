@@ -6,6 +6,7 @@ import type { Db } from './client.js';
 import type { ClientStakeholder, StakeholderInput } from '../domain/stakeholders.js';
 import { appendEvent, type WriteContext } from './ledger.js';
 import { enqueueWorkflowStart } from './outbox.js';
+import { markCapacityChanged } from './portfolio.js';
 import { activePolicy } from './policies.js';
 import { clients, people, roleAssignments } from './schema.js';
 import { syncStakeholders, type StakeholderRow } from './stakeholders.js';
@@ -78,6 +79,7 @@ export async function createClient(db: Db, input: ClientInput, { actor, at }: Wr
     });
     if (input.stakeholders?.length) await syncStakeholders(tx, row.id, input.stakeholders, { actor, at }, 'not listed at registration');
     await enqueueWorkflowStart(tx, 'placement-review', row.id);
+    await markCapacityChanged(tx); // R-6: a new client changes the required hours
     return { row, placement: p, policyVersion: policy.version, existed: false };
   });
 }
@@ -135,6 +137,7 @@ export async function updateClient(db: Db, id: string, input: Partial<ClientInpu
     }
     const [row] = await tx.update(clients).set({ ...set, revision: sql`${clients.revision} + 1`, updatedAt: at }).where(eq(clients.id, id)).returning();
     await appendEvent(tx, { occurredAt: at, clientId: id, process: 'registry', type: 'client.updated', actor, ...(rationale ? { why: { rationale } } : {}), data: { changes } });
+    if ('mrr' in changes || row!.segment !== current.segment) await markCapacityChanged(tx); // R-4..R-6 read MRR and segment
     const segmentMoved = current.segment !== row!.segment || current.goalLevel !== row!.goalLevel;
     if (placed && (segmentMoved || current.touchTier !== row!.touchTier)) {
       await appendEvent(tx, {
@@ -164,6 +167,7 @@ export async function overrideSegment(db: Db, id: string, o: { segment: string; 
       why: { rationale: o.rationale, computed: { segment: computed.segment, goalLevel: computed.goalLevel, ruleIds: computed.ruleIds }, policyVersion: policy.version },
       data: { before: { segment: current.segment, goalLevel: current.goalLevel, touchTier: current.touchTier }, after: { segment: o.segment, goalLevel: o.goalLevel, touchTier } },
     });
+    await markCapacityChanged(tx);
     return row!;
   });
 }
@@ -183,6 +187,7 @@ export async function clearSegmentOverride(db: Db, id: string, { actor, at }: Wr
       why: { ruleIds: p.ruleIds, explanation: p.explanation, policyVersion: policy.version },
       data: { before: { segment: current.segment, goalLevel: current.goalLevel, touchTier: current.touchTier }, after: { segment: p.segment, goalLevel: p.goalLevel, touchTier: p.touchTier } },
     });
+    await markCapacityChanged(tx);
     return row!;
   });
 }

@@ -22,7 +22,9 @@ export interface OwnerResolution {
 }
 
 /** R-122: every CTA resolves to one named person — the role's assignee, else the named backup. */
-export async function resolveOwner(db: Pick<Db, 'select'>, clientId: string, role: string): Promise<OwnerResolution> {
+export async function resolveOwner(db: Pick<Db, 'select'>, clientId: string | null, role: string): Promise<OwnerResolution> {
+  // A portfolio CTA has no client, hence no role assignment: the CS Lead takes it (R-122).
+  if (clientId === null) return { ownerId: null, backupId: null, via: 'unassigned' };
   const [a] = await db.select().from(roleAssignments).where(and(eq(roleAssignments.clientId, clientId), eq(roleAssignments.role, role)));
   if (!a) return { ownerId: null, backupId: null, via: 'unassigned' };
   const ids = [a.personId, a.backupPersonId].filter((x): x is string => !!x);
@@ -32,8 +34,8 @@ export async function resolveOwner(db: Pick<Db, 'select'>, clientId: string, rol
   return { ownerId: null, backupId: null, via: 'unassigned' };
 }
 
-/** The CS Lead for a client: its assignment, else the first active person holding the role. */
-export async function resolveCsLead(db: Pick<Db, 'select'>, clientId: string): Promise<string | null> {
+/** The CS Lead for a client (none for a portfolio CTA): its assignment, else the first active person holding the role. */
+export async function resolveCsLead(db: Pick<Db, 'select'>, clientId: string | null): Promise<string | null> {
   const assigned = await resolveOwner(db, clientId, 'CS Lead');
   if (assigned.ownerId) return assigned.ownerId;
   const [lead] = await db.select({ id: people.id }).from(people)
@@ -44,7 +46,10 @@ export async function resolveCsLead(db: Pick<Db, 'select'>, clientId: string): P
 export interface OpenCtaInput {
   /** Idempotency key of the effect (e.g. `${workflowId}/kickoff-escalation`); the id derives from it. */
   key: string;
-  clientId: string;
+  /** Null for a portfolio CTA (no client): owned by `ownerPersonId`, else the CS Lead. */
+  clientId: string | null;
+  /** A named owner instead of the role's holder (e.g. the person whose next week is over the line, R-37). */
+  ownerPersonId?: string;
   process: string;
   workflowId?: string | null;
   kind: string;
@@ -72,7 +77,9 @@ export async function openCta(db: Db, input: OpenCtaInput): Promise<CtaRow> {
   const id = ctaIdFor(input.key);
   return db.transaction(async (tx) => {
     // R-122: one named person. With nobody in the role (or its backup), the CS Lead holds it until reassigned.
-    let owner = await resolveOwner(tx, input.clientId, input.ownerRole);
+    let owner: OwnerResolution = input.ownerPersonId
+      ? { ownerId: input.ownerPersonId, backupId: null, via: 'assignment' }
+      : await resolveOwner(tx, input.clientId, input.ownerRole);
     if (!owner.ownerId) {
       const lead = await resolveCsLead(tx, input.clientId);
       if (lead) owner = { ownerId: lead, backupId: null, via: 'csLead' };
@@ -191,7 +198,7 @@ async function eventExists(tx: Pick<Db, 'select'>, eventId: string): Promise<boo
 }
 
 export interface CtaFilter {
-  ownerId?: string; clientId?: string; state?: string[]; overdue?: boolean; now: string; after?: string; limit: number;
+  ownerId?: string; clientId?: string; state?: string[]; kind?: string[]; portfolio?: boolean; overdue?: boolean; now: string; after?: string; limit: number;
   /** `id` (default), or `dueAt`: soonest due first (then id); the cursor is then `<dueAt>|<id>`. */
   sort?: 'id' | 'dueAt';
 }
@@ -204,6 +211,8 @@ export async function listCtas(db: Db, f: CtaFilter) {
   if (f.ownerId) where.push(eq(ctas.ownerPersonId, f.ownerId));
   if (f.clientId) where.push(eq(ctas.clientId, f.clientId));
   if (f.state?.length) where.push(inArray(ctas.state, f.state));
+  if (f.kind?.length) where.push(inArray(ctas.kind, f.kind));
+  if (f.portfolio !== undefined) where.push(f.portfolio ? isNull(ctas.clientId) : sql`${ctas.clientId} is not null`);
   if (f.overdue) {
     // Overdue: past its due date and not done, or past its first-action SLA with no first action.
     where.push(inArray(ctas.state, ['open', 'escalated', 'first_action']));

@@ -1,4 +1,6 @@
-import { desc, eq, lt } from 'drizzle-orm';
+import { desc, eq, gte, lt } from 'drizzle-orm';
+import { quarterWindow, thresholdChanges, thresholdChangeVerdict, type ThresholdVerdict } from '../domain/governance.js';
+import { markCapacityChanged } from './portfolio.js';
 import { isUniqueViolation } from './errors.js';
 import { applyClientOverrides, defaultPolicy, diffPolicies, parsePolicy, parsePolicyForPublishing, type Policy, type PublishMode } from '../domain/policy.js';
 import type { Db } from './client.js';
@@ -59,10 +61,27 @@ export async function listPolicyVersions(db: Db, page: { beforeVersion?: number;
 }
 
 export type PublishResult =
-  | { ok: true; published: true; version: PolicyVersion; previousVersion: number; diff: ReturnType<typeof diffPolicies> }
+  | { ok: true; published: true; version: PolicyVersion; previousVersion: number; diff: ReturnType<typeof diffPolicies>; thresholds: Extract<ThresholdVerdict, { ok: true }> }
   /** The document equals the version in force: nothing is published, the active version answers. */
   | { ok: true; published: false; version: PolicyVersion; previousVersion: number; diff: [] }
-  | { ok: false; issues: { path: string; message: string }[] };
+  | { ok: false; issues: { path: string; message: string }[] }
+  /** R-125: a threshold change mid-quarter, or a second one in the quarter, without `force`. */
+  | { ok: false; refused: Extract<ThresholdVerdict, { ok: false }> };
+
+/**
+ * R-125: the versions published since `since` whose change against their predecessor touched a
+ * threshold (newest first). A handful per quarter at most, so they are diffed here.
+ */
+export async function thresholdChangesSince(db: Db, since: string, paths: readonly string[]): Promise<{ version: number; publishedAt: string }[]> {
+  const rows = await db.select().from(policies).where(gte(policies.publishedAt, since)).orderBy(desc(policies.version));
+  const out: { version: number; publishedAt: string }[] = [];
+  for (const row of rows) {
+    const before = await policyVersion(db, row.version - 1);
+    if (!before) continue;
+    if (thresholdChanges(diffPolicies(before.document, toVersion(row).document), paths).length) out.push({ version: row.version, publishedAt: row.publishedAt });
+  }
+  return out;
+}
 
 /**
  * Publishes the next version. Versions are dense integers; two concurrent publishers collide on
@@ -70,13 +89,22 @@ export type PublishResult =
  * `parsePolicyForPublishing`): unknown keys and, in `replace` mode, missing keys are refused; a
  * document identical to the active version is not a new version.
  */
-export async function publishPolicy(db: Db, document: unknown, note: string, { actor, at }: WriteContext, mode: PublishMode = 'replace'): Promise<PublishResult> {
+export async function publishPolicy(
+  db: Db, document: unknown, note: string, { actor, at }: WriteContext, mode: PublishMode = 'replace', opts: { force?: { rationale: string } } = {},
+): Promise<PublishResult> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const current = await activePolicy(db);
     const parsed = parsePolicyForPublishing(document, mode, current.document);
     if (!parsed.ok) return parsed;
     const diff = diffPolicies(current.document, parsed.policy);
     if (diff.length === 0) return { ok: true, published: false, version: current, previousVersion: current.version, diff: [] };
+    // R-125: thresholds change at most once a quarter, never mid-quarter, unless an admin forces it with a rationale.
+    const window = quarterWindow(at, current.document);
+    const verdict = thresholdChangeVerdict({
+      at, diff, ...(opts.force ? { force: opts.force } : {}),
+      earlierThisQuarter: thresholdChanges(diff, current.document.governance.thresholdPaths).length ? await thresholdChangesSince(db, window.quarterStart, current.document.governance.thresholdPaths) : [],
+    }, current.document);
+    if (!verdict.ok) return { ok: false, refused: verdict };
     try {
       const row = await db.transaction(async (tx) => {
         const [inserted] = await tx
@@ -88,13 +116,17 @@ export async function publishPolicy(db: Db, document: unknown, note: string, { a
           clientId: null,
           process: 'policy',
           type: 'policy.published',
-          why: { note, previousVersion: current.version, mode },
+          why: {
+            note, previousVersion: current.version, mode,
+            ...(verdict.thresholdChanges.length ? { thresholdChange: { rule: 'R-125', quarter: verdict.window.quarter, paths: verdict.thresholdChanges.map((c) => c.path), ...(verdict.forced ? { forced: true, rationale: verdict.forced.rationale } : { inWindow: true }) } } : {}),
+          },
           actor,
           data: { version: inserted!.version, changes: diff },
         });
+        await markCapacityChanged(tx); // R-6 reads investment and capacity keys
         return inserted!;
       });
-      return { ok: true, published: true, version: toVersion(row), previousVersion: current.version, diff };
+      return { ok: true, published: true, version: toVersion(row), previousVersion: current.version, diff, thresholds: verdict };
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
     }

@@ -8,6 +8,7 @@ import { and, asc, count, eq, exists, gte, inArray, isNotNull, isNull, lt, lte, 
 import { pct1 } from '../domain/capacity.js';
 import { SEGMENTS, type Policy } from '../domain/policy.js';
 import { capacityReport, type CapacityReport, type SpanLoad } from './capacity.js';
+import { capacityFigures, capacityGapAlert } from './portfolio.js';
 import type { Db } from './client.js';
 import { clients, ctas, meetings, people, risks } from './schema.js';
 
@@ -59,6 +60,8 @@ export interface PortfolioRadar {
   meetingsWithDecision: Figure;
   sponsorSeenBySegment: Record<(typeof SEGMENTS)[number], Figure>;
   loadByRole: RoleLoadFigure[];
+  /** R-6 on the radar: required vs available hours and the one capacity-gap alert. */
+  capacityGap: { requiredHours: number; availableHours: number; gapHours: number; utilisationPct: number | null; gap: boolean; alert: { ctaId: string; state: string } | null };
   atRisk: AtRiskKpis;
 }
 
@@ -129,6 +132,7 @@ export async function portfolioRadar(
     for (const r of rows) if (r.next) nextDates.set(r.clientId, new Date(r.next).toISOString());
   }
 
+  const [gapFigures, gapAlert] = await Promise.all([capacityFigures(db, p), capacityGapAlert(db)]);
   const [coverage, recap, firstAction, decision, sponsorDen, sponsorNum, capacity] = await Promise.all([
     // R-39, A-10: accounts with a cadence meeting due in the window; covered = none of them left unbooked.
     db.select({ clientId: meetings.clientId, unbooked: sql<boolean>`bool_or(${meetings.state} = 'unbooked')` }).from(meetings)
@@ -198,6 +202,10 @@ export async function portfolioRadar(
     meetingsWithDecision: figure(decision[0]?.numerator ?? 0, decision[0]?.denominator ?? 0, k.meetingsWithDecisionPct),
     sponsorSeenBySegment,
     loadByRole,
+    capacityGap: {
+      requiredHours: gapFigures.requiredHours, availableHours: gapFigures.availableHours, gapHours: gapFigures.gapHours, utilisationPct: gapFigures.utilisationPct, gap: gapFigures.gap,
+      alert: gapAlert && gapAlert.state !== 'done' && gapAlert.state !== 'cancelled' ? { ctaId: gapAlert.id, state: gapAlert.state } : null,
+    },
     atRisk,
   };
 }

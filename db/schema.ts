@@ -151,7 +151,8 @@ export const policies = pgTable('policies', {
 
 export const ctas = pgTable('ctas', {
   id: text('id').primaryKey(),
-  clientId: text('client_id').notNull().references(() => clients.id),
+  /** Null for a portfolio CTA that belongs to no client: the R-6 capacity-gap alert, an R-60 Corrective Play, an R-37 rebalance. */
+  clientId: text('client_id').references(() => clients.id),
   process: text('process').notNull(),
   workflowId: text('workflow_id'),
   kind: text('kind').notNull(),
@@ -309,7 +310,7 @@ export const workflowStarts = pgTable('workflow_starts', {
 }, (t) => [
   primaryKey({ columns: [t.kind, t.subjectId] }),
   index('workflow_starts_pending_idx').on(t.createdAt).where(sql`dispatched_at is null`),
-  check('workflow_starts_kind_ck', sql`${t.kind} in ('placement-review','cta-clock','initiative','proposal','planning-loop','health','risk','delivery')`),
+  check('workflow_starts_kind_ck', sql`${t.kind} in ('placement-review','cta-clock','initiative','proposal','planning-loop','health','risk','capacity-gap','delivery')`),
 ]);
 
 /**
@@ -694,6 +695,70 @@ export const consoleSessions = pgTable('console_sessions', {
   index('console_sessions_expires_idx').on(t.expiresAt),
   check('console_sessions_state_ck', sql`${t.state} in ('pending','active')`),
 ]);
+
+/**
+ * One session of a governance routine (R-125): the agenda assembled from the data when it met,
+ * and whether it was held (who attended, notes) or recorded missed after its grace.
+ */
+export const governanceSessions = pgTable('governance_sessions', {
+  /** `<routine>-<period>`, e.g. `monthlySegmentReview-2027-03`. */
+  id: text('id').primaryKey(),
+  routine: text('routine').notNull(),
+  period: text('period').notNull(),
+  scheduledFor: ts('scheduled_for').notNull(),
+  endsAt: ts('ends_at').notNull(),
+  /** After this instant, not reported held: missed. */
+  heldBy: ts('held_by').notNull(),
+  state: text('state').notNull().default('convened'),
+  agenda: jsonb('agenda').$type<Record<string, unknown>>().notNull(),
+  heldAt: ts('held_at'),
+  attendees: jsonb('attendees').$type<{ personId: string; name: string }[]>().notNull().default([]),
+  notes: text('notes'),
+  late: boolean('late').notNull().default(false),
+  policyVersion: integer('policy_version').notNull(),
+  workflowId: text('workflow_id'),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+}, (t) => [
+  index('governance_sessions_routine_idx').on(t.routine, t.scheduledFor),
+  check('governance_sessions_state_ck', sql`${t.state} in ('convened','held','missed')`),
+]);
+
+/**
+ * Credit gated by a rule for a scope (R-60: an owner × segment whose governance KPIs breached two
+ * months running, until a green month). The R-32 credit gate reads the open rows at decision time.
+ */
+export const creditGates = pgTable('credit_gates', {
+  id: text('id').primaryKey(),
+  ruleId: text('rule_id').notNull(),
+  /** The owner whose credit is gated; null = everyone in the segment. */
+  personId: text('person_id').references(() => people.id),
+  /** The segment gated; null = all the owner's segments. */
+  segment: text('segment'),
+  openedAt: ts('opened_at').notNull(),
+  closedAt: ts('closed_at'),
+  /** Why: the breached months and figures; on release, the green month. */
+  reason: jsonb('reason').$type<Record<string, unknown>>().notNull(),
+  releaseReason: jsonb('release_reason').$type<Record<string, unknown>>(),
+  /** The Corrective Play CTA opened with it (R-60). */
+  ctaId: text('cta_id'),
+}, (t) => [
+  uniqueIndex('credit_gates_open_uq').on(t.ruleId, sql`coalesce(${t.personId}, '')`, sql`coalesce(${t.segment}, '')`).where(sql`${t.closedAt} is null`),
+]);
+
+/** R-12 D Defense Loop: the monthly risk intake and stability check of one client. */
+export const defenseLoopIntakes = pgTable('defense_loop_intakes', {
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  /** yyyy-MM. */
+  month: text('month').notNull(),
+  incidents: integer('incidents').notNull(),
+  oldestExceptionAgeDays: integer('oldest_exception_age_days'),
+  costToServeUsd: numeric('cost_to_serve_usd', { precision: 12, scale: 2, mode: 'number' }),
+  stable: boolean('stable').notNull(),
+  risks: jsonb('risks').$type<string[]>().notNull().default([]),
+  notes: text('notes'),
+  recordedAt: ts('recorded_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.clientId, t.month] })]);
 
 /**
  * Every payload key that ever sealed a workflow payload (issue 18). Baton refuses to start

@@ -28,7 +28,11 @@ export interface MeetingChanges {
 }
 
 export type ProcessEffect =
-  | { kind: 'event'; type: LedgerEventType; ruleId: string | null; why: Record<string, unknown>; data: Record<string, unknown>; occurredAt?: string }
+  | {
+      kind: 'event'; type: LedgerEventType; ruleId: string | null; why: Record<string, unknown>; data: Record<string, unknown>; occurredAt?: string;
+      /** A portfolio process writing on a client's timeline; default the batch's client (null for a portfolio process). */
+      clientId?: string | null;
+    }
   | {
       kind: 'cta';
       /** Unique within the workflow; the CTA id derives from it, so a retried open lands once. */
@@ -45,6 +49,10 @@ export type ProcessEffect =
       clock?: 'due' | 'none';
       /** R-30: open this CTA only while the CTA with this key (same workflow) is still open, e.g. a chase of an approval. */
       onlyWhileOpen?: string;
+      /** A portfolio process opening a client's CTA; default the batch's client (null: a portfolio CTA). */
+      clientId?: string | null;
+      /** A named owner instead of the role's holder (e.g. the person whose week is over the line, R-37). */
+      ownerPersonId?: string;
     }
   /** Closes a CTA this run opened (e.g. the overdue CTA of a step that is now done), as the system. */
   | { kind: 'ctaResolved'; key: string; note: string }
@@ -98,6 +106,8 @@ export type ProcessEffect =
   | { kind: 'creditDecision'; key: string; title: string; verdict: CreditVerdict; reasons: string[]; decidedAt: string; meetingId?: string; initiativeId?: string; data?: Record<string, unknown> }
   /** R-110 with `autoResegment`: the client's maturity and appetite become the derived ones (placement re-runs, R-1). */
   | { kind: 'resegment'; maturity: number; appetite: number; reason: string }
+  /** A governance session's outcome (R-125): held with its attendees and notes, or missed after its grace. */
+  | { kind: 'governanceSessionUpdate'; sessionId: string; changes: { state: 'held' | 'missed'; heldAt?: string; attendees?: { personId: string; name: string }[]; notes?: string; late?: boolean } }
   /** Starts the client's engagement cadence at cadence lock (R-55, R-10), unless it already runs. */
   | { kind: 'startCadence'; lockedAt: string }
   /** A planning-loop row write (issue 11: initiative, price test, pre-approval, proposal, park versions, clock marks), in the batch's transaction. */

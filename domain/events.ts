@@ -780,6 +780,97 @@ export const eventCatalogue = {
   ),
 
   // Signals
+  // Portfolio and governance (db/portfolio.ts, db/governance.ts, workflows/governance.ts); no client
+  'capacity.gap_opened': spec(
+    'The portfolio\'s required CS hours exceed the team\'s (R-6): the one capacity-gap alert (a portfolio CTA to the CS Lead, with the three options) opened. No client.',
+    z.strictObject({
+      ctaId: ctaId(),
+      requiredHours: z.number().min(0).describe('Σ clients × capacity.requiredHoursPerClientYear (R-6)'),
+      availableHours: z.number().min(0).describe('The team\'s CS hours (R-6)'),
+      gapHours: z.number().describe('required − available'),
+      utilisationPct: z.number().nullable().describe('required ÷ available × 100; null without a team'),
+    }),
+  ),
+  'capacity.gap_closed': spec(
+    'The capacity gap closed (R-6): the team\'s hours cover the required hours again, so the system completed the alert. No client.',
+    z.strictObject({
+      ctaId: ctaId(),
+      requiredHours: z.number().min(0).describe('Σ required hours now'),
+      availableHours: z.number().min(0).describe('The team\'s hours now'),
+      gapHours: z.number().describe('required − available (≤ 0)'),
+      utilisationPct: z.number().nullable().describe('required ÷ available × 100'),
+    }),
+  ),
+  'governance.session_convened': spec(
+    'A governance routine met (R-125; R-38 Cadence Radar, R-35 cadence reviews, R-60 KPIs, R-23 smoke test, R-12 Defense Loop on the monthly): its agenda was assembled from the data and the CTAs it needs were opened. No client.',
+    z.strictObject({
+      sessionId: id('The session, e.g. `monthlySegmentReview-2027-03`'),
+      routine: z.enum(['weeklyAmCsm', 'weeklyCsOps', 'monthlySegmentReview', 'quarterlyPortfolio']).describe('Which routine'),
+      period: text('The week, month or quarter it covers'),
+      scheduledFor: instant('When it meets'),
+      heldBy: instant('Reported held by then, else recorded missed'),
+      items: z.record(z.string(), count('Items in this agenda section')).describe('How many items each agenda section holds'),
+      ctasOpened: z.array(id('A CTA opened by the session')).describe('CTAs the session opened (Corrective Plays, rebalance, month spread)'),
+    }),
+  ),
+  'governance.session_held': spec(
+    'A governance session was reported held, with who attended (R-125); `late` when after its grace or after it had been recorded missed. No client.',
+    z.strictObject({
+      sessionId: id('The session'),
+      routine: z.enum(['weeklyAmCsm', 'weeklyCsOps', 'monthlySegmentReview', 'quarterlyPortfolio']).describe('Which routine'),
+      heldAt: instant('When it was held'),
+      attendees: z.array(id('A person who attended')).describe('MSP people who attended'),
+      late: z.boolean().describe('Reported after its grace, or after it was recorded missed'),
+    }),
+  ),
+  'governance.session_missed': spec(
+    'No report that a governance session was held arrived within governance.heldGraceHours of its end (R-125). No client.',
+    z.strictObject({
+      sessionId: id('The session'),
+      routine: z.enum(['weeklyAmCsm', 'weeklyCsOps', 'monthlySegmentReview', 'quarterlyPortfolio']).describe('Which routine'),
+      heldBy: instant('The held-by instant that passed'),
+    }),
+  ),
+  'credit.gated': spec(
+    'Credit is gated for an owner × segment (R-60: its monthly governance KPIs breached playsAndGates.governanceBreachMonths months running) until a green month; a Corrective Play CTA (template refresh + coaching) opened with it. The R-32 credit gate reads the open gates. No client.',
+    z.strictObject({
+      gateId: id('The gate (credit_gates row)'),
+      ruleId: z.enum(['R-60']).describe('The rule that gated'),
+      personId: id('The owner whose credit is gated').nullable(),
+      segment: segment('The segment gated').nullable(),
+      months: z.array(z.string()).describe('The breached months, yyyy-MM'),
+      ctaId: ctaId(),
+    }),
+  ),
+  'credit.gate_released': spec(
+    'A credit gate was released: the owner × segment had a green month (R-60 "until green"). No client.',
+    z.strictObject({
+      gateId: id('The gate'),
+      ruleId: z.enum(['R-60']).describe('The rule that had gated'),
+      personId: id('The owner').nullable(),
+      segment: segment('The segment').nullable(),
+      greenMonth: z.string().describe('The green month, yyyy-MM'),
+    }),
+  ),
+  'defense.intake_recorded': spec(
+    'A D client\'s monthly Defense Loop intake was recorded (R-12): risk intake, stability check and the figures the triggers read.',
+    z.strictObject({
+      month: z.string().describe('yyyy-MM'),
+      incidents: count('Incidents in the month'),
+      oldestExceptionAgeDays: count('Age of the oldest open exception, days').nullable(),
+      costToServeUsd: z.number().min(0).describe('Cost to serve in the month, USD').nullable(),
+      stable: z.boolean().describe('Stability check passed'),
+      risks: z.array(text('A risk taken in')).describe('Risks taken in this month'),
+    }),
+  ),
+  'defense.trigger_fired': spec(
+    'A Defense Loop trigger fired for a D client (R-12): incident spike, rising exception age, or two months over the cost-to-serve target; a CTA to the TAM opened and the At-Risk seam was told (risk.signal_raised).',
+    z.strictObject({
+      trigger: z.enum(['incidentSpike', 'exceptionAgeRising', 'costToServeOverTarget']).describe('Which trigger'),
+      month: z.string().describe('The intake month, yyyy-MM'),
+      ctaId: ctaId(),
+    }),
+  ),
   'signal.duplicate': spec(
     'A signal arrived again with an idempotency key already seen and had no second effect (C-6, R-124).',
     z.strictObject({

@@ -2,7 +2,7 @@
  * Policy as data (DOMAIN.md §4): every deadline, threshold, cadence and owner the workflows use,
  * as one typed, zod-validated, versioned document. Workflow code reads numbers from here only.
  * Each area lives in its own module under domain/policy/ (calendar, segmentation, capacity,
- * cadence, meetings, triggers, onboarding, planning, health, kpis, raci); this module assembles
+ * cadence, meetings, triggers, onboarding, planning, health, kpis, raci, governance); this module assembles
  * the document and holds parsing, diffing and per-client overrides.
  *
  * Conventions: durations and amounts carry their unit in the key (`…Days` calendar days,
@@ -26,6 +26,7 @@ import { health, playsAndGates, atRisk } from './policy/health.js';
 import { kpis } from './policy/kpis.js';
 import { raci } from './policy/raci.js';
 import { integrations } from './policy/integrations.js';
+import { governance } from './policy/governance.js';
 
 export { MRR_TIERS, PUBLIC_HOLIDAY_TYPES, roleSchema, SEGMENTS, TOUCH_TIERS, type Role } from './policy/vocabulary.js';
 
@@ -56,6 +57,7 @@ const policyShape = {
   kpis,
   raci,
   integrations,
+  governance,
 };
 
 export const policySchema = z

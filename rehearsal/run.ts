@@ -4,14 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, isNull, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { apiInfo, createApp } from '../api/app.js';
 import { createApiKey, ROLES, type Role } from '../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../db/client.js';
 import { clientTimeline, type LedgerEvent } from '../db/ledger.js';
 import { activePolicy, ensureDefaultPolicy, publishPolicy } from '../db/policies.js';
-import { ctas, events, initiatives, meetings, proposals, risks } from '../db/schema.js';
+import { creditGates, ctas, events, governanceSessions, initiatives, meetings, proposals, risks } from '../db/schema.js';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
 import { temporalToolPath } from '../runtime/embedded-temporal.js';
 import { createLogger } from '../runtime/logger.js';
@@ -19,10 +19,12 @@ import { freePort } from '../runtime/ports.js';
 import { registerSearchAttributes } from '../runtime/search-attribute-registry.js';
 import { resolveTool } from '../runtime/temporal-tools.js';
 import {
-  cadenceStatus, cadenceWorkflowId, healthStatus, healthWorkflowId, initiativeWorkflowId, onboardingStatus, onboardingWorkflowId, planningLoopStatus, planningLoopWorkflowId,
-  proposalWorkflowId, riskStatus, riskWorkflowId,
-  type CadenceQueryResult, type HealthQueryResult, type OnboardingQueryResult, type PlanningLoopQueryResult, type RiskQueryResult,
+  cadenceStatus, cadenceWorkflowId, governanceStatus, governanceWorkflowId, healthStatus, healthWorkflowId, initiativeWorkflowId, onboardingStatus, onboardingWorkflowId,
+  planningLoopStatus, planningLoopWorkflowId, proposalWorkflowId, riskStatus, riskWorkflowId,
+  type CadenceQueryResult, type GovernanceQueryResult, type HealthQueryResult, type OnboardingQueryResult, type PlanningLoopQueryResult, type RiskQueryResult,
 } from '../workflows/contracts.js';
+import { ensureGovernanceRoutines } from '../runtime/processes.js';
+import { ROUTINES, type Routine } from '../domain/governance.js';
 import { createWorker } from '../worker.js';
 import { batonDataConverter, ephemeralKeyring } from '../runtime/payload-codec.js';
 import type { DataConverter } from '@temporalio/common';
@@ -44,7 +46,7 @@ export interface RehearsalOptions {
   /** Called with the client and each onboarding's history before the servers stop (tests record replay fixtures). */
   /** Tests only: called with the database before step `index` runs (e.g. to change a row behind the API's back). */
   beforeStep?: (index: number, db: Database['db'], refs: Record<string, string>) => Promise<void> | void;
-  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence' | 'initiative' | 'proposal' | 'planning-loop' | 'health' | 'risk', workflowId?: string) => Promise<void> | void;
+  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence' | 'governance' | 'initiative' | 'proposal' | 'planning-loop' | 'health' | 'risk', workflowId?: string) => Promise<void> | void;
 }
 
 export interface StepResult {
@@ -84,6 +86,15 @@ export interface RehearsalResult {
     /** Every risk of the client (oldest first) with its process's status and history length. */
     risks: { row: typeof risks.$inferSelect; status: RiskQueryResult | null; historyEvents: number | null }[];
   }>;
+  /** The portfolio's own records: CTAs without a client (R-6, R-37, R-60), governance sessions (R-125), credit gates, events without a client. */
+  portfolio: {
+    ctas: (typeof ctas.$inferSelect)[];
+    sessions: (typeof governanceSessions.$inferSelect)[];
+    creditGates: (typeof creditGates.$inferSelect)[];
+    timeline: LedgerEvent[];
+    /** Each governance routine's status and history length (`governance` in the scenario). */
+    routines: Record<string, { status: GovernanceQueryResult; historyEvents: number }>;
+  };
   /** Steps whose status differed from `expect`. */
   failures: string[];
 }
@@ -132,8 +143,9 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     // Setup at the start instant: policy, people, clients, assignments.
     if (scenario.policy) {
       const base = (await activePolicy(database.db)).document;
-      const published = await publishPolicy(database.db, deepMerge(base, scenario.policy), `rehearsal: ${scenario.name}`, { actor: { kind: 'system' }, at: (await now()).toISOString() });
-      if (!published.ok) throw new ScenarioError(`policy: ${published.issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`);
+      // The scenario's starting policy is its setup, not a change the MSP makes mid-quarter (R-125 does not apply).
+      const published = await publishPolicy(database.db, deepMerge(base, scenario.policy), `rehearsal: ${scenario.name}`, { actor: { kind: 'system' }, at: (await now()).toISOString() }, 'replace', { force: { rationale: "the rehearsal scenario's starting policy" } });
+      if (!published.ok) throw new ScenarioError(`policy: ${'issues' in published ? published.issues.map((x) => `${x.path}: ${x.message}`).join('; ') : published.refused.message}`);
     }
     const refs: Record<string, string> = {};
     for (const p of scenario.people) {
@@ -155,6 +167,10 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
         if (r2.status !== 200) throw new ScenarioError(`clients ${ref} assignment ${role}: ${r2.status} ${JSON.stringify(r2.body)}`);
       }
     }
+
+    // R-125: the governance routines the scenario asks for, planning their first sessions from the start.
+    const routines: Routine[] = scenario.governance === true ? [...ROUTINES] : scenario.governance === false ? [] : scenario.governance;
+    if (routines.length) await ensureGovernanceRoutines({ client: env.client, taskQueue }, routines, (await now()).toISOString());
 
     const results: StepResult[] = [];
     const failures: string[] = [];
@@ -275,7 +291,21 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
         meetings: await database.db.select().from(meetings).where(eq(meetings.clientId, id)).orderBy(asc(meetings.startsAt), asc(meetings.id)),
       };
     }
-    return { scenario: scenario.name, start: new Date(plan.startMs).toISOString(), end: new Date(plan.endMs).toISOString(), refs, steps: results, timelines, states, failures };
+    const governance: RehearsalResult['portfolio']['routines'] = {};
+    for (const routine of routines) {
+      const handle = env.client.workflow.getHandle(governanceWorkflowId(routine));
+      const history = await handle.fetchHistory();
+      governance[routine] = { status: await handle.query(governanceStatus), historyEvents: history.events?.length ?? 0 };
+      await opts.onHistory?.(routine, history, 'governance');
+    }
+    const portfolio: RehearsalResult['portfolio'] = {
+      ctas: await database.db.select().from(ctas).where(isNull(ctas.clientId)).orderBy(asc(ctas.createdAt), asc(ctas.id)),
+      sessions: await database.db.select().from(governanceSessions).orderBy(asc(governanceSessions.scheduledFor), asc(governanceSessions.id)),
+      creditGates: await database.db.select().from(creditGates).orderBy(asc(creditGates.openedAt), asc(creditGates.id)),
+      timeline: await database.db.select().from(events).where(isNull(events.clientId)).orderBy(asc(events.seq)),
+      routines: governance,
+    };
+    return { scenario: scenario.name, start: new Date(plan.startMs).toISOString(), end: new Date(plan.endMs).toISOString(), refs, steps: results, timelines, states, portfolio, failures };
   } finally {
     for (const c of cleanups) await c().catch(() => {});
   }

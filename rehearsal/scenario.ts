@@ -30,6 +30,8 @@ export const ScenarioSchema = z.object({
     ref: Ref,
     assignments: z.record(z.string(), z.object({ person: Ref, backup: Ref.optional() }).strict()).default({}),
   }).catchall(z.unknown())).default([]),
+  /** Governance routines to run from the start (R-125): `true` for all four, or a list. */
+  governance: z.union([z.boolean(), z.array(z.enum(['weeklyAmCsm', 'weeklyCsOps', 'monthlySegmentReview', 'quarterlyPortfolio']))]).default(false),
   steps: z.array(z.object({
     at: When,
     op: z.string().min(1).describe('OpenAPI operationId, e.g. recordKickoffHeld'),

@@ -16,7 +16,7 @@ import { startEmbeddedTemporal, stopStaleEmbeddedTemporal } from './embedded-tem
 import { databaseProblem, redactUrl, ActionableError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { assertPortsFree, type PortClaim } from './ports.js';
-import { ensureAllCtaClocks, ensureAllHealth, ensureAllPlacementReviews, ensureAllRisks, startWorkflowStartDispatcher } from './processes.js';
+import { ensureAllCtaClocks, ensureAllHealth, ensureAllPlacementReviews, ensureAllRisks, ensureGovernanceRoutines, startWorkflowStartDispatcher } from './processes.js';
 import { registerSearchAttributes } from './search-attribute-registry.js';
 import { isAlive } from './supervised-process.js';
 import { batonDataConverter } from './payload-codec.js';
@@ -215,7 +215,8 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
       const clocks = await ensureAllCtaClocks(temporalTarget, database.db);
       const health = await ensureAllHealth(temporalTarget, database.db);
       const risks = await ensureAllRisks(temporalTarget, database.db);
-      logger.info({ placementReviews: reviews, ctaClocks: clocks, health, risks }, 'long-running processes reconciled');
+      const routines = await ensureGovernanceRoutines(temporalTarget);
+      logger.info({ placementReviews: reviews, ctaClocks: clocks, health, risks, governanceRoutines: routines }, 'long-running processes reconciled');
       // From then on, the outbox: starts the API committed but did not make (it died, Temporal was away).
       stops.push(startWorkflowStartDispatcher(temporalTarget, database.db, logger));
     }

@@ -9,11 +9,14 @@ import { ctasAwaitingFirstAction, getCta, isDeliverable, type CtaRow } from '../
 import { markWorkflowStarted, markWorkflowStartFailed, pendingWorkflowStarts, type WorkflowStartKind } from '../db/outbox.js';
 import { safeErrorMessage } from '../db/errors.js';
 import { getDelivery } from '../db/deliveries.js';
+import { dispatchCapacityGap } from '../db/portfolio.js';
+import { ROUTINES, type Routine } from '../domain/governance.js';
 import type { Logger } from './logger.js';
 import {
-  CADENCE_REFUSAL_TYPES, HEALTH_REFUSAL_TYPES, RISK_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId, healthAction, healthWorkflowId,
-  initiativeWorkflowId, onboardingWorkflowId, placementReviewWorkflowId, planningLoopAction, planningLoopWorkflowId, proposalWorkflowId, riskAction, riskWorkflowId,
-  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type DeliveryInput, deliveryWorkflowId, type HealthActionRequest, type HealthActionResult, type HealthInput,
+  CADENCE_REFUSAL_TYPES, HEALTH_REFUSAL_TYPES, PORTFOLIO_SCOPE, RISK_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId,
+  governanceWorkflowId, healthAction, healthWorkflowId, initiativeWorkflowId, onboardingWorkflowId, placementReviewWorkflowId, planningLoopAction, planningLoopWorkflowId,
+  proposalWorkflowId, riskAction, riskWorkflowId,
+  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type DeliveryInput, deliveryWorkflowId, type GovernanceInput, type HealthActionRequest, type HealthActionResult, type HealthInput,
   type InitiativeInput, type OnboardingInput, type PlacementReviewInput, type PlanningLoopInput, type ProcessKind, type ProcessRefusal, type ProposalInput,
   type RiskActionRequest, type RiskActionResult, type RiskInput,
 } from '../workflows/contracts.js';
@@ -38,6 +41,7 @@ interface ProcessInputs {
   placementReview: PlacementReviewInput;
   onboarding: OnboardingInput;
   cadence: CadenceInput;
+  governance: GovernanceInput;
   initiative: InitiativeInput;
   proposal: ProposalInput;
   planningLoop: PlanningLoopInput;
@@ -74,6 +78,7 @@ const PROCESS_LABELS: Record<ProcessKind, string> = {
   planningLoop: 'Planning loop',
   health: 'Health (R-104..R-121)',
   risk: 'At Risk save play (R-93..R-103)',
+  governance: 'Governance routine (R-125)',
   delivery: 'Delivery (outbox, issue 15)',
 };
 
@@ -110,6 +115,20 @@ export async function startProcess<K extends ProcessKind>(t: TemporalTarget, kin
   });
 }
 
+/**
+ * The governance routines (R-125) run for as long as Baton does: each is started unless it runs
+ * (the worker calls this at start; rehearsals when a scenario asks for them). `after`: plan the
+ * first sessions after this instant (default now).
+ */
+export async function ensureGovernanceRoutines(t: TemporalTarget, routines: readonly Routine[] = ROUTINES, after?: string): Promise<number> {
+  for (const routine of routines) {
+    await startProcess(t, 'governance', { routine, ...(after ? { after } : {}) }, {
+      workflowId: governanceWorkflowId(routine), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: PORTFOLIO_SCOPE },
+    });
+  }
+  return routines.length;
+}
+
 /** Tells a running process something changed (a signal by name). Best effort: false when it is not running. */
 export async function notifyProcess(t: TemporalTarget, workflowId: string, signal: string): Promise<boolean> {
   try {
@@ -141,11 +160,11 @@ export async function ensureAllPlacementReviews(t: TemporalTarget, db: Db): Prom
 /** Starts the SLA clock of a CTA (C-5, R-122) unless it already runs. */
 export async function ensureCtaClock(t: TemporalTarget, cta: Pick<CtaRow, 'id' | 'clientId' | 'firstActionDueAt' | 'title'>, db: Db) {
   const policy = await activePolicy(db);
-  const [client] = await db.select({ name: clients.name }).from(clients).where(eq(clients.id, cta.clientId));
+  const [client] = cta.clientId ? await db.select({ name: clients.name }).from(clients).where(eq(clients.id, cta.clientId)) : [];
   await startProcess(t, 'ctaClock', {
-    ctaId: cta.id, clientId: cta.clientId, firstActionDueAt: new Date(cta.firstActionDueAt).toISOString(),
+    ctaId: cta.id, clientId: cta.clientId ?? PORTFOLIO_SCOPE, firstActionDueAt: new Date(cta.firstActionDueAt).toISOString(),
     escalationChain: [...policy.document.ctas.escalationChain], escalationWindowHours: policy.document.ctas.escalationWindowHours, policyVersion: policy.version,
-  }, { workflowId: ctaClockWorkflowId(cta.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: cta.clientId }, describe: { clientName: client?.name ?? cta.clientId, subject: cta.title } });
+  }, { workflowId: ctaClockWorkflowId(cta.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: cta.clientId ?? PORTFOLIO_SCOPE }, describe: { clientName: client?.name ?? cta.clientId ?? 'the portfolio', subject: cta.title } });
 }
 
 /** Tells a CTA's clock that the CTA changed; the clock re-reads it (and re-checks at its deadline anyway). */
@@ -293,6 +312,11 @@ export async function ensureAllRisks(t: TemporalTarget, db: Db): Promise<number>
  * marked dispatched without a start.
  */
 export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: WorkflowStartKind, subjectId: string): Promise<void> {
+  if (kind === 'capacity-gap') {
+    // The R-6 evaluation claims its own row (a change after the claim re-arms it), so no mark here.
+    await evaluateCapacityGap(t, db, new Date().toISOString());
+    return;
+  }
   if (kind === 'placement-review') {
     const [client] = await db.select({ id: clients.id, name: clients.name, segment: clients.segment, createdAt: clients.createdAt }).from(clients).where(eq(clients.id, subjectId));
     if (client) await ensurePlacementReview(t, client, (await activePolicy(db)).version);
@@ -322,6 +346,17 @@ export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: Wor
     if (cta && (!cta.firstActionAt || isDeliverable(cta)) && ['open', 'escalated', 'first_action'].includes(cta.state)) await ensureCtaClock(t, cta, db);
   }
   await markWorkflowStarted(db, kind, subjectId);
+}
+
+/**
+ * R-6: runs the capacity-gap evaluation the outbox asks for (db/portfolio.ts) and starts the SLA
+ * clock of an alert it opens. `at` is the caller's clock (the API's, or the worker's wall time).
+ */
+export async function evaluateCapacityGap(t: TemporalTarget | undefined, db: Db, at: string) {
+  const outcome = await dispatchCapacityGap(db, at);
+  if (outcome?.action === 'opened' && outcome.ctaId && t) await dispatchWorkflowStart(t, db, 'cta-clock', outcome.ctaId);
+  if (outcome?.action === 'closed' && outcome.ctaId && t) await notifyCtaClock(t, outcome.ctaId);
+  return outcome;
 }
 
 /** One pass over the pending outbox; returns how many it started. A failure is noted on its row and retried next pass. */

@@ -14,6 +14,8 @@ import type { RiskAction, RiskStatus } from '../domain/at-risk.js';
 import type { CadenceAction, CadenceSetup, CadenceState, CadenceStatus } from '../domain/cadence.js';
 import type { HealthState, HealthStatus } from '../domain/health-process.js';
 import type { OnboardingAction, OnboardingStatus } from '../domain/onboarding.js';
+import type { Routine, SessionSlot } from '../domain/governance.js';
+import type { GovernanceAction, GovernanceActionResult, GovernanceState, GovernanceStatus } from '../domain/governance-process.js';
 import type { InitiativeAction, InitiativeStatus } from '../domain/initiatives.js';
 import type { ProposalAction, ProposalStatusView } from '../domain/proposals.js';
 import type { LoopDue } from '../domain/planning-loop.js';
@@ -25,6 +27,7 @@ export const WORKFLOW_TYPES = {
   onboarding: 'onboarding',
   cadence: 'cadence',
   delivery: 'delivery',
+  governance: 'governanceRoutine',
   initiative: 'initiative',
   proposal: 'proposal',
   planningLoop: 'planningLoop',
@@ -32,6 +35,9 @@ export const WORKFLOW_TYPES = {
   risk: 'atRisk',
 } as const;
 export type ProcessKind = keyof typeof WORKFLOW_TYPES;
+
+/** What stands for the client of a process or CTA that belongs to the whole portfolio (ClientId search attribute, CTA clock input). */
+export const PORTFOLIO_SCOPE = 'portfolio';
 
 // ---------------------------------------------------------------------------------------------
 // Reports to a running process (every kernel-run workflow: workflows/kernel.ts)
@@ -234,6 +240,24 @@ export const riskStatus = defineQuery<RiskQueryResult>('status');
 export const riskAction = defineUpdate<RiskActionResult, [RiskActionRequest]>('action');
 export const riskWorkflowId = (riskId: string) => `risk/${riskId}`;
 export const RISK_REFUSAL_TYPES = { 404: 'RiskNotFound', 409: 'RiskConflict', 422: 'RiskUnprocessable' } as const;
+// Governance routines (R-125, R-38, R-60, R-23, R-12)
+
+export interface GovernanceInput {
+  routine: Routine;
+  /** Plan sessions strictly after this instant (default: when the routine starts). */
+  after?: string;
+  /** Set by continue-as-new. */
+  continued?: { carried: Pick<GovernanceState, 'next' | 'sessions' | 'recheckAt'>; seen: [string, { bodyHash: string; result: GovernanceActionResult }][] };
+}
+
+export type GovernanceActionRequest = ProcessReport<GovernanceAction>;
+export type GovernanceQueryResult = GovernanceStatus | { clientId: string; phase: 'starting' };
+export type { GovernanceActionResult, SessionSlot };
+
+export const governanceStatus = defineQuery<GovernanceQueryResult>('status');
+export const governanceAction = defineUpdate<GovernanceActionResult, [GovernanceActionRequest]>('action');
+export const governanceWorkflowId = (routine: Routine) => `governance/${routine}`;
+export const GOVERNANCE_REFUSAL_TYPES = { 404: 'GovernanceNotFound', 409: 'GovernanceConflict', 422: 'GovernanceUnprocessable' } as const;
 
 /** Shown on a process's status while a due step keeps failing to record (a `process.failed` event marks each episode). */
 export interface ProcessStall {

@@ -4,6 +4,7 @@ export { placementReview } from './placement-review.js';
 export { onboarding } from './onboarding.js';
 export { cadence } from './cadence.js';
 export { delivery } from './delivery.js';
+export { governanceRoutine } from './governance.js';
 export { initiative } from './initiative.js';
 export { proposal } from './proposal.js';
 export { planningLoop } from './planning-loop.js';

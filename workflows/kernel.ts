@@ -5,7 +5,7 @@ import type { Actor } from '../db/schema.js';
 import type { ProcessEffect } from '../domain/effects.js';
 import { repeatOf } from '../domain/repeats.js';
 import { ProcessKey, StepKey } from '../runtime/search-attributes.js';
-import { PROCESS_FAILURE_TYPE, type ProcessRefusal, type ProcessReport, type ProcessStall } from './contracts.js';
+import { PORTFOLIO_SCOPE, PROCESS_FAILURE_TYPE, type ProcessRefusal, type ProcessReport, type ProcessStall } from './contracts.js';
 
 /**
  * The one process kernel every report-driven workflow runs on (../shared/DESIGN.md "One kernel
@@ -52,7 +52,8 @@ export interface Due { key: string; at: string }
 
 export interface KernelOptions {
   process: string;
-  clientId: string;
+  /** Null for a portfolio process (the governance routines). */
+  clientId: string | null;
   /** Refusal failure types by HTTP status (contracts.ts); the API recognises them. */
   refusalTypes: Partial<Record<404 | 409 | 422, string>>;
   /** C-5: first-action hours for the CTAs this process opens (read when recording). */
@@ -131,7 +132,7 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
   /** The status query: the model's view once set up (plus a stall, if any), `starting` before. */
   serveStatus<V extends object>(query: QueryDefinition<V | { clientId: string; phase: 'starting' }>, view: (state: S) => V): void {
     setHandler(query, () => {
-      if (!this.state) return { clientId: this.opts.clientId, phase: 'starting' as const };
+      if (!this.state) return { clientId: this.opts.clientId ?? PORTFOLIO_SCOPE, phase: 'starting' as const };
       const v = view(this.state);
       return this.stall ? { ...v, stalled: this.stall } : v;
     });

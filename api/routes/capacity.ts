@@ -90,6 +90,10 @@ const PortfolioRadar = z.object({
     resolvedInTime: Share.extend({ targetDays: z.number(), medianDays: z.number().nullable() }),
     repeatRisk: Figure.openapi({ description: 'meets = below kpis.atRisk.repeatRiskMaxPct.' }),
   }).openapi({ description: 'R-103 At Risk KPIs over risks opened (closed) in the lookback, and what is open now.' }),
+  capacityGap: z.object({
+    requiredHours: z.number(), availableHours: z.number(), gapHours: z.number(), utilisationPct: z.number().nullable(), gap: z.boolean(),
+    alert: z.object({ ctaId: Id, state: z.string() }).nullable(),
+  }).openapi({ description: 'R-6: required vs available CS hours and the open capacity-gap alert (GET /v1/portfolio/capacity has the detail).' }),
 }).openapi('PortfolioRadar');
 
 const capacityRoute = securedRoute(ROLE_SETS.timeline, {

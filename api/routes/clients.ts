@@ -14,6 +14,7 @@ import { applyClientOverrides } from '../../domain/policy.js';
 import { SEGMENT_GOAL_LEVELS } from '../../domain/roles.js';
 import { dispatchWorkflowStart } from '../../runtime/processes.js';
 import { requestScopedId } from '../idempotency.js';
+import { afterCapacityChange } from '../portfolio-hooks.js';
 import { notifyCadenceOfClientChange } from './cadence.js';
 import { legacyStakeholders, reportStakeholderChange } from './stakeholders.js';
 import type { ApiEnv } from '../context.js';
@@ -218,6 +219,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
       // Named by the Idempotency-Key (when sent): a retry after the API died mid-request finds this client.
       const created = await createClient(db, input, await writeContext(c), requestScopedId(c, 'client'));
       await startPlacementReview(c, created.row);
+      await afterCapacityChange(c);
       return c.json(clientView(created.row, created.existed ? undefined : created.placement.explanation, await listStakeholders(db, created.row.id, { active: true })), 201);
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`A client with externalRef ${input.externalRef} already exists.`);
@@ -250,6 +252,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
       const updated = await updateClient(db, clientId, patch as never, ctx, (s) => stakeholderChangeOf(s, policy), { rationale });
       if (!updated) throw notFound('Client', clientId);
       if (updated.changed) await notifyCadenceOfClientChange(c, before, updated.row);
+      if (updated.changed) await afterCapacityChange(c);
       // R-19: a sponsor, decision-maker or champion left out of the list has left.
       for (const left of updated.stakeholdersLeft) await reportStakeholderChange(c, clientId, left, policy, ctx.at);
       return c.json(await fullView(c, updated.row), 200);
@@ -271,6 +274,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     const row = await overrideSegment(c.get('deps').db, clientId, { segment: o.segment, goalLevel, rationale: o.rationale }, await writeContext(c));
     if (!row || !before) throw notFound('Client', clientId);
     await notifyCadenceOfClientChange(c, before, row);
+    await afterCapacityChange(c);
     return c.json(await fullView(c, row), 200);
   });
 
@@ -280,6 +284,7 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     const row = await clearSegmentOverride(c.get('deps').db, clientId, await writeContext(c));
     if (!row || !before) throw notFound('Client', clientId);
     await notifyCadenceOfClientChange(c, before, row);
+    await afterCapacityChange(c);
     return c.json(await fullView(c, row), 200);
   });
 

@@ -13,12 +13,13 @@ import { csv, Id, IsoInstant, MspRole, page, Pagination, text } from '../schemas
 
 const CtaState = z.enum(['open', 'first_action', 'done', 'escalated', 'cancelled']);
 const Cta = z.object({
-  id: Id, clientId: Id, process: z.string(), workflowId: z.string().nullable(), kind: z.string(), title: z.string(),
+  id: Id, clientId: Id.nullable().openapi({ description: 'Null for a portfolio CTA (R-6 capacity gap, R-60 Corrective Play, R-37 rebalance and month spread).' }), process: z.string(), workflowId: z.string().nullable(), kind: z.string(), title: z.string(),
   ruleId: z.string().openapi({ description: 'The DOMAIN rule that created it (R-n, C-n, A-n) or `manual`.' }),
   ownerRole: z.string(), ownerPersonId: Id.nullable(), backupPersonId: Id.nullable(),
   escalationLevel: z.enum(['none', 'backup', 'csLead']), state: CtaState,
   dueAt: z.string(), firstActionDueAt: z.string(), firstActionAt: z.string().nullable(), completedAt: z.string().nullable(),
   overdue: z.boolean().openapi({ description: 'Past its due date while not done, or past its first-action SLA with no first action.' }),
+  data: z.record(z.string(), z.unknown()).openapi({ description: 'What the CTA is about: the meeting it prepares, a proposal (which meetings to move, R-37), the figures behind it (R-6, R-60).' }),
   createdAt: z.string(), updatedAt: z.string(),
 }).openapi('Cta');
 
@@ -30,7 +31,7 @@ export function ctaView(row: CtaRow, now: number) {
     id: row.id, clientId: row.clientId, process: row.process, workflowId: row.workflowId, kind: row.kind, title: row.title, ruleId: row.ruleId,
     ownerRole: row.ownerRole, ownerPersonId: row.ownerPersonId, backupPersonId: row.backupPersonId,
     escalationLevel: row.escalationLevel as 'none', state: row.state as z.infer<typeof CtaState>, dueAt: row.dueAt, firstActionDueAt: row.firstActionDueAt,
-    firstActionAt: row.firstActionAt, completedAt: row.completedAt, overdue, createdAt: row.createdAt, updatedAt: row.updatedAt,
+    firstActionAt: row.firstActionAt, completedAt: row.completedAt, overdue, data: row.data, createdAt: row.createdAt, updatedAt: row.updatedAt,
   };
 }
 
@@ -59,6 +60,8 @@ const listRoute = securedRoute(ROLE_SETS.read, {
     query: Pagination.extend({
       ownerId: Id.optional(), clientId: Id.optional(), state: csv(CtaState), overdue: z.enum(['true', 'false']).optional(),
       sort: z.enum(['id', 'dueAt']).default('id').openapi({ description: '`id` (default), or `dueAt`: soonest due first (a person\'s work list).' }),
+      kind: csv(z.string().min(1).max(100).regex(/^[a-z0-9-]+$/, 'a CTA kind such as capacity-gap')).openapi({ description: 'CTA kinds, e.g. `capacity-gap,corrective-play,rebalance`.' }),
+      portfolio: z.enum(['true', 'false']).optional().openapi({ description: '`true`: only portfolio CTAs (no client); `false`: only client CTAs.' }),
     }),
   },
   responses: { 200: jsonResponse(page(Cta), 'A page of CTAs, by id or by due date') },
@@ -104,7 +107,7 @@ export function registerCtaRoutes(app: OpenAPIHono<ApiEnv>) {
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
     const now = await currentTime(c.get('deps'));
-    const page = await listCtas(c.get('deps').db, { ...q, overdue: q.overdue === 'true', now: now.toISOString() });
+    const page = await listCtas(c.get('deps').db, { ...q, overdue: q.overdue === 'true', portfolio: q.portfolio === undefined ? undefined : q.portfolio === 'true', now: now.toISOString() });
     return c.json({ items: page.items.map((r) => ctaView(r, now.getTime())), ...(page.next ? { next: page.next } : {}) }, 200);
   });
 

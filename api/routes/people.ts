@@ -4,6 +4,8 @@ import { eq, sql } from 'drizzle-orm';
 import { getPerson, listPeople } from '../../db/people.js';
 import { people } from '../../db/schema.js';
 import type { ApiEnv } from '../context.js';
+import { markCapacityChanged } from '../../db/portfolio.js';
+import { afterCapacityChange } from '../portfolio-hooks.js';
 import { requestScopedId } from '../idempotency.js';
 import { conflict, notFound } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
@@ -53,7 +55,12 @@ export function registerPeopleRoutes(app: OpenAPIHono<ApiEnv>) {
     // Named by the Idempotency-Key (when sent): a retry after the API died mid-request answers with this person.
     const id = requestScopedId(c, 'person');
     try {
-      const [row] = await db.insert(people).values({ id, ...b }).onConflictDoNothing({ target: people.id }).returning();
+      const row = await db.transaction(async (tx) => {
+        const [inserted] = await tx.insert(people).values({ id, ...b }).onConflictDoNothing({ target: people.id }).returning();
+        if (inserted) await markCapacityChanged(tx); // R-6: the team's hours changed
+        return inserted;
+      });
+      if (row) await afterCapacityChange(c);
       return c.json(view(row ?? (await db.select().from(people).where(eq(people.id, id)))[0]!), 201);
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`A person with email ${b.email} already exists.`);
@@ -74,8 +81,13 @@ export function registerPeopleRoutes(app: OpenAPIHono<ApiEnv>) {
   app.openapi(updatePerson, async (c) => {
     const { personId } = c.req.valid('param');
     try {
-      const [row] = await c.get('deps').db.update(people).set({ ...c.req.valid('json'), updatedAt: sql`now()` }).where(eq(people.id, personId)).returning();
+      const row = await c.get('deps').db.transaction(async (tx) => {
+        const [updated] = await tx.update(people).set({ ...c.req.valid('json'), updatedAt: sql`now()` }).where(eq(people.id, personId)).returning();
+        if (updated) await markCapacityChanged(tx); // R-6: roles, hours or activity change the team's hours
+        return updated;
+      });
       if (!row) throw notFound('Person', personId);
+      await afterCapacityChange(c);
       return c.json(view(row), 200);
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict('Another person already has this email.');

@@ -41,7 +41,7 @@ export const CtaTable: FC<{ ctx: PageContext; rows: CtaRow[]; clientNames?: Map<
                   <span class="title">{r.title}</span>
                   <span class="meta">{r.ruleId} · {r.kind}{link && <> · <a href={link} target="_blank" rel="noopener">clock in Temporal</a></>}</span>
                 </td>
-                {clientNames && <td data-label="Client"><a href={`/clients/${r.clientId}`}>{clientNames.get(r.clientId) ?? r.clientId}</a></td>}
+                {clientNames && <td data-label="Client">{r.clientId ? <a href={`/clients/${r.clientId}`}>{clientNames.get(r.clientId) ?? r.clientId}</a> : 'Portfolio'}</td>}
                 <td data-label="Owner">{(r.ownerPersonId && people.get(r.ownerPersonId)?.name) ?? 'nobody'}<span class="meta">{r.ownerRole}</span></td>
                 <td class="marks" data-label="State">
                   {v.overdue && <Badge kind="bad">overdue</Badge>}

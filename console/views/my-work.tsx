@@ -81,7 +81,7 @@ export const myWorkPage: ConsolePage = {
       const feed = await feedContents(db, person.id, weekStart);
       const meetings = feed.meetings.filter((m) => m.meeting.startsAt < weekEnd && ['scheduled', 'held', 'missed', 'unbooked'].includes(m.meeting.state));
       const [clients, prep] = await Promise.all([
-        clientsByIds(db, page.items.map((r) => r.clientId)),
+        clientsByIds(db, page.items.flatMap((r) => (r.clientId ? [r.clientId] : []))),
         prepStatuses(ctx, meetings.filter((m) => m.meeting.strategic).map((m) => m.meeting.clientId)),
       ]);
       const clientNames = new Map(clients.map((c) => [c.id, c.name]));

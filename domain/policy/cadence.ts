@@ -149,6 +149,11 @@ function segmentCadence(seg: string, v: SegmentCadenceDefaults) {
         {
           enabled: flag(v.defenseLoop, `${p} run the Defense Loop (R-12)`),
           costToServeOverMonths: count(2, `${p} consecutive months over cost-to-serve target that trigger it (R-12)`),
+          incidentSpikeFactor: z.number().min(1).default(1.5).describe(`${p} incident spike: a month's incidents at least this × the average of the trailing months (R-12; the seed names the trigger, not its line)`),
+          incidentSpikeMin: count(3, `${p} incident spike: and at least this many incidents in the month (R-12)`),
+          trailingMonths: count(3, `${p} months the incident average is taken over (R-12)`),
+          exceptionAgeRisingMonths: count(2, `${p} rising exception age: the oldest open exception's age rose this many months running (R-12)`),
+          triggerCtaDueDays: count(5, `${p} a Defense Loop trigger's stability-review CTA to the TAM is due this many days later (R-12; as R-116's root cause)`),
         },
         `${p} D Defense Loop (R-12)`,
       ),

@@ -1,6 +1,6 @@
 /** Policy areas: Investment, Capacity (R-6, R-36..R-38). Pure (imported from workflow code). */
 import { z } from 'zod';
-import { all, count, days, group, hours, int, issue, pct, perSegment, role, segPct, time, usd, weekdays } from './vocabulary.js';
+import { count, days, group, hours, int, issue, pct, perSegment, roles, segPct, usd, weekdays } from './vocabulary.js';
 import { isValidTimeZone } from '../business-time.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -17,6 +17,15 @@ export const investment = group(
     playbookSharePct: pct(40, 'Share of proactive budget spent on playbooks (R-5)'),
     fteHoursPerYear: hours(1680, 'Hours per FTE per year (R-6, A-16)'),
     csAvailableSharePct: pct(70, 'Share of FTE hours available for CS work (R-6)'),
+    teamRoles: roles(
+      ['AM', 'TAM', 'CSM', 'vCIO', 'vCTO', 'vCISO'],
+      'Roles whose active people make up the CS team set against the required hours, one person counted once (R-6)',
+    ),
+    teamHoursSource: z
+      .enum(['fte', 'weeklyHours'])
+      .default('fte')
+      .describe("Team hours: 'fte' = people × fteHoursPerYear × csAvailableSharePct; 'weeklyHours' = Σ each person's weeklyCapacityHours × workWeeksPerYear × csAvailableSharePct (R-6)"),
+    workWeeksPerYear: z.number().min(1).max(53).default(42).describe("Working weeks per year for teamHoursSource 'weeklyHours' (1,680 h ÷ 40 h, A-16)"),
   },
   'Investment model (R-4, R-5)',
 );

@@ -1,4 +1,4 @@
-/** Policy areas: KPIs. Pure (imported from workflow code). */
+/** Policy areas: KPIs. Pure (imported from workflow code). */
 import { days, group, hours, pct, time } from './vocabulary.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -37,6 +37,7 @@ export const kpis = group(
         accessByCheckpointPct: pct(90, 'Access by Day 14 (R-57)'),
         earlyWinsByCheckpointPct: pct(80, 'Early wins by Day 30 (R-57)'),
         initiativesOnRoadmapPct: pct(100, 'Initiatives on roadmap/budget (R-57)'),
+        discoveryWithin30DaysPct: pct(100, 'New clients get Discovery within 30 d (R-57; the R-51 Day 28 checkpoint)'),
       },
       'Onboarding KPIs (R-57)',
     ),
@@ -46,6 +47,15 @@ export const kpis = group(
         linkedPct: pct(100, 'Proposals linked to initiatives (R-80)'),
       },
       'Proposal KPIs (R-80)',
+    ),
+    governance: group(
+      {
+        recapOnTimePct: pct(95, 'R-60 monthly governance: recaps sent within meeting.recapHours, per owner and segment (as R-39)'),
+        firstActionOnTimePct: pct(95, 'R-60 monthly governance: first actions within meeting.firstActionHours (as R-39)'),
+        heldPerPlanPct: pct(90, 'R-60 monthly governance: strategic meetings held of those planned in the month (R-106 green cadence adherence)'),
+        decisionRatePct: pct(70, 'R-60 monthly governance: strategic meetings held with ≥1 decision (as R-39)'),
+      },
+      'R-60 monthly governance KPIs per owner and segment; a breach playsAndGates.governanceBreachMonths months running opens the Corrective Play and gates credit',
     ),
     atRisk: group(
       {
@@ -58,5 +68,5 @@ export const kpis = group(
       'At Risk KPIs (R-103)',
     ),
   },
-  'KPI targets (R-39, R-45, R-57, R-80, R-103)',
+  'KPI targets (R-39, R-45, R-57, R-60, R-80, R-103)',
 );

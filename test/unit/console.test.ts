@@ -61,6 +61,7 @@ describe('rehearse a change: comparing two runs', () => {
     scenario: 's', start: '', end: '', refs: {}, failures: [],
     steps: statuses.map((status, index) => ({ index, op: `op${index}`, at: '', method: 'POST', path: '/', status, ok: true, body: {} })),
     timelines: { c1: events as never }, states: { c1: { ref: 'acme' } as never },
+    portfolio: { ctas: [], sessions: [], creditGates: [], timeline: [], routines: {} },
   });
   it('lists entries only one policy produced, counts by type, and answers that differ', () => {
     const set = event('deadline.set', '2026-03-02T15:00:04.120Z', { deadline: 'kickoff.held' });

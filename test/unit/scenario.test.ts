@@ -91,6 +91,7 @@ describe('parseScenario', () => {
       end: '2026-03-07T16:00:00Z',
       people: [],
       clients: [],
+      governance: false,
       steps: [{ at: '+90m', op: 'getClient', params: {}, query: {}, as: 'ops', capture: {} }],
     });
   });
