@@ -56,8 +56,8 @@ const policyShape = {
   atRisk,
   kpis,
   raci,
-  integrations,
   governance,
+  integrations,
 };
 
 export const policySchema = z
