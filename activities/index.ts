@@ -25,6 +25,7 @@ import { applyClientOverrides } from '../domain/policy.js';
 import { completeCta, ctaIdFor, isDeliverable, openCta, type CtaRow } from '../db/ctas.js';
 import { meetings, type Actor } from '../db/schema.js';
 import { stakeholderActivities } from './stakeholders.js';
+import { deliveryActivities } from './deliveries.js';
 import { governanceActivities } from './governance.js';
 import { updateGovernanceSession } from '../db/governance.js';
 import { applyPlanningWrite } from '../db/planning.js';
@@ -44,6 +45,7 @@ export function createActivities({ db }: ActivityDeps) {
   return withFailureClassification({
     ...cadenceActivities({ db }),
     ...stakeholderActivities({ db }),
+    ...deliveryActivities({ db }),
     ...governanceActivities({ db }),
     ...planningActivities({ db }),
     ...healthActivities({ db }),

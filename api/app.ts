@@ -28,6 +28,7 @@ import { registerPeopleRoutes } from './routes/people.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 import { registerPortfolioRoutes } from './routes/portfolio.js';
 import { registerStakeholderRoutes } from './routes/stakeholders.js';
+import { registerIntegrationRoutes } from './routes/integrations.js';
 import { registerInitiativeRoutes } from './routes/initiatives.js';
 import { registerPlanningRoutes } from './routes/planning.js';
 import { registerProposalRoutes } from './routes/proposals.js';
@@ -151,6 +152,7 @@ export function createApp(deps: ApiDeps) {
   registerRiskRoutes(app);
   registerPortfolioRoutes(app);
   registerCodecRoutes(app);
+  registerIntegrationRoutes(app);
 
   // The web console at / (console/): after every API route, so its pages can name their operations.
   mountConsole(app, deps);

@@ -50,6 +50,8 @@ export interface ApiEnv {
     authThrottle: AuthThrottle;
     /** Set when this request took over the Idempotency-Key of an attempt that died (api/idempotency.ts). */
     idempotencyTakeover: boolean;
+    /** Set by a handler whose answer shows a secret once (a webhook signing secret): its response is not kept for replay (api/idempotency.ts). */
+    responseHoldsSecret: boolean;
   };
 }
 

@@ -101,7 +101,9 @@ export const idempotency: MiddlewareHandler<ApiEnv> = async (c, next) => {
     throw err;
   }
   const res = c.res;
-  if (res.status >= 500) {
+  // A secret shown once must not be stored in clear for replay: the key is released instead, and a
+  // retry runs the handler again, which finds what the first attempt created (requestScopedId) and answers without the secret.
+  if (res.status >= 500 || c.get('responseHoldsSecret') === true) {
     await release();
     return;
   }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import { checkEventData } from '../domain/events.js';
 import type { Db } from './client.js';
+import { fanOutEvent } from './deliveries.js';
 import { events, type Actor } from './schema.js';
 
 export type LedgerEvent = typeof events.$inferSelect;
@@ -32,23 +34,29 @@ export class LedgerEventError extends Error {
 export async function appendEvent(db: Executor, event: NewLedgerEvent): Promise<boolean> {
   const checked = checkEventData(event.type, event.data);
   if (!checked.ok) throw new LedgerEventError(checked.message);
-  const rows = await db
-    .insert(events)
-    .values({
-      id: event.id ?? randomUUID(),
-      occurredAt: event.occurredAt,
-      clientId: event.clientId,
-      process: event.process,
-      workflowId: event.workflowId ?? null,
-      type: event.type,
-      ruleId: event.ruleId ?? null,
-      why: event.why ?? {},
-      actor: event.actor,
-      data: event.data ?? {},
-    })
-    .onConflictDoNothing({ target: events.id })
-    .returning({ id: events.id });
-  return rows.length === 1;
+  // The event and the deliveries it causes (issue 15 outbox) commit together: inside the caller's
+  // transaction when there is one, else in one of their own.
+  if (!(db instanceof PgTransaction) && 'transaction' in db) return (db as Db).transaction((tx) => insertAndFanOut(tx as unknown as Executor, event));
+  return insertAndFanOut(db, event);
+}
+
+async function insertAndFanOut(db: Executor, event: NewLedgerEvent): Promise<boolean> {
+  const row = {
+    id: event.id ?? randomUUID(),
+    occurredAt: event.occurredAt,
+    clientId: event.clientId,
+    process: event.process,
+    workflowId: event.workflowId ?? null,
+    type: event.type,
+    ruleId: event.ruleId ?? null,
+    why: event.why ?? {},
+    actor: event.actor,
+    data: event.data ?? {},
+  };
+  const rows = await db.insert(events).values(row).onConflictDoNothing({ target: events.id }).returning({ id: events.id });
+  if (rows.length !== 1) return false;
+  await fanOutEvent(db, row);
+  return true;
 }
 
 export interface TimelineFilter {

@@ -300,7 +300,7 @@ export const calendarFeeds = pgTable('calendar_feeds', {
  * once; the worker's dispatcher starts whatever is still pending (runtime/processes.ts).
  */
 export const workflowStarts = pgTable('workflow_starts', {
-  /** `placement-review` or `health` or `planning-loop` (subject: client id), `cta-clock` (subject: CTA id), `initiative` / `proposal` (their clocks, subject: record id), `risk` (subject: risk id). */
+  /** `placement-review` or `health` or `planning-loop` (subject: client id), `cta-clock` (subject: CTA id), `initiative` / `proposal` (their clocks, subject: record id), `risk` (subject: risk id), `delivery` (subject: delivery id, issue 15). */
   kind: text('kind').notNull(),
   subjectId: text('subject_id').notNull(),
   createdAt: createdAt(),
@@ -310,7 +310,7 @@ export const workflowStarts = pgTable('workflow_starts', {
 }, (t) => [
   primaryKey({ columns: [t.kind, t.subjectId] }),
   index('workflow_starts_pending_idx').on(t.createdAt).where(sql`dispatched_at is null`),
-  check('workflow_starts_kind_ck', sql`${t.kind} in ('placement-review','cta-clock','initiative','proposal','planning-loop','health','risk','capacity-gap')`),
+  check('workflow_starts_kind_ck', sql`${t.kind} in ('placement-review','cta-clock','initiative','proposal','planning-loop','health','risk','capacity-gap','delivery')`),
 ]);
 
 /**
@@ -769,4 +769,63 @@ export const payloadKeys = pgTable('payload_keys', {
   keyId: text('key_id').primaryKey(),
   firstUsedAt: ts('first_used_at').notNull().default(sql`now()`),
   lastActiveAt: ts('last_active_at').notNull().default(sql`now()`),
+});
+
+/**
+ * Outbound webhook subscriptions (issue 15, Standard Webhooks): ledger event types delivered to a
+ * URL, signed with the subscription's `whsec_` secret. The secret is kept only encrypted with the
+ * integration key from the environment (runtime/secret-box.ts) and shown once, at creation.
+ */
+export const webhookSubscriptions = pgTable('webhook_subscriptions', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  description: text('description').notNull().default(''),
+  eventTypes: jsonb('event_types').$type<string[]>().notNull(),
+  secretSealed: text('secret_sealed').notNull(),
+  active: boolean('active').notNull().default(true),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+  disabledAt: ts('disabled_at'),
+});
+
+/**
+ * The delivery outbox (issue 15): one row per externally visible effect (a webhook to a
+ * subscription, later an email or a PSA ticket), written in the transaction of the ledger event
+ * that caused it, with its state, attempts and last error. Its id is the idempotency key toward
+ * the receiver (`webhook-id`), so a retried delivery is recognisably the same message.
+ */
+export const deliveries = pgTable('deliveries', {
+  id: text('id').primaryKey(),
+  /** `webhook` (later `email`, PSA connectors). */
+  channel: text('channel').notNull(),
+  /** The circuit breaker's unit: `webhook:<subscription id>`. */
+  connector: text('connector').notNull(),
+  subscriptionId: text('subscription_id').references(() => webhookSubscriptions.id),
+  /** The ledger event delivered (null for a test delivery). */
+  eventId: text('event_id'),
+  eventType: text('event_type').notNull(),
+  clientId: text('client_id'),
+  /** The message body as sent (the same bytes on every attempt). */
+  payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+  state: text('state').notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  lastStatus: integer('last_status'),
+  lastError: text('last_error'),
+  nextAttemptAt: ts('next_attempt_at'),
+  deliveredAt: ts('delivered_at'),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+}, (t) => [
+  index('deliveries_subscription_idx').on(t.subscriptionId, t.createdAt),
+  index('deliveries_state_idx').on(t.state, t.createdAt),
+  check('deliveries_state_ck', sql`${t.state} in ('pending','retrying','delivered','dead')`),
+]);
+
+/** Per-connector circuit breaker (issue 15): consecutive failures and, once tripped, until when no call is made. */
+export const connectorBreakers = pgTable('connector_breakers', {
+  connector: text('connector').primaryKey(),
+  consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+  openUntil: ts('open_until'),
+  lastError: text('last_error'),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
 });

@@ -25,6 +25,7 @@ import { annualPlanning, discoveryAssessment, initiatives, proposals, budget, ro
 import { health, playsAndGates, atRisk } from './policy/health.js';
 import { kpis } from './policy/kpis.js';
 import { raci } from './policy/raci.js';
+import { integrations } from './policy/integrations.js';
 import { governance } from './policy/governance.js';
 
 export { MRR_TIERS, PUBLIC_HOLIDAY_TYPES, roleSchema, SEGMENTS, TOUCH_TIERS, type Role } from './policy/vocabulary.js';
@@ -56,6 +57,7 @@ const policyShape = {
   kpis,
   raci,
   governance,
+  integrations,
 };
 
 export const policySchema = z

@@ -20,6 +20,8 @@ import { ensureAllCtaClocks, ensureAllHealth, ensureAllPlacementReviews, ensureA
 import { registerSearchAttributes } from './search-attribute-registry.js';
 import { isAlive } from './supervised-process.js';
 import { batonDataConverter } from './payload-codec.js';
+import { setIntegrationKey } from './secret-box.js';
+import { configureMailer } from './mailer.js';
 import { checkPayloadKeys, payloadKeyFile, resolvePayloadKeyring } from './payload-keys.js';
 
 export type Mode = 'all' | 'worker' | 'api';
@@ -159,6 +161,8 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
       : 'NOT encrypted: set BATON_PAYLOAD_KEYS (README: Payload encryption)';
     await checkPayloadKeys(database.db, keyring, config.BATON_PAYLOAD_RETIRED_KEYS);
     const dataConverter = batonDataConverter(keyring);
+    setIntegrationKey(config.BATON_INTEGRATION_KEY);
+    configureMailer(config.BATON_SMTP_URL, config.BATON_MAIL_FROM);
     const publicApiUrl = config.BATON_PUBLIC_URL ?? `http://${config.BATON_API_HOST === '0.0.0.0' ? '127.0.0.1' : config.BATON_API_HOST}:${config.BATON_API_PORT}`;
     // The API process owns the first admin key, so a worker never prints or creates one.
     const adminKey = mode === 'worker' ? undefined : await bootstrapAdminKey(database.db, config);

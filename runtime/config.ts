@@ -75,6 +75,13 @@ export const configSchema = z
       .transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : []))
       .pipe(z.array(z.url('each origin must be a URL such as https://temporal-ui.example.com')))
       .describe('Origins of the Temporal Web UI allowed to call /codec from a browser (the embedded UI is added by itself).'),
+    BATON_INTEGRATION_KEY: optionalString
+      .refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, 'must be 32 bytes in base64 (`openssl rand -base64 32`)')
+      .describe('Key that seals connector secrets at rest (webhook signing secrets), 32 bytes in base64 (`openssl rand -base64 32`). Unset: webhook subscriptions cannot be created (503). Keep it: sealed secrets cannot be opened without it.'),
+    BATON_SMTP_URL: optionalString
+      .refine((v) => v === undefined || /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL')
+      .describe('SMTP relay for email to CTA owners (opened, escalated), e.g. `smtps://user:pass@smtp.example.com:465`. Unset: no email is sent.'),
+    BATON_MAIL_FROM: optionalString.describe('Sender of Baton\'s email, e.g. `Baton <baton@msp.example>`; required with BATON_SMTP_URL.'),
     TEMPORAL_CLI_PATH: optionalFile.describe('Path of the `temporal` CLI to use for the embedded server.'),
     TEMPORAL_TEST_SERVER_PATH: optionalFile.describe('Path of the `temporal-test-server` (time-skipping) binary.'),
   })
@@ -104,6 +111,9 @@ export const configSchema = z
       }
     } else if (cfg.BATON_PAYLOAD_ACTIVE_KEY) {
       ctx.addIssue({ code: 'custom', path: ['BATON_PAYLOAD_ACTIVE_KEY'], message: 'names a key, but BATON_PAYLOAD_KEYS is not set' });
+    }
+    if (cfg.BATON_SMTP_URL && !cfg.BATON_MAIL_FROM) {
+      ctx.addIssue({ code: 'custom', path: ['BATON_MAIL_FROM'], message: 'required when BATON_SMTP_URL is set' });
     }
     if (!cfg.TEMPORAL_ADDRESS && (cfg.TEMPORAL_API_KEY || cfg.TEMPORAL_TLS)) {
       ctx.addIssue({ code: 'custom', path: ['TEMPORAL_ADDRESS'], message: 'required when TEMPORAL_API_KEY or TEMPORAL_TLS is set' });

@@ -8,6 +8,7 @@ import { clients } from '../db/schema.js';
 import { ctasAwaitingFirstAction, getCta, isDeliverable, type CtaRow } from '../db/ctas.js';
 import { markWorkflowStarted, markWorkflowStartFailed, pendingWorkflowStarts, type WorkflowStartKind } from '../db/outbox.js';
 import { safeErrorMessage } from '../db/errors.js';
+import { getDelivery } from '../db/deliveries.js';
 import { dispatchCapacityGap } from '../db/portfolio.js';
 import { ROUTINES, type Routine } from '../domain/governance.js';
 import type { Logger } from './logger.js';
@@ -15,7 +16,7 @@ import {
   CADENCE_REFUSAL_TYPES, HEALTH_REFUSAL_TYPES, PORTFOLIO_SCOPE, RISK_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId,
   governanceWorkflowId, healthAction, healthWorkflowId, initiativeWorkflowId, onboardingWorkflowId, placementReviewWorkflowId, planningLoopAction, planningLoopWorkflowId,
   proposalWorkflowId, riskAction, riskWorkflowId,
-  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type GovernanceInput, type HealthActionRequest, type HealthActionResult, type HealthInput,
+  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type DeliveryInput, deliveryWorkflowId, type GovernanceInput, type HealthActionRequest, type HealthActionResult, type HealthInput,
   type InitiativeInput, type OnboardingInput, type PlacementReviewInput, type PlanningLoopInput, type ProcessKind, type ProcessRefusal, type ProposalInput,
   type RiskActionRequest, type RiskActionResult, type RiskInput,
 } from '../workflows/contracts.js';
@@ -46,6 +47,7 @@ interface ProcessInputs {
   planningLoop: PlanningLoopInput;
   health: HealthInput;
   risk: RiskInput;
+  delivery: DeliveryInput;
 }
 
 interface StartOptions {
@@ -77,6 +79,7 @@ const PROCESS_LABELS: Record<ProcessKind, string> = {
   health: 'Health (R-104..R-121)',
   risk: 'At Risk save play (R-93..R-103)',
   governance: 'Governance routine (R-125)',
+  delivery: 'Delivery (outbox, issue 15)',
 };
 
 /** Temporal markdown, one line: no line breaks, and at most a few hundred characters. */
@@ -330,6 +333,14 @@ export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: Wor
   } else if (kind === 'risk') {
     const risk = await getRisk(db, subjectId);
     if (risk) await ensureRisk(t, risk.id, risk.clientId);
+  } else if (kind === 'delivery') {
+    const row = await getDelivery(db, subjectId);
+    // Issue 15: one workflow per delivery, by id, so a second dispatch joins the first.
+    if (row && (row.state === 'pending' || row.state === 'retrying')) {
+      await startProcess(t, 'delivery', { deliveryId: row.id }, { workflowId: deliveryWorkflowId(row.id), ifRunning: 'use-existing', reuse: 'never', searchAttributes: { clientId: row.clientId ?? '' },
+        describe: { clientName: row.clientId ? `client ${row.clientId}` : 'no client', subject: `${row.eventType} via ${row.connector}` },
+      });
+    }
   } else {
     const cta = await getCta(db, subjectId);
     if (cta && (!cta.firstActionAt || isDeliverable(cta)) && ['open', 'escalated', 'first_action'].includes(cta.state)) await ensureCtaClock(t, cta, db);

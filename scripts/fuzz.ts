@@ -60,6 +60,8 @@ async function main(): Promise<number> {
       BATON_DATA_DIR: dir, LOG_LEVEL: opts.verbose ? 'info' : 'error',
       // The fuzzer sends wrong keys on purpose (ignored_auth); the rate limit has its own test.
       BATON_AUTH_FAILURES_PER_MINUTE: '100000',
+      // Configured as an install with webhooks would be (without it, creating a subscription is a deliberate 503).
+      BATON_INTEGRATION_KEY: randomBytes(32).toString('base64'),
     }, dir);
     const baton = await startBaton(config, 'all', createLogger(config.LOG_LEVEL, 'baton', opts.verbose ? process.stderr : undefined));
     stops.unshift(() => baton.stop());

@@ -26,6 +26,7 @@ export const WORKFLOW_TYPES = {
   placementReview: 'placementReview',
   onboarding: 'onboarding',
   cadence: 'cadence',
+  delivery: 'delivery',
   governance: 'governanceRoutine',
   initiative: 'initiative',
   proposal: 'proposal',
@@ -87,6 +88,21 @@ export interface CtaSlaStatus {
 export const ctaChanged = defineSignal('ctaChanged');
 export const ctaSlaStatus = defineQuery<CtaSlaStatus>('status');
 export const ctaClockWorkflowId = (ctaId: string) => `cta/${ctaId}`;
+
+// ---------------------------------------------------------------------------------------------
+// Outbox delivery (issue 15)
+
+export interface DeliveryInput {
+  deliveryId: string;
+}
+
+export interface DeliveryResult {
+  deliveryId: string;
+  /** `delivered`, `dead`, or `settled` when the row was already final (a restarted workflow). */
+  outcome: 'delivered' | 'dead' | 'settled';
+}
+
+export const deliveryWorkflowId = (deliveryId: string) => `delivery/${deliveryId}`;
 
 // ---------------------------------------------------------------------------------------------
 // Placement review (R-7)

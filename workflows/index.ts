@@ -3,6 +3,7 @@ export { ctaSla } from './cta-sla.js';
 export { placementReview } from './placement-review.js';
 export { onboarding } from './onboarding.js';
 export { cadence } from './cadence.js';
+export { delivery } from './delivery.js';
 export { governanceRoutine } from './governance.js';
 export { initiative } from './initiative.js';
 export { proposal } from './proposal.js';

@@ -33,10 +33,10 @@ describe('migrations', () => {
       const tables = (await sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`).map((r) => r.table_name);
       expect(tables).toEqual([
         'api_keys', 'assessments', 'backlog_items', 'budget_actuals', 'budget_lines', 'budget_versions', 'calendar_feeds', 'client_access',
-        'client_health', 'client_stakeholders', 'clients', 'console_sessions', 'credit_decisions', 'credit_gates', 'ctas', 'defense_loop_intakes',
-        'delivered_reports', 'discoveries', 'events', 'governance_sessions', 'health_inputs', 'health_snapshots', 'idempotency_records',
+        'client_health', 'client_stakeholders', 'clients', 'connector_breakers', 'console_sessions', 'credit_decisions', 'credit_gates', 'ctas', 'defense_loop_intakes',
+        'delivered_reports', 'deliveries', 'discoveries', 'events', 'governance_sessions', 'health_inputs', 'health_snapshots', 'idempotency_records',
         'initiatives', 'meetings', 'payload_keys', 'people', 'planning_marks', 'policies', 'pre_approvals', 'price_tests', 'proposals', 'risks',
-        'roadmap_items', 'roadmap_versions', 'role_assignments', 'workflow_starts',
+        'roadmap_items', 'roadmap_versions', 'role_assignments', 'webhook_subscriptions', 'workflow_starts',
       ]);
       const applied = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`;
       const journal = JSON.parse(fs.readFileSync(path.join(migrationsFolder, 'meta/_journal.json'), 'utf8'));

@@ -16,6 +16,7 @@ const REQUIRED_TYPES = [
   'meeting.scheduled', 'meeting.held', 'meeting.missed', 'meeting.cancelled', 'meeting.moved', 'meeting.restyled', 'decision.logged',
   'trigger.fired', 'trigger.replanned', 'trigger.cleared', 'risk.opened', 'risk.signal_raised', 'signal.duplicate', 'signal.late',
   'stakeholder.added', 'stakeholder.updated', 'stakeholder.deactivated', 'stakeholder.reactivated', 'access.updated', 'risk.evidence_added',
+  'delivery.delivered', 'delivery.dead_lettered',
   'capacity.gap_opened', 'capacity.gap_closed', 'governance.session_convened', 'governance.session_held', 'governance.session_missed',
   'credit.gated', 'credit.gate_released', 'defense.intake_recorded', 'defense.trigger_fired',
   'discovery.planned', 'discovery.completed', 'discovery.recap_sent', 'assessment.designed', 'assessment.completed',
@@ -41,6 +42,8 @@ const policy: Policy = defaultPolicy;
 // One valid example per type (typed, so a schema change that breaks writers fails tsc too)
 
 const examples: { [T in LedgerEventType]: LedgerEventData<T> } = {
+  'delivery.delivered': { deliveryId: 'd1', channel: 'webhook', connector: 'webhook:s1', eventId: 'e1', eventType: 'cta.opened', attempts: 2, status: 204 },
+  'delivery.dead_lettered': { deliveryId: 'd1', channel: 'webhook', connector: 'webhook:s1', eventId: null, eventType: 'webhook.test', attempts: 8, reason: '8 attempts failed; last: HTTP 500' },
   'client.registered': { segment: 'C', goalLevel: 2, mrrTier: 'High', touchTier: 'High', archetype: 'Educate' },
   'client.updated': { changes: { mrr: { before: 5000, after: 12000 }, renewalDate: { before: null, after: '2026-03-31' } } },
   'segment.changed': { before: { segment: 'D', goalLevel: 1, touchTier: 'Mid' }, after: { segment: 'A', goalLevel: 4, touchTier: 'High' } },

@@ -59,6 +59,7 @@ describe('policy defaults (DOMAIN §4)', () => {
       'kpis',
       'raci',
       'governance',
+      'integrations',
     ]);
   });
 

@@ -1,0 +1,27 @@
+/**
+ * Policy area: delivery of externally visible effects (issue 15; DESIGN.md "outbox delivery, per
+ * connector"). How often and how long Baton retries a delivery before it is dead-lettered, how a
+ * connector's circuit breaker trips, and how old an inbound signed message may be. Pure (imported
+ * from workflow code).
+ */
+import { z } from 'zod';
+import { group, int, issue } from './vocabulary.js';
+
+const seconds = (def: number, d: string) => z.number().min(0).max(604_800).default(def).describe(d);
+
+export const integrations = group(
+  {
+    deliveryMaxAttempts: int().min(1).max(100).default(8).describe('Attempts of one delivery (webhook, email) before it is dead-lettered (§Processes of DESIGN.md: outbox delivery; issue 15)'),
+    retryInitialSeconds: seconds(10, 'Wait before the second attempt of a failed delivery; each further wait is multiplied by retryBackoffCoefficient (§Processes of DESIGN.md: outbox delivery; issue 15)'),
+    retryBackoffCoefficient: z.number().min(1).max(10).default(2).describe('Exponential backoff factor between delivery attempts (§Processes of DESIGN.md: outbox delivery; issue 15)'),
+    retryMaxSeconds: seconds(3_600, 'Longest wait between two delivery attempts, Retry-After aside (§Processes of DESIGN.md: outbox delivery; issue 15)'),
+    retryAfterMaxSeconds: seconds(86_400, 'A receiver\'s Retry-After (429/503) is honoured up to this long (§Processes of DESIGN.md: outbox delivery; issue 15)'),
+    requestTimeoutSeconds: z.number().min(1).max(120).default(10).describe('A receiver that has not answered within this has failed the attempt (§Processes of DESIGN.md: outbox delivery; issue 15)'),
+    breakerFailureThreshold: int().min(1).max(1000).default(5).describe('Consecutive failed calls to one connector that open its circuit breaker (§Processes of DESIGN.md: outbox delivery; issue 15)'),
+    breakerOpenSeconds: seconds(60, 'While a breaker is open no call is made to that connector; after this one probe is let through (§Processes of DESIGN.md: outbox delivery; issue 15)'),
+    inboundToleranceSeconds: seconds(300, 'An inbound signed webhook whose webhook-timestamp is further than this from now is refused as a replay (C-6; Standard Webhooks)'),
+  },
+  'Delivery of notifications and webhooks: retries, dead letter, circuit breaker (§Processes of DESIGN.md: outbox delivery; issue 15)',
+).superRefine((p, ctx) => {
+  if (p.retryMaxSeconds < p.retryInitialSeconds) issue(ctx, ['retryMaxSeconds'], 'must be at least retryInitialSeconds');
+});
