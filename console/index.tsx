@@ -31,7 +31,7 @@ const STATIC = new Map<string, { type: string; file: string }>([
 
 /** Paths the console answers (everything but the API, its docs, health and calendar feeds). */
 export function isConsolePath(p: string): boolean {
-  return !/^\/(v1|docs|openapi\.json|healthz|readyz|calendar)(\/|$)/.test(p);
+  return !/^\/(v1|codec|docs|openapi\.json|healthz|readyz|calendar)(\/|$)/.test(p);
 }
 
 export function mountConsole(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {

@@ -38,7 +38,7 @@ describe('console: configuration', () => {
 describe('console: paths and redirects', () => {
   it('serves everything but the API, its docs, health and calendar feeds', () => {
     for (const p of ['/', '/portfolio', '/clients/x', '/login', '/static/console.css']) expect(isConsolePath(p)).toBe(true);
-    for (const p of ['/v1/clients', '/docs', '/docs/assets/x', '/openapi.json', '/healthz', '/readyz', '/calendar/batcal_x.ics']) expect(isConsolePath(p)).toBe(false);
+    for (const p of ['/v1/clients', '/codec/decode', '/docs', '/docs/assets/x', '/openapi.json', '/healthz', '/readyz', '/calendar/batcal_x.ics']) expect(isConsolePath(p)).toBe(false);
   });
   it('returns only to a local path after sign-in (no open redirect)', () => {
     expect(safeReturn('/clients/1?x=2#t')).toBe('/clients/1?x=2#t');
