@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { makeCalendar } from '../../domain/business-time.js';
 import { dueDateIn, periodOf, planDeliverables } from '../../domain/deliverables-plan.js';
-import { defaultPolicy, parsePolicy, type Policy } from '../../domain/policy.js';
+import { defaultPolicy, parsePolicy } from '../../domain/policy.js';
+import { policyWith } from '../support/policy.js';
 
 /**
  * The cadence's non-meeting touches as dated deliverables (§2.2 tactical row, R-12, R-88, R-122,
@@ -9,11 +10,6 @@ import { defaultPolicy, parsePolicy, type Policy } from '../../domain/policy.js'
  */
 const cal = makeCalendar({ timeZone: 'America/Chicago' });
 const LOCK = '2026-04-23T09:00:00-05:00';
-const policyWith = (patch: Record<string, unknown>): Policy => {
-  const r = parsePolicy({ ...patch });
-  if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  return r.policy;
-};
 const brief = (ds: ReturnType<typeof planDeliverables>) => ds.map((x) => [x.key, x.dueAt, x.ownerRole]);
 
 describe('D: monthly auto service report and quarterly digital touch (§2.2, R-12)', () => {

@@ -3,15 +3,9 @@ import {
   defenseLoopTriggers, governanceGate, nextSession, quarterWindow, thresholdChanges, thresholdChangeVerdict, triggerCoverage,
 } from '../../domain/governance.js';
 import { addConvened, applyHeld, applyMissed, decide, nextDue, type GovernanceState } from '../../domain/governance-process.js';
-import { defaultPolicy, diffPolicies, parsePolicy, type Policy } from '../../domain/policy.js';
+import { defaultPolicy, diffPolicies } from '../../domain/policy.js';
+import { policyWith } from '../support/policy.js';
 
-function policyWith(patch: (p: Policy) => void): Policy {
-  const doc = structuredClone(defaultPolicy) as Policy;
-  patch(doc);
-  const parsed = parsePolicy(doc);
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-  return parsed.policy;
-}
 
 describe('when the routines meet (R-125, R-35)', () => {
   it('holds the Monthly Segment Review on the policy\'s first Tuesday at 10:00 in the MSP zone', () => {

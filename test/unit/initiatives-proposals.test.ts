@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ProcessEffect } from '../../domain/effects.js';
 import * as I from '../../domain/initiatives.js';
-import { defaultPolicy, parsePolicy, type Policy } from '../../domain/policy.js';
+import { defaultPolicy } from '../../domain/policy.js';
 import * as P from '../../domain/proposals.js';
+import { policyWith } from '../support/policy.js';
 
 /**
  * The pure models of initiatives (R-71..R-75, R-42, R-83, R-32, R-121) and proposals (R-76..R-80,
@@ -18,11 +19,6 @@ const events = (effects: ProcessEffect[]) => effects.flatMap((e) => (e.kind === 
 /** CTAs with their due instant in UTC (the effects carry client-local offsets). */
 const ctas = (effects: ProcessEffect[]) => effects.flatMap((e) => (e.kind === 'cta' ? [{ ...e, dueAt: new Date(e.dueAt).toISOString() }] : []));
 const utc = (d: { key: string; at: string } | undefined) => d && { key: d.key, at: new Date(d.at).toISOString() };
-const policyWith = (patch: Record<string, unknown>): Policy => {
-  const r = parsePolicy(patch);
-  if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  return r.policy;
-};
 
 function initiative(extra: Partial<I.InitiativeSetup> = {}): I.InitiativeState {
   return I.initialState({

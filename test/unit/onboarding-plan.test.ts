@@ -11,18 +11,14 @@ import {
   type OnboardingPlanInput,
   type PlannedDeadline,
 } from '../../domain/onboarding-plan.js';
-import { defaultPolicy, parsePolicy, type Policy } from '../../domain/policy.js';
+import { defaultPolicy } from '../../domain/policy.js';
 import { makeCalendar } from '../../domain/business-time.js';
+import { policyWith } from '../support/policy.js';
 
 // Weekdays checked with Luxon: 2026-03-02 Mon, 03-06 Fri, 03-08 Sun (US DST), 03-17 Tue,
 // 03-24 Tue, 03-29 Sun (EU DST), 05-01 Fri, 05-15 Fri, 05-16 Sat, 05-22 Fri, 05-23 Sat,
 // 05-31 Sun, 06-15 Mon, 06-22 Mon, 09-04 Fri, 09-07 Mon (Labor Day), 11-23 Mon.
 
-function policyWith(input: unknown): Policy {
-  const r = parsePolicy(input);
-  if (!r.ok) throw new Error(`bad test policy: ${JSON.stringify(r.issues)}`);
-  return r.policy;
-}
 
 const chicago = makeCalendar({ timeZone: 'America/Chicago' });
 const berlin = makeCalendar({ timeZone: 'Europe/Berlin', holidays: ['2026-04-03', '2026-04-06'] });

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPolicy, parsePolicy, type Policy } from '../../domain/policy.js';
+import { defaultPolicy } from '../../domain/policy.js';
 import { capacityGapAction, clientInvestment, investmentOf, monthSpread, portfolioCapacity, rebalanceProposal, type SegmentKey } from '../../domain/portfolio.js';
+import { policyWith } from '../support/policy.js';
 
-function policyWith(patch: (p: Policy) => void): Policy {
-  const doc = structuredClone(defaultPolicy) as Policy;
-  patch(doc);
-  const parsed = parsePolicy(doc);
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-  return parsed.policy;
-}
 
 describe('investment per client (R-4, R-5)', () => {
   it('reproduces the seed\'s worked example: 5 % × 50 % × 40 % on $2,000 MRR = $240 = 3.2 h at $75', () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPolicy, parsePolicy, type Policy } from '../../domain/policy.js';
+import { defaultPolicy, parsePolicy } from '../../domain/policy.js';
 import {
   attendanceOf, executiveSponsorOf, meetingInvitees, pairedMspRoles, pairStakeholders, planStakeholderSync, preflight, resolveDecisionOwner, stakeholderChangeOf,
   type ClientStakeholder,
 } from '../../domain/stakeholders.js';
+import { policyWith } from '../support/policy.js';
 
 /** The client's own people as pure rules: R-123 pairing, R-19, R-17/R-34, R-26, R-27, R-104. */
 const person = (id: string, name: string, roles: ClientStakeholder['roles'], extra: Partial<ClientStakeholder> = {}): ClientStakeholder => ({
@@ -15,11 +16,6 @@ const olga = person('olga', 'Olga Ortiz', ['opsAdmin', 'decisionMaker']);
 const rita = person('rita', 'Rita Ruiz', ['riskCompliance'], { active: false });
 const all = [pat, ian, olga, rita];
 const staffed = [{ role: 'TAM', personId: 'p-tam' }, { role: 'CSM', personId: 'p-csm' }, { role: 'AM', personId: 'p-am' }, { role: 'vCIO', personId: 'p-vcio' }];
-const policyWith = (patch: Record<string, unknown>): Policy => {
-  const r = parsePolicy(patch);
-  if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  return r.policy;
-};
 
 describe('R-123 pairing and active threads', () => {
   it('pairs each MSP role with its counterparts: TAM↔IT/Ops, CSM↔Ops/Admin, AM↔budget holder, vCIO↔CEO/CFO (a CFO title counts), vCISO↔risk, vCTO↔architect', () => {
