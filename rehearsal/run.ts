@@ -27,7 +27,7 @@ import {
 import { ensureGovernanceRoutines } from '../runtime/processes.js';
 import { ROUTINES, type Routine } from '../domain/governance.js';
 import { createWorker } from '../worker.js';
-import { batonDataConverter, ephemeralKeyring } from '../runtime/payload-codec.js';
+import { batonDataConverter, ephemeralKeyring, openHistoryPayloads } from '../runtime/payload-codec.js';
 import type { DataConverter } from '@temporalio/common';
 import { addToTotals, clientSummary, emptyTotals, openCtaIds, type ClientReport, type ClientState, type ClientSummary, type PortfolioTotals, type ReportDetail } from './report.js';
 import { deepMerge, ScenarioError, substituteRefs, timeline, valueAt, type Scenario } from './scenario.js';
@@ -151,6 +151,9 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     const database = await throwAwayDatabase(opts.postgresAdminUrl, tmp, cleanups, log);
     // Rehearsal histories live as long as the run: a throwaway key, so the codec is rehearsed too (issue 18).
     const dataConverter = batonDataConverter(ephemeralKeyring('rehearsal'));
+    // Histories handed out (tests record them as replay fixtures) are opened first: the throwaway key dies with the run.
+    const onHistory: RehearsalOptions['onHistory'] = opts.onHistory && (async (ref, history, process, workflowId) =>
+      opts.onHistory!(ref, await openHistoryPayloads(history, dataConverter.payloadCodecs![0]!), process, workflowId));
     const env = await testServerAt(plan.startMs, tmp, opts.testServerPath, log, dataConverter);
     cleanups.unshift(() => env.teardown());
     // The environment's own client connection pings every 30 s, which the test server punishes by closing it
@@ -295,7 +298,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     const reportStarted = Date.now();
     for (const [n, id] of clientIds.entries()) {
       const ref = clientRefs[id]!;
-      const report = await takeClientReport({ client, within, db: database.db, detail, onHistory: opts.onHistory }, id, ref);
+      const report = await takeClientReport({ client, within, db: database.db, detail, onHistory }, id, ref);
       summaries[id] = report.summary;
       addToTotals(totals, report.summary);
       if (opts.onClientReport) await opts.onClientReport(report);
@@ -310,7 +313,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       const handle = client.workflow.getHandle(governanceWorkflowId(routine));
       const history = await within(() => handle.fetchHistory());
       governance[routine] = { status: await within(() => handle.query(governanceStatus)), historyEvents: history.events?.length ?? 0 };
-      await opts.onHistory?.(routine, history, 'governance');
+      await onHistory?.(routine, history, 'governance');
     }
     const portfolio: RehearsalResult['portfolio'] = {
       ctas: await database.db.select().from(ctas).where(isNull(ctas.clientId)).orderBy(asc(ctas.createdAt), asc(ctas.id)),

@@ -133,3 +133,48 @@ export function batonDataConverter(keyring: PayloadKeyring | undefined): DataCon
 export function ephemeralKeyring(id = 'ephemeral'): PayloadKeyring {
   return { activeKeyId: id, keys: new Map([[id, randomBytes(32)]]) };
 }
+
+const isPayload = (v: unknown): v is Payload => !!v && typeof v === 'object' && 'metadata' in v && (v as Payload).data instanceof Uint8Array;
+
+/**
+ * Applies `fn` to every payload of a history (decoded protobuf objects), in place: event inputs
+ * and results, memos, headers, failures. Keys in `skip` are left alone (the codec never touches
+ * search attributes or the SDK's patch markers). Returns how many payloads it passed to `fn`.
+ */
+export async function mapHistoryPayloads(node: unknown, fn: (payloads: Payload[]) => Promise<Payload[]>, skip: readonly string[] = ['searchAttributes', 'markerRecordedEventAttributes']): Promise<number> {
+  if (!node || typeof node !== 'object' || node instanceof Uint8Array) return 0;
+  let count = 0;
+  const obj = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(obj)) {
+    if (skip.includes(key) || !value || typeof value !== 'object') continue;
+    if (key === 'payloads' && Array.isArray(value) && value.every(isPayload)) {
+      obj[key] = await fn(value);
+      count += value.length;
+    } else if (isPayload(value)) {
+      obj[key] = (await fn([value]))[0];
+      count += 1;
+    } else if (Array.isArray(value)) {
+      for (const v of value) count += await mapHistoryPayloads(v, fn, skip);
+    } else if (key === 'fields' || key === 'indexedFields') {
+      // maps of payloads (memo, header)
+      const map = value as Record<string, unknown>;
+      for (const [k, v] of Object.entries(map)) {
+        if (isPayload(v)) {
+          map[k] = (await fn([v]))[0];
+          count += 1;
+        } else {
+          count += await mapHistoryPayloads(v, fn, skip);
+        }
+      }
+    } else {
+      count += await mapHistoryPayloads(value, fn, skip);
+    }
+  }
+  return count;
+}
+
+/** A history with its payloads opened (recorded fixtures are kept plain, so replay tests may seal them with any key). */
+export async function openHistoryPayloads<H>(history: H, codec: PayloadCodec): Promise<H> {
+  await mapHistoryPayloads(history, (p) => codec.decode(p), []);
+  return history;
+}

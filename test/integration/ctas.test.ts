@@ -12,6 +12,7 @@ import { ctaClockWorkflowId, ctaSlaStatus } from '../../workflows/contracts.js';
 import { createWorker } from '../../worker.js';
 import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
 import { testDataConverter, timeSkippingEnv, workflowBundle } from '../support/temporal.js';
+import { openHistoryPayloads } from '../../runtime/payload-codec.js';
 
 /**
  * CTAs (C-5, R-122) through the API with their durable first-action clock on the time-skipping
@@ -54,7 +55,7 @@ const inDays = async (d: number) => new Date((await env.currentTimeMs()) + d * 8
 /** `RECORD_HISTORIES=1` refreshes the replay fixtures (test/unit/replay.test.ts). */
 async function record(workflowId: string, name: string) {
   if (!process.env.RECORD_HISTORIES) return;
-  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await openHistoryPayloads(await env.client.workflow.getHandle(workflowId).fetchHistory(), testDataConverter.payloadCodecs![0]!);
   fs.writeFileSync(path.join(import.meta.dirname, `../fixtures/histories/${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
 }
 const events = async (type: string) => (await clientTimeline(db.db, clientId, { types: [type] }));

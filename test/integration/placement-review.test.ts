@@ -12,6 +12,7 @@ import { placementReviewStatus, placementReviewWorkflowId } from '../../workflow
 import { createWorker } from '../../worker.js';
 import { apiCaller, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
 import { testDataConverter, timeSkippingEnv, workflowBundle } from '../support/temporal.js';
+import { openHistoryPayloads } from '../../runtime/payload-codec.js';
 
 /**
  * The annual placement review (R-7) over two simulated years on the time-skipping server:
@@ -83,7 +84,7 @@ describe('placement review workflow', () => {
 
       // A finished cycle's history is the replay fixture: `RECORD_HISTORIES=1 npm test` refreshes it.
       if (process.env.RECORD_HISTORIES) {
-        const history = await env.client.workflow.getHandle(placementReviewWorkflowId(clientId), firstRunId).fetchHistory();
+        const history = await openHistoryPayloads(await env.client.workflow.getHandle(placementReviewWorkflowId(clientId), firstRunId).fetchHistory(), testDataConverter.payloadCodecs![0]!);
         fs.writeFileSync(path.join(import.meta.dirname, '../fixtures/histories/placement-review-cycle.json'), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
       }
     });

@@ -3,8 +3,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import type { Payload } from '@temporalio/common';
-import { EncryptionCodec, ephemeralKeyring, batonDataConverter } from '../../runtime/payload-codec.js';
+import { EncryptionCodec, ephemeralKeyring, batonDataConverter, mapHistoryPayloads } from '../../runtime/payload-codec.js';
 import { workflowBundle } from '../support/temporal.js';
 
 /**
@@ -42,7 +41,8 @@ describe('replay of recorded histories', () => {
     const histories = [];
     for (const f of fixtures) {
       const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
-      expect(await sealPayloads(history, codec), f).toBeGreaterThan(3);
+      // Every payload the codec would have sealed (not search attributes, not the SDK's patch markers).
+      expect(await mapHistoryPayloads(history, (p) => codec.encode(p)), f).toBeGreaterThan(3);
       histories.push({ workflowId: f, history });
     }
     const results = [];
@@ -54,31 +54,3 @@ describe('replay of recorded histories', () => {
     for await (const r of wrong) expect(r.error?.message ?? '').not.toBe('');
   });
 });
-
-/** Encrypts every payload the codec would have (not search attributes, not the SDK's patch markers). */
-async function sealPayloads(node: unknown, codec: EncryptionCodec): Promise<number> {
-  let sealed = 0;
-  if (!node || typeof node !== 'object' || node instanceof Uint8Array) return 0;
-  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
-    if (key === 'searchAttributes' || key === 'markerRecordedEventAttributes' || !value || typeof value !== 'object') continue;
-    const isPayload = (v: unknown): v is Payload => !!v && typeof v === 'object' && 'metadata' in v && (v as Payload).data instanceof Uint8Array;
-    if (key === 'payloads' && Array.isArray(value) && value.every(isPayload)) {
-      (node as Record<string, unknown>)[key] = await codec.encode(value);
-      sealed += value.length;
-    } else if (isPayload(value)) {
-      (node as Record<string, unknown>)[key] = (await codec.encode([value]))[0];
-      sealed += 1;
-    } else if (Array.isArray(value)) {
-      for (const v of value) sealed += await sealPayloads(v, codec);
-    } else if (key === 'fields' || key === 'indexedFields' || key === 'header') {
-      // maps of payloads (memo, headers)
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (isPayload(v)) (value as Record<string, unknown>)[k] = (await codec.encode([v]))[0];
-        else sealed += await sealPayloads(v, codec);
-      }
-    } else {
-      sealed += await sealPayloads(value, codec);
-    }
-  }
-  return sealed;
-}
