@@ -32,6 +32,9 @@ export function registerApiKeyRoutes(app: OpenAPIHono<ApiEnv>) {
   app.openapi(create, async (c) => {
     const b = c.req.valid('json');
     const created = await createApiKey(c.get('deps').db, { ...b, createdBy: actorOf(c).name, id: requestScopedId(c, 'api-key') });
+    // The key is shown once and never stored in clear, not even for an Idempotency-Key replay: a
+    // retry with the same key re-issues the same record with a new key (the lost one stops working).
+    c.set('responseHoldsSecret', true);
     return c.json({ ...created.record, key: created.key }, 201);
   });
   app.openapi(list, async (c) => {

@@ -87,6 +87,20 @@ describe('authentication and roles on every operation', () => {
     expect(after.status).toBe(401);
   });
 
+  it('a key created with an Idempotency-Key is never stored in clear; a retry re-issues the same record with a new key', async () => {
+    const headers = { 'idempotency-key': 'create-key-retry-1' };
+    const first = await h.call('POST', '/v1/api-keys', { body: { name: 'retried', role: 'automation' }, headers });
+    const retry = await h.call('POST', '/v1/api-keys', { body: { name: 'retried', role: 'automation' }, headers });
+    expect([first.status, retry.status]).toEqual([201, 201]);
+    expect(retry.body.id).toBe(first.body.id);
+    expect(retry.body.key).not.toBe(first.body.key);
+    const works = async (key: string) => (await h.app.request('/v1/clients', { headers: { authorization: `Bearer ${key}` } })).status;
+    expect([await works(first.body.key), await works(retry.body.key)]).toEqual([401, 200]);
+    const stored = await h.database.sql`select coalesce(response_body, '') as body from idempotency_records`;
+    for (const row of stored) expect(row.body).not.toContain(retry.body.key);
+    expect((await h.call('GET', '/v1/api-keys')).body.items.filter((k: { name: string }) => k.name === 'retried')).toHaveLength(1);
+  });
+
   it('keys are stored hashed and listed without the key', async () => {
     const list = await h.call('GET', '/v1/api-keys');
     expect(list.status).toBe(200);
