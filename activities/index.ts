@@ -113,7 +113,9 @@ export function createActivities({ db }: ActivityDeps) {
      */
     async recordProcessEffects(batch: {
       /** Null for a portfolio process (governance routines). */
-      clientId: string | null; process: string; workflowId: string; batchKey: string; actor: Actor; at: string; firstActionHours: number; effects: ProcessEffect[];
+      clientId: string | null; process: string; workflowId: string; batchKey: string; actor: Actor; at: string;
+      /** C-5; null: the client's (or, without a client, the active) policy's meeting.firstActionHours (R-30). */
+      firstActionHours: number | null; effects: ProcessEffect[];
     }): Promise<{ ctas: string[] }> {
       const { clientId, process, workflowId, actor, at } = batch;
       // A portfolio process (governance, issue 14) writes without a client; client effects need one.
@@ -146,7 +148,7 @@ export function createActivities({ db }: ActivityDeps) {
             }
             const row = await openCta(tx, {
               key: `${workflowId}/${e.key}`, clientId: e.clientId === undefined ? clientId : e.clientId, ...(e.ownerPersonId ? { ownerPersonId: e.ownerPersonId } : {}), process, workflowId, kind: e.ctaKind, title: e.title, ruleId: e.ruleId, ownerRole: e.ownerRole,
-              dueAt: e.dueAt, firstActionHours: batch.firstActionHours, openedAt: at, actor, why: e.why, ...(e.data ? { data: e.data } : {}), ...(e.clock === 'due' ? { clock: e.clock } : {}),
+              dueAt: e.dueAt, firstActionHours: batch.firstActionHours ?? (clientId ? await policyForClientId(tx, clientId) : (await activePolicy(tx)).document).meeting.firstActionHours, openedAt: at, actor, why: e.why, ...(e.data ? { data: e.data } : {}), ...(e.clock === 'due' ? { clock: e.clock } : {}),
             });
             // An optional item has no SLA clock; the others escalate on first action (C-5) or at their due (A-28).
             if (e.clock !== 'none' && (!row.firstActionAt || isDeliverable(row)) && (row.state === 'open' || row.state === 'escalated' || row.state === 'first_action')) clocks.push(row);

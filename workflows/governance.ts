@@ -35,7 +35,7 @@ const { planGovernanceSession, conveneGovernanceSession } = proxyActivities<Acti
 export async function governanceRoutine(input: GovernanceInput): Promise<void> {
   const kernel = new ProcessKernel<GovernanceState, GovernanceAction, GovernanceActionResult>({
     process: 'governance', clientId: null, refusalTypes: GOVERNANCE_REFUSAL_TYPES, initialStep: input.routine,
-    firstActionHours: () => 72, seen: input.continued?.seen,
+    seen: input.continued?.seen,
   });
   const now = () => new Date(Date.now()).toISOString();
   kernel.serveStatus(governanceStatus, statusView);

@@ -26,12 +26,11 @@ const { requestDeliveryKickoff } = proxyActivities<Activities>({
 });
 
 export async function initiative(input: InitiativeInput): Promise<InitiativeStatus | null> {
-  let firstActionHours = 72;
+  let firstActionHours: number | undefined; // from the record's policy once it is read (R-30)
   const kernel = new ProcessKernel<InitiativeState, InitiativeAction, InitiativeActionResult>({
     process: 'initiative', clientId: input.clientId, refusalTypes: INITIATIVE_REFUSAL_TYPES, initialStep: 'starting', firstActionHours: () => firstActionHours,
   });
   kernel.serveStatus(initiativeStatus, statusView);
-  let duplicates = 0;
   kernel.serveReports(initiativeAction, {
     decide,
     async accept(st, req) {
@@ -48,7 +47,6 @@ export async function initiative(input: InitiativeInput): Promise<InitiativeStat
         },
       };
     },
-    duplicateBatch: (st) => `a${st.actions}-duplicate-${++duplicates}`,
   });
 
   const setup = await prepareInitiative(input.initiativeId);

@@ -42,8 +42,12 @@ export interface ProcessModel<S extends { actions: number }, A extends { type: s
   decide(state: S, action: A, at: string): ProcessRefusal | undefined;
   /** Applies an accepted report to the state (synchronously, or after an activity) and says how to record it. */
   accept(state: S, report: ProcessReport<A>): Promise<Accepted<R>>;
-  /** The batch naming a C-6 repeat's `signal.duplicate` event (unique across the workflow's runs). */
-  duplicateBatch(state: S, prior: R): string;
+  /**
+   * The batch naming a C-6 repeat's `signal.duplicate` event. The kernel names it itself (unique
+   * across the workflow's runs); a model overrides it only where its state counts repeats in its
+   * own sequence (the released cadence, and the models built on its shape).
+   */
+  duplicateBatch?(state: S, prior: R): string;
   /** Extra facts on the repeat's `signal.duplicate` event (e.g. the first report's event id). */
   duplicateData?(prior: R): Record<string, unknown>;
 }
@@ -56,8 +60,12 @@ export interface KernelOptions {
   clientId: string | null;
   /** Refusal failure types by HTTP status (contracts.ts); the API recognises them. */
   refusalTypes: Partial<Record<404 | 409 | 422, string>>;
-  /** C-5: first-action hours for the CTAs this process opens (read when recording). */
-  firstActionHours: () => number;
+  /**
+   * C-5: first-action hours for the CTAs this process opens (read when recording), from the policy
+   * the process runs on; absent, the recording reads the client's (or the active) policy's
+   * `meeting.firstActionHours` (R-30).
+   */
+  firstActionHours?: () => number | undefined;
   /** Idempotency keys carried from the previous run (continue-as-new). */
   seen?: [string, Seen<unknown>][];
   /** The Step search attribute while the process sets up. */
@@ -98,6 +106,9 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
   private busy = false;
   private currentStep: string;
   readonly workflowId = workflowInfo().workflowId;
+  private readonly runId = workflowInfo().runId;
+  /** C-6 repeats acknowledged in this run (names their `signal.duplicate` batches). */
+  private duplicates = 0;
 
   constructor(private readonly opts: KernelOptions) {
     this.seen = new Map((opts.seen ?? []) as [string, Seen<R>][]);
@@ -219,7 +230,7 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
 
   /** C-6: acknowledged and ignored, but visible on the timeline. */
   private async duplicate(st: S, req: ProcessReport<A>, prior: R, model: ProcessModel<S, A, R>): Promise<R> {
-    await this.record(model.duplicateBatch(st, prior), [{
+    await this.record(model.duplicateBatch?.(st, prior) ?? `duplicate/${this.runId}/${++this.duplicates}`, [{
       kind: 'event', type: 'signal.duplicate', ruleId: 'C-6', why: { firstSequence: prior.sequence },
       data: { signal: req.action.type, idempotencyKey: req.idempotencyKey, ...(model.duplicateData?.(prior) ?? {}) },
     }], req.actor, req.at);
@@ -280,7 +291,7 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
   async record(batchKey: string, effects: ProcessEffect[], actor: Actor, at: string): Promise<string[]> {
     if (!effects.length) return [];
     const { ctas } = await activities.recordProcessEffects({
-      clientId: this.opts.clientId, process: this.opts.process, workflowId: this.workflowId, batchKey, actor, at, firstActionHours: this.opts.firstActionHours(), effects,
+      clientId: this.opts.clientId, process: this.opts.process, workflowId: this.workflowId, batchKey, actor, at, firstActionHours: this.opts.firstActionHours?.() ?? null, effects,
     });
     return ctas;
   }

@@ -43,7 +43,6 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
     process: 'onboarding', clientId: input.clientId, refusalTypes: ONBOARDING_REFUSAL_TYPES, initialStep: 'planning', firstActionHours: () => rules!.firstActionHours,
   });
   kernel.serveStatus(onboardingStatus, (st) => statusView(st, st.closedAt ? 'completed' : 'running'));
-  let duplicates = 0;
   kernel.serveReports(onboardingAction, {
     decide,
     async accept(st, req) {
@@ -59,7 +58,6 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
         },
       };
     },
-    duplicateBatch: () => `duplicate-${++duplicates}`,
     duplicateData: (prior) => ({ firstEventId: `${kernel.workflowId}/action-${prior.sequence}/0` }),
   });
 

@@ -27,7 +27,7 @@ export async function planningLoop(input: PlanningLoopInput): Promise<void> {
   const startedAt = input.startedAt ?? new Date(Date.now()).toISOString();
   const workflowId = workflowInfo().workflowId;
   const kernel = new ProcessKernel<LoopState, PlanningLoopAction, PlanningLoopResult>({
-    process: 'planning-loop', clientId: input.clientId, refusalTypes: PLANNING_LOOP_REFUSAL_TYPES, initialStep: 'starting', firstActionHours: () => 72, seen: input.continued?.seen,
+    process: 'planning-loop', clientId: input.clientId, refusalTypes: PLANNING_LOOP_REFUSAL_TYPES, initialStep: 'starting', seen: input.continued?.seen,
   });
   kernel.serveStatus(planningLoopStatus, (st): PlanningLoopStatus => ({ clientId: input.clientId, phase: 'running', startedAt, dues: st.dues.slice(0, 20), handled: st.handled }));
   kernel.serveReports(planningLoopAction, {

@@ -25,13 +25,12 @@ const { reportToInitiative, reportToOnboarding, requestProposalReset } = proxyAc
 });
 
 export async function proposal(input: ProposalInput): Promise<ProposalStatusView | null> {
-  let firstActionHours = 72;
+  let firstActionHours: number | undefined; // from the record's policy once it is read (R-30)
   const now = () => new Date(Date.now()).toISOString();
   const kernel = new ProcessKernel<ProposalState, ProposalAction, ProposalActionResult>({
     process: 'proposal', clientId: input.clientId, refusalTypes: PROPOSAL_REFUSAL_TYPES, initialStep: 'starting', firstActionHours: () => firstActionHours,
   });
   kernel.serveStatus(proposalStatus, (st) => statusView(st, now()));
-  let duplicates = 0;
   kernel.serveReports(proposalAction, {
     decide,
     async accept(st, req) {
@@ -47,7 +46,6 @@ export async function proposal(input: ProposalInput): Promise<ProposalStatusView
         },
       };
     },
-    duplicateBatch: (st) => `a${st.actions}-duplicate-${++duplicates}`,
   });
 
   const setup = await prepareProposal(input.proposalId);
