@@ -8,6 +8,18 @@ import { failureConverterPath } from './runtime/payload-codec.js';
 /** The module that exports every workflow; the worker registers them all from here. */
 export const workflowsPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows', 'index.ts');
 
+
+/**
+ * Worker capacity (README "Configuration"); unset fields keep the SDK's defaults. Cached workflows
+ * stay in memory between tasks (a cache miss replays the history); the concurrency limits bound
+ * the workflow tasks and activities one worker process runs at once.
+ */
+export interface WorkerTuning {
+  maxCachedWorkflows?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
 export interface BatonWorkerOptions extends ActivityDeps {
   connection: NativeConnection;
   namespace: string;
@@ -17,6 +29,7 @@ export interface BatonWorkerOptions extends ActivityDeps {
   identity?: string;
   /** Baton's data converter (runtime/payload-codec.ts): payload encryption and encoded failures. */
   dataConverter: DataConverter;
+  tuning?: WorkerTuning;
 }
 
 export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
@@ -29,6 +42,7 @@ export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
     dataConverter: opts.dataConverter,
     ...(opts.identity ? { identity: opts.identity } : {}),
     shutdownGraceTime: '10 seconds',
+    ...Object.fromEntries(Object.entries(opts.tuning ?? {}).filter(([, v]) => v !== undefined)),
   });
 }
 

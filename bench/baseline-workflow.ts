@@ -38,3 +38,6 @@ export async function baseline(input: BaselineInput): Promise<number> {
   await condition(allHandlersFinished);
   return ran;
 }
+
+/** The floor for opening a CTA or registering a client: a workflow start with nothing in it (bench/run.ts `bare`). */
+export async function bare(): Promise<void> {}

@@ -97,6 +97,7 @@ export interface OnboardingBenchOptions {
   /** Baton's data converter, for the encrypted run of the baseline that prices encryption (issue 18). */
   dataConverter: DataConverter;
   connection: NativeConnection;
+  namespace: string;
   onboardings: number;
   concurrency: number;
 }
@@ -144,7 +145,7 @@ export async function benchOnboarding(o: OnboardingBenchOptions) {
   // sides, so the price of encryption is measured on the same workflow (issue 18).
   const runBaselinePhase = async (label: string, client: Client, dataConverter?: DataConverter) => {
     const taskQueue = `${BASELINE_QUEUE}${dataConverter ? '-encrypted' : ''}`;
-    const worker = await Worker.create({ connection: o.connection, namespace: 'default', taskQueue, workflowsPath: baselineWorkflowsPath, activities: baselineActivities, ...(dataConverter ? { dataConverter } : {}) });
+    const worker = await Worker.create({ connection: o.connection, namespace: o.namespace, taskQueue, workflowsPath: baselineWorkflowsPath, activities: baselineActivities, ...(dataConverter ? { dataConverter } : {}) });
     const running = worker.run();
     try {
       const runBaseline = async (workflowId: string, ms: Latencies): Promise<string> => {

@@ -18,8 +18,16 @@
  *    history events a snapshot adds.
  *  - governance (bench/governance.ts): the Monthly Segment Review's agenda and the R-60 KPI report
  *    over `--governance-clients` clients (1,000) with four meetings each.
- * `--only governance` (a comma list of http, cta, onboarding, cadence, health, governance, console) runs a subset.
- * Writes bench-results/<timestamp>.json. A measurement, never a pass/fail test.
+ *  - bare: the floor issue 17 compares opening a CTA and registering a client with, measured in
+ *    the same run: a bare workflow start plus one PostgreSQL transaction (one insert), one at a
+ *    time like the CTA opens and the sequential registrations beside it.
+ *  - scale (bench/scale.ts): `--scale-clients` live cadences (and the CTA clocks they open) on one
+ *    worker process: RSS per 1,000 cached workflows, lateness of the monthly roll that fires for
+ *    all at once, time to replay-recover after a worker restart.
+ * `--only governance` (a comma list of http, cta, onboarding, cadence, health, governance, console, scale) runs a subset.
+ * `TEMPORAL_ADDRESS` (or `--temporal-address`) runs against an external Temporal instead of the embedded dev server.
+ * Prints the issue-17 ratios side by side in one table (`targets`) with the machine's load average, and writes
+ * bench-results/<timestamp>.json. A measurement, never a pass/fail test.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -46,6 +54,13 @@ import { benchConsole } from './console.js';
 import { sql } from 'drizzle-orm';
 import { benchGovernance } from './governance.js';
 import { benchOnboarding, pct } from './onboarding.js';
+import { benchScale } from './scale.js';
+import { registerSearchAttributes } from '../runtime/search-attribute-registry.js';
+import { Worker } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { bare } from './baseline-workflow.js';
+import * as baselineActivities from './baseline-activities.js';
+import type { WorkerTuning } from '../worker.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -54,8 +69,22 @@ const { values: opts } = parseArgs({
     health: { type: 'string', default: '100' },
     'portfolio-clients': { type: 'string', default: '1000' }, 'portfolio-renders': { type: 'string', default: '50' },
     'governance-clients': { type: 'string', default: '1000' }, only: { type: 'string' },
+    'scale-clients': { type: 'string', default: '1000' }, 'scale-concurrency': { type: 'string', default: '20' },
+    'temporal-address': { type: 'string', default: process.env.TEMPORAL_ADDRESS }, 'temporal-namespace': { type: 'string', default: process.env.TEMPORAL_NAMESPACE ?? 'default' },
+    'max-cached-workflows': { type: 'string' }, 'max-concurrent-workflow-tasks': { type: 'string' }, 'max-concurrent-activities': { type: 'string' },
   },
 });
+const numberOrUndefined = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+/** The worker's capacity settings (README "Configuration"): the same knobs as BATON_WORKER_* for `baton worker`. */
+const TUNING: WorkerTuning = {
+  maxCachedWorkflows: numberOrUndefined(opts['max-cached-workflows']),
+  maxConcurrentWorkflowTaskExecutions: numberOrUndefined(opts['max-concurrent-workflow-tasks']),
+  maxConcurrentActivityTaskExecutions: numberOrUndefined(opts['max-concurrent-activities']),
+};
+const TEMPORAL_ADDRESS = opts['temporal-address'];
+const NAMESPACE = opts['temporal-namespace']!;
+const SCALE_CLIENTS = Number(opts['scale-clients']);
+const SCALE_CONCURRENCY = Number(opts['scale-concurrency']);
 const PORTFOLIO_CLIENTS = Number(opts['portfolio-clients']);
 const PORTFOLIO_RENDERS = Number(opts['portfolio-renders']);
 const REQUESTS = Number(opts.requests);
@@ -68,7 +97,8 @@ const HEALTH = Number(opts.health);
 const GOVERNANCE_CLIENTS = Number(opts['governance-clients']);
 /** `--only console,governance`: just those parts (e.g. `console`: the portfolio page alone). */
 const ONLY = opts.only ? new Set(opts.only.split(',')) : undefined;
-const runs = (part: 'http' | 'cta' | 'onboarding' | 'cadence' | 'health' | 'governance' | 'console') => !ONLY || ONLY.has(part);
+const runs = (part: 'http' | 'cta' | 'onboarding' | 'cadence' | 'health' | 'governance' | 'console' | 'scale') => !ONLY || ONLY.has(part);
+const loadAvg = () => os.loadavg().map((l) => +l.toFixed(2)) as [number, number, number];
 
 const logger = createLogger('warn');
 installTemporalRuntime(logger);
@@ -76,9 +106,12 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
 fs.chmodSync(dir, 0o755);
 
 async function main() {
+  const loadAtStart = loadAvg();
   const [pg, temporal] = await Promise.all([
     startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: await freePort() }),
-    startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal'), port: await freePort(), headless: true, startTimeoutMs: 120_000 }),
+    TEMPORAL_ADDRESS
+      ? { address: TEMPORAL_ADDRESS, stop: async () => {} }
+      : startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal'), port: await freePort(), headless: true, startTimeoutMs: 120_000 }),
   ]);
   const stops: (() => Promise<unknown>)[] = [() => temporal.stop(), () => pg.stop()];
   try {
@@ -90,17 +123,27 @@ async function main() {
     const opsKey = (await createApiKey(database.db, { name: 'bench ops', role: 'ops', createdBy: 'bench' })).key;
 
     const connection = await Connection.connect({ address: temporal.address });
+    // The embedded dev server registers Baton's search attributes at start; an external namespace gets them here (idempotent).
+    if (TEMPORAL_ADDRESS) await registerSearchAttributes(connection, NAMESPACE);
     const native = await NativeConnection.connect({ address: temporal.address });
     stops.unshift(() => connection.close(), () => native.close());
-    const taskQueue = 'bench';
+    // A fresh queue per run, so runs against a shared external Temporal never pick up each other's tasks.
+    const taskQueue = TEMPORAL_ADDRESS ? `bench-${Date.now()}` : 'bench';
     // Encrypted as Baton runs by default (issue 18); the codec's own cost is measured separately.
     const dataConverter = batonDataConverter(ephemeralKeyring('bench'));
-    const client = new Client({ connection, dataConverter });
-    const worker = await createWorker({ connection: native, namespace: 'default', taskQueue, db: database.db, dataConverter });
+    const client = new Client({ connection, dataConverter, namespace: NAMESPACE });
+    const worker = await createWorker({ connection: native, namespace: NAMESPACE, taskQueue, db: database.db, dataConverter, tuning: TUNING });
     const running = worker.run();
-    stops.unshift(async () => { worker.shutdown(); await running; });
+    let workerStopped = false;
+    const stopWorker = async () => {
+      if (workerStopped) return;
+      workerStopped = true;
+      worker.shutdown();
+      await running;
+    };
+    stops.unshift(stopWorker);
 
-    const app = createApp({ db: database.db, logger, temporal: { client, namespace: 'default', taskQueue }, payloadCodec: dataConverter.payloadCodecs![0] });
+    const app = createApp({ db: database.db, logger, temporal: { client, namespace: NAMESPACE, taskQueue }, payloadCodec: dataConverter.payloadCodecs![0] });
     const port = await freePort();
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => { const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s)); });
     stops.unshift(() => new Promise((r) => server.close(r)));
@@ -146,7 +189,43 @@ async function main() {
     openMs.sort((a, b) => a - b);
     actMs.sort((a, b) => a - b);
 
-    const onboarding = runs('onboarding') ? await benchOnboarding({ base, key: opsKey, client, plainClient: new Client({ connection }), dataConverter, connection: native, onboardings: ONBOARDINGS, concurrency: CONCURRENCY }) : undefined;
+    // Registrations one at a time (the autocannon scenario above measures them 10 at a time), then the
+    // floor both are compared with: a bare workflow start plus one PostgreSQL transaction, same count.
+    const registerMs: number[] = [];
+    const bareMs: number[] = [];
+    if (runs('cta')) {
+      console.error(`… register one at a time ×${CTAS}, then bare start + transaction ×${CTAS}`);
+      for (let i = 0; i < CTAS; i++) {
+        const t = performance.now();
+        const r = await post('/v1/clients', { name: `Bench sequential ${i}`, mrr: 12000, maturity: 4, appetite: 2, timeZone: 'America/Chicago' });
+        registerMs.push(performance.now() - t);
+        if (r.status !== 201) throw new Error(`register: ${r.status}`);
+      }
+      await database.sql`create table if not exists bench_bare (id uuid primary key, data jsonb not null, at timestamptz not null default now())`;
+      const bareQueue = `${taskQueue}-bare`;
+      const bareWorker = await Worker.create({
+        connection: native, namespace: NAMESPACE, taskQueue: bareQueue, activities: baselineActivities,
+        workflowsPath: path.join(path.dirname(fileURLToPath(import.meta.url)), 'baseline-workflow.ts'),
+      });
+      const bareRunning = bareWorker.run();
+      const plain = new Client({ connection, namespace: NAMESPACE });
+      try {
+        for (let i = 0; i < CTAS; i++) {
+          const t = performance.now();
+          const id = crypto.randomUUID();
+          await database.db.transaction(async (tx) => { await tx.execute(sql`insert into bench_bare (id, data) values (${id}, ${JSON.stringify({ i, title: `Bench CTA ${i}` })}::jsonb)`); });
+          await plain.workflow.start(bare, { workflowId: `bench-bare/${id}`, taskQueue: bareQueue, args: [] });
+          bareMs.push(performance.now() - t);
+        }
+      } finally {
+        bareWorker.shutdown();
+        await bareRunning;
+      }
+      registerMs.sort((a, b) => a - b);
+      bareMs.sort((a, b) => a - b);
+    }
+
+    const onboarding = runs('onboarding') ? await benchOnboarding({ base, key: opsKey, client, plainClient: new Client({ connection, namespace: NAMESPACE }), namespace: NAMESPACE, dataConverter, connection: native, onboardings: ONBOARDINGS, concurrency: CONCURRENCY }) : undefined;
     const cadence = runs('cadence') ? await benchCadence({ base, key, client, cadences: CADENCES, concurrency: CONCURRENCY }) : undefined;
     const governance = runs('governance') ? await benchGovernance({ base, key, db: database.db, clients: GOVERNANCE_CLIENTS, concurrency: CONCURRENCY }) : undefined;
     const health = runs('health') ? await benchHealth({ base, key, client, clients: HEALTH, concurrency: CONCURRENCY }) : undefined;
@@ -162,17 +241,49 @@ async function main() {
       const portfolioKey = (await createApiKey(portfolioDatabase.db, { name: 'bench console', role: 'manager', createdBy: 'bench' })).key;
       portfolio = await benchConsole({ database: portfolioDatabase, logger, clients: PORTFOLIO_CLIENTS, requests: PORTFOLIO_RENDERS, adminKey: portfolioKey });
     }
+    // Its own database and worker, after everything else: N live cadences held by one worker process.
+    let scale;
+    if (runs('scale')) {
+      await stopWorker();
+      await database.db.execute(sql.raw('create database bench_scale'));
+      const scaleUrl = pg.urlFor('bench_scale');
+      await runMigrations(scaleUrl);
+      const scaleDatabase = connectDatabase(scaleUrl, { max: 20 });
+      stops.unshift(() => scaleDatabase.close());
+      await ensureDefaultPolicy(scaleDatabase.db);
+      scale = await benchScale({ db: scaleDatabase.db, clients: SCALE_CLIENTS, concurrency: SCALE_CONCURRENCY, tuning: TUNING, dataConverter, log: (m) => console.error(m) });
+    }
+
+    const ctaP50 = runs('cta') ? pct(openMs, 50) : undefined;
+    const registerP50 = registerMs.length ? pct(registerMs, 50) : undefined;
+    const bareP50 = bareMs.length ? pct(bareMs, 50) : undefined;
+    const ratio = (a: number | undefined, b: number | undefined, digits = 2) => (a === undefined || b === undefined || b === 0 ? undefined : +(a / b).toFixed(digits));
+    /** Issue 17's targets, every ratio from this one run on the same servers. */
+    const targets = [
+      { metric: 'onboarding throughput ÷ bare baseline', ratio: onboarding?.ratios.throughput, target: '≥ 0.8', meets: (r: number) => r >= 0.8 },
+      { metric: 'onboarding Update p50 ÷ baseline Update p50', ratio: onboarding?.ratios.updateP50, target: '≤ 1.25', meets: (r: number) => r <= 1.25 },
+      { metric: 'history events per onboarding ÷ baseline', ratio: onboarding?.ratios.historyEvents, target: '≤ 1.1', meets: (r: number) => r <= 1.1 },
+      { metric: 'open CTA p50 ÷ bare start + transaction p50', ratio: ratio(ctaP50, bareP50), target: '≤ 1.5', meets: (r: number) => r <= 1.5 },
+      { metric: 'register client p50 ÷ bare start + transaction p50', ratio: ratio(registerP50, bareP50), target: '≤ 1.5', meets: (r: number) => r <= 1.5 },
+      { metric: 'authenticated read req/s ÷ /healthz req/s', ratio: scenarios.length ? ratio(scenarios[1]!.throughputPerSec, scenarios[0]!.throughputPerSec) : undefined, target: '≥ 0.5', meets: (r: number) => r >= 0.5 },
+    ].filter((t) => t.ratio !== undefined).map(({ meets, ...t }) => ({ ...t, met: meets(t.ratio!) }));
 
     const summary = {
       at: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS, onboardings: ONBOARDINGS, concurrency: CONCURRENCY, cadences: CADENCES, health: HEALTH, governanceClients: GOVERNANCE_CLIENTS, ...(ONLY ? { only: [...ONLY] } : {}) },
+      // Load average (1, 5, 15 min) when the run started and ended: other work on a shared machine skews absolute numbers, not the side-by-side ratios.
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAvgAtStart: loadAtStart, loadAvgAtEnd: loadAvg() },
+      temporal: TEMPORAL_ADDRESS ? { external: TEMPORAL_ADDRESS, namespace: NAMESPACE } : { embedded: 'dev server (SQLite)' },
+      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS, onboardings: ONBOARDINGS, concurrency: CONCURRENCY, cadences: CADENCES, health: HEALTH, governanceClients: GOVERNANCE_CLIENTS, scaleClients: SCALE_CLIENTS, tuning: TUNING, ...(ONLY ? { only: [...ONLY] } : {}) },
+      targets,
       http: scenarios,
       ratios: scenarios.length ? { readVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[1]!.throughputPerSec).toFixed(2), registerVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[2]!.throughputPerSec).toFixed(2) } : undefined,
       ctaRoundTrip: !runs('cta') ? undefined : {
         ctas: CTAS, seconds: +ctaSeconds.toFixed(2), ctasPerSec: +(CTAS / ctaSeconds).toFixed(1),
         openMs: { p50: +pct(openMs, 50).toFixed(1), p99: +pct(openMs, 99).toFixed(1) }, firstActionMs: { p50: +pct(actMs, 50).toFixed(1), p99: +pct(actMs, 99).toFixed(1) },
+        registerOneAtATimeMs: { p50: +pct(registerMs, 50).toFixed(1), p99: +pct(registerMs, 99).toFixed(1) },
+        bareStartPlusTransactionMs: { p50: +pct(bareMs, 50).toFixed(1), p99: +pct(bareMs, 99).toFixed(1) },
       },
+      scale,
       onboarding,
       cadence,
       health,
@@ -194,6 +305,11 @@ async function main() {
     if (health) console.log(JSON.stringify({ health }, null, 2));
     if (governance) console.log(JSON.stringify({ governance }, null, 2));
     if (portfolio) console.log(JSON.stringify({ portfolio }, null, 2));
+    if (scale) console.log(JSON.stringify({ scale }, null, 2));
+    if (targets.length) {
+      console.log(`load average at start ${loadAtStart.join(' / ')}, at end ${summary.machine.loadAvgAtEnd.join(' / ')} (1/5/15 min, ${os.cpus().length} CPUs)`);
+      console.table(targets.map((t) => ({ metric: t.metric, ratio: t.ratio, target: t.target, met: t.met ? 'yes' : 'no' })));
+    }
     console.log(`summary: ${file}`);
   } catch (err) {
     console.error(`bench failed; servers' logs are kept in ${dir}`);

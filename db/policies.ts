@@ -15,12 +15,30 @@ export interface PolicyVersion {
   publishedAt: string;
 }
 
-const toVersion = (row: typeof policies.$inferSelect): PolicyVersion => {
-  // Stored documents were validated on publish; re-parsing fills defaults added by later releases.
-  const parsed = parsePolicy(row.document);
-  if (!parsed.ok) throw new Error(`stored policy v${row.version} no longer validates: ${JSON.stringify(parsed.issues)}`);
-  return { version: row.version, document: parsed.policy, note: row.note, publishedBy: row.publishedBy, publishedAt: row.publishedAt };
-};
+/**
+ * Parsed documents by their stored text: every request and activity reads the active policy, and
+ * validating the whole document each time was a large share of their CPU (issue 17). Keyed by the
+ * content itself, so no database, version or publication can be served another's document; each
+ * caller gets its own copy, as a fresh parse gave it.
+ */
+const parsedDocuments = new Map<string, Policy>();
+const PARSED_DOCUMENTS_MAX = 64;
+
+function parseStored(row: typeof policies.$inferSelect): Policy {
+  const text = JSON.stringify(row.document);
+  let policy = parsedDocuments.get(text);
+  if (!policy) {
+    // Stored documents were validated on publish; re-parsing fills defaults added by later releases.
+    const parsed = parsePolicy(row.document);
+    if (!parsed.ok) throw new Error(`stored policy v${row.version} no longer validates: ${JSON.stringify(parsed.issues)}`);
+    if (parsedDocuments.size >= PARSED_DOCUMENTS_MAX) parsedDocuments.delete(parsedDocuments.keys().next().value!);
+    parsedDocuments.set(text, (policy = parsed.policy));
+  }
+  return structuredClone(policy);
+}
+
+const toVersion = (row: typeof policies.$inferSelect): PolicyVersion =>
+  ({ version: row.version, document: parseStored(row), note: row.note, publishedBy: row.publishedBy, publishedAt: row.publishedAt });
 
 /** Version 1 is the seed's defaults (DOMAIN §4), written once on first start. */
 export async function ensureDefaultPolicy(db: Db): Promise<void> {

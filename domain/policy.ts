@@ -204,10 +204,13 @@ function strictMirrorOf(schema: z.ZodType, partial: boolean): z.ZodType {
   return s;
 }
 
-export const clientOverrideSchema = strictMirrorOf(
+// The strict mirrors are built on first use (z.lazy), not at import: workflow code imports this
+// module once per workflow (the SDK gives each its own module cache) and never parses with them,
+// and building them was a quarter of the CPU a new or replayed workflow cost (issue 17).
+export const clientOverrideSchema = z.lazy(() => strictMirrorOf(
   z.object(Object.fromEntries(CLIENT_OVERRIDE_AREAS.map((a) => [a, policyShape[a]]))),
   true,
-) as z.ZodType<ClientOverrides>;
+)) as unknown as z.ZodType<ClientOverrides>;
 
 /** Objects merge key by key; arrays, scalars and null replace; undefined leaves the base. */
 function deepMerge(base: unknown, patch: unknown): unknown {
@@ -234,8 +237,8 @@ export function applyClientOverrides(policy: Policy, overrides: unknown): Policy
 // ---------------------------------------------------------------------------------------------
 // Publishing
 
-const completePolicySchema = strictMirrorOf(z.object(policyShape), false);
-const policyPatchSchema = strictMirrorOf(z.object(policyShape), true);
+const completePolicySchema = z.lazy(() => strictMirrorOf(z.object(policyShape), false));
+const policyPatchSchema = z.lazy(() => strictMirrorOf(z.object(policyShape), true));
 
 /**
  * How a published document relates to the version in force:

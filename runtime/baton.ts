@@ -6,7 +6,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } 
 import { createApp } from '../api/app.js';
 import type { ConsoleOptions } from '../console/options.js';
 import { pruneIdempotencyRecords } from '../api/idempotency.js';
-import { createApiKey, hasActiveAdmin } from '../db/api-keys.js';
+import { createApiKey, hasActiveAdmin, listenForApiKeyChanges } from '../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../db/client.js';
 import { ensureDefaultPolicy } from '../db/policies.js';
 import { createWorker } from '../worker.js';
@@ -195,6 +195,10 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
       worker = await createWorker({
         connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db: database.db, dataConverter,
         ...(config.BATON_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.BATON_WORKFLOW_BUNDLE } } : {}),
+        tuning: {
+          maxCachedWorkflows: config.BATON_WORKER_MAX_CACHED_WORKFLOWS, maxConcurrentWorkflowTaskExecutions: config.BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+          maxConcurrentActivityTaskExecutions: config.BATON_WORKER_MAX_CONCURRENT_ACTIVITIES,
+        },
       });
       let workerStopping = false;
       const running = worker.run().then(
@@ -223,6 +227,9 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
 
     let apiUrl: string | undefined;
     if (mode !== 'worker') {
+      // API keys are cached per process (db/api-keys.ts): a revocation anywhere must reach this one at once.
+      const unlisten = await listenForApiKeyChanges(database);
+      stops.push(unlisten);
       const app = createApp({
         db: database.db, logger, temporal: temporalTarget, payloadCodec: dataConverter.payloadCodecs?.[0],
         options: {

@@ -65,6 +65,10 @@ export const configSchema = z
     TEMPORAL_UI_URL: optionalString.describe('Temporal Web UI URL of an external server: printed at start, and the console links each process to its workflow there.'),
     BATON_TEMPORAL_PORT: port.default(7233).describe('Port of the embedded Temporal dev server.'),
     BATON_TEMPORAL_UI_PORT: port.default(8233).describe('Port of the embedded Temporal Web UI.'),
+    BATON_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional()
+      .describe('Workflows the worker keeps in memory between tasks (a miss replays the history); unset: the SDK sizes it from the memory. Size it to the live workflows the worker should hold; their memory per 1,000 is measured by `npm run bench -- --only scale` (README "Benchmark").'),
+    BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).optional().describe('Workflow tasks one worker runs at once; unset: the SDK default (40).'),
+    BATON_WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional().describe('Activities one worker runs at once; unset: the SDK default (100). Keep it near DATABASE_POOL_MAX times a few: every activity writes to PostgreSQL.'),
     BATON_WORKFLOW_BUNDLE: optionalFile.describe('Prebuilt workflow bundle (JavaScript from bundleWorkflowCode) the worker loads instead of bundling at start.'),
     BATON_PAYLOAD_KEYS: optionalString.describe('Payload encryption keys, comma-separated `id=base64key` (32-byte keys: `openssl rand -base64 32`). The first (or BATON_PAYLOAD_ACTIVE_KEY) encrypts; the others only decrypt older histories. Unset with the embedded servers: a key is generated into the data dir on a new install.'),
     BATON_PAYLOAD_ACTIVE_KEY: optionalString.describe('Id of the key in BATON_PAYLOAD_KEYS that encrypts new payloads (default: the first).'),

@@ -1,5 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, type Role } from '../../db/api-keys.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createApp } from '../../api/app.js';
+import { listenForApiKeyChanges, revokeApiKey, ROLES, type Role } from '../../db/api-keys.js';
+import { connectDatabase } from '../../db/client.js';
+import { createLogger } from '../../runtime/logger.js';
 import { apiHarness, clientBody, type ApiHarness } from '../support/harness.js';
 
 /**
@@ -85,6 +88,47 @@ describe('authentication and roles on every operation', () => {
     expect((await h.call('DELETE', `/v1/api-keys/${created.body.id}`)).status).toBe(200);
     const after = await h.app.request('/v1/clients', { headers: { authorization: `Bearer ${key}` } });
     expect(after.status).toBe(401);
+  });
+
+  it('a revoked key stops working at once in this process although keys are cached, even while requests with it run', async () => {
+    const created = await h.call('POST', '/v1/api-keys', { body: { name: 'cached', role: 'ops' } });
+    const get = () => Promise.resolve(h.app.request('/v1/clients', { headers: { authorization: `Bearer ${created.body.key}` } })).then((r) => r.status);
+    expect([await get(), await get()]).toEqual([200, 200]); // the second answered from the cache
+    // Requests in flight while the revocation commits must not put the key back into the cache.
+    const [, revoked] = await Promise.all([Promise.all(Array.from({ length: 5 }, get)), h.call('DELETE', `/v1/api-keys/${created.body.id}`)]);
+    expect(revoked.status).toBe(200);
+    expect([await get(), await get()]).toEqual([401, 401]);
+  });
+
+  it('a key revoked by another process (the CLI, another API replica) stops working in this one', async () => {
+    // A second API process on its own connections, listening for key changes as `baton api` does.
+    const replica = connectDatabase(h.database.url);
+    const cli = connectDatabase(h.database.url);
+    const unlisten = await listenForApiKeyChanges(replica);
+    try {
+      const app = createApp({ db: replica.db, logger: createLogger('silent'), temporal: h.temporal });
+      const created = await h.call('POST', '/v1/api-keys', { body: { name: 'replica', role: 'ops' } });
+      const get = () => Promise.resolve(app.request('/v1/clients', { headers: { authorization: `Bearer ${created.body.key}` } })).then((r) => r.status);
+      expect([await get(), await get()]).toEqual([200, 200]);
+      await revokeApiKey(cli.db, created.body.id);
+      // The notice is delivered when the revocation commits; poll only for its arrival, never for a cache expiry (60 s).
+      await vi.waitFor(async () => expect(await get()).toBe(401), { timeout: 5_000, interval: 20 });
+    } finally {
+      await unlisten();
+      await replica.close();
+      await cli.close();
+    }
+  });
+
+  it('a cached key re-issued under its Idempotency-Key stops working at once', async () => {
+    const headers = { 'idempotency-key': 'create-key-retry-cached' };
+    const first = await h.call('POST', '/v1/api-keys', { body: { name: 'reissued', role: 'automation' }, headers });
+    const works = async (key: string) => (await h.app.request('/v1/clients', { headers: { authorization: `Bearer ${key}` } })).status;
+    expect(await works(first.body.key)).toBe(200);
+    // The first answer was never kept (it shows a secret), so the retry re-issues the record with a new key.
+    const retry = await h.call('POST', '/v1/api-keys', { body: { name: 'reissued', role: 'automation' }, headers });
+    expect(retry.body.id).toBe(first.body.id);
+    expect([await works(first.body.key), await works(retry.body.key)]).toEqual([401, 200]);
   });
 
   it('a key created with an Idempotency-Key is never stored in clear; a retry re-issues the same record with a new key', async () => {

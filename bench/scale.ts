@@ -1,0 +1,160 @@
+/**
+ * The scale scenario (called by bench/run.ts, `--only scale --scale-clients N`): N live client
+ * lifecycles — a cadence each, plus the CTA clocks they open — held by ONE worker process, on the
+ * time-skipping test server so the monthly horizon roll (R-10) can be made to fire for all N at
+ * once without waiting for the 1st of next month. Measures:
+ *  - worker RSS per 1,000 cached workflows (RSS growth while the N cadences start and book, ÷ the
+ *    worker's cached workflow count);
+ *  - the monthly roll: the clock jumps to just after next month's start (local midnight, all
+ *    clients in one time zone), so every cadence's roll timer fires at the same instant; lateness
+ *    of each roll = when its booking was committed (the ledger's `recorded_at`, wall time) − when the
+ *    first roll was committed. The skip also runs whatever else fell due before the roll;
+ *  - replay-recover: the worker stops, a new one (empty cache) starts, and every cadence is queried
+ *    (a query on an uncached workflow replays its history): time until all N answered.
+ * Each start is the API's (`ensureCadence`), with client rows written directly (registration is
+ * measured by the register scenario).
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { DataConverter } from '@temporalio/common';
+import { DateTime } from 'luxon';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { createClient } from '../db/clients.js';
+import { activePolicy } from '../db/policies.js';
+import { temporalToolPath } from '../runtime/embedded-temporal.js';
+import { ensureCadence } from '../runtime/processes.js';
+import { registerSearchAttributes } from '../runtime/search-attribute-registry.js';
+import { bundleBatonWorkflows, createWorker, type WorkerTuning } from '../worker.js';
+import { cadenceStatus, cadenceWorkflowId } from '../workflows/contracts.js';
+import { pct } from './onboarding.js';
+
+interface Options { db: Db; clients: number; concurrency: number; tuning: WorkerTuning; dataConverter: DataConverter; log: (m: string) => void }
+
+const TIME_ZONE = 'America/Chicago';
+const round = (n: number, digits = 1) => +n.toFixed(digits);
+const mb = (bytes: number) => round(bytes / 1024 / 1024);
+
+async function pool(n: number, concurrency: number, fn: (i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, concurrency) }, async () => {
+    while (next < n) await fn(next++);
+  }));
+}
+
+export async function benchScale(o: Options) {
+  o.log(`… scale: ${o.clients} live cadences on one worker (time-skipping server)`);
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await temporalToolPath('testServer', { log: o.log }) } }, client: { dataConverter: o.dataConverter } });
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  const taskQueue = 'bench-scale';
+  const bundle = await bundleBatonWorkflows();
+  // Room for every cadence and the clocks it opens unless the run says otherwise (--max-cached-workflows).
+  const tuning: WorkerTuning = { ...o.tuning, maxCachedWorkflows: o.tuning.maxCachedWorkflows ?? Math.max(1000, o.clients * 4) };
+  const startWorker = async () => {
+    const worker = await createWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, db: o.db, dataConverter: o.dataConverter, workflowBundle: bundle, tuning });
+    return { worker, running: worker.run() };
+  };
+  let current = await startWorker();
+  const target = { client: env.client, taskQueue };
+  try {
+    const policy = await activePolicy(o.db);
+    const at = new Date().toISOString();
+    const ids: string[] = [];
+    for (let i = 0; i < o.clients; i++) {
+      // Alternate the four segments' rhythms (R-1: maturity × appetite).
+      const [maturity, appetite] = ([[4, 4], [4, 2], [2, 4], [2, 2]] as const)[i % 4]!;
+      const row = await createClient(o.db, { name: `Scale ${i}`, mrr: 8000, maturity, appetite, timeZone: TIME_ZONE, renewalDate: '2027-09-30' }, { actor: { kind: 'system' }, at });
+      ids.push(row.row.id);
+    }
+    const segmentOf = new Map((await o.db.execute<{ id: string; segment: string; name: string }>(sql`select id, segment, name from clients`)).map((r) => [r.id, r]));
+    const start = async (clientId: string) => {
+      const c = segmentOf.get(clientId)!;
+      await ensureCadence(target, { clientId, lockedAt: new Date().toISOString(), policyVersion: policy.version }, { name: c.name, segment: c.segment });
+    };
+    const bookedThrough = async (clientId: string): Promise<string | undefined> => {
+      const s = await env.client.workflow.getHandle(cadenceWorkflowId(clientId)).query(cadenceStatus).catch(() => undefined);
+      return s && 'bookedThrough' in s ? s.bookedThrough ?? undefined : undefined;
+    };
+    const untilBooked = async (clientId: string) => {
+      while (!(await bookedThrough(clientId))) await new Promise((r) => setTimeout(r, 100));
+    };
+
+    // One cadence first, untimed: warms the worker (bundle loaded, thread pool up) so the RSS growth is the cadences'.
+    await start(ids[0]!);
+    await untilBooked(ids[0]!);
+    const rssBefore = process.memoryUsage().rss;
+    const cachedBefore = current.worker.getStatus().numCachedWorkflows;
+    const t0 = performance.now();
+    await pool(ids.length - 1, o.concurrency, async (i) => {
+      await start(ids[i + 1]!);
+      await untilBooked(ids[i + 1]!);
+      if ((i + 1) % 500 === 0) o.log(`  … ${i + 1} cadences booked (${round((performance.now() - t0) / 1000)} s, RSS ${mb(process.memoryUsage().rss)} MB)`);
+    });
+    const startSeconds = (performance.now() - t0) / 1000;
+    const rssAfter = process.memoryUsage().rss;
+    const cached = current.worker.getStatus().numCachedWorkflows;
+    const clocks = Number((await o.db.execute<{ n: string }>(sql`select count(*) as n from workflow_starts where kind = 'cta-clock'`))[0]!.n);
+    const perThousandMb = cached > cachedBefore ? mb(((rssAfter - rssBefore) / (cached - cachedBefore)) * 1000) : undefined;
+    o.log(`  cached ${cached} workflows, RSS ${mb(rssBefore)} → ${mb(rssAfter)} MB`);
+
+    // The monthly roll for all at once: jump to just after local midnight on the 1st of next month.
+    const month = (await bookedThrough(ids[0]!))!;
+    const rollAt = DateTime.now().setZone(TIME_ZONE).startOf('month').plus({ months: 1 });
+    const skipMs = rollAt.toMillis() + 60 * 60_000 - (await env.currentTimeMs());
+    const rollMonth = DateTime.fromISO(`${month}-01`, { zone: 'utc' }).plus({ months: 1 }).toFormat('yyyy-MM');
+    o.log(`  … skipping ${round(skipMs / 3_600_000)} h to the ${rollAt.toISODate()} roll (adds ${rollMonth})`);
+    const skipStarted = new Date();
+    const t1 = performance.now();
+    await env.sleep(skipMs);
+    let rolled = 0;
+    for (;;) {
+      rolled = 0;
+      await pool(ids.length, o.concurrency * 2, async (i) => {
+        if ((await bookedThrough(ids[i]!)) === rollMonth) rolled++;
+      });
+      if (rolled === ids.length || performance.now() - t1 > 30 * 60_000) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const rollSeconds = (performance.now() - t1) / 1000;
+    // Each roll's commit time: the first ledger row of its horizon batch (ids `<workflowId>/t<n>-horizon-<month>/<i>`).
+    const commits = await o.db.execute<{ workflow_id: string; at: string }>(sql`
+      select workflow_id, min(recorded_at) as at from events
+      where process = 'cadence' and id like ${`%-horizon-${rollMonth}/%`} and recorded_at >= ${skipStarted.toISOString()}
+      group by workflow_id`);
+    const times = commits.map((r) => Date.parse(r.at)).sort((a, b) => a - b);
+    const first = times[0];
+    const lateness = first === undefined ? [] : times.map((t) => t - first);
+
+    // Replay-recover: a new worker with an empty cache; a query on each cadence replays its history.
+    await o.db.execute(sql`select 1`);
+    current.worker.shutdown();
+    await current.running;
+    const t2 = performance.now();
+    current = await startWorker();
+    await pool(ids.length, o.concurrency * 2, async (i) => {
+      if (!(await bookedThrough(ids[i]!))) throw new Error(`cadence ${ids[i]} did not answer after the restart`);
+    });
+    const recoverSeconds = (performance.now() - t2) / 1000;
+
+    return {
+      clients: o.clients, concurrency: o.concurrency, timeZone: TIME_ZONE, tuning,
+      start: { seconds: round(startSeconds, 1), cadencesPerSec: round((o.clients - 1) / startSeconds, 2) },
+      memory: {
+        cachedWorkflows: cached, ctaClocksStarted: clocks, rssBeforeMb: mb(rssBefore), rssAfterMb: mb(rssAfter),
+        /** RSS growth ÷ workflows the cache gained, per 1,000 (cadences and their CTA clocks). */
+        rssPer1000CachedWorkflowsMb: perThousandMb,
+      },
+      monthlyRoll: {
+        rolled, of: ids.length, rollMonth, skippedHours: round(skipMs / 3_600_000),
+        /** Wall time from the jump until every cadence showed the new month (includes what fell due before the roll). */
+        allRolledSeconds: round(rollSeconds, 1),
+        /** Each roll's commit after the first roll's commit, ms. */
+        latenessMs: lateness.length ? { measured: lateness.length, p50: round(pct(lateness, 50)), p99: round(pct(lateness, 99)), max: round(lateness[lateness.length - 1]!) } : undefined,
+      },
+      replayRecover: { seconds: round(recoverSeconds, 1), workflowsPerSec: round(o.clients / recoverSeconds, 1), rssAfterMb: mb(process.memoryUsage().rss) },
+    };
+  } finally {
+    current.worker.shutdown();
+    await current.running.catch(() => {});
+    await env.teardown();
+  }
+}
