@@ -81,13 +81,14 @@ export async function benchScale(o: Options) {
     // One cadence first, untimed: warms the worker (bundle loaded, thread pool up) so the RSS growth is the cadences'.
     await start(ids[0]!);
     await untilBooked(ids[0]!);
+    o.log('  … first cadence booked');
     const rssBefore = process.memoryUsage().rss;
     const cachedBefore = current.worker.getStatus().numCachedWorkflows;
     const t0 = performance.now();
     await pool(ids.length - 1, o.concurrency, async (i) => {
       await start(ids[i + 1]!);
       await untilBooked(ids[i + 1]!);
-      if ((i + 1) % 500 === 0) o.log(`  … ${i + 1} cadences booked (${round((performance.now() - t0) / 1000)} s, RSS ${mb(process.memoryUsage().rss)} MB)`);
+      if ((i + 1) % Math.max(1, Math.floor(o.clients / 10)) === 0) o.log(`  … ${i + 1} cadences booked (${round((performance.now() - t0) / 1000)} s, RSS ${mb(process.memoryUsage().rss)} MB)`);
     });
     const startSeconds = (performance.now() - t0) / 1000;
     const rssAfter = process.memoryUsage().rss;
