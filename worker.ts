@@ -18,6 +18,12 @@ export interface WorkerTuning {
   maxCachedWorkflows?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   maxConcurrentActivityTaskExecutions?: number;
+  /**
+   * Longest a workflow activation (a new workflow's module setup included) may run, ms; the SDK's
+   * default is 5 s. A starved host (the shared bench machine at load 40+) can exceed it while
+   * creating workflows, which fails their tasks; the bench can raise it (`--isolate-timeout-seconds`).
+   */
+  isolateExecutionTimeout?: number;
 }
 
 export interface BatonWorkerOptions extends ActivityDeps {

@@ -71,7 +71,7 @@ const { values: opts } = parseArgs({
     'governance-clients': { type: 'string', default: '1000' }, only: { type: 'string' },
     'scale-clients': { type: 'string', default: '1000' }, 'scale-concurrency': { type: 'string', default: '20' },
     'temporal-address': { type: 'string', default: process.env.TEMPORAL_ADDRESS }, 'temporal-namespace': { type: 'string', default: process.env.TEMPORAL_NAMESPACE ?? 'default' },
-    'max-cached-workflows': { type: 'string' }, 'max-concurrent-workflow-tasks': { type: 'string' }, 'max-concurrent-activities': { type: 'string' },
+    'max-cached-workflows': { type: 'string' }, 'max-concurrent-workflow-tasks': { type: 'string' }, 'max-concurrent-activities': { type: 'string' }, 'isolate-timeout-seconds': { type: 'string' },
   },
 });
 const numberOrUndefined = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -80,6 +80,7 @@ const TUNING: WorkerTuning = {
   maxCachedWorkflows: numberOrUndefined(opts['max-cached-workflows']),
   maxConcurrentWorkflowTaskExecutions: numberOrUndefined(opts['max-concurrent-workflow-tasks']),
   maxConcurrentActivityTaskExecutions: numberOrUndefined(opts['max-concurrent-activities']),
+  isolateExecutionTimeout: opts['isolate-timeout-seconds'] === undefined ? undefined : Number(opts['isolate-timeout-seconds']) * 1000,
 };
 const TEMPORAL_ADDRESS = opts['temporal-address'];
 const NAMESPACE = opts['temporal-namespace']!;
@@ -153,7 +154,8 @@ async function main() {
 
     const load = async (title: string, pathname: string, o: Partial<autocannon.Options> = {}) => {
       console.error(`… ${title}`);
-      const r = await autocannon({ url: `${base}${pathname}`, connections: CONNECTIONS, amount: REQUESTS, ...o });
+      // A generous timeout: on a loaded shared machine a slow answer is a measurement, not a failure (autocannon's default is 10 s).
+      const r = await autocannon({ url: `${base}${pathname}`, connections: CONNECTIONS, amount: REQUESTS, timeout: 120, ...o });
       const errors = r.non2xx + r.errors + r.timeouts;
       if (errors > 0) throw new Error(`${title}: ${errors} failed requests`);
       return { title, requests: r.requests.total, throughputPerSec: Math.round(r.requests.average), latencyMs: { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max } };
