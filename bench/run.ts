@@ -24,7 +24,8 @@
  *  - scale (bench/scale.ts): `--scale-clients` live cadences (and the CTA clocks they open) on one
  *    worker process: RSS per 1,000 cached workflows, lateness of the monthly roll that fires for
  *    all at once, time to replay-recover after a worker restart.
- * `--only governance` (a comma list of http, cta, onboarding, cadence, health, governance, console, scale) runs a subset.
+ *  - workflow-setup (bench/workflow-setup.ts): CPU a new or replayed workflow spends setting up the bundle's modules.
+ * `--only governance` (a comma list of http, cta, onboarding, cadence, health, governance, console, scale, workflow-setup) runs a subset.
  * `TEMPORAL_ADDRESS` (or `--temporal-address`) runs against an external Temporal instead of the embedded dev server.
  * Prints the issue-17 ratios side by side in one table (`targets`) with the machine's load average, and writes
  * bench-results/<timestamp>.json. A measurement, never a pass/fail test.
@@ -55,6 +56,7 @@ import { sql } from 'drizzle-orm';
 import { benchGovernance } from './governance.js';
 import { benchOnboarding, pct } from './onboarding.js';
 import { benchScale } from './scale.js';
+import { benchWorkflowSetup } from './workflow-setup.js';
 import { registerSearchAttributes } from '../runtime/search-attribute-registry.js';
 import { Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
@@ -98,7 +100,7 @@ const HEALTH = Number(opts.health);
 const GOVERNANCE_CLIENTS = Number(opts['governance-clients']);
 /** `--only console,governance`: just those parts (e.g. `console`: the portfolio page alone). */
 const ONLY = opts.only ? new Set(opts.only.split(',')) : undefined;
-const runs = (part: 'http' | 'cta' | 'onboarding' | 'cadence' | 'health' | 'governance' | 'console' | 'scale') => !ONLY || ONLY.has(part);
+const runs = (part: 'http' | 'cta' | 'onboarding' | 'cadence' | 'health' | 'governance' | 'console' | 'scale' | 'workflow-setup') => !ONLY || ONLY.has(part);
 const loadAvg = () => os.loadavg().map((l) => +l.toFixed(2)) as [number, number, number];
 
 const logger = createLogger('warn');
@@ -115,6 +117,8 @@ async function main() {
       : startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal'), port: await freePort(), headless: true, startTimeoutMs: 120_000 }),
   ]);
   const stops: (() => Promise<unknown>)[] = [() => temporal.stop(), () => pg.stop()];
+  /** Parts finished so far: a later part that fails (a starved shared machine) does not lose them. */
+  const finished: Record<string, unknown> = {};
   try {
     await runMigrations(pg.url);
     const database = connectDatabase(pg.url, { max: 20 });
@@ -167,6 +171,7 @@ async function main() {
       await load('read GET /v1/clients/{id}', `/v1/clients/${sample.id}`, { headers: auth }),
       await load('register POST /v1/clients', '/v1/clients', { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Bench Co', mrr: 12000, maturity: 4, appetite: 2, timeZone: 'America/Chicago' }) }),
     ] : [];
+    finished.http = scenarios;
 
     // CTA round trip: open then first action, each timed from the client side; then clocks settle.
     if (runs('cta')) console.error(`… CTA round trip ×${CTAS}`);
@@ -225,6 +230,10 @@ async function main() {
       }
       registerMs.sort((a, b) => a - b);
       bareMs.sort((a, b) => a - b);
+      finished.cta = {
+        openMs: { p50: +pct(openMs, 50).toFixed(1), p99: +pct(openMs, 99).toFixed(1) }, registerOneAtATimeMs: { p50: +pct(registerMs, 50).toFixed(1) },
+        bareStartPlusTransactionMs: { p50: +pct(bareMs, 50).toFixed(1) }, loadAvg: loadAvg(),
+      };
     }
 
     const onboarding = runs('onboarding') ? await benchOnboarding({ base, key: opsKey, client, plainClient: new Client({ connection, namespace: NAMESPACE }), namespace: NAMESPACE, dataConverter, connection: native, onboardings: ONBOARDINGS, concurrency: CONCURRENCY }) : undefined;
@@ -243,6 +252,8 @@ async function main() {
       const portfolioKey = (await createApiKey(portfolioDatabase.db, { name: 'bench console', role: 'manager', createdBy: 'bench' })).key;
       portfolio = await benchConsole({ database: portfolioDatabase, logger, clients: PORTFOLIO_CLIENTS, requests: PORTFOLIO_RENDERS, adminKey: portfolioKey });
     }
+    // CPU a new or replayed workflow spends on module setup before its own code runs.
+    const workflowSetup = runs('workflow-setup') ? await benchWorkflowSetup({ runs: 20 }) : undefined;
     // Its own database and worker, after everything else: N live cadences held by one worker process.
     let scale;
     if (runs('scale')) {
@@ -285,6 +296,7 @@ async function main() {
         registerOneAtATimeMs: { p50: +pct(registerMs, 50).toFixed(1), p99: +pct(registerMs, 99).toFixed(1) },
         bareStartPlusTransactionMs: { p50: +pct(bareMs, 50).toFixed(1), p99: +pct(bareMs, 99).toFixed(1) },
       },
+      workflowSetup,
       scale,
       onboarding,
       cadence,
@@ -307,6 +319,7 @@ async function main() {
     if (health) console.log(JSON.stringify({ health }, null, 2));
     if (governance) console.log(JSON.stringify({ governance }, null, 2));
     if (portfolio) console.log(JSON.stringify({ portfolio }, null, 2));
+    if (workflowSetup) console.log(JSON.stringify({ workflowSetup }, null, 2));
     if (scale) console.log(JSON.stringify({ scale }, null, 2));
     if (targets.length) {
       console.log(`load average at start ${loadAtStart.join(' / ')}, at end ${summary.machine.loadAvgAtEnd.join(' / ')} (1/5/15 min, ${os.cpus().length} CPUs)`);
@@ -314,6 +327,7 @@ async function main() {
     }
     console.log(`summary: ${file}`);
   } catch (err) {
+    if (Object.keys(finished).length) writeSummary({ at: new Date().toISOString(), failed: String(err), loadAvgAtStart: loadAtStart, loadAvgAtEnd: loadAvg(), ...finished });
     console.error(`bench failed; servers' logs are kept in ${dir}`);
     throw err;
   } finally {
