@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { failureConverterPath } from './runtime/payload-codec.js';
 
@@ -17,6 +17,8 @@ export interface BatonWorkerOptions extends ActivityDeps {
   identity?: string;
   /** Baton's data converter (runtime/payload-codec.ts): payload encryption and encoded failures. */
   dataConverter: DataConverter;
+  /** Cache and concurrency settings for this worker (rehearsals bound the workflow cache: docs/rehearsal.md). */
+  tuning?: Pick<WorkerOptions, 'maxCachedWorkflows' | 'reuseV8Context' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskExecutions' | 'stickyQueueScheduleToStartTimeout'>;
 }
 
 export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
@@ -29,6 +31,7 @@ export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
     dataConverter: opts.dataConverter,
     ...(opts.identity ? { identity: opts.identity } : {}),
     shutdownGraceTime: '10 seconds',
+    ...opts.tuning,
   });
 }
 

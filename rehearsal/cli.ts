@@ -112,7 +112,7 @@ function policyFile(file: string): Record<string, unknown> {
 export function formatProgress(p: RehearsalProgress): string {
   const where = p.phase === 'report' ? `${Math.round(p.fraction * 100)} % of clients reported` : `${p.simulatedAt.slice(0, 16).replace('T', ' ')}Z (${Math.floor(p.fraction * 100)} %)`;
   const eta = p.etaMs === null ? '' : ` · about ${clock(p.etaMs)} left`;
-  return `rehearsal · ${p.phase} · ${where} · ${p.events.toLocaleString('en-US')} events · ${clock(p.elapsedMs)} elapsed${eta} · ${(p.rssBytes / 2 ** 30).toFixed(1)} GB RSS`;
+  return `rehearsal · ${p.phase} · ${where} · ${p.events.toLocaleString('en-US')} events · ${clock(p.elapsedMs)} elapsed${eta} · ${(p.rssBytes / 2 ** 30).toFixed(1)} GB RSS${p.cachedWorkflows === undefined ? '' : ` · ${p.cachedWorkflows.toLocaleString('en-US')} cached workflows`}`;
 }
 
 const clock = (ms: number) => {
