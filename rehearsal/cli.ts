@@ -64,6 +64,7 @@ export async function rehearseCommand(file: string | undefined, o: RehearseOptio
       ...(quiet ? {} : { progress: (p: RehearsalProgress) => console.error(formatProgress(p)), progressEveryMs: o.progressEvery * 1000 }),
       ...(detail === 'full' ? { onClientReport: (r: ClientReport) => spool.add(r) } : {}),
       ...(o.stallTimeout !== undefined ? { limits: { stallMs: o.stallTimeout * 1000 } } : {}),
+      ...(o.maxCachedWorkflows !== undefined ? { worker: { maxCachedWorkflows: o.maxCachedWorkflows } } : {}),
     });
     await spool.writeReport(result, process.stdout);
     if (result.failures.length) {

@@ -67,7 +67,7 @@ export interface RehearsalOptions {
   onClientReport?: (report: ClientReport) => Promise<void> | void;
   /** Time slices, deadlines and the stall watchdog (rehearsal/simulated-clock.ts). */
   limits?: Partial<ClockLimits>;
-  /** The rehearsal worker's cache and concurrency (default {@link REHEARSAL_WORKER_TUNING}). */
+  /** The rehearsal worker's cache and concurrency (default the SDK's: docs/rehearsal.md, "Memory and time"). */
   worker?: BatonWorkerOptions['tuning'];
   /** Tests only: called with the database before step `index` runs (e.g. to change a row behind the API's back). */
   beforeStep?: (index: number, db: Database['db'], refs: Record<string, string>) => Promise<void> | void;
@@ -176,7 +176,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     const worker = await createWorker({
       connection: env.nativeConnection, namespace: 'default', taskQueue, db: database.db, dataConverter,
       ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
-      tuning: { ...REHEARSAL_WORKER_TUNING, ...opts.worker },
+      ...(opts.worker ? { tuning: opts.worker } : {}),
     });
     const running = worker.run();
     const workerLoad = (): WorkerLoad => {
@@ -339,9 +339,6 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     for (const c of cleanups) await boundedCleanup(c, log);
   }
 }
-
-/** The rehearsal worker's defaults. */
-export const REHEARSAL_WORKER_TUNING: NonNullable<BatonWorkerOptions['tuning']> = {};
 
 /** The log line a stalled rehearsal writes before its teardown (the error with the diagnosis follows it). */
 export const STALLED_LOG_LINE = 'The rehearsal stalled';
