@@ -1,13 +1,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { failureConverterPath } from './runtime/payload-codec.js';
 
 /** The module that exports every workflow; the worker registers them all from here. */
 export const workflowsPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows', 'index.ts');
-
 
 /**
  * Worker capacity (README "Configuration"); unset fields keep the SDK's defaults. Cached workflows
@@ -24,6 +23,9 @@ export interface WorkerTuning {
    * creating workflows, which fails their tasks; the bench can raise it (`--isolate-timeout-seconds`).
    */
   isolateExecutionTimeout?: number;
+  /** Rehearsals bound these too (docs/rehearsal.md). */
+  reuseV8Context?: boolean;
+  stickyQueueScheduleToStartTimeout?: WorkerOptions['stickyQueueScheduleToStartTimeout'];
 }
 
 export interface BatonWorkerOptions extends ActivityDeps {
@@ -35,6 +37,7 @@ export interface BatonWorkerOptions extends ActivityDeps {
   identity?: string;
   /** Baton's data converter (runtime/payload-codec.ts): payload encryption and encoded failures. */
   dataConverter: DataConverter;
+  /** Cache and concurrency settings for this worker (rehearsals bound the workflow cache: docs/rehearsal.md). */
   tuning?: WorkerTuning;
 }
 

@@ -12,6 +12,7 @@
  *
  * Pure and deterministic (imported from Temporal workflow code): no I/O, no clock.
  */
+import { inWorkflowContext } from '@temporalio/workflow';
 import { z } from 'zod';
 import { issue, SEGMENTS } from './policy/vocabulary.js';
 import { calendar } from './policy/calendar.js';
@@ -96,8 +97,20 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * Inside a workflow this module is evaluated again for every workflow the worker runs (a reused V8 context
+ * gives each workflow its own modules), and parsing the defaults was a third of that cost while no workflow
+ * reads them: workflows parse the policy their input carries (issue 19, portfolio rehearsals). There a read
+ * of `defaultPolicy` fails loudly instead.
+ */
+const notInWorkflows = new Proxy({} as Policy, {
+  get(_, key) {
+    throw new Error(`defaultPolicy.${String(key)} read inside a workflow: workflows use the policy document their input carries`);
+  },
+});
+
 /** The §4 defaults. Frozen: callers derive new documents (applyClientOverrides), never mutate this. */
-export const defaultPolicy: Policy = deepFreeze(policySchema.parse({}));
+export const defaultPolicy: Policy = inWorkflowContext() ? notInWorkflows : deepFreeze(policySchema.parse({}));
 
 function toIssues(error: z.ZodError, unknownKeyMessage: (path: string[]) => string = () => 'Unknown key'): PolicyIssue[] {
   const out: PolicyIssue[] = [];
@@ -204,13 +217,13 @@ function strictMirrorOf(schema: z.ZodType, partial: boolean): z.ZodType {
   return s;
 }
 
-// The strict mirrors are built on first use (z.lazy), not at import: workflow code imports this
-// module once per workflow (the SDK gives each its own module cache) and never parses with them,
-// and building them was a quarter of the CPU a new or replayed workflow cost (issue 17).
+// The strict mirrors are built on first use (z.lazy): this module is evaluated again for every workflow a
+// worker runs (a reused V8 context gives each workflow its own modules), and building them was most of that
+// cost while workflows never publish a policy (issue 19: portfolio rehearsals spent their time here).
 export const clientOverrideSchema = z.lazy(() => strictMirrorOf(
   z.object(Object.fromEntries(CLIENT_OVERRIDE_AREAS.map((a) => [a, policyShape[a]]))),
   true,
-)) as unknown as z.ZodType<ClientOverrides>;
+)) as z.ZodType<ClientOverrides>;
 
 /** Objects merge key by key; arrays, scalars and null replace; undefined leaves the base. */
 function deepMerge(base: unknown, patch: unknown): unknown {

@@ -64,6 +64,7 @@ export async function rehearseCommand(file: string | undefined, o: RehearseOptio
       ...(quiet ? {} : { progress: (p: RehearsalProgress) => console.error(formatProgress(p)), progressEveryMs: o.progressEvery * 1000 }),
       ...(detail === 'full' ? { onClientReport: (r: ClientReport) => spool.add(r) } : {}),
       ...(o.stallTimeout !== undefined ? { limits: { stallMs: o.stallTimeout * 1000 } } : {}),
+      ...(o.maxCachedWorkflows !== undefined ? { worker: { maxCachedWorkflows: o.maxCachedWorkflows } } : {}),
     });
     await spool.writeReport(result, process.stdout);
     if (result.failures.length) {
@@ -112,7 +113,7 @@ function policyFile(file: string): Record<string, unknown> {
 export function formatProgress(p: RehearsalProgress): string {
   const where = p.phase === 'report' ? `${Math.round(p.fraction * 100)} % of clients reported` : `${p.simulatedAt.slice(0, 16).replace('T', ' ')}Z (${Math.floor(p.fraction * 100)} %)`;
   const eta = p.etaMs === null ? '' : ` · about ${clock(p.etaMs)} left`;
-  return `rehearsal · ${p.phase} · ${where} · ${p.events.toLocaleString('en-US')} events · ${clock(p.elapsedMs)} elapsed${eta} · ${(p.rssBytes / 2 ** 30).toFixed(1)} GB RSS`;
+  return `rehearsal · ${p.phase} · ${where} · ${p.events.toLocaleString('en-US')} events · ${clock(p.elapsedMs)} elapsed${eta} · ${(p.rssBytes / 2 ** 30).toFixed(1)} GB RSS${p.cachedWorkflows === undefined ? '' : ` · ${p.cachedWorkflows.toLocaleString('en-US')} cached workflows`}`;
 }
 
 const clock = (ms: number) => {

@@ -26,7 +26,7 @@ import {
 } from '../workflows/contracts.js';
 import { ensureGovernanceRoutines } from '../runtime/processes.js';
 import { ROUTINES, type Routine } from '../domain/governance.js';
-import { createWorker } from '../worker.js';
+import { createWorker, type BatonWorkerOptions } from '../worker.js';
 import { batonDataConverter, ephemeralKeyring, openHistoryPayloads } from '../runtime/payload-codec.js';
 import type { DataConverter } from '@temporalio/common';
 import { addToTotals, clientSummary, emptyTotals, openCtaIds, type ClientReport, type ClientState, type ClientSummary, type PortfolioTotals, type ReportDetail } from './report.js';
@@ -67,6 +67,8 @@ export interface RehearsalOptions {
   onClientReport?: (report: ClientReport) => Promise<void> | void;
   /** Time slices, deadlines and the stall watchdog (rehearsal/simulated-clock.ts). */
   limits?: Partial<ClockLimits>;
+  /** The rehearsal worker's cache and concurrency (default the SDK's: docs/rehearsal.md, "Memory and time"). */
+  worker?: BatonWorkerOptions['tuning'];
   /** Tests only: called with the database before step `index` runs (e.g. to change a row behind the API's back). */
   beforeStep?: (index: number, db: Database['db'], refs: Record<string, string>) => Promise<void> | void;
   /** Tests only: the address the rehearsal's client connections use instead of the server's (a fault-injecting proxy). */
@@ -87,6 +89,8 @@ export interface RehearsalProgress {
   etaMs: number | null;
   /** This process's resident memory. */
   rssBytes: number;
+  /** Workflows in the worker's cache (each holds its own copy of the workflow modules: docs/rehearsal.md, "Memory"). */
+  cachedWorkflows?: number;
 }
 
 export interface StepResult {
@@ -172,6 +176,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     const worker = await createWorker({
       connection: env.nativeConnection, namespace: 'default', taskQueue, db: database.db, dataConverter,
       ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
+      ...(opts.worker ? { tuning: opts.worker } : {}),
     });
     const running = worker.run();
     const workerLoad = (): WorkerLoad => {
@@ -240,7 +245,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       const [row] = await database.db.select({ n: sql<number>`count(*)::int` }).from(events);
       return row!.n;
     };
-    const progress = progressReporter(opts, plan, ledgerCount);
+    const progress = progressReporter(opts, plan, ledgerCount, () => worker.getStatus().numCachedWorkflows);
     const watched = async (): Promise<WatchedWorkflow[]> => [
       ...Object.entries(clientRefs).flatMap(([id, ref]) => clientWorkflows(id).map((workflowId) => ({ workflowId, label: `client ${ref}` }))),
       ...routines.map((r) => ({ workflowId: governanceWorkflowId(r), label: `governance routine ${r}` })),
@@ -448,17 +453,17 @@ async function takeClientReport({ client, within, db, detail, onHistory }: Repor
 }
 
 /** Emits {@link RehearsalProgress} at most every `progressEveryMs`. */
-function progressReporter(opts: RehearsalOptions, plan: { startMs: number; endMs: number }, ledgerCount: () => Promise<number>) {
+function progressReporter(opts: RehearsalOptions, plan: { startMs: number; endMs: number }, ledgerCount: () => Promise<number>, cachedWorkflows: () => number) {
   const every = opts.progressEveryMs ?? 5_000;
   let last = Date.now();
   let busy = false;
   let advancingSince: { wall: number; sim: number } | null = null;
-  const emit = (p: Omit<RehearsalProgress, 'events' | 'rssBytes'>) => {
+  const emit = (p: Omit<RehearsalProgress, 'events' | 'rssBytes' | 'cachedWorkflows'>) => {
     if (!opts.progress || busy || Date.now() - last < every) return;
     busy = true;
     last = Date.now();
     void ledgerCount().then(
-      (events) => opts.progress?.({ ...p, events, rssBytes: process.memoryUsage.rss() }),
+      (events) => opts.progress?.({ ...p, events, rssBytes: process.memoryUsage.rss(), cachedWorkflows: cachedWorkflows() }),
       () => {},
     ).finally(() => (busy = false));
   };

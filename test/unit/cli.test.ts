@@ -59,6 +59,7 @@ describe('baton CLI', () => {
     [['rehearse', 'a.yaml', '--days', '30'], 'error: --segments, --days, --start and --policy go with --portfolio'],
     [['rehearse', '--portfolio', 'many'], "error: option '--portfolio <n>' argument 'many' is invalid. a whole number."],
     [['rehearse', '--portfolio', '3', '--stall-timeout', '1'], "error: option '--stall-timeout <seconds>' argument '1' is invalid. a whole number of at least 5."],
+    [['rehearse', '--portfolio', '3', '--max-cached-workflows', '1'], "error: option '--max-cached-workflows <n>' argument '1' is invalid. a whole number of at least 2."],
     [['rehearse', '--portfolio', '3', '--summary', '--full'], "error: option '--summary' cannot be used with option '--full'"],
     [['rehearse', 'a.yaml', 'b.yaml'], 'error: too many arguments'],
   ])('a usage error (%j) is one line naming the problem, exit 2', async (argv, message) => {

@@ -46,8 +46,8 @@ describe('the portfolio scenario generator (baton rehearse --portfolio, issue 19
 
 describe('progress lines on stderr', () => {
   it('say where simulated time is, the events so far, the time taken and left, and memory', () => {
-    expect(formatProgress({ phase: 'advancing', simulatedAt: '2027-03-14T16:25:00.000Z', fraction: 0.19, events: 4210, elapsedMs: 45_000, etaMs: 190_000, rssBytes: 1.3 * 2 ** 30 }))
-      .toBe('rehearsal · advancing · 2027-03-14 16:25Z (19 %) · 4,210 events · 0:45 elapsed · about 3:10 left · 1.3 GB RSS');
+    expect(formatProgress({ phase: 'advancing', simulatedAt: '2027-03-14T16:25:00.000Z', fraction: 0.19, events: 4210, elapsedMs: 45_000, etaMs: 190_000, rssBytes: 1.3 * 2 ** 30, cachedWorkflows: 1204 }))
+      .toBe('rehearsal · advancing · 2027-03-14 16:25Z (19 %) · 4,210 events · 0:45 elapsed · about 3:10 left · 1.3 GB RSS · 1,204 cached workflows');
     expect(formatProgress({ phase: 'report', simulatedAt: '2028-01-04T14:00:00.000Z', fraction: 0.5, events: 10, elapsedMs: 3_700_000, etaMs: null, rssBytes: 0 }))
       .toBe('rehearsal · report · 50 % of clients reported · 10 events · 1:01:40 elapsed · 0.0 GB RSS');
   });
