@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
@@ -5,8 +6,23 @@ import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSo
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { failureConverterPath } from './runtime/payload-codec.js';
 
+const here = fileURLToPath(import.meta.url);
+/** `.ts` when run from the sources (tsx, vitest), `.js` when run from the compiled dist/. */
+const moduleExtension = path.extname(here);
 /** The module that exports every workflow; the worker registers them all from here. */
-export const workflowsPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows', 'index.ts');
+export const workflowsPath = path.join(path.dirname(here), 'workflows', `index${moduleExtension}`);
+/**
+ * The workflow bundle `npm run build` writes next to the compiled worker (scripts/build.ts). Only
+ * compiled code looks for it: from the sources the worker bundles at start, so an old dist/ never
+ * runs in place of the code being edited.
+ */
+export const prebuiltWorkflowBundlePath = path.join(path.dirname(here), 'workflow-bundle.js');
+
+/** The bundle the worker loads: BATON_WORKFLOW_BUNDLE, else the one built with dist/, else none (bundle at start). */
+export function defaultWorkflowBundle(configured?: string): { codePath: string } | undefined {
+  if (configured) return { codePath: configured };
+  return moduleExtension === '.js' && fs.existsSync(prebuiltWorkflowBundlePath) ? { codePath: prebuiltWorkflowBundlePath } : undefined;
+}
 
 export interface BatonWorkerOptions extends ActivityDeps {
   connection: NativeConnection;
