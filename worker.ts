@@ -3,7 +3,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Context as ActivityContext } from '@temporalio/activity';
+import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { createActivities, type ActivityDeps } from './activities/index.js';
+import { tracingWorkflowInterceptorsPath, type Tracing } from './runtime/tracing.js';
 import { failureConverterPath } from './runtime/payload-codec.js';
 
 const here = fileURLToPath(import.meta.url);
@@ -17,11 +20,14 @@ export const workflowsPath = path.join(path.dirname(here), 'workflows', `index${
  * runs in place of the code being edited.
  */
 export const prebuiltWorkflowBundlePath = path.join(path.dirname(here), 'workflow-bundle.js');
+/** The same with the OpenTelemetry workflow interceptors, loaded when tracing is on (runtime/tracing.ts). */
+export const prebuiltTracedWorkflowBundlePath = path.join(path.dirname(here), 'workflow-bundle-traced.js');
 
 /** The bundle the worker loads: BATON_WORKFLOW_BUNDLE, else the one built with dist/, else none (bundle at start). */
-export function defaultWorkflowBundle(configured?: string): { codePath: string } | undefined {
+export function defaultWorkflowBundle(configured?: string, traced = false): { codePath: string } | undefined {
   if (configured) return { codePath: configured };
-  return moduleExtension === '.js' && fs.existsSync(prebuiltWorkflowBundlePath) ? { codePath: prebuiltWorkflowBundlePath } : undefined;
+  const built = traced ? prebuiltTracedWorkflowBundlePath : prebuiltWorkflowBundlePath;
+  return moduleExtension === '.js' && fs.existsSync(built) ? { codePath: built } : undefined;
 }
 
 export interface BatonWorkerOptions extends ActivityDeps {
@@ -33,6 +39,8 @@ export interface BatonWorkerOptions extends ActivityDeps {
   identity?: string;
   /** Baton's data converter (runtime/payload-codec.ts): payload encryption and encoded failures. */
   dataConverter: DataConverter;
+  /** OpenTelemetry tracing (runtime/tracing.ts); a prebuilt `workflowBundle` must then be the traced one. */
+  tracing?: Tracing;
 }
 
 export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
@@ -42,6 +50,13 @@ export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities({ db: opts.db }),
+    ...(opts.tracing ? {
+      interceptors: {
+        ...(opts.workflowBundle ? {} : { workflowModules: [tracingWorkflowInterceptorsPath] }),
+        activity: [(ctx: ActivityContext) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+      },
+      sinks: { exporter: makeWorkflowExporter(opts.tracing.spanProcessor, opts.tracing.resource) },
+    } : {}),
     dataConverter: opts.dataConverter,
     ...(opts.identity ? { identity: opts.identity } : {}),
     shutdownGraceTime: '10 seconds',
@@ -54,6 +69,9 @@ const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: cons
  * The workflow bundle built ahead of time (tests, rehearsals, chaos): the failure converter goes
  * into the sandbox with it, as Worker.create does when it bundles `workflowsPath` itself.
  */
-export function bundleBatonWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: quietBundler as never });
+export function bundleBatonWorkflows(opts: { traced?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath, failureConverterPath, logger: quietBundler as never,
+    ...(opts.traced ? { workflowInterceptorModules: [tracingWorkflowInterceptorsPath] } : {}),
+  });
 }

@@ -8,6 +8,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { authenticate, requireRole } from './auth.js';
 import { BatonMetrics } from './metrics.js';
+import { currentTraceId, traceRequests } from './tracing.js';
 import { ROLE_SETS } from './route.js';
 import { createAuthThrottle } from './auth-throttle.js';
 import { API_DEFAULTS, type ApiDeps, type ApiEnv } from './context.js';
@@ -62,6 +63,7 @@ export function createApp(deps: ApiDeps) {
   const authThrottle = createAuthThrottle(options.authFailuresPerMinute);
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  app.use('*', traceRequests);
   const metrics = deps.metrics ?? new BatonMetrics({ db: deps.db, logger: deps.logger });
   app.use('*', metrics.middleware);
   app.use('*', async (c, next) => {
@@ -73,7 +75,7 @@ export function createApp(deps: ApiDeps) {
     // tokens in the path are credentials, so the path is logged redacted.
     deps.logger.info({
       requestId: c.get('requestId'), method: c.req.method, path: redactSecrets(c.req.path), status: c.res.status,
-      ms: Math.round(performance.now() - started), principal: c.get('principal')?.name,
+      ms: Math.round(performance.now() - started), principal: c.get('principal')?.name, traceId: currentTraceId(),
     }, 'request');
   });
   // The API answers JSON; /docs is a page, allowed its own scripts and styles and nothing else.

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { createApp } from '../api/app.js';
 import { BatonMetrics } from '../api/metrics.js';
 import type { ConsoleOptions } from '../console/options.js';
@@ -18,6 +19,7 @@ import { databaseProblem, redactUrl, ActionableError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { assertPortsFree, freePort, type PortClaim } from './ports.js';
 import { createWorkerHealthApp, serveWorkerHealth } from './worker-health.js';
+import { installTracing, tracesExporterFromEnv } from './tracing.js';
 import { ensureAllCtaClocks, ensureAllHealth, ensureAllPlacementReviews, ensureAllRisks, ensureGovernanceRoutines, startWorkflowStartDispatcher } from './processes.js';
 import { registerSearchAttributes } from './search-attribute-registry.js';
 import { isAlive } from './supervised-process.js';
@@ -158,6 +160,9 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
     await claimPorts(config, mode, logger);
     const metricsBindAddress = config.BATON_TEMPORAL_METRICS_ADDRESS === 'off' ? undefined : config.BATON_TEMPORAL_METRICS_ADDRESS ?? `127.0.0.1:${await freePort()}`;
     const sdkMetrics = installTemporalRuntime(logger, { metricsBindAddress });
+    const tracing = installTracing(mode === 'all' ? 'baton' : `baton-${mode}`);
+    if (tracing) stops.push(() => tracing.shutdown());
+    logger.info({ tracing: tracesExporterFromEnv() ?? 'off' }, 'OpenTelemetry traces');
 
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
@@ -206,18 +211,21 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
     const connection = await connectTemporal(() => Connection.connect(connectionOptions), address, !!config.TEMPORAL_ADDRESS);
     stops.push(() => connection.close());
     if (config.TEMPORAL_ADDRESS) await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE, logger);
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
+    const client = new Client({
+      connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter,
+      ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
+    });
     const temporalTarget = { client, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE };
 
     let worker: Worker | undefined;
     let workerUrl: string | undefined;
     if (mode !== 'api') {
       const native = await connectTemporal(() => NativeConnection.connect({ address, tls: connectionOptions.tls, apiKey: config.TEMPORAL_API_KEY }), address, !!config.TEMPORAL_ADDRESS);
-      const workflowBundle = defaultWorkflowBundle(config.BATON_WORKFLOW_BUNDLE);
+      const workflowBundle = defaultWorkflowBundle(config.BATON_WORKFLOW_BUNDLE, !!tracing);
       logger.info({ workflowBundle: workflowBundle?.codePath ?? 'bundled at start' }, 'workflow code');
       worker = await createWorker({
         connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db: database.db, dataConverter,
-        ...(workflowBundle ? { workflowBundle } : {}),
+        ...(workflowBundle ? { workflowBundle } : {}), ...(tracing ? { tracing } : {}),
       });
       let workerStopping = false;
       const running = worker.run().then(

@@ -25,11 +25,14 @@ export async function build(log: (m: string) => void = (m) => console.log(m)): P
 
   // The bundle comes from the compiled workflows, with the compiled failure converter, exactly as
   // the compiled worker would bundle them at start (worker.ts defaultWorkflowBundle).
-  const bundleStarted = Date.now();
+  // A second bundle carries the OpenTelemetry workflow interceptors, for workers with tracing on.
   const worker = (await import(pathToFileURL(path.join(distDir, 'worker.js')).href)) as typeof import('../worker.js');
-  const bundle = await worker.bundleBatonWorkflows();
-  fs.writeFileSync(worker.prebuiltWorkflowBundlePath, bundle.code);
-  log(`workflow bundle ${path.relative(root, worker.prebuiltWorkflowBundlePath)} (${(bundle.code.length / 1024 / 1024).toFixed(1)} MiB) in ${((Date.now() - bundleStarted) / 1000).toFixed(1)} s`);
+  for (const [traced, file] of [[false, worker.prebuiltWorkflowBundlePath], [true, worker.prebuiltTracedWorkflowBundlePath]] as const) {
+    const bundleStarted = Date.now();
+    const bundle = await worker.bundleBatonWorkflows({ traced });
+    fs.writeFileSync(file, bundle.code);
+    log(`workflow bundle ${path.relative(root, file)} (${(bundle.code.length / 1024 / 1024).toFixed(1)} MiB) in ${((Date.now() - bundleStarted) / 1000).toFixed(1)} s`);
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
