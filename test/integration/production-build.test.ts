@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -12,15 +13,19 @@ import { parsePrometheus } from '../support/prometheus.js';
  * The production form (README: Production): the compiled dist/ runs as a separate API and worker
  * (`node dist/cli/main.js api|worker`, as the Docker image does) against the run's PostgreSQL and
  * Temporal server; the worker loads the workflow bundle built with dist/, answers its health check
- * and serves the Temporal SDK's metrics. `npm test` builds first; run alone, the test builds a
- * missing or stale dist/ itself.
+ * and serves the Temporal SDK's metrics; with OTEL_TRACES_EXPORTER=otlp both export one trace
+ * per request across API → workflow → activity to an OTLP/HTTP receiver run here. The test builds
+ * a missing or stale dist/ itself.
  */
 const sourceDirs = ['activities', 'api', 'cli', 'console', 'db', 'domain', 'rehearsal', 'runtime', 'workflows'];
 const bundleFile = path.join(distDir, 'workflow-bundle.js');
 const adminKey = 'production-build-test-admin-key-0123456789';
 const children: ChildProcess[] = [];
 let database: Awaited<ReturnType<typeof freshDatabase>>;
-let ports: { api: number; worker: number; sdkMetrics: number };
+let ports: { api: number; worker: number; sdkMetrics: number; otlp: number };
+/** Spans received by the OTLP/HTTP (JSON) receiver: service name, span name, trace id. */
+const spans: { service: string; name: string; traceId: string }[] = [];
+let receiver: http.Server;
 let dataDir: string;
 
 function newestSource(): number {
@@ -41,6 +46,8 @@ function start(mode: 'api' | 'worker'): Promise<{ child: ChildProcess; output: (
       BATON_DATA_DIR: dataDir, BATON_API_HOST: '127.0.0.1', BATON_API_PORT: String(ports.api), BATON_WORKER_PORT: String(ports.worker),
       BATON_TEMPORAL_METRICS_ADDRESS: mode === 'worker' ? `127.0.0.1:${ports.sdkMetrics}` : 'off',
       BATON_ADMIN_API_KEY: adminKey, BATON_PAYLOAD_KEYS: `k1=${Buffer.alloc(32, 9).toString('base64')}`, LOG_LEVEL: 'info',
+      OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ports.otlp}`, OTEL_BSP_SCHEDULE_DELAY: '200',
+      OTEL_SERVICE_NAME: `baton-${mode}`,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -72,8 +79,21 @@ let worker: Awaited<ReturnType<typeof start>>;
 beforeAll(async () => {
   if (!fs.existsSync(bundleFile) || fs.statSync(bundleFile).mtimeMs < newestSource()) await build(() => {});
   database = await freshDatabase();
-  const [a, w, s] = await freePorts(3);
-  ports = { api: a!, worker: w!, sdkMetrics: s! };
+  const [a, w, s, o] = await freePorts(4);
+  ports = { api: a!, worker: w!, sdkMetrics: s!, otlp: o! };
+  receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      type Otlp = { resourceSpans?: { resource?: { attributes?: { key: string; value: { stringValue?: string } }[] }; scopeSpans?: { spans?: { name: string; traceId: string }[] }[] }[] };
+      for (const rs of (JSON.parse(body || '{}') as Otlp).resourceSpans ?? []) {
+        const service = rs.resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
+        for (const span of (rs.scopeSpans ?? []).flatMap((ss) => ss.spans ?? [])) spans.push({ service, name: span.name, traceId: span.traceId });
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(ports.otlp, '127.0.0.1', resolve));
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-dist-'));
   // The API first: it migrates and seeds the admin key, as in docker-compose.yml.
   api = await start('api');
@@ -83,6 +103,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await database?.close();
+  receiver?.close();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -92,7 +113,8 @@ const asAdmin = { authorization: `Bearer ${adminKey}` };
 
 describe('the compiled build (dist/)', () => {
   it('the worker loads the workflow bundle built with dist/ and reports healthy', async () => {
-    expect(worker.output()).toContain(`"workflowBundle":"${bundleFile}"`);
+    // Tracing is on: the bundle with the OpenTelemetry workflow interceptors.
+    expect(worker.output()).toContain(`"workflowBundle":"${bundleFile.replace(/\.js$/, '-traced.js')}"`);
     const health = await fetch(workerUrl('/healthz'));
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok', worker: 'RUNNING' });
@@ -109,6 +131,17 @@ describe('the compiled build (dist/)', () => {
       return { status: res.status, body: (await res.json()) as { clientId?: string; phase?: string } };
     }, (s) => s.status === 200 && s.body.phase === 'running', 60_000);
     expect(status.body.clientId).toBe(id);
+
+    // One trace from the API's request span through the workflow to its activities.
+    const requestLine = api.output().split('\n').find((l) => l.includes('"msg":"request"') && l.includes(`/v1/clients/${id}/onboarding`) && l.includes('"method":"POST"'));
+    const traceId = (JSON.parse(requestLine!) as { traceId?: string }).traceId;
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const requestSpan = { service: 'baton-api', name: 'POST /v1/clients/:clientId/onboarding', traceId };
+    const traced = await eventually(async () => spans.filter((s) => s.traceId === traceId), (t) => t.some((s) => s.name.startsWith('RunActivity')) && t.some((s) => s.name === requestSpan.name), 30_000);
+    expect(traced).toContainEqual(requestSpan);
+    expect(traced.some((s) => s.service === 'baton-api' && s.name.startsWith('StartWorkflow:'))).toBe(true);
+    expect(traced.some((s) => s.service === 'baton-worker' && s.name.startsWith('RunWorkflow:'))).toBe(true);
+    expect(traced.some((s) => s.service === 'baton-worker' && s.name.startsWith('RunActivity:'))).toBe(true);
   });
 
   it('serves /metrics behind an API key: HTTP metrics from the API, the Temporal SDK runtime metrics from the worker', async () => {
