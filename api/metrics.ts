@@ -45,8 +45,20 @@ export class BatonMetrics {
     // One database read per scrape feeds every gauge: the first gauge collected reads, the others reuse it.
     let pending: Promise<OperationalCounts> | undefined;
     const counts = () => (pending ??= operationalCounts(db, this.options.now?.() ?? new Date()).finally(() => setTimeout(() => (pending = undefined), 0)));
+    const logger = this.options.logger;
+    // A failed read leaves the gauges empty for this scrape (Prometheus then sees them absent, not stale) and says why once.
     const gauge = <L extends string>(name: string, help: string, labelNames: L[], set: (g: Gauge<L>, c: OperationalCounts) => void) =>
-      new Gauge<L>({ name, help, labelNames, registers: [this.registry], async collect() { set(this, await counts()); } });
+      new Gauge<L>({
+        name, help, labelNames, registers: [this.registry],
+        async collect() {
+          this.reset();
+          try {
+            set(this, await counts());
+          } catch (err) {
+            if (name === 'baton_ctas_open') logger?.warn({ err }, 'metrics: database gauges unavailable');
+          }
+        },
+      });
     gauge('baton_ctas_open', 'CTAs still asking for work, by state (open, first_action, escalated).', ['state'], (g, c) => {
       for (const state of OPEN_CTA_STATES) g.set({ state }, c.openCtasByState[state]);
     });

@@ -158,7 +158,8 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
   try {
     if (embedded) stops.push(acquireInstanceLock(config.dataDir));
     await claimPorts(config, mode, logger);
-    const metricsBindAddress = config.BATON_TEMPORAL_METRICS_ADDRESS === 'off' ? undefined : config.BATON_TEMPORAL_METRICS_ADDRESS ?? `127.0.0.1:${await freePort()}`;
+    // The SDK's metrics describe its workers (the API's client is plain gRPC): a process without one exports none.
+    const metricsBindAddress = mode === 'api' || config.BATON_TEMPORAL_METRICS_ADDRESS === 'off' ? undefined : config.BATON_TEMPORAL_METRICS_ADDRESS ?? `127.0.0.1:${await freePort()}`;
     const sdkMetrics = installTemporalRuntime(logger, { metricsBindAddress });
     const tracing = installTracing(mode === 'all' ? 'baton' : `baton-${mode}`);
     if (tracing) stops.push(() => tracing.shutdown());
@@ -244,8 +245,8 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
       });
       if (mode === 'worker') {
         const metrics = new BatonMetrics({ sdkMetricsUrl: sdkMetrics, logger });
-        const health = await serveWorkerHealth(createWorkerHealthApp({ db: database.db, logger, metrics, workerState: () => worker!.getState() }), config.BATON_API_HOST, config.BATON_WORKER_PORT);
-        stops.push(() => new Promise<void>((resolve) => health.close(() => resolve())));
+        const healthServer = await serveWorkerHealth(createWorkerHealthApp({ db: database.db, logger, metrics, workerState: () => worker!.getState() }), config.BATON_API_HOST, config.BATON_WORKER_PORT);
+        stops.push(() => new Promise<void>((resolve) => healthServer.close(() => resolve())));
         workerUrl = `http://${config.BATON_API_HOST === '0.0.0.0' ? '127.0.0.1' : config.BATON_API_HOST}:${config.BATON_WORKER_PORT}`;
       }
       const reviews = await ensureAllPlacementReviews(temporalTarget, database.db);
