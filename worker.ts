@@ -1,12 +1,34 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Context as ActivityContext } from '@temporalio/activity';
+import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { createActivities, type ActivityDeps } from './activities/index.js';
+import { tracingWorkflowInterceptorsPath, type Tracing } from './runtime/tracing.js';
 import { failureConverterPath } from './runtime/payload-codec.js';
 
+const here = fileURLToPath(import.meta.url);
+/** `.ts` when run from the sources (tsx, vitest), `.js` when run from the compiled dist/. */
+const moduleExtension = path.extname(here);
 /** The module that exports every workflow; the worker registers them all from here. */
-export const workflowsPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows', 'index.ts');
+export const workflowsPath = path.join(path.dirname(here), 'workflows', `index${moduleExtension}`);
+/**
+ * The workflow bundle `npm run build` writes next to the compiled worker (scripts/build.ts). Only
+ * compiled code looks for it: from the sources the worker bundles at start, so an old dist/ never
+ * runs in place of the code being edited.
+ */
+export const prebuiltWorkflowBundlePath = path.join(path.dirname(here), 'workflow-bundle.js');
+/** The same with the OpenTelemetry workflow interceptors, loaded when tracing is on (runtime/tracing.ts). */
+export const prebuiltTracedWorkflowBundlePath = path.join(path.dirname(here), 'workflow-bundle-traced.js');
+
+/** The bundle the worker loads: BATON_WORKFLOW_BUNDLE, else the one built with dist/, else none (bundle at start). */
+export function defaultWorkflowBundle(configured?: string, traced = false): { codePath: string } | undefined {
+  if (configured) return { codePath: configured };
+  const built = traced ? prebuiltTracedWorkflowBundlePath : prebuiltWorkflowBundlePath;
+  return moduleExtension === '.js' && fs.existsSync(built) ? { codePath: built } : undefined;
+}
 
 /**
  * Worker capacity (README "Configuration"); unset fields keep the SDK's defaults. Cached workflows
@@ -39,6 +61,8 @@ export interface BatonWorkerOptions extends ActivityDeps {
   dataConverter: DataConverter;
   /** Cache and concurrency settings for this worker (rehearsals bound the workflow cache: docs/rehearsal.md). */
   tuning?: WorkerTuning;
+  /** OpenTelemetry tracing (runtime/tracing.ts); a prebuilt `workflowBundle` must then be the traced one. */
+  tracing?: Tracing;
 }
 
 export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
@@ -48,6 +72,13 @@ export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities({ db: opts.db }),
+    ...(opts.tracing ? {
+      interceptors: {
+        ...(opts.workflowBundle ? {} : { workflowModules: [tracingWorkflowInterceptorsPath] }),
+        activity: [(ctx: ActivityContext) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+      },
+      sinks: { exporter: makeWorkflowExporter(opts.tracing.spanProcessor, opts.tracing.resource) },
+    } : {}),
     dataConverter: opts.dataConverter,
     ...(opts.identity ? { identity: opts.identity } : {}),
     shutdownGraceTime: '10 seconds',
@@ -61,6 +92,9 @@ const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: cons
  * The workflow bundle built ahead of time (tests, rehearsals, chaos): the failure converter goes
  * into the sandbox with it, as Worker.create does when it bundles `workflowsPath` itself.
  */
-export function bundleBatonWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: quietBundler as never });
+export function bundleBatonWorkflows(opts: { traced?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath, failureConverterPath, logger: quietBundler as never,
+    ...(opts.traced ? { workflowInterceptorModules: [tracingWorkflowInterceptorsPath] } : {}),
+  });
 }

@@ -6,7 +6,10 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
-import { authenticate } from './auth.js';
+import { authenticate, requireRole } from './auth.js';
+import { BatonMetrics } from './metrics.js';
+import { currentTraceId, traceRequests } from './tracing.js';
+import { ROLE_SETS } from './route.js';
 import { createAuthThrottle } from './auth-throttle.js';
 import { API_DEFAULTS, type ApiDeps, type ApiEnv } from './context.js';
 import { docsPage, swaggerAsset } from './docs.js';
@@ -60,6 +63,9 @@ export function createApp(deps: ApiDeps) {
   const authThrottle = createAuthThrottle(options.authFailuresPerMinute);
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  app.use('*', traceRequests);
+  const metrics = deps.metrics ?? new BatonMetrics({ db: deps.db, logger: deps.logger });
+  app.use('*', metrics.middleware);
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     c.set('authThrottle', authThrottle);
@@ -69,7 +75,7 @@ export function createApp(deps: ApiDeps) {
     // tokens in the path are credentials, so the path is logged redacted.
     deps.logger.info({
       requestId: c.get('requestId'), method: c.req.method, path: redactSecrets(c.req.path), status: c.res.status,
-      ms: Math.round(performance.now() - started), principal: c.get('principal')?.name,
+      ms: Math.round(performance.now() - started), principal: c.get('principal')?.name, traceId: currentTraceId(),
     }, 'request');
   });
   // The API answers JSON; /docs is a page, allowed its own scripts and styles and nothing else.
@@ -122,6 +128,9 @@ export function createApp(deps: ApiDeps) {
     }));
   }
   app.use('/v1/*', authenticate);
+  // Prometheus scrapes with an API key like any client (README: Metrics): counts of CTAs and
+  // meetings are no more than every role may already list.
+  app.get('/metrics', authenticate, requireRole(ROLE_SETS.read), async (c) => c.body(await metrics.text(), 200, { 'Content-Type': metrics.contentType }));
   // The Temporal UI sends no Baton API key: a manager signed into the console (same site) decodes
   // with the session cookie; the API key works too (curl, a UI behind a proxy that adds it).
   const consoleSessions = new Sessions(deps.db, { ...CONSOLE_DEFAULTS, ...deps.console });

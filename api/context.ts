@@ -4,6 +4,7 @@ import type { Db } from '../db/client.js';
 import type { Principal } from '../db/api-keys.js';
 import type { Logger } from '../runtime/logger.js';
 import type { AuthThrottle } from './auth-throttle.js';
+import type { BatonMetrics } from './metrics.js';
 import type { ConsoleOptions } from '../console/options.js';
 
 export interface ApiDeps {
@@ -18,6 +19,8 @@ export interface ApiDeps {
   temporal?: { client: Client; namespace: string; taskQueue: string };
   /** The payload codec of Baton's clients and workers, served at /codec for the Temporal Web UI (issue 18). */
   payloadCodec?: PayloadCodec;
+  /** The process's Prometheus metrics (api/metrics.ts); by default a registry of the API's own with the database gauges. */
+  metrics?: BatonMetrics;
   /** Edge limits and browser access; defaults in `API_DEFAULTS`. */
   options?: Partial<ApiOptions>;
   /** The web console's sign-in and links (console/options.ts); defaults: API-key sign-in only. */

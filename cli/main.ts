@@ -10,7 +10,7 @@ import { embeddedPostgresUrl, startEmbeddedPostgres } from '../runtime/embedded-
 import { ActionableError, databaseProblem } from '../runtime/errors.js';
 import { createLogger } from '../runtime/logger.js';
 import { isAlive } from '../runtime/supervised-process.js';
-import { ensureSchemathesis, resolveTool, TemporalToolsError } from '../runtime/temporal-tools.js';
+import { ensureSchemathesis, projectRoot, resolveTool, TemporalToolsError } from '../runtime/temporal-tools.js';
 import { temporalToolPath } from '../runtime/embedded-temporal.js';
 import { ensureChromium } from '../runtime/chromium.js';
 
@@ -19,8 +19,7 @@ import { ensureChromium } from '../runtime/chromium.js';
  * (unknown command or option, a bad choice, a missing argument) is one line on stderr and exit 2;
  * a problem the user can fix (busy port, unreachable database, missing file) is one line and exit 1.
  */
-const root = path.resolve(import.meta.dirname, '..');
-const version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+const version = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 const CONFIG_HELP = `
 Configuration comes from the environment and an optional .env file (README, "Configuration").
@@ -144,6 +143,7 @@ async function run(mode: Mode): Promise<number> {
     baton.apiUrl && `  Console        ${baton.apiUrl}/   (sign in with the admin API key below, or your identity provider)`,
     baton.apiUrl && `  API            ${baton.apiUrl}/v1`,
     baton.apiUrl && `  API reference  ${baton.apiUrl}/docs   (OpenAPI: ${baton.apiUrl}/openapi.json)`,
+    baton.workerUrl && `  Worker health  ${baton.workerUrl}/healthz   (Prometheus: ${baton.workerUrl}/metrics, with an API key)`,
     `  Temporal       ${baton.temporalAddress}${baton.temporalUiUrl ? `   UI: ${baton.temporalUiUrl}` : ''}`,
     `  PostgreSQL     ${baton.databaseUrl}`,
     `  Payloads       ${baton.payloadEncryption}`,

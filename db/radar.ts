@@ -93,6 +93,15 @@ const ts = (iso: string) => sql`${iso}::timestamptz`;
 /** When a held meeting happened: heldAt, else its scheduled end (a held row should carry heldAt). */
 const heldInstant = sql`coalesce(${meetings.heldAt}, ${meetings.endsAt})`;
 
+/**
+ * R-38: past due = a strategic cadence meeting not marked held within the grace of its end (§2.5,
+ * `missedCadence.graceHours`), still owed (not superseded by a rebook/reset). Also the
+ * `baton_strategic_meetings_past_due` gauge (db/metrics.ts).
+ */
+export function pastDueStrategicMeetings(endedBefore: string) {
+  return and(eq(meetings.process, CADENCE), eq(meetings.strategic, true), inArray(meetings.state, ['scheduled', 'missed']), isNull(meetings.supersededBy), lt(meetings.endsAt, endedBefore));
+}
+
 export async function portfolioRadar(
   db: Pick<Db, 'select'>,
   now: Date | string,
@@ -111,9 +120,7 @@ export async function portfolioRadar(
     pastDueEndedBefore: at(-p.missedCadence.graceHours * HOUR_MS),
   };
   const cadenceStrategic = and(eq(meetings.process, CADENCE), eq(meetings.strategic, true));
-
-  // R-38: past due = a strategic meeting not marked held within the grace of its end (§2.5), still owed (not superseded by a rebook/reset).
-  const pastDueWhere = and(cadenceStrategic, inArray(meetings.state, ['scheduled', 'missed']), isNull(meetings.supersededBy), lt(meetings.endsAt, windows.pastDueEndedBefore));
+  const pastDueWhere = pastDueStrategicMeetings(windows.pastDueEndedBefore);
   const [[pastDueTotal], pastDueRows] = await Promise.all([
     db.select({ n: count() }).from(meetings).where(pastDueWhere),
     db.select({

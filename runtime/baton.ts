@@ -3,19 +3,23 @@ import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { createApp } from '../api/app.js';
+import { BatonMetrics } from '../api/metrics.js';
 import type { ConsoleOptions } from '../console/options.js';
 import { pruneIdempotencyRecords } from '../api/idempotency.js';
 import { createApiKey, hasActiveAdmin, listenForApiKeyChanges } from '../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../db/client.js';
 import { ensureDefaultPolicy } from '../db/policies.js';
-import { createWorker } from '../worker.js';
+import { createWorker, defaultWorkflowBundle } from '../worker.js';
 import { ConfigError, type Config } from './config.js';
 import { startEmbeddedPostgres, stopStaleEmbeddedPostgres } from './embedded-postgres.js';
 import { startEmbeddedTemporal, stopStaleEmbeddedTemporal } from './embedded-temporal.js';
 import { databaseProblem, redactUrl, ActionableError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
-import { assertPortsFree, type PortClaim } from './ports.js';
+import { assertPortsFree, freePort, type PortClaim } from './ports.js';
+import { createWorkerHealthApp, serveWorkerHealth } from './worker-health.js';
+import { installTracing, tracesExporterFromEnv } from './tracing.js';
 import { ensureAllCtaClocks, ensureAllHealth, ensureAllPlacementReviews, ensureAllRisks, ensureGovernanceRoutines, startWorkflowStartDispatcher } from './processes.js';
 import { registerSearchAttributes } from './search-attribute-registry.js';
 import { isAlive } from './supervised-process.js';
@@ -28,6 +32,8 @@ export type Mode = 'all' | 'worker' | 'api';
 
 export interface RunningBaton {
   apiUrl?: string;
+  /** A worker run alone: where it answers /healthz and /metrics. */
+  workerUrl?: string;
   temporalAddress: string;
   temporalUiUrl?: string;
   databaseUrl: string;
@@ -59,10 +65,16 @@ function acquireInstanceLock(dataDir: string): () => void {
   };
 }
 
-/** Temporal's own logs go through Baton's JSON logger. Install once, before any connection. */
+/**
+ * Temporal's own logs go through Baton's JSON logger. Install once, before any connection. With
+ * `metricsBindAddress`, the SDK's native runtime serves its metrics (worker task slots, poll and
+ * schedule-to-start latencies, sticky cache…) in Prometheus format there; the returned URL is what
+ * Baton's /metrics forwards. Later calls return the first call's URL.
+ */
 let runtimeInstalled = false;
-export function installTemporalRuntime(logger: Logger) {
-  if (runtimeInstalled) return;
+let sdkMetricsUrl: string | undefined;
+export function installTemporalRuntime(logger: Logger, opts: { metricsBindAddress?: string } = {}): string | undefined {
+  if (runtimeInstalled) return sdkMetricsUrl;
   const level = (['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const).find((l) => l.toLowerCase() === logger.level) ?? 'INFO';
   Runtime.install({
     logger: new DefaultLogger(level as LogLevel, (entry) => {
@@ -71,12 +83,21 @@ export function installTemporalRuntime(logger: Logger) {
     }),
     // The native core's own logs go through the same logger (not straight to the console), so
     // `baton rehearse --json` keeps stdout pure JSON and every line is structured.
-    telemetryOptions: { logging: { filter: { core: level as LogLevel, other: 'WARN' }, forward: {} } },
+    telemetryOptions: {
+      logging: { filter: { core: level as LogLevel, other: 'WARN' }, forward: {} },
+      ...(opts.metricsBindAddress ? { metrics: { prometheus: { bindAddress: opts.metricsBindAddress } } } : {}),
+    },
     // Baton handles SIGINT/SIGTERM itself and shuts the worker down once, in order. With the SDK's
     // own handlers too, both would shut the worker down and the second logs IllegalStateError.
     shutdownSignals: [],
   });
   runtimeInstalled = true;
+  if (opts.metricsBindAddress) {
+    const at = opts.metricsBindAddress.lastIndexOf(':');
+    const host = opts.metricsBindAddress.slice(0, at);
+    sdkMetricsUrl = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${opts.metricsBindAddress.slice(at + 1)}/metrics`;
+  }
+  return sdkMetricsUrl;
 }
 
 export function temporalConnectionOptions(config: Config, address: string): ConnectionOptions {
@@ -136,8 +157,13 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
   }
   try {
     if (embedded) stops.push(acquireInstanceLock(config.dataDir));
-    installTemporalRuntime(logger);
     await claimPorts(config, mode, logger);
+    // The SDK's metrics describe its workers (the API's client is plain gRPC): a process without one exports none.
+    const metricsBindAddress = mode === 'api' || config.BATON_TEMPORAL_METRICS_ADDRESS === 'off' ? undefined : config.BATON_TEMPORAL_METRICS_ADDRESS ?? `127.0.0.1:${await freePort()}`;
+    const sdkMetrics = installTemporalRuntime(logger, { metricsBindAddress });
+    const tracing = installTracing(mode === 'all' ? 'baton' : `baton-${mode}`);
+    if (tracing) stops.push(() => tracing.shutdown());
+    logger.info({ tracing: tracesExporterFromEnv() ?? 'off' }, 'OpenTelemetry traces');
 
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
@@ -186,15 +212,21 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
     const connection = await connectTemporal(() => Connection.connect(connectionOptions), address, !!config.TEMPORAL_ADDRESS);
     stops.push(() => connection.close());
     if (config.TEMPORAL_ADDRESS) await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE, logger);
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
+    const client = new Client({
+      connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter,
+      ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
+    });
     const temporalTarget = { client, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE };
 
     let worker: Worker | undefined;
+    let workerUrl: string | undefined;
     if (mode !== 'api') {
       const native = await connectTemporal(() => NativeConnection.connect({ address, tls: connectionOptions.tls, apiKey: config.TEMPORAL_API_KEY }), address, !!config.TEMPORAL_ADDRESS);
+      const workflowBundle = defaultWorkflowBundle(config.BATON_WORKFLOW_BUNDLE, !!tracing);
+      logger.info({ workflowBundle: workflowBundle?.codePath ?? 'bundled at start' }, 'workflow code');
       worker = await createWorker({
         connection: native, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db: database.db, dataConverter,
-        ...(config.BATON_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.BATON_WORKFLOW_BUNDLE } } : {}),
+        ...(workflowBundle ? { workflowBundle } : {}), ...(tracing ? { tracing } : {}),
         tuning: {
           maxCachedWorkflows: config.BATON_WORKER_MAX_CACHED_WORKFLOWS, maxConcurrentWorkflowTaskExecutions: config.BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
           maxConcurrentActivityTaskExecutions: config.BATON_WORKER_MAX_CONCURRENT_ACTIVITIES,
@@ -215,6 +247,12 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
         await running;
         await native.close();
       });
+      if (mode === 'worker') {
+        const metrics = new BatonMetrics({ sdkMetricsUrl: sdkMetrics, logger });
+        const healthServer = await serveWorkerHealth(createWorkerHealthApp({ db: database.db, logger, metrics, workerState: () => worker!.getState() }), config.BATON_API_HOST, config.BATON_WORKER_PORT);
+        stops.push(() => new Promise<void>((resolve) => healthServer.close(() => resolve())));
+        workerUrl = `http://${config.BATON_API_HOST === '0.0.0.0' ? '127.0.0.1' : config.BATON_API_HOST}:${config.BATON_WORKER_PORT}`;
+      }
       const reviews = await ensureAllPlacementReviews(temporalTarget, database.db);
       const clocks = await ensureAllCtaClocks(temporalTarget, database.db);
       const health = await ensureAllHealth(temporalTarget, database.db);
@@ -232,6 +270,7 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
       stops.push(unlisten);
       const app = createApp({
         db: database.db, logger, temporal: temporalTarget, payloadCodec: dataConverter.payloadCodecs?.[0],
+        metrics: new BatonMetrics({ db: database.db, sdkMetricsUrl: sdkMetrics, logger }),
         options: {
           codecCorsOrigins: [...config.BATON_CODEC_CORS_ORIGINS, ...(uiUrl ? [uiUrl] : [])],
           corsOrigins: config.BATON_CORS_ORIGINS, maxBodyBytes: config.BATON_API_MAX_BODY_BYTES,
@@ -254,7 +293,7 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
       apiUrl = publicApiUrl;
     }
 
-    return { apiUrl, temporalAddress: address, temporalUiUrl: uiUrl, databaseUrl: redactUrl(databaseUrl), adminKey, payloadEncryption, failed, stop: stopAll };
+    return { apiUrl, workerUrl, temporalAddress: address, temporalUiUrl: uiUrl, databaseUrl: redactUrl(databaseUrl), adminKey, payloadEncryption, failed, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
@@ -294,6 +333,7 @@ async function claimPorts(config: Config, mode: Mode, logger: Logger) {
     claims.push({ variable: 'BATON_TEMPORAL_PORT', port: config.BATON_TEMPORAL_PORT, purpose: 'the embedded Temporal server' });
     claims.push({ variable: 'BATON_TEMPORAL_UI_PORT', port: config.BATON_TEMPORAL_UI_PORT, purpose: 'the embedded Temporal Web UI' });
   }
+  if (mode === 'worker') claims.push({ variable: 'BATON_WORKER_PORT', port: config.BATON_WORKER_PORT, host: config.BATON_API_HOST, purpose: 'the worker\'s health and metrics endpoint' });
   if (mode !== 'worker') claims.push({ variable: 'BATON_API_PORT', port: config.BATON_API_PORT, host: config.BATON_API_HOST, purpose: 'the HTTP API' });
   await assertPortsFree(claims);
 }

@@ -69,7 +69,11 @@ export const configSchema = z
       .describe('Workflows the worker keeps in memory between tasks (a miss replays the history); unset: the SDK sizes it from the memory. Size it to the live workflows the worker should hold; their memory per 1,000 is measured by `npm run bench -- --only scale` (README "Benchmark").'),
     BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).optional().describe('Workflow tasks one worker runs at once; unset: the SDK default (40).'),
     BATON_WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional().describe('Activities one worker runs at once; unset: the SDK default (100). Keep it near DATABASE_POOL_MAX times a few: every activity writes to PostgreSQL.'),
-    BATON_WORKFLOW_BUNDLE: optionalFile.describe('Prebuilt workflow bundle (JavaScript from bundleWorkflowCode) the worker loads instead of bundling at start.'),
+    BATON_WORKER_PORT: port.default(8081).describe('Port (on BATON_API_HOST) where a worker run alone (`baton worker`) answers /healthz and /metrics.'),
+    BATON_TEMPORAL_METRICS_ADDRESS: optionalString
+      .pipe(z.string().regex(/^(off|[^:\s]+:\d{1,5})$/, 'must be host:port (e.g. 127.0.0.1:9464) or off').optional())
+      .describe('Where the Temporal SDK runtime serves its own Prometheus metrics (forwarded through Baton\'s authenticated /metrics). Unset: a free loopback port in a process that runs a worker; `off`: no SDK metrics.'),
+    BATON_WORKFLOW_BUNDLE: optionalFile.describe('Prebuilt workflow bundle (JavaScript from bundleWorkflowCode) the worker loads instead of bundling at start (the compiled build finds `dist/workflow-bundle.js` by itself).'),
     BATON_PAYLOAD_KEYS: optionalString.describe('Payload encryption keys, comma-separated `id=base64key` (32-byte keys: `openssl rand -base64 32`). The first (or BATON_PAYLOAD_ACTIVE_KEY) encrypts; the others only decrypt older histories. Unset with the embedded servers: a key is generated into the data dir on a new install.'),
     BATON_PAYLOAD_ACTIVE_KEY: optionalString.describe('Id of the key in BATON_PAYLOAD_KEYS that encrypts new payloads (default: the first).'),
     BATON_PAYLOAD_RETIRED_KEYS: optionalString

@@ -118,7 +118,7 @@ export function keyIdsOf(payloads: Payload[]): string[] {
 }
 
 /** The module whose `failureConverter` export encodes failure messages and stack traces as payloads. */
-export const failureConverterPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'failure-converter.ts');
+export const failureConverterPath = path.join(path.dirname(fileURLToPath(import.meta.url)), `failure-converter${path.extname(fileURLToPath(import.meta.url))}`);
 
 /**
  * The data converter of every client and worker Baton creates. Failure messages and stack traces

@@ -32,7 +32,14 @@ export interface ResolvedTool {
   failures?: string[];
 }
 
-export const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+/** The checkout (or image) root: the nearest directory up from here with package.json (runtime/ in the sources, dist/runtime/ when compiled). */
+export const projectRoot = findProjectRoot(path.dirname(new URL(import.meta.url).pathname));
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '..');
+  }
+}
 export const toolsDir = (root = projectRoot) => path.join(root, '.tools');
 const projectBinary = (name: ToolName, root = projectRoot) => path.join(toolsDir(root), 'bin', PINNED[name].binary);
 

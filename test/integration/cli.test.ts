@@ -6,6 +6,7 @@ import { findPrincipal } from '../../db/api-keys.js';
 import { runMigrations } from '../../db/client.js';
 import { databaseProblem } from '../../runtime/errors.js';
 import { freshDatabase } from '../support/harness.js';
+import { freePort } from '../support/ports.js';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -73,7 +74,8 @@ describe('baton worker', () => {
   it('shuts down once, cleanly, on SIGTERM followed by SIGINT (no second shutdown of a draining worker)', async () => {
     const worker = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'worker'], {
       cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: `cli-${process.pid}`, LOG_LEVEL: 'info' },
+      // Its health port (BATON_WORKER_PORT) on a free port: other runs on this machine may hold 8081.
+      env: { ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: `cli-${process.pid}`, LOG_LEVEL: 'info', BATON_WORKER_PORT: String(await freePort()) },
     });
     let out = '';
     worker.stdout!.on('data', (d) => (out += d));

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import util from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -21,8 +22,11 @@ interface Service {
   environment?: Record<string, string | number | boolean | null> | string[];
   ports?: (string | { target: number; published?: string | number })[];
   volumes?: (string | { target: string })[];
-  depends_on?: string[] | Record<string, { condition?: string }>;
+  depends_on?: string[] | Record<string, { condition?: string; required?: boolean }>;
   healthcheck?: { test?: string | string[] };
+  profiles?: string[];
+  networks?: Record<string, { aliases?: string[] } | null> | string[];
+  entrypoint?: string | string[];
 }
 
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
@@ -35,7 +39,10 @@ const service = (name: string): Service => {
 };
 
 /** What compose does before starting containers: `${VAR}`, `${VAR:-default}`, `${VAR:?error}`, `$$`. */
-const testVariables: Record<string, string> = { BATON_ADMIN_API_KEY: 'compose-test-admin-key-0123456789abcdef', BATON_PAYLOAD_KEYS: `k1=${Buffer.alloc(32, 7).toString('base64')}` };
+const testVariables: Record<string, string> = {
+  BATON_ADMIN_API_KEY: 'compose-test-admin-key-0123456789abcdef', BATON_PAYLOAD_KEYS: `k1=${Buffer.alloc(32, 7).toString('base64')}`,
+  POSTGRES_PASSWORD: 'baton-pg-test-password', TEMPORAL_DB_PASSWORD: 'temporal-pg-test-password',
+};
 function interpolate(value: string, vars: Record<string, string | undefined>): string {
   return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (match, name?: string, colon?: string, op?: string, arg?: string, bare?: string) => {
     if (match === '$$') return '$';
@@ -76,26 +83,37 @@ function dependencies(s: Service): Record<string, string | undefined> {
   const d = s.depends_on ?? {};
   return Array.isArray(d) ? Object.fromEntries(d.map((n) => [n, undefined])) : Object.fromEntries(Object.entries(d).map(([n, v]) => [n, v?.condition]));
 }
+const optionalDependency = (s: Service, dep: string) => !Array.isArray(s.depends_on) && s.depends_on?.[dep]?.required === false;
+
+const PROFILES = ['production', 'dev'];
+/** The services `docker compose --profile <profile> up` starts: those without profiles and those of the profile. */
+const activeIn = (profile: string) => Object.keys(services).filter((n) => !service(n).profiles || service(n).profiles!.includes(profile));
+/** The names a service answers to on the compose network: its own and its aliases. */
+function hostnames(name: string): string[] {
+  const nets = service(name).networks;
+  const aliases = nets && !Array.isArray(nets) ? Object.values(nets).flatMap((n) => n?.aliases ?? []) : [];
+  return [name, ...aliases];
+}
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'baton-compose-'));
 
 describe('docker-compose.yml', () => {
   it('has PostgreSQL, Temporal, the worker and the API', () => {
-    expect(Object.keys(services)).toEqual(expect.arrayContaining(['postgres', 'temporal', 'baton-worker', 'baton-api']));
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(['postgres', 'temporal', 'temporal-db', 'temporal-schema', 'temporal-server', 'temporal-namespace', 'temporal-ui', 'baton-worker', 'baton-api']));
     expect(batonServices.sort()).toEqual(['baton-api', 'baton-worker']);
     expect(service('postgres').image).toMatch(/^postgres:16/);
     expect(service('temporal').image).toMatch(/^temporalio\/temporal:/);
     expect(Object.values(services).filter((s) => s.image?.includes('auto-setup'))).toEqual([]);
   });
 
-  it('runs each Baton process from the image built here', () => {
-    expect(argv(service('baton-worker').command)).toEqual(['node', '--import', 'tsx', 'cli/main.ts', 'worker']);
-    expect(argv(service('baton-api').command)).toEqual(['node', '--import', 'tsx', 'cli/main.ts', 'api']);
+  it('runs each Baton process from the compiled JavaScript of the image built here', () => {
+    expect(argv(service('baton-worker').command)).toEqual(['node', '--enable-source-maps', 'dist/cli/main.js', 'worker']);
+    expect(argv(service('baton-api').command)).toEqual(['node', '--enable-source-maps', 'dist/cli/main.js', 'api']);
     for (const name of batonServices) expect(service(name).build, name).toBeDefined();
   });
 
-  it.each(['baton-worker', 'baton-api'])('%s sets only variables Baton reads', (name) => {
-    const unknown = Object.keys(environment(service(name))).filter((k) => !(configEnvKeys as string[]).includes(k));
+  it.each(['baton-worker', 'baton-api'])('%s sets only variables Baton (or the OpenTelemetry SDK, OTEL_*) reads', (name) => {
+    const unknown = Object.keys(environment(service(name))).filter((k) => !(configEnvKeys as string[]).includes(k) && !k.startsWith('OTEL_'));
     expect(unknown).toEqual([]);
   });
 
@@ -136,7 +154,7 @@ describe('docker-compose.yml', () => {
 
   it.each(['baton-worker', 'baton-api'])('%s waits for healthy PostgreSQL and Temporal', (name) => {
     const deps = dependencies(service(name));
-    expect(deps).toMatchObject({ postgres: 'service_healthy', temporal: 'service_healthy' });
+    expect(deps).toMatchObject({ postgres: 'service_healthy', temporal: 'service_healthy', 'temporal-namespace': 'service_completed_successfully' });
     // service_healthy is only satisfiable if the dependency has a healthcheck.
     for (const [dep, condition] of Object.entries(deps)) {
       if (condition === 'service_healthy') expect(service(dep).healthcheck?.test, `${dep} healthcheck`).toBeDefined();
@@ -157,6 +175,99 @@ describe('docker-compose.yml', () => {
     const dbFile = args[args.indexOf('--db-filename') + 1]!;
     expect(volumeTargets(service('temporal'))).toContain(path.posix.dirname(dbFile));
     expect(volumeTargets(service('postgres'))).toContain('/var/lib/postgresql/data');
+  });
+});
+
+describe('docker-compose.yml profiles: production (Temporal server on PostgreSQL) and dev (start-dev)', () => {
+  it('every Temporal service belongs to exactly one profile; PostgreSQL and Baton run in both', () => {
+    for (const name of ['postgres', ...batonServices]) expect(service(name).profiles, name).toBeUndefined();
+    for (const name of Object.keys(services).filter((n) => n.startsWith('temporal'))) {
+      expect(service(name).profiles, name).toHaveLength(1);
+      expect(PROFILES).toContain(service(name).profiles![0]);
+    }
+    expect(activeIn('production')).toEqual(expect.arrayContaining(['temporal-db', 'temporal-schema', 'temporal-server', 'temporal-namespace', 'temporal-ui']));
+    expect(activeIn('production')).not.toContain('temporal');
+    expect(activeIn('dev')).toContain('temporal');
+    expect(activeIn('dev').filter((n) => n.startsWith('temporal-'))).toEqual([]);
+  });
+
+  it.each(PROFILES)('in profile %s, exactly one Temporal frontend answers as temporal:7233 and every dependency exists or is optional', (profile) => {
+    const active = activeIn(profile);
+    const frontends = active.filter((n) => hostnames(n).includes('temporal'));
+    expect(frontends).toHaveLength(1);
+    expect(published(service(frontends[0]!)).map((p) => p.container)).toContain(7233);
+    for (const name of active) {
+      for (const [dep, condition] of Object.entries(dependencies(service(name)))) {
+        if (!active.includes(dep)) {
+          expect(optionalDependency(service(name), dep), `${name} → ${dep} (not in ${profile})`).toBe(true);
+          continue;
+        }
+        if (condition === 'service_healthy') expect(service(dep).healthcheck?.test, `${dep} healthcheck`).toBeDefined();
+      }
+    }
+  });
+
+  it('the production Temporal server persists to its own PostgreSQL, with the schema set up first and the dynamic config Baton needs', () => {
+    const server = environment(service('temporal-server'));
+    const db = environment(service('temporal-db'));
+    const schema = environment(service('temporal-schema'));
+    expect(service('temporal-server').image).toMatch(/^temporalio\/server:/);
+    expect(service('temporal-db').image).toMatch(/^postgres:16/);
+    expect(server).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'temporal-db', POSTGRES_USER: db.POSTGRES_USER, POSTGRES_PWD: db.POSTGRES_PASSWORD, BIND_ON_IP: '0.0.0.0' });
+    expect(schema).toMatchObject({ POSTGRES_SEEDS: 'temporal-db', POSTGRES_USER: db.POSTGRES_USER, SQL_PASSWORD: db.POSTGRES_PASSWORD });
+    expect(dependencies(service('temporal-server'))).toMatchObject({ 'temporal-schema': 'service_completed_successfully' });
+    expect(dependencies(service('temporal-schema'))).toMatchObject({ 'temporal-db': 'service_healthy' });
+    expect(dependencies(service('temporal-namespace'))).toMatchObject({ 'temporal-server': 'service_healthy' });
+    expect(volumeTargets(service('temporal-db'))).toContain('/var/lib/postgresql/data');
+
+    // DYNAMIC_CONFIG_FILE_PATH is relative to /etc/temporal in the server image.
+    const configFile = path.posix.join('/etc/temporal', server.DYNAMIC_CONFIG_FILE_PATH!);
+    const mount = (service('temporal-server').volumes ?? []).map(String).map((v) => v.split(':')).find(([, target]) => configFile.startsWith(`${target}/`));
+    expect(mount, 'dynamic config directory mounted').toBeDefined();
+    const dynamic = parse(read(path.join(mount![0]!, path.posix.relative(mount![1]!, configFile)))) as Record<string, { value: unknown }[]>;
+    for (const key of ['frontend.enableUpdateWorkflowExecution', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted', 'frontend.enableExecuteMultiOperation']) {
+      expect(dynamic[key]?.[0]?.value, key).toBe(true);
+    }
+  });
+
+  it.each(['temporal-schema', 'temporal-namespace'])('%s runs a script that is mounted from deploy/ and executable', (name) => {
+    const [script] = argv(service(name).command);
+    const mount = (service(name).volumes ?? []).map(String).map((v) => v.split(':')).find(([, target]) => script!.startsWith(`${target}/`));
+    expect(mount).toBeDefined();
+    const file = path.join(root, mount![0]!, path.posix.relative(mount![1]!, script!));
+    expect(fs.statSync(file).mode & 0o111).not.toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/^#!\/bin\/sh\n(#.*\n)*set -eu\n/);
+  });
+
+  it('the worker has a healthcheck on its own health port', () => {
+    const config = loadConfig(environment(service('baton-worker')), tmp());
+    expect(JSON.stringify(service('baton-worker').healthcheck?.test)).toContain(`127.0.0.1:${config.BATON_WORKER_PORT}/healthz`);
+    expect(service('baton-worker').ports ?? []).toEqual([]); // several workers (--scale) publish nothing
+  });
+});
+
+describe('credentials come from .env, never from the compose file', () => {
+  const raw = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
+  const secretName = /PASSWORD|PWD|SECRET|_KEY$|_KEYS$|DATABASE_URL/;
+  const required = new Set([...read('docker-compose.yml').matchAll(/\$\{([A-Z_][A-Z0-9_]*):\?/g)].map((m) => m[1]!));
+
+  it('every secret is a required variable', () => {
+    for (const [name, s] of Object.entries(raw.services)) {
+      for (const [key, value] of Object.entries((s.environment ?? {}) as Record<string, string>)) {
+        if (!secretName.test(key)) continue;
+        expect(String(value), `${name}.${key}`).toMatch(/\$\{[A-Z_][A-Z0-9_]*:\?[^}]+\}/);
+        // No literal password next to it (a URL keeps only its user and host literal).
+        expect(String(value).replace(/\$\{[^}]+\}/g, ''), `${name}.${key}`).not.toMatch(/:[^/@]+@/);
+      }
+    }
+    expect([...required].sort()).toEqual(['BATON_ADMIN_API_KEY', 'BATON_PAYLOAD_KEYS', 'POSTGRES_PASSWORD', 'TEMPORAL_DB_PASSWORD']);
+  });
+
+  it('.env.example lists every required variable, empty, and picks a defined profile', () => {
+    const example = util.parseEnv(read('.env.example')) as Record<string, string>;
+    for (const name of required) expect(example[name], name).toBe('');
+    expect(PROFILES).toContain(example.COMPOSE_PROFILES);
+    expect(read('.gitignore').split('\n')).toContain('.env');
   });
 });
 
@@ -185,8 +296,21 @@ describe('Dockerfile', () => {
   it('exposes the API port and defaults to the API', () => {
     const apiPort = loadConfig(environment(service('baton-api')), tmp()).BATON_API_PORT;
     expect(instructions.filter((i) => i.op === 'EXPOSE').flatMap((i) => i.args.split(/\s+/))).toContain(String(apiPort));
-    expect(JSON.parse(last('CMD') ?? 'null')).toEqual(['node', '--import', 'tsx', 'cli/main.ts', 'api']);
+    expect(JSON.parse(last('CMD') ?? 'null')).toEqual(['node', '--enable-source-maps', 'dist/cli/main.js', 'api']);
     expect(instructions.filter((i) => i.op === 'ENV').map((i) => i.args).join(' ')).toMatch(/BATON_API_HOST=0\.0\.0\.0/);
+  });
+
+  it('builds in one stage and runs dist/ with production dependencies only in another', () => {
+    const stages = instructions.filter((i) => i.op === 'FROM').map((i) => i.args);
+    expect(stages).toEqual([expect.stringMatching(/^node:24-bookworm-slim AS build$/i), expect.stringMatching(/^node:24-bookworm-slim AS runtime$/i)]);
+    const runtimeStage = instructions.slice(instructions.findIndex((i) => i.op === 'FROM' && /AS runtime$/i.test(i.args)));
+    const buildStage = instructions.slice(0, instructions.length - runtimeStage.length);
+    expect(buildStage.filter((i) => i.op === 'RUN').map((i) => i.args)).toEqual(expect.arrayContaining(['npm ci', 'npm run build']));
+    expect(runtimeStage.filter((i) => i.op === 'RUN').map((i) => i.args).join(' ')).toMatch(/npm ci --omit=dev/);
+    // Only the build's output crosses over: no sources, no dev dependencies.
+    expect(runtimeStage.filter((i) => i.op === 'COPY').map((i) => i.args)).toEqual(['package.json package-lock.json ./', '--from=build /app/dist ./dist']);
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.build).toBe('tsx scripts/build.ts');
   });
 
   it('keeps local state and secrets out of the build context', () => {
