@@ -29,7 +29,7 @@ function run(s: SaleState, action: SaleAction, at: string) {
   return accept(s, action, at);
 }
 const discovery = (over: Partial<Extract<SaleAction, { type: 'discoveryHeld' }>> = {}): SaleAction => ({ type: 'discoveryHeld', heldAt: '2026-05-12T15:00:00.000Z', minutes: 30, summary: 'MFA gaps', miniHealth: green, decisionsFirst: ['MFA before renewal'], ...over });
-const review = (asks = [{ title: 'MFA rollout', initiativeId: 'i-1' }]): SaleAction => ({ type: 'decisionReviewHeld', heldAt: '2026-05-19T15:00:00.000Z', endedAt: '2026-05-19T15:45:00.000Z', snapshot: true, asks });
+const review = (asks: { title: string; initiativeId?: string }[] = [{ title: 'MFA rollout', initiativeId: 'i-1' }]): SaleAction => ({ type: 'decisionReviewHeld', heldAt: '2026-05-19T15:00:00.000Z', endedAt: '2026-05-19T15:45:00.000Z', snapshot: true, asks });
 
 describe('trigger and hypothesis (R-40)', () => {
   it('the hypothesis carries the segment, goal level and the §2.2 cadence and mode for the touch tier', () => {
