@@ -242,7 +242,7 @@ export async function clientsByIds(db: Pick<Db, 'select'>, ids: string[]): Promi
 
 /** How many clients each segment and touch tier holds (the portfolio's counts, R-1, R-3). */
 export async function clientCounts(db: Pick<Db, 'select'>): Promise<{ segment: string; touchTier: string; clients: number }[]> {
-  const rows = await db.select({ segment: clients.segment, touchTier: clients.touchTier, n: count() }).from(clients)
+  const rows = await db.select({ segment: clients.segment, touchTier: clients.touchTier, n: count() }).from(clients).where(eq(clients.stage, 'client'))
     .groupBy(clients.segment, clients.touchTier).orderBy(asc(clients.segment), asc(clients.touchTier));
   return rows.map((r) => ({ segment: r.segment, touchTier: r.touchTier, clients: Number(r.n) }));
 }

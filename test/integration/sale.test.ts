@@ -50,8 +50,8 @@ const STEPS: Step[] = [
   step('+2d+2h', 'createRoadmapVersion', G, { note: 'sale: MFA Q3, firewall Q4', items: [{ initiativeId: '$mfa', quarter: '2026-Q3', lane: 'Stability' }, { initiativeId: '$fw', quarter: '2026-Q4', lane: 'Stability' }] }, { expect: 201 }),
   step('+2d+2h', 'createBudgetVersion', G, { note: 'Budget v0 (sale)', lines: [{ initiativeId: '$mfa', quarter: '2026-Q3', amountUsd: 12000, spendType: 'OpEx' }, { initiativeId: '$fw', quarter: '2026-Q4', amountUsd: 20000, spendType: 'CapEx' }] }, { expect: 201 }),
   // R-44: Initech parks until the FY budget, with a date and an event.
-  step('+3d', 'parkSale', I, { reason: 'because', reengageOn: '2026-08-03' }, { expect: 422, note: 'R-80: reason from the list' }),
-  step('+3d', 'parkSale', I, { reason: 'timing', reengageOn: '2026-08-03', reengageEvent: 'FY budget approved' }, { expect: 200 }),
+  step('+3d', 'parkSale', I, { reason: 'because', reengageOn: '2026-06-15' }, { expect: 422, note: 'R-80: reason from the list' }),
+  step('+3d', 'parkSale', I, { reason: 'timing', reengageOn: '2026-06-15', reengageEvent: 'FY budget approved' }, { expect: 200 }),
   // R-43: the decision review with the Snapshot and two asks.
   step('+8d+2h', 'recordSaleDecisionReview', G, { heldAt: '2026-05-19T10:00:00-05:00', endedAt: '2026-05-19T10:45:00-05:00', snapshot: true, asks: [{ title: 'MFA rollout in Q3', initiativeId: '$mfa' }, { title: 'Firewall in Q4', initiativeId: '$fw' }] }, { expect: 200 }),
   step('+8d+3h', 'createProposal', G, { initiativeId: '$fw', eds }, { expect: 409, note: 'R-76: only Qualified' }),
@@ -69,7 +69,7 @@ const at = (op: string, n = 0) => STEPS.map((s, i) => [s, i] as const).filter(([
 
 async function run(): Promise<RehearsalResult> {
   const written = new Set<string>();
-  return rehearse(ScenarioSchema.parse({ name: 'consultative sale', timeZone: 'America/Chicago', start: START, end: '+86d', people, clients: [], steps: STEPS }), {
+  return rehearse(ScenarioSchema.parse({ name: 'consultative sale', timeZone: 'America/Chicago', start: START, end: '+36d', people, clients: [], steps: STEPS }), {
     postgresAdminUrl: inject('postgresAdminUrl'), testServerPath: inject('testServerPath'), workflowBundle: await workflowBundle(),
     // `RECORD_HISTORIES=1` records the replay fixtures of the sale and of onboarding version 3 (Globex's).
     onHistory: (ref, history, kind) => {
@@ -84,6 +84,9 @@ async function run(): Promise<RehearsalResult> {
 let r: RehearsalResult;
 const timeline = (ref: string, type?: string): LedgerEvent[] => r.timelines[r.refs[ref]!]!.filter((e) => !type || e.type === type);
 const body = (i: number) => r.steps[i]!.body as Record<string, any>;
+const utc = (t: string | Date) => new Date(t).toISOString();
+/** An instant the API stamped at a step: exact to the minute (the time-skipping clock moves a few seconds while a step runs). */
+const atMinute = (isoMinute: string) => expect.stringMatching(new RegExp(`^${isoMinute}:\\d\\d\\.\\d{3}Z$`));
 
 describe('a consultative sale from lead to onboarding kickoff, and a parked one (R-40..R-46, R-76)', () => {
   beforeAll(async () => {
@@ -95,12 +98,12 @@ describe('a consultative sale from lead to onboarding kickoff, and a parked one 
   });
 
   it('registers the prospect on its trigger with the segment/goal hypothesis, once per Idempotency-Key (R-40, C-6)', () => {
-    expect(body(0)).toMatchObject({ name: 'Globex', stage: 'prospect', hypothesis: { segment: 'B', goalLevel: 3, touchTier: 'High', discoveryFormat: 'live-roadmap-seeding' }, workflowId: `prospect/${r.refs.globex}/sale` });
+    expect(body(0)).toMatchObject({ name: 'Globex', stage: 'prospect', hypothesis: { segment: 'B', goalLevel: 3, touchTier: 'VIP', discoveryFormat: 'live-roadmap-seeding' }, workflowId: `prospect/${r.refs.globex}/sale` });
     expect(body(1).id).toBe(r.refs.globex);
-    expect(timeline('globex', 'sale.started').map((e) => [e.ruleId, e.occurredAt, e.data.trigger, e.data.triggerRef])).toEqual([['R-40', '2026-05-11T14:00:00.000Z', 'inboundLead', 'lead-7']]);
+    expect(timeline('globex', 'sale.started').map((e) => [e.ruleId, e.occurredAt, e.data.trigger, e.data.triggerRef])).toEqual([['R-40', atMinute('2026-05-11T14:00'), 'inboundLead', 'lead-7']]);
     // The discovery CTA to the AM, first action 72h (R-41, R-30); closed by the discovery.
     const cta = r.states[r.refs.globex!]!.ctas.find((c) => c.kind === 'sale-discovery')!;
-    expect([cta.ownerRole, cta.dueAt, cta.state]).toEqual(['AM', '2026-05-14T09:00:00.000-05:00', 'done']);
+    expect([cta.ownerRole, utc(cta.dueAt), cta.state]).toEqual(['AM', '2026-05-14T14:00:00.000Z', 'done']);
   });
 
   it('discovery, price tests, pre-approval, decision review with Snapshot and two asks, recap 48h, CTAs 72h (R-41..R-43)', () => {
@@ -109,8 +112,8 @@ describe('a consultative sale from lead to onboarding kickoff, and a parked one 
     const review = timeline('globex', 'sale.decision_review_held')[0]!;
     expect(review.data).toMatchObject({ snapshot: true, recapDueAt: '2026-05-21T10:45:00.000-05:00' });
     const ctas = r.states[r.refs.globex!]!.ctas;
-    expect(ctas.filter((c) => c.kind === 'sale-ask').map((c) => [c.dueAt, c.state])).toEqual([['2026-05-22T10:45:00.000-05:00', 'done'], ['2026-05-22T10:45:00.000-05:00', 'done']]);
-    expect(timeline('globex', 'sale.recap_sent')[0]!.data).toMatchObject({ sentAt: '2026-05-20T14:00:00.000Z', late: false });
+    expect(ctas.filter((c) => c.kind === 'sale-ask').map((c) => [utc(c.dueAt), c.state])).toEqual([['2026-05-22T15:45:00.000Z', 'done'], ['2026-05-22T15:45:00.000Z', 'done']]);
+    expect(timeline('globex', 'sale.recap_sent')[0]!.data).toMatchObject({ sentAt: atMinute('2026-05-20T14:00'), late: false });
     expect(timeline('globex', 'deadline.missed').filter((e) => e.data.deadline === 'sale.recap')).toEqual([]);
   });
 
@@ -120,7 +123,7 @@ describe('a consultative sale from lead to onboarding kickoff, and a parked one 
 
   it('converts with the proposal (days to proposal from the review) and refuses a signature before it (R-44)', () => {
     expect(r.steps[at('signSale')]!.body).toMatchObject({ status: 409, ruleId: 'R-44' });
-    expect(timeline('globex', 'sale.converted')[0]!.data).toEqual({ proposalId: r.refs.p1, initiativeId: r.refs.mfa, proposalCreatedAt: '2026-05-21T14:00:00.000Z', daysToProposal: 1 });
+    expect(timeline('globex', 'sale.converted')[0]!.data).toEqual({ proposalId: r.refs.p1, initiativeId: r.refs.mfa, proposalCreatedAt: atMinute('2026-05-21T14:00'), daysToProposal: 1 });
   });
 
   it('the signature makes the prospect a client and starts onboarding at Day 0 with the handoff packet; step 0 reads it (R-44, R-46)', () => {
@@ -141,10 +144,10 @@ describe('a consultative sale from lead to onboarding kickoff, and a parked one 
 
   it('a parked sale keeps its reason and hands the prospect back to the AM on the re-engagement date (R-44)', () => {
     expect(r.steps[at('parkSale')]!.body).toMatchObject({ status: 422, ruleId: 'R-80' });
-    expect(timeline('initech', 'sale.parked')[0]!.data).toEqual({ reason: 'timing', reengageOn: '2026-08-03', reengageAt: '2026-08-03T09:00:00.000-05:00', reengageEvent: 'FY budget approved', phaseBefore: 'discovered' });
+    expect(timeline('initech', 'sale.parked')[0]!.data).toEqual({ reason: 'timing', reengageOn: '2026-06-15', reengageAt: '2026-06-15T09:00:00.000-05:00', reengageEvent: 'FY budget approved', phaseBefore: 'discovered' });
     const due = timeline('initech', 'sale.reengage_due');
-    expect(due.map((e) => [e.occurredAt, e.data.reason])).toEqual([['2026-08-03T14:00:00.000Z', 'timing']]);
+    expect(due.map((e) => [e.occurredAt, e.data.reason])).toEqual([['2026-06-15T14:00:00.000Z', 'timing']]);
     const cta = r.states[r.refs.initech!]!.ctas.find((c) => c.kind === 'sale-reengage')!;
-    expect([cta.ownerRole, cta.dueAt]).toEqual(['AM', '2026-08-06T09:00:00.000-05:00']);
+    expect([cta.ownerRole, utc(cta.dueAt)]).toEqual(['AM', '2026-06-18T14:00:00.000Z']);
   });
 });
