@@ -64,6 +64,8 @@ const STEPS: Step[] = [
   step('+14d+1h', 'getOnboarding', G, undefined, { expect: 200 }),
   step('+14d+1h', 'listProspects', {}, undefined, { expect: 200 }),
   step('+14d+1h', 'recordSaleRecap', G, {}, { expect: 409, note: 'R-124: the sale is finished' }),
+  // R-45: the month's Consultative Sales KPIs, for the CS Lead (manager).
+  step('+14d+1h', 'getPortfolioKpis', { family: 'sales' }, undefined, { expect: 200, as: 'manager', query: { period: '2026-05' } }),
 ];
 const at = (op: string, n = 0) => STEPS.map((s, i) => [s, i] as const).filter(([s]) => s.op === op)[n]![1];
 
@@ -141,6 +143,18 @@ describe('a consultative sale from lead to onboarding kickoff, and a parked one 
     // Globex is a client now; Initech is still a prospect.
     expect(body(at('listProspects')).items.map((p: { id: string }) => p.id)).toEqual([r.refs.initech]);
     expect(r.steps[at('recordSaleRecap', 1)]!.body).toMatchObject({ status: 409 });
+  });
+
+  it('computes the R-45 KPIs with numerator and denominator: Snapshot, pre-approval on viable items, proposals linked, reasons, days to proposal', () => {
+    const report = body(at('getPortfolioKpis'));
+    const fig = (id: string) => report.figures.find((f: { id: string }) => f.id === id);
+    expect(report).toMatchObject({ family: 'sales', ruleIds: ['R-45'], period: { label: '2026-05' } });
+    expect(fig('snapshot')).toMatchObject({ numerator: 1, denominator: 1, value: 100, target: 95, meets: true });
+    // Two viable price tests (MFA, firewall); only MFA was pre-approved.
+    expect(fig('preApprovalOnViable')).toMatchObject({ numerator: 1, denominator: 2, value: 50, target: 60, meets: false });
+    expect(fig('proposalsLinked')).toMatchObject({ numerator: 1, denominator: 1, value: 100, target: 100, meets: true });
+    expect(fig('reasonsCaptured')).toMatchObject({ numerator: 1, denominator: 1, value: 100, target: 90, meets: true });
+    expect(fig('daysToProposal')).toMatchObject({ numerator: 1, denominator: 1, value: 1, target: 14, meets: true });
   });
 
   it('a parked sale keeps its reason and hands the prospect back to the AM on the re-engagement date (R-44)', () => {
