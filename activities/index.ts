@@ -30,6 +30,7 @@ import { governanceActivities } from './governance.js';
 import { updateGovernanceSession } from '../db/governance.js';
 import { applyPlanningWrite } from '../db/planning.js';
 import { planningActivities } from './planning.js';
+import { saleActivities } from './sales.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -49,6 +50,7 @@ export function createActivities({ db }: ActivityDeps) {
     ...governanceActivities({ db }),
     ...planningActivities({ db }),
     ...healthActivities({ db }),
+    ...saleActivities({ db }),
 
     async appendLedgerEvent(event: NewLedgerEvent & { id: string }): Promise<boolean> {
       return appendEvent(db, event);

@@ -35,6 +35,7 @@ import { registerIntegrationRoutes } from './routes/integrations.js';
 import { registerInitiativeRoutes } from './routes/initiatives.js';
 import { registerPlanningRoutes } from './routes/planning.js';
 import { registerProposalRoutes } from './routes/proposals.js';
+import { registerSaleRoutes } from './routes/sales.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerRiskRoutes } from './routes/risks.js';
 
@@ -154,6 +155,7 @@ export function createApp(deps: ApiDeps) {
   registerPlanningRoutes(app);
   registerInitiativeRoutes(app);
   registerProposalRoutes(app);
+  registerSaleRoutes(app);
   registerApiKeyRoutes(app);
   registerCalendarFeedRoutes(app);
   registerCapacityRoutes(app);

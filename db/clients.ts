@@ -30,6 +30,8 @@ export interface ClientInput {
   fiscalYearEnd?: string;
   /** The former whole-list input: applied to the stakeholder registry (db/stakeholders.ts). */
   stakeholders?: StakeholderInput[];
+  /** R-40: a prospect (its sale runs; no placement review, not in the capacity count) until its signature makes it a client. */
+  stage?: 'prospect' | 'client';
 }
 
 /** Says whether a stakeholder left out of a `stakeholders` list is an R-19 stakeholder change. */
@@ -64,7 +66,7 @@ export async function createClient(db: Db, input: ClientInput, { actor, at }: Wr
         id, name: input.name, externalRef: input.externalRef ?? null, mrr: input.mrr, maturity: input.maturity,
         appetite: input.appetite, ownsInnovationAgenda: input.ownsInnovationAgenda ?? false, timeZone: input.timeZone,
         holidays: input.holidays ?? [], region: input.region ?? null, publicHolidayExceptions: input.publicHolidayExceptions ?? [], renewalDate: input.renewalDate ?? null, fiscalYearEnd: input.fiscalYearEnd ?? '12-31',
-        ...placementColumns(p, policy.version), createdAt: at, updatedAt: at,
+        ...placementColumns(p, policy.version), stage: input.stage ?? 'client', createdAt: at, updatedAt: at,
       })
       .onConflictDoNothing({ target: clients.id })
       .returning();
@@ -78,8 +80,10 @@ export async function createClient(db: Db, input: ClientInput, { actor, at }: Wr
       data: { segment: p.segment, goalLevel: p.goalLevel, mrrTier: p.mrrTier, touchTier: p.touchTier, archetype: p.archetype },
     });
     if (input.stakeholders?.length) await syncStakeholders(tx, row.id, input.stakeholders, { actor, at }, 'not listed at registration');
-    await enqueueWorkflowStart(tx, 'placement-review', row.id);
-    await markCapacityChanged(tx); // R-6: a new client changes the required hours
+    if (row.stage === 'client') {
+      await enqueueWorkflowStart(tx, 'placement-review', row.id);
+      await markCapacityChanged(tx); // R-6: a new client changes the required hours
+    }
     return { row, placement: p, policyVersion: policy.version, existed: false };
   });
 }
@@ -238,7 +242,7 @@ export async function clientsByIds(db: Pick<Db, 'select'>, ids: string[]): Promi
 
 /** How many clients each segment and touch tier holds (the portfolio's counts, R-1, R-3). */
 export async function clientCounts(db: Pick<Db, 'select'>): Promise<{ segment: string; touchTier: string; clients: number }[]> {
-  const rows = await db.select({ segment: clients.segment, touchTier: clients.touchTier, n: count() }).from(clients)
+  const rows = await db.select({ segment: clients.segment, touchTier: clients.touchTier, n: count() }).from(clients).where(eq(clients.stage, 'client'))
     .groupBy(clients.segment, clients.touchTier).orderBy(asc(clients.segment), asc(clients.touchTier));
   return rows.map((r) => ({ segment: r.segment, touchTier: r.touchTier, clients: Number(r.n) }));
 }

@@ -34,7 +34,8 @@ type Executor = Pick<Db, 'select'>;
 /** R-6 figures from the registry: every client's segment and MRR, every active person. */
 export async function capacityFigures(db: Executor, policy: Policy): Promise<PortfolioCapacity> {
   const [rows, staff] = await Promise.all([
-    db.select({ segment: clients.segment, mrr: clients.mrr }).from(clients),
+    // A prospect counts once it signs.
+    db.select({ segment: clients.segment, mrr: clients.mrr }).from(clients).where(eq(clients.stage, 'client')),
     db.select({ personId: people.id, roles: people.roles, weeklyCapacityHours: people.weeklyCapacityHours }).from(people).where(eq(people.active, true)),
   ]);
   return portfolioCapacity(rows.map((r) => ({ segment: r.segment as SegmentKey, mrr: r.mrr })), staff, policy);

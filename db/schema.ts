@@ -63,11 +63,14 @@ export const clients = pgTable('clients', {
   renewalDate: date('renewal_date', { mode: 'string' }),
   fiscalYearEnd: text('fiscal_year_end').notNull().default('12-31'),
   policyOverrides: jsonb('policy_overrides').$type<Record<string, unknown>>().notNull().default({}),
+  // R-40..R-44: a prospect is a client record in the `prospect` stage until its signature (Day 0) makes it a client.
+  stage: text('stage').notNull().default('client'),
   revision: integer('revision').notNull().default(1),
   createdAt: createdAt(),
   updatedAt: ts('updated_at').notNull().default(sql`now()`),
 }, (t) => [
   uniqueIndex('clients_external_ref_uq').on(t.externalRef),
+  check('clients_stage_ck', sql`${t.stage} in ('prospect','client')`),
   index('clients_segment_idx').on(t.segment),
   check('clients_maturity_ck', sql`${t.maturity} between 1 and 5`),
   check('clients_appetite_ck', sql`${t.appetite} between 1 and 5`),

@@ -21,6 +21,8 @@ const id = (d: string) => z.string().min(1).describe(d);
 const text = (d: string) => z.string().min(1).describe(d);
 /** An instant with an explicit offset (`Z` or `±hh:mm`), e.g. a deadline in the client's zone. */
 const instant = (d: string) => z.iso.datetime({ offset: true }).describe(d);
+/** A calendar date, YYYY-MM-DD. */
+const date = (d: string) => z.iso.date().describe(d);
 const int = () => z.number().int();
 const count = (d: string) => int().min(0).describe(d);
 /** Any JSON value (null, boolean, number, string, array, object); rendered as "JSON value". */
@@ -901,6 +903,63 @@ export const eventCatalogue = {
       eventType: text('That event\'s type'),
       attempts: count('Attempts made'),
       reason: text('Why it is dead, with the last error'),
+    }),
+  ),
+  // Consultative sale, lead to Day 0 (R-40..R-45)
+  'sale.started': spec(
+    'A consultative sale started for a prospect (a client record in the `prospect` stage) on its trigger, with the segment/goal hypothesis and the cadence and mode it expects (R-40).',
+    z.strictObject({
+      trigger: z.enum(['inboundLead', 'crossSell', 'renewalWindow', 'reportSignal']).describe('What started it (R-40)'),
+      triggerRef: text('Where the trigger came from, e.g. the lead or report id').optional(),
+      triggerDate: date('When the trigger happened'),
+      hypothesis: z.strictObject({
+        segment: segment('Segment hypothesis (R-1)'), goalLevel: goalLevel('Goal level hypothesis'), touchTier: touchTier('Touch tier from the expected MRR (R-2)'),
+        expectedCadence: text('The §2.2 cadence it expects'), mode: text('Preferred strategic mode (§2.2)'), discoveryFormat: text('R-41 discovery format for the segment'),
+      }).describe('The segment/goal hypothesis with expected cadence and mode (R-40)'),
+    }),
+  ),
+  'sale.discovery_held': spec(
+    'The 30-minute decision-first discovery was held: its one-page Discovery Summary and the coarse mini-Health on the five dimensions (R-41).',
+    z.strictObject({
+      heldAt: instant('When it was held'), minutes: count('How long it took'), format: text('R-41 format for the segment'), summary: text('The Discovery Summary (one page)'),
+      miniHealth: z.record(z.string(), z.enum(['green', 'yellow', 'red'])).describe('Coarse mini-Health per dimension'), decisionsFirst: z.array(z.string()).describe('The decisions the discovery led with'),
+    }),
+  ),
+  'sale.decision_review_held': spec(
+    'The sale\'s decision review was held with the Executive Snapshot (or without: counted against R-45) and at most two asks; its recap is due 48h after the end (R-43).',
+    z.strictObject({
+      heldAt: instant('When it started'), endedAt: instant('When it ended'), snapshot: z.boolean().describe('The Executive Snapshot was presented (R-45 ≥95 %)'),
+      asks: z.array(z.strictObject({ title: text('The ask'), initiativeId: id('Its initiative').optional() })).max(2).describe('The two asks (R-43)'), recapDueAt: instant('Recap due (48h, R-43)'),
+    }),
+  ),
+  'sale.recap_sent': spec(
+    'The decision review\'s recap was sent (R-43: within 48h of the end).',
+    z.strictObject({ sentAt: instant('When it was sent'), dueAt: instant('When it was due'), late: z.boolean().describe('Sent after its due') }),
+  ),
+  'sale.converted': spec(
+    'The sale converted: a proposal with EDS for a pre-approved initiative (R-44, R-76); days to proposal from the decision review feed the R-45 median.',
+    z.strictObject({
+      proposalId: id('The proposal'), initiativeId: id('Its initiative'), proposalCreatedAt: instant('When the proposal was created'),
+      daysToProposal: count('Whole days from the decision review\'s end to the proposal (R-45)').nullable(),
+    }),
+  ),
+  'sale.parked': spec(
+    'The sale was parked with a reason and a re-engagement trigger: a date, an event or both (R-44).',
+    z.strictObject({
+      reason: text('The reason (policy proposals.declineReasons, R-80)'), note: text('Free text').optional(), reengageOn: date('Re-engagement date').optional(),
+      reengageAt: instant('The instant the re-engagement CTA opens').optional(), reengageEvent: text('Re-engagement event, e.g. "renewal with the current MSP"').optional(),
+      phaseBefore: z.enum(['lead', 'discovered', 'reviewed', 'converted']).describe('How far the sale had come'),
+    }),
+  ),
+  'sale.reengage_due': spec(
+    'A parked sale reached its re-engagement date: a CTA went to the owner (R-44).',
+    z.strictObject({ reengageOn: date('The date'), reason: text('Why it was parked'), reengageEvent: text('The event also named').optional() }),
+  ),
+  'sale.signed': spec(
+    'The prospect signed: it became a client (Day 0 = signature) and its onboarding started with the handoff packet assembled from the sale (R-44, R-46).',
+    z.strictObject({
+      signedAt: instant('Day 0'), proposalId: id('The proposal signed'), handoffItems: z.array(z.string()).describe('Handoff packet items present'),
+      missingItems: z.array(z.string()).describe('Items the packet lacks (to report by hand before the kickoff invite, R-46)'), onboarding: z.enum(['started', 'already-running']).describe('What became of the onboarding start'),
     }),
   ),
   'signal.late': spec(

@@ -94,9 +94,11 @@ export interface OnboardingRules {
  * 2 — D has no formal roadmap (R-57: no roadmap/Budget v1 deadline, operational initiatives without
  *     a budget), the Working Agreement CTA at closeout (R-58), kickoff CTAs counted from the
  *     meeting's end (A-26), the kickoff row's heldAt and decision count, the client's access record
- *     kept as access is granted (R-49, R-124).
+ *     kept as access is granted (R-49, R-124);
+ * 3 — step 0 reads the handoff packet the consultative sale assembled at the signature (R-44, R-46):
+ *     the items it holds are in at the start, only missing ones are reported by hand.
  */
-export type OnboardingVersion = 1 | 2;
+export type OnboardingVersion = 1 | 2 | 3;
 
 export type DeadlineStatus = 'pending' | 'met' | 'missed' | 'skipped' | 'reached';
 
@@ -214,6 +216,22 @@ export function startEffects(state: OnboardingState, start: Pick<OnboardingStart
   // v2: the client's access record starts as the access matrix, nothing granted.
   if (isV2(state)) out.push({ kind: 'accessRecord', systems: state.access.map((a) => ({ system: a.system, grantedAt: a.grantedAt })) });
   return out;
+}
+
+/**
+ * v3 (R-44, R-46): the handoff packet from the sale, read at the start — its items count as
+ * received at once (step 0 completes when none is missing), recorded as one fact naming the sale.
+ * Not a report: it names no report batch.
+ */
+export function handoffPacketEffects(state: OnboardingState, packet: { saleWorkflowId: string; present: string[]; missing: string[] }, at: string): OnboardingEffect[] {
+  const fresh = packet.present.filter((i) => state.rules.handoffPacketItems.includes(i) && !state.handoffItems.includes(i));
+  state.handoffItems.push(...fresh);
+  const missing = state.rules.handoffPacketItems.filter((i) => !state.handoffItems.includes(i));
+  if (!missing.length && !state.handoffCompleteAt) state.handoffCompleteAt = at;
+  return [
+    event('process.fact_recorded', 'R-46', { fact: 'handoffPacket', details: { saleWorkflowId: packet.saleWorkflowId, received: fresh, missing } }, { source: 'the consultative sale (R-44)' }),
+    ...afterChange(state, at),
+  ];
 }
 
 /** Whether the run follows version 2 of the process definition. */

@@ -2,7 +2,7 @@
  * Policy as data (DOMAIN.md §4): every deadline, threshold, cadence and owner the workflows use,
  * as one typed, zod-validated, versioned document. Workflow code reads numbers from here only.
  * Each area lives in its own module under domain/policy/ (calendar, segmentation, capacity,
- * cadence, meetings, triggers, onboarding, planning, health, kpis, raci, governance); this module assembles
+ * cadence, meetings, triggers, onboarding, sales, planning, health, kpis, raci, governance); this module assembles
  * the document and holds parsing, diffing and per-client overrides.
  *
  * Conventions: durations and amounts carry their unit in the key (`…Days` calendar days,
@@ -25,6 +25,7 @@ import { onboarding } from './policy/onboarding.js';
 import { annualPlanning, discoveryAssessment, initiatives, proposals, budget, roadmap, deliverables } from './policy/planning.js';
 import { health, playsAndGates, atRisk } from './policy/health.js';
 import { kpis } from './policy/kpis.js';
+import { sales } from './policy/sales.js';
 import { raci } from './policy/raci.js';
 import { integrations } from './policy/integrations.js';
 import { governance } from './policy/governance.js';
@@ -45,6 +46,7 @@ const policyShape = {
   missedCadence,
   triggers,
   onboarding,
+  sales,
   annualPlanning,
   discoveryAssessment,
   initiatives,

@@ -12,7 +12,7 @@ import { createApiKey, ROLES, type Role } from '../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../db/client.js';
 import { clientTimeline, type LedgerEvent } from '../db/ledger.js';
 import { activePolicy, ensureDefaultPolicy, publishPolicy } from '../db/policies.js';
-import { creditGates, ctas, events, governanceSessions, initiatives, meetings, proposals, risks } from '../db/schema.js';
+import { clients as clientsTable, creditGates, ctas, events, governanceSessions, initiatives, meetings, proposals, risks } from '../db/schema.js';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
 import { temporalToolPath } from '../runtime/embedded-temporal.js';
 import { createLogger } from '../runtime/logger.js';
@@ -21,7 +21,7 @@ import { registerSearchAttributes } from '../runtime/search-attribute-registry.j
 import { resolveTool } from '../runtime/temporal-tools.js';
 import {
   cadenceStatus, cadenceWorkflowId, ctaClockWorkflowId, governanceStatus, governanceWorkflowId, healthStatus, healthWorkflowId, initiativeWorkflowId, onboardingStatus, onboardingWorkflowId,
-  placementReviewWorkflowId, planningLoopStatus, planningLoopWorkflowId, proposalWorkflowId, riskStatus, riskWorkflowId,
+  placementReviewWorkflowId, planningLoopStatus, planningLoopWorkflowId, proposalWorkflowId, riskStatus, riskWorkflowId, saleWorkflowId,
   type CadenceQueryResult, type GovernanceQueryResult, type OnboardingQueryResult, type PlanningLoopQueryResult,
 } from '../workflows/contracts.js';
 import { ensureGovernanceRoutines } from '../runtime/processes.js';
@@ -74,7 +74,7 @@ export interface RehearsalOptions {
   /** Tests only: the address the rehearsal's client connections use instead of the server's (a fault-injecting proxy). */
   connectVia?: (serverAddress: string) => Promise<string> | string;
   /** Called with the client and each process's history before the servers stop (tests record replay fixtures; full detail only, governance always). */
-  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence' | 'governance' | 'initiative' | 'proposal' | 'planning-loop' | 'health' | 'risk', workflowId?: string) => Promise<void> | void;
+  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence' | 'governance' | 'initiative' | 'proposal' | 'planning-loop' | 'health' | 'risk' | 'sale', workflowId?: string) => Promise<void> | void;
 }
 
 export interface RehearsalProgress {
@@ -140,7 +140,7 @@ export interface RehearsalResult {
 interface Operation { method: string; path: string }
 
 /** Cadence, onboarding, placement review, planning loop and health per client: the workflows every client can have. */
-const clientWorkflows = (clientId: string) => [cadenceWorkflowId(clientId), onboardingWorkflowId(clientId), placementReviewWorkflowId(clientId), planningLoopWorkflowId(clientId), healthWorkflowId(clientId)];
+const clientWorkflows = (clientId: string) => [cadenceWorkflowId(clientId), onboardingWorkflowId(clientId), placementReviewWorkflowId(clientId), planningLoopWorkflowId(clientId), healthWorkflowId(clientId), saleWorkflowId(clientId)];
 
 export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}): Promise<RehearsalResult> {
   const startedAt = Date.now();
@@ -294,6 +294,10 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     }
     await advanceTo(plan.endMs, 'advancing');
 
+    // Prospects registered by the steps (POST /v1/prospects, R-40) are reported like the scenario's clients, under the ref that captured them.
+    for (const row of await database.db.select({ id: clientsTable.id }).from(clientsTable).orderBy(asc(clientsTable.id))) {
+      if (!clientRefs[row.id]) clientRefs[row.id] = Object.keys(refs).find((k) => refs[k] === row.id) ?? row.id;
+    }
     // The report, one client at a time: a query or history fetch that does not answer in time is an error, not a hang.
     const timelines: RehearsalResult['timelines'] = {};
     const states: RehearsalResult['states'] = {};
@@ -428,6 +432,8 @@ async function takeClientReport({ client, within, db, detail, onHistory }: Repor
     healthHistoryEvents = history.events?.length ?? 0;
     await onHistory?.(ref, history, 'health', healthWorkflowId(id));
   }
+  // The consultative sale (R-40..R-44) of a client that came in as a prospect.
+  if (await exists(saleWorkflowId(id))) await onHistory?.(ref, await ask('fetch the sale history', () => client.workflow.getHandle(saleWorkflowId(id)).fetchHistory()), 'sale', saleWorkflowId(id));
   const riskStates: ClientState['risks'] = [];
   for (const row of await db.select().from(risks).where(eq(risks.clientId, id)).orderBy(asc(risks.openedAt), asc(risks.id))) {
     if (!(await exists(riskWorkflowId(row.id)))) {

@@ -18,7 +18,7 @@ import {
   proposalWorkflowId, riskAction, riskWorkflowId,
   type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type DeliveryInput, deliveryWorkflowId, type GovernanceInput, type HealthActionRequest, type HealthActionResult, type HealthInput,
   type InitiativeInput, type OnboardingInput, type PlacementReviewInput, type PlanningLoopInput, type ProcessKind, type ProcessRefusal, type ProposalInput,
-  type RiskActionRequest, type RiskActionResult, type RiskInput,
+  type RiskActionRequest, type RiskActionResult, type RiskInput, type SaleInput, saleWorkflowId,
 } from '../workflows/contracts.js';
 import type { UpdateDefinition } from '@temporalio/common';
 import { initiatives, proposals } from '../db/schema.js';
@@ -48,6 +48,7 @@ interface ProcessInputs {
   health: HealthInput;
   risk: RiskInput;
   delivery: DeliveryInput;
+  sale: SaleInput;
 }
 
 interface StartOptions {
@@ -80,6 +81,7 @@ const PROCESS_LABELS: Record<ProcessKind, string> = {
   risk: 'At Risk save play (R-93..R-103)',
   governance: 'Governance routine (R-125)',
   delivery: 'Delivery (outbox, issue 15)',
+  sale: 'Consultative sale (R-40..R-45)',
 };
 
 /** Temporal markdown, one line: no line breaks, and at most a few hundred characters. */
@@ -187,6 +189,14 @@ export async function startOnboarding(t: TemporalTarget, input: OnboardingInput,
   return startProcess(t, 'onboarding', input, {
     workflowId: onboardingWorkflowId(input.clientId), ifRunning: 'fail', reuse: 'failed-only', searchAttributes: { clientId: input.clientId, segment: client.segment },
     describe: { clientName: client.name }, ...(startedBy ? { startedBy } : {}),
+  });
+}
+
+/** Starts a prospect's consultative sale (R-40); one at a time per prospect, a finished (parked) one may run again. */
+export async function startSale(t: TemporalTarget, input: SaleInput, client: { name: string; segment: string }, startedBy?: string) {
+  return startProcess(t, 'sale', input, {
+    workflowId: saleWorkflowId(input.clientId), ifRunning: 'fail', reuse: 'allow', searchAttributes: { clientId: input.clientId, segment: client.segment },
+    describe: { clientName: client.name, subject: `trigger ${input.trigger.kind}` }, ...(startedBy ? { startedBy } : {}),
   });
 }
 

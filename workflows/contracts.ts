@@ -19,6 +19,7 @@ import type { GovernanceAction, GovernanceActionResult, GovernanceState, Governa
 import type { InitiativeAction, InitiativeStatus } from '../domain/initiatives.js';
 import type { ProposalAction, ProposalStatusView } from '../domain/proposals.js';
 import type { LoopDue } from '../domain/planning-loop.js';
+import type { HandoffPacket, SaleAction, SaleStatus, SaleTrigger } from '../domain/sale.js';
 
 /** Workflow type names, as the worker registers them (workflows/index.ts exports). */
 export const WORKFLOW_TYPES = {
@@ -33,6 +34,7 @@ export const WORKFLOW_TYPES = {
   planningLoop: 'planningLoop',
   health: 'health',
   risk: 'atRisk',
+  sale: 'sale',
 } as const;
 export type ProcessKind = keyof typeof WORKFLOW_TYPES;
 
@@ -140,6 +142,8 @@ export interface OnboardingInput {
   riskFlag?: boolean;
   /** Access-matrix rows (R-49); default `onboarding.accessMatrixSystems`. */
   accessSystems?: string[];
+  /** R-44, R-46: the handoff packet assembled from the sale; step 0 reads it (onboarding process version 3). */
+  handoffPacket?: HandoffPacket;
 }
 
 export type OnboardingActionRequest = ProcessReport<OnboardingAction>;
@@ -325,3 +329,29 @@ export const planningLoopStatus = defineQuery<PlanningLoopQueryResult>('status')
 export const planningLoopAction = defineUpdate<PlanningLoopResult, [ProcessReport<PlanningLoopAction>]>('action');
 export const planningLoopWorkflowId = (clientId: string) => `client/${clientId}/planning-loop`;
 export const PLANNING_LOOP_REFUSAL_TYPES = { 409: 'PlanningLoopConflict', 422: 'PlanningLoopUnprocessable' } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Consultative sale (R-40..R-44): one per prospect, lead → signature (onboarding) or park
+
+export interface SaleInput {
+  clientId: string;
+  trigger: { kind: SaleTrigger; ref?: string; date: string };
+  /** The sale's start instant (the API's clock); default the workflow's start. */
+  startedAt?: string;
+}
+export interface SaleActionResult {
+  accepted: true;
+  action: SaleAction['type'];
+  sequence: number;
+  duplicate: boolean;
+  phase: SaleStatus['phase'];
+  ctasOpened: string[];
+  /** On `signed`: the handoff packet's items and what became of the onboarding start (R-44, R-46). */
+  handoff?: { present: string[]; missing: string[]; onboarding: 'started' | 'already-running' };
+}
+export type SaleActionRequest = ProcessReport<SaleAction>;
+export type SaleQueryResult = SaleStatus | { clientId: string; phase: 'starting' };
+export const saleStatus = defineQuery<SaleQueryResult>('status');
+export const saleAction = defineUpdate<SaleActionResult, [SaleActionRequest]>('action');
+export const saleWorkflowId = (clientId: string) => `prospect/${clientId}/sale`;
+export const SALE_REFUSAL_TYPES = { 409: 'SaleConflict', 422: 'SaleUnprocessable' } as const;

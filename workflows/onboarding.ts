@@ -2,7 +2,7 @@ import { allHandlersFinished, condition, patched, proxyActivities } from '@tempo
 import type { Activities } from '../activities/index.js';
 import type { Actor } from '../db/schema.js';
 import {
-  ONBOARDING_STEPS, applyAction, currentStep, deadlineDue, decide, initialState, nextDeadline, skipSteps, startEffects, statusView,
+  ONBOARDING_STEPS, applyAction, currentStep, deadlineDue, decide, handoffPacketEffects, initialState, nextDeadline, skipSteps, startEffects, statusView,
   type OnboardingAction, type OnboardingState, type OnboardingStatus, type OnboardingVersion,
 } from '../domain/onboarding.js';
 import {
@@ -10,6 +10,7 @@ import {
   type OnboardingActionResult, type OnboardingInput,
 } from './contracts.js';
 import { ProcessKernel } from './kernel.js';
+import { packetItems } from '../domain/sale.js';
 
 /**
  * Onboarding Day 0–90 (DOMAIN §2.8, R-46..R-57) for one client. It reads like the blueprint:
@@ -25,9 +26,11 @@ import { ProcessKernel } from './kernel.js';
  * `process.started` (domain/onboarding.ts `OnboardingVersion` says what each changed). Decided once
  * at the start with `patched()`, carried in the state: runs started before a version keep theirs.
  */
-export const ONBOARDING_PROCESS_VERSION: OnboardingVersion = 2;
+export const ONBOARDING_PROCESS_VERSION: OnboardingVersion = 3;
 /** Patch id of version 2 (R-57 D without a formal roadmap, R-58 Working Agreement, A-26 kickoff CTAs, access record). */
 export const ONBOARDING_V2_PATCH = 'onboarding-2026-12';
+/** Patch id of version 3 (step 0 reads the sale's handoff packet, R-44, R-46). */
+export const ONBOARDING_V3_PATCH = 'onboarding-sale-handoff';
 
 const SYSTEM: Actor = { kind: 'system' };
 
@@ -62,16 +65,21 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   });
 
   // Which process definition this run follows, decided once (runs recorded before version 2 replay as version 1).
-  const version: OnboardingVersion = patched(ONBOARDING_V2_PATCH) ? 2 : 1;
+  // Version 3 is asked only of runs that follow version 2, so version-2 histories replay without its marker.
+  const version: OnboardingVersion = patched(ONBOARDING_V2_PATCH) ? (patched(ONBOARDING_V3_PATCH) ? 3 : 2) : 1;
   // Setup: plan Day 0–90 and record it (process.started, deadline.set ×N, gate.closed).
   const start = await prepareOnboarding({
     clientId: input.clientId, signedAt: input.signedAt, policyVersion: input.policyVersion, riskFlag: input.riskFlag ?? false, accessSystems: input.accessSystems,
-    ...(version >= 2 ? { version } : {}),
+    ...(version >= 2 ? { version: 2 as const } : {}), // the plan is version 2's (version 3 changes step 0 only)
   });
   const s = initialState({ ...start, version });
   rules = s.rules;
   const startedAt = new Date(Date.now()).toISOString();
   const opening = [...startEffects(s, { riskFlag: start.riskFlag, accessSystems: start.accessSystems, processVersion: version }), ...skipSteps(s, startedAt)];
+  // v3: step 0 reads the handoff packet the sale assembled (R-44, R-46).
+  if (version >= 3 && input.handoffPacket) {
+    opening.push(...handoffPacketEffects(s, { saleWorkflowId: input.handoffPacket.saleWorkflowId, ...packetItems(input.handoffPacket, s.rules.handoffPacketItems) }, startedAt));
+  }
   await kernel.record('start', opening, SYSTEM, startedAt);
   kernel.ready(s);
   markStep(s);

@@ -83,7 +83,7 @@ const KpiReport = z.object({
 
 const kpiRoute = securedRoute(READ, {
   method: 'get', path: '/v1/portfolio/kpis/{family}', operationId: 'getPortfolioKpis', tags: ['Portfolio'],
-  summary: 'One KPI family (cadence R-39, onboarding R-57, governance R-60): each figure with numerator, denominator, target, trend against the previous period, the ids behind the numerator, by segment and by owner; `format=csv` (or Accept: text/csv) for a spreadsheet',
+  summary: 'One KPI family (cadence R-39, onboarding R-57, governance R-60, sales R-45): each figure with numerator, denominator, target, trend against the previous period, the ids behind the numerator, by segment and by owner; `format=csv` (or Accept: text/csv) for a spreadsheet',
   request: {
     params: z.object({ family: z.enum(KPI_FAMILY_IDS as [KpiFamilyId, ...KpiFamilyId[]]).openapi({ param: { name: 'family', in: 'path' } }) }),
     query: z.object({

@@ -9,6 +9,7 @@ import type { Db } from '../client.js';
 import { cadenceFamily } from './cadence.js';
 import { governanceFamily } from './governance.js';
 import { onboardingFamily } from './onboarding.js';
+import { salesFamily } from './sales.js';
 import { clientDirectory, ownerNames, type KpiContext, type KpiFamily, type KpiWindow } from './registry.js';
 
 export type { FigureDefinition, KpiContext, KpiFamily } from './registry.js';
@@ -18,6 +19,7 @@ export const KPI_FAMILIES = {
   cadence: cadenceFamily,
   onboarding: onboardingFamily,
   governance: governanceFamily,
+  sales: salesFamily,
 } as const satisfies Record<string, KpiFamily>;
 export type KpiFamilyId = keyof typeof KPI_FAMILIES;
 export const KPI_FAMILY_IDS = Object.keys(KPI_FAMILIES) as KpiFamilyId[];

@@ -238,8 +238,8 @@ describe('onboarding happy paths for segments A, B, C and D (R-46..R-57)', () =>
 
   it('records the policy version in force and the process definition version', () => {
     const started = typed(of(r, 'alpha').events, 'process.started')[0]!;
-    expect(data(started)).toMatchObject({ policyVersion: 1, processVersion: 2, inputs: { signedAt: '2026-03-02T09:00:00.000-06:00', segment: 'A', timeZone: 'America/Chicago' } });
-    expect(of(r, 'alpha').state.onboarding).toMatchObject({ policyVersion: 1, processVersion: 2 });
+    expect(data(started)).toMatchObject({ policyVersion: 1, processVersion: 3, inputs: { signedAt: '2026-03-02T09:00:00.000-06:00', segment: 'A', timeZone: 'America/Chicago' } });
+    expect(of(r, 'alpha').state.onboarding).toMatchObject({ policyVersion: 1, processVersion: 3 });
   });
 });
 

@@ -17,6 +17,7 @@ const REQUIRED_TYPES = [
   'trigger.fired', 'trigger.replanned', 'trigger.cleared', 'risk.opened', 'risk.signal_raised', 'signal.duplicate', 'signal.late',
   'stakeholder.added', 'stakeholder.updated', 'stakeholder.deactivated', 'stakeholder.reactivated', 'access.updated', 'risk.evidence_added',
   'delivery.delivered', 'delivery.dead_lettered',
+  'sale.started', 'sale.discovery_held', 'sale.decision_review_held', 'sale.recap_sent', 'sale.converted', 'sale.parked', 'sale.reengage_due', 'sale.signed',
   'capacity.gap_opened', 'capacity.gap_closed', 'governance.session_convened', 'governance.session_held', 'governance.session_missed',
   'credit.gated', 'credit.gate_released', 'defense.intake_recorded', 'defense.trigger_fired',
   'discovery.planned', 'discovery.completed', 'discovery.recap_sent', 'assessment.designed', 'assessment.completed',
@@ -99,6 +100,14 @@ const examples: { [T in LedgerEventType]: LedgerEventData<T> } = {
   'credit.released': { decisionId: 'd-1', title: 'Approve the firewall replacement', month: '2026-08' },
   'risk.signal_raised': { trigger: 'consecutiveMisses', bucket: 'Strategic', impact: 2, likelihood: 2, evidence: { consecutiveMisses: 2 }, firstActionCta: 'cta-1' },
   'signal.duplicate': { signal: 'kickoffHeld', idempotencyKey: 'k-1', firstEventId: 'client/c-1/onboarding/kickoff-held' },
+  'sale.started': { trigger: 'inboundLead', triggerRef: 'lead-17', triggerDate: '2026-05-04', hypothesis: { segment: 'B', goalLevel: 3, touchTier: 'High', expectedCadence: 'QBR 4/yr; tactical monthly; annual planning 2 meeting(s)', mode: 'live', discoveryFormat: 'live-roadmap-seeding' } },
+  'sale.discovery_held': { heldAt: '2026-05-12T15:00:00Z', minutes: 30, format: 'live-roadmap-seeding', summary: 'MFA gaps; backup untested', miniHealth: { cx: 'yellow', adoption: 'red', engagement: 'green', serviceQuality: 'yellow', alignment: 'green' }, decisionsFirst: ['MFA before renewal'] },
+  'sale.decision_review_held': { heldAt: '2026-05-19T15:00:00Z', endedAt: '2026-05-19T15:45:00Z', snapshot: true, asks: [{ title: 'MFA rollout', initiativeId: 'i-1' }], recapDueAt: '2026-05-21T15:45:00Z' },
+  'sale.recap_sent': { sentAt: '2026-05-20T15:00:00Z', dueAt: '2026-05-21T15:45:00Z', late: false },
+  'sale.converted': { proposalId: 'p-1', initiativeId: 'i-1', proposalCreatedAt: '2026-05-25T15:00:00Z', daysToProposal: 5 },
+  'sale.parked': { reason: 'timing', reengageOn: '2026-09-01', reengageAt: '2026-09-01T09:00:00-05:00', reengageEvent: 'budget cycle', phaseBefore: 'discovered' },
+  'sale.reengage_due': { reengageOn: '2026-09-01', reason: 'timing' },
+  'sale.signed': { signedAt: '2026-06-01T15:00:00Z', proposalId: 'p-1', handoffItems: ['discovery-one-pager'], missingItems: [], onboarding: 'started' },
   'signal.late': { signal: 'accessGranted', idempotencyKey: 'k-2', finishedAt: '2025-06-02T22:00:00Z' },
   'capacity.gap_opened': { ctaId: 'cta-9', requiredHours: 1500, availableHours: 1176, gapHours: 324, utilisationPct: 127.6 },
   'capacity.gap_closed': { ctaId: 'cta-9', requiredHours: 1100, availableHours: 1176, gapHours: -76, utilisationPct: 93.5 },
@@ -266,7 +275,7 @@ describe('data written by the current code is accepted', () => {
     ownsInnovationAgenda: false, segment: registered.segment, goalLevel: registered.goalLevel, archetype: registered.archetype,
     mrrTier: registered.mrrTier, touchTier: registered.touchTier, segmentRuleIds: registered.ruleIds, segmentSource: 'computed',
     segmentOverride: null, placementPolicyVersion: 1, timeZone: input.timeZone, holidays: [], region: null, publicHolidayExceptions: [], renewalDate: null, fiscalYearEnd: '12-31',
-    policyOverrides: {}, revision: 1, createdAt: '2025-03-03 15:00:00+00', updatedAt: '2025-03-03 15:00:00+00',
+    policyOverrides: {}, stage: 'client', revision: 1, createdAt: '2025-03-03 15:00:00+00', updatedAt: '2025-03-03 15:00:00+00',
   } satisfies ClientRow;
 
   it('client.registered (createClient)', () => {

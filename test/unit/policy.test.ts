@@ -46,6 +46,7 @@ describe('policy defaults (DOMAIN §4)', () => {
       'missedCadence',
       'triggers',
       'onboarding',
+      'sales',
       'annualPlanning',
       'discoveryAssessment',
       'initiatives',

@@ -1,0 +1,2 @@
+ALTER TABLE "clients" ADD COLUMN "stage" text DEFAULT 'client' NOT NULL;--> statement-breakpoint
+ALTER TABLE "clients" ADD CONSTRAINT "clients_stage_ck" CHECK ("clients"."stage" in ('prospect','client'));
