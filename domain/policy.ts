@@ -27,6 +27,7 @@ import { kpis } from './policy/kpis.js';
 import { raci } from './policy/raci.js';
 import { integrations } from './policy/integrations.js';
 import { governance } from './policy/governance.js';
+import { upsell } from './policy/upsell.js';
 
 export { MRR_TIERS, PUBLIC_HOLIDAY_TYPES, roleSchema, SEGMENTS, TOUCH_TIERS, type Role } from './policy/vocabulary.js';
 
@@ -58,6 +59,7 @@ const policyShape = {
   raci,
   governance,
   integrations,
+  upsell,
 };
 
 export const policySchema = z

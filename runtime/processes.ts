@@ -18,12 +18,13 @@ import {
   proposalWorkflowId, riskAction, riskWorkflowId,
   type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type DeliveryInput, deliveryWorkflowId, type GovernanceInput, type HealthActionRequest, type HealthActionResult, type HealthInput,
   type InitiativeInput, type OnboardingInput, type PlacementReviewInput, type PlanningLoopInput, type ProcessKind, type ProcessRefusal, type ProposalInput,
-  type RiskActionRequest, type RiskActionResult, type RiskInput,
+  type RiskActionRequest, type RiskActionResult, type RiskInput, type UpsellInput, upsellWorkflowId,
 } from '../workflows/contracts.js';
 import type { UpdateDefinition } from '@temporalio/common';
 import { initiatives, proposals } from '../db/schema.js';
 import { clientsWithHealth } from '../db/health.js';
 import { getRisk, risksToRun } from '../db/risks.js';
+import { getUpsellById } from '../db/upsell.js';
 import { ClientIdKey, ProcessKey, SegmentKey } from './search-attributes.js';
 
 /**
@@ -48,6 +49,7 @@ interface ProcessInputs {
   health: HealthInput;
   risk: RiskInput;
   delivery: DeliveryInput;
+  upsell: UpsellInput;
 }
 
 interface StartOptions {
@@ -80,6 +82,7 @@ const PROCESS_LABELS: Record<ProcessKind, string> = {
   risk: 'At Risk save play (R-93..R-103)',
   governance: 'Governance routine (R-125)',
   delivery: 'Delivery (outbox, issue 15)',
+  upsell: 'Upsell play (R-89..R-92)',
 };
 
 /** Temporal markdown, one line: no line breaks, and at most a few hundred characters. */
@@ -285,6 +288,15 @@ export async function ensurePlanningRecord(t: TemporalTarget, kind: 'initiative'
   }
 }
 
+/** Starts an upsell play's workflow (R-89..R-92) unless it runs; a finished one stays finished. */
+export async function ensureUpsell(t: TemporalTarget, signalId: string, clientId: string) {
+  try {
+    await startProcess(t, 'upsell', { signalId, clientId }, { workflowId: upsellWorkflowId(signalId), ifRunning: 'use-existing', reuse: 'failed-only', searchAttributes: { clientId } });
+  } catch (err) {
+    if (!(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
+  }
+}
+
 /** Starts the client's planning loop unless it runs, and tells it to re-read its records (roadmap, reports, discoveries…). */
 export async function noticePlanningLoop(t: TemporalTarget, clientId: string, at = new Date().toISOString()) {
   await startProcess(t, 'planningLoop', { clientId }, { workflowId: planningLoopWorkflowId(clientId), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId } });
@@ -324,6 +336,9 @@ export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: Wor
     const table = kind === 'initiative' ? initiatives : proposals;
     const [row] = await db.select({ clientId: table.clientId }).from(table).where(eq(table.id, subjectId));
     if (row) await ensurePlanningRecord(t, kind, subjectId, row.clientId);
+  } else if (kind === 'upsell') {
+    const row = await getUpsellById(db, subjectId);
+    if (row) await ensureUpsell(t, row.id, row.clientId);
   } else if (kind === 'planning-loop') {
     const [client] = await db.select({ id: clients.id }).from(clients).where(eq(clients.id, subjectId));
     if (client) await noticePlanningLoop(t, subjectId);

@@ -19,6 +19,7 @@ import type { GovernanceAction, GovernanceActionResult, GovernanceState, Governa
 import type { InitiativeAction, InitiativeStatus } from '../domain/initiatives.js';
 import type { ProposalAction, ProposalStatusView } from '../domain/proposals.js';
 import type { LoopDue } from '../domain/planning-loop.js';
+import type { UpsellAction, UpsellStatus } from '../domain/upsell.js';
 
 /** Workflow type names, as the worker registers them (workflows/index.ts exports). */
 export const WORKFLOW_TYPES = {
@@ -33,6 +34,7 @@ export const WORKFLOW_TYPES = {
   planningLoop: 'planningLoop',
   health: 'health',
   risk: 'atRisk',
+  upsell: 'upsell',
 } as const;
 export type ProcessKind = keyof typeof WORKFLOW_TYPES;
 
@@ -325,3 +327,23 @@ export const planningLoopStatus = defineQuery<PlanningLoopQueryResult>('status')
 export const planningLoopAction = defineUpdate<PlanningLoopResult, [ProcessReport<PlanningLoopAction>]>('action');
 export const planningLoopWorkflowId = (clientId: string) => `client/${clientId}/planning-loop`;
 export const PLANNING_LOOP_REFUSAL_TYPES = { 409: 'PlanningLoopConflict', 422: 'PlanningLoopUnprocessable' } as const;
+
+// ---------------------------------------------------------------------------------------------
+// The upsell play (DOMAIN §2.16, R-89..R-92)
+
+export interface UpsellInput { signalId: string; clientId: string }
+export interface UpsellActionResult {
+  accepted: true;
+  action: UpsellAction['type'];
+  sequence: number;
+  duplicate: boolean;
+  /** The play's state after the report. */
+  state: string;
+  ctasOpened: string[];
+}
+export type UpsellActionRequest = ProcessReport<UpsellAction>;
+export type UpsellQueryResult = UpsellStatus | { clientId: string; phase: 'starting' };
+export const upsellStatus = defineQuery<UpsellQueryResult>('status');
+export const upsellAction = defineUpdate<UpsellActionResult, [UpsellActionRequest]>('action');
+export const upsellWorkflowId = (signalId: string) => `upsell/${signalId}`;
+export const UPSELL_REFUSAL_TYPES = { 404: 'UpsellNotFound', 409: 'UpsellConflict', 422: 'UpsellUnprocessable' } as const;

@@ -60,6 +60,7 @@ describe('policy defaults (DOMAIN §4)', () => {
       'raci',
       'governance',
       'integrations',
+      'upsell',
     ]);
   });
 
