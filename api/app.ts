@@ -32,6 +32,7 @@ import { registerIntegrationRoutes } from './routes/integrations.js';
 import { registerInitiativeRoutes } from './routes/initiatives.js';
 import { registerPlanningRoutes } from './routes/planning.js';
 import { registerProposalRoutes } from './routes/proposals.js';
+import { registerUpsellRoutes } from './routes/upsells.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerRiskRoutes } from './routes/risks.js';
 
@@ -145,6 +146,7 @@ export function createApp(deps: ApiDeps) {
   registerPlanningRoutes(app);
   registerInitiativeRoutes(app);
   registerProposalRoutes(app);
+  registerUpsellRoutes(app);
   registerApiKeyRoutes(app);
   registerCalendarFeedRoutes(app);
   registerCapacityRoutes(app);

@@ -171,6 +171,9 @@ const EXPECTS: Record<UpsellAction['type'], readonly UpsellStateName[]> = {
   approved: ['proposed'],
   declined: ['proposed'],
 };
+/** The states a report is expected in (the API checks before it writes the records the report names). */
+export const expectedStates = (type: UpsellAction['type']): readonly UpsellStateName[] => EXPECTS[type];
+
 const NEXT_STEP: Record<UpsellStateName, string> = {
   signalLogged: 'the price test and appetite check (R-90)', priceTested: 'the pre-approval (R-91)', preApproved: 'the proposal at the next touch (R-92)',
   proposed: 'the client\'s approval (R-92)', approved: 'nothing: approved', declined: 'nothing: declined', resequenced: 'nothing: re-sequenced',
