@@ -22,7 +22,7 @@
  * planning loop's records (never a copy); this model keeps their ids and the play's own clock.
  * Every number comes from the policy in the setup. Pure and deterministic: no I/O, no clock.
  */
-import { addElapsedHours, atLocalTime, addCalendarDays, makeCalendar, roll, type BusinessCalendar } from './business-time.js';
+import { addElapsedHours, atLocalTime, addCalendarDays, localDateOf, makeCalendar, roll, type BusinessCalendar } from './business-time.js';
 import { event, type CreditVerdict, type ProcessEffect } from './effects.js';
 import { creditGate, reasonProblem, type Refusal } from './initiatives.js';
 import type { Policy, Role } from './policy.js';
@@ -50,6 +50,11 @@ export const laneFits = (lane: SpendLane, segment: Segment): boolean => (lane ==
 export function priceTestDueAt(signalDate: string, policy: Policy, cal: BusinessCalendar): string {
   const date = roll(addCalendarDays(signalDate, policy.upsell.priceTestDueDays), cal, signalDate);
   return atLocalTime(date, policy.upsell.priceTestDueTime, cal);
+}
+
+/** R-92 "at the next touch": presented by the end of the touch's business day (calendar dayEnd, local). */
+export function proposalDueAt(touch: Touch, cal: BusinessCalendar, dayEnd: string): string {
+  return atLocalTime(localDateOf(touch.startsAt, cal), dayEnd, cal);
 }
 
 /** R-92: the next strategic or tactical touch after `at`, among the client's scheduled meetings. */
@@ -271,7 +276,7 @@ export function accept(s: UpsellState, a: UpsellAction, at: string): Step {
       const owner = p.upsell.proposalOwner[setup.segment];
       if (a.nextTouch) {
         out.push({
-          kind: 'cta', key: 'proposal', ctaKind: 'upsell-proposal', ruleId: 'R-92', ownerRole: owner, dueAt: a.nextTouch.startsAt, clock: 'due',
+          kind: 'cta', key: 'proposal', ctaKind: 'upsell-proposal', ruleId: 'R-92', ownerRole: owner, dueAt: proposalDueAt(a.nextTouch, cal, setup.calendar.dayEnd), clock: 'due',
           title: `Present the proposal for "${setup.signal.title}" (EDS first, R-77) at the ${a.nextTouch.kind} touch on ${a.nextTouch.startsAt.slice(0, 10)} (R-92)`,
           why: { ...base, meetingId: a.nextTouch.meetingId, policyKeys: ['upsell.proposalOwner', 'upsell.touchKinds'] }, data: { meetingId: a.nextTouch.meetingId },
         });
@@ -289,9 +294,8 @@ export function accept(s: UpsellState, a: UpsellAction, at: string): Step {
       out.push(...resequence(s, at, a.reason, a.quarter, a.note ?? 'not now'));
       break;
     case 'proposalPresented': {
-      const touchAt = s.touch?.startsAt;
-      // R-92: at the next touch — presented after it (the touch's day is over) is late.
-      const late = touchAt !== undefined && ms(a.presentedAt) > ms(touchAt) && a.presentedAt.slice(0, 10) > touchAt.slice(0, 10);
+      // R-92: at the next touch — presented after the touch's day is over is late.
+      const late = s.touch ? ms(a.presentedAt) > ms(proposalDueAt(s.touch, cal, setup.calendar.dayEnd)) : false;
       const recapDueAt = addElapsedHours(a.presentedAt, p.meeting.recapHours, cal);
       const ctaDueAt = addElapsedHours(a.presentedAt, p.meeting.firstActionHours, cal);
       s.state = 'proposed';
@@ -377,7 +381,7 @@ export function nextDue(s: UpsellState): Due | undefined {
   if (isFinished(s)) return undefined;
   const open = (k: UpsellStep) => !s.overdue.includes(k);
   if (s.state === 'signalLogged' && open('priceTest')) return { key: 'priceTest', at: s.priceTestDueAt };
-  if (s.state === 'preApproved' && s.touch && open('proposal')) return { key: 'proposal', at: s.touch.startsAt };
+  if (s.state === 'preApproved' && s.touch && open('proposal')) return { key: 'proposal', at: proposalDueAt(s.touch, calendarOf(s), s.setup.calendar.dayEnd) };
   if (s.state === 'proposed' && !s.recapSentAt && open('recap')) return { key: 'recap', at: s.proposal!.recapDueAt };
   return undefined;
 }
@@ -386,7 +390,7 @@ export function nextDue(s: UpsellState): Due | undefined {
 export function due(s: UpsellState, key: UpsellStep, now: string): Step {
   s.ticks += 1;
   s.overdue = [...s.overdue, key];
-  const dueAt = key === 'priceTest' ? s.priceTestDueAt : key === 'proposal' ? s.touch!.startsAt : s.proposal!.recapDueAt;
+  const dueAt = key === 'priceTest' ? s.priceTestDueAt : key === 'proposal' ? proposalDueAt(s.touch!, calendarOf(s), s.setup.calendar.dayEnd) : s.proposal!.recapDueAt;
   const ruleId = key === 'priceTest' ? 'R-90' : 'R-92';
   const cta = key === 'priceTest' ? 'price-test' : key;
   return {

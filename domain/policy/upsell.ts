@@ -14,8 +14,8 @@ export const upsell = group(
     touchKinds: z
       .array(z.string().min(1))
       .min(1)
-      .default(() => ['strategic', 'tactical'])
-      .describe('Meeting kinds that count as the "next strategic or tactical touch" for the proposal (R-92); strategic meetings of any kind count too'),
+      .default(() => ['Check-in', 'Service Review'])
+      .describe('Tactical meeting templates that count as the "next strategic or tactical touch" for the proposal (R-92, §2.2 tactical row); every strategic meeting counts too'),
     bookTouchOwner: segRole({ A: 'CSM', B: 'CSM', C: 'CSM', D: 'TAM' }, 'Owner of the CTA to book a touch when none is scheduled for the proposal (R-92)'),
   },
   'Upsell play (R-89..R-92)',

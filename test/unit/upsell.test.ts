@@ -27,7 +27,7 @@ function apply(s: U.UpsellState, a: U.UpsellAction, at: string) {
   if (refusal) throw new Error(`refused: ${refusal.message}`);
   return U.accept(s, a, at).effects;
 }
-const touch: U.Touch = { meetingId: 'm-7', kind: 'tactical', startsAt: '2026-06-11T10:00:00.000-05:00', strategic: false };
+const touch: U.Touch = { meetingId: 'm-7', kind: 'Check-in', startsAt: '2026-06-11T10:00:00.000-05:00', strategic: false };
 const priced = (s: U.UpsellState, at = '2026-05-13T15:00:00.000Z') => apply(s, { type: 'priceTested', priceTestId: 'pt-1', outcome: 'viable', minUsd: 8000, maxUsd: 12000, quarter: '2026-Q3', appetite: 4 }, at);
 const preApproved = (s: U.UpsellState, next: U.Touch | null = touch) =>
   apply(s, { type: 'preApproved', preApprovalId: 'pa-1', quarter: '2026-Q3', minUsd: 8000, maxUsd: 12000, roadmapVersion: 2, budgetVersion: 2, decisionFlag: true, versionNote: 'EDR pre-approved', nextTouch: next }, '2026-05-14T16:00:00.000Z');
@@ -73,8 +73,8 @@ describe('price test → pre-approval → proposal → approval (R-90..R-92)', (
     expect(events(pa)).toEqual([['upsell.planned', 'R-91']]);
     expect(pa[0]).toMatchObject({ data: { roadmapVersion: 2, budgetVersion: 2, decisionFlag: true, band: { minUsd: 8000, maxUsd: 12000 }, nextTouch: { meetingId: 'm-7' } } });
     // R-92: the proposal at the touch, by the vCIO for B.
-    expect(ctas(pa)).toEqual([{ key: 'proposal', ownerRole: 'vCIO', dueAt: '2026-06-11T15:00:00.000Z', clock: 'due' }]);
-    expect(U.nextDue(s)).toEqual({ key: 'proposal', at: touch.startsAt });
+    expect(ctas(pa)).toEqual([{ key: 'proposal', ownerRole: 'vCIO', dueAt: '2026-06-11T22:00:00.000Z', clock: 'due' }]);
+    expect(utc(U.nextDue(s)!.at)).toBe('2026-06-11T22:00:00.000Z'); // by the end of the touch's day
 
     const pr = presented(s);
     expect(events(pr)).toEqual([['upsell.proposed', 'R-92']]);
@@ -107,10 +107,10 @@ describe('price test → pre-approval → proposal → approval (R-90..R-92)', (
 
   it('picks the next strategic or tactical touch after the instant', () => {
     const meetings: U.Touch[] = [
-      { meetingId: 'kick', kind: 'kickoff', startsAt: '2026-05-20T15:00:00.000Z', strategic: false },
+      { meetingId: 'kick', kind: 'Delivery Kickoff', startsAt: '2026-05-20T15:00:00.000Z', strategic: false },
       { meetingId: 'qbr', kind: 'QBR', startsAt: '2026-06-20T15:00:00.000Z', strategic: true },
-      { meetingId: 'tac', kind: 'tactical', startsAt: '2026-06-11T15:00:00.000Z', strategic: false },
-      { meetingId: 'past', kind: 'tactical', startsAt: '2026-05-01T15:00:00.000Z', strategic: false },
+      { meetingId: 'tac', kind: 'Check-in', startsAt: '2026-06-11T15:00:00.000Z', strategic: false },
+      { meetingId: 'past', kind: 'Service Review', startsAt: '2026-05-01T15:00:00.000Z', strategic: false },
     ];
     expect(U.nextTouch(meetings, '2026-05-14T16:00:00.000Z', policy)?.meetingId).toBe('tac');
     expect(U.nextTouch(meetings, '2026-06-12T16:00:00.000Z', policy)?.meetingId).toBe('qbr');
@@ -139,6 +139,17 @@ describe('late steps and re-sequencing (R-90, R-91)', () => {
     expect(U.nextDue(s)).toBeUndefined();
     const p = priced(s, '2026-05-18T15:00:00.000Z');
     expect(p[0]).toMatchObject({ data: { late: true }, why: { lateBy: '89 h after the R-90 due' } });
+  });
+
+  it('a proposal not presented by the end of the touch\'s day: overdue, then presented late (R-92)', () => {
+    const s = play();
+    priced(s);
+    preApproved(s);
+    const overdue = U.due(s, 'proposal', U.nextDue(s)!.at).effects;
+    expect(overdue[0]).toMatchObject({ type: 'upsell.step_overdue', ruleId: 'R-92', data: { step: 'proposal' } });
+    expect(utc((overdue[0] as { data: { dueAt: string } }).data.dueAt)).toBe('2026-06-11T22:00:00.000Z');
+    const pr = apply(s, { type: 'proposalPresented', proposalId: 'p-1', presentedAt: '2026-06-12T15:00:00.000Z' }, '2026-06-12T15:00:00.000Z');
+    expect(pr[0]).toMatchObject({ type: 'upsell.proposed', data: { late: true } });
   });
 
   it('"not now" at the price test re-sequences with its reason and ends the play', () => {
