@@ -13,7 +13,7 @@ const utc = (iso: string) => new Date(iso).toISOString();
 const events = (effects: ProcessEffect[]) => effects.flatMap((e) => (e.kind === 'event' ? [[e.type, e.ruleId] as const] : []));
 const ctas = (effects: ProcessEffect[]) => effects.flatMap((e) => (e.kind === 'cta' ? [{ key: e.key, ownerRole: e.ownerRole, dueAt: utc(e.dueAt), clock: e.clock ?? 'firstAction' }] : []));
 const resolved = (effects: ProcessEffect[]) => effects.flatMap((e) => (e.kind === 'ctaResolved' ? [e.key] : []));
-const openGate = { clientGate: { closed: false, reasons: [] }, governanceGates: [], ownerPersonId: 'p-avery' };
+const openGate: U.CreditInputs = { clientGate: { closed: false, reasons: [] }, governanceGates: [], ownerPersonId: 'p-avery' };
 
 function play(extra: Partial<U.UpsellSetup> = {}, signal: Partial<U.UpsellSignal> = {}): U.UpsellState {
   return U.initialState({
@@ -147,7 +147,7 @@ describe('late steps and re-sequencing (R-90, R-91)', () => {
     preApproved(s);
     const overdue = U.due(s, 'proposal', U.nextDue(s)!.at).effects;
     expect(overdue[0]).toMatchObject({ type: 'upsell.step_overdue', ruleId: 'R-92', data: { step: 'proposal' } });
-    expect(utc((overdue[0] as { data: { dueAt: string } }).data.dueAt)).toBe('2026-06-11T22:00:00.000Z');
+    expect(utc((overdue[0] as unknown as { data: { dueAt: string } }).data.dueAt)).toBe('2026-06-11T22:00:00.000Z');
     const pr = apply(s, { type: 'proposalPresented', proposalId: 'p-1', presentedAt: '2026-06-12T15:00:00.000Z' }, '2026-06-12T15:00:00.000Z');
     expect(pr[0]).toMatchObject({ type: 'upsell.proposed', data: { late: true } });
   });
