@@ -46,7 +46,7 @@ describe('the upsell play through the API (R-89..R-92)', () => {
   it('rehearses one upsell to a credited approval and one late, then re-sequenced', async () => {
     const written = new Set<string>();
     r = await rehearse(ScenarioSchema.parse({
-      name: 'upsell play', timeZone: 'America/Chicago', start: START, people, end: '+40d', clients: [client],
+      name: 'upsell play', timeZone: 'America/Chicago', start: START, people, end: '+21d', clients: [client],
       steps: [
         step('+0h', 'startCadence', { clientId: '$acme' }, {}, { expect: 201 }),
         // 0–1: two signals; the second seen on a Thursday, so its due rolls back from Sunday to Friday (R-90, C-2).
