@@ -29,6 +29,7 @@ import { deliveryActivities } from './deliveries.js';
 import { governanceActivities } from './governance.js';
 import { updateGovernanceSession } from '../db/governance.js';
 import { applyPlanningWrite } from '../db/planning.js';
+import { updateUpsellRow } from '../db/upsell.js';
 import { planningActivities } from './planning.js';
 import { saleActivities } from './sales.js';
 
@@ -203,6 +204,8 @@ export function createActivities({ db }: ActivityDeps) {
           } else if (e.kind === 'accessRecord') {
             if (clientId === null) throw new Error('an access record needs a client');
             await recordAccess(tx, clientId, e.systems, 'onboarding', at);
+          } else if (e.kind === 'upsellUpdate') {
+            await updateUpsellRow(tx, e.signalId, e.changes, at);
           } else if (e.kind === 'planning') {
             if (clientId === null) throw new Error('a planning write needs a client');
             // Issue 11: the planning workflows' rows (initiatives, proposals, price tests, pre-approvals, park versions, clock marks).

@@ -18,6 +18,8 @@ import {
   type InitiativeActionResult, type OnboardingActionResult,
 } from '../workflows/contracts.js';
 import type { OnboardingAction } from '../domain/onboarding.js';
+import { getUpsellById } from '../db/upsell.js';
+import type { SpendLane, SignalKind, UpsellSetup, Urgency } from '../domain/upsell.js';
 
 /**
  * What the planning workflows read and whom they tell (issue 11): the setup of an initiative's
@@ -64,6 +66,22 @@ export function planningActivities({ db }: { db: Db }) {
           },
         } : {}),
         ...(rec.openProposalId ? { openProposalId: rec.openProposalId } : {}),
+      };
+    },
+
+    /** An upsell play's run starts from its row (the logged signal, R-89), under the client's policy. */
+    async prepareUpsell(signalId: string): Promise<UpsellSetup | null> {
+      const row = await getUpsellById(db, signalId);
+      if (!row) return null;
+      const cp = await clientPolicy(row.clientId);
+      if (!cp) return null;
+      return {
+        signalId, clientId: row.clientId, initiativeId: row.initiativeId, segment: cp.client.segment as 'A', policyVersion: cp.version, policy: cp.policy, calendar: calendarFor(cp.client, cp.policy, 2),
+        signal: {
+          kind: row.kind as SignalKind, source: row.source, signalDate: row.signalDate, lane: row.lane as SpendLane, urgency: row.urgency as Urgency, ...(row.dependency ? { dependency: row.dependency } : {}),
+          title: row.title, riskReduction: row.riskReduction,
+        },
+        loggedAt: row.createdAt,
       };
     },
 

@@ -36,6 +36,7 @@ import { registerInitiativeRoutes } from './routes/initiatives.js';
 import { registerPlanningRoutes } from './routes/planning.js';
 import { registerProposalRoutes } from './routes/proposals.js';
 import { registerSaleRoutes } from './routes/sales.js';
+import { registerUpsellRoutes } from './routes/upsells.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerRiskRoutes } from './routes/risks.js';
 
@@ -156,6 +157,7 @@ export function createApp(deps: ApiDeps) {
   registerInitiativeRoutes(app);
   registerProposalRoutes(app);
   registerSaleRoutes(app);
+  registerUpsellRoutes(app);
   registerApiKeyRoutes(app);
   registerCalendarFeedRoutes(app);
   registerCapacityRoutes(app);

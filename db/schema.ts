@@ -313,7 +313,7 @@ export const workflowStarts = pgTable('workflow_starts', {
 }, (t) => [
   primaryKey({ columns: [t.kind, t.subjectId] }),
   index('workflow_starts_pending_idx').on(t.createdAt).where(sql`dispatched_at is null`),
-  check('workflow_starts_kind_ck', sql`${t.kind} in ('placement-review','cta-clock','initiative','proposal','planning-loop','health','risk','capacity-gap','delivery')`),
+  check('workflow_starts_kind_ck', sql`${t.kind} in ('placement-review','cta-clock','initiative','proposal','planning-loop','health','risk','capacity-gap','delivery','upsell')`),
 ]);
 
 /**
@@ -832,3 +832,32 @@ export const connectorBreakers = pgTable('connector_breakers', {
   lastError: text('last_error'),
   updatedAt: ts('updated_at').notNull().default(sql`now()`),
 });
+
+/**
+ * The upsell play (DOMAIN §2.16, R-89..R-92): one row per logged signal, owned by the workflow
+ * `upsell/{id}`. The signal's facts are columns; the play's progress (records it produced — price
+ * test, pre-approval, roadmap and budget versions, proposal — its touch, overdue steps and credit
+ * verdict) is merged into `progress` by the workflow's effects. The records themselves are the
+ * planning loop's rows (initiatives, price_tests, pre_approvals, proposals, budget/roadmap versions).
+ */
+export const upsells = pgTable('upsells', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  initiativeId: text('initiative_id').notNull().references(() => initiatives.id, { onDelete: 'cascade' }),
+  title: text('title').notNull(),
+  kind: text('kind').notNull(),
+  source: text('source').notNull(),
+  signalDate: date('signal_date', { mode: 'string' }).notNull(),
+  lane: text('lane').notNull(),
+  urgency: text('urgency').notNull(),
+  dependency: text('dependency'),
+  riskReduction: boolean('risk_reduction').notNull().default(false),
+  state: text('state').notNull(),
+  progress: jsonb('progress').$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+}, (t) => [
+  index('upsells_client_idx').on(t.clientId, t.state),
+  check('upsells_state_ck', sql`${t.state} in ('signalLogged','priceTested','preApproved','proposed','approved','declined','resequenced')`),
+  check('upsells_lane_ck', sql`${t.lane} in ('OpEx','CapEx')`),
+]);

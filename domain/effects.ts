@@ -111,7 +111,9 @@ export type ProcessEffect =
   /** Starts the client's engagement cadence at cadence lock, unless it already runs. */
   | { kind: 'startCadence'; lockedAt: string }
   /** A planning-loop row write (issue 11: initiative, price test, pre-approval, proposal, park versions, clock marks), in the batch's transaction. */
-  | { kind: 'planning'; write: PlanningWrite };
+  | { kind: 'planning'; write: PlanningWrite }
+  /** The upsell play's row (GET /v1/clients/{id}/upsells, R-89..R-92): its state, records and clock, merged into the row. */
+  | { kind: 'upsellUpdate'; signalId: string; changes: Record<string, unknown> };
 
 export type CreditVerdict = 'counted' | 'deferred' | 'notCredited' | 'stabilityWork';
 export interface GateView { closed: boolean; reasons: string[]; since: string | null }

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { CLIENT_OVERRIDE_AREAS, SEGMENTS, TOUCH_TIERS } from './policy.js';
 import { MSP_ROLES, STAKEHOLDER_ROLES } from './roles.js';
+import { SIGNAL_KINDS as UPSELL_SIGNAL_KINDS } from './upsell-kinds.js';
 
 // ---------------------------------------------------------------------------------------------
 // Field builders
@@ -764,6 +765,72 @@ export const eventCatalogue = {
     'An approval passed owner + date + budget but its expansion credit is deferred while the credit gate is closed (R-32: CX, Engagement or Alignment Red two months; an A quarter under the attendance or latency line).',
     z.strictObject({ decisionId: id('The approval'), title: text('What was approved'), reasons: z.array(text('One reason')).min(1).describe('Why the gate is closed') }),
   ),
+  // Upsell play (R-89..R-92)
+  'upsell.signal_logged': spec(
+    'An upsell signal was logged (R-89) with its source, date, OpEx/CapEx lane, urgency and dependency; it became an Initiative Card (source `signal`) and the price test is due signal + 3 d, ROLL (R-90).',
+    z.strictObject({
+      signalId: id('The upsell (its process is `upsell/{signalId}`)'),
+      initiativeId: id('The Initiative Card it became'),
+      kind: z.enum(UPSELL_SIGNAL_KINDS).describe('What was seen (R-89)'),
+      source: text('Where it came from: a report, a meeting, a system'),
+      signalDate: z.string().describe('When it was seen, yyyy-MM-dd'),
+      lane: z.enum(['OpEx', 'CapEx']).describe('OpEx fits D/C, CapEx fits B/A (R-89)'),
+      urgency: z.enum(['low', 'medium', 'high']).describe('Urgency (R-89)'),
+      dependency: z.string().describe('What it depends on (R-89)').optional(),
+      priceTestDueAt: instant('The price test and appetite check are due (R-90)'),
+    }),
+  ),
+  'upsell.price_tested': spec(
+    'The upsell\'s price test and appetite check were logged (R-90) on its initiative\'s price-test record; `late` when after the R-90 due.',
+    z.strictObject({
+      signalId: id('The upsell'), initiativeId: id('Its initiative'), priceTestId: id('The price test record'),
+      outcome: z.enum(['viable', 'notNow']).describe('The client\'s answer'), minUsd: z.number().min(0).describe('Low end of the band'), maxUsd: z.number().min(0).describe('High end of the band'),
+      late: z.boolean().describe('Logged after its due (R-90)'), appetite: int().min(1).max(5).describe('Appetite seen in the check, 1–5').optional(),
+    }),
+  ),
+  'upsell.planned': spec(
+    'Pre-approved: the roadmap card and the budget line (band, decision flag, version note) were written the same day (R-91); the proposal is due at the next strategic or tactical touch (R-92).',
+    z.strictObject({
+      signalId: id('The upsell'), initiativeId: id('Its initiative'), preApprovalId: id('The pre-approval record'), quarter: z.string().describe('Target quarter, YYYY-Qn'),
+      band: z.strictObject({ minUsd: z.number().min(0).describe('Low end'), maxUsd: z.number().min(0).describe('High end') }).describe('Budget band'),
+      roadmapVersion: count('Roadmap version written'), budgetVersion: count('Budget version written'), decisionFlag: z.boolean().describe('Whether the budget line carries a decision flag (R-82: at most two)'),
+      versionNote: text('The one-line version note'),
+      nextTouch: z.strictObject({ meetingId: id('The meeting'), kind: text('Its kind'), startsAt: instant('When it starts') }).nullable().describe('The next strategic or tactical touch; null when none is booked'),
+    }),
+  ),
+  'upsell.resequenced': spec(
+    '"Not now": the upsell was re-sequenced with a reason (R-91, R-80) and its initiative parked to the quarter.',
+    z.strictObject({ signalId: id('The upsell'), initiativeId: id('Its initiative'), reason: text('Reason from the policy\'s list (R-80)'), quarter: z.string().describe('The quarter it comes back in') }),
+  ),
+  'upsell.proposed': spec(
+    'The upsell\'s proposal was presented at the touch (R-92); the recap is due 48h and the acceptance / PO / kickoff-prep CTA 72h later.',
+    z.strictObject({
+      signalId: id('The upsell'), initiativeId: id('Its initiative'), proposalId: id('The proposal'), presentedAt: instant('When it was presented'), meetingId: id('The touch').optional(),
+      recapDueAt: instant('Recap due (R-92, R-29)'), ctaDueAt: instant('Acceptance / PO / kickoff prep due (R-92, R-30)'), late: z.boolean().describe('Presented after the touch it was due at'),
+    }),
+  ),
+  'upsell.recap_sent': spec(
+    'The recap of the upsell\'s proposal touch was sent (R-92: 48h).',
+    z.strictObject({ signalId: id('The upsell'), proposalId: id('The proposal'), sentAt: instant('When it was sent'), late: z.boolean().describe('After its 48h due') }),
+  ),
+  'upsell.approved': spec(
+    'The client approved the upsell\'s proposal; proposal, initiative and project are linked and the approval is credited per R-32 (owner + date + budget; deferred while the client\'s credit gate or the owner × segment gate of R-60 is closed; risk reduction is stability work).',
+    z.strictObject({
+      signalId: id('The upsell'), initiativeId: id('Its initiative'), proposalId: id('The proposal'), decidedAt: instant('When the client decided'),
+      ownerRole: z.enum(MSP_ROLES).describe('Owner'), targetDate: z.string().describe('Target date'), budgetUsd: z.number().min(0).describe('Budget approved'),
+      creditVerdict: z.enum(['counted', 'deferred', 'notCredited', 'stabilityWork']).describe('The credit verdict (R-32, R-60)'), reasons: z.array(z.string()).describe('Why not counted, when not'),
+      projectRef: z.string().describe('The delivery project').optional(), poRef: z.string().describe('The client\'s PO').optional(), kickoffMeetingId: id('The delivery kickoff booked (R-16)').optional(),
+    }),
+  ),
+  'upsell.declined': spec(
+    'The client declined the upsell\'s proposal, with a reason (R-80).',
+    z.strictObject({ signalId: id('The upsell'), initiativeId: id('Its initiative'), proposalId: id('The proposal'), reason: text('Reason (R-80)') }),
+  ),
+  'upsell.step_overdue': spec(
+    'A step of the upsell passed its due undone (R-90 price test, R-92 proposal at the touch or recap); its CTA escalates at its due (A-28, R-122).',
+    z.strictObject({ signalId: id('The upsell'), step: z.enum(['priceTest', 'proposal', 'recap']).describe('The step'), dueAt: instant('Its due') }),
+  ),
+
   'credit.released': spec(
     'Deferred credit was released at the first monthly snapshot that lifted the credit gate (R-32).',
     z.strictObject({ decisionId: id('The approval'), title: text('What was approved'), month: z.string().describe('The snapshot month, yyyy-MM') }),

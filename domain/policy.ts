@@ -29,6 +29,7 @@ import { sales } from './policy/sales.js';
 import { raci } from './policy/raci.js';
 import { integrations } from './policy/integrations.js';
 import { governance } from './policy/governance.js';
+import { upsell } from './policy/upsell.js';
 
 export { MRR_TIERS, PUBLIC_HOLIDAY_TYPES, roleSchema, SEGMENTS, TOUCH_TIERS, type Role } from './policy/vocabulary.js';
 
@@ -61,6 +62,7 @@ const policyShape = {
   raci,
   governance,
   integrations,
+  upsell,
 };
 
 export const policySchema = z

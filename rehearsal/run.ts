@@ -12,7 +12,7 @@ import { createApiKey, ROLES, type Role } from '../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../db/client.js';
 import { clientTimeline, type LedgerEvent } from '../db/ledger.js';
 import { activePolicy, ensureDefaultPolicy, publishPolicy } from '../db/policies.js';
-import { clients as clientsTable, creditGates, ctas, events, governanceSessions, initiatives, meetings, proposals, risks } from '../db/schema.js';
+import { clients as clientsTable, creditGates, ctas, events, governanceSessions, initiatives, meetings, proposals, risks, upsells } from '../db/schema.js';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
 import { temporalToolPath } from '../runtime/embedded-temporal.js';
 import { createLogger } from '../runtime/logger.js';
@@ -74,7 +74,7 @@ export interface RehearsalOptions {
   /** Tests only: the address the rehearsal's client connections use instead of the server's (a fault-injecting proxy). */
   connectVia?: (serverAddress: string) => Promise<string> | string;
   /** Called with the client and each process's history before the servers stop (tests record replay fixtures; full detail only, governance always). */
-  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence' | 'governance' | 'initiative' | 'proposal' | 'planning-loop' | 'health' | 'risk' | 'sale', workflowId?: string) => Promise<void> | void;
+  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence' | 'governance' | 'initiative' | 'proposal' | 'planning-loop' | 'health' | 'risk' | 'sale' | 'upsell', workflowId?: string) => Promise<void> | void;
 }
 
 export interface RehearsalProgress {
@@ -409,8 +409,10 @@ async function takeClientReport({ client, within, db, detail, onHistory }: Repor
   const planningHistoryEvents: Record<string, number> = {};
   const initiativeRows = await db.select().from(initiatives).where(eq(initiatives.clientId, id)).orderBy(asc(initiatives.createdAt), asc(initiatives.id));
   const proposalRows = await db.select().from(proposals).where(eq(proposals.clientId, id)).orderBy(asc(proposals.createdAt), asc(proposals.id));
-  const planningWorkflows: [string, 'initiative' | 'proposal' | 'planning-loop'][] = [
+  const upsellRows = await db.select({ id: upsells.id }).from(upsells).where(eq(upsells.clientId, id)).orderBy(asc(upsells.createdAt), asc(upsells.id));
+  const planningWorkflows: [string, 'initiative' | 'proposal' | 'planning-loop' | 'upsell'][] = [
     ...initiativeRows.map((r) => [initiativeWorkflowId(r.id), 'initiative'] as [string, 'initiative']),
+    ...upsellRows.map((r) => [`upsell/${r.id}`, 'upsell'] as [string, 'upsell']),
     ...proposalRows.map((r) => [proposalWorkflowId(r.id), 'proposal'] as [string, 'proposal']),
     [planningLoopWorkflowId(id), 'planning-loop'],
   ];

@@ -18,12 +18,13 @@ import {
   proposalWorkflowId, riskAction, riskWorkflowId,
   type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type DeliveryInput, deliveryWorkflowId, type GovernanceInput, type HealthActionRequest, type HealthActionResult, type HealthInput,
   type InitiativeInput, type OnboardingInput, type PlacementReviewInput, type PlanningLoopInput, type ProcessKind, type ProcessRefusal, type ProposalInput,
-  type RiskActionRequest, type RiskActionResult, type RiskInput, type SaleInput, saleWorkflowId,
+  type RiskActionRequest, type RiskActionResult, type RiskInput, type SaleInput, saleWorkflowId, type UpsellInput, upsellWorkflowId,
 } from '../workflows/contracts.js';
 import type { UpdateDefinition } from '@temporalio/common';
 import { initiatives, proposals } from '../db/schema.js';
 import { clientsWithHealth } from '../db/health.js';
 import { getRisk, risksToRun } from '../db/risks.js';
+import { getUpsellById } from '../db/upsell.js';
 import { ClientIdKey, ProcessKey, SegmentKey } from './search-attributes.js';
 
 /**
@@ -49,6 +50,7 @@ interface ProcessInputs {
   risk: RiskInput;
   delivery: DeliveryInput;
   sale: SaleInput;
+  upsell: UpsellInput;
 }
 
 interface StartOptions {
@@ -82,6 +84,7 @@ const PROCESS_LABELS: Record<ProcessKind, string> = {
   governance: 'Governance routine (R-125)',
   delivery: 'Delivery (outbox, issue 15)',
   sale: 'Consultative sale (R-40..R-45)',
+  upsell: 'Upsell play (R-89..R-92)',
 };
 
 /** Temporal markdown, one line: no line breaks, and at most a few hundred characters. */
@@ -295,6 +298,15 @@ export async function ensurePlanningRecord(t: TemporalTarget, kind: 'initiative'
   }
 }
 
+/** Starts an upsell play's workflow (R-89..R-92) unless it runs; a finished one stays finished. */
+export async function ensureUpsell(t: TemporalTarget, signalId: string, clientId: string) {
+  try {
+    await startProcess(t, 'upsell', { signalId, clientId }, { workflowId: upsellWorkflowId(signalId), ifRunning: 'use-existing', reuse: 'failed-only', searchAttributes: { clientId } });
+  } catch (err) {
+    if (!(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
+  }
+}
+
 /** Starts the client's planning loop unless it runs, and tells it to re-read its records (roadmap, reports, discoveries…). */
 export async function noticePlanningLoop(t: TemporalTarget, clientId: string, at = new Date().toISOString()) {
   await startProcess(t, 'planningLoop', { clientId }, { workflowId: planningLoopWorkflowId(clientId), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId } });
@@ -334,6 +346,9 @@ export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: Wor
     const table = kind === 'initiative' ? initiatives : proposals;
     const [row] = await db.select({ clientId: table.clientId }).from(table).where(eq(table.id, subjectId));
     if (row) await ensurePlanningRecord(t, kind, subjectId, row.clientId);
+  } else if (kind === 'upsell') {
+    const row = await getUpsellById(db, subjectId);
+    if (row) await ensureUpsell(t, row.id, row.clientId);
   } else if (kind === 'planning-loop') {
     const [client] = await db.select({ id: clients.id }).from(clients).where(eq(clients.id, subjectId));
     if (client) await noticePlanningLoop(t, subjectId);

@@ -20,6 +20,7 @@ import type { InitiativeAction, InitiativeStatus } from '../domain/initiatives.j
 import type { ProposalAction, ProposalStatusView } from '../domain/proposals.js';
 import type { LoopDue } from '../domain/planning-loop.js';
 import type { HandoffPacket, SaleAction, SaleStatus, SaleTrigger } from '../domain/sale.js';
+import type { UpsellAction, UpsellStatus } from '../domain/upsell.js';
 
 /** Workflow type names, as the worker registers them (workflows/index.ts exports). */
 export const WORKFLOW_TYPES = {
@@ -35,6 +36,7 @@ export const WORKFLOW_TYPES = {
   health: 'health',
   risk: 'atRisk',
   sale: 'sale',
+  upsell: 'upsell',
 } as const;
 export type ProcessKind = keyof typeof WORKFLOW_TYPES;
 
@@ -355,3 +357,21 @@ export const saleStatus = defineQuery<SaleQueryResult>('status');
 export const saleAction = defineUpdate<SaleActionResult, [SaleActionRequest]>('action');
 export const saleWorkflowId = (clientId: string) => `prospect/${clientId}/sale`;
 export const SALE_REFUSAL_TYPES = { 409: 'SaleConflict', 422: 'SaleUnprocessable' } as const;
+// The upsell play (DOMAIN §2.16, R-89..R-92)
+
+export interface UpsellInput { signalId: string; clientId: string }
+export interface UpsellActionResult {
+  accepted: true;
+  action: UpsellAction['type'];
+  sequence: number;
+  duplicate: boolean;
+  /** The play's state after the report. */
+  state: string;
+  ctasOpened: string[];
+}
+export type UpsellActionRequest = ProcessReport<UpsellAction>;
+export type UpsellQueryResult = UpsellStatus | { clientId: string; phase: 'starting' };
+export const upsellStatus = defineQuery<UpsellQueryResult>('status');
+export const upsellAction = defineUpdate<UpsellActionResult, [UpsellActionRequest]>('action');
+export const upsellWorkflowId = (signalId: string) => `upsell/${signalId}`;
+export const UPSELL_REFUSAL_TYPES = { 404: 'UpsellNotFound', 409: 'UpsellConflict', 422: 'UpsellUnprocessable' } as const;

@@ -11,3 +11,4 @@ export { planningLoop } from './planning-loop.js';
 export { health } from './health.js';
 export { atRisk } from './at-risk.js';
 export { sale } from './sale.js';
+export { upsell } from './upsell.js';

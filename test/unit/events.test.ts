@@ -27,6 +27,7 @@ const REQUIRED_TYPES = [
   'report.delivered', 'report.opened', 'report.unopened', 'backlog.added', 'ask.flagged', 'quarter.closed',
   'risk.acknowledged', 'risk.save_plan_published', 'risk.reclassified', 'risk.escalated', 'risk.stalled', 'risk.closed', 'risk.after_action_recorded',
   'health.input_recorded', 'health.score_changed', 'health.snapshot', 'health.quadrant_shift', 'play.fired', 'play.evidence_added', 'credit.deferred', 'credit.released',
+  'upsell.signal_logged', 'upsell.price_tested', 'upsell.planned', 'upsell.resequenced', 'upsell.proposed', 'upsell.recap_sent', 'upsell.approved', 'upsell.declined', 'upsell.step_overdue',
 ] as const;
 
 /** What the ledger hands back: data goes through jsonb, so `undefined` members disappear. */
@@ -153,6 +154,15 @@ const examples: { [T in LedgerEventType]: LedgerEventData<T> } = {
   'report.unopened': { reportId: 'rep-1', stage: 'reminder', businessDays: 5 },
   'backlog.added': { backlogItemId: 'b-1', title: 'Replace the phones', meetingId: 'm-1', nextCadence: true },
   'ask.flagged': { meetingId: 'm-1', title: 'Move to the cloud', initiativeId: 'i-4', missing: ['discoveryWhy'] },
+  'upsell.signal_logged': { signalId: 'u-1', initiativeId: 'i-9', kind: 'insuranceAsk', source: 'cyber-insurance renewal questionnaire', signalDate: '2026-05-11', lane: 'CapEx', urgency: 'high', dependency: 'MFA rollout', priceTestDueAt: '2026-05-14T17:00:00.000-05:00' },
+  'upsell.price_tested': { signalId: 'u-1', initiativeId: 'i-9', priceTestId: 'pt-9', outcome: 'viable', minUsd: 8000, maxUsd: 12000, late: false, appetite: 4 },
+  'upsell.planned': { signalId: 'u-1', initiativeId: 'i-9', preApprovalId: 'pa-9', quarter: '2026-Q3', band: { minUsd: 8000, maxUsd: 12000 }, roadmapVersion: 2, budgetVersion: 2, decisionFlag: true, versionNote: 'EDR upsell pre-approved (R-91)', nextTouch: { meetingId: 'm-7', kind: 'tactical', startsAt: '2026-06-11T10:00:00.000-05:00' } },
+  'upsell.resequenced': { signalId: 'u-2', initiativeId: 'i-10', reason: 'timing', quarter: '2026-Q4' },
+  'upsell.proposed': { signalId: 'u-1', initiativeId: 'i-9', proposalId: 'p-9', presentedAt: '2026-06-11T11:00:00.000-05:00', meetingId: 'm-7', recapDueAt: '2026-06-13T11:00:00.000-05:00', ctaDueAt: '2026-06-14T11:00:00.000-05:00', late: false },
+  'upsell.recap_sent': { signalId: 'u-1', proposalId: 'p-9', sentAt: '2026-06-12T09:00:00.000-05:00', late: false },
+  'upsell.approved': { signalId: 'u-1', initiativeId: 'i-9', proposalId: 'p-9', decidedAt: '2026-06-15T15:00:00.000Z', ownerRole: 'AM', targetDate: '2026-09-30', budgetUsd: 12000, creditVerdict: 'counted', reasons: [], projectRef: 'PRJ-42', poRef: 'PO-7' },
+  'upsell.declined': { signalId: 'u-3', initiativeId: 'i-11', proposalId: 'p-11', reason: 'price' },
+  'upsell.step_overdue': { signalId: 'u-1', step: 'priceTest', dueAt: '2026-05-14T17:00:00.000-05:00' },
   'quarter.closed': {
     quarter: '2026-Q3', decisions: 3, withArtefact: 2,
     declineReasons: { captured: 1, total: 1, ratePct: 100, targetPct: 90 },

@@ -61,6 +61,7 @@ describe('policy defaults (DOMAIN §4)', () => {
       'raci',
       'governance',
       'integrations',
+      'upsell',
     ]);
   });
 
