@@ -19,6 +19,7 @@ import type { GovernanceAction, GovernanceActionResult, GovernanceState, Governa
 import type { InitiativeAction, InitiativeStatus } from '../domain/initiatives.js';
 import type { ProposalAction, ProposalStatusView } from '../domain/proposals.js';
 import type { LoopDue } from '../domain/planning-loop.js';
+import type { PlanningCycleAction, PlanningCycleStatus } from '../domain/planning-cycle.js';
 
 /** Workflow type names, as the worker registers them (workflows/index.ts exports). */
 export const WORKFLOW_TYPES = {
@@ -33,6 +34,7 @@ export const WORKFLOW_TYPES = {
   planningLoop: 'planningLoop',
   health: 'health',
   risk: 'atRisk',
+  planningCycle: 'planningCycle',
 } as const;
 export type ProcessKind = keyof typeof WORKFLOW_TYPES;
 
@@ -325,3 +327,28 @@ export const planningLoopStatus = defineQuery<PlanningLoopQueryResult>('status')
 export const planningLoopAction = defineUpdate<PlanningLoopResult, [ProcessReport<PlanningLoopAction>]>('action');
 export const planningLoopWorkflowId = (clientId: string) => `client/${clientId}/planning-loop`;
 export const PLANNING_LOOP_REFUSAL_TYPES = { 409: 'PlanningLoopConflict', 422: 'PlanningLoopUnprocessable' } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Annual planning cycle (R-62..R-66): one per client and cycle year
+
+export interface PlanningCycleInput {
+  clientId: string;
+  /** The cycle year: the FY-end it budgets for (D: the renewal year), as in the cadence's `ap/<year>/…` keys. */
+  fiscalYear: number;
+  /** The cadence booking the cycle, or the API for a client whose cadence ran before. */
+  startedBy: 'cadence' | 'api';
+}
+export interface PlanningCycleActionResult {
+  accepted: true;
+  action: PlanningCycleAction['type'];
+  sequence: number;
+  duplicate: boolean;
+  stage: string;
+  ctasOpened: string[];
+}
+export type PlanningCycleActionRequest = ProcessReport<PlanningCycleAction>;
+export type PlanningCycleQueryResult = PlanningCycleStatus | { clientId: string; phase: 'starting' };
+export const planningCycleStatus = defineQuery<PlanningCycleQueryResult>('status');
+export const planningCycleAction = defineUpdate<PlanningCycleActionResult, [PlanningCycleActionRequest]>('action');
+export const planningCycleWorkflowId = (clientId: string, fiscalYear: number) => `client/${clientId}/planning/${fiscalYear}`;
+export const PLANNING_CYCLE_REFUSAL_TYPES = { 404: 'PlanningCycleNotFound', 409: 'PlanningCycleConflict', 422: 'PlanningCycleUnprocessable' } as const;
