@@ -124,14 +124,19 @@ describe('planning cycles rehearsed (R-62..R-66)', () => {
     expect([local(assessment.dueAt), assessment.ownerRole, assessment.state]).toEqual(['2026-10-06 10:00', 'vCIO', 'done']);
   });
 
-  it('A: M1 held books cycle 2027 a year ahead (R-63), whose process starts with the booking', () => {
+  it('A: cycle 2027 is booked a year ahead, the rest of it when M1 is held (R-63); its process starts with the first booking', () => {
     const next = body('alpha 2027 2026-10-06T12:00:00-05:00');
     expect(next.process).toMatchObject({ fiscalYear: 2027, startedBy: 'cadence', stage: 'booked' });
     expect(next.process.meetings.map((m: any) => [m.template, local(m.startsAt), m.status])).toEqual([
-      ['M1', '2027-10-05 10:00', 'scheduled'], ['M2', '2027-11-02 10:00', 'scheduled'], ['M3', '2027-11-30 10:00', 'scheduled'],
+      ['M1', '2027-10-06 10:00', 'scheduled'], ['M2', '2027-11-03 10:00', 'scheduled'], ['M3', '2027-12-01 10:00', 'scheduled'],
     ]);
+    // The rolling horizon reached Oct 2027 on 1 Oct 2026 and booked M1 (its booking started the cycle); M1 of 2026 held
+    // on 6 Oct booked the rest of cycle 2027 at once.
     const booked = timeline('alpha', 'meeting.scheduled').filter((e) => String(e.id).includes('ap/2027/'));
-    expect(booked.map((e) => local(e.occurredAt))).toEqual(['2026-10-06 11:45', '2026-10-06 11:45', '2026-10-06 11:45']);
+    expect(booked.map((e) => [String(e.id).split('/meeting/')[1], local(e.occurredAt)])).toEqual([
+      ['ap/2027/M1/booked', '2026-10-01 00:00'], ['ap/2027/M2/booked', '2026-10-06 11:45'], ['ap/2027/M3/booked', '2026-10-06 11:45'],
+    ]);
+    expect(cycleEvents('alpha', 2027, 'planning_cycle.started').map((e) => [e.data.startedBy, local(e.occurredAt)])).toEqual([['cadence', '2026-10-01 00:00']]);
   });
 
   it('A: the FY budget trigger attaches to M3 — no extra meeting (R-14, R-21) — and the cycle closes with its outputs at 9.0 h planned and actual', () => {
