@@ -23,7 +23,7 @@ import { csv, Id, IsoDate, page, Pagination, text } from '../schemas.js';
  * them), and the reports people make to a cycle: the Business Discovery (R-64), assessments, a
  * step done with its actual hours (R-65), an output (R-65, R-66).
  */
-const FiscalYear = z.string().regex(/^(19|20|21)\d{2}$/, 'a cycle year, e.g. 2027').openapi({ param: { name: 'fiscalYear', in: 'path' }, description: 'The cycle year: the FY-end it budgets for (D: the renewal year), as in the cadence\'s ap/<year>/… meeting keys.' });
+const FiscalYear = z.string().max(4).regex(/^(19|20|21)\d{2}$/, 'a cycle year, e.g. 2027').openapi({ param: { name: 'fiscalYear', in: 'path' }, description: 'The cycle year: the FY-end it budgets for (D: the renewal year), as in the cadence\'s ap/<year>/… meeting keys.' });
 const ClientParams = z.object({ clientId: Id.openapi({ param: { name: 'clientId', in: 'path' } }) });
 const CycleParams = ClientParams.extend({ fiscalYear: FiscalYear });
 const Stage = z.enum(['booked', 'discovery', 'prep', 'meetings', 'gap', 'closed']);
@@ -53,7 +53,7 @@ const listRoute = securedRoute(ROLE_SETS.timeline, {
   summary: 'Where each client is in its annual planning cycle (R-62..R-66), by client and year',
   request: {
     query: Pagination.extend({
-      clientId: Id.optional(), fiscalYear: z.string().regex(/^\d{4}$/).optional().openapi({ description: 'Only this cycle year.' }), stage: csv(Stage, 6),
+      clientId: Id.optional(), fiscalYear: z.string().max(4).regex(/^\d{4}$/).optional().openapi({ description: 'Only this cycle year.' }), stage: csv(Stage, 6),
       after: z.string().max(60).regex(/^[0-9a-f-]{36}\/\d{4}$/, 'a cursor <clientId>/<year>').optional().openapi({ description: 'Cursor from the previous page\'s `next`.' }),
     }),
   },
@@ -87,7 +87,7 @@ const REPORTS = [
   }),
   spec({
     slug: 'steps', operationId: 'recordPlanningStep', summary: 'A step is done (report steps: prep, follow-up, SOW, survey, call…) or a done step\'s actual hours are in (meetings, trigger): planned vs actual (R-65, R-66)',
-    body: z.object({ step: z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,39}$/).openapi({ example: 'prep' }), actualHours: Hours }).strict(),
+    body: z.object({ step: z.string().max(40).regex(/^[a-zA-Z][a-zA-Z0-9]{0,39}$/).openapi({ example: 'prep' }), actualHours: Hours }).strict(),
     toAction: (b) => ({ type: 'stepDone', step: b.step, actualHours: b.actualHours }),
   }),
   spec({
