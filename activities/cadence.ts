@@ -1,5 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { tellPlanningCycles } from './planning-cycle.js';
 import type { Db } from '../db/client.js';
 import { personBookings } from '../db/capacity.js';
 import { clientCalendar, localYear } from '../db/client-calendar.js';
@@ -76,6 +78,14 @@ export function cadenceActivities({ db }: { db: Db }) {
       for (const [i, r] of requests.entries()) {
         heartbeat(i);
         out.push(await book(db, input, input.setup, cal, r, stakeholders));
+      }
+      // R-62..R-66: a booked planning meeting starts (or reaches) its cycle's process, keyed by the meeting (C-6).
+      const planning = out.filter((b) => b.kind === 'annualPlanning');
+      if (planning.length) {
+        const ctx = Context.current();
+        await tellPlanningCycles({ client: ctx.client, taskQueue: ctx.info.taskQueue }, db, input.clientId, planning.map((b) => ({
+          meetingId: b.meetingId, key: `${b.meetingId}/booked`, action: (_fy: number, m: { key: string }) => ({ type: 'meetingBooked' as const, meetingId: b.meetingId, key: m.key, startsAt: b.startsAt, state: b.state }),
+        })), input.actor, input.at);
       }
       return out;
     },

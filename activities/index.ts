@@ -32,6 +32,9 @@ import { applyPlanningWrite } from '../db/planning.js';
 import { updateUpsellRow } from '../db/upsell.js';
 import { planningActivities } from './planning.js';
 import { saleActivities } from './sales.js';
+import { planningCycleActivities, tellPlanningCycles } from './planning-cycle.js';
+import { upsertPlanningCycle } from '../db/planning-cycles.js';
+import type { PlanningCycleAction } from '../domain/planning-cycle.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -52,6 +55,7 @@ export function createActivities({ db }: ActivityDeps) {
     ...planningActivities({ db }),
     ...healthActivities({ db }),
     ...saleActivities({ db }),
+    ...planningCycleActivities({ db }),
 
     async appendLedgerEvent(event: NewLedgerEvent & { id: string }): Promise<boolean> {
       return appendEvent(db, event);
@@ -135,6 +139,8 @@ export function createActivities({ db }: ActivityDeps) {
       const risksToStart: string[] = [];
       const riskReports: { riskId: string; key: string; action: RiskAction }[] = [];
       const resegments: { maturity: number; appetite: number; reason: string }[] = [];
+      // The cadence's facts about planning meetings go to their cycle (R-62..R-66, R-21).
+      const cycleFacts: { meetingId: string; key: string; action: (fy: number, m: { key: string }) => PlanningCycleAction }[] = [];
       // One transaction for the batch (DESIGN "in one transaction"): a failure records none of it, so
       // the kernel can undo the step and nothing on the timeline contradicts the process state.
       await db.transaction(async (t) => {
@@ -144,6 +150,12 @@ export function createActivities({ db }: ActivityDeps) {
           const id = `${workflowId}/${batch.batchKey}/${i}`;
           if (e.kind === 'event') {
             await appendEvent(tx, { id, occurredAt: e.occurredAt ?? at, clientId: e.clientId === undefined ? clientId : e.clientId, process, workflowId, type: e.type, ruleId: e.ruleId, why: e.why, actor, data: e.data });
+            // R-21: a date trigger merged into a meeting; when that is a planning meeting its cycle notes it (D: the renewal review sends the async pack).
+            const d = e.data as { merged?: unknown; meetingId?: unknown; trigger?: unknown };
+            if (process === 'cadence' && e.type === 'trigger.fired' && d.merged === true && typeof d.meetingId === 'string') {
+              const meetingId = d.meetingId;
+              cycleFacts.push({ meetingId, key: id, action: () => ({ type: 'triggerAttached', meetingId, trigger: String(d.trigger), ruleId: e.ruleId ?? 'R-21', firedAt: at }) });
+            }
           } else if (e.kind === 'cta') {
             if (e.onlyWhileOpen) {
               const watched = await getCta(tx, ctaIdFor(`${workflowId}/${e.onlyWhileOpen}`));
@@ -162,6 +174,15 @@ export function createActivities({ db }: ActivityDeps) {
             if (done.outcome === 'applied') notify.push(ctaId);
           } else if (e.kind === 'meetingUpdate') {
             await tx.update(meetings).set(meetingColumns(e.changes, at)).where(eq(meetings.id, e.meetingId));
+            if (process === 'cadence') {
+              const c = e.changes;
+              if (c.state === 'held') cycleFacts.push({ meetingId: e.meetingId, key: id, action: () => ({ type: 'meetingHeld', meetingId: e.meetingId, heldAt: c.heldAt ?? at }) });
+              else if (c.state === 'missed') cycleFacts.push({ meetingId: e.meetingId, key: id, action: () => ({ type: 'meetingMissed', meetingId: e.meetingId }) });
+              else if (c.startsAt) cycleFacts.push({ meetingId: e.meetingId, key: id, action: () => ({ type: 'meetingMoved', meetingId: e.meetingId, startsAt: c.startsAt! }) });
+            }
+          } else if (e.kind === 'planningCycle') {
+            if (clientId === null) throw new Error('a planning cycle needs a client');
+            await upsertPlanningCycle(tx, clientId, e.fiscalYear, workflowId, e.row, at);
           } else if (e.kind === 'governanceSessionUpdate') {
             await updateGovernanceSession(tx, e.sessionId, e.changes, at);
           } else if (e.kind === 'startCadence') {
@@ -243,6 +264,7 @@ export function createActivities({ db }: ActivityDeps) {
         const outcome = await reportToRisk(target, r.riskId, clientOf('riskReport'), { action: r.action, idempotencyKey: r.key, bodyHash: r.key, actor, at });
         if (outcome.outcome === 'refused' && outcome.refusal.status !== 409) throw new Error(`risk ${r.riskId} refused ${r.action.type}: ${outcome.refusal.message}`);
       }
+      if (clientId !== null) await tellPlanningCycles(target, db, clientId, cycleFacts, actor, at);
       for (const r of resegments) {
         // R-110 with autoResegment: the derived scores become the client's; placement re-runs (R-1) and the cadence follows (R-9).
         const updated = await updateClient(db, clientOf('resegment'), { maturity: r.maturity, appetite: r.appetite }, { actor, at }, undefined, { rationale: r.reason });

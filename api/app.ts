@@ -32,6 +32,7 @@ import { registerPolicyRoutes } from './routes/policies.js';
 import { registerPortfolioRoutes } from './routes/portfolio.js';
 import { registerStakeholderRoutes } from './routes/stakeholders.js';
 import { registerIntegrationRoutes } from './routes/integrations.js';
+import { registerPlanningCycleRoutes } from './routes/planning-cycles.js';
 import { registerInitiativeRoutes } from './routes/initiatives.js';
 import { registerPlanningRoutes } from './routes/planning.js';
 import { registerProposalRoutes } from './routes/proposals.js';
@@ -166,6 +167,7 @@ export function createApp(deps: ApiDeps) {
   registerPortfolioRoutes(app);
   registerCodecRoutes(app);
   registerIntegrationRoutes(app);
+  registerPlanningCycleRoutes(app);
 
   // The web console at / (console/): after every API route, so its pages can name their operations.
   mountConsole(app, deps);

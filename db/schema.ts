@@ -861,3 +861,28 @@ export const upsells = pgTable('upsells', {
   check('upsells_state_ck', sql`${t.state} in ('signalLogged','priceTested','preApproved','proposed','approved','declined','resequenced')`),
   check('upsells_lane_ck', sql`${t.lane} in ('OpEx','CapEx')`),
 ]);
+
+/**
+ * Annual planning cycles (R-62..R-66), one row per client and cycle year: where each client is in
+ * its cycle (GET /v1/planning-cycles). Written by the cycle's process with its ledger events, in one
+ * transaction; the process (client/{id}/planning/{fy}) holds the detail (status query).
+ */
+export const planningCycles = pgTable('planning_cycles', {
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  fiscalYear: integer('fiscal_year').notNull(),
+  workflowId: text('workflow_id').notNull(),
+  segment: text('segment').notNull(),
+  stage: text('stage').notNull(),
+  currentStep: text('current_step'),
+  plannedHours: numeric('planned_hours', { precision: 6, scale: 2, mode: 'number' }).notNull(),
+  actualHours: numeric('actual_hours', { precision: 6, scale: 2, mode: 'number' }).notNull().default(0),
+  gaps: integer('gaps').notNull().default(0),
+  outputs: jsonb('outputs').$type<string[]>().notNull().default([]),
+  m1StartsAt: ts('m1_starts_at').notNull(),
+  finalStartsAt: ts('final_starts_at').notNull(),
+  closedAt: ts('closed_at'),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+}, (t) => [
+  primaryKey({ columns: [t.clientId, t.fiscalYear] }),
+  index('planning_cycles_stage_idx').on(t.stage, t.clientId, t.fiscalYear),
+]);

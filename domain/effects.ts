@@ -110,11 +110,17 @@ export type ProcessEffect =
   | { kind: 'governanceSessionUpdate'; sessionId: string; changes: { state: 'held' | 'missed'; heldAt?: string; attendees?: { personId: string; name: string }[]; notes?: string; late?: boolean } }
   /** Starts the client's engagement cadence at cadence lock, unless it already runs. */
   | { kind: 'startCadence'; lockedAt: string }
+  /** The planning cycle's read-model row (GET /v1/planning-cycles, R-62..R-66), upserted by client and fiscal year. */
+  | { kind: 'planningCycle'; fiscalYear: number; row: PlanningCycleRowChanges }
   /** A planning-loop row write (issue 11: initiative, price test, pre-approval, proposal, park versions, clock marks), in the batch's transaction. */
   | { kind: 'planning'; write: PlanningWrite }
   /** The upsell play's row (GET /v1/clients/{id}/upsells, R-89..R-92): its state, records and clock, merged into the row. */
   | { kind: 'upsellUpdate'; signalId: string; changes: Record<string, unknown> };
 
+export interface PlanningCycleRowChanges {
+  segment: string; stage: string; currentStep: string | null; plannedHours: number; actualHours: number; gaps: number; outputs: string[];
+  m1StartsAt: string; finalStartsAt: string; closedAt: string | null;
+}
 export type CreditVerdict = 'counted' | 'deferred' | 'notCredited' | 'stabilityWork';
 export interface GateView { closed: boolean; reasons: string[]; since: string | null }
 export interface RiskRowChanges {

@@ -1029,6 +1029,134 @@ export const eventCatalogue = {
       missingItems: z.array(z.string()).describe('Items the packet lacks (to report by hand before the kickoff invite, R-46)'), onboarding: z.enum(['started', 'already-running']).describe('What became of the onboarding start'),
     }),
   ),
+  // Annual planning cycles (R-62..R-66)
+  'planning_cycle.started': spec(
+    "A client's annual planning cycle for a fiscal year started (R-62..R-66): its meetings on the cadence's anchors, the Business Discovery window (R-64) and the planned CS hours (R-65, R-66).",
+    z.strictObject({
+      fiscalYear: int().describe('The cycle year (the FY-end it budgets for; D: the renewal year)'),
+      segment: segment('The client segment the cycle runs for'),
+      startedBy: z.enum(['cadence', 'api']).describe('The cadence booking the cycle, or the API for a client whose cadence ran before'),
+      plannedHours: z.number().min(0).describe('Planned CS hours of the cycle (sum of its steps)'),
+      meetings: z.array(z.strictObject({
+        key: text('The cadence key, e.g. ap/2027/M1'),
+        template: text('M1, M2, M3, Annual Planning, Annual IT Strategy'),
+        startsAt: instant('Booked (or planned) start'),
+        meetingId: id('The booked meeting').nullable(),
+      })).describe('The cycle\'s meetings, chronological'),
+      discoveryWindow: z.strictObject({
+        opensAt: instant('Window opens (M1 − 42 d)'),
+        dueAt: instant('Window closes (M1 − 28 d, end of day)'),
+        ownerRole: z.enum(MSP_ROLES).describe('Owner of the discovery (R-64)'),
+      }).describe('R-64'),
+    }),
+  ),
+  'planning_cycle.discovery_opened': spec(
+    'The Business Discovery window of a planning cycle opened (R-64): its CTA went to the owner, due at the window\'s end.',
+    z.strictObject({
+      fiscalYear: int().describe('The cycle year'),
+      ownerRole: z.enum(MSP_ROLES).describe('vCIO (A/B), CSM (C), TAM (D)'),
+      opensAt: instant('Window opens'),
+      dueAt: instant('Window closes'),
+    }),
+  ),
+  'planning_cycle.discovery_done': spec(
+    'The Business Discovery of a planning cycle was recorded (R-64); each topic it left unclear gets an assessment CTA due before M1.',
+    z.strictObject({
+      fiscalYear: int().describe('The cycle year'),
+      onTime: z.boolean().describe('Within the window'),
+      unclearTopics: z.array(text('A topic')).describe('Topics that need an assessment before M1'),
+    }),
+  ),
+  'planning_cycle.assessment_done': spec(
+    'An assessment of a topic the discovery left unclear was recorded (R-64).',
+    z.strictObject({
+      fiscalYear: int().describe('The cycle year'),
+      topic: text('The topic'),
+      onTime: z.boolean().describe('Before M1'),
+    }),
+  ),
+  'planning_cycle.step_done': spec(
+    "A step of the planning cycle is done (R-65 A's steps, R-66 B/C/D): at the start (the scheduler's trigger), when its meeting was held, when its trigger fired, or by report; with planned and actual hours.",
+    z.strictObject({
+      fiscalYear: int().describe('The cycle year'),
+      step: text('Step key (annualPlanning.cycleSteps)'),
+      label: text('What the step is'),
+      tool: text('Its tool (R-65)'),
+      source: z.enum(['start', 'meeting', 'trigger', 'report']).describe('What marked it done'),
+      plannedHours: z.number().min(0).describe('Planned CS hours'),
+      actualHours: z.number().min(0).nullable().describe('Actual hours, when reported'),
+      meetingId: id('The meeting whose holding marked it done').optional(),
+    }),
+  ),
+  'planning_cycle.effort_reported': spec(
+    'The actual hours of a planning-cycle step that was already done (a meeting, the trigger) were reported (R-65 planned vs actual).',
+    z.strictObject({
+      fiscalYear: int().describe('The cycle year'),
+      step: text('Step key'),
+      plannedHours: z.number().min(0).describe('Planned CS hours'),
+      actualHours: z.number().min(0).describe('Actual CS hours'),
+    }),
+  ),
+  'planning_cycle.meeting_noted': spec(
+    "What became of one of the cycle's meetings, as the cadence recorded it: booked (or unbookable), moved, held or missed (R-62, R-63, §2.5).",
+    z.strictObject({
+      fiscalYear: int().describe('The cycle year'),
+      meetingId: id('The meeting'),
+      key: text('Its cadence key'),
+      template: text('M1, M2, M3, …'),
+      state: z.enum(['scheduled', 'unbooked', 'moved', 'held', 'missed']).describe('What happened'),
+      startsAt: instant('Its start'),
+    }),
+  ),
+  'planning_cycle.trigger_attached': spec(
+    "A date trigger fell on one of the cycle's meetings and attached to it instead of booking its own (R-21): the FY budget session (R-14) on the final meeting, D's renewal review (R-13) on the Annual IT Strategy check-in.",
+    z.strictObject({
+      fiscalYear: int().describe('The cycle year'),
+      trigger: text('Trigger type (fiscalYearEnd, renewal)'),
+      triggerRuleId: text('R-13, R-14'),
+      meetingId: id('The meeting it attached to'),
+      template: text('That meeting\'s template'),
+      final: z.boolean().describe('Whether it is the cycle\'s final meeting'),
+    }),
+  ),
+  'planning_cycle.pack_sent': spec(
+    "D's async cycle (R-66, R-62, R-13): when the renewal trigger fired on the Annual IT Strategy check-in, the auto report went out with the lightweight discovery form, the async pack and the 2-question survey.",
+    z.strictObject({
+      fiscalYear: int().describe('The cycle year'),
+      meetingId: id('The check-in (merged with the renewal review)'),
+      trigger: text('The trigger that fired'),
+      contents: z.array(text('An item')).describe('What was sent'),
+    }),
+  ),
+  'planning_cycle.output_recorded': spec(
+    'An output of the planning cycle was recorded (R-65): roadmap, OKR link, top initiative (owner and date), budget version, SOW, amendment or project.',
+    z.strictObject({
+      fiscalYear: int().describe('The cycle year'),
+      kind: z.enum(['roadmap', 'okrLink', 'initiative', 'budgetVersion', 'sow', 'amendment', 'project']).describe('The output'),
+      reference: text('Its reference (roadmap version, initiative id, budget version, document)'),
+      title: text('Title').optional(),
+      owner: text('Owner (initiatives)').optional(),
+      targetDate: text('Target date (initiatives)').optional(),
+    }),
+  ),
+  'planning_cycle.gap': spec(
+    'The final meeting of a planning cycle came without a closing output: the cycle loops back to prep with a CTA to its Accountable (R-66).',
+    z.strictObject({
+      fiscalYear: int().describe('The cycle year'),
+      loop: int().min(1).describe('Which loop back to prep'),
+      reason: text('Why'),
+    }),
+  ),
+  'planning_cycle.closed': spec(
+    'A planning cycle closed with an output (R-66), with its planned and actual CS hours (R-65).',
+    z.strictObject({
+      fiscalYear: int().describe('The cycle year'),
+      outputs: z.array(text('Output kind')).describe('Outputs recorded'),
+      plannedHours: z.number().min(0).describe('Planned CS hours'),
+      actualHours: z.number().min(0).describe('Actual CS hours reported'),
+      gaps: count('Loops back to prep it took'),
+    }),
+  ),
   'signal.late': spec(
     'A signal arrived for a finished process, changed no closed state and was answered "already finished" (C-6, R-124).',
     z.strictObject({

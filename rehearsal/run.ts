@@ -12,7 +12,7 @@ import { createApiKey, ROLES, type Role } from '../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../db/client.js';
 import { clientTimeline, type LedgerEvent } from '../db/ledger.js';
 import { activePolicy, ensureDefaultPolicy, publishPolicy } from '../db/policies.js';
-import { clients as clientsTable, creditGates, ctas, events, governanceSessions, initiatives, meetings, proposals, risks, upsells } from '../db/schema.js';
+import { clients as clientsTable, creditGates, ctas, events, governanceSessions, initiatives, meetings, planningCycles, proposals, risks, upsells } from '../db/schema.js';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
 import { temporalToolPath } from '../runtime/embedded-temporal.js';
 import { createLogger } from '../runtime/logger.js';
@@ -74,7 +74,7 @@ export interface RehearsalOptions {
   /** Tests only: the address the rehearsal's client connections use instead of the server's (a fault-injecting proxy). */
   connectVia?: (serverAddress: string) => Promise<string> | string;
   /** Called with the client and each process's history before the servers stop (tests record replay fixtures; full detail only, governance always). */
-  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence' | 'governance' | 'initiative' | 'proposal' | 'planning-loop' | 'health' | 'risk' | 'sale' | 'upsell', workflowId?: string) => Promise<void> | void;
+  onHistory?: (clientRef: string, history: Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>, process: 'onboarding' | 'cadence' | 'governance' | 'initiative' | 'proposal' | 'planning-loop' | 'health' | 'risk' | 'sale' | 'upsell' | 'planning-cycle', workflowId?: string) => Promise<void> | void;
 }
 
 export interface RehearsalProgress {
@@ -421,6 +421,13 @@ async function takeClientReport({ client, within, db, detail, onHistory }: Repor
     const history = await ask(`fetch the ${kind} history`, () => client.workflow.getHandle(wid).fetchHistory());
     planningHistoryEvents[wid] = history.events?.length ?? 0;
     await onHistory?.(ref, history, kind, wid);
+  }
+  // Annual planning cycles (R-62..R-66): each cycle's history (replay fixtures).
+  for (const row of await db.select({ workflowId: planningCycles.workflowId }).from(planningCycles).where(eq(planningCycles.clientId, id)).orderBy(asc(planningCycles.fiscalYear))) {
+    if (!(await exists(row.workflowId))) continue;
+    const history = await ask('fetch a planning cycle history', () => client.workflow.getHandle(row.workflowId).fetchHistory());
+    planningHistoryEvents[row.workflowId] = history.events?.length ?? 0;
+    await onHistory?.(ref, history, 'planning-cycle', row.workflowId);
   }
   let planning: PlanningLoopQueryResult | null = null;
   if (await exists(planningLoopWorkflowId(id))) planning = await ask('query the planning loop', () => client.workflow.getHandle(planningLoopWorkflowId(id)).query(planningLoopStatus));

@@ -19,6 +19,7 @@ import {
   type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type DeliveryInput, deliveryWorkflowId, type GovernanceInput, type HealthActionRequest, type HealthActionResult, type HealthInput,
   type InitiativeInput, type OnboardingInput, type PlacementReviewInput, type PlanningLoopInput, type ProcessKind, type ProcessRefusal, type ProposalInput,
   type RiskActionRequest, type RiskActionResult, type RiskInput, type SaleInput, saleWorkflowId, type UpsellInput, upsellWorkflowId,
+  PLANNING_CYCLE_REFUSAL_TYPES, planningCycleAction, planningCycleWorkflowId, type PlanningCycleActionRequest, type PlanningCycleActionResult, type PlanningCycleInput,
 } from '../workflows/contracts.js';
 import type { UpdateDefinition } from '@temporalio/common';
 import { initiatives, proposals } from '../db/schema.js';
@@ -51,6 +52,7 @@ interface ProcessInputs {
   delivery: DeliveryInput;
   sale: SaleInput;
   upsell: UpsellInput;
+  planningCycle: PlanningCycleInput;
 }
 
 interface StartOptions {
@@ -85,6 +87,7 @@ const PROCESS_LABELS: Record<ProcessKind, string> = {
   delivery: 'Delivery (outbox, issue 15)',
   sale: 'Consultative sale (R-40..R-45)',
   upsell: 'Upsell play (R-89..R-92)',
+  planningCycle: 'Annual planning cycle (R-62..R-66)',
 };
 
 /** Temporal markdown, one line: no line breaks, and at most a few hundred characters. */
@@ -115,7 +118,7 @@ export async function startProcess<K extends ProcessKind>(t: TemporalTarget, kin
     typedSearchAttributes: new TypedSearchAttributes([
       { key: ClientIdKey, value: o.searchAttributes.clientId },
       ...(o.searchAttributes.segment !== undefined ? [{ key: SegmentKey, value: o.searchAttributes.segment }] : []),
-      { key: ProcessKey, value: kind === 'ctaClock' ? 'cta' : kind === 'placementReview' ? 'placement-review' : kind === 'planningLoop' ? 'planning-loop' : kind },
+      { key: ProcessKey, value: kind === 'ctaClock' ? 'cta' : kind === 'placementReview' ? 'placement-review' : kind === 'planningLoop' ? 'planning-loop' : kind === 'planningCycle' ? 'planning-cycle' : kind },
     ]),
   });
 }
@@ -437,4 +440,27 @@ export async function startedByRequest(t: TemporalTarget, workflowId: string, st
   if (!startedBy) return undefined;
   const described = await t.client.workflow.getHandle(workflowId).describe();
   return described.memo?.startedBy === startedBy ? described : undefined;
+}
+
+/**
+ * Starts a client's planning cycle for a cycle year (R-62..R-66) unless it runs; a closed cycle
+ * stays closed (only a failed run starts again). Returns whether this call started it.
+ */
+export async function ensurePlanningCycle(t: TemporalTarget, input: PlanningCycleInput, describe?: { clientName: string }): Promise<boolean> {
+  try {
+    await startProcess(t, 'planningCycle', input, {
+      workflowId: planningCycleWorkflowId(input.clientId, input.fiscalYear), ifRunning: 'fail', reuse: 'failed-only', searchAttributes: { clientId: input.clientId },
+      describe: { clientName: describe?.clientName ?? `client ${input.clientId}`, subject: `FY${input.fiscalYear}` },
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw err;
+  }
+}
+
+/** Reports a fact to a client's planning cycle, starting it first if it does not run yet (the cadence booking a cycle starts it). */
+export async function reportToPlanningCycle(t: TemporalTarget, clientId: string, fiscalYear: number, request: PlanningCycleActionRequest): Promise<ReportOutcome<PlanningCycleActionResult>> {
+  await ensurePlanningCycle(t, { clientId, fiscalYear, startedBy: 'cadence' });
+  return reportToProcess(t, planningCycleWorkflowId(clientId, fiscalYear), planningCycleAction, PLANNING_CYCLE_REFUSAL_TYPES, request);
 }

@@ -21,6 +21,7 @@ import type { ProposalAction, ProposalStatusView } from '../domain/proposals.js'
 import type { LoopDue } from '../domain/planning-loop.js';
 import type { HandoffPacket, SaleAction, SaleStatus, SaleTrigger } from '../domain/sale.js';
 import type { UpsellAction, UpsellStatus } from '../domain/upsell.js';
+import type { PlanningCycleAction, PlanningCycleStatus } from '../domain/planning-cycle.js';
 
 /** Workflow type names, as the worker registers them (workflows/index.ts exports). */
 export const WORKFLOW_TYPES = {
@@ -37,6 +38,7 @@ export const WORKFLOW_TYPES = {
   risk: 'atRisk',
   sale: 'sale',
   upsell: 'upsell',
+  planningCycle: 'planningCycle',
 } as const;
 export type ProcessKind = keyof typeof WORKFLOW_TYPES;
 
@@ -375,3 +377,28 @@ export const upsellStatus = defineQuery<UpsellQueryResult>('status');
 export const upsellAction = defineUpdate<UpsellActionResult, [UpsellActionRequest]>('action');
 export const upsellWorkflowId = (signalId: string) => `upsell/${signalId}`;
 export const UPSELL_REFUSAL_TYPES = { 404: 'UpsellNotFound', 409: 'UpsellConflict', 422: 'UpsellUnprocessable' } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Annual planning cycle (R-62..R-66): one per client and cycle year
+
+export interface PlanningCycleInput {
+  clientId: string;
+  /** The cycle year: the FY-end it budgets for (D: the renewal year), as in the cadence's `ap/<year>/…` keys. */
+  fiscalYear: number;
+  /** The cadence booking the cycle, or the API for a client whose cadence ran before. */
+  startedBy: 'cadence' | 'api';
+}
+export interface PlanningCycleActionResult {
+  accepted: true;
+  action: PlanningCycleAction['type'];
+  sequence: number;
+  duplicate: boolean;
+  stage: string;
+  ctasOpened: string[];
+}
+export type PlanningCycleActionRequest = ProcessReport<PlanningCycleAction>;
+export type PlanningCycleQueryResult = PlanningCycleStatus | { clientId: string; phase: 'starting' };
+export const planningCycleStatus = defineQuery<PlanningCycleQueryResult>('status');
+export const planningCycleAction = defineUpdate<PlanningCycleActionResult, [PlanningCycleActionRequest]>('action');
+export const planningCycleWorkflowId = (clientId: string, fiscalYear: number) => `client/${clientId}/planning/${fiscalYear}`;
+export const PLANNING_CYCLE_REFUSAL_TYPES = { 404: 'PlanningCycleNotFound', 409: 'PlanningCycleConflict', 422: 'PlanningCycleUnprocessable' } as const;

@@ -12,3 +12,4 @@ export { health } from './health.js';
 export { atRisk } from './at-risk.js';
 export { sale } from './sale.js';
 export { upsell } from './upsell.js';
+export { planningCycle } from './planning-cycle.js';

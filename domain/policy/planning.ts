@@ -5,6 +5,62 @@ import { SEGMENTS, count, days, flag, group, hours, issue, minutes, offsetDays, 
 // ---------------------------------------------------------------------------------------------
 // Annual planning (R-62..R-66)
 
+/** What a planning cycle produces (R-65 outputs; R-66 amendment and project). */
+export const CYCLE_OUTPUT_KINDS = ['roadmap', 'okrLink', 'initiative', 'budgetVersion', 'sow', 'amendment', 'project'] as const;
+
+/**
+ * One step of a planning cycle (R-65, R-66). `doneBy`: `start` when the cycle is triggered (the
+ * auto-scheduler booked it), `meeting` when the cycle's `meeting`-th meeting (1-based,
+ * chronological) is held, `trigger` when a date trigger attaches to the cycle's meeting (R-21: D's
+ * auto report goes out when the renewal trigger fires), `report` when someone reports it done.
+ */
+const cycleStep = z.strictObject({
+  key: z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,39}$/).describe('Step key'),
+  label: z.string().min(1).max(200).describe('What the step is'),
+  tool: z.string().min(1).max(200).describe('The tool it uses (R-65)'),
+  hours: z.number().min(0).max(100).describe('Planned CS hours'),
+  doneBy: z.enum(['start', 'meeting', 'trigger', 'report']).describe('What marks it done'),
+  meeting: z.number().int().min(1).max(6).optional().describe("The cycle's meeting (1-based) whose holding marks it done"),
+  optional: z.boolean().default(false).describe('Optional (D: the call); not needed to close the cycle'),
+});
+export type CycleStepPolicy = z.output<typeof cycleStep>;
+
+const CYCLE_STEPS: Record<(typeof SEGMENTS)[number], z.input<typeof cycleStep>[]> = {
+  // R-65: 0.5 + 2.5 + 1.5 + 0.5 + 1.5 + 1.5 + 1 = 9.0 h (band 7–10).
+  A: [
+    { key: 'trigger', label: 'Trigger: cycle booked by the scheduler', tool: 'auto-scheduler', hours: 0.5, doneBy: 'start' },
+    { key: 'prep', label: 'Prep: discovery, assessments, prep binder', tool: 'discovery + assessment tools, prep-binder generator', hours: 2.5, doneBy: 'report' },
+    { key: 'm1', label: 'M1: 90-min CEO session on goals, SWOT and state', tool: 'printed binder, note tool', hours: 1.5, doneBy: 'meeting', meeting: 1 },
+    { key: 'followUp', label: 'Follow-up: minutes and action items', tool: 'minutes + action-item tool', hours: 0.5, doneBy: 'report' },
+    { key: 'm2', label: 'M2: confirm priorities', tool: 'SWOT/goals/initiative docs', hours: 1.5, doneBy: 'meeting', meeting: 2 },
+    { key: 'budgeting', label: 'Budgeting incl. the M3 review', tool: 'budget tool', hours: 1.5, doneBy: 'meeting', meeting: 3 },
+    { key: 'sow', label: 'SOW finalised and sent', tool: 'SOW generator', hours: 1, doneBy: 'report' },
+  ],
+  // R-66: two meetings, 4–6 h (5.0 h).
+  B: [
+    { key: 'trigger', label: 'Trigger: cycle booked by the scheduler', tool: 'auto-scheduler', hours: 0.5, doneBy: 'start' },
+    { key: 'prep', label: 'Prep: discovery review and priorities draft', tool: 'discovery + assessment tools', hours: 1.5, doneBy: 'report' },
+    { key: 'm1', label: 'M1: discovery review and priorities', tool: 'discovery summary, note tool', hours: 1, doneBy: 'meeting', meeting: 1 },
+    { key: 'followUp', label: 'Follow-up: minutes and action items', tool: 'minutes + action-item tool', hours: 0.5, doneBy: 'report' },
+    { key: 'm2', label: 'M2: budget', tool: 'budget tool', hours: 1, doneBy: 'meeting', meeting: 2 },
+    { key: 'sow', label: 'SOW or amendment sent', tool: 'SOW generator', hours: 0.5, doneBy: 'report' },
+  ],
+  // R-66: one meeting and async work, 2–3 h (2.5 h).
+  C: [
+    { key: 'trigger', label: 'Trigger: cycle booked by the scheduler', tool: 'auto-scheduler', hours: 0.25, doneBy: 'start' },
+    { key: 'prep', label: 'Prep: discovery and roadmap draft', tool: 'discovery tool, roadmap', hours: 0.75, doneBy: 'report' },
+    { key: 'meeting', label: 'Annual planning meeting', tool: 'roadmap, budget snapshot', hours: 0.75, doneBy: 'meeting', meeting: 1 },
+    { key: 'async', label: 'Async follow-up: roadmap and budget by email', tool: 'email, budget tool', hours: 0.75, doneBy: 'report' },
+  ],
+  // R-66: async, email only, 1–2 h (1.5 h): auto report, 2-question survey, email, optional call.
+  D: [
+    { key: 'autoReport', label: 'Auto report with the lightweight discovery form and async pack', tool: 'report generator', hours: 0.25, doneBy: 'trigger' },
+    { key: 'survey', label: '2-question survey answered', tool: 'survey', hours: 0.25, doneBy: 'report' },
+    { key: 'checkIn', label: 'Annual IT Strategy check-in by email (with the renewal review)', tool: 'email', hours: 0.5, doneBy: 'meeting', meeting: 1 },
+    { key: 'call', label: 'Optional call', tool: 'phone/video', hours: 0.5, doneBy: 'report', optional: true },
+  ],
+};
+
 export const annualPlanning = group(
   {
     finalMeetingOffsetDays: offsetDays(-30, 'Final (budget) meeting = FY-end + this (R-62)'),
@@ -21,6 +77,16 @@ export const annualPlanning = group(
         ),
       'CS hours per annual-planning cycle by segment (R-65, R-66, A-15)',
     ),
+    discoveryOwner: segRole({ A: 'vCIO', B: 'vCIO', C: 'CSM', D: 'TAM' }, 'Owner of the Business Discovery before M1: vCIO (A/B), CSM (C), TAM (D) (R-64)'),
+    cycleSteps: perSegment(
+      (s) => z.array(cycleStep).min(1).max(12).default(() => CYCLE_STEPS[s].map((x) => cycleStep.parse(x)))
+        .refine((steps) => new Set(steps.map((x) => x.key)).size === steps.length, { message: 'step keys must be unique' })
+        .describe(`${s}: the planning cycle's steps with their tool and planned CS hours (R-65, R-66)`),
+      "A planning cycle's steps by segment: A per R-65 (9.0 h), B/C/D split within R-66's bands (A-15)",
+    ),
+    topInitiatives: range(2, 3, "Top initiatives a cycle's output names, each with owner and date (R-65)"),
+    closingOutputs: z.array(z.enum(CYCLE_OUTPUT_KINDS)).min(1).max(CYCLE_OUTPUT_KINDS.length).default(() => ['roadmap', 'sow', 'amendment', 'project'] as (typeof CYCLE_OUTPUT_KINDS)[number][])
+      .describe('Outputs that close a planning cycle; without one the cycle loops back to prep (R-66)'),
   },
   'Annual planning (R-62..R-66)',
 );

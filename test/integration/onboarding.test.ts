@@ -89,7 +89,7 @@ const of = (r: RehearsalResult, ref: string) => {
   const id = r.refs[ref]!;
   const state = r.states[id]!;
   // The onboarding's own timeline; the processes it leads to (cadence, At Risk) are looked at apart.
-  const others = ['cadence', 'risk', 'health'];
+  const others = ['cadence', 'risk', 'health', 'planning-cycle'];
   return {
     id, events: r.timelines[id]!.filter((e) => !others.includes(e.process)), state: { ...state, ctas: state.ctas.filter((c) => !others.includes(c.process)) },
     cadenceEvents: r.timelines[id]!.filter((e) => e.process === 'cadence'), riskEvents: r.timelines[id]!.filter((e) => e.process === 'risk'),
