@@ -183,11 +183,13 @@ export function registerConnectorInbound(app: OpenAPIHono<ApiEnv>) {
     const signature = c.req.header('x-content-signature');
     if (!signature) throw unauthorized('The x-content-signature header is missing.');
     if (!trustedKeyUrl(body.Metadata.key_url, connector.baseUrl)) throw unauthorized('Metadata.key_url is not on this connector\'s ConnectWise host.');
+    // The raw bytes, or their compact re-serialisation (what the connectwise-rest library verifies).
+    const verifies = (k: string | undefined) => !!k && (verifyCallbackSignature(k, raw, signature) || verifyCallbackSignature(k, JSON.stringify(JSON.parse(raw)), signature));
     let key = await signingKey(body.Metadata.key_url, false);
-    let verified = !!key && verifyCallbackSignature(key, raw, signature);
+    let verified = verifies(key);
     if (!verified && key) {
       key = await signingKey(body.Metadata.key_url, true); // the key may have been rotated since it was cached
-      verified = !!key && verifyCallbackSignature(key, raw, signature);
+      verified = verifies(key);
     }
     if (!verified) throw unauthorized('The x-content-signature does not verify with the connector\'s signing key.');
 
