@@ -9,9 +9,9 @@
  */
 import type { Db } from '../db/client.js';
 import { findLink, getConnector, openCredentials, saveLink, type PsaDelivery } from '../db/connectors.js';
-import { people } from '../db/schema.js';
+import { ctas, people } from '../db/schema.js';
 import { classifyStatus, parseRetryAfter, type AttemptOutcome, type DeliveryPolicy } from '../domain/delivery.js';
-import { closeTicketPatch, connectWiseCredentials, connectWiseHeaders, connectWiseSettings, ticketForCta, ticketXRef, type ConnectWiseSettings } from '../domain/connectwise.js';
+import { assignTicketPatch, closeTicketPatch, connectWiseCredentials, connectWiseHeaders, connectWiseSettings, ticketForCta, ticketXRef, type ConnectWiseSettings } from '../domain/connectwise.js';
 import { eq } from 'drizzle-orm';
 
 const USER_AGENT = 'Baton-PSA/1';
@@ -75,6 +75,14 @@ export async function deliverToConnectWise(db: Db, deliveryId: string, p: PsaDel
       if (found.length === 0) return { outcome: 'failed', error: 'the CTA\'s ticket is not created yet', messageFault: true };
       ticketId = String(found[0]!.id);
       await saveLink(db, connector.id, 'ticket', p.ctaId, ticketId);
+    }
+    if (p.op === 'ticket.assign') {
+      // The CTA's owner now, not the event's: two hand-overs delivered out of order still end with the right owner.
+      const [now] = await db.select({ ownerPersonId: ctas.ownerPersonId }).from(ctas).where(eq(ctas.id, p.ctaId));
+      const member = connector.mappings.people.find((m) => m.personId === now?.ownerPersonId)?.member;
+      if (!member) return { outcome: 'delivered' }; // the current owner has no ConnectWise member: the ticket keeps its owner
+      await call('PATCH', `/service/tickets/${encodeURIComponent(ticketId)}`, assignTicketPatch(member));
+      return { outcome: 'delivered', status: 200 };
     }
     await call('PATCH', `/service/tickets/${encodeURIComponent(ticketId)}`, closeTicketPatch(settings));
     return { outcome: 'delivered', status: 200 };

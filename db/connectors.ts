@@ -20,7 +20,7 @@ export const connectorKey = (id: string) => `psa:${id}`;
 /** What a PSA delivery asks the connector to do; the snapshot is taken in the event's transaction. */
 export interface PsaDelivery {
   connectorId: string;
-  op: 'ticket.create' | 'ticket.close';
+  op: 'ticket.create' | 'ticket.close' | 'ticket.assign';
   ctaId: string;
   title: string;
   clientId: string;
@@ -72,12 +72,17 @@ export async function connectorStatus(db: Db, id: string) {
 /**
  * The PSA fan-out, inside the ledger event's transaction (db/deliveries.ts `fanOutEvent`): a CTA
  * of a client mapped to a company on an active connector opens a ticket when it opens and closes
- * it when it is done. A completion the connector itself reported (its inbound callback) is not
- * sent back to it. One delivery per (connector, event), its id the idempotency key.
+ * it when it is done; a CTA that changes hands (R-122: reassigned or escalated) gives the ticket to
+ * the new owner's member when that person is mapped. A completion the connector itself reported
+ * (its inbound callback) is not sent back to it. One delivery per (connector, event), its id the
+ * idempotency key.
  */
+const PSA_OPS: Record<string, PsaDelivery['op'] | undefined> = { 'cta.opened': 'ticket.create', 'cta.completed': 'ticket.close', 'cta.reassigned': 'ticket.assign', 'cta.escalated': 'ticket.assign' };
+
 export async function queuePsaDeliveries(tx: Executor, e: { id: string; type: string; clientId: string | null; actor?: Actor; data: Record<string, unknown> }, deliveryIdFor: (key: string) => string): Promise<number> {
-  if (!e.clientId || (e.type !== 'cta.opened' && e.type !== 'cta.completed')) return 0;
-  const targets = await tx.select({ id: connectors.id }).from(connectors)
+  const op = PSA_OPS[e.type];
+  if (!e.clientId || !op) return 0;
+  const targets = await tx.select({ id: connectors.id, mappings: connectors.mappings }).from(connectors)
     .where(and(eq(connectors.active, true), sql`${connectors.mappings}->'clients' @> ${JSON.stringify([{ clientId: e.clientId }])}::jsonb`));
   if (targets.length === 0) return 0;
   const [cta] = await tx.select({ title: ctas.title, dueAt: ctas.dueAt, firstActionDueAt: ctas.firstActionDueAt, ownerPersonId: ctas.ownerPersonId, clientName: clients.name })
@@ -86,9 +91,11 @@ export async function queuePsaDeliveries(tx: Executor, e: { id: string; type: st
   let queued = 0;
   for (const t of targets) {
     if (e.type === 'cta.completed' && e.actor?.kind === 'system' && e.actor.id === connectorKey(t.id)) continue;
+    const newOwner = op === 'ticket.assign' ? (e.data.toId as string | null | undefined) : undefined;
+    if (op === 'ticket.assign' && !t.mappings.people.some((m) => m.personId === newOwner)) continue;
     const payload: PsaDelivery = {
-      connectorId: t.id, op: e.type === 'cta.opened' ? 'ticket.create' : 'ticket.close', ctaId: String(e.data.ctaId), title: cta.title, clientId: e.clientId,
-      clientName: cta.clientName ?? 'client', dueAt: cta.dueAt, firstActionDueAt: cta.firstActionDueAt, ownerPersonId: cta.ownerPersonId,
+      connectorId: t.id, op, ctaId: String(e.data.ctaId), title: cta.title, clientId: e.clientId,
+      clientName: cta.clientName ?? 'client', dueAt: cta.dueAt, firstActionDueAt: cta.firstActionDueAt, ownerPersonId: newOwner ?? cta.ownerPersonId,
     };
     const id = deliveryIdFor(`${connectorKey(t.id)}/${e.id}`);
     await tx.insert(deliveries).values({ id, channel: 'psa', connector: connectorKey(t.id), subscriptionId: null, eventId: e.id, eventType: e.type, clientId: e.clientId, payload: payload as unknown as Record<string, unknown> }).onConflictDoNothing();

@@ -77,6 +77,9 @@ export function ticketForCta(t: CtaTicketInput, s: ConnectWiseSettings) {
 /** PATCH /service/tickets/{id} body (JSON Patch) that closes the ticket. */
 export const closeTicketPatch = (s: ConnectWiseSettings) => [{ op: 'replace', path: 'status', value: { name: s.closedStatus } }];
 
+/** PATCH /service/tickets/{id} body that gives the ticket to another member (the CTA changed hands, R-122). */
+export const assignTicketPatch = (member: string) => [{ op: 'replace', path: 'owner', value: { identifier: member } }];
+
 /** A REST callback as ConnectWise posts it. `Entity` is the record as a JSON string. */
 export const connectWiseCallback = z.object({
   Action: z.string().max(50),

@@ -62,7 +62,7 @@ beforeAll(async () => {
   const logger = createLogger('silent');
   call = apiCaller(createApp({ db: db.db, logger, temporal: { client, namespace: 'default', taskQueue } }), keys);
   stopDispatcher = startWorkflowStartDispatcher({ client, taskQueue }, db.db, logger, 100);
-  stub = await connectWiseStub({ ...CREDS, companies: [250, 251], members: ['ccsm'], boards: [7] });
+  stub = await connectWiseStub({ ...CREDS, companies: [250, 251], members: ['ccsm', 'aam'], boards: [7] });
 
   casey = (await call('POST', '/v1/people', { body: { name: 'Casey CSM', email: 'casey@msp.example', roles: ['CSM'] } })).body.id;
   clientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Ticketed Co' }) })).body.id;
@@ -148,6 +148,22 @@ describe('CTAs as ConnectWise tickets', () => {
     expect(stub.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/service/tickets/${ticket.id}`))).toHaveLength(1);
     const delivered = (await clientTimeline(db.db, clientId, { types: ['delivery.delivered'] })).filter((e) => (e.data as any).channel === 'psa');
     expect(delivered).toHaveLength(2);
+  });
+
+  it('gives the ticket to the new owner when the CTA is reassigned (R-122), once the person is mapped', async () => {
+    const avery = (await call('POST', '/v1/people', { body: { name: 'Avery AM', email: 'avery@msp.example', roles: ['AM'] } })).body.id;
+    const ctaId = await openCta('Changes hands');
+    await ticketOf(ctaId);
+    // Avery is not mapped yet: the reassignment sends nothing.
+    expect((await call('POST', `/v1/ctas/${ctaId}/reassign`, { body: { personId: avery, reason: 'Casey is on leave' } })).status).toBe(200);
+    await call('POST', `/v1/ctas/${ctaId}/reassign`, { body: { personId: casey, reason: 'back from leave' } });
+    await eventually(() => psaLog(), (l) => l.length > 0 && l.every((d) => d.state === 'delivered'));
+    const mapped = await call('PATCH', `/v1/connectors/${connectorId}`, { body: { mappings: { people: [{ personId: casey, member: 'ccsm' }, { personId: avery, member: 'aam' }], clients: [{ clientId, companyId: 250 }] } } });
+    expect(mapped.status).toBe(200);
+    expect((await call('POST', `/v1/ctas/${ctaId}/reassign`, { body: { personId: avery, reason: 'Avery takes the account' } })).status).toBe(200);
+    await eventually(async () => ticketsOf(ctaId)[0]!.owner?.identifier, (o) => o === 'aam');
+    await eventually(() => psaLog(), (l) => l.every((d) => d.state === 'delivered'));
+    expect(stub.requests.filter((r) => r.method === 'PATCH' && r.body?.[0]?.path === 'owner')).toHaveLength(2);
   });
 
   it('sends nothing for a client that is not mapped', async () => {

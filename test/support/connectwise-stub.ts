@@ -84,6 +84,11 @@ export async function connectWiseStub(opts: { companyId: string; publicKey: stri
       if (!t) return err(404, 'NotFound', `Ticket ${one[1]} not found`);
       if (!Array.isArray(body)) return err(400, 'InvalidObject', 'A JSON Patch array is expected');
       for (const op of body) {
+        if (op.op === 'replace' && op.path === 'owner' && typeof op.value?.identifier === 'string') {
+          if (!opts.members.includes(op.value.identifier)) return err(400, 'InvalidObject', 'ticket object is invalid', [{ code: 'InvalidObject', message: 'Member not found.', resource: 'ticket', field: 'owner' }]);
+          t.owner = { identifier: op.value.identifier };
+          continue;
+        }
         if (op.op !== 'replace' || op.path !== 'status' || typeof op.value?.name !== 'string') return err(400, 'InvalidObject', `Unsupported patch ${JSON.stringify(op)}`);
         t.status = { name: op.value.name };
         t.closedFlag = op.value.name === 'Closed';

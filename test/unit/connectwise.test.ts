@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  callbackEventKey, callbackSignature, closeTicketPatch, connectWiseCallback, connectWiseHeaders, connectWiseSettings, cwDate, ticketForCta, ticketReport, ticketXRef,
+  assignTicketPatch, callbackEventKey, callbackSignature, closeTicketPatch, connectWiseCallback, connectWiseHeaders, connectWiseSettings, cwDate, ticketForCta, ticketReport, ticketXRef,
   trustedKeyUrl, verifyCallbackSignature,
 } from '../../domain/connectwise.js';
 
@@ -27,6 +27,7 @@ describe('ConnectWise mappers (issue 15)', () => {
     expect(long).toHaveLength(100);
     expect(long.endsWith('…')).toBe(true);
     expect(cwDate('2026-12-11T10:00:00.123+02:00')).toBe('2026-12-11T08:00:00Z');
+    expect(assignTicketPatch('aam')).toEqual([{ op: 'replace', path: 'owner', value: { identifier: 'aam' } }]);
     expect(closeTicketPatch(connectWiseSettings.parse({ boardId: 7, closedStatus: 'Resolved' }))).toEqual([{ op: 'replace', path: 'status', value: { name: 'Resolved' } }]);
   });
 
