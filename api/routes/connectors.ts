@@ -130,7 +130,8 @@ export function registerConnectorRoutes(app: OpenAPIHono<ApiEnv>) {
     const { db } = c.get('deps');
     if (!(await getConnector(db, connectorId))) throw notFound('Connector', connectorId);
     if (b.mappings) await checkMappings(db, b.mappings);
-    const row = await sealing(() => updateConnector(db, connectorId, b, new Date().toISOString()));
+    const at = (await currentTime(c.get('deps'))).toISOString();
+    const row = await sealing(() => updateConnector(db, connectorId, b, at));
     return c.json(connectorView(row!), 200);
   });
 }
