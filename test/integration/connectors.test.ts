@@ -164,6 +164,13 @@ describe('CTAs as ConnectWise tickets', () => {
     await eventually(async () => ticketsOf(ctaId)[0]!.owner?.identifier, (o) => o === 'aam');
     await eventually(() => psaLog(), (l) => l.every((d) => d.state === 'delivered'));
     expect(stub.requests.filter((r) => r.method === 'PATCH' && r.body?.[0]?.path === 'owner')).toHaveLength(2);
+
+    // An escalation (R-122: no first action within the SLA, here 3.6 s) hands the ticket to the named backup.
+    expect((await call('PUT', `/v1/clients/${clientId}/assignments/CSM`, { body: { personId: casey, backupPersonId: avery } })).status).toBe(200);
+    const slow = (await call('POST', `/v1/clients/${clientId}/ctas`, { body: { kind: 'follow-up', title: 'Nobody acts', ownerRole: 'CSM', dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString(), firstActionHours: 0.001 } })).body.id;
+    await eventually(async () => ticketsOf(slow)[0]?.owner?.identifier, (o) => o === 'aam', 30_000);
+    expect(ticketsOf(slow)).toHaveLength(1);
+    expect((await psaLog()).some((d) => d.eventType === 'cta.escalated')).toBe(true);
   });
 
   it('sends nothing for a client that is not mapped', async () => {
