@@ -8,6 +8,8 @@ import { policySchema } from '../domain/policy.js';
 import { unseal } from '../runtime/secret-box.js';
 import { mailer } from '../runtime/mailer.js';
 import { renderCtaEmail, type CtaEmail } from '../domain/email.js';
+import type { PsaDelivery } from '../db/connectors.js';
+import { deliverToConnectWise } from './connectwise.js';
 
 /** Who Baton says it is to a receiver. */
 const USER_AGENT = 'Baton-Webhooks/1 (+https://www.standardwebhooks.com/)';
@@ -44,7 +46,7 @@ export function deliveryActivities({ db }: { db: Db }) {
       await db.transaction(async (t) => {
         const tx = t as unknown as Db;
         // The breaker counts calls that reached (or failed to reach) the connector, not refusals of one message.
-        const connectorFailed = outcome.outcome === 'failed' && !outcome.permanent;
+        const connectorFailed = outcome.outcome === 'failed' && !outcome.permanent && !outcome.messageFault;
         await writeBreaker(tx, row.connector, breakerAfter(policy, await readBreaker(tx, row.connector), !connectorFailed, Date.now()), connectorFailed ? outcome.error : null);
         const status = 'status' in outcome ? outcome.status : undefined;
         const error = outcome.outcome === 'failed' ? outcome.error : undefined;
@@ -54,7 +56,7 @@ export function deliveryActivities({ db }: { db: Db }) {
         }
         const final = await recordAttempt(tx, deliveryId, { state: step.step === 'done' ? 'delivered' : 'dead', countAttempt: true, status, error, at });
         if (!final) return; // a concurrent attempt finished it first; its event stands
-        const base = { deliveryId, channel: row.channel as 'webhook' | 'email', connector: row.connector, eventId: row.eventId, eventType: row.eventType, attempts: final.attempts };
+        const base = { deliveryId, channel: row.channel as 'webhook' | 'email' | 'psa', connector: row.connector, eventId: row.eventId, eventType: row.eventType, attempts: final.attempts };
         await appendEvent(tx, step.step === 'done'
           ? { id: `delivery/${deliveryId}/delivered`, occurredAt: at, clientId: row.clientId, process: 'integrations', workflowId: `delivery/${deliveryId}`, type: 'delivery.delivered', ruleId: null, actor: { kind: 'system' }, why: { rule: 'issue 15: outbox delivery' }, data: { ...base, ...(status !== undefined ? { status } : {}) } }
           : { id: `delivery/${deliveryId}/dead`, occurredAt: at, clientId: row.clientId, process: 'integrations', workflowId: `delivery/${deliveryId}`, type: 'delivery.dead_lettered', ruleId: null, actor: { kind: 'system' }, why: { maxAttempts: policy.deliveryMaxAttempts }, data: { ...base, reason: step.reason.slice(0, 500) } });
@@ -71,6 +73,7 @@ export function deliveryActivities({ db }: { db: Db }) {
  */
 async function callReceiver(db: Db, row: DeliveryRow, policy: DeliveryPolicy): Promise<AttemptOutcome> {
   if (row.channel === 'email') return sendEmail(row);
+  if (row.channel === 'psa') return deliverToConnectWise(db, row.id, row.payload as unknown as PsaDelivery, policy);
   const sub = row.subscriptionId ? await getSubscription(db, row.subscriptionId) : undefined;
   if (!sub) return { outcome: 'failed', permanent: true, error: 'the subscription no longer exists' };
   let signer: Webhook;

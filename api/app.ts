@@ -20,6 +20,7 @@ import { inputRules } from './input-rules.js';
 import { describeEnforcedRules } from './openapi.js';
 import { fieldErrors, ProblemError, problemResponse, redactSecrets, validationProblem } from './problem.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
+import { registerConnectorInbound, registerConnectorRoutes } from './routes/connectors.js';
 import { registerCalendarFeedRoutes, registerCalendarFeedServing } from './routes/calendar-feeds.js';
 import { registerCadenceRoutes } from './routes/cadence.js';
 import { registerCapacityRoutes } from './routes/capacity.js';
@@ -122,6 +123,7 @@ export function createApp(deps: ApiDeps) {
   });
 
   registerCalendarFeedServing(app);
+  registerConnectorInbound(app);
   // The Temporal Web UI calls /codec from its own origin, with credentials; the preflight answers
   // before authentication (a browser sends none with it).
   if (options.codecCorsOrigins.length > 0) {
@@ -168,6 +170,7 @@ export function createApp(deps: ApiDeps) {
   registerCodecRoutes(app);
   registerIntegrationRoutes(app);
   registerPlanningCycleRoutes(app);
+  registerConnectorRoutes(app);
 
   // The web console at / (console/): after every API route, so its pages can name their operations.
   mountConsole(app, deps);

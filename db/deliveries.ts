@@ -13,6 +13,8 @@ import { mailEnabled } from '../runtime/mailer.js';
 import type { CtaEmail } from '../domain/email.js';
 import { seal } from '../runtime/secret-box.js';
 import type { BreakerState } from '../domain/delivery.js';
+import { queuePsaDeliveries } from './connectors.js';
+import type { Actor } from './schema.js';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type SubscriptionRow = typeof webhookSubscriptions.$inferSelect;
@@ -37,6 +39,7 @@ export interface FannedEvent {
   ruleId: string | null;
   why: Record<string, unknown>;
   data: Record<string, unknown>;
+  actor?: Actor;
 }
 
 /** The Standard Webhooks body: `type`, `timestamp` and the ledger event as `data`. */
@@ -54,6 +57,7 @@ export function webhookPayload(e: FannedEvent): Record<string, unknown> {
 export async function fanOutEvent(tx: Executor, e: FannedEvent): Promise<number> {
   if (e.type.startsWith('delivery.')) return 0;
   if (e.type === 'cta.opened' || e.type === 'cta.escalated') await queueCtaEmail(tx, e);
+  await queuePsaDeliveries(tx, e, deliveryIdFor);
   const subs = await tx.select({ id: webhookSubscriptions.id }).from(webhookSubscriptions)
     .where(and(eq(webhookSubscriptions.active, true), sql`${webhookSubscriptions.eventTypes} ? ${e.type}`));
   for (const s of subs) {
@@ -107,13 +111,14 @@ export async function getDelivery(db: Pick<Db, 'select'>, id: string): Promise<D
   return (await db.select().from(deliveries).where(eq(deliveries.id, id)))[0];
 }
 
-export interface DeliveryFilter { subscriptionId?: string; state?: string; clientId?: string; before?: string; limit: number }
+export interface DeliveryFilter { subscriptionId?: string; connector?: string; state?: string; clientId?: string; before?: string; limit: number }
 
 /** The delivery log, newest first; the cursor is the last row's `createdAt|id`. */
 export async function listDeliveries(db: Db, f: DeliveryFilter) {
   const where: SQL[] = [];
   if (f.subscriptionId) where.push(eq(deliveries.subscriptionId, f.subscriptionId));
   if (f.state) where.push(eq(deliveries.state, f.state));
+  if (f.connector) where.push(eq(deliveries.connector, f.connector));
   if (f.clientId) where.push(eq(deliveries.clientId, f.clientId));
   if (f.before) {
     const [at, id] = f.before.split('|');

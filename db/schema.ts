@@ -886,3 +886,46 @@ export const planningCycles = pgTable('planning_cycles', {
   primaryKey({ columns: [t.clientId, t.fiscalYear] }),
   index('planning_cycles_stage_idx').on(t.stage, t.clientId, t.fiscalYear),
 ]);
+
+/**
+ * Per-tenant PSA connectors (issue 15): a vendor account (ConnectWise PSA today) with its
+ * credentials sealed under the integration key (runtime/secret-box.ts, bound to the connector id;
+ * never logged, never returned), its settings (board, statuses) and its mappings of Baton's people
+ * to the vendor's members and clients to its companies. Deliveries to it use the connector key
+ * `psa:<id>` for the circuit breaker, so one misconfigured connector blocks nothing else.
+ */
+export const connectors = pgTable('connectors', {
+  id: text('id').primaryKey(),
+  type: text('type').notNull(),
+  name: text('name').notNull(),
+  baseUrl: text('base_url').notNull(),
+  credentialsSealed: text('credentials_sealed').notNull(),
+  settings: jsonb('settings').$type<Record<string, unknown>>().notNull(),
+  /** `{ people: [{personId, member}], clients: [{clientId, companyId}] }`. */
+  mappings: jsonb('mappings').$type<{ people: { personId: string; member: string }[]; clients: { clientId: string; companyId: number }[] }>().notNull(),
+  active: boolean('active').notNull().default(true),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+}, (t) => [check('connectors_type_ck', sql`${t.type} in ('connectwise')`)]);
+
+/** Which vendor record stands for which Baton record (a CTA's ticket), written on the first successful create. */
+export const connectorLinks = pgTable('connector_links', {
+  connectorId: text('connector_id').notNull().references(() => connectors.id),
+  kind: text('kind').notNull(),
+  batonId: text('baton_id').notNull(),
+  vendorId: text('vendor_id').notNull(),
+  createdAt: createdAt(),
+}, (t) => [
+  primaryKey({ columns: [t.connectorId, t.kind, t.batonId] }),
+  uniqueIndex('connector_links_vendor_idx').on(t.connectorId, t.kind, t.vendorId),
+]);
+
+/** Inbound vendor events already acted on, by the vendor's event identity: a replay is acknowledged once and changes nothing. */
+export const inboundEvents = pgTable('inbound_events', {
+  connectorId: text('connector_id').notNull().references(() => connectors.id),
+  eventKey: text('event_key').notNull(),
+  entity: text('entity').notNull(),
+  outcome: text('outcome').notNull(),
+  receivedAt: createdAt(),
+}, (t) => [primaryKey({ columns: [t.connectorId, t.eventKey] })]);

@@ -7,10 +7,13 @@ import type { Policy } from './policy.js';
 
 export type DeliveryPolicy = Policy['integrations'];
 
-/** What one attempt came to. `deferred`: the connector's breaker is open, so no call was made (no attempt spent). */
+/**
+ * What one attempt came to. `messageFault`: a retryable failure of this message only (e.g. closing a
+ * ticket whose create has not landed yet), which does not count against the connector's breaker.
+ * `deferred`: the connector's breaker is open, so no call was made (no attempt spent). */
 export type AttemptOutcome =
   | { outcome: 'delivered'; status?: number }
-  | { outcome: 'failed'; status?: number; error: string; retryAfterSeconds?: number; permanent?: boolean }
+  | { outcome: 'failed'; status?: number; error: string; retryAfterSeconds?: number; permanent?: boolean; messageFault?: boolean }
   | { outcome: 'deferred'; retryInMs: number }
   | { outcome: 'gone' };
 

@@ -27,7 +27,7 @@ const Subscription = z.object({
 
 const Delivery = z.object({
   id: Id.openapi({ description: 'Also the `webhook-id` header: the same on every attempt, the receiver\'s idempotency key' }),
-  channel: z.enum(['webhook', 'email']), connector: z.string().max(200), subscriptionId: Id.nullable(), eventId: z.string().max(200).nullable(), eventType: z.string().max(64),
+  channel: z.enum(['webhook', 'email', 'psa']), connector: z.string().max(200), subscriptionId: Id.nullable(), eventId: z.string().max(200).nullable(), eventType: z.string().max(64),
   clientId: z.string().max(64).nullable(), state: z.enum(DELIVERY_STATES), attempts: z.number().int(), lastStatus: z.number().int().nullable(),
   lastError: z.string().max(2000).nullable(), nextAttemptAt: z.string().max(40).nullable(), deliveredAt: z.string().max(40).nullable(), createdAt: z.string().max(40),
 }).openapi('Delivery');
@@ -70,6 +70,7 @@ const listDeliveriesRoute = securedRoute(ROLE_SETS.timeline, {
     query: z.object({
       limit: Pagination.shape.limit, after: Pagination.shape.after,
       subscriptionId: Id.optional(), clientId: Id.optional(), state: z.enum(DELIVERY_STATES).optional(),
+      connector: z.string().min(1).max(200).regex(/^[a-z]+(:[A-Za-z0-9-]+)?$/, 'a connector key such as psa:<connector id>').optional().openapi({ description: 'A connector key: `webhook:<subscription id>`, `smtp`, `psa:<connector id>`' }),
     }),
   },
   responses: { 200: jsonResponse(page(Delivery), `A page of deliveries (at most ${MAX_PAGE_SIZE})`) },
@@ -83,7 +84,7 @@ const subscriptionView = (s: SubscriptionRow) => ({
   id: s.id, url: s.url, description: s.description, eventTypes: s.eventTypes, active: s.active, createdBy: s.createdBy, createdAt: s.createdAt, disabledAt: s.disabledAt,
 });
 const deliveryView = (d: DeliveryRow) => ({
-  id: d.id, channel: d.channel as 'webhook' | 'email', connector: d.connector, subscriptionId: d.subscriptionId, eventId: d.eventId, eventType: d.eventType, clientId: d.clientId,
+  id: d.id, channel: d.channel as 'webhook' | 'email' | 'psa', connector: d.connector, subscriptionId: d.subscriptionId, eventId: d.eventId, eventType: d.eventType, clientId: d.clientId,
   state: d.state as (typeof DELIVERY_STATES)[number], attempts: d.attempts, lastStatus: d.lastStatus, lastError: d.lastError, nextAttemptAt: d.nextAttemptAt, deliveredAt: d.deliveredAt, createdAt: d.createdAt,
 });
 
@@ -130,7 +131,7 @@ export function registerIntegrationRoutes(app: OpenAPIHono<ApiEnv>) {
   });
   app.openapi(listDeliveriesRoute, async (c) => {
     const q = c.req.valid('query');
-    const { items, next } = await listDeliveries(c.get('deps').db, { subscriptionId: q.subscriptionId, clientId: q.clientId, state: q.state, before: q.after, limit: q.limit });
+    const { items, next } = await listDeliveries(c.get('deps').db, { subscriptionId: q.subscriptionId, connector: q.connector, clientId: q.clientId, state: q.state, before: q.after, limit: q.limit });
     return c.json({ items: items.map(deliveryView), ...(next ? { next } : {}) }, 200);
   });
   app.openapi(getDeliveryRoute, async (c) => {

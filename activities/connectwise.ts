@@ -1,0 +1,116 @@
+/**
+ * ConnectWise PSA calls for the outbox (issue 15): one delivery = at most a lookup and one write.
+ *
+ * Idempotency toward ConnectWise, which has no idempotency key: the ticket carries
+ * `externalXRef = baton:cta:<ctaId>`. Create = (1) the link Baton stored on an earlier success,
+ * else (2) GET /service/tickets?conditions=externalXRef="…", else (3) POST. A retry after an
+ * answer that was lost (the ticket was created, Baton never heard) finds it at (2): never a
+ * second ticket. The link is stored on the first success so later closes need no lookup.
+ */
+import type { Db } from '../db/client.js';
+import { findLink, getConnector, openCredentials, saveLink, type PsaDelivery } from '../db/connectors.js';
+import { ctas, people } from '../db/schema.js';
+import { classifyStatus, parseRetryAfter, type AttemptOutcome, type DeliveryPolicy } from '../domain/delivery.js';
+import { assignTicketPatch, closeTicketPatch, connectWiseCredentials, connectWiseHeaders, connectWiseSettings, ticketForCta, ticketXRef, type ConnectWiseSettings } from '../domain/connectwise.js';
+import { eq } from 'drizzle-orm';
+
+const USER_AGENT = 'Baton-PSA/1';
+
+class VendorError extends Error {
+  constructor(readonly outcome: AttemptOutcome & { outcome: 'failed' }) {
+    super(outcome.error);
+  }
+}
+
+export async function deliverToConnectWise(db: Db, deliveryId: string, p: PsaDelivery, policy: DeliveryPolicy): Promise<AttemptOutcome> {
+  const connector = await getConnector(db, p.connectorId);
+  if (!connector) return { outcome: 'failed', permanent: true, error: 'the connector no longer exists' };
+  let creds;
+  let settings: ConnectWiseSettings;
+  try {
+    creds = connectWiseCredentials.parse(openCredentials(connector));
+    settings = connectWiseSettings.parse(connector.settings);
+  } catch (err) {
+    // A missing integration key or a broken configuration is the operator's to fix: retried by policy, shown on the connector's status.
+    return { outcome: 'failed', error: `the connector's configuration cannot be used: ${(err as Error).name === 'ZodError' ? 'invalid settings' : (err as Error).message}` };
+  }
+  const base = connector.baseUrl.replace(/\/+$/, '');
+  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, {
+        method, redirect: 'manual', signal: AbortSignal.timeout(policy.requestTimeoutSeconds * 1000),
+        headers: { ...connectWiseHeaders(creds), 'user-agent': USER_AGENT, 'x-baton-delivery': deliveryId, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string } };
+      throw new VendorError({ outcome: 'failed', error: e.name === 'TimeoutError' ? `ConnectWise did not answer within ${policy.requestTimeoutSeconds} s` : `ConnectWise unreachable: ${e.cause?.code ?? e.name}` });
+    }
+    const text = await res.text();
+    if (res.status >= 200 && res.status < 300) return text ? JSON.parse(text) : undefined;
+    throw new VendorError(vendorFailure(method, path, res, text));
+  };
+
+  try {
+    if (p.op === 'ticket.create') {
+      if (await findLink(db, connector.id, 'ticket', p.ctaId)) return { outcome: 'delivered' };
+      const found = await call('GET', `/service/tickets?conditions=${encodeURIComponent(`externalXRef="${ticketXRef(p.ctaId)}"`)}&fields=id&pageSize=2`) as { id: number }[];
+      if (found.length > 0) {
+        await saveLink(db, connector.id, 'ticket', p.ctaId, String(found[0]!.id));
+        return { outcome: 'delivered', status: 200 };
+      }
+      const companyId = connector.mappings.clients.find((c) => c.clientId === p.clientId)?.companyId;
+      if (companyId === undefined) return { outcome: 'failed', permanent: true, error: `client ${p.clientId} is no longer mapped to a ConnectWise company` };
+      const [owner] = p.ownerPersonId ? await db.select({ id: people.id }).from(people).where(eq(people.id, p.ownerPersonId)) : [];
+      const member = owner ? connector.mappings.people.find((m) => m.personId === owner.id)?.member : undefined;
+      const created = await call('POST', '/service/tickets', ticketForCta({ ...p, companyId, ...(member ? { member } : {}) }, settings)) as { id: number };
+      await saveLink(db, connector.id, 'ticket', p.ctaId, String(created.id));
+      return { outcome: 'delivered', status: 201 };
+    }
+    let ticketId = await findLink(db, connector.id, 'ticket', p.ctaId);
+    if (!ticketId) {
+      const found = await call('GET', `/service/tickets?conditions=${encodeURIComponent(`externalXRef="${ticketXRef(p.ctaId)}"`)}&fields=id&pageSize=2`) as { id: number }[];
+      // The create has not landed yet (its delivery is retrying): wait for it, without blaming the connector.
+      if (found.length === 0) return { outcome: 'failed', error: 'the CTA\'s ticket is not created yet', messageFault: true };
+      ticketId = String(found[0]!.id);
+      await saveLink(db, connector.id, 'ticket', p.ctaId, ticketId);
+    }
+    if (p.op === 'ticket.assign') {
+      // The CTA's owner now, not the event's: two hand-overs delivered out of order still end with the right owner.
+      const [now] = await db.select({ ownerPersonId: ctas.ownerPersonId }).from(ctas).where(eq(ctas.id, p.ctaId));
+      const member = connector.mappings.people.find((m) => m.personId === now?.ownerPersonId)?.member;
+      if (!member) return { outcome: 'delivered' }; // the current owner has no ConnectWise member: the ticket keeps its owner
+      await call('PATCH', `/service/tickets/${encodeURIComponent(ticketId)}`, assignTicketPatch(member));
+      return { outcome: 'delivered', status: 200 };
+    }
+    await call('PATCH', `/service/tickets/${encodeURIComponent(ticketId)}`, closeTicketPatch(settings));
+    return { outcome: 'delivered', status: 200 };
+  } catch (err) {
+    if (err instanceof VendorError) return err.outcome;
+    throw err;
+  }
+}
+
+/**
+ * A ConnectWise error answer → the outcome. Its body is `{code, message, errors: [{code, message,
+ * resource, field}]}`; the message (never the request, which holds no secret but the headers do)
+ * is kept for the status. 401/403 are the connector's credentials or permissions: retried (the
+ * breaker opens and deliveries queue until an admin fixes the connector) rather than dead-lettering
+ * every ticket. Other 4xx refuse this message (dead at once); 429/5xx are retried with Retry-After.
+ */
+function vendorFailure(method: string, path: string, res: Response, text: string): AttemptOutcome & { outcome: 'failed' } {
+  let detail = '';
+  try {
+    const b = JSON.parse(text) as { code?: string; message?: string; errors?: { field?: string; message?: string }[] };
+    detail = [b.code, b.message, ...(b.errors ?? []).map((e) => `${e.field ?? ''}: ${e.message ?? ''}`)].filter(Boolean).join('; ');
+  } catch {
+    detail = text.slice(0, 200);
+  }
+  const where = `${method} ${path.split('?')[0]}`;
+  const retryAfterSeconds = parseRetryAfter(res.headers.get('retry-after'), Date.now());
+  const base = { outcome: 'failed' as const, status: res.status, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
+  if (res.status === 401 || res.status === 403) return { ...base, error: `ConnectWise refused the connector's credentials (${res.status}) on ${where}: ${detail}`.slice(0, 500) };
+  const verdict = classifyStatus(res.status);
+  return { ...base, error: `ConnectWise ${res.status} on ${where}: ${detail}`.slice(0, 500), permanent: verdict === 'permanent' };
+}

@@ -1,0 +1,278 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createApp } from '../../api/app.js';
+import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
+import { clientTimeline } from '../../db/ledger.js';
+import { publishPolicy } from '../../db/policies.js';
+import { connectors, deliveries, idempotencyRecords } from '../../db/schema.js';
+import { ticketXRef } from '../../domain/connectwise.js';
+import { createLogger } from '../../runtime/logger.js';
+import { startWorkflowStartDispatcher } from '../../runtime/processes.js';
+import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
+import { createWorker } from '../../worker.js';
+import { connectWiseStub, type StubTicket } from '../support/connectwise-stub.js';
+import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
+import { testDataConverter, workflowBundle } from '../support/temporal.js';
+
+/**
+ * The ConnectWise PSA connector (issue 15) on the real Temporal dev server and PostgreSQL, against
+ * a contract stub of ConnectWise's REST API that enforces its auth headers, paging, error shapes
+ * and callback signatures and records every request: per-tenant configuration with sealed
+ * credentials, CTAs as tickets exactly once through lost answers and an outage, a misconfigured
+ * connector that blocks nothing else, and signed callbacks (forged → 401, replay → once) that
+ * complete the CTA or record its first action as the API would.
+ */
+process.env[INTEGRATION_KEY_ENV] ??= randomBytes(32).toString('base64');
+
+const CREDS = { companyId: 'msp', publicKey: 'pubKEY123', privateKey: 'privSECRET-4f1c9', clientId: '11111111-2222-3333-4444-555555555555' };
+const POLICY = {
+  integrations: {
+    deliveryMaxAttempts: 8, retryInitialSeconds: 0.2, retryBackoffCoefficient: 2, retryMaxSeconds: 1, retryAfterMaxSeconds: 5,
+    requestTimeoutSeconds: 5, breakerFailureThreshold: 3, breakerOpenSeconds: 2,
+  },
+};
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let connection: Connection;
+let native: NativeConnection;
+let worker: Worker;
+let running: Promise<void>;
+let stopDispatcher: () => Promise<void>;
+let call: ReturnType<typeof apiCaller>;
+let stub: Awaited<ReturnType<typeof connectWiseStub>>;
+let clientId: string;
+let otherClientId: string;
+let casey: string;
+let connectorId: string;
+const taskQueue = testTaskQueue();
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  expect((await publishPolicy(db.db, POLICY, 'fast delivery retries for the test', { actor: { kind: 'system' }, at: new Date().toISOString() }, 'merge')).ok).toBe(true);
+  const keys = {} as Record<Role, string>;
+  for (const role of ROLES) keys[role] = (await createApiKey(db.db, { name: `test ${role}`, role, createdBy: 'test' })).key;
+  connection = await Connection.connect({ address: inject('temporalAddress') });
+  const client = new Client({ connection, dataConverter: testDataConverter });
+  native = await NativeConnection.connect({ address: inject('temporalAddress') });
+  worker = await createWorker({ connection: native, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db, dataConverter: testDataConverter });
+  running = worker.run();
+  const logger = createLogger('silent');
+  call = apiCaller(createApp({ db: db.db, logger, temporal: { client, namespace: 'default', taskQueue } }), keys);
+  stopDispatcher = startWorkflowStartDispatcher({ client, taskQueue }, db.db, logger, 100);
+  stub = await connectWiseStub({ ...CREDS, companies: [250, 251], members: ['ccsm', 'aam'], boards: [7] });
+
+  casey = (await call('POST', '/v1/people', { body: { name: 'Casey CSM', email: 'casey@msp.example', roles: ['CSM'] } })).body.id;
+  clientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Ticketed Co' }) })).body.id;
+  otherClientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Elsewhere Ltd' }) })).body.id;
+  for (const id of [clientId, otherClientId]) expect((await call('PUT', `/v1/clients/${id}/assignments/CSM`, { body: { personId: casey } })).status).toBe(200);
+});
+afterAll(async () => {
+  await stopDispatcher?.();
+  worker?.shutdown();
+  await running;
+  await stub?.stop();
+  await native?.close();
+  await connection?.close();
+  await db?.close();
+});
+
+const openCta = async (title: string, forClient = clientId) => {
+  const res = await call('POST', `/v1/clients/${forClient}/ctas`, { body: { kind: 'follow-up', title, ownerRole: 'CSM', dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString() } });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+};
+const psaLog = async (id = connectorId) => (await call('GET', `/v1/deliveries?connector=psa:${id}`, { role: 'ops' })).body.items as any[];
+const ticketsOf = (ctaId: string) => stub.tickets.filter((t) => t.externalXRef === ticketXRef(ctaId));
+const creates = (ctaId: string) => stub.requests.filter((r) => r.method === 'POST' && r.body?.externalXRef === ticketXRef(ctaId));
+const ticketOf = async (ctaId: string) => (await eventually(async () => ticketsOf(ctaId), (l) => l.length > 0))[0]!;
+const postCallback = (cb: { body: string; signature?: string }, id = connectorId) =>
+  call('POST', `/inbound/connectwise/${id}`, { role: null, rawBody: cb.body, headers: cb.signature ? { 'x-content-signature': cb.signature } : {} });
+
+describe('connector configuration (admin API)', () => {
+  it('keeps the credentials sealed and never returns them; refuses unknown mappings, bad input and non-admins', async () => {
+    const body = {
+      type: 'connectwise', name: 'ConnectWise (prod)', baseUrl: stub.baseUrl, credentials: CREDS, settings: { boardId: 7 },
+      mappings: { people: [{ personId: casey, member: 'ccsm' }], clients: [{ clientId, companyId: 250 }] },
+    };
+    const res = await call('POST', '/v1/connectors', { body, headers: { 'idempotency-key': 'cw-1' } });
+    expect(res.status).toBe(201);
+    connectorId = res.body.id;
+    expect(res.body).toMatchObject({ type: 'connectwise', settings: { boardId: 7, newStatus: 'New', closedStatus: 'Closed' }, inboundPath: `/inbound/connectwise/${connectorId}`, active: true });
+    for (const shown of [res.body, (await call('GET', `/v1/connectors/${connectorId}`, { role: 'ops' })).body, (await call('GET', '/v1/connectors')).body]) {
+      expect(JSON.stringify(shown)).not.toContain(CREDS.privateKey);
+      expect(JSON.stringify(shown)).not.toContain(CREDS.publicKey);
+    }
+    const [row] = await db.db.select().from(connectors).where(eq(connectors.id, connectorId));
+    expect(row!.credentialsSealed).not.toContain(CREDS.privateKey);
+    expect(JSON.stringify(await db.db.select().from(idempotencyRecords))).not.toContain(CREDS.privateKey);
+    // A retry with the same Idempotency-Key is the same connector.
+    expect((await call('POST', '/v1/connectors', { body, headers: { 'idempotency-key': 'cw-1' } })).body.id).toBe(connectorId);
+
+    const unknown = await call('POST', '/v1/connectors', { body: { ...body, mappings: { people: [], clients: [{ clientId: crypto.randomUUID(), companyId: 1 }] } } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors[0].path).toBe('mappings.clients.0.clientId');
+    for (const bad of [{ ...body, type: 'autotask' }, { ...body, baseUrl: 'ftp://x' }, { ...body, credentials: { ...CREDS, privateKey: '' } }, { ...body, settings: { boardId: -1 } },
+      { ...body, mappings: { people: [], clients: [{ clientId, companyId: 1 }, { clientId, companyId: 2 }] } }, { ...body, extra: 1 }]) {
+      const r = await call('POST', '/v1/connectors', { body: bad });
+      expect(r.status, JSON.stringify(bad)).toBe(400);
+      expect(r.headers.get('content-type')).toContain('application/problem+json');
+    }
+    for (const role of ['ops', 'manager', 'automation'] as const) expect((await call('POST', '/v1/connectors', { role, body })).status).toBe(403);
+    expect((await call('GET', '/v1/connectors/' + connectorId, { role: 'automation' })).status).toBe(403);
+    expect((await call('GET', `/v1/connectors/${crypto.randomUUID()}`)).status).toBe(404);
+  });
+});
+
+describe('CTAs as ConnectWise tickets', () => {
+  it('creates exactly one ticket even when ConnectWise created it but the answer was lost, and closes it when the CTA is done', async () => {
+    // The first create is carried out by ConnectWise, then answered 503: Baton retries, finds the ticket by externalXRef, creates none.
+    stub.fail('POST', '/service/tickets', { status: 503, afterWrite: true });
+    const ctaId = await openCta('Review the <backup> report');
+    const [d] = await eventually(() => psaLog(), (l) => l.length === 1 && l[0].state === 'delivered');
+    expect(d).toMatchObject({ channel: 'psa', eventType: 'cta.opened', attempts: 2, clientId });
+    expect(ticketsOf(ctaId)).toHaveLength(1);
+    expect(creates(ctaId)).toHaveLength(1);
+    const ticket = ticketsOf(ctaId)[0]!;
+    expect(ticket).toMatchObject({ summary: 'Review the <backup> report', board: { id: 7 }, company: { id: 250 }, owner: { identifier: 'ccsm' }, status: { name: 'New' } });
+    expect(ticket.initialDescription).toContain(ctaId);
+    // The lookup went through ConnectWise's conditions query, authenticated as its docs require.
+    expect(stub.requests.some((r) => r.method === 'GET' && r.query.get('conditions') === `externalXRef="${ticketXRef(ctaId)}"`)).toBe(true);
+
+    expect((await call('POST', `/v1/ctas/${ctaId}/complete`, { body: { note: 'done in Baton' } })).status).toBe(200);
+    await eventually(async () => ticketsOf(ctaId)[0]!.status.name, (s) => s === 'Closed');
+    const log = await eventually(() => psaLog(), (l) => l.length === 2 && l.every((x) => x.state === 'delivered'));
+    expect(log.map((x) => x.eventType).sort()).toEqual(['cta.completed', 'cta.opened']);
+    expect(stub.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/service/tickets/${ticket.id}`))).toHaveLength(1);
+    const delivered = (await clientTimeline(db.db, clientId, { types: ['delivery.delivered'] })).filter((e) => (e.data as any).channel === 'psa');
+    expect(delivered).toHaveLength(2);
+  });
+
+  it('gives the ticket to the new owner when the CTA is reassigned (R-122), once the person is mapped', async () => {
+    const avery = (await call('POST', '/v1/people', { body: { name: 'Avery AM', email: 'avery@msp.example', roles: ['AM'] } })).body.id;
+    const ctaId = await openCta('Changes hands');
+    await ticketOf(ctaId);
+    // Avery is not mapped yet: the reassignment sends nothing.
+    expect((await call('POST', `/v1/ctas/${ctaId}/reassign`, { body: { personId: avery, reason: 'Casey is on leave' } })).status).toBe(200);
+    await call('POST', `/v1/ctas/${ctaId}/reassign`, { body: { personId: casey, reason: 'back from leave' } });
+    await eventually(() => psaLog(), (l) => l.length > 0 && l.every((d) => d.state === 'delivered'));
+    const mapped = await call('PATCH', `/v1/connectors/${connectorId}`, { body: { mappings: { people: [{ personId: casey, member: 'ccsm' }, { personId: avery, member: 'aam' }], clients: [{ clientId, companyId: 250 }] } } });
+    expect(mapped.status).toBe(200);
+    expect((await call('POST', `/v1/ctas/${ctaId}/reassign`, { body: { personId: avery, reason: 'Avery takes the account' } })).status).toBe(200);
+    await eventually(async () => ticketsOf(ctaId)[0]!.owner?.identifier, (o) => o === 'aam');
+    await eventually(() => psaLog(), (l) => l.every((d) => d.state === 'delivered'));
+    expect(stub.requests.filter((r) => r.method === 'PATCH' && r.body?.[0]?.path === 'owner')).toHaveLength(2);
+
+    // An escalation (R-122: no first action within the SLA, here 3.6 s) hands the ticket to the named backup.
+    expect((await call('PUT', `/v1/clients/${clientId}/assignments/CSM`, { body: { personId: casey, backupPersonId: avery } })).status).toBe(200);
+    const slow = (await call('POST', `/v1/clients/${clientId}/ctas`, { body: { kind: 'follow-up', title: 'Nobody acts', ownerRole: 'CSM', dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString(), firstActionHours: 0.001 } })).body.id;
+    await eventually(async () => ticketsOf(slow)[0]?.owner?.identifier, (o) => o === 'aam', 30_000);
+    expect(ticketsOf(slow)).toHaveLength(1);
+    expect((await psaLog()).some((d) => d.eventType === 'cta.escalated')).toBe(true);
+  });
+
+  it('sends nothing for a client that is not mapped', async () => {
+    const before = stub.requests.length;
+    await openCta('Not in the PSA', otherClientId);
+    expect((await db.db.select().from(deliveries).where(eq(deliveries.channel, 'psa'))).filter((d) => d.clientId === otherClientId)).toEqual([]);
+    expect(stub.requests.length).toBe(before);
+  });
+
+  it('queues through a ConnectWise outage and drains on recovery with no duplicate ticket', async () => {
+    await stub.stop();
+    const during = [await openCta('Chase the renewal quote'), await openCta('Book the QBR'), await openCta('Send the roadmap')];
+    await eventually(() => psaLog(), (l) => l.filter((d) => d.state === 'retrying' && d.attempts >= 1).length === 3);
+    const status = await eventually(async () => (await call('GET', `/v1/connectors/${connectorId}`, { role: 'ops' })).body.status, (s) => s.breaker.state === 'open');
+    expect(status.lastError).toMatch(/ConnectWise unreachable/);
+    expect(status.deliveries.retrying).toBe(3);
+
+    await stub.start();
+    await eventually(() => psaLog(), (l) => l.every((d) => d.state === 'delivered'), 30_000);
+    for (const ctaId of during) {
+      expect(ticketsOf(ctaId)).toHaveLength(1);
+      expect(creates(ctaId)).toHaveLength(1);
+    }
+    // 0 duplicates over the whole run: one ticket per externalXRef.
+    const xrefs = stub.tickets.map((t) => t.externalXRef);
+    expect(new Set(xrefs).size).toBe(xrefs.length);
+    expect((await call('GET', `/v1/connectors/${connectorId}`, { role: 'ops' })).body.status.breaker).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+  });
+
+  it('shows a misconfigured connector\'s error on its status and blocks nothing else', async () => {
+    const bad = await call('POST', '/v1/connectors', {
+      body: { type: 'connectwise', name: 'Wrong keys', baseUrl: stub.baseUrl, credentials: { ...CREDS, privateKey: 'stale' }, settings: { boardId: 7 }, mappings: { people: [], clients: [{ clientId: otherClientId, companyId: 251 }] } },
+    });
+    expect(bad.status).toBe(201);
+    await openCta('Goes to the broken connector', otherClientId);
+    const good = await openCta('Goes to the working connector');
+    const status = await eventually(async () => (await call('GET', `/v1/connectors/${bad.body.id}`, { role: 'manager' })).body.status, (s) => s.lastError !== null);
+    expect(status.lastError).toMatch(/^ConnectWise refused the connector's credentials \(401\) on GET \/service\/tickets: Unauthorized; The API member credentials are invalid/);
+    expect(status.lastError).not.toContain('stale');
+    await ticketOf(good);
+    expect(ticketsOf(good)).toHaveLength(1);
+    // Fixing the credentials drains the queued ticket.
+    expect((await call('PATCH', `/v1/connectors/${bad.body.id}`, { body: { credentials: CREDS } })).status).toBe(200);
+    await eventually(() => psaLog(bad.body.id), (l) => l.length === 1 && l[0].state === 'delivered', 30_000);
+    expect(stub.tickets.filter((t) => t.company.id === 251)).toHaveLength(1);
+    expect((await call('PATCH', `/v1/connectors/${bad.body.id}`, { body: { active: false } })).body.active).toBe(false);
+  });
+});
+
+describe('ConnectWise callbacks (inbound)', () => {
+  const ctaState = async (ctaId: string) => (await call('GET', `/v1/ctas/${ctaId}`, { role: 'ops' })).body;
+  const changed = (t: StubTicket, status: string): StubTicket => ({ ...t, status: { name: status }, closedFlag: status === 'Closed' });
+
+  it('refuses unsigned, forged and foreign-key callbacks with 401 and changes nothing', async () => {
+    const ctaId = await openCta('Callback target');
+    const ticket = await ticketOf(ctaId);
+    await eventually(() => psaLog(), (l) => l.every((d) => d.state === 'delivered'));
+    const closed = changed(ticket, 'Closed');
+    const forged = stub.callback(closed, 'updated', { key: 'not-the-key' });
+    const foreign = stub.callback(closed, 'updated', { keyUrl: 'http://127.0.0.2:9/callback-key' });
+    const cases = [
+      { body: stub.callback(closed).body },
+      forged,
+      foreign,
+      { body: stub.callback(closed).body, signature: stub.callback(changed(ticket, 'In Progress')).signature },
+      { body: 'not json', signature: 'x' },
+    ];
+    for (const cb of cases) {
+      const res = await postCallback(cb);
+      expect(res.status, cb.body.slice(0, 60)).toBe(401);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+    }
+    expect(await ctaState(ctaId)).toMatchObject({ state: 'open', firstActionAt: null });
+    expect((await clientTimeline(db.db, clientId, { types: ['cta.completed', 'cta.first_action'] })).filter((e) => (e.data as any).ctaId === ctaId)).toEqual([]);
+    expect((await postCallback(stub.callback(closed), crypto.randomUUID())).status).toBe(404);
+  });
+
+  it('records the first action and completes the CTA from signed callbacks, a replay acknowledged once, nothing sent back', async () => {
+    const ctaId = await openCta('Worked in the PSA');
+    const ticket = await ticketOf(ctaId);
+    await eventually(() => psaLog(), (l) => l.every((d) => d.state === 'delivered'));
+
+    const progress = stub.callback(changed(ticket, 'In Progress'));
+    expect(await postCallback(progress)).toMatchObject({ status: 200, body: { received: true, duplicate: false, outcome: 'firstAction' } });
+    expect(await ctaState(ctaId)).toMatchObject({ state: 'first_action' });
+
+    const closed = stub.callback(changed(ticket, 'Closed'));
+    expect(await postCallback(closed)).toMatchObject({ status: 200, body: { duplicate: false, outcome: 'complete' } });
+    // The replay (same callback, ConnectWise retrying or an attacker re-sending it) is acknowledged and changes nothing.
+    expect(await postCallback(closed)).toMatchObject({ status: 200, body: { duplicate: true, outcome: 'already-received' } });
+    expect(await postCallback(progress)).toMatchObject({ status: 200, body: { duplicate: true } });
+    expect(await ctaState(ctaId)).toMatchObject({ state: 'done' });
+
+    const events = (await clientTimeline(db.db, clientId, { types: ['cta.completed', 'cta.first_action'] })).filter((e) => (e.data as any).ctaId === ctaId);
+    expect(events.map((e) => [e.type, (e.data as any).note, e.actor])).toEqual(expect.arrayContaining([
+      ['cta.first_action', `ConnectWise ticket #${ticket.id} moved to In Progress`, { kind: 'system', id: `psa:${connectorId}`, name: 'ConnectWise PSA: ConnectWise (prod)' }],
+      ['cta.completed', `ConnectWise ticket #${ticket.id} closed (Closed)`, { kind: 'system', id: `psa:${connectorId}`, name: 'ConnectWise PSA: ConnectWise (prod)' }],
+    ]));
+    expect(events).toHaveLength(2);
+    // The completion came from ConnectWise: no close is sent back to it.
+    expect((await psaLog()).filter((d) => d.eventType === 'cta.completed' && d.clientId === clientId).length).toBe(1);
+    // A callback for a ticket Baton did not create is acknowledged and changes nothing.
+    expect(await postCallback(stub.callback({ ...ticket, id: 999_999, closedFlag: true }))).toMatchObject({ status: 200, body: { outcome: 'not-a-baton-ticket' } });
+  });
+});

@@ -1,0 +1,80 @@
+import { createHash, createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  assignTicketPatch, callbackEventKey, callbackSignature, closeTicketPatch, connectWiseCallback, connectWiseHeaders, connectWiseSettings, cwDate, ticketForCta, ticketReport, ticketXRef,
+  trustedKeyUrl, verifyCallbackSignature,
+} from '../../domain/connectwise.js';
+
+const settings = connectWiseSettings.parse({ boardId: 7 });
+const cta = { ctaId: '0b5d8c1e-1f9a-4c39-9d7e-3f0c2a6b8e11', title: 'Review the backup report', clientName: 'Acme', dueAt: '2026-12-11T10:00:00.000Z', firstActionDueAt: '2026-12-07T10:00:00.000Z', companyId: 250 };
+const callback = (entity: unknown, over: Record<string, unknown> = {}) =>
+  connectWiseCallback.parse({ Action: 'updated', Type: 'ticket', ID: 1042, Entity: JSON.stringify(entity), Metadata: { key_url: 'https://api-na.myconnectwise.net/v4_6_release/apis/3.0/callback-key' }, ...over });
+
+describe('ConnectWise mappers (issue 15)', () => {
+  it('authenticates as its docs state: Basic companyId+publicKey:privateKey and the clientId header', () => {
+    const h = connectWiseHeaders({ companyId: 'msp', publicKey: 'pub', privateKey: 'priv', clientId: 'cid' });
+    expect(h.authorization).toBe(`Basic ${Buffer.from('msp+pub:priv').toString('base64')}`);
+    expect(h.clientid).toBe('cid');
+  });
+
+  it('maps a CTA to a ticket with its external reference, board, company, dates and mapped owner', () => {
+    expect(ticketForCta({ ...cta, member: 'ccsm' }, settings)).toMatchObject({
+      summary: 'Review the backup report', board: { id: 7 }, company: { id: 250 }, externalXRef: `baton:cta:${cta.ctaId}`, requiredDate: '2026-12-11T10:00:00Z', owner: { identifier: 'ccsm' },
+    });
+    expect(ticketForCta(cta, settings)).not.toHaveProperty('owner');
+    expect(ticketXRef(cta.ctaId).length).toBeLessThanOrEqual(100);
+    const long = ticketForCta({ ...cta, title: 'x'.repeat(150) }, settings).summary;
+    expect(long).toHaveLength(100);
+    expect(long.endsWith('…')).toBe(true);
+    expect(cwDate('2026-12-11T10:00:00.123+02:00')).toBe('2026-12-11T08:00:00Z');
+    expect(assignTicketPatch('aam')).toEqual([{ op: 'replace', path: 'owner', value: { identifier: 'aam' } }]);
+    expect(closeTicketPatch(connectWiseSettings.parse({ boardId: 7, closedStatus: 'Resolved' }))).toEqual([{ op: 'replace', path: 'status', value: { name: 'Resolved' } }]);
+  });
+
+  it('maps ticket callbacks to the CTA reports: closed → complete, left its opening status → first action, else nothing', () => {
+    expect(ticketReport(callback({ status: { name: 'Closed' }, closedFlag: true }), settings)).toEqual({ report: 'complete', note: 'ConnectWise ticket #1042 closed (Closed)' });
+    expect(ticketReport(callback({ status: { name: 'Resolved' }, closedFlag: true }), settings).report).toBe('complete');
+    expect(ticketReport(callback({ status: { name: 'Closed' } }), settings).report).toBe('complete');
+    expect(ticketReport(callback({ status: { name: 'In Progress' }, closedFlag: false }), settings)).toEqual({ report: 'firstAction', note: 'ConnectWise ticket #1042 moved to In Progress' });
+    expect(ticketReport(callback({ status: { name: 'New' } }), settings)).toMatchObject({ report: 'none' });
+    expect(ticketReport(callback({}), settings)).toMatchObject({ report: 'none' });
+    expect(ticketReport(callback({ status: { name: 'Closed' } }, { Action: 'deleted' }), settings)).toMatchObject({ report: 'none', why: 'the ticket was deleted' });
+    expect(ticketReport(callback({ status: { name: 'Closed' } }, { Type: 'company' }), settings)).toMatchObject({ report: 'none' });
+    expect(ticketReport({ ...callback({}), Entity: '{not json' }, settings)).toMatchObject({ report: 'none' });
+  });
+});
+
+describe('ConnectWise callback signatures', () => {
+  const body = JSON.stringify({ Action: 'updated', Type: 'ticket', ID: 1, Entity: '{}', Metadata: { key_url: 'https://x/key' } });
+  const key = 'c2lnbmluZy1rZXk=';
+
+  it('is the base64 HMAC-SHA256 of the body under the SHA-256 of the signing key', () => {
+    const expected = createHmac('sha256', createHash('sha256').update(key).digest()).update(body).digest('base64');
+    expect(callbackSignature(key, body)).toBe(expected);
+    expect(verifyCallbackSignature(key, body, expected)).toBe(true);
+  });
+
+  it('refuses a missing, tampered, truncated or foreign-key signature', () => {
+    const good = callbackSignature(key, body);
+    expect(verifyCallbackSignature(key, body, undefined)).toBe(false);
+    expect(verifyCallbackSignature(key, body, '')).toBe(false);
+    expect(verifyCallbackSignature(key, `${body} `, good)).toBe(false);
+    expect(verifyCallbackSignature(key, body, good.slice(0, -2))).toBe(false);
+    expect(verifyCallbackSignature('another key', body, good)).toBe(false);
+  });
+
+  it('trusts a key URL only on the connector\'s own host', () => {
+    const base = 'https://api-na.myconnectwise.net/v4_6_release/apis/3.0';
+    expect(trustedKeyUrl('https://api-na.myconnectwise.net/v4_6_release/apis/3.0/system/callbackKey/1', base)).toBe(true);
+    expect(trustedKeyUrl('https://attacker.example/key', base)).toBe(false);
+    expect(trustedKeyUrl('https://api-na.myconnectwise.net.attacker.example/key', base)).toBe(false);
+    expect(trustedKeyUrl('http://api-na.myconnectwise.net/key', base)).toBe(false);
+    expect(trustedKeyUrl('not a url', base)).toBe(false);
+  });
+
+  it('identifies a callback by its bytes, so a replay is recognised', () => {
+    expect(callbackEventKey(body)).toBe(callbackEventKey(body));
+    expect(callbackEventKey(body)).not.toBe(callbackEventKey(`${body} `));
+    expect(callbackEventKey(body)).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
