@@ -21,6 +21,7 @@ import { registerCalendarFeedRoutes, registerCalendarFeedServing } from './route
 import { registerCadenceRoutes } from './routes/cadence.js';
 import { registerCapacityRoutes } from './routes/capacity.js';
 import { registerClientRoutes } from './routes/clients.js';
+import { registerClientImportRoutes } from './routes/client-import.js';
 import { registerCodecRoutes } from './routes/codec.js';
 import { registerCtaRoutes } from './routes/ctas.js';
 import { registerOnboardingRoutes } from './routes/onboarding.js';
@@ -135,6 +136,7 @@ export function createApp(deps: ApiDeps) {
     }
     return authenticate(c, next);
   });
+  registerClientImportRoutes(app); // before /v1/clients/{clientId}: `import` is not a client id
   registerClientRoutes(app);
   registerStakeholderRoutes(app);
   registerPeopleRoutes(app);

@@ -140,6 +140,8 @@ export interface OnboardingInput {
   riskFlag?: boolean;
   /** Access-matrix rows (R-49); default `onboarding.accessMatrixSystems`. */
   accessSystems?: string[];
+  /** Issue 15: a client imported mid-onboarding starts at this step (0–8), nothing back-dated (domain/onboarding.ts `resumeImported`). */
+  imported?: { step: number };
 }
 
 export type OnboardingActionRequest = ProcessReport<OnboardingAction>;

@@ -2,7 +2,7 @@ import { allHandlersFinished, condition, patched, proxyActivities } from '@tempo
 import type { Activities } from '../activities/index.js';
 import type { Actor } from '../db/schema.js';
 import {
-  ONBOARDING_STEPS, applyAction, currentStep, deadlineDue, decide, initialState, nextDeadline, skipSteps, startEffects, statusView,
+  ONBOARDING_STEPS, applyAction, currentStep, deadlineDue, decide, initialState, nextDeadline, resumeImported, skipSteps, startEffects, statusView,
   type OnboardingAction, type OnboardingState, type OnboardingStatus, type OnboardingVersion,
 } from '../domain/onboarding.js';
 import {
@@ -28,6 +28,8 @@ import { ProcessKernel } from './kernel.js';
 export const ONBOARDING_PROCESS_VERSION: OnboardingVersion = 2;
 /** Patch id of version 2 (R-57 D without a formal roadmap, R-58 Working Agreement, A-26 kickoff CTAs, access record). */
 export const ONBOARDING_V2_PATCH = 'onboarding-2026-12';
+/** Patch id of the import start (issue 15): a run whose input says `imported` starts at that step. Asked only by such runs. */
+export const ONBOARDING_IMPORT_PATCH = 'onboarding-import';
 
 const SYSTEM: Actor = { kind: 'system' };
 
@@ -72,6 +74,8 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   rules = s.rules;
   const startedAt = new Date(Date.now()).toISOString();
   const opening = [...startEffects(s, { riskFlag: start.riskFlag, accessSystems: start.accessSystems, processVersion: version }), ...skipSteps(s, startedAt)];
+  // Issue 15: a client imported mid-onboarding starts at its step, its past not judged (no back-dated CTAs).
+  if (input.imported && patched(ONBOARDING_IMPORT_PATCH)) opening.push(...resumeImported(s, input.imported.step, startedAt));
   await kernel.record('start', opening, SYSTEM, startedAt);
   kernel.ready(s);
   markStep(s);

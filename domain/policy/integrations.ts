@@ -19,6 +19,8 @@ export const integrations = group(
     requestTimeoutSeconds: z.number().min(1).max(120).default(10).describe('A receiver that has not answered within this has failed the attempt (§Processes of DESIGN.md: outbox delivery; issue 15)'),
     breakerFailureThreshold: int().min(1).max(1000).default(5).describe('Consecutive failed calls to one connector that open its circuit breaker (§Processes of DESIGN.md: outbox delivery; issue 15)'),
     breakerOpenSeconds: seconds(60, 'While a breaker is open no call is made to that connector; after this one probe is let through (§Processes of DESIGN.md: outbox delivery; issue 15)'),
+    importMaxRows: int().min(1).max(100_000).default(2_000).describe('Client rows one CSV import may hold; more is a 422 asking to split the file (issue 15: getting clients in)'),
+    importMaxBytes: int().min(1_024).max(50_000_000).default(250_000).describe('Largest CSV one import may send, in bytes (UTF-8); more is a 413. The API body limit (BATON_API_MAX_BODY_BYTES) applies first (issue 15: getting clients in)'),
     inboundToleranceSeconds: seconds(300, 'An inbound signed webhook whose webhook-timestamp is further than this from now is refused as a replay (C-6; Standard Webhooks)'),
   },
   'Delivery of notifications and webhooks: retries, dead letter, circuit breaker (§Processes of DESIGN.md: outbox delivery; issue 15)',
