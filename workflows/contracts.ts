@@ -33,6 +33,7 @@ export const WORKFLOW_TYPES = {
   planningLoop: 'planningLoop',
   health: 'health',
   risk: 'atRisk',
+  notificationSweep: 'notificationSweep',
 } as const;
 export type ProcessKind = keyof typeof WORKFLOW_TYPES;
 
@@ -103,6 +104,15 @@ export interface DeliveryResult {
 }
 
 export const deliveryWorkflowId = (deliveryId: string) => `delivery/${deliveryId}`;
+
+/** The notification sweep (issue 15 email): started by the Temporal Schedule `NOTIFICATION_SCHEDULE_ID`, no input. */
+export interface NotificationSweepResult {
+  dueSoon: number;
+  digests: number;
+  /** The date whose digests this sweep considered, or null before the day's digest time. */
+  digestDate: string | null;
+}
+export const NOTIFICATION_SCHEDULE_ID = 'baton-notifications';
 
 // ---------------------------------------------------------------------------------------------
 // Placement review (R-7)

@@ -10,3 +10,4 @@ export { proposal } from './proposal.js';
 export { planningLoop } from './planning-loop.js';
 export { health } from './health.js';
 export { atRisk } from './at-risk.js';
+export { notificationSweep } from './notification-sweep.js';
