@@ -20,8 +20,9 @@ export function unsubscribeToken(personId: string, category: EmailCategory, key 
 
 /** The person and category a token names, or undefined when it is malformed or its signature does not verify. */
 export function verifyUnsubscribeToken(token: string, key = integrationKey()): { personId: string; category: EmailCategory } | undefined {
-  const [v, body, sig] = token.split('.');
-  if (v !== 'u1' || !body || !sig || token.length > 512) return undefined;
+  const parts = token.split('.');
+  const [v, body, sig] = parts;
+  if (parts.length !== 3 || v !== 'u1' || !body || !sig || token.length > 512) return undefined;
   const expected = Buffer.from(mac(`u1.${body}`, key));
   const given = Buffer.from(sig);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Payload, PayloadCodec } from '@temporalio/common';
@@ -279,6 +279,6 @@ describe('due-soon reminders, the daily digest and unsubscribe (SMTP)', () => {
     expect(patched.body).toEqual({ opened: true, dueSoon: false, escalated: true, digest: false });
     expect((await call('PATCH', `/v1/people/${dana}/email-preferences`, { body: {} })).status).toBe(400);
     expect((await call('PATCH', `/v1/people/${dana}/email-preferences`, { body: { digest: true }, role: 'manager' })).status).toBe(403);
-    expect((await call('PATCH', '/v1/people/nobody/email-preferences', { body: { digest: true } })).status).toBe(404);
+    expect((await call('PATCH', `/v1/people/${randomUUID()}/email-preferences`, { body: { digest: true } })).status).toBe(404);
   });
 });
