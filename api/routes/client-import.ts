@@ -3,6 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { Context } from 'hono';
 import { inArray } from 'drizzle-orm';
 import { regionProblem } from '../../db/client-calendar.js';
+import { isUniqueViolation } from '../../db/errors.js';
 import { createClient, updateClient, type ClientInput, type ClientRow } from '../../db/clients.js';
 import { activePolicy } from '../../db/policies.js';
 import { clients } from '../../db/schema.js';
@@ -14,7 +15,7 @@ import { onboardingWorkflowId } from '../../workflows/contracts.js';
 import { writeContext } from '../actor.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { afterCapacityChange } from '../portfolio-hooks.js';
-import { ProblemError, unprocessable } from '../problem.js';
+import { conflict, ProblemError, unprocessable } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { notifyCadenceOfClientChange } from './cadence.js';
 
@@ -112,7 +113,11 @@ export function registerClientImportRoutes(app: OpenAPIHono<ApiEnv>) {
       let row: ClientRow;
       if (!p.found) {
         // The id derives from externalRef: two concurrent imports of one file create the client once.
-        const created = await createClient(db, { externalRef: p.r.client.externalRef, ...fieldsOf(p.r) }, ctx, deliveryIdFor(`client-import/${p.r.client.externalRef}`));
+        const created = await createClient(db, { externalRef: p.r.client.externalRef, ...fieldsOf(p.r) }, ctx, deliveryIdFor(`client-import/${p.r.client.externalRef}`)).catch((err) => {
+          // Registered through the API between the lookup and this insert: the rows before it stand; importing again matches it.
+          if (isUniqueViolation(err)) throw conflict(`A client with externalRef ${p.r.client.externalRef} was registered meanwhile (row ${p.r.row}); import the file again to match it.`);
+          throw err;
+        });
         row = created.row;
         if (temporal && !created.existed) await dispatchWorkflowStart(temporal, db, 'placement-review', row.id).catch(() => undefined); // the outbox dispatcher retries
       } else if (p.action === 'update') {
