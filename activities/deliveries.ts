@@ -7,9 +7,10 @@ import { breakerAfter, breakerAllows, classifyStatus, nextStep, parseRetryAfter,
 import { policySchema } from '../domain/policy.js';
 import { unseal } from '../runtime/secret-box.js';
 import { mailer } from '../runtime/mailer.js';
-import { renderCtaEmail, type CtaEmail } from '../domain/email.js';
 import type { PsaDelivery } from '../db/connectors.js';
 import { deliverToConnectWise } from './connectwise.js';
+import { CATEGORY_LABELS, categoryOf, renderCtaEmail, renderDigestEmail, type CtaEmail, type DigestEmail } from '../domain/email.js';
+import { unsubscribeUrl } from '../runtime/unsubscribe.js';
 
 /** Who Baton says it is to a receiver. */
 const USER_AGENT = 'Baton-Webhooks/1 (+https://www.standardwebhooks.com/)';
@@ -112,10 +113,21 @@ async function callReceiver(db: Db, row: DeliveryRow, policy: DeliveryPolicy): P
 async function sendEmail(row: DeliveryRow): Promise<AttemptOutcome> {
   const mail = mailer();
   if (!mail) return { outcome: 'failed', error: 'SMTP is not configured (BATON_SMTP_URL, BATON_MAIL_FROM)' };
-  const m = row.payload as unknown as CtaEmail;
-  const { subject, text, html } = renderCtaEmail(m);
+  const m = row.payload as unknown as CtaEmail | DigestEmail;
+  // RFC 8058 one-click unsubscribe from this category (List-Unsubscribe + List-Unsubscribe-Post), when the API has a public address.
+  let unsubscribe: string | undefined;
   try {
-    await mail.transport.sendMail({ from: mail.from, to: { name: m.toName, address: m.to }, subject, text, html, messageId: `<${row.id}@baton>`, headers: { 'X-Baton-Delivery': row.id } });
+    unsubscribe = m.personId ? unsubscribeUrl(mail.publicUrl, m.personId, categoryOf(m.kind)) : undefined;
+  } catch {
+    unsubscribe = undefined; // no integration key: the footer points to the preferences instead
+  }
+  const { subject, text, html } = m.kind === 'digest' ? renderDigestEmail(m, unsubscribe) : renderCtaEmail(m, unsubscribe);
+  try {
+    await mail.transport.sendMail({
+      from: mail.from, to: { name: m.toName, address: m.to }, subject, text, html, messageId: `<${row.id}@baton>`,
+      headers: { 'X-Baton-Delivery': row.id, ...(unsubscribe ? { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}) },
+      ...(unsubscribe ? { list: { unsubscribe: { url: unsubscribe, comment: `Unsubscribe from ${CATEGORY_LABELS[categoryOf(m.kind)]}` } } } : {}),
+    });
     return { outcome: 'delivered' };
   } catch (err) {
     const e = err as Error & { responseCode?: number; code?: string };

@@ -27,6 +27,7 @@ import { meetings, type Actor } from '../db/schema.js';
 import { stakeholderActivities } from './stakeholders.js';
 import { deliveryActivities } from './deliveries.js';
 import { governanceActivities } from './governance.js';
+import { notificationActivities } from './notifications.js';
 import { updateGovernanceSession } from '../db/governance.js';
 import { applyPlanningWrite } from '../db/planning.js';
 import { updateUpsellRow } from '../db/upsell.js';
@@ -52,6 +53,7 @@ export function createActivities({ db }: ActivityDeps) {
     ...stakeholderActivities({ db }),
     ...deliveryActivities({ db }),
     ...governanceActivities({ db }),
+    ...notificationActivities({ db }),
     ...planningActivities({ db }),
     ...healthActivities({ db }),
     ...saleActivities({ db }),

@@ -25,6 +25,8 @@ import { registerCalendarFeedRoutes, registerCalendarFeedServing } from './route
 import { registerCadenceRoutes } from './routes/cadence.js';
 import { registerCapacityRoutes } from './routes/capacity.js';
 import { registerClientRoutes } from './routes/clients.js';
+import { registerClientImportRoutes } from './routes/client-import.js';
+import { registerEmailPreferenceRoutes } from './routes/email-preferences.js';
 import { registerCodecRoutes } from './routes/codec.js';
 import { registerCtaRoutes } from './routes/ctas.js';
 import { registerOnboardingRoutes } from './routes/onboarding.js';
@@ -149,6 +151,8 @@ export function createApp(deps: ApiDeps) {
     }
     return authenticate(c, next);
   });
+  registerEmailPreferenceRoutes(app);
+  registerClientImportRoutes(app); // before /v1/clients/{clientId}: `import` is not a client id
   registerClientRoutes(app);
   registerStakeholderRoutes(app);
   registerPeopleRoutes(app);

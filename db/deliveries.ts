@@ -10,7 +10,7 @@ import type { Db } from './client.js';
 import { enqueueWorkflowStart } from './outbox.js';
 import { clients, connectorBreakers, ctas, deliveries, people, webhookSubscriptions } from './schema.js';
 import { mailEnabled } from '../runtime/mailer.js';
-import type { CtaEmail } from '../domain/email.js';
+import { categoryOf, type CtaEmail } from '../domain/email.js';
 import { seal } from '../runtime/secret-box.js';
 import type { BreakerState } from '../domain/delivery.js';
 import { queuePsaDeliveries } from './connectors.js';
@@ -81,11 +81,12 @@ async function queueCtaEmail(tx: Executor, e: FannedEvent) {
   if (!mailEnabled()) return;
   const personId = (e.type === 'cta.opened' ? e.data.ownerId : e.data.toId) as string | null | undefined;
   if (!personId) return;
-  const [row] = await tx.select({ name: people.name, email: people.email, active: people.active, title: ctas.title, dueAt: ctas.dueAt, firstActionDueAt: ctas.firstActionDueAt, clientName: clients.name })
+  const [row] = await tx.select({ name: people.name, email: people.email, active: people.active, optOuts: people.emailOptOuts, title: ctas.title, dueAt: ctas.dueAt, firstActionDueAt: ctas.firstActionDueAt, clientName: clients.name })
     .from(ctas).innerJoin(people, eq(people.id, personId)).leftJoin(clients, eq(clients.id, ctas.clientId)).where(eq(ctas.id, String(e.data.ctaId)));
-  if (!row?.active) return;
+  // Unsubscribed from this category (the one-click link or the preferences API): nothing is queued.
+  if (!row?.active || row.optOuts.includes(categoryOf(e.type as CtaEmail['kind']))) return;
   const payload: CtaEmail = {
-    kind: e.type as CtaEmail['kind'], to: row.email, toName: row.name, ctaId: String(e.data.ctaId), title: row.title, clientName: row.clientName ?? 'your client',
+    kind: e.type as CtaEmail['kind'], personId, to: row.email, toName: row.name, ctaId: String(e.data.ctaId), title: row.title, clientName: row.clientName ?? 'your client',
     dueAt: row.dueAt, firstActionDueAt: row.firstActionDueAt,
     ...(e.type === 'cta.escalated' ? { level: String(e.data.level), reason: String(e.data.reason) } : {}),
   };

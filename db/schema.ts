@@ -126,6 +126,8 @@ export const people = pgTable('people', {
   roles: jsonb('roles').$type<MspRole[]>().notNull(),
   weeklyCapacityHours: numeric('weekly_capacity_hours', { precision: 5, scale: 1, mode: 'number' }).notNull().default(40),
   active: boolean('active').notNull().default(true),
+  /** Email categories this person unsubscribed from (issue 15: `opened`, `dueSoon`, `escalated`, `digest`). */
+  emailOptOuts: jsonb('email_opt_outs').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
   createdAt: createdAt(),
   updatedAt: ts('updated_at').notNull().default(sql`now()`),
 }, (t) => [uniqueIndex('people_email_uq').on(sql`lower(${t.email})`)]);

@@ -142,7 +142,7 @@ export interface OnboardingState {
   day60?: { heldAt: string; nps?: number; csat?: number };
   closedAt?: string;
   gateOpen: boolean;
-  stepsCompleted: { number: number; at: string; late: boolean; skipped?: boolean }[];
+  stepsCompleted: { number: number; at: string; late: boolean; skipped?: boolean; imported?: true }[];
   /** Accepted actions so far; names the effect batch of each (deterministic ledger ids). */
   actions: number;
 }
@@ -815,4 +815,49 @@ export function skipSteps(state: OnboardingState, at: string): OnboardingEffect[
   if (!state.deadlines.some((d) => d.key === 'discovery.checkpoint' && d.status === 'skipped')) return [];
   state.stepsCompleted.push({ number: 3, at, late: false, skipped: true });
   return [event('step.completed', 'R-51', { step: 3, name: 'discoveryAndAssessment' }, { skipped: true, reason: 'D: discovery/assessment skipped unless risk (R-51)' })];
+}
+
+/**
+ * A client imported mid-onboarding (issue 15, "Getting clients in"; workflow patch
+ * `onboarding-import`): it starts at `step` instead of replaying months of its past. The steps
+ * before it count as done before the import (R-46..R-56, `step.completed` with `imported`); every
+ * deadline of those steps, and every deadline whose instant is already past, is not judged
+ * (`skipped`: no late miss, no overdue CTA); past step 2 the R-48 gate conditions held before the
+ * import (access granted, documentation baselined, MFA and backup monitoring verified), so the
+ * gate opens; past step 7 the cadence was locked (R-55). The deadlines still ahead run as usual.
+ */
+export function resumeImported(state: OnboardingState, step: number, at: string): OnboardingEffect[] {
+  const out: OnboardingEffect[] = [];
+  const notJudged: string[] = [];
+  for (const d of state.deadlines) {
+    if (d.status !== 'pending') continue;
+    if (stepOfDeadline[d.step] < step || ms(d.dueAt) <= ms(at)) {
+      d.status = 'skipped';
+      d.resolvedAt = at;
+      notJudged.push(d.key);
+    }
+  }
+  if (step > 1) state.kickoff.heldAt ??= at;
+  if (step > 2) {
+    for (const a of state.access) a.grantedAt ??= at;
+    state.documentationBaselinedAt ??= at;
+    state.controls.mfa ??= at;
+    state.controls.backupMonitoring ??= at;
+  }
+  if (step > 7) {
+    state.healthBaselineAt ??= at;
+    state.cadenceLockedAt ??= at;
+  }
+  out.push(event('process.fact_recorded', 'R-46', { fact: 'imported', details: { step, stepName: ONBOARDING_STEPS[step]?.name ?? null, notJudged } }, { reason: 'client imported mid-onboarding: earlier steps done before the import; deadlines already past are not judged (no back-dated CTAs)' }));
+  for (const s of ONBOARDING_STEPS) {
+    if (s.number >= step || state.stepsCompleted.some((c) => c.number === s.number)) continue;
+    state.stepsCompleted.push({ number: s.number, at, late: false, imported: true });
+    out.push(event('step.completed', s.ruleId, { step: s.number, name: s.name }, { imported: true, reason: 'done before the client was imported' }));
+  }
+  if (isV2(state) && step > 2) out.push({ kind: 'accessRecord', systems: state.access.map((a) => ({ system: a.system, grantedAt: a.grantedAt })) });
+  if (!state.gateOpen && allTrue(gateConditions(state))) {
+    state.gateOpen = true;
+    out.push(event('gate.opened', 'R-48', { gate: 'delivery', conditions: gateConditions(state) }, { imported: true, reason: 'the conditions held before the client was imported' }));
+  }
+  return out;
 }

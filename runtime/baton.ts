@@ -20,7 +20,7 @@ import { createLogger, type Logger } from './logger.js';
 import { assertPortsFree, freePort, type PortClaim } from './ports.js';
 import { createWorkerHealthApp, serveWorkerHealth } from './worker-health.js';
 import { installTracing, tracesExporterFromEnv } from './tracing.js';
-import { ensureAllCtaClocks, ensureAllHealth, ensureAllPlacementReviews, ensureAllRisks, ensureGovernanceRoutines, startWorkflowStartDispatcher } from './processes.js';
+import { ensureAllCtaClocks, ensureAllHealth, ensureAllPlacementReviews, ensureAllRisks, ensureGovernanceRoutines, ensureNotificationSchedule, startWorkflowStartDispatcher } from './processes.js';
 import { registerSearchAttributes } from './search-attribute-registry.js';
 import { isAlive } from './supervised-process.js';
 import { batonDataConverter } from './payload-codec.js';
@@ -188,7 +188,7 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
     await checkPayloadKeys(database.db, keyring, config.BATON_PAYLOAD_RETIRED_KEYS);
     const dataConverter = batonDataConverter(keyring);
     setIntegrationKey(config.BATON_INTEGRATION_KEY);
-    configureMailer(config.BATON_SMTP_URL, config.BATON_MAIL_FROM);
+    configureMailer(config.BATON_SMTP_URL, config.BATON_MAIL_FROM, config.BATON_PUBLIC_URL);
     const publicApiUrl = config.BATON_PUBLIC_URL ?? `http://${config.BATON_API_HOST === '0.0.0.0' ? '127.0.0.1' : config.BATON_API_HOST}:${config.BATON_API_PORT}`;
     // The API process owns the first admin key, so a worker never prints or creates one.
     const adminKey = mode === 'worker' ? undefined : await bootstrapAdminKey(database.db, config);
@@ -258,7 +258,8 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
       const health = await ensureAllHealth(temporalTarget, database.db);
       const risks = await ensureAllRisks(temporalTarget, database.db);
       const routines = await ensureGovernanceRoutines(temporalTarget);
-      logger.info({ placementReviews: reviews, ctaClocks: clocks, health, risks, governanceRoutines: routines }, 'long-running processes reconciled');
+      const notificationSchedule = await ensureNotificationSchedule(temporalTarget, database.db);
+      logger.info({ placementReviews: reviews, ctaClocks: clocks, health, risks, governanceRoutines: routines, notificationSchedule }, 'long-running processes reconciled');
       // From then on, the outbox: starts the API committed but did not make (it died, Temporal was away).
       stops.push(startWorkflowStartDispatcher(temporalTarget, database.db, logger));
     }

@@ -4,11 +4,12 @@
  */
 import nodemailer, { type Transporter } from 'nodemailer';
 
-let mail: { transport: Transporter; from: string } | undefined;
+let mail: { transport: Transporter; from: string; publicUrl?: string } | undefined;
 
-export function configureMailer(smtpUrl: string | undefined, from: string | undefined): void {
+/** `publicUrl` (BATON_PUBLIC_URL): where the API answers from outside, for the one-click unsubscribe links (RFC 8058). */
+export function configureMailer(smtpUrl: string | undefined, from: string | undefined, publicUrl?: string): void {
   mail?.transport.close();
-  mail = smtpUrl && from ? { transport: nodemailer.createTransport(smtpUrl), from } : undefined;
+  mail = smtpUrl && from ? { transport: nodemailer.createTransport(smtpUrl), from, ...(publicUrl ? { publicUrl } : {}) } : undefined;
 }
 
 export const mailEnabled = () => mail !== undefined;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
@@ -13,7 +13,7 @@ import { dispatchCapacityGap } from '../db/portfolio.js';
 import { ROUTINES, type Routine } from '../domain/governance.js';
 import type { Logger } from './logger.js';
 import {
-  CADENCE_REFUSAL_TYPES, HEALTH_REFUSAL_TYPES, PORTFOLIO_SCOPE, RISK_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId,
+  CADENCE_REFUSAL_TYPES, HEALTH_REFUSAL_TYPES, NOTIFICATION_SCHEDULE_ID, PORTFOLIO_SCOPE, RISK_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId,
   governanceWorkflowId, healthAction, healthWorkflowId, initiativeWorkflowId, onboardingWorkflowId, placementReviewWorkflowId, planningLoopAction, planningLoopWorkflowId,
   proposalWorkflowId, riskAction, riskWorkflowId,
   type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type DeliveryInput, deliveryWorkflowId, type GovernanceInput, type HealthActionRequest, type HealthActionResult, type HealthInput,
@@ -53,6 +53,7 @@ interface ProcessInputs {
   sale: SaleInput;
   upsell: UpsellInput;
   planningCycle: PlanningCycleInput;
+  notificationSweep: Record<string, never>;
 }
 
 interface StartOptions {
@@ -88,6 +89,7 @@ const PROCESS_LABELS: Record<ProcessKind, string> = {
   sale: 'Consultative sale (R-40..R-45)',
   upsell: 'Upsell play (R-89..R-92)',
   planningCycle: 'Annual planning cycle (R-62..R-66)',
+  notificationSweep: 'Notification sweep (due soon, digest; issue 15)',
 };
 
 /** Temporal markdown, one line: no line breaks, and at most a few hundred characters. */
@@ -135,6 +137,26 @@ export async function ensureGovernanceRoutines(t: TemporalTarget, routines: read
     });
   }
   return routines.length;
+}
+
+/**
+ * Issue 15 email: the Temporal Schedule that runs the notification sweep every
+ * `integrations.notificationSweepMinutes` (due-soon reminders; the daily digest from
+ * `integrations.digestLocalTime`). Created at worker start, or updated to the policy's interval;
+ * an overlapping run is skipped (each sweep is idempotent anyway).
+ */
+export async function ensureNotificationSchedule(t: TemporalTarget, db: Db): Promise<string> {
+  const stored = await activePolicy(db);
+  const minutes = (stored.document as { integrations?: { notificationSweepMinutes?: number } }).integrations?.notificationSweepMinutes ?? 15;
+  const spec = { intervals: [{ every: `${minutes} minutes` as const }] };
+  const action = { type: 'startWorkflow' as const, workflowType: WORKFLOW_TYPES.notificationSweep, taskQueue: t.taskQueue, args: [{}], workflowId: 'notification-sweep' };
+  try {
+    await t.client.schedule.create({ scheduleId: NOTIFICATION_SCHEDULE_ID, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' } });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await t.client.schedule.getHandle(NOTIFICATION_SCHEDULE_ID).update((prev) => ({ ...prev, spec, action }));
+  }
+  return NOTIFICATION_SCHEDULE_ID;
 }
 
 /** Tells a running process something changed (a signal by name). Best effort: false when it is not running. */

@@ -39,6 +39,7 @@ export const WORKFLOW_TYPES = {
   sale: 'sale',
   upsell: 'upsell',
   planningCycle: 'planningCycle',
+  notificationSweep: 'notificationSweep',
 } as const;
 export type ProcessKind = keyof typeof WORKFLOW_TYPES;
 
@@ -110,6 +111,15 @@ export interface DeliveryResult {
 
 export const deliveryWorkflowId = (deliveryId: string) => `delivery/${deliveryId}`;
 
+/** The notification sweep (issue 15 email): started by the Temporal Schedule `NOTIFICATION_SCHEDULE_ID`, no input. */
+export interface NotificationSweepResult {
+  dueSoon: number;
+  digests: number;
+  /** The date whose digests this sweep considered, or null before the day's digest time. */
+  digestDate: string | null;
+}
+export const NOTIFICATION_SCHEDULE_ID = 'baton-notifications';
+
 // ---------------------------------------------------------------------------------------------
 // Placement review (R-7)
 
@@ -148,6 +158,8 @@ export interface OnboardingInput {
   accessSystems?: string[];
   /** R-44, R-46: the handoff packet assembled from the sale; step 0 reads it (onboarding process version 3). */
   handoffPacket?: HandoffPacket;
+  /** Issue 15: a client imported mid-onboarding starts at this step (0–8), nothing back-dated (domain/onboarding.ts `resumeImported`). */
+  imported?: { step: number };
 }
 
 export type OnboardingActionRequest = ProcessReport<OnboardingAction>;

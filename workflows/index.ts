@@ -13,3 +13,4 @@ export { atRisk } from './at-risk.js';
 export { sale } from './sale.js';
 export { upsell } from './upsell.js';
 export { planningCycle } from './planning-cycle.js';
+export { notificationSweep } from './notification-sweep.js';

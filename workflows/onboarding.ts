@@ -2,7 +2,7 @@ import { allHandlersFinished, condition, patched, proxyActivities } from '@tempo
 import type { Activities } from '../activities/index.js';
 import type { Actor } from '../db/schema.js';
 import {
-  ONBOARDING_STEPS, applyAction, currentStep, deadlineDue, decide, handoffPacketEffects, initialState, nextDeadline, skipSteps, startEffects, statusView,
+  ONBOARDING_STEPS, applyAction, currentStep, deadlineDue, decide, handoffPacketEffects, initialState, nextDeadline, resumeImported, skipSteps, startEffects, statusView,
   type OnboardingAction, type OnboardingState, type OnboardingStatus, type OnboardingVersion,
 } from '../domain/onboarding.js';
 import {
@@ -31,6 +31,8 @@ export const ONBOARDING_PROCESS_VERSION: OnboardingVersion = 3;
 export const ONBOARDING_V2_PATCH = 'onboarding-2026-12';
 /** Patch id of version 3 (step 0 reads the sale's handoff packet, R-44, R-46). */
 export const ONBOARDING_V3_PATCH = 'onboarding-sale-handoff';
+/** Patch id of the import start (issue 15): a run whose input says `imported` starts at that step. Asked only by such runs. */
+export const ONBOARDING_IMPORT_PATCH = 'onboarding-import';
 
 const SYSTEM: Actor = { kind: 'system' };
 
@@ -80,6 +82,8 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   if (version >= 3 && input.handoffPacket) {
     opening.push(...handoffPacketEffects(s, { saleWorkflowId: input.handoffPacket.saleWorkflowId, ...packetItems(input.handoffPacket, s.rules.handoffPacketItems) }, startedAt));
   }
+  // Issue 15: a client imported mid-onboarding starts at its step, its past not judged (no back-dated CTAs).
+  if (input.imported && patched(ONBOARDING_IMPORT_PATCH)) opening.push(...resumeImported(s, input.imported.step, startedAt));
   await kernel.record('start', opening, SYSTEM, startedAt);
   kernel.ready(s);
   markStep(s);

@@ -9,6 +9,7 @@ import {
   initialState,
   kpis,
   nextDeadline,
+  resumeImported,
   skipSteps,
   startEffects,
   statusView,
@@ -821,5 +822,33 @@ describe('version 2: the Working Agreement at closeout (R-58)', () => {
     const v1 = fresh();
     act(v1, kickoffHeld([]), KICKOFF_AT);
     expect(ctasOf(act(v1, { type: 'closeout', note: 'x' }, '2026-05-29T20:00:00.000Z')).map((c) => c.ctaKind)).not.toContain('working-agreement');
+  });
+});
+
+describe('a client imported mid-onboarding (issue 15, patch onboarding-import)', () => {
+  it('starts at its step: earlier steps done, past deadlines not judged, the gate open past step 2, no CTA', () => {
+    const s = { ...fresh(), version: 2 as const };
+    const importedAt = new Date(Date.parse(s.signedAt) + 20 * 86_400_000).toISOString();
+    const effects = resumeImported(s, 3, importedAt);
+    expect(currentStep(s)).toBe(3);
+    expect(s.gateOpen).toBe(true);
+    expect(effects.filter((e) => e.kind === 'cta')).toEqual([]);
+    for (const d of s.deadlines) {
+      if (Date.parse(d.dueAt) <= Date.parse(importedAt) || ['handoff', 'kickoff', 'recap', 'access', 'documentation'].includes(d.step)) expect(d.status === 'skipped' || d.key.endsWith('.opens')).toBe(true);
+    }
+    expect(s.deadlines.find((d) => d.key === 'discovery.checkpoint')!.status).toBe('pending');
+    // The next deadline is ahead of the import, and judging it later records at most that one miss.
+    const next = nextDeadline(s)!;
+    expect(Date.parse(next.dueAt)).toBeGreaterThan(Date.parse(importedAt));
+    const types = effects.map((e) => (e.kind === 'event' ? e.type : e.kind));
+    expect(types).toEqual(['process.fact_recorded', 'step.completed', 'step.completed', 'step.completed', 'accessRecord', 'gate.opened']);
+  });
+
+  it('at step 0 keeps everything ahead, and the gate shut', () => {
+    const s = fresh();
+    const effects = resumeImported(s, 0, s.signedAt);
+    expect(currentStep(s)).toBe(0);
+    expect(s.gateOpen).toBe(false);
+    expect(effects.map((e) => (e.kind === 'event' ? e.type : e.kind))).toEqual(['process.fact_recorded']);
   });
 });
