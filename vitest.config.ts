@@ -23,6 +23,10 @@ export default defineConfig({
           pool: 'forks',
           sequence: { groupOrder: 1 },
           globalSetup: ['test/support/global-setup.ts'],
+          // Two files at a time even on 2 cores: most of an integration file's wall time is spent
+          // waiting on Temporal and PostgreSQL, and each file has its own database, task queues and
+          // time-skipping server, so files cannot see each other.
+          maxWorkers: 2,
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
