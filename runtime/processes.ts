@@ -150,11 +150,21 @@ export async function ensureNotificationSchedule(t: TemporalTarget, db: Db): Pro
   const minutes = (stored.document as { integrations?: { notificationSweepMinutes?: number } }).integrations?.notificationSweepMinutes ?? 15;
   const spec = { intervals: [{ every: `${minutes} minutes` as const }] };
   const action = { type: 'startWorkflow' as const, workflowType: WORKFLOW_TYPES.notificationSweep, taskQueue: t.taskQueue, args: [{}], workflowId: 'notification-sweep' };
+  const create = () => t.client.schedule.create({ scheduleId: NOTIFICATION_SCHEDULE_ID, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' } });
   try {
-    await t.client.schedule.create({ scheduleId: NOTIFICATION_SCHEDULE_ID, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' } });
+    await create();
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await t.client.schedule.getHandle(NOTIFICATION_SCHEDULE_ID).update((prev) => ({ ...prev, spec, action }));
+    const handle = t.client.schedule.getHandle(NOTIFICATION_SCHEDULE_ID);
+    try {
+      await handle.update((prev) => ({ ...prev, spec, action }));
+    } catch {
+      // The schedule exists but this process cannot read it (its action was sealed under a payload key
+      // this process does not hold, or written by another version). It is ours entirely (spec, action,
+      // policies above), so it is replaced rather than left to stop the start.
+      await handle.delete();
+      await create();
+    }
   }
   return NOTIFICATION_SCHEDULE_ID;
 }

@@ -1,8 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { findPrincipal } from '../../db/api-keys.js';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { findPrincipal, listenForApiKeyChanges } from '../../db/api-keys.js';
 import { runMigrations } from '../../db/client.js';
 import { databaseProblem } from '../../runtime/errors.js';
 import { freshDatabase } from '../support/harness.js';
@@ -34,8 +34,15 @@ describe('baton keys', () => {
     expect(listed.stdout).not.toContain(key);
 
     const id = /id ([0-9a-f-]{36})/.exec(created.stdout)![1]!;
-    expect((await baton('keys', 'revoke', id)).stdout).toContain(`Revoked key ${id}`);
-    expect(await findPrincipal(db.db, key)).toBeUndefined();
+    // This test process caches principals like an API process does; the revocation in the CLI's process
+    // reaches it through PostgreSQL's NOTIFY (db/api-keys.ts), as it reaches a running API.
+    const unlisten = await listenForApiKeyChanges(db);
+    try {
+      expect((await baton('keys', 'revoke', id)).stdout).toContain(`Revoked key ${id}`);
+      await vi.waitFor(async () => expect(await findPrincipal(db.db, key)).toBeUndefined(), { timeout: 5_000, interval: 50 });
+    } finally {
+      await unlisten();
+    }
   });
 
   it('rejects a bad role in one line naming it, exit code 2', async () => {
