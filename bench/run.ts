@@ -25,7 +25,10 @@
  *    worker process: RSS per 1,000 cached workflows, lateness of the monthly roll that fires for
  *    all at once, time to replay-recover after a worker restart.
  *  - workflow-setup (bench/workflow-setup.ts): CPU a new or replayed workflow spends setting up the bundle's modules.
- * `--only governance` (a comma list of http, cta, onboarding, cadence, health, governance, console, scale, workflow-setup) runs a subset.
+ *  - rehearsal (bench/rehearsal.ts): a simulated year (`--rehearsal-days`) of a `--rehearsal-clients` portfolio with every
+ *    process (`--rehearsal-processes all`), rehearsed on its own time-skipping server: wall time, ledger and history
+ *    events per client, peak RSS.
+ * `--only governance` (a comma list of http, cta, onboarding, cadence, health, governance, console, scale, workflow-setup, rehearsal) runs a subset.
  * `TEMPORAL_ADDRESS` (or `--temporal-address`) runs against an external Temporal instead of the embedded dev server.
  * Prints the issue-17 ratios side by side in one table (`targets`) with the machine's load average, and writes
  * bench-results/<timestamp>.json. A measurement, never a pass/fail test.
@@ -56,6 +59,7 @@ import { sql } from 'drizzle-orm';
 import { benchGovernance } from './governance.js';
 import { benchOnboarding, pct } from './onboarding.js';
 import { benchScale } from './scale.js';
+import { benchRehearsal } from './rehearsal.js';
 import { benchWorkflowSetup } from './workflow-setup.js';
 import { registerSearchAttributes } from '../runtime/search-attribute-registry.js';
 import { Worker } from '@temporalio/worker';
@@ -72,6 +76,7 @@ const { values: opts } = parseArgs({
     'portfolio-clients': { type: 'string', default: '1000' }, 'portfolio-renders': { type: 'string', default: '50' },
     'governance-clients': { type: 'string', default: '1000' }, only: { type: 'string' },
     'scale-clients': { type: 'string', default: '1000' }, 'scale-concurrency': { type: 'string', default: '20' },
+    'rehearsal-clients': { type: 'string', default: '50' }, 'rehearsal-days': { type: 'string', default: '365' }, 'rehearsal-processes': { type: 'string', default: 'all' },
     'temporal-address': { type: 'string', default: process.env.TEMPORAL_ADDRESS }, 'temporal-namespace': { type: 'string', default: process.env.TEMPORAL_NAMESPACE ?? 'default' },
     'max-cached-workflows': { type: 'string' }, 'max-concurrent-workflow-tasks': { type: 'string' }, 'max-concurrent-activities': { type: 'string' }, 'isolate-timeout-seconds': { type: 'string' },
   },
@@ -88,6 +93,10 @@ const TEMPORAL_ADDRESS = opts['temporal-address'];
 const NAMESPACE = opts['temporal-namespace']!;
 const SCALE_CLIENTS = Number(opts['scale-clients']);
 const SCALE_CONCURRENCY = Number(opts['scale-concurrency']);
+const REHEARSAL = {
+  clients: Number(opts['rehearsal-clients']), days: Number(opts['rehearsal-days']),
+  processes: opts['rehearsal-processes'] === 'cadence' ? 'cadence' as const : 'all' as const,
+};
 const PORTFOLIO_CLIENTS = Number(opts['portfolio-clients']);
 const PORTFOLIO_RENDERS = Number(opts['portfolio-renders']);
 const REQUESTS = Number(opts.requests);
@@ -100,7 +109,7 @@ const HEALTH = Number(opts.health);
 const GOVERNANCE_CLIENTS = Number(opts['governance-clients']);
 /** `--only console,governance`: just those parts (e.g. `console`: the portfolio page alone). */
 const ONLY = opts.only ? new Set(opts.only.split(',')) : undefined;
-const runs = (part: 'http' | 'cta' | 'onboarding' | 'cadence' | 'health' | 'governance' | 'console' | 'scale' | 'workflow-setup') => !ONLY || ONLY.has(part);
+const runs = (part: 'http' | 'cta' | 'onboarding' | 'cadence' | 'health' | 'governance' | 'console' | 'scale' | 'workflow-setup' | 'rehearsal') => !ONLY || ONLY.has(part);
 const loadAvg = () => os.loadavg().map((l) => +l.toFixed(2)) as [number, number, number];
 
 const logger = createLogger('warn');
@@ -267,6 +276,13 @@ async function main() {
       scale = await benchScale({ db: scaleDatabase.db, clients: SCALE_CLIENTS, concurrency: SCALE_CONCURRENCY, tuning: TUNING, dataConverter, log: (m) => console.error(m) });
     }
 
+    // Last: it brings up its own servers, so the run's other parts are not measured beside it.
+    let rehearsal;
+    if (runs('rehearsal')) {
+      await stopWorker();
+      rehearsal = await benchRehearsal({ ...REHEARSAL, tuning: TUNING, log: (m) => console.error(m) });
+    }
+
     const ctaP50 = runs('cta') ? pct(openMs, 50) : undefined;
     const registerP50 = registerMs.length ? pct(registerMs, 50) : undefined;
     const bareP50 = bareMs.length ? pct(bareMs, 50) : undefined;
@@ -286,7 +302,7 @@ async function main() {
       // Load average (1, 5, 15 min) when the run started and ended: other work on a shared machine skews absolute numbers, not the side-by-side ratios.
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAvgAtStart: loadAtStart, loadAvgAtEnd: loadAvg() },
       temporal: TEMPORAL_ADDRESS ? { external: TEMPORAL_ADDRESS, namespace: NAMESPACE } : { embedded: 'dev server (SQLite)' },
-      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS, onboardings: ONBOARDINGS, concurrency: CONCURRENCY, cadences: CADENCES, health: HEALTH, governanceClients: GOVERNANCE_CLIENTS, scaleClients: SCALE_CLIENTS, tuning: TUNING, ...(ONLY ? { only: [...ONLY] } : {}) },
+      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS, onboardings: ONBOARDINGS, concurrency: CONCURRENCY, cadences: CADENCES, health: HEALTH, governanceClients: GOVERNANCE_CLIENTS, scaleClients: SCALE_CLIENTS, rehearsal: REHEARSAL, tuning: TUNING, ...(ONLY ? { only: [...ONLY] } : {}) },
       targets,
       http: scenarios,
       ratios: scenarios.length ? { readVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[1]!.throughputPerSec).toFixed(2), registerVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[2]!.throughputPerSec).toFixed(2) } : undefined,
@@ -298,6 +314,7 @@ async function main() {
       },
       workflowSetup,
       scale,
+      rehearsal,
       onboarding,
       cadence,
       health,
@@ -321,6 +338,7 @@ async function main() {
     if (portfolio) console.log(JSON.stringify({ portfolio }, null, 2));
     if (workflowSetup) console.log(JSON.stringify({ workflowSetup }, null, 2));
     if (scale) console.log(JSON.stringify({ scale }, null, 2));
+    if (rehearsal) console.log(JSON.stringify({ rehearsal }, null, 2));
     if (targets.length) {
       console.log(`load average at start ${loadAtStart.join(' / ')}, at end ${summary.machine.loadAvgAtEnd.join(' / ')} (1/5/15 min, ${os.cpus().length} CPUs)`);
       console.table(targets.map((t) => ({ metric: t.metric, ratio: t.ratio, target: t.target, met: t.met ? 'yes' : 'no' })));

@@ -93,6 +93,7 @@ export interface RehearseOptions {
   full?: boolean;
   portfolio?: number;
   segments?: string;
+  processes?: 'cadence' | 'all';
   days?: number;
   start?: string;
   policy?: string;
@@ -117,6 +118,7 @@ function rehearseCli(cli: Command, done: (code: number) => void) {
     .option('--full', "every client's timeline and final state (default for a scenario file)")
     .addOption(new Option('--portfolio <n>', 'N clients of mixed segments, one shared team, cadences started 5 minutes apart').argParser(wholeNumber(0)))
     .option('--segments <mix>', 'segment order, cycled: A,B,C,D (default) or weighted, e.g. A:1,B:3,C:2,D:4')
+    .addOption(new Option('--processes <which>', 'cadence: every client starts its cadence (default); all: cadences, upsells, onboardings and sales in turn').choices(['cadence', 'all']))
     .addOption(new Option('--days <d>', 'simulated days after the first start (default 365)').argParser(wholeNumber(1)))
     .option('--start <date>', 'the first cadence starts at 08:00 America/Chicago that day, YYYY-MM-DD (default 2027-01-04)')
     .option('--policy <file>', "policy areas (YAML or JSON) merged onto the default policy first, as a scenario's `policy:`")

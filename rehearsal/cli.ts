@@ -29,7 +29,7 @@ export const REHEARSE_EXIT = { expectMissed: 1, stalled: 3 } as const;
 export async function rehearseCommand(file: string | undefined, o: RehearseOptions, usage: (why: string) => never): Promise<number> {
   const portfolio = o.portfolio !== undefined;
   if (portfolio === (file !== undefined)) usage('error: give one scenario file, or --portfolio N');
-  if (!portfolio && (o.segments ?? o.days ?? o.start ?? o.policy) !== undefined) usage('error: --segments, --days, --start and --policy go with --portfolio (a scenario file says all that itself)');
+  if (!portfolio && (o.segments ?? o.processes ?? o.days ?? o.start ?? o.policy) !== undefined) usage('error: --segments, --processes, --days, --start and --policy go with --portfolio (a scenario file says all that itself)');
 
   let scenario: Scenario;
   try {
@@ -37,6 +37,7 @@ export async function rehearseCommand(file: string | undefined, o: RehearseOptio
       ? portfolioScenario({
         clients: o.portfolio!,
         ...(o.segments !== undefined ? { segments: o.segments } : {}),
+        ...(o.processes !== undefined ? { processes: o.processes } : {}),
         ...(o.days !== undefined ? { days: o.days } : {}),
         ...(o.start !== undefined ? { start: o.start } : {}),
         ...(o.policy !== undefined ? { policy: policyFile(o.policy) } : {}),

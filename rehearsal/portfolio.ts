@@ -34,6 +34,13 @@ export const PortfolioOptionsSchema = z.object({
   timeZone: z.string().default('America/Chicago'),
   /** Policy areas deep-merged onto the default policy before anything starts (rehearse a policy change on the portfolio). */
   policy: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * `cadence`: every client starts its cadence (the load that once wedged the test server, issue 19).
+   * `all`: the book of a real MSP, each lifecycle in turn (LIFECYCLES): cadences (with their planning
+   * cycles and governance), an upsell signal on a running cadence, an onboarding from Day 0, and a
+   * prospect's consultative sale — every process Baton runs (issue 13's portfolio year).
+   */
+  processes: z.enum(['cadence', 'all']).default('cadence'),
 });
 export type PortfolioOptions = z.input<typeof PortfolioOptionsSchema>;
 
@@ -50,33 +57,100 @@ export function segmentCycle(mix: string): Segment[] {
   return cycle;
 }
 
-/** The scenario of a portfolio: every client starts its cadence (R-10) `spacingMinutes` after the previous one. */
+/**
+ * With `processes: all`, client i lives lifecycle `LIFECYCLES[⌊i / segments⌋ mod 4]`, so every lifecycle
+ * meets every segment. Nobody reports anything after the opening steps: the year shows what each process
+ * does with its deadlines alone (escalations, missed meetings, overdue steps), which is also the load.
+ */
+export const LIFECYCLES = ['cadence', 'onboarding', 'upsell', 'sale'] as const;
+type Lifecycle = (typeof LIFECYCLES)[number];
+
+/** Days after its start that a client on the `upsell` lifecycle logs its signal (R-89), and a prospect holds its discovery (R-41). */
+const UPSELL_AFTER_DAYS = 30;
+const DISCOVERY_AFTER_DAYS = 1;
+
+/** The scenario of a portfolio: every client starts its cadence (R-10), or its lifecycle, `spacingMinutes` after the previous one. */
 export function portfolioScenario(input: PortfolioOptions): Scenario {
   const o = PortfolioOptionsSchema.parse(input);
   const cycle = segmentCycle(o.segments);
   const start = DateTime.fromISO(`${o.start}T08:00`, { zone: o.timeZone });
   if (!start.isValid) throw new ScenarioError(`--start ${o.start} in ${o.timeZone}: ${start.invalidExplanation}`);
   const width = String(o.clients).length;
-  const clients = Array.from({ length: o.clients }, (_, i) => {
+  const members = Array.from({ length: o.clients }, (_, i) => {
     const segment = cycle[i % cycle.length]!;
+    const lifecycle: Lifecycle = o.processes === 'all' ? LIFECYCLES[Math.floor(i / cycle.length) % LIFECYCLES.length]! : 'cadence';
     const ref = `c${String(i + 1).padStart(width, '0')}${segment.toLowerCase()}`;
     return {
-      ref, name: `Client ${i + 1} (${segment})`, mrr: 12_000, ...SCORES[segment], timeZone: o.timeZone,
-      // Spread fiscal years and renewals over the calendar so the date triggers (R-13, R-14) fall all year.
-      fiscalYearEnd: ['12-31', '03-31', '06-30', '09-30'][i % 4], renewalDate: start.plus({ months: 3 + (i % 12) }).toISODate(),
-      assignments: ASSIGNMENTS,
+      lifecycle,
+      startsAt: start.plus({ minutes: i * o.spacingMinutes }),
+      client: {
+        ref, name: `Client ${i + 1} (${segment})`, mrr: 12_000, ...SCORES[segment], timeZone: o.timeZone,
+        // Spread fiscal years and renewals over the calendar so the date triggers (R-13, R-14) fall all year.
+        fiscalYearEnd: ['12-31', '03-31', '06-30', '09-30'][i % 4]!, renewalDate: start.plus({ months: 3 + (i % 12) }).toISODate()!,
+        assignments: ASSIGNMENTS,
+      },
     };
   });
-  const minutes = (i: number) => i * o.spacingMinutes;
+  // A lifecycle's later step that falls after the end (a short rehearsal) is left out, not an error.
+  const steps = members.flatMap((m) => lifecycleSteps(m.lifecycle, m.client, m.startsAt, start)).filter((s) => s.minutes <= o.days * 24 * 60);
+  // One list in time order (a stable sort keeps each client's own steps in theirs).
+  steps.sort((a, b) => a.minutes - b.minutes);
+  const mix = o.processes === 'all' ? ', every process' : '';
   return ScenarioSchema.parse({
-    name: `portfolio of ${o.clients} clients (${o.segments}), ${o.days} days`,
-    description: `${o.clients} clients served by one team, each cadence started ${o.spacingMinutes} minutes after the previous one, then ${o.days} days of timers.`,
+    name: `portfolio of ${o.clients} clients (${o.segments}${mix}), ${o.days} days`,
+    description: o.processes === 'all'
+      ? `${o.clients} clients served by one team, one lifecycle each in turn (${LIFECYCLES.join(', ')}), started ${o.spacingMinutes} minutes apart, then ${o.days} days of timers.`
+      : `${o.clients} clients served by one team, each cadence started ${o.spacingMinutes} minutes after the previous one, then ${o.days} days of timers.`,
     timeZone: o.timeZone,
     ...(o.policy ? { policy: o.policy } : {}),
     start: start.toISO(),
     end: `+${o.days}d`,
     people: TEAM,
-    clients,
-    steps: clients.map((c, i) => ({ at: `+${minutes(i)}m`, op: 'startCadence', params: { clientId: `$${c.ref}` }, expect: 201 })),
+    // A prospect is registered by its sale's first step (POST /v1/prospects), not as a client.
+    clients: members.filter((m) => m.lifecycle !== 'sale').map((m) => m.client),
+    steps: steps.map(({ minutes, ...step }) => ({ at: `+${minutes}m`, ...step })),
   });
+}
+
+type PortfolioClient = { ref: string; name: string; mrr: number; maturity: number; appetite: number; timeZone: string; fiscalYearEnd: string; renewalDate: string };
+
+function lifecycleSteps(lifecycle: Lifecycle, c: PortfolioClient, at: DateTime, start: DateTime): ({ minutes: number } & Record<string, unknown>)[] {
+  const minutes = (t: DateTime) => Math.round(t.diff(start, 'minutes').minutes);
+  const self = { clientId: `$${c.ref}` };
+  switch (lifecycle) {
+    case 'cadence':
+      return [{ minutes: minutes(at), op: 'startCadence', params: self, expect: 201 }];
+    case 'onboarding':
+      // Day 0 is the step's own instant (R-46); the kickoff clock (≤5 business days, R-47) runs from it.
+      return [{ minutes: minutes(at), op: 'startOnboarding', params: self, body: { signedAt: at.toISO() }, expect: 201 }];
+    case 'upsell': {
+      const seen = at.plus({ days: UPSELL_AFTER_DAYS });
+      return [
+        { minutes: minutes(at), op: 'startCadence', params: self, expect: 201 },
+        // R-89: an end-of-life signal on a running cadence; its price test is due 3 days later (R-90).
+        {
+          minutes: minutes(seen), op: 'logUpsellSignal', params: self, expect: 201,
+          body: { kind: 'eol', source: 'asset report', signalDate: seen.toISODate(), lane: 'OpEx', urgency: 'medium', title: 'Firewall refresh', roadmapLane: 'Stability', quarter: `${seen.year}-Q${seen.quarter}` },
+        },
+      ];
+    }
+    case 'sale': {
+      const held = at.plus({ days: DISCOVERY_AFTER_DAYS });
+      return [
+        // R-40: an inbound lead with its segment hypothesis (from maturity and appetite, R-1).
+        {
+          minutes: minutes(at), op: 'createProspect', expect: 201, capture: { [c.ref]: 'id' },
+          body: { name: c.name, mrr: c.mrr, maturity: c.maturity, appetite: c.appetite, timeZone: c.timeZone, fiscalYearEnd: c.fiscalYearEnd, renewalDate: c.renewalDate, trigger: { kind: 'inboundLead', date: at.toISODate() } },
+        },
+        // R-41: the 30-minute decision-first discovery the next day.
+        {
+          minutes: minutes(held), op: 'recordSaleDiscovery', params: self, expect: 200,
+          body: {
+            heldAt: held.toISO(), minutes: 30, summary: 'Aging firewall and no MFA before the insurance renewal', decisionsFirst: ['MFA before the renewal'],
+            miniHealth: { cx: 'yellow', adoption: 'red', engagement: 'green', serviceQuality: 'yellow', alignment: 'green' },
+          },
+        },
+      ];
+    }
+  }
 }

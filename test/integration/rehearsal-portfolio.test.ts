@@ -172,6 +172,20 @@ describe('baton rehearse --portfolio', () => {
     expect(stderr).toMatch(/^rehearsal · advancing · 2027-01-\d\d \d\d:\d\dZ \(\d+ %\) · [\d,]+ events · \d+:\d\d elapsed/m);
   }, 120_000);
 
+  it('with --processes all, runs each lifecycle: cadences, onboardings, upsells and sales (issue 13)', async () => {
+    const { stdout } = await baton('--portfolio', '8', '--segments', 'D', '--processes', 'all', '--days', '7', '--json', '--quiet');
+    const report = JSON.parse(stdout) as { summaries: Record<string, { ref: string; events: number; eventsByType: Record<string, number>; cadence: unknown; onboarding: { phase: string } | null }>; totals: { clients: number }; failures: string[] };
+    expect(report.failures).toEqual([]);
+    // Six clients and two prospects (registered by their sale, reported under the ref that captured them).
+    expect(report.totals.clients).toBe(8);
+    const by = Object.fromEntries(Object.values(report.summaries).map((s) => [s.ref, s]));
+    expect(Object.keys(by).sort()).toEqual(['c1d', 'c2d', 'c3d', 'c4d', 'c5d', 'c6d', 'c7d', 'c8d']);
+    // One segment, so the lifecycles take turns client by client: cadence, onboarding, upsell (its signal after day 7), sale.
+    for (const ref of ['c1d', 'c3d', 'c5d', 'c7d']) expect(by[ref]!.cadence, ref).not.toBeNull();
+    for (const ref of ['c2d', 'c6d']) expect(by[ref]!.onboarding, ref).not.toBeNull();
+    for (const ref of ['c4d', 'c8d']) expect(by[ref]!.eventsByType, ref).toMatchObject({ 'sale.started': 1, 'sale.discovery_held': 1 });
+  }, 120_000);
+
   it('refuses options that do not fit, with usage and exit code 2', async () => {
     await expect(baton('--portfolio', '0')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('error: invalid portfolio options: ✖ Too small') });
     await expect(baton('--portfolio', '3', 'docs/scenarios/onboarding-happy-b.yaml')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('one scenario file, or --portfolio N') });

@@ -56,7 +56,7 @@ describe('baton CLI', () => {
     [['keys', 'revoke'], "error: missing required argument 'id'"],
     [['rehearse'], 'error: give one scenario file, or --portfolio N'],
     [['rehearse', 'a.yaml', '--portfolio', '3'], 'error: give one scenario file, or --portfolio N'],
-    [['rehearse', 'a.yaml', '--days', '30'], 'error: --segments, --days, --start and --policy go with --portfolio'],
+    [['rehearse', 'a.yaml', '--days', '30'], 'error: --segments, --processes, --days, --start and --policy go with --portfolio'],
     [['rehearse', '--portfolio', 'many'], "error: option '--portfolio <n>' argument 'many' is invalid. a whole number."],
     [['rehearse', '--portfolio', '3', '--stall-timeout', '1'], "error: option '--stall-timeout <seconds>' argument '1' is invalid. a whole number of at least 5."],
     [['rehearse', '--portfolio', '3', '--max-cached-workflows', '1'], "error: option '--max-cached-workflows <n>' argument '1' is invalid. a whole number of at least 2."],

@@ -38,6 +38,25 @@ describe('the portfolio scenario generator (baton rehearse --portfolio, issue 19
     expect(s.clients.map((c) => c.ref)).toEqual(['c1d', 'c2d']);
   });
 
+  it('with every process, gives each segment every lifecycle in turn: cadence, onboarding, upsell, sale (issue 13)', () => {
+    const s = portfolioScenario({ clients: 16, processes: 'all' });
+    // A prospect is registered by its sale (R-40), so 12 clients and 4 prospects.
+    expect(s.clients.map((c) => c.ref)).toEqual(['c01a', 'c02b', 'c03c', 'c04d', 'c05a', 'c06b', 'c07c', 'c08d', 'c09a', 'c10b', 'c11c', 'c12d']);
+    const opsOf = (ref: string) => s.steps.filter((st) => st.params.clientId === `$${ref}` || Object.keys(st.capture).includes(ref)).map((st) => [st.at, st.op]);
+    expect(opsOf('c01a')).toEqual([['+0m', 'startCadence']]);
+    expect(opsOf('c06b')).toEqual([['+25m', 'startOnboarding']]);
+    // R-89: the upsell signal 30 days after its cadence started, on the client's local date.
+    expect(opsOf('c11c')).toEqual([['+50m', 'startCadence'], [`+${30 * 24 * 60 + 50}m`, 'logUpsellSignal']]);
+    expect(s.steps.find((st) => st.op === 'logUpsellSignal' && st.params.clientId === '$c11c')!.body).toMatchObject({ signalDate: '2027-02-03', quarter: '2027-Q1' });
+    // R-40, R-41: the prospect's lead, then its 30-minute discovery the next day.
+    expect(opsOf('c16d')).toEqual([['+75m', 'createProspect'], [`+${24 * 60 + 75}m`, 'recordSaleDiscovery']]);
+    expect(s.steps.find((st) => st.op === 'startOnboarding')!.body).toEqual({ signedAt: '2027-01-04T08:20:00.000-06:00' });
+    // One list in time order, and no step after the end: a 10-day year has no upsell signal.
+    const minutes = s.steps.map((st) => Number(st.at.slice(1, -1)));
+    expect(minutes).toEqual([...minutes].sort((a, b) => a - b));
+    expect(portfolioScenario({ clients: 16, processes: 'all', days: 10 }).steps.some((st) => st.op === 'logUpsellSignal')).toBe(false);
+  });
+
   it('refuses nonsense', () => {
     expect(() => portfolioScenario({ clients: 0 })).toThrow();
     expect(() => portfolioScenario({ clients: 3, start: '2027-13-01' })).toThrow();
