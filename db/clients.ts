@@ -93,13 +93,14 @@ export async function getClient(db: Pick<Db, 'select'>, id: string): Promise<Cli
   return row;
 }
 
-export interface ClientFilter { segment?: string[]; touchTier?: string[]; q?: string; after?: string; limit: number }
+export interface ClientFilter { segment?: string[]; touchTier?: string[]; q?: string; stage?: 'client' | 'prospect' | 'all'; after?: string; limit: number }
 
 export async function listClients(db: Db, f: ClientFilter) {
   const where: SQL[] = [];
   if (f.segment?.length) where.push(inArray(clients.segment, f.segment));
   if (f.touchTier?.length) where.push(inArray(clients.touchTier, f.touchTier));
   if (f.q) where.push(ilike(clients.name, `%${f.q.replace(/[%_\\]/g, '\\$&')}%`));
+  if (f.stage !== 'all') where.push(eq(clients.stage, f.stage ?? 'client'));
   if (f.after) where.push(gt(clients.id, f.after));
   const rows = await db.select().from(clients).where(where.length ? and(...where) : undefined).orderBy(asc(clients.id)).limit(f.limit + 1);
   return { items: rows.slice(0, f.limit), next: rows.length > f.limit ? rows[f.limit - 1]!.id : undefined };

@@ -68,6 +68,7 @@ const Placement = z.object({
 const ClientSchema = ClientBody.omit({ externalRef: true, holidays: true, region: true, publicHolidayExceptions: true, stakeholders: true, fiscalYearEnd: true, renewalDate: true, ownsInnovationAgenda: true })
   .extend({
     id: Id,
+    stage: z.enum(['prospect', 'client']).openapi({ description: 'A prospect is in its consultative sale (R-40); the signature makes it a client (R-44).' }),
     externalRef: z.string().nullable(),
     ownsInnovationAgenda: z.boolean(),
     holidays: z.array(z.string()),
@@ -89,7 +90,7 @@ type SegmentT = z.infer<typeof Segment>;
 
 export function clientView(row: ClientRow, explanation?: string[], stakeholders: StakeholderRow[] = []) {
   return {
-    id: row.id, name: row.name, externalRef: row.externalRef, mrr: row.mrr, maturity: row.maturity, appetite: row.appetite,
+    id: row.id, stage: row.stage as 'prospect' | 'client', name: row.name, externalRef: row.externalRef, mrr: row.mrr, maturity: row.maturity, appetite: row.appetite,
     ownsInnovationAgenda: row.ownsInnovationAgenda, timeZone: row.timeZone, holidays: row.holidays, region: row.region,
     publicHolidayExceptions: row.publicHolidayExceptions, renewalDate: row.renewalDate,
     fiscalYearEnd: row.fiscalYearEnd, stakeholders: legacyStakeholders(stakeholders),
@@ -119,7 +120,13 @@ const createClientRoute = securedRoute(WRITE, {
 });
 const listClientsRoute = securedRoute(READ, {
   method: 'get', path: '/v1/clients', operationId: 'listClients', tags: ['Clients'], summary: 'List clients',
-  request: { query: Pagination.extend({ segment: csv(Segment), touchTier: csv(TouchTier), q: z.string().max(200).optional() }) },
+  request: {
+    query: Pagination.extend({
+      segment: csv(Segment), touchTier: csv(TouchTier), q: z.string().max(200).optional(),
+      stage: z.enum(['client', 'prospect', 'all']).default('client')
+        .openapi({ description: 'Signed clients (default), prospects in a consultative sale (R-40; also GET /v1/prospects), or both.' }),
+    }),
+  },
   responses: { 200: jsonResponse(page(ClientSchema), 'A page of clients, by id') },
 });
 const getClientRoute = securedRoute(READ, {

@@ -63,6 +63,8 @@ const STEPS: Step[] = [
   step('+14d', 'signSale', G, { signedAt: '2026-05-25T09:00:00-05:00' }, { expect: 200 }),
   step('+14d+1h', 'getOnboarding', G, undefined, { expect: 200 }),
   step('+14d+1h', 'listProspects', {}, undefined, { expect: 200 }),
+  step('+14d+1h', 'listClients', {}, undefined, { expect: 200 }),
+  step('+14d+1h', 'listClients', {}, undefined, { expect: 200, query: { stage: 'all' } }),
   step('+14d+1h', 'recordSaleRecap', G, {}, { expect: 409, note: 'R-124: the sale is finished' }),
   // R-45: the month's Consultative Sales KPIs, for the CS Lead (manager).
   step('+14d+1h', 'getPortfolioKpis', { family: 'sales' }, undefined, { expect: 200, as: 'manager', query: { period: '2026-05' } }),
@@ -142,6 +144,9 @@ describe('a consultative sale from lead to onboarding kickoff, and a parked one 
     expect(status.deadlines.find((d: { key: string }) => d.key === 'handoff.complete')).toMatchObject({ status: 'met' });
     // Globex is a client now; Initech is still a prospect.
     expect(body(at('listProspects')).items.map((p: { id: string }) => p.id)).toEqual([r.refs.initech]);
+    // The client list shows signed clients unless asked for prospects too, each with its stage.
+    expect(body(at('listClients')).items.map((c: { id: string; stage: string }) => [c.id, c.stage])).toEqual([[r.refs.globex, 'client']]);
+    expect(body(at('listClients', 1)).items.map((c: { id: string; stage: string }) => [c.id, c.stage]).sort()).toEqual([[r.refs.globex, 'client'], [r.refs.initech, 'prospect']].sort());
     expect(r.steps[at('recordSaleRecap', 1)]!.body).toMatchObject({ status: 409 });
   });
 
