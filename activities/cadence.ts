@@ -8,7 +8,7 @@ import { clientCalendar, localYear } from '../db/client-calendar.js';
 import { getClient } from '../db/clients.js';
 import { ctaIdFor, resolveOwner } from '../db/ctas.js';
 import { appendEvent } from '../db/ledger.js';
-import { activePolicy, policyVersion } from '../db/policies.js';
+import { policyForClient, policyVersion } from '../db/policies.js';
 import { meetings, people, type Actor } from '../db/schema.js';
 import { localDateOf, type BusinessCalendar } from '../domain/business-time.js';
 import { bookingOf, calendarOf, type BookedMeeting, type TriggerType, type BookingRequest, type CadenceSegment, type CadenceSetup, type SegmentChangeResult, type TouchTier } from '../domain/cadence.js';
@@ -18,7 +18,7 @@ import { recoveryFor } from '../domain/missed-cadence.js';
 import { asClientStakeholder, listStakeholders } from '../db/stakeholders.js';
 import { meetingInvitees, type ClientStakeholder } from '../domain/stakeholders.js';
 import { heartbeat } from './failures.js';
-import { applyClientOverrides, type Policy } from '../domain/policy.js';
+import { type Policy } from '../domain/policy.js';
 
 const DAY_MS = 86_400_000;
 /** Problems that mean "the owner is at capacity" for R-33's rebook (the calendar ones are judged by the rule itself). */
@@ -41,15 +41,13 @@ export function cadenceActivities({ db }: { db: Db }) {
     async prepareCadence(input: { clientId: string; lockedAt: string; policyVersion: number }): Promise<CadenceSetup> {
       const client = await getClient(db, input.clientId);
       if (!client) throw ApplicationFailure.create({ type: 'ClientNotFound', message: `No client ${input.clientId}`, nonRetryable: true });
-      const stored = (await policyVersion(db, input.policyVersion)) ?? (await activePolicy(db));
-      const applied = applyClientOverrides(stored.document, client.policyOverrides);
-      const policy = applied.ok ? applied.policy : stored.document;
+      const { policy, version: policyVersionUsed } = await policyForClient(db, client.policyOverrides, input.policyVersion);
       // C-1: the region's holidays for `publicHolidayYears` from the lock; the monthly roll refreshes them (readCadenceClient).
       const fromYear = localYear(input.lockedAt, client.timeZone);
       const calendar = clientCalendar(client, policy, fromYear, fromYear + policy.calendar.publicHolidayYears);
       return {
         clientId: client.id, segment: client.segment as CadenceSegment, touchTier: client.touchTier as TouchTier, timeZone: client.timeZone,
-        fiscalYearEnd: client.fiscalYearEnd, renewalDate: client.renewalDate, lockedAt: new Date(input.lockedAt).toISOString(), policyVersion: stored.version, policy, calendar,
+        fiscalYearEnd: client.fiscalYearEnd, renewalDate: client.renewalDate, lockedAt: new Date(input.lockedAt).toISOString(), policyVersion: policyVersionUsed, policy, calendar,
       };
     },
 
@@ -61,9 +59,7 @@ export function cadenceActivities({ db }: { db: Db }) {
     async readCadenceClient(input: { clientId: string; at?: string }): Promise<{ segment: CadenceSegment; touchTier: TouchTier; fiscalYearEnd: string; renewalDate: string | null; holidays?: string[] } | null> {
       const client = await getClient(db, input.clientId);
       if (!client) return null;
-      const stored = await activePolicy(db);
-      const applied = applyClientOverrides(stored.document, client.policyOverrides);
-      const policy = applied.ok ? applied.policy : stored.document;
+      const { policy, version: policyVersionUsed } = await policyForClient(db, client.policyOverrides);
       const year = localYear(input.at ?? new Date().toISOString(), client.timeZone);
       const { holidays } = clientCalendar(client, policy, year - 1, year + policy.calendar.publicHolidayYears);
       return { segment: client.segment as CadenceSegment, touchTier: client.touchTier as TouchTier, fiscalYearEnd: client.fiscalYearEnd, renewalDate: client.renewalDate, holidays };
@@ -142,7 +138,6 @@ const nextMonth = (m: string) => {
 function planInput(s: CadenceSetup) {
   return { segment: s.segment, touchTier: s.touchTier, fiscalYearEnd: s.fiscalYearEnd, renewalDate: s.renewalDate, lockedAt: s.lockedAt };
 }
-
 
 /**
  * Books one meeting for its Accountable (resolved from the client's role assignments, R-122) in the

@@ -3,7 +3,7 @@ import { getClient } from '../db/clients.js';
 import { escalateCta, getCta, type EscalationLevel } from '../db/ctas.js';
 import { sql } from 'drizzle-orm';
 import { appendEvent, type NewLedgerEvent } from '../db/ledger.js';
-import { activePolicy, policyVersion } from '../db/policies.js';
+import { activePolicy, policyForClient, policyVersion } from '../db/policies.js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { dispatchWorkflowStart, ensureCadence, notifyCtaClock, reportToCadence, reportToRisk } from '../runtime/processes.js';
@@ -21,7 +21,6 @@ import { clientCalendar, localYear } from '../db/client-calendar.js';
 import { heartbeat, withFailureClassification } from './failures.js';
 import { eq } from 'drizzle-orm';
 import { planOnboarding, type OnboardingSegment } from '../domain/onboarding-plan.js';
-import { applyClientOverrides } from '../domain/policy.js';
 import { completeCta, ctaIdFor, isDeliverable, openCta, type CtaRow } from '../db/ctas.js';
 import { meetings, type Actor } from '../db/schema.js';
 import { stakeholderActivities } from './stakeholders.js';
@@ -85,9 +84,7 @@ export function createActivities({ db }: ActivityDeps) {
     async prepareOnboarding(input: { clientId: string; signedAt: string; policyVersion: number; riskFlag: boolean; accessSystems?: string[]; version?: 1 | 2 }): Promise<OnboardingStart> {
       const client = await getClient(db, input.clientId);
       if (!client) throw ApplicationFailure.create({ type: 'ClientNotFound', message: `No client ${input.clientId}`, nonRetryable: true });
-      const stored = (await policyVersion(db, input.policyVersion)) ?? (await activePolicy(db));
-      const applied = applyClientOverrides(stored.document, client.policyOverrides);
-      const policy = applied.ok ? applied.policy : stored.document;
+      const { policy, version: policyVersionUsed } = await policyForClient(db, client.policyOverrides, input.policyVersion);
       // C-1: holidays from Day 0's year through the year after the last planned day (closeout, R-56, and the
       // Working Agreement after it, R-58), so a date rolled past New Year still meets the next year's holidays.
       const day0 = Date.parse(input.signedAt.length === 10 ? `${input.signedAt}T12:00:00Z` : input.signedAt);
@@ -98,7 +95,7 @@ export function createActivities({ db }: ActivityDeps) {
       const plan = planOnboarding({ signedAt: input.signedAt, segment, riskFlag: input.riskFlag, version }, policy, cal);
       return {
         ...(version >= 2 ? { version } : {}),
-        clientId: client.id, segment, signedAt: toIso(input.signedAt, cal), timeZone: client.timeZone, policyVersion: stored.version, plan,
+        clientId: client.id, segment, signedAt: toIso(input.signedAt, cal), timeZone: client.timeZone, policyVersion: policyVersionUsed, plan,
         riskFlag: input.riskFlag, accessSystems: input.accessSystems?.length ? [...input.accessSystems] : [...policy.onboarding.accessMatrixSystems],
         rules: {
           maxDecisions: policy.meeting.maxDecisions, accessThresholdPct: policy.onboarding.accessThresholdPct, quickWinsRequired: policy.onboarding.quickWinsRequired,
@@ -297,9 +294,7 @@ export function createActivities({ db }: ActivityDeps) {
     async loadPlacementReviewPlan(clientId: string, version: number) {
       const client = await getClient(db, clientId);
       if (!client) return undefined;
-      const stored = (await policyVersion(db, version)) ?? (await activePolicy(db));
-      const applied = applyClientOverrides(stored.document, client.policyOverrides);
-      const policy = applied.ok ? applied.policy : stored.document;
+      const { policy, version: policyVersionUsed } = await policyForClient(db, client.policyOverrides, version);
       // C-1: this review's holidays, from now through the year after it comes due (a roll may cross New Year).
       const now = Date.now();
       const dueBy = now + (policy.segmentation.placementReviewIntervalMonths + 1) * 31 * 86_400_000;
@@ -324,9 +319,7 @@ export type Activities = ReturnType<typeof createActivities>;
 /** The MSP policy with the client's overrides, inside a transaction. */
 async function policyForClientId(tx: Db, clientId: string) {
   const client = await getClient(tx, clientId);
-  const active = await activePolicy(tx);
-  const applied = applyClientOverrides(active.document, client?.policyOverrides ?? {});
-  return applied.ok ? applied.policy : active.document;
+  return (await policyForClient(tx, client?.policyOverrides ?? {})).policy;
 }
 
 /** CTA clock starts one batch sends at once: bounded so a large batch cannot take every database connection. */

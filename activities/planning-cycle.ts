@@ -2,13 +2,12 @@ import { and, asc, eq, inArray, like, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { clientCalendar, localYear } from '../db/client-calendar.js';
 import { getClient } from '../db/clients.js';
-import { activePolicy } from '../db/policies.js';
+import { policyForClient } from '../db/policies.js';
 import { events, meetings } from '../db/schema.js';
 import { makeCalendar } from '../domain/business-time.js';
 import { planCycle } from '../domain/cadence-plan.js';
 import type { CadenceSegment, TouchTier } from '../domain/cadence.js';
 import type { PlanningCycleAction, PlanningCycleSetup } from '../domain/planning-cycle.js';
-import { applyClientOverrides } from '../domain/policy.js';
 import { reportToPlanningCycle, type TemporalTarget } from '../runtime/processes.js';
 import { cadenceWorkflowId, type PlanningCycleInput } from '../workflows/contracts.js';
 import type { Actor } from '../db/schema.js';
@@ -39,9 +38,7 @@ export function planningCycleActivities({ db }: { db: Db }) {
       if (!client) return null;
       const lockedAt = await cadenceLockOf(db, input.clientId);
       if (!lockedAt) return null;
-      const stored = await activePolicy(db);
-      const applied = applyClientOverrides(stored.document, client.policyOverrides);
-      const policy = applied.ok ? applied.policy : stored.document;
+      const { policy, version: policyVersionUsed } = await policyForClient(db, client.policyOverrides);
       const fromYear = Math.min(localYear(lockedAt, client.timeZone), input.fiscalYear - 1);
       const calendar = clientCalendar(client, policy, fromYear, input.fiscalYear + 1);
       const cal = makeCalendar({ ...calendar, holidays: [...calendar.holidays], workdays: [...calendar.workdays] });
@@ -51,7 +48,7 @@ export function planningCycleActivities({ db }: { db: Db }) {
         .where(and(eq(meetings.clientId, input.clientId), eq(meetings.process, 'cadence'), like(sql`${meetings.data}->>'key'`, `ap/${input.fiscalYear}/%`)));
       if (!planned.length) return null;
       return {
-        clientId: client.id, fiscalYear: input.fiscalYear, segment, policyVersion: stored.version, policy, calendar, startedBy: input.startedBy,
+        clientId: client.id, fiscalYear: input.fiscalYear, segment, policyVersion: policyVersionUsed, policy, calendar, startedBy: input.startedBy,
         planned: planned.map((m) => ({ key: m.key, template: m.template, startsAt: m.startsAt, endsAt: m.endsAt })),
         booked: booked.map((b) => ({ key: String(b.data.key), meetingId: b.id, template: b.kind, startsAt: b.startsAt, state: b.state, accountableRole: b.accountableRole })),
       };

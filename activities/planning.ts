@@ -3,12 +3,12 @@ import type { Db } from '../db/client.js';
 import { clientCalendar, localYear } from '../db/client-calendar.js';
 import { getClient } from '../db/clients.js';
 import { initiativeRecord, getProposalById, getInitiativeById, loopSnapshot, quarterCloseFacts } from '../db/planning.js';
-import { activePolicy } from '../db/policies.js';
+import { policyForClient } from '../db/policies.js';
 import { atLocalTime, makeCalendar } from '../domain/business-time.js';
 import type { ProcessEffect } from '../domain/effects.js';
 import type { InitiativeAction, InitiativeSetup, InitiativeStateName, KickoffOutcome } from '../domain/initiatives.js';
 import { loopDues, loopStep, nextClose, type LoopDue } from '../domain/planning-loop.js';
-import { applyClientOverrides, type Policy } from '../domain/policy.js';
+import { type Policy } from '../domain/policy.js';
 import type { Eds, ProposalSetup } from '../domain/proposals.js';
 import { quarterBasis, quarterRange } from '../domain/quarters.js';
 import type { Actor } from '../db/schema.js';
@@ -30,9 +30,8 @@ export function planningActivities({ db }: { db: Db }) {
   async function clientPolicy(clientId: string) {
     const client = await getClient(db, clientId);
     if (!client) return undefined;
-    const stored = await activePolicy(db);
-    const applied = applyClientOverrides(stored.document, client.policyOverrides);
-    return { client, policy: applied.ok ? applied.policy : stored.document, version: stored.version };
+    const { policy, version } = await policyForClient(db, client.policyOverrides);
+    return { client, policy, version };
   }
   /** C-1: the client's calendar from this year through `years` ahead (a planning record lives a few years at most). */
   const calendarFor = (client: NonNullable<Awaited<ReturnType<typeof clientPolicy>>>['client'], policy: Policy, years: number) => {

@@ -3,10 +3,9 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Db } from '../db/client.js';
 import { clientCalendar, localYear } from '../db/client-calendar.js';
 import { getClient } from '../db/clients.js';
-import { activePolicy } from '../db/policies.js';
+import { policyForClient } from '../db/policies.js';
 import { convertProspect, handoffRecords } from '../db/sales.js';
 import { localDateOf, makeCalendar } from '../domain/business-time.js';
-import { applyClientOverrides } from '../domain/policy.js';
 import { cadenceInvites, hypothesisOf, packetItems, saleRulesOf, type HandoffPacket, type SaleSetup } from '../domain/sale.js';
 import { startedByRequest, startOnboarding } from '../runtime/processes.js';
 import { onboardingWorkflowId } from '../workflows/contracts.js';
@@ -22,9 +21,8 @@ export function saleActivities({ db }: { db: Db }) {
   async function clientPolicy(clientId: string) {
     const client = await getClient(db, clientId);
     if (!client) return undefined;
-    const stored = await activePolicy(db);
-    const applied = applyClientOverrides(stored.document, client.policyOverrides);
-    return { client, policy: applied.ok ? applied.policy : stored.document, version: stored.version };
+    const { policy, version } = await policyForClient(db, client.policyOverrides);
+    return { client, policy, version };
   }
 
   return {

@@ -57,11 +57,14 @@ export async function activePolicy(db: Db): Promise<PolicyVersion> {
   return toVersion(row);
 }
 
-/** The active policy with a client's overrides applied (the MSP's own when the overrides no longer validate against it). */
-export async function policyForClient(db: Db, overrides: unknown): Promise<{ version: number; policy: Policy }> {
-  const active = await activePolicy(db);
-  const applied = applyClientOverrides(active.document, overrides);
-  return { version: active.version, policy: applied.ok ? applied.policy : active.document };
+/**
+ * A policy version (default the active one; an unknown version falls back to it) with a client's
+ * overrides applied — the MSP's own document when the overrides no longer validate against it.
+ */
+export async function policyForClient(db: Db, overrides: unknown, version?: number): Promise<{ version: number; policy: Policy }> {
+  const stored = (version === undefined ? undefined : await policyVersion(db, version)) ?? (await activePolicy(db));
+  const applied = applyClientOverrides(stored.document, overrides);
+  return { version: stored.version, policy: applied.ok ? applied.policy : stored.document };
 }
 
 export async function policyVersion(db: Db, version: number): Promise<PolicyVersion | undefined> {
