@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import { openHistoryPayloads } from '../../runtime/payload-codec.js';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -97,18 +97,8 @@ const listClients = async () => (await call('GET', '/v1/clients?limit=100')).bod
 async function record(workflowId: string, name: string) {
   if (!process.env.RECORD_HISTORIES) return;
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  await openPayloads(history, testDataConverter.payloadCodecs![0]!);
+  await openHistoryPayloads(history, testDataConverter.payloadCodecs![0]!);
   fs.writeFileSync(path.join(import.meta.dirname, `../fixtures/histories/${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
-}
-async function openPayloads(node: unknown, codec: PayloadCodec): Promise<void> {
-  if (!node || typeof node !== 'object' || node instanceof Uint8Array) return;
-  const isPayload = (v: unknown): v is Payload => !!v && typeof v === 'object' && 'metadata' in v && (v as Payload).data instanceof Uint8Array;
-  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
-    if (key === 'searchAttributes' || !value || typeof value !== 'object') continue;
-    if (key === 'payloads' && Array.isArray(value) && value.every(isPayload)) (node as Record<string, unknown>)[key] = await codec.decode(value);
-    else if (isPayload(value)) (node as Record<string, unknown>)[key] = (await codec.decode([value]))[0];
-    else await openPayloads(value, codec);
-  }
 }
 
 describe('CSV import of existing clients', () => {
