@@ -7,6 +7,7 @@
  * The HTTP client is Node's built-in fetch (undici). autocannon, used for the other scenarios,
  * replays fixed requests; an onboarding is a stateful sequence whose every answer must be checked.
  */
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,11 +105,21 @@ export interface OnboardingBenchOptions {
 
 export async function benchOnboarding(o: OnboardingBenchOptions) {
   const headers = { authorization: `Bearer ${o.key}`, 'content-type': 'application/json' };
+  /** 503 `process-busy` answers (a workflow task being retried on a starved host) retried as the API asks: same Idempotency-Key, after Retry-After. */
+  let busyRetries = 0;
   const post = async (pathname: string, body: unknown, expect: number) => {
-    const res = await fetch(`${o.base}${pathname}`, { method: 'POST', headers, body: JSON.stringify(body) });
-    const text = await res.text();
-    if (res.status !== expect) throw new Error(`POST ${pathname}: HTTP ${res.status} ${text}`);
-    return JSON.parse(text);
+    const idempotencyKey = randomUUID();
+    for (let attempt = 1; ; attempt++) {
+      const res = await fetch(`${o.base}${pathname}`, { method: 'POST', headers: { ...headers, 'idempotency-key': idempotencyKey }, body: JSON.stringify(body) });
+      const text = await res.text();
+      if (res.status === 503 && attempt < 10) {
+        busyRetries += 1;
+        await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
+        continue;
+      }
+      if (res.status !== expect) throw new Error(`POST ${pathname}: HTTP ${res.status} ${text}`);
+      return JSON.parse(text);
+    }
   };
   const register = async (name: string): Promise<string> =>
     (await post('/v1/clients', { name, mrr: 12000, maturity: 4, appetite: 2, timeZone: 'America/Chicago' }, 201)).id;
@@ -194,6 +205,8 @@ export async function benchOnboarding(o: OnboardingBenchOptions) {
     };
     return {
       onboardings: o.onboardings, concurrency: o.concurrency,
+      /** Reports answered 503 process-busy and sent again (their latency includes the wait). */
+      busyRetries,
       /** Per run, read from the probe onboarding's history and given to the baseline. */
       shape,
       baton, baseline: base,
