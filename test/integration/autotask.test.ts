@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
@@ -12,6 +16,7 @@ import { autotaskMarker } from '../../domain/autotask.js';
 import { createLogger } from '../../runtime/logger.js';
 import { startWorkflowStartDispatcher } from '../../runtime/processes.js';
 import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
+import { connectorPollerWorkflowId } from '../../workflows/contracts.js';
 import { createWorker } from '../../worker.js';
 import { autotaskStub } from '../support/autotask-stub.js';
 import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
@@ -37,6 +42,7 @@ const POLICY = {
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let connection: Connection;
+let client: Client;
 let native: NativeConnection;
 let worker: Worker;
 let running: Promise<void>;
@@ -56,7 +62,7 @@ beforeAll(async () => {
   const keys = {} as Record<Role, string>;
   for (const role of ROLES) keys[role] = (await createApiKey(db.db, { name: `test ${role}`, role, createdBy: 'test' })).key;
   connection = await Connection.connect({ address: inject('temporalAddress') });
-  const client = new Client({ connection, dataConverter: testDataConverter });
+  client = new Client({ connection, dataConverter: testDataConverter });
   native = await NativeConnection.connect({ address: inject('temporalAddress') });
   worker = await createWorker({ connection: native, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db, dataConverter: testDataConverter });
   running = worker.run();
@@ -92,6 +98,23 @@ const creates = (ctaId: string) => stub.requests.filter((r) => r.method === 'POS
 const ticketOf = async (ctaId: string) => (await eventually(async () => ticketsOf(ctaId), (l) => l.length > 0))[0]!;
 const postCallout = (cb: { body: string; signature?: string }, id = connectorId) =>
   call('POST', `/inbound/autotask/${id}`, { role: null, rawBody: cb.body, headers: cb.signature ? { 'x-hook-signature': cb.signature } : {} });
+/** `RECORD_HISTORIES=1` writes the replay fixture of a run (test/unit/replay.test.ts), payloads opened as the other fixtures are. */
+async function record(workflowId: string, name: string) {
+  if (!process.env.RECORD_HISTORIES) return;
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  await openPayloads(history, testDataConverter.payloadCodecs![0]!);
+  fs.writeFileSync(path.join(import.meta.dirname, `../fixtures/histories/${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+}
+async function openPayloads(node: unknown, codec: PayloadCodec): Promise<void> {
+  if (!node || typeof node !== 'object' || node instanceof Uint8Array) return;
+  const isPayload = (v: unknown): v is Payload => !!v && typeof v === 'object' && 'metadata' in v && (v as Payload).data instanceof Uint8Array;
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+    if (key === 'searchAttributes' || !value || typeof value !== 'object') continue;
+    if (key === 'payloads' && Array.isArray(value) && value.every(isPayload)) (node as Record<string, unknown>)[key] = await codec.decode(value);
+    else if (isPayload(value)) (node as Record<string, unknown>)[key] = (await codec.decode([value]))[0];
+    else await openPayloads(value, codec);
+  }
+}
 const ctaState = async (ctaId: string) => (await call('GET', `/v1/ctas/${ctaId}`, { role: 'ops' })).body;
 
 describe('Autotask connector configuration (admin API)', () => {
@@ -256,5 +279,12 @@ describe('CTAs as company to-dos, completed through the poller', () => {
     expect(await clientTimeline(db.db, todoClientId, { types: ['cta.completed'] })).toHaveLength(3);
     expect((await psaLog(todoConnector)).filter((d) => d.eventType === 'cta.completed')).toHaveLength(0);
     expect(stub.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/ToDos'))).toHaveLength(0);
+
+    // Deactivating the connector ends its poller (at its next poll); re-activating starts it again.
+    expect((await call('PATCH', `/v1/connectors/${todoConnector}`, { body: { active: false } })).status).toBe(200);
+    expect(await client.workflow.getHandle(connectorPollerWorkflowId(todoConnector)).result()).toEqual({ connectorId: todoConnector, outcome: 'stopped' });
+    await record(connectorPollerWorkflowId(todoConnector), 'connector-poller-todos');
+    expect((await call('PATCH', `/v1/connectors/${todoConnector}`, { body: { active: true } })).status).toBe(200);
+    await eventually(async () => (await client.workflow.getHandle(connectorPollerWorkflowId(todoConnector)).describe()).status.name, (s) => s === 'RUNNING');
   });
 });
