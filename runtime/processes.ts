@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { activePolicy } from '../db/policies.js';
 import { clients } from '../db/schema.js';
@@ -9,6 +9,7 @@ import { ctasAwaitingFirstAction, getCta, isDeliverable, type CtaRow } from '../
 import { markWorkflowStarted, markWorkflowStartFailed, pendingWorkflowStarts, type WorkflowStartKind } from '../db/outbox.js';
 import { safeErrorMessage } from '../db/errors.js';
 import { getDelivery } from '../db/deliveries.js';
+import { POLLED_TYPES } from '../db/connectors.js';
 import { dispatchCapacityGap } from '../db/portfolio.js';
 import { ROUTINES, type Routine } from '../domain/governance.js';
 import type { Logger } from './logger.js';
@@ -139,6 +140,21 @@ export async function ensureGovernanceRoutines(t: TemporalTarget, routines: read
     });
   }
   return routines.length;
+}
+
+/** Issue 15: one poller per active connector of a polled type, by id; a second start joins the running one. */
+async function ensureConnectorPoller(t: TemporalTarget, c: { id: string; name: string }) {
+  await startProcess(t, 'connectorPoller', { connectorId: c.id }, {
+    workflowId: connectorPollerWorkflowId(c.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: '' },
+    describe: { clientName: 'all clients', subject: `connector ${c.name}` },
+  });
+}
+
+/** After downtime (or a poller terminated by hand): every active connector of a polled type has its poller. */
+export async function ensureAllConnectorPollers(t: TemporalTarget, db: Db): Promise<number> {
+  const rows = await db.select({ id: connectors.id, name: connectors.name }).from(connectors).where(and(eq(connectors.active, true), inArray(connectors.type, [...POLLED_TYPES])));
+  for (const r of rows) await ensureConnectorPoller(t, r);
+  return rows.length;
 }
 
 /**
@@ -386,13 +402,8 @@ export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: Wor
     const risk = await getRisk(db, subjectId);
     if (risk) await ensureRisk(t, risk.id, risk.clientId);
   } else if (kind === 'connector-poller') {
-    // Issue 15: one poller per active connector of a polled type, by id; a second start joins the running one.
     const [row] = await db.select({ id: connectors.id, name: connectors.name, active: connectors.active }).from(connectors).where(eq(connectors.id, subjectId));
-    if (row?.active) {
-      await startProcess(t, 'connectorPoller', { connectorId: row.id }, { workflowId: connectorPollerWorkflowId(row.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: '' },
-        describe: { clientName: 'all clients', subject: `connector ${row.name}` },
-      });
-    }
+    if (row?.active) await ensureConnectorPoller(t, row);
   } else if (kind === 'delivery') {
     const row = await getDelivery(db, subjectId);
     // Issue 15: one workflow per delivery, by id, so a second dispatch joins the first.
