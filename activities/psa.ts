@@ -5,7 +5,8 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Db } from '../db/client.js';
-import { getConnector, type ConnectorRow, type ConnectorType, type PsaDelivery } from '../db/connectors.js';
+import { connectorKey, getConnector, type ConnectorRow, type ConnectorType, type PsaDelivery } from '../db/connectors.js';
+import { noteConnectorError } from '../db/deliveries.js';
 import { activePolicy } from '../db/policies.js';
 import type { AttemptOutcome, DeliveryPolicy } from '../domain/delivery.js';
 import { policySchema } from '../domain/policy.js';
@@ -43,7 +44,10 @@ export function connectorActivities({ db }: { db: Db }) {
       const poll = connector ? MODULES[connector.type as ConnectorType]?.poll : undefined;
       if (!poll) return { stop: true, waitMs: 0, completed: 0 };
       const r = await poll(db, connectorId, cursor, policy.requestTimeoutSeconds);
+      // The connector's status shows a failing poll (e.g. refused credentials) like a failing delivery, and a healthy poll clears it
+      // unless deliveries are failing (then theirs is the error shown). Polls never trip the breaker: deliveries do.
       if (r.error) Context.current().log.warn('connector poll failed; the next poll asks again', { connectorId, error: r.error });
+      await noteConnectorError(db, connectorKey(connectorId), r.error ? r.error.slice(0, 500) : null);
       const ctx = Context.current();
       for (const ctaId of r.ctaIds) await notifyCtaClock({ client: ctx.client, taskQueue: ctx.info.taskQueue }, ctaId).catch(() => undefined);
       return { stop: r.stop, ...(r.cursor ? { cursor: r.cursor } : {}), waitMs: policy.pollIntervalSeconds * 1000, completed: r.completed };

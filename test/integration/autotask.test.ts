@@ -193,12 +193,14 @@ describe('CTAs as Autotask tickets', () => {
     await openCta('Goes to the broken connector', otherClientId);
     const good = await openCta('Goes to the working connector');
     const status = await eventually(async () => (await call('GET', `/v1/connectors/${bad.body.id}`, { role: 'manager' })).body.status, (s) => s.lastError !== null);
-    expect(status.lastError).toMatch(/^Autotask refused the connector's credentials \(401\) on POST \/Tickets\/query: User authentication failed/);
+    // The delivery's lookup or the poller's query, whichever asked first.
+    expect(status.lastError).toMatch(/^Autotask refused the connector's credentials \(401\) on POST \/(Tickets|CompanyToDos)\/query: User authentication failed/);
     expect(status.lastError).not.toContain('stale-secret');
     await ticketOf(good);
     expect((await call('PATCH', `/v1/connectors/${bad.body.id}`, { body: { credentials: CREDS } })).status).toBe(200);
     await eventually(() => psaLog(bad.body.id), (l) => l.length === 1 && l[0].state === 'delivered', 30_000);
     expect(stub.tickets.filter((t) => t.companyID === 301)).toHaveLength(1);
+    expect((await call('GET', `/v1/connectors/${bad.body.id}`, { role: 'manager' })).body.status.breaker).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
     expect((await call('PATCH', `/v1/connectors/${bad.body.id}`, { body: { active: false } })).body.active).toBe(false);
   });
 });
