@@ -21,7 +21,7 @@ interface ConnectorModule {
 }
 
 const MODULES: Record<ConnectorType, ConnectorModule> = {
-  connectwise: { deliver: (db, _c, id, p, policy) => deliverToConnectWise(db, id, p, policy) },
+  connectwise: { deliver: deliverToConnectWise },
   autotask: { deliver: deliverToAutotask, poll: pollAutotaskToDos },
 };
 
