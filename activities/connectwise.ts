@@ -8,7 +8,7 @@
  * second ticket. The link is stored on the first success so later closes need no lookup.
  */
 import type { Db } from '../db/client.js';
-import { findLink, getConnector, openCredentials, saveLink, type PsaDelivery } from '../db/connectors.js';
+import { findLink, openCredentials, saveLink, type ConnectorRow, type PsaDelivery } from '../db/connectors.js';
 import { ctas, people } from '../db/schema.js';
 import { classifyStatus, parseRetryAfter, type AttemptOutcome, type DeliveryPolicy } from '../domain/delivery.js';
 import { assignTicketPatch, closeTicketPatch, connectWiseCredentials, connectWiseHeaders, connectWiseSettings, ticketForCta, ticketXRef, type ConnectWiseSettings } from '../domain/connectwise.js';
@@ -22,9 +22,7 @@ class VendorError extends Error {
   }
 }
 
-export async function deliverToConnectWise(db: Db, deliveryId: string, p: PsaDelivery, policy: DeliveryPolicy): Promise<AttemptOutcome> {
-  const connector = await getConnector(db, p.connectorId);
-  if (!connector) return { outcome: 'failed', permanent: true, error: 'the connector no longer exists' };
+export async function deliverToConnectWise(db: Db, connector: ConnectorRow, deliveryId: string, p: PsaDelivery, policy: DeliveryPolicy): Promise<AttemptOutcome> {
   let creds;
   let settings: ConnectWiseSettings;
   try {

@@ -8,7 +8,7 @@ import { policySchema } from '../domain/policy.js';
 import { unseal } from '../runtime/secret-box.js';
 import { mailer } from '../runtime/mailer.js';
 import type { PsaDelivery } from '../db/connectors.js';
-import { deliverToConnectWise } from './connectwise.js';
+import { deliverToPsa } from './psa.js';
 import { CATEGORY_LABELS, categoryOf, renderCtaEmail, renderDigestEmail, type CtaEmail, type DigestEmail } from '../domain/email.js';
 import { unsubscribeUrl } from '../runtime/unsubscribe.js';
 
@@ -74,7 +74,7 @@ export function deliveryActivities({ db }: { db: Db }) {
  */
 async function callReceiver(db: Db, row: DeliveryRow, policy: DeliveryPolicy): Promise<AttemptOutcome> {
   if (row.channel === 'email') return sendEmail(row);
-  if (row.channel === 'psa') return deliverToConnectWise(db, row.id, row.payload as unknown as PsaDelivery, policy);
+  if (row.channel === 'psa') return deliverToPsa(db, row.id, row.payload as unknown as PsaDelivery, policy);
   const sub = row.subscriptionId ? await getSubscription(db, row.subscriptionId) : undefined;
   if (!sub) return { outcome: 'failed', permanent: true, error: 'the subscription no longer exists' };
   let signer: Webhook;

@@ -25,6 +25,7 @@ import { completeCta, ctaIdFor, isDeliverable, openCta, type CtaRow } from '../d
 import { meetings, type Actor } from '../db/schema.js';
 import { stakeholderActivities } from './stakeholders.js';
 import { deliveryActivities } from './deliveries.js';
+import { connectorActivities } from './psa.js';
 import { governanceActivities } from './governance.js';
 import { notificationActivities } from './notifications.js';
 import { updateGovernanceSession } from '../db/governance.js';
@@ -51,6 +52,7 @@ export function createActivities({ db }: ActivityDeps) {
     ...cadenceActivities({ db }),
     ...stakeholderActivities({ db }),
     ...deliveryActivities({ db }),
+    ...connectorActivities({ db }),
     ...governanceActivities({ db }),
     ...notificationActivities({ db }),
     ...planningActivities({ db }),

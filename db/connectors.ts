@@ -5,7 +5,7 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
-import { enqueueWorkflowStart } from './outbox.js';
+import { enqueueWorkflowNotice, enqueueWorkflowStart } from './outbox.js';
 import { clients, connectorBreakers, connectorLinks, connectors, ctas, deliveries, inboundEvents } from './schema.js';
 import type { Actor } from './schema.js';
 import { seal, unseal } from '../runtime/secret-box.js';
@@ -30,10 +30,21 @@ export interface PsaDelivery {
   ownerPersonId: string | null;
 }
 
-export async function createConnector(db: Db, c: { id: string; type: 'connectwise'; name: string; baseUrl: string; credentials: Record<string, unknown>; settings: Record<string, unknown>; mappings: ConnectorMappings; createdBy: string }) {
+export type ConnectorType = 'connectwise' | 'autotask';
+
+/** Connector types that have entities without webhooks, so a durable poller per connector (workflows/connector-poller.ts) diffs them. */
+export const POLLED_TYPES: readonly ConnectorType[] = ['autotask'];
+
+export async function createConnector(db: Db, c: { id: string; type: ConnectorType; name: string; baseUrl: string; credentials: Record<string, unknown>; settings: Record<string, unknown>; mappings: ConnectorMappings; createdBy: string }) {
   const { credentials, ...rest } = c;
-  const [row] = await db.insert(connectors).values({ ...rest, credentialsSealed: seal(JSON.stringify(credentials), c.id) }).onConflictDoNothing().returning();
-  return row ?? (await getConnector(db, c.id))!;
+  const sealed = seal(JSON.stringify(credentials), c.id);
+  return db.transaction(async (t) => {
+    const tx = t as unknown as Db;
+    const [row] = await tx.insert(connectors).values({ ...rest, credentialsSealed: sealed }).onConflictDoNothing().returning();
+    // Its poller starts with it (after commit, through the workflow-start outbox).
+    if (row && POLLED_TYPES.includes(c.type)) await enqueueWorkflowStart(tx, 'connector-poller', c.id);
+    return row ?? (await getConnector(tx, c.id))!;
+  });
 }
 
 export async function getConnector(db: Pick<Db, 'select'>, id: string): Promise<ConnectorRow | undefined> {
@@ -48,8 +59,14 @@ export async function listConnectors(db: Db, f: { after?: string; limit: number 
 
 export async function updateConnector(db: Db, id: string, u: { name?: string; baseUrl?: string; credentials?: Record<string, unknown>; settings?: Record<string, unknown>; mappings?: ConnectorMappings; active?: boolean }, at: string) {
   const { credentials, ...rest } = u;
-  const [row] = await db.update(connectors).set({ ...rest, ...(credentials ? { credentialsSealed: seal(JSON.stringify(credentials), id) } : {}), updatedAt: at }).where(eq(connectors.id, id)).returning();
-  return row;
+  const sealed = credentials ? seal(JSON.stringify(credentials), id) : undefined;
+  return db.transaction(async (t) => {
+    const tx = t as unknown as Db;
+    const [row] = await tx.update(connectors).set({ ...rest, ...(sealed ? { credentialsSealed: sealed } : {}), updatedAt: at }).where(eq(connectors.id, id)).returning();
+    // A poller ends when its connector is deactivated; re-activating (or any change) makes sure one runs.
+    if (row?.active && POLLED_TYPES.includes(row.type as ConnectorType)) await enqueueWorkflowNotice(tx, 'connector-poller', id);
+    return row;
+  });
 }
 
 /** The credentials, opened for a call; throws when the integration key is missing or wrong. */

@@ -154,6 +154,20 @@ export async function writeBreaker(db: Db, connector: string, b: BreakerState, l
     .onConflictDoUpdate({ target: connectorBreakers.connector, set: { consecutiveFailures: b.consecutiveFailures, openUntil: b.openUntil, lastError, updatedAt: sql`now()` } });
 }
 
+/**
+ * A failure outside a delivery (a connector's poll) shown on the connector's status without touching
+ * its breaker counts; `null` clears it unless deliveries are failing (theirs is then the error shown).
+ * Single statements, so a delivery updating the breaker meanwhile loses nothing.
+ */
+export async function noteConnectorError(db: Db, connector: string, error: string | null) {
+  if (error === null) {
+    await db.update(connectorBreakers).set({ lastError: null, updatedAt: sql`now()` }).where(and(eq(connectorBreakers.connector, connector), eq(connectorBreakers.consecutiveFailures, 0), sql`${connectorBreakers.lastError} is not null`));
+    return;
+  }
+  await db.insert(connectorBreakers).values({ connector, consecutiveFailures: 0, openUntil: null, lastError: error })
+    .onConflictDoUpdate({ target: connectorBreakers.connector, set: { lastError: error, updatedAt: sql`now()` } });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Subscriptions
 

@@ -315,7 +315,7 @@ export const workflowStarts = pgTable('workflow_starts', {
 }, (t) => [
   primaryKey({ columns: [t.kind, t.subjectId] }),
   index('workflow_starts_pending_idx').on(t.createdAt).where(sql`dispatched_at is null`),
-  check('workflow_starts_kind_ck', sql`${t.kind} in ('placement-review','cta-clock','initiative','proposal','planning-loop','health','risk','capacity-gap','delivery','upsell')`),
+  check('workflow_starts_kind_ck', sql`${t.kind} in ('placement-review','cta-clock','initiative','proposal','planning-loop','health','risk','capacity-gap','delivery','upsell','connector-poller')`),
 ]);
 
 /**
@@ -890,7 +890,7 @@ export const planningCycles = pgTable('planning_cycles', {
 ]);
 
 /**
- * Per-tenant PSA connectors (issue 15): a vendor account (ConnectWise PSA today) with its
+ * Per-tenant PSA connectors (issue 15): a vendor account (ConnectWise PSA, Autotask) with its
  * credentials sealed under the integration key (runtime/secret-box.ts, bound to the connector id;
  * never logged, never returned), its settings (board, statuses) and its mappings of Baton's people
  * to the vendor's members and clients to its companies. Deliveries to it use the connector key
@@ -903,13 +903,13 @@ export const connectors = pgTable('connectors', {
   baseUrl: text('base_url').notNull(),
   credentialsSealed: text('credentials_sealed').notNull(),
   settings: jsonb('settings').$type<Record<string, unknown>>().notNull(),
-  /** `{ people: [{personId, member}], clients: [{clientId, companyId}] }`. */
-  mappings: jsonb('mappings').$type<{ people: { personId: string; member: string }[]; clients: { clientId: string; companyId: number }[] }>().notNull(),
+  /** `{ people: [{personId, member (ConnectWise) | resourceId + roleId (Autotask)}], clients: [{clientId, companyId}] }`. */
+  mappings: jsonb('mappings').$type<{ people: { personId: string; member?: string; resourceId?: number; roleId?: number }[]; clients: { clientId: string; companyId: number }[] }>().notNull(),
   active: boolean('active').notNull().default(true),
   createdBy: text('created_by').notNull(),
   createdAt: createdAt(),
   updatedAt: ts('updated_at').notNull().default(sql`now()`),
-}, (t) => [check('connectors_type_ck', sql`${t.type} in ('connectwise')`)]);
+}, (t) => [check('connectors_type_ck', sql`${t.type} in ('connectwise','autotask')`)]);
 
 /** Which vendor record stands for which Baton record (a CTA's ticket), written on the first successful create. */
 export const connectorLinks = pgTable('connector_links', {

@@ -20,7 +20,7 @@ import { createLogger, type Logger } from './logger.js';
 import { assertPortsFree, freePort, type PortClaim } from './ports.js';
 import { createWorkerHealthApp, serveWorkerHealth } from './worker-health.js';
 import { installTracing, tracesExporterFromEnv } from './tracing.js';
-import { ensureAllCtaClocks, ensureAllHealth, ensureAllPlacementReviews, ensureAllRisks, ensureGovernanceRoutines, ensureNotificationSchedule, startWorkflowStartDispatcher } from './processes.js';
+import { ensureAllCtaClocks, ensureAllHealth, ensureAllPlacementReviews, ensureAllRisks, ensureGovernanceRoutines, ensureNotificationSchedule, ensureAllConnectorPollers, startWorkflowStartDispatcher } from './processes.js';
 import { registerSearchAttributes } from './search-attribute-registry.js';
 import { isAlive } from './supervised-process.js';
 import { batonDataConverter } from './payload-codec.js';
@@ -259,7 +259,8 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
       const risks = await ensureAllRisks(temporalTarget, database.db);
       const routines = await ensureGovernanceRoutines(temporalTarget);
       const notificationSchedule = await ensureNotificationSchedule(temporalTarget, database.db);
-      logger.info({ placementReviews: reviews, ctaClocks: clocks, health, risks, governanceRoutines: routines, notificationSchedule }, 'long-running processes reconciled');
+      const connectorPollers = await ensureAllConnectorPollers(temporalTarget, database.db);
+      logger.info({ placementReviews: reviews, ctaClocks: clocks, health, risks, governanceRoutines: routines, notificationSchedule, connectorPollers }, 'long-running processes reconciled');
       // From then on, the outbox: starts the API committed but did not make (it died, Temporal was away).
       stops.push(startWorkflowStartDispatcher(temporalTarget, database.db, logger));
     }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { activePolicy } from '../db/policies.js';
 import { clients } from '../db/schema.js';
@@ -9,6 +9,7 @@ import { ctasAwaitingFirstAction, getCta, isDeliverable, type CtaRow } from '../
 import { markWorkflowStarted, markWorkflowStartFailed, pendingWorkflowStarts, type WorkflowStartKind } from '../db/outbox.js';
 import { safeErrorMessage } from '../db/errors.js';
 import { getDelivery } from '../db/deliveries.js';
+import { POLLED_TYPES } from '../db/connectors.js';
 import { dispatchCapacityGap } from '../db/portfolio.js';
 import { ROUTINES, type Routine } from '../domain/governance.js';
 import type { Logger } from './logger.js';
@@ -19,10 +20,10 @@ import {
   type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type DeliveryInput, deliveryWorkflowId, type GovernanceInput, type HealthActionRequest, type HealthActionResult, type HealthInput,
   type InitiativeInput, type OnboardingInput, type PlacementReviewInput, type PlanningLoopInput, type ProcessKind, type ProcessRefusal, type ProposalInput,
   type RiskActionRequest, type RiskActionResult, type RiskInput, type SaleInput, saleWorkflowId, type UpsellInput, upsellWorkflowId,
-  PLANNING_CYCLE_REFUSAL_TYPES, planningCycleAction, planningCycleWorkflowId, type PlanningCycleActionRequest, type PlanningCycleActionResult, type PlanningCycleInput,
+  type ConnectorPollerInput, connectorPollerWorkflowId, PLANNING_CYCLE_REFUSAL_TYPES, planningCycleAction, planningCycleWorkflowId, type PlanningCycleActionRequest, type PlanningCycleActionResult, type PlanningCycleInput,
 } from '../workflows/contracts.js';
 import type { UpdateDefinition } from '@temporalio/common';
-import { initiatives, proposals } from '../db/schema.js';
+import { connectors, initiatives, proposals } from '../db/schema.js';
 import { clientsWithHealth } from '../db/health.js';
 import { getRisk, risksToRun } from '../db/risks.js';
 import { getUpsellById } from '../db/upsell.js';
@@ -54,6 +55,7 @@ interface ProcessInputs {
   upsell: UpsellInput;
   planningCycle: PlanningCycleInput;
   notificationSweep: Record<string, never>;
+  connectorPoller: ConnectorPollerInput;
 }
 
 interface StartOptions {
@@ -90,6 +92,7 @@ const PROCESS_LABELS: Record<ProcessKind, string> = {
   upsell: 'Upsell play (R-89..R-92)',
   planningCycle: 'Annual planning cycle (R-62..R-66)',
   notificationSweep: 'Notification sweep (due soon, digest; issue 15)',
+  connectorPoller: 'Connector poller (issue 15)',
 };
 
 /** Temporal markdown, one line: no line breaks, and at most a few hundred characters. */
@@ -120,7 +123,7 @@ export async function startProcess<K extends ProcessKind>(t: TemporalTarget, kin
     typedSearchAttributes: new TypedSearchAttributes([
       { key: ClientIdKey, value: o.searchAttributes.clientId },
       ...(o.searchAttributes.segment !== undefined ? [{ key: SegmentKey, value: o.searchAttributes.segment }] : []),
-      { key: ProcessKey, value: kind === 'ctaClock' ? 'cta' : kind === 'placementReview' ? 'placement-review' : kind === 'planningLoop' ? 'planning-loop' : kind === 'planningCycle' ? 'planning-cycle' : kind },
+      { key: ProcessKey, value: kind === 'ctaClock' ? 'cta' : kind === 'placementReview' ? 'placement-review' : kind === 'planningLoop' ? 'planning-loop' : kind === 'planningCycle' ? 'planning-cycle' : kind === 'connectorPoller' ? 'connector-poller' : kind },
     ]),
   });
 }
@@ -137,6 +140,21 @@ export async function ensureGovernanceRoutines(t: TemporalTarget, routines: read
     });
   }
   return routines.length;
+}
+
+/** Issue 15: one poller per active connector of a polled type, by id; a second start joins the running one. */
+async function ensureConnectorPoller(t: TemporalTarget, c: { id: string; name: string }) {
+  await startProcess(t, 'connectorPoller', { connectorId: c.id }, {
+    workflowId: connectorPollerWorkflowId(c.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: '' },
+    describe: { clientName: 'all clients', subject: `connector ${c.name}` },
+  });
+}
+
+/** After downtime (or a poller terminated by hand): every active connector of a polled type has its poller. */
+export async function ensureAllConnectorPollers(t: TemporalTarget, db: Db): Promise<number> {
+  const rows = await db.select({ id: connectors.id, name: connectors.name }).from(connectors).where(and(eq(connectors.active, true), inArray(connectors.type, [...POLLED_TYPES])));
+  for (const r of rows) await ensureConnectorPoller(t, r);
+  return rows.length;
 }
 
 /**
@@ -393,6 +411,9 @@ export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: Wor
   } else if (kind === 'risk') {
     const risk = await getRisk(db, subjectId);
     if (risk) await ensureRisk(t, risk.id, risk.clientId);
+  } else if (kind === 'connector-poller') {
+    const [row] = await db.select({ id: connectors.id, name: connectors.name, active: connectors.active }).from(connectors).where(eq(connectors.id, subjectId));
+    if (row?.active) await ensureConnectorPoller(t, row);
   } else if (kind === 'delivery') {
     const row = await getDelivery(db, subjectId);
     // Issue 15: one workflow per delivery, by id, so a second dispatch joins the first.

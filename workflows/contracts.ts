@@ -40,6 +40,7 @@ export const WORKFLOW_TYPES = {
   upsell: 'upsell',
   planningCycle: 'planningCycle',
   notificationSweep: 'notificationSweep',
+  connectorPoller: 'connectorPoller',
 } as const;
 export type ProcessKind = keyof typeof WORKFLOW_TYPES;
 
@@ -119,6 +120,24 @@ export interface NotificationSweepResult {
   digestDate: string | null;
 }
 export const NOTIFICATION_SCHEDULE_ID = 'baton-notifications';
+
+/** A connector's poller (issue 15: entities without webhooks, e.g. Autotask company to-dos). `cursor`: the vendor's last-modified instant read so far. */
+export interface ConnectorPollerInput {
+  connectorId: string;
+  cursor?: string;
+}
+export interface ConnectorPollerResult {
+  connectorId: string;
+  outcome: 'stopped';
+}
+/** What one poll answers the workflow: whether to stop, the next cursor, how long to wait (the policy's interval, read at each poll). */
+export interface ConnectorPollStep {
+  stop: boolean;
+  cursor?: string;
+  waitMs: number;
+  completed: number;
+}
+export const connectorPollerWorkflowId = (connectorId: string) => `connector-poller/${connectorId}`;
 
 // ---------------------------------------------------------------------------------------------
 // Placement review (R-7)

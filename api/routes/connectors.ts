@@ -2,21 +2,21 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import {
-  claimInboundEvent, connectorKey, connectorStatus, createConnector, findLinkByVendorId, getConnector, listConnectors, updateConnector,
+  connectorStatus, createConnector, findLinkByVendorId, getConnector, listConnectors, openCredentials, updateConnector,
   type ConnectorMappings, type ConnectorRow,
 } from '../../db/connectors.js';
-import { completeCta, recordFirstAction } from '../../db/ctas.js';
+import { applyInboundReport } from '../../db/inbound.js';
+import { autotaskCallout, autotaskCredentials, autotaskSettings, calloutEventKey, calloutReport, verifyHookSignature } from '../../domain/autotask.js';
 import { clients, people } from '../../db/schema.js';
-import type { Actor } from '../../db/schema.js';
 import {
-  callbackEventKey, connectWiseCallback, connectWiseCredentials, connectWiseSettings, ticketReport, trustedKeyUrl, verifyCallbackSignature,
+  callbackEventKey, connectWiseCallback, connectWiseSettings, ticketReport, trustedKeyUrl, verifyCallbackSignature,
 } from '../../domain/connectwise.js';
 import { notifyCtaClock } from '../../runtime/processes.js';
 import { IntegrationKeyMissingError } from '../../runtime/secret-box.js';
 import { actorOf } from '../actor.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { requestScopedId } from '../idempotency.js';
-import { notFound, ProblemError, unprocessable } from '../problem.js';
+import { fieldErrors, notFound, ProblemError, unprocessable, validationProblem, type FieldError } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { Id, Pagination, page, text } from '../schemas.js';
 
@@ -24,19 +24,42 @@ import { Id, Pagination, page, text } from '../schemas.js';
 export const inboundPath = (c: Pick<ConnectorRow, 'id' | 'type'>) => `/inbound/${c.type}/${c.id}`;
 
 const BaseUrl = z.string().max(500).url().refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http or https URL')
-  .openapi({ format: 'uri', example: 'https://api-na.myconnectwise.net/v4_6_release/apis/3.0', description: 'The REST API root, up to `/apis/3.0`' });
+  .openapi({ format: 'uri', example: 'https://api-na.myconnectwise.net/v4_6_release/apis/3.0', description: 'ConnectWise: the REST API root, up to `/apis/3.0`. Autotask: the zone URL from `zoneInformation`, e.g. `https://webservices2.autotask.net/ATServicesRest` (Baton adds `/V1.0`)' });
 
-const Mappings = z.strictObject({
+const uniqueBy = (key: 'clientId' | 'personId') => (l: Record<string, unknown>[]) => new Set(l.map((x) => x[key])).size === l.length;
+const ClientMappings = z.array(z.strictObject({ clientId: Id, companyId: z.number().int().positive().max(2_147_483_647).openapi({ description: 'The vendor\'s company id' }) })).max(5000)
+  .refine(uniqueBy('clientId'), 'each client once').default([]);
+const CwMappings = z.strictObject({
   people: z.array(z.strictObject({ personId: Id, member: text(1, 100).openapi({ description: 'The ConnectWise member identifier' }) })).max(1000)
-    .refine((l) => new Set(l.map((m) => m.personId)).size === l.length, 'each person once').default([]),
-  clients: z.array(z.strictObject({ clientId: Id, companyId: z.number().int().positive().max(2_147_483_647).openapi({ description: 'The ConnectWise company id' }) })).max(5000)
-    .refine((l) => new Set(l.map((m) => m.clientId)).size === l.length, 'each client once').default([]),
-}).openapi('ConnectorMappings', { description: 'Baton people → ConnectWise members (ticket owner), Baton clients → ConnectWise companies (only mapped clients get tickets)' });
+    .refine(uniqueBy('personId'), 'each person once').default([]),
+  clients: ClientMappings,
+}).openapi('ConnectWiseMappings', { description: 'Baton people → ConnectWise members (ticket owner), Baton clients → ConnectWise companies (only mapped clients get tickets)' });
+const AtMappings = z.strictObject({
+  people: z.array(z.strictObject({
+    personId: Id,
+    resourceId: z.number().int().positive().max(2_147_483_647).openapi({ description: 'The Autotask resource (ticket `assignedResourceID`, to-do `assignedToResourceID`)' }),
+    roleId: z.number().int().positive().max(2_147_483_647).openapi({ description: 'The resource\'s role on tickets (`assignedResourceRoleID`, required with a resource)' }),
+  })).max(1000).refine(uniqueBy('personId'), 'each person once').default([]),
+  clients: ClientMappings,
+}).openapi('AutotaskMappings', { description: 'Baton people → Autotask resources and roles, Baton clients → Autotask companies (only mapped clients get tickets or to-dos)' });
 
-const Settings = connectWiseSettings.extend({ newStatus: text(1, 50).default('New'), closedStatus: text(1, 50).default('Closed') }).openapi('ConnectWiseSettings');
-const Credentials = z.strictObject({
+const CwSettings = connectWiseSettings.extend({ newStatus: text(1, 50).default('New'), closedStatus: text(1, 50).default('Closed') }).openapi('ConnectWiseSettings');
+const AtSettings = autotaskSettings.openapi('AutotaskSettings');
+const CwCredentials = z.strictObject({
   companyId: text(1, 100), publicKey: text(1, 200), privateKey: text(1, 200), clientId: text(1, 100),
 }).openapi('ConnectWiseCredentials', { description: 'Sealed at rest under BATON_INTEGRATION_KEY; never returned or logged' });
+const AtCredentials = z.strictObject({
+  apiIntegrationCode: text(1, 100), userName: text(1, 200), secret: text(1, 200),
+  webhookSecret: text(10, 64).openapi({ description: 'The SecretKey of the Autotask webhooks pointing at Baton (verifies X-Hook-Signature)' }),
+}).openapi('AutotaskCredentials', { description: 'The API user\'s headers (ApiIntegrationCode, UserName, Secret) and the webhooks\' SecretKey; sealed at rest under BATON_INTEGRATION_KEY; never returned or logged' });
+
+/** Per connector type: the schemas its configuration is checked against. One registry, so a type is added in one place. */
+const TYPE_SCHEMAS = {
+  connectwise: { settings: CwSettings, credentials: CwCredentials, mappings: CwMappings },
+  autotask: { settings: AtSettings, credentials: AtCredentials, mappings: AtMappings },
+} as const;
+type ConnectorTypeName = keyof typeof TYPE_SCHEMAS;
+const ConnectorTypeEnum = z.enum(['connectwise', 'autotask']);
 
 const ConnectorStatus = z.object({
   breaker: z.object({ state: z.enum(['closed', 'open']), consecutiveFailures: z.number().int(), openUntil: z.string().max(40).nullable() }),
@@ -44,7 +67,7 @@ const ConnectorStatus = z.object({
   deliveries: z.object({ pending: z.number().int(), retrying: z.number().int(), delivered: z.number().int(), dead: z.number().int() }),
 });
 const Connector = z.object({
-  id: Id, type: z.enum(['connectwise']), name: z.string().max(200), baseUrl: z.string().max(500), settings: Settings, mappings: Mappings, active: z.boolean(),
+  id: Id, type: ConnectorTypeEnum, name: z.string().max(200), baseUrl: z.string().max(500), settings: z.union([CwSettings, AtSettings]), mappings: z.union([CwMappings, AtMappings]), active: z.boolean(),
   inboundPath: z.string().max(200).openapi({ description: 'Register `<Baton URL><inboundPath>` as the vendor\'s callback URL' }),
   createdBy: z.string().max(200), createdAt: z.string().max(40), updatedAt: z.string().max(40),
 }).openapi('Connector');
@@ -53,8 +76,11 @@ const ConnectorParams = z.object({ connectorId: Id.openapi({ param: { name: 'con
 
 const createRoute = securedRoute(ROLE_SETS.admin, {
   method: 'post', path: '/v1/connectors', operationId: 'createConnector', tags: ['Integrations'],
-  summary: 'Connect a PSA account (ConnectWise PSA): credentials sealed at rest, people and clients mapped',
-  request: jsonBody(z.strictObject({ type: z.enum(['connectwise']), name: text(1, 200), baseUrl: BaseUrl, credentials: Credentials, settings: Settings, mappings: Mappings.optional() })),
+  summary: 'Connect a PSA account (ConnectWise PSA, Autotask): credentials sealed at rest, people and clients mapped',
+  request: jsonBody(z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('connectwise'), name: text(1, 200), baseUrl: BaseUrl, credentials: CwCredentials, settings: CwSettings, mappings: CwMappings.optional() }),
+    z.strictObject({ type: z.literal('autotask'), name: text(1, 200), baseUrl: BaseUrl, credentials: AtCredentials, settings: AtSettings.optional(), mappings: AtMappings.optional() }),
+  ])),
   responses: { 201: jsonResponse(Connector, 'Connected (the credentials are not returned)') },
 });
 const listRoute = securedRoute(ROLE_SETS.admin, {
@@ -71,14 +97,18 @@ const updateRoute = securedRoute(ROLE_SETS.admin, {
   summary: 'Change a connector: name, URL, credentials (replaced whole), settings, mappings (replaced whole), active',
   request: {
     params: ConnectorParams,
-    ...jsonBody(z.strictObject({ name: text(1, 200).optional(), baseUrl: BaseUrl.optional(), credentials: Credentials.optional(), settings: Settings.optional(), mappings: Mappings.optional(), active: z.boolean().optional() })
+    ...jsonBody(z.strictObject({
+      name: text(1, 200).optional(), baseUrl: BaseUrl.optional(), credentials: z.union([CwCredentials, AtCredentials]).optional(),
+      settings: z.union([CwSettings, AtSettings]).optional(), mappings: z.union([CwMappings, AtMappings]).optional(), active: z.boolean().optional(),
+    }).openapi({ description: 'Credentials, settings and mappings are those of the connector\'s type' })
       .refine((b) => Object.keys(b).length > 0, 'name at least one field to change')),
   },
   responses: { 200: jsonResponse(Connector, 'Changed') },
 });
 
 const connectorView = (c: ConnectorRow) => ({
-  id: c.id, type: c.type as 'connectwise', name: c.name, baseUrl: c.baseUrl, settings: connectWiseSettings.parse(c.settings), mappings: c.mappings, active: c.active,
+  id: c.id, type: c.type as ConnectorTypeName, name: c.name, baseUrl: c.baseUrl, settings: TYPE_SCHEMAS[c.type as ConnectorTypeName].settings.parse(c.settings),
+  mappings: TYPE_SCHEMAS[c.type as ConnectorTypeName].mappings.parse(c.mappings), active: c.active,
   inboundPath: inboundPath(c), createdBy: c.createdBy, createdAt: c.createdAt, updatedAt: c.updatedAt,
 });
 
@@ -107,9 +137,10 @@ export function registerConnectorRoutes(app: OpenAPIHono<ApiEnv>) {
   app.openapi(createRoute, async (c) => {
     const b = c.req.valid('json');
     const { db } = c.get('deps');
-    const mappings = b.mappings ?? { people: [], clients: [] };
+    const mappings: ConnectorMappings = b.mappings ?? { people: [], clients: [] };
     await checkMappings(db, mappings);
-    const row = await sealing(() => createConnector(db, { id: requestScopedId(c, 'connector'), type: b.type, name: b.name, baseUrl: b.baseUrl, credentials: b.credentials, settings: b.settings, mappings, createdBy: actorOf(c).name }));
+    const settings = TYPE_SCHEMAS[b.type].settings.parse(b.settings ?? {});
+    const row = await sealing(() => createConnector(db, { id: requestScopedId(c, 'connector'), type: b.type, name: b.name, baseUrl: b.baseUrl, credentials: b.credentials, settings, mappings, createdBy: actorOf(c).name }));
     return c.json(connectorView(row), 201);
   });
   app.openapi(listRoute, async (c) => {
@@ -128,10 +159,23 @@ export function registerConnectorRoutes(app: OpenAPIHono<ApiEnv>) {
     const { connectorId } = c.req.valid('param');
     const b = c.req.valid('json');
     const { db } = c.get('deps');
-    if (!(await getConnector(db, connectorId))) throw notFound('Connector', connectorId);
-    if (b.mappings) await checkMappings(db, b.mappings);
+    const existing = await getConnector(db, connectorId);
+    if (!existing) throw notFound('Connector', connectorId);
+    // Each part is checked against the connector's own type (the body's unions only say it is some type's).
+    const schemas = TYPE_SCHEMAS[existing.type as ConnectorTypeName];
+    const errors: FieldError[] = [];
+    const own = <T>(part: 'settings' | 'credentials' | 'mappings', value: unknown): T | undefined => {
+      if (value === undefined) return undefined;
+      const r = (schemas[part] as z.ZodType).safeParse(value);
+      if (!r.success) errors.push(...fieldErrors('body', r.error.issues).map((e) => ({ ...e, path: e.path === '(root)' ? part : `${part}.${e.path}` })));
+      return r.success ? r.data as T : undefined;
+    };
+    const update = { ...b, settings: own<Record<string, unknown>>('settings', b.settings), credentials: own<Record<string, unknown>>('credentials', b.credentials), mappings: own<ConnectorMappings>('mappings', b.mappings) };
+    if (errors.length) throw validationProblem(errors, `Credentials, settings and mappings must be those of a ${existing.type} connector.`);
+    for (const k of ['settings', 'credentials', 'mappings'] as const) if (update[k] === undefined) delete update[k];
+    if (update.mappings) await checkMappings(db, update.mappings);
     const at = (await currentTime(c.get('deps'))).toISOString();
-    const row = await sealing(() => updateConnector(db, connectorId, b, at));
+    const row = await sealing(() => updateConnector(db, connectorId, update, at));
     return c.json(connectorView(row!), 200);
   });
 }
@@ -196,20 +240,52 @@ export function registerConnectorInbound(app: OpenAPIHono<ApiEnv>) {
 
     const settings = connectWiseSettings.parse(connector.settings);
     const report = ticketReport(body, settings);
-    const eventKey = callbackEventKey(raw);
-    const at = (await currentTime(c.get('deps'))).toISOString();
-    const actor: Actor = { kind: 'system', id: connectorKey(connector.id), name: `ConnectWise PSA: ${connector.name}` };
-    const result = await db.transaction(async (t) => {
-      const tx = t as unknown as Db;
-      const ctaId = body.Type.toLowerCase() === 'ticket' ? await findLinkByVendorId(tx, connector.id, 'ticket', String(body.ID)) : undefined;
-      const outcome = !ctaId ? 'not-a-baton-ticket' : report.report === 'none' ? `no-report: ${report.why}` : report.report;
-      if (!(await claimInboundEvent(tx, connector.id, eventKey, `${body.Type}/${body.ID}`, outcome))) return { duplicate: true as const, outcome: 'already-received', ctaId: undefined };
-      if (!ctaId || report.report === 'none') return { duplicate: false as const, outcome, ctaId: undefined };
-      const eventId = `cta/${ctaId}/inbound/${eventKey.slice(7, 39)}`;
-      const applied = report.report === 'complete'
-        ? await completeCta(tx, ctaId, report.note, { actor, at }, eventId)
-        : await recordFirstAction(tx, ctaId, { note: report.note }, { actor, at }, eventId);
-      return { duplicate: false as const, outcome: applied.outcome === 'applied' ? report.report : `unchanged: ${applied.outcome === 'conflict' ? applied.reason : 'no such CTA'}`, ctaId: applied.outcome === 'applied' ? ctaId : undefined };
+    const ctaId = body.Type.toLowerCase() === 'ticket' ? await findLinkByVendorId(db, connector.id, 'ticket', String(body.ID)) : undefined;
+    const result = await applyInboundReport(db, connector, {
+      eventKey: callbackEventKey(raw), entity: `${body.Type}/${body.ID}`, ctaId, report, unlinked: 'not-a-baton-ticket',
+      actorName: `ConnectWise PSA: ${connector.name}`, at: (await currentTime(c.get('deps'))).toISOString(),
+    });
+    if (result.ctaId && temporal) await notifyCtaClock(temporal, result.ctaId).catch((err) => logger.warn({ err, ctaId: result.ctaId }, 'CTA clock not notified; it re-reads the CTA at its next deadline'));
+    return c.json({ received: true, duplicate: result.duplicate, outcome: result.outcome }, 200);
+  });
+
+  /**
+   * POST /inbound/autotask/{connectorId}: an Autotask webhook callout (TicketWebhooks,
+   * TicketNoteWebhooks). Verified first: `X-Hook-Signature` must be `sha1=` + the base64
+   * HMAC-SHA1 of the raw body under the connector's webhook SecretKey (401, nothing changed,
+   * otherwise); de-duplicated by the webhook's Guid and SequenceNumber (a replay answers 200
+   * `duplicate`); a ticket Baton created reports on its CTA as the API would (complete status →
+   * completed; left the new status, or a note added → first action).
+   */
+  app.post('/inbound/autotask/:connectorId', async (c) => {
+    const connectorId = c.req.param('connectorId');
+    const { db, temporal, logger } = c.get('deps');
+    const parsedId = Id.safeParse(connectorId);
+    const connector = parsedId.success ? await getConnector(db, parsedId.data) : undefined;
+    if (!connector || connector.type !== 'autotask' || !connector.active) throw new ProblemError(404, 'not-found', 'Not found', 'No active Autotask connector at this address.');
+    const raw = await c.req.text();
+    const signature = c.req.header('x-hook-signature');
+    if (!signature) throw unauthorized('The X-Hook-Signature header is missing.');
+    let secretKey: string;
+    try {
+      secretKey = autotaskCredentials.parse(openCredentials(connector)).webhookSecret;
+    } catch (err) {
+      if (err instanceof IntegrationKeyMissingError) throw new ProblemError(503, 'integration-key-missing', 'Connector secrets cannot be opened', err.message);
+      throw err;
+    }
+    if (!verifyHookSignature(secretKey, raw, signature)) throw unauthorized('The X-Hook-Signature does not verify with the connector\'s webhook secret key.');
+    let body;
+    try {
+      body = autotaskCallout.parse(JSON.parse(raw));
+    } catch {
+      // Signed by Autotask but not a callout Baton reads: acknowledged (a refusal would only make Autotask retry), nothing changes.
+      return c.json({ received: true, duplicate: false, outcome: 'not-a-callout' }, 200);
+    }
+    const report = calloutReport(body, autotaskSettings.parse(connector.settings));
+    const ctaId = report.ticketId ? await findLinkByVendorId(db, connector.id, 'ticket', report.ticketId) : undefined;
+    const result = await applyInboundReport(db, connector, {
+      eventKey: calloutEventKey(body, raw), entity: `${body.EntityType}/${body.Id}`, ctaId, report, unlinked: 'not-a-baton-ticket',
+      actorName: `Autotask: ${connector.name}`, at: (await currentTime(c.get('deps'))).toISOString(),
     });
     if (result.ctaId && temporal) await notifyCtaClock(temporal, result.ctaId).catch((err) => logger.warn({ err, ctaId: result.ctaId }, 'CTA clock not notified; it re-reads the CTA at its next deadline'));
     return c.json({ received: true, duplicate: result.duplicate, outcome: result.outcome }, 200);

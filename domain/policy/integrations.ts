@@ -24,6 +24,7 @@ export const integrations = group(
     dueSoonHours: hours(24, 'A CTA owner gets one "due soon" email when the CTA\'s due instant is this close and it is not done (no DOMAIN rule: issue 15 email; C-5 names the clock)'),
     digestLocalTime: time('07:00', 'Each person\'s daily digest of open, overdue and due-soon CTAs is sent from this local time in governance.timeZone, once per day (issue 15 email; R-125 names the MSP zone)'),
     notificationSweepMinutes: minutes(15, 'How often the notification schedule looks for due-soon CTAs and digests to send; applied to the Temporal Schedule when the worker starts (§Processes of DESIGN.md: outbox delivery; issue 15 email)'),
+    pollIntervalSeconds: z.number().min(1).max(86_400).default(300).describe('How often a connector\'s poller asks the vendor for changes it sends no webhook for (Autotask company to-dos completed → CTA completed); read at each poll (§Processes of DESIGN.md: outbox delivery; issue 15: a durable poller per connector)'),
     inboundToleranceSeconds: seconds(300, 'An inbound signed webhook whose webhook-timestamp is further than this from now is refused as a replay (C-6; Standard Webhooks)'),
   },
   'Delivery of notifications and webhooks: retries, dead letter, circuit breaker (§Processes of DESIGN.md: outbox delivery; issue 15)',

@@ -1,0 +1,200 @@
+/**
+ * Autotask PSA calls (issue 15): the outbox's deliveries (one delivery = at most a lookup and one
+ * write) and the poller's reads of company to-dos (which have no webhooks).
+ *
+ * Idempotency toward Autotask, which has no idempotency key: a create is (1) the link Baton stored
+ * on an earlier success, else (2) `POST <Entity>/query` for Baton's marker (a ticket's `externalID`,
+ * a to-do's `activityDescription`), else (3) the create, after which the link is stored. A retry
+ * after a lost answer (the record was created, Baton never heard) finds it at (2).
+ */
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { findLink, findLinkByVendorId, getConnector, openCredentials, saveLink, type ConnectorRow, type PsaDelivery } from '../db/connectors.js';
+import { applyInboundReport } from '../db/inbound.js';
+import { ctas } from '../db/schema.js';
+import {
+  assignTicket, assignToDo, autotaskCredentials, autotaskHeaders, autotaskRoot, autotaskSettings, closeTicket, closeToDo, markerQuery, nextCursor,
+  ticketForCta, toDoChangesQuery, toDoCompletionKey, toDoForCta, trustedPageUrl, type AutotaskCredentials, type AutotaskSettings, type PolledToDo,
+} from '../domain/autotask.js';
+import { classifyStatus, parseRetryAfter, type AttemptOutcome, type DeliveryPolicy } from '../domain/delivery.js';
+
+const USER_AGENT = 'Baton-PSA/1';
+
+class VendorError extends Error {
+  constructor(readonly outcome: AttemptOutcome & { outcome: 'failed' }) {
+    super(outcome.error);
+  }
+}
+
+interface QueryPage<T> { items: T[]; pageDetails?: { count?: number; requestCount?: number; prevPageUrl?: string | null; nextPageUrl?: string | null } }
+
+/** An authenticated caller on one connector; every failure is a VendorError carrying the outcome. */
+function autotaskCaller(connector: ConnectorRow, creds: AutotaskCredentials, timeoutSeconds: number, deliveryId?: string) {
+  const root = autotaskRoot(connector.baseUrl);
+  const send = async (method: string, url: string, body?: unknown): Promise<unknown> => {
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method, redirect: 'manual', signal: AbortSignal.timeout(timeoutSeconds * 1000),
+        headers: { ...autotaskHeaders(creds), 'user-agent': USER_AGENT, ...(deliveryId ? { 'x-baton-delivery': deliveryId } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string } };
+      throw new VendorError({ outcome: 'failed', error: e.name === 'TimeoutError' ? `Autotask did not answer within ${timeoutSeconds} s` : `Autotask unreachable: ${e.cause?.code ?? e.name}` });
+    }
+    const text = await res.text();
+    if (res.status >= 200 && res.status < 300) return text ? JSON.parse(text) : undefined;
+    throw new VendorError(vendorFailure(method, new URL(url).pathname, res, text));
+  };
+  return {
+    call: (method: string, path: string, body?: unknown) => send(method, `${root}${path}`, body),
+    /** `POST <Entity>/query`, following `pageDetails.nextPageUrl` (on the connector's host only) up to `maxPages`. */
+    async query<T>(entity: string, body: unknown, maxPages = 50): Promise<T[]> {
+      let page = await send('POST', `${root}/${entity}/query`, body) as QueryPage<T>;
+      const items = [...(page.items ?? [])];
+      for (let n = 1; page.pageDetails?.nextPageUrl && n < maxPages; n++) {
+        const next = page.pageDetails.nextPageUrl;
+        if (!trustedPageUrl(next, connector.baseUrl)) throw new VendorError({ outcome: 'failed', error: `Autotask named a next page on another host (${new URL(next).host}); not followed` });
+        page = await send('GET', next) as QueryPage<T>;
+        items.push(...(page.items ?? []));
+      }
+      return items;
+    },
+  };
+}
+
+function openConfig(connector: ConnectorRow): { creds: AutotaskCredentials; settings: AutotaskSettings } | { error: string } {
+  try {
+    return { creds: autotaskCredentials.parse(openCredentials(connector)), settings: autotaskSettings.parse(connector.settings) };
+  } catch (err) {
+    return { error: `the connector's configuration cannot be used: ${(err as Error).name === 'ZodError' ? 'invalid settings' : (err as Error).message}` };
+  }
+}
+
+const resourceOf = (connector: ConnectorRow, personId: string | null | undefined) => {
+  const m = connector.mappings.people.find((p) => p.personId === personId);
+  return m?.resourceId !== undefined && m.roleId !== undefined ? { resourceId: m.resourceId, roleId: m.roleId } : undefined;
+};
+
+export async function deliverToAutotask(db: Db, connector: ConnectorRow, deliveryId: string, p: PsaDelivery, policy: DeliveryPolicy): Promise<AttemptOutcome> {
+  const config = openConfig(connector);
+  // A missing integration key or a broken configuration is the operator's to fix: retried by policy, shown on the connector's status.
+  if ('error' in config) return { outcome: 'failed', error: config.error };
+  const { creds, settings } = config;
+  const at = autotaskCaller(connector, creds, policy.requestTimeoutSeconds, deliveryId);
+  const kind = settings.ctaAs; // 'ticket' | 'toDo': the link kind and the entity
+  const companyId = connector.mappings.clients.find((c) => c.clientId === p.clientId)?.companyId;
+  const find = async () => (await at.query<{ id: number }>(kind === 'ticket' ? 'Tickets' : 'CompanyToDos', markerQuery(kind, p.ctaId)))[0]?.id;
+
+  try {
+    if (p.op === 'ticket.create') {
+      if (await findLink(db, connector.id, kind, p.ctaId)) return { outcome: 'delivered' };
+      const found = await find();
+      if (found !== undefined) {
+        await saveLink(db, connector.id, kind, p.ctaId, String(found));
+        return { outcome: 'delivered', status: 200 };
+      }
+      if (companyId === undefined) return { outcome: 'failed', permanent: true, error: `client ${p.clientId} is no longer mapped to an Autotask company` };
+      const resource = resourceOf(connector, p.ownerPersonId);
+      let created: { itemId: number };
+      if (kind === 'ticket') {
+        created = await at.call('POST', '/Tickets', ticketForCta({ ...p, companyId, ...(resource ? { resource } : {}) }, settings)) as { itemId: number };
+      } else {
+        const resourceId = resource?.resourceId ?? settings.toDoResourceId;
+        if (resourceId === undefined) return { outcome: 'failed', permanent: true, error: 'a to-do needs a resource: map the CTA owner or set settings.toDoResourceId' };
+        created = await at.call('POST', `/Companies/${companyId}/ToDos`, toDoForCta({ ...p, companyId, resourceId, at: new Date().toISOString() }, settings)) as { itemId: number };
+      }
+      await saveLink(db, connector.id, kind, p.ctaId, String(created.itemId));
+      return { outcome: 'delivered', status: 200 };
+    }
+    let vendorId = await findLink(db, connector.id, kind, p.ctaId);
+    if (!vendorId) {
+      const found = await find();
+      // The create has not landed yet (its delivery is retrying): wait for it, without blaming the connector.
+      if (found === undefined) return { outcome: 'failed', error: `the CTA's ${kind === 'ticket' ? 'ticket' : 'to-do'} is not created yet`, messageFault: true };
+      vendorId = String(found);
+      await saveLink(db, connector.id, kind, p.ctaId, vendorId);
+    }
+    const id = Number(vendorId);
+    const path = kind === 'ticket' ? '/Tickets' : `/Companies/${companyId}/ToDos`;
+    if (kind === 'toDo' && companyId === undefined) return { outcome: 'failed', permanent: true, error: `client ${p.clientId} is no longer mapped to an Autotask company` };
+    if (p.op === 'ticket.assign') {
+      // The CTA's owner now, not the event's: two hand-overs delivered out of order still end with the right owner.
+      const [now] = await db.select({ ownerPersonId: ctas.ownerPersonId }).from(ctas).where(eq(ctas.id, p.ctaId));
+      const resource = resourceOf(connector, now?.ownerPersonId);
+      if (!resource) return { outcome: 'delivered' }; // the current owner has no Autotask resource: the record keeps its own
+      await at.call('PATCH', path, kind === 'ticket' ? assignTicket(id, resource) : assignToDo(id, resource.resourceId));
+      return { outcome: 'delivered', status: 200 };
+    }
+    await at.call('PATCH', path, kind === 'ticket' ? closeTicket(id, settings) : closeToDo(id, new Date().toISOString()));
+    return { outcome: 'delivered', status: 200 };
+  } catch (err) {
+    if (err instanceof VendorError) return err.outcome;
+    throw err;
+  }
+}
+
+/**
+ * An Autotask error answer → the outcome. Its body is `{errors: ["…"]}`; the messages (never the
+ * request headers) are kept for the status. 401/403 are the connector's credentials or
+ * permissions: retried (the breaker opens and deliveries queue until an admin fixes them). Other
+ * 4xx refuse this message (dead at once); 429 (the hourly request limit) and 5xx are retried with
+ * Retry-After. Autotask answers some business-rule refusals with 500: those are retried up to
+ * `deliveryMaxAttempts`, then dead-lettered with Autotask's messages.
+ */
+function vendorFailure(method: string, path: string, res: Response, text: string): AttemptOutcome & { outcome: 'failed' } {
+  let detail = '';
+  try {
+    const b = JSON.parse(text) as { errors?: unknown[]; message?: string };
+    detail = [...(Array.isArray(b.errors) ? b.errors.map(String) : []), ...(b.message ? [b.message] : [])].join('; ');
+  } catch {
+    detail = text.slice(0, 200);
+  }
+  const where = `${method} ${path.replace(/^.*\/V1\.0/i, '')}`;
+  const retryAfterSeconds = parseRetryAfter(res.headers.get('retry-after'), Date.now());
+  const base = { outcome: 'failed' as const, status: res.status, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
+  if (res.status === 401 || res.status === 403) return { ...base, error: `Autotask refused the connector's credentials (${res.status}) on ${where}: ${detail}`.slice(0, 500) };
+  const verdict = classifyStatus(res.status);
+  return { ...base, error: `Autotask ${res.status} on ${where}: ${detail}`.slice(0, 500), permanent: verdict === 'permanent' };
+}
+
+export interface PollResult {
+  /** The poller ends: the connector is gone, inactive, or no longer an Autotask one. */
+  stop: boolean;
+  cursor: string;
+  completed: number;
+  error?: string;
+}
+
+/**
+ * One poll of a connector's company to-dos (no webhooks exist for them): the to-dos completed since
+ * the cursor that stand for a CTA complete it (as `POST /v1/ctas/{id}/complete`), each completion
+ * once (inbound_events). A failed poll keeps the cursor: the next one asks again.
+ */
+export async function pollAutotaskToDos(db: Db, connectorId: string, cursor: string | undefined, timeoutSeconds: number): Promise<PollResult & { ctaIds: string[] }> {
+  const connector = await getConnector(db, connectorId);
+  if (!connector || !connector.active || connector.type !== 'autotask') return { stop: true, cursor: cursor ?? '', completed: 0, ctaIds: [] };
+  const since = cursor ?? new Date(Date.parse(connector.createdAt) - 60_000).toISOString();
+  const config = openConfig(connector);
+  if ('error' in config) return { stop: false, cursor: since, completed: 0, ctaIds: [], error: config.error };
+  const at = autotaskCaller(connector, config.creds, timeoutSeconds);
+  let seen: PolledToDo[];
+  try {
+    seen = await at.query<PolledToDo>('CompanyToDos', toDoChangesQuery(since));
+  } catch (err) {
+    if (err instanceof VendorError) return { stop: false, cursor: since, completed: 0, ctaIds: [], error: err.outcome.error };
+    throw err;
+  }
+  const ctaIds: string[] = [];
+  for (const t of seen) {
+    if (!t.completedDate) continue;
+    const ctaId = await findLinkByVendorId(db, connector.id, 'toDo', String(t.id));
+    const applied = await applyInboundReport(db, connector, {
+      eventKey: toDoCompletionKey(t), entity: `ToDo/${t.id}`, ctaId,
+      report: { report: 'complete', note: `Autotask to-do ${t.id} completed` }, unlinked: 'not-a-baton-to-do', actorName: `Autotask: ${connector.name}`, at: new Date().toISOString(),
+    });
+    if (applied.ctaId) ctaIds.push(applied.ctaId);
+  }
+  return { stop: false, cursor: nextCursor(since, seen), completed: ctaIds.length, ctaIds };
+}

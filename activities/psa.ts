@@ -1,0 +1,56 @@
+/**
+ * PSA connectors in the outbox (issue 15): one registry by connector type, so the delivery
+ * activity and the poller know nothing of a vendor. Each type brings its delivery call (create,
+ * close, assign the CTA's record idempotently) and, when it has entities without webhooks, a poll.
+ */
+import { Context } from '@temporalio/activity';
+import type { Db } from '../db/client.js';
+import { connectorKey, getConnector, type ConnectorRow, type ConnectorType, type PsaDelivery } from '../db/connectors.js';
+import { noteConnectorError } from '../db/deliveries.js';
+import { activePolicy } from '../db/policies.js';
+import type { AttemptOutcome, DeliveryPolicy } from '../domain/delivery.js';
+import { policySchema } from '../domain/policy.js';
+import { notifyCtaClock } from '../runtime/processes.js';
+import type { ConnectorPollStep } from '../workflows/contracts.js';
+import { deliverToAutotask, pollAutotaskToDos } from './autotask.js';
+import { deliverToConnectWise } from './connectwise.js';
+
+interface ConnectorModule {
+  deliver(db: Db, connector: ConnectorRow, deliveryId: string, p: PsaDelivery, policy: DeliveryPolicy): Promise<AttemptOutcome>;
+  poll?(db: Db, connectorId: string, cursor: string | undefined, timeoutSeconds: number): Promise<{ stop: boolean; cursor: string; completed: number; ctaIds: string[]; error?: string }>;
+}
+
+const MODULES: Record<ConnectorType, ConnectorModule> = {
+  connectwise: { deliver: deliverToConnectWise },
+  autotask: { deliver: deliverToAutotask, poll: pollAutotaskToDos },
+};
+
+/** The PSA channel's call: the connector's type module makes it. */
+export async function deliverToPsa(db: Db, deliveryId: string, p: PsaDelivery, policy: DeliveryPolicy): Promise<AttemptOutcome> {
+  const connector = await getConnector(db, p.connectorId);
+  if (!connector) return { outcome: 'failed', permanent: true, error: 'the connector no longer exists' };
+  const module = MODULES[connector.type as ConnectorType];
+  if (!module) return { outcome: 'failed', permanent: true, error: `no connector module for type ${connector.type}` };
+  return module.deliver(db, connector, deliveryId, p, policy);
+}
+
+export function connectorActivities({ db }: { db: Db }) {
+  return {
+    /** One poll of a connector (workflows/connector-poller.ts): its changes applied once, the next cursor and the policy's wait. */
+    async pollConnector(connectorId: string, cursor: string | undefined): Promise<ConnectorPollStep> {
+      const stored = await activePolicy(db);
+      const policy = policySchema.shape.integrations.parse((stored.document as { integrations?: unknown }).integrations ?? {});
+      const connector = await getConnector(db, connectorId);
+      const poll = connector ? MODULES[connector.type as ConnectorType]?.poll : undefined;
+      if (!poll) return { stop: true, waitMs: 0, completed: 0 };
+      const r = await poll(db, connectorId, cursor, policy.requestTimeoutSeconds);
+      // The connector's status shows a failing poll (e.g. refused credentials) like a failing delivery, and a healthy poll clears it
+      // unless deliveries are failing (then theirs is the error shown). Polls never trip the breaker: deliveries do.
+      if (r.error) Context.current().log.warn('connector poll failed; the next poll asks again', { connectorId, error: r.error });
+      await noteConnectorError(db, connectorKey(connectorId), r.error ? r.error.slice(0, 500) : null);
+      const ctx = Context.current();
+      for (const ctaId of r.ctaIds) await notifyCtaClock({ client: ctx.client, taskQueue: ctx.info.taskQueue }, ctaId).catch(() => undefined);
+      return { stop: r.stop, ...(r.cursor ? { cursor: r.cursor } : {}), waitMs: policy.pollIntervalSeconds * 1000, completed: r.completed };
+    },
+  };
+}

@@ -1,0 +1,292 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createApp } from '../../api/app.js';
+import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
+import { clientTimeline } from '../../db/ledger.js';
+import { publishPolicy } from '../../db/policies.js';
+import { connectors, idempotencyRecords } from '../../db/schema.js';
+import { autotaskMarker } from '../../domain/autotask.js';
+import { createLogger } from '../../runtime/logger.js';
+import { startWorkflowStartDispatcher } from '../../runtime/processes.js';
+import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
+import { connectorPollerWorkflowId } from '../../workflows/contracts.js';
+import { createWorker } from '../../worker.js';
+import { autotaskStub } from '../support/autotask-stub.js';
+import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
+import { testDataConverter, workflowBundle } from '../support/temporal.js';
+
+/**
+ * The Autotask connector (issue 15) on the real Temporal dev server and PostgreSQL, against a
+ * contract stub of Autotask's REST API (auth headers, query paging, `{errors}` shapes, signed
+ * webhook callouts; every request recorded): CTAs as tickets exactly once through a lost answer
+ * and an outage, a misconfigured connector that blocks nothing else, signed callouts (forged →
+ * 401, replay → once) that complete the CTA or record its first action, and CTAs as company
+ * to-dos whose completion the durable poller finds.
+ */
+process.env[INTEGRATION_KEY_ENV] ??= randomBytes(32).toString('base64');
+
+const CREDS = { apiIntegrationCode: 'TRACKINGID27CHARACTERSXXXXX', userName: 'baton-api@msp.example', secret: 'S3cret-9a8b7c', webhookSecret: 'hook-secret-0123456789' };
+const POLICY = {
+  integrations: {
+    deliveryMaxAttempts: 8, retryInitialSeconds: 0.2, retryBackoffCoefficient: 2, retryMaxSeconds: 1, retryAfterMaxSeconds: 5,
+    requestTimeoutSeconds: 5, breakerFailureThreshold: 3, breakerOpenSeconds: 2, pollIntervalSeconds: 1,
+  },
+};
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let connection: Connection;
+let client: Client;
+let native: NativeConnection;
+let worker: Worker;
+let running: Promise<void>;
+let stopDispatcher: () => Promise<void>;
+let call: ReturnType<typeof apiCaller>;
+let stub: Awaited<ReturnType<typeof autotaskStub>>;
+let clientId: string;
+let otherClientId: string;
+let todoClientId: string;
+let casey: string;
+let connectorId: string;
+const taskQueue = testTaskQueue();
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  expect((await publishPolicy(db.db, POLICY, 'fast delivery retries and polls for the test', { actor: { kind: 'system' }, at: new Date().toISOString() }, 'merge')).ok).toBe(true);
+  const keys = {} as Record<Role, string>;
+  for (const role of ROLES) keys[role] = (await createApiKey(db.db, { name: `test ${role}`, role, createdBy: 'test' })).key;
+  connection = await Connection.connect({ address: inject('temporalAddress') });
+  client = new Client({ connection, dataConverter: testDataConverter });
+  native = await NativeConnection.connect({ address: inject('temporalAddress') });
+  worker = await createWorker({ connection: native, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db, dataConverter: testDataConverter });
+  running = worker.run();
+  const logger = createLogger('silent');
+  call = apiCaller(createApp({ db: db.db, logger, temporal: { client, namespace: 'default', taskQueue } }), keys);
+  stopDispatcher = startWorkflowStartDispatcher({ client, taskQueue }, db.db, logger, 100);
+  stub = await autotaskStub({ ...CREDS, companies: [300, 301, 302], resources: [29682885, 29682886], pageSize: 2 });
+
+  casey = (await call('POST', '/v1/people', { body: { name: 'Casey CSM', email: 'casey@msp.example', roles: ['CSM'] } })).body.id;
+  clientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Ticketed Co' }) })).body.id;
+  otherClientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Elsewhere Ltd' }) })).body.id;
+  todoClientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'To-Do Inc' }) })).body.id;
+  for (const id of [clientId, otherClientId, todoClientId]) expect((await call('PUT', `/v1/clients/${id}/assignments/CSM`, { body: { personId: casey } })).status).toBe(200);
+});
+afterAll(async () => {
+  await stopDispatcher?.();
+  worker?.shutdown();
+  await running;
+  await stub?.stop();
+  await native?.close();
+  await connection?.close();
+  await db?.close();
+});
+
+const openCta = async (title: string, forClient = clientId) => {
+  const res = await call('POST', `/v1/clients/${forClient}/ctas`, { body: { kind: 'follow-up', title, ownerRole: 'CSM', dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString() } });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+};
+const psaLog = async (id = connectorId) => (await call('GET', `/v1/deliveries?connector=psa:${id}`, { role: 'ops' })).body.items as any[];
+const ticketsOf = (ctaId: string) => stub.tickets.filter((t) => t.externalID === autotaskMarker(ctaId));
+const creates = (ctaId: string) => stub.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Tickets') && r.body?.externalID === autotaskMarker(ctaId));
+const ticketOf = async (ctaId: string) => (await eventually(async () => ticketsOf(ctaId), (l) => l.length > 0))[0]!;
+const postCallout = (cb: { body: string; signature?: string }, id = connectorId) =>
+  call('POST', `/inbound/autotask/${id}`, { role: null, rawBody: cb.body, headers: cb.signature ? { 'x-hook-signature': cb.signature } : {} });
+/** `RECORD_HISTORIES=1` writes the replay fixture of a run (test/unit/replay.test.ts), payloads opened as the other fixtures are. */
+async function record(workflowId: string, name: string) {
+  if (!process.env.RECORD_HISTORIES) return;
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  await openPayloads(history, testDataConverter.payloadCodecs![0]!);
+  fs.writeFileSync(path.join(import.meta.dirname, `../fixtures/histories/${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+}
+async function openPayloads(node: unknown, codec: PayloadCodec): Promise<void> {
+  if (!node || typeof node !== 'object' || node instanceof Uint8Array) return;
+  const isPayload = (v: unknown): v is Payload => !!v && typeof v === 'object' && 'metadata' in v && (v as Payload).data instanceof Uint8Array;
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+    if (key === 'searchAttributes' || !value || typeof value !== 'object') continue;
+    if (key === 'payloads' && Array.isArray(value) && value.every(isPayload)) (node as Record<string, unknown>)[key] = await codec.decode(value);
+    else if (isPayload(value)) (node as Record<string, unknown>)[key] = (await codec.decode([value]))[0];
+    else await openPayloads(value, codec);
+  }
+}
+const ctaState = async (ctaId: string) => (await call('GET', `/v1/ctas/${ctaId}`, { role: 'ops' })).body;
+
+describe('Autotask connector configuration (admin API)', () => {
+  it('keeps the credentials sealed, validates each type\'s settings and mappings, and answers the inbound path', async () => {
+    const body = {
+      type: 'autotask', name: 'Autotask (prod)', baseUrl: stub.baseUrl, credentials: CREDS, settings: { queueId: 8 },
+      mappings: { people: [{ personId: casey, resourceId: 29682885, roleId: 29683461 }], clients: [{ clientId, companyId: 300 }] },
+    };
+    const res = await call('POST', '/v1/connectors', { body, headers: { 'idempotency-key': 'at-1' } });
+    expect(res.status).toBe(201);
+    connectorId = res.body.id;
+    expect(res.body).toMatchObject({ type: 'autotask', settings: { ctaAs: 'ticket', queueId: 8, priority: 2, newStatus: 1, completeStatus: 5 }, inboundPath: `/inbound/autotask/${connectorId}`, active: true });
+    for (const shown of [res.body, (await call('GET', `/v1/connectors/${connectorId}`, { role: 'ops' })).body, (await call('GET', '/v1/connectors')).body]) {
+      for (const secret of [CREDS.secret, CREDS.webhookSecret, CREDS.apiIntegrationCode]) expect(JSON.stringify(shown)).not.toContain(secret);
+    }
+    const [row] = await db.db.select().from(connectors).where(eq(connectors.id, connectorId));
+    expect(row!.credentialsSealed).not.toContain(CREDS.secret);
+    expect(JSON.stringify(await db.db.select().from(idempotencyRecords))).not.toContain(CREDS.secret);
+    expect((await call('POST', '/v1/connectors', { body, headers: { 'idempotency-key': 'at-1' } })).body.id).toBe(connectorId);
+
+    for (const bad of [{ ...body, credentials: { ...CREDS, webhookSecret: 'short' } }, { ...body, settings: { boardId: 7 } }, { ...body, settings: { ctaAs: 'email' } },
+      { ...body, mappings: { people: [{ personId: casey, member: 'ccsm' }], clients: [] } }, { ...body, credentials: { companyId: 'x', publicKey: 'y', privateKey: 'z', clientId: 'w' } }]) {
+      const r = await call('POST', '/v1/connectors', { body: bad });
+      expect(r.status, JSON.stringify(bad)).toBe(400);
+      expect(r.headers.get('content-type')).toContain('application/problem+json');
+    }
+    // A PATCH is checked against the connector's own type: ConnectWise settings on an Autotask connector are refused.
+    const wrong = await call('PATCH', `/v1/connectors/${connectorId}`, { body: { settings: { boardId: 7 } } });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.errors[0].path).toMatch(/^settings/);
+    expect((await call('POST', '/v1/connectors', { role: 'ops', body })).status).toBe(403);
+  });
+});
+
+describe('CTAs as Autotask tickets', () => {
+  it('creates exactly one ticket even when Autotask created it but the answer was lost, and completes it when the CTA is done', async () => {
+    stub.fail('POST', '/V1.0/Tickets', { status: 500, afterWrite: true });
+    const ctaId = await openCta('Review the backup report');
+    const [d] = await eventually(() => psaLog(), (l) => l.length === 1 && l[0].state === 'delivered');
+    expect(d).toMatchObject({ channel: 'psa', eventType: 'cta.opened', attempts: 2, clientId });
+    expect(ticketsOf(ctaId)).toHaveLength(1);
+    expect(creates(ctaId)).toHaveLength(1);
+    const ticket = ticketsOf(ctaId)[0]!;
+    expect(ticket).toMatchObject({ title: 'Review the backup report', companyID: 300, status: 1, priority: 2, queueID: 8, assignedResourceID: 29682885, assignedResourceRoleID: 29683461 });
+    expect(ticket.description).toContain(ctaId);
+    // The lookup before the retry was Autotask's query with a filter on externalID, authenticated by its three headers.
+    expect(stub.requests.some((r) => r.method === 'POST' && r.path.endsWith('/Tickets/query') && r.body?.filter?.[0]?.field === 'externalID' && r.body.filter[0].value === autotaskMarker(ctaId))).toBe(true);
+
+    expect((await call('POST', `/v1/ctas/${ctaId}/complete`, { body: { note: 'done in Baton' } })).status).toBe(200);
+    await eventually(async () => ticketsOf(ctaId)[0]!.status, (s) => s === 5);
+    await eventually(() => psaLog(), (l) => l.length === 2 && l.every((x) => x.state === 'delivered'));
+    expect(stub.requests.filter((r) => r.method === 'PATCH' && r.body?.id === ticket.id)).toHaveLength(1);
+  });
+
+  it('queues through an Autotask outage and drains on recovery with no duplicate ticket', async () => {
+    await stub.stop();
+    const during = [await openCta('Chase the renewal quote'), await openCta('Book the QBR')];
+    await eventually(() => psaLog(), (l) => l.filter((d) => d.state === 'retrying' && d.attempts >= 1).length === 2);
+    const status = await eventually(async () => (await call('GET', `/v1/connectors/${connectorId}`, { role: 'ops' })).body.status, (s) => s.breaker.state === 'open');
+    expect(status.lastError).toMatch(/Autotask unreachable/);
+    await stub.start();
+    await eventually(() => psaLog(), (l) => l.every((d) => d.state === 'delivered'), 30_000);
+    for (const ctaId of during) {
+      expect(ticketsOf(ctaId)).toHaveLength(1);
+      expect(creates(ctaId)).toHaveLength(1);
+    }
+    const markers = stub.tickets.map((t) => t.externalID);
+    expect(new Set(markers).size).toBe(markers.length);
+  });
+
+  it('shows a misconfigured connector\'s error on its status and blocks nothing else', async () => {
+    const bad = await call('POST', '/v1/connectors', {
+      body: { type: 'autotask', name: 'Wrong secret', baseUrl: stub.baseUrl, credentials: { ...CREDS, secret: 'stale-secret' }, mappings: { people: [], clients: [{ clientId: otherClientId, companyId: 301 }] } },
+    });
+    expect(bad.status).toBe(201);
+    await openCta('Goes to the broken connector', otherClientId);
+    const good = await openCta('Goes to the working connector');
+    const status = await eventually(async () => (await call('GET', `/v1/connectors/${bad.body.id}`, { role: 'manager' })).body.status, (s) => s.lastError !== null);
+    // The delivery's lookup or the poller's query, whichever asked first.
+    expect(status.lastError).toMatch(/^Autotask refused the connector's credentials \(401\) on POST \/(Tickets|CompanyToDos)\/query: User authentication failed/);
+    expect(status.lastError).not.toContain('stale-secret');
+    await ticketOf(good);
+    expect((await call('PATCH', `/v1/connectors/${bad.body.id}`, { body: { credentials: CREDS } })).status).toBe(200);
+    await eventually(() => psaLog(bad.body.id), (l) => l.length === 1 && l[0].state === 'delivered', 30_000);
+    expect(stub.tickets.filter((t) => t.companyID === 301)).toHaveLength(1);
+    expect((await call('GET', `/v1/connectors/${bad.body.id}`, { role: 'manager' })).body.status.breaker).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+    expect((await call('PATCH', `/v1/connectors/${bad.body.id}`, { body: { active: false } })).body.active).toBe(false);
+  });
+});
+
+describe('Autotask webhook callouts (inbound)', () => {
+  it('refuses unsigned and forged callouts with 401 and changes nothing', async () => {
+    const ctaId = await openCta('Callout target');
+    const ticket = await ticketOf(ctaId);
+    const signed = stub.ticketCallout({ ...ticket }, { status: 5 });
+    const cases = [
+      { body: signed.body },
+      stub.ticketCallout({ ...ticket }, { status: 5 }, 'not-the-secret-key'),
+      { body: signed.body.replace('"Update"', '"Create"'), signature: signed.signature },
+      { body: signed.body, signature: signed.signature.replace('sha1=', 'sha256=') },
+    ];
+    for (const cb of cases) {
+      const res = await postCallout(cb);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+    }
+    expect(await ctaState(ctaId)).toMatchObject({ state: 'open', firstActionAt: null });
+    expect((await postCallout(signed, crypto.randomUUID())).status).toBe(404);
+  });
+
+  it('records the first action from a note and completes the CTA from the status, a replay acknowledged once', async () => {
+    const ctaId = await openCta('Worked in Autotask');
+    const ticket = await ticketOf(ctaId);
+    await eventually(() => psaLog(), (l) => l.every((d) => d.state === 'delivered'));
+    const note = stub.noteCallout(ticket.id);
+    expect(await postCallout(note)).toMatchObject({ status: 200, body: { received: true, duplicate: false, outcome: 'firstAction' } });
+    expect(await ctaState(ctaId)).toMatchObject({ state: 'first_action' });
+    const done = stub.ticketCallout(ticket, { status: 5 });
+    expect(await postCallout(done)).toMatchObject({ status: 200, body: { duplicate: false, outcome: 'complete' } });
+    expect(await postCallout(done)).toMatchObject({ status: 200, body: { duplicate: true, outcome: 'already-received' } });
+    expect(await postCallout(note)).toMatchObject({ status: 200, body: { duplicate: true } });
+    expect(await ctaState(ctaId)).toMatchObject({ state: 'done' });
+    const events = (await clientTimeline(db.db, clientId, { types: ['cta.completed', 'cta.first_action'] })).filter((e) => (e.data as any).ctaId === ctaId);
+    expect(events.map((e) => [e.type, e.actor])).toEqual(expect.arrayContaining([
+      ['cta.first_action', { kind: 'system', id: `psa:${connectorId}`, name: 'Autotask: Autotask (prod)' }],
+      ['cta.completed', { kind: 'system', id: `psa:${connectorId}`, name: 'Autotask: Autotask (prod)' }],
+    ]));
+    expect(events).toHaveLength(2);
+    // The completion came from Autotask: nothing is sent back.
+    expect((await psaLog()).filter((d) => d.eventType === 'cta.completed').length).toBe(1);
+
+    // A status change out of New counts as the first action too.
+    const other = await openCta('Taken by a technician');
+    const t2 = await ticketOf(other);
+    expect(await postCallout(stub.ticketCallout(t2, { status: 8 }))).toMatchObject({ status: 200, body: { outcome: 'firstAction' } });
+    expect(await postCallout(stub.ticketCallout({ ...t2, id: 999_999 }, { status: 5 }))).toMatchObject({ status: 200, body: { outcome: 'not-a-baton-ticket' } });
+  });
+});
+
+describe('CTAs as company to-dos, completed through the poller', () => {
+  it('creates one to-do per CTA and completes the CTA when the to-do is completed in Autotask (paged query)', async () => {
+    const res = await call('POST', '/v1/connectors', {
+      body: { type: 'autotask', name: 'Autotask to-dos', baseUrl: stub.baseUrl, credentials: CREDS, settings: { ctaAs: 'toDo', toDoActionType: 3 },
+        mappings: { people: [{ personId: casey, resourceId: 29682886, roleId: 29683461 }], clients: [{ clientId: todoClientId, companyId: 302 }] } },
+    });
+    expect(res.status).toBe(201);
+    const todoConnector = res.body.id;
+    stub.fail('POST', '/Companies/302/ToDos', { status: 503, afterWrite: true });
+    const ids = [await openCta('Call the sponsor', todoClientId), await openCta('Send the recap', todoClientId), await openCta('Check the backups', todoClientId)];
+    await eventually(() => psaLog(todoConnector), (l) => l.length === 3 && l.every((d) => d.state === 'delivered'), 30_000);
+    const todos = ids.map((id) => stub.toDos.filter((t) => t.activityDescription.includes(`[${autotaskMarker(id)}]`)));
+    expect(todos.map((l) => l.length)).toEqual([1, 1, 1]);
+    expect(todos[0]![0]).toMatchObject({ companyID: 302, actionType: 3, assignedToResourceID: 29682886 });
+
+    for (const [t] of todos) stub.completeToDo(t!);
+    for (const id of ids) await eventually(() => ctaState(id), (s) => s.state === 'done', 30_000);
+    const completed = (await clientTimeline(db.db, todoClientId, { types: ['cta.completed'] }));
+    expect(completed).toHaveLength(3);
+    expect(completed[0]!.actor).toMatchObject({ id: `psa:${todoConnector}` });
+    // Three completed to-dos with pages of two: the poller followed nextPageUrl.
+    expect(stub.requests.some((r) => r.method === 'GET' && r.path.endsWith('/query/next'))).toBe(true);
+    // Completions polled again are not applied twice; nothing is sent back to Autotask.
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(await clientTimeline(db.db, todoClientId, { types: ['cta.completed'] })).toHaveLength(3);
+    expect((await psaLog(todoConnector)).filter((d) => d.eventType === 'cta.completed')).toHaveLength(0);
+    expect(stub.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/ToDos'))).toHaveLength(0);
+
+    // Deactivating the connector ends its poller (at its next poll); re-activating starts it again.
+    expect((await call('PATCH', `/v1/connectors/${todoConnector}`, { body: { active: false } })).status).toBe(200);
+    expect(await client.workflow.getHandle(connectorPollerWorkflowId(todoConnector)).result()).toEqual({ connectorId: todoConnector, outcome: 'stopped' });
+    await record(connectorPollerWorkflowId(todoConnector), 'connector-poller-todos');
+    expect((await call('PATCH', `/v1/connectors/${todoConnector}`, { body: { active: true } })).status).toBe(200);
+    await eventually(async () => (await client.workflow.getHandle(connectorPollerWorkflowId(todoConnector)).describe()).status.name, (s) => s === 'RUNNING');
+  });
+});
