@@ -9,6 +9,8 @@ import { unseal } from '../runtime/secret-box.js';
 import { mailer } from '../runtime/mailer.js';
 import type { PsaDelivery } from '../db/connectors.js';
 import { deliverToConnectWise } from './connectwise.js';
+import { deliverToHaloPsa } from './halopsa.js';
+import { getConnector } from '../db/connectors.js';
 import { CATEGORY_LABELS, categoryOf, renderCtaEmail, renderDigestEmail, type CtaEmail, type DigestEmail } from '../domain/email.js';
 import { unsubscribeUrl } from '../runtime/unsubscribe.js';
 
@@ -67,6 +69,12 @@ export function deliveryActivities({ db }: { db: Db }) {
   };
 }
 
+/** The PSA call per connector type (`connectors.type`); the ticket lifecycle and fan-out are shared. */
+const PSA_DELIVERERS: Record<string, typeof deliverToConnectWise> = {
+  connectwise: deliverToConnectWise,
+  halopsa: deliverToHaloPsa,
+};
+
 /**
  * One signed POST (Standard Webhooks, https://www.standardwebhooks.com/): `webhook-id` is the
  * delivery id, the same on every attempt, so a receiver de-duplicates a retry; the timestamp and
@@ -74,7 +82,11 @@ export function deliveryActivities({ db }: { db: Db }) {
  */
 async function callReceiver(db: Db, row: DeliveryRow, policy: DeliveryPolicy): Promise<AttemptOutcome> {
   if (row.channel === 'email') return sendEmail(row);
-  if (row.channel === 'psa') return deliverToConnectWise(db, row.id, row.payload as unknown as PsaDelivery, policy);
+  if (row.channel === 'psa') {
+    const p = row.payload as unknown as PsaDelivery;
+    const deliver = PSA_DELIVERERS[(await getConnector(db, p.connectorId))?.type ?? 'connectwise'] ?? deliverToConnectWise;
+    return deliver(db, row.id, p, policy);
+  }
   const sub = row.subscriptionId ? await getSubscription(db, row.subscriptionId) : undefined;
   if (!sub) return { outcome: 'failed', permanent: true, error: 'the subscription no longer exists' };
   let signer: Webhook;

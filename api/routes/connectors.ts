@@ -19,6 +19,8 @@ import { requestScopedId } from '../idempotency.js';
 import { notFound, ProblemError, unprocessable } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { Id, Pagination, page, text } from '../schemas.js';
+import { haloMappingErrors, HaloPsaCredentialsSchema, HaloPsaSettingsSchema, registerHaloPsaInbound } from './halopsa.js';
+import { haloPsaSettings } from '../../domain/halopsa.js';
 
 /** Where a connector's vendor posts its callbacks (outside /v1: the vendor holds no Baton key; its signature authenticates it). */
 export const inboundPath = (c: Pick<ConnectorRow, 'id' | 'type'>) => `/inbound/${c.type}/${c.id}`;
@@ -43,8 +45,17 @@ const ConnectorStatus = z.object({
   lastError: z.string().max(2000).nullable().openapi({ description: 'The last failure calling the vendor (e.g. refused credentials), cleared by a success' }),
   deliveries: z.object({ pending: z.number().int(), retrying: z.number().int(), delivered: z.number().int(), dead: z.number().int() }),
 });
+/** Per connector type: its settings and credentials (the body's `type` picks them). */
+const CONNECTOR_TYPES = ['connectwise', 'halopsa'] as const;
+type ConnectorType = (typeof CONNECTOR_TYPES)[number];
+const TYPE_SCHEMAS: Record<ConnectorType, { settings: z.ZodType; credentials: z.ZodType }> = {
+  connectwise: { settings: Settings, credentials: Credentials },
+  halopsa: { settings: HaloPsaSettingsSchema, credentials: HaloPsaCredentialsSchema },
+};
+const viewSettings = (c: ConnectorRow) => (c.type === 'halopsa' ? haloPsaSettings.parse(c.settings) : connectWiseSettings.parse(c.settings));
+
 const Connector = z.object({
-  id: Id, type: z.enum(['connectwise']), name: z.string().max(200), baseUrl: z.string().max(500), settings: Settings, mappings: Mappings, active: z.boolean(),
+  id: Id, type: z.enum(CONNECTOR_TYPES), name: z.string().max(200), baseUrl: z.string().max(500), settings: z.union([Settings, HaloPsaSettingsSchema]), mappings: Mappings, active: z.boolean(),
   inboundPath: z.string().max(200).openapi({ description: 'Register `<Baton URL><inboundPath>` as the vendor\'s callback URL' }),
   createdBy: z.string().max(200), createdAt: z.string().max(40), updatedAt: z.string().max(40),
 }).openapi('Connector');
@@ -53,8 +64,15 @@ const ConnectorParams = z.object({ connectorId: Id.openapi({ param: { name: 'con
 
 const createRoute = securedRoute(ROLE_SETS.admin, {
   method: 'post', path: '/v1/connectors', operationId: 'createConnector', tags: ['Integrations'],
-  summary: 'Connect a PSA account (ConnectWise PSA): credentials sealed at rest, people and clients mapped',
-  request: jsonBody(z.strictObject({ type: z.enum(['connectwise']), name: text(1, 200), baseUrl: BaseUrl, credentials: Credentials, settings: Settings, mappings: Mappings.optional() })),
+  summary: 'Connect a PSA account (ConnectWise PSA, HaloPSA): credentials sealed at rest, people and clients mapped',
+  request: jsonBody(z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('connectwise'), name: text(1, 200), baseUrl: BaseUrl, credentials: Credentials, settings: Settings, mappings: Mappings.optional() }),
+    z.strictObject({
+      type: z.literal('halopsa'), name: text(1, 200),
+      baseUrl: BaseUrl.openapi({ example: 'https://msp.halopsa.com', description: 'The HaloPSA instance (its Resource Server without `/api`)' }),
+      credentials: HaloPsaCredentialsSchema, settings: HaloPsaSettingsSchema.default({ scope: 'all', newStatusId: 1, closedStatusId: 9 }), mappings: Mappings.optional(),
+    }),
+  ])),
   responses: { 201: jsonResponse(Connector, 'Connected (the credentials are not returned)') },
 });
 const listRoute = securedRoute(ROLE_SETS.admin, {
@@ -71,14 +89,14 @@ const updateRoute = securedRoute(ROLE_SETS.admin, {
   summary: 'Change a connector: name, URL, credentials (replaced whole), settings, mappings (replaced whole), active',
   request: {
     params: ConnectorParams,
-    ...jsonBody(z.strictObject({ name: text(1, 200).optional(), baseUrl: BaseUrl.optional(), credentials: Credentials.optional(), settings: Settings.optional(), mappings: Mappings.optional(), active: z.boolean().optional() })
+    ...jsonBody(z.strictObject({ name: text(1, 200).optional(), baseUrl: BaseUrl.optional(), credentials: z.union([Credentials, HaloPsaCredentialsSchema]).optional(), settings: z.union([Settings, HaloPsaSettingsSchema]).optional(), mappings: Mappings.optional(), active: z.boolean().optional() })
       .refine((b) => Object.keys(b).length > 0, 'name at least one field to change')),
   },
   responses: { 200: jsonResponse(Connector, 'Changed') },
 });
 
 const connectorView = (c: ConnectorRow) => ({
-  id: c.id, type: c.type as 'connectwise', name: c.name, baseUrl: c.baseUrl, settings: connectWiseSettings.parse(c.settings), mappings: c.mappings, active: c.active,
+  id: c.id, type: c.type as ConnectorType, name: c.name, baseUrl: c.baseUrl, settings: viewSettings(c), mappings: c.mappings, active: c.active,
   inboundPath: inboundPath(c), createdBy: c.createdBy, createdAt: c.createdAt, updatedAt: c.updatedAt,
 });
 
@@ -92,6 +110,12 @@ async function checkMappings(db: Db, m: ConnectorMappings) {
   personIds.forEach((id, i) => knownPeople.has(id) || errors.push({ location: 'body', path: `mappings.people.${i}.personId`, message: 'unknown person' }));
   clientIds.forEach((id, i) => knownClients.has(id) || errors.push({ location: 'body', path: `mappings.clients.${i}.clientId`, message: 'unknown client' }));
   if (errors.length) throw unprocessable('The mappings name people or clients Baton does not know.', { errors: errors.slice(0, 20) });
+}
+
+/** Type-specific mapping rules (HaloPSA: `member` is an agent id). */
+function checkTypeMappings(type: ConnectorType, m: ConnectorMappings) {
+  const errors = type === 'halopsa' ? haloMappingErrors(m) : [];
+  if (errors.length) throw unprocessable('The mappings do not fit this connector type.', { errors: errors.slice(0, 20) });
 }
 
 const sealing = async <T>(f: () => Promise<T>): Promise<T> => {
@@ -108,6 +132,7 @@ export function registerConnectorRoutes(app: OpenAPIHono<ApiEnv>) {
     const b = c.req.valid('json');
     const { db } = c.get('deps');
     const mappings = b.mappings ?? { people: [], clients: [] };
+    if (b.type === 'halopsa') checkTypeMappings(b.type, mappings);
     await checkMappings(db, mappings);
     const row = await sealing(() => createConnector(db, { id: requestScopedId(c, 'connector'), type: b.type, name: b.name, baseUrl: b.baseUrl, credentials: b.credentials, settings: b.settings, mappings, createdBy: actorOf(c).name }));
     return c.json(connectorView(row), 201);
@@ -128,8 +153,20 @@ export function registerConnectorRoutes(app: OpenAPIHono<ApiEnv>) {
     const { connectorId } = c.req.valid('param');
     const b = c.req.valid('json');
     const { db } = c.get('deps');
-    if (!(await getConnector(db, connectorId))) throw notFound('Connector', connectorId);
-    if (b.mappings) await checkMappings(db, b.mappings);
+    const existing = await getConnector(db, connectorId);
+    if (!existing) throw notFound('Connector', connectorId);
+    const type = existing.type as ConnectorType;
+    // The body's credentials and settings must be this connector's type's (a PATCH carries no type).
+    for (const part of ['credentials', 'settings'] as const) {
+      if (b[part] === undefined) continue;
+      const r = TYPE_SCHEMAS[type][part].safeParse(b[part]);
+      if (!r.success) throw unprocessable(`The ${part} are not a ${type} connector's.`, { errors: r.error.issues.slice(0, 20).map((i) => ({ location: 'body', path: [part, ...i.path].join('.'), message: i.message })) });
+      (b as Record<string, unknown>)[part] = r.data;
+    }
+    if (b.mappings) {
+      checkTypeMappings(type, b.mappings);
+      await checkMappings(db, b.mappings);
+    }
     const at = (await currentTime(c.get('deps'))).toISOString();
     const row = await sealing(() => updateConnector(db, connectorId, b, at));
     return c.json(connectorView(row!), 200);
@@ -168,6 +205,7 @@ const unauthorized = (detail: string) => new ProblemError(401, 'unauthorized', '
  * (closed → `POST /v1/ctas/{id}/complete`, left its opening status → `/first-action`).
  */
 export function registerConnectorInbound(app: OpenAPIHono<ApiEnv>) {
+  registerHaloPsaInbound(app);
   app.post('/inbound/connectwise/:connectorId', async (c) => {
     const connectorId = c.req.param('connectorId');
     const { db, temporal, logger } = c.get('deps');
