@@ -106,6 +106,35 @@ export function markedTickets(tickets: { id: number; details?: string | null; su
   return tickets.filter((t) => (t.details == null && t.summary == null) || (t.details ?? '').includes(marker) || (t.summary ?? '').includes(marker));
 }
 
+/** The marker a Baton appointment carries in its `note` (looked up the same way as a ticket's). */
+export const appointmentMarker = (meetingId: string) => `baton:meeting:${meetingId}`;
+
+export interface HaloAppointmentInput {
+  meetingId: string;
+  kind: string;
+  clientName: string;
+  startsAt: string;
+  endsAt: string;
+  haloClientId: number;
+  agentId?: number;
+}
+
+/** One appointment of the `POST /api/Appointment` array for a booked meeting. */
+export function appointmentForMeeting(m: HaloAppointmentInput) {
+  const subject = `${m.kind} with ${m.clientName}`;
+  return {
+    subject: subject.length > 250 ? `${subject.slice(0, 249)}…` : subject,
+    start_date: new Date(m.startsAt).toISOString(),
+    end_date: new Date(m.endsAt).toISOString(),
+    client_id: m.haloClientId,
+    ...(m.agentId ? { agent_id: m.agentId } : {}),
+    note: `Baton ${m.kind} meeting with ${m.clientName}.\nBaton reference: ${appointmentMarker(m.meetingId)}`,
+  };
+}
+
+/** `POST /api/Appointment` body that moves an appointment (an update: the item carries its id). */
+export const moveAppointmentBody = (appointmentId: number, startsAt: string, endsAt: string) => [{ id: appointmentId, start_date: new Date(startsAt).toISOString(), end_date: new Date(endsAt).toISOString() }];
+
 /** A HaloPSA agent id as the connector's people mapping holds it (the shared `member` field, digits). */
 export const agentIdOf = (member: string | undefined): number | undefined => (member && /^\d{1,10}$/.test(member) ? Number(member) : undefined);
 

@@ -45,6 +45,7 @@ let call: ReturnType<typeof apiCaller>;
 let stub: Awaited<ReturnType<typeof haloPsaStub>>;
 let clientId: string;
 let otherClientId: string;
+let meetClientId: string;
 let casey: string;
 let connectorId: string;
 const taskQueue = testTaskQueue();
@@ -62,12 +63,13 @@ beforeAll(async () => {
   const logger = createLogger('silent');
   call = apiCaller(createApp({ db: db.db, logger, temporal: { client, namespace: 'default', taskQueue } }), keys);
   stopDispatcher = startWorkflowStartDispatcher({ client, taskQueue }, db.db, logger, 100);
-  stub = await haloPsaStub({ clientId: CREDS.clientId, clientSecret: CREDS.clientSecret, tenant: 'msp', clients: [12, 13], agents: [4, 5] });
+  stub = await haloPsaStub({ clientId: CREDS.clientId, clientSecret: CREDS.clientSecret, tenant: 'msp', clients: [12, 13, 14], agents: [4, 5] });
 
   casey = (await call('POST', '/v1/people', { body: { name: 'Casey CSM', email: 'casey@msp.example', roles: ['CSM'] } })).body.id;
   clientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Halo Dental' }) })).body.id;
   otherClientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Other Halo Ltd' }) })).body.id;
-  for (const id of [clientId, otherClientId]) expect((await call('PUT', `/v1/clients/${id}/assignments/CSM`, { body: { personId: casey } })).status).toBe(200);
+  meetClientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Meeting Halo Co' }) })).body.id;
+  for (const id of [clientId, otherClientId, meetClientId]) expect((await call('PUT', `/v1/clients/${id}/assignments/CSM`, { body: { personId: casey } })).status).toBe(200);
 });
 afterAll(async () => {
   await stopDispatcher?.();
@@ -201,6 +203,49 @@ describe('CTAs as HaloPSA tickets', () => {
     expect((await call('PATCH', `/v1/connectors/${bad.body.id}`, { body: { credentials: CREDS } })).status).toBe(200);
     await eventually(() => psaLog(bad.body.id), (l) => l.length === 1 && l[0].state === 'delivered', 30_000);
     expect(stub.tickets.filter((t) => t.client_id === 13)).toHaveLength(1);
+  });
+});
+
+describe('Meetings as HaloPSA appointments', () => {
+  it('books one appointment per booked meeting even after a lost answer, moves and cancels them', async () => {
+    expect((await call('PATCH', `/v1/connectors/${connectorId}`, { body: { mappings: { people: [{ personId: casey, member: '4' }], clients: [{ clientId, companyId: 12 }, { clientId: meetClientId, companyId: 14 }] } } })).status).toBe(200);
+    stub.fail('POST', '/api/Appointment', { status: 502, afterWrite: true });
+    expect((await call('POST', `/v1/clients/${meetClientId}/cadence`, { body: {} })).status).toBe(201);
+    const mine = () => stub.appointments.filter((a) => a.client_id === 14);
+    const bookedNow = async () => clientTimeline(db.db, meetClientId, { types: ['meeting.scheduled'] });
+    // The whole horizon booked and every booking delivered (the count is read again after a pause: booking comes in batches).
+    const settled = async () => {
+      const booked = await bookedNow();
+      const log = (await psaLog()).filter((d) => d.clientId === meetClientId);
+      return { booked, n: booked.length, appts: mine().length, delivered: log.length === booked.length && log.every((d) => d.state === 'delivered') };
+    };
+    await eventually(settled, (x) => x.n > 0 && x.appts === x.n && x.delivered, 60_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const { booked } = await eventually(settled, (x) => x.n > 0 && x.appts === x.n && x.delivered, 60_000);
+    // Exactly one appointment per meeting: the lost answer's retry found it by its marker.
+    const markers = mine().map((a) => /baton:meeting:[^\s]+/.exec(a.note)?.[0]);
+    expect(new Set(markers).size).toBe(mine().length);
+    expect(mine()).toHaveLength(booked.length);
+    const first = booked.map((e) => e.data as { meetingId: string; startsAt: string; endsAt: string; kind: string }).sort((a, b) => a.startsAt.localeCompare(b.startsAt));
+    const target = first.find((m) => Date.parse(m.startsAt) > Date.now() + 3 * 86_400_000)!;
+    const appt = mine().find((a) => a.note.includes(target.meetingId))!;
+    expect(appt).toMatchObject({ start_date: new Date(target.startsAt).toISOString(), end_date: new Date(target.endsAt).toISOString(), client_id: 14 });
+    expect(appt.subject).toContain('Meeting Halo Co');
+
+    // Moved (agreed ≥24 h ahead) → the appointment moves.
+    const newStart = new Date(Date.parse(target.startsAt) + 86_400_000).toISOString();
+    const newEnd = new Date(Date.parse(target.endsAt) + 86_400_000).toISOString();
+    const moved = await call('POST', `/v1/clients/${meetClientId}/cadence/meetings/${target.meetingId}/rescheduled`, { role: 'automation', body: { newStartsAt: newStart, newEndsAt: newEnd } });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    await eventually(async () => mine().find((a) => a.id === appt.id)?.start_date, (d) => d === newStart, 30_000);
+    expect(mine().find((a) => a.id === appt.id)?.end_date).toBe(newEnd);
+
+    // Cancelled → the appointment is deleted.
+    const other = first.filter((m) => m.meetingId !== target.meetingId && Date.parse(m.startsAt) > Date.now() + 3 * 86_400_000)[0]!;
+    const otherAppt = mine().find((a) => a.note.includes(other.meetingId))!;
+    expect((await call('POST', `/v1/clients/${meetClientId}/cadence/meetings/${other.meetingId}/cancelled`, { role: 'automation', body: { reason: 'the client asked' } })).status).toBe(200);
+    await eventually(async () => stub.deletedAppointments.some((a) => a.id === otherAppt.id), (x) => x, 30_000);
+    expect(stub.appointments.some((a) => a.id === otherAppt.id)).toBe(false);
   });
 });
 

@@ -16,6 +16,8 @@ import { randomBytes } from 'node:crypto';
  *   `{page_no, page_size, record_count, tickets}` (without `pageinate`: every ticket);
  * - `POST /api/Tickets` takes an **array**: an item without `id` creates a ticket, with `id` updates
  *   it; a refused item is 400 `{message}`; an unknown ticket 404;
+ * - `GET /api/Appointment` (`client_id`, same paging; `{record_count, appointments}`), `POST` an
+ *   array (create, or update with `id`; end after start), `DELETE /api/Appointment/{id}`;
  * - rate limit: 429 with `Retry-After` on cue.
  * It records every request (method, path, query, body, status; never the secret) so tests can
  * count duplicates, and can fail on cue: answer an error, or do the write and lose the answer.
@@ -23,6 +25,8 @@ import { randomBytes } from 'node:crypto';
  */
 export interface HaloStubRequest { method: string; path: string; query: URLSearchParams; body: any; status: number; bearer?: string }
 export interface HaloStubTicket { id: number; summary: string; details: string; client_id: number; status_id: number; agent_id?: number; tickettype_id?: number; deadlinedate?: string }
+
+export interface HaloStubAppointment { id: number; subject: string; start_date: string; end_date: string; client_id: number; agent_id?: number; note: string }
 
 type Fault = { status: number; headers?: Record<string, string>; afterWrite?: boolean };
 
@@ -32,6 +36,9 @@ export async function haloPsaStub(opts: { clientId: string; clientSecret: string
   const issued = new Map<string, number>(); // token → expiry (ms)
   const faults: { match: (m: string, p: string) => boolean; fault: Fault }[] = [];
   let nextId = 5000;
+  const appointments: HaloStubAppointment[] = [];
+  const deletedAppointments: HaloStubAppointment[] = [];
+  let nextAppointmentId = 800;
   const lifetime = opts.tokenLifetimeSeconds ?? 3600;
 
   function tokenEndpoint(url: URL, headers: http.IncomingHttpHeaders, raw: string): { status: number; body?: unknown; headers?: Record<string, string> } {
@@ -84,6 +91,43 @@ export async function haloPsaStub(opts: { clientId: string; clientSecret: string
       }
       return { status: 201, body: saved.length === 1 ? saved[0] : saved };
     }
+    if (method === 'GET' && path === '/Appointment') {
+      const clientId = url.searchParams.get('client_id');
+      const all = appointments.filter((a) => !clientId || a.client_id === Number(clientId));
+      if (url.searchParams.get('pageinate') !== 'true') return { status: 200, body: all };
+      const size = Number(url.searchParams.get('page_size') ?? 50);
+      const no = Number(url.searchParams.get('page_no') ?? 1);
+      if (!Number.isInteger(size) || size < 1 || size > 100) return { status: 400, body: { message: 'page_size must be between 1 and 100' } };
+      return { status: 200, body: { page_no: no, page_size: size, record_count: all.length, appointments: all.slice((no - 1) * size, no * size) } };
+    }
+    if (method === 'POST' && path === '/Appointment') {
+      if (!Array.isArray(body) || body.length === 0) return { status: 400, body: { message: 'The request body must be an array of appointments.' } };
+      const saved: HaloStubAppointment[] = [];
+      for (const item of body) {
+        if (item?.agent_id !== undefined && !opts.agents.includes(item.agent_id)) return { status: 400, body: { message: `Agent ${item.agent_id} not found.` } };
+        if (item?.id !== undefined) {
+          const a = appointments.find((x) => x.id === item.id);
+          if (!a) return { status: 404, body: { message: `Appointment ${item.id} not found` } };
+          Object.assign(a, item);
+          saved.push(a);
+          continue;
+        }
+        if (typeof item?.subject !== 'string' || !item.subject) return { status: 400, body: { message: 'Subject is required.' } };
+        if (!(Date.parse(item.start_date) < Date.parse(item.end_date))) return { status: 400, body: { message: 'The end date must be after the start date.' } };
+        if (!opts.clients.includes(item.client_id)) return { status: 400, body: { message: `Client ${item.client_id} not found.` } };
+        const a: HaloStubAppointment = { note: '', ...item, id: nextAppointmentId++ };
+        appointments.push(a);
+        saved.push(a);
+      }
+      return { status: 201, body: saved.length === 1 ? saved[0] : saved };
+    }
+    const appt = /^\/Appointment\/(\d+)$/.exec(path);
+    if (method === 'DELETE' && appt) {
+      const i = appointments.findIndex((x) => x.id === Number(appt[1]));
+      if (i < 0) return { status: 404, body: { message: `Appointment ${appt[1]} not found` } };
+      deletedAppointments.push(...appointments.splice(i, 1));
+      return { status: 200 };
+    }
     return { status: 404, body: { message: `No route ${method} /api${path}` } };
   }
 
@@ -131,6 +175,8 @@ export async function haloPsaStub(opts: { clientId: string; clientSecret: string
     origin,
     requests,
     tickets,
+    appointments,
+    deletedAppointments,
     /** The next request matching method and path fails with `status`; `afterWrite`: it is carried out, then answered with the failure. */
     fail(method: string, pathEnd: string | RegExp, fault: Fault) {
       faults.push({ match: (m, p) => m === method && (typeof pathEnd === 'string' ? p.endsWith(pathEnd) : pathEnd.test(p)), fault });
