@@ -149,6 +149,15 @@ export const haloWebhookItem = z.object({
     status_name: z.string().max(200).optional(),
     hasbeenclosed: z.boolean().optional(),
   }).loose().optional(),
+  appointment: z.object({
+    id: z.number().int(),
+    complete_status: z.number().int().optional(),
+    complete_date: z.string().max(40).nullable().optional(),
+    complete_agent_id: z.number().int().optional(),
+    agent_name: z.string().max(200).optional(),
+    start_date: z.string().max(40).optional(),
+    end_date: z.string().max(40).optional(),
+  }).loose().optional(),
   action: z.object({
     id: z.number().int().optional(),
     ticket_id: z.number().int().optional(),
@@ -188,6 +197,22 @@ export function webhookReport(i: HaloWebhookItem, s: HaloPsaSettings): TicketRep
   if (note) return { report: 'firstAction', note: `HaloPSA ticket #${id}: note by ${i.action?.who ?? 'an agent'}: ${note.slice(0, 200)}` };
   if (status !== undefined && status !== s.newStatusId) return { report: 'firstAction', note: `HaloPSA ticket #${id} moved to ${statusLabel}` };
   return { report: 'none', why: status !== undefined ? `the ticket is still ${statusLabel}` : 'no status or note on the ticket' };
+}
+
+/**
+ * An appointment item → the cadence's meeting report: an appointment completed in HaloPSA (a
+ * `complete_status` other than 0, or a `complete_date`) → the meeting held, at its booked times
+ * unless the appointment carries its own; anything else → nothing.
+ */
+export function appointmentReport(i: HaloWebhookItem): { report: 'held'; appointmentId: number; heldAt?: string; endedAt?: string; by?: string } | { report: 'none'; why: string } {
+  const a = i.appointment;
+  if (!a) return { report: 'none', why: 'no appointment in the webhook' };
+  const done = (a.complete_status !== undefined && a.complete_status !== 0) || !!a.complete_date;
+  if (!done) return { report: 'none', why: 'the appointment is not completed' };
+  const iso = (s: string | undefined) => (s && !Number.isNaN(Date.parse(s)) ? new Date(s).toISOString() : undefined);
+  const heldAt = iso(a.start_date);
+  const endedAt = iso(a.end_date);
+  return { report: 'held', appointmentId: a.id, ...(heldAt ? { heldAt } : {}), ...(endedAt ? { endedAt } : {}), ...(a.agent_name ? { by: a.agent_name } : {}) };
 }
 
 /** An item's identity for de-duplication: HaloPSA's event id when it sends one, else the SHA-256 of the item. */

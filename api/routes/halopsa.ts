@@ -2,8 +2,13 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Db } from '../../db/client.js';
 import { claimInboundEvent, connectorKey, findLinkByVendorId, getConnector, openCredentials } from '../../db/connectors.js';
 import { completeCta, recordFirstAction } from '../../db/ctas.js';
-import type { Actor } from '../../db/schema.js';
-import { haloPsaCredentials, haloPsaSettings, haloWebhookPayload, ticketIdOf, webhookAuthenticates, webhookEventKey, webhookReport, type HaloWebhookItem } from '../../domain/halopsa.js';
+import { inboundEvents, meetings, type Actor } from '../../db/schema.js';
+import { createHash } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import type { Context } from 'hono';
+import { sendProcessAction, type ProcessTarget } from '../process-actions.js';
+import { CADENCE_REFUSAL_TYPES, cadenceAction, cadenceWorkflowId, type CadenceActionRequest } from '../../workflows/contracts.js';
+import { appointmentReport, haloPsaCredentials, haloPsaSettings, haloWebhookPayload, ticketIdOf, webhookAuthenticates, webhookEventKey, webhookReport, type HaloWebhookItem } from '../../domain/halopsa.js';
 import { notifyCtaClock } from '../../runtime/processes.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { ProblemError } from '../problem.js';
@@ -64,10 +69,13 @@ export function registerHaloPsaInbound(app: OpenAPIHono<ApiEnv>) {
     const settings = haloPsaSettings.parse(connector.settings);
     const at = (await currentTime(c.get('deps'))).toISOString();
     const actor: Actor = { kind: 'system', id: connectorKey(connector.id), name: `HaloPSA: ${connector.name}` };
+    // Appointments report to the cadence process (a Temporal update), so each is handled on its own, outside the ticket transaction.
+    const appointmentResults: { duplicate: boolean; outcome: string }[] = [];
+    for (const item of items.filter((i) => i.appointment)) appointmentResults.push(await appointmentItem(c, connector.id, item, actor, at));
     const results = await db.transaction(async (t) => {
       const tx = t as unknown as Db;
       const out: { duplicate: boolean; outcome: string; ctaId?: string }[] = [];
-      for (const item of items) {
+      for (const item of items.filter((i) => !i.appointment)) {
         const report = webhookReport(item, settings);
         const eventKey = webhookEventKey(item);
         const ticketId = ticketIdOf(item);
@@ -92,9 +100,51 @@ export function registerHaloPsaInbound(app: OpenAPIHono<ApiEnv>) {
     for (const ctaId of new Set(results.flatMap((r) => (r.ctaId ? [r.ctaId] : [])))) {
       if (temporal) await notifyCtaClock(temporal, ctaId).catch((err) => logger.warn({ err, ctaId }, 'CTA clock not notified; it re-reads the CTA at its next deadline'));
     }
-    const view = results.map(({ duplicate, outcome }) => ({ duplicate, outcome }));
+    const view = [...appointmentResults, ...results.map(({ duplicate, outcome }) => ({ duplicate, outcome }))];
     return c.json({ received: true, duplicate: view.every((r) => r.duplicate), outcome: view.length === 1 ? view[0]!.outcome : view.map((r) => r.outcome).join(', '), items: view }, 200);
   });
+}
+
+/**
+ * An appointment item: a completed appointment Baton booked for a cadence meeting → the meeting-held
+ * report, sent to the cadence process as `POST /v1/clients/{id}/cadence/meetings/{id}/held` would
+ * (its idempotency key derives from HaloPSA's event, so a repeat has no second effect, C-6). The
+ * item is recorded in `inbound_events` once the process has answered: a refusal (e.g. a meeting
+ * not yet due, or already reported) is acknowledged and recorded; Temporal unreachable is a 503 and
+ * nothing is recorded, so HaloPSA's retry reports it again.
+ */
+async function appointmentItem(c: Context<ApiEnv>, connectorId: string, item: HaloWebhookItem, actor: Actor, at: string): Promise<{ duplicate: boolean; outcome: string }> {
+  const { db } = c.get('deps');
+  const eventKey = webhookEventKey(item);
+  const entity = `appointment/${item.appointment!.id}`;
+  const [seen] = await db.select({ k: inboundEvents.eventKey }).from(inboundEvents).where(and(eq(inboundEvents.connectorId, connectorId), eq(inboundEvents.eventKey, eventKey)));
+  if (seen) return { duplicate: true, outcome: 'already-received' };
+  const report = appointmentReport(item);
+  const meetingId = await findLinkByVendorId(db, connectorId, 'appointment', String(item.appointment!.id));
+  const [m] = meetingId ? await db.select({ clientId: meetings.clientId, process: meetings.process, startsAt: meetings.startsAt, endsAt: meetings.endsAt }).from(meetings).where(eq(meetings.id, meetingId)) : [];
+  let outcome: string;
+  if (!meetingId || !m) outcome = 'not-a-baton-appointment';
+  else if (report.report === 'none') outcome = `no-report: ${report.why}`;
+  else if (m.process !== 'cadence') outcome = `no-report: a ${m.process} meeting is reported through its own process`;
+  else {
+    const request: CadenceActionRequest = {
+      action: {
+        type: 'meetingHeld', meetingId, heldAt: report.heldAt ?? new Date(m.startsAt).toISOString(), endedAt: report.endedAt ?? new Date(m.endsAt).toISOString(),
+        attendees: [report.by ?? 'reported by HaloPSA'], sponsorPresent: false, decisions: [], undecided: [],
+      },
+      idempotencyKey: `halopsa/${connectorId}/${eventKey}`, bodyHash: createHash('sha256').update(JSON.stringify(item)).digest('hex'), actor, at,
+    };
+    const target: ProcessTarget = { process: 'cadence', label: 'cadence', clientId: m.clientId, workflowId: cadenceWorkflowId(m.clientId), refusalTypes: CADENCE_REFUSAL_TYPES, startHint: '' };
+    try {
+      await sendProcessAction(c, target, cadenceAction, request);
+      outcome = 'meetingHeld';
+    } catch (err) {
+      if (!(err instanceof ProblemError) || err.status >= 500) throw err;
+      outcome = `unchanged: ${err.detail}`.slice(0, 500);
+    }
+  }
+  const claimed = await claimInboundEvent(db, connectorId, eventKey, entity, outcome);
+  return claimed ? { duplicate: false, outcome } : { duplicate: true, outcome: 'already-received' };
 }
 
 /** A short, stable id segment for the ledger event of an inbound item. */

@@ -216,8 +216,8 @@ describe('Meetings as HaloPSA appointments', () => {
     // The whole horizon booked and every booking delivered (the count is read again after a pause: booking comes in batches).
     const settled = async () => {
       const booked = await bookedNow();
-      const log = (await psaLog()).filter((d) => d.clientId === meetClientId);
-      return { booked, n: booked.length, appts: mine().length, delivered: log.length === booked.length && log.every((d) => d.state === 'delivered') };
+      const log = (await call('GET', `/v1/deliveries?connector=psa:${connectorId}&clientId=${meetClientId}&limit=100`, { role: 'ops' })).body.items.filter((d: any) => d.eventType === 'meeting.scheduled') as any[];
+      return { booked, n: booked.length, appts: mine().length, delivered: log.length === booked.length && log.every((d) => d.state === 'delivered'), states: log.map((d) => d.state).join() };
     };
     await eventually(settled, (x) => x.n > 0 && x.appts === x.n && x.delivered, 60_000);
     await new Promise((r) => setTimeout(r, 1000));
@@ -246,6 +246,23 @@ describe('Meetings as HaloPSA appointments', () => {
     expect((await call('POST', `/v1/clients/${meetClientId}/cadence/meetings/${other.meetingId}/cancelled`, { role: 'automation', body: { reason: 'the client asked' } })).status).toBe(200);
     await eventually(async () => stub.deletedAppointments.some((a) => a.id === otherAppt.id), (x) => x, 30_000);
     expect(stub.appointments.some((a) => a.id === otherAppt.id)).toBe(false);
+
+    // An appointment completed in HaloPSA → the meeting-held report, through the cadence process; a replay once.
+    const third = first.filter((m) => ![target.meetingId, other.meetingId].includes(m.meetingId))[0]!;
+    const thirdAppt = mine().find((a) => a.note.includes(third.meetingId))!;
+    const heldAt = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    const endedAt = new Date(Date.now() - 3_600_000).toISOString();
+    const completed = JSON.stringify({ id: crypto.randomUUID(), event: 'Appointment Completed', appointment: { id: thirdAppt.id, complete_status: 1, complete_date: endedAt, agent_name: 'Casey CSM', start_date: heldAt, end_date: endedAt } });
+    const first1 = await postWebhook(completed);
+    expect(first1.status, JSON.stringify(first1.body)).toBe(200);
+    expect(first1.body).toMatchObject({ duplicate: false, outcome: 'meetingHeld' });
+    expect(await postWebhook(completed)).toMatchObject({ status: 200, body: { duplicate: true, outcome: 'already-received' } });
+    const held = (await clientTimeline(db.db, meetClientId, { types: ['meeting.held'] })).filter((e) => (e.data as any).meetingId === third.meetingId);
+    expect(held).toHaveLength(1);
+    expect(held[0]!.actor).toMatchObject({ kind: 'system', id: `psa:${connectorId}` });
+    // Not completed, or not Baton's: acknowledged, nothing changes.
+    expect(await postWebhook(JSON.stringify({ id: crypto.randomUUID(), appointment: { id: thirdAppt.id, complete_status: 0 } }))).toMatchObject({ status: 200, body: { outcome: 'no-report: the appointment is not completed' } });
+    expect(await postWebhook(JSON.stringify({ id: crypto.randomUUID(), appointment: { id: 123_456, complete_status: 1 } }))).toMatchObject({ status: 200, body: { outcome: 'not-a-baton-appointment' } });
   });
 });
 
