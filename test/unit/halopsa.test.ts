@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  agentIdOf, assignTicketBody, closeTicketBody, haloEndpoints, haloPsaCredentials, haloPsaSettings, haloWebhookItem, haloWebhookPayload, markedTickets, ticketForCta, ticketMarker,
+  agentIdOf, appointmentForMeeting, appointmentMarker, appointmentReport, assignTicketBody, moveAppointmentBody, closeTicketBody, haloEndpoints, haloPsaCredentials, haloPsaSettings, haloWebhookItem, haloWebhookPayload, markedTickets, ticketForCta, ticketMarker,
   tokenRequestBody, tokenUsableUntil, webhookAuthenticates, webhookEventKey, webhookReport,
 } from '../../domain/halopsa.js';
 
@@ -78,5 +78,16 @@ describe('HaloPSA mappers (issue 15)', () => {
     expect(webhookAuthenticates(s, headers({}))).toBe(false);
     expect(haloPsaCredentials.safeParse({ clientId: 'a', clientSecret: 'b', webhook: { header: 'Authorization', secret: 'a-secret-of-16-chars' } }).success).toBe(false);
     expect(haloPsaCredentials.safeParse({ clientId: 'a', clientSecret: 'b' }).success).toBe(false);
+  });
+
+  it('maps a meeting to an appointment and a completed appointment to the meeting-held report', () => {
+    const a = appointmentForMeeting({ meetingId: 'm-1', kind: 'QBR', clientName: 'Acme', startsAt: '2026-12-08T10:00:00-06:00', endsAt: '2026-12-08T11:00:00-06:00', haloClientId: 12, agentId: 4 });
+    expect(a).toMatchObject({ subject: 'QBR with Acme', start_date: '2026-12-08T16:00:00.000Z', end_date: '2026-12-08T17:00:00.000Z', client_id: 12, agent_id: 4 });
+    expect(a.note).toContain(appointmentMarker('m-1'));
+    expect(moveAppointmentBody(800, '2026-12-09T16:00:00Z', '2026-12-09T17:00:00Z')).toEqual([{ id: 800, start_date: '2026-12-09T16:00:00.000Z', end_date: '2026-12-09T17:00:00.000Z' }]);
+    expect(appointmentReport(item({ appointment: { id: 800, complete_status: 1, start_date: '2026-12-08T16:00:00Z', agent_name: 'Casey' } }))).toEqual({ report: 'held', appointmentId: 800, heldAt: '2026-12-08T16:00:00.000Z', by: 'Casey' });
+    expect(appointmentReport(item({ appointment: { id: 800, complete_date: '2026-12-08T17:00:00Z' } }))).toMatchObject({ report: 'held' });
+    expect(appointmentReport(item({ appointment: { id: 800, complete_status: 0 } }))).toMatchObject({ report: 'none' });
+    expect(appointmentReport(item({ ticket: { id: 1 } }))).toMatchObject({ report: 'none' });
   });
 });
