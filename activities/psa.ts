@@ -14,6 +14,7 @@ import { notifyCtaClock } from '../runtime/processes.js';
 import type { ConnectorPollStep } from '../workflows/contracts.js';
 import { deliverToAutotask, pollAutotaskToDos } from './autotask.js';
 import { deliverToConnectWise } from './connectwise.js';
+import { deliverToHaloPsa } from './halopsa.js';
 
 interface ConnectorModule {
   deliver(db: Db, connector: ConnectorRow, deliveryId: string, p: PsaDelivery, policy: DeliveryPolicy): Promise<AttemptOutcome>;
@@ -23,6 +24,7 @@ interface ConnectorModule {
 const MODULES: Record<ConnectorType, ConnectorModule> = {
   connectwise: { deliver: deliverToConnectWise },
   autotask: { deliver: deliverToAutotask, poll: pollAutotaskToDos },
+  halopsa: { deliver: deliverToHaloPsa },
 };
 
 /** The PSA channel's call: the connector's type module makes it. */

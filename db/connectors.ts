@@ -9,6 +9,7 @@ import { enqueueWorkflowNotice, enqueueWorkflowStart } from './outbox.js';
 import { clients, connectorBreakers, connectorLinks, connectors, ctas, deliveries, inboundEvents } from './schema.js';
 import type { Actor } from './schema.js';
 import { seal, unseal } from '../runtime/secret-box.js';
+import { APPOINTMENT_OPS, queueAppointmentDeliveries } from './appointments.js';
 
 export type ConnectorRow = typeof connectors.$inferSelect;
 export type ConnectorMappings = ConnectorRow['mappings'];
@@ -30,7 +31,7 @@ export interface PsaDelivery {
   ownerPersonId: string | null;
 }
 
-export type ConnectorType = 'connectwise' | 'autotask';
+export type ConnectorType = 'connectwise' | 'autotask' | 'halopsa';
 
 /** Connector types that have entities without webhooks, so a durable poller per connector (workflows/connector-poller.ts) diffs them. */
 export const POLLED_TYPES: readonly ConnectorType[] = ['autotask'];
@@ -97,6 +98,7 @@ export async function connectorStatus(db: Db, id: string) {
 const PSA_OPS: Record<string, PsaDelivery['op'] | undefined> = { 'cta.opened': 'ticket.create', 'cta.completed': 'ticket.close', 'cta.reassigned': 'ticket.assign', 'cta.escalated': 'ticket.assign' };
 
 export async function queuePsaDeliveries(tx: Executor, e: { id: string; type: string; clientId: string | null; actor?: Actor; data: Record<string, unknown> }, deliveryIdFor: (key: string) => string): Promise<number> {
+  if (APPOINTMENT_OPS[e.type]) return queueAppointmentDeliveries(tx, e, deliveryIdFor); // meetings → appointments (HaloPSA)
   const op = PSA_OPS[e.type];
   if (!e.clientId || !op) return 0;
   const targets = await tx.select({ id: connectors.id, mappings: connectors.mappings }).from(connectors)

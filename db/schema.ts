@@ -890,7 +890,7 @@ export const planningCycles = pgTable('planning_cycles', {
 ]);
 
 /**
- * Per-tenant PSA connectors (issue 15): a vendor account (ConnectWise PSA, Autotask) with its
+ * Per-tenant PSA connectors (issue 15): a vendor account (ConnectWise PSA, Autotask, HaloPSA) with its
  * credentials sealed under the integration key (runtime/secret-box.ts, bound to the connector id;
  * never logged, never returned), its settings (board, statuses) and its mappings of Baton's people
  * to the vendor's members and clients to its companies. Deliveries to it use the connector key
@@ -909,7 +909,7 @@ export const connectors = pgTable('connectors', {
   createdBy: text('created_by').notNull(),
   createdAt: createdAt(),
   updatedAt: ts('updated_at').notNull().default(sql`now()`),
-}, (t) => [check('connectors_type_ck', sql`${t.type} in ('connectwise','autotask')`)]);
+}, (t) => [check('connectors_type_ck', sql`${t.type} in ('connectwise','autotask','halopsa')`)]);
 
 /** Which vendor record stands for which Baton record (a CTA's ticket), written on the first successful create. */
 export const connectorLinks = pgTable('connector_links', {

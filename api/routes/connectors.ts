@@ -19,6 +19,7 @@ import { requestScopedId } from '../idempotency.js';
 import { fieldErrors, notFound, ProblemError, unprocessable, validationProblem, type FieldError } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { Id, Pagination, page, text } from '../schemas.js';
+import { HaloPsaCredentialsSchema, HaloPsaSettingsSchema, registerHaloPsaInbound } from './halopsa.js';
 
 /** Where a connector's vendor posts its callbacks (outside /v1: the vendor holds no Baton key; its signature authenticates it). */
 export const inboundPath = (c: Pick<ConnectorRow, 'id' | 'type'>) => `/inbound/${c.type}/${c.id}`;
@@ -43,6 +44,12 @@ const AtMappings = z.strictObject({
   clients: ClientMappings,
 }).openapi('AutotaskMappings', { description: 'Baton people → Autotask resources and roles, Baton clients → Autotask companies (only mapped clients get tickets or to-dos)' });
 
+const HaloMappings = z.strictObject({
+  people: z.array(z.strictObject({ personId: Id, member: z.string().regex(/^\d{1,10}$/, 'a HaloPSA agent id (digits)').openapi({ description: 'The HaloPSA agent id' }) })).max(1000)
+    .refine(uniqueBy('personId'), 'each person once').default([]),
+  clients: ClientMappings,
+}).openapi('HaloPsaMappings', { description: 'Baton people → HaloPSA agents (ticket and appointment agent), Baton clients → HaloPSA clients (`companyId` holds the HaloPSA client id; only mapped clients get tickets)' });
+
 const CwSettings = connectWiseSettings.extend({ newStatus: text(1, 50).default('New'), closedStatus: text(1, 50).default('Closed') }).openapi('ConnectWiseSettings');
 const AtSettings = autotaskSettings.openapi('AutotaskSettings');
 const CwCredentials = z.strictObject({
@@ -57,9 +64,10 @@ const AtCredentials = z.strictObject({
 const TYPE_SCHEMAS = {
   connectwise: { settings: CwSettings, credentials: CwCredentials, mappings: CwMappings },
   autotask: { settings: AtSettings, credentials: AtCredentials, mappings: AtMappings },
+  halopsa: { settings: HaloPsaSettingsSchema, credentials: HaloPsaCredentialsSchema, mappings: HaloMappings },
 } as const;
 type ConnectorTypeName = keyof typeof TYPE_SCHEMAS;
-const ConnectorTypeEnum = z.enum(['connectwise', 'autotask']);
+const ConnectorTypeEnum = z.enum(['connectwise', 'autotask', 'halopsa']);
 
 const ConnectorStatus = z.object({
   breaker: z.object({ state: z.enum(['closed', 'open']), consecutiveFailures: z.number().int(), openUntil: z.string().max(40).nullable() }),
@@ -67,7 +75,7 @@ const ConnectorStatus = z.object({
   deliveries: z.object({ pending: z.number().int(), retrying: z.number().int(), delivered: z.number().int(), dead: z.number().int() }),
 });
 const Connector = z.object({
-  id: Id, type: ConnectorTypeEnum, name: z.string().max(200), baseUrl: z.string().max(500), settings: z.union([CwSettings, AtSettings]), mappings: z.union([CwMappings, AtMappings]), active: z.boolean(),
+  id: Id, type: ConnectorTypeEnum, name: z.string().max(200), baseUrl: z.string().max(500), settings: z.union([CwSettings, AtSettings, HaloPsaSettingsSchema]), mappings: z.union([CwMappings, AtMappings, HaloMappings]), active: z.boolean(),
   inboundPath: z.string().max(200).openapi({ description: 'Register `<Baton URL><inboundPath>` as the vendor\'s callback URL' }),
   createdBy: z.string().max(200), createdAt: z.string().max(40), updatedAt: z.string().max(40),
 }).openapi('Connector');
@@ -76,10 +84,15 @@ const ConnectorParams = z.object({ connectorId: Id.openapi({ param: { name: 'con
 
 const createRoute = securedRoute(ROLE_SETS.admin, {
   method: 'post', path: '/v1/connectors', operationId: 'createConnector', tags: ['Integrations'],
-  summary: 'Connect a PSA account (ConnectWise PSA, Autotask): credentials sealed at rest, people and clients mapped',
+  summary: 'Connect a PSA account (ConnectWise PSA, Autotask, HaloPSA): credentials sealed at rest, people and clients mapped',
   request: jsonBody(z.discriminatedUnion('type', [
     z.strictObject({ type: z.literal('connectwise'), name: text(1, 200), baseUrl: BaseUrl, credentials: CwCredentials, settings: CwSettings, mappings: CwMappings.optional() }),
     z.strictObject({ type: z.literal('autotask'), name: text(1, 200), baseUrl: BaseUrl, credentials: AtCredentials, settings: AtSettings.optional(), mappings: AtMappings.optional() }),
+    z.strictObject({
+      type: z.literal('halopsa'), name: text(1, 200),
+      baseUrl: BaseUrl.openapi({ example: 'https://msp.halopsa.com', description: 'The HaloPSA instance (its Resource Server without `/api`)' }),
+      credentials: HaloPsaCredentialsSchema, settings: HaloPsaSettingsSchema.optional(), mappings: HaloMappings.optional(),
+    }),
   ])),
   responses: { 201: jsonResponse(Connector, 'Connected (the credentials are not returned)') },
 });
@@ -98,8 +111,8 @@ const updateRoute = securedRoute(ROLE_SETS.admin, {
   request: {
     params: ConnectorParams,
     ...jsonBody(z.strictObject({
-      name: text(1, 200).optional(), baseUrl: BaseUrl.optional(), credentials: z.union([CwCredentials, AtCredentials]).optional(),
-      settings: z.union([CwSettings, AtSettings]).optional(), mappings: z.union([CwMappings, AtMappings]).optional(), active: z.boolean().optional(),
+      name: text(1, 200).optional(), baseUrl: BaseUrl.optional(), credentials: z.union([CwCredentials, AtCredentials, HaloPsaCredentialsSchema]).optional(),
+      settings: z.union([CwSettings, AtSettings, HaloPsaSettingsSchema]).optional(), mappings: z.union([CwMappings, AtMappings, HaloMappings]).optional(), active: z.boolean().optional(),
     }).openapi({ description: 'Credentials, settings and mappings are those of the connector\'s type' })
       .refine((b) => Object.keys(b).length > 0, 'name at least one field to change')),
   },
@@ -212,6 +225,7 @@ const unauthorized = (detail: string) => new ProblemError(401, 'unauthorized', '
  * (closed → `POST /v1/ctas/{id}/complete`, left its opening status → `/first-action`).
  */
 export function registerConnectorInbound(app: OpenAPIHono<ApiEnv>) {
+  registerHaloPsaInbound(app);
   app.post('/inbound/connectwise/:connectorId', async (c) => {
     const connectorId = c.req.param('connectorId');
     const { db, temporal, logger } = c.get('deps');

@@ -1,0 +1,2 @@
+ALTER TABLE "connectors" DROP CONSTRAINT "connectors_type_ck";--> statement-breakpoint
+ALTER TABLE "connectors" ADD CONSTRAINT "connectors_type_ck" CHECK ("connectors"."type" in ('connectwise','autotask','halopsa'));

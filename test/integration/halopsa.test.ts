@@ -1,0 +1,318 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createApp } from '../../api/app.js';
+import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
+import { clientTimeline } from '../../db/ledger.js';
+import { publishPolicy } from '../../db/policies.js';
+import { connectors, idempotencyRecords } from '../../db/schema.js';
+import { ticketMarker } from '../../domain/halopsa.js';
+import { createLogger } from '../../runtime/logger.js';
+import { startWorkflowStartDispatcher } from '../../runtime/processes.js';
+import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
+import { createWorker } from '../../worker.js';
+import { haloPsaStub, haloWebhook, type HaloStubTicket } from '../support/halopsa-stub.js';
+import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
+import { testDataConverter, workflowBundle } from '../support/temporal.js';
+
+/**
+ * The HaloPSA connector (issue 15) on the real Temporal dev server and PostgreSQL, against a
+ * contract stub of HaloPSA that enforces OAuth2 client credentials (token endpoint, bearer on every
+ * call, expiry → 401), paging and error shapes, and records every request: CTAs as tickets exactly
+ * once through a lost answer and an outage, a token that expires mid-run, a connector with a wrong
+ * client secret that blocks nothing else, and authenticated webhooks (forged → 401, replay → once)
+ * that complete the CTA or record its first action as the API would.
+ */
+process.env[INTEGRATION_KEY_ENV] ??= randomBytes(32).toString('base64');
+
+const CREDS = { clientId: 'c9534241-dde9-4d04-9d45-32b1fbff22ed', clientSecret: 'halo-SECRET-14c0c9af-2db1', webhook: { username: 'halo-hook', password: 'hook-PASSWORD-7f3a9' } };
+const POLICY = {
+  integrations: {
+    deliveryMaxAttempts: 8, retryInitialSeconds: 0.2, retryBackoffCoefficient: 2, retryMaxSeconds: 1, retryAfterMaxSeconds: 5,
+    requestTimeoutSeconds: 5, breakerFailureThreshold: 3, breakerOpenSeconds: 2,
+  },
+};
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let connection: Connection;
+let native: NativeConnection;
+let worker: Worker;
+let running: Promise<void>;
+let stopDispatcher: () => Promise<void>;
+let call: ReturnType<typeof apiCaller>;
+let stub: Awaited<ReturnType<typeof haloPsaStub>>;
+let clientId: string;
+let otherClientId: string;
+let meetClientId: string;
+let casey: string;
+let connectorId: string;
+const taskQueue = testTaskQueue();
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  expect((await publishPolicy(db.db, POLICY, 'fast delivery retries for the test', { actor: { kind: 'system' }, at: new Date().toISOString() }, 'merge')).ok).toBe(true);
+  const keys = {} as Record<Role, string>;
+  for (const role of ROLES) keys[role] = (await createApiKey(db.db, { name: `test ${role}`, role, createdBy: 'test' })).key;
+  connection = await Connection.connect({ address: inject('temporalAddress') });
+  const client = new Client({ connection, dataConverter: testDataConverter });
+  native = await NativeConnection.connect({ address: inject('temporalAddress') });
+  worker = await createWorker({ connection: native, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db, dataConverter: testDataConverter });
+  running = worker.run();
+  const logger = createLogger('silent');
+  call = apiCaller(createApp({ db: db.db, logger, temporal: { client, namespace: 'default', taskQueue } }), keys);
+  stopDispatcher = startWorkflowStartDispatcher({ client, taskQueue }, db.db, logger, 100);
+  stub = await haloPsaStub({ clientId: CREDS.clientId, clientSecret: CREDS.clientSecret, tenant: 'msp', clients: [12, 13, 14], agents: [4, 5] });
+
+  casey = (await call('POST', '/v1/people', { body: { name: 'Casey CSM', email: 'casey@msp.example', roles: ['CSM'] } })).body.id;
+  clientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Halo Dental' }) })).body.id;
+  otherClientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Other Halo Ltd' }) })).body.id;
+  meetClientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Meeting Halo Co' }) })).body.id;
+  for (const id of [clientId, otherClientId, meetClientId]) expect((await call('PUT', `/v1/clients/${id}/assignments/CSM`, { body: { personId: casey } })).status).toBe(200);
+});
+afterAll(async () => {
+  await stopDispatcher?.();
+  worker?.shutdown();
+  await running;
+  await stub?.stop();
+  await native?.close();
+  await connection?.close();
+  await db?.close();
+});
+
+const openCta = async (title: string, forClient = clientId) => {
+  const res = await call('POST', `/v1/clients/${forClient}/ctas`, { body: { kind: 'follow-up', title, ownerRole: 'CSM', dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString() } });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+};
+const psaLog = async (id = connectorId) => (await call('GET', `/v1/deliveries?connector=psa:${id}`, { role: 'ops' })).body.items as any[];
+const ticketsOf = (ctaId: string) => stub.tickets.filter((t) => t.details.includes(ticketMarker(ctaId)));
+const creates = (ctaId: string) => stub.requests.filter((r) => r.method === 'POST' && r.path === '/api/Tickets' && r.body?.[0]?.id === undefined && String(r.body?.[0]?.details).includes(ticketMarker(ctaId)));
+const ticketOf = async (ctaId: string) => (await eventually(async () => ticketsOf(ctaId), (l) => l.length > 0))[0]!;
+const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
+const postWebhook = (body: string, headers: Record<string, string> = { authorization: basic(CREDS.webhook.username, CREDS.webhook.password) }, id = connectorId) =>
+  call('POST', `/inbound/halopsa/${id}`, { role: null, rawBody: body, headers });
+
+describe('HaloPSA connector configuration (admin API)', () => {
+  it('keeps the client secret and webhook password sealed and never returns them; refuses bad input', async () => {
+    const body = {
+      type: 'halopsa', name: 'HaloPSA (prod)', baseUrl: stub.origin, credentials: CREDS, settings: { tenant: 'msp' },
+      mappings: { people: [{ personId: casey, member: '4' }], clients: [{ clientId, companyId: 12 }] },
+    };
+    const res = await call('POST', '/v1/connectors', { body, headers: { 'idempotency-key': 'halo-1' } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    connectorId = res.body.id;
+    expect(res.body).toMatchObject({ type: 'halopsa', settings: { tenant: 'msp', scope: 'all', newStatusId: 1, closedStatusId: 9 }, inboundPath: `/inbound/halopsa/${connectorId}`, active: true });
+    for (const shown of [res.body, (await call('GET', `/v1/connectors/${connectorId}`, { role: 'ops' })).body, (await call('GET', '/v1/connectors')).body]) {
+      expect(JSON.stringify(shown)).not.toContain(CREDS.clientSecret);
+      expect(JSON.stringify(shown)).not.toContain(CREDS.webhook.password);
+    }
+    const [row] = await db.db.select().from(connectors).where(eq(connectors.id, connectorId));
+    expect(row!.credentialsSealed).not.toContain(CREDS.clientSecret);
+    expect(JSON.stringify(await db.db.select().from(idempotencyRecords))).not.toContain(CREDS.clientSecret);
+    for (const bad of [{ ...body, credentials: { ...CREDS, webhook: undefined } }, { ...body, credentials: { ...CREDS, webhook: { username: 'x', password: 'short' } } },
+      { ...body, settings: { closedStatusId: 0 } }, { ...body, credentials: { companyId: 'x', publicKey: 'y', privateKey: 'z', clientId: 'w' } }]) {
+      const r = await call('POST', '/v1/connectors', { body: bad });
+      expect(r.status, JSON.stringify(bad)).toBe(400);
+      expect(r.headers.get('content-type')).toContain('application/problem+json');
+    }
+    const agentName = await call('POST', '/v1/connectors', { body: { ...body, mappings: { people: [{ personId: casey, member: 'ccsm' }], clients: [] } } });
+    // HaloPSA agents are numeric ids (the mapping's `member`): a name is refused with its place (HaloMappings).
+    expect(agentName.status).toBe(400);
+    expect(JSON.stringify(agentName.body.errors)).toContain('a HaloPSA agent id (digits)');
+    // A PATCH's credentials must be this connector type's, as for every type (api/routes/connectors.ts TYPE_SCHEMAS).
+    const wrongType = await call('PATCH', `/v1/connectors/${connectorId}`, { body: { credentials: { companyId: 'x', publicKey: 'y', privateKey: 'z', clientId: 'w' } } });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.body.errors[0].path).toMatch(/^credentials/);
+  });
+});
+
+describe('CTAs as HaloPSA tickets', () => {
+  it('creates exactly one ticket even when HaloPSA created it but the answer was lost, with a bearer token on every call, and closes it', async () => {
+    stub.fail('POST', '/api/Tickets', { status: 503, afterWrite: true });
+    const ctaId = await openCta('Review the <backup> report');
+    const [d] = await eventually(() => psaLog(), (l) => l.length === 1 && l[0].state === 'delivered');
+    expect(d).toMatchObject({ channel: 'psa', eventType: 'cta.opened', attempts: 2, clientId });
+    expect(ticketsOf(ctaId)).toHaveLength(1);
+    expect(creates(ctaId)).toHaveLength(1);
+    expect(ticketsOf(ctaId)[0]).toMatchObject({ summary: 'Review the <backup> report', client_id: 12, agent_id: 4, status_id: 1 });
+    // The retry looked the ticket up by its marker, paged, narrowed to the client.
+    const lookup = stub.requests.find((r) => r.method === 'GET' && r.query.get('search') === ticketMarker(ctaId))!;
+    expect(Object.fromEntries(lookup.query)).toMatchObject({ pageinate: 'true', page_no: '1', client_id: '12' });
+    // One token for the whole run so far (cached until shortly before expires_in), a bearer on every API call, the tenant on the token request.
+    expect(stub.tokenRequests()).toHaveLength(1);
+    expect(stub.tokenRequests()[0]!.query.get('tenant')).toBe('msp');
+    expect(stub.requests.filter((r) => r.path.startsWith('/api/')).every((r) => r.bearer && r.status !== 401)).toBe(true);
+
+    expect((await call('POST', `/v1/ctas/${ctaId}/complete`, { body: { note: 'done in Baton' } })).status).toBe(200);
+    await eventually(async () => ticketsOf(ctaId)[0]!.status_id, (s) => s === 9);
+    await eventually(() => psaLog(), (l) => l.length === 2 && l.every((x) => x.state === 'delivered'));
+  });
+
+  it('refreshes an expired token once and repeats the call', async () => {
+    const tokensBefore = stub.tokenRequests().length;
+    stub.expireTokens();
+    const ctaId = await openCta('After the token expired');
+    await ticketOf(ctaId);
+    await eventually(() => psaLog(), (l) => l.every((d) => d.state === 'delivered'));
+    expect(stub.tokenRequests().length).toBe(tokensBefore + 1);
+    // The first call after expiry met a 401; the same call with the new token succeeded; nothing was counted as failed.
+    const rejected = stub.requests.filter((r) => r.status === 401);
+    expect(rejected).toHaveLength(1);
+    expect(ticketsOf(ctaId)).toHaveLength(1);
+    const d = (await psaLog()).find((x) => x.eventType === 'cta.opened' && x.state === 'delivered' && x.attempts === 1);
+    expect(d).toBeDefined();
+  });
+
+  it('hands the ticket to the new owner\'s agent when the CTA is reassigned', async () => {
+    const avery = (await call('POST', '/v1/people', { body: { name: 'Avery AM', email: 'avery@msp.example', roles: ['AM'] } })).body.id;
+    expect((await call('PATCH', `/v1/connectors/${connectorId}`, { body: { mappings: { people: [{ personId: casey, member: '4' }, { personId: avery, member: '5' }], clients: [{ clientId, companyId: 12 }] } } })).status).toBe(200);
+    const ctaId = await openCta('Changes hands');
+    await ticketOf(ctaId);
+    expect((await call('POST', `/v1/ctas/${ctaId}/reassign`, { body: { personId: avery, reason: 'Avery takes the account' } })).status).toBe(200);
+    await eventually(async () => ticketsOf(ctaId)[0]!.agent_id, (a) => a === 5);
+  });
+
+  it('queues through a HaloPSA outage and drains on recovery with no duplicate ticket', async () => {
+    await stub.stop();
+    const during = [await openCta('Chase the renewal quote'), await openCta('Book the QBR'), await openCta('Send the roadmap')];
+    await eventually(() => psaLog(), (l) => l.filter((d) => d.state === 'retrying' && d.attempts >= 1).length === 3);
+    const status = await eventually(async () => (await call('GET', `/v1/connectors/${connectorId}`, { role: 'ops' })).body.status, (s) => s.breaker.state === 'open');
+    expect(status.lastError).toMatch(/HaloPSA unreachable/);
+    await stub.start();
+    await eventually(() => psaLog(), (l) => l.every((d) => d.state === 'delivered'), 30_000);
+    for (const ctaId of during) {
+      expect(ticketsOf(ctaId)).toHaveLength(1);
+      expect(creates(ctaId)).toHaveLength(1);
+    }
+    // 0 duplicates over the whole run: one ticket per marker.
+    const markers = stub.tickets.map((t) => /baton:cta:[0-9a-f-]+/.exec(t.details)?.[0]);
+    expect(new Set(markers).size).toBe(markers.length);
+  });
+
+  it('shows a wrong client secret on the connector\'s status and blocks nothing else', async () => {
+    const bad = await call('POST', '/v1/connectors', {
+      body: { type: 'halopsa', name: 'Wrong secret', baseUrl: stub.origin, credentials: { ...CREDS, clientSecret: 'stale-secret' }, settings: { tenant: 'msp' }, mappings: { people: [], clients: [{ clientId: otherClientId, companyId: 13 }] } },
+    });
+    expect(bad.status).toBe(201);
+    await openCta('Goes to the broken connector', otherClientId);
+    const good = await openCta('Goes to the working connector');
+    const status = await eventually(async () => (await call('GET', `/v1/connectors/${bad.body.id}`, { role: 'manager' })).body.status, (s) => s.lastError !== null);
+    expect(status.lastError).toMatch(/^HaloPSA refused the connector's client credentials \(401\) at POST \/auth\/token: invalid_client: The client credentials are invalid/);
+    expect(status.lastError).not.toContain('stale-secret');
+    await ticketOf(good);
+    expect(ticketsOf(good)).toHaveLength(1);
+    expect((await call('PATCH', `/v1/connectors/${bad.body.id}`, { body: { credentials: CREDS } })).status).toBe(200);
+    await eventually(() => psaLog(bad.body.id), (l) => l.length === 1 && l[0].state === 'delivered', 30_000);
+    expect(stub.tickets.filter((t) => t.client_id === 13)).toHaveLength(1);
+  });
+});
+
+describe('Meetings as HaloPSA appointments', () => {
+  it('books one appointment per booked meeting even after a lost answer, moves and cancels them', async () => {
+    expect((await call('PATCH', `/v1/connectors/${connectorId}`, { body: { mappings: { people: [{ personId: casey, member: '4' }], clients: [{ clientId, companyId: 12 }, { clientId: meetClientId, companyId: 14 }] } } })).status).toBe(200);
+    stub.fail('POST', '/api/Appointment', { status: 502, afterWrite: true });
+    expect((await call('POST', `/v1/clients/${meetClientId}/cadence`, { body: {} })).status).toBe(201);
+    const mine = () => stub.appointments.filter((a) => a.client_id === 14);
+    const bookedNow = async () => clientTimeline(db.db, meetClientId, { types: ['meeting.scheduled'] });
+    // The whole horizon booked and every booking delivered (the count is read again after a pause: booking comes in batches).
+    const settled = async () => {
+      const booked = await bookedNow();
+      const log = (await call('GET', `/v1/deliveries?connector=psa:${connectorId}&clientId=${meetClientId}&limit=100`, { role: 'ops' })).body.items.filter((d: any) => d.eventType === 'meeting.scheduled') as any[];
+      return { booked, n: booked.length, appts: mine().length, delivered: log.length === booked.length && log.every((d) => d.state === 'delivered'), states: log.map((d) => d.state).join() };
+    };
+    await eventually(settled, (x) => x.n > 0 && x.appts === x.n && x.delivered, 60_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const { booked } = await eventually(settled, (x) => x.n > 0 && x.appts === x.n && x.delivered, 60_000);
+    // Exactly one appointment per meeting: the lost answer's retry found it by its marker.
+    const markers = mine().map((a) => /baton:meeting:[^\s]+/.exec(a.note)?.[0]);
+    expect(new Set(markers).size).toBe(mine().length);
+    expect(mine()).toHaveLength(booked.length);
+    const first = booked.map((e) => e.data as { meetingId: string; startsAt: string; endsAt: string; kind: string }).sort((a, b) => a.startsAt.localeCompare(b.startsAt));
+    const target = first.find((m) => Date.parse(m.startsAt) > Date.now() + 3 * 86_400_000)!;
+    const appt = mine().find((a) => a.note.includes(target.meetingId))!;
+    expect(appt).toMatchObject({ start_date: new Date(target.startsAt).toISOString(), end_date: new Date(target.endsAt).toISOString(), client_id: 14 });
+    expect(appt.subject).toContain('Meeting Halo Co');
+
+    // Moved (agreed ≥24 h ahead) → the appointment moves.
+    const newStart = new Date(Date.parse(target.startsAt) + 86_400_000).toISOString();
+    const newEnd = new Date(Date.parse(target.endsAt) + 86_400_000).toISOString();
+    const moved = await call('POST', `/v1/clients/${meetClientId}/cadence/meetings/${target.meetingId}/rescheduled`, { role: 'automation', body: { newStartsAt: newStart, newEndsAt: newEnd } });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    await eventually(async () => mine().find((a) => a.id === appt.id)?.start_date, (d) => d === newStart, 30_000);
+    expect(mine().find((a) => a.id === appt.id)?.end_date).toBe(newEnd);
+
+    // Cancelled → the appointment is deleted.
+    const other = first.filter((m) => m.meetingId !== target.meetingId && Date.parse(m.startsAt) > Date.now() + 3 * 86_400_000)[0]!;
+    const otherAppt = mine().find((a) => a.note.includes(other.meetingId))!;
+    expect((await call('POST', `/v1/clients/${meetClientId}/cadence/meetings/${other.meetingId}/cancelled`, { role: 'automation', body: { reason: 'the client asked' } })).status).toBe(200);
+    await eventually(async () => stub.deletedAppointments.some((a) => a.id === otherAppt.id), (x) => x, 30_000);
+    expect(stub.appointments.some((a) => a.id === otherAppt.id)).toBe(false);
+
+    // An appointment completed in HaloPSA → the meeting-held report, through the cadence process; a replay once.
+    const third = first.filter((m) => ![target.meetingId, other.meetingId].includes(m.meetingId))[0]!;
+    const thirdAppt = mine().find((a) => a.note.includes(third.meetingId))!;
+    const heldAt = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    const endedAt = new Date(Date.now() - 3_600_000).toISOString();
+    const completed = JSON.stringify({ id: crypto.randomUUID(), event: 'Appointment Completed', appointment: { id: thirdAppt.id, complete_status: 1, complete_date: endedAt, agent_name: 'Casey CSM', start_date: heldAt, end_date: endedAt } });
+    const first1 = await postWebhook(completed);
+    expect(first1.status, JSON.stringify(first1.body)).toBe(200);
+    expect(first1.body).toMatchObject({ duplicate: false, outcome: 'meetingHeld' });
+    expect(await postWebhook(completed)).toMatchObject({ status: 200, body: { duplicate: true, outcome: 'already-received' } });
+    const held = (await clientTimeline(db.db, meetClientId, { types: ['meeting.held'] })).filter((e) => (e.data as any).meetingId === third.meetingId);
+    expect(held).toHaveLength(1);
+    expect(held[0]!.actor).toMatchObject({ kind: 'system', id: `psa:${connectorId}` });
+    // Not completed, or not Baton's: acknowledged, nothing changes.
+    expect(await postWebhook(JSON.stringify({ id: crypto.randomUUID(), appointment: { id: thirdAppt.id, complete_status: 0 } }))).toMatchObject({ status: 200, body: { outcome: 'no-report: the appointment is not completed' } });
+    expect(await postWebhook(JSON.stringify({ id: crypto.randomUUID(), appointment: { id: 123_456, complete_status: 1 } }))).toMatchObject({ status: 200, body: { outcome: 'not-a-baton-appointment' } });
+  });
+});
+
+describe('HaloPSA webhooks (inbound)', () => {
+  const ctaState = async (ctaId: string) => (await call('GET', `/v1/ctas/${ctaId}`, { role: 'ops' })).body;
+
+  it('refuses unauthenticated and forged webhooks with 401 and changes nothing', async () => {
+    const ctaId = await openCta('Webhook target');
+    const ticket = await ticketOf(ctaId);
+    const closed = haloWebhook({ ...ticket, status_id: 9 });
+    for (const headers of [{}, { authorization: basic(CREDS.webhook.username, 'not-the-password') }, { authorization: basic('someone', CREDS.webhook.password) }, { authorization: 'Bearer x' }, { authorization: basic(CREDS.webhook.username, `${CREDS.webhook.password}x`) }] as Record<string, string>[]) {
+      const res = await postWebhook(closed, headers);
+      expect(res.status, JSON.stringify(headers)).toBe(401);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+    }
+    expect(await ctaState(ctaId)).toMatchObject({ state: 'open', firstActionAt: null });
+    expect((await clientTimeline(db.db, clientId, { types: ['cta.completed', 'cta.first_action'] })).filter((e) => (e.data as any).ctaId === ctaId)).toEqual([]);
+    expect((await postWebhook(closed, undefined, crypto.randomUUID())).status).toBe(404);
+  });
+
+  it('records the first action from a note and completes the CTA when the ticket closes; a replay is acknowledged once', async () => {
+    const ctaId = await openCta('Worked in HaloPSA');
+    const ticket: HaloStubTicket = await ticketOf(ctaId);
+    await eventually(() => psaLog(), (l) => l.every((d) => d.state === 'delivered'));
+
+    const note = haloWebhook(ticket, { event: 'Action Added', action: { id: 77, note: '<p>Called the client about it</p>', who: 'Casey' } });
+    expect(await postWebhook(note)).toMatchObject({ status: 200, body: { received: true, duplicate: false, outcome: 'firstAction' } });
+    expect(await ctaState(ctaId)).toMatchObject({ state: 'first_action' });
+
+    const closed = haloWebhook({ ...ticket, status_id: 9 }, { event: 'Closed' });
+    expect(await postWebhook(closed)).toMatchObject({ status: 200, body: { duplicate: false, outcome: 'complete' } });
+    expect(await postWebhook(closed)).toMatchObject({ status: 200, body: { duplicate: true, outcome: 'already-received' } });
+    expect(await postWebhook(note)).toMatchObject({ status: 200, body: { duplicate: true } });
+    expect(await ctaState(ctaId)).toMatchObject({ state: 'done' });
+    const events = (await clientTimeline(db.db, clientId, { types: ['cta.completed', 'cta.first_action'] })).filter((e) => (e.data as any).ctaId === ctaId);
+    expect(events.map((e) => [e.type, (e.data as any).note, (e.actor as any).id])).toEqual(expect.arrayContaining([
+      ['cta.first_action', `HaloPSA ticket #${ticket.id}: note by Casey: Called the client about it`, `psa:${connectorId}`],
+      ['cta.completed', `HaloPSA ticket #${ticket.id} closed (status 9)`, `psa:${connectorId}`],
+    ]));
+    expect(events).toHaveLength(2);
+    // The completion came from HaloPSA: no close is sent back to it.
+    expect(stub.requests.filter((r) => r.method === 'POST' && r.body?.[0]?.id === ticket.id && r.body?.[0]?.status_id === 9)).toHaveLength(0);
+
+    // A status change alone is the first action too; a ticket Baton did not create changes nothing.
+    const other = await openCta('Taken by a technician');
+    const t2 = await ticketOf(other);
+    expect(await postWebhook(haloWebhook({ ...t2, status_id: 2 }))).toMatchObject({ status: 200, body: { outcome: 'firstAction' } });
+    expect(await postWebhook(haloWebhook({ ...t2, id: 999_999, status_id: 9 }))).toMatchObject({ status: 200, body: { outcome: 'not-a-baton-ticket' } });
+  });
+});
