@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Context } from 'hono';
+import { and, eq } from 'drizzle-orm';
 import { getClient } from '../../db/clients.js';
+import { meetings } from '../../db/schema.js';
 import { activePolicy } from '../../db/policies.js';
 import type { CadenceAction } from '../../domain/cadence.js';
 import { ensureCadence, startedByRequest } from '../../runtime/processes.js';
@@ -315,9 +317,14 @@ async function withMeetingDefaults(c: Context<ApiEnv>, clientId: string, action:
   if (action.type !== 'meetingHeld' && action.type !== 'meetingRescheduled') return action;
   const needs = action.type === 'meetingHeld' ? !action.heldAt || !action.endedAt : !action.newEndsAt;
   if (!needs) return action;
-  const status = await requireTemporal(c).client.workflow.getHandle(cadenceWorkflowId(clientId)).query(cadenceStatus).catch(() => undefined);
-  const m = status && 'meetings' in status ? status.meetings.find((x) => x.meetingId === action.meetingId) : undefined;
-  if (!m) return action.type === 'meetingHeld' ? { ...action, heldAt: action.heldAt || action.endedAt, endedAt: action.endedAt || action.heldAt } : action; // the workflow answers 404
+  // The booked times are the ledger's (the cadence's status lists only part of its calendar): a meeting it
+  // does not list still gets its length, and a rescheduled report never reaches the workflow without an end.
+  const [m] = await c.get('deps').db.select({ startsAt: meetings.startsAt, endsAt: meetings.endsAt }).from(meetings)
+    .where(and(eq(meetings.id, action.meetingId), eq(meetings.clientId, clientId)));
+  if (!m) {
+    if (action.type === 'meetingRescheduled') throw notFound('Meeting', action.meetingId);
+    return { ...action, heldAt: action.heldAt || action.endedAt, endedAt: action.endedAt || action.heldAt }; // the workflow answers 404
+  }
   if (action.type === 'meetingHeld') return { ...action, heldAt: action.heldAt || m.startsAt, endedAt: action.endedAt || m.endsAt };
   return { ...action, newEndsAt: new Date(Date.parse(action.newStartsAt) + Date.parse(m.endsAt) - Date.parse(m.startsAt)).toISOString() };
 }

@@ -130,6 +130,8 @@ describe('R-37 month rule at the Weekly CS Ops (R-38)', () => {
         { at: '+1d', op: 'getCadence', params: { clientId: '$b3' }, capture: { qbr3: 'meetings[template=QBR].meetingId' }, expect: 200 },
         { at: '+1d', op: 'recordMeetingRescheduled', params: { clientId: '$b2', meetingId: '$qbr2' }, as: 'automation', body: { newStartsAt: '2026-08-11T10:00:00-05:00' }, expect: 200 },
         { at: '+1d', op: 'recordMeetingRescheduled', params: { clientId: '$b3', meetingId: '$qbr3' }, as: 'automation', body: { newStartsAt: '2026-09-08T10:00:00-05:00' }, expect: 200 },
+        // Another client's meeting: 404 at the API, never a report without its end time (the length comes from the ledger).
+        { at: '+1d', op: 'recordMeetingRescheduled', params: { clientId: '$b3', meetingId: '$qbr2' }, as: 'automation', body: { newStartsAt: '2026-09-08T10:00:00-05:00' }, expect: 404 },
         { at: '2026-05-18T12:00:00-05:00', op: 'getCta', params: { ctaId: '$spread' }, as: 'manager', expect: 200 },
         { at: '2026-05-18T12:00:00-05:00', op: 'getGovernanceSession', params: { sessionId: 'weeklyCsOps-2026-W21' }, as: 'manager', expect: 200 },
       ],
