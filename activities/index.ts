@@ -26,6 +26,7 @@ import { completeCta, ctaIdFor, isDeliverable, openCta, type CtaRow } from '../d
 import { meetings, type Actor } from '../db/schema.js';
 import { stakeholderActivities } from './stakeholders.js';
 import { deliveryActivities } from './deliveries.js';
+import { msgraphActivities } from './msgraph.js';
 import { governanceActivities } from './governance.js';
 import { notificationActivities } from './notifications.js';
 import { updateGovernanceSession } from '../db/governance.js';
@@ -52,6 +53,7 @@ export function createActivities({ db }: ActivityDeps) {
     ...cadenceActivities({ db }),
     ...stakeholderActivities({ db }),
     ...deliveryActivities({ db }),
+    ...msgraphActivities({ db }),
     ...governanceActivities({ db }),
     ...notificationActivities({ db }),
     ...planningActivities({ db }),

@@ -30,7 +30,7 @@ export interface PsaDelivery {
   ownerPersonId: string | null;
 }
 
-export async function createConnector(db: Db, c: { id: string; type: 'connectwise'; name: string; baseUrl: string; credentials: Record<string, unknown>; settings: Record<string, unknown>; mappings: ConnectorMappings; createdBy: string }) {
+export async function createConnector(db: Db, c: { id: string; type: 'connectwise' | 'msgraph'; name: string; baseUrl: string; credentials: Record<string, unknown>; settings: Record<string, unknown>; mappings: ConnectorMappings; createdBy: string }) {
   const { credentials, ...rest } = c;
   const [row] = await db.insert(connectors).values({ ...rest, credentialsSealed: seal(JSON.stringify(credentials), c.id) }).onConflictDoNothing().returning();
   return row ?? (await getConnector(db, c.id))!;

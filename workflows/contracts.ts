@@ -40,6 +40,7 @@ export const WORKFLOW_TYPES = {
   upsell: 'upsell',
   planningCycle: 'planningCycle',
   notificationSweep: 'notificationSweep',
+  msgraphSubscriptions: 'msgraphSubscriptions',
 } as const;
 export type ProcessKind = keyof typeof WORKFLOW_TYPES;
 
@@ -119,6 +120,20 @@ export interface NotificationSweepResult {
   digestDate: string | null;
 }
 export const NOTIFICATION_SCHEDULE_ID = 'baton-notifications';
+
+/** A Microsoft Graph connector's change-notification subscriptions, kept alive (issue 15). */
+export interface MsgraphSubscriptionsInput {
+  connectorId: string;
+}
+export interface MsgraphSubscriptionsResult {
+  connectorId: string;
+  /** Renewal rounds run in this run of the workflow. */
+  rounds: number;
+  outcome: 'stopped' | 'continued';
+}
+/** The connector changed (mappings, credentials, active): sync its subscriptions now. */
+export const msgraphConnectorChanged = defineSignal('msgraphConnectorChanged');
+export const msgraphSubscriptionsWorkflowId = (connectorId: string) => `msgraph-subscriptions/${connectorId}`;
 
 // ---------------------------------------------------------------------------------------------
 // Placement review (R-7)

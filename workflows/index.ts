@@ -14,3 +14,4 @@ export { sale } from './sale.js';
 export { upsell } from './upsell.js';
 export { planningCycle } from './planning-cycle.js';
 export { notificationSweep } from './notification-sweep.js';
+export { msgraphSubscriptions } from './msgraph-subscriptions.js';

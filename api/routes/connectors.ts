@@ -12,6 +12,9 @@ import {
   callbackEventKey, connectWiseCallback, connectWiseCredentials, connectWiseSettings, ticketReport, trustedKeyUrl, verifyCallbackSignature,
 } from '../../domain/connectwise.js';
 import { notifyCtaClock } from '../../runtime/processes.js';
+import { enqueueWorkflowNotice } from '../../db/outbox.js';
+import { msGraphCredentials, msGraphSettings } from '../../domain/msgraph.js';
+import { MsGraphBaseUrl, MsGraphCredentials, MsGraphSettings } from './msgraph.js';
 import { IntegrationKeyMissingError } from '../../runtime/secret-box.js';
 import { actorOf } from '../actor.js';
 import { currentTime, type ApiEnv } from '../context.js';
@@ -44,7 +47,7 @@ const ConnectorStatus = z.object({
   deliveries: z.object({ pending: z.number().int(), retrying: z.number().int(), delivered: z.number().int(), dead: z.number().int() }),
 });
 const Connector = z.object({
-  id: Id, type: z.enum(['connectwise']), name: z.string().max(200), baseUrl: z.string().max(500), settings: Settings, mappings: Mappings, active: z.boolean(),
+  id: Id, type: z.enum(['connectwise', 'msgraph']), name: z.string().max(200), baseUrl: z.string().max(500), settings: z.union([Settings, MsGraphSettings]), mappings: Mappings, active: z.boolean(),
   inboundPath: z.string().max(200).openapi({ description: 'Register `<Baton URL><inboundPath>` as the vendor\'s callback URL' }),
   createdBy: z.string().max(200), createdAt: z.string().max(40), updatedAt: z.string().max(40),
 }).openapi('Connector');
@@ -54,7 +57,11 @@ const ConnectorParams = z.object({ connectorId: Id.openapi({ param: { name: 'con
 const createRoute = securedRoute(ROLE_SETS.admin, {
   method: 'post', path: '/v1/connectors', operationId: 'createConnector', tags: ['Integrations'],
   summary: 'Connect a PSA account (ConnectWise PSA): credentials sealed at rest, people and clients mapped',
-  request: jsonBody(z.strictObject({ type: z.enum(['connectwise']), name: text(1, 200), baseUrl: BaseUrl, credentials: Credentials, settings: Settings, mappings: Mappings.optional() })),
+  request: jsonBody(z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('connectwise'), name: text(1, 200), baseUrl: BaseUrl, credentials: Credentials, settings: Settings, mappings: Mappings.optional() }),
+    // Microsoft Graph calendar (issue 15): mappings.people[].member is the person's mailbox (user id or UPN); clients are not mapped.
+    z.strictObject({ type: z.literal('msgraph'), name: text(1, 200), baseUrl: MsGraphBaseUrl, credentials: MsGraphCredentials, settings: MsGraphSettings, mappings: Mappings.optional() }),
+  ])),
   responses: { 201: jsonResponse(Connector, 'Connected (the credentials are not returned)') },
 });
 const listRoute = securedRoute(ROLE_SETS.admin, {
@@ -71,14 +78,14 @@ const updateRoute = securedRoute(ROLE_SETS.admin, {
   summary: 'Change a connector: name, URL, credentials (replaced whole), settings, mappings (replaced whole), active',
   request: {
     params: ConnectorParams,
-    ...jsonBody(z.strictObject({ name: text(1, 200).optional(), baseUrl: BaseUrl.optional(), credentials: Credentials.optional(), settings: Settings.optional(), mappings: Mappings.optional(), active: z.boolean().optional() })
+    ...jsonBody(z.strictObject({ name: text(1, 200).optional(), baseUrl: BaseUrl.optional(), credentials: z.union([Credentials, MsGraphCredentials]).optional(), settings: z.union([Settings, MsGraphSettings]).optional(), mappings: Mappings.optional(), active: z.boolean().optional() })
       .refine((b) => Object.keys(b).length > 0, 'name at least one field to change')),
   },
   responses: { 200: jsonResponse(Connector, 'Changed') },
 });
 
 const connectorView = (c: ConnectorRow) => ({
-  id: c.id, type: c.type as 'connectwise', name: c.name, baseUrl: c.baseUrl, settings: connectWiseSettings.parse(c.settings), mappings: c.mappings, active: c.active,
+  id: c.id, type: c.type as 'connectwise' | 'msgraph', name: c.name, baseUrl: c.baseUrl, settings: c.type === 'msgraph' ? msGraphSettings.parse(c.settings) : connectWiseSettings.parse(c.settings), mappings: c.mappings, active: c.active,
   inboundPath: inboundPath(c), createdBy: c.createdBy, createdAt: c.createdAt, updatedAt: c.updatedAt,
 });
 
@@ -92,6 +99,16 @@ async function checkMappings(db: Db, m: ConnectorMappings) {
   personIds.forEach((id, i) => knownPeople.has(id) || errors.push({ location: 'body', path: `mappings.people.${i}.personId`, message: 'unknown person' }));
   clientIds.forEach((id, i) => knownClients.has(id) || errors.push({ location: 'body', path: `mappings.clients.${i}.clientId`, message: 'unknown client' }));
   if (errors.length) throw unprocessable('The mappings name people or clients Baton does not know.', { errors: errors.slice(0, 20) });
+}
+
+/** A PATCH's credentials and settings must be the connector's own type's (the body schema accepts either). */
+function checkTypeFits(type: string, b: { credentials?: unknown; settings?: unknown }) {
+  const [creds, settings] = type === 'msgraph' ? [msGraphCredentials, msGraphSettings] : [connectWiseCredentials, connectWiseSettings];
+  const errors = [
+    ...(b.credentials !== undefined && !creds.safeParse(b.credentials).success ? [{ location: 'body', path: 'credentials', message: `not ${type} credentials` }] : []),
+    ...(b.settings !== undefined && !settings.safeParse(b.settings).success ? [{ location: 'body', path: 'settings', message: `not ${type} settings` }] : []),
+  ];
+  if (errors.length) throw unprocessable(`The change does not fit a ${type} connector.`, { errors });
 }
 
 const sealing = async <T>(f: () => Promise<T>): Promise<T> => {
@@ -110,6 +127,7 @@ export function registerConnectorRoutes(app: OpenAPIHono<ApiEnv>) {
     const mappings = b.mappings ?? { people: [], clients: [] };
     await checkMappings(db, mappings);
     const row = await sealing(() => createConnector(db, { id: requestScopedId(c, 'connector'), type: b.type, name: b.name, baseUrl: b.baseUrl, credentials: b.credentials, settings: b.settings, mappings, createdBy: actorOf(c).name }));
+    if (row.type === 'msgraph') await enqueueWorkflowNotice(db, 'msgraph-subscriptions', row.id); // subscribe its mailboxes (issue 15)
     return c.json(connectorView(row), 201);
   });
   app.openapi(listRoute, async (c) => {
@@ -128,10 +146,13 @@ export function registerConnectorRoutes(app: OpenAPIHono<ApiEnv>) {
     const { connectorId } = c.req.valid('param');
     const b = c.req.valid('json');
     const { db } = c.get('deps');
-    if (!(await getConnector(db, connectorId))) throw notFound('Connector', connectorId);
+    const existing = await getConnector(db, connectorId);
+    if (!existing) throw notFound('Connector', connectorId);
     if (b.mappings) await checkMappings(db, b.mappings);
+    checkTypeFits(existing.type, b);
     const at = (await currentTime(c.get('deps'))).toISOString();
     const row = await sealing(() => updateConnector(db, connectorId, b, at));
+    if (row!.type === 'msgraph') await enqueueWorkflowNotice(db, 'msgraph-subscriptions', row!.id); // mappings, credentials or active changed: resync
     return c.json(connectorView(row!), 200);
   });
 }
