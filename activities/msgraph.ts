@@ -28,8 +28,8 @@ export class GraphError extends Error {
   }
 }
 
-/** Access tokens per (connector, client id, secret hash), used until shortly before they expire. */
-const tokens = new Map<string, { token: string; until: number }>();
+/** Access tokens per (connector, client id, configuration version), used until shortly before they expire; one request in flight per connector. */
+const tokens = new Map<string, { token: Promise<string>; until: number }>();
 
 /** Forget a connector's cached token (its credentials changed, or Graph refused the token). */
 export const forgetToken = (connectorId: string) => {
@@ -52,9 +52,15 @@ export function graphClient(connector: ConnectorRow, timeoutSeconds: number): Gr
     throw new GraphError({ outcome: 'failed', error: `the connector's configuration cannot be used: ${(err as Error).name === 'ZodError' ? 'invalid settings' : (err as Error).message}` });
   }
   const cacheKey = `${connector.id}\n${creds.clientId}\n${connector.updatedAt}`;
-  const token = async (): Promise<string> => {
+  const token = (): Promise<string> => {
     const cached = tokens.get(cacheKey);
     if (cached && cached.until > Date.now()) return cached.token;
+    const pending = requestToken();
+    tokens.set(cacheKey, { token: pending, until: Number.POSITIVE_INFINITY });
+    pending.catch(() => tokens.delete(cacheKey));
+    return pending;
+  };
+  const requestToken = async (): Promise<string> => {
     const url = tokenUrl(settings.authorityUrl, creds.tenantId);
     let res: Response;
     try {
@@ -74,7 +80,7 @@ export function graphClient(connector: ConnectorRow, timeoutSeconds: number): Gr
       throw new GraphError({ outcome: 'failed', status: res.status, error: `the Microsoft identity platform refused the connector's client credentials (${res.status}): ${detail}`.slice(0, 500), ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) });
     }
     const b = JSON.parse(text) as { access_token: string; expires_in: number };
-    tokens.set(cacheKey, { token: b.access_token, until: tokenUsableUntil(Date.now(), Number(b.expires_in) || 0) });
+    tokens.set(cacheKey, { token: Promise.resolve(b.access_token), until: tokenUsableUntil(Date.now(), Number(b.expires_in) || 0) });
     return b.access_token;
   };
   const base = connector.baseUrl.replace(/\/+$/, '');
