@@ -198,7 +198,8 @@ export function msgraphActivities({ db }: { db: Db }) {
       const stored = await activePolicy(db);
       const policy = policySchema.shape.integrations.parse((stored.document as { integrations?: unknown }).integrations ?? {});
       const retryMs = Math.max(5_000, Math.min(policy.msgraphRenewalMarginMinutes * 60_000 / 4, 15 * 60_000));
-      if (!connector || connector.type !== 'msgraph' || !connector.active) return { active: false, nextAt: Date.now(), created: 0, renewed: 0, errors: [] };
+      if (!connector || connector.type !== 'msgraph') return { active: false, nextAt: Date.now(), created: 0, renewed: 0, errors: [] };
+      if (!connector.active) return { ...(await unsubscribeAll(db, connector, policy.requestTimeoutSeconds)), active: false, nextAt: Date.now() };
       const out: SubscriptionSync = { active: true, nextAt: Number.POSITIVE_INFINITY, created: 0, renewed: 0, errors: [] };
       let graph: GraphClient;
       try {
@@ -206,7 +207,7 @@ export function msgraphActivities({ db }: { db: Db }) {
       } catch (err) {
         return { ...out, nextAt: Date.now() + retryMs, errors: [(err as Error).message] };
       }
-      if (!graph.settings.subscribe) return { ...out, active: false };
+      if (!graph.settings.subscribe) return { ...out, ...(await unsubscribeAll(db, connector, policy.requestTimeoutSeconds)), active: false };
       const clientState = clientStateFor(connector.id, integrationKey());
       const notificationUrl = `${graph.settings.notificationBaseUrl.replace(/\/+$/, '')}/inbound/msgraph/${connector.id}`;
       const mailboxes = new Set(connector.mappings.people.map((p) => p.member));
@@ -254,6 +255,22 @@ export function msgraphActivities({ db }: { db: Db }) {
       return out;
     },
   };
+}
+
+/** A deactivated (or no longer subscribing) connector: its subscriptions are deleted at Graph (best effort; they expire anyway) and forgotten. */
+async function unsubscribeAll(db: Db, connector: ConnectorRow, timeoutSeconds: number): Promise<Pick<SubscriptionSync, 'created' | 'renewed' | 'errors'>> {
+  const errors: string[] = [];
+  let graph: GraphClient | undefined;
+  try {
+    graph = graphClient(connector, timeoutSeconds);
+  } catch (err) {
+    errors.push((err as Error).message);
+  }
+  for (const s of await listMsgraphSubscriptions(db, connector.id)) {
+    await graph?.call('DELETE', `/subscriptions/${encodeURIComponent(s.subscriptionId)}`).catch((err: Error) => errors.push(`${s.mailbox}: ${err.message}`.slice(0, 300)));
+    await dropMsgraphSubscription(db, connector.id, s.mailbox);
+  }
+  return { created: 0, renewed: 0, errors };
 }
 
 async function recordSubscriptionError(db: Db, connectorId: string, error: string) {

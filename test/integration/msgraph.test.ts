@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
@@ -14,6 +18,7 @@ import { transactionIdFor } from '../../domain/msgraph.js';
 import { createLogger } from '../../runtime/logger.js';
 import { startWorkflowStartDispatcher } from '../../runtime/processes.js';
 import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
+import { msgraphSubscriptionsWorkflowId } from '../../workflows/contracts.js';
 import { createWorker } from '../../worker.js';
 import { msGraphStub, type GraphEvent } from '../support/msgraph-stub.js';
 import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
@@ -43,6 +48,7 @@ const POLICY = {
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let connection: Connection;
+let temporalClient: Client;
 let native: NativeConnection;
 let worker: Worker;
 let running: Promise<void>;
@@ -63,6 +69,7 @@ beforeAll(async () => {
   for (const role of ROLES) keys[role] = (await createApiKey(db.db, { name: `test ${role}`, role, createdBy: 'test' })).key;
   connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection, dataConverter: testDataConverter });
+  temporalClient = client;
   native = await NativeConnection.connect({ address: inject('temporalAddress') });
   worker = await createWorker({ connection: native, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db, dataConverter: testDataConverter });
   running = worker.run();
@@ -278,3 +285,34 @@ describe('subscription renewal', () => {
     expect(stub.subscriptions.find((x) => x.id === stored!.subscriptionId)).toBeDefined();
   });
 });
+
+describe('the subscription workflow ends with its connector', () => {
+  it('deletes the subscription at Graph and stops when the connector is deactivated', async () => {
+    const handle = temporalClient.workflow.getHandle(msgraphSubscriptionsWorkflowId(connectorId));
+    const late = stub.notificationFor(stub.events[0]!, 'updated');
+    expect((await call('PATCH', `/v1/connectors/${connectorId}`, { body: { active: false } })).body.active).toBe(false);
+    expect(await handle.result()).toMatchObject({ connectorId, outcome: 'stopped' });
+    expect(stub.requests.some((r) => r.method === 'DELETE' && r.path.startsWith('/subscriptions/') && r.status === 204)).toBe(true);
+    expect(await db.db.select().from(msgraphSubscriptions)).toEqual([]);
+    // A deactivated connector's address answers nothing.
+    expect((await postInbound(late.body)).status).toBe(404);
+    // `RECORD_HISTORIES=1` refreshes the replay fixture of the subscription workflow (test/unit/replay.test.ts).
+    if (process.env.RECORD_HISTORIES) {
+      const history = await handle.fetchHistory();
+      await openPayloads(history, testDataConverter.payloadCodecs![0]!);
+      fs.writeFileSync(path.join(import.meta.dirname, '../fixtures/histories/msgraph-subscriptions-renewed.json'), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+    }
+  });
+});
+
+/** Fixtures are kept unencrypted (test/unit/replay.test.ts seals them itself with a key of its own). */
+async function openPayloads(node: unknown, codec: PayloadCodec): Promise<void> {
+  if (!node || typeof node !== 'object' || node instanceof Uint8Array) return;
+  const isPayload = (v: unknown): v is Payload => !!v && typeof v === 'object' && 'metadata' in v && (v as Payload).data instanceof Uint8Array;
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+    if (key === 'searchAttributes' || !value || typeof value !== 'object') continue;
+    if (key === 'payloads' && Array.isArray(value) && value.every(isPayload)) (node as Record<string, unknown>)[key] = await codec.decode(value);
+    else if (isPayload(value)) (node as Record<string, unknown>)[key] = (await codec.decode([value]))[0];
+    else await openPayloads(value, codec);
+  }
+}
