@@ -286,6 +286,21 @@ describe('subscription renewal', () => {
   });
 });
 
+describe('a misconfigured connector', () => {
+  it('shows the identity platform\'s refusal on its status, never the secret, and blocks nothing else', async () => {
+    const bad = await call('POST', '/v1/connectors', {
+      body: { type: 'msgraph', name: 'Stale secret', baseUrl: stub.baseUrl, credentials: { ...CREDS, clientSecret: 'expired-secret' }, settings: { authorityUrl: stub.authorityUrl, notificationBaseUrl: batonUrl }, mappings: { people: [{ personId: casey, member: MAILBOX }] } },
+    });
+    expect(bad.status).toBe(201);
+    const status = await eventually(async () => (await call('GET', `/v1/connectors/${bad.body.id}`, { role: 'manager' })).body.status, (x) => x.lastError !== null, 20_000);
+    expect(status.lastError).toMatch(/^subscription: casey@msp\.example: the Microsoft identity platform refused the connector's client credentials \(401\): invalid_client/);
+    expect(status.lastError).not.toContain('expired-secret');
+    // The working connector's subscription is untouched.
+    expect(stub.subscriptions.some((x) => Date.parse(x.expirationDateTime) > Date.now())).toBe(true);
+    expect((await call('PATCH', `/v1/connectors/${bad.body.id}`, { body: { active: false } })).body.active).toBe(false);
+  });
+});
+
 describe('the subscription workflow ends with its connector', () => {
   it('deletes the subscription at Graph and stops when the connector is deactivated', async () => {
     const handle = temporalClient.workflow.getHandle(msgraphSubscriptionsWorkflowId(connectorId));
