@@ -102,11 +102,13 @@ async function checkMappings(db: Db, m: ConnectorMappings) {
 }
 
 /** A PATCH's credentials and settings must be the connector's own type's (the body schema accepts either). */
-function checkTypeFits(type: string, b: { credentials?: unknown; settings?: unknown }) {
+function checkTypeFits(type: string, b: { credentials?: unknown; settings?: unknown; mappings?: ConnectorMappings }) {
   const [creds, settings] = type === 'msgraph' ? [msGraphCredentials, msGraphSettings] : [connectWiseCredentials, connectWiseSettings];
   const errors = [
     ...(b.credentials !== undefined && !creds.safeParse(b.credentials).success ? [{ location: 'body', path: 'credentials', message: `not ${type} credentials` }] : []),
     ...(b.settings !== undefined && !settings.safeParse(b.settings).success ? [{ location: 'body', path: 'settings', message: `not ${type} settings` }] : []),
+    // A calendar connector maps people to mailboxes only: clients mapped to it would fan CTAs out to it as tickets.
+    ...(type === 'msgraph' && b.mappings?.clients.length ? [{ location: 'body', path: 'mappings.clients', message: 'a Microsoft Graph connector maps people to mailboxes, not clients' }] : []),
   ];
   if (errors.length) throw unprocessable(`The change does not fit a ${type} connector.`, { errors });
 }
@@ -126,6 +128,7 @@ export function registerConnectorRoutes(app: OpenAPIHono<ApiEnv>) {
     const { db } = c.get('deps');
     const mappings = b.mappings ?? { people: [], clients: [] };
     await checkMappings(db, mappings);
+    checkTypeFits(b.type, { mappings });
     const row = await sealing(() => createConnector(db, { id: requestScopedId(c, 'connector'), type: b.type, name: b.name, baseUrl: b.baseUrl, credentials: b.credentials, settings: b.settings, mappings, createdBy: actorOf(c).name }));
     if (row.type === 'msgraph') await enqueueWorkflowNotice(db, 'msgraph-subscriptions', row.id); // subscribe its mailboxes (issue 15)
     return c.json(connectorView(row), 201);

@@ -127,6 +127,8 @@ describe('Microsoft Graph connector configuration (admin API)', () => {
       expect((await call('POST', '/v1/connectors', { body: bad })).status, JSON.stringify(bad)).toBe(400);
     }
     expect((await call('POST', '/v1/connectors', { role: 'ops', body })).status).toBe(403);
+    // People → mailboxes only: a client mapped to a calendar connector would receive tickets.
+    expect((await call('POST', '/v1/connectors', { body: { ...body, mappings: { people: [], clients: [{ clientId, companyId: 1 }] } } })).status).toBe(422);
     const res = await call('POST', '/v1/connectors', { body, headers: { 'idempotency-key': 'graph-1' } });
     expect(res.status).toBe(201);
     connectorId = res.body.id;
