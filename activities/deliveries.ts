@@ -9,6 +9,8 @@ import { unseal } from '../runtime/secret-box.js';
 import { mailer } from '../runtime/mailer.js';
 import type { PsaDelivery } from '../db/connectors.js';
 import { deliverToPsa } from './psa.js';
+import type { CalendarDelivery } from '../db/msgraph.js';
+import { deliverToGraph } from './msgraph.js';
 import { CATEGORY_LABELS, categoryOf, renderCtaEmail, renderDigestEmail, type CtaEmail, type DigestEmail } from '../domain/email.js';
 import { unsubscribeUrl } from '../runtime/unsubscribe.js';
 
@@ -57,7 +59,7 @@ export function deliveryActivities({ db }: { db: Db }) {
         }
         const final = await recordAttempt(tx, deliveryId, { state: step.step === 'done' ? 'delivered' : 'dead', countAttempt: true, status, error, at });
         if (!final) return; // a concurrent attempt finished it first; its event stands
-        const base = { deliveryId, channel: row.channel as 'webhook' | 'email' | 'psa', connector: row.connector, eventId: row.eventId, eventType: row.eventType, attempts: final.attempts };
+        const base = { deliveryId, channel: row.channel as 'webhook' | 'email' | 'psa' | 'calendar', connector: row.connector, eventId: row.eventId, eventType: row.eventType, attempts: final.attempts };
         await appendEvent(tx, step.step === 'done'
           ? { id: `delivery/${deliveryId}/delivered`, occurredAt: at, clientId: row.clientId, process: 'integrations', workflowId: `delivery/${deliveryId}`, type: 'delivery.delivered', ruleId: null, actor: { kind: 'system' }, why: { rule: 'issue 15: outbox delivery' }, data: { ...base, ...(status !== undefined ? { status } : {}) } }
           : { id: `delivery/${deliveryId}/dead`, occurredAt: at, clientId: row.clientId, process: 'integrations', workflowId: `delivery/${deliveryId}`, type: 'delivery.dead_lettered', ruleId: null, actor: { kind: 'system' }, why: { maxAttempts: policy.deliveryMaxAttempts }, data: { ...base, reason: step.reason.slice(0, 500) } });
@@ -75,6 +77,7 @@ export function deliveryActivities({ db }: { db: Db }) {
 async function callReceiver(db: Db, row: DeliveryRow, policy: DeliveryPolicy): Promise<AttemptOutcome> {
   if (row.channel === 'email') return sendEmail(row);
   if (row.channel === 'psa') return deliverToPsa(db, row.id, row.payload as unknown as PsaDelivery, policy);
+  if (row.channel === 'calendar') return deliverToGraph(db, row.payload as unknown as CalendarDelivery, policy);
   const sub = row.subscriptionId ? await getSubscription(db, row.subscriptionId) : undefined;
   if (!sub) return { outcome: 'failed', permanent: true, error: 'the subscription no longer exists' };
   let signer: Webhook;

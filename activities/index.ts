@@ -26,6 +26,7 @@ import { meetings, type Actor } from '../db/schema.js';
 import { stakeholderActivities } from './stakeholders.js';
 import { deliveryActivities } from './deliveries.js';
 import { connectorActivities } from './psa.js';
+import { msgraphActivities } from './msgraph.js';
 import { governanceActivities } from './governance.js';
 import { notificationActivities } from './notifications.js';
 import { updateGovernanceSession } from '../db/governance.js';
@@ -53,6 +54,7 @@ export function createActivities({ db }: ActivityDeps) {
     ...stakeholderActivities({ db }),
     ...deliveryActivities({ db }),
     ...connectorActivities({ db }),
+    ...msgraphActivities({ db }),
     ...governanceActivities({ db }),
     ...notificationActivities({ db }),
     ...planningActivities({ db }),

@@ -21,7 +21,8 @@ interface ConnectorModule {
   poll?(db: Db, connectorId: string, cursor: string | undefined, timeoutSeconds: number): Promise<{ stop: boolean; cursor: string; completed: number; ctaIds: string[]; error?: string }>;
 }
 
-const MODULES: Record<ConnectorType, ConnectorModule> = {
+/** PSA types only: a calendar connector (msgraph) delivers on its own channel (activities/msgraph.ts). */
+const MODULES: Partial<Record<ConnectorType, ConnectorModule>> = {
   connectwise: { deliver: deliverToConnectWise },
   autotask: { deliver: deliverToAutotask, poll: pollAutotaskToDos },
   halopsa: { deliver: deliverToHaloPsa },

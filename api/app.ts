@@ -21,6 +21,7 @@ import { describeEnforcedRules } from './openapi.js';
 import { fieldErrors, ProblemError, problemResponse, redactSecrets, validationProblem } from './problem.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerConnectorInbound, registerConnectorRoutes } from './routes/connectors.js';
+import { registerMsgraphInbound } from './routes/msgraph.js';
 import { registerCalendarFeedRoutes, registerCalendarFeedServing } from './routes/calendar-feeds.js';
 import { registerCadenceRoutes } from './routes/cadence.js';
 import { registerCapacityRoutes } from './routes/capacity.js';
@@ -126,6 +127,7 @@ export function createApp(deps: ApiDeps) {
 
   registerCalendarFeedServing(app);
   registerConnectorInbound(app);
+  registerMsgraphInbound(app);
   // The Temporal Web UI calls /codec from its own origin, with credentials; the preflight answers
   // before authentication (a browser sends none with it).
   if (options.codecCorsOrigins.length > 0) {

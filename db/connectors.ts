@@ -31,7 +31,7 @@ export interface PsaDelivery {
   ownerPersonId: string | null;
 }
 
-export type ConnectorType = 'connectwise' | 'autotask' | 'halopsa';
+export type ConnectorType = 'connectwise' | 'autotask' | 'halopsa' | 'msgraph';
 
 /** Connector types that have entities without webhooks, so a durable poller per connector (workflows/connector-poller.ts) diffs them. */
 export const POLLED_TYPES: readonly ConnectorType[] = ['autotask'];

@@ -14,6 +14,7 @@ import { categoryOf, type CtaEmail } from '../domain/email.js';
 import { seal } from '../runtime/secret-box.js';
 import type { BreakerState } from '../domain/delivery.js';
 import { queuePsaDeliveries } from './connectors.js';
+import { queueCalendarDeliveries } from './msgraph.js';
 import type { Actor } from './schema.js';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
@@ -58,6 +59,7 @@ export async function fanOutEvent(tx: Executor, e: FannedEvent): Promise<number>
   if (e.type.startsWith('delivery.')) return 0;
   if (e.type === 'cta.opened' || e.type === 'cta.escalated') await queueCtaEmail(tx, e);
   await queuePsaDeliveries(tx, e, deliveryIdFor);
+  await queueCalendarDeliveries(tx, e, deliveryIdFor);
   const subs = await tx.select({ id: webhookSubscriptions.id }).from(webhookSubscriptions)
     .where(and(eq(webhookSubscriptions.active, true), sql`${webhookSubscriptions.eventTypes} ? ${e.type}`));
   for (const s of subs) {

@@ -3,7 +3,7 @@ import type { Db } from './client.js';
 import { workflowStarts } from './schema.js';
 
 /** `capacity-gap` is not a workflow: it asks for the R-6 evaluation after a change of clients, people or policy (db/portfolio.ts). */
-export type WorkflowStartKind = 'placement-review' | 'cta-clock' | 'initiative' | 'proposal' | 'planning-loop' | 'health' | 'risk' | 'capacity-gap' | 'delivery' | 'upsell' | 'connector-poller';
+export type WorkflowStartKind = 'placement-review' | 'cta-clock' | 'initiative' | 'proposal' | 'planning-loop' | 'health' | 'risk' | 'capacity-gap' | 'delivery' | 'upsell' | 'connector-poller' | 'msgraph-subscriptions';
 type Executor = Pick<Db, 'insert'>;
 
 /** Records that `subjectId` needs its workflow; call inside the transaction that creates the subject. */

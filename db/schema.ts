@@ -305,7 +305,7 @@ export const calendarFeeds = pgTable('calendar_feeds', {
  * once; the worker's dispatcher starts whatever is still pending (runtime/processes.ts).
  */
 export const workflowStarts = pgTable('workflow_starts', {
-  /** `placement-review` or `health` or `planning-loop` (subject: client id), `cta-clock` (subject: CTA id), `initiative` / `proposal` (their clocks, subject: record id), `risk` (subject: risk id), `delivery` (subject: delivery id, issue 15). */
+  /** `placement-review` or `health` or `planning-loop` (subject: client id), `cta-clock` (subject: CTA id), `initiative` / `proposal` (their clocks, subject: record id), `risk` (subject: risk id), `delivery` (subject: delivery id, issue 15), `msgraph-subscriptions` (subject: connector id: start or wake its subscription workflow). */
   kind: text('kind').notNull(),
   subjectId: text('subject_id').notNull(),
   createdAt: createdAt(),
@@ -315,7 +315,7 @@ export const workflowStarts = pgTable('workflow_starts', {
 }, (t) => [
   primaryKey({ columns: [t.kind, t.subjectId] }),
   index('workflow_starts_pending_idx').on(t.createdAt).where(sql`dispatched_at is null`),
-  check('workflow_starts_kind_ck', sql`${t.kind} in ('placement-review','cta-clock','initiative','proposal','planning-loop','health','risk','capacity-gap','delivery','upsell','connector-poller')`),
+  check('workflow_starts_kind_ck', sql`${t.kind} in ('placement-review','cta-clock','initiative','proposal','planning-loop','health','risk','capacity-gap','delivery','upsell','connector-poller','msgraph-subscriptions')`),
 ]);
 
 /**
@@ -909,7 +909,7 @@ export const connectors = pgTable('connectors', {
   createdBy: text('created_by').notNull(),
   createdAt: createdAt(),
   updatedAt: ts('updated_at').notNull().default(sql`now()`),
-}, (t) => [check('connectors_type_ck', sql`${t.type} in ('connectwise','autotask','halopsa')`)]);
+}, (t) => [check('connectors_type_ck', sql`${t.type} in ('connectwise','autotask','halopsa','msgraph')`)]);
 
 /** Which vendor record stands for which Baton record (a CTA's ticket), written on the first successful create. */
 export const connectorLinks = pgTable('connector_links', {
@@ -931,3 +931,22 @@ export const inboundEvents = pgTable('inbound_events', {
   outcome: text('outcome').notNull(),
   receivedAt: createdAt(),
 }, (t) => [primaryKey({ columns: [t.connectorId, t.eventKey] })]);
+
+/**
+ * Microsoft Graph change-notification subscriptions (issue 15), one per (msgraph connector, mapped
+ * mailbox): what Graph answered when Baton subscribed to the mailbox's events, and when it expires.
+ * Written by the connector's subscription workflow (workflows/msgraph-subscriptions.ts), which
+ * renews each before `expires_at` (policy `integrations.msgraphRenewalMarginMinutes`).
+ */
+export const msgraphSubscriptions = pgTable('msgraph_subscriptions', {
+  connectorId: text('connector_id').notNull().references(() => connectors.id),
+  /** The mailbox (user id or UPN) whose `/users/{mailbox}/events` the subscription watches. */
+  mailbox: text('mailbox').notNull(),
+  subscriptionId: text('subscription_id').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+}, (t) => [
+  primaryKey({ columns: [t.connectorId, t.mailbox] }),
+  uniqueIndex('msgraph_subscriptions_id_idx').on(t.subscriptionId),
+]);

@@ -952,7 +952,7 @@ export const eventCatalogue = {
     'An outbox delivery (a signed webhook or an email to a CTA owner, issue 15) was accepted by its receiver (a 2xx answer, an SMTP 250), after `attempts` attempts. Recorded on the timeline of the client whose event it carried.',
     z.strictObject({
       deliveryId: id('The delivery, also its idempotency key toward the receiver (`webhook-id`)'),
-      channel: z.enum(['webhook', 'email', 'psa']).describe('How it was delivered (`psa`: a ticket created or closed in a PSA connector)'),
+      channel: z.enum(['webhook', 'email', 'psa', 'calendar']).describe('How it was delivered (`psa`: a ticket created or closed in a PSA connector; `calendar`: a meeting booked, moved or cancelled in a Microsoft 365 calendar)'),
       connector: text('The connector (circuit-breaker unit): `webhook:<subscription id>`, `smtp` or `psa:<connector id>`'),
       eventId: id('The ledger event it carried').nullable(),
       eventType: text('That event\'s type'),
@@ -964,7 +964,7 @@ export const eventCatalogue = {
     "An outbox delivery failed for good (issue 15): the policy's `integrations.deliveryMaxAttempts` attempts failed, or the receiver refused it permanently (HTTP: a 4xx other than 408/409/425/429; SMTP: a 5xx reply). It stays in the delivery log with its last error; nothing retries it.",
     z.strictObject({
       deliveryId: id('The delivery'),
-      channel: z.enum(['webhook', 'email', 'psa']).describe('How it was to be delivered'),
+      channel: z.enum(['webhook', 'email', 'psa', 'calendar']).describe('How it was to be delivered'),
       connector: text('The connector, e.g. `webhook:<subscription id>`'),
       eventId: id('The ledger event it carried').nullable(),
       eventType: text('That event\'s type'),

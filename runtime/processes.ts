@@ -17,7 +17,7 @@ import {
   CADENCE_REFUSAL_TYPES, HEALTH_REFUSAL_TYPES, NOTIFICATION_SCHEDULE_ID, PORTFOLIO_SCOPE, RISK_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId,
   governanceWorkflowId, healthAction, healthWorkflowId, initiativeWorkflowId, onboardingWorkflowId, placementReviewWorkflowId, planningLoopAction, planningLoopWorkflowId,
   proposalWorkflowId, riskAction, riskWorkflowId,
-  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type DeliveryInput, deliveryWorkflowId, type GovernanceInput, type HealthActionRequest, type HealthActionResult, type HealthInput,
+  type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type DeliveryInput, deliveryWorkflowId, type MsgraphSubscriptionsInput, msgraphSubscriptionsWorkflowId, msgraphConnectorChanged, type GovernanceInput, type HealthActionRequest, type HealthActionResult, type HealthInput,
   type InitiativeInput, type OnboardingInput, type PlacementReviewInput, type PlanningLoopInput, type ProcessKind, type ProcessRefusal, type ProposalInput,
   type RiskActionRequest, type RiskActionResult, type RiskInput, type SaleInput, saleWorkflowId, type UpsellInput, upsellWorkflowId,
   type ConnectorPollerInput, connectorPollerWorkflowId, PLANNING_CYCLE_REFUSAL_TYPES, planningCycleAction, planningCycleWorkflowId, type PlanningCycleActionRequest, type PlanningCycleActionResult, type PlanningCycleInput,
@@ -56,6 +56,7 @@ interface ProcessInputs {
   planningCycle: PlanningCycleInput;
   notificationSweep: Record<string, never>;
   connectorPoller: ConnectorPollerInput;
+  msgraphSubscriptions: MsgraphSubscriptionsInput;
 }
 
 interface StartOptions {
@@ -93,6 +94,7 @@ const PROCESS_LABELS: Record<ProcessKind, string> = {
   planningCycle: 'Annual planning cycle (R-62..R-66)',
   notificationSweep: 'Notification sweep (due soon, digest; issue 15)',
   connectorPoller: 'Connector poller (issue 15)',
+  msgraphSubscriptions: 'Microsoft Graph subscriptions (issue 15)',
 };
 
 /** Temporal markdown, one line: no line breaks, and at most a few hundred characters. */
@@ -123,7 +125,7 @@ export async function startProcess<K extends ProcessKind>(t: TemporalTarget, kin
     typedSearchAttributes: new TypedSearchAttributes([
       { key: ClientIdKey, value: o.searchAttributes.clientId },
       ...(o.searchAttributes.segment !== undefined ? [{ key: SegmentKey, value: o.searchAttributes.segment }] : []),
-      { key: ProcessKey, value: kind === 'ctaClock' ? 'cta' : kind === 'placementReview' ? 'placement-review' : kind === 'planningLoop' ? 'planning-loop' : kind === 'planningCycle' ? 'planning-cycle' : kind === 'connectorPoller' ? 'connector-poller' : kind },
+      { key: ProcessKey, value: kind === 'ctaClock' ? 'cta' : kind === 'placementReview' ? 'placement-review' : kind === 'planningLoop' ? 'planning-loop' : kind === 'planningCycle' ? 'planning-cycle' : kind === 'connectorPoller' ? 'connector-poller' : kind === 'msgraphSubscriptions' ? 'msgraph-subscriptions' : kind },
     ]),
   });
 }
@@ -382,6 +384,19 @@ export async function ensureAllRisks(t: TemporalTarget, db: Db): Promise<number>
 }
 
 /**
+ * A Microsoft Graph connector's subscription workflow (issue 15): started unless it runs, then told
+ * to look again at once (the connector was created, changed or re-activated). The workflow ends by
+ * itself when the connector is inactive or gone.
+ */
+export async function ensureMsgraphSubscriptions(t: TemporalTarget, connectorId: string): Promise<void> {
+  const handle = await startProcess(t, 'msgraphSubscriptions', { connectorId }, {
+    workflowId: msgraphSubscriptionsWorkflowId(connectorId), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: PORTFOLIO_SCOPE },
+    describe: { clientName: 'portfolio', subject: `connector ${connectorId}` },
+  });
+  await handle.signal(msgraphConnectorChanged).catch(() => undefined); // it may have just ended (connector inactive): nothing to wake
+}
+
+/**
  * Starts the workflow an outbox row asks for (db/outbox.ts) unless it runs already, then marks the
  * row dispatched. A subject that no longer needs it (a CTA settled meanwhile, a client gone) is
  * marked dispatched without a start.
@@ -422,6 +437,8 @@ export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: Wor
         describe: { clientName: row.clientId ? `client ${row.clientId}` : 'no client', subject: `${row.eventType} via ${row.connector}` },
       });
     }
+  } else if (kind === 'msgraph-subscriptions') {
+    await ensureMsgraphSubscriptions(t, subjectId);
   } else {
     const cta = await getCta(db, subjectId);
     if (cta && (!cta.firstActionAt || isDeliverable(cta)) && ['open', 'escalated', 'first_action'].includes(cta.state)) await ensureCtaClock(t, cta, db);

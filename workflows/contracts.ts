@@ -41,6 +41,7 @@ export const WORKFLOW_TYPES = {
   planningCycle: 'planningCycle',
   notificationSweep: 'notificationSweep',
   connectorPoller: 'connectorPoller',
+  msgraphSubscriptions: 'msgraphSubscriptions',
 } as const;
 export type ProcessKind = keyof typeof WORKFLOW_TYPES;
 
@@ -138,6 +139,19 @@ export interface ConnectorPollStep {
   completed: number;
 }
 export const connectorPollerWorkflowId = (connectorId: string) => `connector-poller/${connectorId}`;
+/** A Microsoft Graph connector's change-notification subscriptions, kept alive (issue 15). */
+export interface MsgraphSubscriptionsInput {
+  connectorId: string;
+}
+export interface MsgraphSubscriptionsResult {
+  connectorId: string;
+  /** Renewal rounds run in this run of the workflow. */
+  rounds: number;
+  outcome: 'stopped' | 'continued';
+}
+/** The connector changed (mappings, credentials, active): sync its subscriptions now. */
+export const msgraphConnectorChanged = defineSignal('msgraphConnectorChanged');
+export const msgraphSubscriptionsWorkflowId = (connectorId: string) => `msgraph-subscriptions/${connectorId}`;
 
 // ---------------------------------------------------------------------------------------------
 // Placement review (R-7)

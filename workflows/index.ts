@@ -15,3 +15,4 @@ export { upsell } from './upsell.js';
 export { planningCycle } from './planning-cycle.js';
 export { notificationSweep } from './notification-sweep.js';
 export { connectorPoller } from './connector-poller.js';
+export { msgraphSubscriptions } from './msgraph-subscriptions.js';

@@ -20,6 +20,8 @@ import { fieldErrors, notFound, ProblemError, unprocessable, validationProblem, 
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { Id, Pagination, page, text } from '../schemas.js';
 import { HaloPsaCredentialsSchema, HaloPsaSettingsSchema, registerHaloPsaInbound } from './halopsa.js';
+import { MsGraphBaseUrl, MsGraphCredentials, MsGraphSettings } from './msgraph.js';
+import { enqueueWorkflowNotice } from '../../db/outbox.js';
 
 /** Where a connector's vendor posts its callbacks (outside /v1: the vendor holds no Baton key; its signature authenticates it). */
 export const inboundPath = (c: Pick<ConnectorRow, 'id' | 'type'>) => `/inbound/${c.type}/${c.id}`;
@@ -50,6 +52,13 @@ const HaloMappings = z.strictObject({
   clients: ClientMappings,
 }).openapi('HaloPsaMappings', { description: 'Baton people → HaloPSA agents (ticket and appointment agent), Baton clients → HaloPSA clients (`companyId` holds the HaloPSA client id; only mapped clients get tickets)' });
 
+const MsGraphMappings = z.strictObject({
+  people: z.array(z.strictObject({ personId: Id, member: text(1, 200).openapi({ description: 'The person\'s mailbox: Entra ID user id or UPN' }) })).max(1000)
+    .refine(uniqueBy('personId'), 'each person once').default([]),
+  // A calendar connector maps people to mailboxes only: clients mapped to it would fan CTAs out to it as tickets.
+  clients: z.array(z.strictObject({ clientId: Id, companyId: z.number().int() })).max(0, 'a Microsoft Graph connector maps people to mailboxes, not clients').default([]),
+}).openapi('MsGraphMappings', { description: 'Baton people → their mailboxes (events on the Accountable\'s calendar); no clients' });
+
 const CwSettings = connectWiseSettings.extend({ newStatus: text(1, 50).default('New'), closedStatus: text(1, 50).default('Closed') }).openapi('ConnectWiseSettings');
 const AtSettings = autotaskSettings.openapi('AutotaskSettings');
 const CwCredentials = z.strictObject({
@@ -65,9 +74,10 @@ const TYPE_SCHEMAS = {
   connectwise: { settings: CwSettings, credentials: CwCredentials, mappings: CwMappings },
   autotask: { settings: AtSettings, credentials: AtCredentials, mappings: AtMappings },
   halopsa: { settings: HaloPsaSettingsSchema, credentials: HaloPsaCredentialsSchema, mappings: HaloMappings },
+  msgraph: { settings: MsGraphSettings, credentials: MsGraphCredentials, mappings: MsGraphMappings },
 } as const;
 type ConnectorTypeName = keyof typeof TYPE_SCHEMAS;
-const ConnectorTypeEnum = z.enum(['connectwise', 'autotask', 'halopsa']);
+const ConnectorTypeEnum = z.enum(['connectwise', 'autotask', 'halopsa', 'msgraph']);
 
 const ConnectorStatus = z.object({
   breaker: z.object({ state: z.enum(['closed', 'open']), consecutiveFailures: z.number().int(), openUntil: z.string().max(40).nullable() }),
@@ -75,7 +85,7 @@ const ConnectorStatus = z.object({
   deliveries: z.object({ pending: z.number().int(), retrying: z.number().int(), delivered: z.number().int(), dead: z.number().int() }),
 });
 const Connector = z.object({
-  id: Id, type: ConnectorTypeEnum, name: z.string().max(200), baseUrl: z.string().max(500), settings: z.union([CwSettings, AtSettings, HaloPsaSettingsSchema]), mappings: z.union([CwMappings, AtMappings, HaloMappings]), active: z.boolean(),
+  id: Id, type: ConnectorTypeEnum, name: z.string().max(200), baseUrl: z.string().max(500), settings: z.union([CwSettings, AtSettings, HaloPsaSettingsSchema, MsGraphSettings]), mappings: z.union([CwMappings, AtMappings, HaloMappings, MsGraphMappings]), active: z.boolean(),
   inboundPath: z.string().max(200).openapi({ description: 'Register `<Baton URL><inboundPath>` as the vendor\'s callback URL' }),
   createdBy: z.string().max(200), createdAt: z.string().max(40), updatedAt: z.string().max(40),
 }).openapi('Connector');
@@ -84,7 +94,7 @@ const ConnectorParams = z.object({ connectorId: Id.openapi({ param: { name: 'con
 
 const createRoute = securedRoute(ROLE_SETS.admin, {
   method: 'post', path: '/v1/connectors', operationId: 'createConnector', tags: ['Integrations'],
-  summary: 'Connect a PSA account (ConnectWise PSA, Autotask, HaloPSA): credentials sealed at rest, people and clients mapped',
+  summary: 'Connect a PSA account (ConnectWise PSA, Autotask, HaloPSA) or a Microsoft Graph calendar: credentials sealed at rest, people (and a PSA\'s clients) mapped',
   request: jsonBody(z.discriminatedUnion('type', [
     z.strictObject({ type: z.literal('connectwise'), name: text(1, 200), baseUrl: BaseUrl, credentials: CwCredentials, settings: CwSettings, mappings: CwMappings.optional() }),
     z.strictObject({ type: z.literal('autotask'), name: text(1, 200), baseUrl: BaseUrl, credentials: AtCredentials, settings: AtSettings.optional(), mappings: AtMappings.optional() }),
@@ -93,6 +103,7 @@ const createRoute = securedRoute(ROLE_SETS.admin, {
       baseUrl: BaseUrl.openapi({ example: 'https://msp.halopsa.com', description: 'The HaloPSA instance (its Resource Server without `/api`)' }),
       credentials: HaloPsaCredentialsSchema, settings: HaloPsaSettingsSchema.optional(), mappings: HaloMappings.optional(),
     }),
+    z.strictObject({ type: z.literal('msgraph'), name: text(1, 200), baseUrl: MsGraphBaseUrl, credentials: MsGraphCredentials, settings: MsGraphSettings, mappings: MsGraphMappings.optional() }),
   ])),
   responses: { 201: jsonResponse(Connector, 'Connected (the credentials are not returned)') },
 });
@@ -111,8 +122,8 @@ const updateRoute = securedRoute(ROLE_SETS.admin, {
   request: {
     params: ConnectorParams,
     ...jsonBody(z.strictObject({
-      name: text(1, 200).optional(), baseUrl: BaseUrl.optional(), credentials: z.union([CwCredentials, AtCredentials, HaloPsaCredentialsSchema]).optional(),
-      settings: z.union([CwSettings, AtSettings, HaloPsaSettingsSchema]).optional(), mappings: z.union([CwMappings, AtMappings, HaloMappings]).optional(), active: z.boolean().optional(),
+      name: text(1, 200).optional(), baseUrl: BaseUrl.optional(), credentials: z.union([CwCredentials, AtCredentials, HaloPsaCredentialsSchema, MsGraphCredentials]).optional(),
+      settings: z.union([CwSettings, AtSettings, HaloPsaSettingsSchema, MsGraphSettings]).optional(), mappings: z.union([CwMappings, AtMappings, HaloMappings, MsGraphMappings]).optional(), active: z.boolean().optional(),
     }).openapi({ description: 'Credentials, settings and mappings are those of the connector\'s type' })
       .refine((b) => Object.keys(b).length > 0, 'name at least one field to change')),
   },
@@ -154,6 +165,7 @@ export function registerConnectorRoutes(app: OpenAPIHono<ApiEnv>) {
     await checkMappings(db, mappings);
     const settings = TYPE_SCHEMAS[b.type].settings.parse(b.settings ?? {});
     const row = await sealing(() => createConnector(db, { id: requestScopedId(c, 'connector'), type: b.type, name: b.name, baseUrl: b.baseUrl, credentials: b.credentials, settings, mappings, createdBy: actorOf(c).name }));
+    if (row.type === 'msgraph') await enqueueWorkflowNotice(db, 'msgraph-subscriptions', row.id); // subscribe its mailboxes (issue 15)
     return c.json(connectorView(row), 201);
   });
   app.openapi(listRoute, async (c) => {
@@ -189,6 +201,7 @@ export function registerConnectorRoutes(app: OpenAPIHono<ApiEnv>) {
     if (update.mappings) await checkMappings(db, update.mappings);
     const at = (await currentTime(c.get('deps'))).toISOString();
     const row = await sealing(() => updateConnector(db, connectorId, update, at));
+    if (row!.type === 'msgraph') await enqueueWorkflowNotice(db, 'msgraph-subscriptions', row!.id); // mappings, credentials or active changed: resync
     return c.json(connectorView(row!), 200);
   });
 }

@@ -25,10 +25,13 @@ export const integrations = group(
     digestLocalTime: time('07:00', 'Each person\'s daily digest of open, overdue and due-soon CTAs is sent from this local time in governance.timeZone, once per day (issue 15 email; R-125 names the MSP zone)'),
     notificationSweepMinutes: minutes(15, 'How often the notification schedule looks for due-soon CTAs and digests to send; applied to the Temporal Schedule when the worker starts (§Processes of DESIGN.md: outbox delivery; issue 15 email)'),
     pollIntervalSeconds: z.number().min(1).max(86_400).default(300).describe('How often a connector\'s poller asks the vendor for changes it sends no webhook for (Autotask company to-dos completed → CTA completed); read at each poll (§Processes of DESIGN.md: outbox delivery; issue 15: a durable poller per connector)'),
+    msgraphSubscriptionMinutes: z.number().min(0.05).max(10_080).default(10_000).describe('Lifetime Baton asks for a Microsoft Graph change-notification subscription on calendar events; Graph allows at most 10 080 minutes (under 7 days) for Outlook events (§Processes of DESIGN.md: outbox delivery; issue 15 Microsoft Graph calendar)'),
+    msgraphRenewalMarginMinutes: z.number().min(0.01).max(5_000).default(720).describe('A Microsoft Graph subscription is renewed this long before it expires, so a failed renewal has time to be retried (§Processes of DESIGN.md: outbox delivery; issue 15 Microsoft Graph calendar)'),
     inboundToleranceSeconds: seconds(300, 'An inbound signed webhook whose webhook-timestamp is further than this from now is refused as a replay (C-6; Standard Webhooks)'),
   },
   'Delivery of notifications and webhooks: retries, dead letter, circuit breaker (§Processes of DESIGN.md: outbox delivery; issue 15)',
 ).superRefine((p, ctx) => {
   if (p.retryMaxSeconds < p.retryInitialSeconds) issue(ctx, ['retryMaxSeconds'], 'must be at least retryInitialSeconds');
+  if (p.msgraphRenewalMarginMinutes >= p.msgraphSubscriptionMinutes) issue(ctx, ['msgraphRenewalMarginMinutes'], 'must be shorter than msgraphSubscriptionMinutes');
   if (p.notificationSweepMinutes < 1 || p.notificationSweepMinutes > 1_440) issue(ctx, ['notificationSweepMinutes'], 'must be 1–1440 minutes');
 });

@@ -35,7 +35,7 @@ describe('migrations', () => {
         'api_keys', 'assessments', 'backlog_items', 'budget_actuals', 'budget_lines', 'budget_versions', 'calendar_feeds', 'client_access',
         'client_health', 'client_stakeholders', 'clients', 'connector_breakers', 'connector_links', 'connectors', 'console_sessions', 'credit_decisions', 'credit_gates', 'ctas', 'defense_loop_intakes',
         'delivered_reports', 'deliveries', 'discoveries', 'events', 'governance_sessions', 'health_inputs', 'health_snapshots', 'idempotency_records',
-        'inbound_events', 'initiatives', 'meetings', 'payload_keys', 'people', 'planning_cycles', 'planning_marks', 'policies', 'pre_approvals', 'price_tests', 'proposals', 'risks',
+        'inbound_events', 'initiatives', 'meetings', 'msgraph_subscriptions', 'payload_keys', 'people', 'planning_cycles', 'planning_marks', 'policies', 'pre_approvals', 'price_tests', 'proposals', 'risks',
         'roadmap_items', 'roadmap_versions', 'role_assignments', 'upsells', 'webhook_subscriptions', 'workflow_starts',
       ]);
       const applied = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`;

@@ -1,0 +1,196 @@
+/**
+ * Microsoft Graph calendar (issue 15), pure: how a booked meeting becomes an event on its
+ * Accountable's calendar, how a change notification is checked and identified, what a changed
+ * event means for Baton's meeting, and when a subscription is renewed. No I/O here: the calls are
+ * in activities/msgraph.ts, the receiver in api/routes/msgraph-inbound.ts.
+ *
+ * Built from Microsoft's public Graph documentation (cited in docs/integrations.md): client
+ * credentials against `<authority>/<tenant>/oauth2/v2.0/token` with scope
+ * `https://graph.microsoft.com/.default`; `POST /users/{id}/events` whose `transactionId` makes a
+ * retried create answer the same event; `PATCH /users/{id}/events/{id}`; `POST …/cancel`;
+ * `POST /subscriptions` (Outlook events: at most 10 080 minutes) and `PATCH /subscriptions/{id}`;
+ * change notifications `{value: [{subscriptionId, clientState, changeType, resource, resourceData}]}`
+ * and the `validationToken` handshake; errors `{error: {code, message}}`; 429 with `Retry-After`.
+ */
+import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+
+export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+export const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com';
+/** Graph's limit for a subscription on Outlook events (minutes). */
+export const MAX_EVENT_SUBSCRIPTION_MINUTES = 10_080;
+
+/** Non-secret settings of a Microsoft Graph connector. */
+export const msGraphSettings = z.strictObject({
+  authorityUrl: z.string().max(500).url().default(DEFAULT_AUTHORITY).describe('The Microsoft identity platform authority (national clouds differ)'),
+  notificationBaseUrl: z.string().max(500).url().describe('Where Microsoft Graph reaches Baton: change notifications go to `<notificationBaseUrl><inboundPath>` (HTTPS in production)'),
+  subscribe: z.boolean().default(true).describe('Subscribe to change notifications on each mapped mailbox\'s events'),
+});
+export type MsGraphSettings = z.infer<typeof msGraphSettings>;
+
+/** The secret part, sealed at rest: the Entra ID app registration's client credentials. */
+export const msGraphCredentials = z.strictObject({
+  tenantId: z.string().min(1).max(100).describe('The directory (tenant) id or a verified domain'),
+  clientId: z.string().min(1).max(100).describe('The application (client) id'),
+  clientSecret: z.string().min(1).max(500),
+});
+export type MsGraphCredentials = z.infer<typeof msGraphCredentials>;
+
+export const tokenUrl = (authorityUrl: string, tenantId: string) => `${authorityUrl.replace(/\/+$/, '')}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
+
+/** The `application/x-www-form-urlencoded` body of the client-credentials grant. */
+export const tokenRequestBody = (c: MsGraphCredentials) => new URLSearchParams({ client_id: c.clientId, client_secret: c.clientSecret, scope: GRAPH_SCOPE, grant_type: 'client_credentials' }).toString();
+
+/** A token is used until this long before it expires (clock skew, a slow call). */
+export const TOKEN_REFRESH_MARGIN_MS = 5 * 60_000;
+export const tokenUsableUntil = (obtainedAtMs: number, expiresInSeconds: number) => obtainedAtMs + Math.max(0, expiresInSeconds * 1000 - TOKEN_REFRESH_MARGIN_MS);
+
+/** A stable GUID from a key (for `transactionId`: the same meeting is the same create on every attempt). */
+export function stableGuid(key: string): string {
+  const h = createHash('sha256').update(key).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+/** The event's `transactionId`: Graph answers a repeated create with this id with the event it already created. */
+export const transactionIdFor = (connectorId: string, meetingId: string) => stableGuid(`baton/msgraph/${connectorId}/meeting/${meetingId}`);
+
+/** Graph `dateTimeTimeZone` in UTC (`2026-12-11T10:00:00.0000000`, `UTC`). */
+export const graphDateTime = (iso: string) => ({ dateTime: `${new Date(iso).toISOString().slice(0, 19)}.0000000`, timeZone: 'UTC' });
+
+/** A Graph `dateTimeTimeZone` read back in UTC (Baton asks for `Prefer: outlook.timezone="UTC"`) → ISO instant. */
+export function fromGraphDateTime(d: { dateTime?: unknown; timeZone?: unknown } | undefined): string | undefined {
+  if (!d || typeof d.dateTime !== 'string') return undefined;
+  if (d.timeZone !== undefined && d.timeZone !== 'UTC' && d.timeZone !== 'Etc/UTC') return undefined;
+  const ms = Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(d.dateTime) ? d.dateTime : `${d.dateTime}Z`);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+export interface MeetingEventInput {
+  connectorId: string;
+  meetingId: string;
+  kind: string;
+  clientName: string;
+  startsAt: string;
+  endsAt: string;
+  mode: string;
+  /** The client's stakeholders invited who have an email address. */
+  invitees: { name: string; email: string; required: boolean }[];
+}
+
+/** POST /users/{mailbox}/events body for a booked meeting. */
+export function eventForMeeting(m: MeetingEventInput) {
+  return {
+    subject: `${m.kind}: ${m.clientName}`.slice(0, 255),
+    body: { contentType: 'text', content: `${m.kind} with ${m.clientName}, booked by Baton (${m.mode}).\nBaton meeting id: ${m.meetingId}` },
+    start: graphDateTime(m.startsAt),
+    end: graphDateTime(m.endsAt),
+    attendees: m.invitees.map((i) => ({ emailAddress: { address: i.email, name: i.name }, type: i.required ? 'required' : 'optional' })),
+    allowNewTimeProposals: true,
+    transactionId: transactionIdFor(m.connectorId, m.meetingId),
+  };
+}
+
+/** PATCH /users/{mailbox}/events/{id} body for a moved meeting. */
+export const moveEventPatch = (startsAt: string, endsAt: string) => ({ start: graphDateTime(startsAt), end: graphDateTime(endsAt) });
+
+/** POST /users/{mailbox}/events/{id}/cancel body (the organiser's message to the attendees). */
+export const cancelEventBody = (reason: string) => ({ comment: `Cancelled in Baton: ${reason}`.slice(0, 1000) });
+
+/** Graph's error body `{error: {code, message}}` → one line (never the request: its headers hold the token). */
+export function graphErrorDetail(text: string): string {
+  try {
+    const b = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+    const parts = [b.error?.code, b.error?.message].filter((x): x is string => typeof x === 'string' && x.length > 0);
+    if (parts.length) return parts.join(': ');
+  } catch {
+    /* not JSON */
+  }
+  return text.slice(0, 200);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Change notifications
+
+/** One change notification (resource data not requested: Baton fetches the event). */
+export const changeNotification = z.object({
+  subscriptionId: z.string().max(200),
+  clientState: z.string().max(255).optional().nullable(),
+  changeType: z.string().max(50),
+  resource: z.string().max(1000),
+  subscriptionExpirationDateTime: z.string().max(60).optional(),
+  tenantId: z.string().max(100).optional(),
+  lifecycleEvent: z.string().max(100).optional(),
+  resourceData: z.object({ id: z.string().max(500).optional(), '@odata.etag': z.string().max(500).optional() }).loose().optional(),
+}).loose();
+export type ChangeNotification = z.infer<typeof changeNotification>;
+export const notificationBatch = z.object({ value: z.array(changeNotification).max(1000) }).loose();
+
+/**
+ * The subscription's `clientState` (≤ 128 characters per Graph): an HMAC of the connector id under
+ * a key derived from the integration key, so it is never stored and a forger cannot compute it.
+ */
+export function clientStateFor(connectorId: string, integrationKey: Buffer): string {
+  const k = Buffer.from(hkdfSync('sha256', integrationKey, Buffer.alloc(0), 'baton/msgraph/clientState', 32));
+  return createHmac('sha256', k).update(connectorId).digest('base64url');
+}
+
+export function clientStateMatches(given: string | null | undefined, expected: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * A notification's identity for de-duplication. Graph sends no notification id; a redelivery is
+ * the same subscription, change, resource and etag (a new change of the event has a new etag).
+ */
+export function notificationKey(n: ChangeNotification): string {
+  const etag = n.resourceData?.['@odata.etag'] ?? '';
+  return `sha256:${createHash('sha256').update([n.subscriptionId, n.changeType, n.resource, n.resourceData?.id ?? '', etag, n.lifecycleEvent ?? ''].join('\n')).digest('hex')}`;
+}
+
+/** The event id a notification names (`resourceData.id`, else the last segment of `resource`). */
+export function notifiedEventId(n: ChangeNotification): string | undefined {
+  if (n.resourceData?.id) return n.resourceData.id;
+  const m = /events(?:\('([^']+)'\)|\/([^/]+))$/i.exec(n.resource);
+  return m?.[1] ?? m?.[2];
+}
+
+/** The event as Baton reads it back (`GET /users/{mailbox}/events/{id}`). */
+export interface GraphEvent { id: string; isCancelled?: boolean; start?: { dateTime?: string; timeZone?: string }; end?: { dateTime?: string; timeZone?: string } }
+
+export type EventReport =
+  | { report: 'cancelled'; note: string }
+  | { report: 'moved'; startsAt: string; endsAt: string }
+  | { report: 'none'; why: string };
+
+/**
+ * A changed event → the meeting report the API offers. The organiser cancelled or deleted it →
+ * meeting cancelled (§2.5 decides whether it is a miss by the notice); it now starts or ends at
+ * another instant → meeting rescheduled. Only a meeting still booked in Baton is reported on: a
+ * change Baton itself made (its own move or cancel, echoed back) matches Baton already.
+ */
+export function eventReport(event: GraphEvent | undefined, meeting: { state: string; startsAt: string; endsAt: string }): EventReport {
+  if (meeting.state !== 'scheduled') return { report: 'none', why: `the meeting is ${meeting.state} in Baton` };
+  if (!event) return { report: 'cancelled', note: 'the event was deleted from the organiser\'s calendar' };
+  if (event.isCancelled) return { report: 'cancelled', note: 'the organiser cancelled the event in Outlook' };
+  const startsAt = fromGraphDateTime(event.start);
+  const endsAt = fromGraphDateTime(event.end);
+  if (!startsAt || !endsAt) return { report: 'none', why: 'the event\'s times could not be read' };
+  if (Date.parse(startsAt) === Date.parse(meeting.startsAt) && Date.parse(endsAt) === Date.parse(meeting.endsAt)) return { report: 'none', why: 'the event matches the meeting' };
+  return { report: 'moved', startsAt, endsAt };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subscription lifecycle
+
+export interface SubscriptionPolicy { msgraphSubscriptionMinutes: number; msgraphRenewalMarginMinutes: number }
+
+/** The `expirationDateTime` to ask for: now + the policy's lifetime, never beyond Graph's limit for events. */
+export const subscriptionExpiry = (nowMs: number, p: SubscriptionPolicy) => new Date(nowMs + Math.min(p.msgraphSubscriptionMinutes, MAX_EVENT_SUBSCRIPTION_MINUTES) * 60_000).toISOString();
+
+/** When a subscription expiring at `expiresAt` is renewed. */
+export const renewAt = (expiresAt: string, p: SubscriptionPolicy) => Date.parse(expiresAt) - p.msgraphRenewalMarginMinutes * 60_000;
+
+/** Whether a subscription needs renewing now. */
+export const needsRenewal = (expiresAt: string, nowMs: number, p: SubscriptionPolicy) => renewAt(expiresAt, p) <= nowMs;

@@ -1,0 +1,339 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createApp } from '../../api/app.js';
+import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
+import { clientTimeline } from '../../db/ledger.js';
+import { publishPolicy } from '../../db/policies.js';
+import { connectors, idempotencyRecords, meetings, msgraphSubscriptions } from '../../db/schema.js';
+import { transactionIdFor } from '../../domain/msgraph.js';
+import { createLogger } from '../../runtime/logger.js';
+import { startWorkflowStartDispatcher } from '../../runtime/processes.js';
+import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
+import { msgraphSubscriptionsWorkflowId } from '../../workflows/contracts.js';
+import { createWorker } from '../../worker.js';
+import { msGraphStub, type GraphEvent } from '../support/msgraph-stub.js';
+import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
+import { testDataConverter, workflowBundle } from '../support/temporal.js';
+
+/**
+ * The Microsoft Graph calendar connector (issue 15) on the real Temporal dev server and PostgreSQL,
+ * against a contract stub of the identity platform and Graph that enforces bearer tokens from its
+ * own token endpoint, Graph's error shape, transactionId semantics, the validation handshake and
+ * clientState, and records every request: booked meetings as events on the Accountable's calendar
+ * exactly once through a lost answer and an outage, moves and cancels, change notifications
+ * (forged clientState → 401, replay → once) mapped to the cadence's reports, and subscriptions
+ * renewed before they expire.
+ */
+process.env[INTEGRATION_KEY_ENV] ??= randomBytes(32).toString('base64');
+
+const CREDS = { tenantId: 'contoso.onmicrosoft.com', clientId: '6731de76-14a6-49ae-97bc-6eba6914391e', clientSecret: 'sEcReT~graph-9f2c' };
+const MAILBOX = 'casey@msp.example';
+const POLICY = {
+  integrations: {
+    deliveryMaxAttempts: 8, retryInitialSeconds: 0.2, retryBackoffCoefficient: 2, retryMaxSeconds: 1, retryAfterMaxSeconds: 5,
+    requestTimeoutSeconds: 5, breakerFailureThreshold: 3, breakerOpenSeconds: 2,
+    // Subscriptions live 15 s and are renewed 9 s before they expire: a renewal every ~6 s.
+    msgraphSubscriptionMinutes: 0.25, msgraphRenewalMarginMinutes: 0.15,
+  },
+};
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let connection: Connection;
+let temporalClient: Client;
+let native: NativeConnection;
+let worker: Worker;
+let running: Promise<void>;
+let stopDispatcher: () => Promise<void>;
+let server: ServerType;
+let batonUrl: string;
+let call: ReturnType<typeof apiCaller>;
+let stub: Awaited<ReturnType<typeof msGraphStub>>;
+let casey: string;
+let clientId: string;
+let connectorId: string;
+const taskQueue = testTaskQueue();
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  expect((await publishPolicy(db.db, POLICY, 'fast delivery retries and short subscriptions for the test', { actor: { kind: 'system' }, at: new Date().toISOString() }, 'merge')).ok).toBe(true);
+  const keys = {} as Record<Role, string>;
+  for (const role of ROLES) keys[role] = (await createApiKey(db.db, { name: `test ${role}`, role, createdBy: 'test' })).key;
+  connection = await Connection.connect({ address: inject('temporalAddress') });
+  const client = new Client({ connection, dataConverter: testDataConverter });
+  temporalClient = client;
+  native = await NativeConnection.connect({ address: inject('temporalAddress') });
+  worker = await createWorker({ connection: native, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db, dataConverter: testDataConverter });
+  running = worker.run();
+  const logger = createLogger('silent');
+  const app = createApp({ db: db.db, logger, temporal: { client, namespace: 'default', taskQueue } });
+  call = apiCaller(app, keys);
+  // Graph reaches Baton over HTTP (the validation handshake, notifications): the API listens on a local port.
+  server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  batonUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  stopDispatcher = startWorkflowStartDispatcher({ client, taskQueue }, db.db, logger, 100);
+  stub = await msGraphStub({ ...CREDS, mailboxes: [MAILBOX] });
+
+  casey = (await call('POST', '/v1/people', { body: { name: 'Casey CSM', email: MAILBOX, roles: ['CSM', 'AM', 'TAM', 'vCIO', 'CS Lead'] } })).body.id;
+  // B (maturity 2, appetite 4), low MRR → Mid touch: a handful of meetings in the first year (R-1..R-3, §2.2).
+  clientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Calendared Co', mrr: 1000, maturity: 2, appetite: 4 }) })).body.id;
+  for (const role of ['CSM', 'AM', 'TAM', 'vCIO', 'CS Lead']) expect((await call('PUT', `/v1/clients/${clientId}/assignments/${role}`, { body: { personId: casey } })).status).toBe(200);
+  for (const s of [{ name: 'Dana Director', email: 'dana@calendared.example', roles: ['executiveSponsor', 'decisionMaker'] }, { name: 'Ira IT', email: 'ira@calendared.example', roles: ['itOps', 'champion'] }, { name: 'No Mail', roles: ['budgetHolder'] }]) {
+    expect((await call('POST', `/v1/clients/${clientId}/stakeholders`, { body: s })).status).toBe(201);
+  }
+}, 60_000);
+afterAll(async () => {
+  if (connectorId) await call('PATCH', `/v1/connectors/${connectorId}`, { body: { active: false } }).catch(() => undefined);
+  await stopDispatcher?.();
+  worker?.shutdown();
+  await running;
+  await stub?.stop();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await native?.close();
+  await connection?.close();
+  await db?.close();
+});
+
+const calendarLog = async () => (await call('GET', `/v1/deliveries?connector=psa:${connectorId}`, { role: 'ops' })).body.items as any[];
+const allDelivered = (l: any[]) => l.length > 0 && l.every((d) => d.state === 'delivered');
+const bookedMeetings = async () => (await db.db.select().from(meetings).where(eq(meetings.clientId, clientId))).filter((m) => m.state !== 'unbooked');
+const eventOf = (meetingId: string): GraphEvent | undefined => stub.events.find((e) => e.transactionId === transactionIdFor(connectorId, meetingId));
+const eventCreates = (meetingId: string) => stub.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/events') && r.body?.transactionId === transactionIdFor(connectorId, meetingId));
+const cadenceMeeting = async (meetingId: string) => ((await call('GET', `/v1/clients/${clientId}/cadence`, { role: 'ops' })).body.meetings as any[]).find((m) => m.meetingId === meetingId);
+const meetingRow = async (id: string) => (await db.db.select().from(meetings).where(eq(meetings.id, id)))[0]!;
+const noDuplicateEvents = () => {
+  const ids = stub.events.map((e) => e.transactionId);
+  expect(new Set(ids).size).toBe(ids.length);
+};
+const postInbound = (body: string, query = '') => fetch(`${batonUrl}/inbound/msgraph/${connectorId}${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+describe('Microsoft Graph connector configuration (admin API)', () => {
+  it('keeps the client secret sealed, refuses bad input, and subscribes the mapped mailbox after the validation handshake', async () => {
+    const body = {
+      type: 'msgraph', name: 'Microsoft 365', baseUrl: stub.baseUrl, credentials: CREDS,
+      settings: { authorityUrl: stub.authorityUrl, notificationBaseUrl: batonUrl }, mappings: { people: [{ personId: casey, member: MAILBOX }] },
+    };
+    for (const bad of [{ ...body, credentials: { ...CREDS, clientSecret: '' } }, { ...body, settings: { notificationBaseUrl: 'ftp://x' } }, { ...body, credentials: { companyId: 'x', publicKey: 'y', privateKey: 'z', clientId: 'w' } }, { ...body, extra: true }]) {
+      expect((await call('POST', '/v1/connectors', { body: bad })).status, JSON.stringify(bad)).toBe(400);
+    }
+    expect((await call('POST', '/v1/connectors', { role: 'ops', body })).status).toBe(403);
+    // People → mailboxes only: a client mapped to a calendar connector would receive tickets.
+    const withClients = await call('POST', '/v1/connectors', { body: { ...body, mappings: { people: [], clients: [{ clientId, companyId: 1 }] } } });
+    expect(withClients.status).toBe(400);
+    expect(JSON.stringify(withClients.body.errors)).toContain('maps people to mailboxes, not clients');
+    const res = await call('POST', '/v1/connectors', { body, headers: { 'idempotency-key': 'graph-1' } });
+    expect(res.status).toBe(201);
+    connectorId = res.body.id;
+    expect(res.body).toMatchObject({ type: 'msgraph', settings: { authorityUrl: stub.authorityUrl, notificationBaseUrl: batonUrl, subscribe: true }, inboundPath: `/inbound/msgraph/${connectorId}` });
+    for (const shown of [res.body, (await call('GET', `/v1/connectors/${connectorId}`, { role: 'ops' })).body, (await call('GET', '/v1/connectors')).body]) expect(JSON.stringify(shown)).not.toContain(CREDS.clientSecret);
+    const [row] = await db.db.select().from(connectors).where(eq(connectors.id, connectorId));
+    expect(row!.credentialsSealed).not.toContain(CREDS.clientSecret);
+    expect(JSON.stringify(await db.db.select().from(idempotencyRecords))).not.toContain(CREDS.clientSecret);
+    // ConnectWise credentials do not fit a Graph connector.
+    const wrongType = await call('PATCH', `/v1/connectors/${connectorId}`, { body: { credentials: { companyId: 'x', publicKey: 'y', privateKey: 'z', clientId: 'w' } } });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.body.errors[0].path).toMatch(/^credentials/);
+
+    // The subscription workflow subscribes the mailbox; Graph validated the notificationUrl first (the echo).
+    const sub = await eventually(async () => stub.subscriptions, (l) => l.length === 1, 20_000);
+    expect(sub[0]).toMatchObject({ resource: `/users/${MAILBOX}/events`, notificationUrl: `${batonUrl}/inbound/msgraph/${connectorId}` });
+    expect(sub[0]!.clientState!.length).toBeGreaterThan(20);
+    expect(stub.validations).toEqual([{ url: `${batonUrl}/inbound/msgraph/${connectorId}`, ok: true }]);
+    // The handshake itself: the token echoed as text/plain.
+    const echo = await postInbound('', `?validationToken=${encodeURIComponent('Validation: Testing client application reachability <x>&y')}`);
+    expect(echo.status).toBe(200);
+    expect(echo.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await echo.text()).toBe('Validation: Testing client application reachability <x>&y');
+  });
+});
+
+describe('meetings as events on the Accountable\'s calendar', () => {
+  it('creates exactly one event per booked meeting, with the client\'s stakeholders invited, even when Graph created it but the answer was lost', async () => {
+    // The first create is carried out by Graph, then answered 503: the retry carries the same transactionId, so Graph answers the same event.
+    stub.fail('POST', /\/users\/[^/]+\/events$/, { status: 503, afterWrite: true });
+    expect((await call('POST', `/v1/clients/${clientId}/cadence`, { body: {} })).status).toBe(201);
+    const [booked] = await eventually(async () => [await bookedMeetings(), await calendarLog()] as const, ([b, l]) => b.length > 0 && l.length === b.length && allDelivered(l), 30_000);
+    expect(booked.length).toBeGreaterThan(2);
+    for (const m of booked) expect(eventOf(m.id), m.id).toBeDefined();
+    expect(stub.events).toHaveLength(booked.length);
+    noDuplicateEvents();
+    // One meeting was posted twice (the lost answer) and still has one event.
+    expect(stub.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/events') && r.status === 503)).toHaveLength(1);
+    const retried = booked.find((m) => eventCreates(m.id).length === 2);
+    expect(retried).toBeDefined();
+    const e = eventOf(booked[0]!.id)!;
+    expect(e.mailbox).toBe(MAILBOX);
+    expect(e.subject).toContain('Calendared Co');
+    expect(new Date(`${e.start.dateTime}Z`).toISOString()).toBe(new Date(booked[0]!.startsAt).toISOString());
+    // Invitees: stakeholders with an email address only.
+    const invited = new Set(stub.events.flatMap((x) => x.attendees.map((a) => a.emailAddress.address)));
+    expect([...invited].every((a) => ['dana@calendared.example', 'ira@calendared.example'].includes(a))).toBe(true);
+    expect(invited.size).toBeGreaterThan(0);
+    // Tokens come from the stub's token endpoint and are cached: far fewer token requests than calls.
+    expect(stub.tokenRequests.every((t) => t.ok)).toBe(true);
+    expect(stub.tokenRequests.length).toBeLessThanOrEqual(2);
+    const delivered = (await clientTimeline(db.db, clientId, { types: ['delivery.delivered'] })).filter((x) => (x.data as any).channel === 'calendar');
+    expect(delivered).toHaveLength(booked.length);
+  });
+
+  it('moves the event when the meeting is rescheduled and cancels it when the meeting is cancelled', async () => {
+    const ahead = (await bookedMeetings()).filter((m) => m.state === 'scheduled' && Date.parse(m.startsAt) > Date.now() + 10 * 86_400_000).sort((a, b) => a.startsAt.localeCompare(b.startsAt));
+    const [moved, cancelled] = ahead;
+    const newStartsAt = new Date(Date.parse(moved!.startsAt) + 86_400_000).toISOString();
+    const newEndsAt = new Date(Date.parse(moved!.endsAt) + 86_400_000).toISOString();
+    expect((await call('POST', `/v1/clients/${clientId}/cadence/meetings/${moved!.id}/rescheduled`, { role: 'automation', body: { newStartsAt, newEndsAt } })).status).toBe(200);
+    await eventually(async () => eventOf(moved!.id)!.start.dateTime, (d) => new Date(`${d}Z`).toISOString() === newStartsAt);
+    expect((await call('POST', `/v1/clients/${clientId}/cadence/meetings/${cancelled!.id}/cancelled`, { role: 'automation', body: { reason: 'the client asked to skip this quarter' } })).status).toBe(200);
+    await eventually(async () => eventOf(cancelled!.id)!.isCancelled, (c) => c === true);
+    await eventually(calendarLog, allDelivered);
+    expect(stub.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/events/'))).toHaveLength(1);
+    const cancels = stub.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel'));
+    expect(cancels).toHaveLength(1);
+    expect(cancels[0]!.body.comment).toContain('the client asked to skip this quarter');
+    noDuplicateEvents();
+  });
+
+  it('queues through a Graph outage and drains on recovery with no duplicate event; honours 429 Retry-After', async () => {
+    const ahead = (await bookedMeetings()).filter((m) => m.state === 'scheduled' && Date.parse(m.startsAt) > Date.now() + 10 * 86_400_000 && !eventOf(m.id)!.isCancelled);
+    const target = ahead.at(-1)!;
+    const before = (await calendarLog()).length;
+    await stub.stop();
+    const newStartsAt = new Date(Date.parse(target.startsAt) + 2 * 86_400_000).toISOString();
+    const newEndsAt = new Date(Date.parse(target.endsAt) + 2 * 86_400_000).toISOString();
+    expect((await call('POST', `/v1/clients/${clientId}/cadence/meetings/${target.id}/rescheduled`, { role: 'automation', body: { newStartsAt, newEndsAt } })).status).toBe(200);
+    await eventually(calendarLog, (l) => l.length === before + 1 && l.some((d) => d.state === 'retrying'));
+    const status = await eventually(async () => (await call('GET', `/v1/connectors/${connectorId}`, { role: 'ops' })).body.status, (s) => s.breaker.state === 'open', 20_000);
+    expect(status.lastError).toMatch(/unreachable/);
+    stub.fail('PATCH', /\/events\//, { status: 429, headers: { 'retry-after': '1' } });
+    await stub.start();
+    await eventually(calendarLog, allDelivered, 30_000);
+    expect(new Date(`${eventOf(target.id)!.start.dateTime}Z`).toISOString()).toBe(newStartsAt);
+    const patches = stub.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/events/'));
+    expect(patches.filter((r) => r.status === 429)).toHaveLength(1);
+    const [throttled, ok] = patches.slice(-2);
+    expect(ok!.at - throttled!.at).toBeGreaterThanOrEqual(900); // Retry-After: 1 s
+    noDuplicateEvents();
+  });
+});
+
+describe('change notifications (inbound)', () => {
+  const scheduled = async () => (await bookedMeetings()).filter((m) => m.state === 'scheduled' && Date.parse(m.startsAt) > Date.now() + 10 * 86_400_000 && eventOf(m.id) && !eventOf(m.id)!.isCancelled);
+
+  it('refuses a forged clientState with 401 and changes nothing', async () => {
+    const m = (await scheduled()).at(-1);
+    const e = eventOf(m!.id)!;
+    for (const body of [stub.notificationFor(e, 'updated', 'forged-state').body, stub.notificationFor(e, 'updated', '').body, '{"value":[]}', 'not json']) {
+      const res = await postInbound(body);
+      expect(res.status, body.slice(0, 60)).toBe(401);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+    }
+    expect((await meetingRow(m!.id)).state).toBe('scheduled');
+  });
+
+  it('reports an organiser\'s move and cancel in Outlook to the cadence, a replay acknowledged once, nothing sent back', async () => {
+    const [toMove, toCancel, untouched] = await scheduled();
+    const patchesBefore = stub.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/events/')).length;
+    const cancelsBefore = stub.requests.filter((r) => r.path.endsWith('/cancel')).length;
+    const e = eventOf(toMove!.id)!;
+    const start = new Date(Date.parse(toMove!.startsAt) + 3 * 86_400_000).toISOString();
+    const end = new Date(Date.parse(toMove!.endsAt) + 3 * 86_400_000).toISOString();
+    const moved = await stub.organiserChange(e, { start, end });
+    expect(moved).toMatchObject({ status: 202, body: { received: true, results: [{ duplicate: false, outcome: 'moved' }] } });
+    expect(Date.parse((await cadenceMeeting(toMove!.id)).startsAt)).toBe(Date.parse(start));
+    // Graph redelivers the same notification: acknowledged, nothing changes.
+    expect(await stub.post(stub.notificationFor(e, 'updated'))).toMatchObject({ status: 202, body: { results: [{ duplicate: true, outcome: 'already-received' }] } });
+
+    const cancelled = await stub.organiserChange(eventOf(toCancel!.id)!, { cancel: true });
+    expect(cancelled).toMatchObject({ status: 202, body: { results: [{ duplicate: false, outcome: 'cancelled' }] } });
+    expect((await meetingRow(toCancel!.id)).state).toBe('cancelled');
+    expect((await cadenceMeeting(toCancel!.id)).status).toBe('cancelled');
+
+    const events = (await clientTimeline(db.db, clientId, { types: ['meeting.moved', 'meeting.cancelled'] })).filter((x) => [toMove!.id, toCancel!.id].includes((x.data as any).meetingId) && x.actor.kind === 'system');
+    expect(events.map((x) => [x.type, x.actor])).toEqual([
+      ['meeting.moved', { kind: 'system', id: `psa:${connectorId}`, name: 'Microsoft 365: Microsoft 365' }],
+      ['meeting.cancelled', { kind: 'system', id: `psa:${connectorId}`, name: 'Microsoft 365: Microsoft 365' }],
+    ]);
+    // What Outlook reported is not sent back to Outlook.
+    await new Promise((r) => setTimeout(r, 500));
+    await eventually(calendarLog, allDelivered);
+    expect(stub.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/events/')).length).toBe(patchesBefore);
+    expect(stub.requests.filter((r) => r.path.endsWith('/cancel')).length).toBe(cancelsBefore);
+    // A change that leaves the event as Baton booked it (e.g. Baton's own write echoed back) reports nothing.
+    expect(await stub.post(stub.notificationFor(eventOf(untouched!.id)!, 'updated')))
+      .toMatchObject({ status: 202, body: { results: [{ duplicate: false, outcome: 'no-report: the event matches the meeting' }] } });
+    // A notification about an event Baton did not create is acknowledged and changes nothing.
+    const foreign = { ...eventOf(untouched!.id)!, id: 'AAMkforeign', changeKey: 'x' };
+    expect(await stub.post(stub.notificationFor(foreign, 'updated'))).toMatchObject({ status: 202, body: { results: [{ outcome: 'not-a-baton-event' }] } });
+  });
+});
+
+describe('subscription renewal', () => {
+  it('renews the subscription before it expires, again and again', async () => {
+    const [s] = stub.subscriptions;
+    const firstExpiry = s!.created + 15_000;
+    const renewals = stub.requests.filter((r) => r.method === 'PATCH' && r.path === `/subscriptions/${s!.id}`);
+    if (renewals.length < 2) await eventually(async () => stub.requests.filter((r) => r.method === 'PATCH' && r.path === `/subscriptions/${s!.id}` && r.status === 200).length, (n) => n >= 2, 30_000);
+    const ok = stub.requests.filter((r) => r.method === 'PATCH' && r.path === `/subscriptions/${s!.id}` && r.status === 200);
+    expect(ok[0]!.at).toBeLessThan(firstExpiry);
+    // The mailbox's subscription is alive now.
+    expect(stub.subscriptions.some((x) => x.resource === `/users/${MAILBOX}/events` && Date.parse(x.expirationDateTime) > Date.now())).toBe(true);
+    const [stored] = await db.db.select().from(msgraphSubscriptions);
+    expect(stub.subscriptions.find((x) => x.id === stored!.subscriptionId)).toBeDefined();
+  });
+});
+
+describe('a misconfigured connector', () => {
+  it('shows the identity platform\'s refusal on its status, never the secret, and blocks nothing else', async () => {
+    const bad = await call('POST', '/v1/connectors', {
+      body: { type: 'msgraph', name: 'Stale secret', baseUrl: stub.baseUrl, credentials: { ...CREDS, clientSecret: 'expired-secret' }, settings: { authorityUrl: stub.authorityUrl, notificationBaseUrl: batonUrl }, mappings: { people: [{ personId: casey, member: MAILBOX }] } },
+    });
+    expect(bad.status).toBe(201);
+    const status = await eventually(async () => (await call('GET', `/v1/connectors/${bad.body.id}`, { role: 'manager' })).body.status, (x) => x.lastError !== null, 20_000);
+    expect(status.lastError).toMatch(/^subscription: casey@msp\.example: the Microsoft identity platform refused the connector's client credentials \(401\): invalid_client/);
+    expect(status.lastError).not.toContain('expired-secret');
+    // The working connector's subscription is untouched.
+    expect(stub.subscriptions.some((x) => Date.parse(x.expirationDateTime) > Date.now())).toBe(true);
+    expect((await call('PATCH', `/v1/connectors/${bad.body.id}`, { body: { active: false } })).body.active).toBe(false);
+  });
+});
+
+describe('the subscription workflow ends with its connector', () => {
+  it('deletes the subscription at Graph and stops when the connector is deactivated', async () => {
+    const handle = temporalClient.workflow.getHandle(msgraphSubscriptionsWorkflowId(connectorId));
+    const late = stub.notificationFor(stub.events[0]!, 'updated');
+    expect((await call('PATCH', `/v1/connectors/${connectorId}`, { body: { active: false } })).body.active).toBe(false);
+    expect(await handle.result()).toMatchObject({ connectorId, outcome: 'stopped' });
+    expect(stub.requests.some((r) => r.method === 'DELETE' && r.path.startsWith('/subscriptions/') && r.status === 204)).toBe(true);
+    expect(await db.db.select().from(msgraphSubscriptions)).toEqual([]);
+    // A deactivated connector's address answers nothing.
+    expect((await postInbound(late.body)).status).toBe(404);
+    // `RECORD_HISTORIES=1` refreshes the replay fixture of the subscription workflow (test/unit/replay.test.ts).
+    if (process.env.RECORD_HISTORIES) {
+      const history = await handle.fetchHistory();
+      await openPayloads(history, testDataConverter.payloadCodecs![0]!);
+      fs.writeFileSync(path.join(import.meta.dirname, '../fixtures/histories/msgraph-subscriptions-renewed.json'), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+    }
+  });
+});
+
+/** Fixtures are kept unencrypted (test/unit/replay.test.ts seals them itself with a key of its own). */
+async function openPayloads(node: unknown, codec: PayloadCodec): Promise<void> {
+  if (!node || typeof node !== 'object' || node instanceof Uint8Array) return;
+  const isPayload = (v: unknown): v is Payload => !!v && typeof v === 'object' && 'metadata' in v && (v as Payload).data instanceof Uint8Array;
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+    if (key === 'searchAttributes' || !value || typeof value !== 'object') continue;
+    if (key === 'payloads' && Array.isArray(value) && value.every(isPayload)) (node as Record<string, unknown>)[key] = await codec.decode(value);
+    else if (isPayload(value)) (node as Record<string, unknown>)[key] = (await codec.decode([value]))[0];
+    else await openPayloads(value, codec);
+  }
+}
