@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -65,6 +66,19 @@ export interface BatonWorkerOptions extends ActivityDeps {
   tracing?: Tracing;
 }
 
+/**
+ * Memory one cached Baton workflow holds, for sizing the cache: each workflow evaluates its own copy
+ * of the workflow modules (6.4 MB measured, docs/rehearsal.md "Memory and time") plus its state, and
+ * the heap runs ahead of its garbage. The SDK's default assumes about 1.7 MB a workflow (600 per GB),
+ * which let a 100-client rehearsal's workflow thread run out of heap at about 600 cached workflows.
+ */
+export const CACHED_WORKFLOW_MIB = 10;
+
+/** The cache a worker gets when BATON_WORKER_MAX_CACHED_WORKFLOWS (or `tuning`) does not say: what fits this process's heap. */
+export function defaultMaxCachedWorkflows(heapLimitBytes = v8.getHeapStatistics().heap_size_limit): number {
+  return Math.max(20, Math.floor((heapLimitBytes / 2 ** 20 - 512) / CACHED_WORKFLOW_MIB));
+}
+
 export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
@@ -82,6 +96,7 @@ export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
     dataConverter: opts.dataConverter,
     ...(opts.identity ? { identity: opts.identity } : {}),
     shutdownGraceTime: '10 seconds',
+    maxCachedWorkflows: defaultMaxCachedWorkflows(),
     ...Object.fromEntries(Object.entries(opts.tuning ?? {}).filter(([, v]) => v !== undefined)),
   });
 }
