@@ -60,7 +60,8 @@ const MsGraphMappings = z.strictObject({
 }).openapi('MsGraphMappings', { description: 'Baton people → their mailboxes (events on the Accountable\'s calendar); no clients' });
 
 const CwSettings = connectWiseSettings.extend({ newStatus: text(1, 50).default('New'), closedStatus: text(1, 50).default('Closed') }).openapi('ConnectWiseSettings');
-const AtSettings = autotaskSettings.openapi('AutotaskSettings');
+// extend() makes the schema here, after @hono/zod-openapi is loaded: a domain schema built before it has no .openapi (import order).
+const AtSettings = autotaskSettings.extend({}).openapi('AutotaskSettings');
 const CwCredentials = z.strictObject({
   companyId: text(1, 100), publicKey: text(1, 200), privateKey: text(1, 200), clientId: text(1, 100),
 }).openapi('ConnectWiseCredentials', { description: 'Sealed at rest under BATON_INTEGRATION_KEY; never returned or logged' });

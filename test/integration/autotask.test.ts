@@ -1,26 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Payload, PayloadCodec } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createApp } from '../../api/app.js';
-import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientTimeline } from '../../db/ledger.js';
-import { publishPolicy } from '../../db/policies.js';
 import { connectors, idempotencyRecords } from '../../db/schema.js';
 import { autotaskMarker } from '../../domain/autotask.js';
-import { createLogger } from '../../runtime/logger.js';
-import { startWorkflowStartDispatcher } from '../../runtime/processes.js';
+import { openHistoryPayloads } from '../../runtime/payload-codec.js';
 import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
 import { connectorPollerWorkflowId } from '../../workflows/contracts.js';
-import { createWorker } from '../../worker.js';
 import { autotaskStub } from '../support/autotask-stub.js';
-import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
-import { testDataConverter, workflowBundle } from '../support/temporal.js';
+import { apiCaller, clientBody, eventually, workerHarness, type WorkerHarness } from '../support/harness.js';
+import { testDataConverter } from '../support/temporal.js';
 
 /**
  * The Autotask connector (issue 15) on the real Temporal dev server and PostgreSQL, against a
@@ -40,13 +33,9 @@ const POLICY = {
   },
 };
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-let connection: Connection;
+let h: WorkerHarness;
+let db: WorkerHarness['database'];
 let client: Client;
-let native: NativeConnection;
-let worker: Worker;
-let running: Promise<void>;
-let stopDispatcher: () => Promise<void>;
 let call: ReturnType<typeof apiCaller>;
 let stub: Awaited<ReturnType<typeof autotaskStub>>;
 let clientId: string;
@@ -54,21 +43,12 @@ let otherClientId: string;
 let todoClientId: string;
 let casey: string;
 let connectorId: string;
-const taskQueue = testTaskQueue();
 
 beforeAll(async () => {
-  db = await freshDatabase();
-  expect((await publishPolicy(db.db, POLICY, 'fast delivery retries and polls for the test', { actor: { kind: 'system' }, at: new Date().toISOString() }, 'merge')).ok).toBe(true);
-  const keys = {} as Record<Role, string>;
-  for (const role of ROLES) keys[role] = (await createApiKey(db.db, { name: `test ${role}`, role, createdBy: 'test' })).key;
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new Client({ connection, dataConverter: testDataConverter });
-  native = await NativeConnection.connect({ address: inject('temporalAddress') });
-  worker = await createWorker({ connection: native, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db, dataConverter: testDataConverter });
-  running = worker.run();
-  const logger = createLogger('silent');
-  call = apiCaller(createApp({ db: db.db, logger, temporal: { client, namespace: 'default', taskQueue } }), keys);
-  stopDispatcher = startWorkflowStartDispatcher({ client, taskQueue }, db.db, logger, 100);
+  h = await workerHarness({ policy: POLICY, policyNote: 'fast delivery retries and polls for the test' });
+  db = h.database;
+  call = h.call;
+  client = h.client;
   stub = await autotaskStub({ ...CREDS, companies: [300, 301, 302], resources: [29682885, 29682886], pageSize: 2 });
 
   casey = (await call('POST', '/v1/people', { body: { name: 'Casey CSM', email: 'casey@msp.example', roles: ['CSM'] } })).body.id;
@@ -78,13 +58,8 @@ beforeAll(async () => {
   for (const id of [clientId, otherClientId, todoClientId]) expect((await call('PUT', `/v1/clients/${id}/assignments/CSM`, { body: { personId: casey } })).status).toBe(200);
 });
 afterAll(async () => {
-  await stopDispatcher?.();
-  worker?.shutdown();
-  await running;
   await stub?.stop();
-  await native?.close();
-  await connection?.close();
-  await db?.close();
+  await h?.close();
 });
 
 const openCta = async (title: string, forClient = clientId) => {
@@ -102,18 +77,8 @@ const postCallout = (cb: { body: string; signature?: string }, id = connectorId)
 async function record(workflowId: string, name: string) {
   if (!process.env.RECORD_HISTORIES) return;
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  await openPayloads(history, testDataConverter.payloadCodecs![0]!);
+  await openHistoryPayloads(history, testDataConverter.payloadCodecs![0]!);
   fs.writeFileSync(path.join(import.meta.dirname, `../fixtures/histories/${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
-}
-async function openPayloads(node: unknown, codec: PayloadCodec): Promise<void> {
-  if (!node || typeof node !== 'object' || node instanceof Uint8Array) return;
-  const isPayload = (v: unknown): v is Payload => !!v && typeof v === 'object' && 'metadata' in v && (v as Payload).data instanceof Uint8Array;
-  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
-    if (key === 'searchAttributes' || !value || typeof value !== 'object') continue;
-    if (key === 'payloads' && Array.isArray(value) && value.every(isPayload)) (node as Record<string, unknown>)[key] = await codec.decode(value);
-    else if (isPayload(value)) (node as Record<string, unknown>)[key] = (await codec.decode([value]))[0];
-    else await openPayloads(value, codec);
-  }
 }
 const ctaState = async (ctaId: string) => (await call('GET', `/v1/ctas/${ctaId}`, { role: 'ops' })).body;
 

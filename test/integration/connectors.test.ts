@@ -1,21 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createApp } from '../../api/app.js';
-import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientTimeline } from '../../db/ledger.js';
-import { publishPolicy } from '../../db/policies.js';
 import { connectors, deliveries, idempotencyRecords } from '../../db/schema.js';
 import { ticketXRef } from '../../domain/connectwise.js';
-import { createLogger } from '../../runtime/logger.js';
-import { startWorkflowStartDispatcher } from '../../runtime/processes.js';
 import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
-import { createWorker } from '../../worker.js';
 import { connectWiseStub, type StubTicket } from '../support/connectwise-stub.js';
-import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
-import { testDataConverter, workflowBundle } from '../support/temporal.js';
+import { apiCaller, clientBody, eventually, workerHarness, type WorkerHarness } from '../support/harness.js';
 
 /**
  * The ConnectWise PSA connector (issue 15) on the real Temporal dev server and PostgreSQL, against
@@ -35,33 +26,19 @@ const POLICY = {
   },
 };
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-let connection: Connection;
-let native: NativeConnection;
-let worker: Worker;
-let running: Promise<void>;
-let stopDispatcher: () => Promise<void>;
+let h: WorkerHarness;
+let db: WorkerHarness['database'];
 let call: ReturnType<typeof apiCaller>;
 let stub: Awaited<ReturnType<typeof connectWiseStub>>;
 let clientId: string;
 let otherClientId: string;
 let casey: string;
 let connectorId: string;
-const taskQueue = testTaskQueue();
 
 beforeAll(async () => {
-  db = await freshDatabase();
-  expect((await publishPolicy(db.db, POLICY, 'fast delivery retries for the test', { actor: { kind: 'system' }, at: new Date().toISOString() }, 'merge')).ok).toBe(true);
-  const keys = {} as Record<Role, string>;
-  for (const role of ROLES) keys[role] = (await createApiKey(db.db, { name: `test ${role}`, role, createdBy: 'test' })).key;
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  const client = new Client({ connection, dataConverter: testDataConverter });
-  native = await NativeConnection.connect({ address: inject('temporalAddress') });
-  worker = await createWorker({ connection: native, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db, dataConverter: testDataConverter });
-  running = worker.run();
-  const logger = createLogger('silent');
-  call = apiCaller(createApp({ db: db.db, logger, temporal: { client, namespace: 'default', taskQueue } }), keys);
-  stopDispatcher = startWorkflowStartDispatcher({ client, taskQueue }, db.db, logger, 100);
+  h = await workerHarness({ policy: POLICY, policyNote: 'fast delivery retries for the test' });
+  db = h.database;
+  call = h.call;
   stub = await connectWiseStub({ ...CREDS, companies: [250, 251], members: ['ccsm', 'aam'], boards: [7] });
 
   casey = (await call('POST', '/v1/people', { body: { name: 'Casey CSM', email: 'casey@msp.example', roles: ['CSM'] } })).body.id;
@@ -70,13 +47,8 @@ beforeAll(async () => {
   for (const id of [clientId, otherClientId]) expect((await call('PUT', `/v1/clients/${id}/assignments/CSM`, { body: { personId: casey } })).status).toBe(200);
 });
 afterAll(async () => {
-  await stopDispatcher?.();
-  worker?.shutdown();
-  await running;
   await stub?.stop();
-  await native?.close();
-  await connection?.close();
-  await db?.close();
+  await h?.close();
 });
 
 const openCta = async (title: string, forClient = clientId) => {

@@ -1,21 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createApp } from '../../api/app.js';
-import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientTimeline } from '../../db/ledger.js';
-import { publishPolicy } from '../../db/policies.js';
 import { connectors, idempotencyRecords } from '../../db/schema.js';
 import { ticketMarker } from '../../domain/halopsa.js';
-import { createLogger } from '../../runtime/logger.js';
-import { startWorkflowStartDispatcher } from '../../runtime/processes.js';
 import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
-import { createWorker } from '../../worker.js';
 import { haloPsaStub, haloWebhook, type HaloStubTicket } from '../support/halopsa-stub.js';
-import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
-import { testDataConverter, workflowBundle } from '../support/temporal.js';
+import { apiCaller, clientBody, eventually, workerHarness, type WorkerHarness } from '../support/harness.js';
 
 /**
  * The HaloPSA connector (issue 15) on the real Temporal dev server and PostgreSQL, against a
@@ -35,12 +26,8 @@ const POLICY = {
   },
 };
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-let connection: Connection;
-let native: NativeConnection;
-let worker: Worker;
-let running: Promise<void>;
-let stopDispatcher: () => Promise<void>;
+let h: WorkerHarness;
+let db: WorkerHarness['database'];
 let call: ReturnType<typeof apiCaller>;
 let stub: Awaited<ReturnType<typeof haloPsaStub>>;
 let clientId: string;
@@ -48,21 +35,11 @@ let otherClientId: string;
 let meetClientId: string;
 let casey: string;
 let connectorId: string;
-const taskQueue = testTaskQueue();
 
 beforeAll(async () => {
-  db = await freshDatabase();
-  expect((await publishPolicy(db.db, POLICY, 'fast delivery retries for the test', { actor: { kind: 'system' }, at: new Date().toISOString() }, 'merge')).ok).toBe(true);
-  const keys = {} as Record<Role, string>;
-  for (const role of ROLES) keys[role] = (await createApiKey(db.db, { name: `test ${role}`, role, createdBy: 'test' })).key;
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  const client = new Client({ connection, dataConverter: testDataConverter });
-  native = await NativeConnection.connect({ address: inject('temporalAddress') });
-  worker = await createWorker({ connection: native, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db, dataConverter: testDataConverter });
-  running = worker.run();
-  const logger = createLogger('silent');
-  call = apiCaller(createApp({ db: db.db, logger, temporal: { client, namespace: 'default', taskQueue } }), keys);
-  stopDispatcher = startWorkflowStartDispatcher({ client, taskQueue }, db.db, logger, 100);
+  h = await workerHarness({ policy: POLICY, policyNote: 'fast delivery retries for the test' });
+  db = h.database;
+  call = h.call;
   stub = await haloPsaStub({ clientId: CREDS.clientId, clientSecret: CREDS.clientSecret, tenant: 'msp', clients: [12, 13, 14], agents: [4, 5] });
 
   casey = (await call('POST', '/v1/people', { body: { name: 'Casey CSM', email: 'casey@msp.example', roles: ['CSM'] } })).body.id;
@@ -72,13 +49,8 @@ beforeAll(async () => {
   for (const id of [clientId, otherClientId, meetClientId]) expect((await call('PUT', `/v1/clients/${id}/assignments/CSM`, { body: { personId: casey } })).status).toBe(200);
 });
 afterAll(async () => {
-  await stopDispatcher?.();
-  worker?.shutdown();
-  await running;
   await stub?.stop();
-  await native?.close();
-  await connection?.close();
-  await db?.close();
+  await h?.close();
 });
 
 const openCta = async (title: string, forClient = clientId) => {

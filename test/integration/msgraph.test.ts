@@ -1,28 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Payload, PayloadCodec } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createApp } from '../../api/app.js';
-import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientTimeline } from '../../db/ledger.js';
-import { publishPolicy } from '../../db/policies.js';
 import { connectors, idempotencyRecords, meetings, msgraphSubscriptions } from '../../db/schema.js';
 import { transactionIdFor } from '../../domain/msgraph.js';
-import { createLogger } from '../../runtime/logger.js';
-import { startWorkflowStartDispatcher } from '../../runtime/processes.js';
+import { openHistoryPayloads } from '../../runtime/payload-codec.js';
 import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
 import { msgraphSubscriptionsWorkflowId } from '../../workflows/contracts.js';
-import { createWorker } from '../../worker.js';
 import { msGraphStub, type GraphEvent } from '../support/msgraph-stub.js';
-import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
-import { testDataConverter, workflowBundle } from '../support/temporal.js';
+import { apiCaller, clientBody, eventually, workerHarness, type WorkerHarness } from '../support/harness.js';
+import { testDataConverter } from '../support/temporal.js';
 
 /**
  * The Microsoft Graph calendar connector (issue 15) on the real Temporal dev server and PostgreSQL,
@@ -46,13 +39,9 @@ const POLICY = {
   },
 };
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-let connection: Connection;
+let h: WorkerHarness;
+let db: WorkerHarness['database'];
 let temporalClient: Client;
-let native: NativeConnection;
-let worker: Worker;
-let running: Promise<void>;
-let stopDispatcher: () => Promise<void>;
 let server: ServerType;
 let batonUrl: string;
 let call: ReturnType<typeof apiCaller>;
@@ -60,28 +49,18 @@ let stub: Awaited<ReturnType<typeof msGraphStub>>;
 let casey: string;
 let clientId: string;
 let connectorId: string;
-const taskQueue = testTaskQueue();
 
 beforeAll(async () => {
-  db = await freshDatabase();
-  expect((await publishPolicy(db.db, POLICY, 'fast delivery retries and short subscriptions for the test', { actor: { kind: 'system' }, at: new Date().toISOString() }, 'merge')).ok).toBe(true);
-  const keys = {} as Record<Role, string>;
-  for (const role of ROLES) keys[role] = (await createApiKey(db.db, { name: `test ${role}`, role, createdBy: 'test' })).key;
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  const client = new Client({ connection, dataConverter: testDataConverter });
-  temporalClient = client;
-  native = await NativeConnection.connect({ address: inject('temporalAddress') });
-  worker = await createWorker({ connection: native, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), db: db.db, dataConverter: testDataConverter });
-  running = worker.run();
-  const logger = createLogger('silent');
-  const app = createApp({ db: db.db, logger, temporal: { client, namespace: 'default', taskQueue } });
-  call = apiCaller(app, keys);
+  h = await workerHarness({ policy: POLICY, policyNote: 'fast delivery retries and short subscriptions for the test' });
+  db = h.database;
+  call = h.call;
+  temporalClient = h.client;
+  const app = h.app;
   // Graph reaches Baton over HTTP (the validation handshake, notifications): the API listens on a local port.
   server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   batonUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  stopDispatcher = startWorkflowStartDispatcher({ client, taskQueue }, db.db, logger, 100);
   stub = await msGraphStub({ ...CREDS, mailboxes: [MAILBOX] });
 
   casey = (await call('POST', '/v1/people', { body: { name: 'Casey CSM', email: MAILBOX, roles: ['CSM', 'AM', 'TAM', 'vCIO', 'CS Lead'] } })).body.id;
@@ -94,14 +73,9 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   if (connectorId) await call('PATCH', `/v1/connectors/${connectorId}`, { body: { active: false } }).catch(() => undefined);
-  await stopDispatcher?.();
-  worker?.shutdown();
-  await running;
   await stub?.stop();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await native?.close();
-  await connection?.close();
-  await db?.close();
+  await h?.close();
 });
 
 const calendarLog = async () => (await call('GET', `/v1/deliveries?connector=psa:${connectorId}`, { role: 'ops' })).body.items as any[];
@@ -320,20 +294,10 @@ describe('the subscription workflow ends with its connector', () => {
     // `RECORD_HISTORIES=1` refreshes the replay fixture of the subscription workflow (test/unit/replay.test.ts).
     if (process.env.RECORD_HISTORIES) {
       const history = await handle.fetchHistory();
-      await openPayloads(history, testDataConverter.payloadCodecs![0]!);
+      await openHistoryPayloads(history, testDataConverter.payloadCodecs![0]!);
       fs.writeFileSync(path.join(import.meta.dirname, '../fixtures/histories/msgraph-subscriptions-renewed.json'), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
     }
   });
 });
 
 /** Fixtures are kept unencrypted (test/unit/replay.test.ts seals them itself with a key of its own). */
-async function openPayloads(node: unknown, codec: PayloadCodec): Promise<void> {
-  if (!node || typeof node !== 'object' || node instanceof Uint8Array) return;
-  const isPayload = (v: unknown): v is Payload => !!v && typeof v === 'object' && 'metadata' in v && (v as Payload).data instanceof Uint8Array;
-  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
-    if (key === 'searchAttributes' || !value || typeof value !== 'object') continue;
-    if (key === 'payloads' && Array.isArray(value) && value.every(isPayload)) (node as Record<string, unknown>)[key] = await codec.decode(value);
-    else if (isPayload(value)) (node as Record<string, unknown>)[key] = (await codec.decode([value]))[0];
-    else await openPayloads(value, codec);
-  }
-}

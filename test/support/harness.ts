@@ -5,9 +5,12 @@ import { inject } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../../db/client.js';
-import { ensureDefaultPolicy } from '../../db/policies.js';
+import { NativeConnection } from '@temporalio/worker';
+import { ensureDefaultPolicy, publishPolicy } from '../../db/policies.js';
 import { createLogger } from '../../runtime/logger.js';
-import { testDataConverter } from './temporal.js';
+import { startWorkflowStartDispatcher } from '../../runtime/processes.js';
+import { createWorker } from '../../worker.js';
+import { testDataConverter, workflowBundle } from './temporal.js';
 
 /** A fresh, migrated database on the run's PostgreSQL, dropped again by `close()`. */
 export async function freshDatabase(): Promise<Database & { url: string; name: string }> {
@@ -100,4 +103,38 @@ export async function eventually<T>(probe: () => Promise<T>, done: (v: T) => boo
     last = await probe();
   }
   return last;
+}
+
+export interface WorkerHarness extends ApiHarness {
+  /** The Temporal client the API and the tests use (the harness's `temporal.client`). */
+  client: Client;
+  close(): Promise<void>;
+}
+
+/**
+ * apiHarness plus what a process needs to run behind it: a Baton worker on the harness's task queue
+ * and the workflow-start outbox dispatcher (polling every `dispatchEveryMs`), with `policy` areas
+ * merged onto the default policy first (e.g. fast delivery retries). `close()` stops them in order.
+ */
+export async function workerHarness(opts: { policy?: Record<string, unknown>; policyNote?: string; dispatchEveryMs?: number } = {}): Promise<WorkerHarness> {
+  const h = await apiHarness();
+  if (opts.policy) {
+    const published = await publishPolicy(h.database.db, opts.policy, opts.policyNote ?? 'test policy', { actor: { kind: 'system' }, at: new Date().toISOString() }, 'merge');
+    if (!published.ok) throw new Error(`test policy refused: ${JSON.stringify(published)}`);
+  }
+  const native = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const worker = await createWorker({ connection: native, namespace: 'default', taskQueue: h.temporal.taskQueue, workflowBundle: await workflowBundle(), db: h.database.db, dataConverter: testDataConverter });
+  const running = worker.run();
+  const stopDispatcher = startWorkflowStartDispatcher({ client: h.temporal.client, taskQueue: h.temporal.taskQueue }, h.database.db, createLogger('silent'), opts.dispatchEveryMs ?? 100);
+  return {
+    ...h,
+    client: h.temporal.client,
+    async close() {
+      await stopDispatcher();
+      worker.shutdown();
+      await running;
+      await native.close();
+      await h.close();
+    },
+  };
 }
