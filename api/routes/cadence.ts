@@ -317,10 +317,14 @@ async function withMeetingDefaults(c: Context<ApiEnv>, clientId: string, action:
   if (action.type !== 'meetingHeld' && action.type !== 'meetingRescheduled') return action;
   const needs = action.type === 'meetingHeld' ? !action.heldAt || !action.endedAt : !action.newEndsAt;
   if (!needs) return action;
-  // The booked times are the ledger's (the cadence's status lists only part of its calendar): a meeting it
-  // does not list still gets its length, and a rescheduled report never reaches the workflow without an end.
-  const [m] = await c.get('deps').db.select({ startsAt: meetings.startsAt, endsAt: meetings.endsAt }).from(meetings)
+  // The cadence's own view first (its times are what the workflow judges against); when it does not list
+  // the meeting (or cannot answer), the ledger's booking: a rescheduled report never reaches the workflow
+  // without an end.
+  const status = await requireTemporal(c).client.workflow.getHandle(cadenceWorkflowId(clientId)).query(cadenceStatus).catch(() => undefined);
+  const listed = status && 'meetings' in status ? status.meetings.find((x) => x.meetingId === action.meetingId) : undefined;
+  const [booked] = listed ? [] : await c.get('deps').db.select({ startsAt: meetings.startsAt, endsAt: meetings.endsAt }).from(meetings)
     .where(and(eq(meetings.id, action.meetingId), eq(meetings.clientId, clientId)));
+  const m = listed ?? booked;
   if (!m) {
     if (action.type === 'meetingRescheduled') throw notFound('Meeting', action.meetingId);
     return { ...action, heldAt: action.heldAt || action.endedAt, endedAt: action.endedAt || action.heldAt }; // the workflow answers 404

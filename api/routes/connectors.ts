@@ -47,7 +47,7 @@ const AtMappings = z.strictObject({
 }).openapi('AutotaskMappings', { description: 'Baton people → Autotask resources and roles, Baton clients → Autotask companies (only mapped clients get tickets or to-dos)' });
 
 const HaloMappings = z.strictObject({
-  people: z.array(z.strictObject({ personId: Id, member: z.string().regex(/^\d{1,10}$/, 'a HaloPSA agent id (digits)').openapi({ description: 'The HaloPSA agent id' }) })).max(1000)
+  people: z.array(z.strictObject({ personId: Id, member: z.string().max(10).regex(/^\d{1,10}$/, 'a HaloPSA agent id (digits)').openapi({ description: 'The HaloPSA agent id' }) })).max(1000)
     .refine(uniqueBy('personId'), 'each person once').default([]),
   clients: ClientMappings,
 }).openapi('HaloPsaMappings', { description: 'Baton people → HaloPSA agents (ticket and appointment agent), Baton clients → HaloPSA clients (`companyId` holds the HaloPSA client id; only mapped clients get tickets)' });

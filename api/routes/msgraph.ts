@@ -22,7 +22,7 @@ import { currentTime, type ApiEnv } from '../context.js';
 import { ProblemError } from '../problem.js';
 import { Id, text } from '../schemas.js';
 
-const HttpUrl = z.string().max(500).url().refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http or https URL');
+const HttpUrl = z.string().max(500).regex(/^https?:\/\/\S+$/, 'must be an http or https URL').url();
 
 export const MsGraphSettings = z.strictObject({
   authorityUrl: HttpUrl.default(DEFAULT_AUTHORITY).openapi({ description: 'The Microsoft identity platform authority; tokens come from `<authorityUrl>/<tenantId>/oauth2/v2.0/token`' }),
