@@ -124,7 +124,7 @@ function rehearseCli(cli: Command, done: (code: number) => void) {
     .option('--policy <file>', "policy areas (YAML or JSON) merged onto the default policy first, as a scenario's `policy:`")
     .option('--print-scenario', 'print the generated portfolio scenario as YAML and exit', false)
     .addOption(new Option('--stall-timeout <seconds>', 'seconds without simulated progress before the rehearsal gives up (default 120)').argParser(wholeNumber(5)))
-    .addOption(new Option('--max-cached-workflows <n>', "bound the rehearsal worker's workflow cache (memory for replay time; default the SDK's, from the heap size)").argParser(wholeNumber(2)))
+    .addOption(new Option('--max-cached-workflows <n>', "bound the rehearsal worker's workflow cache (memory for replay time; default what fits the heap at about 10 MB a workflow)").argParser(wholeNumber(2)))
     .addOption(new Option('--progress-every <seconds>', 'seconds between progress lines on stderr (0: every slice)').argParser(wholeNumber(0)).default(5))
     .option('--quiet', 'no progress or step lines on stderr', false)
     .addHelpText('after', "\nExit codes: 0 done, 1 a step's status differed from its `expect`, 2 usage, 3 the rehearsal stalled (its message names what was stuck).")

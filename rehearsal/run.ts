@@ -67,7 +67,7 @@ export interface RehearsalOptions {
   onClientReport?: (report: ClientReport) => Promise<void> | void;
   /** Time slices, deadlines and the stall watchdog (rehearsal/simulated-clock.ts). */
   limits?: Partial<ClockLimits>;
-  /** The rehearsal worker's cache and concurrency (default the SDK's: docs/rehearsal.md, "Memory and time"). */
+  /** The rehearsal worker's cache and concurrency (default: worker.ts `defaultMaxCachedWorkflows`, docs/rehearsal.md "Memory and time"). */
   worker?: BatonWorkerOptions['tuning'];
   /** Tests only: called with the database before step `index` runs (e.g. to change a row behind the API's back). */
   beforeStep?: (index: number, db: Database['db'], refs: Record<string, string>) => Promise<void> | void;
