@@ -16,7 +16,7 @@ import { IntegrationKeyMissingError } from '../../runtime/secret-box.js';
 import { actorOf } from '../actor.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { requestScopedId } from '../idempotency.js';
-import { fieldErrors, notFound, ProblemError, unprocessable, validationProblem, type FieldError } from '../problem.js';
+import { fieldErrors, notFound, ProblemError, unprocessable, type FieldError } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { Id, Pagination, page, text } from '../schemas.js';
 import { HaloPsaCredentialsSchema, HaloPsaSettingsSchema, registerHaloPsaInbound } from './halopsa.js';
@@ -197,7 +197,8 @@ export function registerConnectorRoutes(app: OpenAPIHono<ApiEnv>) {
       return r.success ? r.data as T : undefined;
     };
     const update = { ...b, settings: own<Record<string, unknown>>('settings', b.settings), credentials: own<Record<string, unknown>>('credentials', b.credentials), mappings: own<ConnectorMappings>('mappings', b.mappings) };
-    if (errors.length) throw validationProblem(errors, `Credentials, settings and mappings must be those of a ${existing.type} connector.`);
+    // The body is valid for some type (the document's unions): not fitting this connector's type is a 422, not a 400.
+    if (errors.length) throw unprocessable(`Credentials, settings and mappings must be those of a ${existing.type} connector.`, { errors });
     for (const k of ['settings', 'credentials', 'mappings'] as const) if (update[k] === undefined) delete update[k];
     if (update.mappings) await checkMappings(db, update.mappings);
     const at = (await currentTime(c.get('deps'))).toISOString();

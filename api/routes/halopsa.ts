@@ -18,7 +18,7 @@ import { Id, text } from '../schemas.js';
 export const HaloPsaSettingsSchema = haloPsaSettings.extend({
   authServer: z.string().max(500).regex(/^https?:\/\/\S+$/, 'must be an http or https URL').url().optional()
     .openapi({ format: 'uri', example: 'https://msp.halopsa.com', description: 'The Authorisation Server when it is not the instance (token endpoint `<authServer>/auth/token`)' }),
-  tenant: text(1, 100).regex(/^[A-Za-z0-9._-]+$/).optional().openapi({ description: 'Tenant name of a HaloPSA-hosted instance (`?tenant=` on the token endpoint)' }),
+  tenant: z.string().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore').optional().openapi({ description: 'Tenant name of a HaloPSA-hosted instance (`?tenant=` on the token endpoint)' }),
   scope: text(1, 200).default('all'),
 }).openapi('HaloPsaSettings');
 

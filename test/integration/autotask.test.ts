@@ -108,7 +108,7 @@ describe('Autotask connector configuration (admin API)', () => {
     }
     // A PATCH is checked against the connector's own type: ConnectWise settings on an Autotask connector are refused.
     const wrong = await call('PATCH', `/v1/connectors/${connectorId}`, { body: { settings: { boardId: 7 } } });
-    expect(wrong.status).toBe(400);
+    expect(wrong.status).toBe(422);
     expect(wrong.body.errors[0].path).toMatch(/^settings/);
     expect((await call('POST', '/v1/connectors', { role: 'ops', body })).status).toBe(403);
   });

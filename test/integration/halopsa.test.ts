@@ -95,7 +95,7 @@ describe('HaloPSA connector configuration (admin API)', () => {
     expect(JSON.stringify(agentName.body.errors)).toContain('a HaloPSA agent id (digits)');
     // A PATCH's credentials must be this connector type's, as for every type (api/routes/connectors.ts TYPE_SCHEMAS).
     const wrongType = await call('PATCH', `/v1/connectors/${connectorId}`, { body: { credentials: { companyId: 'x', publicKey: 'y', privateKey: 'z', clientId: 'w' } } });
-    expect(wrongType.status).toBe(400);
+    expect(wrongType.status).toBe(422);
     expect(wrongType.body.errors[0].path).toMatch(/^credentials/);
   });
 });

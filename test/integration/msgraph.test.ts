@@ -115,7 +115,7 @@ describe('Microsoft Graph connector configuration (admin API)', () => {
     expect(JSON.stringify(await db.db.select().from(idempotencyRecords))).not.toContain(CREDS.clientSecret);
     // ConnectWise credentials do not fit a Graph connector.
     const wrongType = await call('PATCH', `/v1/connectors/${connectorId}`, { body: { credentials: { companyId: 'x', publicKey: 'y', privateKey: 'z', clientId: 'w' } } });
-    expect(wrongType.status).toBe(400);
+    expect(wrongType.status).toBe(422);
     expect(wrongType.body.errors[0].path).toMatch(/^credentials/);
 
     // The subscription workflow subscribes the mailbox; Graph validated the notificationUrl first (the echo).
