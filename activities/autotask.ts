@@ -16,15 +16,11 @@ import {
   assignTicket, assignToDo, autotaskCredentials, autotaskHeaders, autotaskRoot, autotaskSettings, closeTicket, closeToDo, markerQuery, nextCursor,
   ticketForCta, toDoChangesQuery, toDoCompletionKey, toDoForCta, trustedPageUrl, type AutotaskCredentials, type AutotaskSettings, type PolledToDo,
 } from '../domain/autotask.js';
-import { classifyStatus, parseRetryAfter, type AttemptOutcome, type DeliveryPolicy } from '../domain/delivery.js';
+import type { AttemptOutcome, DeliveryPolicy } from '../domain/delivery.js';
+import { VendorError, vendorFailure, type FailedAttempt } from './vendor-failure.js';
 
 const USER_AGENT = 'Baton-PSA/1';
 
-class VendorError extends Error {
-  constructor(readonly outcome: AttemptOutcome & { outcome: 'failed' }) {
-    super(outcome.error);
-  }
-}
 
 interface QueryPage<T> { items: T[]; pageDetails?: { count?: number; requestCount?: number; prevPageUrl?: string | null; nextPageUrl?: string | null } }
 
@@ -45,7 +41,7 @@ function autotaskCaller(connector: ConnectorRow, creds: AutotaskCredentials, tim
     }
     const text = await res.text();
     if (res.status >= 200 && res.status < 300) return text ? JSON.parse(text) : undefined;
-    throw new VendorError(vendorFailure(method, new URL(url).pathname, res, text));
+    throw new VendorError(failureOf(method, new URL(url).pathname, res, text));
   };
   return {
     call: (method: string, path: string, body?: unknown) => send(method, `${root}${path}`, body),
@@ -143,7 +139,7 @@ export async function deliverToAutotask(db: Db, connector: ConnectorRow, deliver
  * Retry-After. Autotask answers some business-rule refusals with 500: those are retried up to
  * `deliveryMaxAttempts`, then dead-lettered with Autotask's messages.
  */
-function vendorFailure(method: string, path: string, res: Response, text: string): AttemptOutcome & { outcome: 'failed' } {
+function failureOf(method: string, path: string, res: Response, text: string): FailedAttempt {
   let detail = '';
   try {
     const b = JSON.parse(text) as { errors?: unknown[]; message?: string };
@@ -152,11 +148,7 @@ function vendorFailure(method: string, path: string, res: Response, text: string
     detail = text.slice(0, 200);
   }
   const where = `${method} ${path.replace(/^.*\/V1\.0/i, '')}`;
-  const retryAfterSeconds = parseRetryAfter(res.headers.get('retry-after'), Date.now());
-  const base = { outcome: 'failed' as const, status: res.status, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
-  if (res.status === 401 || res.status === 403) return { ...base, error: `Autotask refused the connector's credentials (${res.status}) on ${where}: ${detail}`.slice(0, 500) };
-  const verdict = classifyStatus(res.status);
-  return { ...base, error: `Autotask ${res.status} on ${where}: ${detail}`.slice(0, 500), permanent: verdict === 'permanent' };
+  return vendorFailure('Autotask', 'credentials', where, res, detail);
 }
 
 export interface PollResult {

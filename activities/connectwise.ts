@@ -10,17 +10,13 @@
 import type { Db } from '../db/client.js';
 import { findLink, openCredentials, saveLink, type ConnectorRow, type PsaDelivery } from '../db/connectors.js';
 import { ctas, people } from '../db/schema.js';
-import { classifyStatus, parseRetryAfter, type AttemptOutcome, type DeliveryPolicy } from '../domain/delivery.js';
+import type { AttemptOutcome, DeliveryPolicy } from '../domain/delivery.js';
+import { VendorError, vendorFailure, type FailedAttempt } from './vendor-failure.js';
 import { assignTicketPatch, closeTicketPatch, connectWiseCredentials, connectWiseHeaders, connectWiseSettings, ticketForCta, ticketXRef, type ConnectWiseSettings } from '../domain/connectwise.js';
 import { eq } from 'drizzle-orm';
 
 const USER_AGENT = 'Baton-PSA/1';
 
-class VendorError extends Error {
-  constructor(readonly outcome: AttemptOutcome & { outcome: 'failed' }) {
-    super(outcome.error);
-  }
-}
 
 export async function deliverToConnectWise(db: Db, connector: ConnectorRow, deliveryId: string, p: PsaDelivery, policy: DeliveryPolicy): Promise<AttemptOutcome> {
   let creds;
@@ -47,7 +43,7 @@ export async function deliverToConnectWise(db: Db, connector: ConnectorRow, deli
     }
     const text = await res.text();
     if (res.status >= 200 && res.status < 300) return text ? JSON.parse(text) : undefined;
-    throw new VendorError(vendorFailure(method, path, res, text));
+    throw new VendorError(failureOf(method, path, res, text));
   };
 
   try {
@@ -97,7 +93,7 @@ export async function deliverToConnectWise(db: Db, connector: ConnectorRow, deli
  * breaker opens and deliveries queue until an admin fixes the connector) rather than dead-lettering
  * every ticket. Other 4xx refuse this message (dead at once); 429/5xx are retried with Retry-After.
  */
-function vendorFailure(method: string, path: string, res: Response, text: string): AttemptOutcome & { outcome: 'failed' } {
+function failureOf(method: string, path: string, res: Response, text: string): FailedAttempt {
   let detail = '';
   try {
     const b = JSON.parse(text) as { code?: string; message?: string; errors?: { field?: string; message?: string }[] };
@@ -106,9 +102,5 @@ function vendorFailure(method: string, path: string, res: Response, text: string
     detail = text.slice(0, 200);
   }
   const where = `${method} ${path.split('?')[0]}`;
-  const retryAfterSeconds = parseRetryAfter(res.headers.get('retry-after'), Date.now());
-  const base = { outcome: 'failed' as const, status: res.status, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
-  if (res.status === 401 || res.status === 403) return { ...base, error: `ConnectWise refused the connector's credentials (${res.status}) on ${where}: ${detail}`.slice(0, 500) };
-  const verdict = classifyStatus(res.status);
-  return { ...base, error: `ConnectWise ${res.status} on ${where}: ${detail}`.slice(0, 500), permanent: verdict === 'permanent' };
+  return vendorFailure('ConnectWise', 'credentials', where, res, detail);
 }

@@ -19,7 +19,8 @@ import type { Db } from '../db/client.js';
 import { findLink, getConnector, openCredentials, saveLink, type ConnectorRow, type PsaDelivery } from '../db/connectors.js';
 import { ctas, meetings, people } from '../db/schema.js';
 import { isAppointmentDelivery, type AppointmentDelivery } from '../db/appointments.js';
-import { classifyStatus, parseRetryAfter, type AttemptOutcome, type DeliveryPolicy } from '../domain/delivery.js';
+import { parseRetryAfter, type AttemptOutcome, type DeliveryPolicy } from '../domain/delivery.js';
+import { VendorError, vendorFailure, type FailedAttempt } from './vendor-failure.js';
 import {
   agentIdOf, appointmentForMeeting, appointmentMarker, assignTicketBody, moveAppointmentBody, closeTicketBody, haloEndpoints, haloPsaCredentials, haloPsaSettings, markedTickets, ticketForCta, ticketMarker, tokenRequestBody, tokenUsableUntil,
   type HaloPsaCredentials, type HaloPsaSettings,
@@ -30,11 +31,6 @@ const USER_AGENT = 'Baton-PSA/1';
 const PAGE_SIZE = 50;
 const MAX_PAGES = 5;
 
-class VendorError extends Error {
-  constructor(readonly outcome: AttemptOutcome & { outcome: 'failed' }) {
-    super(outcome.error);
-  }
-}
 
 /** Access tokens by connector, keyed also by the credentials' fingerprint (a PATCHed secret never reuses the old token). */
 const tokens = new Map<string, { fingerprint: string; token: string; until: number }>();
@@ -226,7 +222,7 @@ function haloClient(connector: ConnectorRow, creds: HaloPsaCredentials, settings
       const text = await res.text();
       if (res.status === 401 && attempt === 0) continue; // the token expired or was revoked early: one refresh, one repeat
       if (res.status >= 200 && res.status < 300) return text ? JSON.parse(text) : undefined;
-      throw new VendorError(vendorFailure(method, path, res, text));
+      throw new VendorError(failureOf(method, path, res, text));
     }
   }
 
@@ -251,12 +247,8 @@ function errorDetail(text: string): string {
  * until an admin fixes the connector. 429 (HaloPSA's rate limit) and 5xx retry with Retry-After;
  * another 4xx refuses this message (dead at once, HaloPSA's message in `lastError`).
  */
-function vendorFailure(method: string, path: string, res: Response, text: string): AttemptOutcome & { outcome: 'failed' } {
+function failureOf(method: string, path: string, res: Response, text: string): FailedAttempt {
   const where = `${method} /api${path.split('?')[0]}`;
   const detail = errorDetail(text);
-  const retryAfterSeconds = parseRetryAfter(res.headers.get('retry-after'), Date.now());
-  const base = { outcome: 'failed' as const, status: res.status, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
-  if (res.status === 401 || res.status === 403) return { ...base, error: `HaloPSA refused the connector's access token (${res.status}) on ${where}: ${detail}`.slice(0, 500) };
-  const verdict = classifyStatus(res.status);
-  return { ...base, error: `HaloPSA ${res.status} on ${where}: ${detail}`.slice(0, 500), permanent: verdict === 'permanent' };
+  return vendorFailure('HaloPSA', 'access token', where, res, detail);
 }

@@ -12,7 +12,8 @@ import { connectorKey, findLink, getConnector, openCredentials, saveLink, type C
 import { dropMsgraphSubscription, listMsgraphSubscriptions, meetingForCalendar, saveMsgraphSubscription, type CalendarDelivery } from '../db/msgraph.js';
 import { activePolicy } from '../db/policies.js';
 import { connectorBreakers } from '../db/schema.js';
-import { classifyStatus, parseRetryAfter, type AttemptOutcome, type DeliveryPolicy } from '../domain/delivery.js';
+import { parseRetryAfter, type AttemptOutcome, type DeliveryPolicy } from '../domain/delivery.js';
+import { VendorError, vendorFailure } from './vendor-failure.js';
 import {
   cancelEventBody, clientStateFor, eventForMeeting, graphErrorDetail, moveEventPatch, msGraphCredentials, msGraphSettings, needsRenewal, renewAt,
   subscriptionExpiry, tokenRequestBody, tokenUrl, tokenUsableUntil, type GraphEvent, type MsGraphCredentials, type MsGraphSettings,
@@ -22,11 +23,6 @@ import { integrationKey } from '../runtime/secret-box.js';
 
 const USER_AGENT = 'Baton-Calendar/1';
 
-export class GraphError extends Error {
-  constructor(readonly outcome: AttemptOutcome & { outcome: 'failed' }) {
-    super(outcome.error);
-  }
-}
 
 /** Access tokens per (connector, client id, configuration version), used until shortly before they expire; one request in flight per connector. */
 const tokens = new Map<string, { token: Promise<string>; until: number }>();
@@ -49,7 +45,7 @@ export function graphClient(connector: ConnectorRow, timeoutSeconds: number): Gr
     creds = msGraphCredentials.parse(openCredentials(connector));
     settings = msGraphSettings.parse(connector.settings);
   } catch (err) {
-    throw new GraphError({ outcome: 'failed', error: `the connector's configuration cannot be used: ${(err as Error).name === 'ZodError' ? 'invalid settings' : (err as Error).message}` });
+    throw new VendorError({ outcome: 'failed', error: `the connector's configuration cannot be used: ${(err as Error).name === 'ZodError' ? 'invalid settings' : (err as Error).message}` });
   }
   const cacheKey = `${connector.id}\n${creds.clientId}\n${connector.updatedAt}`;
   const token = (): Promise<string> => {
@@ -66,7 +62,7 @@ export function graphClient(connector: ConnectorRow, timeoutSeconds: number): Gr
     try {
       res = await fetch(url, { method: 'POST', redirect: 'manual', signal: AbortSignal.timeout(timeoutSeconds * 1000), headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': USER_AGENT }, body: tokenRequestBody(creds) });
     } catch (err) {
-      throw new GraphError(unreachable('the Microsoft identity platform', err, timeoutSeconds));
+      throw new VendorError(unreachable('the Microsoft identity platform', err, timeoutSeconds));
     }
     const text = await res.text();
     if (!res.ok) {
@@ -77,7 +73,7 @@ export function graphClient(connector: ConnectorRow, timeoutSeconds: number): Gr
         detail = [b.error, b.error_description?.split('\n')[0]].filter(Boolean).join(': ');
       } catch { /* not JSON */ }
       const retryAfterSeconds = parseRetryAfter(res.headers.get('retry-after'), Date.now());
-      throw new GraphError({ outcome: 'failed', status: res.status, error: `the Microsoft identity platform refused the connector's client credentials (${res.status}): ${detail}`.slice(0, 500), ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) });
+      throw new VendorError({ outcome: 'failed', status: res.status, error: `the Microsoft identity platform refused the connector's client credentials (${res.status}): ${detail}`.slice(0, 500), ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) });
     }
     const b = JSON.parse(text) as { access_token: string; expires_in: number };
     tokens.set(cacheKey, { token: Promise.resolve(b.access_token), until: tokenUsableUntil(Date.now(), Number(b.expires_in) || 0) });
@@ -94,12 +90,12 @@ export function graphClient(connector: ConnectorRow, timeoutSeconds: number): Gr
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     } catch (err) {
-      throw new GraphError(unreachable('Microsoft Graph', err, timeoutSeconds));
+      throw new VendorError(unreachable('Microsoft Graph', err, timeoutSeconds));
     }
     const text = await res.text();
     if (res.status >= 200 && res.status < 300) return text ? JSON.parse(text) : undefined;
     if (res.status === 401) tokens.delete(cacheKey); // expired or revoked: the next attempt asks for a new one
-    throw new GraphError(graphFailure(method, path, res, text));
+    throw new VendorError(graphFailure(method, path, res, text));
   };
   return { settings, call };
 }
@@ -118,10 +114,7 @@ function unreachable(who: string, err: unknown, timeoutSeconds: number): Attempt
 function graphFailure(method: string, path: string, res: Response, text: string): AttemptOutcome & { outcome: 'failed' } {
   const detail = graphErrorDetail(text);
   const where = `${method} ${path.split('?')[0]!.replace(/\/users\/[^/]+/, '/users/{mailbox}').replace(/\/events\/[^/]+/, '/events/{id}')}`;
-  const retryAfterSeconds = parseRetryAfter(res.headers.get('retry-after'), Date.now());
-  const base = { outcome: 'failed' as const, status: res.status, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
-  if (res.status === 401 || res.status === 403) return { ...base, error: `Microsoft Graph refused the connector's access (${res.status}) on ${where}: ${detail}`.slice(0, 500) };
-  return { ...base, error: `Microsoft Graph ${res.status} on ${where}: ${detail}`.slice(0, 500), permanent: classifyStatus(res.status) === 'permanent' };
+  return vendorFailure('Microsoft Graph', 'access', where, res, detail);
 }
 
 const userPath = (mailbox: string) => `/users/${encodeURIComponent(mailbox)}`;
@@ -156,12 +149,12 @@ export async function deliverToGraph(db: Db, p: CalendarDelivery, policy: Delive
       await graph.call('POST', `${events}/${encodeURIComponent(eventId)}/cancel`, cancelEventBody(p.reason ?? 'the meeting was cancelled'));
     } catch (err) {
       // Already gone from the organiser's calendar (cancelled or deleted there): nothing left to cancel.
-      if (err instanceof GraphError && err.outcome.status === 404) return { outcome: 'delivered', status: 404 };
+      if (err instanceof VendorError && err.outcome.status === 404) return { outcome: 'delivered', status: 404 };
       throw err;
     }
     return { outcome: 'delivered', status: 202 };
   } catch (err) {
-    if (err instanceof GraphError) return err.outcome;
+    if (err instanceof VendorError) return err.outcome;
     throw err;
   }
 }
@@ -171,7 +164,7 @@ export async function fetchGraphEvent(connector: ConnectorRow, mailbox: string, 
   try {
     return await graphClient(connector, timeoutSeconds).call('GET', `${userPath(mailbox)}/events/${encodeURIComponent(eventId)}?$select=id,isCancelled,start,end`, undefined, { prefer: 'outlook.timezone="UTC"' }) as GraphEvent;
   } catch (err) {
-    if (err instanceof GraphError && err.outcome.status === 404) return undefined;
+    if (err instanceof VendorError && err.outcome.status === 404) return undefined;
     throw err;
   }
 }
@@ -231,7 +224,7 @@ export function msgraphActivities({ db }: { db: Db }) {
               answer = await graph.call('PATCH', `/subscriptions/${encodeURIComponent(current.subscriptionId)}`, { expirationDateTime }) as { id: string; expirationDateTime: string };
               out.renewed++;
             } catch (err) {
-              if (!(err instanceof GraphError && err.outcome.status === 404)) throw err; // expired or deleted at Graph: subscribe again below
+              if (!(err instanceof VendorError && err.outcome.status === 404)) throw err; // expired or deleted at Graph: subscribe again below
             }
           }
           if (!answer) {

@@ -6,7 +6,8 @@
  */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
-import { fetchGraphEvent, GraphError } from '../../activities/msgraph.js';
+import { fetchGraphEvent } from '../../activities/msgraph.js';
+import { VendorError } from '../../activities/vendor-failure.js';
 import type { Db } from '../../db/client.js';
 import { claimInboundEvent, connectorKey, findLinkByVendorId, getConnector, type ConnectorRow } from '../../db/connectors.js';
 import { findMsgraphSubscription } from '../../db/msgraph.js';
@@ -85,7 +86,7 @@ export function registerMsgraphInbound(app: OpenAPIHono<ApiEnv>) {
       try {
         results.push(await handleNotification(db, connector, n, at, temporal));
       } catch (err) {
-        if (err instanceof GraphError) {
+        if (err instanceof VendorError) {
           logger.warn({ connectorId: connector.id, error: err.message }, 'Microsoft Graph event not read; Graph redelivers the notification');
           throw new ProblemError(503, 'vendor-unavailable', 'The changed event could not be read', 'Microsoft Graph did not answer; deliver the notification again.');
         }
