@@ -12,7 +12,7 @@ import { openHistoryPayloads } from '../../runtime/payload-codec.js';
 import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
 import { connectorPollerWorkflowId } from '../../workflows/contracts.js';
 import { autotaskStub } from '../support/autotask-stub.js';
-import { apiCaller, clientBody, eventually, workerHarness, type WorkerHarness } from '../support/harness.js';
+import { apiCaller, clientBody, eventually, fastDeliveryPolicy, openFollowUpCta, workerHarness, type WorkerHarness } from '../support/harness.js';
 import { testDataConverter } from '../support/temporal.js';
 
 /**
@@ -26,12 +26,7 @@ import { testDataConverter } from '../support/temporal.js';
 process.env[INTEGRATION_KEY_ENV] ??= randomBytes(32).toString('base64');
 
 const CREDS = { apiIntegrationCode: 'TRACKINGID27CHARACTERSXXXXX', userName: 'baton-api@msp.example', secret: 'S3cret-9a8b7c', webhookSecret: 'hook-secret-0123456789' };
-const POLICY = {
-  integrations: {
-    deliveryMaxAttempts: 8, retryInitialSeconds: 0.2, retryBackoffCoefficient: 2, retryMaxSeconds: 1, retryAfterMaxSeconds: 5,
-    requestTimeoutSeconds: 5, breakerFailureThreshold: 3, breakerOpenSeconds: 2, pollIntervalSeconds: 1,
-  },
-};
+const POLICY = fastDeliveryPolicy({ pollIntervalSeconds: 1 });
 
 let h: WorkerHarness;
 let db: WorkerHarness['database'];
@@ -62,11 +57,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const openCta = async (title: string, forClient = clientId) => {
-  const res = await call('POST', `/v1/clients/${forClient}/ctas`, { body: { kind: 'follow-up', title, ownerRole: 'CSM', dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString() } });
-  expect(res.status).toBe(201);
-  return res.body.id as string;
-};
+const openCta = (title: string, forClient = clientId) => openFollowUpCta(call, forClient, title);
 const psaLog = async (id = connectorId) => (await call('GET', `/v1/deliveries?connector=psa:${id}`, { role: 'ops' })).body.items as any[];
 const ticketsOf = (ctaId: string) => stub.tickets.filter((t) => t.externalID === autotaskMarker(ctaId));
 const creates = (ctaId: string) => stub.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Tickets') && r.body?.externalID === autotaskMarker(ctaId));

@@ -6,7 +6,7 @@ import { connectors, deliveries, idempotencyRecords } from '../../db/schema.js';
 import { ticketXRef } from '../../domain/connectwise.js';
 import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
 import { connectWiseStub, type StubTicket } from '../support/connectwise-stub.js';
-import { apiCaller, clientBody, eventually, workerHarness, type WorkerHarness } from '../support/harness.js';
+import { apiCaller, clientBody, eventually, fastDeliveryPolicy, openFollowUpCta, workerHarness, type WorkerHarness } from '../support/harness.js';
 
 /**
  * The ConnectWise PSA connector (issue 15) on the real Temporal dev server and PostgreSQL, against
@@ -19,12 +19,7 @@ import { apiCaller, clientBody, eventually, workerHarness, type WorkerHarness } 
 process.env[INTEGRATION_KEY_ENV] ??= randomBytes(32).toString('base64');
 
 const CREDS = { companyId: 'msp', publicKey: 'pubKEY123', privateKey: 'privSECRET-4f1c9', clientId: '11111111-2222-3333-4444-555555555555' };
-const POLICY = {
-  integrations: {
-    deliveryMaxAttempts: 8, retryInitialSeconds: 0.2, retryBackoffCoefficient: 2, retryMaxSeconds: 1, retryAfterMaxSeconds: 5,
-    requestTimeoutSeconds: 5, breakerFailureThreshold: 3, breakerOpenSeconds: 2,
-  },
-};
+const POLICY = fastDeliveryPolicy();
 
 let h: WorkerHarness;
 let db: WorkerHarness['database'];
@@ -51,11 +46,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const openCta = async (title: string, forClient = clientId) => {
-  const res = await call('POST', `/v1/clients/${forClient}/ctas`, { body: { kind: 'follow-up', title, ownerRole: 'CSM', dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString() } });
-  expect(res.status).toBe(201);
-  return res.body.id as string;
-};
+const openCta = (title: string, forClient = clientId) => openFollowUpCta(call, forClient, title);
 const psaLog = async (id = connectorId) => (await call('GET', `/v1/deliveries?connector=psa:${id}`, { role: 'ops' })).body.items as any[];
 const ticketsOf = (ctaId: string) => stub.tickets.filter((t) => t.externalXRef === ticketXRef(ctaId));
 const creates = (ctaId: string) => stub.requests.filter((r) => r.method === 'POST' && r.body?.externalXRef === ticketXRef(ctaId));

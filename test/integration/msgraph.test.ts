@@ -14,7 +14,7 @@ import { openHistoryPayloads } from '../../runtime/payload-codec.js';
 import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
 import { msgraphSubscriptionsWorkflowId } from '../../workflows/contracts.js';
 import { msGraphStub, type GraphEvent } from '../support/msgraph-stub.js';
-import { apiCaller, clientBody, eventually, workerHarness, type WorkerHarness } from '../support/harness.js';
+import { apiCaller, clientBody, eventually, fastDeliveryPolicy, workerHarness, type WorkerHarness } from '../support/harness.js';
 import { testDataConverter } from '../support/temporal.js';
 
 /**
@@ -30,14 +30,8 @@ process.env[INTEGRATION_KEY_ENV] ??= randomBytes(32).toString('base64');
 
 const CREDS = { tenantId: 'contoso.onmicrosoft.com', clientId: '6731de76-14a6-49ae-97bc-6eba6914391e', clientSecret: 'sEcReT~graph-9f2c' };
 const MAILBOX = 'casey@msp.example';
-const POLICY = {
-  integrations: {
-    deliveryMaxAttempts: 8, retryInitialSeconds: 0.2, retryBackoffCoefficient: 2, retryMaxSeconds: 1, retryAfterMaxSeconds: 5,
-    requestTimeoutSeconds: 5, breakerFailureThreshold: 3, breakerOpenSeconds: 2,
-    // Subscriptions live 15 s and are renewed 9 s before they expire: a renewal every ~6 s.
-    msgraphSubscriptionMinutes: 0.25, msgraphRenewalMarginMinutes: 0.15,
-  },
-};
+// Subscriptions live 15 s and are renewed 9 s before they expire: a renewal every ~6 s.
+const POLICY = fastDeliveryPolicy({ msgraphSubscriptionMinutes: 0.25, msgraphRenewalMarginMinutes: 0.15 });
 
 let h: WorkerHarness;
 let db: WorkerHarness['database'];

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
 import { connectDatabase, runMigrations, type Database } from '../../db/client.js';
@@ -137,4 +137,22 @@ export async function workerHarness(opts: { policy?: Record<string, unknown>; po
       await h.close();
     },
   };
+}
+
+/**
+ * Delivery retries fast enough for a test (policy area `integrations`): attempts 0.2 s apart growing
+ * to 1 s, the breaker open after 3 failures for 2 s. `extra` adds or overrides fields of the area.
+ */
+export const fastDeliveryPolicy = (extra: Record<string, unknown> = {}) => ({
+  integrations: {
+    deliveryMaxAttempts: 8, retryInitialSeconds: 0.2, retryBackoffCoefficient: 2, retryMaxSeconds: 1, retryAfterMaxSeconds: 5,
+    requestTimeoutSeconds: 5, breakerFailureThreshold: 3, breakerOpenSeconds: 2, ...extra,
+  },
+});
+
+/** Opens a follow-up CTA for the client's CSM, due in a week, through the API; its id. */
+export async function openFollowUpCta(call: ReturnType<typeof apiCaller>, clientId: string, title: string): Promise<string> {
+  const res = await call('POST', `/v1/clients/${clientId}/ctas`, { body: { kind: 'follow-up', title, ownerRole: 'CSM', dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString() } });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
 }
