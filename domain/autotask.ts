@@ -13,7 +13,8 @@
  * webhook callouts carry `X-Hook-Signature: sha1=<base64 HMAC-SHA1 of the body under the webhook's
  * SecretKey>`.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { sameSecret } from './same-secret.js';
 import { z } from 'zod';
 
 const picklistId = z.number().int().min(0).max(2_147_483_647);
@@ -173,10 +174,7 @@ export function calloutReport(cb: AutotaskCallout, s: AutotaskSettings): Callout
 export const hookSignature = (secretKey: string, rawBody: string) => `sha1=${createHmac('sha1', secretKey).update(rawBody).digest('base64')}`;
 
 export function verifyHookSignature(secretKey: string, rawBody: string, header: string | undefined): boolean {
-  if (!header) return false;
-  const expected = Buffer.from(hookSignature(secretKey, rawBody));
-  const given = Buffer.from(header.trim());
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameSecret(header?.trim(), hookSignature(secretKey, rawBody));
 }
 
 /**

@@ -10,7 +10,8 @@
  * `Metadata.key_url`; its `x-content-signature` is the base64 HMAC-SHA256 of the body under the
  * SHA-256 of the `signing_key` fetched from `key_url`).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { sameSecret } from './same-secret.js';
 import { z } from 'zod';
 
 /** Non-secret settings of a ConnectWise connector. */
@@ -122,10 +123,7 @@ export function callbackSignature(signingKey: string, rawBody: string): string {
 }
 
 export function verifyCallbackSignature(signingKey: string, rawBody: string, signature: string | undefined): boolean {
-  if (!signature) return false;
-  const expected = Buffer.from(callbackSignature(signingKey, rawBody));
-  const given = Buffer.from(signature.trim());
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameSecret(signature?.trim(), callbackSignature(signingKey, rawBody));
 }
 
 /**

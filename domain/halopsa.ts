@@ -11,7 +11,8 @@
  * `page_size`, `page_no` answering `{record_count, tickets}`); and outbound webhooks ("ticket and
  * action objects where applicable", authenticated with Basic credentials or a header).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { sameSecret } from './same-secret.js';
 import { z } from 'zod';
 
 /** Non-secret settings of a HaloPSA connector. */
@@ -221,12 +222,6 @@ export function webhookEventKey(i: HaloWebhookItem): string {
   return `sha256:${createHash('sha256').update(JSON.stringify(i)).digest('hex')}`;
 }
 
-/** Constant-time equality of two strings of any lengths (both hashed first, so the lengths leak nothing). */
-function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b) && given.length === expected.length;
-}
 
 /** Whether a webhook request carries the connector's webhook credentials (Basic, or its secret header). */
 export function webhookAuthenticates(auth: HaloWebhookAuth, header: (name: string) => string | undefined): boolean {

@@ -12,7 +12,8 @@
  * change notifications `{value: [{subscriptionId, clientState, changeType, resource, resourceData}]}`
  * and the `validationToken` handshake; errors `{error: {code, message}}`; 429 with `Retry-After`.
  */
-import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
+import { sameSecret } from './same-secret.js';
 import { z } from 'zod';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -134,10 +135,7 @@ export function clientStateFor(connectorId: string, integrationKey: Buffer): str
 }
 
 export function clientStateMatches(given: string | null | undefined, expected: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return sameSecret(given, expected);
 }
 
 /**

@@ -5,7 +5,8 @@
  * or category, and is never stored. It does not expire: an unsubscribe link in an old message
  * must still work (RFC 8058 §3.1 asks the link to keep working for a reasonable time).
  */
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
+import { sameSecret } from '../domain/same-secret.js';
 import { EMAIL_CATEGORIES, type EmailCategory } from '../domain/email.js';
 import { integrationKey } from './secret-box.js';
 
@@ -23,9 +24,7 @@ export function verifyUnsubscribeToken(token: string, key = integrationKey()): {
   const parts = token.split('.');
   const [v, body, sig] = parts;
   if (parts.length !== 3 || v !== 'u1' || !body || !sig || token.length > 512) return undefined;
-  const expected = Buffer.from(mac(`u1.${body}`, key));
-  const given = Buffer.from(sig);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  if (!sameSecret(sig, mac(`u1.${body}`, key))) return undefined;
   const text = Buffer.from(body, 'base64url').toString('utf8');
   const at = text.lastIndexOf(':');
   const personId = text.slice(0, at);
