@@ -11,6 +11,7 @@ import { appendEvent } from '../db/ledger.js';
 import { policyForClient, policyVersion } from '../db/policies.js';
 import { meetings, people, type Actor } from '../db/schema.js';
 import { localDateOf, type BusinessCalendar } from '../domain/business-time.js';
+import { POLICY_SHAPE_REVISION } from '../domain/policy/revision.js';
 import { bookingOf, calendarOf, type BookedMeeting, type TriggerType, type BookingRequest, type CadenceSegment, type CadenceSetup, type SegmentChangeResult, type TouchTier } from '../domain/cadence.js';
 import { planMonths, replanForSegmentChange, type PlannedMeeting } from '../domain/cadence-plan.js';
 import { latestSlotBefore, pickSlot, slotProblems, type PersonCapacity, type SlotProblem } from '../domain/capacity.js';
@@ -47,7 +48,7 @@ export function cadenceActivities({ db }: { db: Db }) {
       const calendar = clientCalendar(client, policy, fromYear, fromYear + policy.calendar.publicHolidayYears);
       return {
         clientId: client.id, segment: client.segment as CadenceSegment, touchTier: client.touchTier as TouchTier, timeZone: client.timeZone,
-        fiscalYearEnd: client.fiscalYearEnd, renewalDate: client.renewalDate, lockedAt: new Date(input.lockedAt).toISOString(), policyVersion: policyVersionUsed, policy, calendar,
+        fiscalYearEnd: client.fiscalYearEnd, renewalDate: client.renewalDate, lockedAt: new Date(input.lockedAt).toISOString(), policyVersion: policyVersionUsed, policy, policyShapeRevision: POLICY_SHAPE_REVISION, calendar,
       };
     },
 

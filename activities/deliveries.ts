@@ -27,7 +27,7 @@ export function deliveryActivities({ db }: { db: Db }) {
     async prepareDelivery(deliveryId: string): Promise<{ pending: boolean; policy: DeliveryPolicy }> {
       const row = await getDelivery(db, deliveryId);
       const stored = await activePolicy(db);
-      const policy = policySchema.shape.integrations.parse((stored.document as { integrations?: unknown }).integrations ?? {});
+      const policy = policySchema().shape.integrations.parse((stored.document as { integrations?: unknown }).integrations ?? {});
       return { pending: !!row && (row.state === 'pending' || row.state === 'retrying'), policy };
     },
 

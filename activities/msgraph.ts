@@ -189,7 +189,7 @@ export function msgraphActivities({ db }: { db: Db }) {
     async syncMsgraphSubscriptions(connectorId: string): Promise<SubscriptionSync> {
       const connector = await getConnector(db, connectorId);
       const stored = await activePolicy(db);
-      const policy = policySchema.shape.integrations.parse((stored.document as { integrations?: unknown }).integrations ?? {});
+      const policy = policySchema().shape.integrations.parse((stored.document as { integrations?: unknown }).integrations ?? {});
       const retryMs = Math.max(5_000, Math.min(policy.msgraphRenewalMarginMinutes * 60_000 / 4, 15 * 60_000));
       if (!connector || connector.type !== 'msgraph') return { active: false, nextAt: Date.now(), created: 0, renewed: 0, errors: [] };
       if (!connector.active) return { ...(await unsubscribeAll(db, connector, policy.requestTimeoutSeconds)), active: false, nextAt: Date.now() };

@@ -19,7 +19,7 @@ export function notificationActivities({ db }: { db: Db }) {
     async sweepNotifications(input: { at: string }): Promise<NotificationSweepResult> {
       if (!mailEnabled()) return { dueSoon: 0, digests: 0, digestDate: null };
       const stored = await activePolicy(db);
-      const integrations = policySchema.shape.integrations.parse((stored.document as { integrations?: unknown }).integrations ?? {});
+      const integrations = policySchema().shape.integrations.parse((stored.document as { integrations?: unknown }).integrations ?? {});
       const dueSoon = await queueDueSoonEmails(db, input.at, integrations.dueSoonHours);
       const digestDate = digestDateAt(input.at, stored.document.governance.timeZone, integrations.digestLocalTime) ?? null;
       const digests = digestDate ? await queueDigests(db, digestDate, input.at, integrations.dueSoonHours) : [];

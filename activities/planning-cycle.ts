@@ -7,6 +7,7 @@ import { events, meetings } from '../db/schema.js';
 import { makeCalendar } from '../domain/business-time.js';
 import { planCycle } from '../domain/cadence-plan.js';
 import type { CadenceSegment, TouchTier } from '../domain/cadence.js';
+import { POLICY_SHAPE_REVISION } from '../domain/policy/revision.js';
 import type { PlanningCycleAction, PlanningCycleSetup } from '../domain/planning-cycle.js';
 import { reportToPlanningCycle, type TemporalTarget } from '../runtime/processes.js';
 import { cadenceWorkflowId, type PlanningCycleInput } from '../workflows/contracts.js';
@@ -48,7 +49,7 @@ export function planningCycleActivities({ db }: { db: Db }) {
         .where(and(eq(meetings.clientId, input.clientId), eq(meetings.process, 'cadence'), like(sql`${meetings.data}->>'key'`, `ap/${input.fiscalYear}/%`)));
       if (!planned.length) return null;
       return {
-        clientId: client.id, fiscalYear: input.fiscalYear, segment, policyVersion: policyVersionUsed, policy, calendar, startedBy: input.startedBy,
+        clientId: client.id, fiscalYear: input.fiscalYear, segment, policyVersion: policyVersionUsed, policy, policyShapeRevision: POLICY_SHAPE_REVISION, calendar, startedBy: input.startedBy,
         planned: planned.map((m) => ({ key: m.key, template: m.template, startsAt: m.startsAt, endsAt: m.endsAt })),
         booked: booked.map((b) => ({ key: String(b.data.key), meetingId: b.id, template: b.kind, startsAt: b.startsAt, state: b.state, accountableRole: b.accountableRole })),
       };

@@ -42,7 +42,7 @@ export function connectorActivities({ db }: { db: Db }) {
     /** One poll of a connector (workflows/connector-poller.ts): its changes applied once, the next cursor and the policy's wait. */
     async pollConnector(connectorId: string, cursor: string | undefined): Promise<ConnectorPollStep> {
       const stored = await activePolicy(db);
-      const policy = policySchema.shape.integrations.parse((stored.document as { integrations?: unknown }).integrations ?? {});
+      const policy = policySchema().shape.integrations.parse((stored.document as { integrations?: unknown }).integrations ?? {});
       const connector = await getConnector(db, connectorId);
       const poll = connector ? MODULES[connector.type as ConnectorType]?.poll : undefined;
       if (!poll) return { stop: true, waitMs: 0, completed: 0 };

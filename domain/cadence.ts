@@ -21,7 +21,8 @@ import { event, type ProcessEffect } from './effects.js';
 import { classifyOutcome, recoveryFor, type MeetingOutcome } from './missed-cadence.js';
 import { planCycle, planningCycleOf, type PlannedMeeting } from './cadence-plan.js';
 import { planDeliverables } from './deliverables-plan.js';
-import { parsePolicy, type Policy, type Role } from './policy.js';
+import { withCurrentPolicy } from './policy-current.js';
+import type { Policy, Role } from './policy.js';
 import { ctaTitle } from './cta-titles.js';
 
 const HOUR_MS = 3_600_000;
@@ -48,6 +49,8 @@ export interface CadenceSetup {
   policyVersion: number;
   /** The policy with the client's overrides applied. */
   policy: Policy;
+  /** The policy shape it was parsed under (domain/policy/revision.ts); absent in runs recorded before it existed. */
+  policyShapeRevision?: number;
   calendar: { timeZone: string; holidays: string[]; workdays: number[]; dayStart: string; dayEnd: string };
 }
 
@@ -207,11 +210,8 @@ export function calendarOf(s: Pick<CadenceState, 'setup'> | CadenceSetup): Busin
 }
 
 export function initialState(setup: CadenceSetup, carried?: Partial<CadenceState>, version = 1): CadenceState {
-  // A run started before a policy key existed carries a document without it (the setup is in its
-  // history): fill today's defaults, so every key the model reads is there (keys are only ever added).
-  const parsed = parsePolicy(setup.policy);
   return {
-    setup: parsed.ok ? { ...setup, policy: parsed.policy } : setup,
+    setup: withCurrentPolicy(setup),
     meetings: carried?.meetings ?? [],
     consecutiveMisses: carried?.consecutiveMisses ?? 0,
     autoRebookSuspended: carried?.autoRebookSuspended ?? false,

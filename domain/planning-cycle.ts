@@ -21,7 +21,8 @@
  */
 import { addCalendarDays, addElapsedHours, atLocalTime, localDateOf, makeCalendar, type BusinessCalendar } from './business-time.js';
 import { event, type ProcessEffect } from './effects.js';
-import { parsePolicy, type Policy, type Role } from './policy.js';
+import { withCurrentPolicy } from './policy-current.js';
+import type { Policy, Role } from './policy.js';
 import { CYCLE_OUTPUT_KINDS, type CycleStepPolicy } from './policy/planning.js';
 
 export type CycleSegment = 'A' | 'B' | 'C' | 'D';
@@ -44,6 +45,8 @@ export interface PlanningCycleSetup {
   policyVersion: number;
   /** The policy with the client's overrides applied. */
   policy: Policy;
+  /** The policy shape it was parsed under (domain/policy/revision.ts); absent in runs recorded before it existed. */
+  policyShapeRevision?: number;
   calendar: { timeZone: string; holidays: string[]; workdays: number[]; dayStart: string; dayEnd: string };
   /** The cycle's meetings, chronological, from the cadence's anchor computation. */
   planned: PlannedCycleMeeting[];
@@ -155,9 +158,7 @@ export function discoveryWindow(m1StartsAt: string, policy: Policy, cal: Busines
 }
 
 export function initialState(setup: PlanningCycleSetup, at: string): PlanningCycleState {
-  // A run started before a policy key existed carries a document without it: fill today's defaults.
-  const parsed = parsePolicy(setup.policy);
-  const s0 = parsed.ok ? { ...setup, policy: parsed.policy } : setup;
+  const s0 = withCurrentPolicy(setup);
   const p = s0.policy;
   const cal = makeCalendar({ ...s0.calendar, holidays: [...s0.calendar.holidays], workdays: [...s0.calendar.workdays] });
   const booked = new Map(s0.booked.map((b) => [b.key, b]));

@@ -36,7 +36,14 @@ export { MRR_TIERS, PUBLIC_HOLIDAY_TYPES, roleSchema, SEGMENTS, TOUCH_TIERS, typ
 // ---------------------------------------------------------------------------------------------
 // The document
 
-const policyShape = {
+/**
+ * The document's areas, each a builder of its zod schema. Nothing is built when this module is
+ * imported: inside a workflow every module is evaluated again for each workflow the worker runs (a
+ * reused V8 context gives each workflow its own modules), and building these schemas was nearly all
+ * of a new or replayed workflow's setup cost (issues 17, 19; `npm run bench -- --only workflow-setup`).
+ * They are built on first use, once per module instance.
+ */
+const policyAreas = {
   calendar,
   segmentation,
   investment,
@@ -64,28 +71,44 @@ const policyShape = {
   integrations,
   upsell,
 };
+type PolicyShape = { [K in keyof typeof policyAreas]: ReturnType<(typeof policyAreas)[K]> };
+/** The area names, in the document's order, without building anything. */
+const POLICY_AREA_NAMES = Object.keys(policyAreas) as (keyof typeof policyAreas)[];
 
-export const policySchema = z
-  .object(policyShape)
-  .superRefine((p, ctx) => {
-    // The §2.2 matrix and the annual-planning area state the same anchors; a document that says two
-    // different things is rejected rather than silently preferring one (R-62).
-    for (const seg of SEGMENTS) {
-      const ap = p.cadence?.[seg]?.annualPlanning;
-      const area = p.annualPlanning;
-      if (!ap || !area) continue;
-      const expected = ap.anchor === 'fyEnd' ? area.finalMeetingOffsetDays : area.dAnchorRenewalOffsetDays;
-      const areaKey = ap.anchor === 'fyEnd' ? 'finalMeetingOffsetDays' : 'dAnchorRenewalOffsetDays';
-      if (ap.offsetDays !== expected)
-        issue(ctx, ['cadence', seg, 'annualPlanning', 'offsetDays'], `must equal annualPlanning.${areaKey} (${expected})`);
-      if (ap.spacingDays !== area.spacingDays)
-        issue(ctx, ['cadence', seg, 'annualPlanning', 'spacingDays'], `must equal annualPlanning.spacingDays (${area.spacingDays})`);
-    }
-  })
-  .describe('Baton policy document (DOMAIN.md §4)');
+let builtShape: PolicyShape | undefined;
+function policyShape(): PolicyShape {
+  return (builtShape ??= Object.fromEntries(POLICY_AREA_NAMES.map((k) => [k, policyAreas[k]()])) as PolicyShape);
+}
 
-export type Policy = z.infer<typeof policySchema>;
-export type PolicyInput = z.input<typeof policySchema>;
+function buildPolicySchema() {
+  return z
+    .object(policyShape())
+    .superRefine((p, ctx) => {
+      // The §2.2 matrix and the annual-planning area state the same anchors; a document that says two
+      // different things is rejected rather than silently preferring one (R-62).
+      for (const seg of SEGMENTS) {
+        const ap = p.cadence?.[seg]?.annualPlanning;
+        const area = p.annualPlanning;
+        if (!ap || !area) continue;
+        const expected = ap.anchor === 'fyEnd' ? area.finalMeetingOffsetDays : area.dAnchorRenewalOffsetDays;
+        const areaKey = ap.anchor === 'fyEnd' ? 'finalMeetingOffsetDays' : 'dAnchorRenewalOffsetDays';
+        if (ap.offsetDays !== expected)
+          issue(ctx, ['cadence', seg, 'annualPlanning', 'offsetDays'], `must equal annualPlanning.${areaKey} (${expected})`);
+        if (ap.spacingDays !== area.spacingDays)
+          issue(ctx, ['cadence', seg, 'annualPlanning', 'spacingDays'], `must equal annualPlanning.spacingDays (${area.spacingDays})`);
+      }
+    })
+    .describe('Baton policy document (DOMAIN.md §4)');
+}
+type PolicySchema = ReturnType<typeof buildPolicySchema>;
+let builtSchema: PolicySchema | undefined;
+/** The policy document's schema, built on first use (see `policyAreas`). */
+export function policySchema(): PolicySchema {
+  return (builtSchema ??= buildPolicySchema());
+}
+
+export type Policy = z.infer<PolicySchema>;
+export type PolicyInput = z.input<PolicySchema>;
 
 export interface PolicyIssue {
   path: string;
@@ -114,7 +137,7 @@ const notInWorkflows = new Proxy({} as Policy, {
 });
 
 /** The §4 defaults. Frozen: callers derive new documents (applyClientOverrides), never mutate this. */
-export const defaultPolicy: Policy = inWorkflowContext() ? notInWorkflows : deepFreeze(policySchema.parse({}));
+export const defaultPolicy: Policy = inWorkflowContext() ? notInWorkflows : deepFreeze(policySchema().parse({}));
 
 function toIssues(error: z.ZodError, unknownKeyMessage: (path: string[]) => string = () => 'Unknown key'): PolicyIssue[] {
   const out: PolicyIssue[] = [];
@@ -131,7 +154,7 @@ function toIssues(error: z.ZodError, unknownKeyMessage: (path: string[]) => stri
 }
 
 export function parsePolicy(input: unknown): PolicyResult {
-  const r = policySchema.safeParse(input);
+  const r = policySchema().safeParse(input);
   return r.success ? { ok: true, policy: r.data } : { ok: false, issues: toIssues(r.error) };
 }
 
@@ -225,7 +248,7 @@ function strictMirrorOf(schema: z.ZodType, partial: boolean): z.ZodType {
 // worker runs (a reused V8 context gives each workflow its own modules), and building them was most of that
 // cost while workflows never publish a policy (issue 19: portfolio rehearsals spent their time here).
 export const clientOverrideSchema = z.lazy(() => strictMirrorOf(
-  z.object(Object.fromEntries(CLIENT_OVERRIDE_AREAS.map((a) => [a, policyShape[a]]))),
+  z.object(Object.fromEntries(CLIENT_OVERRIDE_AREAS.map((a) => [a, policyShape()[a]]))),
   true,
 )) as z.ZodType<ClientOverrides>;
 
@@ -243,7 +266,7 @@ export function applyClientOverrides(policy: Policy, overrides: unknown): Policy
   const o = clientOverrideSchema.safeParse(overrides ?? {});
   if (!o.success) {
     const explain = (path: string[]) =>
-      path.length === 1 && path[0]! in policyShape
+      path.length === 1 && path[0]! in policyAreas
         ? `'${path[0]}' is an MSP-wide setting and cannot be overridden per client`
         : 'Unknown key';
     return { ok: false, issues: toIssues(o.error, explain) };
@@ -254,8 +277,8 @@ export function applyClientOverrides(policy: Policy, overrides: unknown): Policy
 // ---------------------------------------------------------------------------------------------
 // Publishing
 
-const completePolicySchema = z.lazy(() => strictMirrorOf(z.object(policyShape), false));
-const policyPatchSchema = z.lazy(() => strictMirrorOf(z.object(policyShape), true));
+const completePolicySchema = z.lazy(() => strictMirrorOf(z.object(policyShape()), false));
+const policyPatchSchema = z.lazy(() => strictMirrorOf(z.object(policyShape()), true));
 
 /**
  * How a published document relates to the version in force:

@@ -115,7 +115,7 @@ async function handleNotification(db: Db, connector: ConnectorRow, n: ChangeNoti
   if (!meetingId || !eventId) return claim('not-a-baton-event');
   const [meeting] = await db.select({ id: meetings.id, clientId: meetings.clientId, process: meetings.process, state: meetings.state, startsAt: meetings.startsAt, endsAt: meetings.endsAt }).from(meetings).where(eq(meetings.id, meetingId));
   if (!meeting) return claim('not-a-baton-event');
-  const policy = policySchema.shape.integrations.parse(((await activePolicy(db)).document as { integrations?: unknown }).integrations ?? {});
+  const policy = policySchema().shape.integrations.parse(((await activePolicy(db)).document as { integrations?: unknown }).integrations ?? {});
   const event = n.changeType.toLowerCase() === 'deleted' ? undefined : await fetchGraphEvent(connector, sub.mailbox, eventId, Math.min(policy.requestTimeoutSeconds, 5));
   const report = eventReport(event, meeting);
   if (report.report === 'none') return claim(`no-report: ${report.why}`);

@@ -16,7 +16,7 @@ import { Badge, Pager } from '../layout.js';
  */
 type JsonSchema = { description?: string; properties?: Record<string, JsonSchema>; items?: JsonSchema; additionalProperties?: JsonSchema | boolean };
 let described: JsonSchema | undefined;
-const schemaDoc = (): JsonSchema => (described ??= z.toJSONSchema(policySchema, { unrepresentable: 'any', io: 'input' }) as JsonSchema);
+const schemaDoc = (): JsonSchema => (described ??= z.toJSONSchema(policySchema(), { unrepresentable: 'any', io: 'input' }) as JsonSchema);
 const VERSIONS_PAGE = 20;
 
 const Value: FC<{ v: unknown; schema?: JsonSchema; depth: number }> = ({ v, schema, depth }) => {

@@ -170,7 +170,7 @@ const aOrBTactical = {
   digitalTouch: 'none',
 } as const;
 
-export const cadence = group(
+export const cadence = () => group(
   {
     A: segmentCadence('A', {
       annualPlanning: { meetings: 3, anchor: 'fyEnd', offsetDays: -30, mode: 'live', firstMeetingMinutes: 90 },

@@ -5,7 +5,7 @@ import { DATE_RE, PUBLIC_HOLIDAY_TYPES, days, group, hours, int, issue, time, we
 // ---------------------------------------------------------------------------------------------
 // Calendar (C-1, C-2, C-7, A-14)
 
-export const calendar = group(
+export const calendar = () => group(
   {
     dayStart: time('09:00', 'Business hours open, client local time (C-1)'),
     dayEnd: z

@@ -6,7 +6,7 @@ import { isValidTimeZone } from '../business-time.js';
 // ---------------------------------------------------------------------------------------------
 // Investment
 
-export const investment = group(
+export const investment = () => group(
   {
     mrrPctBySegment: segPct(
       { A: 9, B: 7, C: 5, D: 3 },
@@ -33,7 +33,7 @@ export const investment = group(
 // ---------------------------------------------------------------------------------------------
 // Capacity (R-6, R-36..R-38)
 
-export const capacity = group(
+export const capacity = () => group(
   {
     requiredHoursPerClientYear: perSegment(
       (s) => hours({ A: 30, B: 20, C: 10, D: 5 }[s], 'Required CS hours per client per year (R-6)'),

@@ -38,7 +38,7 @@ export const DEFAULT_THRESHOLD_PATHS = [
   'governance.thresholdChangeWindowDays',
 ] as const;
 
-export const governance = group(
+export const governance = () => group(
   {
     timeZone: z.string().min(1).default('UTC').describe('IANA zone of the MSP: when the governance routines run and where quarters start (R-125, C-7)'),
     weeklyAmCsm: group(

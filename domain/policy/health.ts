@@ -8,7 +8,7 @@ import { SEGMENTS, abcd, all, band, count, days, flag, freq, group, hours, int, 
 const dims = { cx: 20, adoption: 20, engagement: 20, serviceQuality: 20, alignment: 20 };
 const serviceBands: Seg<[number, number]> = { A: [85, 75], B: [80, 70], C: [75, 60], D: [70, 55] };
 
-export const health = group(
+export const health = () => group(
   {
     snapshotTimeOnLastBusinessDay: time('17:00', 'Monthly snapshot on the last business day at this time (§2.18)'),
     windowDays: days(
@@ -134,7 +134,7 @@ export const health = group(
 // ---------------------------------------------------------------------------------------------
 // Plays and gates (R-32, R-60, R-111..R-121)
 
-export const playsAndGates = group(
+export const playsAndGates = () => group(
   {
     consecutiveRedMonths: count(2, 'Consecutive Red months that gate credit / pause initiatives (R-32, R-120)'),
     pauseThresholdUsd: usd(10000, 'Initiatives above this pause on 2 Red Quality/Alignment months (R-120)'),
@@ -200,7 +200,7 @@ const exitCriteria = (def: ExitCriterion[], bucket: string) =>
     .default(() => [...def])
     .describe(`Exit criteria of ${bucket} risks (R-102)`);
 
-export const atRisk = group(
+export const atRisk = () => group(
   {
     missedStrategicMeetings: count(2, 'Consecutive missed strategic meetings open At Risk (R-93, R-34)'),
     noRoadmapMovementDays: perSegment(

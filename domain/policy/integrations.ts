@@ -9,7 +9,7 @@ import { group, hours, int, issue, minutes, time } from './vocabulary.js';
 
 const seconds = (def: number, d: string) => z.number().min(0).max(604_800).default(def).describe(d);
 
-export const integrations = group(
+export const integrations = () => group(
   {
     deliveryMaxAttempts: int().min(1).max(100).default(8).describe('Attempts of one delivery (webhook, email) before it is dead-lettered (§Processes of DESIGN.md: outbox delivery; issue 15)'),
     retryInitialSeconds: seconds(10, 'Wait before the second attempt of a failed delivery; each further wait is multiplied by retryBackoffCoefficient (§Processes of DESIGN.md: outbox delivery; issue 15)'),

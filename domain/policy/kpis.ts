@@ -4,7 +4,7 @@ import { days, group, hours, pct, time } from './vocabulary.js';
 // ---------------------------------------------------------------------------------------------
 // KPIs
 
-export const kpis = group(
+export const kpis = () => group(
   {
     cadence: group(
       {

@@ -5,7 +5,7 @@ import { count, days, group, hours, int, issue, minutes, range, time, weekday, w
 // ---------------------------------------------------------------------------------------------
 // Meeting cycle (R-24..R-32)
 
-export const meeting = group(
+export const meeting = () => group(
   {
     prepPackBusinessDays: days(5, 'Prep pack attached T-N business days before the meeting (R-24, C-4)'),
     prepPackDueTime: time('17:00', 'Time of day of the T-N bd prep deadline (C-4, R-24)'),
@@ -32,7 +32,7 @@ export const meeting = group(
 // ---------------------------------------------------------------------------------------------
 // CTAs: owners and escalation (R-122, C-5)
 
-export const ctas = group(
+export const ctas = () => group(
   {
     escalationChain: z
       .array(z.enum(['backup', 'csLead']))
@@ -48,7 +48,7 @@ export const ctas = group(
 // ---------------------------------------------------------------------------------------------
 // Missed-cadence recovery (§2.5, R-33..R-35, A-13)
 
-export const missedCadence = group(
+export const missedCadence = () => group(
   {
     graceHours: hours(2, 'Meeting not marked held this long after scheduled end counts as missed (§2.5, A-13)'),
     lateCancelHours: hours(24, 'Cancellation less than this before start counts as missed (§2.5, A-13)'),

@@ -4,7 +4,7 @@ import { all, count, days, group, hours, issue, pct, role, slugList, window } fr
 // ---------------------------------------------------------------------------------------------
 // Onboarding Day 0–90 (R-46..R-58)
 
-export const onboarding = group(
+export const onboarding = () => group(
   {
     kickoffBusinessDays: days(5, 'Kickoff held ≤ Day 0 + this (R-47)'),
     accessCheckpointDay: days(14, 'Access matrix checkpoint day (R-49, C-3)'),

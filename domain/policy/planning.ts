@@ -14,7 +14,7 @@ export const CYCLE_OUTPUT_KINDS = ['roadmap', 'okrLink', 'initiative', 'budgetVe
  * chronological) is held, `trigger` when a date trigger attaches to the cycle's meeting (R-21: D's
  * auto report goes out when the renewal trigger fires), `report` when someone reports it done.
  */
-const cycleStep = z.strictObject({
+const cycleStep = () => z.strictObject({
   key: z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,39}$/).describe('Step key'),
   label: z.string().min(1).max(200).describe('What the step is'),
   tool: z.string().min(1).max(200).describe('The tool it uses (R-65)'),
@@ -23,9 +23,9 @@ const cycleStep = z.strictObject({
   meeting: z.number().int().min(1).max(6).optional().describe("The cycle's meeting (1-based) whose holding marks it done"),
   optional: z.boolean().default(false).describe('Optional (D: the call); not needed to close the cycle'),
 });
-export type CycleStepPolicy = z.output<typeof cycleStep>;
+export type CycleStepPolicy = z.output<ReturnType<typeof cycleStep>>;
 
-const CYCLE_STEPS: Record<(typeof SEGMENTS)[number], z.input<typeof cycleStep>[]> = {
+const CYCLE_STEPS: Record<(typeof SEGMENTS)[number], z.input<ReturnType<typeof cycleStep>>[]> = {
   // R-65: 0.5 + 2.5 + 1.5 + 0.5 + 1.5 + 1.5 + 1 = 9.0 h (band 7–10).
   A: [
     { key: 'trigger', label: 'Trigger: cycle booked by the scheduler', tool: 'auto-scheduler', hours: 0.5, doneBy: 'start' },
@@ -61,7 +61,7 @@ const CYCLE_STEPS: Record<(typeof SEGMENTS)[number], z.input<typeof cycleStep>[]
   ],
 };
 
-export const annualPlanning = group(
+export const annualPlanning = () => group(
   {
     finalMeetingOffsetDays: offsetDays(-30, 'Final (budget) meeting = FY-end + this (R-62)'),
     spacingDays: days(28, 'M2 = M3 − this, M1 = M2 − this (R-62)'),
@@ -79,9 +79,9 @@ export const annualPlanning = group(
     ),
     discoveryOwner: segRole({ A: 'vCIO', B: 'vCIO', C: 'CSM', D: 'TAM' }, 'Owner of the Business Discovery before M1: vCIO (A/B), CSM (C), TAM (D) (R-64)'),
     cycleSteps: perSegment(
-      (s) => z.array(cycleStep).min(1).max(12).default(() => CYCLE_STEPS[s].map((x) => cycleStep.parse(x)))
+      (s) => { const step = cycleStep(); return z.array(step).min(1).max(12).default(() => CYCLE_STEPS[s].map((x) => step.parse(x)))
         .refine((steps) => new Set(steps.map((x) => x.key)).size === steps.length, { message: 'step keys must be unique' })
-        .describe(`${s}: the planning cycle's steps with their tool and planned CS hours (R-65, R-66)`),
+        .describe(`${s}: the planning cycle's steps with their tool and planned CS hours (R-65, R-66)`); },
       "A planning cycle's steps by segment: A per R-65 (9.0 h), B/C/D split within R-66's bands (A-15)",
     ),
     topInitiatives: range(2, 3, "Top initiatives a cycle's output names, each with owner and date (R-65)"),
@@ -94,7 +94,7 @@ export const annualPlanning = group(
 // ---------------------------------------------------------------------------------------------
 // Discovery and assessment (R-67..R-70)
 
-export const discoveryAssessment = group(
+export const discoveryAssessment = () => group(
   {
     discoveryCadence: segFreq(
       { A: 'quarterly', B: 'quarterly', C: 'semiannual', D: 'annual' },
@@ -145,7 +145,7 @@ export const discoveryAssessment = group(
 // ---------------------------------------------------------------------------------------------
 // Initiatives (R-71..R-75, A-4)
 
-export const initiatives = group(
+export const initiatives = () => group(
   {
     stalledDays: days(45, 'No state change this long → Stalled + vCIO CTA (R-75)'),
     bigRocksPerQuarter: count(2, 'Max big rocks per quarter; extras pushed (R-86)'),
@@ -167,7 +167,7 @@ export const initiatives = group(
 // ---------------------------------------------------------------------------------------------
 // Proposals (R-76..R-80, A-17)
 
-export const proposals = group(
+export const proposals = () => group(
   {
     freshMaxAgeDays: days(14, 'Aging bucket 0–this days (R-78)'),
     agingMaxAgeDays: days(30, 'Aging bucket fresh+1–this days; above is overdue (R-78, A-17)'),
@@ -201,7 +201,7 @@ export const proposals = group(
 // ---------------------------------------------------------------------------------------------
 // Budget (R-81..R-84)
 
-export const budget = group(
+export const budget = () => group(
   {
     preApprovalReengageDays: days(31, 'Pre-approval age → re-engage CTA (R-83, A-17)'),
     preApprovalResequenceDays: days(61, 'Pre-approval age → expires, initiative Parked (R-83, A-17)'),
@@ -227,7 +227,7 @@ export const budget = group(
 // ---------------------------------------------------------------------------------------------
 // Roadmap / strategy (R-85..R-87)
 
-export const roadmap = group(
+export const roadmap = () => group(
   {
     freshnessDays: segDays({ A: 120, B: 120, C: 180, D: 365 }, 'Roadmap reviewed at least this often (R-86)'),
     staleAfterQuarters: count(2, 'Roadmap unchanged longer than this → health warning (R-86)'),
@@ -240,7 +240,7 @@ export const roadmap = group(
 // ---------------------------------------------------------------------------------------------
 // Deliverables / reports (R-88, R-39)
 
-export const deliverables = group(
+export const deliverables = () => group(
   {
     unopenedReminderBusinessDays: days(5, 'Delivered but unopened this long → reminder + management alert (R-88)'),
     unopenedEscalationBusinessDays: days(5, 'Still unopened this long after the reminder → escalation (R-88 "no response → escalation")'),

@@ -157,7 +157,7 @@ const stakeholderRoles = (def: readonly (typeof STAKEHOLDER_ROLES)[number][], d:
   z.array(z.enum(STAKEHOLDER_ROLES)).default(() => [...def]).describe(d);
 
 /** R-123: which client stakeholders each MSP role pairs with, and how many active threads a segment needs. */
-const stakeholderPairing = group(
+const stakeholderPairing = () => group(
   {
     TAM: stakeholderRoles(['itOps'], 'TAM pairs with the IT contact / IT-Ops lead (R-123)'),
     CSM: stakeholderRoles(['opsAdmin'], 'CSM pairs with the operations / admin lead (R-123)'),
@@ -179,9 +179,9 @@ const threadRange = (min: number, max: number | null, seg: string) =>
     .prefault({} as never)
     .describe(`${seg}: active threads (R-123)`);
 
-export const raci = group(
+export const raci = () => group(
   {
-    stakeholderPairing,
+    stakeholderPairing: stakeholderPairing(),
     activeThreads: perSegment(
       (s) => threadRange({ A: 3, B: 3, C: 2, D: 1 }[s], { A: null, B: null, C: null, D: 2 }[s], s),
       'Active threads by segment: A/B ≥3, C ≥2, D 1–2 (R-123)',

@@ -4,7 +4,7 @@ import { group, issue, minutes, perSegment, role, segRole } from './vocabulary.j
 
 const FORMATS = ['live-roadmap-seeding', 'light-async-video', 'minimal'] as const;
 
-export const sales = group(
+export const sales = () => group(
   {
     owner: role('AM', 'Owns the sale from trigger to Day 0: hypothesis, price tests, convert or park (R-40, R-42, R-44)'),
     discoveryMinutes: minutes(30, 'Decision-first discovery length (R-41)'),

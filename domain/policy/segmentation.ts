@@ -16,7 +16,7 @@ const touchRow = (high: TouchTierName, mid: TouchTierName, low: TouchTierName, d
     d,
   );
 
-export const segmentation = group(
+export const segmentation = () => group(
   {
     highScoreCutoff: z
       .union([z.literal(3), z.literal(4)])

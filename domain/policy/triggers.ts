@@ -6,7 +6,7 @@ import { SEGMENTS, count, days, flag, group, hours, minutes, offsetDays, pct, ro
 // ---------------------------------------------------------------------------------------------
 // Triggers (R-13..R-23, A-6, A-7, A-9, A-13)
 
-export const triggers = group(
+export const triggers = () => group(
   {
     renewalOffsetDays: offsetDays(-90, 'Renewal review on renewal + this (ROLL) (R-13)'),
     fyEndOffsetDays: offsetDays(-30, 'Budget session on FY-end + this (ROLL) (R-14)'),

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { days, group, role, segRole, time } from './vocabulary.js';
 
-export const upsell = group(
+export const upsell = () => group(
   {
     priceTestDueDays: days(3, 'Price test and appetite check due this many days after the signal date, ROLL (R-90, C-2)'),
     priceTestDueTime: time('17:00', 'Local time the price test is due on its (rolled) day (R-90)'),

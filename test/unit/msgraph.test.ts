@@ -83,7 +83,7 @@ describe('Microsoft Graph mappers (issue 15)', () => {
   });
 
   it('asks for a subscription lifetime within Graph\'s limit for events and renews it the policy\'s margin before expiry', () => {
-    const p = policySchema.shape.integrations.parse({});
+    const p = policySchema().shape.integrations.parse({});
     expect(p).toMatchObject({ msgraphSubscriptionMinutes: 10_000, msgraphRenewalMarginMinutes: 720 });
     const now = Date.parse('2026-12-04T12:00:00Z');
     expect(subscriptionExpiry(now, p)).toBe(new Date(now + 10_000 * 60_000).toISOString());
@@ -92,7 +92,7 @@ describe('Microsoft Graph mappers (issue 15)', () => {
     expect(renewAt(exp, p)).toBe(now + (10_000 - 720) * 60_000);
     expect(needsRenewal(exp, now, p)).toBe(false);
     expect(needsRenewal(exp, now + (10_000 - 720) * 60_000, p)).toBe(true);
-    expect(policySchema.shape.integrations.safeParse({ msgraphSubscriptionMinutes: 60, msgraphRenewalMarginMinutes: 60 }).success).toBe(false);
-    expect(policySchema.shape.integrations.safeParse({ msgraphSubscriptionMinutes: 20_000 }).success).toBe(false);
+    expect(policySchema().shape.integrations.safeParse({ msgraphSubscriptionMinutes: 60, msgraphRenewalMarginMinutes: 60 }).success).toBe(false);
+    expect(policySchema().shape.integrations.safeParse({ msgraphSubscriptionMinutes: 20_000 }).success).toBe(false);
   });
 });

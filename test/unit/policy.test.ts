@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -9,6 +10,8 @@ import {
   policySchema,
   type Policy,
 } from '../../domain/policy.js';
+import { withCurrentPolicy } from '../../domain/policy-current.js';
+import { POLICY_SHAPE_REVISION } from '../../domain/policy/revision.js';
 
 function get(doc: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], doc);
@@ -66,8 +69,8 @@ describe('policy defaults (DOMAIN §4)', () => {
   });
 
   it('each parse returns fresh objects and arrays (no default shared between documents)', () => {
-    const a = policySchema.parse({});
-    const b = policySchema.parse({});
+    const a = policySchema().parse({});
+    const b = policySchema().parse({});
     const shared: string[] = [];
     const walk = (x: unknown, y: unknown, path: string) => {
       if (x === null || typeof x !== 'object') return;
@@ -89,7 +92,7 @@ describe('policy defaults (DOMAIN §4)', () => {
   });
 
   it('the default document re-parses to itself (JSON round trip)', () => {
-    expect(policySchema.parse(JSON.parse(JSON.stringify(defaultPolicy)))).toEqual(defaultPolicy);
+    expect(policySchema().parse(JSON.parse(JSON.stringify(defaultPolicy)))).toEqual(defaultPolicy);
   });
 
   const spot: [rule: string, path: string, expected: unknown][] = [
@@ -288,7 +291,7 @@ describe('policy defaults (DOMAIN §4)', () => {
         noRule.push(path);
       }
     };
-    for (const [k, v] of Object.entries(policySchema.shape as Record<string, z.ZodType>)) walk(v, k);
+    for (const [k, v] of Object.entries(policySchema().shape as Record<string, z.ZodType>)) walk(v, k);
     expect(missing).toEqual([]);
     expect(noRule).toEqual([]);
   });
@@ -499,5 +502,43 @@ describe('per-client overrides', () => {
     expect(clientOverrideSchema.parse({ onboarding: { kickoffBusinessDays: 7 } })).toEqual({
       onboarding: { kickoffBusinessDays: 7 },
     });
+  });
+});
+
+describe('policy shape revision (workflows skip re-parsing a setup of the current shape)', () => {
+  /** The schema as JSON Schema without its prose: keys, types, bounds and defaults. */
+  function shapeFingerprint(): string {
+    const strip = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(strip) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'description').map(([k, x]) => [k, strip(x)])) : v;
+    const doc = strip(z.toJSONSchema(policySchema(), { unrepresentable: 'any', io: 'input' }));
+    return createHash('sha256').update(JSON.stringify(doc)).digest('hex').slice(0, 16);
+  }
+
+  it('is raised with every change to the schema', () => {
+    // When this fails, the policy schema changed: raise POLICY_SHAPE_REVISION (domain/policy/revision.ts)
+    // and record both values here. Otherwise a running cadence whose setup was prepared before the change
+    // would skip the parse that fills the new keys' defaults.
+    expect({ revision: POLICY_SHAPE_REVISION, fingerprint: shapeFingerprint() }).toEqual({ revision: 1, fingerprint: '5f7529b1f61b6c39' });
+  });
+
+  const setupOf = (policy: unknown, policyShapeRevision?: number) => ({ clientId: 'c1', policy: policy as Policy, ...(policyShapeRevision === undefined ? {} : { policyShapeRevision }) });
+
+  it('a setup prepared under the current revision is used as it is, without parsing', () => {
+    const setup = setupOf({ not: 'parsed' }, POLICY_SHAPE_REVISION);
+    expect(withCurrentPolicy(setup)).toBe(setup);
+  });
+
+  it("a setup recorded before a key existed gets today's defaults for it, and the revision", () => {
+    const old = clone(defaultPolicy) as Partial<Policy>;
+    delete old.upsell;
+    const current = withCurrentPolicy(setupOf(old));
+    expect(current.policy.upsell).toEqual(defaultPolicy.upsell);
+    expect(current.policyShapeRevision).toBe(POLICY_SHAPE_REVISION);
+    expect(withCurrentPolicy(setupOf(clone(defaultPolicy), POLICY_SHAPE_REVISION - 1)).policyShapeRevision).toBe(POLICY_SHAPE_REVISION);
+  });
+
+  it('a setup whose policy no longer validates is kept as recorded', () => {
+    const bad = setupOf({ ctas: { escalationWindowHours: -1 } });
+    expect(withCurrentPolicy(bad)).toBe(bad);
   });
 });
