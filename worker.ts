@@ -68,11 +68,12 @@ export interface BatonWorkerOptions extends ActivityDeps {
 
 /**
  * Memory one cached Baton workflow holds, for sizing the cache: each workflow evaluates its own copy
- * of the workflow modules (6.4 MB measured, docs/rehearsal.md "Memory and time") plus its state, and
- * the heap runs ahead of its garbage. The SDK's default assumes about 1.7 MB a workflow (600 per GB),
- * which let a 100-client rehearsal's workflow thread run out of heap at about 600 cached workflows.
+ * of the workflow modules (0.7 MiB kept since the policy schema is built on first use, `npm run bench
+ * -- --only workflow-setup`; 6.4 MiB before) plus its state (a cadence carries its policy document),
+ * and the heap runs ahead of its garbage. The SDK's default assumes about 1.7 MB a workflow (600 per
+ * GB); at 6.4 MiB that ran a 100-client rehearsal's workflow thread out of heap (docs/rehearsal.md).
  */
-export const CACHED_WORKFLOW_MIB = 10;
+export const CACHED_WORKFLOW_MIB = 3;
 
 /** The cache a worker gets when BATON_WORKER_MAX_CACHED_WORKFLOWS (or `tuning`) does not say: what fits this process's heap. */
 export function defaultMaxCachedWorkflows(heapLimitBytes = v8.getHeapStatistics().heap_size_limit): number {

@@ -128,8 +128,12 @@ function evaluate(req: SlotRequest, person: PersonCapacity | null, bookings: Boo
       found.add('doubleBooked');
       detail.overlapsWith = clash.map((b) => b.id);
     }
-    const { week } = weekRange(req.startsAt, c.weekTimeZone);
-    const sameWeek = bookings.filter((b) => weekOf(b.startsAt, c.weekTimeZone) === week);
+    // The week's bounds as instants, so each booking is a comparison, not a week label of its own:
+    // a shared team's person has hundreds of bookings and the slot search evaluates many candidates.
+    const { week, from, to } = weekRange(req.startsAt, c.weekTimeZone);
+    const weekFrom = ms(from);
+    const weekTo = ms(to);
+    const sameWeek = bookings.filter((b) => { const t = ms(b.startsAt); return t >= weekFrom && t < weekTo; });
     const strategicInWeek = sameWeek.filter((b) => b.strategic).length;
     if (req.role === 'vCIO' && req.strategic && strategicInWeek >= c.vcioMaxStrategicPerWeek) found.add('strategicWeekCap');
     const bookedHours = sameWeek.reduce((sum, b) => sum + loadHours(b), 0);
