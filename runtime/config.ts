@@ -66,7 +66,7 @@ export const configSchema = z
     BATON_TEMPORAL_PORT: port.default(7233).describe('Port of the embedded Temporal dev server.'),
     BATON_TEMPORAL_UI_PORT: port.default(8233).describe('Port of the embedded Temporal Web UI.'),
     BATON_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional()
-      .describe('Workflows the worker keeps in memory between tasks (a miss replays the history); unset: what fits the heap at about 10 MB a Baton workflow (worker.ts `defaultMaxCachedWorkflows`; the SDK default assumes 1.7 MB and runs out of heap). Size it to the live workflows the worker should hold; their memory per 1,000 is measured by `npm run bench -- --only scale` (README "Benchmark").'),
+      .describe('Workflows the worker keeps in memory between tasks (a miss replays the history); unset: what fits the heap at about 3 MiB a Baton workflow (worker.ts `defaultMaxCachedWorkflows`). Size it to the live workflows the worker should hold; their memory per 1,000 is measured by `npm run bench -- --only scale` (README "Benchmark").'),
     BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).optional().describe('Workflow tasks one worker runs at once; unset: the SDK default (40).'),
     BATON_WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional().describe('Activities one worker runs at once; unset: the SDK default (100). Keep it near DATABASE_POOL_MAX times a few: every activity writes to PostgreSQL.'),
     BATON_WORKER_PORT: port.default(8081).describe('Port (on BATON_API_HOST) where a worker run alone (`baton worker`) answers /healthz and /metrics.'),
