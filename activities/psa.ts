@@ -13,17 +13,20 @@ import { policySchema } from '../domain/policy.js';
 import { notifyCtaClock } from '../runtime/processes.js';
 import type { ConnectorPollStep } from '../workflows/contracts.js';
 import { deliverToAutotask, pollAutotaskToDos } from './autotask.js';
-import { deliverToConnectWise } from './connectwise.js';
+import { deliverToConnectWise, readConnectWiseCompanies } from './connectwise.js';
+import type { PsaCompany } from '../domain/psa-import.js';
 import { deliverToHaloPsa } from './halopsa.js';
 
 interface ConnectorModule {
   deliver(db: Db, connector: ConnectorRow, deliveryId: string, p: PsaDelivery, policy: DeliveryPolicy): Promise<AttemptOutcome>;
+  /** The client import's read (issue 15, "Getting clients in"): the vendor's companies with their primary contact and renewal; throws VendorError. */
+  readCompanies?(connector: ConnectorRow, timeoutSeconds: number, maxCompanies: number): Promise<PsaCompany[]>;
   poll?(db: Db, connectorId: string, cursor: string | undefined, timeoutSeconds: number): Promise<{ stop: boolean; cursor: string; completed: number; ctaIds: string[]; error?: string }>;
 }
 
 /** PSA types only: a calendar connector (msgraph) delivers on its own channel (activities/msgraph.ts). */
 const MODULES: Partial<Record<ConnectorType, ConnectorModule>> = {
-  connectwise: { deliver: deliverToConnectWise },
+  connectwise: { deliver: deliverToConnectWise, readCompanies: readConnectWiseCompanies },
   autotask: { deliver: deliverToAutotask, poll: pollAutotaskToDos },
   halopsa: { deliver: deliverToHaloPsa },
 };
@@ -35,6 +38,16 @@ export async function deliverToPsa(db: Db, deliveryId: string, p: PsaDelivery, p
   const module = MODULES[connector.type as ConnectorType];
   if (!module) return { outcome: 'failed', permanent: true, error: `no connector module for type ${connector.type}` };
   return module.deliver(db, connector, deliveryId, p, policy);
+}
+
+/**
+ * A PSA connector's companies for the client import, read from the API process like an admin's
+ * read (the import answers in the request, dry run included; nothing is queued). Undefined when the
+ * connector's type cannot import (a calendar connector).
+ */
+export function psaCompanyReader(connector: ConnectorRow): ((timeoutSeconds: number, maxCompanies: number) => Promise<PsaCompany[]>) | undefined {
+  const read = MODULES[connector.type as ConnectorType]?.readCompanies;
+  return read ? (timeoutSeconds, maxCompanies) => read(connector, timeoutSeconds, maxCompanies) : undefined;
 }
 
 export function connectorActivities({ db }: { db: Db }) {
