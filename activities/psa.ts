@@ -12,10 +12,10 @@ import type { AttemptOutcome, DeliveryPolicy } from '../domain/delivery.js';
 import { policySchema } from '../domain/policy.js';
 import { notifyCtaClock } from '../runtime/processes.js';
 import type { ConnectorPollStep } from '../workflows/contracts.js';
-import { deliverToAutotask, pollAutotaskToDos } from './autotask.js';
+import { deliverToAutotask, pollAutotaskToDos, readAutotaskCompanies } from './autotask.js';
 import { deliverToConnectWise, readConnectWiseCompanies } from './connectwise.js';
 import type { PsaCompany } from '../domain/psa-import.js';
-import { deliverToHaloPsa } from './halopsa.js';
+import { deliverToHaloPsa, readHaloPsaCompanies } from './halopsa.js';
 
 interface ConnectorModule {
   deliver(db: Db, connector: ConnectorRow, deliveryId: string, p: PsaDelivery, policy: DeliveryPolicy): Promise<AttemptOutcome>;
@@ -27,8 +27,8 @@ interface ConnectorModule {
 /** PSA types only: a calendar connector (msgraph) delivers on its own channel (activities/msgraph.ts). */
 const MODULES: Partial<Record<ConnectorType, ConnectorModule>> = {
   connectwise: { deliver: deliverToConnectWise, readCompanies: readConnectWiseCompanies },
-  autotask: { deliver: deliverToAutotask, poll: pollAutotaskToDos },
-  halopsa: { deliver: deliverToHaloPsa },
+  autotask: { deliver: deliverToAutotask, poll: pollAutotaskToDos, readCompanies: readAutotaskCompanies },
+  halopsa: { deliver: deliverToHaloPsa, readCompanies: readHaloPsaCompanies },
 };
 
 /** The PSA channel's call: the connector's type module makes it. */

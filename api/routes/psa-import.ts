@@ -24,7 +24,7 @@ import { ImportResult, importClientRows, RowResult } from './client-import.js';
  * back-dated. The vendor is read from the API process (the answer is the import's result).
  */
 
-const DateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
+const DateText = z.string().max(10).regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 /** The import fields a PSA does not hold (the CSV's columns, typed); checked again per company by the CSV's own rules. */
 const Fields = {
   mrr: z.number().min(0).max(100_000_000).optional().openapi({ description: 'Monthly recurring revenue (R-2)' }),
@@ -35,8 +35,8 @@ const Fields = {
   signedAt: DateText.optional(),
   onboardingStep: z.number().int().min(0).max(8).optional(),
   ownsInnovationAgenda: z.boolean().optional(),
-  region: z.string().max(6).optional().openapi({ description: 'ISO 3166 country, optionally with subdivision (C-1)' }),
-  fiscalYearEnd: z.string().regex(/^\d{2}-\d{2}$/, 'a month-day MM-DD').optional(),
+  region: z.string().max(6).regex(/^[A-Za-z]{2}(?:-[A-Za-z0-9]{1,3})?$/, 'a country code such as US or US-IL').optional().openapi({ description: 'ISO 3166 country, optionally with subdivision (C-1)' }),
+  fiscalYearEnd: z.string().max(5).regex(/^\d{2}-\d{2}$/, 'a month-day MM-DD').optional(),
 };
 const Defaults = z.strictObject(Fields).openapi('PsaImportDefaults', { description: 'Values for every company (the PSA does not hold them); a company still missing a required one is a row error naming it' });
 const Override = z.strictObject({

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientTimeline } from '../../db/ledger.js';
 import { clients } from '../../db/schema.js';
 import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
+import { autotaskStub } from '../support/autotask-stub.js';
 import { connectWiseStub } from '../support/connectwise-stub.js';
+import { haloPsaStub } from '../support/halopsa-stub.js';
 import { eventually, workerHarness, type WorkerHarness } from '../support/harness.js';
 
 /**
@@ -156,5 +158,70 @@ describe('import from ConnectWise', () => {
     expect(timeline.filter((e) => e.type === 'deadline.missed')).toEqual([]);
     const ctas = (await call('GET', `/v1/ctas?clientId=${dental}&limit=200`)).body.items as any[];
     expect(ctas.filter((c) => Date.parse(c.dueAt) < importedAt || c.overdue)).toEqual([]);
+  });
+});
+
+describe('the same import from Autotask and HaloPSA', () => {
+  const NONE = { ...DEFAULTS, lifecycle: 'none' };
+  const refsOf = (rows: any[]) => rows.map((r: any) => [r.companyId, r.action, r.primaryContact?.name ?? null]);
+
+  it('Autotask: Companies, Contacts and Contracts queries, paged by pageDetails.nextPageUrl; once, then unchanged', async () => {
+    const AT = { apiIntegrationCode: 'TRACKINGID27CHARACTERSXXXXX', userName: 'baton-api@msp.example', secret: 'S3cret-9a8b7c', webhookSecret: 'hook-secret-0123456789' };
+    const at = await autotaskStub({ ...AT, companies: [], resources: [], pageSize: 2 });
+    try {
+      at.directory.companies.push({ id: 1, companyName: 'Alpha Law', isActive: true }, { id: 2, companyName: 'Beta Build', isActive: true }, { id: 3, companyName: 'Closed Co', isActive: false }, { id: 4, companyName: 'Delta Dent', isActive: true });
+      at.directory.contacts.push(
+        { id: 10, companyID: 1, firstName: 'Ada', lastName: 'Law', emailAddress: 'ada@alpha.example', title: 'Partner', primaryContact: true, isActive: 1 },
+        { id: 11, companyID: 1, firstName: 'Ben', lastName: 'Clerk', emailAddress: 'ben@alpha.example', primaryContact: false, isActive: 1 },
+      );
+      at.directory.contracts.push(
+        { id: 20, companyID: 1, contractName: 'MSA', startDate: '2025-01-01T00:00:00', endDate: `${RENEWAL}T00:00:00`, status: 1 },
+        { id: 21, companyID: 1, contractName: 'Old', startDate: '2022-01-01T00:00:00', endDate: `${dateIn(900)}T00:00:00`, status: 0 },
+        { id: 22, companyID: 4, contractName: 'Block hours', startDate: '2025-01-01T00:00:00', endDate: `${dateIn(200)}T00:00:00`, status: 1 },
+      );
+      const id = (await call('POST', '/v1/connectors', { body: { type: 'autotask', name: 'Autotask', baseUrl: at.baseUrl, credentials: AT, settings: { queueId: 8 } } })).body.id as string;
+      const first = await importFrom({ defaults: NONE }, id);
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ total: 3, created: 3, errors: [] });
+      expect(refsOf(first.body.rows)).toEqual([['1', 'create', 'Ada Law'], ['2', 'create', null], ['4', 'create', null]]);
+      expect(first.body.rows[0].externalRef).toBe(`autotask:${id}:1`);
+      const alpha = (await call('GET', `/v1/clients/${first.body.rows[0].clientId}`)).body;
+      expect(alpha.renewalDate).toBe(RENEWAL);
+      expect((await call('GET', `/v1/clients/${first.body.rows[2].clientId}`)).body.renewalDate).toBe(dateIn(200));
+      // Three active companies at two a page: the query, then its nextPageUrl (GET). (The connector's to-do poller queries CompanyToDos meanwhile.)
+      expect(at.requests.filter((r) => !r.path.endsWith('/CompanyToDos/query')).map((r) => `${r.method} ${r.path.replace('/ATServicesRest/V1.0', '')}`)).toEqual([
+        'POST /Companies/query', 'GET /query/next', 'POST /Contacts/query', 'POST /Contracts/query',
+      ]);
+      const again = await importFrom({ defaults: NONE }, id);
+      expect(again.body).toMatchObject({ created: 0, updated: 0, unchanged: 3 });
+      expect(again.body.rows[0].primaryContact.stakeholder).toBe('exists');
+    } finally {
+      await at.stop();
+    }
+  });
+
+  it('HaloPSA: Client, Users and ClientContract lists paged with page_no/page_size; once, then unchanged', async () => {
+    const HALO = { clientId: 'c9534241-dde9-4d04-9d45-32b1fbff22ed', clientSecret: 'halo-SECRET-14c0c9af-2db1', webhook: { username: 'halo-hook', password: 'hook-PASSWORD-7f3a9' } };
+    const halo = await haloPsaStub({ clientId: HALO.clientId, clientSecret: HALO.clientSecret, tenant: 'msp', clients: [], agents: [], pageCap: 2 });
+    try {
+      halo.directory.clients.push({ id: 12, name: 'Harbor Freight Co', inactive: false }, { id: 13, name: 'Gone Ltd', inactive: true }, { id: 14, name: 'Inland Ops', inactive: false }, { id: 15, name: 'Juno Labs', inactive: false });
+      halo.directory.users.push(
+        { id: 100, name: 'Hana Port', client_id: 12, emailaddress: 'hana@harbor.example', jobtitle: 'COO', isimportantcontact: true, inactive: false },
+        { id: 101, name: 'Ivan Desk', client_id: 14, emailaddress: 'ivan@inland.example', isimportantcontact: false, inactive: false },
+      );
+      halo.directory.contracts.push({ id: 7, client_id: 12, ref: 'MSP-12', start_date: '2025-01-01T00:00:00', end_date: `${RENEWAL}T00:00:00` });
+      const id = (await call('POST', '/v1/connectors', { body: { type: 'halopsa', name: 'HaloPSA', baseUrl: halo.origin, credentials: HALO, settings: { tenant: 'msp' } } })).body.id as string;
+      const dry = await importFrom({ dryRun: true, defaults: NONE, overrides: [{ companyId: '15', maturity: 7 }] }, id);
+      expect(dry.status).toBe(400); // an override out of range is the request's own error
+      const first = await importFrom({ defaults: NONE }, id);
+      expect(first.status).toBe(200);
+      expect(refsOf(first.body.rows)).toEqual([['12', 'create', 'Hana Port'], ['14', 'create', null], ['15', 'create', null]]);
+      expect((await call('GET', `/v1/clients/${first.body.rows[0].clientId}`)).body.renewalDate).toBe(RENEWAL);
+      expect(halo.requests.filter((r) => r.path === '/api/Client').map((r) => r.query.get('page_no'))).toEqual(['1', '2']);
+      const again = await importFrom({ defaults: NONE }, id);
+      expect(again.body).toMatchObject({ created: 0, updated: 0, unchanged: 3 });
+    } finally {
+      await halo.stop();
+    }
   });
 });
