@@ -80,7 +80,7 @@ describe('refusals write nothing', () => {
     expect((await importFrom({ defaults: { maturity: 9 } })).status).toBe(400);
   });
 
-  it('a connector ConnectWise refuses, or an outage, is a 502 naming the vendor error', async () => {
+  it('a connector ConnectWise refuses, or an outage, is a 502 naming the vendor error; an inactive one a 422', async () => {
     const refused = await importFrom({ defaults: DEFAULTS }, wrongKeyConnectorId);
     expect(refused.status).toBe(502);
     expect(refused.body).toMatchObject({ type: expect.stringContaining('vendor-failed'), detail: expect.stringMatching(/ConnectWise refused the connector's credentials \(401\) on GET \/company\/companies.*Nothing was imported/) });
@@ -88,6 +88,13 @@ describe('refusals write nothing', () => {
     const outage = await importFrom({ defaults: DEFAULTS });
     expect(outage.status).toBe(502);
     expect(outage.body.detail).toContain('ConnectWise 503 on GET /company/contacts');
+    // Deactivated: refused before ConnectWise is asked anything.
+    expect((await call('PATCH', `/v1/connectors/${wrongKeyConnectorId}`, { body: { active: false } })).status).toBe(200);
+    const asked = stub.requests.length;
+    const inactive = await importFrom({ defaults: DEFAULTS }, wrongKeyConnectorId);
+    expect(inactive.status).toBe(422);
+    expect(inactive.body.detail).toContain('inactive');
+    expect(stub.requests.length).toBe(asked);
     expect(await clientCount()).toBe(0);
   });
 });
