@@ -18,6 +18,7 @@ import {
 } from '../domain/autotask.js';
 import type { AttemptOutcome, DeliveryPolicy } from '../domain/delivery.js';
 import { VendorError, vendorFailure, type FailedAttempt } from './vendor-failure.js';
+import { dateOf, latestEnd, type PsaCompany } from '../domain/psa-import.js';
 
 const USER_AGENT = 'Baton-PSA/1';
 
@@ -189,4 +190,41 @@ export async function pollAutotaskToDos(db: Db, connectorId: string, cursor: str
     if (applied.ctaId) ctaIds.push(applied.ctaId);
   }
   return { stop: false, cursor: nextCursor(since, seen), completed: ctaIds.length, ctaIds };
+}
+
+/** Companies per `in` filter when reading contacts and contracts (Autotask answers at most 500 records a page). */
+const IMPORT_BATCH = 200;
+
+/**
+ * The client import's read (issue 15, "Getting clients in"): active companies
+ * (`POST Companies/query`, `isActive eq true`), their primary contacts (`Contacts/query`,
+ * `primaryContact eq true`) and active contracts (`Contracts/query`, `status eq 1`: the latest
+ * `endDate` is the renewal, R-13), each query paged by following `pageDetails.nextPageUrl` on the
+ * connector's host. Read-only; a vendor failure throws VendorError.
+ */
+export async function readAutotaskCompanies(connector: ConnectorRow, timeoutSeconds: number, maxCompanies: number): Promise<PsaCompany[]> {
+  const creds = autotaskCredentials.parse(openCredentials(connector));
+  const at = autotaskCaller(connector, creds, timeoutSeconds);
+  const maxPages = 1000;
+  const companies = (await at.query<{ id: number; companyName: string }>('Companies', { filter: [{ op: 'eq', field: 'isActive', value: true }], IncludeFields: ['id', 'companyName'] }, maxPages))
+    .filter((c) => Number.isInteger(c?.id) && typeof c?.companyName === 'string')
+    .sort((a, b) => a.id - b.id);
+  if (companies.length > maxCompanies) return companies.map((c) => ({ id: String(c.id), name: c.companyName, renewalDate: null }));
+  const result: PsaCompany[] = [];
+  for (let i = 0; i < companies.length; i += IMPORT_BATCH) {
+    const batch = companies.slice(i, i + IMPORT_BATCH);
+    const ofBatch = { op: 'in', field: 'companyID', value: batch.map((c) => c.id) };
+    const contacts = await at.query<any>('Contacts', { filter: [ofBatch, { op: 'eq', field: 'primaryContact', value: true }] }, maxPages);
+    const contracts = await at.query<any>('Contracts', { filter: [ofBatch, { op: 'eq', field: 'status', value: 1 }] }, maxPages);
+    for (const c of batch) {
+      const contact = contacts.find((x) => x?.companyID === c.id);
+      const name = [contact?.firstName, contact?.lastName].filter((s) => typeof s === 'string' && s.trim()).join(' ').trim();
+      result.push({
+        id: String(c.id), name: c.companyName,
+        ...(name ? { primaryContact: { name, email: typeof contact.emailAddress === 'string' && contact.emailAddress ? contact.emailAddress : null, title: typeof contact.title === 'string' && contact.title ? contact.title : null } } : {}),
+        renewalDate: latestEnd(contracts.filter((k) => k?.companyID === c.id).map((k) => dateOf(k.endDate))),
+      });
+    }
+  }
+  return result;
 }

@@ -14,6 +14,7 @@ import type { AttemptOutcome, DeliveryPolicy } from '../domain/delivery.js';
 import { VendorError, vendorFailure, type FailedAttempt } from './vendor-failure.js';
 import { assignTicketPatch, closeTicketPatch, connectWiseCredentials, connectWiseHeaders, connectWiseSettings, ticketForCta, ticketXRef, type ConnectWiseSettings } from '../domain/connectwise.js';
 import { eq } from 'drizzle-orm';
+import { dateOf, latestEnd, type PsaCompany } from '../domain/psa-import.js';
 
 const USER_AGENT = 'Baton-PSA/1';
 
@@ -103,4 +104,72 @@ function failureOf(method: string, path: string, res: Response, text: string): F
   }
   const where = `${method} ${path.split('?')[0]}`;
   return vendorFailure('ConnectWise', 'credentials', where, res, detail);
+}
+
+/** Companies per page when importing (ConnectWise allows up to 1000; 100 keeps each `in (…)` condition short). */
+const IMPORT_PAGE_SIZE = 100;
+
+/**
+ * The client import's read (issue 15, "Getting clients in"): every active company
+ * (`GET /company/companies?conditions=deletedFlag=false`, paged with `page`/`pageSize` while the
+ * `Link` header names a next page), each page's primary contacts (`GET /company/contacts`,
+ * `defaultFlag=true`) and live agreements (`GET /finance/agreements`, `cancelledFlag=false`: the
+ * latest `endDate` is the renewal, R-13). Read-only; stops past `maxCompanies` (the caller refuses
+ * the import then). A vendor failure throws VendorError.
+ */
+export async function readConnectWiseCompanies(connector: ConnectorRow, timeoutSeconds: number, maxCompanies: number): Promise<PsaCompany[]> {
+  const creds = connectWiseCredentials.parse(openCredentials(connector));
+  const base = connector.baseUrl.replace(/\/+$/, '');
+  const get = async (path: string, query: Record<string, string>, pageNo: number): Promise<{ items: any[]; more: boolean }> => {
+    const qs = new URLSearchParams({ ...query, page: String(pageNo), pageSize: String(IMPORT_PAGE_SIZE) });
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}?${qs}`, { redirect: 'manual', signal: AbortSignal.timeout(timeoutSeconds * 1000), headers: { ...connectWiseHeaders(creds), 'user-agent': USER_AGENT } });
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string } };
+      throw new VendorError({ outcome: 'failed', error: e.name === 'TimeoutError' ? `ConnectWise did not answer within ${timeoutSeconds} s` : `ConnectWise unreachable: ${e.cause?.code ?? e.name}` });
+    }
+    const text = await res.text();
+    if (res.status < 200 || res.status >= 300) throw new VendorError(failureOf('GET', path, res, text));
+    let items: unknown;
+    try {
+      items = JSON.parse(text);
+    } catch {
+      items = undefined;
+    }
+    if (!Array.isArray(items)) throw new VendorError({ outcome: 'failed', permanent: true, error: `ConnectWise answered GET ${path} with something other than a list` });
+    return { items, more: /rel="?next"?/.test(res.headers.get('link') ?? '') };
+  };
+  const all = async (path: string, query: Record<string, string>, limit = Infinity) => {
+    const out: any[] = [];
+    for (let pageNo = 1; ; pageNo += 1) {
+      const { items, more } = await get(path, query, pageNo);
+      out.push(...items);
+      if (!more || items.length === 0 || out.length > limit) return out;
+    }
+  };
+  const companies = (await all('/company/companies', { conditions: 'deletedFlag=false', orderBy: 'id asc', fields: 'id,name' }, maxCompanies))
+    .filter((c) => Number.isInteger(c?.id) && typeof c?.name === 'string');
+  // Too many for one import: the caller refuses it by the count, so their contacts and agreements are not read.
+  if (companies.length > maxCompanies) return companies.map((c) => ({ id: String(c.id), name: c.name, renewalDate: null }));
+  const result: PsaCompany[] = [];
+  for (let i = 0; i < companies.length; i += IMPORT_PAGE_SIZE) {
+    const batch = companies.slice(i, i + IMPORT_PAGE_SIZE);
+    const ids = `company/id in (${batch.map((c) => c.id).join(',')})`;
+    const contacts = await all('/company/contacts', { conditions: `${ids} and defaultFlag=true` });
+    const agreements = await all('/finance/agreements', { conditions: `${ids} and cancelledFlag=false` });
+    for (const c of batch) {
+      const contact = contacts.find((x) => x?.company?.id === c.id);
+      const email = Array.isArray(contact?.communicationItems)
+        ? contact.communicationItems.find((m: any) => m?.communicationType === 'Email' && m.defaultFlag)?.value ?? contact.communicationItems.find((m: any) => m?.communicationType === 'Email')?.value
+        : undefined;
+      const contactName = [contact?.firstName, contact?.lastName].filter((s) => typeof s === 'string' && s.trim()).join(' ').trim();
+      result.push({
+        id: String(c.id), name: c.name,
+        ...(contactName ? { primaryContact: { name: contactName, email: typeof email === 'string' ? email : null, title: typeof contact?.title === 'string' && contact.title ? contact.title : null } } : {}),
+        renewalDate: latestEnd(agreements.filter((a) => a?.company?.id === c.id && !a.noEndingDateFlag).map((a) => dateOf(a.endDate))),
+      });
+    }
+  }
+  return result;
 }

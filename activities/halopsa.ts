@@ -21,6 +21,7 @@ import { ctas, meetings, people } from '../db/schema.js';
 import { isAppointmentDelivery, type AppointmentDelivery } from '../db/appointments.js';
 import { parseRetryAfter, type AttemptOutcome, type DeliveryPolicy } from '../domain/delivery.js';
 import { VendorError, vendorFailure, type FailedAttempt } from './vendor-failure.js';
+import { dateOf, latestEnd, type PsaCompany } from '../domain/psa-import.js';
 import {
   agentIdOf, appointmentForMeeting, appointmentMarker, assignTicketBody, moveAppointmentBody, closeTicketBody, haloEndpoints, haloPsaCredentials, haloPsaSettings, markedTickets, ticketForCta, ticketMarker, tokenRequestBody, tokenUsableUntil,
   type HaloPsaCredentials, type HaloPsaSettings,
@@ -251,4 +252,49 @@ function failureOf(method: string, path: string, res: Response, text: string): F
   const where = `${method} /api${path.split('?')[0]}`;
   const detail = errorDetail(text);
   return vendorFailure('HaloPSA', 'access token', where, res, detail);
+}
+
+/** Records per page of the client import's reads (HaloPSA takes `page_size` up to 100). */
+const IMPORT_PAGE_SIZE = 100;
+
+/**
+ * The client import's read (issue 15, "Getting clients in"): active clients (`GET /api/Client`),
+ * each one's important contact (`GET /api/Users?client_id=`, `isimportantcontact`, not inactive)
+ * and contracts (`GET /api/ClientContract?client_id=`: the latest `end_date` is the renewal, R-13),
+ * every list paged with `pageinate=true`, `page_size`, `page_no` until `record_count` is read.
+ * Read-only; a vendor failure throws VendorError.
+ */
+export async function readHaloPsaCompanies(connector: ConnectorRow, timeoutSeconds: number, maxCompanies: number): Promise<PsaCompany[]> {
+  const creds = haloPsaCredentials.parse(openCredentials(connector));
+  const settings = haloPsaSettings.parse(connector.settings);
+  // The caller reads only the request timeout of the policy.
+  const halo = haloClient(connector, creds, settings, 'client-import', { requestTimeoutSeconds: timeoutSeconds } as DeliveryPolicy);
+  const all = async (path: string, key: string, query: Record<string, string>, limit = Infinity): Promise<any[]> => {
+    const out: any[] = [];
+    for (let pageNo = 1; ; pageNo++) {
+      const qs = new URLSearchParams({ ...query, pageinate: 'true', page_size: String(IMPORT_PAGE_SIZE), page_no: String(pageNo) });
+      const body = await halo.call('GET', `${path}?${qs}`) as Record<string, unknown> | unknown[];
+      const items = Array.isArray(body) ? body : Array.isArray(body?.[key]) ? body[key] as unknown[] : undefined;
+      if (!items) throw new VendorError({ outcome: 'failed', permanent: true, error: `HaloPSA answered GET /api${path} without a ${key} list` });
+      out.push(...items);
+      const total = Array.isArray(body) ? undefined : Number(body.record_count);
+      if (items.length === 0 || out.length > limit || (total !== undefined && Number.isFinite(total) ? out.length >= total : items.length < IMPORT_PAGE_SIZE)) return out;
+    }
+  };
+  const clients = (await all('/Client', 'clients', { includeinactive: 'false' }, maxCompanies))
+    .filter((c) => Number.isInteger(c?.id) && typeof c?.name === 'string' && !c.inactive)
+    .sort((a, b) => a.id - b.id);
+  if (clients.length > maxCompanies) return clients.map((c) => ({ id: String(c.id), name: c.name, renewalDate: null }));
+  const result: PsaCompany[] = [];
+  for (const c of clients) {
+    const users = await all('/Users', 'users', { client_id: String(c.id) });
+    const contracts = await all('/ClientContract', 'contracts', { client_id: String(c.id) });
+    const contact = users.find((u) => u?.isimportantcontact === true && !u.inactive && typeof u.name === 'string' && u.name.trim());
+    result.push({
+      id: String(c.id), name: c.name,
+      ...(contact ? { primaryContact: { name: contact.name.trim(), email: typeof contact.emailaddress === 'string' && contact.emailaddress ? contact.emailaddress : null, title: typeof contact.jobtitle === 'string' && contact.jobtitle ? contact.jobtitle : null } } : {}),
+      renewalDate: latestEnd(contracts.filter((k) => (k?.client_id ?? c.id) === c.id).map((k) => dateOf(k?.end_date))),
+    });
+  }
+  return result;
 }

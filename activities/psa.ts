@@ -12,20 +12,23 @@ import type { AttemptOutcome, DeliveryPolicy } from '../domain/delivery.js';
 import { policySchema } from '../domain/policy.js';
 import { notifyCtaClock } from '../runtime/processes.js';
 import type { ConnectorPollStep } from '../workflows/contracts.js';
-import { deliverToAutotask, pollAutotaskToDos } from './autotask.js';
-import { deliverToConnectWise } from './connectwise.js';
-import { deliverToHaloPsa } from './halopsa.js';
+import { deliverToAutotask, pollAutotaskToDos, readAutotaskCompanies } from './autotask.js';
+import { deliverToConnectWise, readConnectWiseCompanies } from './connectwise.js';
+import type { PsaCompany } from '../domain/psa-import.js';
+import { deliverToHaloPsa, readHaloPsaCompanies } from './halopsa.js';
 
 interface ConnectorModule {
   deliver(db: Db, connector: ConnectorRow, deliveryId: string, p: PsaDelivery, policy: DeliveryPolicy): Promise<AttemptOutcome>;
+  /** The client import's read (issue 15, "Getting clients in"): the vendor's companies with their primary contact and renewal; throws VendorError. */
+  readCompanies?(connector: ConnectorRow, timeoutSeconds: number, maxCompanies: number): Promise<PsaCompany[]>;
   poll?(db: Db, connectorId: string, cursor: string | undefined, timeoutSeconds: number): Promise<{ stop: boolean; cursor: string; completed: number; ctaIds: string[]; error?: string }>;
 }
 
 /** PSA types only: a calendar connector (msgraph) delivers on its own channel (activities/msgraph.ts). */
 const MODULES: Partial<Record<ConnectorType, ConnectorModule>> = {
-  connectwise: { deliver: deliverToConnectWise },
-  autotask: { deliver: deliverToAutotask, poll: pollAutotaskToDos },
-  halopsa: { deliver: deliverToHaloPsa },
+  connectwise: { deliver: deliverToConnectWise, readCompanies: readConnectWiseCompanies },
+  autotask: { deliver: deliverToAutotask, poll: pollAutotaskToDos, readCompanies: readAutotaskCompanies },
+  halopsa: { deliver: deliverToHaloPsa, readCompanies: readHaloPsaCompanies },
 };
 
 /** The PSA channel's call: the connector's type module makes it. */
@@ -35,6 +38,16 @@ export async function deliverToPsa(db: Db, deliveryId: string, p: PsaDelivery, p
   const module = MODULES[connector.type as ConnectorType];
   if (!module) return { outcome: 'failed', permanent: true, error: `no connector module for type ${connector.type}` };
   return module.deliver(db, connector, deliveryId, p, policy);
+}
+
+/**
+ * A PSA connector's companies for the client import, read from the API process like an admin's
+ * read (the import answers in the request, dry run included; nothing is queued). Undefined when the
+ * connector's type cannot import (a calendar connector).
+ */
+export function psaCompanyReader(connector: ConnectorRow): ((timeoutSeconds: number, maxCompanies: number) => Promise<PsaCompany[]>) | undefined {
+  const read = MODULES[connector.type as ConnectorType]?.readCompanies;
+  return read ? (timeoutSeconds, maxCompanies) => read(connector, timeoutSeconds, maxCompanies) : undefined;
 }
 
 export function connectorActivities({ db }: { db: Db }) {

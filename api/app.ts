@@ -27,6 +27,7 @@ import { registerCadenceRoutes } from './routes/cadence.js';
 import { registerCapacityRoutes } from './routes/capacity.js';
 import { registerClientRoutes } from './routes/clients.js';
 import { registerClientImportRoutes } from './routes/client-import.js';
+import { registerPsaImportRoutes } from './routes/psa-import.js';
 import { registerEmailPreferenceRoutes } from './routes/email-preferences.js';
 import { registerCodecRoutes } from './routes/codec.js';
 import { registerCtaRoutes } from './routes/ctas.js';
@@ -177,6 +178,7 @@ export function createApp(deps: ApiDeps) {
   registerIntegrationRoutes(app);
   registerPlanningCycleRoutes(app);
   registerConnectorRoutes(app);
+  registerPsaImportRoutes(app); // issue 15: clients from a connected PSA's companies
 
   // The web console at / (console/): after every API route, so its pages can name their operations.
   mountConsole(app, deps);

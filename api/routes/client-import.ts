@@ -19,16 +19,16 @@ import { conflict, ProblemError, unprocessable } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { notifyCadenceOfClientChange } from './cadence.js';
 
-const RowError = z.object({
+export const RowError = z.object({
   row: z.number().int().openapi({ description: 'The line in the file (the header is line 1).' }),
   column: z.string().nullable().openapi({ description: 'The column, or null for a problem of the whole row or file.' }),
   message: z.string(),
 }).openapi('ImportRowError');
 
-const ProcessOutcome = z.enum(['started', 'running', 'already-ran', 'not-started', 'none']).openapi({
+export const ProcessOutcome = z.enum(['started', 'running', 'already-ran', 'not-started', 'none']).openapi({
   description: '`started` now; `running` already (a re-import); `already-ran` (an onboarding runs once per client); `not-started` (Temporal unreachable: import again to start it); `none` (not this lifecycle).',
 });
-const RowResult = z.object({
+export const RowResult = z.object({
   row: z.number().int(),
   externalRef: z.string(),
   name: z.string(),
@@ -39,7 +39,7 @@ const RowResult = z.object({
   processes: z.object({ onboarding: ProcessOutcome, cadence: ProcessOutcome }).optional().openapi({ description: 'Absent in a dry run.' }),
 }).openapi('ImportRowResult');
 
-const ImportResult = z.object({
+export const ImportResult = z.object({
   dryRun: z.boolean(),
   total: z.number().int().openapi({ description: 'Client rows in the file.' }),
   created: z.number().int(),
@@ -69,7 +69,7 @@ const changedFields = (row: ClientRow, f: ClientFields) => (Object.keys(f) as (k
 
 export function registerClientImportRoutes(app: OpenAPIHono<ApiEnv>) {
   app.openapi(importRoute, async (c) => {
-    const { db, temporal } = c.get('deps');
+    const { db } = c.get('deps');
     const body = c.req.valid('json');
     const policy = await activePolicy(db);
     const limits = policy.document.integrations;
@@ -79,59 +79,77 @@ export function registerClientImportRoutes(app: OpenAPIHono<ApiEnv>) {
     }
     const now = await currentTime(c.get('deps'));
     const parsed = parseClientCsv(body.csv, now.toISOString().slice(0, 10), { maxRows: limits.importMaxRows, onboardingDays: policy.document.onboarding.closeoutDay });
-    const errors: ImportError[] = [...parsed.errors];
-    for (const r of parsed.rows) {
-      const problem = r.client.region ? regionProblem(r.client.region) : undefined;
-      if (problem) errors.push({ row: r.row, column: 'region', message: problem });
-    }
-    errors.sort((a, b) => a.row - b.row);
-    const existing = new Map<string, ClientRow>();
-    const refs = parsed.rows.map((r) => r.client.externalRef);
-    for (let i = 0; i < refs.length; i += 1000) {
-      for (const row of await db.select().from(clients).where(inArray(clients.externalRef, refs.slice(i, i + 1000)))) existing.set(row.externalRef!, row);
-    }
-    const plans = parsed.rows.map((r) => {
-      const found = existing.get(r.client.externalRef);
-      const changes = found ? changedFields(found, fieldsOf(r)) : [];
-      return { r, found, changes, action: (!found ? 'create' : changes.length ? 'update' : 'unchanged') as 'create' | 'update' | 'unchanged' };
-    });
-    const count = (a: string) => plans.filter((p) => p.action === a).length;
-    const view = (p: (typeof plans)[number], clientId: string | null, processes?: { onboarding: Outcome; cadence: Outcome }) => ({
-      row: p.r.row, externalRef: p.r.client.externalRef, name: p.r.client.name, action: p.action, clientId, lifecycle: p.r.client.lifecycle, changes: p.changes, ...(processes ? { processes } : {}),
-    });
-    if (body.dryRun) {
-      return c.json({ dryRun: true, total: parsed.total, created: count('create'), updated: count('update'), unchanged: count('unchanged'), errors, rows: plans.map((p) => view(p, p.found?.id ?? null)) }, 200);
-    }
-    if (errors.length) {
-      throw unprocessable(`${errors.length} problem(s) in the CSV; nothing was imported. Fix them (a dry run lists them all) and send the file again.`, {
-        rowErrors: errors, errors: errors.slice(0, 100).map((e) => ({ location: 'body', path: `csv[${e.row}]${e.column ? `.${e.column}` : ''}`, message: e.message })),
-      });
-    }
-    const ctx = await writeContext(c);
-    const results = [];
-    for (const p of plans) {
-      let row: ClientRow;
-      if (!p.found) {
-        // The id derives from externalRef: two concurrent imports of one file create the client once.
-        const created = await createClient(db, { externalRef: p.r.client.externalRef, ...fieldsOf(p.r) }, ctx, deliveryIdFor(`client-import/${p.r.client.externalRef}`)).catch((err) => {
-          // Registered through the API between the lookup and this insert: the rows before it stand; importing again matches it.
-          if (isUniqueViolation(err)) throw conflict(`A client with externalRef ${p.r.client.externalRef} was registered meanwhile (row ${p.r.row}); import the file again to match it.`);
-          throw err;
-        });
-        row = created.row;
-        if (temporal && !created.existed) await dispatchWorkflowStart(temporal, db, 'placement-review', row.id).catch(() => undefined); // the outbox dispatcher retries
-      } else if (p.action === 'update') {
-        const updated = await updateClient(db, p.found.id, fieldsOf(p.r), ctx);
-        row = updated!.row;
-        if (updated!.changed) await notifyCadenceOfClientChange(c, p.found, row);
-      } else {
-        row = p.found;
-      }
-      results.push(view(p, row.id, await startLifecycle(temporal, row, p.r, policy.version, policy.document.calendar, now.toISOString())));
-    }
-    if (count('create') + count('update') > 0) await afterCapacityChange(c);
-    return c.json({ dryRun: false, total: parsed.total, created: count('create'), updated: count('update'), unchanged: count('unchanged'), errors: [], rows: results }, 200);
+    return c.json(await importClientRows(c, parsed, { dryRun: body.dryRun ?? false, source: 'the CSV', fix: 'send the file again', errorPath: 'csv', now, policy }), 200);
   });
+}
+
+/** What one import answers (the CSV route's body; other sources add their own fields per row). */
+export type ImportAnswer = z.infer<typeof ImportResult>;
+
+/**
+ * The one import path (issue 15, "Getting clients in"): rows already mapped to clients by their
+ * source (a CSV file, a PSA's companies) are validated together, matched by `externalRef`, and —
+ * unless a dry run or any row is invalid (422 `rowErrors`, nothing written) — created or updated
+ * and started at the lifecycle state they are in (nothing back-dated).
+ */
+export async function importClientRows(
+  c: Context<ApiEnv>, parsed: { rows: ImportRow[]; errors: ImportError[]; total: number },
+  opts: { dryRun: boolean; source: string; fix: string; errorPath: string; now: Date; policy: Awaited<ReturnType<typeof activePolicy>> },
+): Promise<ImportAnswer> {
+  const { db, temporal } = c.get('deps');
+  const { now, policy } = opts;
+  const errors: ImportError[] = [...parsed.errors];
+  for (const r of parsed.rows) {
+    const problem = r.client.region ? regionProblem(r.client.region) : undefined;
+    if (problem) errors.push({ row: r.row, column: 'region', message: problem });
+  }
+  errors.sort((a, b) => a.row - b.row);
+  const existing = new Map<string, ClientRow>();
+  const refs = parsed.rows.map((r) => r.client.externalRef);
+  for (let i = 0; i < refs.length; i += 1000) {
+    for (const row of await db.select().from(clients).where(inArray(clients.externalRef, refs.slice(i, i + 1000)))) existing.set(row.externalRef!, row);
+  }
+  const plans = parsed.rows.map((r) => {
+    const found = existing.get(r.client.externalRef);
+    const changes = found ? changedFields(found, fieldsOf(r)) : [];
+    return { r, found, changes, action: (!found ? 'create' : changes.length ? 'update' : 'unchanged') as 'create' | 'update' | 'unchanged' };
+  });
+  const count = (a: string) => plans.filter((p) => p.action === a).length;
+  const view = (p: (typeof plans)[number], clientId: string | null, processes?: { onboarding: Outcome; cadence: Outcome }) => ({
+    row: p.r.row, externalRef: p.r.client.externalRef, name: p.r.client.name, action: p.action, clientId, lifecycle: p.r.client.lifecycle, changes: p.changes, ...(processes ? { processes } : {}),
+  });
+  if (opts.dryRun) {
+    return { dryRun: true, total: parsed.total, created: count('create'), updated: count('update'), unchanged: count('unchanged'), errors, rows: plans.map((p) => view(p, p.found?.id ?? null)) };
+  }
+  if (errors.length) {
+    throw unprocessable(`${errors.length} problem(s) in ${opts.source}; nothing was imported. Fix them (a dry run lists them all) and ${opts.fix}.`, {
+      rowErrors: errors, errors: errors.slice(0, 100).map((e) => ({ location: 'body', path: `${opts.errorPath}[${e.row}]${e.column ? `.${e.column}` : ''}`, message: e.message })),
+    });
+  }
+  const ctx = await writeContext(c);
+  const results = [];
+  for (const p of plans) {
+    let row: ClientRow;
+    if (!p.found) {
+      // The id derives from externalRef: two concurrent imports of one file create the client once.
+      const created = await createClient(db, { externalRef: p.r.client.externalRef, ...fieldsOf(p.r) }, ctx, deliveryIdFor(`client-import/${p.r.client.externalRef}`)).catch((err) => {
+        // Registered through the API between the lookup and this insert: the rows before it stand; importing again matches it.
+        if (isUniqueViolation(err)) throw conflict(`A client with externalRef ${p.r.client.externalRef} was registered meanwhile (row ${p.r.row}); import the file again to match it.`);
+        throw err;
+      });
+      row = created.row;
+      if (temporal && !created.existed) await dispatchWorkflowStart(temporal, db, 'placement-review', row.id).catch(() => undefined); // the outbox dispatcher retries
+    } else if (p.action === 'update') {
+      const updated = await updateClient(db, p.found.id, fieldsOf(p.r), ctx);
+      row = updated!.row;
+      if (updated!.changed) await notifyCadenceOfClientChange(c, p.found, row);
+    } else {
+      row = p.found;
+    }
+    results.push(view(p, row.id, await startLifecycle(temporal, row, p.r, policy.version, policy.document.calendar, now.toISOString())));
+  }
+  if (count('create') + count('update') > 0) await afterCapacityChange(c);
+  return { dryRun: false, total: parsed.total, created: count('create'), updated: count('update'), unchanged: count('unchanged'), errors: [], rows: results };
 }
 
 type Outcome = z.infer<typeof ProcessOutcome>;

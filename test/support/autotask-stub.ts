@@ -8,9 +8,11 @@ import { hookSignature } from '../../domain/autotask.js';
  * - every call needs the `ApiIntegrationCode`, `UserName` and `Secret` headers, else 401
  *   `{errors: [..]}`;
  * - `POST <Entity>/query` takes `{filter: [{op, field, value} | {op: "and"|"or", items}], MaxRecords?, IncludeFields?}`
- *   (ops here: eq, contains, gte, exist; MaxRecords 1–500, else 400) and answers
+ *   (ops here: eq, contains, gte, exist, in; MaxRecords 1–500, else 400) and answers
  *   `{items, pageDetails: {count, requestCount, prevPageUrl, nextPageUrl}}`, at most `pageSize`
  *   (default 500) a page; `nextPageUrl` is fetched with GET;
+ * - the client import's reads: `Companies/query` (`isActive`), `Contacts/query` (`primaryContact`,
+ *   `emailAddress`), `Contracts/query` (`status`, `endDate`), filled through `directory`;
  * - creates answer `{itemId}`; updates are `PATCH <Entity>` with the `id` in the body; child
  *   entities (CompanyToDos) are created and updated under their parent (`Companies/{id}/ToDos`);
  * - a refused write is 500 `{errors: ["…"]}` as Autotask answers business-rule refusals
@@ -23,11 +25,17 @@ export interface StubRequest { method: string; path: string; body: any; status: 
 export interface StubTicket { id: number; companyID: number; title: string; description?: string; status: number; priority: number; externalID?: string; assignedResourceID?: number; assignedResourceRoleID?: number; dueDateTime?: string; queueID?: number; lastModifiedDate: string }
 export interface StubToDo { id: number; companyID: number; actionType: number; assignedToResourceID: number; activityDescription: string; startDateTime: string; endDateTime: string; completedDate: string | null; lastModifiedDate: string }
 
+/** What the client import reads (`Companies`, `Contacts`, `Contracts` queries), in Autotask's field names. */
+export interface StubCompany { id: number; companyName: string; isActive: boolean }
+export interface StubContact { id: number; companyID: number; firstName: string; lastName: string; emailAddress?: string; title?: string; primaryContact: boolean; isActive: number }
+export interface StubContract { id: number; companyID: number; contractName: string; startDate: string; endDate: string; status: number }
+
 type Fault = { status: number; headers?: Record<string, string>; afterWrite?: boolean };
 type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
 
 export async function autotaskStub(opts: { apiIntegrationCode: string; userName: string; secret: string; webhookSecret: string; companies: number[]; resources: number[]; pageSize?: number }) {
   const requests: StubRequest[] = [];
+  const directory: { companies: StubCompany[]; contacts: StubContact[]; contracts: StubContract[] } = { companies: [], contacts: [], contracts: [] };
   const tickets: StubTicket[] = [];
   const toDos: StubToDo[] = [];
   const faults: { match: (m: string, p: string) => boolean; fault: Fault }[] = [];
@@ -49,6 +57,7 @@ export async function autotaskStub(opts: { apiIntegrationCode: string; userName:
     if (op === 'contains') return typeof v === 'string' && v.includes(String(f.value));
     if (op === 'gte') return v != null && Date.parse(v) >= Date.parse(f.value);
     if (op === 'exist') return v != null;
+    if (op === 'in') return Array.isArray(f.value) && f.value.includes(v);
     throw new Error(`unsupported filter op ${f.op}`);
   }
 
@@ -84,13 +93,14 @@ export async function autotaskStub(opts: { apiIntegrationCode: string; userName:
       }
       return { status: 200, body: { items: chunk, pageDetails: { count: chunk.length, requestCount: 500, prevPageUrl: null, nextPageUrl } } };
     }
-    const query = /^\/(Tickets|CompanyToDos)\/query$/.exec(path);
+    const query = /^\/(Tickets|CompanyToDos|Companies|Contacts|Contracts)\/query$/.exec(path);
     if (query && method === 'POST') {
       if (!Array.isArray(body?.filter) || body.filter.length === 0) return err(500, 'A filter is required.');
       if (body.MaxRecords !== undefined && (!Number.isInteger(body.MaxRecords) || body.MaxRecords < 1 || body.MaxRecords > 500)) return err(400, 'MaxRecords must be between 1 and 500.');
       let all: any[];
       try {
-        all = (query[1] === 'Tickets' ? tickets : toDos).filter((t) => body.filter.every((f: any) => matches(t, f)));
+        const entities: Record<string, any[]> = { Tickets: tickets, CompanyToDos: toDos, Companies: directory.companies, Contacts: directory.contacts, Contracts: directory.contracts };
+        all = entities[query[1]!]!.filter((t) => body.filter.every((f: any) => matches(t, f)));
       } catch (e) {
         return err(500, (e as Error).message);
       }
@@ -170,6 +180,8 @@ export async function autotaskStub(opts: { apiIntegrationCode: string; userName:
     requests,
     tickets,
     toDos,
+    /** Companies, contacts and contracts the client import reads; tests fill them. */
+    directory,
     /** The next request matching method and path fails with `status`; `afterWrite`: it is carried out, then answered with the failure. */
     fail(method: string, pathEnd: string | RegExp, fault: Fault) {
       faults.push({ match: (m, p) => m === method && (typeof pathEnd === 'string' ? p.endsWith(pathEnd) : pathEnd.test(p)), fault });

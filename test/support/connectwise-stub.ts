@@ -9,7 +9,10 @@ import { callbackSignature } from '../../domain/connectwise.js';
  *   header, else 401 `{code: "Unauthorized", message}`;
  * - lists page with `page` (1-based) and `pageSize` (default 25, at most 1000, else 400) and
  *   answer a `Link` header with `rel="next"` while more remain; `conditions` filters (here:
- *   `field="text"` and `field=number`, joined by `and`);
+ *   `field="text"`, `field=number`, `field=true|false` and `field in (1,2)`, joined by `and`);
+ * - the client import's reads: `GET /company/companies`, `/company/contacts` (primary contact:
+ *   `defaultFlag`, email among `communicationItems`), `/finance/agreements` (`endDate`,
+ *   `noEndingDateFlag`, `cancelledFlag`), filled through `directory`;
  * - a refused write is 400 `{code: "InvalidObject", message, errors: [{code, message, resource, field}]}`;
  *   an unknown record 404 `{code: "NotFound", message}`;
  * - updates are JSON Patch arrays (PATCH);
@@ -23,8 +26,14 @@ export interface StubTicket { id: number; summary: string; board: { id: number }
 
 type Fault = { status: number; headers?: Record<string, string>; afterWrite?: boolean };
 
-export async function connectWiseStub(opts: { companyId: string; publicKey: string; privateKey: string; clientId: string; companies: number[]; members: string[]; boards: number[] }) {
+/** The records the client import reads (GET /company/companies, /company/contacts, /finance/agreements), in ConnectWise's shapes. */
+export interface StubCompany { id: number; identifier: string; name: string; deletedFlag?: boolean }
+export interface StubContact { id: number; firstName: string; lastName?: string; title?: string; company: { id: number }; defaultFlag: boolean; communicationItems?: { type: { id: number; name: string }; value: string; defaultFlag: boolean; communicationType: 'Email' | 'Phone' | 'Fax' }[] }
+export interface StubAgreement { id: number; name: string; company: { id: number }; startDate: string; endDate?: string; noEndingDateFlag: boolean; cancelledFlag: boolean }
+
+export async function connectWiseStub(opts: { companyId: string; publicKey: string; privateKey: string; clientId: string; companies: number[]; members: string[]; boards: number[]; pageCap?: number }) {
   const requests: StubRequest[] = [];
+  const directory: { companies: StubCompany[]; contacts: StubContact[]; agreements: StubAgreement[] } = { companies: [], contacts: [], agreements: [] };
   const tickets: StubTicket[] = [];
   const signingKey = randomBytes(24).toString('base64');
   const faults: { match: (m: string, p: string) => boolean; fault: Fault }[] = [];
@@ -32,14 +41,39 @@ export async function connectWiseStub(opts: { companyId: string; publicKey: stri
   const expectedAuth = `Basic ${Buffer.from(`${opts.companyId}+${opts.publicKey}:${opts.privateKey}`).toString('base64')}`;
   const err = (status: number, code: string, message: string, errors?: unknown[]) => ({ status, body: { code, message, ...(errors ? { errors } : {}) } });
 
-  function matches(t: StubTicket, conditions: string | null): boolean {
+  /** `conditions`: `field="text"`, `field=number`, `field=true|false`, `field in (1,2)`, joined by `and`; an unsupported one is a 400. */
+  function matches(t: object, conditions: string | null): boolean {
     if (!conditions) return true;
     return conditions.split(/\s+and\s+/i).every((c) => {
-      const m = /^\s*([\w/]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|(\d+))\s*$/.exec(c);
+      const m = /^\s*([\w/]+)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"|(\d+)|(true|false))|\s+in\s+\(([\d,\s]+)\))\s*$/i.exec(c);
       if (!m) throw new Error(`unsupported condition ${c}`);
       const value = m[1]!.split('/').reduce<any>((o, k) => o?.[k], t);
-      return m[2] !== undefined ? value === m[2] : value === Number(m[3]);
+      if (m[2] !== undefined) return value === m[2];
+      if (m[3] !== undefined) return value === Number(m[3]);
+      if (m[4] !== undefined) return (value ?? false) === (m[4].toLowerCase() === 'true');
+      return m[5]!.split(',').map((x) => Number(x.trim())).includes(value);
     });
+  }
+
+  /** A list read as ConnectWise answers it: filtered by `conditions`, one `page` of `pageSize` (≤ 1000), `Link: rel="next"` while more remain, `fields` picked. */
+  function list(url: URL, records: object[]): { status: number; body?: unknown; headers?: Record<string, string> } {
+    const pageSize = Number(url.searchParams.get('pageSize') ?? 25);
+    const pageNo = Number(url.searchParams.get('page') ?? 1);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) return err(400, 'InvalidObject', 'pageSize must be between 1 and 1000');
+    if (!Number.isInteger(pageNo) || pageNo < 1) return err(400, 'InvalidObject', 'page must be 1 or more');
+    let all: object[];
+    try {
+      all = records.filter((t) => matches(t, url.searchParams.get('conditions')));
+    } catch (e) {
+      return err(400, 'InvalidObject', (e as Error).message);
+    }
+    // `pageCap`: a server answering fewer than asked per page (tests see paging with a few records); the client follows `Link`, never its own count.
+    const size = Math.min(pageSize, opts.pageCap ?? pageSize);
+    const slice = all.slice((pageNo - 1) * size, pageNo * size);
+    const next: Record<string, string> = all.length > pageNo * size ? { link: `<${url.origin}${url.pathname}?pageSize=${pageSize}&page=${pageNo + 1}>; rel="next"` } : {};
+    const fields = url.searchParams.get('fields');
+    const items = fields ? slice.map((t) => Object.fromEntries(fields.split(',').map((f) => [f, (t as any)[f]]))) : slice;
+    return { status: 200, body: items, headers: next };
   }
 
   function handle(method: string, url: URL, headers: http.IncomingHttpHeaders, body: any): { status: number; body?: unknown; headers?: Record<string, string> } {
@@ -49,22 +83,10 @@ export async function connectWiseStub(opts: { companyId: string; publicKey: stri
     const api = '/v4_6_release/apis/3.0';
     if (!url.pathname.startsWith(api)) return err(404, 'NotFound', 'Not found');
     const path = url.pathname.slice(api.length);
-    if (method === 'GET' && path === '/service/tickets') {
-      const pageSize = Number(url.searchParams.get('pageSize') ?? 25);
-      const pageNo = Number(url.searchParams.get('page') ?? 1);
-      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) return err(400, 'InvalidObject', 'pageSize must be between 1 and 1000');
-      let all: StubTicket[];
-      try {
-        all = tickets.filter((t) => matches(t, url.searchParams.get('conditions')));
-      } catch (e) {
-        return err(400, 'InvalidObject', (e as Error).message);
-      }
-      const slice = all.slice((pageNo - 1) * pageSize, pageNo * pageSize);
-      const next: Record<string, string> = all.length > pageNo * pageSize ? { link: `<${url.origin}${url.pathname}?pageSize=${pageSize}&page=${pageNo + 1}>; rel="next"` } : {};
-      const fields = url.searchParams.get('fields');
-      const items = fields ? slice.map((t) => Object.fromEntries(fields.split(',').map((f) => [f, (t as any)[f]]))) : slice;
-      return { status: 200, body: items, headers: next };
-    }
+    if (method === 'GET' && path === '/service/tickets') return list(url, tickets);
+    if (method === 'GET' && path === '/company/companies') return list(url, directory.companies);
+    if (method === 'GET' && path === '/company/contacts') return list(url, directory.contacts);
+    if (method === 'GET' && path === '/finance/agreements') return list(url, directory.agreements);
     if (method === 'POST' && path === '/service/tickets') {
       const errors: { code: string; message: string; resource: string; field: string }[] = [];
       if (typeof body?.summary !== 'string' || !body.summary) errors.push({ code: 'NullObject', message: 'Summary is required.', resource: 'ticket', field: 'summary' });
@@ -130,6 +152,8 @@ export async function connectWiseStub(opts: { companyId: string; publicKey: stri
     baseUrl: `${origin}/v4_6_release/apis/3.0`,
     requests,
     tickets,
+    /** Companies, contacts and agreements the client import reads; tests fill them. */
+    directory,
     /** The next request matching method and path fails with `status`; `afterWrite`: it is carried out, then answered with the failure. */
     fail(method: string, pathEnd: string | RegExp, fault: Fault) {
       faults.push({ match: (m, p) => m === method && (typeof pathEnd === 'string' ? p.endsWith(pathEnd) : pathEnd.test(p)), fault });

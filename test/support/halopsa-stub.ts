@@ -18,6 +18,9 @@ import { randomBytes } from 'node:crypto';
  *   it; a refused item is 400 `{message}`; an unknown ticket 404;
  * - `GET /api/Appointment` (`client_id`, same paging; `{record_count, appointments}`), `POST` an
  *   array (create, or update with `id`; end after start), `DELETE /api/Appointment/{id}`;
+ * - the client import's reads: `GET /api/Client` (`{record_count, clients}`, inactive ones only with
+ *   `includeinactive=true`), `/api/Users` and `/api/ClientContract` by `client_id` (`{record_count,
+ *   users|contracts}`), same paging, filled through `directory`;
  * - rate limit: 429 with `Retry-After` on cue.
  * It records every request (method, path, query, body, status; never the secret) so tests can
  * count duplicates, and can fail on cue: answer an error, or do the write and lose the answer.
@@ -28,10 +31,16 @@ export interface HaloStubTicket { id: number; summary: string; details: string; 
 
 export interface HaloStubAppointment { id: number; subject: string; start_date: string; end_date: string; client_id: number; agent_id?: number; note: string }
 
+/** What the client import reads (`GET /api/Client`, `/api/Users`, `/api/ClientContract`), in HaloPSA's field names. */
+export interface HaloStubClient { id: number; name: string; inactive: boolean }
+export interface HaloStubUser { id: number; name: string; client_id: number; emailaddress?: string; jobtitle?: string; isimportantcontact: boolean; inactive: boolean }
+export interface HaloStubContract { id: number; client_id: number; ref: string; start_date: string; end_date: string }
+
 type Fault = { status: number; headers?: Record<string, string>; afterWrite?: boolean };
 
-export async function haloPsaStub(opts: { clientId: string; clientSecret: string; tenant?: string; clients: number[]; agents: number[]; tokenLifetimeSeconds?: number }) {
+export async function haloPsaStub(opts: { clientId: string; clientSecret: string; tenant?: string; clients: number[]; agents: number[]; tokenLifetimeSeconds?: number; pageCap?: number }) {
   const requests: HaloStubRequest[] = [];
+  const directory: { clients: HaloStubClient[]; users: HaloStubUser[]; contracts: HaloStubContract[] } = { clients: [], users: [], contracts: [] };
   const tickets: HaloStubTicket[] = [];
   const issued = new Map<string, number>(); // token → expiry (ms)
   const faults: { match: (m: string, p: string) => boolean; fault: Fault }[] = [];
@@ -55,6 +64,23 @@ export async function haloPsaStub(opts: { clientId: string; clientSecret: string
 
   function api(method: string, url: URL, body: any): { status: number; body?: unknown; headers?: Record<string, string> } {
     const path = url.pathname.slice('/api'.length);
+    const lists: Record<string, [string, () => object[]]> = {
+      '/Client': ['clients', () => directory.clients.filter((c) => url.searchParams.get('includeinactive') === 'true' || !c.inactive)],
+      '/Users': ['users', () => directory.users.filter((u) => !url.searchParams.get('client_id') || u.client_id === Number(url.searchParams.get('client_id')))],
+      '/ClientContract': ['contracts', () => directory.contracts.filter((k) => !url.searchParams.get('client_id') || k.client_id === Number(url.searchParams.get('client_id')))],
+    };
+    if (method === 'GET' && lists[path]) {
+      const [key, read] = lists[path]!;
+      const all = read();
+      if (url.searchParams.get('pageinate') !== 'true') return { status: 200, body: { record_count: all.length, [key]: all } };
+      const size = Number(url.searchParams.get('page_size') ?? 50);
+      const no = Number(url.searchParams.get('page_no') ?? 1);
+      if (!Number.isInteger(size) || size < 1 || size > 100) return { status: 400, body: { message: 'page_size must be between 1 and 100' } };
+      if (!Number.isInteger(no) || no < 1) return { status: 400, body: { message: 'page_no must be 1 or more' } };
+      // `pageCap`: fewer records a page than asked (tests see paging with a few records); the client reads until `record_count`.
+      const per = Math.min(size, opts.pageCap ?? size);
+      return { status: 200, body: { page_no: no, page_size: per, record_count: all.length, [key]: all.slice((no - 1) * per, no * per) } };
+    }
     if (method === 'GET' && path === '/Tickets') {
       const search = url.searchParams.get('search');
       const clientId = url.searchParams.get('client_id');
@@ -185,6 +211,8 @@ export async function haloPsaStub(opts: { clientId: string; clientSecret: string
     expireTokens() {
       for (const k of issued.keys()) issued.set(k, 0);
     },
+    /** Clients, users and client contracts the client import reads; tests fill them. */
+    directory,
     tokenRequests: () => requests.filter((r) => r.path === '/auth/token'),
     stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
     start,
