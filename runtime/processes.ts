@@ -28,6 +28,7 @@ import { clientsWithHealth } from '../db/health.js';
 import { getRisk, risksToRun } from '../db/risks.js';
 import { getUpsellById } from '../db/upsell.js';
 import { ClientIdKey, ProcessKey, SegmentKey } from './search-attributes.js';
+import { everyWithoutOverlap } from './periodic.js';
 
 /**
  * The narrow port through which the API and activities start and notify processes
@@ -483,22 +484,10 @@ export async function dispatchPendingWorkflowStarts(t: TemporalTarget, db: Db, l
  * a while). Returns its stop function.
  */
 export function startWorkflowStartDispatcher(t: TemporalTarget, db: Db, logger: Logger, intervalMs = 5_000): () => Promise<void> {
-  let stopped = false;
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = () => {
-    running = dispatchPendingWorkflowStarts(t, db, logger)
-      .then((n) => n > 0 && logger.info({ started: n }, 'outbox: started pending workflows'))
-      .catch((err) => logger.warn({ err }, 'outbox pass failed'));
-  };
-  tick();
-  const timer = setInterval(() => {
-    if (!stopped) tick();
-  }, intervalMs).unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-  };
+  // One pass at a time: a pass slower than the interval is not joined by a second racing it for the same rows.
+  return everyWithoutOverlap(() => dispatchPendingWorkflowStarts(t, db, logger)
+    .then((n) => n > 0 && logger.info({ started: n }, 'outbox: started pending workflows'))
+    .catch((err) => logger.warn({ err }, 'outbox pass failed')), intervalMs);
 }
 
 /**
