@@ -14,9 +14,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { deliveries } from '../db/schema.js';
+import { deliveries, workflowStarts } from '../db/schema.js';
 import type { Logger } from '../runtime/logger.js';
 import { startWorkflowStartDispatcher } from '../runtime/processes.js';
 import { INTEGRATION_KEY_ENV } from '../runtime/secret-box.js';
@@ -96,12 +96,18 @@ export async function benchConnectors({ base, key, db, client, taskQueue, logger
       const rows = await db.select({ state: deliveries.state, n: sql<number>`count(*)::int` }).from(deliveries).where(inArray(deliveries.connector, keys)).groupBy(deliveries.state);
       return Object.fromEntries(rows.map((r) => [r.state, r.n])) as Record<string, number>;
     };
-    /** Waits until `expected` deliveries to the three connectors are delivered (a dead one fails the run). */
-    const drained = async (expected: number) => {
+    const undispatched = async () => (await db.select({ n: sql<number>`count(*)::int` }).from(workflowStarts).where(and(eq(workflowStarts.kind, 'delivery'), isNull(workflowStarts.dispatchedAt))))[0]?.n ?? 0;
+    /**
+     * Waits until `expected` deliveries to the three connectors are delivered (a dead one fails the run); answers
+     * when the dispatcher had started the last delivery workflow, ms from `since` (whether the dispatcher or the deliveries bound the drain).
+     */
+    const drained = async (expected: number, since: number) => {
+      let allStartedMs: number | undefined;
       for (;;) {
         const s = await states();
         if (s.dead) throw new Error(`connectors bench: ${s.dead} dead deliveries (${JSON.stringify(s)})`);
-        if ((s.delivered ?? 0) >= expected) return;
+        if (allStartedMs === undefined && (await undispatched()) === 0) allStartedMs = performance.now() - since;
+        if ((s.delivered ?? 0) >= expected) return allStartedMs ?? performance.now() - since;
         await new Promise((r) => setTimeout(r, 20));
       }
     };
@@ -117,12 +123,12 @@ export async function benchConnectors({ base, key, db, client, taskQueue, logger
     const queued = await db.select({ n: sql<number>`count(*)::int` }).from(deliveries).where(and(inArray(deliveries.connector, keys), eq(deliveries.state, 'pending')));
     const started = performance.now();
     stopDispatcher = startWorkflowStartDispatcher({ client, taskQueue }, db, logger, DISPATCH_EVERY_MS);
-    await drained(ctas * 3);
+    const allStartedMs = await drained(ctas * 3, started);
     const drainSeconds = (performance.now() - started) / 1000;
 
     const active = await reportRound('three connectors', reports);
     // Every report's ticket created and closed in each PSA before the numbers count.
-    await drained(ctas * 3 + reports * 6);
+    await drained(ctas * 3 + reports * 6, performance.now());
     const ticketCounts = { connectwise: cw.tickets.length, autotask: at.tickets.length, halopsa: halo.tickets.length };
     for (const [vendor, n] of Object.entries(ticketCounts)) if (n !== ctas + reports) throw new Error(`connectors bench: ${vendor} holds ${n} tickets, expected ${ctas + reports} (a duplicate or a loss)`);
 
@@ -134,6 +140,7 @@ export async function benchConnectors({ base, key, db, client, taskQueue, logger
       connectors: ['connectwise', 'autotask', 'halopsa'], dispatchEveryMs: DISPATCH_EVERY_MS,
       throughput: {
         ctas, deliveries: ctas * 3, queuedBeforeDispatch: queued[0]?.n ?? 0, seconds: round(drainSeconds, 2), deliveriesPerSec: round((ctas * 3) / drainSeconds),
+        lastWorkflowStartedAfterSeconds: round(allStartedMs / 1000, 2),
         vendorRequests: cw.requests.length + at.requests.length + halo.requests.length,
       },
       reportLatency: {

@@ -215,4 +215,38 @@ describe('all connectors at once for one client', () => {
     expect(cw.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/service/tickets/${ticket.id}`))).toEqual([]);
     expectNoDuplicates();
   });
+
+  it('records a meeting held from HaloPSA\'s "appointment completed" webhook as the API\'s held report would', async () => {
+    // The cadence books its meetings; HaloPSA (the connector type with appointments) gets one per meeting.
+    expect((await call('POST', `/v1/clients/${clientId}/cadence`, { body: {} })).status).toBe(201);
+    const booked = async () => (await clientTimeline(h.database.db, clientId, { types: ['meeting.scheduled'] })).map((e) => e.data as { meetingId: string; startsAt: string; endsAt: string });
+    const appointmentOf = (meetingId: string) => halo.appointments.find((a) => a.note.includes(meetingId));
+    const meetings = await eventually(booked, (l) => l.length >= 2 && l.every((m) => appointmentOf(m.meetingId)), 60_000);
+    const [viaApi, viaVendor] = [...meetings].sort((a, b) => a.startsAt.localeCompare(b.startsAt));
+    const heldAt = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    const endedAt = new Date(Date.now() - 3_600_000).toISOString();
+
+    const reported = await call('POST', `/v1/clients/${clientId}/cadence/meetings/${viaApi!.meetingId}/held`, { role: 'automation', body: { heldAt, endedAt, attendees: ['Casey CSM'] } });
+    expect(reported.status, JSON.stringify(reported.body)).toBe(200);
+    const completed = JSON.stringify({ id: crypto.randomUUID(), event: 'Appointment Completed', appointment: { id: appointmentOf(viaVendor!.meetingId)!.id, complete_status: 1, complete_date: endedAt, agent_name: 'Casey CSM', start_date: heldAt, end_date: endedAt } });
+    const basic = `Basic ${Buffer.from(`${HALO.webhook.username}:${HALO.webhook.password}`).toString('base64')}`;
+    const posted = await call('POST', `/inbound/halopsa/${ids.halo}`, { role: null, rawBody: completed, headers: { authorization: basic } });
+    expect(posted).toMatchObject({ status: 200, body: { duplicate: false, outcome: 'meetingHeld' } });
+    expect(await call('POST', `/inbound/halopsa/${ids.halo}`, { role: null, rawBody: completed, headers: { authorization: basic } })).toMatchObject({ status: 200, body: { duplicate: true } });
+
+    // The same ledger fact and the same meeting state either way; only the actor says where the report came from.
+    const held = (await clientTimeline(h.database.db, clientId, { types: ['meeting.held'] }));
+    const fromApi = held.filter((e) => (e.data as any).meetingId === viaApi!.meetingId);
+    const fromVendor = held.filter((e) => (e.data as any).meetingId === viaVendor!.meetingId);
+    expect([fromApi.length, fromVendor.length]).toEqual([1, 1]);
+    expect({ ...fromVendor[0]!.data, meetingId: 'm' }).toEqual({ ...fromApi[0]!.data, meetingId: 'm' });
+    expect(fromApi[0]!.data).toMatchObject({ attendees: ['Casey CSM'], decisions: 0 });
+    expect(fromVendor[0]!.actor).toMatchObject({ kind: 'system', id: `psa:${ids.halo}` });
+    const cadence = (await call('GET', `/v1/clients/${clientId}/cadence`, { role: 'ops' })).body;
+    const statusOf = (meetingId: string) => cadence.meetings.find((m: any) => m.meetingId === meetingId)?.status;
+    expect([statusOf(viaApi!.meetingId), statusOf(viaVendor!.meetingId)]).toEqual(['held', 'held']);
+    expectNoDuplicates();
+    const markers = halo.appointments.map((a) => /baton:meeting:[^\s]+/.exec(a.note)?.[0]);
+    expect(new Set(markers).size).toBe(markers.length);
+  });
 });
