@@ -26,8 +26,8 @@
  *    all at once, time to replay-recover after a worker restart.
  *  - connectors (bench/connectors.ts): ConnectWise, Autotask and HaloPSA connectors against their local stubs
  *    (test/support): outbox delivery throughput (`--connector-ctas` CTAs × 3 tickets, deliveries/s), and the
- *    latency of opening and completing a CTA over HTTP with the three connectors active vs none
- *    (`--connector-reports` each), p50/p95 and the ratio.
+ *    latency of opening and completing a CTA over HTTP with the three connectors active (deliveries held, then
+ *    running) vs none (`--connector-reports` each), p50/p95 and the ratios.
  *  - workflow-setup (bench/workflow-setup.ts): CPU a new or replayed workflow spends setting up the bundle's modules.
  *  - rehearsal (bench/rehearsal.ts): a simulated year (`--rehearsal-days`) of a `--rehearsal-clients` portfolio with every
  *    process (`--rehearsal-processes all`), rehearsed on its own time-skipping server: wall time, ledger and history
