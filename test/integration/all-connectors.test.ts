@@ -170,8 +170,11 @@ describe('all connectors at once for one client', () => {
     for (const id of [ids.cw, ids.halo]) expect((await connectorStatus(id)).breaker.state).toBe('closed');
 
     await at.start();
+    const delivered = async () => (await clientTimeline(h.database.db, clientId, { types: ['delivery.delivered'] })).map((e) => (e.data as any).deliveryId);
     for (const ctaId of during) {
-      await eventually(() => deliveriesOf(ctaId, 'cta.opened'), (l) => allDelivered(l, 5), 30_000);
+      const log = await eventually(() => deliveriesOf(ctaId, 'cta.opened'), (l) => allDelivered(l, 5), 30_000);
+      // On the client's timeline too, once each.
+      expect((await delivered()).filter((id) => id === log.find((d) => d.connector === `psa:${ids.at}`).id)).toHaveLength(1);
       expect(seen(ctaId).tickets.at).toHaveLength(1);
       expect(seen(ctaId).creates).toEqual({ cw: 1, at: 1, halo: 1 });
     }
