@@ -24,11 +24,15 @@
  *  - scale (bench/scale.ts): `--scale-clients` live cadences (and the CTA clocks they open) on one
  *    worker process: RSS per 1,000 cached workflows, lateness of the monthly roll that fires for
  *    all at once, time to replay-recover after a worker restart.
+ *  - connectors (bench/connectors.ts): ConnectWise, Autotask and HaloPSA connectors against their local stubs
+ *    (test/support): outbox delivery throughput (`--connector-ctas` CTAs × 3 tickets, deliveries/s), and the
+ *    latency of opening and completing a CTA over HTTP with the three connectors active (deliveries held, then
+ *    running) vs none (`--connector-reports` each), p50/p95 and the ratios.
  *  - workflow-setup (bench/workflow-setup.ts): CPU a new or replayed workflow spends setting up the bundle's modules.
  *  - rehearsal (bench/rehearsal.ts): a simulated year (`--rehearsal-days`) of a `--rehearsal-clients` portfolio with every
  *    process (`--rehearsal-processes all`), rehearsed on its own time-skipping server: wall time, ledger and history
  *    events per client, peak RSS.
- * `--only governance` (a comma list of http, cta, onboarding, cadence, health, governance, console, scale, workflow-setup, rehearsal) runs a subset.
+ * `--only governance` (a comma list of http, cta, onboarding, cadence, health, governance, connectors, console, scale, workflow-setup, rehearsal) runs a subset.
  * `TEMPORAL_ADDRESS` (or `--temporal-address`) runs against an external Temporal instead of the embedded dev server.
  * Prints the issue-17 ratios side by side in one table (`targets`) with the machine's load average, and writes
  * bench-results/<timestamp>.json. A measurement, never a pass/fail test.
@@ -55,6 +59,7 @@ import { batonDataConverter, ephemeralKeyring } from '../runtime/payload-codec.j
 import { benchCadence } from './cadence.js';
 import { benchHealth } from './health.js';
 import { benchConsole } from './console.js';
+import { benchConnectors } from './connectors.js';
 import { sql } from 'drizzle-orm';
 import { benchGovernance } from './governance.js';
 import { benchOnboarding, pct } from './onboarding.js';
@@ -73,6 +78,7 @@ const { values: opts } = parseArgs({
     requests: { type: 'string', default: '2000' }, connections: { type: 'string', default: '10' }, ctas: { type: 'string', default: '200' },
     onboardings: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '10' }, cadences: { type: 'string', default: '40' },
     health: { type: 'string', default: '100' },
+    'connector-ctas': { type: 'string', default: '200' }, 'connector-reports': { type: 'string', default: '100' },
     'portfolio-clients': { type: 'string', default: '1000' }, 'portfolio-renders': { type: 'string', default: '50' },
     'governance-clients': { type: 'string', default: '1000' }, only: { type: 'string' },
     'scale-clients': { type: 'string', default: '1000' }, 'scale-concurrency': { type: 'string', default: '20' },
@@ -107,9 +113,11 @@ const CONCURRENCY = Number(opts.concurrency);
 const CADENCES = Number(opts.cadences);
 const HEALTH = Number(opts.health);
 const GOVERNANCE_CLIENTS = Number(opts['governance-clients']);
+const CONNECTOR_CTAS = Number(opts['connector-ctas']);
+const CONNECTOR_REPORTS = Number(opts['connector-reports']);
 /** `--only console,governance`: just those parts (e.g. `console`: the portfolio page alone). */
 const ONLY = opts.only ? new Set(opts.only.split(',')) : undefined;
-const runs = (part: 'http' | 'cta' | 'onboarding' | 'cadence' | 'health' | 'governance' | 'console' | 'scale' | 'workflow-setup' | 'rehearsal') => !ONLY || ONLY.has(part);
+const runs = (part: 'http' | 'cta' | 'onboarding' | 'cadence' | 'health' | 'governance' | 'connectors' | 'console' | 'scale' | 'workflow-setup' | 'rehearsal') => !ONLY || ONLY.has(part);
 const loadAvg = () => os.loadavg().map((l) => +l.toFixed(2)) as [number, number, number];
 
 const logger = createLogger('warn');
@@ -249,6 +257,8 @@ async function main() {
     const cadence = runs('cadence') ? await benchCadence({ base, key, client, cadences: CADENCES, concurrency: CONCURRENCY }) : undefined;
     const governance = runs('governance') ? await benchGovernance({ base, key, db: database.db, clients: GOVERNANCE_CLIENTS, concurrency: CONCURRENCY }) : undefined;
     const health = runs('health') ? await benchHealth({ base, key, client, clients: HEALTH, concurrency: CONCURRENCY }) : undefined;
+    const connectors = runs('connectors') ? await benchConnectors({ base, key, db: database.db, client, taskQueue, logger, ctas: CONNECTOR_CTAS, reports: CONNECTOR_REPORTS, concurrency: CONCURRENCY }) : undefined;
+    if (connectors) finished.connectors = { ...connectors, loadAvg: loadAvg() };
     // Last, on a fresh database: the console's portfolio page of a 1,000-client book.
     let portfolio;
     if (runs('console')) {
@@ -302,7 +312,7 @@ async function main() {
       // Load average (1, 5, 15 min) when the run started and ended: other work on a shared machine skews absolute numbers, not the side-by-side ratios.
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAvgAtStart: loadAtStart, loadAvgAtEnd: loadAvg() },
       temporal: TEMPORAL_ADDRESS ? { external: TEMPORAL_ADDRESS, namespace: NAMESPACE } : { embedded: 'dev server (SQLite)' },
-      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS, onboardings: ONBOARDINGS, concurrency: CONCURRENCY, cadences: CADENCES, health: HEALTH, governanceClients: GOVERNANCE_CLIENTS, scaleClients: SCALE_CLIENTS, rehearsal: REHEARSAL, tuning: TUNING, ...(ONLY ? { only: [...ONLY] } : {}) },
+      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS, onboardings: ONBOARDINGS, concurrency: CONCURRENCY, cadences: CADENCES, health: HEALTH, governanceClients: GOVERNANCE_CLIENTS, connectorCtas: CONNECTOR_CTAS, connectorReports: CONNECTOR_REPORTS, scaleClients: SCALE_CLIENTS, rehearsal: REHEARSAL, tuning: TUNING, ...(ONLY ? { only: [...ONLY] } : {}) },
       targets,
       http: scenarios,
       ratios: scenarios.length ? { readVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[1]!.throughputPerSec).toFixed(2), registerVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[2]!.throughputPerSec).toFixed(2) } : undefined,
@@ -319,6 +329,7 @@ async function main() {
       cadence,
       health,
       governance,
+      connectors: finished.connectors,
       portfolio,
     };
     const file = writeSummary(summary);
@@ -335,6 +346,7 @@ async function main() {
     if (cadence) console.log(JSON.stringify({ cadence }, null, 2));
     if (health) console.log(JSON.stringify({ health }, null, 2));
     if (governance) console.log(JSON.stringify({ governance }, null, 2));
+    if (connectors) console.log(JSON.stringify({ connectors: finished.connectors }, null, 2));
     if (portfolio) console.log(JSON.stringify({ portfolio }, null, 2));
     if (workflowSetup) console.log(JSON.stringify({ workflowSetup }, null, 2));
     if (scale) console.log(JSON.stringify({ scale }, null, 2));

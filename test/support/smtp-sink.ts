@@ -8,9 +8,17 @@ import { SMTPServer } from 'smtp-server';
  */
 export async function smtpSink() {
   const messages: ParsedMail[] = [];
+  /** SMTP reply codes the next messages are refused with (read and dropped, never stored), one each. */
+  const refusals: number[] = [];
   const make = () => new SMTPServer({
     authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
     onData(stream, _session, done) {
+      const refusal = refusals.shift();
+      if (refusal !== undefined) {
+        stream.on('end', () => done(Object.assign(new Error('injected refusal'), { responseCode: refusal })));
+        stream.resume();
+        return;
+      }
       simpleParser(stream).then((m) => { messages.push(m); done(); }, done);
     },
   });
@@ -20,6 +28,8 @@ export async function smtpSink() {
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    /** The next message is refused with `responseCode` (e.g. 451, a temporary failure the sender retries). */
+    refuseNext(responseCode: number) { refusals.push(responseCode); },
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
