@@ -11,7 +11,7 @@ import { STAKEHOLDER_ROLES } from '../../domain/roles.js';
 import { IntegrationKeyMissingError } from '../../runtime/secret-box.js';
 import { writeContext } from '../actor.js';
 import { currentTime, type ApiEnv } from '../context.js';
-import { notFound, ProblemError, unprocessable } from '../problem.js';
+import { notFound, ProblemError, unprocessable , ProblemSchema } from '../problem.js';
 import { jsonBody, jsonResponse, ROLE_SETS, securedRoute } from '../route.js';
 import { Id, text, uniqueList } from '../schemas.js';
 import { ImportResult, importClientRows, RowResult } from './client-import.js';
@@ -69,7 +69,10 @@ const importRoute = securedRoute(ROLE_SETS.operate, {
         .openapi({ description: 'The stakeholder roles a primary contact gets (R-123); default `other`' }),
     })),
   },
-  responses: { 200: jsonResponse(PsaImportResult, 'What the import did (or, in a dry run, would do), company by company') },
+  responses: {
+    200: jsonResponse(PsaImportResult, 'What the import did (or, in a dry run, would do), company by company'),
+    502: { description: '`vendor-failed`: the PSA refused or could not be reached; nothing was imported', content: { 'application/problem+json': { schema: ProblemSchema } } },
+  },
 });
 
 const vendorProblem = (detail: string) => new ProblemError(502, 'vendor-failed', 'The PSA could not be read', `${detail} Nothing was imported.`);
