@@ -2,14 +2,13 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Db } from '../../db/client.js';
 import { claimInboundEvent, connectorKey, findLinkByVendorId, getConnector, openCredentials } from '../../db/connectors.js';
 import { completeCta, recordFirstAction } from '../../db/ctas.js';
-import { inboundEvents, meetings, type Actor } from '../../db/schema.js';
+import { inboundEvents, type Actor } from '../../db/schema.js';
 import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
-import { sendProcessAction, type ProcessTarget } from '../process-actions.js';
-import { CADENCE_REFUSAL_TYPES, cadenceAction, cadenceWorkflowId, type CadenceActionRequest } from '../../workflows/contracts.js';
 import { appointmentReport, haloPsaCredentials, haloPsaSettings, haloWebhookPayload, ticketIdOf, webhookAuthenticates, webhookEventKey, webhookReport, type HaloWebhookItem } from '../../domain/halopsa.js';
 import { notifyCtaClock } from '../../runtime/processes.js';
+import { reportVendorMeeting } from '../../runtime/vendor-meeting-reports.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { ProblemError } from '../problem.js';
 import { Id, text } from '../schemas.js';
@@ -102,9 +101,8 @@ export function registerHaloPsaInbound(app: OpenAPIHono<ApiEnv>) {
 
 /**
  * An appointment item: a completed appointment Baton booked for a cadence meeting → the meeting-held
- * report, sent to the cadence process as `POST /v1/clients/{id}/cadence/meetings/{id}/held` would
- * (its idempotency key derives from HaloPSA's event, so a repeat has no second effect, C-6). The
- * item is recorded in `inbound_events` once the process has answered: a refusal (e.g. a meeting
+ * report (runtime/vendor-meeting-reports.ts; its idempotency key derives from HaloPSA's event, so a
+ * repeat has no second effect, C-6). The item is recorded in `inbound_events` once the process has answered: a refusal (e.g. a meeting
  * not yet due, or already reported) is acknowledged and recorded; Temporal unreachable is a 503 and
  * nothing is recorded, so HaloPSA's retry reports it again.
  */
@@ -115,29 +113,13 @@ async function appointmentItem(c: Context<ApiEnv>, connectorId: string, item: Ha
   const [seen] = await db.select({ k: inboundEvents.eventKey }).from(inboundEvents).where(and(eq(inboundEvents.connectorId, connectorId), eq(inboundEvents.eventKey, eventKey)));
   if (seen) return { duplicate: true, outcome: 'already-received' };
   const report = appointmentReport(item);
-  const meetingId = await findLinkByVendorId(db, connectorId, 'appointment', String(item.appointment!.id));
-  const [m] = meetingId ? await db.select({ clientId: meetings.clientId, process: meetings.process, startsAt: meetings.startsAt, endsAt: meetings.endsAt }).from(meetings).where(eq(meetings.id, meetingId)) : [];
-  let outcome: string;
-  if (!meetingId || !m) outcome = 'not-a-baton-appointment';
-  else if (report.report === 'none') outcome = `no-report: ${report.why}`;
-  else if (m.process !== 'cadence') outcome = `no-report: a ${m.process} meeting is reported through its own process`;
-  else {
-    const request: CadenceActionRequest = {
-      action: {
-        type: 'meetingHeld', meetingId, heldAt: report.heldAt ?? new Date(m.startsAt).toISOString(), endedAt: report.endedAt ?? new Date(m.endsAt).toISOString(),
-        attendees: [report.by ?? 'reported by HaloPSA'], sponsorPresent: false, decisions: [], undecided: [],
-      },
-      idempotencyKey: `halopsa/${connectorId}/${eventKey}`, bodyHash: createHash('sha256').update(JSON.stringify(item)).digest('hex'), actor, at,
-    };
-    const target: ProcessTarget = { process: 'cadence', label: 'cadence', clientId: m.clientId, workflowId: cadenceWorkflowId(m.clientId), refusalTypes: CADENCE_REFUSAL_TYPES, startHint: '' };
-    try {
-      await sendProcessAction(c, target, cadenceAction, request);
-      outcome = 'meetingHeld';
-    } catch (err) {
-      if (!(err instanceof ProblemError) || err.status >= 500) throw err;
-      outcome = `unchanged: ${err.detail}`.slice(0, 500);
-    }
-  }
+  const outcome = report.report === 'none'
+    ? (await findLinkByVendorId(db, connectorId, 'appointment', String(item.appointment!.id)) ? `no-report: ${report.why}` : 'not-a-baton-appointment')
+    : await reportVendorMeeting({ db, temporal: c.get('deps').temporal }, {
+      connectorId, actor, linkKind: 'appointment', vendorId: String(report.appointmentId), at,
+      report: { report: 'held', ...(report.heldAt ? { heldAt: report.heldAt } : {}), ...(report.endedAt ? { endedAt: report.endedAt } : {}), by: report.by ?? 'reported by HaloPSA' },
+      idempotencyKey: `halopsa/${connectorId}/${eventKey}`, bodyHash: createHash('sha256').update(JSON.stringify(item)).digest('hex'),
+    });
   const claimed = await claimInboundEvent(db, connectorId, eventKey, entity, outcome);
   return claimed ? { duplicate: false, outcome } : { duplicate: true, outcome: 'already-received' };
 }

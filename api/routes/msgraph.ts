@@ -17,7 +17,8 @@ import { inboundEvents, meetings } from '../../db/schema.js';
 import type { Actor } from '../../db/schema.js';
 import { clientStateFor, clientStateMatches, DEFAULT_AUTHORITY, eventReport, notificationBatch, notificationKey, notifiedEventId, type ChangeNotification } from '../../domain/msgraph.js';
 import { policySchema } from '../../domain/policy.js';
-import { reportToCadence } from '../../runtime/processes.js';
+import type { TemporalTarget } from '../../runtime/processes.js';
+import { reportVendorMeeting } from '../../runtime/vendor-meeting-reports.js';
 import { integrationKey, IntegrationKeyMissingError } from '../../runtime/secret-box.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { ProblemError } from '../problem.js';
@@ -97,7 +98,7 @@ export function registerMsgraphInbound(app: OpenAPIHono<ApiEnv>) {
   });
 }
 
-async function handleNotification(db: Db, connector: ConnectorRow, n: ChangeNotification, at: string, temporal: Parameters<typeof reportToCadence>[0] | undefined): Promise<NotificationOutcome> {
+async function handleNotification(db: Db, connector: ConnectorRow, n: ChangeNotification, at: string, temporal: TemporalTarget | undefined): Promise<NotificationOutcome> {
   const key = notificationKey(n);
   const claim = (outcome: string) => claimInboundEvent(db, connector.id, key, `${n.changeType}:${n.resource}`.slice(0, 500), outcome.slice(0, 300))
     .then((fresh) => (fresh ? { duplicate: false, outcome } : { duplicate: true, outcome: 'already-received' }));
@@ -119,14 +120,11 @@ async function handleNotification(db: Db, connector: ConnectorRow, n: ChangeNoti
   const event = n.changeType.toLowerCase() === 'deleted' ? undefined : await fetchGraphEvent(connector, sub.mailbox, eventId, Math.min(policy.requestTimeoutSeconds, 5));
   const report = eventReport(event, meeting);
   if (report.report === 'none') return claim(`no-report: ${report.why}`);
-  // Only the cadence takes meeting reports; another process's meeting (e.g. a kickoff) is recorded, not reported.
-  if (meeting.process !== 'cadence' || !temporal) return claim(`recorded: ${report.report} (${meeting.process !== 'cadence' ? `a ${meeting.process} meeting` : 'no process engine'}; report it through the API)`);
   const actor: Actor = { kind: 'system', id: connectorKey(connector.id), name: `Microsoft 365: ${connector.name}` };
-  const action = report.report === 'cancelled'
-    ? { type: 'meetingCancelled' as const, meetingId, noticeAt: at, reason: report.note }
-    : { type: 'meetingRescheduled' as const, meetingId, agreedAt: at, newStartsAt: report.startsAt, newEndsAt: report.endsAt };
   // The idempotency key is the notification's identity: a redelivery after a crash before the claim is one report (C-6).
-  const r = await reportToCadence(temporal, meeting.clientId, { action, idempotencyKey: `msgraph/${connector.id}/${key}`, bodyHash: key, actor, at });
-  const outcome = r.outcome === 'accepted' ? report.report : r.outcome === 'refused' ? `refused: ${r.refusal.message}` : 'recorded: the cadence does not run';
+  const outcome = await reportVendorMeeting({ db, temporal }, {
+    connectorId: connector.id, actor, linkKind: 'event', vendorId: eventId, meetingId, at, idempotencyKey: `msgraph/${connector.id}/${key}`, bodyHash: key,
+    report: report.report === 'cancelled' ? { report: 'cancelled', ...(report.note ? { note: report.note } : {}) } : { report: 'moved', startsAt: report.startsAt, endsAt: report.endsAt },
+  });
   return claim(outcome);
 }

@@ -216,13 +216,13 @@ describe('change notifications (inbound)', () => {
     const start = new Date(Date.parse(toMove!.startsAt) + 3 * 86_400_000).toISOString();
     const end = new Date(Date.parse(toMove!.endsAt) + 3 * 86_400_000).toISOString();
     const moved = await stub.organiserChange(e, { start, end });
-    expect(moved).toMatchObject({ status: 202, body: { received: true, results: [{ duplicate: false, outcome: 'moved' }] } });
+    expect(moved).toMatchObject({ status: 202, body: { received: true, results: [{ duplicate: false, outcome: 'meetingRescheduled' }] } });
     expect(Date.parse((await cadenceMeeting(toMove!.id)).startsAt)).toBe(Date.parse(start));
     // Graph redelivers the same notification: acknowledged, nothing changes.
     expect(await stub.post(stub.notificationFor(e, 'updated'))).toMatchObject({ status: 202, body: { results: [{ duplicate: true, outcome: 'already-received' }] } });
 
     const cancelled = await stub.organiserChange(eventOf(toCancel!.id)!, { cancel: true });
-    expect(cancelled).toMatchObject({ status: 202, body: { results: [{ duplicate: false, outcome: 'cancelled' }] } });
+    expect(cancelled).toMatchObject({ status: 202, body: { results: [{ duplicate: false, outcome: 'meetingCancelled' }] } });
     expect((await meetingRow(toCancel!.id)).state).toBe('cancelled');
     expect((await cadenceMeeting(toCancel!.id)).status).toBe('cancelled');
 
