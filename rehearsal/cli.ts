@@ -20,7 +20,7 @@ import { parseScenario, ScenarioError, type Scenario } from './scenario.js';
 import type { RehearseOptions } from '../cli/main.js';
 
 /** Exit codes of `baton rehearse` beyond 0 (done) and 2 (usage). */
-export const REHEARSE_EXIT = { expectMissed: 1, stalled: 3 } as const;
+export const REHEARSE_EXIT = { expectMissed: 1, stalled: 3, interrupted: { SIGINT: 130, SIGTERM: 143 } } as const;
 
 /**
  * Runs the command; returns the process exit code. `usage` reports a usage error (one line, exit 2)
@@ -53,13 +53,25 @@ export async function rehearseCommand(file: string | undefined, o: RehearseOptio
     return 0;
   }
 
-  const { rehearse, RehearsalStalledError } = await import('./run.js');
+  const { rehearse, RehearsalStalledError, RehearsalInterruptedError } = await import('./run.js');
   const detail = o.summary ? 'summary' : o.full ? 'full' : portfolio ? 'summary' : 'full';
   const { json, quiet } = o;
   installTemporalRuntime(createLogger('error'));
   const spool = new ReportSpool(json);
+  // Ctrl-C (or a stop) ends the run with its test server and database stopped, not orphaned; a second one quits at once.
+  const interrupt = new AbortController();
+  let stoppedBy: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (stoppedBy) process.exit(REHEARSE_EXIT.interrupted[signal]);
+    stoppedBy = signal;
+    console.error(`${signal}: stopping the rehearsal (its worker, test server and database); again to quit at once`);
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const result = await rehearse(scenario, {
+      signal: interrupt.signal,
       detail,
       log: quiet ? () => {} : (m) => console.error(m),
       ...(quiet ? {} : { progress: (p: RehearsalProgress) => console.error(formatProgress(p)), progressEveryMs: o.progressEvery * 1000 }),
@@ -78,8 +90,14 @@ export async function rehearseCommand(file: string | undefined, o: RehearseOptio
       console.error(err.message);
       return REHEARSE_EXIT.stalled;
     }
+    if (err instanceof RehearsalInterruptedError && stoppedBy) {
+      console.error(err.message);
+      return REHEARSE_EXIT.interrupted[stoppedBy];
+    }
     throw err;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     spool.remove();
   }
 }

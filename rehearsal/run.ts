@@ -69,6 +69,11 @@ export interface RehearsalOptions {
   limits?: Partial<ClockLimits>;
   /** The rehearsal worker's cache and concurrency (default: worker.ts `defaultMaxCachedWorkflows`, docs/rehearsal.md "Memory and time"). */
   worker?: BatonWorkerOptions['tuning'];
+  /**
+   * Ends the run early (the CLI's Ctrl-C): the rehearsal rejects with RehearsalInterruptedError once its
+   * worker, test server and throw-away database have stopped, so nothing outlives the command.
+   */
+  signal?: AbortSignal;
   /** Tests only: called with the database before step `index` runs (e.g. to change a row behind the API's back). */
   beforeStep?: (index: number, db: Database['db'], refs: Record<string, string>) => Promise<void> | void;
   /** Tests only: the address the rehearsal's client connections use instead of the server's (a fault-injecting proxy). */
@@ -142,7 +147,46 @@ interface Operation { method: string; path: string }
 /** Cadence, onboarding, placement review, planning loop and health per client: the workflows every client can have. */
 const clientWorkflows = (clientId: string) => [cadenceWorkflowId(clientId), onboardingWorkflowId(clientId), placementReviewWorkflowId(clientId), planningLoopWorkflowId(clientId), healthWorkflowId(clientId), saleWorkflowId(clientId)];
 
+/** The run was ended through `RehearsalOptions.signal`; everything it started has stopped. */
+export class RehearsalInterruptedError extends Error {
+  constructor() {
+    super('The rehearsal was interrupted; its worker, test server and database have stopped.');
+    this.name = 'RehearsalInterruptedError';
+  }
+}
+
+/**
+ * Runs a scenario on its own time-skipping test server and throw-away database. Whatever ends it (its
+ * report, a failure, a stall, `opts.signal`), the servers it started stop before it returns.
+ */
 export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}): Promise<RehearsalResult> {
+  const log = opts.log ?? (() => {});
+  // Cleanups are registered as each part starts (the newest first) and run here, so an interrupt stops what exists so far.
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const { signal } = opts;
+  let onAbort = () => {};
+  const interrupted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new RehearsalInterruptedError());
+  });
+  if (signal?.aborted) throw new RehearsalInterruptedError();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const run = runRehearsal(scenario, opts, cleanups);
+  run.catch(() => {}); // after an interrupt the abandoned run fails as its servers stop: nobody waits for it
+  try {
+    return await Promise.race([run, interrupted]);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (signal?.aborted) log('interrupted: stopping the worker, the test server and the database');
+    for (const c of cleanups.splice(0)) await boundedCleanup(c, log);
+    if (signal?.aborted) {
+      // A part that was still starting when the interrupt came registers its cleanup only once it has started.
+      await boundedCleanup(() => run, log, 15_000);
+      for (const c of cleanups.splice(0)) await boundedCleanup(c, log);
+    }
+  }
+}
+
+async function runRehearsal(scenario: Scenario, opts: RehearsalOptions, cleanups: (() => Promise<unknown>)[]): Promise<RehearsalResult> {
   const startedAt = Date.now();
   const log = opts.log ?? (() => {});
   const detail = opts.detail ?? 'full';
@@ -150,7 +194,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
   const plan = timeline(scenario); // validates times before anything starts
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-rehearsal-'));
   fs.chmodSync(tmp, 0o755); // PostgreSQL refuses to run as root, so the embedded server runs as another user
-  const cleanups: (() => Promise<unknown>)[] = [async () => fs.rmSync(tmp, { recursive: true, force: true })];
+  cleanups.push(async () => fs.rmSync(tmp, { recursive: true, force: true }));
   try {
     const database = await throwAwayDatabase(opts.postgresAdminUrl, tmp, cleanups, log);
     // Rehearsal histories live as long as the run: a throwaway key, so the codec is rehearsed too (issue 18).
@@ -339,8 +383,6 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     // Said at once: stopping a worker whose activity is blocked can take up to its bounded cleanup time.
     if (err instanceof RehearsalStalledError) log(`${STALLED_LOG_LINE}; stopping the worker and servers before saying what was stuck`);
     throw err;
-  } finally {
-    for (const c of cleanups) await boundedCleanup(c, log);
   }
 }
 

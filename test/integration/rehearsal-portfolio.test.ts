@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -184,6 +185,44 @@ describe('baton rehearse --portfolio', () => {
     for (const ref of ['c1d', 'c3d', 'c5d', 'c7d']) expect(by[ref]!.cadence, ref).not.toBeNull();
     for (const ref of ['c2d', 'c6d']) expect(by[ref]!.onboarding, ref).not.toBeNull();
     for (const ref of ['c4d', 'c8d']) expect(by[ref]!.eventsByType, ref).toMatchObject({ 'sale.started': 1, 'sale.discovery_held': 1 });
+  }, 120_000);
+
+  it('on Ctrl-C stops its worker, test server and database before it exits 130, leaving no process behind', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'rehearse', '--portfolio', '2', '--days', '365', '--json', '--progress-every', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const advancing = new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('rehearsal · advancing')) resolve();
+    }));
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    await Promise.race([advancing, exited]);
+    // Everything the command started, found while it runs: the test server (behind its faketime wrapper) and PostgreSQL.
+    const descendants = (pid: number): number[] => {
+      let children: number[] = [];
+      try {
+        children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').map(Number).filter(Boolean);
+      } catch { /* ps exits 1 when a process has no children */ }
+      return children.flatMap((c) => [c, ...descendants(c)]);
+    };
+    const started = descendants(child.pid!);
+    expect(started.length, stderr).toBeGreaterThanOrEqual(2);
+    child.kill('SIGINT');
+    const [code] = await exited;
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain('SIGINT: stopping the rehearsal');
+    expect(stderr).toContain('The rehearsal was interrupted');
+    expect(stdout).toBe(''); // no partial report
+    const alive = started.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(alive, `still running after the rehearsal exited: ${alive.join(', ')}`).toEqual([]);
   }, 120_000);
 
   it('refuses options that do not fit, with usage and exit code 2', async () => {
