@@ -262,7 +262,7 @@ export function appointmentReport(i: HaloWebhookItem, meeting: BookedMeeting, s:
   }
   const start = haloInstant(a.start_date);
   const end = haloInstant(a.end_date);
-  if (!start && !end) return { report: 'none', why: a.start_date || a.end_date ? 'the appointment\'s times could not be read' : 'the appointment is not completed and carries no times' };
+  if (!start && !end) return { report: 'none', why: a.start_date || a.end_date ? 'the appointment\'s times could not be read' : 'the appointment is not completed' };
   if (!booked) return { report: 'none', why: `the meeting is ${meeting.state} in Baton` };
   const startsAt = start ?? new Date(meeting.startsAt).toISOString();
   const endsAt = end ?? new Date(meeting.endsAt).toISOString();

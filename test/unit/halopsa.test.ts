@@ -88,7 +88,7 @@ describe('HaloPSA mappers (issue 15)', () => {
     const m = { state: 'scheduled', startsAt: '2026-12-08T16:00:00.000Z', endsAt: '2026-12-08T17:00:00.000Z' };
     expect(appointmentReport(item({ appointment: { id: 800, complete_status: 1, start_date: '2026-12-08T16:00:00Z', agent_name: 'Casey' } }), m)).toEqual({ report: 'held', appointmentId: 800, heldAt: '2026-12-08T16:00:00.000Z', by: 'Casey' });
     expect(appointmentReport(item({ appointment: { id: 800, complete_date: '2026-12-08T17:00:00Z' } }), m)).toMatchObject({ report: 'held' });
-    expect(appointmentReport(item({ appointment: { id: 800, complete_status: 0 } }), m)).toEqual({ report: 'none', why: 'the appointment is not completed and carries no times' });
+    expect(appointmentReport(item({ appointment: { id: 800, complete_status: 0 } }), m)).toEqual({ report: 'none', why: 'the appointment is not completed' });
     expect(appointmentReport(item({ ticket: { id: 1 } }), m)).toMatchObject({ report: 'none' });
   });
 
