@@ -36,7 +36,8 @@ const unauthorized = (detail: string) => new ProblemError(401, 'unauthorized', '
  * (Basic credentials or the secret header set on the connector, compared in constant time; 401
  * problem+json, nothing changed, when missing or wrong); each item de-duplicated by HaloPSA's event
  * id (a replay answers 200 `duplicate` and changes nothing); a ticket that stands for a CTA reports
- * on it as the API would (closed → complete, a note or a status change → first action).
+ * on it as the API would (closed → complete, a note or a status change → first action); an
+ * appointment that stands for a meeting reports it held, missed, moved or cancelled (`appointmentItem`).
  */
 export function registerHaloPsaInbound(app: OpenAPIHono<ApiEnv>) {
   app.post('/inbound/halopsa/:connectorId', async (c) => {
