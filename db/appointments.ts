@@ -8,7 +8,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { enqueueWorkflowStart } from './outbox.js';
-import { clients, connectors, deliveries, meetings } from './schema.js';
+import { clients, connectors, deliveries, meetings, type Actor } from './schema.js';
 
 type Executor = Pick<Db, 'insert' | 'select'>;
 
@@ -32,7 +32,8 @@ export const APPOINTMENT_OPS: Record<string, AppointmentDelivery['op'] | undefin
 
 export const isAppointmentDelivery = (p: { op?: unknown }): p is AppointmentDelivery => typeof p.op === 'string' && p.op.startsWith('appointment.');
 
-export async function queueAppointmentDeliveries(tx: Executor, e: { id: string; type: string; clientId: string | null; data: Record<string, unknown> }, deliveryIdFor: (key: string) => string): Promise<number> {
+/** A move or cancel the connector itself reported (HaloPSA's own appointment change, api/routes/halopsa.ts) is not sent back to it. */
+export async function queueAppointmentDeliveries(tx: Executor, e: { id: string; type: string; clientId: string | null; actor?: Actor; data: Record<string, unknown> }, deliveryIdFor: (key: string) => string): Promise<number> {
   const op = APPOINTMENT_OPS[e.type];
   if (!e.clientId || !op || typeof e.data.meetingId !== 'string') return 0;
   const targets = await tx.select({ id: connectors.id }).from(connectors)
@@ -41,7 +42,9 @@ export async function queueAppointmentDeliveries(tx: Executor, e: { id: string; 
   const [m] = await tx.select({ kind: meetings.kind, startsAt: meetings.startsAt, endsAt: meetings.endsAt, clientName: clients.name })
     .from(meetings).leftJoin(clients, eq(clients.id, meetings.clientId)).where(eq(meetings.id, e.data.meetingId));
   if (!m) return 0;
+  let queued = 0;
   for (const t of targets) {
+    if (op !== 'appointment.book' && e.actor?.kind === 'system' && e.actor.id === `psa:${t.id}`) continue;
     const payload: AppointmentDelivery = {
       connectorId: t.id, op, meetingId: e.data.meetingId, clientId: e.clientId, clientName: m.clientName ?? 'client', kind: String(e.data.kind ?? m.kind),
       startsAt: String(e.data.startsAt ?? m.startsAt), endsAt: String(e.data.endsAt ?? m.endsAt),
@@ -49,6 +52,7 @@ export async function queueAppointmentDeliveries(tx: Executor, e: { id: string; 
     const id = deliveryIdFor(`psa:${t.id}/${e.id}`);
     await tx.insert(deliveries).values({ id, channel: 'psa', connector: `psa:${t.id}`, subscriptionId: null, eventId: e.id, eventType: e.type, clientId: e.clientId, payload: payload as unknown as Record<string, unknown> }).onConflictDoNothing();
     await enqueueWorkflowStart(tx, 'delivery', id);
+    queued++;
   }
-  return targets.length;
+  return queued;
 }

@@ -24,6 +24,10 @@ export const haloPsaSettings = z.strictObject({
   ticketTypeId: z.number().int().positive().max(2_147_483_647).optional().describe('The ticket type new tickets get (HaloPSA\'s default when absent)'),
   newStatusId: z.number().int().positive().max(2_147_483_647).default(1).describe('The status a ticket opens in (HaloPSA default: 1 New); a ticket that leaves it (not closed) counts as the CTA\'s first action (C-5)'),
   closedStatusId: z.number().int().positive().max(2_147_483_647).default(9).describe('The status Baton sets when the CTA is done, and the one that means the ticket is closed (HaloPSA default: 9 Closed)'),
+  noShowCompleteStatusId: z.number().int().positive().max(2_147_483_647).optional()
+    .describe('The appointment completion status (`complete_status`) your HaloPSA uses for "did not attend": an appointment completed with it is the meeting\'s no-show, not held. HaloPSA ships none; absent, every completion is "held"'),
+  cancelledAppointmentStatusId: z.number().int().positive().max(2_147_483_647).optional()
+    .describe('The appointment status (`appointment_status`) your HaloPSA uses for a cancelled appointment that is kept rather than deleted; absent, only a deleted appointment cancels the meeting'),
 });
 export type HaloPsaSettings = z.infer<typeof haloPsaSettings>;
 
@@ -152,6 +156,8 @@ export const haloWebhookItem = z.object({
   }).loose().optional(),
   appointment: z.object({
     id: z.number().int(),
+    appointment_status: z.number().int().nullable().optional(),
+    deleted: z.boolean().nullable().optional(),
     complete_status: z.number().int().optional(),
     complete_date: z.string().max(40).nullable().optional(),
     complete_agent_id: z.number().int().optional(),
@@ -200,20 +206,68 @@ export function webhookReport(i: HaloWebhookItem, s: HaloPsaSettings): TicketRep
   return { report: 'none', why: status !== undefined ? `the ticket is still ${statusLabel}` : 'no status or note on the ticket' };
 }
 
+/** The Baton meeting an appointment stands for, as it is now (its current times, its state). */
+export interface BookedMeeting { state: string; startsAt: string; endsAt: string }
+
+export type AppointmentReport =
+  | { report: 'held'; appointmentId: number; heldAt?: string; endedAt?: string; by?: string }
+  | { report: 'noShow'; appointmentId: number }
+  | { report: 'cancelled'; appointmentId: number; note: string }
+  | { report: 'moved'; appointmentId: number; startsAt: string; endsAt: string }
+  | { report: 'none'; why: string };
+
 /**
- * An appointment item → the cadence's meeting report: an appointment completed in HaloPSA (a
- * `complete_status` other than 0, or a `complete_date`) → the meeting held, at its booked times
- * unless the appointment carries its own; anything else → nothing.
+ * A HaloPSA date as an instant. HaloPSA's API speaks UTC; a date without an offset (as the API
+ * writes them) is read as UTC, not as the server's local time. Unreadable → undefined.
  */
-export function appointmentReport(i: HaloWebhookItem): { report: 'held'; appointmentId: number; heldAt?: string; endedAt?: string; by?: string } | { report: 'none'; why: string } {
+export function haloInstant(s: string | null | undefined): string | undefined {
+  if (!s) return undefined;
+  const withZone = /([zZ]|[+-]\d{2}:?\d{2})$/.test(s) || !/T\d{2}:\d{2}/.test(s) ? s : `${s}Z`;
+  const t = Date.parse(withZone);
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+}
+
+/** Whether the webhook says the appointment is gone: its `deleted` flag (the list's `includedeleted` shows HaloPSA keeps deleted appointments), or an event named for a delete or a cancel. */
+const deletedOrCancelledEvent = (i: HaloWebhookItem) => i.appointment?.deleted === true || /delet|cancel/i.test(`${i.event ?? ''} ${i.event_name ?? ''}`);
+
+/**
+ * An appointment item → the cadence's meeting report, judged against the Baton meeting it stands
+ * for (as it is now):
+ * - deleted (or an event named for a delete/cancel), or the connector's `cancelledAppointmentStatusId`
+ *   → **cancelled**;
+ * - completed (a `complete_status` other than 0, or a `complete_date`) → **noShow** when the
+ *   completion status is the connector's `noShowCompleteStatusId`, else **held** (at the
+ *   appointment's times when it carries them);
+ * - a `start_date` or `end_date` other than the meeting's current times → **moved** to the
+ *   appointment's times (a time it does not carry keeps the meeting's);
+ * - otherwise nothing: times equal to the meeting's are Baton's own booking or move echoed back.
+ * A move or cancel of a meeting Baton no longer has booked (already cancelled, held or missed) is
+ * nothing too: that is Baton's own cancel echoed, or news too late to change anything.
+ */
+export function appointmentReport(i: HaloWebhookItem, meeting: BookedMeeting, s: Pick<HaloPsaSettings, 'noShowCompleteStatusId' | 'cancelledAppointmentStatusId'> = {}): AppointmentReport {
   const a = i.appointment;
   if (!a) return { report: 'none', why: 'no appointment in the webhook' };
+  const booked = meeting.state === 'scheduled';
+  const cancelledStatus = s.cancelledAppointmentStatusId !== undefined && a.appointment_status === s.cancelledAppointmentStatusId;
+  if (deletedOrCancelledEvent(i) || cancelledStatus) {
+    if (!booked) return { report: 'none', why: `the meeting is ${meeting.state} in Baton` };
+    return { report: 'cancelled', appointmentId: a.id, note: cancelledStatus ? `HaloPSA appointment #${a.id} set to cancelled (status ${a.appointment_status})` : `HaloPSA appointment #${a.id} deleted` };
+  }
   const done = (a.complete_status !== undefined && a.complete_status !== 0) || !!a.complete_date;
-  if (!done) return { report: 'none', why: 'the appointment is not completed' };
-  const iso = (s: string | undefined) => (s && !Number.isNaN(Date.parse(s)) ? new Date(s).toISOString() : undefined);
-  const heldAt = iso(a.start_date);
-  const endedAt = iso(a.end_date);
-  return { report: 'held', appointmentId: a.id, ...(heldAt ? { heldAt } : {}), ...(endedAt ? { endedAt } : {}), ...(a.agent_name ? { by: a.agent_name } : {}) };
+  if (done) {
+    if (s.noShowCompleteStatusId !== undefined && a.complete_status === s.noShowCompleteStatusId) return { report: 'noShow', appointmentId: a.id };
+    const heldAt = haloInstant(a.start_date);
+    const endedAt = haloInstant(a.end_date);
+    return { report: 'held', appointmentId: a.id, ...(heldAt ? { heldAt } : {}), ...(endedAt ? { endedAt } : {}), ...(a.agent_name ? { by: a.agent_name } : {}) };
+  }
+  const start = haloInstant(a.start_date);
+  const end = haloInstant(a.end_date);
+  if (!start && !end) return { report: 'none', why: a.start_date || a.end_date ? 'the appointment\'s times could not be read' : 'the appointment is not completed' };
+  if (!booked) return { report: 'none', why: `the meeting is ${meeting.state} in Baton` };
+  const startsAt = start ?? new Date(meeting.startsAt).toISOString();
+  const endsAt = end ?? new Date(meeting.endsAt).toISOString();
+  if (Date.parse(startsAt) === Date.parse(meeting.startsAt) && Date.parse(endsAt) === Date.parse(meeting.endsAt)) return { report: 'none', why: 'the appointment matches the meeting' };
+  return { report: 'moved', appointmentId: a.id, startsAt, endsAt };
 }
 
 /** An item's identity for de-duplication: HaloPSA's event id when it sends one, else the SHA-256 of the item. */

@@ -2,13 +2,13 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Db } from '../../db/client.js';
 import { claimInboundEvent, connectorKey, findLinkByVendorId, getConnector, openCredentials } from '../../db/connectors.js';
 import { completeCta, recordFirstAction } from '../../db/ctas.js';
-import { inboundEvents, type Actor } from '../../db/schema.js';
+import { inboundEvents, meetings, type Actor } from '../../db/schema.js';
 import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
-import { appointmentReport, haloPsaCredentials, haloPsaSettings, haloWebhookPayload, ticketIdOf, webhookAuthenticates, webhookEventKey, webhookReport, type HaloWebhookItem } from '../../domain/halopsa.js';
+import { appointmentReport, haloPsaCredentials, haloPsaSettings, haloWebhookPayload, ticketIdOf, webhookAuthenticates, webhookEventKey, webhookReport, type AppointmentReport, type HaloPsaSettings, type HaloWebhookItem } from '../../domain/halopsa.js';
 import { notifyCtaClock } from '../../runtime/processes.js';
-import { reportVendorMeeting } from '../../runtime/vendor-meeting-reports.js';
+import { reportVendorMeeting, type VendorMeetingReport } from '../../runtime/vendor-meeting-reports.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { ProblemError } from '../problem.js';
 import { Id, text } from '../schemas.js';
@@ -36,7 +36,8 @@ const unauthorized = (detail: string) => new ProblemError(401, 'unauthorized', '
  * (Basic credentials or the secret header set on the connector, compared in constant time; 401
  * problem+json, nothing changed, when missing or wrong); each item de-duplicated by HaloPSA's event
  * id (a replay answers 200 `duplicate` and changes nothing); a ticket that stands for a CTA reports
- * on it as the API would (closed → complete, a note or a status change → first action).
+ * on it as the API would (closed → complete, a note or a status change → first action); an
+ * appointment that stands for a meeting reports it held, missed, moved or cancelled (`appointmentItem`).
  */
 export function registerHaloPsaInbound(app: OpenAPIHono<ApiEnv>) {
   app.post('/inbound/halopsa/:connectorId', async (c) => {
@@ -65,7 +66,7 @@ export function registerHaloPsaInbound(app: OpenAPIHono<ApiEnv>) {
     const actor: Actor = { kind: 'system', id: connectorKey(connector.id), name: `HaloPSA: ${connector.name}` };
     // Appointments report to the cadence process (a Temporal update), so each is handled on its own, outside the ticket transaction.
     const appointmentResults: { duplicate: boolean; outcome: string }[] = [];
-    for (const item of items.filter((i) => i.appointment)) appointmentResults.push(await appointmentItem(c, connector.id, item, actor, at));
+    for (const item of items.filter((i) => i.appointment)) appointmentResults.push(await appointmentItem(c, connector.id, settings, item, actor, at));
     const results = await db.transaction(async (t) => {
       const tx = t as unknown as Db;
       const out: { duplicate: boolean; outcome: string; ctaId?: string }[] = [];
@@ -100,28 +101,50 @@ export function registerHaloPsaInbound(app: OpenAPIHono<ApiEnv>) {
 }
 
 /**
- * An appointment item: a completed appointment Baton booked for a cadence meeting → the meeting-held
- * report (runtime/vendor-meeting-reports.ts; its idempotency key derives from HaloPSA's event, so a
- * repeat has no second effect, C-6). The item is recorded in `inbound_events` once the process has answered: a refusal (e.g. a meeting
- * not yet due, or already reported) is acknowledged and recorded; Temporal unreachable is a 503 and
- * nothing is recorded, so HaloPSA's retry reports it again.
+ * An appointment item: an appointment Baton booked for a meeting, completed, missed, moved or
+ * deleted in HaloPSA → the meeting's report (domain/halopsa.ts `appointmentReport`, judged against
+ * the meeting as it is now, so Baton's own booking or move echoed back is no report), sent through
+ * the one inbound path for every vendor (runtime/vendor-meeting-reports.ts; its idempotency key
+ * derives from HaloPSA's event, so a repeat has no second effect, C-6). The item is recorded in
+ * `inbound_events` once the process has answered: a refusal (e.g. a meeting not yet due, or already
+ * reported) is acknowledged and recorded; Temporal unreachable is a 503 and nothing is recorded, so
+ * HaloPSA's retry reports it again.
  */
-async function appointmentItem(c: Context<ApiEnv>, connectorId: string, item: HaloWebhookItem, actor: Actor, at: string): Promise<{ duplicate: boolean; outcome: string }> {
+async function appointmentItem(c: Context<ApiEnv>, connectorId: string, settings: HaloPsaSettings, item: HaloWebhookItem, actor: Actor, at: string): Promise<{ duplicate: boolean; outcome: string }> {
   const { db } = c.get('deps');
   const eventKey = webhookEventKey(item);
-  const entity = `appointment/${item.appointment!.id}`;
+  const appointmentId = String(item.appointment!.id);
   const [seen] = await db.select({ k: inboundEvents.eventKey }).from(inboundEvents).where(and(eq(inboundEvents.connectorId, connectorId), eq(inboundEvents.eventKey, eventKey)));
   if (seen) return { duplicate: true, outcome: 'already-received' };
-  const report = appointmentReport(item);
-  const outcome = report.report === 'none'
-    ? (await findLinkByVendorId(db, connectorId, 'appointment', String(item.appointment!.id)) ? `no-report: ${report.why}` : 'not-a-baton-appointment')
-    : await reportVendorMeeting({ db, temporal: c.get('deps').temporal }, {
-      connectorId, actor, linkKind: 'appointment', vendorId: String(report.appointmentId), at,
-      report: { report: 'held', ...(report.heldAt ? { heldAt: report.heldAt } : {}), ...(report.endedAt ? { endedAt: report.endedAt } : {}), by: report.by ?? 'reported by HaloPSA' },
-      idempotencyKey: `halopsa/${connectorId}/${eventKey}`, bodyHash: createHash('sha256').update(JSON.stringify(item)).digest('hex'),
-    });
-  const claimed = await claimInboundEvent(db, connectorId, eventKey, entity, outcome);
+  const meetingId = await findLinkByVendorId(db, connectorId, 'appointment', appointmentId);
+  const [meeting] = meetingId ? await db.select({ state: meetings.state, startsAt: meetings.startsAt, endsAt: meetings.endsAt }).from(meetings).where(eq(meetings.id, meetingId)) : [];
+  let outcome: string;
+  if (!meetingId || !meeting) outcome = 'not-a-baton-appointment';
+  else {
+    const report = appointmentReport(item, meeting, settings);
+    outcome = report.report === 'none'
+      ? `no-report: ${report.why}`
+      : await reportVendorMeeting({ db, temporal: c.get('deps').temporal }, {
+        connectorId, actor, linkKind: 'appointment', vendorId: appointmentId, meetingId, at, report: vendorReportOf(report),
+        idempotencyKey: `halopsa/${connectorId}/${eventKey}`, bodyHash: createHash('sha256').update(JSON.stringify(item)).digest('hex'),
+      });
+  }
+  const claimed = await claimInboundEvent(db, connectorId, eventKey, `appointment/${appointmentId}`, outcome.slice(0, 300));
   return claimed ? { duplicate: false, outcome } : { duplicate: true, outcome: 'already-received' };
+}
+
+/** The vendor-neutral report an appointment's report stands for. */
+function vendorReportOf(r: Exclude<AppointmentReport, { report: 'none' }>): VendorMeetingReport {
+  switch (r.report) {
+    case 'held':
+      return { report: 'held', ...(r.heldAt ? { heldAt: r.heldAt } : {}), ...(r.endedAt ? { endedAt: r.endedAt } : {}), by: r.by ?? 'reported by HaloPSA' };
+    case 'noShow':
+      return { report: 'noShow' };
+    case 'cancelled':
+      return { report: 'cancelled', note: r.note };
+    case 'moved':
+      return { report: 'moved', startsAt: r.startsAt, endsAt: r.endsAt };
+  }
 }
 
 /** A short, stable id segment for the ledger event of an inbound item. */

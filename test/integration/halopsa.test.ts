@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientTimeline } from '../../db/ledger.js';
-import { connectors, idempotencyRecords } from '../../db/schema.js';
-import { ticketMarker } from '../../domain/halopsa.js';
+import { connectors, idempotencyRecords, meetings } from '../../db/schema.js';
+import { appointmentMarker, ticketMarker } from '../../domain/halopsa.js';
 import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
-import { haloPsaStub, haloWebhook, type HaloStubTicket } from '../support/halopsa-stub.js';
+import { haloAppointmentWebhook, haloPsaStub, haloWebhook, type HaloStubTicket } from '../support/halopsa-stub.js';
 import { apiCaller, clientBody, eventually, fastDeliveryPolicy, openFollowUpCta, workerHarness, type WorkerHarness } from '../support/harness.js';
 
 /**
@@ -229,6 +229,92 @@ describe('Meetings as HaloPSA appointments', () => {
     // Not completed, or not Baton's: acknowledged, nothing changes.
     expect(await postWebhook(JSON.stringify({ id: crypto.randomUUID(), appointment: { id: thirdAppt.id, complete_status: 0 } }))).toMatchObject({ status: 200, body: { outcome: 'no-report: the appointment is not completed' } });
     expect(await postWebhook(JSON.stringify({ id: crypto.randomUUID(), appointment: { id: 123_456, complete_status: 1 } }))).toMatchObject({ status: 200, body: { outcome: 'not-a-baton-appointment' } });
+  });
+});
+
+describe('HaloPSA appointment changes (inbound)', () => {
+  const cadenceMeeting = async (meetingId: string) => ((await call('GET', `/v1/clients/${meetClientId}/cadence`, { role: 'ops' })).body.meetings as any[]).find((m) => m.meetingId === meetingId);
+  const meetingRow = async (id: string) => (await db.db.select().from(meetings).where(eq(meetings.id, id)))[0]!;
+  const apptOf = (meetingId: string) => stub.appointments.find((a) => a.note.includes(appointmentMarker(meetingId)));
+  const writesTo = (apptId: number) => stub.requests.filter((r) => (r.method === 'POST' && r.path === '/api/Appointment' && r.body?.[0]?.id === apptId) || (r.method === 'DELETE' && r.path === `/api/Appointment/${apptId}`));
+  const timeline = async (meetingId: string, types: string[]) => (await clientTimeline(db.db, meetClientId, { types })).filter((e) => (e.data as any).meetingId === meetingId);
+  /** What HaloPSA (the connector) reported on the meeting's timeline. */
+  const fromHalo = async (meetingId: string, types: string[]) => (await timeline(meetingId, types)).filter((e) => e.actor.kind === 'system' && e.actor.id === `psa:${connectorId}`);
+
+  it('reports a move, a delete and a "did not attend" made in HaloPSA to the cadence once, sends nothing back, and ignores Baton\'s own writes echoed', async () => {
+    // The cadence booked earlier in this file: its meetings still scheduled well ahead, each with its appointment.
+    const ahead = (await db.db.select().from(meetings).where(and(eq(meetings.clientId, meetClientId), eq(meetings.state, 'scheduled'), eq(meetings.process, 'cadence'))))
+      .filter((m) => Date.parse(m.startsAt) > Date.now() + 4 * 86_400_000 && apptOf(m.id))
+      .sort((a, b) => a.startsAt.localeCompare(b.startsAt));
+    expect(ahead.length).toBeGreaterThanOrEqual(5);
+    const [toMove, toDelete, batonMoves, batonCancels, missed] = ahead;
+    const writesBefore = new Map(ahead.map((m) => [apptOf(m.id)!.id, writesTo(apptOf(m.id)!.id).length]));
+
+    // 1. An agent drags the appointment two days later in HaloPSA → the meeting is rescheduled there.
+    const a1 = apptOf(toMove!.id)!;
+    const start = new Date(Date.parse(toMove!.startsAt) + 2 * 86_400_000).toISOString();
+    const end = new Date(Date.parse(toMove!.endsAt) + 2 * 86_400_000 + 30 * 60_000).toISOString();
+    const moved = haloAppointmentWebhook(stub.changeAppointment(a1.id, { start_date: start, end_date: end }));
+    const res = await postWebhook(moved);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ duplicate: false, outcome: 'meetingRescheduled' });
+    expect(Date.parse((await cadenceMeeting(toMove!.id)).startsAt)).toBe(Date.parse(start));
+    expect(Date.parse((await meetingRow(toMove!.id)).endsAt)).toBe(Date.parse(end));
+    expect((await fromHalo(toMove!.id, ['meeting.moved'])).map((e) => [Date.parse((e.data as any).startsAt), Date.parse((e.data as any).endsAt)])).toEqual([[Date.parse(start), Date.parse(end)]]);
+    // HaloPSA redelivers the same event: acknowledged once, nothing changes.
+    expect(await postWebhook(moved)).toMatchObject({ status: 200, body: { duplicate: true, outcome: 'already-received' } });
+    // A later update of the same appointment at the times Baton now has (e.g. a note edited) reports nothing.
+    expect(await postWebhook(haloAppointmentWebhook(apptOf(toMove!.id)!))).toMatchObject({ status: 200, body: { duplicate: false, outcome: 'no-report: the appointment matches the meeting' } });
+    expect(await fromHalo(toMove!.id, ['meeting.moved'])).toHaveLength(1);
+
+    // 2. An agent deletes the appointment in HaloPSA → the meeting is cancelled; a replay once.
+    const a2 = stub.deleteAppointment(apptOf(toDelete!.id)!.id);
+    const deleted = haloAppointmentWebhook(a2, { deleted: true });
+    expect(await postWebhook(deleted)).toMatchObject({ status: 200, body: { duplicate: false, outcome: 'meetingCancelled' } });
+    expect(await postWebhook(deleted)).toMatchObject({ status: 200, body: { duplicate: true, outcome: 'already-received' } });
+    expect((await meetingRow(toDelete!.id)).state).toBe('cancelled');
+    expect((await cadenceMeeting(toDelete!.id)).status).toBe('cancelled');
+    expect(await timeline(toDelete!.id, ['meeting.cancelled'])).toHaveLength(1);
+    expect(await fromHalo(toDelete!.id, ['meeting.cancelled'])).toHaveLength(1);
+
+    // What HaloPSA reported is not sent back to HaloPSA (no move, no delete of those appointments).
+    await new Promise((r) => setTimeout(r, 1000));
+    await eventually(async () => (await call('GET', `/v1/deliveries?connector=psa:${connectorId}&clientId=${meetClientId}&limit=100`, { role: 'ops' })).body.items as any[], (l) => l.every((d) => d.state === 'delivered'), 30_000);
+    expect(writesTo(a1.id)).toHaveLength(writesBefore.get(a1.id)!);
+    expect(writesTo(a2.id)).toHaveLength(writesBefore.get(a2.id)!);
+
+    // 3. Baton's own move, echoed back by HaloPSA's webhook once the appointment moved → no report.
+    const a3 = apptOf(batonMoves!.id)!;
+    const s3 = new Date(Date.parse(batonMoves!.startsAt) + 86_400_000).toISOString();
+    const e3 = new Date(Date.parse(batonMoves!.endsAt) + 86_400_000).toISOString();
+    expect((await call('POST', `/v1/clients/${meetClientId}/cadence/meetings/${batonMoves!.id}/rescheduled`, { role: 'automation', body: { newStartsAt: s3, newEndsAt: e3 } })).status).toBe(200);
+    await eventually(async () => apptOf(batonMoves!.id)?.start_date, (d) => d === s3, 30_000);
+    expect(await postWebhook(haloAppointmentWebhook(apptOf(batonMoves!.id)!))).toMatchObject({ status: 200, body: { duplicate: false, outcome: 'no-report: the appointment matches the meeting' } });
+    expect(await fromHalo(batonMoves!.id, ['meeting.moved'])).toEqual([]);
+    expect(writesTo(a3.id)).toHaveLength(writesBefore.get(a3.id)! + 1);
+
+    // 4. Baton's own cancel, echoed back as HaloPSA's delete → no report (the meeting is no longer booked).
+    const a4 = apptOf(batonCancels!.id)!;
+    expect((await call('POST', `/v1/clients/${meetClientId}/cadence/meetings/${batonCancels!.id}/cancelled`, { role: 'automation', body: { reason: 'the client asked' } })).status).toBe(200);
+    await eventually(async () => stub.deletedAppointments.some((a) => a.id === a4.id), (x) => x, 30_000);
+    expect(await postWebhook(haloAppointmentWebhook(a4, { deleted: true }))).toMatchObject({ status: 200, body: { outcome: 'no-report: the meeting is cancelled in Baton' } });
+    expect(await timeline(batonCancels!.id, ['meeting.cancelled'])).toHaveLength(1);
+    expect(await fromHalo(batonCancels!.id, ['meeting.cancelled'])).toEqual([]);
+
+    // 5. "Did not attend" is a completion status the MSP defines: once the connector names it, such a completion is the meeting's no-show.
+    const a5 = apptOf(missed!.id)!;
+    const completed = (over: Record<string, unknown>) => haloAppointmentWebhook(a5, { event: 'Appointment Completed', appointment: { complete_status: 3, complete_date: new Date().toISOString().replace(/Z$/, ''), ...over } });
+    // Until then a completion is "held" (here refused by the cadence: the appointment's time is still ahead).
+    expect(await postWebhook(completed({}))).toMatchObject({ status: 200, body: { outcome: expect.stringMatching(/^refused: heldAt \S+ is in the future/) } });
+    expect((await call('PATCH', `/v1/connectors/${connectorId}`, { body: { settings: { tenant: 'msp', noShowCompleteStatusId: 3 } } })).status).toBe(200);
+    expect(await postWebhook(completed({}))).toMatchObject({ status: 200, body: { duplicate: false, outcome: 'meetingNoShow' } });
+    expect((await meetingRow(missed!.id)).state).toBe('missed');
+    expect(await fromHalo(missed!.id, ['meeting.missed'])).toHaveLength(1);
+
+    // 6. An appointment Baton did not book: acknowledged, nothing changes.
+    const foreign = { ...a1, id: 987_654 };
+    expect(await postWebhook(haloAppointmentWebhook(foreign))).toMatchObject({ status: 200, body: { duplicate: false, outcome: 'not-a-baton-appointment' } });
+    expect(await postWebhook(haloAppointmentWebhook(foreign, { deleted: true }))).toMatchObject({ status: 200, body: { outcome: 'not-a-baton-appointment' } });
   });
 });
 

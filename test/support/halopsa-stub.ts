@@ -207,6 +207,23 @@ export async function haloPsaStub(opts: { clientId: string; clientSecret: string
     fail(method: string, pathEnd: string | RegExp, fault: Fault) {
       faults.push({ match: (m, p) => m === method && (typeof pathEnd === 'string' ? p.endsWith(pathEnd) : pathEnd.test(p)), fault });
     },
+    /**
+     * An agent changes an appointment in HaloPSA itself (drags it to a new time, sets its status):
+     * the record changes, nothing is logged as an API request. Answers the appointment as it now is.
+     */
+    changeAppointment(id: number, changes: Partial<Omit<HaloStubAppointment, 'id'>>): HaloStubAppointment {
+      const a = appointments.find((x) => x.id === id);
+      if (!a) throw new Error(`no appointment ${id} in the stub`);
+      return Object.assign(a, changes);
+    },
+    /** An agent deletes an appointment in HaloPSA (kept among the deleted ones, as `includedeleted` shows). */
+    deleteAppointment(id: number): HaloStubAppointment {
+      const i = appointments.findIndex((x) => x.id === id);
+      if (i < 0) throw new Error(`no appointment ${id} in the stub`);
+      const [a] = appointments.splice(i, 1);
+      deletedAppointments.push(a!);
+      return a!;
+    },
     /** Every token issued so far expires now (as if `expires_in` had passed, or the token was revoked). */
     expireTokens() {
       for (const k of issued.keys()) issued.set(k, 0);
@@ -225,5 +242,22 @@ export function haloWebhook(ticket: Partial<HaloStubTicket> & { id: number }, ov
     id: over.id ?? crypto.randomUUID(), event: over.event ?? 'Ticket Status Changed',
     ticket: { id: ticket.id, status_id: ticket.status_id, summary: ticket.summary, client_id: ticket.client_id },
     ...(over.action ? { action: { ticket_id: ticket.id, ...over.action } } : {}),
+  });
+}
+
+/** A date as HaloPSA's API writes it: UTC, without an offset. */
+const haloDate = (iso: string) => new Date(iso).toISOString().replace(/Z$/, '');
+
+/**
+ * What HaloPSA's webhook would post for an appointment change (the appointment object), with a
+ * fresh event id: its times as HaloPSA writes them, and `deleted: true` for a deleted one.
+ */
+export function haloAppointmentWebhook(a: HaloStubAppointment, over: { event?: string; id?: string; deleted?: boolean; appointment?: Record<string, unknown> } = {}) {
+  return JSON.stringify({
+    id: over.id ?? crypto.randomUUID(), event: over.event ?? (over.deleted ? 'Appointment Deleted' : 'Appointment Updated'),
+    appointment: {
+      id: a.id, subject: a.subject, client_id: a.client_id, start_date: haloDate(a.start_date), end_date: haloDate(a.end_date), complete_status: 0,
+      ...(a.agent_id ? { agent_id: a.agent_id } : {}), ...(over.deleted ? { deleted: true } : {}), ...over.appointment,
+    },
   });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   agentIdOf, appointmentForMeeting, appointmentMarker, appointmentReport, assignTicketBody, moveAppointmentBody, closeTicketBody, haloEndpoints, haloPsaCredentials, haloPsaSettings, haloWebhookItem, haloWebhookPayload, markedTickets, ticketForCta, ticketMarker,
-  tokenRequestBody, tokenUsableUntil, webhookAuthenticates, webhookEventKey, webhookReport,
+  haloInstant, tokenRequestBody, tokenUsableUntil, webhookAuthenticates, webhookEventKey, webhookReport,
 } from '../../domain/halopsa.js';
 
 const settings = haloPsaSettings.parse({});
@@ -85,9 +85,45 @@ describe('HaloPSA mappers (issue 15)', () => {
     expect(a).toMatchObject({ subject: 'QBR with Acme', start_date: '2026-12-08T16:00:00.000Z', end_date: '2026-12-08T17:00:00.000Z', client_id: 12, agent_id: 4 });
     expect(a.note).toContain(appointmentMarker('m-1'));
     expect(moveAppointmentBody(800, '2026-12-09T16:00:00Z', '2026-12-09T17:00:00Z')).toEqual([{ id: 800, start_date: '2026-12-09T16:00:00.000Z', end_date: '2026-12-09T17:00:00.000Z' }]);
-    expect(appointmentReport(item({ appointment: { id: 800, complete_status: 1, start_date: '2026-12-08T16:00:00Z', agent_name: 'Casey' } }))).toEqual({ report: 'held', appointmentId: 800, heldAt: '2026-12-08T16:00:00.000Z', by: 'Casey' });
-    expect(appointmentReport(item({ appointment: { id: 800, complete_date: '2026-12-08T17:00:00Z' } }))).toMatchObject({ report: 'held' });
-    expect(appointmentReport(item({ appointment: { id: 800, complete_status: 0 } }))).toMatchObject({ report: 'none' });
-    expect(appointmentReport(item({ ticket: { id: 1 } }))).toMatchObject({ report: 'none' });
+    const m = { state: 'scheduled', startsAt: '2026-12-08T16:00:00.000Z', endsAt: '2026-12-08T17:00:00.000Z' };
+    expect(appointmentReport(item({ appointment: { id: 800, complete_status: 1, start_date: '2026-12-08T16:00:00Z', agent_name: 'Casey' } }), m)).toEqual({ report: 'held', appointmentId: 800, heldAt: '2026-12-08T16:00:00.000Z', by: 'Casey' });
+    expect(appointmentReport(item({ appointment: { id: 800, complete_date: '2026-12-08T17:00:00Z' } }), m)).toMatchObject({ report: 'held' });
+    expect(appointmentReport(item({ appointment: { id: 800, complete_status: 0 } }), m)).toEqual({ report: 'none', why: 'the appointment is not completed' });
+    expect(appointmentReport(item({ ticket: { id: 1 } }), m)).toMatchObject({ report: 'none' });
+  });
+
+  it('turns HaloPSA\'s appointment changes into the meeting\'s reports, judged against the meeting as it is now', () => {
+    const m = { state: 'scheduled', startsAt: '2026-12-08T10:00:00.000-06:00', endsAt: '2026-12-08T11:00:00.000-06:00' };
+    const appt = (x: Record<string, unknown>, over: Record<string, unknown> = {}) => item({ id: 'evt-1', ...over, appointment: { id: 800, ...x } });
+    // Moved in HaloPSA: new times (HaloPSA's API dates are UTC, with or without the Z).
+    expect(appointmentReport(appt({ start_date: '2026-12-09T16:00:00', end_date: '2026-12-09T17:30:00' }), m)).toEqual({ report: 'moved', appointmentId: 800, startsAt: '2026-12-09T16:00:00.000Z', endsAt: '2026-12-09T17:30:00.000Z' });
+    // Only the end changed: the start stays the meeting's.
+    expect(appointmentReport(appt({ start_date: '2026-12-08T16:00:00Z', end_date: '2026-12-08T17:30:00Z' }), m)).toEqual({ report: 'moved', appointmentId: 800, startsAt: '2026-12-08T16:00:00.000Z', endsAt: '2026-12-08T17:30:00.000Z' });
+    expect(appointmentReport(appt({ end_date: '2026-12-08T17:30:00Z' }), m)).toEqual({ report: 'moved', appointmentId: 800, startsAt: '2026-12-08T16:00:00.000Z', endsAt: '2026-12-08T17:30:00.000Z' });
+    // Baton's own booking or move echoed back: the same instants, whatever the offset → nothing.
+    expect(appointmentReport(appt({ start_date: '2026-12-08T16:00:00', end_date: '2026-12-08T17:00:00.000Z' }), m)).toEqual({ report: 'none', why: 'the appointment matches the meeting' });
+    expect(appointmentReport(appt({ start_date: 'soon', end_date: 'later' }), m)).toMatchObject({ report: 'none', why: 'the appointment\'s times could not be read' });
+    // Deleted (the flag, or an event named for it) → cancelled; a meeting Baton no longer has booked → nothing (Baton's own cancel echoed).
+    expect(appointmentReport(appt({ deleted: true, start_date: '2026-12-08T16:00:00Z' }), m)).toEqual({ report: 'cancelled', appointmentId: 800, note: 'HaloPSA appointment #800 deleted' });
+    expect(appointmentReport(appt({}, { event: 'Appointment Deleted' }), m)).toMatchObject({ report: 'cancelled' });
+    expect(appointmentReport(appt({ deleted: true }), { ...m, state: 'cancelled' })).toEqual({ report: 'none', why: 'the meeting is cancelled in Baton' });
+    expect(appointmentReport(appt({ start_date: '2026-12-09T16:00:00Z', end_date: '2026-12-09T17:00:00Z' }), { ...m, state: 'held' })).toEqual({ report: 'none', why: 'the meeting is held in Baton' });
+    // A cancelled status and a "did not attend" completion status are tenant-defined: only when the connector names them.
+    const s = haloPsaSettings.parse({ cancelledAppointmentStatusId: 4, noShowCompleteStatusId: 3 });
+    expect(appointmentReport(appt({ appointment_status: 4, start_date: '2026-12-08T16:00:00Z', end_date: '2026-12-08T17:00:00Z' }), m, s)).toEqual({ report: 'cancelled', appointmentId: 800, note: 'HaloPSA appointment #800 set to cancelled (status 4)' });
+    expect(appointmentReport(appt({ appointment_status: 4, start_date: '2026-12-08T16:00:00Z', end_date: '2026-12-08T17:00:00Z' }), m)).toMatchObject({ report: 'none' });
+    expect(appointmentReport(appt({ complete_status: 3 }), m, s)).toEqual({ report: 'noShow', appointmentId: 800 });
+    expect(appointmentReport(appt({ complete_status: 3 }), m)).toMatchObject({ report: 'held' });
+    expect(appointmentReport(appt({ complete_status: 1 }), m, s)).toMatchObject({ report: 'held' });
+    expect(settings).not.toHaveProperty('noShowCompleteStatusId');
+  });
+
+  it('reads HaloPSA dates as UTC when they carry no offset', () => {
+    expect(haloInstant('2026-12-08T16:00:00')).toBe('2026-12-08T16:00:00.000Z');
+    expect(haloInstant('2026-12-08T16:00:00.5')).toBe('2026-12-08T16:00:00.500Z');
+    expect(haloInstant('2026-12-08T10:00:00-06:00')).toBe('2026-12-08T16:00:00.000Z');
+    expect(haloInstant('2026-12-08T16:00:00Z')).toBe('2026-12-08T16:00:00.000Z');
+    expect(haloInstant('nonsense')).toBeUndefined();
+    expect(haloInstant(null)).toBeUndefined();
   });
 });
