@@ -335,7 +335,10 @@ describe('Meetings as ConnectWise schedule entries', () => {
     const held = (await clientTimeline(db.db, meetClientId, { types: ['meeting.held'] })).filter((e) => (e.data as any).meetingId === meetingIdOf(heldEntry!));
     expect(held).toHaveLength(1);
     expect(held[0]!.actor).toMatchObject({ kind: 'system', id: `psa:${connectorId}`, name: 'ConnectWise PSA: ConnectWise (prod)' });
-    expect(held[0]!.data).toMatchObject({ heldAt: new Date(done.dateStart).toISOString(), attendees: ['Member ccsm'] });
+    expect(held[0]!.data).toMatchObject({ attendees: ['Member ccsm'], decisions: 0 });
+    // Held at the entry's times, not the booked ones.
+    expect(Date.parse((held[0]!.why as any).heldAt)).toBe(Date.parse(done.dateStart));
+    expect(Date.parse((held[0]!.why as any).endedAt)).toBe(Date.parse(done.dateEnd));
     expect(await meetingState(meetingIdOf(heldEntry!))).toMatchObject({ status: 'held' });
 
     // Moved in ConnectWise (a day later, agreed now): the callback carries only the id, so the entry is read back.
