@@ -9,10 +9,14 @@
  */
 import type { Db } from '../db/client.js';
 import { findLink, openCredentials, saveLink, type ConnectorRow, type PsaDelivery } from '../db/connectors.js';
-import { ctas, people } from '../db/schema.js';
+import { ctas, meetings, people } from '../db/schema.js';
+import { isAppointmentDelivery, type AppointmentDelivery } from '../db/appointments.js';
 import type { AttemptOutcome, DeliveryPolicy } from '../domain/delivery.js';
 import { VendorError, vendorFailure, type FailedAttempt } from './vendor-failure.js';
-import { assignTicketPatch, closeTicketPatch, connectWiseCredentials, connectWiseHeaders, connectWiseSettings, ticketForCta, ticketXRef, type ConnectWiseSettings } from '../domain/connectwise.js';
+import {
+  assignTicketPatch, closeTicketPatch, connectWiseCredentials, connectWiseHeaders, connectWiseSettings, moveScheduleEntryPatch, scheduleEntryConditions, scheduleEntryForMeeting, scheduleEntryMarker, scheduleEntryRecord, ticketForCta, ticketXRef,
+  type ConnectWiseSettings, type ScheduleEntryRecord,
+} from '../domain/connectwise.js';
 import { eq } from 'drizzle-orm';
 import { dateOf, latestEnd, type PsaCompany } from '../domain/psa-import.js';
 
@@ -46,6 +50,7 @@ export async function deliverToConnectWise(db: Db, connector: ConnectorRow, deli
     if (res.status >= 200 && res.status < 300) return text ? JSON.parse(text) : undefined;
     throw new VendorError(failureOf(method, path, res, text));
   };
+  if (isAppointmentDelivery(p)) return deliverScheduleEntry(db, connector, settings, call, p);
 
   try {
     if (p.op === 'ticket.create') {
@@ -85,6 +90,93 @@ export async function deliverToConnectWise(db: Db, connector: ConnectorRow, deli
     if (err instanceof VendorError) return err.outcome;
     throw err;
   }
+}
+
+/** Schedule entries the marker lookup reads (a marker matches one entry; more is a ConnectWise `contains` oddity, filtered again here). */
+const ENTRY_LOOKUP_PAGE = 25;
+
+/**
+ * A meeting → a ConnectWise schedule entry on its Accountable's member calendar. Book = the link
+ * (`connector_links`, kind `schedule-entry`), else `GET /schedule/entries?conditions=name contains
+ * "baton:meeting:<id>"` (a lost answer's entry is found, never a second one), else
+ * `POST /schedule/entries`; move = `PATCH /schedule/entries/{id}` (JSON Patch of `dateStart`,
+ * `dateEnd`) with the meeting's time read now; cancel = `DELETE /schedule/entries/{id}` (a 404 is
+ * an entry already gone: done). An Accountable with no mapped member has no ConnectWise calendar:
+ * nothing is booked (and so nothing is moved or cancelled).
+ */
+async function deliverScheduleEntry(db: Db, connector: ConnectorRow, settings: ConnectWiseSettings, call: (method: string, path: string, body?: unknown) => Promise<unknown>, p: AppointmentDelivery): Promise<AttemptOutcome> {
+  const marker = scheduleEntryMarker(p.meetingId);
+  try {
+    let entryId = await findLink(db, connector.id, 'schedule-entry', p.meetingId);
+    if (!entryId) {
+      const found = await call('GET', `/schedule/entries?conditions=${encodeURIComponent(scheduleEntryConditions(p.meetingId))}&fields=id,name&pageSize=${ENTRY_LOOKUP_PAGE}`) as { id: number; name?: string }[];
+      const mine = Array.isArray(found) ? found.find((e) => typeof e?.name === 'string' && e.name.includes(marker)) : undefined;
+      if (mine) {
+        entryId = String(mine.id);
+        await saveLink(db, connector.id, 'schedule-entry', p.meetingId, entryId);
+      }
+    }
+    const [m] = await db.select({ startsAt: meetings.startsAt, endsAt: meetings.endsAt, accountablePersonId: meetings.accountablePersonId }).from(meetings).where(eq(meetings.id, p.meetingId));
+    const member = connector.mappings.people.find((x) => x.personId === m?.accountablePersonId)?.member;
+    if (p.op === 'appointment.book') {
+      if (entryId) return { outcome: 'delivered', status: 200 };
+      if (!connector.mappings.clients.some((c) => c.clientId === p.clientId)) return { outcome: 'failed', permanent: true, error: `client ${p.clientId} is no longer mapped to a ConnectWise company` };
+      if (!member) return { outcome: 'delivered' }; // no member calendar to put it on
+      const created = await call('POST', '/schedule/entries', scheduleEntryForMeeting({
+        meetingId: p.meetingId, kind: p.kind, clientName: p.clientName, member,
+        startsAt: String(m?.startsAt ?? p.startsAt), endsAt: String(m?.endsAt ?? p.endsAt),
+      }, settings)) as { id?: number } | undefined;
+      if (typeof created?.id !== 'number') return { outcome: 'failed', error: 'ConnectWise answered the schedule entry create without an id' };
+      await saveLink(db, connector.id, 'schedule-entry', p.meetingId, String(created.id));
+      return { outcome: 'delivered', status: 201 };
+    }
+    if (!entryId) {
+      // Never booked (no member calendar): nothing to move or cancel. Else the booking has not landed yet: wait for it, without blaming the connector.
+      if (!member) return { outcome: 'delivered' };
+      return { outcome: 'failed', error: 'the meeting\'s schedule entry is not created yet', messageFault: true };
+    }
+    if (p.op === 'appointment.move') {
+      await call('PATCH', `/schedule/entries/${encodeURIComponent(entryId)}`, moveScheduleEntryPatch(String(m?.startsAt ?? p.startsAt), String(m?.endsAt ?? p.endsAt)));
+      return { outcome: 'delivered', status: 200 };
+    }
+    try {
+      await call('DELETE', `/schedule/entries/${encodeURIComponent(entryId)}`);
+    } catch (err) {
+      if (!(err instanceof VendorError && err.outcome.status === 404)) throw err;
+    }
+    return { outcome: 'delivered', status: 200 };
+  } catch (err) {
+    if (err instanceof VendorError) return err.outcome;
+    throw err;
+  }
+}
+
+/**
+ * A schedule entry read back for a callback that carries no `Entity` (`GET /schedule/entries/{id}`):
+ * the entry, `'deleted'` when ConnectWise answers 404, or a VendorError.
+ */
+export async function readConnectWiseScheduleEntry(connector: ConnectorRow, entryId: string, timeoutSeconds: number): Promise<ScheduleEntryRecord | 'deleted'> {
+  const creds = connectWiseCredentials.parse(openCredentials(connector));
+  const base = connector.baseUrl.replace(/\/+$/, '');
+  const path = `/schedule/entries/${encodeURIComponent(entryId)}`;
+  let res: Response;
+  try {
+    res = await fetch(`${base}${path}`, { redirect: 'manual', signal: AbortSignal.timeout(timeoutSeconds * 1000), headers: { ...connectWiseHeaders(creds), 'user-agent': USER_AGENT } });
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string } };
+    throw new VendorError({ outcome: 'failed', error: e.name === 'TimeoutError' ? `ConnectWise did not answer within ${timeoutSeconds} s` : `ConnectWise unreachable: ${e.cause?.code ?? e.name}` });
+  }
+  const text = await res.text();
+  if (res.status === 404) return 'deleted';
+  if (res.status < 200 || res.status >= 300) throw new VendorError(failureOf('GET', path, res, text));
+  let parsed;
+  try {
+    parsed = scheduleEntryRecord.safeParse(JSON.parse(text));
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed?.success) throw new VendorError({ outcome: 'failed', permanent: true, error: `ConnectWise answered GET ${path} with something other than a schedule entry` });
+  return parsed.data;
 }
 
 /**

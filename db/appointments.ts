@@ -1,8 +1,9 @@
 /**
  * Meetings as PSA appointments (issue 15), the fan-out half: in the ledger event's transaction, a
  * booked, moved or cancelled meeting of a client mapped on an active connector whose type books
- * appointments (HaloPSA) queues one delivery per (connector, event) on the outbox. The call is the
- * connector's (activities/halopsa.ts); the meeting's time and Accountable are read again at the call,
+ * appointments (HaloPSA appointments, ConnectWise schedule entries) queues one delivery per
+ * (connector, event) on the outbox. The call is the connector's (activities/halopsa.ts,
+ * activities/connectwise.ts); the meeting's time and Accountable are read again at the call,
  * so moves delivered out of order still end at the meeting's current time.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
@@ -12,8 +13,8 @@ import { clients, connectors, deliveries, meetings, type Actor } from './schema.
 
 type Executor = Pick<Db, 'insert' | 'select'>;
 
-/** Connector types that take meetings as appointments. */
-export const APPOINTMENT_TYPES = ['halopsa'];
+/** Connector types that take meetings as appointments (a ConnectWise schedule entry is its appointment). */
+export const APPOINTMENT_TYPES = ['halopsa', 'connectwise'];
 
 export interface AppointmentDelivery {
   connectorId: string;

@@ -1,6 +1,7 @@
 /**
- * ConnectWise PSA (issue 15), pure: how a CTA becomes a service ticket, how a ticket callback
- * becomes a Baton report, and how a callback's signature is computed. No I/O here: the HTTP calls
+ * ConnectWise PSA (issue 15), pure: how a CTA becomes a service ticket and a booked meeting a
+ * schedule entry, how a ticket or schedule-entry callback becomes a Baton report, and how a
+ * callback's signature is computed. No I/O here: the HTTP calls
  * are in activities/connectwise.ts, the receiver in api/routes/connectors.ts.
  *
  * Built from ConnectWise's public developer documentation (cited in docs/integrations.md):
@@ -19,6 +20,8 @@ export const connectWiseSettings = z.strictObject({
   boardId: z.number().int().positive().describe('The service board new tickets go to'),
   newStatus: z.string().min(1).max(50).default('New').describe('The status a ticket opens in; a ticket that leaves it (not closed) counts as the CTA\'s first action (C-5)'),
   closedStatus: z.string().min(1).max(50).default('Closed').describe('The status Baton sets when the CTA is done, and the one (besides `closedFlag`) that means the ticket is closed'),
+  scheduleType: z.string().min(1).max(10).regex(/^[A-Za-z0-9]+$/, 'a schedule type identifier').default('M')
+    .describe('The identifier of the schedule type (Setup Tables > Schedule Type) a booked meeting\'s schedule entry gets; `M` (Meeting) by default'),
 });
 export type ConnectWiseSettings = z.infer<typeof connectWiseSettings>;
 
@@ -81,6 +84,58 @@ export const closeTicketPatch = (s: ConnectWiseSettings) => [{ op: 'replace', pa
 /** PATCH /service/tickets/{id} body that gives the ticket to another member (the CTA changed hands, R-122). */
 export const assignTicketPatch = (member: string) => [{ op: 'replace', path: 'owner', value: { identifier: member } }];
 
+// ---------------------------------------------------------------------------------------------
+// Meetings as schedule entries
+
+/**
+ * The marker a Baton schedule entry carries at the end of its `name` (the entry has no external
+ * reference field; `name` is the one text field `conditions` can search): a lookup
+ * `name contains "<marker>"` finds the entry a lost answer created.
+ */
+export const scheduleEntryMarker = (meetingId: string) => `baton:meeting:${meetingId}`;
+
+export interface MeetingEntryInput {
+  meetingId: string;
+  kind: string;
+  clientName: string;
+  startsAt: string;
+  endsAt: string;
+  /** The Accountable's ConnectWise member identifier: the calendar the entry goes on. */
+  member: string;
+}
+
+/** ConnectWise caps a schedule entry's `name` at 250 characters. */
+const ENTRY_NAME_MAX = 250;
+
+/**
+ * `POST /schedule/entries` body for a booked meeting: on the member's calendar, of the connector's
+ * schedule type (a meeting, not a ticket: no `objectId`), from `dateStart` to `dateEnd`, not done;
+ * `name` = "<kind> with <client> [baton:meeting:<id>]", the readable part cut so the marker always fits.
+ */
+export function scheduleEntryForMeeting(m: MeetingEntryInput, s: ConnectWiseSettings) {
+  const tail = ` [${scheduleEntryMarker(m.meetingId)}]`;
+  const head = `${m.kind} with ${m.clientName}`;
+  const room = ENTRY_NAME_MAX - tail.length;
+  return {
+    name: `${head.length > room ? `${head.slice(0, room - 1)}…` : head}${tail}`,
+    member: { identifier: m.member },
+    type: { identifier: s.scheduleType },
+    dateStart: cwDate(m.startsAt),
+    dateEnd: cwDate(m.endsAt),
+    doneFlag: false,
+    allowScheduleConflictsFlag: true,
+  };
+}
+
+/** `GET /schedule/entries` conditions that find a meeting's entry by its marker. */
+export const scheduleEntryConditions = (meetingId: string) => `name contains "${scheduleEntryMarker(meetingId)}"`;
+
+/** `PATCH /schedule/entries/{id}` (JSON Patch) that moves the entry to the meeting's time. */
+export const moveScheduleEntryPatch = (startsAt: string, endsAt: string) => [
+  { op: 'replace', path: 'dateStart', value: cwDate(startsAt) },
+  { op: 'replace', path: 'dateEnd', value: cwDate(endsAt) },
+];
+
 /** A REST callback as ConnectWise posts it. `Entity` is the record as a JSON string. */
 export const connectWiseCallback = z.object({
   Action: z.string().max(50),
@@ -142,3 +197,66 @@ export function trustedKeyUrl(keyUrl: string, baseUrl: string): boolean {
 
 /** The callback's identity for de-duplication: ConnectWise sends no event id, so a replay is the same bytes. */
 export const callbackEventKey = (rawBody: string) => `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
+
+// ---------------------------------------------------------------------------------------------
+// Schedule-entry callbacks
+
+/** A callback about a schedule entry (callback type `Schedule`; `ScheduleEntry` accepted too). */
+export const isScheduleCallback = (cb: Pick<ConnectWiseCallback, 'Type'>) => /^schedule( ?entry)?$/i.test(cb.Type.trim());
+
+/** The fields of a schedule entry the report reads (the callback's `Entity`, or the entry read back). */
+export const scheduleEntryRecord = z.object({
+  id: z.number().int().optional(),
+  dateStart: z.string().max(40).nullable().optional(),
+  dateEnd: z.string().max(40).nullable().optional(),
+  doneFlag: z.boolean().nullable().optional(),
+  member: z.object({ identifier: z.string().max(100).optional(), name: z.string().max(200).optional() }).loose().nullable().optional(),
+  status: z.object({ name: z.string().max(100).optional() }).loose().nullable().optional(),
+}).loose();
+export type ScheduleEntryRecord = z.infer<typeof scheduleEntryRecord>;
+
+/** The callback's `Entity` as a schedule entry; undefined when it carries none (read it back then). */
+export function scheduleEntityOf(cb: ConnectWiseCallback): ScheduleEntryRecord | undefined {
+  if (!cb.Entity) return undefined;
+  try {
+    const r = scheduleEntryRecord.safeParse(JSON.parse(cb.Entity));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a schedule entry's change means for the Baton meeting it stands for (the shapes runtime/vendor-meeting-reports.ts takes). */
+export type ScheduleEntryReport =
+  | { report: 'held'; heldAt?: string; endedAt?: string; by?: string }
+  | { report: 'cancelled'; note: string }
+  | { report: 'moved'; startsAt: string; endsAt: string }
+  | { report: 'none'; why: string };
+
+const isoOf = (v: string | null | undefined): string | undefined => {
+  if (!v) return undefined;
+  const t = Date.parse(v);
+  return Number.isFinite(t) ? new Date(t).toISOString() : undefined;
+};
+
+/**
+ * A schedule entry's callback → the meeting report the API offers: the entry deleted (`Action`
+ * `deleted`, or gone when read back) → **cancelled**; `doneFlag` set → **held** at the entry's
+ * `dateStart`/`dateEnd` (the meeting's booked times when it has none), by its member; its
+ * `dateStart`/`dateEnd` no longer the meeting's → **moved** there; anything else (Baton's own
+ * booking or move coming back, a status change) → nothing. ConnectWise has no no-show flag on an
+ * entry (its statuses are each MSP's own table): a no-show stays the API's report.
+ */
+export function scheduleEntryReport(action: string, entry: ScheduleEntryRecord | 'deleted', meeting: { startsAt: string; endsAt: string }, entryId: string | number): ScheduleEntryReport {
+  if (entry === 'deleted' || action.toLowerCase() === 'deleted') return { report: 'cancelled', note: `ConnectWise schedule entry #${entryId} deleted` };
+  const start = isoOf(entry.dateStart);
+  const end = isoOf(entry.dateEnd);
+  if (entry.doneFlag === true) {
+    const by = entry.member?.name?.trim() || entry.member?.identifier?.trim();
+    return { report: 'held', ...(start ? { heldAt: start } : {}), ...(end ? { endedAt: end } : {}), ...(by ? { by } : {}) };
+  }
+  if (!start || !end) return { report: 'none', why: 'the entry has no start and end' };
+  if (Date.parse(end) <= Date.parse(start)) return { report: 'none', why: 'the entry ends before it starts' };
+  if (Date.parse(start) !== Date.parse(meeting.startsAt) || Date.parse(end) !== Date.parse(meeting.endsAt)) return { report: 'moved', startsAt: start, endsAt: end };
+  return { report: 'none', why: 'the entry is at the meeting\'s time and not done' };
+}

@@ -9,8 +9,9 @@ import { applyInboundReport } from '../../db/inbound.js';
 import { autotaskCallout, autotaskCredentials, autotaskSettings, calloutEventKey, calloutReport, verifyHookSignature } from '../../domain/autotask.js';
 import { clients, people } from '../../db/schema.js';
 import {
-  callbackEventKey, connectWiseCallback, connectWiseSettings, ticketReport, trustedKeyUrl, verifyCallbackSignature,
+  callbackEventKey, connectWiseCallback, connectWiseSettings, isScheduleCallback, ticketReport, trustedKeyUrl, verifyCallbackSignature,
 } from '../../domain/connectwise.js';
+import { connectWiseScheduleCallback } from './connectwise.js';
 import { notifyCtaClock } from '../../runtime/processes.js';
 import { IntegrationKeyMissingError } from '../../runtime/secret-box.js';
 import { actorOf } from '../actor.js';
@@ -237,7 +238,8 @@ const unauthorized = (detail: string) => new ProblemError(401, 'unauthorized', '
  * read into Baton (401, nothing changed, when unsigned, forged, or signed with a key from a host
  * other than the connector's); de-duplicated by the callback's identity (a replay answers 200
  * `duplicate` and changes nothing); a ticket that stands for a CTA reports on it as the API would
- * (closed → `POST /v1/ctas/{id}/complete`, left its opening status → `/first-action`).
+ * (closed → `POST /v1/ctas/{id}/complete`, left its opening status → `/first-action`); a schedule
+ * entry that stands for a meeting reports on the meeting (done → held, deleted → cancelled, moved).
  */
 export function registerConnectorInbound(app: OpenAPIHono<ApiEnv>) {
   registerHaloPsaInbound(app);
@@ -266,6 +268,8 @@ export function registerConnectorInbound(app: OpenAPIHono<ApiEnv>) {
       verified = verifies(key);
     }
     if (!verified) throw unauthorized('The x-content-signature does not verify with the connector\'s signing key.');
+    // A schedule entry Baton booked for a meeting: the cadence's meeting report (api/routes/connectwise.ts).
+    if (isScheduleCallback(body)) return c.json(await connectWiseScheduleCallback(c, connector, body, callbackEventKey(raw), raw), 200);
 
     const settings = connectWiseSettings.parse(connector.settings);
     const report = ticketReport(body, settings);

@@ -107,7 +107,8 @@ function expectNoDuplicates() {
   unique(cw.tickets.map((t) => t.externalXRef));
   unique(at.tickets.map((t) => t.externalID));
   unique(halo.tickets.map((t) => /baton:cta:[0-9a-f-]+/.exec(t.details)?.[0]));
-  unique(cw.requests.filter((r) => r.method === 'POST' && r.status === 201).map((r) => r.body.externalXRef));
+  unique(cw.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/service/tickets') && r.status === 201).map((r) => r.body.externalXRef));
+  unique(cw.scheduleEntries.map((e) => e.name)); // meetings as schedule entries: one per meeting (the marker is in the name)
   unique(at.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Tickets') && r.status === 200).map((r) => r.body.externalID));
   unique(receiver.requests.filter((r) => r.status === 204).map((r) => r.id));
   unique(sink.messages.map((m) => m.messageId));
@@ -220,7 +221,7 @@ describe('all connectors at once for one client', () => {
   });
 
   it('records a meeting held from HaloPSA\'s "appointment completed" webhook as the API\'s held report would', async () => {
-    // The cadence books its meetings; HaloPSA (the connector type with appointments) gets one per meeting.
+    // The cadence books its meetings; HaloPSA gets an appointment and ConnectWise a schedule entry per meeting.
     expect((await call('POST', `/v1/clients/${clientId}/cadence`, { body: {} })).status).toBe(201);
     const booked = async () => (await clientTimeline(h.database.db, clientId, { types: ['meeting.scheduled'] })).map((e) => e.data as { meetingId: string; startsAt: string; endsAt: string });
     const appointmentOf = (meetingId: string) => halo.appointments.find((a) => a.note.includes(meetingId));

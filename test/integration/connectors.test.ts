@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientTimeline } from '../../db/ledger.js';
-import { connectors, deliveries, idempotencyRecords } from '../../db/schema.js';
-import { ticketXRef } from '../../domain/connectwise.js';
+import { connectors, deliveries, idempotencyRecords, meetings } from '../../db/schema.js';
+import { cwDate, ticketXRef } from '../../domain/connectwise.js';
 import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
-import { connectWiseStub, type StubTicket } from '../support/connectwise-stub.js';
+import { connectWiseStub, type StubScheduleEntry, type StubTicket } from '../support/connectwise-stub.js';
 import { apiCaller, clientBody, eventually, fastDeliveryPolicy, openFollowUpCta, workerHarness, type WorkerHarness } from '../support/harness.js';
 
 /**
@@ -14,7 +14,9 @@ import { apiCaller, clientBody, eventually, fastDeliveryPolicy, openFollowUpCta,
  * and callback signatures and records every request: per-tenant configuration with sealed
  * credentials, CTAs as tickets exactly once through lost answers and an outage, a misconfigured
  * connector that blocks nothing else, and signed callbacks (forged → 401, replay → once) that
- * complete the CTA or record its first action as the API would.
+ * complete the CTA or record its first action as the API would; booked meetings as schedule entries
+ * exactly once through a lost answer, moved and cancelled with the meeting, and schedule callbacks
+ * that report the meeting held, moved or cancelled as the API would.
  */
 process.env[INTEGRATION_KEY_ENV] ??= randomBytes(32).toString('base64');
 
@@ -237,5 +239,130 @@ describe('ConnectWise callbacks (inbound)', () => {
     expect((await psaLog()).filter((d) => d.eventType === 'cta.completed' && d.clientId === clientId).length).toBe(1);
     // A callback for a ticket Baton did not create is acknowledged and changes nothing.
     expect(await postCallback(stub.callback({ ...ticket, id: 999_999, closedFlag: true }))).toMatchObject({ status: 200, body: { outcome: 'not-a-baton-ticket' } });
+  });
+});
+
+describe('Meetings as ConnectWise schedule entries', () => {
+  let meetClientId: string;
+
+  it('books one entry per meeting on the member\'s calendar even after a lost answer, moves and cancels it with the meeting', async () => {
+    meetClientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Scheduled Co' }) })).body.id;
+    expect((await call('PUT', `/v1/clients/${meetClientId}/assignments/CSM`, { body: { personId: casey } })).status).toBe(200);
+    expect((await call('PATCH', `/v1/connectors/${connectorId}`, { body: { mappings: { people: [{ personId: casey, member: 'ccsm' }], clients: [{ clientId, companyId: 250 }, { clientId: meetClientId, companyId: 251 }] } } })).status).toBe(200);
+    // ConnectWise creates the first entry and the answer is lost: the retry must find it by its marker.
+    stub.fail('POST', '/schedule/entries', { status: 502, afterWrite: true });
+    expect((await call('POST', `/v1/clients/${meetClientId}/cadence`, { body: {} })).status).toBe(201);
+
+    const entryOf = (meetingId: string) => stub.scheduleEntries.filter((e) => e.name.includes(`[baton:meeting:${meetingId}]`));
+    // Only meetings whose Accountable is mapped to a member (Casey → ccsm) have a ConnectWise calendar to go on.
+    const accountable = async () => new Map((await db.db.select({ id: meetings.id, who: meetings.accountablePersonId }).from(meetings).where(eq(meetings.clientId, meetClientId))).map((r) => [r.id, r.who]));
+    const settled = async () => {
+      const booked = (await clientTimeline(db.db, meetClientId, { types: ['meeting.scheduled'] })).map((e) => e.data as { meetingId: string; startsAt: string; endsAt: string; kind: string });
+      const who = await accountable();
+      const mine = booked.filter((m) => who.get(m.meetingId) === casey);
+      const log = (await call('GET', `/v1/deliveries?connector=psa:${connectorId}&clientId=${meetClientId}&limit=100`, { role: 'ops' })).body.items.filter((d: any) => d.eventType === 'meeting.scheduled') as any[];
+      return { booked, mine, n: mine.length, entries: mine.filter((m) => entryOf(m.meetingId).length > 0).length, delivered: log.length === booked.length && log.every((d) => d.state === 'delivered') };
+    };
+    await eventually(settled, (x) => x.n > 0 && x.entries === x.n && x.delivered, 60_000);
+    await new Promise((r) => setTimeout(r, 1000)); // bookings come in batches: read the count again
+    const { booked: all, mine: booked } = await eventually(settled, (x) => x.n > 0 && x.entries === x.n && x.delivered, 60_000);
+    expect(booked.length).toBeGreaterThanOrEqual(4);
+    // A meeting whose Accountable has no member is not booked in ConnectWise.
+    for (const m of all.filter((x) => !booked.includes(x))) expect(entryOf(m.meetingId)).toEqual([]);
+    expect(stub.scheduleEntries.filter((e) => e.name.includes('Scheduled Co'))).toHaveLength(booked.length);
+
+    // Exactly one entry per meeting, and one successful create per meeting (the lost answer's retry created none).
+    for (const m of booked) expect(entryOf(m.meetingId), m.meetingId).toHaveLength(1);
+    const creates = stub.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/schedule/entries'));
+    expect(creates.filter((r) => r.status === 502)).toHaveLength(1);
+    expect(new Set(creates.filter((r) => r.status === 201).map((r) => r.body.name)).size).toBe(creates.filter((r) => r.status === 201).length);
+    expect(creates.filter((r) => r.status === 201)).toHaveLength(booked.length - 1);
+    expect(stub.requests.some((r) => r.method === 'GET' && r.path.endsWith('/schedule/entries') && /^name contains "baton:meeting:/.test(r.query.get('conditions') ?? ''))).toBe(true);
+
+    const byStart = [...booked].sort((a, b) => a.startsAt.localeCompare(b.startsAt));
+    const future = byStart.filter((m) => Date.parse(m.startsAt) > Date.now() + 3 * 86_400_000);
+    const [target, other] = future;
+    const entry = entryOf(target!.meetingId)[0]!;
+    expect(entry).toMatchObject({ member: { identifier: 'ccsm' }, type: { identifier: 'M' }, doneFlag: false, dateStart: cwDate(target!.startsAt), dateEnd: cwDate(target!.endsAt) });
+    expect(entry.name).toContain('Scheduled Co');
+
+    // Moved through the API (agreed ≥24 h ahead) → the entry's dateStart/dateEnd follow (JSON Patch).
+    const newStart = new Date(Date.parse(target!.startsAt) + 86_400_000).toISOString();
+    const newEnd = new Date(Date.parse(target!.endsAt) + 86_400_000).toISOString();
+    const moved = await call('POST', `/v1/clients/${meetClientId}/cadence/meetings/${target!.meetingId}/rescheduled`, { role: 'automation', body: { newStartsAt: newStart, newEndsAt: newEnd } });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    await eventually(async () => entryOf(target!.meetingId)[0]?.dateStart, (d) => d === cwDate(newStart), 30_000);
+    expect(entryOf(target!.meetingId)[0]!.dateEnd).toBe(cwDate(newEnd));
+    const patches = stub.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/schedule/entries/${entry.id}`));
+    expect(patches.map((r) => r.body)).toEqual([[{ op: 'replace', path: 'dateStart', value: cwDate(newStart) }, { op: 'replace', path: 'dateEnd', value: cwDate(newEnd) }]]);
+
+    // Cancelled through the API → the entry is deleted.
+    const otherEntry = entryOf(other!.meetingId)[0]!;
+    expect((await call('POST', `/v1/clients/${meetClientId}/cadence/meetings/${other!.meetingId}/cancelled`, { role: 'automation', body: { reason: 'the client asked' } })).status).toBe(200);
+    await eventually(async () => stub.deletedEntries.some((e) => e.id === otherEntry.id), (x) => x, 30_000);
+    expect(stub.scheduleEntries.some((e) => e.id === otherEntry.id)).toBe(false);
+    await eventually(async () => (await call('GET', `/v1/deliveries?connector=psa:${connectorId}&clientId=${meetClientId}&limit=100`, { role: 'ops' })).body.items as any[],
+      (l) => l.filter((d) => d.eventType !== 'meeting.scheduled' && d.eventType.startsWith('meeting.')).every((d) => d.state === 'delivered'), 30_000);
+
+    // Baton's own move coming back as a callback changes nothing (the entry is at the meeting's time).
+    expect(await postCallback(stub.scheduleCallback(entryOf(target!.meetingId)[0]!))).toMatchObject({ status: 200, body: { duplicate: false, outcome: 'no-report: the entry is at the meeting\'s time and not done' } });
+  });
+
+  it('reports a meeting held, moved or cancelled from schedule callbacks as the API would; a replay once, a forgery nothing', async () => {
+    const entries = stub.scheduleEntries.filter((e) => e.name.includes('Scheduled Co'));
+    const meetingIdOf = (e: StubScheduleEntry) => /\[baton:meeting:([^\]]+)\]$/.exec(e.name)![1]!;
+    const cadence = async () => (await call('GET', `/v1/clients/${meetClientId}/cadence`, { role: 'ops' })).body;
+    const meetingState = async (meetingId: string) => (await cadence()).meetings.find((m: any) => m.meetingId === meetingId);
+    // Entries of meetings still booked, soonest first.
+    const open: StubScheduleEntry[] = [];
+    for (const e of [...entries].sort((a, b) => a.dateStart.localeCompare(b.dateStart))) if ((await meetingState(meetingIdOf(e)))?.status === 'scheduled') open.push(e);
+    expect(open.length, JSON.stringify((await cadence()).meetings?.map((m: any) => m.status))).toBeGreaterThanOrEqual(2);
+    const [heldEntry, movedEntry] = open;
+
+    // A forged callback (signed with another key) marking it done: 401, the meeting stays booked.
+    const heldAt = new Date(Date.now() - 2 * 3_600_000);
+    const done = { ...heldEntry!, doneFlag: true, dateStart: cwDate(heldAt.toISOString()), dateEnd: cwDate(new Date(heldAt.getTime() + 3_600_000).toISOString()) };
+    const forged = stub.scheduleCallback(done, 'updated', { key: 'not-the-key' });
+    expect((await postCallback(forged)).status).toBe(401);
+    expect(await meetingState(meetingIdOf(heldEntry!))).toMatchObject({ status: 'scheduled' });
+
+    // Done in ConnectWise → held at the entry's times, by its member; the replay is acknowledged once.
+    const signed = stub.scheduleCallback(done);
+    const first = await postCallback(signed);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body).toMatchObject({ received: true, duplicate: false, outcome: 'meetingHeld' });
+    expect(await postCallback(signed)).toMatchObject({ status: 200, body: { duplicate: true, outcome: 'already-received' } });
+    const held = (await clientTimeline(db.db, meetClientId, { types: ['meeting.held'] })).filter((e) => (e.data as any).meetingId === meetingIdOf(heldEntry!));
+    expect(held).toHaveLength(1);
+    expect(held[0]!.actor).toMatchObject({ kind: 'system', id: `psa:${connectorId}`, name: 'ConnectWise PSA: ConnectWise (prod)' });
+    expect(held[0]!.data).toMatchObject({ attendees: ['Member ccsm'], decisions: 0 });
+    // Held at the entry's times, not the booked ones.
+    expect(Date.parse((held[0]!.why as any).heldAt)).toBe(Date.parse(done.dateStart));
+    expect(Date.parse((held[0]!.why as any).endedAt)).toBe(Date.parse(done.dateEnd));
+    expect(await meetingState(meetingIdOf(heldEntry!))).toMatchObject({ status: 'held' });
+
+    // Moved in ConnectWise (a day later, agreed now): the callback carries only the id, so the entry is read back.
+    const later = { dateStart: cwDate(new Date(Date.parse(movedEntry!.dateStart) + 86_400_000).toISOString()), dateEnd: cwDate(new Date(Date.parse(movedEntry!.dateEnd) + 86_400_000).toISOString()) };
+    Object.assign(stub.scheduleEntries.find((e) => e.id === movedEntry!.id)!, later);
+    const reads = () => stub.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/schedule/entries/${movedEntry!.id}`)).length;
+    const readsBefore = reads();
+    const movedCb = await postCallback(stub.scheduleCallback(movedEntry!, 'updated', { entity: null }));
+    expect(movedCb.status, JSON.stringify(movedCb.body)).toBe(200);
+    expect(movedCb.body).toMatchObject({ duplicate: false, outcome: 'meetingRescheduled' });
+    expect(reads()).toBe(readsBefore + 1);
+    const rescheduled = (await clientTimeline(db.db, meetClientId, { types: ['meeting.moved'] })).filter((e) => (e.data as any).meetingId === meetingIdOf(movedEntry!));
+    expect(rescheduled).toHaveLength(1);
+    expect(rescheduled[0]!.actor).toMatchObject({ id: `psa:${connectorId}` });
+    expect(Date.parse((await meetingState(meetingIdOf(movedEntry!))).startsAt)).toBe(Date.parse(later.dateStart));
+
+    // Deleted in ConnectWise → cancelled.
+    const gone = stub.scheduleEntries.find((e) => e.id === movedEntry!.id)!;
+    stub.scheduleEntries.splice(stub.scheduleEntries.indexOf(gone), 1);
+    const deleted = await postCallback(stub.scheduleCallback({ id: gone.id }, 'deleted', { entity: null }));
+    expect(deleted.body).toMatchObject({ duplicate: false, outcome: 'meetingCancelled' });
+    expect(await meetingState(meetingIdOf(movedEntry!))).toMatchObject({ status: 'cancelled' });
+
+    // An entry Baton did not book is acknowledged and changes nothing.
+    expect(await postCallback(stub.scheduleCallback({ ...done, id: 987_654 }))).toMatchObject({ status: 200, body: { outcome: 'not-a-baton-schedule-entry' } });
   });
 });

@@ -16,6 +16,10 @@ import { callbackSignature } from '../../domain/connectwise.js';
  * - a refused write is 400 `{code: "InvalidObject", message, errors: [{code, message, resource, field}]}`;
  *   an unknown record 404 `{code: "NotFound", message}`;
  * - updates are JSON Patch arrays (PATCH);
+ * - schedule entries (`/schedule/entries`): a create needs a known `member`, a `type`, `dateStart`
+ *   before `dateEnd` and a `name` ≤ 250 characters (else 400 `InvalidObject` with field errors); a
+ *   list pages and filters like any other (`name contains "…"` included); PATCH takes JSON Patch
+ *   of `dateStart`, `dateEnd`, `doneFlag`, `name`, `status`; DELETE answers 204, 404 when gone;
  * - callbacks are signed: `x-content-signature` = base64 HMAC-SHA256 of the body keyed with the
  *   SHA-256 of the signing key served at the payload's `Metadata.key_url`.
  * It records every request (method, path, body) so tests can count duplicates, and can fail on
@@ -23,6 +27,8 @@ import { callbackSignature } from '../../domain/connectwise.js';
  */
 export interface StubRequest { method: string; path: string; query: URLSearchParams; body: any; status: number }
 export interface StubTicket { id: number; summary: string; board: { id: number }; company: { id: number }; externalXRef?: string; owner?: { identifier: string }; status: { name: string }; closedFlag: boolean; requiredDate?: string; initialDescription?: string }
+
+export interface StubScheduleEntry { id: number; name: string; member: { identifier: string; name?: string }; type: { identifier: string }; dateStart: string; dateEnd: string; doneFlag: boolean; objectId?: number; status?: { name: string }; allowScheduleConflictsFlag?: boolean }
 
 type Fault = { status: number; headers?: Record<string, string>; afterWrite?: boolean };
 
@@ -35,19 +41,22 @@ export async function connectWiseStub(opts: { companyId: string; publicKey: stri
   const requests: StubRequest[] = [];
   const directory: { companies: StubCompany[]; contacts: StubContact[]; agreements: StubAgreement[] } = { companies: [], contacts: [], agreements: [] };
   const tickets: StubTicket[] = [];
+  const scheduleEntries: StubScheduleEntry[] = [];
+  const deletedEntries: StubScheduleEntry[] = [];
   const signingKey = randomBytes(24).toString('base64');
   const faults: { match: (m: string, p: string) => boolean; fault: Fault }[] = [];
   let nextId = 1000;
   const expectedAuth = `Basic ${Buffer.from(`${opts.companyId}+${opts.publicKey}:${opts.privateKey}`).toString('base64')}`;
   const err = (status: number, code: string, message: string, errors?: unknown[]) => ({ status, body: { code, message, ...(errors ? { errors } : {}) } });
 
-  /** `conditions`: `field="text"`, `field=number`, `field=true|false`, `field in (1,2)`, joined by `and`; an unsupported one is a 400. */
+  /** `conditions`: `field="text"`, `field contains "text"`, `field=number`, `field=true|false`, `field in (1,2)`, joined by `and`; an unsupported one is a 400. */
   function matches(t: object, conditions: string | null): boolean {
     if (!conditions) return true;
     return conditions.split(/\s+and\s+/i).every((c) => {
-      const m = /^\s*([\w/]+)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"|(\d+)|(true|false))|\s+in\s+\(([\d,\s]+)\))\s*$/i.exec(c);
+      const m = /^\s*([\w/]+)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"|(\d+)|(true|false))|\s+in\s+\(([\d,\s]+)\)|\s+contains\s+"((?:[^"\\]|\\.)*)")\s*$/i.exec(c);
       if (!m) throw new Error(`unsupported condition ${c}`);
       const value = m[1]!.split('/').reduce<any>((o, k) => o?.[k], t);
+      if (m[6] !== undefined) return typeof value === 'string' && value.toLowerCase().includes(m[6].toLowerCase());
       if (m[2] !== undefined) return value === m[2];
       if (m[3] !== undefined) return value === Number(m[3]);
       if (m[4] !== undefined) return (value ?? false) === (m[4].toLowerCase() === 'true');
@@ -87,6 +96,46 @@ export async function connectWiseStub(opts: { companyId: string; publicKey: stri
     if (method === 'GET' && path === '/company/companies') return list(url, directory.companies);
     if (method === 'GET' && path === '/company/contacts') return list(url, directory.contacts);
     if (method === 'GET' && path === '/finance/agreements') return list(url, directory.agreements);
+    if (method === 'GET' && path === '/schedule/entries') return list(url, scheduleEntries);
+    if (method === 'POST' && path === '/schedule/entries') {
+      const errors: { code: string; message: string; resource: string; field: string }[] = [];
+      const bad = (field: string, message: string, code = 'InvalidField') => errors.push({ code, message, resource: 'scheduleEntry', field });
+      if (!body?.member || !opts.members.includes(body.member.identifier)) bad('member', 'Member not found.', 'InvalidObject');
+      if (typeof body?.type?.identifier !== 'string' && typeof body?.type?.id !== 'number') bad('type', 'Type is required.', 'NullObject');
+      const start = Date.parse(body?.dateStart ?? '');
+      const end = Date.parse(body?.dateEnd ?? '');
+      if (!Number.isFinite(start)) bad('dateStart', 'dateStart is required.', 'NullObject');
+      if (!Number.isFinite(end)) bad('dateEnd', 'dateEnd is required.', 'NullObject');
+      if (Number.isFinite(start) && Number.isFinite(end) && end <= start) bad('dateEnd', 'dateEnd must be after dateStart.');
+      if (body?.name !== undefined && (typeof body.name !== 'string' || body.name.length > 250)) bad('name', 'Name may not exceed 250 characters.');
+      if (errors.length) return err(400, 'InvalidObject', 'scheduleEntry object is invalid', errors);
+      const e: StubScheduleEntry = { ...body, id: nextId++, doneFlag: body.doneFlag === true, member: { identifier: body.member.identifier, name: `Member ${body.member.identifier}` } };
+      scheduleEntries.push(e);
+      return { status: 201, body: e };
+    }
+    const entry = /^\/schedule\/entries\/(\d+)$/.exec(path);
+    if (entry) {
+      const i = scheduleEntries.findIndex((x) => x.id === Number(entry[1]));
+      if (i < 0) return err(404, 'NotFound', `ScheduleEntry ${entry[1]} not found`);
+      const e = scheduleEntries[i]!;
+      if (method === 'GET') return { status: 200, body: e };
+      if (method === 'DELETE') {
+        deletedEntries.push(...scheduleEntries.splice(i, 1));
+        return { status: 204 };
+      }
+      if (method === 'PATCH') {
+        if (!Array.isArray(body)) return err(400, 'InvalidObject', 'A JSON Patch array is expected');
+        const next = { ...e };
+        for (const op of body) {
+          if (op?.op !== 'replace' || !['dateStart', 'dateEnd', 'doneFlag', 'name', 'status'].includes(op.path)) return err(400, 'InvalidObject', `Unsupported patch ${JSON.stringify(op)}`);
+          if ((op.path === 'dateStart' || op.path === 'dateEnd') && !Number.isFinite(Date.parse(op.value))) return err(400, 'InvalidObject', 'scheduleEntry object is invalid', [{ code: 'InvalidField', message: `${op.path} is not a date.`, resource: 'scheduleEntry', field: op.path }]);
+          (next as any)[op.path] = op.value;
+        }
+        if (Date.parse(next.dateEnd) <= Date.parse(next.dateStart)) return err(400, 'InvalidObject', 'scheduleEntry object is invalid', [{ code: 'InvalidField', message: 'dateEnd must be after dateStart.', resource: 'scheduleEntry', field: 'dateEnd' }]);
+        Object.assign(e, next);
+        return { status: 200, body: e };
+      }
+    }
     if (method === 'POST' && path === '/service/tickets') {
       const errors: { code: string; message: string; resource: string; field: string }[] = [];
       if (typeof body?.summary !== 'string' || !body.summary) errors.push({ code: 'NullObject', message: 'Summary is required.', resource: 'ticket', field: 'summary' });
@@ -152,6 +201,9 @@ export async function connectWiseStub(opts: { companyId: string; publicKey: stri
     baseUrl: `${origin}/v4_6_release/apis/3.0`,
     requests,
     tickets,
+    /** Schedule entries (meetings booked on a member's calendar), and those deleted. */
+    scheduleEntries,
+    deletedEntries,
     /** Companies, contacts and agreements the client import reads; tests fill them. */
     directory,
     /** The next request matching method and path fails with `status`; `afterWrite`: it is carried out, then answered with the failure. */
@@ -164,6 +216,18 @@ export async function connectWiseStub(opts: { companyId: string; publicKey: stri
         Action: action, Type: 'ticket', ID: ticket.id, MemberId: 7, CompanyId: 'msp', FromUrl: origin,
         Entity: JSON.stringify({ ...ticket, _info: { lastUpdated: new Date().toISOString(), updatedBy: 'tech' } }),
         Metadata: { key_url: opts2.keyUrl ?? `${origin}/callback-key` },
+      });
+      return { body, signature: callbackSignature(opts2.key ?? signingKey, body) };
+    },
+    /**
+     * What ConnectWise would post for a change to a schedule entry (type `Schedule`), signed (or
+     * signed with another key, for a forgery). `entity: null` leaves `Entity` out (the receiver reads the entry back).
+     */
+    scheduleCallback(entry: StubScheduleEntry | { id: number }, action = 'updated', opts2: { key?: string; entity?: null } = {}) {
+      const body = JSON.stringify({
+        Action: action, Type: 'schedule', ID: entry.id, MemberId: 7, CompanyId: 'msp', FromUrl: origin,
+        ...(opts2.entity === null ? {} : { Entity: JSON.stringify({ ...entry, _info: { lastUpdated: new Date().toISOString(), updatedBy: 'tech' } }) }),
+        Metadata: { key_url: `${origin}/callback-key` },
       });
       return { body, signature: callbackSignature(opts2.key ?? signingKey, body) };
     },

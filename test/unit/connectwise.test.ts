@@ -1,8 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  assignTicketPatch, callbackEventKey, callbackSignature, closeTicketPatch, connectWiseCallback, connectWiseHeaders, connectWiseSettings, cwDate, ticketForCta, ticketReport, ticketXRef,
-  trustedKeyUrl, verifyCallbackSignature,
+  assignTicketPatch, callbackEventKey, callbackSignature, closeTicketPatch, connectWiseCallback, connectWiseHeaders, connectWiseSettings, cwDate, isScheduleCallback, moveScheduleEntryPatch,
+  scheduleEntityOf, scheduleEntryConditions, scheduleEntryForMeeting, scheduleEntryMarker, scheduleEntryReport, ticketForCta, ticketReport, ticketXRef, trustedKeyUrl, verifyCallbackSignature,
 } from '../../domain/connectwise.js';
 
 const settings = connectWiseSettings.parse({ boardId: 7 });
@@ -76,5 +76,53 @@ describe('ConnectWise callback signatures', () => {
     expect(callbackEventKey(body)).toBe(callbackEventKey(body));
     expect(callbackEventKey(body)).not.toBe(callbackEventKey(`${body} `));
     expect(callbackEventKey(body)).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe('ConnectWise meetings as schedule entries (issue 15)', () => {
+  const meetingId = '5a1f0c3e-7b2d-4e19-8c6a-0d9e3f2b1a77';
+  const meeting = { meetingId, kind: 'quarterly-review', clientName: 'Acme', startsAt: '2026-12-11T10:00:00.000Z', endsAt: '2026-12-11T11:00:00.000Z', member: 'ccsm' };
+  const booked = { startsAt: meeting.startsAt, endsAt: meeting.endsAt };
+
+  it('books a meeting on the member\'s calendar, of the connector\'s schedule type, its marker at the end of a name that fits', () => {
+    expect(settings.scheduleType).toBe('M');
+    const entry = scheduleEntryForMeeting(meeting, settings);
+    expect(entry).toEqual({
+      name: `quarterly-review with Acme [baton:meeting:${meetingId}]`, member: { identifier: 'ccsm' }, type: { identifier: 'M' },
+      dateStart: '2026-12-11T10:00:00Z', dateEnd: '2026-12-11T11:00:00Z', doneFlag: false, allowScheduleConflictsFlag: true,
+    });
+    expect(entry).not.toHaveProperty('objectId');
+    const long = scheduleEntryForMeeting({ ...meeting, clientName: 'y'.repeat(400) }, connectWiseSettings.parse({ boardId: 7, scheduleType: 'C' }));
+    expect(long.name).toHaveLength(250);
+    expect(long.name.endsWith(`[${scheduleEntryMarker(meetingId)}]`)).toBe(true);
+    expect(long.type).toEqual({ identifier: 'C' });
+    expect(scheduleEntryConditions(meetingId)).toBe(`name contains "baton:meeting:${meetingId}"`);
+    expect(moveScheduleEntryPatch('2026-12-12T09:30:00.000Z', '2026-12-12T10:30:00.000Z')).toEqual([
+      { op: 'replace', path: 'dateStart', value: '2026-12-12T09:30:00Z' }, { op: 'replace', path: 'dateEnd', value: '2026-12-12T10:30:00Z' },
+    ]);
+    expect(() => connectWiseSettings.parse({ boardId: 7, scheduleType: 'M; drop' })).toThrow();
+  });
+
+  it('maps a schedule entry\'s callback to the meeting\'s report: done → held, deleted → cancelled, other times → moved, else nothing', () => {
+    const entity = { id: 3001, dateStart: '2026-12-11T10:05:00Z', dateEnd: '2026-12-11T10:50:00Z', doneFlag: true, member: { identifier: 'ccsm', name: 'Casey CSM' } };
+    const cb = callback(entity, { Type: 'Schedule', ID: 3001 });
+    expect(isScheduleCallback(cb)).toBe(true);
+    expect(isScheduleCallback({ Type: 'ScheduleEntry' })).toBe(true);
+    expect(isScheduleCallback({ Type: 'ticket' })).toBe(false);
+    expect(scheduleEntryReport('updated', scheduleEntityOf(cb)!, booked, 3001)).toEqual({ report: 'held', heldAt: '2026-12-11T10:05:00.000Z', endedAt: '2026-12-11T10:50:00.000Z', by: 'Casey CSM' });
+    // Done without times or a member name: the booked times stand (reportVendorMeeting fills them), the identifier names who.
+    expect(scheduleEntryReport('updated', { doneFlag: true, member: { identifier: 'ccsm' } }, booked, 3001)).toEqual({ report: 'held', by: 'ccsm' });
+    expect(scheduleEntryReport('deleted', { id: 3001 }, booked, 3001)).toEqual({ report: 'cancelled', note: 'ConnectWise schedule entry #3001 deleted' });
+    expect(scheduleEntryReport('updated', 'deleted', booked, 3001)).toMatchObject({ report: 'cancelled' });
+    expect(scheduleEntryReport('updated', { dateStart: '2026-12-12T10:00:00Z', dateEnd: '2026-12-12T11:00:00Z', doneFlag: false }, booked, 3001))
+      .toEqual({ report: 'moved', startsAt: '2026-12-12T10:00:00.000Z', endsAt: '2026-12-12T11:00:00.000Z' });
+    // Baton's own booking or move coming back (the same instant, ConnectWise's format): nothing.
+    expect(scheduleEntryReport('added', { dateStart: '2026-12-11T10:00:00Z', dateEnd: '2026-12-11T11:00:00Z', doneFlag: false }, booked, 3001)).toEqual({ report: 'none', why: 'the entry is at the meeting\'s time and not done' });
+    expect(scheduleEntryReport('updated', { dateStart: '2026-12-12T11:00:00Z', dateEnd: '2026-12-12T10:00:00Z' }, booked, 3001)).toMatchObject({ report: 'none' });
+    expect(scheduleEntryReport('updated', { dateStart: 'not a date', dateEnd: null }, booked, 3001)).toMatchObject({ report: 'none' });
+    // No Entity, or one that is not JSON / not an entry: read it back.
+    expect(scheduleEntityOf(connectWiseCallback.parse({ Action: 'updated', Type: 'Schedule', ID: 3001, Metadata: { key_url: 'https://x' } }))).toBeUndefined();
+    expect(scheduleEntityOf(connectWiseCallback.parse({ Action: 'updated', Type: 'Schedule', ID: 3001, Entity: '{nope', Metadata: { key_url: 'https://x' } }))).toBeUndefined();
+    expect(scheduleEntityOf(connectWiseCallback.parse({ Action: 'updated', Type: 'Schedule', ID: 3001, Entity: JSON.stringify({ doneFlag: 'yes' }), Metadata: { key_url: 'https://x' } }))).toBeUndefined();
   });
 });
