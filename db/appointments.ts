@@ -1,8 +1,8 @@
 /**
  * Meetings as PSA appointments (issue 15), the fan-out half: in the ledger event's transaction, a
  * booked, moved or cancelled meeting of a client mapped on an active connector whose type books
- * appointments (HaloPSA) queues one delivery per (connector, event) on the outbox. The call is the
- * connector's (activities/halopsa.ts); the meeting's time and Accountable are read again at the call,
+ * appointments (HaloPSA, Autotask) queues one delivery per (connector, event) on the outbox. The call is the
+ * connector's (activities/halopsa.ts, activities/autotask.ts); the meeting's time and Accountable are read again at the call,
  * so moves delivered out of order still end at the meeting's current time.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
@@ -13,7 +13,7 @@ import { clients, connectors, deliveries, meetings } from './schema.js';
 type Executor = Pick<Db, 'insert' | 'select'>;
 
 /** Connector types that take meetings as appointments. */
-export const APPOINTMENT_TYPES = ['halopsa'];
+export const APPOINTMENT_TYPES = ['halopsa', 'autotask'];
 
 export interface AppointmentDelivery {
   connectorId: string;

@@ -28,6 +28,7 @@ export const autotaskSettings = z.strictObject({
   completeStatus: picklistId.default(5).describe('The `status` Baton sets when the CTA is done and that means the ticket is complete (5 = Complete)'),
   toDoActionType: picklistId.default(1).describe('The `actionType` of to-dos Baton creates (a required CompanyToDos picklist field)'),
   toDoResourceId: z.number().int().positive().max(2_147_483_647).optional().describe('The resource a to-do is assigned to when the CTA\'s owner has no mapped resource (CompanyToDos require `assignedToResourceID`)'),
+  appointmentResourceId: z.number().int().positive().max(2_147_483_647).optional().describe('The resource whose calendar takes a meeting\'s appointment when the meeting\'s Accountable has no mapped resource (Appointments require `resourceID`)'),
 });
 export type AutotaskSettings = z.infer<typeof autotaskSettings>;
 
