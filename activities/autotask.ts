@@ -219,13 +219,13 @@ export interface PollResult {
  */
 export async function pollAutotask(db: Db, connectorId: string, cursor: string | undefined, timeoutSeconds: number, temporal?: TemporalTarget): Promise<PollResult & { ctaIds: string[] }> {
   const toDos = await pollAutotaskToDos(db, connectorId, cursor, timeoutSeconds);
-  if (toDos.stop) return toDos;
+  // Stopped, or Autotask refused the first read (credentials, an outage): the next poll asks again for both.
+  if (toDos.stop || toDos.error) return toDos;
   const connector = await getConnector(db, connectorId);
   const config = connector ? openConfig(connector) : undefined;
   if (!connector || !config || 'error' in config) return toDos;
   const appointments = await pollAutotaskAppointments(db, connector, autotaskCaller(connector, config.creds, timeoutSeconds), temporal);
-  const error = [toDos.error, appointments.error].filter(Boolean).join('; ');
-  return { ...toDos, meetingReports: appointments.reported, ...(error ? { error } : {}) };
+  return { ...toDos, meetingReports: appointments.reported, ...(appointments.error ? { error: appointments.error } : {}) };
 }
 
 /**
