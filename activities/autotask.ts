@@ -1,10 +1,11 @@
 /**
  * Autotask PSA calls (issue 15): the outbox's deliveries (one delivery = at most a lookup and one
- * write) and the poller's reads of company to-dos (which have no webhooks).
+ * write: CTAs as tickets or to-dos, meetings as appointments) and the poller's reads of company
+ * to-dos and of Baton's appointments (neither has webhooks).
  *
  * Idempotency toward Autotask, which has no idempotency key: a create is (1) the link Baton stored
  * on an earlier success, else (2) `POST <Entity>/query` for Baton's marker (a ticket's `externalID`,
- * a to-do's `activityDescription`), else (3) the create, after which the link is stored. A retry
+ * a to-do's `activityDescription`, an appointment's `description`), else (3) the create, after which the link is stored. A retry
  * after a lost answer (the record was created, Baton never heard) finds it at (2).
  */
 import { createHash } from 'node:crypto';

@@ -1,7 +1,8 @@
 /**
  * Autotask PSA (issue 15), pure: how a CTA becomes an Autotask ticket or company to-do, how a
- * webhook callout becomes a Baton report, how a callout's `X-Hook-Signature` is computed, and how
- * a polled to-do's completion is recognised. No I/O here: the HTTP calls are in
+ * webhook callout becomes a Baton report, how a callout's `X-Hook-Signature` is computed, how
+ * a polled to-do's completion is recognised, and how a meeting becomes an appointment and a polled
+ * appointment's change a meeting report. No I/O here: the HTTP calls are in
  * activities/autotask.ts, the receiver in api/routes/connectors.ts, the poller in
  * workflows/connector-poller.ts.
  *
