@@ -1,18 +1,24 @@
 /**
  * Autotask PSA calls (issue 15): the outbox's deliveries (one delivery = at most a lookup and one
- * write) and the poller's reads of company to-dos (which have no webhooks).
+ * write: CTAs as tickets or to-dos, meetings as appointments) and the poller's reads of company
+ * to-dos and of Baton's appointments (neither has webhooks).
  *
  * Idempotency toward Autotask, which has no idempotency key: a create is (1) the link Baton stored
  * on an earlier success, else (2) `POST <Entity>/query` for Baton's marker (a ticket's `externalID`,
- * a to-do's `activityDescription`), else (3) the create, after which the link is stored. A retry
+ * a to-do's `activityDescription`, an appointment's `description`), else (3) the create, after which the link is stored. A retry
  * after a lost answer (the record was created, Baton never heard) finds it at (2).
  */
-import { eq } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { findLink, findLinkByVendorId, getConnector, openCredentials, saveLink, type ConnectorRow, type PsaDelivery } from '../db/connectors.js';
+import { isAppointmentDelivery, type AppointmentDelivery } from '../db/appointments.js';
+import { claimInboundEvent, connectorKey, findLink, findLinkByVendorId, getConnector, openCredentials, saveLink, type ConnectorRow, type PsaDelivery } from '../db/connectors.js';
 import { applyInboundReport } from '../db/inbound.js';
-import { ctas } from '../db/schema.js';
+import { connectorLinks, ctas, deliveries, inboundEvents, meetings, type Actor } from '../db/schema.js';
+import { reportVendorMeeting } from '../runtime/vendor-meeting-reports.js';
+import type { TemporalTarget } from '../runtime/processes.js';
 import {
+  APPOINTMENT_BATCH, appointmentDiff, appointmentForMeeting, appointmentMarkerQuery, appointmentsByIdQuery, moveAppointment, type PolledAppointment,
   assignTicket, assignToDo, autotaskCredentials, autotaskHeaders, autotaskRoot, autotaskSettings, closeTicket, closeToDo, markerQuery, nextCursor,
   ticketForCta, toDoChangesQuery, toDoCompletionKey, toDoForCta, trustedPageUrl, type AutotaskCredentials, type AutotaskSettings, type PolledToDo,
 } from '../domain/autotask.js';
@@ -80,6 +86,7 @@ export async function deliverToAutotask(db: Db, connector: ConnectorRow, deliver
   if ('error' in config) return { outcome: 'failed', error: config.error };
   const { creds, settings } = config;
   const at = autotaskCaller(connector, creds, policy.requestTimeoutSeconds, deliveryId);
+  if (isAppointmentDelivery(p)) return deliverAppointment(db, connector, settings, at, p);
   const kind = settings.ctaAs; // 'ticket' | 'toDo': the link kind and the entity
   const companyId = connector.mappings.clients.find((c) => c.clientId === p.clientId)?.companyId;
   const find = async () => (await at.query<{ id: number }>(kind === 'ticket' ? 'Tickets' : 'CompanyToDos', markerQuery(kind, p.ctaId)))[0]?.id;
@@ -133,6 +140,49 @@ export async function deliverToAutotask(db: Db, connector: ConnectorRow, deliver
 }
 
 /**
+ * A meeting → an Autotask appointment (`Appointments`, a root entity): book = the link, else
+ * `POST Appointments/query` for the marker in `description` (`contains`), else
+ * `POST Appointments` on the Accountable's mapped resource (else `settings.appointmentResourceId`); move =
+ * `PATCH Appointments` `{id, startDateTime, endDateTime}` with the meeting's times read now (moves
+ * delivered out of order end at the current time); cancel = `DELETE Appointments/{id}` (404: already
+ * gone, done).
+ */
+async function deliverAppointment(db: Db, connector: ConnectorRow, settings: AutotaskSettings, at: ReturnType<typeof autotaskCaller>, p: AppointmentDelivery): Promise<AttemptOutcome> {
+  try {
+    let appointmentId = Number(await findLink(db, connector.id, 'appointment', p.meetingId)) || undefined;
+    if (!appointmentId) {
+      appointmentId = (await at.query<{ id: number }>('Appointments', appointmentMarkerQuery(p.meetingId), 1))[0]?.id;
+      if (appointmentId !== undefined) await saveLink(db, connector.id, 'appointment', p.meetingId, String(appointmentId));
+    }
+    const [m] = await db.select({ startsAt: meetings.startsAt, endsAt: meetings.endsAt, accountablePersonId: meetings.accountablePersonId }).from(meetings).where(eq(meetings.id, p.meetingId));
+    if (p.op === 'appointment.book') {
+      if (appointmentId !== undefined) return { outcome: 'delivered', status: 200 };
+      const resourceId = connector.mappings.people.find((x) => x.personId === m?.accountablePersonId)?.resourceId ?? settings.appointmentResourceId;
+      if (resourceId === undefined) return { outcome: 'failed', permanent: true, error: 'an appointment needs a resource: map the meeting\'s Accountable or set settings.appointmentResourceId' };
+      const created = await at.call('POST', '/Appointments', appointmentForMeeting({ meetingId: p.meetingId, kind: p.kind, clientName: p.clientName, startsAt: m?.startsAt ?? p.startsAt, endsAt: m?.endsAt ?? p.endsAt, resourceId })) as { itemId?: number };
+      if (typeof created?.itemId !== 'number') return { outcome: 'failed', error: 'Autotask answered the appointment create without an itemId' };
+      await saveLink(db, connector.id, 'appointment', p.meetingId, String(created.itemId));
+      return { outcome: 'delivered', status: 200 };
+    }
+    // The booking has not landed yet (its delivery is retrying): wait for it, without blaming the connector.
+    if (appointmentId === undefined) return { outcome: 'failed', error: 'the meeting\'s appointment is not booked yet', messageFault: true };
+    if (p.op === 'appointment.move') {
+      await at.call('PATCH', '/Appointments', moveAppointment(appointmentId, m?.startsAt ?? p.startsAt, m?.endsAt ?? p.endsAt));
+      return { outcome: 'delivered', status: 200 };
+    }
+    try {
+      await at.call('DELETE', `/Appointments/${appointmentId}`);
+    } catch (err) {
+      if (!(err instanceof VendorError && err.outcome.status === 404)) throw err;
+    }
+    return { outcome: 'delivered', status: 200 };
+  } catch (err) {
+    if (err instanceof VendorError) return err.outcome;
+    throw err;
+  }
+}
+
+/**
  * An Autotask error answer → the outcome. Its body is `{errors: ["…"]}`; the messages (never the
  * request headers) are kept for the status. 401/403 are the connector's credentials or
  * permissions: retried (the breaker opens and deliveries queue until an admin fixes them). Other
@@ -157,7 +207,26 @@ export interface PollResult {
   stop: boolean;
   cursor: string;
   completed: number;
+  /** Moves and cancellations of Baton's appointments reported to the meetings' processes in this poll. */
+  meetingReports?: number;
   error?: string;
+}
+
+/**
+ * One poll of an Autotask connector (entities without webhooks): company to-dos completed since the
+ * cursor (`pollAutotaskToDos`), then Baton's appointments diffed against their meetings
+ * (`pollAutotaskAppointments`). A failed read keeps the cursor and shows on the connector's status;
+ * the next poll asks again.
+ */
+export async function pollAutotask(db: Db, connectorId: string, cursor: string | undefined, timeoutSeconds: number, temporal?: TemporalTarget): Promise<PollResult & { ctaIds: string[] }> {
+  const toDos = await pollAutotaskToDos(db, connectorId, cursor, timeoutSeconds);
+  // Stopped, or Autotask refused the first read (credentials, an outage): the next poll asks again for both.
+  if (toDos.stop || toDos.error) return toDos;
+  const connector = await getConnector(db, connectorId);
+  const config = connector ? openConfig(connector) : undefined;
+  if (!connector || !config || 'error' in config) return toDos;
+  const appointments = await pollAutotaskAppointments(db, connector, autotaskCaller(connector, config.creds, timeoutSeconds), temporal);
+  return { ...toDos, meetingReports: appointments.reported, ...(appointments.error ? { error: appointments.error } : {}) };
 }
 
 /**
@@ -190,6 +259,56 @@ export async function pollAutotaskToDos(db: Db, connectorId: string, cursor: str
     if (applied.ctaId) ctaIds.push(applied.ctaId);
   }
   return { stop: false, cursor: nextCursor(since, seen), completed: ctaIds.length, ctaIds };
+}
+
+/**
+ * Baton's appointments in Autotask, diffed against their meetings (no webhooks exist for
+ * appointments, and a deleted appointment leaves nothing a "changed since" query could find): the
+ * appointments linked to meetings still booked in Baton are read by id (`POST Appointments/query`,
+ * `id in [...]`, 200 a query); one missing from the answer was deleted → the meeting is cancelled;
+ * one at other times was moved → the meeting is rescheduled (pure rule: `appointmentDiff`). Each
+ * change is reported once through `reportVendorMeeting` with a key naming the change, and recorded
+ * in inbound_events, so polling the same state again reports nothing. A meeting whose own
+ * appointment delivery (a move, a cancel) has not been delivered is left alone: the appointment
+ * differs from it because Baton's change has not reached Autotask yet, not because someone moved it.
+ */
+export async function pollAutotaskAppointments(db: Db, connector: ConnectorRow, at: ReturnType<typeof autotaskCaller>, temporal: TemporalTarget | undefined): Promise<{ reported: number; error?: string }> {
+  const linked = await db.select({ meetingId: connectorLinks.batonId, vendorId: connectorLinks.vendorId, state: meetings.state, startsAt: meetings.startsAt, endsAt: meetings.endsAt })
+    .from(connectorLinks).innerJoin(meetings, eq(meetings.id, connectorLinks.batonId))
+    .where(and(eq(connectorLinks.connectorId, connector.id), eq(connectorLinks.kind, 'appointment'), eq(meetings.state, 'scheduled')));
+  if (linked.length === 0) return { reported: 0 };
+  const meetingIds = linked.map((l) => l.meetingId);
+  const unsettled = new Set((await db.select({ meetingId: sql<string>`${deliveries.payload}->>'meetingId'` }).from(deliveries)
+    .where(and(eq(deliveries.connector, connectorKey(connector.id)), inArray(deliveries.state, ['pending', 'retrying', 'dead']), inArray(sql`${deliveries.payload}->>'meetingId'`, meetingIds))))
+    .map((r) => r.meetingId));
+  const ids = linked.map((l) => Number(l.vendorId)).filter((n) => Number.isInteger(n) && n > 0);
+  const found = new Map<number, PolledAppointment>();
+  try {
+    for (let i = 0; i < ids.length; i += APPOINTMENT_BATCH) {
+      for (const a of await at.query<PolledAppointment>('Appointments', appointmentsByIdQuery(ids.slice(i, i + APPOINTMENT_BATCH)))) found.set(Number(a.id), a);
+    }
+  } catch (err) {
+    if (err instanceof VendorError) return { reported: 0, error: err.outcome.error };
+    throw err;
+  }
+  const actor: Actor = { kind: 'system', id: connectorKey(connector.id), name: `Autotask: ${connector.name}` };
+  let reported = 0;
+  for (const l of linked) {
+    const appointmentId = Number(l.vendorId);
+    if (!Number.isInteger(appointmentId) || unsettled.has(l.meetingId)) continue;
+    const diff = appointmentDiff(l, appointmentId, found.get(appointmentId));
+    if (diff.report === 'none') continue;
+    const [seen] = await db.select({ k: inboundEvents.eventKey }).from(inboundEvents).where(and(eq(inboundEvents.connectorId, connector.id), eq(inboundEvents.eventKey, diff.eventKey)));
+    if (seen) continue;
+    const report = diff.report === 'cancelled' ? { report: 'cancelled' as const, note: diff.note } : { report: 'moved' as const, startsAt: diff.startsAt, endsAt: diff.endsAt };
+    // Temporal unreachable throws: nothing is claimed, the poll activity is retried and reports it then.
+    const outcome = await reportVendorMeeting({ db, temporal }, {
+      connectorId: connector.id, actor, linkKind: 'appointment', vendorId: String(appointmentId), meetingId: l.meetingId, report, at: new Date().toISOString(),
+      idempotencyKey: `autotask/${connector.id}/${diff.eventKey}`, bodyHash: createHash('sha256').update(JSON.stringify({ key: diff.eventKey, report })).digest('hex'),
+    });
+    if (await claimInboundEvent(db, connector.id, diff.eventKey, `Appointment/${appointmentId}`, outcome.slice(0, 300)) && outcome.startsWith('meeting')) reported++;
+  }
+  return { reported };
 }
 
 /** Companies per `in` filter when reading contacts and contracts (Autotask answers at most 500 records a page). */

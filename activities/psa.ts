@@ -10,9 +10,9 @@ import { noteConnectorError } from '../db/deliveries.js';
 import { activePolicy } from '../db/policies.js';
 import type { AttemptOutcome, DeliveryPolicy } from '../domain/delivery.js';
 import { policySchema } from '../domain/policy.js';
-import { notifyCtaClock } from '../runtime/processes.js';
+import { notifyCtaClock, type TemporalTarget } from '../runtime/processes.js';
 import type { ConnectorPollStep } from '../workflows/contracts.js';
-import { deliverToAutotask, pollAutotaskToDos, readAutotaskCompanies } from './autotask.js';
+import { deliverToAutotask, pollAutotask, readAutotaskCompanies } from './autotask.js';
 import { deliverToConnectWise, readConnectWiseCompanies } from './connectwise.js';
 import type { PsaCompany } from '../domain/psa-import.js';
 import { deliverToHaloPsa, readHaloPsaCompanies } from './halopsa.js';
@@ -21,13 +21,14 @@ interface ConnectorModule {
   deliver(db: Db, connector: ConnectorRow, deliveryId: string, p: PsaDelivery, policy: DeliveryPolicy): Promise<AttemptOutcome>;
   /** The client import's read (issue 15, "Getting clients in"): the vendor's companies with their primary contact and renewal; throws VendorError. */
   readCompanies?(connector: ConnectorRow, timeoutSeconds: number, maxCompanies: number): Promise<PsaCompany[]>;
-  poll?(db: Db, connectorId: string, cursor: string | undefined, timeoutSeconds: number): Promise<{ stop: boolean; cursor: string; completed: number; ctaIds: string[]; error?: string }>;
+  /** A poll of the entities without webhooks; `temporal` reaches the processes a vendor's word on a meeting is reported to. */
+  poll?(db: Db, connectorId: string, cursor: string | undefined, timeoutSeconds: number, temporal: TemporalTarget): Promise<{ stop: boolean; cursor: string; completed: number; ctaIds: string[]; error?: string }>;
 }
 
 /** PSA types only: a calendar connector (msgraph) delivers on its own channel (activities/msgraph.ts). */
 const MODULES: Partial<Record<ConnectorType, ConnectorModule>> = {
   connectwise: { deliver: deliverToConnectWise, readCompanies: readConnectWiseCompanies },
-  autotask: { deliver: deliverToAutotask, poll: pollAutotaskToDos, readCompanies: readAutotaskCompanies },
+  autotask: { deliver: deliverToAutotask, poll: pollAutotask, readCompanies: readAutotaskCompanies },
   halopsa: { deliver: deliverToHaloPsa, readCompanies: readHaloPsaCompanies },
 };
 
@@ -59,13 +60,14 @@ export function connectorActivities({ db }: { db: Db }) {
       const connector = await getConnector(db, connectorId);
       const poll = connector ? MODULES[connector.type as ConnectorType]?.poll : undefined;
       if (!poll) return { stop: true, waitMs: 0, completed: 0 };
-      const r = await poll(db, connectorId, cursor, policy.requestTimeoutSeconds);
+      const ctx = Context.current();
+      const temporal: TemporalTarget = { client: ctx.client, taskQueue: ctx.info.taskQueue };
+      const r = await poll(db, connectorId, cursor, policy.requestTimeoutSeconds, temporal);
       // The connector's status shows a failing poll (e.g. refused credentials) like a failing delivery, and a healthy poll clears it
       // unless deliveries are failing (then theirs is the error shown). Polls never trip the breaker: deliveries do.
       if (r.error) Context.current().log.warn('connector poll failed; the next poll asks again', { connectorId, error: r.error });
       await noteConnectorError(db, connectorKey(connectorId), r.error ? r.error.slice(0, 500) : null);
-      const ctx = Context.current();
-      for (const ctaId of r.ctaIds) await notifyCtaClock({ client: ctx.client, taskQueue: ctx.info.taskQueue }, ctaId).catch(() => undefined);
+      for (const ctaId of r.ctaIds) await notifyCtaClock(temporal, ctaId).catch(() => undefined);
       return { stop: r.stop, ...(r.cursor ? { cursor: r.cursor } : {}), waitMs: policy.pollIntervalSeconds * 1000, completed: r.completed };
     },
   };

@@ -1,9 +1,9 @@
 /**
  * Meetings as PSA appointments (issue 15), the fan-out half: in the ledger event's transaction, a
  * booked, moved or cancelled meeting of a client mapped on an active connector whose type books
- * appointments (HaloPSA appointments, ConnectWise schedule entries) queues one delivery per
- * (connector, event) on the outbox. The call is the connector's (activities/halopsa.ts,
- * activities/connectwise.ts); the meeting's time and Accountable are read again at the call,
+ * appointments (HaloPSA and Autotask appointments, ConnectWise schedule entries) queues one delivery
+ * per (connector, event) on the outbox. The call is the connector's (activities/halopsa.ts,
+ * activities/autotask.ts, activities/connectwise.ts); the meeting's time and Accountable are read again at the call,
  * so moves delivered out of order still end at the meeting's current time.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
@@ -14,7 +14,7 @@ import { clients, connectors, deliveries, meetings, type Actor } from './schema.
 type Executor = Pick<Db, 'insert' | 'select'>;
 
 /** Connector types that take meetings as appointments (a ConnectWise schedule entry is its appointment). */
-export const APPOINTMENT_TYPES = ['halopsa', 'connectwise'];
+export const APPOINTMENT_TYPES = ['halopsa', 'connectwise', 'autotask'];
 
 export interface AppointmentDelivery {
   connectorId: string;
@@ -33,7 +33,7 @@ export const APPOINTMENT_OPS: Record<string, AppointmentDelivery['op'] | undefin
 
 export const isAppointmentDelivery = (p: { op?: unknown }): p is AppointmentDelivery => typeof p.op === 'string' && p.op.startsWith('appointment.');
 
-/** A move or cancel the connector itself reported (HaloPSA's own appointment change, api/routes/halopsa.ts) is not sent back to it. */
+/** A move or cancel the connector itself reported (its webhook, callback or poller: actor `psa:<id>`) is not sent back to it. */
 export async function queueAppointmentDeliveries(tx: Executor, e: { id: string; type: string; clientId: string | null; actor?: Actor; data: Record<string, unknown> }, deliveryIdFor: (key: string) => string): Promise<number> {
   const op = APPOINTMENT_OPS[e.type];
   if (!e.clientId || !op || typeof e.data.meetingId !== 'string') return 0;

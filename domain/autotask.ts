@@ -1,7 +1,8 @@
 /**
  * Autotask PSA (issue 15), pure: how a CTA becomes an Autotask ticket or company to-do, how a
- * webhook callout becomes a Baton report, how a callout's `X-Hook-Signature` is computed, and how
- * a polled to-do's completion is recognised. No I/O here: the HTTP calls are in
+ * webhook callout becomes a Baton report, how a callout's `X-Hook-Signature` is computed, how
+ * a polled to-do's completion is recognised, and how a meeting becomes an appointment and a polled
+ * appointment's change a meeting report. No I/O here: the HTTP calls are in
  * activities/autotask.ts, the receiver in api/routes/connectors.ts, the poller in
  * workflows/connector-poller.ts.
  *
@@ -28,6 +29,7 @@ export const autotaskSettings = z.strictObject({
   completeStatus: picklistId.default(5).describe('The `status` Baton sets when the CTA is done and that means the ticket is complete (5 = Complete)'),
   toDoActionType: picklistId.default(1).describe('The `actionType` of to-dos Baton creates (a required CompanyToDos picklist field)'),
   toDoResourceId: z.number().int().positive().max(2_147_483_647).optional().describe('The resource a to-do is assigned to when the CTA\'s owner has no mapped resource (CompanyToDos require `assignedToResourceID`)'),
+  appointmentResourceId: z.number().int().positive().max(2_147_483_647).optional().describe('The resource whose calendar takes a meeting\'s appointment when the meeting\'s Accountable has no mapped resource (Appointments require `resourceID`)'),
 });
 export type AutotaskSettings = z.infer<typeof autotaskSettings>;
 
@@ -217,4 +219,76 @@ export function trustedPageUrl(next: string, baseUrl: string): boolean {
   } catch {
     return false;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Meetings as Appointments (issue 15): REST `Appointments` entity (root entity:
+// `POST /V1.0/Appointments`, `PATCH /V1.0/Appointments` with the id in the body,
+// `DELETE /V1.0/Appointments/{id}`, `POST /V1.0/Appointments/query`). Fields Baton writes:
+// `resourceID` (required), `startDateTime`, `endDateTime` (required), `title` (required, ≤ 256),
+// `description` (≤ 8000). Read-only: `id`, `createDateTime`, `creatorResourceID`, `updateDateTime`.
+// The entity has no completion, status or attendance field.
+
+/** The marker a Baton appointment carries in its `description` (a bracketed line, found with `contains`). */
+export const appointmentMarker = (meetingId: string) => `baton:meeting:${meetingId}`;
+
+/** `POST Appointments/query` body finding the appointment that carries a meeting's marker. */
+export function appointmentMarkerQuery(meetingId: string) {
+  return { MaxRecords: 2, IncludeFields: ['id'], filter: [{ op: 'contains', field: 'description', value: `[${appointmentMarker(meetingId)}]` }] };
+}
+
+export interface AppointmentInput { meetingId: string; kind: string; clientName: string; startsAt: string; endsAt: string; resourceId: number }
+
+/** `POST /V1.0/Appointments` body for a booked meeting (title ≤ 256, description ≤ 8000 characters). */
+export function appointmentForMeeting(m: AppointmentInput) {
+  const title = `Baton ${m.kind} meeting: ${m.clientName}`;
+  return {
+    resourceID: m.resourceId,
+    startDateTime: atDate(m.startsAt),
+    endDateTime: atDate(m.endsAt),
+    title: title.length > 256 ? `${title.slice(0, 255)}…` : title,
+    description: `Baton ${m.kind} meeting with ${m.clientName.slice(0, 500)}.\nMoving or deleting this appointment in Autotask reports the move or the cancellation to Baton.\n[${appointmentMarker(m.meetingId)}]`,
+  };
+}
+
+/** `PATCH /V1.0/Appointments` body that moves an appointment to the meeting's times. */
+export const moveAppointment = (id: number, startsAt: string, endsAt: string) => ({ id, startDateTime: atDate(startsAt), endDateTime: atDate(endsAt) });
+
+/** An appointment as the poller reads it. */
+export interface PolledAppointment { id: number; startDateTime?: string | null; endDateTime?: string | null; updateDateTime?: string | null }
+
+/** Linked appointments per `in` filter of the poller's read (Autotask answers at most 500 records a page). */
+export const APPOINTMENT_BATCH = 200;
+
+/** `POST Appointments/query` body reading Baton's linked appointments by id. */
+export function appointmentsByIdQuery(ids: number[]) {
+  return { IncludeFields: ['id', 'startDateTime', 'endDateTime', 'updateDateTime'], filter: [{ op: 'in', field: 'id', value: ids }] };
+}
+
+export type AppointmentDiff =
+  | { report: 'cancelled'; appointmentId: number; eventKey: string; note: string }
+  | { report: 'moved'; appointmentId: number; eventKey: string; startsAt: string; endsAt: string }
+  | { report: 'none'; appointmentId: number; why: string };
+
+/**
+ * A Baton meeting still booked (state `scheduled`) against its Autotask appointment as read now
+ * (`undefined`: the linked id was not among the query's answers, i.e. deleted in Autotask):
+ * deleted → cancelled; another start or end instant → moved to them; else nothing. No "held":
+ * the Appointments entity has no completion field, and an appointment whose end has passed and
+ * that still exists proves nothing about the meeting (held stays the API's report, R-21).
+ * The event key names the change (the appointment, its new times and its `updateDateTime`, or its
+ * deletion), so polling the same state again is the same key and reports once, while a later move
+ * back to earlier times is a new one.
+ */
+export function appointmentDiff(meeting: { state: string; startsAt: string; endsAt: string }, appointmentId: number, appt: PolledAppointment | undefined): AppointmentDiff {
+  if (meeting.state !== 'scheduled') return { report: 'none', appointmentId, why: `the meeting is ${meeting.state} in Baton` };
+  if (!appt) return { report: 'cancelled', appointmentId, eventKey: `appointment:${appointmentId}:deleted`, note: `Autotask appointment ${appointmentId} was deleted` };
+  const start = appt.startDateTime ? Date.parse(appt.startDateTime) : NaN;
+  const end = appt.endDateTime ? Date.parse(appt.endDateTime) : NaN;
+  if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) return { report: 'none', appointmentId, why: 'the appointment\'s times could not be read' };
+  if (start === Date.parse(meeting.startsAt) && end === Date.parse(meeting.endsAt)) return { report: 'none', appointmentId, why: 'the appointment matches the meeting' };
+  const startsAt = new Date(start).toISOString();
+  const endsAt = new Date(end).toISOString();
+  const updated = appt.updateDateTime && Number.isFinite(Date.parse(appt.updateDateTime)) ? `@${new Date(Date.parse(appt.updateDateTime)).toISOString()}` : '';
+  return { report: 'moved', appointmentId, eventKey: `appointment:${appointmentId}:moved:${startsAt}/${endsAt}${updated}`, startsAt, endsAt };
 }

@@ -221,7 +221,7 @@ describe('all connectors at once for one client', () => {
   });
 
   it('records a meeting held from HaloPSA\'s "appointment completed" webhook as the API\'s held report would', async () => {
-    // The cadence books its meetings; HaloPSA gets an appointment and ConnectWise a schedule entry per meeting.
+    // The cadence books its meetings; HaloPSA and Autotask get an appointment and ConnectWise a schedule entry per meeting.
     expect((await call('POST', `/v1/clients/${clientId}/cadence`, { body: {} })).status).toBe(201);
     const booked = async () => (await clientTimeline(h.database.db, clientId, { types: ['meeting.scheduled'] })).map((e) => e.data as { meetingId: string; startsAt: string; endsAt: string });
     const appointmentOf = (meetingId: string) => halo.appointments.find((a) => a.note.includes(meetingId));

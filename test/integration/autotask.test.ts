@@ -38,6 +38,7 @@ let otherClientId: string;
 let todoClientId: string;
 let casey: string;
 let connectorId: string;
+let meetClientId: string;
 
 beforeAll(async () => {
   h = await workerHarness({ policy: POLICY, policyNote: 'fast delivery retries and polls for the test' });
@@ -50,7 +51,8 @@ beforeAll(async () => {
   clientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Ticketed Co' }) })).body.id;
   otherClientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Elsewhere Ltd' }) })).body.id;
   todoClientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'To-Do Inc' }) })).body.id;
-  for (const id of [clientId, otherClientId, todoClientId]) expect((await call('PUT', `/v1/clients/${id}/assignments/CSM`, { body: { personId: casey } })).status).toBe(200);
+  meetClientId = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Meeting AT Co' }) })).body.id;
+  for (const id of [clientId, otherClientId, todoClientId, meetClientId]) expect((await call('PUT', `/v1/clients/${id}/assignments/CSM`, { body: { personId: casey } })).status).toBe(200);
 });
 afterAll(async () => {
   await stub?.stop();
@@ -244,5 +246,99 @@ describe('CTAs as company to-dos, completed through the poller', () => {
     await record(connectorPollerWorkflowId(todoConnector), 'connector-poller-todos');
     expect((await call('PATCH', `/v1/connectors/${todoConnector}`, { body: { active: true } })).status).toBe(200);
     await eventually(async () => (await client.workflow.getHandle(connectorPollerWorkflowId(todoConnector)).describe()).status.name, (s) => s === 'RUNNING');
+  });
+});
+
+describe('Meetings as Autotask appointments', () => {
+  let meetConnector: string;
+  type Booked = { meetingId: string; startsAt: string; endsAt: string; kind: string };
+  let booked: Booked[] = [];
+  const apptOf = (meetingId: string) => stub.appointments.filter((a) => a.description?.includes(`[baton:meeting:${meetingId}]`));
+  const DAY = 86_400_000;
+  const future = () => booked.filter((m) => Date.parse(m.startsAt) > Date.now() + 3 * DAY);
+
+  it('books one appointment per booked meeting even after a lost answer, then follows a move and a cancel', async () => {
+    const res = await call('POST', '/v1/connectors', {
+      body: { type: 'autotask', name: 'Autotask meetings', baseUrl: stub.baseUrl, credentials: CREDS, settings: { appointmentResourceId: 29682885 },
+        mappings: { people: [{ personId: casey, resourceId: 29682886, roleId: 29683461 }], clients: [{ clientId: meetClientId, companyId: 301 }] } },
+    });
+    expect(res.status).toBe(201);
+    meetConnector = res.body.id;
+    stub.fail('POST', '/V1.0/Appointments', { status: 500, afterWrite: true });
+    expect((await call('POST', `/v1/clients/${meetClientId}/cadence`, { body: {} })).status).toBe(201);
+    let events: Awaited<ReturnType<typeof clientTimeline>> = [];
+    const settled = async () => {
+      events = await clientTimeline(db.db, meetClientId, { types: ['meeting.scheduled'] });
+      const log = (await call('GET', `/v1/deliveries?connector=psa:${meetConnector}&clientId=${meetClientId}&limit=100`, { role: 'ops' })).body.items.filter((d: any) => d.eventType === 'meeting.scheduled') as any[];
+      const ids = events.map((e) => (e.data as Booked).meetingId);
+      return { n: ids.length, withAppt: ids.filter((id) => apptOf(id).length > 0).length, delivered: log.length === ids.length && log.every((d) => d.state === 'delivered') };
+    };
+    await eventually(settled, (x) => x.n > 0 && x.withAppt === x.n && x.delivered, 60_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    await eventually(settled, (x) => x.n > 0 && x.withAppt === x.n && x.delivered, 60_000);
+    booked = events.map((e) => e.data as Booked).sort((a, b) => a.startsAt.localeCompare(b.startsAt));
+    // Exactly one appointment and one create per meeting: the retry after the lost answer found it by its marker.
+    for (const m of booked) {
+      expect(apptOf(m.meetingId)).toHaveLength(1);
+      expect(stub.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Appointments') && r.body?.description?.includes(`[baton:meeting:${m.meetingId}]`))).toHaveLength(1);
+    }
+    expect(stub.requests.some((r) => r.method === 'POST' && r.path.endsWith('/Appointments/query') && r.body?.filter?.[0]?.op === 'contains' && r.body.filter[0].field === 'description')).toBe(true);
+    expect(future().length).toBeGreaterThanOrEqual(4);
+    const [target, other] = future();
+    const appt = apptOf(target!.meetingId)[0]!;
+    expect(Date.parse(appt.startDateTime)).toBe(Date.parse(target!.startsAt));
+    expect(Date.parse(appt.endDateTime)).toBe(Date.parse(target!.endsAt));
+    // The Accountable's resource when mapped (the CSM), else the connector's appointmentResourceId (an unassigned TAM meeting).
+    const accountable = async (meetingId: string) => ((await clientTimeline(db.db, meetClientId, { types: ['meeting.scheduled'] })).find((e) => (e.data as Booked).meetingId === meetingId)!.why as any).accountable?.personId;
+    for (const m of booked.slice(0, 6)) expect(apptOf(m.meetingId)[0]!.resourceID).toBe((await accountable(m.meetingId)) === casey ? 29682886 : 29682885);
+    expect(appt.title).toContain('Meeting AT Co');
+
+    // Moved in Baton (agreed ≥ 24 h ahead) → PATCH with the meeting's times.
+    const newStart = new Date(Date.parse(target!.startsAt) + DAY).toISOString();
+    const newEnd = new Date(Date.parse(target!.endsAt) + DAY).toISOString();
+    const moved = await call('POST', `/v1/clients/${meetClientId}/cadence/meetings/${target!.meetingId}/rescheduled`, { role: 'automation', body: { newStartsAt: newStart, newEndsAt: newEnd } });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    await eventually(async () => Date.parse(apptOf(target!.meetingId)[0]?.startDateTime ?? ''), (t) => t === Date.parse(newStart), 30_000);
+    expect(Date.parse(apptOf(target!.meetingId)[0]!.endDateTime)).toBe(Date.parse(newEnd));
+    expect(stub.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/Appointments') && r.body?.id === appt.id)).toHaveLength(1);
+
+    // Cancelled in Baton → DELETE.
+    const otherAppt = apptOf(other!.meetingId)[0]!;
+    expect((await call('POST', `/v1/clients/${meetClientId}/cadence/meetings/${other!.meetingId}/cancelled`, { role: 'automation', body: { reason: 'the client asked' } })).status).toBe(200);
+    await eventually(async () => stub.deletedAppointments.some((a) => a.id === otherAppt.id), (x) => x, 30_000);
+    expect(stub.appointments.some((a) => a.id === otherAppt.id)).toBe(false);
+    await eventually(() => psaLog(meetConnector), (l) => l.every((d) => d.state === 'delivered'), 30_000);
+    // Baton's own move and cancel, seen by the poller, are not reported back as the vendor's.
+    await new Promise((r) => setTimeout(r, 2_500));
+    const mine = (await clientTimeline(db.db, meetClientId, { types: ['meeting.moved', 'meeting.cancelled'] })).filter((e) => (e.actor as any)?.id === `psa:${meetConnector}`);
+    expect(mine).toEqual([]);
+  });
+
+  it('reports an appointment moved or deleted in Autotask to the cadence once, however often it is polled', async () => {
+    const done = new Set((await clientTimeline(db.db, meetClientId, { types: ['meeting.moved', 'meeting.cancelled'] })).map((e) => (e.data as any).meetingId));
+    const [movedM, deletedM] = future().filter((m) => !done.has(m.meetingId));
+    const movedAppt = apptOf(movedM!.meetingId)[0]!;
+    const deletedAppt = apptOf(deletedM!.meetingId)[0]!;
+    const newStart = new Date(Date.parse(movedM!.startsAt) + 2 * DAY).toISOString();
+    const newEnd = new Date(Date.parse(movedM!.endsAt) + 2 * DAY).toISOString();
+    stub.moveAppointment(movedAppt, newStart.replace('.000Z', 'Z'), newEnd.replace('.000Z', 'Z'));
+    stub.deleteAppointment(deletedAppt);
+    const byVendor = async () => (await clientTimeline(db.db, meetClientId, { types: ['meeting.moved', 'meeting.cancelled'] })).filter((e) => (e.actor as any)?.id === `psa:${meetConnector}`);
+    await eventually(byVendor, (l) => l.length === 2, 30_000);
+    // Polled again (interval 1 s): still one report each.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const reports = await byVendor();
+    expect(reports.map((e) => [e.type, (e.data as any).meetingId]).sort()).toEqual([['meeting.cancelled', deletedM!.meetingId], ['meeting.moved', movedM!.meetingId]].sort());
+    const move = reports.find((e) => e.type === 'meeting.moved')!;
+    expect(Date.parse((move.data as any).startsAt)).toBe(Date.parse(newStart));
+    expect(Date.parse((move.data as any).endsAt)).toBe(Date.parse(newEnd));
+    expect(reports[0]!.actor).toMatchObject({ kind: 'system', name: 'Autotask: Autotask meetings' });
+    // The poller read the linked appointments by id, authenticated, each poll.
+    expect(stub.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Appointments/query') && r.body?.filter?.[0]?.op === 'in').length).toBeGreaterThan(2);
+    // Baton's echo of the move is a no-op PATCH at the same times; the echo of the cancel finds the appointment gone (404 = done), no re-create.
+    await eventually(() => psaLog(meetConnector), (l) => l.every((d) => d.state === 'delivered'), 30_000);
+    expect(Date.parse(stub.appointments.find((a) => a.id === movedAppt.id)!.startDateTime)).toBe(Date.parse(newStart));
+    expect(apptOf(deletedM!.meetingId)).toHaveLength(0);
+    expect(stub.requests.filter((r) => r.method === 'DELETE' && r.path.endsWith(`/Appointments/${deletedAppt.id}`)).map((r) => r.status)).toEqual([404]);
   });
 });

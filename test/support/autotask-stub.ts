@@ -17,6 +17,10 @@ import { hookSignature } from '../../domain/autotask.js';
  *   entities (CompanyToDos) are created and updated under their parent (`Companies/{id}/ToDos`);
  * - a refused write is 500 `{errors: ["…"]}` as Autotask answers business-rule refusals
  *   (our stub: unknown company or resource), an unknown route 404 `{errors}`;
+ * - `Appointments` (a root entity): `POST Appointments` needs `resourceID` (an active resource),
+ *   `startDateTime`, `endDateTime` (after the start), `title` (≤ 256) and takes `description`
+ *   (≤ 8000), else 500 `{errors}`; `PATCH Appointments` with the `id`; `DELETE Appointments/{id}`
+ *   (404 `{errors}` when there is none); `updateDateTime` is set by every write; queried like the rest;
  * - webhook callouts are signed `X-Hook-Signature: sha1=<base64 HMAC-SHA1(body, SecretKey)>`.
  * It records every request (method, path, body) so tests can count duplicates, and can fail on
  * cue: answer an error, or do the write and lose the answer.
@@ -24,6 +28,8 @@ import { hookSignature } from '../../domain/autotask.js';
 export interface StubRequest { method: string; path: string; body: any; status: number }
 export interface StubTicket { id: number; companyID: number; title: string; description?: string; status: number; priority: number; externalID?: string; assignedResourceID?: number; assignedResourceRoleID?: number; dueDateTime?: string; queueID?: number; lastModifiedDate: string }
 export interface StubToDo { id: number; companyID: number; actionType: number; assignedToResourceID: number; activityDescription: string; startDateTime: string; endDateTime: string; completedDate: string | null; lastModifiedDate: string }
+
+export interface StubAppointment { id: number; resourceID: number; startDateTime: string; endDateTime: string; title: string; description?: string; createDateTime: string; updateDateTime: string }
 
 /** What the client import reads (`Companies`, `Contacts`, `Contracts` queries), in Autotask's field names. */
 export interface StubCompany { id: number; companyName: string; isActive: boolean }
@@ -38,6 +44,8 @@ export async function autotaskStub(opts: { apiIntegrationCode: string; userName:
   const directory: { companies: StubCompany[]; contacts: StubContact[]; contracts: StubContract[] } = { companies: [], contacts: [], contracts: [] };
   const tickets: StubTicket[] = [];
   const toDos: StubToDo[] = [];
+  const appointments: StubAppointment[] = [];
+  const deletedAppointments: StubAppointment[] = [];
   const faults: { match: (m: string, p: string) => boolean; fault: Fault }[] = [];
   const pages = new Map<string, unknown[]>();
   const pageSize = opts.pageSize ?? 500;
@@ -93,13 +101,13 @@ export async function autotaskStub(opts: { apiIntegrationCode: string; userName:
       }
       return { status: 200, body: { items: chunk, pageDetails: { count: chunk.length, requestCount: 500, prevPageUrl: null, nextPageUrl } } };
     }
-    const query = /^\/(Tickets|CompanyToDos|Companies|Contacts|Contracts)\/query$/.exec(path);
+    const query = /^\/(Tickets|CompanyToDos|Companies|Contacts|Contracts|Appointments)\/query$/.exec(path);
     if (query && method === 'POST') {
       if (!Array.isArray(body?.filter) || body.filter.length === 0) return err(500, 'A filter is required.');
       if (body.MaxRecords !== undefined && (!Number.isInteger(body.MaxRecords) || body.MaxRecords < 1 || body.MaxRecords > 500)) return err(400, 'MaxRecords must be between 1 and 500.');
       let all: any[];
       try {
-        const entities: Record<string, any[]> = { Tickets: tickets, CompanyToDos: toDos, Companies: directory.companies, Contacts: directory.contacts, Contracts: directory.contracts };
+        const entities: Record<string, any[]> = { Tickets: tickets, CompanyToDos: toDos, Companies: directory.companies, Contacts: directory.contacts, Contracts: directory.contracts, Appointments: appointments };
         all = entities[query[1]!]!.filter((t) => body.filter.every((f: any) => matches(t, f)));
       } catch (e) {
         return err(500, (e as Error).message);
@@ -141,6 +149,32 @@ export async function autotaskStub(opts: { apiIntegrationCode: string; userName:
       Object.assign(t, body, { lastModifiedDate: now() });
       return { status: 200, body: { itemId: t.id } };
     }
+    if (path === '/Appointments' && (method === 'POST' || method === 'PATCH')) {
+      const existing = method === 'PATCH' ? appointments.find((x) => x.id === body?.id) : undefined;
+      if (method === 'PATCH' && !existing) return err(404, `Appointment ${body?.id} not found.`);
+      const next = { ...(existing ?? {}), ...body };
+      const errors: string[] = [];
+      if (!opts.resources.includes(next.resourceID)) errors.push('resourceID is required and must be an active resource.');
+      if (typeof next.title !== 'string' || !next.title || next.title.length > 256) errors.push('title is required and may not exceed 256 characters.');
+      if (next.description !== undefined && String(next.description).length > 8000) errors.push('description may not exceed 8000 characters.');
+      if (!(Date.parse(next.startDateTime) < Date.parse(next.endDateTime))) errors.push('startDateTime and endDateTime are required; the end must be after the start.');
+      if (method === 'POST' && (body?.id !== undefined || body?.updateDateTime !== undefined)) errors.push('id and updateDateTime are read-only.');
+      if (errors.length) return err(500, ...errors);
+      if (existing) {
+        Object.assign(existing, body, { updateDateTime: now() });
+        return { status: 200, body: { itemId: existing.id } };
+      }
+      const a: StubAppointment = { ...body, id: nextId++, createDateTime: now(), updateDateTime: now() };
+      appointments.push(a);
+      return { status: 200, body: { itemId: a.id } };
+    }
+    const appt = /^\/Appointments\/(\d+)$/.exec(path);
+    if (appt && method === 'DELETE') {
+      const i = appointments.findIndex((x) => x.id === Number(appt[1]));
+      if (i < 0) return err(404, `Appointment ${appt[1]} not found.`);
+      deletedAppointments.push(...appointments.splice(i, 1));
+      return { status: 200, body: { itemId: Number(appt[1]) } };
+    }
     return err(404, `No route ${method} ${path}`);
   }
 
@@ -180,6 +214,8 @@ export async function autotaskStub(opts: { apiIntegrationCode: string; userName:
     requests,
     tickets,
     toDos,
+    appointments,
+    deletedAppointments,
     /** Companies, contacts and contracts the client import reads; tests fill them. */
     directory,
     /** The next request matching method and path fails with `status`; `afterWrite`: it is carried out, then answered with the failure. */
@@ -198,6 +234,15 @@ export async function autotaskStub(opts: { apiIntegrationCode: string; userName:
     completeToDo(t: StubToDo) {
       t.completedDate = now();
       t.lastModifiedDate = now();
+    },
+    /** A technician drags an appointment to other times in Autotask (no webhook: the poller must find it). */
+    moveAppointment(a: StubAppointment, startDateTime: string, endDateTime: string) {
+      Object.assign(a, { startDateTime, endDateTime, updateDateTime: now() });
+    },
+    /** A technician deletes an appointment in Autotask. */
+    deleteAppointment(a: StubAppointment) {
+      const i = appointments.indexOf(a);
+      if (i >= 0) deletedAppointments.push(...appointments.splice(i, 1));
     },
     stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
     start,

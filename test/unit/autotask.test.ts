@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   assignTicket, assignToDo, autotaskCallout, autotaskHeaders, autotaskMarker, autotaskRoot, autotaskSettings, calloutEventKey, calloutReport, closeTicket, closeToDo,
+  appointmentDiff, appointmentForMeeting, appointmentMarkerQuery, appointmentsByIdQuery, moveAppointment,
   hookSignature, markerQuery, nextCursor, ticketForCta, toDoChangesQuery, toDoCompletionKey, toDoForCta, trustedPageUrl, verifyHookSignature,
 } from '../../domain/autotask.js';
 
@@ -84,5 +85,35 @@ describe('Autotask mappers (issue 15)', () => {
     expect(trustedPageUrl('https://webservices2.autotask.net/ATServicesRest/V1.0/Tickets/query/next?paging=x', 'https://webservices2.autotask.net/ATServicesRest')).toBe(true);
     expect(trustedPageUrl('https://evil.example/next', 'https://webservices2.autotask.net/ATServicesRest')).toBe(false);
     expect(trustedPageUrl('not a url', 'https://webservices2.autotask.net/ATServicesRest')).toBe(false);
+  });
+});
+
+describe('Autotask appointments (issue 15, meetings)', () => {
+  const meetingId = '7c1e2d3f-0a4b-4c5d-8e9f-112233445566';
+  const booked = { state: 'scheduled', startsAt: '2026-12-14T10:00:00.000Z', endsAt: '2026-12-14T11:00:00.000Z' };
+
+  it('books the meeting on the Accountable\'s resource with the marker in the description, and finds it by the marker', () => {
+    const body = appointmentForMeeting({ meetingId, kind: 'qbr', clientName: 'Acme', startsAt: booked.startsAt, endsAt: booked.endsAt, resourceId: 29682885 });
+    expect(body).toMatchObject({ resourceID: 29682885, startDateTime: '2026-12-14T10:00:00Z', endDateTime: '2026-12-14T11:00:00Z', title: 'Baton qbr meeting: Acme' });
+    expect(body.description).toContain(`[baton:meeting:${meetingId}]`);
+    expect(appointmentForMeeting({ meetingId, kind: 'qbr', clientName: 'x'.repeat(400), startsAt: booked.startsAt, endsAt: booked.endsAt, resourceId: 1 }).title.length).toBe(256);
+    expect(appointmentMarkerQuery(meetingId)).toEqual({ MaxRecords: 2, IncludeFields: ['id'], filter: [{ op: 'contains', field: 'description', value: `[baton:meeting:${meetingId}]` }] });
+    expect(moveAppointment(5001, '2026-12-15T10:00:00.000Z', '2026-12-15T11:30:00.000Z')).toEqual({ id: 5001, startDateTime: '2026-12-15T10:00:00Z', endDateTime: '2026-12-15T11:30:00Z' });
+    expect(appointmentsByIdQuery([1, 2]).filter).toEqual([{ op: 'in', field: 'id', value: [1, 2] }]);
+  });
+
+  it('diffs an appointment against its meeting: deleted → cancelled, other times → moved, else nothing (no "held": no completion field)', () => {
+    expect(appointmentDiff(booked, 5001, undefined)).toMatchObject({ report: 'cancelled', eventKey: 'appointment:5001:deleted' });
+    expect(appointmentDiff(booked, 5001, { id: 5001, startDateTime: '2026-12-14T10:00:00Z', endDateTime: '2026-12-14T11:00:00Z', updateDateTime: '2026-12-01T09:00:00Z' })).toMatchObject({ report: 'none', why: 'the appointment matches the meeting' });
+    const moved = appointmentDiff(booked, 5001, { id: 5001, startDateTime: '2026-12-15T10:00:00Z', endDateTime: '2026-12-15T11:00:00Z', updateDateTime: '2026-12-02T09:00:00.000Z' });
+    expect(moved).toEqual({ report: 'moved', appointmentId: 5001, startsAt: '2026-12-15T10:00:00.000Z', endsAt: '2026-12-15T11:00:00.000Z', eventKey: 'appointment:5001:moved:2026-12-15T10:00:00.000Z/2026-12-15T11:00:00.000Z@2026-12-02T09:00:00.000Z' });
+    // The same state polled again is the same key (reported once); a longer meeting (end only) is a move too.
+    expect(appointmentDiff(booked, 5001, { id: 5001, startDateTime: '2026-12-15T10:00:00Z', endDateTime: '2026-12-15T11:00:00Z', updateDateTime: '2026-12-02T09:00:00Z' })).toEqual(moved);
+    expect(appointmentDiff(booked, 5001, { id: 5001, startDateTime: '2026-12-14T10:00:00Z', endDateTime: '2026-12-14T11:30:00Z' })).toMatchObject({ report: 'moved', eventKey: 'appointment:5001:moved:2026-12-14T10:00:00.000Z/2026-12-14T11:30:00.000Z' });
+    // A past appointment that still exists is not a held meeting.
+    expect(appointmentDiff({ ...booked, startsAt: '2020-01-01T10:00:00Z', endsAt: '2020-01-01T11:00:00Z' }, 5001, { id: 5001, startDateTime: '2020-01-01T10:00:00Z', endDateTime: '2020-01-01T11:00:00Z' }).report).toBe('none');
+    // Unreadable times, or a meeting no longer booked in Baton: nothing.
+    expect(appointmentDiff(booked, 5001, { id: 5001, startDateTime: null, endDateTime: '2026-12-14T11:00:00Z' })).toMatchObject({ report: 'none', why: 'the appointment\'s times could not be read' });
+    expect(appointmentDiff({ ...booked, state: 'cancelled' }, 5001, undefined)).toMatchObject({ report: 'none', why: 'the meeting is cancelled in Baton' });
   });
 });
