@@ -21,7 +21,7 @@ import { connectorBreakers } from '../db/schema.js';
 import { parseRetryAfter, type AttemptOutcome, type DeliveryPolicy } from '../domain/delivery.js';
 import { VendorError, vendorFailure } from './vendor-failure.js';
 import {
-  attendanceReportKey, attendanceVerdict, cancelEventBody, clientStateFor, eventForMeeting, graphErrorDetail, joinUrlOf, moveEventPatch, msGraphCredentials, msGraphSettings,
+  attendanceReportKey, attendanceVerdict, attendanceWindow, cancelEventBody, clientStateFor, eventForMeeting, graphErrorDetail, joinUrlOf, moveEventPatch, msGraphCredentials, msGraphSettings,
   needsRenewal, onlineMeetingByJoinUrlPath, renewAt, sessionReports, subscriptionExpiry, tokenRequestBody, tokenUrl, tokenUsableUntil,
   type AttendanceRecord, type AttendanceReport, type GraphEvent, type GraphOnlineEvent, type MsGraphCredentials, type MsGraphSettings,
 } from '../domain/msgraph.js';
@@ -320,7 +320,8 @@ async function checkAttendance(db: Db, connector: ConnectorRow, graph: GraphClie
   const s = graph.settings;
   const now = Date.now();
   const out: AttendanceCheck = { nextAt: now + s.attendanceEveryMinutes * 60_000, outcomes: [], errors: [] };
-  const due = await attendanceCandidates(db, connector.id, { from: new Date(now - s.attendanceForHours * 3_600_000).toISOString(), to: new Date(now - s.attendanceAfterMinutes * 60_000).toISOString() });
+  const due = (await attendanceCandidates(db, connector.id, { from: new Date(now - s.attendanceForHours * 3_600_000).toISOString(), to: new Date(now - s.attendanceAfterMinutes * 60_000).toISOString() }))
+    .filter((m) => attendanceWindow(m.endsAt, now, s) === 'check');
   if (!due.length) return out;
   const ctx = Context.current();
   const temporal: TemporalTarget = { client: ctx.client, taskQueue: ctx.info.taskQueue };
