@@ -325,7 +325,10 @@ async function checkAttendance(db: Db, connector: ConnectorRow, graph: GraphClie
   if (!due.length) return out;
   const ctx = Context.current();
   const temporal: TemporalTarget = { client: ctx.client, taskQueue: ctx.info.taskQueue };
+  // The activity's own limit is 5 minutes: a slow Graph (every call waiting its timeout) leaves the rest for the next round.
+  const budgetEnds = now + 2 * 60_000;
   for (const m of due) {
+    if (Date.now() > budgetEnds) break;
     try {
       out.outcomes.push({ meetingId: m.meetingId, outcome: await checkMeetingAttendance(db, connector, graph, temporal, m) });
     } catch (err) {
