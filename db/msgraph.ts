@@ -3,11 +3,12 @@
  * events into the delivery outbox (in the ledger event's transaction), the meeting and invitees a
  * delivery needs, and the change-notification subscriptions the connector's workflow keeps alive.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from './client.js';
 import { connectorKey } from './connectors.js';
 import { enqueueWorkflowStart } from './outbox.js';
-import { clientStakeholders, clients, connectors, deliveries, meetings, msgraphSubscriptions } from './schema.js';
+import { clientStakeholders, clients, connectorLinks, connectors, deliveries, meetings, msgraphSubscriptions } from './schema.js';
 import type { Actor } from './schema.js';
 
 type Executor = Pick<Db, 'insert' | 'select'>;
@@ -84,4 +85,31 @@ export async function saveMsgraphSubscription(db: Db, s: { connectorId: string; 
 
 export async function dropMsgraphSubscription(db: Db, connectorId: string, mailbox: string) {
   await db.delete(msgraphSubscriptions).where(and(eq(msgraphSubscriptions.connectorId, connectorId), eq(msgraphSubscriptions.mailbox, mailbox)));
+}
+
+/** The link kind that marks a meeting's attendance as decided (the attendance report's id, or `not-online:<meeting>`). */
+export const ATTENDANCE_LINK = 'attendance';
+
+/**
+ * Meetings whose Teams attendance is due a look (issue 15): booked on this connector's calendar
+ * (an `event` link), still scheduled in Baton (not held, missed or cancelled yet), ended between
+ * `from` and `to`, and not decided yet; with the organiser's mailbox the event was created in.
+ */
+export async function attendanceCandidates(db: Pick<Db, 'select'>, connectorId: string, endedBetween: { from: string; to: string }) {
+  const ev = alias(connectorLinks, 'ev');
+  const done = alias(connectorLinks, 'done');
+  const rows = await db.select({ meetingId: meetings.id, startsAt: meetings.startsAt, endsAt: meetings.endsAt, eventId: ev.vendorId }).from(meetings)
+    .innerJoin(ev, and(eq(ev.connectorId, connectorId), eq(ev.kind, 'event'), eq(ev.batonId, meetings.id)))
+    .leftJoin(done, and(eq(done.connectorId, connectorId), eq(done.kind, ATTENDANCE_LINK), eq(done.batonId, meetings.id)))
+    .where(and(eq(meetings.state, 'scheduled'), isNull(done.batonId), gt(meetings.endsAt, endedBetween.from), lte(meetings.endsAt, endedBetween.to)))
+    .orderBy(meetings.endsAt)
+    .limit(100);
+  const out: { meetingId: string; startsAt: string; endsAt: string; eventId: string; mailbox: string }[] = [];
+  for (const r of rows) {
+    const [d] = await db.select({ mailbox: sql<string>`${deliveries.payload}->>'mailbox'` }).from(deliveries)
+      .where(and(eq(deliveries.connector, connectorKey(connectorId)), eq(deliveries.eventType, 'meeting.scheduled'), sql`${deliveries.payload}->>'meetingId' = ${r.meetingId}`))
+      .limit(1);
+    if (d?.mailbox) out.push({ ...r, mailbox: d.mailbox });
+  }
+  return out;
 }

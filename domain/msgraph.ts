@@ -26,6 +26,10 @@ export const msGraphSettings = z.strictObject({
   authorityUrl: z.string().max(500).url().default(DEFAULT_AUTHORITY).describe('The Microsoft identity platform authority (national clouds differ)'),
   notificationBaseUrl: z.string().max(500).url().describe('Where Microsoft Graph reaches Baton: change notifications go to `<notificationBaseUrl><inboundPath>` (HTTPS in production)'),
   subscribe: z.boolean().default(true).describe('Subscribe to change notifications on each mapped mailbox\'s events'),
+  onlineMeetings: z.boolean().default(false).describe('Book meetings as Teams meetings and report them held from their attendance reports'),
+  attendanceAfterMinutes: z.number().min(0).max(1440).default(10).describe('First look for a Teams meeting\'s attendance report this long after its scheduled end'),
+  attendanceEveryMinutes: z.number().min(0.05).max(1440).default(15).describe('Look again this often while no report has appeared'),
+  attendanceForHours: z.number().min(0.01).max(168).default(2).describe('Give up this long after the scheduled end (the default is the 2-hour not-marked-held grace of §2.5: after it a held report is refused)'),
 });
 export type MsGraphSettings = z.infer<typeof msGraphSettings>;
 
@@ -75,6 +79,8 @@ export interface MeetingEventInput {
   mode: string;
   /** The client's stakeholders invited who have an email address. */
   invitees: { name: string; email: string; required: boolean }[];
+  /** A Teams meeting (`isOnlineMeeting`, provider `teamsForBusiness`): Graph adds the join URL to the event. */
+  online?: boolean;
 }
 
 /** POST /users/{mailbox}/events body for a booked meeting. */
@@ -86,6 +92,7 @@ export function eventForMeeting(m: MeetingEventInput) {
     end: graphDateTime(m.endsAt),
     attendees: m.invitees.map((i) => ({ emailAddress: { address: i.email, name: i.name }, type: i.required ? 'required' : 'optional' })),
     allowNewTimeProposals: true,
+    ...(m.online ? { isOnlineMeeting: true, onlineMeetingProvider: 'teamsForBusiness' } : {}),
     transactionId: transactionIdFor(m.connectorId, m.meetingId),
   };
 }
@@ -192,3 +199,96 @@ export const renewAt = (expiresAt: string, p: SubscriptionPolicy) => Date.parse(
 
 /** Whether a subscription needs renewing now. */
 export const needsRenewal = (expiresAt: string, nowMs: number, p: SubscriptionPolicy) => renewAt(expiresAt, p) <= nowMs;
+
+// ---------------------------------------------------------------------------------------------
+// Teams attendance → held
+
+/** The event's online-meeting part as read back (`$select=isOnlineMeeting,onlineMeeting`). */
+export interface GraphOnlineEvent { isOnlineMeeting?: boolean; onlineMeeting?: { joinUrl?: string } | null }
+
+/** The Teams join URL of an event Baton booked, or undefined when it is not an online meeting. */
+export const joinUrlOf = (e: GraphOnlineEvent | undefined): string | undefined =>
+  e?.isOnlineMeeting && typeof e.onlineMeeting?.joinUrl === 'string' && e.onlineMeeting.joinUrl.length > 0 ? e.onlineMeeting.joinUrl : undefined;
+
+/** `GET /users/{id}/onlineMeetings?$filter=JoinWebUrl eq '…'` (a quote in the URL doubled, as OData string literals require). */
+export const onlineMeetingByJoinUrlPath = (mailbox: string, joinUrl: string) =>
+  `/users/${encodeURIComponent(mailbox)}/onlineMeetings?$filter=${encodeURIComponent(`JoinWebUrl eq '${joinUrl.replace(/'/g, "''")}'`)}`;
+
+/** A meetingAttendanceReport as listed (`…/attendanceReports`): one per session of the meeting, after it ends. */
+export interface AttendanceReport { id: string; meetingStartDateTime?: string | null; meetingEndDateTime?: string | null; totalParticipantCount?: number | null }
+/** An attendanceRecord (`…/attendanceReports/{id}/attendanceRecords`, paged). */
+export interface AttendanceRecord { emailAddress?: string | null; identity?: { displayName?: string | null } | null; role?: string | null; totalAttendanceInSeconds?: number | null }
+
+export type AttendanceWindow = 'wait' | 'check' | 'expired';
+
+/** Where a booked meeting stands for the attendance check: before `end + after` wait, then check, until `end + forHours`. */
+export function attendanceWindow(endsAt: string, nowMs: number, s: Pick<MsGraphSettings, 'attendanceAfterMinutes' | 'attendanceForHours'>): AttendanceWindow {
+  const end = Date.parse(endsAt);
+  if (nowMs < end + s.attendanceAfterMinutes * 60_000) return 'wait';
+  return nowMs < end + s.attendanceForHours * 3_600_000 ? 'check' : 'expired';
+}
+
+/**
+ * The reports of the booked session, earliest first: a report whose session overlaps the booked
+ * slot (from an hour before its start until the give-up time). Graph lists up to the 50 most
+ * recent; a join link Baton created is this meeting's alone, the window keeps a stray earlier or
+ * later session out.
+ */
+export function sessionReports(reports: AttendanceReport[], booked: { startsAt: string; endsAt: string }, forHours: number): AttendanceReport[] {
+  const from = Date.parse(booked.startsAt) - 3_600_000;
+  const to = Date.parse(booked.endsAt) + forHours * 3_600_000;
+  return reports
+    .filter((r) => {
+      const start = Date.parse(r.meetingStartDateTime ?? '');
+      const end = Date.parse(r.meetingEndDateTime ?? '');
+      return Number.isFinite(start) && Number.isFinite(end) && end >= from && start <= to;
+    })
+    .sort((a, b) => Date.parse(a.meetingStartDateTime!) - Date.parse(b.meetingStartDateTime!));
+}
+
+const domainOf = (email: string) => email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+
+/**
+ * Who attended for the client: an attendee whose email address is one of the meeting's invitees
+ * (the client's stakeholders Baton invited), or is at an invitee's domain unless that domain is the
+ * organiser's own. The organiser's colleagues, anonymous guests (no email address: anyone with the
+ * link) and people who never stayed (0 seconds) do not count.
+ */
+export function clientAttendees(records: AttendanceRecord[], ctx: { organiser: string; invitees: { email: string }[] }): AttendanceRecord[] {
+  const own = domainOf(ctx.organiser);
+  const addresses = new Set(ctx.invitees.map((i) => i.email.toLowerCase()));
+  const domains = new Set(ctx.invitees.map((i) => domainOf(i.email)).filter((d) => d !== own));
+  return records.filter((r) => {
+    const email = r.emailAddress?.trim().toLowerCase();
+    if (!email || !email.includes('@') || (r.totalAttendanceInSeconds ?? 1) <= 0) return false;
+    if (domainOf(email) === own && !addresses.has(email)) return false;
+    return addresses.has(email) || domains.has(domainOf(email));
+  });
+}
+
+export type AttendanceVerdict =
+  | { report: 'held'; heldAt: string; endedAt: string; by: string }
+  | { report: 'none'; why: string };
+
+/**
+ * One session's report → the meeting report: held (at the session's start and end, by the
+ * attendees' names) when someone attended for the client, else none — only the organiser's side
+ * joined, so the client did not come; that is left to the cadence's 2-hour not-marked-held rule
+ * or a no-show reported through the API (a report cannot tell a no-show from a meeting held
+ * elsewhere, by phone or in person).
+ */
+export function attendanceVerdict(report: AttendanceReport, records: AttendanceRecord[], ctx: { organiser: string; invitees: { email: string }[] }): AttendanceVerdict {
+  const client = clientAttendees(records, ctx);
+  if (client.length === 0) return { report: 'none', why: `only the organiser's side attended (${records.length} attendance records)` };
+  const names = [...new Set(records.filter((r) => (r.totalAttendanceInSeconds ?? 1) > 0).map((r) => (r.identity?.displayName?.trim() || r.emailAddress?.trim() || '')).filter(Boolean))];
+  let by = '';
+  for (const n of names) {
+    const next = by ? `${by}, ${n}` : n;
+    if (next.length > 200) break;
+    by = next;
+  }
+  return { report: 'held', heldAt: new Date(report.meetingStartDateTime!).toISOString(), endedAt: new Date(report.meetingEndDateTime!).toISOString(), by: by || 'Teams attendance report' };
+}
+
+/** The held report's idempotency key: the attendance report's identity, so a second check of the same report is one report (C-6). */
+export const attendanceReportKey = (connectorId: string, reportId: string) => `msgraph/${connectorId}/attendance/${createHash('sha256').update(reportId).digest('hex').slice(0, 40)}`;

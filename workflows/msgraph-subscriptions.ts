@@ -16,7 +16,9 @@ const ROUNDS_PER_RUN = 100;
  * A Microsoft Graph connector's change-notification subscriptions (issue 15), kept alive: each
  * round the activity creates the missing ones and renews those within
  * `integrations.msgraphRenewalMarginMinutes` of expiry, and answers when to come back (the
- * earliest renewal, sooner after a failure). A change to the connector wakes it at once; an
+ * earliest renewal, sooner after a failure); with Teams meetings on, the same activity reads the
+ * attendance reports of meetings that have ended and the next round comes within the connector's
+ * `attendanceEveryMinutes`. A change to the connector wakes it at once; an
  * inactive or deleted connector ends it. A thin interpreter: the policy and Graph are the activity's.
  */
 export async function msgraphSubscriptions(input: MsgraphSubscriptionsInput): Promise<MsgraphSubscriptionsResult> {

@@ -30,6 +30,10 @@ export const MsGraphSettings = z.strictObject({
   authorityUrl: HttpUrl.default(DEFAULT_AUTHORITY).openapi({ description: 'The Microsoft identity platform authority; tokens come from `<authorityUrl>/<tenantId>/oauth2/v2.0/token`' }),
   notificationBaseUrl: HttpUrl.openapi({ description: 'Baton\'s public base URL as Microsoft Graph reaches it (HTTPS in production): notifications go to `<notificationBaseUrl><inboundPath>`' }),
   subscribe: z.boolean().default(true).openapi({ description: 'Subscribe to change notifications on each mapped mailbox\'s events (renewed before expiry)' }),
+  onlineMeetings: z.boolean().default(false).openapi({ description: 'Book meetings as Teams meetings (`isOnlineMeeting`, `teamsForBusiness`) and report a cadence meeting held when its Teams attendance report shows the client attended (needs OnlineMeetings.Read.All, OnlineMeetingArtifact.Read.All and an application access policy)' }),
+  attendanceAfterMinutes: z.number().min(0).max(1440).default(10).openapi({ description: 'First look for the attendance report this long after the meeting\'s scheduled end' }),
+  attendanceEveryMinutes: z.number().min(0.05).max(1440).default(15).openapi({ description: 'Look again this often while no report has appeared' }),
+  attendanceForHours: z.number().min(0.01).max(168).default(2).openapi({ description: 'Give up this long after the scheduled end (default: the 2-hour not-marked-held grace, after which a held report is refused)' }),
 }).openapi('MsGraphSettings');
 
 export const MsGraphCredentials = z.strictObject({

@@ -89,7 +89,8 @@ describe('Microsoft Graph connector configuration (admin API)', () => {
   it('keeps the client secret sealed, refuses bad input, and subscribes the mapped mailbox after the validation handshake', async () => {
     const body = {
       type: 'msgraph', name: 'Microsoft 365', baseUrl: stub.baseUrl, credentials: CREDS,
-      settings: { authorityUrl: stub.authorityUrl, notificationBaseUrl: batonUrl }, mappings: { people: [{ personId: casey, member: MAILBOX }] },
+      // Teams meetings, their attendance first looked for ~1 s after a meeting's end and again every 3 s (defaults: 10 and 15 minutes).
+      settings: { authorityUrl: stub.authorityUrl, notificationBaseUrl: batonUrl, onlineMeetings: true, attendanceAfterMinutes: 0.02, attendanceEveryMinutes: 0.05 }, mappings: { people: [{ personId: casey, member: MAILBOX }] },
     };
     for (const bad of [{ ...body, credentials: { ...CREDS, clientSecret: '' } }, { ...body, settings: { notificationBaseUrl: 'ftp://x' } }, { ...body, credentials: { companyId: 'x', publicKey: 'y', privateKey: 'z', clientId: 'w' } }, { ...body, extra: true }]) {
       expect((await call('POST', '/v1/connectors', { body: bad })).status, JSON.stringify(bad)).toBe(400);
@@ -102,7 +103,7 @@ describe('Microsoft Graph connector configuration (admin API)', () => {
     const res = await call('POST', '/v1/connectors', { body, headers: { 'idempotency-key': 'graph-1' } });
     expect(res.status).toBe(201);
     connectorId = res.body.id;
-    expect(res.body).toMatchObject({ type: 'msgraph', settings: { authorityUrl: stub.authorityUrl, notificationBaseUrl: batonUrl, subscribe: true }, inboundPath: `/inbound/msgraph/${connectorId}` });
+    expect(res.body).toMatchObject({ type: 'msgraph', settings: { authorityUrl: stub.authorityUrl, notificationBaseUrl: batonUrl, subscribe: true, onlineMeetings: true, attendanceForHours: 2 }, inboundPath: `/inbound/msgraph/${connectorId}` });
     for (const shown of [res.body, (await call('GET', `/v1/connectors/${connectorId}`, { role: 'ops' })).body, (await call('GET', '/v1/connectors')).body]) expect(JSON.stringify(shown)).not.toContain(CREDS.clientSecret);
     const [row] = await db.db.select().from(connectors).where(eq(connectors.id, connectorId));
     expect(row!.credentialsSealed).not.toContain(CREDS.clientSecret);
@@ -143,6 +144,10 @@ describe('meetings as events on the Accountable\'s calendar', () => {
     expect(e.mailbox).toBe(MAILBOX);
     expect(e.subject).toContain('Calendared Co');
     expect(new Date(`${e.start.dateTime}Z`).toISOString()).toBe(new Date(booked[0]!.startsAt).toISOString());
+    // Teams meetings (the connector says so): one online meeting per event, with the join link on the event.
+    expect(eventCreates(booked[0]!.id)[0]!.body).toMatchObject({ isOnlineMeeting: true, onlineMeetingProvider: 'teamsForBusiness' });
+    expect(e.onlineMeeting?.joinUrl).toMatch(/^https:\/\/teams\.microsoft\.com\/l\/meetup-join\//);
+    expect(stub.onlineMeetings).toHaveLength(booked.length);
     // Invitees: stakeholders with an email address only.
     const invited = new Set(stub.events.flatMap((x) => x.attendees.map((a) => a.emailAddress.address)));
     expect([...invited].every((a) => ['dana@calendared.example', 'ira@calendared.example'].includes(a))).toBe(true);
@@ -242,6 +247,74 @@ describe('change notifications (inbound)', () => {
     // A notification about an event Baton did not create is acknowledged and changes nothing.
     const foreign = { ...eventOf(untouched!.id)!, id: 'AAMkforeign', changeKey: 'x' };
     expect(await stub.post(stub.notificationFor(foreign, 'updated'))).toMatchObject({ status: 202, body: { results: [{ outcome: 'not-a-baton-event' }] } });
+  });
+});
+
+describe('Teams attendance → held', () => {
+  const teamsMeetings = async () => (await bookedMeetings()).filter((m) => m.state === 'scheduled' && Date.parse(m.startsAt) > Date.now() + 10 * 86_400_000 && eventOf(m.id)?.isOnlineMeeting && !eventOf(m.id)!.isCancelled);
+  const joinUrl = (meetingId: string) => eventOf(meetingId)!.onlineMeeting!.joinUrl;
+  const onlineMeetingOf = (meetingId: string) => stub.onlineMeetings.find((x) => x.joinWebUrl === joinUrl(meetingId))!;
+  const reads = (meetingId: string, what: 'attendanceReports' | 'attendanceRecords') =>
+    stub.requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/users/${encodeURIComponent(MAILBOX)}/onlineMeetings/${onlineMeetingOf(meetingId).id}/`) && r.path.endsWith(`/${what}`));
+  const heldEvents = async (meetingId: string) => (await clientTimeline(db.db, clientId, { types: ['meeting.held'] })).filter((x) => (x.data as any).meetingId === meetingId);
+  const record = (email: string | null, name: string, role: 'Organizer' | 'Attendee' = 'Attendee', seconds = 1_500) => ({ emailAddress: email, identity: { displayName: name }, role, totalAttendanceInSeconds: seconds });
+  const organiser = record(MAILBOX, 'Casey CSM', 'Organizer', 1_800);
+  /** The organiser moves the meeting in Outlook to the next seconds (the cadence takes the reschedule), so it ends while the test runs. */
+  const endSoon = async (m: { id: string }) => {
+    const start = new Date(Math.ceil((Date.now() + 3_000) / 1000) * 1000).toISOString();
+    const end = new Date(Date.parse(start) + 2_000).toISOString();
+    expect(await stub.organiserChange(eventOf(m.id)!, { start, end })).toMatchObject({ status: 202, body: { results: [{ outcome: 'meetingRescheduled' }] } });
+    return { start, end };
+  };
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('reports a Teams meeting the client attended held, once, at the session\'s times, even when it is checked twice', async () => {
+    const [m] = await teamsMeetings();
+    const { start, end } = await endSoon(m!);
+    // The report is there once the meeting ends; its records span two pages; the first read of them fails (Graph 503): the next round reads again.
+    stub.addAttendanceReport(joinUrl(m!.id), { start, end, records: [organiser, record('dana@calendared.example', 'Dana Director'), record(null, 'Guest (unverified)')] });
+    stub.fail('GET', /\/attendanceRecords$/, { status: 503 });
+    await eventually(async () => (await cadenceMeeting(m!.id)).status, (x) => x === 'held', 30_000);
+    // The ledger follows the cadence's state.
+    const held = await eventually(() => heldEvents(m!.id), (l) => l.length > 0);
+    expect(held).toHaveLength(1);
+    expect(held[0]!.actor).toMatchObject({ kind: 'system', id: `psa:${connectorId}` });
+    expect((held[0]!.data as any).attendees[0]).toContain('Dana Director');
+    expect(Date.parse((await meetingRow(m!.id)).heldAt!)).toBe(Date.parse(start));
+    // The join URL looked up by $filter, the records read through the nextLink, after the failed first try.
+    expect(stub.requests.some((r) => r.path === `/users/${encodeURIComponent(MAILBOX)}/onlineMeetings` && decodeURIComponent(r.query).includes(`JoinWebUrl eq '${joinUrl(m!.id)}'`) && r.status === 200)).toBe(true);
+    const records = reads(m!.id, 'attendanceRecords');
+    expect(records.map((r) => r.status)).toEqual([503, 200, 200]);
+    expect(records[2]!.query).toBe('?$skiptoken=2');
+    // Woken again (a connector change) and a few rounds later: nothing more is read or reported for it.
+    expect((await call('PATCH', `/v1/connectors/${connectorId}`, { body: { name: 'Microsoft 365' } })).status).toBe(200);
+    await pause(4_000);
+    expect(reads(m!.id, 'attendanceRecords')).toHaveLength(3);
+    expect(await heldEvents(m!.id)).toHaveLength(1);
+  });
+
+  it('reports nothing when only the organiser\'s side attended (the not-marked-held rule decides), and stops looking', async () => {
+    const [m] = await teamsMeetings();
+    const { start, end } = await endSoon(m!);
+    stub.addAttendanceReport(joinUrl(m!.id), { start, end, records: [organiser, record('tori@msp.example', 'Tori Colleague'), record('dana@calendared.example', 'Dana Director', 'Attendee', 0)] });
+    await eventually(async () => reads(m!.id, 'attendanceRecords').filter((r) => r.status === 200).length, (n) => n === 2, 30_000);
+    await pause(4_000);
+    expect(reads(m!.id, 'attendanceRecords')).toHaveLength(2);
+    expect(await heldEvents(m!.id)).toEqual([]);
+    expect((await meetingRow(m!.id)).state).toBe('scheduled');
+    expect((await cadenceMeeting(m!.id)).status).not.toBe('held');
+  });
+
+  it('looks again while no report has appeared, then reports held when it does', async () => {
+    const [m] = await teamsMeetings();
+    const { start, end } = await endSoon(m!);
+    await eventually(async () => reads(m!.id, 'attendanceReports').filter((r) => r.status === 200).length, (n) => n >= 2, 30_000);
+    expect(reads(m!.id, 'attendanceRecords')).toEqual([]);
+    expect(await heldEvents(m!.id)).toEqual([]);
+    stub.addAttendanceReport(joinUrl(m!.id), { start, end, records: [record('ira@calendared.example', 'Ira IT'), organiser] });
+    await eventually(async () => (await cadenceMeeting(m!.id)).status, (x) => x === 'held', 30_000);
+    expect(await eventually(() => heldEvents(m!.id), (l) => l.length > 0)).toHaveLength(1);
+    expect(((await heldEvents(m!.id))[0]!.data as any).attendees).toEqual(['Ira IT, Casey CSM']);
   });
 });
 

@@ -16,14 +16,27 @@ import { randomBytes, randomUUID } from 'node:crypto';
  * - `POST /subscriptions` validates first: it POSTs `<notificationUrl>?validationToken=<token>` and
  *   requires 200 with the token as the body (within 10 s), and refuses an `expirationDateTime` more
  *   than 10 080 minutes ahead (events); `PATCH /subscriptions/{id}` renews (404 once expired);
- * - change notifications carry the subscription's `clientState`.
- * It records every request (method, path, body) so tests can count duplicates, and can fail on cue:
+ * - change notifications carry the subscription's `clientState`;
+ * - an event created with `isOnlineMeeting: true` and `onlineMeetingProvider: "teamsForBusiness"` is a
+ *   Teams meeting: the event carries `onlineMeeting.joinUrl` and the organiser has an onlineMeeting
+ *   with that `joinWebUrl`; `GET /users/{id}/onlineMeetings?$filter=JoinWebUrl eq '<url>'` finds it
+ *   (a `$filter` is required; the app needs an application access policy for the user, else 403);
+ *   `GET …/onlineMeetings/{id}/attendanceReports` lists the reports (up to the 50 most recent, each
+ *   appears once the session ends: tests add them), `GET …/attendanceReports/{id}/attendanceRecords`
+ *   pages the records with an absolute `@odata.nextLink`.
+ * It records every request (method, path, query, body) so tests can count duplicates, and can fail on cue:
  * answer an error (e.g. 429 with Retry-After), or do the write and lose the answer.
  */
-export interface GraphRequest { method: string; path: string; body: any; status: number; at: number }
+export interface GraphRequest { method: string; path: string; query: string; body: any; status: number; at: number }
+export interface GraphAttendanceRecord { emailAddress: string | null; identity: { displayName: string }; role: 'Organizer' | 'Presenter' | 'Attendee' | 'None'; totalAttendanceInSeconds: number }
+export interface GraphOnlineMeeting {
+  id: string; joinWebUrl: string; mailbox: string;
+  reports: { id: string; meetingStartDateTime: string; meetingEndDateTime: string; totalParticipantCount: number; records: GraphAttendanceRecord[] }[];
+}
 export interface GraphEvent {
   id: string; mailbox: string; subject: string; start: { dateTime: string; timeZone: string }; end: { dateTime: string; timeZone: string };
   attendees: { emailAddress: { address: string; name?: string }; type: string }[]; transactionId?: string; isCancelled: boolean; changeKey: string; body?: unknown;
+  isOnlineMeeting?: boolean; onlineMeetingProvider?: string; onlineMeeting?: { joinUrl: string } | null;
 }
 export interface GraphSubscription { id: string; resource: string; changeType: string; notificationUrl: string; clientState?: string; expirationDateTime: string; created: number; renewals: number }
 
@@ -32,11 +45,18 @@ type Answer = { status: number; body?: unknown; headers?: Record<string, string>
 
 const MAX_EVENT_SUBSCRIPTION_MINUTES = 10_080;
 
-export async function msGraphStub(opts: { tenantId: string; clientId: string; clientSecret: string; mailboxes: string[]; tokenLifetimeSeconds?: number }) {
+export async function msGraphStub(opts: {
+  tenantId: string; clientId: string; clientSecret: string; mailboxes: string[]; tokenLifetimeSeconds?: number;
+  /** Mailboxes the app's application access policy is granted for (online meetings and their artifacts); default every mailbox. */
+  accessPolicyMailboxes?: string[];
+  /** Attendance records per page (default 2, so a test's records span pages). */
+  recordsPageSize?: number;
+}) {
   const requests: GraphRequest[] = [];
   const tokenRequests: { at: number; ok: boolean }[] = [];
   const events: GraphEvent[] = [];
   const subscriptions: GraphSubscription[] = [];
+  const onlineMeetings: GraphOnlineMeeting[] = [];
   const tokens = new Map<string, number>();
   const validations: { url: string; ok: boolean }[] = [];
   const faults: { match: (m: string, p: string) => boolean; fault: Fault }[] = [];
@@ -82,7 +102,14 @@ export async function msGraphStub(opts: { tenantId: string; clientId: string; cl
           const same = events.find((e) => e.mailbox === mailbox && e.transactionId === body.transactionId);
           if (same) return { status: 201, body: same }; // Graph: the same transactionId is the same event
         }
-        const e: GraphEvent = { ...body, id: `AAMk${randomBytes(16).toString('base64url')}`, mailbox, attendees: body.attendees ?? [], isCancelled: false, changeKey: newKey() };
+        const e: GraphEvent = { ...body, id: `AAMk${randomBytes(16).toString('base64url')}`, mailbox, attendees: body.attendees ?? [], isCancelled: false, changeKey: newKey(), isOnlineMeeting: false, onlineMeeting: null };
+        if (body.isOnlineMeeting === true && body.onlineMeetingProvider === 'teamsForBusiness') {
+          // Graph makes the Teams meeting and puts its join link on the event.
+          const joinWebUrl = `https://teams.microsoft.com/l/meetup-join/19%3ameeting_${randomBytes(12).toString('base64url')}%40thread.v2/0?context=%7b%22Tid%22%3a%22${encodeURIComponent(opts.tenantId)}%22%7d`;
+          onlineMeetings.push({ id: `MSo${randomBytes(18).toString('base64url')}`, joinWebUrl, mailbox, reports: [] });
+          e.isOnlineMeeting = true;
+          e.onlineMeeting = { joinUrl: joinWebUrl };
+        }
         events.push(e);
         return { status: 201, body: e };
       }
@@ -101,6 +128,37 @@ export async function msGraphStub(opts: { tenantId: string; clientId: string; cl
       }
       if (method === 'GET') return { status: 200, body: e };
       return gErr(405, 'BadRequest', 'Method not allowed.');
+    }
+
+    const om = /^\/users\/([^/]+)\/onlineMeetings(?:\/([^/]+)\/attendanceReports(?:\/([^/]+)\/attendanceRecords)?)?$/.exec(path);
+    if (om) {
+      const mailbox = decodeURIComponent(om[1]!);
+      if (!opts.mailboxes.includes(mailbox)) return gErr(404, 'NotFound', `The user '${mailbox}' was not found.`);
+      if (method !== 'GET') return gErr(405, 'BadRequest', 'Method not allowed.');
+      // Application permissions on online meetings need a policy granted to the user (Teams' application access policy).
+      if (!(opts.accessPolicyMailboxes ?? opts.mailboxes).includes(mailbox)) return gErr(403, 'Forbidden', 'No application access policy found for this app.');
+      if (!om[2]) {
+        const filter = url.searchParams.get('$filter');
+        if (!filter) return gErr(400, 'BadRequest', 'This operation requires a $filter.');
+        const m = /^JoinWebUrl eq '(.*)'$/i.exec(filter);
+        if (!m) return gErr(400, 'BadRequest', `Unsupported filter: ${filter.slice(0, 100)}`);
+        const joinWebUrl = m[1]!.replace(/''/g, "'");
+        return { status: 200, body: { value: onlineMeetings.filter((x) => x.mailbox === mailbox && x.joinWebUrl === joinWebUrl).map(({ reports: _r, mailbox: _m, ...x }) => x) } };
+      }
+      const meeting = onlineMeetings.find((x) => x.mailbox === mailbox && x.id === decodeURIComponent(om[2]!));
+      if (!meeting) return gErr(404, 'NotFound', 'The online meeting was not found.');
+      if (!om[3]) {
+        const recent = [...meeting.reports].sort((a, b) => b.meetingStartDateTime.localeCompare(a.meetingStartDateTime)).slice(0, 50);
+        return { status: 200, body: { value: recent.map(({ records: _r, ...r }) => r) } };
+      }
+      const report = meeting.reports.find((r) => r.id === decodeURIComponent(om[3]!));
+      if (!report) return gErr(404, 'NotFound', 'The attendance report was not found.');
+      const size = opts.recordsPageSize ?? 2;
+      const skip = Number(url.searchParams.get('$skiptoken') ?? '0');
+      if (!Number.isInteger(skip) || skip < 0) return gErr(400, 'BadRequest', 'Invalid $skiptoken.');
+      const page = report.records.slice(skip, skip + size);
+      const more = skip + size < report.records.length;
+      return { status: 200, body: { value: page, ...(more ? { '@odata.nextLink': `${origin}/v1.0${path}?$skiptoken=${skip + size}` } : {}) } };
     }
 
     if (path === '/subscriptions' && method === 'POST') {
@@ -151,16 +209,17 @@ export async function msGraphStub(opts: { tenantId: string; clientId: string; cl
       if (url.pathname.startsWith('/v1.0/')) {
         let body: unknown;
         try { body = raw ? JSON.parse(raw) : undefined; } catch { body = raw; }
-        requests.push({ method, path: url.pathname.slice('/v1.0'.length), body, status: answer.status, at: Date.now() });
+        requests.push({ method, path: url.pathname.slice('/v1.0'.length), query: url.search, body, status: answer.status, at: Date.now() });
       }
       res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.headers ?? {}) });
       res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
     });
   });
   let port = 0;
+  let origin = '';
   const start = () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => { port = (server.address() as AddressInfo).port; resolve(); }));
   await start();
-  const origin = `http://127.0.0.1:${port}`;
+  origin = `http://127.0.0.1:${port}`;
 
   /** The notification Graph posts for a change to an event (to the subscription on its mailbox). */
   function notificationFor(e: GraphEvent, changeType: 'updated' | 'deleted', clientState?: string) {
@@ -192,6 +251,15 @@ export async function msGraphStub(opts: { tenantId: string; clientId: string; cl
     events,
     subscriptions,
     validations,
+    onlineMeetings,
+    /** A session of the Teams meeting behind `joinUrl` ended: its attendance report appears (Graph makes one per session). */
+    addAttendanceReport(joinUrl: string, r: { start: string; end: string; records: GraphAttendanceRecord[] }) {
+      const m = onlineMeetings.find((x) => x.joinWebUrl === joinUrl);
+      if (!m) throw new Error(`no online meeting with join URL ${joinUrl}`);
+      const report = { id: randomUUID(), meetingStartDateTime: new Date(r.start).toISOString(), meetingEndDateTime: new Date(r.end).toISOString(), totalParticipantCount: r.records.length, records: r.records };
+      m.reports.push(report);
+      return report.id;
+    },
     /** The next request matching method and path fails with `status`; `afterWrite`: it is carried out, then answered with the failure. */
     fail(method: string, path: RegExp, fault: Fault) {
       faults.push({ match: (m, p) => m === method && path.test(p), fault });
