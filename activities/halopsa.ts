@@ -21,7 +21,7 @@ import { ctas, meetings, people } from '../db/schema.js';
 import { isAppointmentDelivery, type AppointmentDelivery } from '../db/appointments.js';
 import { parseRetryAfter, type AttemptOutcome, type DeliveryPolicy } from '../domain/delivery.js';
 import { VendorError, vendorFailure, type FailedAttempt } from './vendor-failure.js';
-import { dateOf, latestEnd, type PsaCompany } from '../domain/psa-import.js';
+import { dateOf, latestEnd, monthlyAmount, monthlyRecurring, type PsaCompany } from '../domain/psa-import.js';
 import {
   agentIdOf, appointmentForMeeting, appointmentMarker, assignTicketBody, moveAppointmentBody, closeTicketBody, haloEndpoints, haloPsaCredentials, haloPsaSettings, markedTickets, ticketForCta, ticketMarker, tokenRequestBody, tokenUsableUntil,
   type HaloPsaCredentials, type HaloPsaSettings,
@@ -262,7 +262,9 @@ const IMPORT_PAGE_SIZE = 100;
  * each one's important contact (`GET /api/Users?client_id=`, `isimportantcontact`, not inactive)
  * and contracts (`GET /api/ClientContract?client_id=`: the latest `end_date` is the renewal, R-13),
  * every list paged with `pageinate=true`, `page_size`, `page_no` until `record_count` is read.
- * Read-only; a vendor failure throws VendorError.
+ * The contracts still running today (not `expired`, no `end_date` past) sum to the client's MRR:
+ * `periodchargeamount` per `billing_period_string` (domain/psa-import.ts `monthlyAmount`; the
+ * numeric `billingperiod` code alone is not guessed). Read-only; a vendor failure throws VendorError.
  */
 export async function readHaloPsaCompanies(connector: ConnectorRow, timeoutSeconds: number, maxCompanies: number): Promise<PsaCompany[]> {
   const creds = haloPsaCredentials.parse(openCredentials(connector));
@@ -285,15 +287,21 @@ export async function readHaloPsaCompanies(connector: ConnectorRow, timeoutSecon
     .filter((c) => Number.isInteger(c?.id) && typeof c?.name === 'string' && !c.inactive)
     .sort((a, b) => a.id - b.id);
   if (clients.length > maxCompanies) return clients.map((c) => ({ id: String(c.id), name: c.name, renewalDate: null }));
+  const today = new Date().toISOString().slice(0, 10);
   const result: PsaCompany[] = [];
   for (const c of clients) {
     const users = await all('/Users', 'users', { client_id: String(c.id) });
     const contracts = await all('/ClientContract', 'contracts', { client_id: String(c.id) });
     const contact = users.find((u) => u?.isimportantcontact === true && !u.inactive && typeof u.name === 'string' && u.name.trim());
+    const own = contracts.filter((k) => (k?.client_id ?? c.id) === c.id);
+    // HaloPSA writes 1899/1900 for "no date".
+    const running = own.filter((k) => { const end = dateOf(k?.end_date); return k?.expired !== true && (!end || end < '1901' || end >= today); });
+    const mrr = monthlyRecurring(running.map((k) => monthlyAmount(k?.periodchargeamount, k?.billing_period_string)));
     result.push({
       id: String(c.id), name: c.name,
       ...(contact ? { primaryContact: { name: contact.name.trim(), email: typeof contact.emailaddress === 'string' && contact.emailaddress ? contact.emailaddress : null, title: typeof contact.jobtitle === 'string' && contact.jobtitle ? contact.jobtitle : null } } : {}),
-      renewalDate: latestEnd(contracts.filter((k) => (k?.client_id ?? c.id) === c.id).map((k) => dateOf(k?.end_date))),
+      renewalDate: latestEnd(own.map((k) => dateOf(k?.end_date))),
+      ...(mrr !== undefined ? { mrr } : {}),
     });
   }
   return result;

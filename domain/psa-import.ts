@@ -25,8 +25,8 @@ export interface PsaCompany {
   mrr?: number;
   /** An IANA zone read from the vendor (`zoneOf`): only a name that maps without guessing. */
   timeZone?: string;
-  /** The company's address as the vendor gives it (country: an ISO code or a name; state: a code or a name), for `regionOf`. */
-  address?: { country: string | null; state: string | null };
+  /** The company's address as the vendor gives it (country: a name, countryCode: the vendor's code for it; state: a code or a name), for `regionOf`. */
+  address?: { country: string | null; countryCode?: string | null; state: string | null };
 }
 
 /** What Baton already holds for a client imported earlier (a re-sync fills what the PSA and the request do not give from it, not from `defaults`). */
@@ -74,7 +74,7 @@ export function psaImportRows(
       ...(region ? { region } : {}),
     };
     const base: PsaImportFields = known
-      ? { lifecycle: 'none', ...pick(opts.defaults, ['lifecycle', 'signedAt', 'onboardingStep']), ...known }
+      ? { lifecycle: 'none', ...pick(opts.defaults, ['lifecycle', 'signedAt', 'onboardingStep']), ...known, region: known.region ?? '' }
       : opts.defaults;
     const record: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...base, ...fromPsa, ...override })) record[k] = cellText(v);
@@ -195,16 +195,19 @@ const norm = (s: string) => s.trim().toLowerCase().replace(/\s+/g, ' ');
 
 /**
  * An address's country and state → a region (C-1: `US`, `US-IL`) the holiday data knows, or null.
- * The country by ISO code or English name (a few common aliases: USA, UK); the state by code or
+ * The country by its code (ISO 3166-1 alpha-2), else its English name (a few common aliases: USA, UK); the state by code or
  * name within it — an unknown state keeps the country alone, an unknown country gives null (the
  * region then comes from the request or stays as it is, never a row error).
  */
-export function regionOf(address: { country: string | null; state: string | null }, catalogue: RegionCatalogue): string | null {
-  if (!address.country?.trim()) return null;
-  const wanted = norm(address.country);
-  const code = Object.keys(catalogue.countries).find((c) => c.toLowerCase() === wanted)
-    ?? Object.entries(catalogue.countries).find(([, n]) => norm(n) === wanted)?.[0]
-    ?? (COUNTRY_ALIASES[wanted] && catalogue.countries[COUNTRY_ALIASES[wanted]!] ? COUNTRY_ALIASES[wanted] : undefined);
+export function regionOf(address: { country: string | null; countryCode?: string | null; state: string | null }, catalogue: RegionCatalogue): string | null {
+  const codeOf = (given: string | null | undefined) => {
+    if (!given?.trim()) return undefined;
+    const wanted = norm(given);
+    return Object.keys(catalogue.countries).find((c) => c.toLowerCase() === wanted)
+      ?? Object.entries(catalogue.countries).find(([, n]) => norm(n) === wanted)?.[0]
+      ?? (COUNTRY_ALIASES[wanted] && catalogue.countries[COUNTRY_ALIASES[wanted]!] ? COUNTRY_ALIASES[wanted] : undefined);
+  };
+  const code = codeOf(address.countryCode) ?? codeOf(address.country);
   if (!code) return null;
   if (!address.state?.trim()) return code;
   const states = catalogue.states(code);

@@ -11,7 +11,8 @@ import { hookSignature } from '../../domain/autotask.js';
  *   (ops here: eq, contains, gte, exist, in; MaxRecords 1–500, else 400) and answers
  *   `{items, pageDetails: {count, requestCount, prevPageUrl, nextPageUrl}}`, at most `pageSize`
  *   (default 500) a page; `nextPageUrl` is fetched with GET;
- * - the client import's reads: `Companies/query` (`isActive`), `Contacts/query` (`primaryContact`,
+ * - the client import's reads: `Companies/query` (`isActive`, `countryID`, `state`), `Countries/query`
+ *   (`countryCode`, `name`), `Contacts/query` (`primaryContact`,
  *   `emailAddress`), `Contracts/query` (`status`, `endDate`), filled through `directory`;
  * - creates answer `{itemId}`; updates are `PATCH <Entity>` with the `id` in the body; child
  *   entities (CompanyToDos) are created and updated under their parent (`Companies/{id}/ToDos`);
@@ -26,7 +27,9 @@ export interface StubTicket { id: number; companyID: number; title: string; desc
 export interface StubToDo { id: number; companyID: number; actionType: number; assignedToResourceID: number; activityDescription: string; startDateTime: string; endDateTime: string; completedDate: string | null; lastModifiedDate: string }
 
 /** What the client import reads (`Companies`, `Contacts`, `Contracts` queries), in Autotask's field names. */
-export interface StubCompany { id: number; companyName: string; isActive: boolean }
+export interface StubCompany { id: number; companyName: string; isActive: boolean; countryID?: number; state?: string }
+/** Autotask's `Countries` entity (a company's `countryID` names one). */
+export interface StubCountry { id: number; countryCode: string; name: string; displayName: string; isActive: boolean }
 export interface StubContact { id: number; companyID: number; firstName: string; lastName: string; emailAddress?: string; title?: string; primaryContact: boolean; isActive: number }
 export interface StubContract { id: number; companyID: number; contractName: string; startDate: string; endDate: string; status: number }
 
@@ -35,7 +38,7 @@ type Answer = { status: number; body?: unknown; headers?: Record<string, string>
 
 export async function autotaskStub(opts: { apiIntegrationCode: string; userName: string; secret: string; webhookSecret: string; companies: number[]; resources: number[]; pageSize?: number }) {
   const requests: StubRequest[] = [];
-  const directory: { companies: StubCompany[]; contacts: StubContact[]; contracts: StubContract[] } = { companies: [], contacts: [], contracts: [] };
+  const directory: { companies: StubCompany[]; contacts: StubContact[]; contracts: StubContract[]; countries: StubCountry[] } = { companies: [], contacts: [], contracts: [], countries: [] };
   const tickets: StubTicket[] = [];
   const toDos: StubToDo[] = [];
   const faults: { match: (m: string, p: string) => boolean; fault: Fault }[] = [];
@@ -92,6 +95,15 @@ export async function autotaskStub(opts: { apiIntegrationCode: string; userName:
         nextPageUrl = `${url.origin}${root}/query/next?paging=${token}`;
       }
       return { status: 200, body: { items: chunk, pageDetails: { count: chunk.length, requestCount: 500, prevPageUrl: null, nextPageUrl } } };
+    }
+    if (path === '/Countries/query' && method === 'POST') {
+      // The client import's country lookup: the same query rules (a filter required, IncludeFields, paging).
+      if (!Array.isArray(body?.filter) || body.filter.length === 0) return err(500, 'A filter is required.');
+      try {
+        return page(url.origin, directory.countries.filter((t) => body.filter.every((f: any) => matches(t, f))), body.IncludeFields);
+      } catch (e) {
+        return err(500, (e as Error).message);
+      }
     }
     const query = /^\/(Tickets|CompanyToDos|Companies|Contacts|Contracts)\/query$/.exec(path);
     if (query && method === 'POST') {

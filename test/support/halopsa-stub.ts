@@ -20,7 +20,8 @@ import { randomBytes } from 'node:crypto';
  *   array (create, or update with `id`; end after start), `DELETE /api/Appointment/{id}`;
  * - the client import's reads: `GET /api/Client` (`{record_count, clients}`, inactive ones only with
  *   `includeinactive=true`), `/api/Users` and `/api/ClientContract` by `client_id` (`{record_count,
- *   users|contracts}`), same paging, filled through `directory`;
+ *   users|contracts}`; a contract's `expired`, `periodchargeamount`, `billingperiod` and
+ *   `billing_period_string`), same paging, filled through `directory`;
  * - rate limit: 429 with `Retry-After` on cue.
  * It records every request (method, path, query, body, status; never the secret) so tests can
  * count duplicates, and can fail on cue: answer an error, or do the write and lose the answer.
@@ -34,7 +35,7 @@ export interface HaloStubAppointment { id: number; subject: string; start_date: 
 /** What the client import reads (`GET /api/Client`, `/api/Users`, `/api/ClientContract`), in HaloPSA's field names. */
 export interface HaloStubClient { id: number; name: string; inactive: boolean }
 export interface HaloStubUser { id: number; name: string; client_id: number; emailaddress?: string; jobtitle?: string; isimportantcontact: boolean; inactive: boolean }
-export interface HaloStubContract { id: number; client_id: number; ref: string; start_date: string; end_date: string }
+export interface HaloStubContract { id: number; client_id: number; ref: string; start_date: string; end_date: string; expired?: boolean; periodchargeamount?: number; billingperiod?: number; billing_period_string?: string }
 
 type Fault = { status: number; headers?: Record<string, string>; afterWrite?: boolean };
 
