@@ -24,7 +24,9 @@ import { ImportResult, importClientRows, RowResult } from './client-import.js';
  * companies, primary contacts and agreement end dates imported as clients through the CSV
  * import's own path (api/routes/client-import.ts `importClientRows`): the same validation, dry run
  * with per-row errors, idempotency by `externalRef` and mid-life start of processes — nothing
- * back-dated. The vendor is read from the API process (the answer is the import's result).
+ * back-dated. The vendor is read from the API process (the answer is the import's result). Run
+ * again it is a re-sync: clients imported earlier are matched, filled from what Baton holds where
+ * neither the PSA nor an override speaks, and updated with what changed in the PSA.
  */
 
 const DateText = z.string().max(10).regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
@@ -61,7 +63,7 @@ const PsaImportResult = ImportResult.extend({
 const importRoute = securedRoute(ROLE_SETS.operate, {
   method: 'post', path: '/v1/connectors/{connectorId}/import', operationId: 'importConnectorCompanies', tags: ['Integrations', 'Clients'],
   summary: "Import clients from a connected PSA's companies, primary contacts and agreements (issue 15): the CSV import's path — dry run with per-row errors, idempotent by externalRef, each client started at the state it is in",
-  description: 'externalRef is `<type>:<connectorId>:<companyId>`. A company is one row (named by its position in the vendor\'s listing); its renewalDate is the latest end date of its live agreements/contracts; its primary contact becomes a stakeholder with `contactRoles`. See docs/integrations.md "Importing from a connected PSA".',
+  description: 'externalRef is `<type>:<connectorId>:<companyId>`. A company is one row (named by its position in the vendor\'s listing); its renewalDate is the latest end date of its live agreements/contracts; its mrr, time zone and region come from the PSA where it holds them in a form Baton maps (else from `defaults`); its primary contact becomes a stakeholder with `contactRoles`. Run again, it is a re-sync: a client imported earlier keeps what Baton holds for what neither the PSA nor an override gives (defaults do not overwrite it), takes what changed in the PSA (`update` with `changes`, a new primary contact included), and starts nothing unless a lifecycle is given. See docs/integrations.md "Importing from a connected PSA".',
   request: {
     params: z.object({ connectorId: Id.openapi({ param: { name: 'connectorId', in: 'path' } }) }),
     ...jsonBody(z.strictObject({
