@@ -327,7 +327,7 @@ describe('the same import from Autotask and HaloPSA', () => {
     }
   });
 
-  it('HaloPSA: mrr from running contracts (periodchargeamount per billing_period_string); an expired one or an unnamed period is left out', async () => {
+  it('HaloPSA: mrr from running contracts (periodchargeamount per billing_period_string), zone and region from sites that agree; an expired contract, an unnamed period or sites that disagree are left out', async () => {
     const HALO = { clientId: 'c9534241-dde9-4d04-9d45-32b1fbff22ed', clientSecret: 'halo-SECRET-14c0c9af-2db1', webhook: { username: 'halo-hook', password: 'hook-PASSWORD-7f3a9' } };
     const halo = await haloPsaStub({ clientId: HALO.clientId, clientSecret: HALO.clientSecret, tenant: 'msp', clients: [], agents: [] });
     try {
@@ -338,13 +338,22 @@ describe('the same import from Autotask and HaloPSA', () => {
         { id: 42, client_id: 21, ref: 'Old', start_date: '2023-01-01T00:00:00', end_date: '2024-01-01T00:00:00', expired: true, periodchargeamount: 999, billing_period_string: 'Monthly' },
         { id: 43, client_id: 22, ref: 'Code only', start_date: '2025-01-01T00:00:00', end_date: `${RENEWAL}T00:00:00`, periodchargeamount: 500, billingperiod: 2 },
       );
+      halo.directory.sites.push(
+        { id: 1, name: 'Main', client_id: 21, inactive: false, timezone: 'GMT Standard Time', country_code_name: 'United Kingdom', region_code_name: 'England' },
+        { id: 2, name: 'Annex', client_id: 21, inactive: false, timezone: 'GMT Standard Time', country_code_name: 'United Kingdom', region_code_name: 'England' },
+        { id: 3, name: 'Closed', client_id: 21, inactive: true, timezone: 'Pacific Standard Time', country_code_name: 'United States' },
+        { id: 4, name: 'East', client_id: 22, inactive: false, timezone: 'Eastern Standard Time', country_code_name: 'United States' },
+        { id: 5, name: 'West', client_id: 22, inactive: false, timezone: 'Pacific Standard Time', country_code_name: 'United States' },
+      );
       const id = (await call('POST', '/v1/connectors', { body: { type: 'halopsa', name: 'HaloPSA mrr', baseUrl: halo.origin, credentials: HALO, settings: { tenant: 'msp' } } })).body.id as string;
       const res = await importFrom({ defaults: NONE }, id);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ created: 2, errors: [] });
       const [quarry, uncosted] = await Promise.all(res.body.rows.map(async (r: any) => (await call('GET', `/v1/clients/${r.clientId}`)).body));
-      expect(quarry).toMatchObject({ mrr: 800, renewalDate: RENEWAL }); // 1800 / 3 + 2400 / 12
-      expect(uncosted.mrr).toBe(DEFAULTS.mrr); // the numeric billingperiod alone is not guessed
+      expect(quarry).toMatchObject({ mrr: 800, renewalDate: RENEWAL, timeZone: 'Europe/London', region: 'GB-ENG' }); // 1800 / 3 + 2400 / 12
+      // The numeric billingperiod alone is not guessed; two sites in two zones name no zone; both in the US do name the country.
+      expect(uncosted).toMatchObject({ mrr: DEFAULTS.mrr, timeZone: DEFAULTS.timeZone, region: 'US' });
+      expect(halo.requests.filter((r) => r.path === '/api/Site').map((r) => r.query.get('client_id'))).toEqual(['21', '22']);
     } finally {
       await halo.stop();
     }
