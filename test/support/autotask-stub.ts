@@ -96,15 +96,6 @@ export async function autotaskStub(opts: { apiIntegrationCode: string; userName:
       }
       return { status: 200, body: { items: chunk, pageDetails: { count: chunk.length, requestCount: 500, prevPageUrl: null, nextPageUrl } } };
     }
-    if (path === '/Countries/query' && method === 'POST') {
-      // The client import's country lookup: the same query rules (a filter required, IncludeFields, paging).
-      if (!Array.isArray(body?.filter) || body.filter.length === 0) return err(500, 'A filter is required.');
-      try {
-        return page(url.origin, directory.countries.filter((t) => body.filter.every((f: any) => matches(t, f))), body.IncludeFields);
-      } catch (e) {
-        return err(500, (e as Error).message);
-      }
-    }
     const query = /^\/(Tickets|CompanyToDos|Companies|Contacts|Contracts)\/query$/.exec(path);
     if (query && method === 'POST') {
       if (!Array.isArray(body?.filter) || body.filter.length === 0) return err(500, 'A filter is required.');
@@ -117,6 +108,15 @@ export async function autotaskStub(opts: { apiIntegrationCode: string; userName:
         return err(500, (e as Error).message);
       }
       return page(url.origin, body.MaxRecords ? all.slice(0, body.MaxRecords) : all, body.IncludeFields);
+    }
+    if (path === '/Countries/query' && method === 'POST') {
+      // The client import's country lookup: the same query rules (a filter required, IncludeFields, paging).
+      if (!Array.isArray(body?.filter) || body.filter.length === 0) return err(500, 'A filter is required.');
+      try {
+        return page(url.origin, directory.countries.filter((t) => body.filter.every((f: any) => matches(t, f))), body.IncludeFields);
+      } catch (e) {
+        return err(500, (e as Error).message);
+      }
     }
     if (path === '/Tickets' && method === 'POST') {
       const errors: string[] = [];
