@@ -319,16 +319,27 @@ const IMPORT_BATCH = 200;
  * (`POST Companies/query`, `isActive eq true`), their primary contacts (`Contacts/query`,
  * `primaryContact eq true`) and active contracts (`Contracts/query`, `status eq 1`: the latest
  * `endDate` is the renewal, R-13), each query paged by following `pageDetails.nextPageUrl` on the
- * connector's host. Read-only; a vendor failure throws VendorError.
+ * connector's host. The company's `countryID` (resolved through `Countries/query`: `countryCode`,
+ * `name`) and `state` give its region where they map (domain/psa-import.ts `regionOf`). No time
+ * zone (a company has none) and no MRR: a contract's recurring price lives in its services' units
+ * per period (ContractServices, ContractServiceUnits) under a picklist period type, not read here.
+ * Read-only; a vendor failure throws VendorError.
  */
 export async function readAutotaskCompanies(connector: ConnectorRow, timeoutSeconds: number, maxCompanies: number): Promise<PsaCompany[]> {
   const creds = autotaskCredentials.parse(openCredentials(connector));
   const at = autotaskCaller(connector, creds, timeoutSeconds);
   const maxPages = 1000;
-  const companies = (await at.query<{ id: number; companyName: string }>('Companies', { filter: [{ op: 'eq', field: 'isActive', value: true }], IncludeFields: ['id', 'companyName'] }, maxPages))
+  const companies = (await at.query<{ id: number; companyName: string; countryID?: number | null; state?: string | null }>('Companies', { filter: [{ op: 'eq', field: 'isActive', value: true }], IncludeFields: ['id', 'companyName', 'countryID', 'state'] }, maxPages))
     .filter((c) => Number.isInteger(c?.id) && typeof c?.companyName === 'string')
     .sort((a, b) => a.id - b.id);
   if (companies.length > maxCompanies) return companies.map((c) => ({ id: String(c.id), name: c.companyName, renewalDate: null }));
+  // The countries the companies name (`countryID` → the `Countries` entity's `countryCode` and `name`), read once.
+  const countryIds = [...new Set(companies.map((c) => c.countryID).filter((id): id is number => Number.isInteger(id)))];
+  const countries = new Map<number, { countryCode: string | null; name: string | null }>();
+  for (let i = 0; i < countryIds.length; i += IMPORT_BATCH) {
+    const found = await at.query<any>('Countries', { filter: [{ op: 'in', field: 'id', value: countryIds.slice(i, i + IMPORT_BATCH) }], IncludeFields: ['id', 'countryCode', 'name'] }, maxPages);
+    for (const k of found) if (Number.isInteger(k?.id)) countries.set(k.id, { countryCode: typeof k.countryCode === 'string' ? k.countryCode : null, name: typeof k.name === 'string' ? k.name : null });
+  }
   const result: PsaCompany[] = [];
   for (let i = 0; i < companies.length; i += IMPORT_BATCH) {
     const batch = companies.slice(i, i + IMPORT_BATCH);
@@ -337,11 +348,13 @@ export async function readAutotaskCompanies(connector: ConnectorRow, timeoutSeco
     const contracts = await at.query<any>('Contracts', { filter: [ofBatch, { op: 'eq', field: 'status', value: 1 }] }, maxPages);
     for (const c of batch) {
       const contact = contacts.find((x) => x?.companyID === c.id);
+      const country = c.countryID != null ? countries.get(c.countryID) : undefined;
       const name = [contact?.firstName, contact?.lastName].filter((s) => typeof s === 'string' && s.trim()).join(' ').trim();
       result.push({
         id: String(c.id), name: c.companyName,
         ...(name ? { primaryContact: { name, email: typeof contact.emailAddress === 'string' && contact.emailAddress ? contact.emailAddress : null, title: typeof contact.title === 'string' && contact.title ? contact.title : null } } : {}),
         renewalDate: latestEnd(contracts.filter((k) => k?.companyID === c.id).map((k) => dateOf(k.endDate))),
+        ...(country ? { address: { country: country.name, countryCode: country.countryCode, state: typeof c.state === 'string' && c.state.trim() ? c.state : null } } : {}),
       });
     }
   }

@@ -18,7 +18,7 @@ import {
   type ConnectWiseSettings, type ScheduleEntryRecord,
 } from '../domain/connectwise.js';
 import { eq } from 'drizzle-orm';
-import { dateOf, latestEnd, type PsaCompany } from '../domain/psa-import.js';
+import { dateOf, latestEnd, monthlyAmount, monthlyRecurring, zoneOf, type PsaCompany } from '../domain/psa-import.js';
 
 const USER_AGENT = 'Baton-PSA/1';
 
@@ -206,8 +206,11 @@ const IMPORT_PAGE_SIZE = 100;
  * (`GET /company/companies?conditions=deletedFlag=false`, paged with `page`/`pageSize` while the
  * `Link` header names a next page), each page's primary contacts (`GET /company/contacts`,
  * `defaultFlag=true`) and live agreements (`GET /finance/agreements`, `cancelledFlag=false`: the
- * latest `endDate` is the renewal, R-13). Read-only; stops past `maxCompanies` (the caller refuses
- * the import then). A vendor failure throws VendorError.
+ * latest `endDate` is the renewal, R-13). The company's `country`, `state` and `timeZoneSetup`
+ * give its region and zone where they map (domain/psa-import.ts `regionOf`, `zoneOf`); the
+ * agreements still running today, billed by cycle (`billAmount` per `billingCycle.name`, not
+ * `billOneTimeFlag`), sum to its MRR (`monthlyAmount`). Read-only; stops past `maxCompanies` (the
+ * caller refuses the import then). A vendor failure throws VendorError.
  */
 export async function readConnectWiseCompanies(connector: ConnectorRow, timeoutSeconds: number, maxCompanies: number): Promise<PsaCompany[]> {
   const creds = connectWiseCredentials.parse(openCredentials(connector));
@@ -240,10 +243,11 @@ export async function readConnectWiseCompanies(connector: ConnectorRow, timeoutS
       if (!more || items.length === 0 || out.length > limit) return out;
     }
   };
-  const companies = (await all('/company/companies', { conditions: 'deletedFlag=false', orderBy: 'id asc', fields: 'id,name' }, maxCompanies))
+  const companies = (await all('/company/companies', { conditions: 'deletedFlag=false', orderBy: 'id asc', fields: 'id,name,country,state,timeZoneSetup' }, maxCompanies))
     .filter((c) => Number.isInteger(c?.id) && typeof c?.name === 'string');
   // Too many for one import: the caller refuses it by the count, so their contacts and agreements are not read.
   if (companies.length > maxCompanies) return companies.map((c) => ({ id: String(c.id), name: c.name, renewalDate: null }));
+  const today = new Date().toISOString().slice(0, 10);
   const result: PsaCompany[] = [];
   for (let i = 0; i < companies.length; i += IMPORT_PAGE_SIZE) {
     const batch = companies.slice(i, i + IMPORT_PAGE_SIZE);
@@ -256,10 +260,18 @@ export async function readConnectWiseCompanies(connector: ConnectorRow, timeoutS
         ? contact.communicationItems.find((m: any) => m?.communicationType === 'Email' && m.defaultFlag)?.value ?? contact.communicationItems.find((m: any) => m?.communicationType === 'Email')?.value
         : undefined;
       const contactName = [contact?.firstName, contact?.lastName].filter((s) => typeof s === 'string' && s.trim()).join(' ').trim();
+      const own = agreements.filter((a) => a?.company?.id === c.id);
+      const running = own.filter((a) => !a.billOneTimeFlag && (a.noEndingDateFlag || (dateOf(a.endDate) ?? '') >= today));
+      const mrr = monthlyRecurring(running.map((a) => monthlyAmount(a.billAmount, a.billingCycle?.name)));
+      const timeZone = zoneOf(c.timeZoneSetup?.name);
+      const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v : null);
       result.push({
         id: String(c.id), name: c.name,
         ...(contactName ? { primaryContact: { name: contactName, email: typeof email === 'string' ? email : null, title: typeof contact?.title === 'string' && contact.title ? contact.title : null } } : {}),
-        renewalDate: latestEnd(agreements.filter((a) => a?.company?.id === c.id && !a.noEndingDateFlag).map((a) => dateOf(a.endDate))),
+        renewalDate: latestEnd(own.filter((a) => !a.noEndingDateFlag).map((a) => dateOf(a.endDate))),
+        ...(mrr !== undefined ? { mrr } : {}),
+        ...(timeZone ? { timeZone } : {}),
+        ...(text(c.country?.name) || text(c.country?.identifier) ? { address: { country: text(c.country?.name), countryCode: text(c.country?.identifier), state: text(c.state) } } : {}),
       });
     }
   }

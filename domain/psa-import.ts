@@ -21,6 +21,17 @@ export interface PsaCompany {
   primaryContact?: { name: string; email: string | null; title: string | null };
   /** The latest end date (YYYY-MM-DD) of the company's live agreements/contracts: its renewal (R-13). Null when none ends. */
   renewalDate: string | null;
+  /** Monthly recurring revenue from the live agreements' billing amounts (`monthlyRecurring`), when the vendor gives one Baton can convert. */
+  mrr?: number;
+  /** An IANA zone read from the vendor (`zoneOf`): only a name that maps without guessing. */
+  timeZone?: string;
+  /** The company's address as the vendor gives it (country: a name, countryCode: the vendor's code for it; state: a code or a name), for `regionOf`. */
+  address?: { country: string | null; countryCode?: string | null; state: string | null };
+}
+
+/** What Baton already holds for a client imported earlier (a re-sync fills what the PSA and the request do not give from it, not from `defaults`). */
+export interface ExistingClientFields {
+  mrr: number; maturity: number; appetite: number; timeZone: string; ownsInnovationAgenda: boolean; region: string | null; fiscalYearEnd: string;
 }
 
 /** The import fields a request may give for every company (`defaults`) or one (`overrides`); the CSV columns minus what the PSA supplies. */
@@ -40,16 +51,34 @@ const cellText = (v: string | number | boolean | null | undefined) => (v === und
  */
 export function psaImportRows(
   companies: PsaCompany[], connector: { type: string; id: string }, today: string,
-  opts: { defaults: PsaImportFields; overrides: Map<string, PsaImportFields & { renewalDate?: string }>; onboardingDays: number },
+  opts: {
+    defaults: PsaImportFields; overrides: Map<string, PsaImportFields & { renewalDate?: string }>; onboardingDays: number;
+    /** Clients already imported from this connector, by externalRef (a re-sync). */
+    existing?: Map<string, ExistingClientFields>;
+    /** The company's address → a region the holiday data knows, or null (see `regionOf`). */
+    regionOf?: (address: NonNullable<PsaCompany['address']>) => string | null;
+  },
 ): { rows: ImportRow[]; errors: ImportError[]; total: number } {
   const rows: ImportRow[] = [];
   const errors: ImportError[] = [];
   companies.forEach((company, i) => {
     const row = i + 1;
     const override = opts.overrides.get(company.id) ?? {};
+    const externalRef = psaExternalRef(connector, company.id);
+    const known = opts.existing?.get(externalRef);
+    const region = company.address && opts.regionOf ? opts.regionOf(company.address) : null;
+    // What the PSA holds wins over what Baton holds, which wins over a default; an override wins over all.
+    const fromPsa: PsaImportFields = {
+      ...(company.mrr !== undefined ? { mrr: company.mrr } : {}),
+      ...(company.timeZone ? { timeZone: company.timeZone } : {}),
+      ...(region ? { region } : {}),
+    };
+    const base: PsaImportFields = known
+      ? { lifecycle: 'none', ...pick(opts.defaults, ['lifecycle', 'signedAt', 'onboardingStep']), ...known, region: known.region ?? '' }
+      : opts.defaults;
     const record: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...opts.defaults, ...override })) record[k] = cellText(v);
-    record.externalRef = psaExternalRef(connector, company.id);
+    for (const [k, v] of Object.entries({ ...base, ...fromPsa, ...override })) record[k] = cellText(v);
+    record.externalRef = externalRef;
     record.name = company.name.trim();
     record.renewalDate = override.renewalDate ?? company.renewalDate ?? '';
     const mapped = mapImportRow(record, row, today, { onboardingDays: opts.onboardingDays });
@@ -58,6 +87,9 @@ export function psaImportRows(
   });
   return { rows, errors, total: companies.length };
 }
+
+const pick = (o: PsaImportFields, keys: (keyof PsaImportFields)[]): PsaImportFields =>
+  Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 
 /** A required value the PSA does not hold: say where to give it. */
 const missingHint = (e: ImportError, record: Record<string, string>) =>
@@ -75,4 +107,112 @@ export function dateOf(v: unknown): string | null {
 /** The renewal of several agreements: the latest end date among them, or null when none ends. */
 export function latestEnd(dates: (string | null)[]): string | null {
   return dates.reduce<string | null>((best, d) => (d && (!best || d > best) ? d : best), null);
+}
+
+/**
+ * Months in one billing cycle, read from the cycle's name as the vendor shows it (ConnectWise's
+ * agreement `billingCycle.name`, HaloPSA's `billing_period_string`): Monthly 1, Quarterly 3,
+ * Semi-annual / Half-yearly / Bi-annual 6, Annual / Yearly 12, Weekly 12/52. Null for anything
+ * else — one-time, "Bi-monthly" (every two months or twice a month?), an unknown name — so no
+ * amount is guessed into an MRR.
+ */
+export function monthsPerCycle(cycle: unknown): number | null {
+  if (typeof cycle !== 'string') return null;
+  const s = cycle.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+  if (/^bi ?monthly$/.test(s)) return null;
+  if (/^(semi ?annual(ly)?|half ?year(ly)?|bi ?annual(ly)?|six ?month(s|ly)?|6 months?)$/.test(s)) return 6;
+  if (/^(month(ly)?|1 months?)$/.test(s)) return 1;
+  if (/^(quarter(ly)?|3 months?)$/.test(s)) return 3;
+  if (/^(annual(ly)?|year(ly)?|12 months?)$/.test(s)) return 12;
+  if (/^week(ly)?$/.test(s)) return 12 / 52;
+  return null;
+}
+
+/** One billing amount per cycle → per month (rounded to the cent), or null when the amount is not a non-negative number or the cycle is not one `monthsPerCycle` knows. */
+export function monthlyAmount(amount: unknown, cycle: unknown): number | null {
+  const n = typeof amount === 'number' ? amount : typeof amount === 'string' && amount.trim() ? Number(amount) : NaN;
+  const months = monthsPerCycle(cycle);
+  if (!Number.isFinite(n) || n < 0 || months === null) return null;
+  return Math.round((n / months) * 100) / 100;
+}
+
+/** A company's MRR: the sum of its live agreements' monthly amounts, or undefined when none has one (then the CSV's rules apply: `defaults`/`overrides`, or the client's own). */
+export function monthlyRecurring(amounts: (number | null)[]): number | undefined {
+  const known = amounts.filter((a): a is number => a !== null);
+  return known.length ? Math.round(known.reduce((s, a) => s + a, 0) * 100) / 100 : undefined;
+}
+
+/**
+ * Windows time-zone ids (the names Windows and several PSAs use) → IANA, from the Unicode CLDR
+ * `windowsZones.xml` table (territory 001: the zone CLDR names for the whole id). Only the ids
+ * listed here map; the rest fall back.
+ */
+const WINDOWS_ZONES: Record<string, string> = {
+  'Hawaiian Standard Time': 'Pacific/Honolulu', 'Alaskan Standard Time': 'America/Anchorage', 'Pacific Standard Time': 'America/Los_Angeles',
+  'US Mountain Standard Time': 'America/Phoenix', 'Mountain Standard Time': 'America/Denver', 'Central Standard Time': 'America/Chicago',
+  'Eastern Standard Time': 'America/New_York', 'US Eastern Standard Time': 'America/Indiana/Indianapolis', 'Atlantic Standard Time': 'America/Halifax',
+  'Newfoundland Standard Time': 'America/St_Johns', 'Canada Central Standard Time': 'America/Regina', 'GMT Standard Time': 'Europe/London',
+  'Greenwich Standard Time': 'Atlantic/Reykjavik', 'W. Europe Standard Time': 'Europe/Berlin', 'Romance Standard Time': 'Europe/Paris',
+  'Central Europe Standard Time': 'Europe/Budapest', 'Central European Standard Time': 'Europe/Warsaw', 'E. Europe Standard Time': 'Europe/Chisinau',
+  'FLE Standard Time': 'Europe/Kiev', 'GTB Standard Time': 'Europe/Bucharest', 'South Africa Standard Time': 'Africa/Johannesburg',
+  'India Standard Time': 'Asia/Calcutta', 'Singapore Standard Time': 'Asia/Singapore', 'Tokyo Standard Time': 'Asia/Tokyo',
+  'AUS Eastern Standard Time': 'Australia/Sydney', 'E. Australia Standard Time': 'Australia/Brisbane', 'Cen. Australia Standard Time': 'Australia/Adelaide',
+  'AUS Central Standard Time': 'Australia/Darwin', 'W. Australia Standard Time': 'Australia/Perth', 'Tasmania Standard Time': 'Australia/Hobart',
+  'New Zealand Standard Time': 'Pacific/Auckland', 'UTC': 'Etc/UTC',
+};
+
+const isIanaZone = (z: string) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: z });
+    return z.includes('/') || z === 'UTC';
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A vendor's time-zone name → an IANA zone, or undefined: an IANA name as given (`America/Chicago`),
+ * or a Windows id from CLDR's table (`Central Standard Time`). A display label such as "Central"
+ * or "(UTC-06:00) Central Time (US & Canada)" is not mapped: the company then takes the request's
+ * `timeZone` (or keeps its own on a re-sync), and no row error is raised for it.
+ */
+export function zoneOf(name: unknown): string | undefined {
+  if (typeof name !== 'string') return undefined;
+  const s = name.trim();
+  if (!s || s.length > 64) return undefined;
+  if (WINDOWS_ZONES[s]) return WINDOWS_ZONES[s];
+  return isIanaZone(s) ? s : undefined;
+}
+
+/** The holiday data's catalogue (ISO code → English name), as `date-holidays` lists it. */
+export interface RegionCatalogue {
+  countries: Record<string, string>;
+  states(country: string): Record<string, string>;
+}
+
+const COUNTRY_ALIASES: Record<string, string> = { 'united states': 'US', usa: 'US', 'u.s.a.': 'US', 'u.s.': 'US', us: 'US', uk: 'GB', 'great britain': 'GB' };
+const norm = (s: string) => s.trim().toLowerCase().replace(/\s+/g, ' ');
+
+/**
+ * An address's country and state → a region (C-1: `US`, `US-IL`) the holiday data knows, or null.
+ * The country by its code (ISO 3166-1 alpha-2), else its English name (a few common aliases: USA, UK); the state by code or
+ * name within it — an unknown state keeps the country alone, an unknown country gives null (the
+ * region then comes from the request or stays as it is, never a row error).
+ */
+export function regionOf(address: { country: string | null; countryCode?: string | null; state: string | null }, catalogue: RegionCatalogue): string | null {
+  const codeOf = (given: string | null | undefined) => {
+    if (!given?.trim()) return undefined;
+    const wanted = norm(given);
+    return Object.keys(catalogue.countries).find((c) => c.toLowerCase() === wanted)
+      ?? Object.entries(catalogue.countries).find(([, n]) => norm(n) === wanted)?.[0]
+      ?? (COUNTRY_ALIASES[wanted] && catalogue.countries[COUNTRY_ALIASES[wanted]!] ? COUNTRY_ALIASES[wanted] : undefined);
+  };
+  const code = codeOf(address.countryCode) ?? codeOf(address.country);
+  if (!code) return null;
+  if (!address.state?.trim()) return code;
+  const states = catalogue.states(code);
+  const s = norm(address.state);
+  const state = Object.keys(states).find((k) => k.toLowerCase() === s) ?? Object.entries(states).find(([, n]) => norm(n) === s)?.[0];
+  // C-1's region is `CC` or `CC-SSS`: a longer subdivision code keeps the country alone.
+  return state && /^[A-Z0-9]{1,3}$/.test(state) ? `${code}-${state}` : code;
 }

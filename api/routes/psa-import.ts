@@ -1,12 +1,15 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import Holidays from 'date-holidays';
+import { inArray } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { psaCompanyReader } from '../../activities/psa.js';
 import { VendorError } from '../../activities/vendor-failure.js';
 import { getConnector } from '../../db/connectors.js';
 import { activePolicy } from '../../db/policies.js';
+import { clients } from '../../db/schema.js';
 import { createStakeholder, listStakeholders } from '../../db/stakeholders.js';
 import { IMPORT_LIFECYCLES } from '../../domain/client-import.js';
-import { psaImportRows, type PsaCompany, type PsaImportFields } from '../../domain/psa-import.js';
+import { psaExternalRef, psaImportRows, regionOf, type ExistingClientFields, type PsaCompany, type PsaImportFields, type RegionCatalogue } from '../../domain/psa-import.js';
 import { STAKEHOLDER_ROLES } from '../../domain/roles.js';
 import { IntegrationKeyMissingError } from '../../runtime/secret-box.js';
 import { writeContext } from '../actor.js';
@@ -21,7 +24,9 @@ import { ImportResult, importClientRows, RowResult } from './client-import.js';
  * companies, primary contacts and agreement end dates imported as clients through the CSV
  * import's own path (api/routes/client-import.ts `importClientRows`): the same validation, dry run
  * with per-row errors, idempotency by `externalRef` and mid-life start of processes — nothing
- * back-dated. The vendor is read from the API process (the answer is the import's result).
+ * back-dated. The vendor is read from the API process (the answer is the import's result). Run
+ * again it is a re-sync: clients imported earlier are matched, filled from what Baton holds where
+ * neither the PSA nor an override speaks, and updated with what changed in the PSA.
  */
 
 const DateText = z.string().max(10).regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
@@ -58,7 +63,7 @@ const PsaImportResult = ImportResult.extend({
 const importRoute = securedRoute(ROLE_SETS.operate, {
   method: 'post', path: '/v1/connectors/{connectorId}/import', operationId: 'importConnectorCompanies', tags: ['Integrations', 'Clients'],
   summary: "Import clients from a connected PSA's companies, primary contacts and agreements (issue 15): the CSV import's path — dry run with per-row errors, idempotent by externalRef, each client started at the state it is in",
-  description: 'externalRef is `<type>:<connectorId>:<companyId>`. A company is one row (named by its position in the vendor\'s listing); its renewalDate is the latest end date of its live agreements/contracts; its primary contact becomes a stakeholder with `contactRoles`. See docs/integrations.md "Importing from a connected PSA".',
+  description: 'externalRef is `<type>:<connectorId>:<companyId>`. A company is one row (named by its position in the vendor\'s listing); its renewalDate is the latest end date of its live agreements/contracts; its mrr, time zone and region come from the PSA where it holds them in a form Baton maps (else from `defaults`); its primary contact becomes a stakeholder with `contactRoles`. Run again, it is a re-sync: a client imported earlier keeps what Baton holds for what neither the PSA nor an override gives (defaults do not overwrite it), takes what changed in the PSA (`update` with `changes`, a new primary contact included), and starts nothing unless a lifecycle is given. See docs/integrations.md "Importing from a connected PSA".',
   request: {
     params: z.object({ connectorId: Id.openapi({ param: { name: 'connectorId', in: 'path' } }) }),
     ...jsonBody(z.strictObject({
@@ -103,23 +108,66 @@ export function registerPsaImportRoutes(app: OpenAPIHono<ApiEnv>) {
     }
     const now = await currentTime(c.get('deps'));
     const overrides = new Map(body.overrides.map(({ companyId, ...o }) => [companyId, o as PsaImportFields & { renewalDate?: string }]));
-    const parsed = psaImportRows(companies, connector, now.toISOString().slice(0, 10), { defaults: body.defaults as PsaImportFields, overrides, onboardingDays: policy.document.onboarding.closeoutDay });
+    const existing = await importedFrom(c, companies.map((co) => psaExternalRef(connector, co.id)));
+    const catalogue = holidayCatalogue();
+    const parsed = psaImportRows(companies, connector, now.toISOString().slice(0, 10), {
+      defaults: body.defaults as PsaImportFields, overrides, onboardingDays: policy.document.onboarding.closeoutDay, existing, regionOf: (a) => regionOf(a, catalogue),
+    });
     if (companies.length === 0) parsed.errors.push({ row: 1, column: null, message: 'the PSA lists no active companies' });
     const answer = await importClientRows(c, parsed, { dryRun: body.dryRun ?? false, source: "the PSA's companies", fix: 'import again (defaults, overrides or the PSA\'s records)', errorPath: 'companies', now, policy });
     const ctx = answer.dryRun ? undefined : await writeContext(c);
-    const rows = [];
+    const rows: (typeof answer.rows[number] & { companyId: string; primaryContact: z.infer<typeof PrimaryContact> | null })[] = [];
     for (const r of answer.rows) {
       const company = companies[r.row - 1]!;
       const contact = company.primaryContact;
       let primaryContact: z.infer<typeof PrimaryContact> | null = null;
+      let row: typeof r = r;
       if (contact) {
-        const outcome = !ctx || !r.clientId ? { stakeholder: 'pending' as const } : await addStakeholder(c, r.clientId, contact, body.contactRoles, ctx);
+        const outcome = !r.clientId
+          ? { stakeholder: 'pending' as const }
+          : !ctx
+            ? { stakeholder: (await knownStakeholder(c, r.clientId, contact)) ? 'exists' as const : 'pending' as const }
+            : await addStakeholder(c, r.clientId, contact, body.contactRoles, ctx);
         primaryContact = { ...contact, ...outcome };
+        // A client imported earlier whose primary contact changed in the PSA: the re-sync adds the new one, so the row is an update.
+        if (r.action !== 'create' && (outcome.stakeholder === 'added' || outcome.stakeholder === 'pending')) row = { ...r, action: 'update', changes: [...r.changes, 'primaryContact'] };
       }
-      rows.push({ ...r, companyId: company.id, primaryContact });
+      rows.push({ ...row, companyId: company.id, primaryContact });
     }
-    return c.json({ ...answer, rows }, 200);
+    const count = (a: string) => rows.filter((r) => r.action === a).length;
+    return c.json({ ...answer, updated: count('update'), unchanged: count('unchanged'), rows }, 200);
   });
+}
+
+/** The clients imported from this connector before (by externalRef): a re-sync fills what the PSA and the request do not give from them. */
+async function importedFrom(c: Context<ApiEnv>, refs: string[]): Promise<Map<string, ExistingClientFields>> {
+  const { db } = c.get('deps');
+  const found = new Map<string, ExistingClientFields>();
+  for (let i = 0; i < refs.length; i += 1000) {
+    for (const row of await db.select().from(clients).where(inArray(clients.externalRef, refs.slice(i, i + 1000)))) {
+      found.set(row.externalRef!, { mrr: row.mrr, maturity: row.maturity, appetite: row.appetite, timeZone: row.timeZone, ownsInnovationAgenda: row.ownsInnovationAgenda, region: row.region, fiscalYearEnd: row.fiscalYearEnd });
+    }
+  }
+  return found;
+}
+
+let catalogue: RegionCatalogue | undefined;
+/** The holiday data's countries and subdivisions (what `region` accepts, C-1), read once. */
+function holidayCatalogue(): RegionCatalogue {
+  if (!catalogue) {
+    const hd = new Holidays();
+    catalogue = { countries: hd.getCountries('en') ?? {}, states: (country) => hd.getStates(country, 'en') ?? {} };
+  }
+  return catalogue;
+}
+
+const validEmail = (contact: NonNullable<PsaCompany['primaryContact']>) => (contact.email && z.email().safeParse(contact.email).success ? contact.email : null);
+
+/** Whether the primary contact is already one of the client's stakeholders (same email, or same name without one). */
+async function knownStakeholder(c: Context<ApiEnv>, clientId: string, contact: NonNullable<PsaCompany['primaryContact']>) {
+  const email = validEmail(contact);
+  const known = await listStakeholders(c.get('deps').db, clientId);
+  return known.some((s) => (email ? s.email?.toLowerCase() === email.toLowerCase() : !s.email && s.name === contact.name));
 }
 
 /** The primary contact as a stakeholder, once: a re-import finds it by email (or by name when it has none). */
@@ -128,9 +176,8 @@ async function addStakeholder(
   roles: (typeof STAKEHOLDER_ROLES)[number][], ctx: Awaited<ReturnType<typeof writeContext>>,
 ): Promise<{ stakeholder: 'added' | 'exists' | 'not-added'; note?: string }> {
   const { db } = c.get('deps');
-  const email = contact.email && z.email().safeParse(contact.email).success ? contact.email : null;
-  const known = await listStakeholders(db, clientId);
-  if (known.some((s) => (email ? s.email?.toLowerCase() === email.toLowerCase() : !s.email && s.name === contact.name))) return { stakeholder: 'exists' };
+  const email = validEmail(contact);
+  if (await knownStakeholder(c, clientId, contact)) return { stakeholder: 'exists' };
   const name = contact.name.slice(0, 200);
   const created = await createStakeholder(db, clientId, { name, roles, ...(email ? { email } : {}), ...(contact.title ? { title: contact.title.slice(0, 200) } : {}) }, ctx);
   if ('conflict' in created) return { stakeholder: 'not-added', note: `${created.conflict} taken by stakeholder ${created.existing.name}` };

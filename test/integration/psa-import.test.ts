@@ -14,7 +14,9 @@ import { eventually, workerHarness, type WorkerHarness } from '../support/harnes
  * agreements read with ConnectWise's paging (`Link: rel="next"` followed), mapped to the CSV
  * import's rows and handed to its path — dry run with per-company problems, 422 writing nothing,
  * idempotent by externalRef, the primary contact as a stakeholder once, and a client in mid-life
- * (renewal in 40 days) started at the state it is in with no past-due CTA.
+ * (renewal in 40 days) started at the state it is in with no past-due CTA. Then what the vendors hold
+ * beyond names (ConnectWise mrr, zone and region; Autotask region; HaloPSA mrr) and a re-sync that
+ * updates a changed renewal, mrr and primary contact once, telling the running cadence, restarting nothing.
  */
 process.env[INTEGRATION_KEY_ENV] ??= randomBytes(32).toString('base64');
 
@@ -168,6 +170,75 @@ describe('import from ConnectWise', () => {
   });
 });
 
+describe('what ConnectWise holds beyond names, and a re-sync', () => {
+  const LATER = dateIn(200);
+  let importedAt = 0;
+  const clientOf = async (companyId: number) => (await call('GET', '/v1/clients?limit=200')).body.items.find((x: any) => x.externalRef === ref(companyId));
+
+  it('mrr from running agreements (billAmount per billingCycle), zone from timeZoneSetup, region from country and state; unmapped ones fall back without a row error', async () => {
+    stub.directory.companies.push(
+      { id: 306, identifier: 'Metro', name: 'Metro Clinic', country: { id: 1, identifier: 'US', name: 'United States' }, state: 'California', timeZoneSetup: { id: 4, name: 'Pacific Standard Time' } },
+      { id: 307, identifier: 'Vague', name: 'Vague Co', country: { id: 99, name: 'Atlantis' }, state: 'Deep', timeZoneSetup: { id: 9, name: 'Central' } },
+    );
+    stub.directory.agreements.push(
+      { id: 15, name: 'Managed', company: { id: 306 }, startDate: '2025-01-01T00:00:00Z', endDate: `${LATER}T00:00:00Z`, noEndingDateFlag: false, cancelledFlag: false, billAmount: 3000, billingCycle: { id: 3, name: 'Quarterly' } },
+      { id: 16, name: 'Backup', company: { id: 306 }, startDate: '2025-01-01T00:00:00Z', noEndingDateFlag: true, cancelledFlag: false, billAmount: 500, billingCycle: { id: 1, name: 'Monthly' } },
+      { id: 17, name: 'Setup', company: { id: 306 }, startDate: '2025-01-01T00:00:00Z', noEndingDateFlag: true, cancelledFlag: false, billAmount: 9999, billingCycle: { id: 1, name: 'Monthly' }, billOneTimeFlag: true },
+      { id: 18, name: 'Ended', company: { id: 306 }, startDate: '2023-01-01T00:00:00Z', endDate: '2024-06-30T00:00:00Z', noEndingDateFlag: false, cancelledFlag: false, billAmount: 700, billingCycle: { id: 1, name: 'Monthly' } },
+      { id: 19, name: 'Odd cycle', company: { id: 307 }, startDate: '2025-01-01T00:00:00Z', noEndingDateFlag: true, cancelledFlag: false, billAmount: 800, billingCycle: { id: 8, name: 'Bi-Monthly' } },
+    );
+    importedAt = Date.now() - 60_000;
+    const res = await importFrom({ defaults: DEFAULTS, overrides: [ENGAGED, { companyId: '306', lifecycle: 'engagement' }], contactRoles: ['opsAdmin'] });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ created: 2, unchanged: 4, errors: [] });
+    const metro = (await call('GET', `/v1/clients/${(await clientOf(306)).id}`)).body;
+    expect(metro).toMatchObject({ mrr: 1500, timeZone: 'America/Los_Angeles', region: 'US-CA', renewalDate: LATER });
+    // 'Central' is a label, not a zone; Atlantis is no country; a Bi-Monthly amount is not guessed: the defaults hold.
+    const vague = (await call('GET', `/v1/clients/${(await clientOf(307)).id}`)).body;
+    expect(vague).toMatchObject({ mrr: DEFAULTS.mrr, timeZone: DEFAULTS.timeZone, region: null });
+    expect(stub.requests.filter((r) => r.path.endsWith('/company/companies')).at(-1)!.query.get('fields')).toBe('id,name,country,state,timeZoneSetup');
+  });
+
+  it('a re-sync with no defaults updates what changed in ConnectWise (renewal, mrr, primary contact) once, starts nothing, and fires no past deadline', async () => {
+    const metroId = (await clientOf(306)).id as string;
+    await eventually(async () => (await call('GET', `/v1/clients/${metroId}/cadence`)).body, (b) => b?.triggers?.some((t: any) => t.type === 'renewal' && t.anchor === LATER));
+    const RENEWED = dateIn(300); // renewal − 90 d inside the booked 12-month horizon: the cadence plans its trigger now
+    const managed = stub.directory.agreements.find((a) => a.id === 15)!;
+    Object.assign(managed, { endDate: `${RENEWED}T00:00:00Z`, billAmount: 3600 });
+    // Pat leaves Longtime Dental: Sam is its primary contact now.
+    for (const k of stub.directory.contacts) if (k.company.id === 301) k.defaultFlag = k.id === 2;
+
+    const dry = await importFrom({ dryRun: true });
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({ dryRun: true, created: 0, updated: 2, unchanged: 4, errors: [] });
+    const planned = Object.fromEntries(dry.body.rows.map((r: any) => [r.companyId, [r.action, r.changes]]));
+    expect(planned).toMatchObject({ '301': ['update', ['primaryContact']], '306': ['update', ['mrr', 'renewalDate']], '302': ['unchanged', []] });
+    expect((await call('GET', `/v1/clients/${metroId}`)).body.renewalDate).toBe(LATER); // a dry run writes nothing
+
+    const resyncAt = Date.now();
+    const first = await importFrom({});
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ created: 0, updated: 2, unchanged: 4, errors: [] });
+    const rows = Object.fromEntries(first.body.rows.map((r: any) => [r.companyId, r]));
+    expect(rows['306']).toMatchObject({ action: 'update', changes: ['mrr', 'renewalDate'], lifecycle: 'none', processes: { onboarding: 'none', cadence: 'none' } });
+    expect(rows['301']).toMatchObject({ action: 'update', changes: ['primaryContact'], primaryContact: { name: 'Sam Other', stakeholder: 'added' } });
+    expect((await call('GET', `/v1/clients/${metroId}`)).body).toMatchObject({ renewalDate: RENEWED, mrr: 1700, timeZone: 'America/Los_Angeles', region: 'US-CA', maturity: 3 });
+    const dental = rows['301'].clientId as string;
+    expect(((await call('GET', `/v1/clients/${dental}/stakeholders`)).body.items as any[]).map((x) => x.name).sort()).toEqual(['Pat Lee', 'Sam Other']);
+
+    // The running cadence learns the new renewal (R-13) — told, not restarted — and nothing past is judged.
+    const cadence = await eventually(async () => (await call('GET', `/v1/clients/${metroId}/cadence`)).body, (b) => b?.triggers?.some((t: any) => t.type === 'renewal' && t.anchor === RENEWED));
+    expect(cadence.meetings.every((m: any) => Date.parse(m.startsAt) >= importedAt)).toBe(true);
+    const timeline = await clientTimeline(h.database.db, metroId, {});
+    expect(timeline.filter((e) => e.type === 'deadline.missed')).toEqual([]);
+    expect(timeline.filter((e) => e.type === 'process.started' && Date.parse(String(e.occurredAt)) >= resyncAt)).toEqual([]);
+
+    const again = await importFrom({});
+    expect(again.body).toMatchObject({ created: 0, updated: 0, unchanged: 6 });
+    expect(await clientCount()).toBe(6);
+  });
+});
+
 describe('the same import from Autotask and HaloPSA', () => {
   const NONE = { ...DEFAULTS, lifecycle: 'none' };
   const refsOf = (rows: any[]) => rows.map((r: any) => [r.companyId, r.action, r.primaryContact?.name ?? null]);
@@ -227,6 +298,62 @@ describe('the same import from Autotask and HaloPSA', () => {
       expect(halo.requests.filter((r) => r.path === '/api/Client').map((r) => r.query.get('page_no'))).toEqual(['1', '2']);
       const again = await importFrom({ defaults: NONE }, id);
       expect(again.body).toMatchObject({ created: 0, updated: 0, unchanged: 3 });
+    } finally {
+      await halo.stop();
+    }
+  });
+
+  it('Autotask: the region from countryID (Countries/query, once) and state; no country known, the default', async () => {
+    const AT = { apiIntegrationCode: 'TRACKINGID27CHARACTERSXXXXX', userName: 'baton-api@msp.example', secret: 'S3cret-9a8b7c', webhookSecret: 'hook-secret-0123456789' };
+    const at = await autotaskStub({ ...AT, companies: [], resources: [], pageSize: 2 });
+    try {
+      at.directory.countries.push({ id: 237, countryCode: 'US', name: 'United States', displayName: 'United States', isActive: true }, { id: 83, countryCode: 'DE', name: 'Germany', displayName: 'Germany', isActive: true });
+      at.directory.companies.push(
+        { id: 31, companyName: 'Lone Star Legal', isActive: true, countryID: 237, state: 'TX' },
+        { id: 32, companyName: 'Bayern Bau', isActive: true, countryID: 83, state: 'Bayern' },
+        { id: 33, companyName: 'Nowhere Inc', isActive: true, countryID: 999 },
+      );
+      const id = (await call('POST', '/v1/connectors', { body: { type: 'autotask', name: 'Autotask regions', baseUrl: at.baseUrl, credentials: AT, settings: { queueId: 8 } } })).body.id as string;
+      const res = await importFrom({ defaults: { ...DEFAULTS, region: 'US-IL' } }, id);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ created: 3, errors: [] });
+      const regions = await Promise.all(res.body.rows.map(async (r: any) => (await call('GET', `/v1/clients/${r.clientId}`)).body.region));
+      expect(regions).toEqual(['US-TX', 'DE-BY', 'US-IL']);
+      const countryReads = at.requests.filter((r) => r.path.endsWith('/Countries/query'));
+      expect(countryReads).toHaveLength(1);
+      expect(countryReads[0]!.body).toMatchObject({ filter: [{ op: 'in', field: 'id', value: [237, 83, 999] }] });
+    } finally {
+      await at.stop();
+    }
+  });
+
+  it('HaloPSA: mrr from running contracts (periodchargeamount per billing_period_string), zone and region from sites that agree; an expired contract, an unnamed period or sites that disagree are left out', async () => {
+    const HALO = { clientId: 'c9534241-dde9-4d04-9d45-32b1fbff22ed', clientSecret: 'halo-SECRET-14c0c9af-2db1', webhook: { username: 'halo-hook', password: 'hook-PASSWORD-7f3a9' } };
+    const halo = await haloPsaStub({ clientId: HALO.clientId, clientSecret: HALO.clientSecret, tenant: 'msp', clients: [], agents: [] });
+    try {
+      halo.directory.clients.push({ id: 21, name: 'Quarry Labs', inactive: false }, { id: 22, name: 'Uncosted Ltd', inactive: false });
+      halo.directory.contracts.push(
+        { id: 40, client_id: 21, ref: 'MSP', start_date: '2025-01-01T00:00:00', end_date: `${RENEWAL}T00:00:00`, periodchargeamount: 1800, billingperiod: 3, billing_period_string: 'Quarterly' },
+        { id: 41, client_id: 21, ref: 'Backup', start_date: '2025-01-01T00:00:00', end_date: '1900-01-01T00:00:00', periodchargeamount: 2400, billingperiod: 5, billing_period_string: 'Yearly' },
+        { id: 42, client_id: 21, ref: 'Old', start_date: '2023-01-01T00:00:00', end_date: '2024-01-01T00:00:00', expired: true, periodchargeamount: 999, billing_period_string: 'Monthly' },
+        { id: 43, client_id: 22, ref: 'Code only', start_date: '2025-01-01T00:00:00', end_date: `${RENEWAL}T00:00:00`, periodchargeamount: 500, billingperiod: 2 },
+      );
+      halo.directory.sites.push(
+        { id: 1, name: 'Main', client_id: 21, inactive: false, timezone: 'GMT Standard Time', country_code_name: 'United Kingdom', region_code_name: 'England' },
+        { id: 2, name: 'Annex', client_id: 21, inactive: false, timezone: 'GMT Standard Time', country_code_name: 'United Kingdom', region_code_name: 'England' },
+        { id: 3, name: 'Closed', client_id: 21, inactive: true, timezone: 'Pacific Standard Time', country_code_name: 'United States' },
+        { id: 4, name: 'East', client_id: 22, inactive: false, timezone: 'Eastern Standard Time', country_code_name: 'United States' },
+        { id: 5, name: 'West', client_id: 22, inactive: false, timezone: 'Pacific Standard Time', country_code_name: 'United States' },
+      );
+      const id = (await call('POST', '/v1/connectors', { body: { type: 'halopsa', name: 'HaloPSA mrr', baseUrl: halo.origin, credentials: HALO, settings: { tenant: 'msp' } } })).body.id as string;
+      const res = await importFrom({ defaults: NONE }, id);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ created: 2, errors: [] });
+      const [quarry, uncosted] = await Promise.all(res.body.rows.map(async (r: any) => (await call('GET', `/v1/clients/${r.clientId}`)).body));
+      expect(quarry).toMatchObject({ mrr: 800, renewalDate: RENEWAL, timeZone: 'Europe/London', region: 'GB-ENG' }); // 1800 / 3 + 2400 / 12
+      // The numeric billingperiod alone is not guessed; two sites in two zones name no zone; both in the US do name the country.
+      expect(uncosted).toMatchObject({ mrr: DEFAULTS.mrr, timeZone: DEFAULTS.timeZone, region: 'US' });
+      expect(halo.requests.filter((r) => r.path === '/api/Site').map((r) => r.query.get('client_id'))).toEqual(['21', '22']);
     } finally {
       await halo.stop();
     }

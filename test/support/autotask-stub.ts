@@ -11,7 +11,8 @@ import { hookSignature } from '../../domain/autotask.js';
  *   (ops here: eq, contains, gte, exist, in; MaxRecords 1–500, else 400) and answers
  *   `{items, pageDetails: {count, requestCount, prevPageUrl, nextPageUrl}}`, at most `pageSize`
  *   (default 500) a page; `nextPageUrl` is fetched with GET;
- * - the client import's reads: `Companies/query` (`isActive`), `Contacts/query` (`primaryContact`,
+ * - the client import's reads: `Companies/query` (`isActive`, `countryID`, `state`), `Countries/query`
+ *   (`countryCode`, `name`), `Contacts/query` (`primaryContact`,
  *   `emailAddress`), `Contracts/query` (`status`, `endDate`), filled through `directory`;
  * - creates answer `{itemId}`; updates are `PATCH <Entity>` with the `id` in the body; child
  *   entities (CompanyToDos) are created and updated under their parent (`Companies/{id}/ToDos`);
@@ -32,7 +33,9 @@ export interface StubToDo { id: number; companyID: number; actionType: number; a
 export interface StubAppointment { id: number; resourceID: number; startDateTime: string; endDateTime: string; title: string; description?: string; createDateTime: string; updateDateTime: string }
 
 /** What the client import reads (`Companies`, `Contacts`, `Contracts` queries), in Autotask's field names. */
-export interface StubCompany { id: number; companyName: string; isActive: boolean }
+export interface StubCompany { id: number; companyName: string; isActive: boolean; countryID?: number; state?: string }
+/** Autotask's `Countries` entity (a company's `countryID` names one). */
+export interface StubCountry { id: number; countryCode: string; name: string; displayName: string; isActive: boolean }
 export interface StubContact { id: number; companyID: number; firstName: string; lastName: string; emailAddress?: string; title?: string; primaryContact: boolean; isActive: number }
 export interface StubContract { id: number; companyID: number; contractName: string; startDate: string; endDate: string; status: number }
 
@@ -41,7 +44,7 @@ type Answer = { status: number; body?: unknown; headers?: Record<string, string>
 
 export async function autotaskStub(opts: { apiIntegrationCode: string; userName: string; secret: string; webhookSecret: string; companies: number[]; resources: number[]; pageSize?: number }) {
   const requests: StubRequest[] = [];
-  const directory: { companies: StubCompany[]; contacts: StubContact[]; contracts: StubContract[] } = { companies: [], contacts: [], contracts: [] };
+  const directory: { companies: StubCompany[]; contacts: StubContact[]; contracts: StubContract[]; countries: StubCountry[] } = { companies: [], contacts: [], contracts: [], countries: [] };
   const tickets: StubTicket[] = [];
   const toDos: StubToDo[] = [];
   const appointments: StubAppointment[] = [];
@@ -113,6 +116,15 @@ export async function autotaskStub(opts: { apiIntegrationCode: string; userName:
         return err(500, (e as Error).message);
       }
       return page(url.origin, body.MaxRecords ? all.slice(0, body.MaxRecords) : all, body.IncludeFields);
+    }
+    if (path === '/Countries/query' && method === 'POST') {
+      // The client import's country lookup: the same query rules (a filter required, IncludeFields, paging).
+      if (!Array.isArray(body?.filter) || body.filter.length === 0) return err(500, 'A filter is required.');
+      try {
+        return page(url.origin, directory.countries.filter((t) => body.filter.every((f: any) => matches(t, f))), body.IncludeFields);
+      } catch (e) {
+        return err(500, (e as Error).message);
+      }
     }
     if (path === '/Tickets' && method === 'POST') {
       const errors: string[] = [];

@@ -10,9 +10,10 @@ import { callbackSignature } from '../../domain/connectwise.js';
  * - lists page with `page` (1-based) and `pageSize` (default 25, at most 1000, else 400) and
  *   answer a `Link` header with `rel="next"` while more remain; `conditions` filters (here:
  *   `field="text"`, `field=number`, `field=true|false` and `field in (1,2)`, joined by `and`);
- * - the client import's reads: `GET /company/companies`, `/company/contacts` (primary contact:
- *   `defaultFlag`, email among `communicationItems`), `/finance/agreements` (`endDate`,
- *   `noEndingDateFlag`, `cancelledFlag`), filled through `directory`;
+ * - the client import's reads: `GET /company/companies` (`country` {id, identifier, name}, `state`,
+ *   `timeZoneSetup` {id, name}), `/company/contacts` (primary contact: `defaultFlag`, email among
+ *   `communicationItems`), `/finance/agreements` (`endDate`, `noEndingDateFlag`, `cancelledFlag`,
+ *   `billAmount`, `billingCycle` {id, name}, `billOneTimeFlag`), filled through `directory`;
  * - a refused write is 400 `{code: "InvalidObject", message, errors: [{code, message, resource, field}]}`;
  *   an unknown record 404 `{code: "NotFound", message}`;
  * - updates are JSON Patch arrays (PATCH);
@@ -33,9 +34,9 @@ export interface StubScheduleEntry { id: number; name: string; member: { identif
 type Fault = { status: number; headers?: Record<string, string>; afterWrite?: boolean };
 
 /** The records the client import reads (GET /company/companies, /company/contacts, /finance/agreements), in ConnectWise's shapes. */
-export interface StubCompany { id: number; identifier: string; name: string; deletedFlag?: boolean }
+export interface StubCompany { id: number; identifier: string; name: string; deletedFlag?: boolean; country?: { id: number; identifier?: string; name: string }; state?: string; timeZoneSetup?: { id: number; name: string } }
 export interface StubContact { id: number; firstName: string; lastName?: string; title?: string; company: { id: number }; defaultFlag: boolean; communicationItems?: { type: { id: number; name: string }; value: string; defaultFlag: boolean; communicationType: 'Email' | 'Phone' | 'Fax' }[] }
-export interface StubAgreement { id: number; name: string; company: { id: number }; startDate: string; endDate?: string; noEndingDateFlag: boolean; cancelledFlag: boolean }
+export interface StubAgreement { id: number; name: string; company: { id: number }; startDate: string; endDate?: string; noEndingDateFlag: boolean; cancelledFlag: boolean; billAmount?: number; billingCycle?: { id: number; name: string }; billOneTimeFlag?: boolean }
 
 export async function connectWiseStub(opts: { companyId: string; publicKey: string; privateKey: string; clientId: string; companies: number[]; members: string[]; boards: number[]; pageCap?: number }) {
   const requests: StubRequest[] = [];

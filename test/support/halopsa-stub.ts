@@ -20,7 +20,9 @@ import { randomBytes } from 'node:crypto';
  *   array (create, or update with `id`; end after start), `DELETE /api/Appointment/{id}`;
  * - the client import's reads: `GET /api/Client` (`{record_count, clients}`, inactive ones only with
  *   `includeinactive=true`), `/api/Users` and `/api/ClientContract` by `client_id` (`{record_count,
- *   users|contracts}`), same paging, filled through `directory`;
+ *   users|contracts}`; a contract's `expired`, `periodchargeamount`, `billingperiod` and
+ *   `billing_period_string`), `/api/Site` by `client_id` (`{record_count, sites}`: `timezone`,
+ *   `country_code_name`, `region_code_name`), same paging, filled through `directory`;
  * - rate limit: 429 with `Retry-After` on cue.
  * It records every request (method, path, query, body, status; never the secret) so tests can
  * count duplicates, and can fail on cue: answer an error, or do the write and lose the answer.
@@ -34,13 +36,14 @@ export interface HaloStubAppointment { id: number; subject: string; start_date: 
 /** What the client import reads (`GET /api/Client`, `/api/Users`, `/api/ClientContract`), in HaloPSA's field names. */
 export interface HaloStubClient { id: number; name: string; inactive: boolean }
 export interface HaloStubUser { id: number; name: string; client_id: number; emailaddress?: string; jobtitle?: string; isimportantcontact: boolean; inactive: boolean }
-export interface HaloStubContract { id: number; client_id: number; ref: string; start_date: string; end_date: string }
+export interface HaloStubSite { id: number; name: string; client_id: number; inactive: boolean; timezone?: string; country_code_name?: string; region_code_name?: string }
+export interface HaloStubContract { id: number; client_id: number; ref: string; start_date: string; end_date: string; expired?: boolean; periodchargeamount?: number; billingperiod?: number; billing_period_string?: string }
 
 type Fault = { status: number; headers?: Record<string, string>; afterWrite?: boolean };
 
 export async function haloPsaStub(opts: { clientId: string; clientSecret: string; tenant?: string; clients: number[]; agents: number[]; tokenLifetimeSeconds?: number; pageCap?: number }) {
   const requests: HaloStubRequest[] = [];
-  const directory: { clients: HaloStubClient[]; users: HaloStubUser[]; contracts: HaloStubContract[] } = { clients: [], users: [], contracts: [] };
+  const directory: { clients: HaloStubClient[]; users: HaloStubUser[]; contracts: HaloStubContract[]; sites: HaloStubSite[] } = { clients: [], users: [], contracts: [], sites: [] };
   const tickets: HaloStubTicket[] = [];
   const issued = new Map<string, number>(); // token → expiry (ms)
   const faults: { match: (m: string, p: string) => boolean; fault: Fault }[] = [];
@@ -68,6 +71,7 @@ export async function haloPsaStub(opts: { clientId: string; clientSecret: string
       '/Client': ['clients', () => directory.clients.filter((c) => url.searchParams.get('includeinactive') === 'true' || !c.inactive)],
       '/Users': ['users', () => directory.users.filter((u) => !url.searchParams.get('client_id') || u.client_id === Number(url.searchParams.get('client_id')))],
       '/ClientContract': ['contracts', () => directory.contracts.filter((k) => !url.searchParams.get('client_id') || k.client_id === Number(url.searchParams.get('client_id')))],
+      '/Site': ['sites', () => directory.sites.filter((k) => !url.searchParams.get('client_id') || k.client_id === Number(url.searchParams.get('client_id')))],
     };
     if (method === 'GET' && lists[path]) {
       const [key, read] = lists[path]!;
