@@ -13,7 +13,9 @@ import type { Db } from '../db/client.js';
 import { findLinkByVendorId } from '../db/connectors.js';
 import { meetings, type Actor } from '../db/schema.js';
 import type { CadenceAction } from '../domain/cadence.js';
-import { reportToCadence, type TemporalTarget } from './processes.js';
+import type { OnboardingAction } from '../domain/onboarding.js';
+import { ONBOARDING_REFUSAL_TYPES, onboardingAction, onboardingWorkflowId } from '../workflows/contracts.js';
+import { reportToCadence, reportToProcess, type TemporalTarget } from './processes.js';
 
 export type VendorMeetingReport =
   /** Held at the vendor's times when it gives them, else the booked ones; `by` names who completed it (the attendee on record). */
@@ -38,7 +40,23 @@ export interface VendorMeetingInput {
   meetingId?: string;
 }
 
-export type VendorMeetingOutcome = 'meetingHeld' | 'meetingNoShow' | 'meetingCancelled' | 'meetingRescheduled';
+export type VendorMeetingOutcome = 'meetingHeld' | 'meetingNoShow' | 'meetingCancelled' | 'meetingRescheduled' | 'kickoffHeld' | 'kickoffScheduled';
+
+/**
+ * The onboarding's report for a vendor's word on the kickoff (R-47), as `POST /v1/clients/{id}/onboarding/kickoff-held`
+ * or `/kickoff-scheduled` would send it; undefined for a cancel or no-show, which the onboarding has no report for
+ * (the kickoff deadline, R-47, still judges it).
+ */
+export function kickoffActionFor(r: VendorMeetingReport, booked: { startsAt: string; endsAt: string }): OnboardingAction | undefined {
+  if (r.report === 'held') {
+    return {
+      type: 'kickoffHeld', heldAt: r.heldAt ?? new Date(booked.startsAt).toISOString(), endedAt: r.endedAt ?? new Date(booked.endsAt).toISOString(),
+      attendees: [r.by ?? 'reported by the vendor'], decisions: [],
+    };
+  }
+  if (r.report === 'moved') return { type: 'kickoffScheduled', startsAt: r.startsAt, endsAt: r.endsAt };
+  return undefined;
+}
 
 /** The cadence action a vendor's report stands for, as the API's route would build it. */
 export function cadenceActionFor(meetingId: string, r: VendorMeetingReport, booked: { startsAt: string; endsAt: string }, at: string): CadenceAction {
@@ -59,21 +77,34 @@ export function cadenceActionFor(meetingId: string, r: VendorMeetingReport, book
 }
 
 /**
- * Reports a vendor's change of a Baton meeting to its process. Outcomes: the action's type when the
- * cadence took it; `refused: <why>` (a meeting already reported, a time in the future);
- * `not-a-baton-<kind>`; `recorded: …` when the meeting belongs to another process (a kickoff is
- * reported through onboarding's API) or no cadence runs.
+ * Reports a vendor's change of a Baton meeting to its process: the cadence's meetings, and the
+ * onboarding's kickoff (held or moved). Outcomes: the action's type when the process took it; `refused: <why>` (a meeting already reported, a time in the future);
+ * `not-a-baton-<kind>`; `recorded: …` when the meeting belongs to another process, the process has no
+ * such report (a kickoff cancelled), or the process does not run.
  */
 export async function reportVendorMeeting(deps: { db: Db; temporal?: TemporalTarget | undefined }, input: VendorMeetingInput): Promise<string> {
   const meetingId = input.meetingId ?? await findLinkByVendorId(deps.db, input.connectorId, input.linkKind, input.vendorId);
   const [meeting] = meetingId
-    ? await deps.db.select({ clientId: meetings.clientId, process: meetings.process, startsAt: meetings.startsAt, endsAt: meetings.endsAt }).from(meetings).where(eq(meetings.id, meetingId))
+    ? await deps.db.select({ clientId: meetings.clientId, process: meetings.process, kind: meetings.kind, startsAt: meetings.startsAt, endsAt: meetings.endsAt }).from(meetings).where(eq(meetings.id, meetingId))
     : [];
   if (!meetingId || !meeting) return `not-a-baton-${input.linkKind}`;
+  if (meeting.process === 'onboarding' && meeting.kind === 'kickoff') return reportKickoff(deps.temporal, meeting, input);
   if (meeting.process !== 'cadence') return `recorded: ${input.report.report} (a ${meeting.process} meeting; report it through the API)`;
   if (!deps.temporal) return `recorded: ${input.report.report} (no process engine)`;
   const action = cadenceActionFor(meetingId, input.report, meeting, input.at);
   const r = await reportToCadence(deps.temporal, meeting.clientId, { action, idempotencyKey: input.idempotencyKey, bodyHash: input.bodyHash, actor: input.actor, at: input.at });
   if (r.outcome === 'accepted') return action.type;
   return r.outcome === 'refused' ? `refused: ${r.refusal.message}`.slice(0, 500) : 'recorded: the cadence does not run';
+}
+
+/** The onboarding kickoff (R-47): held → the kickoff held (its recap and decision CTAs follow, R-29/R-30); moved → booked again at the new time. */
+async function reportKickoff(temporal: TemporalTarget | undefined, meeting: { clientId: string; startsAt: string; endsAt: string }, input: VendorMeetingInput): Promise<string> {
+  const action = kickoffActionFor(input.report, meeting);
+  if (!action) return `recorded: ${input.report.report} (the onboarding takes no such report for its kickoff; its R-47 deadline judges it)`;
+  if (!temporal) return `recorded: ${input.report.report} (no process engine)`;
+  const r = await reportToProcess(temporal, onboardingWorkflowId(meeting.clientId), onboardingAction, ONBOARDING_REFUSAL_TYPES, {
+    action, idempotencyKey: input.idempotencyKey, bodyHash: input.bodyHash, actor: input.actor, at: input.at,
+  });
+  if (r.outcome === 'accepted') return action.type;
+  return r.outcome === 'refused' ? `refused: ${r.refusal.message}`.slice(0, 500) : 'recorded: the onboarding does not run';
 }

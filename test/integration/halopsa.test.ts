@@ -318,6 +318,50 @@ describe('HaloPSA appointment changes (inbound)', () => {
   });
 });
 
+describe('The onboarding kickoff as a HaloPSA appointment', () => {
+  it('reports the kickoff held (R-47) from its completed appointment, and a move in HaloPSA as the kickoff booked again; a cancel is recorded only', async () => {
+    const kickoffClient = (await call('POST', '/v1/clients', { body: clientBody({ name: 'Kickoff Halo plc' }) })).body.id as string;
+    expect((await call('PUT', `/v1/clients/${kickoffClient}/assignments/CSM`, { body: { personId: casey } })).status).toBe(200);
+    const current = (await call('GET', `/v1/connectors/${connectorId}`, { role: 'ops' })).body.mappings;
+    expect((await call('PATCH', `/v1/connectors/${connectorId}`, { body: { mappings: { ...current, clients: [...current.clients, { clientId: kickoffClient, companyId: 13 }] } } })).status).toBe(200);
+    expect((await call('POST', `/v1/clients/${kickoffClient}/onboarding`, { body: { signedAt: new Date(Date.now() - 2 * 86_400_000).toISOString() } })).status).toBe(201);
+    const startsAt = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    const endsAt = new Date(Date.parse(startsAt) + 3_600_000).toISOString();
+    expect((await call('POST', `/v1/clients/${kickoffClient}/onboarding/kickoff-scheduled`, { role: 'automation', body: { startsAt, endsAt } })).status).toBe(200);
+    const [kickoff] = await eventually(() => db.db.select().from(meetings).where(and(eq(meetings.clientId, kickoffClient), eq(meetings.kind, 'kickoff'))), (l) => l.length === 1);
+    const appt = await eventually(async () => stub.appointments.find((a) => a.note.includes(appointmentMarker(kickoff!.id))), (a) => a !== undefined, 30_000);
+    const onboarding = async () => (await call('GET', `/v1/clients/${kickoffClient}/onboarding`, { role: 'ops' })).body;
+
+    // Moved in HaloPSA → the kickoff booked again at the new time (the onboarding's kickoff-scheduled report).
+    const movedStart = new Date(Date.parse(startsAt) + 86_400_000).toISOString();
+    const movedEnd = new Date(Date.parse(endsAt) + 86_400_000).toISOString();
+    const moved = await postWebhook(haloAppointmentWebhook(stub.changeAppointment(appt!.id, { start_date: movedStart, end_date: movedEnd })));
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body).toMatchObject({ duplicate: false, outcome: 'kickoffScheduled' });
+    expect((await onboarding()).kickoff?.scheduled).toEqual({ startsAt: movedStart, endsAt: movedEnd });
+
+    // Deleted in HaloPSA: the onboarding has no cancel report, so it is recorded and the kickoff stays booked (R-47's deadline judges it).
+    const deleted = await postWebhook(haloAppointmentWebhook(appt!, { deleted: true }));
+    expect(deleted.body).toMatchObject({ duplicate: false, outcome: expect.stringMatching(/^recorded: cancelled \(the onboarding takes no such report/) });
+    expect((await onboarding()).kickoff?.scheduled).toEqual({ startsAt: movedStart, endsAt: movedEnd });
+
+    // Completed in HaloPSA → the kickoff held, as POST …/onboarding/kickoff-held would: its recap deadline (R-29) follows; a replay once.
+    const heldAt = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    const endedAt = new Date(Date.now() - 3_600_000).toISOString();
+    const completed = JSON.stringify({ id: crypto.randomUUID(), event: 'Appointment Completed', appointment: { id: appt!.id, complete_status: 1, complete_date: endedAt, agent_name: 'Casey CSM', start_date: heldAt, end_date: endedAt } });
+    const held = await postWebhook(completed);
+    expect(held.status, JSON.stringify(held.body)).toBe(200);
+    expect(held.body).toMatchObject({ duplicate: false, outcome: 'kickoffHeld' });
+    expect(await postWebhook(completed)).toMatchObject({ status: 200, body: { duplicate: true, outcome: 'already-received' } });
+    expect((await onboarding()).kickoff).toMatchObject({ heldAt, endedAt, attendees: ['Casey CSM'], decisions: 0 });
+    const heldEvents = (await clientTimeline(db.db, kickoffClient, { types: ['meeting.held'] })).filter((e) => (e.data as any).meetingId === kickoff!.id);
+    expect(heldEvents).toHaveLength(1);
+    expect(heldEvents[0]!.actor).toMatchObject({ kind: 'system', id: `psa:${connectorId}` });
+    const recap = (await clientTimeline(db.db, kickoffClient, { types: ['deadline.set'] })).filter((e) => (e.data as any).deadline === 'recap.sent');
+    expect(recap).toHaveLength(1);
+  });
+});
+
 describe('HaloPSA webhooks (inbound)', () => {
   const ctaState = async (ctaId: string) => (await call('GET', `/v1/ctas/${ctaId}`, { role: 'ops' })).body;
 
