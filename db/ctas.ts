@@ -122,8 +122,8 @@ export async function recordFirstAction(db: Db, id: string, a: { note: string; p
     if (!row) return refusal(tx, id, (c) => (c.state === 'done' || c.state === 'cancelled' ? `the CTA is already ${c.state}` : `a first action was already recorded at ${c.firstActionAt}`), eventId);
     await appendEvent(tx, {
       id: eventId, occurredAt: at, clientId: row.clientId, process: row.process, workflowId: row.workflowId, type: 'cta.first_action', ruleId: 'C-5', actor,
-      why: { firstActionDueAt: row.firstActionDueAt, withinSla: Date.parse(actedAt) <= Date.parse(row.firstActionDueAt) },
-      data: { ctaId: id, note: a.note, ...(a.personId ? { byPersonId: a.personId } : {}), ...(a.actedAt ? { actedAt: a.actedAt } : {}) },
+      why: { firstActionDueAt: row.firstActionDueAt, withinSla: Date.parse(actedAt) <= Date.parse(row.firstActionDueAt), ...(a.actedAt ? { actedAt: a.actedAt } : {}) },
+      data: { ctaId: id, note: a.note, ...(a.personId ? { byPersonId: a.personId } : {}) },
     });
     return { outcome: 'applied', row };
   });

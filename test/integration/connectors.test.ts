@@ -281,7 +281,8 @@ describe('ConnectWise callbacks (inbound)', () => {
     expect(noteReads()).toHaveLength(reads);
     const events = (await clientTimeline(db.db, clientId, { types: ['cta.first_action'] })).filter((e) => (e.data as any).ctaId === ctaId);
     expect(events).toHaveLength(1);
-    expect(events[0]!.data).toMatchObject({ note: 'Called the client; backup job rescheduled to 02:00.', byPersonId: casey, actedAt: cta.firstActionAt });
+    expect(events[0]!.data).toMatchObject({ note: 'Called the client; backup job rescheduled to 02:00.', byPersonId: casey });
+    expect(events[0]!.why).toMatchObject({ actedAt: cta.firstActionAt, withinSla: true });
     expect(events[0]!.actor).toEqual({ kind: 'system', id: `psa:${connectorId}`, name: 'ConnectWise PSA: ConnectWise (prod)' });
   });
 });
