@@ -255,10 +255,12 @@ describe('ConnectWise callbacks (inbound)', () => {
     expect(noteReads()[0]).toMatchObject({ status: 200 });
     expect(noteReads()[0]!.query.get('orderBy')).toBe('id asc');
     expect(Number(noteReads()[0]!.query.get('pageSize'))).toBeGreaterThan(0);
-    // The client's contact writing on the ticket is not the owner's step.
-    stub.addNote(ticket, { text: 'Any news on this?', contact: 'Pat Client' });
+    // The client's contact writing on the ticket is not the owner's step (here a page and more of it).
+    for (let i = 0; i < 100; i++) stub.addNote(ticket, { text: `Any news on this? (${i})`, contact: 'Pat Client' });
     expect(await postCallback(stub.callback(ticket))).toMatchObject({ status: 200, body: { outcome: 'no-report: the ticket is still New' } });
     expect(await ctaState(ctaId)).toMatchObject({ state: 'open', firstActionAt: null });
+    // 101 notes at 100 a page: the second page was read because ConnectWise's Link header named it.
+    expect(noteReads().slice(1).map((r) => r.query.get('page'))).toEqual(['1', '2']);
 
     // Casey (member ccsm) writes an internal note; ConnectWise's callback arrives while its API is down: 503, nothing recorded.
     const note = stub.addNote(ticket, { text: 'Called the client; backup job rescheduled to 02:00.', member: 'ccsm', internal: true });
