@@ -14,10 +14,11 @@ import { isAppointmentDelivery, type AppointmentDelivery } from '../db/appointme
 import type { AttemptOutcome, DeliveryPolicy } from '../domain/delivery.js';
 import { VendorError, vendorFailure, type FailedAttempt } from './vendor-failure.js';
 import {
-  assignTicketPatch, closeTicketPatch, connectWiseCredentials, connectWiseHeaders, connectWiseSettings, moveScheduleEntryPatch, scheduleEntryConditions, scheduleEntryForMeeting, scheduleEntryMarker, scheduleEntryRecord, ticketForCta, ticketXRef,
-  type ConnectWiseSettings, type ScheduleEntryRecord,
+  assignTicketPatch, closeTicketPatch, connectWiseCredentials, connectWiseHeaders, connectWiseSettings, moveScheduleEntryPatch, scheduleEntryConditions, scheduleEntryForMeeting, scheduleEntryMarker, scheduleEntryRecord, serviceNoteRecord, ticketForCta, ticketXRef,
+  type ConnectWiseSettings, type ScheduleEntryRecord, type ServiceNoteRecord,
 } from '../domain/connectwise.js';
 import { eq } from 'drizzle-orm';
+import { z } from 'zod';
 import { dateOf, latestEnd, monthlyAmount, monthlyRecurring, zoneOf, type PsaCompany } from '../domain/psa-import.js';
 
 const USER_AGENT = 'Baton-PSA/1';
@@ -177,6 +178,48 @@ export async function readConnectWiseScheduleEntry(connector: ConnectorRow, entr
   }
   if (!parsed?.success) throw new VendorError({ outcome: 'failed', permanent: true, error: `ConnectWise answered GET ${path} with something other than a schedule entry` });
   return parsed.data;
+}
+
+/** Notes read per page when looking for the first one a person wrote, and the pages read at most (a CTA's ticket rarely has more than a few). */
+const NOTES_PAGE_SIZE = 100;
+const NOTES_MAX_PAGES = 10;
+
+/**
+ * The first note `pick` accepts on a ticket, read back for a ticket callback (which carries no
+ * notes): `GET /service/tickets/{id}/notes?orderBy=id asc&pageSize=100&page=n`, page after page
+ * while ConnectWise's `Link` header names a next one, stopping at the first page where `pick`
+ * finds one. A ticket gone (404) has no notes. Unreachable, refused or not a list of notes: a
+ * VendorError (the receiver answers 503 and records nothing, so ConnectWise retries).
+ */
+export async function readConnectWiseTicketNote<T>(connector: ConnectorRow, ticketId: string, pick: (notes: ServiceNoteRecord[]) => T | undefined, timeoutSeconds: number): Promise<T | undefined> {
+  const creds = connectWiseCredentials.parse(openCredentials(connector));
+  const base = connector.baseUrl.replace(/\/+$/, '');
+  const path = `/service/tickets/${encodeURIComponent(ticketId)}/notes`;
+  const deadline = AbortSignal.timeout(timeoutSeconds * 1000);
+  for (let page = 1; page <= NOTES_MAX_PAGES; page++) {
+    const query = `orderBy=${encodeURIComponent('id asc')}&pageSize=${NOTES_PAGE_SIZE}&page=${page}`;
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}?${query}`, { redirect: 'manual', signal: deadline, headers: { ...connectWiseHeaders(creds), 'user-agent': USER_AGENT } });
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string } };
+      throw new VendorError({ outcome: 'failed', error: e.name === 'TimeoutError' ? `ConnectWise did not answer within ${timeoutSeconds} s` : `ConnectWise unreachable: ${e.cause?.code ?? e.name}` });
+    }
+    const text = await res.text();
+    if (res.status === 404) return undefined;
+    if (res.status < 200 || res.status >= 300) throw new VendorError(failureOf('GET', path, res, text));
+    let parsed;
+    try {
+      parsed = z.array(serviceNoteRecord).max(1000).safeParse(JSON.parse(text));
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed?.success) throw new VendorError({ outcome: 'failed', permanent: true, error: `ConnectWise answered GET ${path} with something other than a list of notes` });
+    const found = pick(parsed.data);
+    if (found !== undefined) return found;
+    if (!/rel="?next"?/i.test(res.headers.get('link') ?? '')) return undefined;
+  }
+  return undefined;
 }
 
 /**

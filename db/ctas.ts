@@ -113,14 +113,16 @@ export type Transition<T> = { outcome: 'applied'; row: T } | { outcome: 'not-fou
 const OPEN_STATES = ['open', 'escalated'] as const;
 
 /** C-5: the owner records a concrete step. Only the first one counts. */
-export async function recordFirstAction(db: Db, id: string, a: { note: string; personId?: string }, { actor, at }: WriteContext, eventId?: string): Promise<Transition<CtaRow>> {
+/** `a.actedAt`: when the step was taken, if before it was recorded (a vendor note read back later); the record's time otherwise. */
+export async function recordFirstAction(db: Db, id: string, a: { note: string; personId?: string; actedAt?: string }, { actor, at }: WriteContext, eventId?: string): Promise<Transition<CtaRow>> {
+  const actedAt = a.actedAt ?? at;
   return db.transaction(async (tx) => {
-    const [row] = await tx.update(ctas).set({ state: 'first_action', firstActionAt: at, updatedAt: at })
+    const [row] = await tx.update(ctas).set({ state: 'first_action', firstActionAt: actedAt, updatedAt: at })
       .where(and(eq(ctas.id, id), inArray(ctas.state, [...OPEN_STATES]), isNull(ctas.firstActionAt))).returning();
     if (!row) return refusal(tx, id, (c) => (c.state === 'done' || c.state === 'cancelled' ? `the CTA is already ${c.state}` : `a first action was already recorded at ${c.firstActionAt}`), eventId);
     await appendEvent(tx, {
       id: eventId, occurredAt: at, clientId: row.clientId, process: row.process, workflowId: row.workflowId, type: 'cta.first_action', ruleId: 'C-5', actor,
-      why: { firstActionDueAt: row.firstActionDueAt, withinSla: Date.parse(at) <= Date.parse(row.firstActionDueAt) },
+      why: { firstActionDueAt: row.firstActionDueAt, withinSla: Date.parse(actedAt) <= Date.parse(row.firstActionDueAt), ...(a.actedAt ? { actedAt: a.actedAt } : {}) },
       data: { ctaId: id, note: a.note, ...(a.personId ? { byPersonId: a.personId } : {}) },
     });
     return { outcome: 'applied', row };

@@ -10,7 +10,10 @@ import { claimInboundEvent, connectorKey, type ConnectorRow } from './connectors
 import { completeCta, recordFirstAction } from './ctas.js';
 import type { Actor } from './schema.js';
 
-export type InboundReport = { report: 'complete' | 'firstAction'; note: string } | { report: 'none'; why: string };
+export type InboundReport =
+  | { report: 'complete'; note: string }
+  | { report: 'firstAction'; note: string; actedAt?: string; personId?: string }
+  | { report: 'none'; why: string };
 
 export interface InboundResult { duplicate: boolean; outcome: string; ctaId?: string }
 
@@ -28,7 +31,7 @@ export async function applyInboundReport(db: Db, connector: Pick<ConnectorRow, '
     const eventId = `cta/${ctaId}/inbound/${eventSuffix(r.eventKey)}`;
     const applied = report.report === 'complete'
       ? await completeCta(tx, ctaId, report.note, { actor, at: r.at }, eventId)
-      : await recordFirstAction(tx, ctaId, { note: report.note }, { actor, at: r.at }, eventId);
+      : await recordFirstAction(tx, ctaId, { note: report.note, ...(report.actedAt ? { actedAt: report.actedAt } : {}), ...(report.personId ? { personId: report.personId } : {}) }, { actor, at: r.at }, eventId);
     if (applied.outcome === 'applied') return { duplicate: false, outcome: report.report, ctaId };
     return { duplicate: false, outcome: `unchanged: ${applied.outcome === 'conflict' ? applied.reason : 'no such CTA'}` };
   });

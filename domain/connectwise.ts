@@ -260,3 +260,72 @@ export function scheduleEntryReport(action: string, entry: ScheduleEntryRecord |
   if (Date.parse(start) !== Date.parse(meeting.startsAt) || Date.parse(end) !== Date.parse(meeting.endsAt)) return { report: 'moved', startsAt: start, endsAt: end };
   return { report: 'none', why: 'the entry is at the meeting\'s time and not done' };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Ticket notes: the first note a person wrote is the CTA's first action (C-5)
+
+/**
+ * A ticket note as `GET /service/tickets/{id}/notes` answers it (ConnectWise's `ServiceNote`:
+ * `text`, the section flags `detailDescriptionFlag` (Discussion), `internalAnalysisFlag`
+ * (Internal), `resolutionFlag` (Resolution), `member` or `contact` (who wrote it), `dateCreated`,
+ * `createdBy`).
+ */
+export const serviceNoteRecord = z.object({
+  id: z.number().int().optional(),
+  text: z.string().max(100_000).nullable().optional(),
+  detailDescriptionFlag: z.boolean().nullable().optional(),
+  internalAnalysisFlag: z.boolean().nullable().optional(),
+  resolutionFlag: z.boolean().nullable().optional(),
+  member: z.object({ id: z.number().optional(), identifier: z.string().max(100).optional(), name: z.string().max(200).optional() }).loose().nullable().optional(),
+  contact: z.object({ id: z.number().optional(), name: z.string().max(200).optional() }).loose().nullable().optional(),
+  dateCreated: z.string().max(40).nullable().optional(),
+  createdBy: z.string().max(100).nullable().optional(),
+}).loose();
+export type ServiceNoteRecord = z.infer<typeof serviceNoteRecord>;
+
+/** The marker Baton's own text carries on the ticket (the `initialDescription`, which ConnectWise keeps as the ticket's first Discussion note). */
+const ctaMarker = (ctaId: string) => `Baton CTA id: ${ctaId}`;
+
+/** A note a person wrote, as the first action records it. */
+export interface PersonNote { noteId?: number; text: string; writtenAt?: string; by?: string }
+
+/** The API's first-action note is at most 2000 characters. */
+const FIRST_ACTION_NOTE_MAX = 2000;
+
+/**
+ * The first note a person at the MSP wrote on the CTA's ticket, in ConnectWise's order (the list
+ * as read, `orderBy=id asc`), or undefined. A note counts when it is in one of the ticket's
+ * sections (Discussion, Internal or Resolution flag set), has text, was written by a member (a
+ * customer contact's note is the client talking, not the owner's step; a note with neither member
+ * nor `createdBy` is system text), and is not Baton's own description of the CTA (the ticket's
+ * `initialDescription`, which ConnectWise stores as its first note).
+ */
+export function firstPersonNote(notes: readonly ServiceNoteRecord[], ctaId: string): PersonNote | undefined {
+  for (const n of notes) {
+    const text = n.text?.trim();
+    if (!text) continue;
+    if (!(n.detailDescriptionFlag === true || n.internalAnalysisFlag === true || n.resolutionFlag === true)) continue;
+    if (n.contact && !n.member) continue;
+    const by = n.member?.identifier?.trim() || n.createdBy?.trim();
+    if (!by) continue;
+    if (text.includes(ctaMarker(ctaId))) continue;
+    const writtenAt = isoOf(n.dateCreated);
+    return {
+      ...(n.id !== undefined ? { noteId: n.id } : {}),
+      text: text.length > FIRST_ACTION_NOTE_MAX ? `${text.slice(0, FIRST_ACTION_NOTE_MAX - 1)}…` : text,
+      ...(writtenAt ? { writtenAt } : {}), by,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * When the first action happened: the note's `dateCreated`, kept between the CTA's creation and
+ * now (another clock's time can be a little ahead of Baton's, and a note cannot predate the CTA
+ * its ticket stands for); the receipt time when the note has none.
+ */
+export function noteActedAt(writtenAt: string | undefined, ctaCreatedAt: string, now: string): string {
+  if (!writtenAt) return now;
+  const t = Math.min(Math.max(Date.parse(writtenAt), Date.parse(ctaCreatedAt)), Date.parse(now));
+  return new Date(t).toISOString();
+}

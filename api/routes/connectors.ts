@@ -1,15 +1,17 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import {
   connectorStatus, createConnector, findLinkByVendorId, getConnector, listConnectors, openCredentials, updateConnector,
   type ConnectorMappings, type ConnectorRow,
 } from '../../db/connectors.js';
-import { applyInboundReport } from '../../db/inbound.js';
+import { applyInboundReport, type InboundReport } from '../../db/inbound.js';
+import { readConnectWiseTicketNote } from '../../activities/connectwise.js';
+import { VendorError } from '../../activities/vendor-failure.js';
 import { autotaskCallout, autotaskCredentials, autotaskSettings, calloutEventKey, calloutReport, verifyHookSignature } from '../../domain/autotask.js';
-import { clients, people } from '../../db/schema.js';
+import { clients, ctas, inboundEvents, people } from '../../db/schema.js';
 import {
-  callbackEventKey, connectWiseCallback, connectWiseSettings, isScheduleCallback, ticketReport, trustedKeyUrl, verifyCallbackSignature,
+  callbackEventKey, connectWiseCallback, connectWiseSettings, firstPersonNote, isScheduleCallback, noteActedAt, ticketReport, trustedKeyUrl, verifyCallbackSignature, type PersonNote,
 } from '../../domain/connectwise.js';
 import { connectWiseScheduleCallback } from './connectwise.js';
 import { notifyCtaClock } from '../../runtime/processes.js';
@@ -238,7 +240,8 @@ const unauthorized = (detail: string) => new ProblemError(401, 'unauthorized', '
  * read into Baton (401, nothing changed, when unsigned, forged, or signed with a key from a host
  * other than the connector's); de-duplicated by the callback's identity (a replay answers 200
  * `duplicate` and changes nothing); a ticket that stands for a CTA reports on it as the API would
- * (closed → `POST /v1/ctas/{id}/complete`, left its opening status → `/first-action`); a schedule
+ * (closed → `POST /v1/ctas/{id}/complete`; the first note a person wrote on it, read back, →
+ * `/first-action` with that note and its time; else left its opening status → `/first-action`); a schedule
  * entry that stands for a meeting reports on the meeting (done → held, deleted → cancelled, moved).
  */
 export function registerConnectorInbound(app: OpenAPIHono<ApiEnv>) {
@@ -272,11 +275,15 @@ export function registerConnectorInbound(app: OpenAPIHono<ApiEnv>) {
     if (isScheduleCallback(body)) return c.json(await connectWiseScheduleCallback(c, connector, body, callbackEventKey(raw), raw), 200);
 
     const settings = connectWiseSettings.parse(connector.settings);
-    const report = ticketReport(body, settings);
+    const eventKey = callbackEventKey(raw);
     const ctaId = body.Type.toLowerCase() === 'ticket' ? await findLinkByVendorId(db, connector.id, 'ticket', String(body.ID)) : undefined;
+    const now = (await currentTime(c.get('deps'))).toISOString();
+    let report: InboundReport = ticketReport(body, settings);
+    // C-5: the first note a person wrote is the first action. The callback carries no notes, so they are read back.
+    if (ctaId && report.report !== 'complete' && body.Action.toLowerCase() !== 'deleted') report = (await firstNoteReport(db, connector, ctaId, String(body.ID), eventKey, now)) ?? report;
     const result = await applyInboundReport(db, connector, {
-      eventKey: callbackEventKey(raw), entity: `${body.Type}/${body.ID}`, ctaId, report, unlinked: 'not-a-baton-ticket',
-      actorName: `ConnectWise PSA: ${connector.name}`, at: (await currentTime(c.get('deps'))).toISOString(),
+      eventKey, entity: `${body.Type}/${body.ID}`, ctaId, report, unlinked: 'not-a-baton-ticket',
+      actorName: `ConnectWise PSA: ${connector.name}`, at: now,
     });
     if (result.ctaId && temporal) await notifyCtaClock(temporal, result.ctaId).catch((err) => logger.warn({ err, ctaId: result.ctaId }, 'CTA clock not notified; it re-reads the CTA at its next deadline'));
     return c.json({ received: true, duplicate: result.duplicate, outcome: result.outcome }, 200);
@@ -323,4 +330,33 @@ export function registerConnectorInbound(app: OpenAPIHono<ApiEnv>) {
     if (result.ctaId && temporal) await notifyCtaClock(temporal, result.ctaId).catch((err) => logger.warn({ err, ctaId: result.ctaId }, 'CTA clock not notified; it re-reads the CTA at its next deadline'));
     return c.json({ received: true, duplicate: result.duplicate, outcome: result.outcome }, 200);
   });
+}
+
+/** How long reading a ticket's notes back may take (ConnectWise retries a callback that is not answered). */
+const NOTES_READ_BACK_TIMEOUT_SECONDS = 10;
+
+/**
+ * The first-action report a ticket's notes make (C-5), for a CTA with no first action yet: the
+ * first note a person wrote (domain/connectwise.ts `firstPersonNote`), recorded with its text, its
+ * time (`noteActedAt`) and its author when the member is mapped to a Baton person. Undefined when
+ * there is nothing to read (a replay, a CTA already acted on or closed) or no such note: the status
+ * rule then applies. ConnectWise unreachable: a 503 and nothing recorded, so its retry brings the
+ * callback again (falling back to the status rule would record a later, less precise first action
+ * for good).
+ */
+async function firstNoteReport(db: Db, connector: ConnectorRow, ctaId: string, ticketId: string, eventKey: string, now: string): Promise<InboundReport | undefined> {
+  const [seen] = await db.select({ k: inboundEvents.eventKey }).from(inboundEvents).where(and(eq(inboundEvents.connectorId, connector.id), eq(inboundEvents.eventKey, eventKey)));
+  if (seen) return undefined;
+  const [cta] = await db.select({ state: ctas.state, firstActionAt: ctas.firstActionAt, createdAt: ctas.createdAt }).from(ctas).where(eq(ctas.id, ctaId));
+  if (!cta || cta.firstActionAt || cta.state === 'done' || cta.state === 'cancelled') return undefined;
+  let note: PersonNote | undefined;
+  try {
+    note = await readConnectWiseTicketNote(connector, ticketId, (notes) => firstPersonNote(notes, ctaId), NOTES_READ_BACK_TIMEOUT_SECONDS);
+  } catch (err) {
+    if (err instanceof VendorError) throw new ProblemError(503, 'vendor-unavailable', 'The ticket\'s notes cannot be read back', `ConnectWise did not give the notes of ticket #${ticketId}: ${err.outcome.error}`.slice(0, 500));
+    throw err;
+  }
+  if (!note) return undefined;
+  const personId = connector.mappings.people.find((p) => !!p.member && p.member.toLowerCase() === note.by?.toLowerCase())?.personId;
+  return { report: 'firstAction', note: note.text, actedAt: noteActedAt(note.writtenAt, String(cta.createdAt), now), ...(personId ? { personId } : {}) };
 }

@@ -240,6 +240,53 @@ describe('ConnectWise callbacks (inbound)', () => {
     // A callback for a ticket Baton did not create is acknowledged and changes nothing.
     expect(await postCallback(stub.callback({ ...ticket, id: 999_999, closedFlag: true }))).toMatchObject({ status: 200, body: { outcome: 'not-a-baton-ticket' } });
   });
+
+  it('records the first note a person wrote as the first action (C-5), with its text and time, once; no note and no status change records nothing; ConnectWise down → 503, retried', async () => {
+    const ctaId = await openCta('Noted in the PSA');
+    const ticket = await ticketOf(ctaId);
+    await eventually(() => psaLog(), (l) => l.every((d) => d.state === 'delivered'));
+    const noteReads = () => stub.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/service/tickets/${ticket.id}/notes`));
+    // ConnectWise keeps Baton's initialDescription as the ticket's first note: Baton's own text, not a step by the owner.
+    expect(stub.notes.filter((n) => n.ticketId === ticket.id)).toHaveLength(1);
+
+    // No note by a person, status still New: read back (authenticated, ordered, paged as the docs say), nothing recorded.
+    expect(await postCallback(stub.callback(ticket))).toMatchObject({ status: 200, body: { duplicate: false, outcome: 'no-report: the ticket is still New' } });
+    expect(noteReads()).toHaveLength(1);
+    expect(noteReads()[0]).toMatchObject({ status: 200 });
+    expect(noteReads()[0]!.query.get('orderBy')).toBe('id asc');
+    expect(Number(noteReads()[0]!.query.get('pageSize'))).toBeGreaterThan(0);
+    // The client's contact writing on the ticket is not the owner's step (here a page and more of it).
+    for (let i = 0; i < 100; i++) stub.addNote(ticket, { text: `Any news on this? (${i})`, contact: 'Pat Client' });
+    expect(await postCallback(stub.callback(ticket))).toMatchObject({ status: 200, body: { outcome: 'no-report: the ticket is still New' } });
+    expect(await ctaState(ctaId)).toMatchObject({ state: 'open', firstActionAt: null });
+    // 101 notes at 100 a page: the second page was read because ConnectWise's Link header named it.
+    expect(noteReads().slice(1).map((r) => r.query.get('page'))).toEqual(['1', '2']);
+
+    // Casey (member ccsm) writes an internal note; ConnectWise's callback arrives while its API is down: 503, nothing recorded.
+    const note = stub.addNote(ticket, { text: 'Called the client; backup job rescheduled to 02:00.', member: 'ccsm', internal: true });
+    const noted = stub.callback(ticket);
+    stub.fail('GET', /\/notes$/, { status: 503 });
+    const down = await postCallback(noted);
+    expect(down.status).toBe(503);
+    expect(down.headers.get('content-type')).toContain('application/problem+json');
+    expect(await ctaState(ctaId)).toMatchObject({ state: 'open', firstActionAt: null });
+
+    // ConnectWise retries the same callback: the note is the first action, with its text, its time and its author.
+    expect(await postCallback(noted)).toMatchObject({ status: 200, body: { duplicate: false, outcome: 'firstAction' } });
+    const cta = await ctaState(ctaId);
+    expect(cta.state).toBe('first_action');
+    expect(Date.parse(cta.firstActionAt)).toBe(Math.max(Date.parse(note.dateCreated), Date.parse(cta.createdAt)));
+    // Replayed, and a later status change: acknowledged, no second first action, no second read.
+    const reads = noteReads().length;
+    expect(await postCallback(noted)).toMatchObject({ status: 200, body: { duplicate: true, outcome: 'already-received' } });
+    expect((await postCallback(stub.callback(changed(ticket, 'In Progress')))).body.outcome).toMatch(/^unchanged: a first action was already recorded/);
+    expect(noteReads()).toHaveLength(reads);
+    const events = (await clientTimeline(db.db, clientId, { types: ['cta.first_action'] })).filter((e) => (e.data as any).ctaId === ctaId);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.data).toMatchObject({ note: 'Called the client; backup job rescheduled to 02:00.', byPersonId: casey });
+    expect(events[0]!.why).toMatchObject({ actedAt: cta.firstActionAt, withinSla: true });
+    expect(events[0]!.actor).toEqual({ kind: 'system', id: `psa:${connectorId}`, name: 'ConnectWise PSA: ConnectWise (prod)' });
+  });
 });
 
 describe('Meetings as ConnectWise schedule entries', () => {

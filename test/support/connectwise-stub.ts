@@ -21,6 +21,11 @@ import { callbackSignature } from '../../domain/connectwise.js';
  *   before `dateEnd` and a `name` ≤ 250 characters (else 400 `InvalidObject` with field errors); a
  *   list pages and filters like any other (`name contains "…"` included); PATCH takes JSON Patch
  *   of `dateStart`, `dateEnd`, `doneFlag`, `name`, `status`; DELETE answers 204, 404 when gone;
+ * - ticket notes (`/service/tickets/{id}/notes`, ConnectWise's `ServiceNote`: `text`, the section
+ *   flags `detailDescriptionFlag`/`internalAnalysisFlag`/`resolutionFlag`, `member` or `contact`,
+ *   `dateCreated`, `createdBy`): a ticket's `initialDescription` is its first Discussion note,
+ *   written by the API member; the list pages and filters like any other and sorts by `orderBy`
+ *   (`field asc|desc`, else 400); an unknown ticket is 404;
  * - callbacks are signed: `x-content-signature` = base64 HMAC-SHA256 of the body keyed with the
  *   SHA-256 of the signing key served at the payload's `Metadata.key_url`.
  * It records every request (method, path, body) so tests can count duplicates, and can fail on
@@ -30,6 +35,11 @@ export interface StubRequest { method: string; path: string; query: URLSearchPar
 export interface StubTicket { id: number; summary: string; board: { id: number }; company: { id: number }; externalXRef?: string; owner?: { identifier: string }; status: { name: string }; closedFlag: boolean; requiredDate?: string; initialDescription?: string }
 
 export interface StubScheduleEntry { id: number; name: string; member: { identifier: string; name?: string }; type: { identifier: string }; dateStart: string; dateEnd: string; doneFlag: boolean; objectId?: number; status?: { name: string }; allowScheduleConflictsFlag?: boolean }
+
+export interface StubNote { id: number; ticketId: number; text: string; detailDescriptionFlag: boolean; internalAnalysisFlag: boolean; resolutionFlag: boolean; member?: { id: number; identifier: string; name: string }; contact?: { id: number; name: string }; customerUpdatedFlag?: boolean; dateCreated: string; createdBy: string }
+
+/** The API member the stub's integration keys belong to (the author of what Baton writes). */
+export const STUB_API_MEMBER = 'BatonAPI';
 
 type Fault = { status: number; headers?: Record<string, string>; afterWrite?: boolean };
 
@@ -43,6 +53,7 @@ export async function connectWiseStub(opts: { companyId: string; publicKey: stri
   const directory: { companies: StubCompany[]; contacts: StubContact[]; agreements: StubAgreement[] } = { companies: [], contacts: [], agreements: [] };
   const tickets: StubTicket[] = [];
   const scheduleEntries: StubScheduleEntry[] = [];
+  const notes: StubNote[] = [];
   const deletedEntries: StubScheduleEntry[] = [];
   const signingKey = randomBytes(24).toString('base64');
   const faults: { match: (m: string, p: string) => boolean; fault: Fault }[] = [];
@@ -148,7 +159,23 @@ export async function connectWiseStub(opts: { companyId: string; publicKey: stri
       if (errors.length) return err(400, 'InvalidObject', 'ticket object is invalid', errors);
       const t: StubTicket = { ...body, id: nextId++, status: { name: 'New' }, closedFlag: false };
       tickets.push(t);
+      if (typeof body.initialDescription === 'string' && body.initialDescription) {
+        notes.push({ id: nextId++, ticketId: t.id, text: body.initialDescription, detailDescriptionFlag: true, internalAnalysisFlag: false, resolutionFlag: false, member: { id: 1, identifier: STUB_API_MEMBER, name: 'Baton API' }, dateCreated: new Date().toISOString().slice(0, 19) + 'Z', createdBy: STUB_API_MEMBER });
+      }
       return { status: 201, body: t };
+    }
+    const ofTicket = /^\/service\/tickets\/(\d+)\/notes$/.exec(path);
+    if (ofTicket && method === 'GET') {
+      if (!tickets.some((x) => x.id === Number(ofTicket[1]))) return err(404, 'NotFound', `Ticket ${ofTicket[1]} not found`);
+      const orderBy = url.searchParams.get('orderBy');
+      const o = orderBy === null ? undefined : /^\s*(\w+)\s+(asc|desc)\s*$/i.exec(orderBy);
+      if (o === null) return err(400, 'InvalidObject', `orderBy must be "field asc" or "field desc", not ${orderBy}`);
+      const mine = notes.filter((n) => n.ticketId === Number(ofTicket[1]));
+      if (o) {
+        const dir = o[2]!.toLowerCase() === 'desc' ? -1 : 1;
+        mine.sort((a, b) => { const x = (a as any)[o[1]!]; const y = (b as any)[o[1]!]; return (x < y ? -1 : x > y ? 1 : 0) * dir; });
+      }
+      return list(url, mine);
     }
     const one = /^\/service\/tickets\/(\d+)$/.exec(path);
     if (one && method === 'PATCH') {
@@ -202,6 +229,18 @@ export async function connectWiseStub(opts: { companyId: string; publicKey: stri
     baseUrl: `${origin}/v4_6_release/apis/3.0`,
     requests,
     tickets,
+    /** Ticket notes, every ticket's (ConnectWise's `ServiceNote` shape). */
+    notes,
+    /** A note written on a ticket in ConnectWise (by a member, unless `contact` is given): a Discussion note unless flags say otherwise. */
+    addNote(ticket: { id: number }, n: { text: string; member?: string; contact?: string; internal?: boolean; resolution?: boolean; at?: string }) {
+      const note: StubNote = {
+        id: nextId++, ticketId: ticket.id, text: n.text, detailDescriptionFlag: !n.internal && !n.resolution, internalAnalysisFlag: !!n.internal, resolutionFlag: !!n.resolution,
+        ...(n.contact ? { contact: { id: 500, name: n.contact }, customerUpdatedFlag: true } : { member: { id: 2, identifier: n.member ?? 'tech', name: `Member ${n.member ?? 'tech'}` } }),
+        dateCreated: (n.at ?? new Date().toISOString()).slice(0, 19) + 'Z', createdBy: n.contact ? 'Portal' : (n.member ?? 'tech'),
+      };
+      notes.push(note);
+      return note;
+    },
     /** Schedule entries (meetings booked on a member's calendar), and those deleted. */
     scheduleEntries,
     deletedEntries,

@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   assignTicketPatch, callbackEventKey, callbackSignature, closeTicketPatch, connectWiseCallback, connectWiseHeaders, connectWiseSettings, cwDate, isScheduleCallback, moveScheduleEntryPatch,
-  scheduleEntityOf, scheduleEntryConditions, scheduleEntryForMeeting, scheduleEntryMarker, scheduleEntryReport, ticketForCta, ticketReport, ticketXRef, trustedKeyUrl, verifyCallbackSignature,
+  firstPersonNote, noteActedAt, scheduleEntityOf, scheduleEntryConditions, serviceNoteRecord, scheduleEntryForMeeting, scheduleEntryMarker, scheduleEntryReport, ticketForCta, ticketReport, ticketXRef, trustedKeyUrl, verifyCallbackSignature,
 } from '../../domain/connectwise.js';
 
 const settings = connectWiseSettings.parse({ boardId: 7 });
@@ -126,3 +126,48 @@ describe('ConnectWise meetings as schedule entries (issue 15)', () => {
     expect(scheduleEntityOf(connectWiseCallback.parse({ Action: 'updated', Type: 'Schedule', ID: 3001, Entity: JSON.stringify({ doneFlag: 'yes' }), Metadata: { key_url: 'https://x' } }))).toBeUndefined();
   });
 });
+
+describe('ConnectWise ticket notes → first action (C-5)', () => {
+  const ctaId = cta.ctaId;
+  const note = (over: Record<string, unknown>) => serviceNoteRecord.parse({
+    id: 1, text: 'Called the client', detailDescriptionFlag: true, internalAnalysisFlag: false, resolutionFlag: false,
+    member: { id: 2, identifier: 'ccsm', name: 'Casey' }, dateCreated: '2026-12-05T09:30:00Z', createdBy: 'ccsm', ...over,
+  });
+  const baton = note({ id: 10, text: ticketForCta(cta, settings).initialDescription, member: { id: 1, identifier: 'BatonAPI' }, createdBy: 'BatonAPI' });
+
+  it('takes the first note a member wrote in any section, in the order read, with its text, time and author', () => {
+    expect(firstPersonNote([baton, note({ id: 11, text: '  Called the client  ' }), note({ id: 12, text: 'later' })], ctaId))
+      .toEqual({ noteId: 11, text: 'Called the client', writtenAt: '2026-12-05T09:30:00.000Z', by: 'ccsm' });
+    for (const flags of [{ internalAnalysisFlag: true }, { resolutionFlag: true }]) {
+      expect(firstPersonNote([note({ detailDescriptionFlag: false, ...flags })], ctaId)?.text).toBe('Called the client');
+    }
+    // Author from createdBy when the note names no member; no date → no writtenAt.
+    expect(firstPersonNote([note({ member: null, dateCreated: null })], ctaId)).toEqual({ noteId: 1, text: 'Called the client', by: 'ccsm' });
+    // Cut to the API's 2000 characters.
+    expect(firstPersonNote([note({ text: 'x'.repeat(3000) })], ctaId)!.text).toHaveLength(2000);
+  });
+
+  it('skips Baton\'s own description, a contact\'s note, empty text, system text and notes in no section', () => {
+    expect(firstPersonNote([], ctaId)).toBeUndefined();
+    expect(firstPersonNote([
+      baton,
+      note({ member: null, contact: { id: 500, name: 'Pat Client' }, createdBy: 'Portal' }),
+      note({ text: '   ' }),
+      note({ text: null }),
+      note({ member: null, createdBy: null }),
+      note({ detailDescriptionFlag: false }),
+    ], ctaId)).toBeUndefined();
+    // Another CTA's marker is not this CTA's own text.
+    expect(firstPersonNote([note({ text: 'See Baton CTA id: 00000000-0000-4000-8000-000000000000' })], ctaId)).toBeDefined();
+  });
+
+  it('dates the first action at the note, kept between the CTA\'s creation and now', () => {
+    const created = '2026-12-05T09:00:00.000Z';
+    const now = '2026-12-05T10:00:00.000Z';
+    expect(noteActedAt('2026-12-05T09:30:00.000Z', created, now)).toBe('2026-12-05T09:30:00.000Z');
+    expect(noteActedAt('2026-12-05T08:59:59.000Z', created, now)).toBe(created);
+    expect(noteActedAt('2026-12-05T10:05:00.000Z', created, now)).toBe(now);
+    expect(noteActedAt(undefined, created, now)).toBe(now);
+  });
+});
+
