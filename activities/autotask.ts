@@ -23,6 +23,7 @@ import {
   ticketForCta, toDoChangesQuery, toDoCompletionKey, toDoForCta, trustedPageUrl, type AutotaskCredentials, type AutotaskSettings, type PolledToDo,
 } from '../domain/autotask.js';
 import type { AttemptOutcome, DeliveryPolicy } from '../domain/delivery.js';
+import { deliverMeetingRecord } from './meeting-records.js';
 import { VendorError, vendorFailure, type FailedAttempt } from './vendor-failure.js';
 import { dateOf, latestEnd, type PsaCompany } from '../domain/psa-import.js';
 
@@ -148,38 +149,27 @@ export async function deliverToAutotask(db: Db, connector: ConnectorRow, deliver
  * gone, done).
  */
 async function deliverAppointment(db: Db, connector: ConnectorRow, settings: AutotaskSettings, at: ReturnType<typeof autotaskCaller>, p: AppointmentDelivery): Promise<AttemptOutcome> {
-  try {
-    let appointmentId = Number(await findLink(db, connector.id, 'appointment', p.meetingId)) || undefined;
-    if (!appointmentId) {
-      appointmentId = (await at.query<{ id: number }>('Appointments', appointmentMarkerQuery(p.meetingId), 1))[0]?.id;
-      if (appointmentId !== undefined) await saveLink(db, connector.id, 'appointment', p.meetingId, String(appointmentId));
-    }
-    const [m] = await db.select({ startsAt: meetings.startsAt, endsAt: meetings.endsAt, accountablePersonId: meetings.accountablePersonId }).from(meetings).where(eq(meetings.id, p.meetingId));
-    if (p.op === 'appointment.book') {
-      if (appointmentId !== undefined) return { outcome: 'delivered', status: 200 };
-      const resourceId = connector.mappings.people.find((x) => x.personId === m?.accountablePersonId)?.resourceId ?? settings.appointmentResourceId;
+  return deliverMeetingRecord(db, connector.id, p, {
+    linkKind: 'appointment', recordName: 'appointment',
+    findByMarker: async () => {
+      const found = (await at.query<{ id: number }>('Appointments', appointmentMarkerQuery(p.meetingId), 1))[0]?.id;
+      return found === undefined ? undefined : String(found);
+    },
+    create: async (m) => {
+      const resourceId = connector.mappings.people.find((x) => x.personId === m.accountablePersonId)?.resourceId ?? settings.appointmentResourceId;
       if (resourceId === undefined) return { outcome: 'failed', permanent: true, error: 'an appointment needs a resource: map the meeting\'s Accountable or set settings.appointmentResourceId' };
-      const created = await at.call('POST', '/Appointments', appointmentForMeeting({ meetingId: p.meetingId, kind: p.kind, clientName: p.clientName, startsAt: m?.startsAt ?? p.startsAt, endsAt: m?.endsAt ?? p.endsAt, resourceId })) as { itemId?: number };
+      const created = await at.call('POST', '/Appointments', appointmentForMeeting({ meetingId: m.meetingId, kind: m.kind, clientName: m.clientName, startsAt: m.startsAt, endsAt: m.endsAt, resourceId })) as { itemId?: number };
       if (typeof created?.itemId !== 'number') return { outcome: 'failed', error: 'Autotask answered the appointment create without an itemId' };
-      await saveLink(db, connector.id, 'appointment', p.meetingId, String(created.itemId));
-      return { outcome: 'delivered', status: 200 };
-    }
-    // The booking has not landed yet (its delivery is retrying): wait for it, without blaming the connector.
-    if (appointmentId === undefined) return { outcome: 'failed', error: 'the meeting\'s appointment is not booked yet', messageFault: true };
-    if (p.op === 'appointment.move') {
-      await at.call('PATCH', '/Appointments', moveAppointment(appointmentId, m?.startsAt ?? p.startsAt, m?.endsAt ?? p.endsAt));
-      return { outcome: 'delivered', status: 200 };
-    }
-    try {
-      await at.call('DELETE', `/Appointments/${appointmentId}`);
-    } catch (err) {
-      if (!(err instanceof VendorError && err.outcome.status === 404)) throw err;
-    }
-    return { outcome: 'delivered', status: 200 };
-  } catch (err) {
-    if (err instanceof VendorError) return err.outcome;
-    throw err;
-  }
+      return { id: String(created.itemId), status: 200 };
+    },
+    move: async (id, m) => {
+      await at.call('PATCH', '/Appointments', moveAppointment(Number(id), m.startsAt, m.endsAt));
+      return 200;
+    },
+    remove: async (id) => {
+      await at.call('DELETE', `/Appointments/${id}`);
+    },
+  });
 }
 
 /**

@@ -9,9 +9,10 @@
  */
 import type { Db } from '../db/client.js';
 import { findLink, openCredentials, saveLink, type ConnectorRow, type PsaDelivery } from '../db/connectors.js';
-import { ctas, meetings, people } from '../db/schema.js';
+import { ctas, people } from '../db/schema.js';
 import { isAppointmentDelivery, type AppointmentDelivery } from '../db/appointments.js';
 import type { AttemptOutcome, DeliveryPolicy } from '../domain/delivery.js';
+import { deliverMeetingRecord, type BookedMeeting } from './meeting-records.js';
 import { VendorError, vendorFailure, type FailedAttempt } from './vendor-failure.js';
 import {
   assignTicketPatch, closeTicketPatch, connectWiseCredentials, connectWiseHeaders, connectWiseSettings, moveScheduleEntryPatch, scheduleEntryConditions, scheduleEntryForMeeting, scheduleEntryMarker, scheduleEntryRecord, serviceNoteRecord, ticketForCta, ticketXRef,
@@ -107,49 +108,32 @@ const ENTRY_LOOKUP_PAGE = 25;
  */
 async function deliverScheduleEntry(db: Db, connector: ConnectorRow, settings: ConnectWiseSettings, call: (method: string, path: string, body?: unknown) => Promise<unknown>, p: AppointmentDelivery): Promise<AttemptOutcome> {
   const marker = scheduleEntryMarker(p.meetingId);
-  try {
-    let entryId = await findLink(db, connector.id, 'schedule-entry', p.meetingId);
-    if (!entryId) {
+  const memberOf = (m: BookedMeeting) => connector.mappings.people.find((x) => x.personId === m.accountablePersonId)?.member;
+  return deliverMeetingRecord(db, connector.id, p, {
+    linkKind: 'schedule-entry', recordName: 'schedule entry',
+    findByMarker: async () => {
       const found = await call('GET', `/schedule/entries?conditions=${encodeURIComponent(scheduleEntryConditions(p.meetingId))}&fields=id,name&pageSize=${ENTRY_LOOKUP_PAGE}`) as { id: number; name?: string }[];
       const mine = Array.isArray(found) ? found.find((e) => typeof e?.name === 'string' && e.name.includes(marker)) : undefined;
-      if (mine) {
-        entryId = String(mine.id);
-        await saveLink(db, connector.id, 'schedule-entry', p.meetingId, entryId);
-      }
-    }
-    const [m] = await db.select({ startsAt: meetings.startsAt, endsAt: meetings.endsAt, accountablePersonId: meetings.accountablePersonId }).from(meetings).where(eq(meetings.id, p.meetingId));
-    const member = connector.mappings.people.find((x) => x.personId === m?.accountablePersonId)?.member;
-    if (p.op === 'appointment.book') {
-      if (entryId) return { outcome: 'delivered', status: 200 };
+      return mine ? String(mine.id) : undefined;
+    },
+    create: async (m) => {
       if (!connector.mappings.clients.some((c) => c.clientId === p.clientId)) return { outcome: 'failed', permanent: true, error: `client ${p.clientId} is no longer mapped to a ConnectWise company` };
+      const member = memberOf(m);
       if (!member) return { outcome: 'delivered' }; // no member calendar to put it on
-      const created = await call('POST', '/schedule/entries', scheduleEntryForMeeting({
-        meetingId: p.meetingId, kind: p.kind, clientName: p.clientName, member,
-        startsAt: String(m?.startsAt ?? p.startsAt), endsAt: String(m?.endsAt ?? p.endsAt),
-      }, settings)) as { id?: number } | undefined;
+      const created = await call('POST', '/schedule/entries', scheduleEntryForMeeting({ meetingId: m.meetingId, kind: m.kind, clientName: m.clientName, member, startsAt: m.startsAt, endsAt: m.endsAt }, settings)) as { id?: number } | undefined;
       if (typeof created?.id !== 'number') return { outcome: 'failed', error: 'ConnectWise answered the schedule entry create without an id' };
-      await saveLink(db, connector.id, 'schedule-entry', p.meetingId, String(created.id));
-      return { outcome: 'delivered', status: 201 };
-    }
-    if (!entryId) {
-      // Never booked (no member calendar): nothing to move or cancel. Else the booking has not landed yet: wait for it, without blaming the connector.
-      if (!member) return { outcome: 'delivered' };
-      return { outcome: 'failed', error: 'the meeting\'s schedule entry is not created yet', messageFault: true };
-    }
-    if (p.op === 'appointment.move') {
-      await call('PATCH', `/schedule/entries/${encodeURIComponent(entryId)}`, moveScheduleEntryPatch(String(m?.startsAt ?? p.startsAt), String(m?.endsAt ?? p.endsAt)));
-      return { outcome: 'delivered', status: 200 };
-    }
-    try {
-      await call('DELETE', `/schedule/entries/${encodeURIComponent(entryId)}`);
-    } catch (err) {
-      if (!(err instanceof VendorError && err.outcome.status === 404)) throw err;
-    }
-    return { outcome: 'delivered', status: 200 };
-  } catch (err) {
-    if (err instanceof VendorError) return err.outcome;
-    throw err;
-  }
+      return { id: String(created.id), status: 201 };
+    },
+    move: async (id, m) => {
+      await call('PATCH', `/schedule/entries/${encodeURIComponent(id)}`, moveScheduleEntryPatch(m.startsAt, m.endsAt));
+      return 200;
+    },
+    remove: async (id) => {
+      await call('DELETE', `/schedule/entries/${encodeURIComponent(id)}`);
+    },
+    // Never booked (no member calendar): nothing to move or cancel.
+    neverBooked: (m) => !memberOf(m),
+  });
 }
 
 /**

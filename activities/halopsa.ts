@@ -17,9 +17,10 @@ import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { findLink, getConnector, openCredentials, saveLink, type ConnectorRow, type PsaDelivery } from '../db/connectors.js';
-import { ctas, meetings, people } from '../db/schema.js';
+import { ctas, people } from '../db/schema.js';
 import { isAppointmentDelivery, type AppointmentDelivery } from '../db/appointments.js';
 import { parseRetryAfter, type AttemptOutcome, type DeliveryPolicy } from '../domain/delivery.js';
+import { deliverMeetingRecord } from './meeting-records.js';
 import { VendorError, vendorFailure, type FailedAttempt } from './vendor-failure.js';
 import { dateOf, latestEnd, monthlyAmount, monthlyRecurring, zoneOf, type PsaCompany } from '../domain/psa-import.js';
 import {
@@ -115,50 +116,35 @@ export async function deliverToHaloPsa(db: Db, connector: ConnectorRow, delivery
 async function deliverAppointment(db: Db, connector: ConnectorRow, halo: ReturnType<typeof haloClient>, p: AppointmentDelivery): Promise<AttemptOutcome> {
   const haloClientId = connector.mappings.clients.find((c) => c.clientId === p.clientId)?.companyId;
   const marker = appointmentMarker(p.meetingId);
-  const lookup = async (): Promise<number | undefined> => {
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const q = new URLSearchParams({ pageinate: 'true', page_size: '100', page_no: String(page), ...(haloClientId ? { client_id: String(haloClientId) } : {}) });
-      const res = await halo.call('GET', `/Appointment?${q}`) as { record_count?: number; appointments?: { id: number; note?: string }[] } | { id: number; note?: string }[];
-      const list = Array.isArray(res) ? res : res.appointments ?? [];
-      const found = list.find((a) => (a.note ?? '').includes(marker));
-      if (found) return found.id;
-      if (list.length < 100 || (!Array.isArray(res) && page * 100 >= (res.record_count ?? 0))) return undefined;
-    }
-    return undefined;
-  };
-  try {
-    let appointmentId = Number(await findLink(db, connector.id, 'appointment', p.meetingId)) || undefined;
-    if (!appointmentId) {
-      appointmentId = await lookup();
-      if (appointmentId !== undefined) await saveLink(db, connector.id, 'appointment', p.meetingId, String(appointmentId));
-    }
-    const [m] = await db.select({ startsAt: meetings.startsAt, endsAt: meetings.endsAt, accountablePersonId: meetings.accountablePersonId }).from(meetings).where(eq(meetings.id, p.meetingId));
-    if (p.op === 'appointment.book') {
-      if (appointmentId !== undefined) return { outcome: 'delivered', status: 200 };
+  return deliverMeetingRecord(db, connector.id, p, {
+    linkKind: 'appointment', recordName: 'appointment',
+    findByMarker: async () => {
+      for (let page = 1; page <= MAX_PAGES; page++) {
+        const q = new URLSearchParams({ pageinate: 'true', page_size: '100', page_no: String(page), ...(haloClientId ? { client_id: String(haloClientId) } : {}) });
+        const res = await halo.call('GET', `/Appointment?${q}`) as { record_count?: number; appointments?: { id: number; note?: string }[] } | { id: number; note?: string }[];
+        const list = Array.isArray(res) ? res : res.appointments ?? [];
+        const found = list.find((a) => (a.note ?? '').includes(marker));
+        if (found) return String(found.id);
+        if (list.length < 100 || (!Array.isArray(res) && page * 100 >= (res.record_count ?? 0))) return undefined;
+      }
+      return undefined;
+    },
+    create: async (m) => {
       if (haloClientId === undefined) return { outcome: 'failed', permanent: true, error: `client ${p.clientId} is no longer mapped to a HaloPSA client` };
-      const agentId = agentIdOf(connector.mappings.people.find((x) => x.personId === m?.accountablePersonId)?.member);
-      const created = await halo.call('POST', '/Appointment', [appointmentForMeeting({ ...p, haloClientId, ...(agentId ? { agentId } : {}) })]);
+      const agentId = agentIdOf(connector.mappings.people.find((x) => x.personId === m.accountablePersonId)?.member);
+      const created = await halo.call('POST', '/Appointment', [appointmentForMeeting({ ...m, haloClientId, ...(agentId ? { agentId } : {}) })]);
       const id = (Array.isArray(created) ? created[0] : created as { id?: number } | undefined)?.id;
       if (typeof id !== 'number') return { outcome: 'failed', error: 'HaloPSA answered the appointment create without an id' };
-      await saveLink(db, connector.id, 'appointment', p.meetingId, String(id));
-      return { outcome: 'delivered', status: 201 };
-    }
-    // The booking has not landed yet (its delivery is retrying): wait for it, without blaming the connector.
-    if (appointmentId === undefined) return { outcome: 'failed', error: 'the meeting\'s appointment is not booked yet', messageFault: true };
-    if (p.op === 'appointment.move') {
-      await halo.call('POST', '/Appointment', moveAppointmentBody(appointmentId, m?.startsAt ?? p.startsAt, m?.endsAt ?? p.endsAt));
-      return { outcome: 'delivered', status: 201 };
-    }
-    try {
-      await halo.call('DELETE', `/Appointment/${appointmentId}`);
-    } catch (err) {
-      if (!(err instanceof VendorError && err.outcome.status === 404)) throw err;
-    }
-    return { outcome: 'delivered', status: 200 };
-  } catch (err) {
-    if (err instanceof VendorError) return err.outcome;
-    throw err;
-  }
+      return { id: String(id), status: 201 };
+    },
+    move: async (id, m) => {
+      await halo.call('POST', '/Appointment', moveAppointmentBody(Number(id), m.startsAt, m.endsAt));
+      return 201;
+    },
+    remove: async (id) => {
+      await halo.call('DELETE', `/Appointment/${id}`);
+    },
+  });
 }
 
 /** A HaloPSA API client for one attempt: bearer on every call, one refresh on a 401. */
