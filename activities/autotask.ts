@@ -12,9 +12,9 @@ import { createHash } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { isAppointmentDelivery, type AppointmentDelivery } from '../db/appointments.js';
-import { claimInboundEvent, connectorKey, findLink, findLinkByVendorId, getConnector, openCredentials, saveLink, type ConnectorRow, type PsaDelivery } from '../db/connectors.js';
+import { inboundEventSeen, claimInboundEvent, connectorKey, findLink, findLinkByVendorId, getConnector, openCredentials, saveLink, type ConnectorRow, type PsaDelivery } from '../db/connectors.js';
 import { applyInboundReport } from '../db/inbound.js';
-import { connectorLinks, ctas, deliveries, inboundEvents, meetings, type Actor } from '../db/schema.js';
+import { connectorLinks, ctas, deliveries, meetings, type Actor } from '../db/schema.js';
 import { reportVendorMeeting } from '../runtime/vendor-meeting-reports.js';
 import type { TemporalTarget } from '../runtime/processes.js';
 import {
@@ -288,8 +288,7 @@ export async function pollAutotaskAppointments(db: Db, connector: ConnectorRow, 
     if (!Number.isInteger(appointmentId) || unsettled.has(l.meetingId)) continue;
     const diff = appointmentDiff(l, appointmentId, found.get(appointmentId));
     if (diff.report === 'none') continue;
-    const [seen] = await db.select({ k: inboundEvents.eventKey }).from(inboundEvents).where(and(eq(inboundEvents.connectorId, connector.id), eq(inboundEvents.eventKey, diff.eventKey)));
-    if (seen) continue;
+    if (await inboundEventSeen(db, connector.id, diff.eventKey)) continue;
     const report = diff.report === 'cancelled' ? { report: 'cancelled' as const, note: diff.note } : { report: 'moved' as const, startsAt: diff.startsAt, endsAt: diff.endsAt };
     // Temporal unreachable throws: nothing is claimed, the poll activity is retried and reports it then.
     const outcome = await reportVendorMeeting({ db, temporal }, {

@@ -136,6 +136,11 @@ export async function saveLink(db: Pick<Db, 'insert'>, connectorId: string, kind
   await db.insert(connectorLinks).values({ connectorId, kind, batonId, vendorId }).onConflictDoNothing();
 }
 
+/** Whether an inbound event was recorded before (a replay): checked before the vendor is read or a process is asked. */
+export async function inboundEventSeen(db: Pick<Db, 'select'>, connectorId: string, eventKey: string): Promise<boolean> {
+  return (await db.select({ k: inboundEvents.eventKey }).from(inboundEvents).where(and(eq(inboundEvents.connectorId, connectorId), eq(inboundEvents.eventKey, eventKey)))).length > 0;
+}
+
 /** Records an inbound event once; false when it was seen before (a replay). */
 export async function claimInboundEvent(tx: Pick<Db, 'insert'>, connectorId: string, eventKey: string, entity: string, outcome: string): Promise<boolean> {
   const rows = await tx.insert(inboundEvents).values({ connectorId, eventKey, entity, outcome }).onConflictDoNothing().returning({ k: inboundEvents.eventKey });

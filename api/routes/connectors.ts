@@ -1,15 +1,14 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { and, eq, inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import {
-  connectorStatus, createConnector, findLinkByVendorId, getConnector, listConnectors, openCredentials, updateConnector,
-  type ConnectorMappings, type ConnectorRow,
+  inboundEventSeen, connectorStatus, createConnector, findLinkByVendorId, getConnector, listConnectors, openCredentials, updateConnector, type ConnectorMappings, type ConnectorRow,
 } from '../../db/connectors.js';
 import { applyInboundReport, type InboundReport } from '../../db/inbound.js';
 import { readConnectWiseTicketNote } from '../../activities/connectwise.js';
 import { VendorError } from '../../activities/vendor-failure.js';
 import { autotaskCallout, autotaskCredentials, autotaskSettings, calloutEventKey, calloutReport, verifyHookSignature } from '../../domain/autotask.js';
-import { clients, ctas, inboundEvents, people } from '../../db/schema.js';
+import { clients, ctas, people } from '../../db/schema.js';
 import {
   callbackEventKey, connectWiseCallback, connectWiseSettings, firstPersonNote, isScheduleCallback, noteActedAt, ticketReport, trustedKeyUrl, verifyCallbackSignature, type PersonNote,
 } from '../../domain/connectwise.js';
@@ -345,8 +344,7 @@ const NOTES_READ_BACK_TIMEOUT_SECONDS = 10;
  * for good).
  */
 async function firstNoteReport(db: Db, connector: ConnectorRow, ctaId: string, ticketId: string, eventKey: string, now: string): Promise<InboundReport | undefined> {
-  const [seen] = await db.select({ k: inboundEvents.eventKey }).from(inboundEvents).where(and(eq(inboundEvents.connectorId, connector.id), eq(inboundEvents.eventKey, eventKey)));
-  if (seen) return undefined;
+  if (await inboundEventSeen(db, connector.id, eventKey)) return undefined;
   const [cta] = await db.select({ state: ctas.state, firstActionAt: ctas.firstActionAt, createdAt: ctas.createdAt }).from(ctas).where(eq(ctas.id, ctaId));
   if (!cta || cta.firstActionAt || cta.state === 'done' || cta.state === 'cancelled') return undefined;
   let note: PersonNote | undefined;

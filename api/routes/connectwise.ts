@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { readConnectWiseScheduleEntry } from '../../activities/connectwise.js';
 import { VendorError } from '../../activities/vendor-failure.js';
-import { claimInboundEvent, connectorKey, findLinkByVendorId, type ConnectorRow } from '../../db/connectors.js';
-import { inboundEvents, meetings, type Actor } from '../../db/schema.js';
+import { inboundEventSeen, claimInboundEvent, connectorKey, findLinkByVendorId, type ConnectorRow } from '../../db/connectors.js';
+import { meetings, type Actor } from '../../db/schema.js';
 import { scheduleEntityOf, scheduleEntryReport, type ConnectWiseCallback } from '../../domain/connectwise.js';
 import { reportVendorMeeting } from '../../runtime/vendor-meeting-reports.js';
 import { currentTime, type ApiEnv } from '../context.js';
@@ -27,8 +27,7 @@ export async function connectWiseScheduleCallback(c: Context<ApiEnv>, connector:
   const { db, temporal } = c.get('deps');
   const entryId = String(body.ID);
   const entity = `${body.Type}/${entryId}`;
-  const [seen] = await db.select({ k: inboundEvents.eventKey }).from(inboundEvents).where(and(eq(inboundEvents.connectorId, connector.id), eq(inboundEvents.eventKey, eventKey)));
-  if (seen) return { received: true, duplicate: true, outcome: 'already-received' };
+  if (await inboundEventSeen(db, connector.id, eventKey)) return { received: true, duplicate: true, outcome: 'already-received' };
 
   const meetingId = await findLinkByVendorId(db, connector.id, 'schedule-entry', entryId);
   const [meeting] = meetingId ? await db.select({ startsAt: meetings.startsAt, endsAt: meetings.endsAt }).from(meetings).where(eq(meetings.id, meetingId)) : [];

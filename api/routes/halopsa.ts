@@ -1,10 +1,10 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Db } from '../../db/client.js';
-import { claimInboundEvent, connectorKey, findLinkByVendorId, getConnector, openCredentials } from '../../db/connectors.js';
+import { inboundEventSeen, claimInboundEvent, connectorKey, findLinkByVendorId, getConnector, openCredentials } from '../../db/connectors.js';
 import { completeCta, recordFirstAction } from '../../db/ctas.js';
-import { inboundEvents, meetings, type Actor } from '../../db/schema.js';
+import { meetings, type Actor } from '../../db/schema.js';
 import { createHash } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { appointmentReport, haloPsaCredentials, haloPsaSettings, haloWebhookPayload, ticketIdOf, webhookAuthenticates, webhookEventKey, webhookReport, type AppointmentReport, type HaloPsaSettings, type HaloWebhookItem } from '../../domain/halopsa.js';
 import { notifyCtaClock } from '../../runtime/processes.js';
@@ -114,8 +114,7 @@ async function appointmentItem(c: Context<ApiEnv>, connectorId: string, settings
   const { db } = c.get('deps');
   const eventKey = webhookEventKey(item);
   const appointmentId = String(item.appointment!.id);
-  const [seen] = await db.select({ k: inboundEvents.eventKey }).from(inboundEvents).where(and(eq(inboundEvents.connectorId, connectorId), eq(inboundEvents.eventKey, eventKey)));
-  if (seen) return { duplicate: true, outcome: 'already-received' };
+  if (await inboundEventSeen(db, connectorId, eventKey)) return { duplicate: true, outcome: 'already-received' };
   const meetingId = await findLinkByVendorId(db, connectorId, 'appointment', appointmentId);
   const [meeting] = meetingId ? await db.select({ state: meetings.state, startsAt: meetings.startsAt, endsAt: meetings.endsAt }).from(meetings).where(eq(meetings.id, meetingId)) : [];
   let outcome: string;

@@ -5,15 +5,15 @@
  * the changed event mapped to the cadence's meeting reports).
  */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { fetchGraphEvent } from '../../activities/msgraph.js';
 import { VendorError } from '../../activities/vendor-failure.js';
 import type { Db } from '../../db/client.js';
-import { claimInboundEvent, connectorKey, findLinkByVendorId, getConnector, type ConnectorRow } from '../../db/connectors.js';
+import { inboundEventSeen, claimInboundEvent, connectorKey, findLinkByVendorId, getConnector, type ConnectorRow } from '../../db/connectors.js';
 import { findMsgraphSubscription } from '../../db/msgraph.js';
 import { enqueueWorkflowNotice } from '../../db/outbox.js';
 import { activePolicy } from '../../db/policies.js';
-import { inboundEvents, meetings } from '../../db/schema.js';
+import { meetings } from '../../db/schema.js';
 import type { Actor } from '../../db/schema.js';
 import { clientStateFor, clientStateMatches, DEFAULT_AUTHORITY, eventReport, notificationBatch, notificationKey, notifiedEventId, type ChangeNotification } from '../../domain/msgraph.js';
 import { policySchema } from '../../domain/policy.js';
@@ -106,8 +106,7 @@ async function handleNotification(db: Db, connector: ConnectorRow, n: ChangeNoti
   const key = notificationKey(n);
   const claim = (outcome: string) => claimInboundEvent(db, connector.id, key, `${n.changeType}:${n.resource}`.slice(0, 500), outcome.slice(0, 300))
     .then((fresh) => (fresh ? { duplicate: false, outcome } : { duplicate: true, outcome: 'already-received' }));
-  const [seen] = await db.select({ k: inboundEvents.eventKey }).from(inboundEvents).where(and(eq(inboundEvents.connectorId, connector.id), eq(inboundEvents.eventKey, key)));
-  if (seen) return { duplicate: true, outcome: 'already-received' };
+  if (await inboundEventSeen(db, connector.id, key)) return { duplicate: true, outcome: 'already-received' };
   if (n.lifecycleEvent) {
     // reauthorizationRequired / subscriptionRemoved / missed: the subscription workflow looks again at once.
     await enqueueWorkflowNotice(db, 'msgraph-subscriptions', connector.id);
