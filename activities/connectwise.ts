@@ -1,4 +1,26 @@
 /**
+ * One request to ConnectWise with the connector's credentials: its answer and body text, or a
+ * VendorError when ConnectWise cannot be reached within `timeoutSeconds` (the answer's status is the caller's to judge).
+ */
+async function sendToConnectWise(
+  base: string, creds: z.infer<typeof connectWiseCredentials>, method: string, path: string,
+  o: { timeoutSeconds: number; signal?: AbortSignal; headers?: Record<string, string>; body?: unknown },
+): Promise<{ res: Response; text: string }> {
+  let res: Response;
+  try {
+    res = await fetch(`${base}${path}`, {
+      method, redirect: 'manual', signal: o.signal ?? AbortSignal.timeout(o.timeoutSeconds * 1000),
+      headers: { ...connectWiseHeaders(creds), 'user-agent': USER_AGENT, ...o.headers, ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
+    });
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string } };
+    throw new VendorError({ outcome: 'failed', error: e.name === 'TimeoutError' ? `ConnectWise did not answer within ${o.timeoutSeconds} s` : `ConnectWise unreachable: ${e.cause?.code ?? e.name}` });
+  }
+  return { res, text: await res.text() };
+}
+
+/**
  * ConnectWise PSA calls for the outbox (issue 15): one delivery = at most a lookup and one write.
  *
  * Idempotency toward ConnectWise, which has no idempotency key: the ticket carries
@@ -37,18 +59,7 @@ export async function deliverToConnectWise(db: Db, connector: ConnectorRow, deli
   }
   const base = connector.baseUrl.replace(/\/+$/, '');
   const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}`, {
-        method, redirect: 'manual', signal: AbortSignal.timeout(policy.requestTimeoutSeconds * 1000),
-        headers: { ...connectWiseHeaders(creds), 'user-agent': USER_AGENT, 'x-baton-delivery': deliveryId, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-    } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
-      throw new VendorError({ outcome: 'failed', error: e.name === 'TimeoutError' ? `ConnectWise did not answer within ${policy.requestTimeoutSeconds} s` : `ConnectWise unreachable: ${e.cause?.code ?? e.name}` });
-    }
-    const text = await res.text();
+    const { res, text } = await sendToConnectWise(base, creds, method, path, { timeoutSeconds: policy.requestTimeoutSeconds, headers: { 'x-baton-delivery': deliveryId }, body });
     if (res.status >= 200 && res.status < 300) return text ? JSON.parse(text) : undefined;
     throw new VendorError(failureOf(method, path, res, text));
   };
@@ -144,14 +155,7 @@ export async function readConnectWiseScheduleEntry(connector: ConnectorRow, entr
   const creds = connectWiseCredentials.parse(openCredentials(connector));
   const base = connector.baseUrl.replace(/\/+$/, '');
   const path = `/schedule/entries/${encodeURIComponent(entryId)}`;
-  let res: Response;
-  try {
-    res = await fetch(`${base}${path}`, { redirect: 'manual', signal: AbortSignal.timeout(timeoutSeconds * 1000), headers: { ...connectWiseHeaders(creds), 'user-agent': USER_AGENT } });
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    throw new VendorError({ outcome: 'failed', error: e.name === 'TimeoutError' ? `ConnectWise did not answer within ${timeoutSeconds} s` : `ConnectWise unreachable: ${e.cause?.code ?? e.name}` });
-  }
-  const text = await res.text();
+  const { res, text } = await sendToConnectWise(base, creds, 'GET', path, { timeoutSeconds });
   if (res.status === 404) return 'deleted';
   if (res.status < 200 || res.status >= 300) throw new VendorError(failureOf('GET', path, res, text));
   let parsed;
@@ -182,14 +186,7 @@ export async function readConnectWiseTicketNote<T>(connector: ConnectorRow, tick
   const deadline = AbortSignal.timeout(timeoutSeconds * 1000);
   for (let page = 1; page <= NOTES_MAX_PAGES; page++) {
     const query = `orderBy=${encodeURIComponent('id asc')}&pageSize=${NOTES_PAGE_SIZE}&page=${page}`;
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}?${query}`, { redirect: 'manual', signal: deadline, headers: { ...connectWiseHeaders(creds), 'user-agent': USER_AGENT } });
-    } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
-      throw new VendorError({ outcome: 'failed', error: e.name === 'TimeoutError' ? `ConnectWise did not answer within ${timeoutSeconds} s` : `ConnectWise unreachable: ${e.cause?.code ?? e.name}` });
-    }
-    const text = await res.text();
+    const { res, text } = await sendToConnectWise(base, creds, 'GET', `${path}?${query}`, { timeoutSeconds, signal: deadline });
     if (res.status === 404) return undefined;
     if (res.status < 200 || res.status >= 300) throw new VendorError(failureOf('GET', path, res, text));
     let parsed;
@@ -244,14 +241,7 @@ export async function readConnectWiseCompanies(connector: ConnectorRow, timeoutS
   const base = connector.baseUrl.replace(/\/+$/, '');
   const get = async (path: string, query: Record<string, string>, pageNo: number): Promise<{ items: any[]; more: boolean }> => {
     const qs = new URLSearchParams({ ...query, page: String(pageNo), pageSize: String(IMPORT_PAGE_SIZE) });
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}?${qs}`, { redirect: 'manual', signal: AbortSignal.timeout(timeoutSeconds * 1000), headers: { ...connectWiseHeaders(creds), 'user-agent': USER_AGENT } });
-    } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
-      throw new VendorError({ outcome: 'failed', error: e.name === 'TimeoutError' ? `ConnectWise did not answer within ${timeoutSeconds} s` : `ConnectWise unreachable: ${e.cause?.code ?? e.name}` });
-    }
-    const text = await res.text();
+    const { res, text } = await sendToConnectWise(base, creds, 'GET', `${path}?${qs}`, { timeoutSeconds });
     if (res.status < 200 || res.status >= 300) throw new VendorError(failureOf('GET', path, res, text));
     let items: unknown;
     try {
