@@ -226,7 +226,9 @@ export function msgraphActivities({ db }: { db: Db }) {
         await recordConnectorError(db, connector.id, `subscription: ${out.errors[0]!}`);
       }
       if (graph.settings.onlineMeetings) {
-        const attendance = await checkAttendance(db, connector, graph);
+        // After the policy's not-marked-held grace the cadence refuses a held report (§2.5, A-13): no point looking longer.
+        const { graceHours } = policySchema().shape.missedCadence.parse((stored.document as { missedCadence?: unknown }).missedCadence ?? {});
+        const attendance = await checkAttendance(db, connector, graph, graceHours);
         out.attendance = attendance;
         out.nextAt = Math.min(out.nextAt, attendance.nextAt);
         if (attendance.errors.length && !out.errors.length) await recordConnectorError(db, connector.id, `attendance: ${attendance.errors[0]!}`);
@@ -313,11 +315,11 @@ export interface AttendanceCheck {
 
 /**
  * Every booked meeting of this connector that ended between `attendanceAfterMinutes` and
- * `attendanceForHours` ago and is still scheduled in Baton: its Teams attendance report read and
+ * `attendanceForHours` ago (at most the policy's `missedCadence.graceHours`, §2.5/A-13) and is still scheduled in Baton: its Teams attendance report read and
  * judged (domain/msgraph.ts `attendanceVerdict`). A failure leaves the meeting for the next round.
  */
-async function checkAttendance(db: Db, connector: ConnectorRow, graph: GraphClient): Promise<AttendanceCheck> {
-  const s = graph.settings;
+async function checkAttendance(db: Db, connector: ConnectorRow, graph: GraphClient, graceHours: number): Promise<AttendanceCheck> {
+  const s = { ...graph.settings, attendanceForHours: Math.min(graph.settings.attendanceForHours, graceHours) };
   const now = Date.now();
   const out: AttendanceCheck = { nextAt: now + s.attendanceEveryMinutes * 60_000, outcomes: [], errors: [] };
   const due = (await attendanceCandidates(db, connector.id, { from: new Date(now - s.attendanceForHours * 3_600_000).toISOString(), to: new Date(now - s.attendanceAfterMinutes * 60_000).toISOString() }))

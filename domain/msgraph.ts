@@ -29,7 +29,7 @@ export const msGraphSettings = z.strictObject({
   onlineMeetings: z.boolean().default(false).describe('Book meetings as Teams meetings and report them held from their attendance reports'),
   attendanceAfterMinutes: z.number().min(0).max(1440).default(10).describe('First look for a Teams meeting\'s attendance report this long after its scheduled end'),
   attendanceEveryMinutes: z.number().min(0.05).max(1440).default(15).describe('Look again this often while no report has appeared'),
-  attendanceForHours: z.number().min(0.01).max(168).default(2).describe('Give up this long after the scheduled end (the default is the 2-hour not-marked-held grace of §2.5: after it a held report is refused)'),
+  attendanceForHours: z.number().min(0.01).max(168).default(2).describe('Give up this long after the scheduled end; never later than the policy\'s missedCadence.graceHours (§2.5, A-13), after which a held report is refused'),
 });
 export type MsGraphSettings = z.infer<typeof msGraphSettings>;
 
