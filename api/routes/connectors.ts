@@ -12,7 +12,7 @@ import { clients, ctas, people } from '../../db/schema.js';
 import {
   callbackEventKey, connectWiseCallback, connectWiseSettings, firstPersonNote, isScheduleCallback, noteActedAt, ticketReport, trustedKeyUrl, verifyCallbackSignature, type PersonNote,
 } from '../../domain/connectwise.js';
-import { connectWiseScheduleCallback } from './connectwise.js';
+import { CALLBACK_READ_BACK_SECONDS, connectWiseScheduleCallback } from './connectwise.js';
 import { notifyCtaClock } from '../../runtime/processes.js';
 import { IntegrationKeyMissingError } from '../../runtime/secret-box.js';
 import { actorOf } from '../actor.js';
@@ -331,9 +331,6 @@ export function registerConnectorInbound(app: OpenAPIHono<ApiEnv>) {
   });
 }
 
-/** How long reading a ticket's notes back may take (ConnectWise retries a callback that is not answered). */
-const NOTES_READ_BACK_TIMEOUT_SECONDS = 10;
-
 /**
  * The first-action report a ticket's notes make (C-5), for a CTA with no first action yet: the
  * first note a person wrote (domain/connectwise.ts `firstPersonNote`), recorded with its text, its
@@ -349,7 +346,7 @@ async function firstNoteReport(db: Db, connector: ConnectorRow, ctaId: string, t
   if (!cta || cta.firstActionAt || cta.state === 'done' || cta.state === 'cancelled') return undefined;
   let note: PersonNote | undefined;
   try {
-    note = await readConnectWiseTicketNote(connector, ticketId, (notes) => firstPersonNote(notes, ctaId), NOTES_READ_BACK_TIMEOUT_SECONDS);
+    note = await readConnectWiseTicketNote(connector, ticketId, (notes) => firstPersonNote(notes, ctaId), CALLBACK_READ_BACK_SECONDS);
   } catch (err) {
     if (err instanceof VendorError) throw new ProblemError(503, 'vendor-unavailable', 'The ticket\'s notes cannot be read back', `ConnectWise did not give the notes of ticket #${ticketId}: ${err.outcome.error}`.slice(0, 500));
     throw err;

@@ -10,8 +10,8 @@ import { reportVendorMeeting } from '../../runtime/vendor-meeting-reports.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { ProblemError } from '../problem.js';
 
-/** How long the read-back of an entry a callback names without its `Entity` may take (ConnectWise retries an unanswered callback). */
-const READ_BACK_TIMEOUT_SECONDS = 10;
+/** How long a ConnectWise callback's read-back (an entry named without its `Entity`, a ticket's notes) may take: ConnectWise retries a callback that is not answered. */
+export const CALLBACK_READ_BACK_SECONDS = 10;
 
 /**
  * A verified ConnectWise callback about a schedule entry (type `Schedule`): the entry Baton booked
@@ -38,7 +38,7 @@ export async function connectWiseScheduleCallback(c: Context<ApiEnv>, connector:
     let entry = body.Action.toLowerCase() === 'deleted' ? 'deleted' as const : scheduleEntityOf(body);
     if (!entry) {
       try {
-        entry = await readConnectWiseScheduleEntry(connector, entryId, READ_BACK_TIMEOUT_SECONDS);
+        entry = await readConnectWiseScheduleEntry(connector, entryId, CALLBACK_READ_BACK_SECONDS);
       } catch (err) {
         if (err instanceof VendorError) throw new ProblemError(503, 'vendor-unavailable', 'The schedule entry cannot be read back', `ConnectWise did not give the entry the callback names: ${err.outcome.error}`.slice(0, 500));
         throw err;
