@@ -10,6 +10,8 @@
  * request's `defaults`, overridden per company by `overrides`; a company still missing a required
  * value is a row error naming the company, never a crash.
  */
+import { findIana } from 'windows-iana';
+import { isValidTimeZone } from './business-time.js';
 import { IMPORT_COLUMNS, mapImportRow, type ImportError, type ImportRow } from './client-import.js';
 
 /** One vendor company as every PSA module reads it. */
@@ -142,33 +144,8 @@ export function monthlyRecurring(amounts: (number | null)[]): number | undefined
   return known.length ? Math.round(known.reduce((s, a) => s + a, 0) * 100) / 100 : undefined;
 }
 
-/**
- * Windows time-zone ids (the names Windows and several PSAs use) → IANA, from the Unicode CLDR
- * `windowsZones.xml` table (territory 001: the zone CLDR names for the whole id). Only the ids
- * listed here map; the rest fall back.
- */
-const WINDOWS_ZONES: Record<string, string> = {
-  'Hawaiian Standard Time': 'Pacific/Honolulu', 'Alaskan Standard Time': 'America/Anchorage', 'Pacific Standard Time': 'America/Los_Angeles',
-  'US Mountain Standard Time': 'America/Phoenix', 'Mountain Standard Time': 'America/Denver', 'Central Standard Time': 'America/Chicago',
-  'Eastern Standard Time': 'America/New_York', 'US Eastern Standard Time': 'America/Indiana/Indianapolis', 'Atlantic Standard Time': 'America/Halifax',
-  'Newfoundland Standard Time': 'America/St_Johns', 'Canada Central Standard Time': 'America/Regina', 'GMT Standard Time': 'Europe/London',
-  'Greenwich Standard Time': 'Atlantic/Reykjavik', 'W. Europe Standard Time': 'Europe/Berlin', 'Romance Standard Time': 'Europe/Paris',
-  'Central Europe Standard Time': 'Europe/Budapest', 'Central European Standard Time': 'Europe/Warsaw', 'E. Europe Standard Time': 'Europe/Chisinau',
-  'FLE Standard Time': 'Europe/Kiev', 'GTB Standard Time': 'Europe/Bucharest', 'South Africa Standard Time': 'Africa/Johannesburg',
-  'India Standard Time': 'Asia/Calcutta', 'Singapore Standard Time': 'Asia/Singapore', 'Tokyo Standard Time': 'Asia/Tokyo',
-  'AUS Eastern Standard Time': 'Australia/Sydney', 'E. Australia Standard Time': 'Australia/Brisbane', 'Cen. Australia Standard Time': 'Australia/Adelaide',
-  'AUS Central Standard Time': 'Australia/Darwin', 'W. Australia Standard Time': 'Australia/Perth', 'Tasmania Standard Time': 'Australia/Hobart',
-  'New Zealand Standard Time': 'Pacific/Auckland', 'UTC': 'Etc/UTC',
-};
-
-const isIanaZone = (z: string) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: z });
-    return z.includes('/') || z === 'UTC';
-  } catch {
-    return false;
-  }
-};
+/** An IANA zone by name (`Area/Location`, or `UTC`): abbreviations such as `EST` are not taken for one. */
+const isIanaZone = (z: string) => (z.includes('/') || z === 'UTC') && isValidTimeZone(z);
 
 /**
  * A vendor's time-zone name → an IANA zone, or undefined: an IANA name as given (`America/Chicago`),
@@ -180,7 +157,9 @@ export function zoneOf(name: unknown): string | undefined {
   if (typeof name !== 'string') return undefined;
   const s = name.trim();
   if (!s || s.length > 64) return undefined;
-  if (WINDOWS_ZONES[s]) return WINDOWS_ZONES[s];
+  // A Windows zone id (what Windows and several PSAs use) → the IANA zone the Unicode CLDR table names for it (territory 001).
+  const fromWindows = findIana(s)[0];
+  if (fromWindows && isIanaZone(fromWindows)) return fromWindows;
   return isIanaZone(s) ? s : undefined;
 }
 
