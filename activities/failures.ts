@@ -77,12 +77,15 @@ export function withFailureClassification<T extends Record<string, AnyActivity>>
 /**
  * Tells Temporal a long activity is alive (per meeting booked, per effect recorded), so with a
  * heartbeat timeout a worker killed mid-activity is noticed in seconds rather than at the end of
- * the start-to-close timeout. Outside an activity (direct calls in tests) it does nothing.
+ * the start-to-close timeout. Outside an activity (direct calls in tests) it does nothing; in a
+ * local activity too (its workflow task is what shows it alive; the SDK would log each one as failed).
  */
 export function heartbeat(details?: unknown): void {
+  let ctx: Context;
   try {
-    Context.current().heartbeat(details);
+    ctx = Context.current();
   } catch {
-    /* not running as an activity */
+    return; // not running as an activity
   }
+  if (!ctx.info.isLocal) ctx.heartbeat(details);
 }

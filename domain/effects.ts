@@ -138,3 +138,18 @@ export const event = <T extends LedgerEventType>(type: T, ruleId: string | null,
   data: data as Record<string, unknown>,
   ...(occurredAt ? { occurredAt } : {}),
 });
+
+/**
+ * Whether recording `effects` waits on another process's answer: activities/index.ts
+ * `recordProcessEffects` sends risks, the cadence, the planning loop and planning cycles their
+ * facts as Workflow Updates once the batch commits (a risk's evidence, a resegment, a planning
+ * record's notice, and — for the cadence — meetings held, missed or moved and date triggers merged
+ * into one, R-21). A batch that waits on nobody is recorded in a local activity (issue 17: no task
+ * round trip through the server, three history events fewer); one that does keeps a regular
+ * activity, so it never holds its own workflow task open while another workflow's task must run.
+ */
+export function waitsOnAnotherProcess(process: string, effects: ProcessEffect[]): boolean {
+  return effects.some((e) =>
+    e.kind === 'riskSignal' || e.kind === 'riskEvidence' || e.kind === 'riskReport' || e.kind === 'resegment' || e.kind === 'planning'
+    || (process === 'cadence' && (e.kind === 'meetingUpdate' || (e.kind === 'event' && e.type === 'trigger.fired'))));
+}

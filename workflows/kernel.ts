@@ -1,8 +1,10 @@
-import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
-import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { RetryState, TemporalFailure, type QueryDefinition, type UpdateDefinition } from '@temporalio/common';
+import {
+  ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, proxyLocalActivities, setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { Actor } from '../db/schema.js';
-import type { ProcessEffect } from '../domain/effects.js';
+import { waitsOnAnotherProcess, type ProcessEffect } from '../domain/effects.js';
 import { repeatOf } from '../domain/repeats.js';
 import { ProcessKey, StepKey } from '../runtime/search-attributes.js';
 import { PORTFOLIO_SCOPE, PROCESS_FAILURE_TYPE, type ProcessRefusal, type ProcessReport, type ProcessStall } from './contracts.js';
@@ -21,6 +23,10 @@ import { PORTFOLIO_SCOPE, PROCESS_FAILURE_TYPE, type ProcessRefusal, type Proces
  *   time. Both behind `patched('kernel-v2')`, so runs recorded before replay unchanged;
  * - recording effects through the one activity (`recordProcessEffects`), keyed by workflow and
  *   batch so a retried activity lands once;
+ * - since `patched('kernel-v3')` (issue 17), fewer round trips and history events for the same
+ *   process: a batch that waits on no other process is recorded in a local activity, the due
+ *   timer stays armed across reports that leave the next instant where it was, and the Step
+ *   search attribute is written only when the step changes;
  * - failures that retrying cannot fix: the state is put back as it was, the report is refused
  *   (nothing changed) or the due step is retried later, and `process.failed` goes on the
  *   timeline instead of the state silently diverging from the ledger;
@@ -77,6 +83,8 @@ interface Seen<R> { bodyHash: string; result: R }
 const SYSTEM: Actor = { kind: 'system' };
 /** Patch id of the kernel's second version (rearm after effects, one step at a time, failures undone). */
 const KERNEL_V2 = 'kernel-v2';
+/** Patch id of the third (issue 17): local effect recording, the due timer kept across reports, Step written on change. */
+const KERNEL_V3 = 'kernel-v3';
 /** Retrying a failed due step: the first wait, doubling to at most a day (engineering backoff, not a domain deadline). */
 const STALL_RETRY_FIRST_MS = 5 * 60_000;
 const STALL_RETRY_MAX_MS = 24 * 3_600_000;
@@ -87,6 +95,15 @@ const STALL_RETRY_MAX_MS = 24 * 3_600_000;
 const activities = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '10 seconds', // recordProcessEffects heartbeats per effect
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 12 },
+});
+// The same recording as a local activity (kernel v3), for batches that wait on no other process
+// (domain/effects.ts `waitsOnAnotherProcess`): it runs in the worker that holds the workflow task,
+// with the same bounded retries (each backoff under the SDK's one-minute local retry threshold,
+// so retries stay in the worker; a worker that dies mid-way loses the task, and the next worker
+// runs the batch again, which lands once by its key).
+const localRecorder = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 12 },
 });
 const failureRecorder = proxyActivities<Activities>({
@@ -109,10 +126,15 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
   private readonly runId = workflowInfo().runId;
   /** C-6 repeats acknowledged in this run (names their `signal.duplicate` batches). */
   private duplicates = 0;
+  /** The Step search attribute as last written (kernel v3 writes it only when it changes). */
+  private upsertedStep: string;
+  /** Kernel v3: the timer armed for the next due instant, kept while re-planning leaves that instant unchanged. */
+  private dueTimer: { at: string; fired: boolean; scope: CancellationScope } | undefined;
 
   constructor(private readonly opts: KernelOptions) {
     this.seen = new Map((opts.seen ?? []) as [string, Seen<R>][]);
     this.currentStep = opts.initialStep;
+    this.upsertedStep = opts.initialStep;
     upsertSearchAttributes([{ key: ProcessKey, value: opts.process }, { key: StepKey, value: opts.initialStep }]);
     this.describe();
   }
@@ -130,8 +152,13 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
    */
   step(name: string): void {
     this.currentStep = name;
-    if (!this.stall) upsertSearchAttributes([{ key: StepKey, value: name }]);
+    if (!this.stall && (name !== this.upsertedStep || !patched(KERNEL_V3))) this.upsertStep(name);
     this.describe();
+  }
+
+  private upsertStep(name: string): void {
+    this.upsertedStep = name;
+    upsertSearchAttributes([{ key: StepKey, value: name }]);
   }
 
   private describe(): void {
@@ -262,7 +289,7 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
         continue;
       }
       const wait = Date.parse(next.at) - Date.now();
-      if (wait > 0 && (await condition(() => this.changes !== before, wait))) continue;
+      if (wait > 0 && (await this.changedBefore(next.at, wait, before))) continue;
       if (!patched(KERNEL_V2)) {
         if ((await loop.act(next)) === 'stop') return;
         continue;
@@ -287,13 +314,41 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
     }
   }
 
+  /**
+   * Waits until the due instant `at` (`wait` ms from now) or a report's change, whichever comes
+   * first; true when the change came first. Kernel v3 keeps the timer armed across changes that
+   * leave the instant where it was (most reports move no deadline): no cancelled and restarted
+   * timer in the history for each of them.
+   */
+  private async changedBefore(at: string, wait: number, before: number): Promise<boolean> {
+    if (!patched(KERNEL_V3)) return condition(() => this.changes !== before, wait);
+    if (this.dueTimer?.at !== at) {
+      this.dueTimer?.scope.cancel();
+      const timer = { at, fired: false, scope: new CancellationScope() };
+      timer.scope.run(() => sleep(wait)).then(() => { timer.fired = true; }, (err: unknown) => { if (!isCancellation(err)) throw err; });
+      this.dueTimer = timer;
+    }
+    const timer = this.dueTimer;
+    await condition(() => this.changes !== before || timer.fired);
+    if (!timer.fired) return true;
+    this.dueTimer = undefined;
+    return false;
+  }
+
   /** Records a batch of effects; returns the CTAs opened (each with its first-action clock, C-5). */
   async record(batchKey: string, effects: ProcessEffect[], actor: Actor, at: string): Promise<string[]> {
     if (!effects.length) return [];
-    const { ctas } = await activities.recordProcessEffects({
-      clientId: this.opts.clientId, process: this.opts.process, workflowId: this.workflowId, batchKey, actor, at, firstActionHours: this.opts.firstActionHours?.() ?? null, effects,
-    });
-    return ctas;
+    const input = { clientId: this.opts.clientId, process: this.opts.process, workflowId: this.workflowId, batchKey, actor, at, firstActionHours: this.opts.firstActionHours?.() ?? null, effects };
+    if (waitsOnAnotherProcess(this.opts.process, effects) || !patched(KERNEL_V3)) return (await activities.recordProcessEffects(input)).ctas;
+    try {
+      return (await localRecorder.recordProcessEffects(input)).ctas;
+    } catch (err) {
+      // A local activity's final failure reaches the workflow as its cause alone (e.g. the
+      // activity's ApplicationFailure), not wrapped as a regular activity's is: wrap it, so the
+      // callers undo and refuse (or stall) exactly as for a regular activity.
+      if (err instanceof TemporalFailure && !(err instanceof ActivityFailure)) throw new ActivityFailure(err.message, 'recordProcessEffects', undefined, RetryState.RETRY_STATE_UNSPECIFIED, undefined, err);
+      throw err;
+    }
   }
 
   /** Idempotency keys to carry into the next run (C-6), newest last. */
@@ -303,7 +358,7 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
 
   private clearStall() {
     this.stall = undefined;
-    upsertSearchAttributes([{ key: StepKey, value: this.currentStep }]);
+    this.upsertStep(this.currentStep);
     this.describe();
   }
 
@@ -313,7 +368,7 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
     const waitMs = Math.min(STALL_RETRY_FIRST_MS * 2 ** (attempts - 1), STALL_RETRY_MAX_MS);
     const now = new Date(Date.now()).toISOString();
     this.stall = { since: this.stall?.due === due.key ? this.stall.since : now, due: due.key, failureType: failure.failureType, message: failure.message, attempts, retryAt: new Date(Date.now() + waitMs).toISOString() };
-    upsertSearchAttributes([{ key: StepKey, value: 'stalled' }]);
+    this.upsertStep('stalled');
     this.describe();
     if (attempts === 1) await this.recordFailure({ stage: 'due', due: due.key, ...failure, retryAt: this.stall.retryAt }, SYSTEM, now);
     const before = this.changes;
