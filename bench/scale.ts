@@ -14,6 +14,7 @@
  * Each start is the API's (`ensureCadence`), with client rows written directly (registration is
  * measured by the register scenario).
  */
+import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DataConverter } from '@temporalio/common';
 import { DateTime } from 'luxon';
@@ -26,6 +27,7 @@ import { ensureCadence } from '../runtime/processes.js';
 import { registerSearchAttributes } from '../runtime/search-attribute-registry.js';
 import { bundleBatonWorkflows, createWorker, type WorkerTuning } from '../worker.js';
 import { cadenceStatus, cadenceWorkflowId } from '../workflows/contracts.js';
+import { LOOPBACK_CHANNEL_ARGS, SimulatedClock } from '../rehearsal/simulated-clock.js';
 import { pct } from './onboarding.js';
 
 interface Options { db: Db; clients: number; concurrency: number; tuning: WorkerTuning; dataConverter: DataConverter; log: (m: string) => void }
@@ -44,7 +46,14 @@ async function pool(n: number, concurrency: number, fn: (i: number) => Promise<v
 export async function benchScale(o: Options) {
   o.log(`… scale: ${o.clients} live cadences on one worker (time-skipping server)`);
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await temporalToolPath('testServer', { log: o.log }) } }, client: { dataConverter: o.dataConverter } });
-  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  // The environment's own connection pings every 30 s and its sleep is re-sent on a cut, which
+  // wedges the test server's time lock on a long skip (rehearsal/simulated-clock.ts, issue 19): the
+  // bench's calls go over a connection of its own, and time moves through the rehearsal's clock.
+  await env.connection.close().catch(() => {});
+  const connection = await Connection.connect({ address: env.address, channelArgs: LOOPBACK_CHANNEL_ARGS });
+  const client = new Client({ connection, namespace: env.namespace ?? 'default', dataConverter: o.dataConverter });
+  const clock = await SimulatedClock.connect(env.address);
+  await registerSearchAttributes(connection, env.namespace ?? 'default');
   const taskQueue = 'bench-scale';
   const bundle = await bundleBatonWorkflows();
   // Room for every cadence and the clocks it opens unless the run says otherwise (--max-cached-workflows).
@@ -54,7 +63,7 @@ export async function benchScale(o: Options) {
     return { worker, running: worker.run() };
   };
   let current = await startWorker();
-  const target = { client: env.client, taskQueue };
+  const target = { client, taskQueue };
   try {
     const policy = await activePolicy(o.db);
     const at = new Date().toISOString();
@@ -71,7 +80,7 @@ export async function benchScale(o: Options) {
       await ensureCadence(target, { clientId, lockedAt: new Date().toISOString(), policyVersion: policy.version }, { name: c.name, segment: c.segment });
     };
     const bookedThrough = async (clientId: string): Promise<string | undefined> => {
-      const s = await env.client.workflow.getHandle(cadenceWorkflowId(clientId)).query(cadenceStatus).catch(() => undefined);
+      const s = await client.workflow.getHandle(cadenceWorkflowId(clientId)).query(cadenceStatus).catch(() => undefined);
       return s && 'bookedThrough' in s ? s.bookedThrough ?? undefined : undefined;
     };
     const untilBooked = async (clientId: string) => {
@@ -100,12 +109,21 @@ export async function benchScale(o: Options) {
     // The monthly roll for all at once: jump to just after local midnight on the 1st of next month.
     const month = (await bookedThrough(ids[0]!))!;
     const rollAt = DateTime.now().setZone(TIME_ZONE).startOf('month').plus({ months: 1 });
-    const skipMs = rollAt.toMillis() + 60 * 60_000 - (await env.currentTimeMs());
+    const skipMs = rollAt.toMillis() + 60 * 60_000 - (await clock.nowMs());
     const rollMonth = DateTime.fromISO(`${month}-01`, { zone: 'utc' }).plus({ months: 1 }).toFormat('yyyy-MM');
     o.log(`  … skipping ${round(skipMs / 3_600_000)} h to the ${rollAt.toISODate()} roll (adds ${rollMonth})`);
     const skipStarted = new Date();
     const t1 = performance.now();
-    await env.sleep(skipMs);
+    const ledgerCount = async () => Number((await o.db.execute<{ n: string }>(sql`select count(*) as n from events`))[0]!.n);
+    await clock.advanceTo((await clock.nowMs()) + skipMs, {
+      ledgerCount,
+      workerLoad: () => {
+        const st = current.worker.getStatus();
+        return { workflowActivations: st.numInFlightWorkflowActivations, activities: st.numInFlightActivities };
+      },
+      diagnose: async () => `${await ledgerCount()} ledger events, worker ${JSON.stringify(current.worker.getStatus())}`,
+      log: o.log,
+    });
     let rolled = 0;
     for (;;) {
       rolled = 0;
@@ -156,6 +174,8 @@ export async function benchScale(o: Options) {
   } finally {
     current.worker.shutdown();
     await current.running.catch(() => {});
+    await clock.close().catch(() => {});
+    await connection.close().catch(() => {});
     await env.teardown();
   }
 }
