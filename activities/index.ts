@@ -6,7 +6,7 @@ import { appendEvent, type NewLedgerEvent } from '../db/ledger.js';
 import { activePolicy, policyForClient, policyVersion } from '../db/policies.js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { dispatchWorkflowStart, ensureCadence, notifyCtaClock, reportToCadence, reportToRisk } from '../runtime/processes.js';
+import { dispatchCtaClock, dispatchWorkflowStart, ensureCadence, notifyCtaClock, reportToCadence, reportToRisk } from '../runtime/processes.js';
 import { recordCreditDecision, releaseDeferredCredit, upsertCurrentHealth, upsertSnapshot } from '../db/health.js';
 import { openOrAppendRisk, openRiskOf, updateRiskRow } from '../db/risks.js';
 import { updateClient } from '../db/clients.js';
@@ -250,7 +250,7 @@ export function createActivities({ db }: ActivityDeps) {
       // CTAs starts their clocks side by side, a few at a time, instead of one round trip after another (issue 17).
       heartbeat(batch.effects.length);
       for (let i = 0; i < clocks.length; i += CLOCK_STARTS_AT_ONCE) {
-        await Promise.all(clocks.slice(i, i + CLOCK_STARTS_AT_ONCE).map((row) => dispatchWorkflowStart(target, db, 'cta-clock', row.id)));
+        await Promise.all(clocks.slice(i, i + CLOCK_STARTS_AT_ONCE).map((row) => dispatchCtaClock(target, db, row)));
         heartbeat(batch.effects.length + i);
       }
       for (const ctaId of notify) await notifyCtaClock(target, ctaId);

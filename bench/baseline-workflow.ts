@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type * as activities from './baseline-activities.js';
 
 /**
@@ -9,21 +9,28 @@ import type * as activities from './baseline-activities.js';
  */
 export interface BaselineInput {
   updates: number;
+  /** Regular activities (a task through the server each). */
   activities: number;
+  /** Local activities (run by the worker inside the workflow task; Baton records most effects this way, kernel v3). */
+  localActivities?: number;
 }
 
 export const baselineStep = defineUpdate<number, [number]>('step');
 
 const { noop } = proxyActivities<typeof activities>({ startToCloseTimeout: '1 minute' });
+const local = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '1 minute' });
 
 export async function baseline(input: BaselineInput): Promise<number> {
   let ready = false;
   let ran = 0;
   let handled = 0;
+  const locals = input.localActivities ?? 0;
+  const total = input.activities + locals;
+  // The activities in Baton's order: the regular ones (the onboarding's plan) first, then the local ones.
   const activity = async () => {
-    if (ran >= input.activities) return;
+    if (ran >= total) return;
     ran += 1;
-    await noop();
+    await (ran <= input.activities ? noop() : local.noop());
   };
   // Like the onboarding, an update waits for setup, then does its one activity.
   setHandler(baselineStep, async () => {
@@ -32,7 +39,7 @@ export async function baseline(input: BaselineInput): Promise<number> {
     return ++handled;
   });
   // Setup takes the activities not spent on updates (the onboarding's plan and its recording).
-  for (let i = 0; i < input.activities - input.updates; i++) await activity();
+  for (let i = 0; i < total - input.updates; i++) await activity();
   ready = true;
   await condition(() => handled >= input.updates);
   await condition(allHandlersFinished);

@@ -75,15 +75,34 @@ async function pool(n: number, concurrency: number, fn: (i: number) => Promise<v
 async function historyStats(client: Client, workflowIds: string[], concurrency: number) {
   const events: number[] = [];
   const activities: number[] = [];
+  const localActivities: number[] = [];
   const updates: number[] = [];
+  // Where a workflow task's time goes, from the history's timestamps: waiting for a worker to pick it
+  // up (scheduled → started: the server's queue and the worker's pollers), and in the worker
+  // (started → completed: workflow code, local activities, the codec).
+  const queueMs: number[] = [];
+  const workerMs: number[] = [];
+  const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
   await pool(workflowIds.length, concurrency, async (i) => {
     const h = await client.workflow.getHandle(workflowIds[i]!).fetchHistory();
     const list = h.events ?? [];
+    let scheduled: number | undefined;
+    let started: number | undefined;
+    for (const e of list) {
+      if (e.workflowTaskScheduledEventAttributes) scheduled = ms(e.eventTime);
+      else if (e.workflowTaskStartedEventAttributes) {
+        started = ms(e.eventTime);
+        if (scheduled !== undefined) queueMs.push(started - scheduled);
+      } else if (e.workflowTaskCompletedEventAttributes && started !== undefined) workerMs.push(ms(e.eventTime) - started);
+    }
     events.push(list.length);
     activities.push(list.filter((e) => e.activityTaskScheduledEventAttributes).length);
+    localActivities.push(list.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length);
     updates.push(list.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length);
   });
-  return { events, activities, updates };
+  const sorted = (l: number[]) => l.sort((a, b) => a - b);
+  const taskMs = { queueP50: round(pct(sorted(queueMs), 50)), queueP99: round(pct(queueMs, 99)), workerP50: round(pct(sorted(workerMs), 50)), workerP99: round(pct(workerMs, 99)), tasks: workerMs.length };
+  return { events, activities, localActivities, updates, taskMs };
 }
 
 export interface OnboardingBenchOptions {
@@ -136,7 +155,9 @@ export async function benchOnboarding(o: OnboardingBenchOptions) {
   const probeId = await onboard(await register('Onboarding bench probe'), new Latencies());
   const probe = await historyStats(o.client, [probeId], 1);
   if (probe.updates[0] !== ACTIONS.length) throw new Error(`probe onboarding: ${probe.updates[0]} updates in history, expected ${ACTIONS.length}`);
-  const shape: BaselineInput = { updates: ACTIONS.length, activities: probe.activities[0]! };
+  // Regular and local activities as the probe ran them (kernel v3 records most effects locally), so the
+  // baseline uses the same Temporal primitives and the ratio is what Baton's own work costs.
+  const shape: BaselineInput = { updates: ACTIONS.length, activities: probe.activities[0]!, localActivities: probe.localActivities[0]! };
 
   // Clients are registered before the clock starts: registration is measured by the register scenario.
   const clientIds: string[] = [];
@@ -165,7 +186,7 @@ export async function benchOnboarding(o: OnboardingBenchOptions) {
         await handle.result();
         return workflowId;
       };
-      console.error(`… ${label} ×${o.onboardings} (${shape.updates} updates, ${shape.activities} activities each)`);
+      console.error(`… ${label} ×${o.onboardings} (${shape.updates} updates, ${shape.activities} activities and ${shape.localActivities} local activities each)`);
       await runBaseline(`${taskQueue}/probe`, new Latencies());
       const ms = new Latencies();
       const ids: string[] = [];
@@ -193,14 +214,14 @@ export async function benchOnboarding(o: OnboardingBenchOptions) {
         all: batonMs.of(), start: batonMs.of((n) => n === 'start'), actions: batonUpdates,
         byRoute: Object.fromEntries([...batonMs.by.keys()].map((n) => [n, batonMs.of((m) => m === n)])),
       },
-      historyEvents: spread(batonHistory.events), activitiesPerRun: spread(batonHistory.activities),
+      historyEvents: spread(batonHistory.events), workflowTaskMs: batonHistory.taskMs, activitiesPerRun: spread(batonHistory.activities), localActivitiesPerRun: spread(batonHistory.localActivities),
       // The machine's 1-minute load when the phase ended: a busy shared host skews one phase, not the other.
       loadAvg1m: round(batonLoad, 2),
     };
     const base = {
       seconds: round(baseSeconds, 2), runsPerSec: round(o.onboardings / baseSeconds, 2), callsPerSec: round((o.onboardings * callsPerRun) / baseSeconds),
       clientLatencyMs: { all: baseMs.of(), start: baseMs.of((n) => n === 'start'), updates: baseUpdates },
-      historyEvents: spread(baseHistory.events), activitiesPerRun: spread(baseHistory.activities),
+      historyEvents: spread(baseHistory.events), workflowTaskMs: baseHistory.taskMs, activitiesPerRun: spread(baseHistory.activities), localActivitiesPerRun: spread(baseHistory.localActivities),
       loadAvg1m: round(baseLoad, 2),
     };
     return {

@@ -220,8 +220,10 @@ export async function ensureAllPlacementReviews(t: TemporalTarget, db: Db): Prom
 
 /** Starts the SLA clock of a CTA (C-5, R-122) unless it already runs. */
 export async function ensureCtaClock(t: TemporalTarget, cta: Pick<CtaRow, 'id' | 'clientId' | 'firstActionDueAt' | 'title'>, db: Db) {
-  const policy = await activePolicy(db);
-  const [client] = cta.clientId ? await db.select({ name: clients.name }).from(clients).where(eq(clients.id, cta.clientId)) : [];
+  const [policy, [client]] = await Promise.all([
+    activePolicy(db),
+    cta.clientId ? db.select({ name: clients.name }).from(clients).where(eq(clients.id, cta.clientId)) : Promise.resolve([]),
+  ]);
   await startProcess(t, 'ctaClock', {
     ctaId: cta.id, clientId: cta.clientId ?? PORTFOLIO_SCOPE, firstActionDueAt: new Date(cta.firstActionDueAt).toISOString(),
     escalationChain: [...policy.document.ctas.escalationChain], escalationWindowHours: policy.document.ctas.escalationWindowHours, policyVersion: policy.version,
@@ -441,10 +443,20 @@ export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: Wor
   } else if (kind === 'msgraph-subscriptions') {
     await ensureMsgraphSubscriptions(t, subjectId);
   } else {
-    const cta = await getCta(db, subjectId);
-    if (cta && (!cta.firstActionAt || isDeliverable(cta)) && ['open', 'escalated', 'first_action'].includes(cta.state)) await ensureCtaClock(t, cta, db);
+    await dispatchCtaClock(t, db, await getCta(db, subjectId), subjectId);
+    return;
   }
   await markWorkflowStarted(db, kind, subjectId);
+}
+
+/**
+ * A CTA's outbox row: its SLA clock started (unless the CTA no longer waits on anything), then
+ * marked. Who has just opened the CTA passes its row, so nothing is read back (issue 17: one query
+ * fewer on every CTA opened).
+ */
+export async function dispatchCtaClock(t: TemporalTarget, db: Db, cta: CtaRow | undefined, ctaId = cta?.id ?? ''): Promise<void> {
+  if (cta && (!cta.firstActionAt || isDeliverable(cta)) && ['open', 'escalated', 'first_action'].includes(cta.state)) await ensureCtaClock(t, cta, db);
+  await markWorkflowStarted(db, 'cta-clock', ctaId);
 }
 
 /**
