@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, patched, proxyActivities } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { Actor } from '../db/schema.js';
 import {
@@ -37,10 +37,13 @@ export const ONBOARDING_IMPORT_PATCH = 'onboarding-import';
 const SYSTEM: Actor = { kind: 'system' };
 
 // A read (the plan is computed, nothing written): retried until the database answers.
-const { prepareOnboarding } = proxyActivities<Activities>({
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const planning = { startToCloseTimeout: '15 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } } as const;
+const { prepareOnboarding } = proxyActivities<Activities>(planning);
+// The same read as a local activity (issue 17): the first report waits on setup, and a local read
+// saves it a task round trip through the server.
+const localPlan = proxyLocalActivities<Activities>(planning);
+/** Patch id of the plan read as a local activity (issue 17). */
+export const ONBOARDING_LOCAL_PLAN_PATCH = 'onboarding-local-plan';
 
 export async function onboarding(input: OnboardingInput): Promise<OnboardingStatus> {
   let rules: OnboardingState['rules'] | undefined;
@@ -70,7 +73,8 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   // Version 3 is asked only of runs that follow version 2, so version-2 histories replay without its marker.
   const version: OnboardingVersion = patched(ONBOARDING_V2_PATCH) ? (patched(ONBOARDING_V3_PATCH) ? 3 : 2) : 1;
   // Setup: plan Day 0–90 and record it (process.started, deadline.set ×N, gate.closed).
-  const start = await prepareOnboarding({
+  const plan = patched(ONBOARDING_LOCAL_PLAN_PATCH) ? localPlan.prepareOnboarding : prepareOnboarding;
+  const start = await plan({
     clientId: input.clientId, signedAt: input.signedAt, policyVersion: input.policyVersion, riskFlag: input.riskFlag ?? false, accessSystems: input.accessSystems,
     ...(version >= 2 ? { version: 2 as const } : {}), // the plan is version 2's (version 3 changes step 0 only)
   });
