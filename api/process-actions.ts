@@ -98,17 +98,23 @@ export async function sendProcessAction<R, Req extends ProcessActionRequest, L =
       described = await handle.describe();
     } catch (e) {
       if (e instanceof WorkflowNotFoundError) throw await noProcess(c, t);
+      // Temporal itself is briefly unavailable (e.g. "shard status unknown" from a starved dev server): as busy.
+      if (busy(e)) throw processBusy(t);
       throw e;
     }
     if (described.status.name !== 'RUNNING') return late(described.closeTime?.toISOString());
-    if (busy(err)) {
-      // The workflow cannot take an Update right now (its task failed or timed out and is being
-      // retried, e.g. a worker overloaded or restarting): nothing was recorded; the same request
-      // with the same Idempotency-Key is safe later.
-      throw new ProblemError(503, 'process-busy', 'The process cannot take reports right now', `The ${t.label} of client ${t.clientId} is recovering (its workflow task is being retried); nothing was recorded. Retry with the same Idempotency-Key.`, {}, { 'retry-after': '5' });
-    }
+    if (busy(err)) throw processBusy(t);
     throw err;
   }
+}
+
+/**
+ * The workflow cannot take an Update right now (its task failed or timed out and is being retried,
+ * e.g. a worker overloaded or restarting, or the server cannot answer): nothing was recorded; the
+ * same request with the same Idempotency-Key is safe later.
+ */
+function processBusy(t: ProcessTarget): ProblemError {
+  return new ProblemError(503, 'process-busy', 'The process cannot take reports right now', `The ${t.label} of client ${t.clientId} is recovering (its workflow task is being retried); nothing was recorded. Retry with the same Idempotency-Key.`, {}, { 'retry-after': '5' });
 }
 
 /** gRPC FAILED_PRECONDITION (9) / UNAVAILABLE (14) / DEADLINE_EXCEEDED (4) under an Update: transient, not the report's fault. */
