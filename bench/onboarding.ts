@@ -157,7 +157,9 @@ export async function benchOnboarding(o: OnboardingBenchOptions) {
   if (probe.updates[0] !== ACTIONS.length) throw new Error(`probe onboarding: ${probe.updates[0]} updates in history, expected ${ACTIONS.length}`);
   // Regular and local activities as the probe ran them (kernel v3 records most effects locally), so the
   // baseline uses the same Temporal primitives and the ratio is what Baton's own work costs.
-  const shape: BaselineInput = { updates: ACTIONS.length, activities: probe.activities[0]!, localActivities: probe.localActivities[0]! };
+  const probeShape: BaselineInput = { updates: ACTIONS.length, activities: probe.activities[0]!, localActivities: probe.localActivities[0]! };
+  // The yardstick issue 17 was filed with: every activity a regular one (Baton's recordings were, before kernel v3).
+  const regularShape: BaselineInput = { updates: ACTIONS.length, activities: probeShape.activities + (probeShape.localActivities ?? 0), localActivities: 0 };
 
   // Clients are registered before the clock starts: registration is measured by the register scenario.
   const clientIds: string[] = [];
@@ -175,8 +177,8 @@ export async function benchOnboarding(o: OnboardingBenchOptions) {
   // The baseline gets its own worker and task queue, so nothing of Baton's worker is in its path.
   // It runs twice: bare (no codec) for the Baton ratios, then with Baton's encryption codec on both
   // sides, so the price of encryption is measured on the same workflow (issue 18).
-  const runBaselinePhase = async (label: string, client: Client, dataConverter?: DataConverter) => {
-    const taskQueue = `${BASELINE_QUEUE}${dataConverter ? '-encrypted' : ''}`;
+  const runBaselinePhase = async (label: string, client: Client, dataConverter?: DataConverter, shape = probeShape, queueSuffix = '') => {
+    const taskQueue = `${BASELINE_QUEUE}${dataConverter ? '-encrypted' : ''}${queueSuffix}`;
     const worker = await Worker.create({ connection: o.connection, namespace: o.namespace, taskQueue, workflowsPath: baselineWorkflowsPath, activities: baselineActivities, ...(dataConverter ? { dataConverter } : {}) });
     const running = worker.run();
     try {
@@ -201,11 +203,12 @@ export async function benchOnboarding(o: OnboardingBenchOptions) {
   {
     const bare = await runBaselinePhase('baseline', o.plainClient);
     const encrypted = await runBaselinePhase('baseline with encryption', o.client, o.dataConverter);
+    const regular = await runBaselinePhase('baseline, regular activities only', o.plainClient, undefined, regularShape, '-regular');
     const baseSeconds = bare.seconds;
     const baseLoad = bare.load;
     const baseMs = bare.ms;
     const baseHistory = bare.history;
-    const callsPerRun = 1 + shape.updates;
+    const callsPerRun = 1 + probeShape.updates;
     const batonUpdates = batonMs.of((n) => n !== 'start');
     const baseUpdates = baseMs.of((n) => n === 'update');
     const baton = {
@@ -229,13 +232,23 @@ export async function benchOnboarding(o: OnboardingBenchOptions) {
       /** Reports answered 503 process-busy and sent again (their latency includes the wait). */
       busyRetries,
       /** Per run, read from the probe onboarding's history and given to the baseline. */
-      shape,
+      shape: probeShape,
       baton, baseline: base,
       /** Baton ÷ baseline: throughput below 1 and latency/history above 1 are Baton's cost. */
       ratios: {
         throughput: round(baseSeconds / batonSeconds, 3), // same N, so the inverse ratio of durations
         updateP50: round(batonUpdates.p50 / baseUpdates.p50, 2), updateP99: round(batonUpdates.p99 / baseUpdates.p99, 2),
         historyEvents: round(baton.historyEvents.mean / base.historyEvents.mean, 2),
+      },
+      /**
+       * Baton ÷ the same bare workflow with every activity a regular one (the baseline as issue 17
+       * was filed, before Baton recorded effects in local activities): what the local recording
+       * gained against the yardstick of the earlier measurements.
+       */
+      vsRegularActivities: {
+        runsPerSec: round(o.onboardings / regular.seconds, 2), updateP50Ms: regular.ms.of((n) => n === 'update').p50, baselineHistoryEvents: spread(regular.history.events).mean, loadAvg1m: round(regular.load, 2),
+        throughput: round(regular.seconds / batonSeconds, 3), updateP50: round(batonUpdates.p50 / regular.ms.of((n) => n === 'update').p50, 2),
+        historyEvents: round(baton.historyEvents.mean / spread(regular.history.events).mean, 2),
       },
       /** The same bare workflow with Baton's AES-256-GCM codec on client and worker ÷ without it. */
       encryption: {

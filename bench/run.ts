@@ -340,8 +340,9 @@ async function main() {
       console.table({
         'Baton onboarding (HTTP)': { 'runs/s': b.onboardingsPerSec, 'calls/s': b.callsPerSec, 'update p50 ms': b.apiLatencyMs.actions.p50, 'update p99 ms': b.apiLatencyMs.actions.p99, 'history events': b.historyEvents.mean, 'load 1m': b.loadAvg1m },
         'bare baseline (client)': { 'runs/s': bl.runsPerSec, 'calls/s': bl.callsPerSec, 'update p50 ms': bl.clientLatencyMs.updates.p50, 'update p99 ms': bl.clientLatencyMs.updates.p99, 'history events': bl.historyEvents.mean, 'load 1m': bl.loadAvg1m },
+        'bare, regular activities only': (({ vsRegularActivities: r }) => ({ 'runs/s': r.runsPerSec, 'calls/s': '', 'update p50 ms': r.updateP50Ms, 'update p99 ms': '', 'history events': r.baselineHistoryEvents, 'load 1m': r.loadAvg1m }))(onboarding),
       });
-      console.log(JSON.stringify({ onboardingShape: onboarding.shape, onboardingRatios: onboarding.ratios, encryption: onboarding.encryption }, null, 2));
+      console.log(JSON.stringify({ onboardingShape: onboarding.shape, onboardingRatios: onboarding.ratios, vsRegularActivities: onboarding.vsRegularActivities, encryption: onboarding.encryption }, null, 2));
     }
     if (cadence) console.log(JSON.stringify({ cadence }, null, 2));
     if (health) console.log(JSON.stringify({ health }, null, 2));
