@@ -1,12 +1,18 @@
-import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { ProcessKey, StepKey } from '../runtime/search-attributes.js';
 import { ctaChanged, ctaSlaStatus, type CtaSlaInput, type CtaSlaStatus } from './contracts.js';
 
-const { ctaClockState, escalateCtaLevel } = proxyActivities<Activities>({
+const checks = {
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' }, // only reads and conditional updates: retried until the database is back
-});
+} as const;
+const regular = proxyActivities<Activities>(checks);
+// The same checks as local activities (issue 17): a clock is the most numerous workflow a portfolio
+// runs (one per CTA), and each check then takes no task round trip through the server.
+const local = proxyLocalActivities<Activities>(checks);
+/** Patch id of the local checks; runs recorded before it keep regular activities on replay. */
+export const CTA_SLA_LOCAL_PATCH = 'cta-sla-local';
 
 /**
  * The durable first-action clock of one CTA (C-5, R-122). The database holds the CTA; this
@@ -21,6 +27,7 @@ export async function ctaSla(input: CtaSlaInput): Promise<CtaSlaStatus> {
   setHandler(ctaSlaStatus, () => status);
   upsertSearchAttributes([{ key: ProcessKey, value: 'cta' }, { key: StepKey, value: 'waiting' }]);
 
+  const { ctaClockState, escalateCtaLevel } = patched(CTA_SLA_LOCAL_PATCH) ? local : regular;
   let deadline = Date.parse(input.firstActionDueAt);
   for (const level of input.escalationChain) {
     // Wait for the deadline; a change signal wakes us early to check whether the clock can stop.
