@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { Actor } from '../db/schema.js';
 import {
@@ -35,10 +35,14 @@ const { bookCadenceMeetings, changeCadenceSegment } = proxyActivities<Activities
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 12 },
 });
 // Reads only: retried until the database answers.
-const { prepareCadence, readCadenceClient } = proxyActivities<Activities>({
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const reads = { startToCloseTimeout: '15 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } } as const;
+const regularReads = proxyActivities<Activities>(reads);
+// The same reads as local activities (issue 17): the setup and every monthly roll's client read take
+// no task round trip through the server. Booking stays a regular activity (it heartbeats, and waits
+// on the people's capacity locks other cadences hold, R-36/R-37).
+const localReads = proxyLocalActivities<Activities>(reads);
+/** Patch id of the local reads; runs recorded before it keep regular activities on replay. */
+export const CADENCE_LOCAL_READS_PATCH = 'cadence-local-reads';
 
 export async function cadence(input: CadenceInput): Promise<void> {
   let setupPolicy: CadenceState['setup']['policy'] | undefined = input.continued?.setup.policy;
@@ -73,6 +77,7 @@ export async function cadence(input: CadenceInput): Promise<void> {
 
   // The model's version for this run (domain/cadence.ts CadenceState.version): runs that started before it replay as v1.
   const version = patched('cadence-v2') ? 2 : 1;
+  const { prepareCadence, readCadenceClient } = patched(CADENCE_LOCAL_READS_PATCH) ? localReads : regularReads;
   // Setup: read the policy and client once; on the first run book the horizon and plan the date triggers.
   const setup = input.continued?.setup ?? (await prepareCadence({ clientId: input.clientId, lockedAt: input.lockedAt, policyVersion: input.policyVersion }));
   const s = initialState(setup, input.continued?.carried, version);
