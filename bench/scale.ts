@@ -14,8 +14,15 @@
  * Each start is the API's (`ensureCadence`), with client rows written directly (registration is
  * measured by the register scenario).
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import type { Worker as Thread } from 'node:worker_threads';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DataConverter } from '@temporalio/common';
+import type { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
@@ -33,6 +40,48 @@ interface Options { db: Db; clients: number; concurrency: number; tuning: Worker
 const TIME_ZONE = 'America/Chicago';
 const round = (n: number, digits = 1) => +n.toFixed(digits);
 const mb = (bytes: number) => round(bytes / 1024 / 1024);
+
+/**
+ * The SDK's workflow threads, where the cached workflows live (not public API: the threaded
+ * creator's `workerThreadClients`); none in debugMode, where workflows run on the main thread.
+ */
+function workflowThreads(worker: Worker): Thread[] {
+  const creator = (worker as unknown as { workflowCreator?: { workerThreadClients?: { workerThread: Thread }[] } }).workflowCreator;
+  return creator?.workerThreadClients?.map((c) => c.workerThread) ?? [];
+}
+
+/** A full GC of the main thread (the flag exposes `gc` to contexts created after it). */
+function collectGarbage() {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+}
+
+/**
+ * Where the process's memory is: RSS, the main thread's heap after a full GC (activities, the
+ * Temporal client, postgres.js, the bench itself), and the workflow threads' heaps (cached
+ * workflows). A thread's heap can only be collected from outside by a heap snapshot: with
+ * `snapshotDir` (BATON_BENCH_HEAP_SNAPSHOTS) one is written per thread, and its heap is then the
+ * live size; without, the thread's used heap includes garbage not yet collected.
+ */
+async function memorySample(worker: Worker, label: string, snapshotDir?: string) {
+  const threads = workflowThreads(worker);
+  let collected = false;
+  if (snapshotDir) {
+    fs.mkdirSync(snapshotDir, { recursive: true });
+    for (const [i, t] of threads.entries()) await pipeline(await t.getHeapSnapshot(), fs.createWriteStream(path.join(snapshotDir, `${label}-workflow-thread-${i}.heapsnapshot`)));
+    v8.writeHeapSnapshot(path.join(snapshotDir, `${label}-main.heapsnapshot`));
+    collected = true;
+  }
+  collectGarbage();
+  const m = process.memoryUsage();
+  const heaps = await Promise.all(threads.map((t) => t.getHeapStatistics()));
+  return {
+    rss: m.rss, mainHeapUsed: m.heapUsed, mainExternal: m.external,
+    workflowThreadHeapUsed: heaps.reduce((a, h) => a + h.used_heap_size, 0),
+    workflowThreadHeapTotal: heaps.reduce((a, h) => a + h.total_heap_size, 0),
+    workflowThreadGarbageCollected: collected,
+  };
+}
 
 async function pool(n: number, concurrency: number, fn: (i: number) => Promise<void>) {
   let next = 0;
@@ -82,7 +131,8 @@ export async function benchScale(o: Options) {
     await start(ids[0]!);
     await untilBooked(ids[0]!);
     o.log('  … first cadence booked');
-    const rssBefore = process.memoryUsage().rss;
+    const snapshotDir = process.env.BATON_BENCH_HEAP_SNAPSHOTS || undefined;
+    const before = await memorySample(current.worker, 'before', snapshotDir);
     const cachedBefore = current.worker.getStatus().numCachedWorkflows;
     const t0 = performance.now();
     await pool(ids.length - 1, o.concurrency, async (i) => {
@@ -91,11 +141,14 @@ export async function benchScale(o: Options) {
       if ((i + 1) % Math.max(1, Math.floor(o.clients / 10)) === 0) o.log(`  … ${i + 1} cadences booked (${round((performance.now() - t0) / 1000)} s, RSS ${mb(process.memoryUsage().rss)} MB)`);
     });
     const startSeconds = (performance.now() - t0) / 1000;
-    const rssAfter = process.memoryUsage().rss;
     const cached = current.worker.getStatus().numCachedWorkflows;
+    const after = await memorySample(current.worker, 'after', snapshotDir);
     const clocks = Number((await o.db.execute<{ n: string }>(sql`select count(*) as n from workflow_starts where kind = 'cta-clock'`))[0]!.n);
-    const perThousandMb = cached > cachedBefore ? mb(((rssAfter - rssBefore) / (cached - cachedBefore)) * 1000) : undefined;
-    o.log(`  cached ${cached} workflows, RSS ${mb(rssBefore)} → ${mb(rssAfter)} MB`);
+    const grown = (k: keyof typeof after) => (after[k] as number) - (before[k] as number);
+    /** Growth per 1,000 of `count` added while the cadences started, MB. */
+    const per1000 = (bytes: number, count: number) => (count > 0 ? mb((bytes / count) * 1000) : undefined);
+    const cadencesAdded = o.clients - 1;
+    o.log(`  cached ${cached} workflows, RSS ${mb(before.rss)} → ${mb(after.rss)} MB, main heap ${mb(before.mainHeapUsed)} → ${mb(after.mainHeapUsed)} MB, workflow thread heap ${mb(before.workflowThreadHeapUsed)} → ${mb(after.workflowThreadHeapUsed)} MB`);
 
     // The monthly roll for all at once: jump to just after local midnight on the 1st of next month.
     const month = (await bookedThrough(ids[0]!))!;
@@ -140,9 +193,17 @@ export async function benchScale(o: Options) {
       clients: o.clients, concurrency: o.concurrency, timeZone: TIME_ZONE, tuning,
       start: { seconds: round(startSeconds, 1), cadencesPerSec: round((o.clients - 1) / startSeconds, 2) },
       memory: {
-        cachedWorkflows: cached, ctaClocksStarted: clocks, rssBeforeMb: mb(rssBefore), rssAfterMb: mb(rssAfter),
+        cachedWorkflows: cached, ctaClocksStarted: clocks, rssBeforeMb: mb(before.rss), rssAfterMb: mb(after.rss),
         /** RSS growth ÷ workflows the cache gained, per 1,000 (cadences and their CTA clocks). */
-        rssPer1000CachedWorkflowsMb: perThousandMb,
+        rssPer1000CachedWorkflowsMb: per1000(grown('rss'), cached - cachedBefore),
+        /** RSS growth per 1,000 cadences started (what sizes a worker for N clients). */
+        rssPer1000CadencesMb: per1000(grown('rss'), cadencesAdded),
+        /** The workflow thread's used heap growth per 1,000 cadences (live data only when workflowThreadGarbageCollected). */
+        workflowThreadHeapPer1000CadencesMb: per1000(grown('workflowThreadHeapUsed'), cadencesAdded),
+        /** The main thread's heap after a full GC (activities, clients, the bench), growth per 1,000 cadences. */
+        mainHeapPer1000CadencesMb: per1000(grown('mainHeapUsed'), cadencesAdded),
+        before: Object.fromEntries(Object.entries(before).map(([k, v]) => [k, typeof v === 'number' ? mb(v) : v])),
+        after: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, typeof v === 'number' ? mb(v) : v])),
       },
       monthlyRoll: {
         rolled, of: ids.length, rollMonth, skippedHours: round(skipMs / 3_600_000),
