@@ -16,6 +16,11 @@ const moduleExtension = path.extname(here);
 /** The module that exports every workflow; the worker registers them all from here. */
 export const workflowsPath = path.join(path.dirname(here), 'workflows', `index${moduleExtension}`);
 /**
+ * Libraries loaded once per worker and shared by every workflow on it (workflows/shared-modules.ts,
+ * the SDK's `preloadModules`); without it each cached workflow keeps its own zod and luxon.
+ */
+export const workflowPreloadModules = [path.join(path.dirname(here), 'workflows', `shared-modules${moduleExtension}`)];
+/**
  * The workflow bundle `npm run build` writes next to the compiled worker (scripts/build.ts). Only
  * compiled code looks for it: from the sources the worker bundles at start, so an old dist/ never
  * runs in place of the code being edited.
@@ -85,7 +90,7 @@ export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath, bundlerOptions: { preloadModules: workflowPreloadModules } }),
     activities: createActivities({ db: opts.db }),
     ...(opts.tracing ? {
       interceptors: {
@@ -110,7 +115,7 @@ const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: cons
  */
 export function bundleBatonWorkflows(opts: { traced?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
-    workflowsPath, failureConverterPath, logger: quietBundler as never,
+    workflowsPath, failureConverterPath, preloadModules: workflowPreloadModules, logger: quietBundler as never,
     ...(opts.traced ? { workflowInterceptorModules: [tracingWorkflowInterceptorsPath] } : {}),
   });
 }
