@@ -73,10 +73,14 @@ export interface BatonWorkerOptions extends ActivityDeps {
 
 /**
  * Memory one cached Baton workflow holds, for sizing the cache: each workflow evaluates its own copy
- * of the workflow modules (0.7 MiB kept since the policy schema is built on first use, `npm run bench
- * -- --only workflow-setup`; 6.4 MiB before) plus its state (a cadence carries its policy document),
- * and the heap runs ahead of its garbage. The SDK's default assumes about 1.7 MB a workflow (600 per
- * GB); at 6.4 MiB that ran a 100-client rehearsal's workflow thread out of heap (docs/rehearsal.md).
+ * of the workflow modules not shared by preloading (0.1 MiB kept since zod, luxon and the pure domain
+ * modules are shared, workflows/shared-modules.ts; 0.7 MiB before, 6.4 MiB before the policy schema
+ * was built on first use: `npm run bench -- --only workflow-setup`) plus its state (a cadence carries
+ * its policy document), and the heap runs ahead of its garbage. The SDK's default assumes about 1.7
+ * MB a workflow (600 per GB); at 6.4 MiB that ran a 100-client rehearsal's workflow thread out of
+ * heap (docs/rehearsal.md). Measured with the modules shared (`--only scale`, a cadence and its CTA
+ * clocks): about 0.25 MB of workflow-thread heap and 0.5 MB of RSS per cached workflow, so 3 MiB is
+ * now conservative; it stays until a long rehearsal (cadences with a year of state) confirms less.
  */
 export const CACHED_WORKFLOW_MIB = 3;
 

@@ -3,8 +3,11 @@
  * lifecycles — a cadence each, plus the CTA clocks they open — held by ONE worker process, on the
  * time-skipping test server so the monthly horizon roll (R-10) can be made to fire for all N at
  * once without waiting for the 1st of next month. Measures:
- *  - worker RSS per 1,000 cached workflows (RSS growth while the N cadences start and book, ÷ the
- *    worker's cached workflow count);
+ *  - memory while the N cadences start and book: RSS growth per 1,000 cached workflows and per 1,000
+ *    cadences (a cadence keeps about seven workflows cached: itself and the CTA clocks it opens), and
+ *    where it is — the workflow thread's heap (the cached workflows) and the main thread's heap after a
+ *    full GC (activities, clients, the bench). BATON_BENCH_HEAP_SNAPSHOTS=<dir> writes heap snapshots
+ *    of both threads before and after (which also makes the thread's heap its live size);
  *  - the monthly roll: the clock jumps to just after next month's start (local midnight, all
  *    clients in one time zone), so every cadence's roll timer fires at the same instant; lateness
  *    of each roll = when its booking was committed (the ledger's `recorded_at`, wall time) − when the
@@ -96,8 +99,10 @@ export async function benchScale(o: Options) {
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   const taskQueue = 'bench-scale';
   const bundle = await bundleBatonWorkflows();
-  // Room for every cadence and the clocks it opens unless the run says otherwise (--max-cached-workflows).
-  const tuning: WorkerTuning = { ...o.tuning, maxCachedWorkflows: o.tuning.maxCachedWorkflows ?? Math.max(1000, o.clients * 4) };
+  // Room for every cadence and the clocks it opens unless the run says otherwise (--max-cached-workflows):
+  // a cadence keeps about seven workflows cached after booking its horizon (itself and six CTA clocks;
+  // 723 for 100 cadences), so room for four each made the cache evict from about 140 cadences on.
+  const tuning: WorkerTuning = { ...o.tuning, maxCachedWorkflows: o.tuning.maxCachedWorkflows ?? Math.max(1000, o.clients * 8) };
   const startWorker = async () => {
     const worker = await createWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, db: o.db, dataConverter: o.dataConverter, workflowBundle: bundle, tuning });
     return { worker, running: worker.run() };

@@ -1,6 +1,8 @@
+import vm from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { regexes } from 'zod/v4/core';
 import { z as classic } from 'zod';
+import { workflowBundle } from '../support/temporal.js';
 
 /**
  * The worker preloads zod and luxon once and shares them with every workflow
@@ -31,5 +33,21 @@ describe('zod shared by every workflow on a worker', () => {
     const inside = await import('../../domain/policy.js');
     expect(inside.parsePolicy(document)).toEqual({ ok: true, policy: document });
     expect(inside.parsePolicy({})).toEqual({ ok: true, policy: document });
+  });
+
+  it('shares no policy module and no workflow module: the SDK would freeze their zod schemas and bind workflows to the first one', async () => {
+    const { code } = await workflowBundle();
+    const modules = new Map<PropertyKey, unknown>();
+    const context = vm.createContext({ console, TextEncoder, TextDecoder, URL, URLSearchParams, AbortController, setTimeout, clearTimeout, queueMicrotask });
+    Object.defineProperty(context, '__webpack_module_cache__', { value: new Proxy({}, { get: (_, p) => modules.get(p), set: (_, p, v) => (modules.set(p, v), true) }) });
+    vm.runInContext(code, context);
+    const runtime = new Set(modules.keys());
+    vm.runInContext('__TEMPORAL__.preloadModules()', context); // what the SDK loads into the shared cache before any workflow
+    const preloaded = [...modules.keys()].filter((k) => !runtime.has(k)).map(String);
+    expect(preloaded).toEqual(expect.arrayContaining(['./workflows/shared-modules.ts', './domain/cta-titles.ts', './domain/onboarding.ts']));
+    expect(preloaded.some((k) => k.includes('node_modules/zod/'))).toBe(true);
+    expect(preloaded.some((k) => k.includes('node_modules/luxon/'))).toBe(true);
+    expect(preloaded.filter((k) => /^\.\/domain\/(policy|policy-current|cadence|cadence-plan|planning-cycle)[./]/.test(k))).toEqual([]);
+    expect(preloaded.filter((k) => k.startsWith('./workflows/') && k !== './workflows/shared-modules.ts')).toEqual([]);
   });
 });
