@@ -4,8 +4,8 @@
  * keeps them for as long as it stays cached; a cadence keeps about seven workflows cached (itself and
  * the CTA clocks it opens). worker.ts bundles this module as the SDK's `preloadModules`: it (and what
  * it imports) is evaluated once, when the worker's V8 context is set up, and the SDK then deep-freezes
- * the modules it loaded. Kept per workflow (`npm run bench -- --only workflow-setup`): 0.76 MiB with
- * nothing shared, 0.16 with zod and luxon shared, 0.10 with the domain modules below too.
+ * the modules it loaded. Kept per workflow (measured as `npm run bench -- --only workflow-setup`
+ * does): 0.76 MiB with nothing shared, 0.16 with zod and luxon shared, 0.10 with the domain modules below too.
  *
  * What may be listed: modules with no state of their own (what one workflow changed there would leak
  * into every other workflow on the worker) that do not import workflow APIs (they run before any
