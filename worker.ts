@@ -16,8 +16,9 @@ const moduleExtension = path.extname(here);
 /** The module that exports every workflow; the worker registers them all from here. */
 export const workflowsPath = path.join(path.dirname(here), 'workflows', `index${moduleExtension}`);
 /**
- * Libraries loaded once per worker and shared by every workflow on it (workflows/shared-modules.ts,
- * the SDK's `preloadModules`); without it each cached workflow keeps its own zod and luxon.
+ * Modules loaded once per worker and shared by every workflow on it (workflows/shared-modules.ts,
+ * the SDK's `preloadModules`: zod, luxon, the pure domain modules); without it each cached workflow
+ * keeps its own copy of them. Every bundle of Baton's workflows (tests, build, rehearsals) preloads it.
  */
 export const workflowPreloadModules = [path.join(path.dirname(here), 'workflows', `shared-modules${moduleExtension}`)];
 /**
