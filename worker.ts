@@ -16,6 +16,12 @@ const moduleExtension = path.extname(here);
 /** The module that exports every workflow; the worker registers them all from here. */
 export const workflowsPath = path.join(path.dirname(here), 'workflows', `index${moduleExtension}`);
 /**
+ * Modules loaded once per worker and shared by every workflow on it (workflows/shared-modules.ts,
+ * the SDK's `preloadModules`: zod, luxon, the pure domain modules); without it each cached workflow
+ * keeps its own copy of them. Every bundle of Baton's workflows (tests, build, rehearsals) preloads it.
+ */
+export const workflowPreloadModules = [path.join(path.dirname(here), 'workflows', `shared-modules${moduleExtension}`)];
+/**
  * The workflow bundle `npm run build` writes next to the compiled worker (scripts/build.ts). Only
  * compiled code looks for it: from the sources the worker bundles at start, so an old dist/ never
  * runs in place of the code being edited.
@@ -68,10 +74,14 @@ export interface BatonWorkerOptions extends ActivityDeps {
 
 /**
  * Memory one cached Baton workflow holds, for sizing the cache: each workflow evaluates its own copy
- * of the workflow modules (0.7 MiB kept since the policy schema is built on first use, `npm run bench
- * -- --only workflow-setup`; 6.4 MiB before) plus its state (a cadence carries its policy document),
- * and the heap runs ahead of its garbage. The SDK's default assumes about 1.7 MB a workflow (600 per
- * GB); at 6.4 MiB that ran a 100-client rehearsal's workflow thread out of heap (docs/rehearsal.md).
+ * of the workflow modules not shared by preloading (0.1 MiB kept since zod, luxon and the pure domain
+ * modules are shared, workflows/shared-modules.ts; 0.7 MiB before, 6.4 MiB before the policy schema
+ * was built on first use: `npm run bench -- --only workflow-setup`) plus its state (a cadence carries
+ * its policy document), and the heap runs ahead of its garbage. The SDK's default assumes about 1.7
+ * MB a workflow (600 per GB); at 6.4 MiB that ran a 100-client rehearsal's workflow thread out of
+ * heap (docs/rehearsal.md). Measured with the modules shared (`--only scale`, a cadence and its CTA
+ * clocks): about 0.25 MB of workflow-thread heap and 0.5 MB of RSS per cached workflow, so 3 MiB is
+ * now conservative; it stays until a long rehearsal (cadences with a year of state) confirms less.
  */
 export const CACHED_WORKFLOW_MIB = 3;
 
@@ -85,7 +95,7 @@ export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath, bundlerOptions: { preloadModules: workflowPreloadModules } }),
     activities: createActivities({ db: opts.db }),
     ...(opts.tracing ? {
       interceptors: {
@@ -110,7 +120,7 @@ const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: cons
  */
 export function bundleBatonWorkflows(opts: { traced?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
-    workflowsPath, failureConverterPath, logger: quietBundler as never,
+    workflowsPath, failureConverterPath, preloadModules: workflowPreloadModules, logger: quietBundler as never,
     ...(opts.traced ? { workflowInterceptorModules: [tracingWorkflowInterceptorsPath] } : {}),
   });
 }

@@ -3,8 +3,11 @@
  * lifecycles — a cadence each, plus the CTA clocks they open — held by ONE worker process, on the
  * time-skipping test server so the monthly horizon roll (R-10) can be made to fire for all N at
  * once without waiting for the 1st of next month. Measures:
- *  - worker RSS per 1,000 cached workflows (RSS growth while the N cadences start and book, ÷ the
- *    worker's cached workflow count);
+ *  - memory while the N cadences start and book: RSS growth per 1,000 cached workflows and per 1,000
+ *    cadences (a cadence keeps about seven workflows cached: itself and the CTA clocks it opens), and
+ *    where it is — the workflow thread's heap (the cached workflows) and the main thread's heap after a
+ *    full GC (activities, clients, the bench). BATON_BENCH_HEAP_SNAPSHOTS=<dir> writes heap snapshots
+ *    of both threads before and after (which also makes the thread's heap its live size);
  *  - the monthly roll: the clock jumps to just after next month's start (local midnight, all
  *    clients in one time zone), so every cadence's roll timer fires at the same instant; lateness
  *    of each roll = when its booking was committed (the ledger's `recorded_at`, wall time) − when the
@@ -14,9 +17,16 @@
  * Each start is the API's (`ensureCadence`), with client rows written directly (registration is
  * measured by the register scenario).
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import type { Worker as Thread } from 'node:worker_threads';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DataConverter } from '@temporalio/common';
+import type { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
@@ -35,6 +45,48 @@ interface Options { db: Db; clients: number; concurrency: number; tuning: Worker
 const TIME_ZONE = 'America/Chicago';
 const round = (n: number, digits = 1) => +n.toFixed(digits);
 const mb = (bytes: number) => round(bytes / 1024 / 1024);
+
+/**
+ * The SDK's workflow threads, where the cached workflows live (not public API: the threaded
+ * creator's `workerThreadClients`); none in debugMode, where workflows run on the main thread.
+ */
+function workflowThreads(worker: Worker): Thread[] {
+  const creator = (worker as unknown as { workflowCreator?: { workerThreadClients?: { workerThread: Thread }[] } }).workflowCreator;
+  return creator?.workerThreadClients?.map((c) => c.workerThread) ?? [];
+}
+
+/** A full GC of the main thread (the flag exposes `gc` to contexts created after it). */
+function collectGarbage() {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+}
+
+/**
+ * Where the process's memory is: RSS, the main thread's heap after a full GC (activities, the
+ * Temporal client, postgres.js, the bench itself), and the workflow threads' heaps (cached
+ * workflows). A thread's heap can only be collected from outside by a heap snapshot: with
+ * `snapshotDir` (BATON_BENCH_HEAP_SNAPSHOTS) one is written per thread, and its heap is then the
+ * live size; without, the thread's used heap includes garbage not yet collected.
+ */
+async function memorySample(worker: Worker, label: string, snapshotDir?: string) {
+  const threads = workflowThreads(worker);
+  let collected = false;
+  if (snapshotDir) {
+    fs.mkdirSync(snapshotDir, { recursive: true });
+    for (const [i, t] of threads.entries()) await pipeline(await t.getHeapSnapshot(), fs.createWriteStream(path.join(snapshotDir, `${label}-workflow-thread-${i}.heapsnapshot`)));
+    v8.writeHeapSnapshot(path.join(snapshotDir, `${label}-main.heapsnapshot`));
+    collected = true;
+  }
+  collectGarbage();
+  const m = process.memoryUsage();
+  const heaps = await Promise.all(threads.map((t) => t.getHeapStatistics()));
+  return {
+    rss: m.rss, mainHeapUsed: m.heapUsed, mainExternal: m.external,
+    workflowThreadHeapUsed: heaps.reduce((a, h) => a + h.used_heap_size, 0),
+    workflowThreadHeapTotal: heaps.reduce((a, h) => a + h.total_heap_size, 0),
+    workflowThreadGarbageCollected: collected,
+  };
+}
 
 async function pool(n: number, concurrency: number, fn: (i: number) => Promise<void>) {
   let next = 0;
@@ -56,8 +108,10 @@ export async function benchScale(o: Options) {
   await registerSearchAttributes(connection, env.namespace ?? 'default');
   const taskQueue = 'bench-scale';
   const bundle = await bundleBatonWorkflows();
-  // Room for every cadence and the clocks it opens unless the run says otherwise (--max-cached-workflows).
-  const tuning: WorkerTuning = { ...o.tuning, maxCachedWorkflows: o.tuning.maxCachedWorkflows ?? Math.max(1000, o.clients * 4) };
+  // Room for every cadence and the clocks it opens unless the run says otherwise (--max-cached-workflows):
+  // a cadence keeps about seven workflows cached after booking its horizon (itself and six CTA clocks;
+  // 723 for 100 cadences), so room for four each made the cache evict from about 140 cadences on.
+  const tuning: WorkerTuning = { ...o.tuning, maxCachedWorkflows: o.tuning.maxCachedWorkflows ?? Math.max(1000, o.clients * 8) };
   const startWorker = async () => {
     const worker = await createWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, db: o.db, dataConverter: o.dataConverter, workflowBundle: bundle, tuning });
     return { worker, running: worker.run() };
@@ -91,7 +145,8 @@ export async function benchScale(o: Options) {
     await start(ids[0]!);
     await untilBooked(ids[0]!);
     o.log('  … first cadence booked');
-    const rssBefore = process.memoryUsage().rss;
+    const snapshotDir = process.env.BATON_BENCH_HEAP_SNAPSHOTS || undefined;
+    const before = await memorySample(current.worker, 'before', snapshotDir);
     const cachedBefore = current.worker.getStatus().numCachedWorkflows;
     const t0 = performance.now();
     await pool(ids.length - 1, o.concurrency, async (i) => {
@@ -100,11 +155,14 @@ export async function benchScale(o: Options) {
       if ((i + 1) % Math.max(1, Math.floor(o.clients / 10)) === 0) o.log(`  … ${i + 1} cadences booked (${round((performance.now() - t0) / 1000)} s, RSS ${mb(process.memoryUsage().rss)} MB)`);
     });
     const startSeconds = (performance.now() - t0) / 1000;
-    const rssAfter = process.memoryUsage().rss;
     const cached = current.worker.getStatus().numCachedWorkflows;
+    const after = await memorySample(current.worker, 'after', snapshotDir);
     const clocks = Number((await o.db.execute<{ n: string }>(sql`select count(*) as n from workflow_starts where kind = 'cta-clock'`))[0]!.n);
-    const perThousandMb = cached > cachedBefore ? mb(((rssAfter - rssBefore) / (cached - cachedBefore)) * 1000) : undefined;
-    o.log(`  cached ${cached} workflows, RSS ${mb(rssBefore)} → ${mb(rssAfter)} MB`);
+    const grown = (k: keyof typeof after) => (after[k] as number) - (before[k] as number);
+    /** Growth per 1,000 of `count` added while the cadences started, MB. */
+    const per1000 = (bytes: number, count: number) => (count > 0 ? mb((bytes / count) * 1000) : undefined);
+    const cadencesAdded = o.clients - 1;
+    o.log(`  cached ${cached} workflows, RSS ${mb(before.rss)} → ${mb(after.rss)} MB, main heap ${mb(before.mainHeapUsed)} → ${mb(after.mainHeapUsed)} MB, workflow thread heap ${mb(before.workflowThreadHeapUsed)} → ${mb(after.workflowThreadHeapUsed)} MB`);
 
     // The monthly roll for all at once: jump to just after local midnight on the 1st of next month.
     const month = (await bookedThrough(ids[0]!))!;
@@ -158,9 +216,17 @@ export async function benchScale(o: Options) {
       clients: o.clients, concurrency: o.concurrency, timeZone: TIME_ZONE, tuning,
       start: { seconds: round(startSeconds, 1), cadencesPerSec: round((o.clients - 1) / startSeconds, 2) },
       memory: {
-        cachedWorkflows: cached, ctaClocksStarted: clocks, rssBeforeMb: mb(rssBefore), rssAfterMb: mb(rssAfter),
+        cachedWorkflows: cached, ctaClocksStarted: clocks, rssBeforeMb: mb(before.rss), rssAfterMb: mb(after.rss),
         /** RSS growth ÷ workflows the cache gained, per 1,000 (cadences and their CTA clocks). */
-        rssPer1000CachedWorkflowsMb: perThousandMb,
+        rssPer1000CachedWorkflowsMb: per1000(grown('rss'), cached - cachedBefore),
+        /** RSS growth per 1,000 cadences started (what sizes a worker for N clients). */
+        rssPer1000CadencesMb: per1000(grown('rss'), cadencesAdded),
+        /** The workflow thread's used heap growth per 1,000 cadences (live data only when workflowThreadGarbageCollected). */
+        workflowThreadHeapPer1000CadencesMb: per1000(grown('workflowThreadHeapUsed'), cadencesAdded),
+        /** The main thread's heap after a full GC (activities, clients, the bench), growth per 1,000 cadences. */
+        mainHeapPer1000CadencesMb: per1000(grown('mainHeapUsed'), cadencesAdded),
+        before: Object.fromEntries(Object.entries(before).map(([k, v]) => [k, typeof v === 'number' ? mb(v) : v])),
+        after: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, typeof v === 'number' ? mb(v) : v])),
       },
       monthlyRoll: {
         rolled, of: ids.length, rollMonth, skippedHours: round(skipMs / 3_600_000),

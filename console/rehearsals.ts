@@ -94,7 +94,7 @@ export class Rehearsals {
       const changed = deepMerge(current, patch) as Record<string, unknown>;
       // The workflow code is bundled once per process and shared by every rehearsal.
       this.bundle ??= import('@temporalio/worker').then(async ({ bundleWorkflowCode }) => bundleWorkflowCode({
-        workflowsPath: (await import('../worker.js')).workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => this.logger.error(m), log() {} } as never,
+        workflowsPath: (await import('../worker.js')).workflowsPath, preloadModules: (await import('../worker.js')).workflowPreloadModules, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => this.logger.error(m), log() {} } as never,
       }));
       const opts = { workflowBundle: await this.bundle, ...(this.options.rehearsal?.postgresAdminUrl ? { postgresAdminUrl: this.options.rehearsal.postgresAdminUrl } : {}), ...(this.options.rehearsal?.testServerPath ? { testServerPath: this.options.rehearsal.testServerPath } : {}) };
       const a = await rehearse({ ...scenario, policy: current }, opts);
