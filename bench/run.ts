@@ -190,8 +190,26 @@ async function main() {
     ] : [];
     finished.http = scenarios;
 
+    /**
+     * Waits until Baton's worker has had nothing in flight for half a second (at most a minute), so
+     * a timed phase does not pay for the workflows the previous one started (500 registrations'
+     * placement reviews, the CTA clocks) while the bare floor it is compared with runs on a quiet worker.
+     */
+    const settleWorker = async () => {
+      const until = Date.now() + 60_000;
+      let idleSince: number | undefined;
+      while (Date.now() < until) {
+        const st = worker.getStatus();
+        const idle = st.numInFlightWorkflowActivations === 0 && st.numInFlightActivities === 0;
+        idleSince = idle ? (idleSince ?? Date.now()) : undefined;
+        if (idleSince !== undefined && Date.now() - idleSince >= 500) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+
     // CTA round trip: open then first action, each timed from the client side; then clocks settle.
     if (runs('cta')) console.error(`… CTA round trip ×${CTAS}`);
+    await settleWorker();
     const people = (await post('/v1/people', { name: 'Bench CSM', email: 'csm@bench.example', roles: ['CSM'] })).body;
     await fetch(`${base}/v1/clients/${sample.id}/assignments/CSM`, { method: 'PUT', headers: auth, body: JSON.stringify({ personId: people.id }) });
     const openMs: number[] = [];
@@ -219,6 +237,7 @@ async function main() {
     const bareMs: number[] = [];
     if (runs('cta')) {
       console.error(`… register one at a time ×${CTAS}, then bare start + transaction ×${CTAS}`);
+      await settleWorker();
       for (let i = 0; i < CTAS; i++) {
         const t = performance.now();
         const r = await post('/v1/clients', { name: `Bench sequential ${i}`, mrr: 12000, maturity: 4, appetite: 2, timeZone: 'America/Chicago' });
@@ -233,6 +252,7 @@ async function main() {
       });
       const bareRunning = bareWorker.run();
       const plain = new Client({ connection, namespace: NAMESPACE });
+      await settleWorker();
       try {
         for (let i = 0; i < CTAS; i++) {
           const t = performance.now();

@@ -218,11 +218,14 @@ export async function ensureAllPlacementReviews(t: TemporalTarget, db: Db): Prom
   return rows.length;
 }
 
+/** What whoever opened a CTA has already read (the active policy, the client's name), so the clock's start reads it again only when absent. */
+export interface KnownToOpener { policy?: Awaited<ReturnType<typeof activePolicy>>; clientName?: string }
+
 /** Starts the SLA clock of a CTA (C-5, R-122) unless it already runs. */
-export async function ensureCtaClock(t: TemporalTarget, cta: Pick<CtaRow, 'id' | 'clientId' | 'firstActionDueAt' | 'title'>, db: Db) {
+export async function ensureCtaClock(t: TemporalTarget, cta: Pick<CtaRow, 'id' | 'clientId' | 'firstActionDueAt' | 'title'>, db: Db, known: KnownToOpener = {}) {
   const [policy, [client]] = await Promise.all([
-    activePolicy(db),
-    cta.clientId ? db.select({ name: clients.name }).from(clients).where(eq(clients.id, cta.clientId)) : Promise.resolve([]),
+    known.policy ?? activePolicy(db),
+    known.clientName !== undefined ? [{ name: known.clientName }] : cta.clientId ? db.select({ name: clients.name }).from(clients).where(eq(clients.id, cta.clientId)) : Promise.resolve([]),
   ]);
   await startProcess(t, 'ctaClock', {
     ctaId: cta.id, clientId: cta.clientId ?? PORTFOLIO_SCOPE, firstActionDueAt: new Date(cta.firstActionDueAt).toISOString(),
@@ -454,8 +457,8 @@ export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: Wor
  * marked. Who has just opened the CTA passes its row, so nothing is read back (issue 17: one query
  * fewer on every CTA opened).
  */
-export async function dispatchCtaClock(t: TemporalTarget, db: Db, cta: CtaRow | undefined, ctaId = cta?.id ?? ''): Promise<void> {
-  if (cta && (!cta.firstActionAt || isDeliverable(cta)) && ['open', 'escalated', 'first_action'].includes(cta.state)) await ensureCtaClock(t, cta, db);
+export async function dispatchCtaClock(t: TemporalTarget, db: Db, cta: CtaRow | undefined, ctaId = cta?.id ?? '', known: KnownToOpener = {}): Promise<void> {
+  if (cta && (!cta.firstActionAt || isDeliverable(cta)) && ['open', 'escalated', 'first_action'].includes(cta.state)) await ensureCtaClock(t, cta, db, known);
   await markWorkflowStarted(db, 'cta-clock', ctaId);
 }
 

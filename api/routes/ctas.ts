@@ -100,7 +100,7 @@ export function registerCtaRoutes(app: OpenAPIHono<ApiEnv>) {
       dueAt: new Date(b.dueAt).toISOString(), firstActionHours: b.firstActionHours ?? policy.document.meeting.firstActionHours,
       openedAt: now.toISOString(), actor: actorOf(c), why: { policyVersion: policy.version },
     });
-    if (temporal) await dispatchCtaClock(temporal, db, row).catch((err) => c.get('deps').logger.warn({ err, ctaId: row.id }, 'CTA clock not started; the worker\'s outbox dispatcher will start it'));
+    if (temporal) await dispatchCtaClock(temporal, db, row, row.id, { policy, clientName: client.name }).catch((err) => c.get('deps').logger.warn({ err, ctaId: row.id }, 'CTA clock not started; the worker\'s outbox dispatcher will start it'));
     return c.json(ctaView(row, now.getTime()), 201);
   });
 
