@@ -71,7 +71,7 @@ export async function createApiKey(db: Db, input: { name: string; role: Role; cr
     return rows;
   });
   if (input.id) forgetCachedPrincipals(db);
-  if (!row) throw new Error(`API key ${values.id} exists and cannot be re-issued`);
+  if (!row) throw new ApiKeyNotReissuableError(values.id);
   return { key, record: publicKey(row) };
 }
 
@@ -113,6 +113,14 @@ export async function listApiKeys(db: Db, page: { after?: string; limit?: number
   const rows = await db.select().from(apiKeys).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id));
   const start = page.after ? rows.findIndex((r) => r.id === page.after) + 1 : 0;
   return rows.slice(start, page.limit === undefined ? undefined : start + page.limit).map(publicKey);
+}
+
+/** A retry's key record was revoked (or belongs to another creator): a revoked key is never brought back. */
+export class ApiKeyNotReissuableError extends Error {
+  override name = 'ApiKeyNotReissuableError';
+  constructor(readonly id: string) {
+    super(`The API key ${id} created under this Idempotency-Key was revoked, and a revoked key is never re-issued; send a new Idempotency-Key to create another.`);
+  }
 }
 
 export class LastAdminKeyError extends Error {

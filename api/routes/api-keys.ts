@@ -1,5 +1,5 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { createApiKey, LastAdminKeyError, listApiKeys, revokeApiKey, ROLES } from '../../db/api-keys.js';
+import { ApiKeyNotReissuableError, createApiKey, LastAdminKeyError, listApiKeys, revokeApiKey, ROLES } from '../../db/api-keys.js';
 import type { ApiEnv } from '../context.js';
 import { actorOf } from '../actor.js';
 import { requestScopedId } from '../idempotency.js';
@@ -31,7 +31,10 @@ const revoke = securedRoute(ROLE_SETS.admin, {
 export function registerApiKeyRoutes(app: OpenAPIHono<ApiEnv>) {
   app.openapi(create, async (c) => {
     const b = c.req.valid('json');
-    const created = await createApiKey(c.get('deps').db, { ...b, createdBy: actorOf(c).name, id: requestScopedId(c, 'api-key') });
+    const created = await createApiKey(c.get('deps').db, { ...b, createdBy: actorOf(c).name, id: requestScopedId(c, 'api-key') }).catch((err: unknown) => {
+      if (err instanceof ApiKeyNotReissuableError) throw conflict(err.message);
+      throw err;
+    });
     // The key is shown once and never stored in clear, not even for an Idempotency-Key replay: a
     // retry with the same key re-issues the same record with a new key (the lost one stops working).
     c.set('responseHoldsSecret', true);

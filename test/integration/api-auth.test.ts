@@ -145,6 +145,22 @@ describe('authentication and roles on every operation', () => {
     expect((await h.call('GET', '/v1/api-keys')).body.items.filter((k: { name: string }) => k.name === 'retried')).toHaveLength(1);
   });
 
+  it('a retry under the Idempotency-Key of a key revoked since is a 409 that says why, and brings nothing back', async () => {
+    const headers = { 'idempotency-key': 'create-key-then-revoked' };
+    const first = await h.call('POST', '/v1/api-keys', { body: { name: 'revoked later', role: 'ops' }, headers });
+    expect(first.status).toBe(201);
+    expect((await h.call('DELETE', `/v1/api-keys/${first.body.id}`)).status).toBe(200);
+    // Found by the fuzzer: this was a 500 (the re-issue's conditional upsert matched no row).
+    const retry = await h.call('POST', '/v1/api-keys', { body: { name: 'revoked later', role: 'ops' }, headers });
+    expect(retry.status).toBe(409);
+    expect(retry.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(retry.body.detail).toMatch(/was revoked.*never re-issued.*new Idempotency-Key/);
+    expect(retry.body).not.toHaveProperty('key');
+    const [row] = await h.database.sql`select revoked_at from api_keys where id = ${first.body.id}`;
+    expect(row!.revoked_at).not.toBeNull();
+    expect((await h.app.request('/v1/clients', { headers: { authorization: `Bearer ${first.body.key}` } })).status).toBe(401);
+  });
+
   it('keys are stored hashed and listed without the key', async () => {
     const list = await h.call('GET', '/v1/api-keys');
     expect(list.status).toBe(200);
