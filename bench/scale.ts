@@ -37,7 +37,7 @@ import { ensureCadence } from '../runtime/processes.js';
 import { registerSearchAttributes } from '../runtime/search-attribute-registry.js';
 import { bundleBatonWorkflows, createWorker, type WorkerTuning } from '../worker.js';
 import { cadenceStatus, cadenceWorkflowId } from '../workflows/contracts.js';
-import { LOOPBACK_CHANNEL_ARGS, SimulatedClock } from '../rehearsal/simulated-clock.js';
+import { describeError, LOOPBACK_CHANNEL_ARGS, SimulatedClock } from '../rehearsal/simulated-clock.js';
 import { pct } from './onboarding.js';
 
 interface Options { db: Db; clients: number; concurrency: number; tuning: WorkerTuning; dataConverter: DataConverter; log: (m: string) => void }
@@ -133,8 +133,13 @@ export async function benchScale(o: Options) {
       const c = segmentOf.get(clientId)!;
       await ensureCadence(target, { clientId, lockedAt: new Date().toISOString(), policyVersion: policy.version }, { name: c.name, segment: c.segment });
     };
+    /** The last query failure, said when the roll is not seen (a failed query reads as "not rolled yet"). */
+    let lastQueryError: string | undefined;
     const bookedThrough = async (clientId: string): Promise<string | undefined> => {
-      const s = await client.workflow.getHandle(cadenceWorkflowId(clientId)).query(cadenceStatus).catch(() => undefined);
+      const s = await connection.withDeadline(Date.now() + 30_000, () => client.workflow.getHandle(cadenceWorkflowId(clientId)).query(cadenceStatus)).catch((err: unknown) => {
+        lastQueryError = describeError(err);
+        return undefined;
+      });
       return s && 'bookedThrough' in s ? s.bookedThrough ?? undefined : undefined;
     };
     const untilBooked = async (clientId: string) => {
@@ -183,12 +188,18 @@ export async function benchScale(o: Options) {
       log: o.log,
     });
     let rolled = 0;
+    let lastReport = performance.now();
     for (;;) {
       rolled = 0;
       await pool(ids.length, o.concurrency * 2, async (i) => {
         if ((await bookedThrough(ids[i]!)) === rollMonth) rolled++;
       });
       if (rolled === ids.length || performance.now() - t1 > 30 * 60_000) break;
+      if (performance.now() - lastReport > 10_000) {
+        lastReport = performance.now();
+        o.log(`  … ${rolled} of ${ids.length} rolled${lastQueryError ? ` (last query failure: ${lastQueryError})` : ''}`);
+        lastQueryError = undefined;
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
     const rollSeconds = (performance.now() - t1) / 1000;
