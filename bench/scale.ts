@@ -220,9 +220,9 @@ export async function benchScale(o: Options) {
     await current.running;
     const histories = await Promise.all(ids.map(async (id) => ({ workflowId: cadenceWorkflowId(id), history: await client.workflow.getHandle(cadenceWorkflowId(id)).fetchHistory() })));
     const t2 = performance.now();
-    let replayFailures = 0;
-    for await (const r of Worker.runReplayHistories({ workflowBundle: bundle, dataConverter: o.dataConverter }, histories)) if (r.error) replayFailures += 1;
-    if (replayFailures) throw new Error(`${replayFailures} of ${ids.length} cadence histories did not replay`);
+    const replayFailures: string[] = [];
+    for await (const r of Worker.runReplayHistories({ workflowBundle: bundle, dataConverter: o.dataConverter }, histories)) if (r.error) replayFailures.push(`${r.workflowId}: ${r.error.message}`);
+    if (replayFailures.length) throw new Error(`${replayFailures.length} of ${ids.length} cadence histories did not replay; first: ${replayFailures[0]}`);
     const recoverSeconds = (performance.now() - t2) / 1000;
     const historyEvents = histories.map((h) => h.history.events?.length ?? 0);
 
