@@ -92,20 +92,20 @@ const STALL_RETRY_MAX_MS = 24 * 3_600_000;
 // Bounded retries (issue 10): a database outage is ridden out for about five minutes; a permanent
 // failure (non-retryable ApplicationFailure from the activity wrapper) fails at once. A worker that
 // dies mid-activity is noticed by the heartbeat (long activities) or the short start-to-close.
-const activities = proxyActivities<Activities>({
+const recording = {
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '10 seconds', // recordProcessEffects heartbeats per effect
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 12 },
+} as const;
+const activities = proxyActivities<Activities>({
+  ...recording,
+  heartbeatTimeout: '10 seconds', // recordProcessEffects heartbeats per effect
 });
 // The same recording as a local activity (kernel v3), for batches that wait on no other process
 // (domain/effects.ts `waitsOnAnotherProcess`): it runs in the worker that holds the workflow task,
 // with the same bounded retries (each backoff under the SDK's one-minute local retry threshold,
 // so retries stay in the worker; a worker that dies mid-way loses the task, and the next worker
 // runs the batch again, which lands once by its key).
-const localRecorder = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 12 },
-});
+const localRecorder = proxyLocalActivities<Activities>(recording);
 const failureRecorder = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
