@@ -6,10 +6,10 @@
  * activities/autotask.ts, activities/connectwise.ts); the meeting's time and Accountable are read again at the call,
  * so moves delivered out of order still end at the meeting's current time.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { enqueueWorkflowStart } from './outbox.js';
-import { clients, connectors, deliveries, meetings, type Actor } from './schema.js';
+import { clients, deliveries, meetings, type Actor } from './schema.js';
 
 type Executor = Pick<Db, 'insert' | 'select'>;
 
@@ -34,11 +34,11 @@ export const APPOINTMENT_OPS: Record<string, AppointmentDelivery['op'] | undefin
 export const isAppointmentDelivery = (p: { op?: unknown }): p is AppointmentDelivery => typeof p.op === 'string' && p.op.startsWith('appointment.');
 
 /** A move or cancel the connector itself reported (its webhook, callback or poller: actor `psa:<id>`) is not sent back to it. */
-export async function queueAppointmentDeliveries(tx: Executor, e: { id: string; type: string; clientId: string | null; actor?: Actor; data: Record<string, unknown> }, deliveryIdFor: (key: string) => string): Promise<number> {
+/** `clientConnectors`: the active connectors the event's client is mapped on; those that keep appointments get one. */
+export async function queueAppointmentDeliveries(tx: Executor, e: { id: string; type: string; clientId: string | null; actor?: Actor; data: Record<string, unknown> }, clientConnectors: { id: string; type: string }[], deliveryIdFor: (key: string) => string): Promise<number> {
   const op = APPOINTMENT_OPS[e.type];
   if (!e.clientId || !op || typeof e.data.meetingId !== 'string') return 0;
-  const targets = await tx.select({ id: connectors.id }).from(connectors)
-    .where(and(eq(connectors.active, true), inArray(connectors.type, APPOINTMENT_TYPES), sql`${connectors.mappings}->'clients' @> ${JSON.stringify([{ clientId: e.clientId }])}::jsonb`));
+  const targets = clientConnectors.filter((c) => APPOINTMENT_TYPES.includes(c.type));
   if (targets.length === 0) return 0;
   const [m] = await tx.select({ kind: meetings.kind, startsAt: meetings.startsAt, endsAt: meetings.endsAt, clientName: clients.name })
     .from(meetings).leftJoin(clients, eq(clients.id, meetings.clientId)).where(eq(meetings.id, e.data.meetingId));

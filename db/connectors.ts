@@ -97,12 +97,17 @@ export async function connectorStatus(db: Db, id: string) {
  */
 const PSA_OPS: Record<string, PsaDelivery['op'] | undefined> = { 'cta.opened': 'ticket.create', 'cta.completed': 'ticket.close', 'cta.reassigned': 'ticket.assign', 'cta.escalated': 'ticket.assign' };
 
-export async function queuePsaDeliveries(tx: Executor, e: { id: string; type: string; clientId: string | null; actor?: Actor; data: Record<string, unknown> }, deliveryIdFor: (key: string) => string): Promise<number> {
-  if (APPOINTMENT_OPS[e.type]) return queueAppointmentDeliveries(tx, e, deliveryIdFor); // meetings → appointments (HaloPSA)
+/** A connector the event's client is mapped on (db/deliveries.ts `fanOutTargets` reads them with the webhook subscriptions). */
+export type ClientConnector = Pick<ConnectorRow, 'id' | 'type' | 'mappings'>;
+
+/** Whether a connector acts on this event type: a ticket for a CTA, an appointment for a meeting. */
+export const connectorActsOn = (type: string) => PSA_OPS[type] !== undefined || APPOINTMENT_OPS[type] !== undefined;
+
+/** `targets`: the active connectors the event's client is mapped on. */
+export async function queuePsaDeliveries(tx: Executor, e: { id: string; type: string; clientId: string | null; actor?: Actor; data: Record<string, unknown> }, targets: ClientConnector[], deliveryIdFor: (key: string) => string): Promise<number> {
+  if (APPOINTMENT_OPS[e.type]) return queueAppointmentDeliveries(tx, e, targets, deliveryIdFor); // meetings → appointments (HaloPSA)
   const op = PSA_OPS[e.type];
   if (!e.clientId || !op) return 0;
-  const targets = await tx.select({ id: connectors.id, mappings: connectors.mappings }).from(connectors)
-    .where(and(eq(connectors.active, true), sql`${connectors.mappings}->'clients' @> ${JSON.stringify([{ clientId: e.clientId }])}::jsonb`));
   if (targets.length === 0) return 0;
   const [cta] = await tx.select({ title: ctas.title, dueAt: ctas.dueAt, firstActionDueAt: ctas.firstActionDueAt, ownerPersonId: ctas.ownerPersonId, clientName: clients.name })
     .from(ctas).leftJoin(clients, eq(clients.id, ctas.clientId)).where(eq(ctas.id, String(e.data.ctaId)));

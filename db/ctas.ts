@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, asc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from './client.js';
 import { appendEvent, type WriteContext } from './ledger.js';
 import { enqueueWorkflowStart } from './outbox.js';
@@ -21,16 +22,22 @@ export interface OwnerResolution {
   via: 'assignment' | 'backup' | 'csLead' | 'unassigned';
 }
 
+/** The two people of a role assignment, joined in one read. */
+const assignee = alias(people, 'assignee');
+const backup = alias(people, 'backup');
+
 /** every CTA resolves to one named person — the role's assignee, else the named backup. */
 export async function resolveOwner(db: Pick<Db, 'select'>, clientId: string | null, role: string): Promise<OwnerResolution> {
   // A portfolio CTA has no client, hence no role assignment: the CS Lead takes it.
   if (clientId === null) return { ownerId: null, backupId: null, via: 'unassigned' };
-  const [a] = await db.select().from(roleAssignments).where(and(eq(roleAssignments.clientId, clientId), eq(roleAssignments.role, role)));
+  // The assignment and whether its two people are active, in one statement (issue 17: every CTA opened asks).
+  const [a] = await db.select({ personId: roleAssignments.personId, backupPersonId: roleAssignments.backupPersonId, personActive: assignee.active, backupActive: backup.active })
+    .from(roleAssignments).leftJoin(assignee, eq(assignee.id, roleAssignments.personId)).leftJoin(backup, eq(backup.id, roleAssignments.backupPersonId))
+    .where(and(eq(roleAssignments.clientId, clientId), eq(roleAssignments.role, role)));
   if (!a) return { ownerId: null, backupId: null, via: 'unassigned' };
-  const ids = [a.personId, a.backupPersonId].filter((x): x is string => !!x);
-  const active = new Set((await db.select({ id: people.id }).from(people).where(and(inArray(people.id, ids), eq(people.active, true)))).map((p) => p.id));
-  if (active.has(a.personId)) return { ownerId: a.personId, backupId: a.backupPersonId && active.has(a.backupPersonId) ? a.backupPersonId : null, via: 'assignment' };
-  if (a.backupPersonId && active.has(a.backupPersonId)) return { ownerId: a.backupPersonId, backupId: null, via: 'backup' };
+  const backupActive = !!a.backupPersonId && a.backupActive === true;
+  if (a.personActive === true) return { ownerId: a.personId, backupId: backupActive ? a.backupPersonId : null, via: 'assignment' };
+  if (backupActive) return { ownerId: a.backupPersonId, backupId: null, via: 'backup' };
   return { ownerId: null, backupId: null, via: 'unassigned' };
 }
 

@@ -8,12 +8,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { enqueueWorkflowStart } from './outbox.js';
-import { clients, connectorBreakers, ctas, deliveries, people, webhookSubscriptions } from './schema.js';
+import { unionAll } from 'drizzle-orm/pg-core';
+import { clients, connectorBreakers, connectors, ctas, deliveries, people, webhookSubscriptions } from './schema.js';
 import { mailEnabled } from '../runtime/mailer.js';
 import { categoryOf, type CtaEmail } from '../domain/email.js';
 import { seal } from '../runtime/secret-box.js';
 import type { BreakerState } from '../domain/delivery.js';
-import { queuePsaDeliveries } from './connectors.js';
+import { connectorActsOn, queuePsaDeliveries, type ClientConnector } from './connectors.js';
 import { queueCalendarDeliveries } from './msgraph.js';
 import type { Actor } from './schema.js';
 
@@ -57,19 +58,37 @@ export function webhookPayload(e: FannedEvent): Record<string, unknown> {
  */
 export async function fanOutEvent(tx: Executor, e: FannedEvent): Promise<number> {
   if (e.type.startsWith('delivery.')) return 0;
+  const targets = await fanOutTargets(tx, e);
   if (e.type === 'cta.opened' || e.type === 'cta.escalated') await queueCtaEmail(tx, e);
-  await queuePsaDeliveries(tx, e, deliveryIdFor);
+  await queuePsaDeliveries(tx, e, targets.clientConnectors, deliveryIdFor);
   await queueCalendarDeliveries(tx, e, deliveryIdFor);
-  const subs = await tx.select({ id: webhookSubscriptions.id }).from(webhookSubscriptions)
-    .where(and(eq(webhookSubscriptions.active, true), sql`${webhookSubscriptions.eventTypes} ? ${e.type}`));
-  for (const s of subs) {
-    const id = deliveryIdFor(`${s.id}/${e.id}`);
+  for (const subscriptionId of targets.webhooks) {
+    const id = deliveryIdFor(`${subscriptionId}/${e.id}`);
     await tx.insert(deliveries).values({
-      id, channel: 'webhook', connector: `webhook:${s.id}`, subscriptionId: s.id, eventId: e.id, eventType: e.type, clientId: e.clientId, payload: webhookPayload(e),
+      id, channel: 'webhook', connector: `webhook:${subscriptionId}`, subscriptionId, eventId: e.id, eventType: e.type, clientId: e.clientId, payload: webhookPayload(e),
     }).onConflictDoNothing();
     await enqueueWorkflowStart(tx, 'delivery', id);
   }
-  return subs.length;
+  return targets.webhooks.length;
+}
+
+/**
+ * Who may receive an event, in one statement (issue 17: every ledger event asks, so a CTA opened
+ * paid two round trips for two empty answers): the active webhook subscriptions to its type and,
+ * for an event a PSA connector acts on (PSA_OPS, APPOINTMENT_OPS), the active connectors its client
+ * is mapped on.
+ */
+async function fanOutTargets(tx: Executor, e: FannedEvent): Promise<{ webhooks: string[]; clientConnectors: ClientConnector[] }> {
+  const connectorsAct = e.clientId !== null && connectorActsOn(e.type);
+  const mappedConnectors = tx.select({ target: sql<'connector' | 'webhook'>`'connector'`.as('target'), id: connectors.id, type: connectors.type, mappings: connectors.mappings }).from(connectors)
+    .where(connectorsAct ? and(eq(connectors.active, true), sql`${connectors.mappings}->'clients' @> ${JSON.stringify([{ clientId: e.clientId }])}::jsonb`) : sql`false`);
+  const subscriptions = tx.select({ target: sql<'connector' | 'webhook'>`'webhook'`.as('target'), id: webhookSubscriptions.id, type: sql<string>`null`.as('type'), mappings: sql<ClientConnector['mappings']>`null::jsonb`.as('mappings') }).from(webhookSubscriptions)
+    .where(and(eq(webhookSubscriptions.active, true), sql`${webhookSubscriptions.eventTypes} ? ${e.type}`));
+  const rows = await unionAll(mappedConnectors, subscriptions);
+  return {
+    webhooks: rows.filter((r) => r.target === 'webhook').map((r) => r.id),
+    clientConnectors: rows.filter((r) => r.target === 'connector').map(({ id, type, mappings }) => ({ id, type, mappings })),
+  };
 }
 
 /** The SMTP connector's one breaker (one relay for every recipient). */
