@@ -17,7 +17,7 @@ import type { OnboardingStart } from '../domain/onboarding.js';
 import type { MeetingChanges, ProcessEffect } from '../domain/effects.js';
 import { cadenceActivities } from './cadence.js';
 import { recordAccess } from '../db/access.js';
-import { clientCalendar, localYear } from '../db/client-calendar.js';
+import { clientCalendar, localYear, placementReviewPlan } from '../db/client-calendar.js';
 import { heartbeat, withFailureClassification } from './failures.js';
 import { eq } from 'drizzle-orm';
 import { planOnboarding, type OnboardingSegment } from '../domain/onboarding-plan.js';
@@ -298,22 +298,8 @@ export function createActivities({ db }: ActivityDeps) {
     async loadPlacementReviewPlan(clientId: string, version: number) {
       const client = await getClient(db, clientId);
       if (!client) return undefined;
-      const { policy, version: policyVersionUsed } = await policyForClient(db, client.policyOverrides, version);
-      // C-1: this review's holidays, from now through the year after it comes due (a roll may cross New Year).
-      const now = Date.now();
-      const dueBy = now + (policy.segmentation.placementReviewIntervalMonths + 1) * 31 * 86_400_000;
-      const cal = clientCalendar(client, policy, localYear(now, client.timeZone), localYear(dueBy, client.timeZone) + 1);
-      return {
-        timeZone: cal.timeZone,
-        holidays: cal.holidays,
-        dayStart: cal.dayStart,
-        dayEnd: cal.dayEnd,
-        workdays: cal.workdays,
-        intervalMonths: policy.segmentation.placementReviewIntervalMonths,
-        segment: client.segment,
-        goalLevel: client.goalLevel,
-        segmentSource: client.segmentSource,
-      };
+      const { policy } = await policyForClient(db, client.policyOverrides, version);
+      return placementReviewPlan(client, policy, Date.now());
     },
   });
 }

@@ -2,6 +2,7 @@ import Holidays from 'date-holidays';
 import type { BusinessCalendar } from '../domain/business-time.js';
 import type { Policy } from '../domain/policy.js';
 import type { ClientRow } from './clients.js';
+import type { PlacementReviewPlan } from '../workflows/contracts.js';
 
 /**
  * A client's business calendar as stored (C-1): the policy's hours and workdays, and as holidays
@@ -104,4 +105,19 @@ export function clientCalendar(client: CalendarClient, policy: Policy, fromYear:
 /** The calendar year of an instant in a zone (holiday years are local years). */
 export function localYear(instant: string | number | Date, timeZone: string): number {
   return Number(new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric' }).format(new Date(instant)));
+}
+
+/**
+ * What one placement review cycle needs (R-7): the client's calendar from `nowMs` through the year
+ * after the review comes due (a roll may cross New Year, C-1) and the review interval. `policy` is
+ * the policy with the client's overrides applied.
+ */
+export function placementReviewPlan(client: CalendarClient & Pick<ClientRow, 'segment' | 'goalLevel' | 'segmentSource'>, policy: Policy, nowMs: number): PlacementReviewPlan {
+  const intervalMonths = policy.segmentation.placementReviewIntervalMonths;
+  const dueBy = nowMs + (intervalMonths + 1) * 31 * 86_400_000;
+  const cal = clientCalendar(client, policy, localYear(nowMs, client.timeZone), localYear(dueBy, client.timeZone) + 1);
+  return {
+    timeZone: cal.timeZone, holidays: cal.holidays, dayStart: cal.dayStart, dayEnd: cal.dayEnd, workdays: cal.workdays,
+    intervalMonths, segment: client.segment, goalLevel: client.goalLevel, segmentSource: client.segmentSource,
+  };
 }

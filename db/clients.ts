@@ -72,7 +72,7 @@ export async function createClient(db: Db, input: ClientInput, { actor, at }: Wr
       .returning();
     if (!row) {
       const [existing] = await tx.select().from(clients).where(eq(clients.id, id));
-      return { row: existing!, placement: p, policyVersion: existing!.placementPolicyVersion, existed: true };
+      return { row: existing!, placement: p, policyVersion: existing!.placementPolicyVersion, policy: undefined, existed: true };
     }
     await appendEvent(tx, {
       occurredAt: at, clientId: row.id, process: 'registry', type: 'client.registered', ruleId: 'R-1', actor,
@@ -84,7 +84,7 @@ export async function createClient(db: Db, input: ClientInput, { actor, at }: Wr
       await enqueueWorkflowStart(tx, 'placement-review', row.id);
       await markCapacityChanged(tx); // a new client changes the required hours
     }
-    return { row, placement: p, policyVersion: policy.version, existed: false };
+    return { row, placement: p, policyVersion: policy.version, policy: policy.document, existed: false };
   });
 }
 

@@ -18,7 +18,7 @@ import {
   governanceWorkflowId, healthAction, healthWorkflowId, initiativeWorkflowId, onboardingWorkflowId, placementReviewWorkflowId, planningLoopAction, planningLoopWorkflowId,
   proposalWorkflowId, riskAction, riskWorkflowId,
   type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type DeliveryInput, deliveryWorkflowId, type MsgraphSubscriptionsInput, msgraphSubscriptionsWorkflowId, msgraphConnectorChanged, type GovernanceInput, type HealthActionRequest, type HealthActionResult, type HealthInput,
-  type InitiativeInput, type OnboardingInput, type PlacementReviewInput, type PlanningLoopInput, type ProcessKind, type ProcessRefusal, type ProposalInput,
+  type InitiativeInput, type OnboardingInput, type PlacementReviewInput, type PlacementReviewPlan, type PlanningLoopInput, type ProcessKind, type ProcessRefusal, type ProposalInput,
   type RiskActionRequest, type RiskActionResult, type RiskInput, type SaleInput, saleWorkflowId, type UpsellInput, upsellWorkflowId,
   type ConnectorPollerInput, connectorPollerWorkflowId, PLANNING_CYCLE_REFUSAL_TYPES, planningCycleAction, planningCycleWorkflowId, type PlanningCycleActionRequest, type PlanningCycleActionResult, type PlanningCycleInput,
 } from '../workflows/contracts.js';
@@ -201,10 +201,20 @@ export async function notifyProcess(t: TemporalTarget, workflowId: string, signa
 }
 
 /** Starts a client's placement review unless it already runs. */
-export async function ensurePlacementReview(t: TemporalTarget, c: { id: string; name: string; segment: string; createdAt: string }, policyVersion: number) {
-  await startProcess(t, 'placementReview', { clientId: c.id, policyVersion, anchor: new Date(c.createdAt).toISOString() }, {
+export async function ensurePlacementReview(t: TemporalTarget, c: { id: string; name: string; segment: string; createdAt: string }, policyVersion: number, plan?: PlacementReviewPlan) {
+  await startProcess(t, 'placementReview', { clientId: c.id, policyVersion, anchor: new Date(c.createdAt).toISOString(), ...(plan ? { plan } : {}) }, {
     workflowId: placementReviewWorkflowId(c.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: c.id, segment: c.segment }, describe: { clientName: c.name },
   });
+}
+
+/**
+ * A new client's outbox row: its placement review started with the row, policy version and plan
+ * registration has just written, then marked (issue 17: nothing read back, and no activity in the
+ * review's first task, on every registration).
+ */
+export async function dispatchPlacementReview(t: TemporalTarget, db: Db, client: { id: string; name: string; segment: string; createdAt: string }, policyVersion: number, plan?: PlacementReviewPlan): Promise<void> {
+  await ensurePlacementReview(t, client, policyVersion, plan);
+  await markWorkflowStarted(db, 'placement-review', client.id);
 }
 
 /**

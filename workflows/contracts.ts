@@ -163,6 +163,26 @@ export interface PlacementReviewInput {
   /** Instant the interval counts from: the client's registration, then each review date. */
   anchor: string;
   cycle?: number;
+  /**
+   * What the first cycle needs, from the client row and policy registration has just written
+   * (issue 17: the start then needs no activity, a workflow task and an activity fewer per
+   * registration). Absent (later cycles, a start by the outbox or after downtime): read by the
+   * `loadPlacementReviewPlan` activity.
+   */
+  plan?: PlacementReviewPlan;
+}
+
+/** The client's calendar and review interval for one placement review cycle (R-7, C-1). */
+export interface PlacementReviewPlan {
+  timeZone: string;
+  holidays: string[];
+  dayStart: string;
+  dayEnd: string;
+  workdays: number[];
+  intervalMonths: number;
+  segment: string;
+  goalLevel: number;
+  segmentSource: string;
 }
 
 export interface PlacementReviewStatus {

@@ -23,7 +23,7 @@ export async function placementReview(input: PlacementReviewInput): Promise<Plac
   setHandler(placementReviewStatus, () => status);
   upsertSearchAttributes([{ key: ProcessKey, value: 'placement-review' }, { key: StepKey, value: 'planning' }]);
 
-  const plan = await loadPlacementReviewPlan(input.clientId, input.policyVersion);
+  const plan = input.plan ?? (await loadPlacementReviewPlan(input.clientId, input.policyVersion));
   if (!plan) {
     status.step = 'client-gone';
     return status;

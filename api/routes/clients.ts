@@ -1,6 +1,7 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { publicHolidays, REGION_RE, regionProblem } from '../../db/client-calendar.js';
+import { placementReviewPlan, publicHolidays, REGION_RE, regionProblem } from '../../db/client-calendar.js';
+import type { PlacementReviewPlan } from '../../workflows/contracts.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import {
   assignRole, clearSegmentOverride, createClient, getClient, listAssignments, listClients, overrideSegment, peopleByIds,
@@ -12,7 +13,7 @@ import { activeStakeholdersOf, listStakeholders, type StakeholderRow } from '../
 import { stakeholderChangeOf } from '../../domain/stakeholders.js';
 import { applyClientOverrides } from '../../domain/policy.js';
 import { SEGMENT_GOAL_LEVELS } from '../../domain/roles.js';
-import { dispatchWorkflowStart } from '../../runtime/processes.js';
+import { dispatchPlacementReview } from '../../runtime/processes.js';
 import { requestScopedId } from '../idempotency.js';
 import { afterCapacityChange } from '../portfolio-hooks.js';
 import { notifyCadenceOfClientChange } from './cadence.js';
@@ -224,10 +225,13 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
     await checkCalendar(c, input, { region: null, publicHolidayExceptions: [], policyOverrides: {} });
     try {
       // Named by the Idempotency-Key (when sent): a retry after the API died mid-request finds this client.
-      const created = await createClient(db, input, await writeContext(c), requestScopedId(c, 'client'));
-      await startPlacementReview(c, created.row);
-      await afterCapacityChange(c);
-      return c.json(clientView(created.row, created.existed ? undefined : created.placement.explanation, await listStakeholders(db, created.row.id, { active: true })), 201);
+      const ctx = await writeContext(c);
+      const created = await createClient(db, input, ctx, requestScopedId(c, 'client'));
+      // A new client has no overrides yet: the plan of its first review is the active policy's (R-7).
+      const plan = created.policy && placementReviewPlan(created.row, created.policy, Date.parse(ctx.at));
+      // Independent of each other, so side by side (issue 17): the review's start, R-6's look at capacity, the people to show.
+      const [, , stakeholders] = await Promise.all([startPlacementReview(c, created.row, created.policyVersion, plan), afterCapacityChange(c), listStakeholders(db, created.row.id, { active: true })]);
+      return c.json(clientView(created.row, created.existed ? undefined : created.placement.explanation, stakeholders), 201);
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`A client with externalRef ${input.externalRef} already exists.`);
       throw err;
@@ -366,11 +370,11 @@ export function registerClientRoutes(app: OpenAPIHono<ApiEnv>) {
  * R-7 review starts with registration. Its start was committed with the client (outbox); if
  * Temporal is unreachable now, or this process dies first, the worker's dispatcher starts it.
  */
-async function startPlacementReview(c: Context<ApiEnv>, row: ClientRow) {
+async function startPlacementReview(c: Context<ApiEnv>, row: ClientRow, policyVersion: number, plan: PlacementReviewPlan | undefined) {
   const { temporal, logger, db } = c.get('deps');
   if (!temporal) return;
   try {
-    await dispatchWorkflowStart(temporal, db, 'placement-review', row.id);
+    await dispatchPlacementReview(temporal, db, row, policyVersion, plan);
   } catch (err) {
     logger.warn({ err, clientId: row.id }, 'placement review not started; the worker\'s outbox dispatcher will start it');
   }
