@@ -55,7 +55,8 @@ import { startEmbeddedTemporal } from '../runtime/embedded-temporal.js';
 import { createLogger } from '../runtime/logger.js';
 import { freePort } from '../runtime/ports.js';
 import { createWorker } from '../worker.js';
-import { batonDataConverter, ephemeralKeyring } from '../runtime/payload-codec.js';
+import { batonDataConverter, parsePayloadKeys } from '../runtime/payload-codec.js';
+import { benchPayloadKeys, inlineWorker, startWorkerProcess, type BenchWorker } from './worker-process.js';
 import { benchCadence } from './cadence.js';
 import { benchHealth } from './health.js';
 import { benchConsole } from './console.js';
@@ -84,6 +85,7 @@ const { values: opts } = parseArgs({
     'scale-clients': { type: 'string', default: '1000' }, 'scale-concurrency': { type: 'string', default: '20' },
     'rehearsal-clients': { type: 'string', default: '50' }, 'rehearsal-days': { type: 'string', default: '365' }, 'rehearsal-processes': { type: 'string', default: 'all' },
     'temporal-address': { type: 'string', default: process.env.TEMPORAL_ADDRESS }, 'temporal-namespace': { type: 'string', default: process.env.TEMPORAL_NAMESPACE ?? 'default' },
+    worker: { type: 'string', default: 'process' },
     'max-cached-workflows': { type: 'string' }, 'max-concurrent-workflow-tasks': { type: 'string' }, 'max-concurrent-activities': { type: 'string' }, 'isolate-timeout-seconds': { type: 'string' },
   },
 });
@@ -96,6 +98,9 @@ const TUNING: WorkerTuning = {
   isolateExecutionTimeout: opts['isolate-timeout-seconds'] === undefined ? undefined : Number(opts['isolate-timeout-seconds']) * 1000,
 };
 const TEMPORAL_ADDRESS = opts['temporal-address'];
+/** `--worker process` (default): Baton's worker in a process of its own, as production runs it; `inline`: inside the bench's (and the API's) process. */
+if (opts.worker !== 'process' && opts.worker !== 'inline') throw new Error(`--worker must be process or inline, not ${opts.worker}`);
+const WORKER_WHERE = opts.worker;
 const NAMESPACE = opts['temporal-namespace']!;
 const SCALE_CLIENTS = Number(opts['scale-clients']);
 const SCALE_CONCURRENCY = Number(opts['scale-concurrency']);
@@ -152,16 +157,17 @@ async function main() {
     // A fresh queue per run, so runs against a shared external Temporal never pick up each other's tasks.
     const taskQueue = TEMPORAL_ADDRESS ? `bench-${Date.now()}` : 'bench';
     // Encrypted as Baton runs by default (issue 18); the codec's own cost is measured separately.
-    const dataConverter = batonDataConverter(ephemeralKeyring('bench'));
+    const payloadKeys = benchPayloadKeys();
+    const dataConverter = batonDataConverter(parsePayloadKeys(payloadKeys));
     const client = new Client({ connection, dataConverter, namespace: NAMESPACE });
-    const worker = await createWorker({ connection: native, namespace: NAMESPACE, taskQueue, db: database.db, dataConverter, tuning: TUNING });
-    const running = worker.run();
+    const worker: BenchWorker = WORKER_WHERE === 'process'
+      ? await startWorkerProcess({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: NAMESPACE, taskQueue, payloadKeys, tuning: TUNING, log: (m) => console.error(m) })
+      : inlineWorker(await createWorker({ connection: native, namespace: NAMESPACE, taskQueue, db: database.db, dataConverter, tuning: TUNING }));
     let workerStopped = false;
     const stopWorker = async () => {
       if (workerStopped) return;
       workerStopped = true;
-      worker.shutdown();
-      await running;
+      await worker.stop();
     };
     stops.unshift(stopWorker);
 
@@ -199,12 +205,14 @@ async function main() {
       const until = Date.now() + 60_000;
       let idleSince: number | undefined;
       while (Date.now() < until) {
-        const st = worker.getStatus();
-        const idle = st.numInFlightWorkflowActivations === 0 && st.numInFlightActivities === 0;
+        const st = await worker.inFlight();
+        const idle = st.workflowTasks === 0 && st.activities === 0;
         idleSince = idle ? (idleSince ?? Date.now()) : undefined;
         if (idleSince !== undefined && Date.now() - idleSince >= 500) return;
         await new Promise((r) => setTimeout(r, 50));
       }
+      const st = await worker.inFlight();
+      console.error(`… the worker did not go idle within 60 s (${st.workflowTasks} workflow tasks, ${st.activities} activities in flight): the next phase shares it`);
     };
 
     // CTA round trip: open then first action, each timed from the client side; then clocks settle.
@@ -332,7 +340,7 @@ async function main() {
       // Load average (1, 5, 15 min) when the run started and ended: other work on a shared machine skews absolute numbers, not the side-by-side ratios.
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAvgAtStart: loadAtStart, loadAvgAtEnd: loadAvg() },
       temporal: TEMPORAL_ADDRESS ? { external: TEMPORAL_ADDRESS, namespace: NAMESPACE } : { embedded: 'dev server (SQLite)' },
-      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS, onboardings: ONBOARDINGS, concurrency: CONCURRENCY, cadences: CADENCES, health: HEALTH, governanceClients: GOVERNANCE_CLIENTS, connectorCtas: CONNECTOR_CTAS, connectorReports: CONNECTOR_REPORTS, scaleClients: SCALE_CLIENTS, rehearsal: REHEARSAL, tuning: TUNING, ...(ONLY ? { only: [...ONLY] } : {}) },
+      options: { requests: REQUESTS, connections: CONNECTIONS, ctas: CTAS, onboardings: ONBOARDINGS, concurrency: CONCURRENCY, cadences: CADENCES, health: HEALTH, governanceClients: GOVERNANCE_CLIENTS, connectorCtas: CONNECTOR_CTAS, connectorReports: CONNECTOR_REPORTS, scaleClients: SCALE_CLIENTS, rehearsal: REHEARSAL, tuning: TUNING, worker: WORKER_WHERE, ...(ONLY ? { only: [...ONLY] } : {}) },
       targets,
       http: scenarios,
       ratios: scenarios.length ? { readVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[1]!.throughputPerSec).toFixed(2), registerVsBaseline: +(scenarios[0]!.throughputPerSec / scenarios[2]!.throughputPerSec).toFixed(2) } : undefined,
