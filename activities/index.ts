@@ -2,7 +2,7 @@ import type { Db } from '../db/client.js';
 import { getClient } from '../db/clients.js';
 import { escalateCta, getCta, type EscalationLevel } from '../db/ctas.js';
 import { sql } from 'drizzle-orm';
-import { appendEvent, type NewLedgerEvent } from '../db/ledger.js';
+import { appendEvent, appendEvents, type NewLedgerEvent } from '../db/ledger.js';
 import { activePolicy, policyForClient, policyVersion } from '../db/policies.js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -148,18 +148,27 @@ export function createActivities({ db }: ActivityDeps) {
       // the kernel can undo the step and nothing on the timeline contradicts the process state.
       await db.transaction(async (t) => {
         const tx = t as unknown as Db; // repositories take the database type; a transaction has the same query API
+        // Consecutive events go to the ledger together (issue 17: two statements for the lot, not two each);
+        // any other effect first writes those before it, so the timeline keeps the batch's order.
+        const events: NewLedgerEvent[] = [];
+        const writeEvents = async () => {
+          if (events.length) await appendEvents(tx, events.splice(0));
+        };
         for (const [i, e] of batch.effects.entries()) {
           heartbeat(i);
           const id = `${workflowId}/${batch.batchKey}/${i}`;
           if (e.kind === 'event') {
-            await appendEvent(tx, { id, occurredAt: e.occurredAt ?? at, clientId: e.clientId === undefined ? clientId : e.clientId, process, workflowId, type: e.type, ruleId: e.ruleId, why: e.why, actor, data: e.data });
+            events.push({ id, occurredAt: e.occurredAt ?? at, clientId: e.clientId === undefined ? clientId : e.clientId, process, workflowId, type: e.type, ruleId: e.ruleId, why: e.why, actor, data: e.data });
             // R-21: a date trigger merged into a meeting; when that is a planning meeting its cycle notes it (D: the renewal review sends the async pack).
             const d = e.data as { merged?: unknown; meetingId?: unknown; trigger?: unknown };
             if (process === 'cadence' && e.type === 'trigger.fired' && d.merged === true && typeof d.meetingId === 'string') {
               const meetingId = d.meetingId;
               cycleFacts.push({ meetingId, key: id, action: () => ({ type: 'triggerAttached', meetingId, trigger: String(d.trigger), ruleId: e.ruleId ?? 'R-21', firedAt: at }) });
             }
-          } else if (e.kind === 'cta') {
+            continue;
+          }
+          await writeEvents();
+          if (e.kind === 'cta') {
             if (e.onlyWhileOpen) {
               const watched = await getCta(tx, ctaIdFor(`${workflowId}/${e.onlyWhileOpen}`));
               if (!watched || watched.state === 'done' || watched.state === 'cancelled') continue; // R-30: nothing left to chase
@@ -239,6 +248,7 @@ export function createActivities({ db }: ActivityDeps) {
             await recordKickoff(tx, e, { id, clientId, process, workflowId, actor, at });
           }
         }
+        await writeEvents();
       });
       // Temporal is not part of the transaction: start clocks and processes once the facts are committed
       // (each start is idempotent by workflow id, so a retry of this activity starts nothing twice).

@@ -5,7 +5,7 @@
  * (db/outbox.ts) of the same transaction and the dispatcher starts it after commit.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { enqueueWorkflowStart } from './outbox.js';
 import { unionAll } from 'drizzle-orm/pg-core';
@@ -53,41 +53,53 @@ export function webhookPayload(e: FannedEvent): Record<string, unknown> {
 }
 
 /**
- * Queues one delivery per active subscription to the event's type. `delivery.*` events are never
- * fanned out (a dead letter announcing itself to the receiver that failed would loop).
+ * Queues one delivery per active subscription to each event's type, and the email, PSA and calendar
+ * deliveries the events cause, in the events' order. `delivery.*` events are never fanned out (a dead
+ * letter announcing itself to the receiver that failed would loop). Returns the webhook deliveries queued.
  */
-export async function fanOutEvent(tx: Executor, e: FannedEvent): Promise<number> {
-  if (e.type.startsWith('delivery.')) return 0;
-  const targets = await fanOutTargets(tx, e);
-  if (e.type === 'cta.opened' || e.type === 'cta.escalated') await queueCtaEmail(tx, e);
-  await queuePsaDeliveries(tx, e, targets.clientConnectors, deliveryIdFor);
-  await queueCalendarDeliveries(tx, e, deliveryIdFor);
-  for (const subscriptionId of targets.webhooks) {
-    const id = deliveryIdFor(`${subscriptionId}/${e.id}`);
-    await tx.insert(deliveries).values({
-      id, channel: 'webhook', connector: `webhook:${subscriptionId}`, subscriptionId, eventId: e.id, eventType: e.type, clientId: e.clientId, payload: webhookPayload(e),
-    }).onConflictDoNothing();
-    await enqueueWorkflowStart(tx, 'delivery', id);
+export async function fanOutEvents(tx: Executor, all: FannedEvent[]): Promise<number> {
+  const fanned = all.filter((e) => !e.type.startsWith('delivery.'));
+  if (fanned.length === 0) return 0;
+  const targets = await fanOutTargets(tx, fanned);
+  let queued = 0;
+  for (const e of fanned) {
+    if (e.type === 'cta.opened' || e.type === 'cta.escalated') await queueCtaEmail(tx, e);
+    await queuePsaDeliveries(tx, e, e.clientId === null ? [] : targets.connectorsOf(e.clientId), deliveryIdFor);
+    await queueCalendarDeliveries(tx, e, deliveryIdFor);
+    for (const subscriptionId of targets.webhooksFor(e.type)) {
+      const id = deliveryIdFor(`${subscriptionId}/${e.id}`);
+      await tx.insert(deliveries).values({
+        id, channel: 'webhook', connector: `webhook:${subscriptionId}`, subscriptionId, eventId: e.id, eventType: e.type, clientId: e.clientId, payload: webhookPayload(e),
+      }).onConflictDoNothing();
+      await enqueueWorkflowStart(tx, 'delivery', id);
+      queued++;
+    }
   }
-  return targets.webhooks.length;
+  return queued;
 }
 
 /**
- * Who may receive an event, in one statement (issue 17: every ledger event asks, so a CTA opened
- * paid two round trips for two empty answers): the active webhook subscriptions to its type and,
- * for an event a PSA connector acts on (PSA_OPS, APPOINTMENT_OPS), the active connectors its client
- * is mapped on.
+ * Who may receive a batch of events, in one statement (issue 17: every ledger event asked, so a CTA
+ * opened paid two round trips for two empty answers, and a process's batch of ten events twenty): the
+ * active webhook subscriptions to any of their types and, for clients with an event a PSA connector
+ * acts on (PSA_OPS, APPOINTMENT_OPS), the active connectors those clients are mapped on.
  */
-async function fanOutTargets(tx: Executor, e: FannedEvent): Promise<{ webhooks: string[]; clientConnectors: ClientConnector[] }> {
-  const connectorsAct = e.clientId !== null && connectorActsOn(e.type);
-  const mappedConnectors = tx.select({ target: sql<'connector' | 'webhook'>`'connector'`.as('target'), id: connectors.id, type: connectors.type, mappings: connectors.mappings }).from(connectors)
-    .where(connectorsAct ? and(eq(connectors.active, true), sql`${connectors.mappings}->'clients' @> ${JSON.stringify([{ clientId: e.clientId }])}::jsonb`) : sql`false`);
-  const subscriptions = tx.select({ target: sql<'connector' | 'webhook'>`'webhook'`.as('target'), id: webhookSubscriptions.id, type: sql<string>`null`.as('type'), mappings: sql<ClientConnector['mappings']>`null::jsonb`.as('mappings') }).from(webhookSubscriptions)
-    .where(and(eq(webhookSubscriptions.active, true), sql`${webhookSubscriptions.eventTypes} ? ${e.type}`));
+async function fanOutTargets(tx: Executor, batch: FannedEvent[]) {
+  const types = [...new Set(batch.map((e) => e.type))];
+  const clientIds = [...new Set(batch.filter((e) => e.clientId !== null && connectorActsOn(e.type)).map((e) => e.clientId!))];
+  const mappedOnAny = clientIds.length
+    ? and(eq(connectors.active, true), or(...clientIds.map((clientId) => sql`${connectors.mappings}->'clients' @> ${JSON.stringify([{ clientId }])}::jsonb`)))
+    : sql`false`;
+  const mappedConnectors = tx.select({ target: sql<'connector' | 'webhook'>`'connector'`.as('target'), id: connectors.id, type: connectors.type, mappings: connectors.mappings, eventTypes: sql<string[] | null>`null::jsonb`.as('event_types') })
+    .from(connectors).where(mappedOnAny);
+  const subscriptions = tx.select({ target: sql<'connector' | 'webhook'>`'webhook'`.as('target'), id: webhookSubscriptions.id, type: sql<string>`null`.as('type'), mappings: sql<ClientConnector['mappings']>`null::jsonb`.as('mappings'), eventTypes: sql<string[]>`${webhookSubscriptions.eventTypes}`.as('event_types') })
+    .from(webhookSubscriptions).where(and(eq(webhookSubscriptions.active, true), sql`${webhookSubscriptions.eventTypes} ?| array[${sql.join(types.map((t) => sql`${t}`), sql`, `)}]::text[]`));
   const rows = await unionAll(mappedConnectors, subscriptions);
+  const clientConnectors = rows.filter((r) => r.target === 'connector').map(({ id, type, mappings }) => ({ id, type, mappings }));
+  const webhooks = rows.filter((r) => r.target === 'webhook');
   return {
-    webhooks: rows.filter((r) => r.target === 'webhook').map((r) => r.id),
-    clientConnectors: rows.filter((r) => r.target === 'connector').map(({ id, type, mappings }) => ({ id, type, mappings })),
+    connectorsOf: (clientId: string): ClientConnector[] => clientConnectors.filter((c) => c.mappings.clients.some((m) => m.clientId === clientId)),
+    webhooksFor: (type: string): string[] => webhooks.filter((w) => w.eventTypes?.includes(type)).map((w) => w.id),
   };
 }
 
