@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendEvent } from '../../db/ledger.js';
+import { createSubscription } from '../../db/deliveries.js';
+import { appendEvent, appendEvents } from '../../db/ledger.js';
+import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
 import { apiHarness, clientBody, type ApiHarness } from '../support/harness.js';
 
 let h: ApiHarness;
@@ -307,6 +310,24 @@ describe('the ledger is append-only', () => {
     await expect(appendEvent(h.database.db, { ...base, type: 'risk.opened', data: { riskId: 'r1', bucket: 'Weather', severity: 'High', trigger: 'x' } })).rejects.toThrow(/bucket/);
     expect(await appendEvent(h.database.db, { ...base, id: 'risk/r1', type: 'risk.opened', ruleId: 'R-50', data: { riskId: 'r1', bucket: 'Delivery', severity: 'Medium', trigger: 'access below 95 % at Day 14' } })).toBe(true);
     expect(await appendEvent(h.database.db, { ...base, id: 'risk/r1', type: 'risk.opened', ruleId: 'R-50', data: { riskId: 'r1', bucket: 'Delivery', severity: 'Medium', trigger: 'access below 95 % at Day 14' } })).toBe(false);
+  });
+
+  it('appends a batch in order with one flag per event, writes nothing when one event is invalid, and fans each new event out to the subscriptions of its own type', async () => {
+    const c = (await h.call('POST', '/v1/clients', { body: clientBody() })).body;
+    const sub = `sub-${c.id}`;
+    process.env[INTEGRATION_KEY_ENV] ??= randomBytes(32).toString('base64'); // the subscription's secret is sealed with it
+    await createSubscription(h.database.db, { id: sub, url: 'https://receiver.example/hook', description: 'batch test', eventTypes: ['trigger.fired'], createdBy: 'test' });
+    const base = { occurredAt: new Date().toISOString(), clientId: c.id, process: 'test', actor: { kind: 'system' as const } };
+    const fact = (n: number) => ({ ...base, id: `batch/${c.id}/${n}`, type: 'process.fact_recorded', data: { fact: `fact ${n}`, details: {} } });
+    const trigger = { ...base, id: `batch/${c.id}/trigger`, type: 'trigger.fired', ruleId: 'R-13', data: { trigger: 'renewal', anchor: '2027-09-30', targetDate: '2027-08-31', merged: false, meetingId: null } };
+    expect(await appendEvent(h.database.db, fact(1))).toBe(true);
+    // Validation runs before the insert: one bad event and none of the batch is written.
+    await expect(appendEvents(h.database.db, [fact(2), { ...base, type: 'made.up', data: {} }])).rejects.toThrow(/made.up/);
+    expect(await appendEvents(h.database.db, [fact(2), fact(1), trigger, fact(3)])).toEqual([true, false, true, true]);
+    const ids = (await h.database.sql<{ id: string }[]>`select id from events where client_id = ${c.id} and id like 'batch/%' order by seq`).map((r) => r.id);
+    expect(ids).toEqual([`batch/${c.id}/1`, `batch/${c.id}/2`, `batch/${c.id}/trigger`, `batch/${c.id}/3`]);
+    const queued = await h.database.sql<{ event_id: string }[]>`select event_id from deliveries where subscription_id = ${sub}`;
+    expect(queued.map((d) => d.event_id)).toEqual([`batch/${c.id}/trigger`]);
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE at the database', async () => {
