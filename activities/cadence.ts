@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { tellPlanningCycles } from './planning-cycle.js';
@@ -6,7 +6,7 @@ import type { Db } from '../db/client.js';
 import { personBookings } from '../db/capacity.js';
 import { clientCalendar, localYear } from '../db/client-calendar.js';
 import { getClient } from '../db/clients.js';
-import { ctaIdFor, resolveOwner } from '../db/ctas.js';
+import { ctaIdFor, resolveOwner, type OwnerResolution } from '../db/ctas.js';
 import { appendEvent } from '../db/ledger.js';
 import { policyForClient, policyVersion } from '../db/policies.js';
 import { meetings, people, type Actor } from '../db/schema.js';
@@ -72,9 +72,10 @@ export function cadenceActivities({ db }: { db: Db }) {
       const requests = input.requests ?? planMonths(planInput(input.setup), input.plan ?? [], input.setup.policy, cal).map((m) => bookingOf(m));
       const out: BookedMeeting[] = [];
       const stakeholders = await clientPeople(db, input.setup.clientId);
+      const batch = await bookingBatch(db, input, requests);
       for (const [i, r] of requests.entries()) {
         heartbeat(i);
-        out.push(await book(db, input, input.setup, cal, r, stakeholders));
+        out.push(await book(db, input, input.setup, cal, r, stakeholders, batch));
       }
       // R-62..R-66: a booked planning meeting starts (or reaches) its cycle's process, keyed by the meeting (C-6).
       const planning = out.filter((b) => b.kind === 'annualPlanning');
@@ -118,9 +119,11 @@ export function cadenceActivities({ db }: { db: Db }) {
       }
       const added: BookedMeeting[] = [];
       const stakeholders = await clientPeople(db, setup.clientId);
-      for (const m of diff.add) {
+      const requests = diff.add.map((m) => bookingOf(m));
+      const batch = await bookingBatch(db, input, requests);
+      for (const r of requests) {
         heartbeat();
-        added.push(await book(db, input, setup, cal, bookingOf(m), stakeholders));
+        added.push(await book(db, input, setup, cal, r, stakeholders, batch));
       }
       return {
         segment: input.to, touchTier: input.touchTier,
@@ -141,11 +144,29 @@ function planInput(s: CadenceSetup) {
 }
 
 /**
+ * What one booking batch reads once instead of once a meeting (issue 17: a cadence books its year,
+ * about fifty meetings, in one batch): which of its meetings exist already (a retried batch), and the
+ * Accountable of each role (R-122), resolved at the batch's start.
+ */
+interface BookingBatch {
+  existing: Map<string, typeof meetings.$inferSelect>;
+  owners: Map<string, Promise<OwnerResolution>>;
+  /** Meetings this batch has booked (a key asked twice gets the first booking). */
+  booked: Map<string, BookedMeeting>;
+}
+
+async function bookingBatch(db: Db, ctx: BatchContext, requests: BookingRequest[]): Promise<BookingBatch> {
+  const ids = requests.map((r) => ctaIdFor(`${ctx.workflowId}/meeting/${r.key}`));
+  const rows = ids.length ? await db.select().from(meetings).where(inArray(meetings.id, ids)) : [];
+  return { existing: new Map(rows.map((m) => [m.id, m])), owners: new Map(), booked: new Map() };
+}
+
+/**
  * Books one meeting for its Accountable (resolved from the client's role assignments, R-122) in the
  * first allowed slot (R-36, R-37) — or, for a rebook, where R-33 puts it — under a per-person lock
  * so concurrent cadences never overbook one person. Idempotent: a retry returns the row first booked.
  */
-async function book(db: Db, ctx: BatchContext, setup: CadenceSetup, cal: BusinessCalendar, r: BookingRequest, clientPeopleNow: ClientStakeholder[]): Promise<BookedMeeting> {
+async function book(db: Db, ctx: BatchContext, setup: CadenceSetup, cal: BusinessCalendar, r: BookingRequest, clientPeopleNow: ClientStakeholder[], batch: BookingBatch): Promise<BookedMeeting> {
   const policy: Policy = setup.policy;
   const meetingId = ctaIdFor(`${ctx.workflowId}/meeting/${r.key}`);
   // Who of the client is invited (R-26 decision-maker, R-17/R-34 sponsor at a reset, R-14 budget holder), from the registry now.
@@ -153,12 +174,16 @@ async function book(db: Db, ctx: BatchContext, setup: CadenceSetup, cal: Busines
   const { invitees, missing } = meetingInvitees(clientPeopleNow, purpose);
   const guests = { invitees: invitees.map((i) => ({ stakeholderId: i.stakeholderId, name: i.name, required: i.required })), ...(missing.length ? { missingStakeholders: missing } : {}) };
   const base = { key: r.key, meetingId, kind: r.kind, template: r.template, strategic: r.strategic, mode: r.mode, agenda: r.agenda, raci: r.raci, bookedAt: ctx.at, ...(r.trigger ? { trigger: r.trigger } : {}), ...(r.replaces ? { replaces: r.replaces } : {}), ...guests };
-  const [existing] = await db.select().from(meetings).where(eq(meetings.id, meetingId));
+  const bookedBefore = batch.booked.get(meetingId);
+  if (bookedBefore) return bookedBefore;
+  const existing = batch.existing.get(meetingId);
   if (existing) return { ...base, startsAt: existing.startsAt, endsAt: existing.endsAt, state: existing.state === 'unbooked' ? 'unbooked' : 'scheduled', why: { retried: true } };
 
-  const owner = await resolveOwner(db, setup.clientId, r.raci.accountable);
+  let resolving = batch.owners.get(r.raci.accountable);
+  if (!resolving) batch.owners.set(r.raci.accountable, (resolving = resolveOwner(db, setup.clientId, r.raci.accountable)));
+  const owner = await resolving;
   const prepHours = r.strategic ? policy.capacity.prepHours.strategic : policy.capacity.prepHours.tactical;
-  return db.transaction(async (tx) => {
+  const booked = await db.transaction(async (tx): Promise<BookedMeeting> => {
     let person: PersonCapacity | null = null;
     if (owner.ownerId) {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${owner.ownerId}))`);
@@ -214,6 +239,8 @@ async function book(db: Db, ctx: BatchContext, setup: CadenceSetup, cal: Busines
     }
     return { ...base, startsAt, endsAt, state: unbooked ? 'unbooked' : 'scheduled', why };
   });
+  batch.booked.set(meetingId, booked);
+  return booked;
 }
 
 export type CadenceActivities = ReturnType<typeof cadenceActivities>;
