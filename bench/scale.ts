@@ -37,7 +37,7 @@ import { ensureCadence } from '../runtime/processes.js';
 import { registerSearchAttributes } from '../runtime/search-attribute-registry.js';
 import { bundleBatonWorkflows, createWorker, type WorkerTuning } from '../worker.js';
 import { cadenceStatus, cadenceWorkflowId } from '../workflows/contracts.js';
-import { describeError, LOOPBACK_CHANNEL_ARGS, SimulatedClock } from '../rehearsal/simulated-clock.js';
+import { LOOPBACK_CHANNEL_ARGS, SimulatedClock } from '../rehearsal/simulated-clock.js';
 import { pct } from './onboarding.js';
 
 interface Options { db: Db; clients: number; concurrency: number; tuning: WorkerTuning; dataConverter: DataConverter; log: (m: string) => void }
@@ -157,13 +157,8 @@ export async function benchScale(o: Options) {
       const c = segmentOf.get(clientId)!;
       await ensureCadence(target, { clientId, lockedAt: serverIso(), policyVersion: policy.version }, { name: c.name, segment: c.segment });
     };
-    /** The last query failure, said when the roll is not seen (a failed query reads as "not rolled yet"). */
-    let lastQueryError: string | undefined;
     const bookedThrough = async (clientId: string): Promise<string | undefined> => {
-      const s = await connection.withDeadline(Date.now() + 30_000, () => client.workflow.getHandle(cadenceWorkflowId(clientId)).query(cadenceStatus)).catch((err: unknown) => {
-        lastQueryError = describeError(err);
-        return undefined;
-      });
+      const s = await connection.withDeadline(Date.now() + 30_000, () => client.workflow.getHandle(cadenceWorkflowId(clientId)).query(cadenceStatus)).catch(() => undefined);
       return s && 'bookedThrough' in s ? s.bookedThrough ?? undefined : undefined;
     };
     /**
