@@ -157,8 +157,8 @@ export async function benchScale(o: Options) {
       const c = segmentOf.get(clientId)!;
       await ensureCadence(target, { clientId, lockedAt: serverIso(), policyVersion: policy.version }, { name: c.name, segment: c.segment });
     };
-    const bookedThrough = async (clientId: string): Promise<string | undefined> => {
-      const s = await connection.withDeadline(Date.now() + 30_000, () => client.workflow.getHandle(cadenceWorkflowId(clientId)).query(cadenceStatus)).catch(() => undefined);
+    const bookedThrough = async (clientId: string, deadlineMs = 30_000): Promise<string | undefined> => {
+      const s = await connection.withDeadline(Date.now() + deadlineMs, () => client.workflow.getHandle(cadenceWorkflowId(clientId)).query(cadenceStatus)).catch(() => undefined);
       return s && 'bookedThrough' in s ? s.bookedThrough ?? undefined : undefined;
     };
     /**
@@ -171,8 +171,7 @@ export async function benchScale(o: Options) {
     const untilBooked = async (clientId: string) => {
       for (;;) {
         if (await horizonRecorded(clientId)) return;
-        const s = await connection.withDeadline(Date.now() + 5_000, () => client.workflow.getHandle(cadenceWorkflowId(clientId)).query(cadenceStatus)).catch(() => undefined);
-        if (s && 'bookedThrough' in s && s.bookedThrough) return;
+        if (await bookedThrough(clientId, 5_000)) return;
         await new Promise((r) => setTimeout(r, 100));
       }
     };
