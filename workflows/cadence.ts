@@ -78,6 +78,8 @@ export async function cadence(input: CadenceInput): Promise<void> {
   // The model's version for this run (domain/cadence.ts CadenceState.version): runs that started before it replay as v1.
   const version = patched('cadence-v2') ? 2 : 1;
   const { prepareCadence, readCadenceClient } = patched(CADENCE_LOCAL_READS_PATCH) ? localReads : regularReads;
+  // Asked at each monthly roll; decided here, before anything is awaited, in runs that decide their patches at start (kernel.ts).
+  const monthlyClientSync = kernel.patch('monthly-client-sync');
   // Setup: read the policy and client once; on the first run book the horizon (R-10) and plan the date triggers (R-13, R-14).
   const setup = input.continued?.setup ?? (await prepareCadence({ clientId: input.clientId, lockedAt: input.lockedAt, policyVersion: input.policyVersion }));
   const s = initialState(setup, input.continued?.carried, version);
@@ -109,7 +111,7 @@ export async function cadence(input: CadenceInput): Promise<void> {
       }
       // Client changes reach the cadence from the API right away; monthly, it also re-reads the client so a change
       // that was not delivered (Temporal unreachable at the time) still re-plans triggers (R-13, R-14) and segment (R-9).
-      if (patched('monthly-client-sync')) await syncWithClient(at);
+      if (monthlyClientSync()) await syncWithClient(at);
       const month = nextHorizonMonth(s);
       await bookAndApply(`t${s.ticks}-horizon-${month}`, { plan: [month] }, at);
       planTouches(s, { month: s.bookedThrough }, month);

@@ -27,6 +27,9 @@ import { PORTFOLIO_SCOPE, PROCESS_FAILURE_TYPE, type ProcessRefusal, type Proces
  *   process: a batch that waits on no other process is recorded in a local activity, the due
  *   timer stays armed across reports that leave the next instant where it was, and the Step
  *   search attribute is written only when the step changes;
+ * - since `patched('patches-at-start')` (issue 17), every patch the run will ask about is decided
+ *   in its first activation, before anything is awaited (`patch()`), so its markers lead the
+ *   history and replay reads them exactly as the live run did;
  * - failures that retrying cannot fix: the state is put back as it was, the report is refused
  *   (nothing changed) or the due step is retried later, and `process.failed` goes on the
  *   timeline instead of the state silently diverging from the ledger;
@@ -85,6 +88,14 @@ const SYSTEM: Actor = { kind: 'system' };
 const KERNEL_V2 = 'kernel-v2';
 /** Patch id of the third (issue 17): local effect recording, the due timer kept across reports, Step written on change. */
 const KERNEL_V3 = 'kernel-v3';
+/**
+ * Patch id: the run decides its patches in its first activation (`ProcessKernel.patch`). During
+ * replay `patched()` is true only once the SDK has read the workflow task holding the marker; a
+ * call made right after a local activity's result can replay one task earlier than it ran live
+ * (when the result raced the task's heartbeat, the marker went out with one task and the code
+ * after it with the next), read false and fail the replay (TMPRL1100, found at 2,000 cadences).
+ */
+const PATCHES_AT_START = 'patches-at-start';
 /** Retrying a failed due step: the first wait, doubling to at most a day (engineering backoff, not a domain deadline). */
 const STALL_RETRY_FIRST_MS = 5 * 60_000;
 const STALL_RETRY_MAX_MS = 24 * 3_600_000;
@@ -130,13 +141,32 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
   private upsertedStep: string;
   /** Kernel v3: the timer armed for the next due instant, kept while re-planning leaves that instant unchanged. */
   private dueTimer: { at: string; fired: boolean; scope: CancellationScope } | undefined;
+  /** Whether this run decides its patches at start (see PATCHES_AT_START). */
+  private readonly patchesAtStart: boolean;
+  private readonly v2: () => boolean;
+  private readonly v3: () => boolean;
 
   constructor(private readonly opts: KernelOptions) {
     this.seen = new Map((opts.seen ?? []) as [string, Seen<R>][]);
     this.currentStep = opts.initialStep;
     this.upsertedStep = opts.initialStep;
     upsertSearchAttributes([{ key: ProcessKey, value: opts.process }, { key: StepKey, value: opts.initialStep }]);
+    this.patchesAtStart = patched(PATCHES_AT_START);
+    this.v2 = this.patch(KERNEL_V2);
+    this.v3 = this.patch(KERNEL_V3);
     this.describe();
+  }
+
+  /**
+   * A patch decision for a call made later in the run (after something was awaited). Runs that
+   * decide their patches at start ask `patched(id)` now, in the first activation, and keep the
+   * answer; runs recorded before that ask at each call, where their markers are.
+   * Workflow code only, before its first await.
+   */
+  patch(id: string): () => boolean {
+    if (!this.patchesAtStart) return () => patched(id);
+    const on = patched(id);
+    return () => on;
   }
 
   /** The state is set up: reports waiting for it may run. */
@@ -152,7 +182,7 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
    */
   step(name: string): void {
     this.currentStep = name;
-    if (!this.stall && (name !== this.upsertedStep || !patched(KERNEL_V3))) this.upsertStep(name);
+    if (!this.stall && (name !== this.upsertedStep || !this.v3())) this.upsertStep(name);
     this.describe();
   }
 
@@ -197,7 +227,7 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
       else if (!this.seen.has(key)) await condition(() => this.seen.has(key) || !this.inFlight.has(key));
       try {
         await condition(() => this.state !== undefined);
-        if (!patched(KERNEL_V2)) return await this.handleV1(req, model);
+        if (!this.v2()) return await this.handleV1(req, model);
         return await this.exclusive(() => this.handleV2(req, model));
       } finally {
         if (first) this.inFlight.delete(key);
@@ -290,7 +320,7 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
       }
       const wait = Date.parse(next.at) - Date.now();
       if (wait > 0 && (await this.changedBefore(next.at, wait, before))) continue;
-      if (!patched(KERNEL_V2)) {
+      if (!this.v2()) {
         if ((await loop.act(next)) === 'stop') return;
         continue;
       }
@@ -321,7 +351,7 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
    * timer in the history for each of them.
    */
   private async changedBefore(at: string, wait: number, before: number): Promise<boolean> {
-    if (!patched(KERNEL_V3)) return condition(() => this.changes !== before, wait);
+    if (!this.v3()) return condition(() => this.changes !== before, wait);
     if (this.dueTimer?.at !== at) {
       this.dueTimer?.scope.cancel();
       const timer = { at, fired: false, scope: new CancellationScope() };
@@ -339,7 +369,7 @@ export class ProcessKernel<S extends { actions: number }, A extends { type: stri
   async record(batchKey: string, effects: ProcessEffect[], actor: Actor, at: string): Promise<string[]> {
     if (!effects.length) return [];
     const input = { clientId: this.opts.clientId, process: this.opts.process, workflowId: this.workflowId, batchKey, actor, at, firstActionHours: this.opts.firstActionHours?.() ?? null, effects };
-    if (waitsOnAnotherProcess(this.opts.process, effects) || !patched(KERNEL_V3)) return (await activities.recordProcessEffects(input)).ctas;
+    if (waitsOnAnotherProcess(this.opts.process, effects) || !this.v3()) return (await activities.recordProcessEffects(input)).ctas;
     try {
       return (await localRecorder.recordProcessEffects(input)).ctas;
     } catch (err) {

@@ -74,6 +74,8 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   const version: OnboardingVersion = patched(ONBOARDING_V2_PATCH) ? (patched(ONBOARDING_V3_PATCH) ? 3 : 2) : 1;
   // Setup: plan Day 0–90 and record it (process.started, deadline.set ×N, gate.closed).
   const plan = patched(ONBOARDING_LOCAL_PLAN_PATCH) ? localPlan.prepareOnboarding : prepareOnboarding;
+  // Asked after the plan is read; decided here, before anything is awaited, in runs that decide their patches at start (kernel.ts).
+  const importPatch = input.imported ? kernel.patch(ONBOARDING_IMPORT_PATCH) : () => false;
   const start = await plan({
     clientId: input.clientId, signedAt: input.signedAt, policyVersion: input.policyVersion, riskFlag: input.riskFlag ?? false, accessSystems: input.accessSystems,
     ...(version >= 2 ? { version: 2 as const } : {}), // the plan is version 2's (version 3 changes step 0 only)
@@ -87,7 +89,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
     opening.push(...handoffPacketEffects(s, { saleWorkflowId: input.handoffPacket.saleWorkflowId, ...packetItems(input.handoffPacket, s.rules.handoffPacketItems) }, startedAt));
   }
   // Issue 15: a client imported mid-onboarding starts at its step, its past not judged (no back-dated CTAs).
-  if (input.imported && patched(ONBOARDING_IMPORT_PATCH)) opening.push(...resumeImported(s, input.imported.step, startedAt));
+  if (input.imported && importPatch()) opening.push(...resumeImported(s, input.imported.step, startedAt));
   await kernel.record('start', opening, SYSTEM, startedAt);
   kernel.ready(s);
   markStep(s);

@@ -4,6 +4,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { EncryptionCodec, ephemeralKeyring, batonDataConverter, mapHistoryPayloads } from '../../runtime/payload-codec.js';
+import { localActivityTypes, patchIds, splitTaskAfterLocalActivity } from '../support/history-surgery.js';
 import { workflowBundle } from '../support/temporal.js';
 
 /**
@@ -41,8 +42,9 @@ describe('replay of recorded histories', () => {
     const histories = [];
     for (const f of fixtures) {
       const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
-      // Every payload the codec would have sealed (not search attributes, not the SDK's patch markers).
-      expect(await mapHistoryPayloads(history, (p) => codec.encode(p)), f).toBeGreaterThan(3);
+      // Every payload the codec would have sealed (not search attributes, not the SDK's patch markers): at least
+      // the input and the results the run read.
+      expect(await mapHistoryPayloads(history, (p) => codec.encode(p)), f).toBeGreaterThanOrEqual(3);
       histories.push({ workflowId: f, history });
     }
     const results = [];
@@ -52,5 +54,48 @@ describe('replay of recorded histories', () => {
     const [one] = histories;
     const wrong = Worker.runReplayHistories({ workflowBundle: bundle, dataConverter: batonDataConverter(ephemeralKeyring('other')) }, [one!]);
     for await (const r of wrong) expect(r.error?.message ?? '').not.toBe('');
+  });
+
+  // A local activity's result can race the workflow task's heartbeat: its marker goes out with one
+  // task, the code that ran on the result with the next. On replay that code runs a task earlier,
+  // before the SDK has read the next task's markers, so a patch first asked there reads false
+  // (TMPRL1100, seen at 2,000 cadences). Runs that decide their patches at start are immune.
+  describe('a local activity result and the code after it in different workflow tasks', () => {
+    const read = (f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+    const replay = async (histories: { workflowId: string; history: ReturnType<typeof historyFromJSON> }[]) => {
+      const bundle = await workflowBundle();
+      const results = [];
+      for await (const r of Worker.runReplayHistories({ workflowBundle: bundle, dataConverter: batonDataConverter(ephemeralKeyring('replay')) }, histories)) results.push({ id: r.workflowId, error: r.error?.message });
+      return results;
+    };
+
+    it('fails the replay of a run that asked its patch after the result (recorded before patches at start)', { timeout: 120_000 }, async () => {
+      const before = read('cadence-meeting-cycle.patched-in-place.json');
+      expect(patchIds(before)).not.toContain('patches-at-start');
+      const [result] = await replay([{ workflowId: 'split', history: historyFromJSON(splitTaskAfterLocalActivity(before, 'prepareCadence')) }]);
+      expect(result!.error).toMatch(/TMPRL1100.*patch marker encountered for change kernel-v3/);
+    });
+
+    it('records every patch of a run that decides them at start in its first workflow task', () => {
+      for (const f of fixtures) {
+        const json = read(f);
+        if (!patchIds(json).includes('patches-at-start')) continue;
+        const secondTask = json.events.filter((e: { eventType: string }) => e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED')[1]?.eventId ?? Infinity;
+        const late = patchIds({ events: json.events.filter((e: { eventId: string }) => Number(e.eventId) > Number(secondTask)) });
+        expect(late, `${f}: patches asked after the run's first task (decide them with kernel.patch() before the first await)`).toEqual([]);
+      }
+    });
+
+    it('replays every run that decides its patches at start, split after each kind of local activity', { timeout: 300_000 }, async () => {
+      const histories = [];
+      for (const f of fixtures) {
+        const json = read(f);
+        if (!patchIds(json).includes('patches-at-start')) continue;
+        for (const type of localActivityTypes(json)) histories.push({ workflowId: `${f} split after ${type}`, history: historyFromJSON(splitTaskAfterLocalActivity(json, type)) });
+      }
+      // Every kernel process decides at start, and the recorded runs use local activities.
+      expect(new Set(histories.map((h) => h.workflowId.split(' ')[0])).size).toBeGreaterThanOrEqual(10);
+      expect(await replay(histories)).toEqual(histories.map((h) => ({ id: h.workflowId, error: undefined })));
+    });
   });
 });
