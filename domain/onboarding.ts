@@ -96,9 +96,12 @@ export interface OnboardingRules {
  *     meeting's end (A-26), the kickoff row's heldAt and decision count, the client's access record
  *     kept as access is granted (R-49, R-124);
  * 3 — step 0 reads the handoff packet the consultative sale assembled at the signature (R-44, R-46):
- *     the items it holds are in at the start, only missing ones are reported by hand.
+ *     the items it holds are in at the start, only missing ones are reported by hand;
+ * 4 — the kickoff invite waits for the packet (R-46: "handoff packet complete before kickoff invite"):
+ *     the first `kickoffScheduled` is refused while an item is missing (a reschedule of a booked kickoff
+ *     is not: the packet was complete when it was first booked).
  */
-export type OnboardingVersion = 1 | 2 | 3;
+export type OnboardingVersion = 1 | 2 | 3 | 4;
 
 export type DeadlineStatus = 'pending' | 'met' | 'missed' | 'skipped' | 'reached';
 
@@ -236,6 +239,12 @@ export function handoffPacketEffects(state: OnboardingState, packet: { saleWorkf
 
 /** Whether the run follows version 2 of the process definition. */
 export const isV2 = (state: Pick<OnboardingState, 'version'>) => (state.version ?? 1) >= 2;
+
+/** The handoff packet items still missing (R-44, R-46); none once step 0 is done (an imported run did it before Baton). */
+export function missingHandoffItems(state: OnboardingState): string[] {
+  if (state.handoffCompleteAt || state.stepsCompleted.some((c) => c.number === 0)) return [];
+  return state.rules.handoffPacketItems.filter((i) => !state.handoffItems.includes(i));
+}
 /** R-57 (v2): D runs no formal roadmap. */
 const informalRoadmap = (state: OnboardingState) => isV2(state) && state.segment === 'D';
 
@@ -369,6 +378,16 @@ export function decide(state: OnboardingState, action: OnboardingAction, at: str
       if (state.kickoff.heldAt) return already('The kickoff', state.kickoff.heldAt);
       if (ms(action.endsAt) <= ms(action.startsAt)) return unprocessable('endsAt must be after startsAt.');
       if (ms(action.startsAt) < ms(state.signedAt)) return unprocessable(`startsAt ${action.startsAt} is before the signature (${state.signedAt}).`);
+      if ((state.version ?? 1) >= 4 && !state.kickoff.scheduled) {
+        const missing = missingHandoffItems(state);
+        if (missing.length) {
+          return conflict(
+            `The kickoff invite waits for the handoff packet (R-46); missing: ${missing.join(', ')}. Report them (POST …/onboarding/handoff-items), then book the kickoff.`,
+            'R-46',
+            { missingItems: missing },
+          );
+        }
+      }
       return undefined;
     case 'kickoffHeld':
       if (action.decisions.length > state.rules.maxDecisions) {

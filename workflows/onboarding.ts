@@ -26,11 +26,13 @@ import { packetItems } from '../domain/sale.js';
  * `process.started` (domain/onboarding.ts `OnboardingVersion` says what each changed). Decided once
  * at the start with `patched()`, carried in the state: runs started before a version keep theirs.
  */
-export const ONBOARDING_PROCESS_VERSION: OnboardingVersion = 3;
+export const ONBOARDING_PROCESS_VERSION: OnboardingVersion = 4;
 /** Patch id of version 2 (R-57 D without a formal roadmap, R-58 Working Agreement, A-26 kickoff CTAs, access record). */
 export const ONBOARDING_V2_PATCH = 'onboarding-2026-12';
 /** Patch id of version 3 (step 0 reads the sale's handoff packet, R-44, R-46). */
 export const ONBOARDING_V3_PATCH = 'onboarding-sale-handoff';
+/** Patch id of version 4 (the kickoff invite waits for the handoff packet, R-46). */
+export const ONBOARDING_V4_PATCH = 'onboarding-handoff-gate';
 /** Patch id of the import start (issue 15): a run whose input says `imported` starts at that step. Asked only by such runs. */
 export const ONBOARDING_IMPORT_PATCH = 'onboarding-import';
 
@@ -70,8 +72,8 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   });
 
   // Which process definition this run follows, decided once (runs recorded before version 2 replay as version 1).
-  // Version 3 is asked only of runs that follow version 2, so version-2 histories replay without its marker.
-  const version: OnboardingVersion = patched(ONBOARDING_V2_PATCH) ? (patched(ONBOARDING_V3_PATCH) ? 3 : 2) : 1;
+  // Each version is asked only of runs that follow the one before, so older histories replay without its marker.
+  const version: OnboardingVersion = !patched(ONBOARDING_V2_PATCH) ? 1 : !patched(ONBOARDING_V3_PATCH) ? 2 : patched(ONBOARDING_V4_PATCH) ? 4 : 3;
   // Setup: plan Day 0–90 and record it (process.started, deadline.set ×N, gate.closed).
   const plan = patched(ONBOARDING_LOCAL_PLAN_PATCH) ? localPlan.prepareOnboarding : prepareOnboarding;
   // Asked after the plan is read; decided here, before anything is awaited, in runs that decide their patches at start (kernel.ts).

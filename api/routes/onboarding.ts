@@ -67,7 +67,7 @@ const Status = z.object({
   quickWins: z.array(z.object({ title: z.string(), at: z.string() })).optional(),
   roadmap: z.object({ confirmedAt: z.string(), initiatives: z.array(z.string()), budgetV1Usd: z.number().nullable(), formal: z.boolean() }).nullable().optional()
     .openapi({ description: 'Step 5: the roadmap with Budget v1 (R-53), or D\'s operational initiatives without a budget (`formal: false`, R-57).' }),
-  processVersion: z.number().int().optional().openapi({ description: 'The process definition the run follows (2: D without a formal roadmap, Working Agreement CTA, A-26 kickoff CTAs, access record).' }),
+  processVersion: z.number().int().optional().openapi({ description: 'The process definition the run follows (2: D without a formal roadmap, Working Agreement CTA, A-26 kickoff CTAs, access record; 3: step 0 reads the sale\'s handoff packet; 4: the kickoff invite waits for a complete handoff packet, R-46).' }),
   closedAt: z.string().nullable().optional(),
 }).openapi('OnboardingStatus');
 
@@ -106,7 +106,7 @@ const ACTIONS = [
     toAction: (b) => ({ type: 'handoffItemsReceived', items: b.items }),
   }),
   spec({
-    slug: 'kickoff-scheduled', operationId: 'scheduleKickoff', summary: 'Kickoff booked (R-47: held ≤ Day 0 + 5 business days)',
+    slug: 'kickoff-scheduled', operationId: 'scheduleKickoff', summary: 'Kickoff booked (R-47: held ≤ Day 0 + 5 business days); refused with 409 while the handoff packet is incomplete (R-46, process version 4)',
     body: z.object({ startsAt: IsoInstant, endsAt: IsoInstant }).strict(),
     toAction: (b) => ({ type: 'kickoffScheduled', startsAt: norm(b.startsAt), endsAt: norm(b.endsAt) }),
   }),

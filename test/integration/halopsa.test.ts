@@ -6,6 +6,7 @@ import { connectors, idempotencyRecords, meetings } from '../../db/schema.js';
 import { appointmentMarker, ticketMarker } from '../../domain/halopsa.js';
 import { INTEGRATION_KEY_ENV } from '../../runtime/secret-box.js';
 import { haloAppointmentWebhook, haloPsaStub, haloWebhook, type HaloStubTicket } from '../support/halopsa-stub.js';
+import { defaultPolicy } from '../../domain/policy.js';
 import { apiCaller, clientBody, eventually, fastDeliveryPolicy, openFollowUpCta, workerHarness, type WorkerHarness } from '../support/harness.js';
 
 /**
@@ -325,6 +326,8 @@ describe('The onboarding kickoff as a HaloPSA appointment', () => {
     const current = (await call('GET', `/v1/connectors/${connectorId}`, { role: 'ops' })).body.mappings;
     expect((await call('PATCH', `/v1/connectors/${connectorId}`, { body: { mappings: { ...current, clients: [...current.clients, { clientId: kickoffClient, companyId: 13 }] } } })).status).toBe(200);
     expect((await call('POST', `/v1/clients/${kickoffClient}/onboarding`, { body: { signedAt: new Date(Date.now() - 2 * 86_400_000).toISOString() } })).status).toBe(201);
+    // R-46: the kickoff invite waits for the handoff packet.
+    expect((await call('POST', `/v1/clients/${kickoffClient}/onboarding/handoff-items`, { role: 'automation', body: { items: [...defaultPolicy.onboarding.handoffPacketItems] } })).status).toBe(200);
     const startsAt = new Date(Date.now() + 2 * 86_400_000).toISOString();
     const endsAt = new Date(Date.parse(startsAt) + 3_600_000).toISOString();
     expect((await call('POST', `/v1/clients/${kickoffClient}/onboarding/kickoff-scheduled`, { role: 'automation', body: { startsAt, endsAt } })).status).toBe(200);

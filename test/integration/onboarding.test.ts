@@ -238,8 +238,8 @@ describe('onboarding happy paths for segments A, B, C and D (R-46..R-57)', () =>
 
   it('records the policy version in force and the process definition version', () => {
     const started = typed(of(r, 'alpha').events, 'process.started')[0]!;
-    expect(data(started)).toMatchObject({ policyVersion: 1, processVersion: 3, inputs: { signedAt: '2026-03-02T09:00:00.000-06:00', segment: 'A', timeZone: 'America/Chicago' } });
-    expect(of(r, 'alpha').state.onboarding).toMatchObject({ policyVersion: 1, processVersion: 3 });
+    expect(data(started)).toMatchObject({ policyVersion: 1, processVersion: 4, inputs: { signedAt: '2026-03-02T09:00:00.000-06:00', segment: 'A', timeZone: 'America/Chicago' } });
+    expect(of(r, 'alpha').state.onboarding).toMatchObject({ policyVersion: 1, processVersion: 4 });
   });
 });
 
@@ -270,6 +270,12 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
         s('noaccess', '+21d+1h', 'getClientAccess', undefined, { expect: 200, note: 'access record after the late grant' }),
         // Documentation not baselined by Day 21 (R-49 → R-50); access granted in time.
         s('nodocs', '+3d', 'recordAccessGranted', { systems: SYSTEMS }, { expect: 200 }),
+        // The kickoff invite waits for the whole handoff packet (R-46, process version 4).
+        s('nodocs', '+1d', 'scheduleKickoff', { startsAt: '2026-03-05T10:00:00-06:00', endsAt: '2026-03-05T11:00:00-06:00' }, { as: 'automation', expect: 409, note: 'invite before the packet' }),
+        s('nodocs', '+1d+1h', 'recordHandoffItems', { items: HANDOFF_ITEMS.slice(0, 4) }, { as: 'automation', expect: 200 }),
+        s('nodocs', '+1d+2h', 'scheduleKickoff', { startsAt: '2026-03-05T10:00:00-06:00', endsAt: '2026-03-05T11:00:00-06:00' }, { as: 'automation', expect: 409, note: 'invite with two items missing' }),
+        s('nodocs', '+1d+3h', 'recordHandoffItems', { items: HANDOFF_ITEMS.slice(4) }, { as: 'automation', expect: 200 }),
+        s('nodocs', '+1d+4h', 'scheduleKickoff', { startsAt: '2026-03-05T10:00:00-06:00', endsAt: '2026-03-05T11:00:00-06:00' }, { as: 'automation', expect: 200, note: 'invite once the packet is complete' }),
         // Decisions, duplicates and a signal after closeout (R-27, C-6, R-124).
         s('signals', '+2bd', 'recordKickoffHeld', { attendees: ['CEO'], decisions: [{ title: 'One', ownerRole: 'TAM' }, { title: 'Two', ownerRole: 'vCIO' }, { title: 'Three', ownerRole: 'CSM' }] }, { expect: 422, note: 'a third decision goes to the backlog' }),
         s('signals', '+2bd+1h', 'recordKickoffHeld', { attendees: ['CEO'], decisions: [{ title: 'One', ownerRole: 'TAM' }] }, { expect: 200, idempotencyKey: 'psa-kickoff-1', note: 'first delivery', capture: { decisionCta: 'ctasOpened.0' } }),
@@ -292,7 +298,7 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
       name: 'misses and refusals', timeZone: 'America/Chicago', start: START, end: '+40d', people,
       clients: [client('late', 'A'), client('noaccess', 'B'), client('nodocs', 'C'), client('signals', 'A'), client('idle', 'D')],
       steps,
-    }, { noaccess: 'onboarding-access-missed', signals: 'onboarding-refusals-duplicate-closeout' }, async (i, db, refs) => {
+    }, { noaccess: 'onboarding-access-missed', signals: 'onboarding-refusals-duplicate-closeout', nodocs: 'onboarding-v4-handoff-gate' }, async (i, db, refs) => {
       if (i === bare) await db.delete(clientAccess).where(eq(clientAccess.clientId, refs.signals!));
     });
   }, 240_000);
@@ -340,6 +346,21 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
     expect(unknown.body).toMatchObject({ ruleId: 'R-49', details: { unknown: ['crm'], known: SYSTEMS } });
     const facts = typed(of(r, 'noaccess').events, 'process.fact_recorded').filter((e) => data(e).fact === 'projectKickoff');
     expect(facts.map((e) => data(e).details.project)).toEqual(['MFA for admins']);
+  });
+
+  it('the kickoff invite is refused with 409 until the handoff packet is complete, naming what is missing, and nothing is booked meanwhile (R-46)', () => {
+    const refused = r.steps.filter((s) => s.op === 'scheduleKickoff' && s.status === 409);
+    expect(refused.map((s) => (s.body as { ruleId?: string }).ruleId)).toEqual(['R-46', 'R-46']);
+    expect(refused[0]!.body).toMatchObject({ status: 409, details: { missingItems: HANDOFF_ITEMS } });
+    expect(refused[1]!.body).toMatchObject({ status: 409, details: { missingItems: HANDOFF_ITEMS.slice(4) } });
+    expect((refused[1]!.body as { detail: string }).detail).toContain(HANDOFF_ITEMS.slice(4).join(', '));
+    const { events, state } = of(r, 'nodocs');
+    // One invite recorded: the one after the packet, after step 0 completed.
+    const booked = events.filter((e) => e.type === 'meeting.scheduled' && data(e).kind === 'kickoff');
+    expect(booked).toHaveLength(1);
+    const handoffDone = typed(events, 'step.completed').find((e) => data(e).step === 0)!;
+    expect(Date.parse(handoffDone.occurredAt)).toBeLessThanOrEqual(Date.parse(booked[0]!.occurredAt));
+    expect(state.onboarding).toMatchObject({ processVersion: 4 });
   });
 
   it('documentation missing at Day 21 escalates per R-50 too', () => {

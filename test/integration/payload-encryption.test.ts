@@ -11,6 +11,7 @@ import { createLogger } from '../../runtime/logger.js';
 import { batonDataConverter, EncryptionCodec, isEncrypted, keyIdsOf, parsePayloadKeys, type PayloadKeyring } from '../../runtime/payload-codec.js';
 import { checkPayloadKeys } from '../../runtime/payload-keys.js';
 import { createWorker } from '../../worker.js';
+import { defaultPolicy } from '../../domain/policy.js';
 import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
 import { workflowBundle } from '../support/temporal.js';
 
@@ -118,7 +119,7 @@ describe('payload encryption (issue 18)', () => {
     const started = await plainInstall.call('POST', `/v1/clients/${clientId}/onboarding`, { body: { signedAt: new Date(Date.now() - 5 * 3_600_000).toISOString() } });
     expect(started.status, JSON.stringify(started.body)).toBe(201);
     onboardingId = started.body.workflowId;
-    const handoff = await plainInstall.call('POST', `/v1/clients/${clientId}/onboarding/handoff-items`, { role: 'automation', body: { items: ['discovery-one-pager'] } });
+    const handoff = await plainInstall.call('POST', `/v1/clients/${clientId}/onboarding/handoff-items`, { role: 'automation', body: { items: [...defaultPolicy.onboarding.handoffPacketItems] } });
     expect(handoff.status).toBe(200);
     const history = await rawHistory(onboardingId);
     expect(payloadsIn(history).some(isEncrypted)).toBe(false);
@@ -146,6 +147,8 @@ describe('payload encryption (issue 18)', () => {
     const id = created.body.id as string;
     const started = await first.call('POST', `/v1/clients/${id}/onboarding`, { body: { signedAt: new Date(Date.now() - 5 * 3_600_000).toISOString() } });
     expect(started.status).toBe(201);
+    // R-46: the kickoff invite waits for the handoff packet.
+    expect((await first.call('POST', `/v1/clients/${id}/onboarding/handoff-items`, { role: 'automation', body: { items: [...defaultPolicy.onboarding.handoffPacketItems] } })).status).toBe(200);
     const start = new Date(Date.now() - 2 * 3_600_000);
     expect((await first.call('POST', `/v1/clients/${id}/onboarding/kickoff-scheduled`, { role: 'automation', body: { startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3_600_000).toISOString() } })).body).toMatchObject({ accepted: true });
     const held = await first.call('POST', `/v1/clients/${id}/onboarding/kickoff-held`, {

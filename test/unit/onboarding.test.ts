@@ -6,6 +6,7 @@ import {
   deadlineDue,
   decide,
   gateConditions,
+  handoffPacketEffects,
   initialState,
   kpis,
   nextDeadline,
@@ -850,5 +851,52 @@ describe('a client imported mid-onboarding (issue 15, patch onboarding-import)',
     expect(currentStep(s)).toBe(0);
     expect(s.gateOpen).toBe(false);
     expect(effects.map((e) => (e.kind === 'event' ? e.type : e.kind))).toEqual(['process.fact_recorded']);
+  });
+});
+
+// Version 4: the kickoff invite waits for a complete handoff packet (R-46: "handoff packet (R-44)
+// complete before kickoff invite"). Runs started before keep accepting an early invite.
+describe('version 4: the kickoff invite waits for the handoff packet (R-46)', () => {
+  const freshV4 = (o: Parameters<typeof startInput>[0] = {}) => ({ ...freshV2(o), version: 4 as const });
+  const invite: OnboardingAction = { type: 'kickoffScheduled', startsAt: '2026-03-05T15:00:00.000Z', endsAt: '2026-03-05T16:00:00.000Z' };
+  const at = '2026-03-03T15:00:00.000Z';
+
+  it('refuses the first invite with 409 naming every missing item, and accepts it once the packet is complete', () => {
+    const s = freshV4();
+    act(s, { type: 'handoffItemsReceived', items: ['discovery-one-pager', 'stakeholder-map'] }, '2026-03-02T21:00:00.000Z');
+    const missing = rules.handoffPacketItems.filter((i) => !['discovery-one-pager', 'stakeholder-map'].includes(i));
+    expect(missing.length).toBeGreaterThan(0);
+    expect(decide(s, invite, at)).toMatchObject({ status: 409, ruleId: 'R-46', details: { missingItems: missing } });
+    expect(decide(s, invite, at)!.message).toContain(missing.join(', '));
+    act(s, { type: 'handoffItemsReceived', items: missing }, '2026-03-03T14:00:00.000Z');
+    expect(currentStep(s)).toBe(1);
+    act(s, invite, at);
+    expect(s.kickoff.scheduled).toEqual({ startsAt: invite.startsAt, endsAt: invite.endsAt });
+  });
+
+  it('counts the items the sale\'s packet brought at the start (version 3 onwards)', () => {
+    const s = freshV4();
+    handoffPacketEffects(s, { saleWorkflowId: 'sale-1', present: rules.handoffPacketItems.slice(0, -1), missing: rules.handoffPacketItems.slice(-1) }, s.signedAt);
+    expect(decide(s, invite, at)).toMatchObject({ status: 409, details: { missingItems: rules.handoffPacketItems.slice(-1) } });
+    handoffPacketEffects(s, { saleWorkflowId: 'sale-1', present: [...rules.handoffPacketItems], missing: [] }, s.signedAt);
+    expect(decide(s, invite, at)).toBeUndefined();
+  });
+
+  it('leaves a booked kickoff free to move, and an imported run (step 0 done before Baton) free to book', () => {
+    const s = freshV4();
+    act(s, { type: 'handoffItemsReceived', items: [...rules.handoffPacketItems] }, '2026-03-02T21:00:00.000Z');
+    act(s, invite, at);
+    expect(decide(s, { ...invite, startsAt: '2026-03-06T15:00:00.000Z', endsAt: '2026-03-06T16:00:00.000Z' }, at)).toBeUndefined();
+    const imported = freshV4();
+    resumeImported(imported, 1, imported.signedAt);
+    expect(decide(imported, invite, at)).toBeUndefined();
+  });
+
+  it('checks the invite itself first: a time before the signature is still 422, not the packet\'s 409', () => {
+    expect(decide(freshV4(), { ...invite, startsAt: '2026-03-01T15:00:00.000Z' }, at)).toMatchObject({ status: 422 });
+  });
+
+  it('does not apply to runs started before version 4 (they replay as they ran)', () => {
+    for (const version of [1, 2, 3] as const) expect(decide({ ...freshV2(), version }, invite, at)).toBeUndefined();
   });
 });
