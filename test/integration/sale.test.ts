@@ -136,7 +136,7 @@ describe('a consultative sale from lead to onboarding kickoff, and a parked one 
     expect(body(at('signSale', 1))).toMatchObject({ phase: 'signed', handoff: { present: items, missing: [], onboarding: 'started' } });
     expect(timeline('globex', 'sale.signed')[0]!.data).toMatchObject({ signedAt: '2026-05-25T14:00:00.000Z', handoffItems: items, missingItems: [] });
     const started = timeline('globex', 'process.started').find((e) => e.process === 'onboarding')!;
-    expect(started.data).toMatchObject({ processVersion: 3, inputs: { signedAt: '2026-05-25T09:00:00.000-05:00', segment: 'B' } });
+    expect(started.data).toMatchObject({ processVersion: 4, inputs: { signedAt: '2026-05-25T09:00:00.000-05:00', segment: 'B' } });
     expect(timeline('globex', 'process.fact_recorded').find((e) => e.data.fact === 'handoffPacket')!.data).toMatchObject({ details: { saleWorkflowId: `prospect/${r.refs.globex}/sale`, received: items, missing: [] } });
     const status = body(at('getOnboarding'));
     expect(status.steps[0]).toMatchObject({ number: 0, name: 'handoff', state: 'done' });
