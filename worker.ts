@@ -9,6 +9,7 @@ import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTele
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { tracingWorkflowInterceptorsPath, type Tracing } from './runtime/tracing.js';
 import { failureConverterPath } from './runtime/payload-codec.js';
+import { WorkerWithoutVmWatchdog } from './runtime/workflow-threads.js';
 
 const here = fileURLToPath(import.meta.url);
 /** `.ts` when run from the sources (tsx, vitest), `.js` when run from the compiled dist/. */
@@ -52,6 +53,12 @@ export interface WorkerTuning {
    * creating workflows, which fails their tasks; the bench can raise it (`--isolate-timeout-seconds`).
    */
   isolateExecutionTimeout?: number;
+  /**
+   * false: enter workflow sandboxes without Node's per-call watchdog thread, which enforces
+   * `isolateExecutionTimeout` at the cost of a thread created per entry (runtime/workflow-threads.ts).
+   * Default true (the SDK's guard); rehearsals turn it off, `BATON_WORKER_VM_WATCHDOG=off` for a worker.
+   */
+  vmWatchdog?: boolean;
   /** Rehearsals bound these too (docs/rehearsal.md). */
   reuseV8Context?: boolean;
   stickyQueueScheduleToStartTimeout?: WorkerOptions['stickyQueueScheduleToStartTimeout'];
@@ -91,7 +98,8 @@ export function defaultMaxCachedWorkflows(heapLimitBytes = v8.getHeapStatistics(
 }
 
 export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
-  return Worker.create({
+  const { vmWatchdog = true, ...sdkTuning } = opts.tuning ?? {};
+  return (vmWatchdog ? Worker : WorkerWithoutVmWatchdog).create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
@@ -108,7 +116,7 @@ export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
     ...(opts.identity ? { identity: opts.identity } : {}),
     shutdownGraceTime: '10 seconds',
     maxCachedWorkflows: defaultMaxCachedWorkflows(),
-    ...Object.fromEntries(Object.entries(opts.tuning ?? {}).filter(([, v]) => v !== undefined)),
+    ...Object.fromEntries(Object.entries(sdkTuning).filter(([, v]) => v !== undefined)),
   });
 }
 

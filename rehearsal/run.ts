@@ -67,7 +67,7 @@ export interface RehearsalOptions {
   onClientReport?: (report: ClientReport) => Promise<void> | void;
   /** Time slices, deadlines and the stall watchdog (rehearsal/simulated-clock.ts). */
   limits?: Partial<ClockLimits>;
-  /** The rehearsal worker's cache and concurrency (default: worker.ts `defaultMaxCachedWorkflows`, docs/rehearsal.md "Memory and time"). */
+  /** The rehearsal worker's cache and concurrency (default: worker.ts `defaultMaxCachedWorkflows`, docs/rehearsal.md "Memory and time"); `vmWatchdog` is off unless this says otherwise. */
   worker?: BatonWorkerOptions['tuning'];
   /**
    * Ends the run early (the CLI's Ctrl-C): the rehearsal rejects with RehearsalInterruptedError once its
@@ -220,7 +220,10 @@ async function runRehearsal(scenario: Scenario, opts: RehearsalOptions, cleanups
     const worker = await createWorker({
       connection: env.nativeConnection, namespace: 'default', taskQueue, db: database.db, dataConverter,
       ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
-      ...(opts.worker ? { tuning: opts.worker } : {}),
+      // No per-entry watchdog thread in the sandbox (runtime/workflow-threads.ts): a fifth of a rehearsal's
+      // CPU went to them, and a workflow that never yields stops simulated time, which the clock's stall
+      // watchdog reports (simulated-clock.ts).
+      tuning: { vmWatchdog: false, ...opts.worker },
     });
     const running = worker.run();
     const workerLoad = (): WorkerLoad => {

@@ -229,7 +229,7 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
         ...(workflowBundle ? { workflowBundle } : {}), ...(tracing ? { tracing } : {}),
         tuning: {
           maxCachedWorkflows: config.BATON_WORKER_MAX_CACHED_WORKFLOWS, maxConcurrentWorkflowTaskExecutions: config.BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
-          maxConcurrentActivityTaskExecutions: config.BATON_WORKER_MAX_CONCURRENT_ACTIVITIES,
+          maxConcurrentActivityTaskExecutions: config.BATON_WORKER_MAX_CONCURRENT_ACTIVITIES, vmWatchdog: config.BATON_WORKER_VM_WATCHDOG === 'on',
         },
       });
       let workerStopping = false;

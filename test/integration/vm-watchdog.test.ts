@@ -1,0 +1,68 @@
+import { Connection, Client } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { WorkerWithoutVmWatchdog } from '../../runtime/workflow-threads.js';
+
+/**
+ * runtime/workflow-threads.ts: a worker without Node's per-entry VM watchdog runs the SDK's own
+ * workflow threads, and only the isolate timeout's enforcement is gone. Shown with an activation that
+ * computes far longer than a 200 ms isolate timeout: the SDK's worker fails that workflow task ("Script
+ * execution timed out"); the worker without the watchdog completes the workflow with the same result.
+ */
+// About 1–3 s of computing on these machines: far past the 200 ms isolate timeout, while a worker's own
+// setup (this small bundle's evaluation) stays well inside it.
+const ITERATIONS = 400_000_000;
+const ISOLATE_TIMEOUT_MS = 200;
+let expected: number;
+
+describe('workflow threads without the VM watchdog (issue 17)', () => {
+  let connection: Connection;
+  let native: NativeConnection;
+  let client: Client;
+  let workflowBundle: Awaited<ReturnType<typeof bundleWorkflowCode>>;
+  beforeAll(async () => {
+    let x = 0;
+    for (let i = 0; i < ITERATIONS; i++) x = (x * 31 + i) % 1_000_003;
+    expected = x;
+    connection = await Connection.connect({ address: inject('temporalAddress') });
+    native = await NativeConnection.connect({ address: inject('temporalAddress') });
+    client = new Client({ connection });
+    workflowBundle = await bundleWorkflowCode({ workflowsPath: new URL('../support/workflows/busy.ts', import.meta.url).pathname, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
+  }, 120_000);
+  afterAll(async () => {
+    await native?.close();
+    await connection?.close();
+  });
+
+  const run = async (WorkerClass: typeof Worker, wait: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<unknown>) => {
+    const taskQueue = `vm-watchdog-${randomUUID()}`;
+    // isolateExecutionTimeout is read by the SDK but left out of its option types (as worker.ts WorkerTuning passes it).
+    const worker = await WorkerClass.create({ connection: native, taskQueue, workflowBundle, maxCachedWorkflows: 10, ...({ isolateExecutionTimeout: ISOLATE_TIMEOUT_MS } as object) });
+    return worker.runUntil(async () => {
+      const handle = await client.workflow.start('computeWithoutYielding', { taskQueue, workflowId: `busy-${randomUUID()}`, args: [ITERATIONS], workflowTaskTimeout: '60s' });
+      try {
+        return await wait(handle);
+      } finally {
+        await handle.terminate().catch(() => {});
+      }
+    });
+  };
+
+  it('completes an activation that outlasts the isolate timeout, with the result the code computes', async () => {
+    expect(await run(WorkerWithoutVmWatchdog, (h) => h.result())).toBe(expected);
+  }, 120_000);
+
+  it('whereas the SDK\'s own worker fails that workflow task on the timeout (the control)', async () => {
+    const failure = await run(Worker, async (h) => {
+      for (const until = Date.now() + 60_000; Date.now() < until;) {
+        const failed = (await h.fetchHistory()).events?.find((e) => e.workflowTaskFailedEventAttributes);
+        if (failed) return failed.workflowTaskFailedEventAttributes!.failure?.message;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return undefined;
+    });
+    expect(failure).toMatch(/timed out/i);
+  }, 120_000);
+});
