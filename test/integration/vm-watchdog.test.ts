@@ -8,13 +8,13 @@ import { WorkerWithoutVmWatchdog } from '../../runtime/workflow-threads.js';
 /**
  * runtime/workflow-threads.ts: a worker without Node's per-entry VM watchdog runs the SDK's own
  * workflow threads, and only the isolate timeout's enforcement is gone. Shown with an activation that
- * computes far longer than a 200 ms isolate timeout: the SDK's worker fails that workflow task ("Script
+ * computes far longer than a 300 ms isolate timeout: the SDK's worker fails that workflow task ("Script
  * execution timed out"); the worker without the watchdog completes the workflow with the same result.
  */
-// About 1–3 s of computing on these machines: far past the 200 ms isolate timeout, while a worker's own
+// About 1.5–4 s of computing on these machines: far past the 300 ms isolate timeout, while a worker's own
 // setup (this small bundle's evaluation) stays well inside it.
-const ITERATIONS = 400_000_000;
-const ISOLATE_TIMEOUT_MS = 200;
+const ITERATIONS = 600_000_000;
+const ISOLATE_TIMEOUT_MS = 300;
 let expected: number;
 
 describe('workflow threads without the VM watchdog (issue 17)', () => {
@@ -55,6 +55,8 @@ describe('workflow threads without the VM watchdog (issue 17)', () => {
   }, 120_000);
 
   it('whereas the SDK\'s own worker fails that workflow task on the timeout (the control)', async () => {
+    // On a starved host the guard can already cut off the worker's own setup (the bundle's evaluation, same
+    // limit): that is the same watchdog at work, so it counts too.
     const failure = await run(Worker, async (h) => {
       for (const until = Date.now() + 60_000; Date.now() < until;) {
         const failed = (await h.fetchHistory()).events?.find((e) => e.workflowTaskFailedEventAttributes);
@@ -62,7 +64,7 @@ describe('workflow threads without the VM watchdog (issue 17)', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
       return undefined;
-    });
-    expect(failure).toMatch(/timed out/i);
+    }).catch((err: Error) => err.message);
+    expect(failure).toMatch(/Script execution timed out after \d+ms/);
   }, 120_000);
 });
