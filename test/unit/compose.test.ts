@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import util from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configEnvKeys, loadConfig } from '../../runtime/config.js';
 import { batonSearchAttributes } from '../../runtime/search-attributes.js';
@@ -95,7 +95,16 @@ function hostnames(name: string): string[] {
   return [name, ...aliases];
 }
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'baton-compose-'));
+/** Temporary directories, removed after the file's tests. */
+const tmpDirs: string[] = [];
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-compose-'));
+  tmpDirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of tmpDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 describe('docker-compose.yml', () => {
   it('has PostgreSQL, Temporal, the worker and the API', () => {

@@ -1,10 +1,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, configEnvKeys, loadConfig } from '../../runtime/config.js';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'baton-config-'));
+/** Temporary directories, removed after the file's tests. */
+const tmpDirs: string[] = [];
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-config-'));
+  tmpDirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of tmpDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 describe('configuration', () => {
   it('runs embedded with no variables at all', () => {
