@@ -15,7 +15,7 @@
  * drops the `timeout` option of `vm.Script#runInContext` in that thread only; everything else is the
  * SDK's (its thread module, its thread client and its creator, the same init message). What is given
  * up: a workflow activation that loops forever is no longer cut off after `isolateExecutionTimeout`;
- * its thread stays busy, and its workflow tasks time out on the server and go to another worker. Baton
+ * its thread stays busy, and its workflow tasks time out on the server (another worker, if any, takes them). Baton
  * uses it where that is covered: the rehearsal (its stall watchdog reports a clock that stops) and
  * workers started with `BATON_WORKER_VM_WATCHDOG=off`. Production workers keep the SDK's guard by
  * default.
