@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import util from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../support/temp-dirs.js';
 import { parse } from 'yaml';
 import { configEnvKeys, loadConfig } from '../../runtime/config.js';
 import { batonSearchAttributes } from '../../runtime/search-attributes.js';
@@ -95,16 +95,7 @@ function hostnames(name: string): string[] {
   return [name, ...aliases];
 }
 
-/** Temporary directories, removed after the file's tests. */
-const tmpDirs: string[] = [];
-const tmp = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-compose-'));
-  tmpDirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of tmpDirs) fs.rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirs('baton-compose-');
 
 describe('docker-compose.yml', () => {
   it('has PostgreSQL, Temporal, the worker and the API', () => {

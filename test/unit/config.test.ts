@@ -1,19 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../support/temp-dirs.js';
 import { ConfigError, configEnvKeys, loadConfig } from '../../runtime/config.js';
 
-/** Temporary directories, removed after the file's tests. */
-const tmpDirs: string[] = [];
-const tmp = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-config-'));
-  tmpDirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of tmpDirs) fs.rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirs('baton-config-');
 
 describe('configuration', () => {
   it('runs embedded with no variables at all', () => {

@@ -1,18 +1,13 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../support/temp-dirs.js';
 import { PINNED, resolveTool, TemporalToolsError } from '../../runtime/temporal-tools.js';
 
-/** Sandboxes, removed after the file's tests. */
-const roots: string[] = [];
-afterAll(() => {
-  for (const root of roots) fs.rmSync(root, { recursive: true, force: true });
-});
+const tmp = tempDirs('baton-tools-');
 
 function sandbox() {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-tools-'));
-  roots.push(root);
+  const root = tmp();
   const exe = (dir: string, name: string) => {
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, name);
