@@ -120,7 +120,8 @@ export function createWorker(opts: BatonWorkerOptions): Promise<Worker> {
   });
 }
 
-const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+/** The bundler's logger: errors only. */
+export const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 
 /**
  * The workflow bundle built ahead of time (tests, rehearsals, chaos): the failure converter goes

@@ -220,8 +220,8 @@ async function runRehearsal(scenario: Scenario, opts: RehearsalOptions, cleanups
     const worker = await createWorker({
       connection: env.nativeConnection, namespace: 'default', taskQueue, db: database.db, dataConverter,
       ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
-      // No per-entry watchdog thread in the sandbox (runtime/workflow-threads.ts): a fifth of a rehearsal's
-      // CPU went to them, and a workflow that never yields stops simulated time, which the clock's stall
+      // No per-entry watchdog thread in the sandbox (runtime/workflow-threads.ts): 15–18 % of a rehearsal's
+      // wall time went to them, and a workflow that never yields stops simulated time, which the clock's stall
       // watchdog reports (simulated-clock.ts).
       tuning: { vmWatchdog: false, ...opts.worker },
     });
