@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { decodeArrayFromPayloads, decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { Context } from 'hono';
 import { getClient } from '../db/clients.js';
@@ -14,6 +15,7 @@ import { currentTime, type ApiEnv } from './context.js';
 import { idempotencyKeyOf } from './idempotency.js';
 import { notFound, ProblemError } from './problem.js';
 import { PROCESS_FAILURE_TYPE } from '../workflows/contracts.js';
+import { repeatOf } from '../domain/repeats.js';
 
 /**
  * Reports to a running process are Workflow Updates; this turns the workflow's verdict into the
@@ -102,10 +104,52 @@ export async function sendProcessAction<R, Req extends ProcessActionRequest, L =
       if (busy(e)) throw processBusy(t);
       throw e;
     }
-    if (described.status.name !== 'RUNNING') return late(described.closeTime?.toISOString());
+    if (described.status.name !== 'RUNNING') {
+      const before = await answeredBeforeClose<R>(c, t, handle, request);
+      return before ?? late(described.closeTime?.toISOString());
+    }
     if (busy(err)) throw processBusy(t);
     throw err;
   }
+}
+
+/**
+ * C-6 across the close. The report that finished a process (a closeout, a decision) may be
+ * repeated because its answer was lost (the caller or the API went away after the Update
+ * completed). The workflow no longer holds its seen keys, but its history does, for the
+ * namespace's retention: the Update accepted with this Idempotency-Key and its recorded result.
+ * The repeat is answered like a duplicate while running (the first result, `duplicate: true`,
+ * once on the timeline as `signal.duplicate`); the same key with another body is refused (422).
+ * Undefined when no accepted report carried the key: the report is late (R-124).
+ */
+async function answeredBeforeClose<R>(c: Context<ApiEnv>, t: ProcessTarget, handle: WorkflowHandle, request: ProcessActionRequest): Promise<R | undefined> {
+  if (request.idempotencyKey.startsWith('generated/') || !request.bodyHash) return undefined;
+  const converter = requireTemporal(c).client.options.loadedDataConverter;
+  const events = (await handle.fetchHistory()).events ?? [];
+  const outcomes = new Map<string, NonNullable<NonNullable<(typeof events)[number]['workflowExecutionUpdateCompletedEventAttributes']>['outcome']>>();
+  // Newest first: the report that closed the process is among the last accepted.
+  for (let i = events.length - 1; i >= 0; i -= 1) {
+    const e = events[i]!;
+    const done = e.workflowExecutionUpdateCompletedEventAttributes;
+    if (done?.meta?.updateId && done.outcome) outcomes.set(done.meta.updateId, done.outcome);
+    const accepted = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
+    if (!accepted) continue;
+    const [first] = await decodeArrayFromPayloads(converter, accepted.input?.args?.payloads) as [Partial<ProcessActionRequest> | undefined];
+    if (first?.idempotencyKey !== request.idempotencyKey) continue;
+    const repeat = repeatOf(first.bodyHash ? { bodyHash: first.bodyHash } : undefined, { idempotencyKey: request.idempotencyKey, bodyHash: request.bodyHash });
+    if (typeof repeat === 'object') throw new ProblemError(422, `${t.process}-unprocessable`, 'Cannot be applied', repeat.message, { ruleId: repeat.ruleId });
+    const success = outcomes.get(accepted.meta?.updateId ?? '')?.success;
+    if (repeat !== 'duplicate' || !success) return undefined;
+    const prior = await decodeFromPayloadsAtIndex<R & { sequence?: number }>(converter, 0, success.payloads);
+    await appendEvent(c.get('deps').db, {
+      id: `${t.workflowId}/duplicate-after-close/${createHash('sha256').update(request.idempotencyKey).digest('hex').slice(0, 32)}`,
+      occurredAt: request.at, clientId: t.clientId, process: t.process, workflowId: t.workflowId, type: 'signal.duplicate', ruleId: 'C-6', actor: request.actor,
+      why: { reason: `a repeat of the report that the ${t.label} took before it finished; nothing changed`, ...(prior.sequence !== undefined ? { firstSequence: prior.sequence } : {}) },
+      data: { signal: request.action.type, idempotencyKey: request.idempotencyKey },
+    });
+    return { ...prior, duplicate: true };
+  }
+  return undefined;
 }
 
 /**

@@ -282,11 +282,15 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
         { at: '+2bd+90m', op: 'recordCtaFirstAction', params: { ctaId: '$decisionCta' }, body: { note: 'Booked the MFA rollout call' }, as: 'automation', expect: 200 },
         s('signals', '+2bd+2h', 'recordKickoffHeld', { attendees: ['CEO'], decisions: [{ title: 'One', ownerRole: 'TAM' }] }, { expect: 200, idempotencyKey: 'psa-kickoff-1', note: 'the automation retried' }),
         s('signals', '+2bd+3h', 'recordKickoffHeld', { attendees: ['CFO'], decisions: [] }, { expect: 422, idempotencyKey: 'psa-kickoff-1', note: 'same key, another body' }),
-        s('signals', '+3bd', 'closeOnboarding', { note: 'Client paused the engagement' }, { expect: 200 }),
+        s('signals', '+3bd', 'closeOnboarding', { note: 'Client paused the engagement' }, { expect: 200, idempotencyKey: 'ops-close-signals', note: 'closeout' }),
         s('signals', '+4bd', 'recordRecapSent', {}, { expect: 409, as: 'automation', note: 'after closeout' }),
         s('signals', '+4bd+1h', 'recordRecapSent', {}, { expect: 409, as: 'automation', idempotencyKey: 'psa-recap-late', note: 'late recap, first' }),
         s('signals', '+4bd+2h', 'recordRecapSent', {}, { expect: 409, as: 'automation', idempotencyKey: 'psa-recap-late', note: 'late recap, repeated' }),
         s('signals', '+4bd+3h', 'recordRecapSent', { sentAt: '2026-03-05T10:00:00-06:00' }, { expect: 422, as: 'automation', idempotencyKey: 'psa-recap-late', note: 'late recap, key reused' }),
+        // The closeout's answer was lost; the caller repeats it once the process has finished (C-6).
+        s('signals', '+4bd+4h', 'closeOnboarding', { note: 'Client paused the engagement' }, { expect: 200, idempotencyKey: 'ops-close-signals', note: 'closeout repeated after it finished' }),
+        s('signals', '+4bd+5h', 'closeOnboarding', { note: 'Client paused the engagement' }, { expect: 200, idempotencyKey: 'ops-close-signals', note: 'closeout repeated twice' }),
+        s('signals', '+4bd+6h', 'closeOnboarding', { note: 'Paused after all' }, { expect: 422, idempotencyKey: 'ops-close-signals', note: 'closeout key, another body' }),
         s('signals', '+5bd', 'getOnboarding', undefined, { expect: 200 }),
         s('signals', '+5bd+1h', 'recordAccessGranted', { systems: ['tenants', 'rmm'] }, { idempotencyKey: 'psa-access-late', expect: 200, note: 'late grant on a run that kept no access record' }),
         s('signals', '+5bd+2h', 'recordAccessGranted', { systems: ['tenants', 'rmm'] }, { idempotencyKey: 'psa-access-late', expect: 200, note: 'late grant repeated' }),
@@ -385,6 +389,19 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
     const { events } = of(r, 'signals');
     expect(typed(events, 'meeting.held')).toHaveLength(1);
     expect(data(typed(events, 'signal.duplicate')[0])).toMatchObject({ signal: 'kickoffHeld', idempotencyKey: 'psa-kickoff-1' });
+  });
+
+  it('the report that finished the process, repeated with its key, gets the first result as a duplicate, once on the timeline (C-6)', () => {
+    const [first, repeated, again, reused] = ['closeout', 'closeout repeated after it finished', 'closeout repeated twice', 'closeout key, another body'].map((note) => r.steps.find((s) => s.note === note)!);
+    expect((first.body as { duplicate: boolean }).duplicate).toBe(false);
+    expect(repeated.body).toEqual({ ...(first.body as object), duplicate: true });
+    expect(again.body).toEqual(repeated.body);
+    expect(reused.body).toMatchObject({ status: 422, ruleId: 'C-6' });
+    const { events, state } = of(r, 'signals');
+    expect(typed(events, 'signal.duplicate').filter((e) => data(e).idempotencyKey === 'ops-close-signals').map((e) => data(e).signal)).toEqual(['closeout']);
+    expect(typed(events, 'signal.late').filter((e) => data(e).signal === 'closeout')).toHaveLength(0);
+    expect(typed(events, 'process.completed')).toHaveLength(1);
+    expect(state.onboarding).toMatchObject({ phase: 'completed' });
   });
 
   it('a CTA captured from a response takes its first action in time, so its clock never escalates (C-5, R-122)', () => {
