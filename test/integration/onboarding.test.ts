@@ -392,7 +392,8 @@ describe('onboarding misses, refusals and late or duplicate signals', () => {
   });
 
   it('the report that finished the process, repeated with its key, gets the first result as a duplicate, once on the timeline (C-6)', () => {
-    const [first, repeated, again, reused] = ['closeout', 'closeout repeated after it finished', 'closeout repeated twice', 'closeout key, another body'].map((note) => r.steps.find((s) => s.note === note)!);
+    const byNote = (note: string) => r.steps.find((x) => x.note === note)!;
+    const [first, repeated, again, reused] = [byNote('closeout'), byNote('closeout repeated after it finished'), byNote('closeout repeated twice'), byNote('closeout key, another body')];
     expect((first.body as { duplicate: boolean }).duplicate).toBe(false);
     expect(repeated.body).toEqual({ ...(first.body as object), duplicate: true });
     expect(again.body).toEqual(repeated.body);
