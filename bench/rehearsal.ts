@@ -13,7 +13,11 @@ import type { WorkerTuning } from '../worker.js';
 import { portfolioScenario } from '../rehearsal/portfolio.js';
 import { rehearse, type RehearsalProgress } from '../rehearsal/run.js';
 
-interface Options { clients: number; days: number; processes: 'cadence' | 'all'; tuning: WorkerTuning; log: (m: string) => void }
+interface Options {
+  clients: number; days: number; processes: 'cadence' | 'all'; tuning: WorkerTuning; log: (m: string) => void;
+  /** Ends the rehearsal early (Ctrl-C) with its test server and database stopped. */
+  signal?: AbortSignal;
+}
 
 const round = (n: number, digits = 1) => +n.toFixed(digits);
 
@@ -43,6 +47,7 @@ export async function benchRehearsal(o: Options) {
     progressEveryMs: 2_000,
     worker: o.tuning,
     log: () => {},
+    ...(o.signal ? { signal: o.signal } : {}),
   });
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const clients = result.totals.clients;

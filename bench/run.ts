@@ -139,6 +139,23 @@ async function main() {
       : startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal'), port: await freePort(), headless: true, startTimeoutMs: 120_000 }),
   ]);
   const stops: (() => Promise<unknown>)[] = [() => temporal.stop(), () => pg.stop()];
+  // Ctrl-C (or a stop) stops what the bench started before it exits: a time-skipping test server
+  // is not stopped by the core SDK when Node exits, and would be left running. A second one quits at once.
+  const interrupt = new AbortController();
+  let stoppedBy: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    const code = 128 + os.constants.signals[signal];
+    if (stoppedBy) process.exit(code);
+    stoppedBy = signal;
+    console.error(`${signal}: stopping the bench's servers and workers; again to quit at once`);
+    interrupt.abort();
+    void (async () => {
+      for (const stop of stops) await stop().catch(() => {});
+      process.exit(code);
+    })();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   /** Parts finished so far: a later part that fails (a starved shared machine) does not lose them. */
   const finished: Record<string, unknown> = {};
   try {
@@ -311,14 +328,16 @@ async function main() {
       const scaleDatabase = connectDatabase(scaleUrl, { max: 20 });
       stops.unshift(() => scaleDatabase.close());
       await ensureDefaultPolicy(scaleDatabase.db);
-      scale = await benchScale({ db: scaleDatabase.db, clients: SCALE_CLIENTS, concurrency: SCALE_CONCURRENCY, tuning: TUNING, dataConverter, log: (m) => console.error(m) });
+      scale = await benchScale({ db: scaleDatabase.db, clients: SCALE_CLIENTS, concurrency: SCALE_CONCURRENCY, tuning: TUNING, dataConverter, log: (m) => console.error(m), onStop: (stop) => stops.unshift(stop) });
     }
 
     // Last: it brings up its own servers, so the run's other parts are not measured beside it.
     let rehearsal;
     if (runs('rehearsal')) {
       await stopWorker();
-      rehearsal = await benchRehearsal({ ...REHEARSAL, tuning: TUNING, log: (m) => console.error(m) });
+      const rehearsing = benchRehearsal({ ...REHEARSAL, tuning: TUNING, log: (m) => console.error(m), signal: interrupt.signal });
+      stops.unshift(() => rehearsing.catch(() => {}));
+      rehearsal = await rehearsing;
     }
 
     const ctaP50 = runs('cta') ? pct(openMs, 50) : undefined;

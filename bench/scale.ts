@@ -40,7 +40,11 @@ import { cadenceStatus, cadenceWorkflowId } from '../workflows/contracts.js';
 import { LOOPBACK_CHANNEL_ARGS, SimulatedClock } from '../rehearsal/simulated-clock.js';
 import { pct } from './onboarding.js';
 
-interface Options { db: Db; clients: number; concurrency: number; tuning: WorkerTuning; dataConverter: DataConverter; log: (m: string) => void }
+interface Options {
+  db: Db; clients: number; concurrency: number; tuning: WorkerTuning; dataConverter: DataConverter; log: (m: string) => void;
+  /** Hands the caller a way to stop this part's test server early (Ctrl-C): the core SDK does not stop it when Node exits. */
+  onStop?: (stop: () => Promise<void>) => void;
+}
 
 const TIME_ZONE = 'America/Chicago';
 /** Hours of server time before the 1st of a month at which the cadences start (see benchScale). */
@@ -104,6 +108,9 @@ async function pool(n: number, concurrency: number, fn: (i: number) => Promise<v
 export async function benchScale(o: Options) {
   o.log(`… scale: ${o.clients} live cadences on one worker (time-skipping server)`);
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await temporalToolPath('testServer', { log: o.log }) } }, client: { dataConverter: o.dataConverter } });
+  let tornDown: Promise<void> | undefined;
+  const teardown = () => (tornDown ??= env.teardown());
+  o.onStop?.(teardown);
   // The environment's own connection pings every 30 s and its sleep is re-sent on a cut, which
   // wedges the test server's time lock on a long skip (rehearsal/simulated-clock.ts, issue 19): the
   // bench's calls go over a connection of its own, and time moves through the rehearsal's clock.
@@ -314,6 +321,6 @@ export async function benchScale(o: Options) {
     await current.running.catch(() => {});
     await clock.close().catch(() => {});
     await connection.close().catch(() => {});
-    await env.teardown();
+    await teardown();
   }
 }
