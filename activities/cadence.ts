@@ -7,14 +7,14 @@ import { personBookings } from '../db/capacity.js';
 import { clientCalendar, localYear } from '../db/client-calendar.js';
 import { getClient } from '../db/clients.js';
 import { ctaIdFor, resolveOwner, type OwnerResolution } from '../db/ctas.js';
-import { appendEvent } from '../db/ledger.js';
+import { appendEvent, appendEvents, type NewLedgerEvent } from '../db/ledger.js';
 import { policyForClient, policyVersion } from '../db/policies.js';
 import { meetings, people, type Actor } from '../db/schema.js';
 import { localDateOf, type BusinessCalendar } from '../domain/business-time.js';
 import { POLICY_SHAPE_REVISION } from '../domain/policy/revision.js';
 import { bookingOf, calendarOf, type BookedMeeting, type TriggerType, type BookingRequest, type CadenceSegment, type CadenceSetup, type SegmentChangeResult, type TouchTier } from '../domain/cadence.js';
 import { planMonths, replanForSegmentChange, type PlannedMeeting } from '../domain/cadence-plan.js';
-import { latestSlotBefore, pickSlot, slotProblems, type PersonCapacity, type SlotProblem } from '../domain/capacity.js';
+import { latestSlotBefore, pickSlot, slotProblems, type Booking, type PersonCapacity, type SlotProblem } from '../domain/capacity.js';
 import { recoveryFor } from '../domain/missed-cadence.js';
 import { asClientStakeholder, listStakeholders } from '../db/stakeholders.js';
 import { meetingInvitees, type ClientStakeholder } from '../domain/stakeholders.js';
@@ -70,13 +70,7 @@ export function cadenceActivities({ db }: { db: Db }) {
     async bookCadenceMeetings(input: BatchContext & { setup: CadenceSetup; plan?: string[]; requests?: BookingRequest[] }): Promise<BookedMeeting[]> {
       const cal = calendarOf(input.setup);
       const requests = input.requests ?? planMonths(planInput(input.setup), input.plan ?? [], input.setup.policy, cal).map((m) => bookingOf(m));
-      const out: BookedMeeting[] = [];
-      const stakeholders = await clientPeople(db, input.setup.clientId);
-      const batch = await bookingBatch(db, input, requests);
-      for (const [i, r] of requests.entries()) {
-        heartbeat(i);
-        out.push(await book(db, input, input.setup, cal, r, stakeholders, batch));
-      }
+      const out = await bookMeetings(db, input, input.setup, cal, requests, await clientPeople(db, input.setup.clientId));
       // R-62..R-66: a booked planning meeting starts (or reaches) its cycle's process, keyed by the meeting (C-6).
       const planning = out.filter((b) => b.kind === 'annualPlanning');
       if (planning.length) {
@@ -117,14 +111,7 @@ export function cadenceActivities({ db }: { db: Db }) {
         await db.update(meetings).set({ state: 'cancelled', updatedAt: input.at }).where(eq(meetings.id, meetingId));
         await appendEvent(db, { id: `${input.workflowId}/${input.batchKey}/cancel/${i++}`, occurredAt: input.at, clientId: input.clientId, process: 'cadence', workflowId: input.workflowId, type: 'meeting.cancelled', ruleId: 'R-9', actor: input.actor, why: c.why, data: { meetingId, reason: `type not used by segment ${input.to} (R-9)` } });
       }
-      const added: BookedMeeting[] = [];
-      const stakeholders = await clientPeople(db, setup.clientId);
-      const requests = diff.add.map((m) => bookingOf(m));
-      const batch = await bookingBatch(db, input, requests);
-      for (const r of requests) {
-        heartbeat();
-        added.push(await book(db, input, setup, cal, r, stakeholders, batch));
-      }
+      const added = await bookMeetings(db, input, setup, cal, diff.add.map((m) => bookingOf(m)), await clientPeople(db, setup.clientId));
       return {
         segment: input.to, touchTier: input.touchTier,
         restyled: diff.restyle.map((r) => ({ key: r.key, template: r.template, mode: r.mode, raci: r.raci, agenda: r.agenda })),
@@ -144,103 +131,134 @@ function planInput(s: CadenceSetup) {
 }
 
 /**
- * What one booking batch reads once instead of once a meeting (issue 17: a cadence books its year,
- * about fifty meetings, in one batch): which of its meetings exist already (a retried batch), and the
- * Accountable of each role (R-122), resolved at the batch's start.
+ * Books a batch of meetings (a cadence's year, about fifty; a roll's month; single rebooks) in one
+ * transaction (issue 17: it was one transaction per meeting, each locking, reading and writing on
+ * its own). Each meeting goes to its Accountable (resolved from the client's role assignments,
+ * R-122) in the first allowed slot (R-36, R-37) — or, for a rebook, where R-33 puts it. Every
+ * Accountable of the batch is locked once, in a fixed order, so concurrent cadences never overbook
+ * one person and two batches never wait on each other in a circle; their bookings are read once and
+ * the batch's own placements are added as it goes, so each meeting sees those placed before it, as
+ * when each was committed on its own. All or nothing: a retried batch books the same meetings again,
+ * and a key booked before (by an earlier batch) returns the row first booked.
  */
-interface BookingBatch {
-  existing: Map<string, typeof meetings.$inferSelect>;
-  owners: Map<string, Promise<OwnerResolution>>;
-  /** Meetings this batch has booked (a key asked twice gets the first booking). */
-  booked: Map<string, BookedMeeting>;
-}
-
-async function bookingBatch(db: Db, ctx: BatchContext, requests: BookingRequest[]): Promise<BookingBatch> {
-  const ids = requests.map((r) => ctaIdFor(`${ctx.workflowId}/meeting/${r.key}`));
-  const rows = ids.length ? await db.select().from(meetings).where(inArray(meetings.id, ids)) : [];
-  return { existing: new Map(rows.map((m) => [m.id, m])), owners: new Map(), booked: new Map() };
-}
-
-/**
- * Books one meeting for its Accountable (resolved from the client's role assignments, R-122) in the
- * first allowed slot (R-36, R-37) — or, for a rebook, where R-33 puts it — under a per-person lock
- * so concurrent cadences never overbook one person. Idempotent: a retry returns the row first booked.
- */
-async function book(db: Db, ctx: BatchContext, setup: CadenceSetup, cal: BusinessCalendar, r: BookingRequest, clientPeopleNow: ClientStakeholder[], batch: BookingBatch): Promise<BookedMeeting> {
+async function bookMeetings(db: Db, ctx: BatchContext, setup: CadenceSetup, cal: BusinessCalendar, requests: BookingRequest[], clientPeopleNow: ClientStakeholder[]): Promise<BookedMeeting[]> {
+  if (!requests.length) return [];
   const policy: Policy = setup.policy;
-  const meetingId = ctaIdFor(`${ctx.workflowId}/meeting/${r.key}`);
-  // Who of the client is invited (R-26 decision-maker, R-17/R-34 sponsor at a reset, R-14 budget holder), from the registry now.
-  const purpose = { strategic: r.strategic, kind: r.kind, ...(r.trigger ? { trigger: r.trigger.split(':')[0] as TriggerType } : {}), budget: r.agenda.includes('budget') };
-  const { invitees, missing } = meetingInvitees(clientPeopleNow, purpose);
-  const guests = { invitees: invitees.map((i) => ({ stakeholderId: i.stakeholderId, name: i.name, required: i.required })), ...(missing.length ? { missingStakeholders: missing } : {}) };
-  const base = { key: r.key, meetingId, kind: r.kind, template: r.template, strategic: r.strategic, mode: r.mode, agenda: r.agenda, raci: r.raci, bookedAt: ctx.at, ...(r.trigger ? { trigger: r.trigger } : {}), ...(r.replaces ? { replaces: r.replaces } : {}), ...guests };
-  const bookedBefore = batch.booked.get(meetingId);
-  if (bookedBefore) return bookedBefore;
-  const existing = batch.existing.get(meetingId);
-  if (existing) return { ...base, startsAt: existing.startsAt, endsAt: existing.endsAt, state: existing.state === 'unbooked' ? 'unbooked' : 'scheduled', why: { retried: true } };
+  const ids = requests.map((r) => ctaIdFor(`${ctx.workflowId}/meeting/${r.key}`));
+  const existing = new Map((await db.select().from(meetings).where(inArray(meetings.id, ids))).map((m) => [m.id, m]));
+  const owners = new Map<string, OwnerResolution>();
+  for (const [i, r] of requests.entries()) {
+    if (existing.has(ids[i]!) || owners.has(r.raci.accountable)) continue;
+    owners.set(r.raci.accountable, await resolveOwner(db, setup.clientId, r.raci.accountable));
+  }
+  // The widest window any meeting of the batch reads (see `windowOf`).
+  const windowOf = (r: BookingRequest) => ({ from: Date.parse(r.startsAt) - 14 * DAY_MS, to: Date.parse(r.startsAt) + (policy.capacity.slotSearchDays + 14) * DAY_MS });
+  const windows = requests.map(windowOf);
+  const batchFrom = new Date(Math.min(...windows.map((w) => w.from))).toISOString();
+  const batchTo = new Date(Math.max(...windows.map((w) => w.to))).toISOString();
 
-  let resolving = batch.owners.get(r.raci.accountable);
-  if (!resolving) batch.owners.set(r.raci.accountable, (resolving = resolveOwner(db, setup.clientId, r.raci.accountable)));
-  const owner = await resolving;
-  const prepHours = r.strategic ? policy.capacity.prepHours.strategic : policy.capacity.prepHours.tactical;
-  const booked = await db.transaction(async (tx): Promise<BookedMeeting> => {
-    let person: PersonCapacity | null = null;
-    if (owner.ownerId) {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${owner.ownerId}))`);
-      const [p] = await tx.select({ id: people.id, hours: people.weeklyCapacityHours }).from(people).where(eq(people.id, owner.ownerId));
-      if (p) person = { personId: p.id, weeklyCapacityHours: p.hours };
+  return db.transaction(async (t) => {
+    const tx = t as unknown as Db;
+    const ownerIds = [...new Set([...owners.values()].map((o) => o.ownerId).filter((id): id is string => id !== null))].sort();
+    for (const id of ownerIds) await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${id}))`);
+    const capacity = new Map<string, PersonCapacity>();
+    const bookingsOf = new Map<string, Booking[]>(ownerIds.map((id) => [id, []]));
+    if (ownerIds.length) {
+      for (const p of await tx.select({ id: people.id, hours: people.weeklyCapacityHours }).from(people).where(inArray(people.id, ownerIds))) capacity.set(p.id, { personId: p.id, weeklyCapacityHours: p.hours });
+      for (const id of ownerIds) bookingsOf.set(id, capacity.has(id) ? await personBookings(tx, id, batchFrom, batchTo) : []);
     }
-    const span = Date.parse(r.endsAt) - Date.parse(r.startsAt);
-    const from = new Date(Date.parse(r.startsAt) - 14 * DAY_MS).toISOString();
-    const to = new Date(Date.parse(r.startsAt) + (policy.capacity.slotSearchDays + 14) * DAY_MS).toISOString();
-    const bookings = person ? await personBookings(tx, person.personId, from, to) : [];
-    const csmAttends = [r.raci.accountable, r.raci.presenter, r.raci.recorder].includes('CSM');
-    const req = { startsAt: r.startsAt, endsAt: r.endsAt, strategic: r.strategic, prepHours, role: r.raci.accountable, csmAttends };
-    // A-22: a date from an anchor or a ROLL (annual planning, triggers, "within N days" limits) is booked on that
-    // date when the people are free; batch days and Fridays steer only the dates Baton picks (the recurring slot).
-    const anchored = r.kind === 'annualPlanning' || r.kind === 'trigger' || r.kind === 'reset' || r.kind === 'decisionCall';
-
-    let placed: { startsAt: string; endsAt: string; why: Record<string, unknown> } | { unbooked: Record<string, unknown> };
-    if (r.placement === 'rebook' && r.missed) {
-      // R-33: +7 d same weekday/time, or the latest earlier slot within 7 d when that day is not a business day or the owner is at capacity.
-      const rec = recoveryFor({
-        consecutiveMisses: r.missed.consecutiveMisses, missed: { startsAt: r.missed.startsAt, endsAt: r.missed.endsAt }, missedAt: r.missed.missedAt,
-        ownerAtCapacity: (startsAt) => slotProblems({ ...req, startsAt, endsAt: new Date(Date.parse(startsAt) + span).toISOString() }, person, bookings, policy, cal).some((p) => CAPACITY_PROBLEMS.includes(p)),
-      }, policy, cal);
-      placed = rec.kind === 'rebook'
-        ? { startsAt: rec.startsAt, endsAt: rec.endsAt, why: { ...rec.why, ...(rec.movedFrom ? { movedFrom: rec.movedFrom, movedBecause: rec.movedBecause } : {}), prepPackDueAt: rec.prepPackDueAt } }
-        : { unbooked: rec.why };
-    } else {
-      let slot = pickSlot(req, person, bookings, policy, cal, anchored ? 'ignore' : 'steer');
-      const tooLate = slot.ok && r.latest !== undefined && Date.parse(slot.startsAt) > Date.parse(r.latest);
-      // A-30: nothing between the minimum notice and the limit → the latest allowed slot before the notice.
-      if ((!slot.ok || tooLate) && r.fallbackAfter) {
-        const earlier = latestSlotBefore(req, r.fallbackAfter, person, bookings, policy, cal);
-        if (earlier.ok) slot = earlier;
+    const out: BookedMeeting[] = [];
+    const booked = new Map<string, BookedMeeting>();
+    const rows: (typeof meetings.$inferInsert)[] = [];
+    const events: NewLedgerEvent[] = [];
+    for (const [i, r] of requests.entries()) {
+      heartbeat(i);
+      const meetingId = ids[i]!;
+      // Who of the client is invited (R-26 decision-maker, R-17/R-34 sponsor at a reset, R-14 budget holder), from the registry now.
+      const purpose = { strategic: r.strategic, kind: r.kind, ...(r.trigger ? { trigger: r.trigger.split(':')[0] as TriggerType } : {}), budget: r.agenda.includes('budget') };
+      const { invitees, missing } = meetingInvitees(clientPeopleNow, purpose);
+      const guests = { invitees: invitees.map((x) => ({ stakeholderId: x.stakeholderId, name: x.name, required: x.required })), ...(missing.length ? { missingStakeholders: missing } : {}) };
+      const base = { key: r.key, meetingId, kind: r.kind, template: r.template, strategic: r.strategic, mode: r.mode, agenda: r.agenda, raci: r.raci, bookedAt: ctx.at, ...(r.trigger ? { trigger: r.trigger } : {}), ...(r.replaces ? { replaces: r.replaces } : {}), ...guests };
+      const bookedBefore = booked.get(meetingId);
+      if (bookedBefore) {
+        out.push(bookedBefore); // a key asked twice gets the first booking
+        continue;
       }
-      if (!slot.ok) placed = { unbooked: { ...slot.why, reasons: slot.reasons } };
-      else if (r.latest && Date.parse(slot.startsAt) > Date.parse(r.latest)) placed = { unbooked: { ...slot.why, reason: `the first allowed slot ${slot.startsAt} is after the latest allowed ${r.latest}` } };
-      else placed = { startsAt: slot.startsAt, endsAt: slot.endsAt, why: { ...slot.why, ...(slot.movedFrom ? { movedFrom: slot.movedFrom, movedBecause: slot.movedBecause } : {}) } };
+      const stored = existing.get(meetingId);
+      if (stored) {
+        out.push({ ...base, startsAt: stored.startsAt, endsAt: stored.endsAt, state: stored.state === 'unbooked' ? 'unbooked' : 'scheduled', why: { retried: true } });
+        continue;
+      }
+      const owner = owners.get(r.raci.accountable)!;
+      const person = owner.ownerId ? capacity.get(owner.ownerId) ?? null : null;
+      const prepHours = r.strategic ? policy.capacity.prepHours.strategic : policy.capacity.prepHours.tactical;
+      const span = Date.parse(r.endsAt) - Date.parse(r.startsAt);
+      // The person's bookings overlapping this meeting's own window, as a query for just that window returns them.
+      const w = windows[i]!;
+      const bookings = person ? bookingsOf.get(person.personId)!.filter((b) => Date.parse(b.startsAt) < w.to && Date.parse(b.endsAt) > w.from) : [];
+      const csmAttends = [r.raci.accountable, r.raci.presenter, r.raci.recorder].includes('CSM');
+      const req = { startsAt: r.startsAt, endsAt: r.endsAt, strategic: r.strategic, prepHours, role: r.raci.accountable, csmAttends };
+      // A-22: a date from an anchor or a ROLL (annual planning, triggers, "within N days" limits) is booked on that
+      // date when the people are free; batch days and Fridays steer only the dates Baton picks (the recurring slot).
+      const anchored = r.kind === 'annualPlanning' || r.kind === 'trigger' || r.kind === 'reset' || r.kind === 'decisionCall';
+
+      let placed: { startsAt: string; endsAt: string; why: Record<string, unknown> } | { unbooked: Record<string, unknown> };
+      if (r.placement === 'rebook' && r.missed) {
+        // R-33: +7 d same weekday/time, or the latest earlier slot within 7 d when that day is not a business day or the owner is at capacity.
+        const rec = recoveryFor({
+          consecutiveMisses: r.missed.consecutiveMisses, missed: { startsAt: r.missed.startsAt, endsAt: r.missed.endsAt }, missedAt: r.missed.missedAt,
+          ownerAtCapacity: (startsAt) => slotProblems({ ...req, startsAt, endsAt: new Date(Date.parse(startsAt) + span).toISOString() }, person, bookings, policy, cal).some((p) => CAPACITY_PROBLEMS.includes(p)),
+        }, policy, cal);
+        placed = rec.kind === 'rebook'
+          ? { startsAt: rec.startsAt, endsAt: rec.endsAt, why: { ...rec.why, ...(rec.movedFrom ? { movedFrom: rec.movedFrom, movedBecause: rec.movedBecause } : {}), prepPackDueAt: rec.prepPackDueAt } }
+          : { unbooked: rec.why };
+      } else {
+        let slot = pickSlot(req, person, bookings, policy, cal, anchored ? 'ignore' : 'steer');
+        const tooLate = slot.ok && r.latest !== undefined && Date.parse(slot.startsAt) > Date.parse(r.latest);
+        // A-30: nothing between the minimum notice and the limit → the latest allowed slot before the notice.
+        if ((!slot.ok || tooLate) && r.fallbackAfter) {
+          const earlier = latestSlotBefore(req, r.fallbackAfter, person, bookings, policy, cal);
+          if (earlier.ok) slot = earlier;
+        }
+        if (!slot.ok) placed = { unbooked: { ...slot.why, reasons: slot.reasons } };
+        else if (r.latest && Date.parse(slot.startsAt) > Date.parse(r.latest)) placed = { unbooked: { ...slot.why, reason: `the first allowed slot ${slot.startsAt} is after the latest allowed ${r.latest}` } };
+        else placed = { startsAt: slot.startsAt, endsAt: slot.endsAt, why: { ...slot.why, ...(slot.movedFrom ? { movedFrom: slot.movedFrom, movedBecause: slot.movedBecause } : {}) } };
+      }
+      const unbooked = 'unbooked' in placed;
+      const startsAt = 'unbooked' in placed ? r.startsAt : placed.startsAt;
+      const endsAt = 'unbooked' in placed ? r.endsAt : placed.endsAt;
+      const why = { ...r.why, placement: 'unbooked' in placed ? placed.unbooked : placed.why, accountable: { role: r.raci.accountable, personId: owner.ownerId, via: owner.via }, capacityRules: ['R-36', 'R-37'] };
+      rows.push({
+        id: meetingId, clientId: setup.clientId, process: 'cadence', workflowId: ctx.workflowId, kind: r.template, mode: r.mode, state: unbooked ? 'unbooked' : 'scheduled',
+        startsAt, endsAt, accountablePersonId: owner.ownerId, accountableRole: r.raci.accountable, strategic: r.strategic, segment: setup.segment, prepHours,
+        data: { key: r.key, kind: r.kind, template: r.template, raci: r.raci, agenda: r.agenda, ruleId: r.ruleId, ...guests }, createdAt: ctx.at, updatedAt: ctx.at,
+      });
+      // The next meetings of the batch see this one in the person's time (R-36, R-37), as the stored row reads back.
+      if (!unbooked && person) addBooking(bookingsOf.get(person.personId)!, { id: meetingId, startsAt: new Date(startsAt).toISOString(), endsAt: new Date(endsAt).toISOString(), strategic: r.strategic, prepHours });
+      const ledger = { id: `${ctx.workflowId}/meeting/${r.key}/booked`, occurredAt: ctx.at, clientId: setup.clientId, process: 'cadence', workflowId: ctx.workflowId, ruleId: r.ruleId, actor: ctx.actor, why };
+      events.push(unbooked
+        ? { ...ledger, type: 'process.fact_recorded', data: { fact: 'meetingUnbooked', details: { meetingId, template: r.template, wantedAt: r.startsAt } } }
+        : { ...ledger, type: 'meeting.scheduled', data: { meetingId, kind: r.template, startsAt, endsAt, mode: r.mode } });
+      const result: BookedMeeting = { ...base, startsAt, endsAt, state: unbooked ? 'unbooked' : 'scheduled', why };
+      booked.set(meetingId, result);
+      out.push(result);
     }
-    const unbooked = 'unbooked' in placed;
-    const startsAt = 'unbooked' in placed ? r.startsAt : placed.startsAt;
-    const endsAt = 'unbooked' in placed ? r.endsAt : placed.endsAt;
-    const why = { ...r.why, placement: 'unbooked' in placed ? placed.unbooked : placed.why, accountable: { role: r.raci.accountable, personId: owner.ownerId, via: owner.via }, capacityRules: ['R-36', 'R-37'] };
-    await tx.insert(meetings).values({
-      id: meetingId, clientId: setup.clientId, process: 'cadence', workflowId: ctx.workflowId, kind: r.template, mode: r.mode, state: unbooked ? 'unbooked' : 'scheduled',
-      startsAt, endsAt, accountablePersonId: owner.ownerId, accountableRole: r.raci.accountable, strategic: r.strategic, segment: setup.segment, prepHours,
-      data: { key: r.key, kind: r.kind, template: r.template, raci: r.raci, agenda: r.agenda, ruleId: r.ruleId, ...guests }, createdAt: ctx.at, updatedAt: ctx.at,
-    }).onConflictDoNothing();
-    const ledger = { id: `${ctx.workflowId}/meeting/${r.key}/booked`, occurredAt: ctx.at, clientId: setup.clientId, process: 'cadence', workflowId: ctx.workflowId, ruleId: r.ruleId, actor: ctx.actor, why };
-    if (unbooked) {
-      await appendEvent(tx, { ...ledger, type: 'process.fact_recorded', data: { fact: 'meetingUnbooked', details: { meetingId, template: r.template, wantedAt: r.startsAt } } });
-    } else {
-      await appendEvent(tx, { ...ledger, type: 'meeting.scheduled', data: { meetingId, kind: r.template, startsAt, endsAt, mode: r.mode } });
-    }
-    return { ...base, startsAt, endsAt, state: unbooked ? 'unbooked' : 'scheduled', why };
+    // Rows in batches: a year of meetings stays far below PostgreSQL's 65,535 bind parameters a statement.
+    for (let i = 0; i < rows.length; i += MEETING_ROWS_PER_INSERT) await tx.insert(meetings).values(rows.slice(i, i + MEETING_ROWS_PER_INSERT)).onConflictDoNothing();
+    await appendEvents(tx, events);
+    return out;
   });
-  batch.booked.set(meetingId, booked);
-  return booked;
+}
+
+/** Meeting rows per insert statement (about 20 parameters a row). */
+const MEETING_ROWS_PER_INSERT = 500;
+
+/** Inserts a booking where `personBookings` would list it: by start, then id. */
+function addBooking(list: Booking[], b: Booking): void {
+  const at = Date.parse(b.startsAt);
+  let i = list.length;
+  while (i > 0 && (Date.parse(list[i - 1]!.startsAt) > at || (Date.parse(list[i - 1]!.startsAt) === at && list[i - 1]!.id > b.id))) i -= 1;
+  list.splice(i, 0, b);
 }
 
 export type CadenceActivities = ReturnType<typeof cadenceActivities>;

@@ -72,6 +72,32 @@ async function pool(n: number, concurrency: number, fn: (i: number) => Promise<v
   }));
 }
 
+/**
+ * Everything Temporal holds for an onboarded client, not only the onboarding: its placement review,
+ * the CTA clocks the reports opened and the cadence the lock started (R-10) with what it booked. The
+ * baseline is one workflow; this is the rest of the server's work that the ratio pays for. By the
+ * ClientId search attribute every Baton process carries; events as each run's describe gives them now.
+ */
+async function temporalWorkOf(client: Client, clientIds: string[]) {
+  const byType = new Map<string, { workflows: number; events: number }>();
+  for (const clientId of clientIds) {
+    for await (const info of client.workflow.list({ query: `ClientId = '${clientId}'` })) {
+      const described = await client.workflow.getHandle(info.workflowId, info.runId).describe();
+      const t = byType.get(info.type) ?? byType.set(info.type, { workflows: 0, events: 0 }).get(info.type)!;
+      t.workflows += 1;
+      t.events += described.historyLength;
+    }
+  }
+  const per = (n: number) => round(n / clientIds.length);
+  const types = [...byType].sort((a, b) => b[1].events - a[1].events);
+  return {
+    clients: clientIds.length,
+    workflows: per(types.reduce((a, [, t]) => a + t.workflows, 0)),
+    historyEvents: per(types.reduce((a, [, t]) => a + t.events, 0)),
+    byType: Object.fromEntries(types.map(([type, t]) => [type, { workflows: per(t.workflows), historyEvents: per(t.events) }])),
+  };
+}
+
 async function historyStats(client: Client, workflowIds: string[], concurrency: number) {
   const events: number[] = [];
   const activities: number[] = [];
@@ -173,6 +199,7 @@ export async function benchOnboarding(o: OnboardingBenchOptions) {
   const batonSeconds = (performance.now() - t) / 1000;
   const batonLoad = os.loadavg()[0]!;
   const batonHistory = await historyStats(o.client, batonIds, o.concurrency);
+  const temporalWork = await temporalWorkOf(o.client, clientIds.slice(0, 5));
 
   // The baseline gets its own worker and task queue, so nothing of Baton's worker is in its path.
   // It runs twice: bare (no codec) for the Baton ratios, then with Baton's encryption codec on both
@@ -218,6 +245,8 @@ export async function benchOnboarding(o: OnboardingBenchOptions) {
         byRoute: Object.fromEntries([...batonMs.by.keys()].map((n) => [n, batonMs.of((m) => m === n)])),
       },
       historyEvents: spread(batonHistory.events), workflowTaskMs: batonHistory.taskMs, activitiesPerRun: spread(batonHistory.activities), localActivitiesPerRun: spread(batonHistory.localActivities),
+      /** Per onboarded client, every workflow Temporal runs for it (the baseline: one workflow, `historyEvents`). */
+      temporalWorkPerClient: temporalWork,
       // The machine's 1-minute load when the phase ended: a busy shared host skews one phase, not the other.
       loadAvg1m: round(batonLoad, 2),
     };

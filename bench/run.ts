@@ -87,6 +87,7 @@ const { values: opts } = parseArgs({
     'temporal-address': { type: 'string', default: process.env.TEMPORAL_ADDRESS }, 'temporal-namespace': { type: 'string', default: process.env.TEMPORAL_NAMESPACE ?? 'default' },
     worker: { type: 'string', default: 'process' },
     'max-cached-workflows': { type: 'string' }, 'max-concurrent-workflow-tasks': { type: 'string' }, 'max-concurrent-activities': { type: 'string' }, 'isolate-timeout-seconds': { type: 'string' },
+    'vm-watchdog': { type: 'string' },
   },
 });
 const numberOrUndefined = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -96,7 +97,13 @@ const TUNING: WorkerTuning = {
   maxConcurrentWorkflowTaskExecutions: numberOrUndefined(opts['max-concurrent-workflow-tasks']),
   maxConcurrentActivityTaskExecutions: numberOrUndefined(opts['max-concurrent-activities']),
   isolateExecutionTimeout: opts['isolate-timeout-seconds'] === undefined ? undefined : Number(opts['isolate-timeout-seconds']) * 1000,
+  // `--vm-watchdog off`: as BATON_WORKER_VM_WATCHDOG=off (runtime/workflow-threads.ts); unset, each part keeps its own default.
+  ...(opts['vm-watchdog'] === undefined ? {} : { vmWatchdog: onOff('--vm-watchdog', opts['vm-watchdog']) }),
 };
+function onOff(flag: string, v: string): boolean {
+  if (v !== 'on' && v !== 'off') throw new Error(`${flag} must be on or off, not ${v}`);
+  return v === 'on';
+}
 const TEMPORAL_ADDRESS = opts['temporal-address'];
 /** `--worker process` (default): Baton's worker in a process of its own, as production runs it; `inline`: inside the bench's (and the API's) process. */
 if (opts.worker !== 'process' && opts.worker !== 'inline') throw new Error(`--worker must be process or inline, not ${opts.worker}`);
@@ -389,7 +396,7 @@ async function main() {
         'bare baseline (client)': { 'runs/s': bl.runsPerSec, 'calls/s': bl.callsPerSec, 'update p50 ms': bl.clientLatencyMs.updates.p50, 'update p99 ms': bl.clientLatencyMs.updates.p99, 'history events': bl.historyEvents.mean, 'load 1m': bl.loadAvg1m },
         'bare, regular activities only': (({ vsRegularActivities: r }) => ({ 'runs/s': r.runsPerSec, 'calls/s': '', 'update p50 ms': r.updateP50Ms, 'update p99 ms': '', 'history events': r.baselineHistoryEvents, 'load 1m': r.loadAvg1m }))(onboarding),
       });
-      console.log(JSON.stringify({ onboardingShape: onboarding.shape, onboardingRatios: onboarding.ratios, vsRegularActivities: onboarding.vsRegularActivities, encryption: onboarding.encryption }, null, 2));
+      console.log(JSON.stringify({ onboardingShape: onboarding.shape, onboardingRatios: onboarding.ratios, vsRegularActivities: onboarding.vsRegularActivities, encryption: onboarding.encryption, temporalWorkPerClient: onboarding.baton.temporalWorkPerClient }, null, 2));
     }
     if (cadence) console.log(JSON.stringify({ cadence }, null, 2));
     if (health) console.log(JSON.stringify({ health }, null, 2));

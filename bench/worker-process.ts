@@ -47,6 +47,7 @@ export async function startWorkerProcess(o: Options): Promise<BenchWorker> {
     ...(o.tuning.maxCachedWorkflows !== undefined ? { BATON_WORKER_MAX_CACHED_WORKFLOWS: String(o.tuning.maxCachedWorkflows) } : {}),
     ...(o.tuning.maxConcurrentWorkflowTaskExecutions !== undefined ? { BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: String(o.tuning.maxConcurrentWorkflowTaskExecutions) } : {}),
     ...(o.tuning.maxConcurrentActivityTaskExecutions !== undefined ? { BATON_WORKER_MAX_CONCURRENT_ACTIVITIES: String(o.tuning.maxConcurrentActivityTaskExecutions) } : {}),
+    ...(o.tuning.vmWatchdog !== undefined ? { BATON_WORKER_VM_WATCHDOG: o.tuning.vmWatchdog ? 'on' : 'off' } : {}),
   };
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli', 'main.ts'), 'worker'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
