@@ -391,6 +391,17 @@ describe('capacity guardrails (R-36, R-37)', () => {
     const secondCheckin = meetingsOf(r, 'second').find((m) => m.kind === 'Check-in')!;
     expect(firstCheckin.accountablePersonId).toBe(secondCheckin.accountablePersonId);
     expect(Date.parse(secondCheckin.startsAt)).toBeGreaterThan(Date.parse(firstCheckin.startsAt));
+    // Across the two clients, nobody's scheduled meetings overlap; within one batch: cadence-booking.test.ts.
+    const byPerson = new Map<string, { startsAt: string; endsAt: string }[]>();
+    for (const m of [...meetingsOf(r, 'first'), ...meetingsOf(r, 'second')]) {
+      if (m.state !== 'scheduled' || !m.accountablePersonId) continue;
+      byPerson.set(m.accountablePersonId, [...(byPerson.get(m.accountablePersonId) ?? []), m]);
+    }
+    expect(byPerson.size).toBeGreaterThan(1);
+    for (const list of byPerson.values()) {
+      const sorted = list.sort((a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt));
+      for (let i = 1; i < sorted.length; i++) expect(Date.parse(sorted[i]!.startsAt)).toBeGreaterThanOrEqual(Date.parse(sorted[i - 1]!.endsAt));
+    }
   }, 120_000);
 });
 
