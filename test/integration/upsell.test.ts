@@ -65,11 +65,11 @@ describe('the upsell play through the API (R-89..R-92)', () => {
         step('2026-05-18T11:00:00-05:00', 'logUpsellPriceTest', u('$u2'), { owner: { role: 'AM' }, quarter: '2026-Q4', minUsd: 4000, maxUsd: 6000, outcome: 'viable' }, { expect: 200 }),
         step('2026-05-18T11:30:00-05:00', 'resequenceUpsell', u('$u2'), { reason: 'dependency', quarter: '2027-Q1', note: 'after the MFA rollout' }, { expect: 200 }),
         step('2026-05-18T11:31:00-05:00', 'logUpsellPreApproval', u('$u2'), { owner: { role: 'AM' }, quarter: '2027-Q1', minUsd: 4000, maxUsd: 6000 }, { expect: 409 }),
-        // 12–15: the first presented at its touch (the Check-in of Tuesday 26 May 10:00), recap next morning, approval and its repeat.
+        // 12–15: the first presented at its touch (the Check-in of Tuesday 26 May 10:00), recap next morning, approval and its repeat (its answer lost).
         step('2026-05-26T10:45:00-05:00', 'presentUpsellProposal', u('$u1'), { proposalId: '$p1', presentedAt: '2026-05-26T10:45:00-05:00' }, { expect: 200 }),
         step('2026-05-27T09:00:00-05:00', 'recordUpsellRecap', u('$u1'), { sentAt: '2026-05-27T09:00:00-05:00' }, { expect: 200 }),
         step('2026-05-27T14:00:00-05:00', 'approveUpsell', u('$u1'), { optionIndex: 0, decidedAt: '2026-05-27T14:00:00-05:00', poRef: 'PO-7781', projectRef: 'PRJ-42' }, { expect: 200, idempotencyKey: 'approve-u1' }),
-        step('2026-05-27T14:05:00-05:00', 'approveUpsell', u('$u1'), { optionIndex: 0, decidedAt: '2026-05-27T14:00:00-05:00', poRef: 'PO-7781', projectRef: 'PRJ-42' }, { expect: 409, idempotencyKey: 'approve-u1' }),
+        step('2026-05-27T14:05:00-05:00', 'approveUpsell', u('$u1'), { optionIndex: 0, decidedAt: '2026-05-27T14:00:00-05:00', poRef: 'PO-7781', projectRef: 'PRJ-42' }, { expect: 200, idempotencyKey: 'approve-u1' }),
         step('+20d', 'getUpsell', u('$u1'), undefined, { expect: 200 }),
         step('+20d', 'listUpsells', { clientId: '$acme' }, undefined, { expect: 200 }),
         step('+20d', 'getBudget', { clientId: '$acme' }, undefined, { expect: 200 }),
@@ -135,9 +135,12 @@ describe('the upsell play through the API (R-89..R-92)', () => {
     // The proposal was accepted through its own process: the initiative Approved (R-74) at the logged approval.
     expect(timeline(r, 'proposal.decided').map((e) => [e.data.proposalId, e.data.outcome])).toEqual([[r.refs.p1, 'accepted']]);
     expect(timeline(r, 'initiative.state_changed').filter((e) => e.data.initiativeId === r.refs.i1).map((e) => e.data.to)).toEqual(['Qualified', 'PreApproved', 'Proposed', 'Approved']);
-    // The repeat finds the play finished (C-6, R-124): answered "already finished", logged late, no second credit or acceptance.
-    expect([body(r, 14).duplicate, body(r, 15).ruleId]).toEqual([false, 'R-124']);
-    expect(timeline(r, 'signal.late').filter((e) => e.workflowId === `upsell/${r.refs.u1}`)).toHaveLength(1);
+    // The approval finished the play; its repeat (the answer lost) is the duplicate it is, read from the closed run's
+    // history (C-6): the first answer, `duplicate: true`, once on the timeline, no second credit or acceptance, nothing late.
+    expect(body(r, 14).duplicate).toBe(false);
+    expect(body(r, 15)).toEqual({ ...(body(r, 14) as object), duplicate: true });
+    expect(timeline(r, 'signal.duplicate').filter((e) => e.workflowId === `upsell/${r.refs.u1}`).map((e) => e.data.idempotencyKey)).toEqual(['approve-u1']);
+    expect(timeline(r, 'signal.late').filter((e) => e.workflowId === `upsell/${r.refs.u1}`)).toHaveLength(0);
     const status = body(r, 16);
     expect(status).toMatchObject({ state: 'approved', progress: { creditVerdict: 'counted', proposalId: r.refs.p1, projectRef: 'PRJ-42' }, status: { phase: 'finished', state: 'approved', overdue: [] } });
   });
