@@ -1,4 +1,4 @@
-import { desc, eq, gte, lt } from 'drizzle-orm';
+import { desc, eq, gte, lt, sql } from 'drizzle-orm';
 import { quarterWindow, thresholdChanges, thresholdChangeVerdict, type ThresholdVerdict } from '../domain/governance.js';
 import { markCapacityChanged } from './portfolio.js';
 import { isUniqueViolation } from './errors.js';
@@ -16,29 +16,55 @@ export interface PolicyVersion {
 }
 
 /**
- * Parsed documents by their stored text: every request and activity reads the active policy, and
- * validating the whole document each time was a large share of their CPU (issue 17). Keyed by the
- * content itself, so no database, version or publication can be served another's document; each
- * caller gets its own copy, as a fresh parse gave it.
+ * Parsed documents by their digest (PostgreSQL's md5 of the stored text): every request and
+ * activity reads a policy, and validating the whole document each time was a large share of their
+ * CPU (issue 17); reading, transferring, parsing and re-serialising the whole row to find it in a
+ * cache keyed by its text still cost most of that. A read now asks for the version's digest, and
+ * the document itself only for a digest not seen yet. Keyed by the content, so no database, version
+ * or publication can be served another's document; each caller gets its own copy, as a fresh parse
+ * gave it.
  */
 const parsedDocuments = new Map<string, Policy>();
-const PARSED_DOCUMENTS_MAX = 64;
+/** A document with a client's overrides applied, by the document's digest and the overrides' text (null: they no longer validate). */
+const withOverrides = new Map<string, Policy | null>();
+const CACHE_MAX = 64;
 
-function parseStored(row: typeof policies.$inferSelect): Policy {
-  const text = JSON.stringify(row.document);
-  let policy = parsedDocuments.get(text);
-  if (!policy) {
-    // Stored documents were validated on publish; re-parsing fills defaults added by later releases.
-    const parsed = parsePolicy(row.document);
-    if (!parsed.ok) throw new Error(`stored policy v${row.version} no longer validates: ${JSON.stringify(parsed.issues)}`);
-    if (parsedDocuments.size >= PARSED_DOCUMENTS_MAX) parsedDocuments.delete(parsedDocuments.keys().next().value!);
-    parsedDocuments.set(text, (policy = parsed.policy));
-  }
-  return structuredClone(policy);
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+  return value;
 }
 
+function parseStored(version: number, document: unknown): Policy {
+  // Stored documents were validated on publish; re-parsing fills defaults added by later releases.
+  const parsed = parsePolicy(document);
+  if (!parsed.ok) throw new Error(`stored policy v${version} no longer validates: ${JSON.stringify(parsed.issues)}`);
+  return parsed.policy;
+}
+
+/** A stored version with its parsed document shared by every reader: callers copy before handing it out. */
+interface StoredVersion { version: number; digest: string; shared: Policy; note: string; publishedBy: string; publishedAt: string }
+
+const headColumns = { version: policies.version, note: policies.note, publishedBy: policies.publishedBy, publishedAt: policies.publishedAt, digest: sql<string>`md5(${policies.document}::text)` };
+
+async function storedVersion(db: Db, version?: number): Promise<StoredVersion | undefined> {
+  const query = db.select(headColumns).from(policies);
+  const [head] = await (version === undefined ? query.orderBy(desc(policies.version)).limit(1) : query.where(eq(policies.version, version)));
+  if (!head) return undefined;
+  let shared = parsedDocuments.get(head.digest);
+  if (!shared) {
+    // Versions are never rewritten, so the document read now is the one the digest names.
+    const [row] = await db.select({ document: policies.document }).from(policies).where(eq(policies.version, head.version));
+    shared = remember(parsedDocuments, head.digest, parseStored(head.version, row!.document));
+  }
+  return { ...head, shared };
+}
+
+const published = (s: StoredVersion): PolicyVersion =>
+  ({ version: s.version, document: structuredClone(s.shared), note: s.note, publishedBy: s.publishedBy, publishedAt: s.publishedAt });
+
 const toVersion = (row: typeof policies.$inferSelect): PolicyVersion =>
-  ({ version: row.version, document: parseStored(row), note: row.note, publishedBy: row.publishedBy, publishedAt: row.publishedAt });
+  ({ version: row.version, document: parseStored(row.version, row.document), note: row.note, publishedBy: row.publishedBy, publishedAt: row.publishedAt });
 
 /** Version 1 is the seed's defaults (DOMAIN §4), written once on first start. */
 export async function ensureDefaultPolicy(db: Db): Promise<void> {
@@ -49,12 +75,14 @@ export async function ensureDefaultPolicy(db: Db): Promise<void> {
 }
 
 export async function activePolicy(db: Db): Promise<PolicyVersion> {
-  const [row] = await db.select().from(policies).orderBy(desc(policies.version)).limit(1);
-  if (!row) {
-    await ensureDefaultPolicy(db);
-    return activePolicy(db);
-  }
-  return toVersion(row);
+  return published(await activeStored(db));
+}
+
+async function activeStored(db: Db): Promise<StoredVersion> {
+  const stored = await storedVersion(db);
+  if (stored) return stored;
+  await ensureDefaultPolicy(db);
+  return activeStored(db);
 }
 
 /**
@@ -62,14 +90,19 @@ export async function activePolicy(db: Db): Promise<PolicyVersion> {
  * overrides applied — the MSP's own document when the overrides no longer validate against it.
  */
 export async function policyForClient(db: Db, overrides: unknown, version?: number): Promise<{ version: number; policy: Policy }> {
-  const stored = (version === undefined ? undefined : await policyVersion(db, version)) ?? (await activePolicy(db));
-  const applied = applyClientOverrides(stored.document, overrides);
-  return { version: stored.version, policy: applied.ok ? applied.policy : stored.document };
+  const stored = (version === undefined ? undefined : await storedVersion(db, version)) ?? (await activeStored(db));
+  const key = `${stored.digest}\n${JSON.stringify(overrides ?? null)}`;
+  let applied = withOverrides.get(key);
+  if (applied === undefined) {
+    const result = applyClientOverrides(stored.shared, overrides);
+    applied = remember(withOverrides, key, result.ok ? result.policy : null);
+  }
+  return { version: stored.version, policy: structuredClone(applied ?? stored.shared) };
 }
 
 export async function policyVersion(db: Db, version: number): Promise<PolicyVersion | undefined> {
-  const [row] = await db.select().from(policies).where(eq(policies.version, version));
-  return row ? toVersion(row) : undefined;
+  const stored = await storedVersion(db, version);
+  return stored ? published(stored) : undefined;
 }
 
 export async function listPolicyVersions(db: Db, page: { beforeVersion?: number; limit: number }) {
