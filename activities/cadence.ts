@@ -7,7 +7,7 @@ import { personBookings } from '../db/capacity.js';
 import { clientCalendar, localYear } from '../db/client-calendar.js';
 import { getClient } from '../db/clients.js';
 import { ctaIdFor, resolveOwner, type OwnerResolution } from '../db/ctas.js';
-import { appendEvent, appendEvents, type NewLedgerEvent } from '../db/ledger.js';
+import { appendEvents, type NewLedgerEvent } from '../db/ledger.js';
 import { policyForClient, policyVersion } from '../db/policies.js';
 import { meetings, people, type Actor } from '../db/schema.js';
 import { localDateOf, type BusinessCalendar } from '../domain/business-time.js';
@@ -99,18 +99,24 @@ export function cadenceActivities({ db }: { db: Db }) {
         { ...planInput(setup), from: input.from, changedAt: input.changedAt }, months, setup.policy, cal,
       );
       const idOf = new Map(booked.map((b) => [b.key, b.meetingId]));
-      let i = 0;
-      for (const r of diff.restyle) {
-        heartbeat();
-        const meetingId = idOf.get(r.key)!;
-        await db.update(meetings).set({ kind: r.template, mode: r.mode, accountableRole: r.raci.accountable, segment: input.to, data: sql`${meetings.data} || ${JSON.stringify({ template: r.template, raci: r.raci, agenda: r.agenda })}::jsonb`, updatedAt: input.at }).where(eq(meetings.id, meetingId));
-        await appendEvent(db, { id: `${input.workflowId}/${input.batchKey}/restyle/${i++}`, occurredAt: input.at, clientId: input.clientId, process: 'cadence', workflowId: input.workflowId, type: 'meeting.restyled', ruleId: 'R-9', actor: input.actor, why: r.why, data: { meetingId, template: r.template, mode: r.mode, accountableRole: r.raci.accountable } });
-      }
-      for (const c of diff.cancel) {
-        const meetingId = idOf.get(c.key)!;
-        await db.update(meetings).set({ state: 'cancelled', updatedAt: input.at }).where(eq(meetings.id, meetingId));
-        await appendEvent(db, { id: `${input.workflowId}/${input.batchKey}/cancel/${i++}`, occurredAt: input.at, clientId: input.clientId, process: 'cadence', workflowId: input.workflowId, type: 'meeting.cancelled', ruleId: 'R-9', actor: input.actor, why: c.why, data: { meetingId, reason: `type not used by segment ${input.to} (R-9)` } });
-      }
+      // The restyles and cancellations in one transaction, their ledger events in one insert (as a booking batch).
+      await db.transaction(async (t) => {
+        const tx = t as unknown as Db;
+        const changed: NewLedgerEvent[] = [];
+        let i = 0;
+        for (const r of diff.restyle) {
+          heartbeat();
+          const meetingId = idOf.get(r.key)!;
+          await tx.update(meetings).set({ kind: r.template, mode: r.mode, accountableRole: r.raci.accountable, segment: input.to, data: sql`${meetings.data} || ${JSON.stringify({ template: r.template, raci: r.raci, agenda: r.agenda })}::jsonb`, updatedAt: input.at }).where(eq(meetings.id, meetingId));
+          changed.push({ id: `${input.workflowId}/${input.batchKey}/restyle/${i++}`, occurredAt: input.at, clientId: input.clientId, process: 'cadence', workflowId: input.workflowId, type: 'meeting.restyled', ruleId: 'R-9', actor: input.actor, why: r.why, data: { meetingId, template: r.template, mode: r.mode, accountableRole: r.raci.accountable } });
+        }
+        const cancelled = diff.cancel.map((c) => idOf.get(c.key)!);
+        if (cancelled.length) await tx.update(meetings).set({ state: 'cancelled', updatedAt: input.at }).where(inArray(meetings.id, cancelled));
+        for (const [j, c] of diff.cancel.entries()) {
+          changed.push({ id: `${input.workflowId}/${input.batchKey}/cancel/${i++}`, occurredAt: input.at, clientId: input.clientId, process: 'cadence', workflowId: input.workflowId, type: 'meeting.cancelled', ruleId: 'R-9', actor: input.actor, why: c.why, data: { meetingId: cancelled[j]!, reason: `type not used by segment ${input.to} (R-9)` } });
+        }
+        await appendEvents(tx, changed);
+      });
       const added = await bookMeetings(db, input, setup, cal, diff.add.map((m) => bookingOf(m)), await clientPeople(db, setup.clientId));
       return {
         segment: input.to, touchTier: input.touchTier,
