@@ -87,7 +87,7 @@ const { values: opts } = parseArgs({
     'temporal-address': { type: 'string', default: process.env.TEMPORAL_ADDRESS }, 'temporal-namespace': { type: 'string', default: process.env.TEMPORAL_NAMESPACE ?? 'default' },
     worker: { type: 'string', default: 'process' },
     'max-cached-workflows': { type: 'string' }, 'max-concurrent-workflow-tasks': { type: 'string' }, 'max-concurrent-activities': { type: 'string' }, 'isolate-timeout-seconds': { type: 'string' },
-    'vm-watchdog': { type: 'string' },
+    'vm-watchdog': { type: 'string' }, 'workflow-pollers': { type: 'string' },
   },
 });
 const numberOrUndefined = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -99,7 +99,13 @@ const TUNING: WorkerTuning = {
   isolateExecutionTimeout: opts['isolate-timeout-seconds'] === undefined ? undefined : Number(opts['isolate-timeout-seconds']) * 1000,
   // `--vm-watchdog off`: as BATON_WORKER_VM_WATCHDOG=off (runtime/workflow-threads.ts); unset, each part keeps its own default.
   ...(opts['vm-watchdog'] === undefined ? {} : { vmWatchdog: onOff('--vm-watchdog', opts['vm-watchdog']) }),
+  // `--workflow-pollers autoscaling`: as BATON_WORKER_WORKFLOW_POLLERS.
+  ...(opts['workflow-pollers'] === undefined ? {} : { workflowPollers: pollers(opts['workflow-pollers']) }),
 };
+function pollers(v: string): 'fixed' | 'autoscaling' {
+  if (v !== 'fixed' && v !== 'autoscaling') throw new Error(`--workflow-pollers must be fixed or autoscaling, not ${v}`);
+  return v;
+}
 function onOff(flag: string, v: string): boolean {
   if (v !== 'on' && v !== 'off') throw new Error(`${flag} must be on or off, not ${v}`);
   return v === 'on';

@@ -48,6 +48,7 @@ export async function startWorkerProcess(o: Options): Promise<BenchWorker> {
     ...(o.tuning.maxConcurrentWorkflowTaskExecutions !== undefined ? { BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: String(o.tuning.maxConcurrentWorkflowTaskExecutions) } : {}),
     ...(o.tuning.maxConcurrentActivityTaskExecutions !== undefined ? { BATON_WORKER_MAX_CONCURRENT_ACTIVITIES: String(o.tuning.maxConcurrentActivityTaskExecutions) } : {}),
     ...(o.tuning.vmWatchdog !== undefined ? { BATON_WORKER_VM_WATCHDOG: o.tuning.vmWatchdog ? 'on' : 'off' } : {}),
+    ...(o.tuning.workflowPollers !== undefined ? { BATON_WORKER_WORKFLOW_POLLERS: o.tuning.workflowPollers } : {}),
   };
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli', 'main.ts'), 'worker'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

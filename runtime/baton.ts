@@ -230,6 +230,7 @@ export async function startBaton(config: Config, mode: Mode = 'all', logger = cr
         tuning: {
           maxCachedWorkflows: config.BATON_WORKER_MAX_CACHED_WORKFLOWS, maxConcurrentWorkflowTaskExecutions: config.BATON_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
           maxConcurrentActivityTaskExecutions: config.BATON_WORKER_MAX_CONCURRENT_ACTIVITIES, vmWatchdog: config.BATON_WORKER_VM_WATCHDOG === 'on',
+          workflowPollers: config.BATON_WORKER_WORKFLOW_POLLERS,
         },
       });
       let workerStopping = false;

@@ -71,6 +71,8 @@ export const configSchema = z
     BATON_WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional().describe('Activities one worker runs at once; unset: the SDK default (100). Keep it near DATABASE_POOL_MAX times a few: every activity writes to PostgreSQL.'),
     BATON_WORKER_VM_WATCHDOG: z.enum(['on', 'off']).default('on')
       .describe('`off`: the worker enters workflow sandboxes without Node\'s watchdog thread per entry, which cuts a workflow activation off after 5 s at the cost of a thread created for every entry (runtime/workflow-threads.ts: about 15 % of a rehearsal\'s wall time on 2 vCPUs). A workflow that never yields then keeps its thread until the server hands its tasks to another worker.'),
+    BATON_WORKER_WORKFLOW_POLLERS: z.enum(['fixed', 'autoscaling']).default('fixed')
+      .describe('`autoscaling`: the worker opens as many workflow-task polls as the server\'s feedback asks for, instead of the SDK\'s fixed maximum of ten. In the onboarding bench on 2 vCPUs it cut the Update p99 from 3–5 s to about 1.2 s and raised the p50 from about 215 to about 295 ms (README "Benchmark"); polls are scaled on what the server reports with each poll, so the effect depends on the server.'),
     BATON_WORKER_PORT: port.default(8081).describe('Port (on BATON_API_HOST) where a worker run alone (`baton worker`) answers /healthz and /metrics.'),
     BATON_TEMPORAL_METRICS_ADDRESS: optionalString
       .pipe(z.string().regex(/^(off|[^:\s]+:\d{1,5})$/, 'must be host:port (e.g. 127.0.0.1:9464) or off').optional())

@@ -39,6 +39,12 @@ describe('configuration', () => {
     expect(loadConfig({ BATON_API_PORT: '7070' }, dir).BATON_API_PORT).toBe(7070);
   });
 
+  it('takes the worker\'s workflow pollers as fixed (default) or autoscaling, and nothing else', () => {
+    expect(loadConfig({}, tmp()).BATON_WORKER_WORKFLOW_POLLERS).toBe('fixed');
+    expect(loadConfig({ BATON_WORKER_WORKFLOW_POLLERS: 'autoscaling' }, tmp()).BATON_WORKER_WORKFLOW_POLLERS).toBe('autoscaling');
+    expect(() => loadConfig({ BATON_WORKER_WORKFLOW_POLLERS: 'many' }, tmp())).toThrow(/BATON_WORKER_WORKFLOW_POLLERS/);
+  });
+
   it('treats empty variables as unset (so compose files can blank them)', () => {
     expect(loadConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: ' ' }, tmp()).DATABASE_URL).toBeUndefined();
   });
