@@ -59,12 +59,7 @@ export interface WorkerTuning {
    * Default true (the SDK's guard); rehearsals turn it off, `BATON_WORKER_VM_WATCHDOG=off` for a worker.
    */
   vmWatchdog?: boolean;
-  /**
-   * How many workflow-task polls are open: `fixed` (the SDK's default, up to ten) or `autoscaling`
-   * (the server's feedback scales them). Measured in the onboarding bench: autoscaling took the
-   * Update p99 from 3–5 s to 1.1–1.4 s and the first report's wait from 1.2–1.4 s to under 1 s, and
-   * the p50 from about 215 to about 295 ms (README "Benchmark"). `BATON_WORKER_WORKFLOW_POLLERS`.
-   */
+  /** How many workflow-task polls are open: `fixed` (the SDK's default) or `autoscaling`; see `BATON_WORKER_WORKFLOW_POLLERS`. */
   workflowPollers?: 'fixed' | 'autoscaling';
   /** Rehearsals bound these too (docs/rehearsal.md). */
   reuseV8Context?: boolean;

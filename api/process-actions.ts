@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { decodeArrayFromPayloads, decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
-import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
+import type { Payload, QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { Context } from 'hono';
 import { getClient } from '../db/clients.js';
 import { and, eq, isNull } from 'drizzle-orm';
@@ -126,23 +126,24 @@ async function answeredBeforeClose<R>(c: Context<ApiEnv>, t: ProcessTarget, hand
   if (request.idempotencyKey.startsWith('generated/') || !request.bodyHash) return undefined;
   const converter = requireTemporal(c).client.options.loadedDataConverter;
   const events = (await handle.fetchHistory()).events ?? [];
-  const outcomes = new Map<string, NonNullable<NonNullable<(typeof events)[number]['workflowExecutionUpdateCompletedEventAttributes']>['outcome']>>();
+  /** Each completed Update's result, by update id (null: it failed). */
+  const results = new Map<string, Payload[] | null>();
   // Newest first: the report that closed the process is among the last accepted.
   for (let i = events.length - 1; i >= 0; i -= 1) {
     const e = events[i]!;
     const done = e.workflowExecutionUpdateCompletedEventAttributes;
-    if (done?.meta?.updateId && done.outcome) outcomes.set(done.meta.updateId, done.outcome);
+    if (done?.meta?.updateId && done.outcome) results.set(done.meta.updateId, done.outcome.success?.payloads ?? null);
     const accepted = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
     if (!accepted) continue;
     const [first] = await decodeArrayFromPayloads(converter, accepted.input?.args?.payloads) as [Partial<ProcessActionRequest> | undefined];
     if (first?.idempotencyKey !== request.idempotencyKey) continue;
     const repeat = repeatOf(first.bodyHash ? { bodyHash: first.bodyHash } : undefined, { idempotencyKey: request.idempotencyKey, bodyHash: request.bodyHash });
     if (typeof repeat === 'object') throw new ProblemError(422, `${t.process}-unprocessable`, 'Cannot be applied', repeat.message, { ruleId: repeat.ruleId });
-    const success = outcomes.get(accepted.meta?.updateId ?? '')?.success;
-    if (repeat !== 'duplicate' || !success) return undefined;
-    const prior = await decodeFromPayloadsAtIndex<R & { sequence?: number }>(converter, 0, success.payloads);
+    const result = results.get(accepted.meta?.updateId ?? '');
+    if (repeat !== 'duplicate' || !result) return undefined;
+    const prior = await decodeFromPayloadsAtIndex<R & { sequence?: number }>(converter, 0, result);
     await appendEvent(c.get('deps').db, {
-      id: `${t.workflowId}/duplicate-after-close/${createHash('sha256').update(request.idempotencyKey).digest('hex').slice(0, 32)}`,
+      id: `${t.workflowId}/duplicate-after-close/${keyDigest(request.idempotencyKey)}`,
       occurredAt: request.at, clientId: t.clientId, process: t.process, workflowId: t.workflowId, type: 'signal.duplicate', ruleId: 'C-6', actor: request.actor,
       why: { reason: `a repeat of the report that the ${t.label} took before it finished; nothing changed`, ...(prior.sequence !== undefined ? { firstSequence: prior.sequence } : {}) },
       data: { signal: request.action.type, idempotencyKey: request.idempotencyKey },
@@ -215,7 +216,7 @@ async function lateAnswer(c: Context<ApiEnv>, t: ProcessTarget, request: Process
  */
 export async function logLateSignal(db: Pick<Db, 'insert' | 'select'>, t: Pick<ProcessTarget, 'process' | 'label' | 'clientId' | 'workflowId'>, request: ProcessActionRequest, finishedAt?: string): Promise<{ duplicate: boolean; eventId: string }> {
   const keyed = !request.idempotencyKey.startsWith('generated/');
-  const eventId = keyed ? `${t.workflowId}/late/${createHash('sha256').update(request.idempotencyKey).digest('hex').slice(0, 32)}` : `${t.workflowId}/late/${randomUUID()}`;
+  const eventId = `${t.workflowId}/late/${keyed ? keyDigest(request.idempotencyKey) : randomUUID()}`;
   const inserted = await appendEvent(db, {
     id: eventId, occurredAt: request.at, clientId: t.clientId, process: t.process, workflowId: t.workflowId, type: 'signal.late', ruleId: 'R-124', actor: request.actor,
     why: { reason: `the ${t.label} has finished; nothing changed`, rule: 'C-6', ...(request.bodyHash ? { bodyHash: request.bodyHash } : {}) },
@@ -229,6 +230,9 @@ export async function logLateSignal(db: Pick<Db, 'insert' | 'select'>, t: Pick<P
   }
   return { duplicate: true, eventId };
 }
+
+/** A caller's Idempotency-Key as part of a ledger event id: one event per key, whatever the key holds. */
+const keyDigest = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 32);
 
 export async function noProcess(c: Context<ApiEnv>, t: Pick<ProcessTarget, 'clientId' | 'label' | 'startHint' | 'whenMissing'>) {
   if (t.whenMissing) return t.whenMissing();

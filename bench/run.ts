@@ -73,6 +73,8 @@ import { fileURLToPath } from 'node:url';
 import { bare } from './baseline-workflow.js';
 import * as baselineActivities from './baseline-activities.js';
 import type { WorkerTuning } from '../worker.js';
+import type { z } from 'zod';
+import { configSchema } from '../runtime/config.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -98,17 +100,15 @@ const TUNING: WorkerTuning = {
   maxConcurrentActivityTaskExecutions: numberOrUndefined(opts['max-concurrent-activities']),
   isolateExecutionTimeout: opts['isolate-timeout-seconds'] === undefined ? undefined : Number(opts['isolate-timeout-seconds']) * 1000,
   // `--vm-watchdog off`: as BATON_WORKER_VM_WATCHDOG=off (runtime/workflow-threads.ts); unset, each part keeps its own default.
-  ...(opts['vm-watchdog'] === undefined ? {} : { vmWatchdog: onOff('--vm-watchdog', opts['vm-watchdog']) }),
+  ...(opts['vm-watchdog'] === undefined ? {} : { vmWatchdog: workerSetting('--vm-watchdog', 'BATON_WORKER_VM_WATCHDOG', opts['vm-watchdog']) === 'on' }),
   // `--workflow-pollers autoscaling`: as BATON_WORKER_WORKFLOW_POLLERS.
-  ...(opts['workflow-pollers'] === undefined ? {} : { workflowPollers: pollers(opts['workflow-pollers']) }),
+  ...(opts['workflow-pollers'] === undefined ? {} : { workflowPollers: workerSetting('--workflow-pollers', 'BATON_WORKER_WORKFLOW_POLLERS', opts['workflow-pollers']) }),
 };
-function pollers(v: string): 'fixed' | 'autoscaling' {
-  if (v !== 'fixed' && v !== 'autoscaling') throw new Error(`--workflow-pollers must be fixed or autoscaling, not ${v}`);
-  return v;
-}
-function onOff(flag: string, v: string): boolean {
-  if (v !== 'on' && v !== 'off') throw new Error(`${flag} must be on or off, not ${v}`);
-  return v === 'on';
+/** A flag that sets what a `BATON_WORKER_*` variable sets, checked by that variable's own schema. */
+function workerSetting<K extends 'BATON_WORKER_VM_WATCHDOG' | 'BATON_WORKER_WORKFLOW_POLLERS'>(flag: string, key: K, value: string) {
+  const parsed = configSchema.shape[key].safeParse(value);
+  if (!parsed.success) throw new Error(`${flag} ${value}: ${parsed.error.issues[0]!.message}`);
+  return parsed.data as z.output<(typeof configSchema.shape)[K]>;
 }
 const TEMPORAL_ADDRESS = opts['temporal-address'];
 /** `--worker process` (default): Baton's worker in a process of its own, as production runs it; `inline`: inside the bench's (and the API's) process. */

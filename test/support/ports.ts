@@ -34,7 +34,7 @@ function ephemeralRangeStart(): number {
     const low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
     if (Number.isInteger(low) && low > 2048) return low;
   } catch {
-    // not Linux: IANA's dynamic range starts at 49152
+    // not Linux: below Linux's default range is below IANA's dynamic range (49152) too
   }
   return 32768;
 }
