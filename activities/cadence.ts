@@ -157,8 +157,9 @@ async function bookMeetings(db: Db, ctx: BatchContext, setup: CadenceSetup, cal:
     if (existing.has(ids[i]!) || owners.has(r.raci.accountable)) continue;
     owners.set(r.raci.accountable, await resolveOwner(db, setup.clientId, r.raci.accountable));
   }
-  // The widest window any meeting of the batch reads (see `windowOf`).
-  const windowOf = (r: BookingRequest) => ({ from: Date.parse(r.startsAt) - 14 * DAY_MS, to: Date.parse(r.startsAt) + (policy.capacity.slotSearchDays + 14) * DAY_MS });
+  // Each meeting reads the bookings of its slot search (policy capacity.slotSearchDays) with the weeks around it;
+  // the batch reads the union once.
+  const windowOf = (r: BookingRequest) => ({ from: Date.parse(r.startsAt) - LOAD_MARGIN_DAYS * DAY_MS, to: Date.parse(r.startsAt) + (policy.capacity.slotSearchDays + LOAD_MARGIN_DAYS) * DAY_MS });
   const windows = requests.map(windowOf);
   const batchFrom = new Date(Math.min(...windows.map((w) => w.from))).toISOString();
   const batchTo = new Date(Math.max(...windows.map((w) => w.to))).toISOString();
@@ -255,6 +256,13 @@ async function bookMeetings(db: Db, ctx: BatchContext, setup: CadenceSetup, cal:
     return out;
   });
 }
+
+/**
+ * Days of bookings read on either side of a meeting's slot search, so the weekly caps (R-36 strategic
+ * meetings a week, R-37 load) see whole weeks around every candidate slot. Not a business rule: a
+ * read margin, as before this batch (two weeks).
+ */
+const LOAD_MARGIN_DAYS = 14;
 
 /** Meeting rows per insert statement (about 20 parameters a row). */
 const MEETING_ROWS_PER_INSERT = 500;
