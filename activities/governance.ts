@@ -28,7 +28,7 @@ export function governanceActivities({ db }: { db: Db }) {
       for (const id of r.ctaClocks) await dispatchWorkflowStart(target, db, 'cta-clock', id);
       const gap = await reconcileCapacityGap(db, input.at);
       if (gap.action === 'opened' && gap.ctaId) await dispatchWorkflowStart(target, db, 'cta-clock', gap.ctaId);
-      if (gap.action === 'closed' && gap.ctaId) await notifyCtaClock(target, gap.ctaId);
+      if (gap.action === 'closed' && gap.ctaId) await notifyCtaClock(target, db, gap.ctaId);
       return { ...(r.convened ? { session: r.convened.session } : {}), ...(r.next ? { next: r.next } : {}), ctasOpened: r.convened?.ctasOpened ?? [] };
     },
   };

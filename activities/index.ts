@@ -1,12 +1,12 @@
 import type { Db } from '../db/client.js';
 import { getClient } from '../db/clients.js';
-import { escalateCta, getCta, type EscalationLevel } from '../db/ctas.js';
+import { escalateCta, getCta, settledCtaIds, type EscalationLevel } from '../db/ctas.js';
 import { sql } from 'drizzle-orm';
 import { appendEvent, appendEvents, type NewLedgerEvent } from '../db/ledger.js';
 import { activePolicy, policyForClient, policyVersion } from '../db/policies.js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { dispatchCtaClock, dispatchWorkflowStart, ensureCadence, notifyCtaClock, reportToCadence, reportToRisk } from '../runtime/processes.js';
+import { dispatchCtaClocks, dispatchWorkflowStart, ensureCadence, notifyCtaClocks, reportToCadence, reportToRisk } from '../runtime/processes.js';
 import { recordCreditDecision, releaseDeferredCredit, upsertCurrentHealth, upsertSnapshot } from '../db/health.js';
 import { openOrAppendRisk, openRiskOf, updateRiskRow } from '../db/risks.js';
 import { updateClient } from '../db/clients.js';
@@ -64,6 +64,11 @@ export function createActivities({ db }: ActivityDeps) {
 
     async appendLedgerEvent(event: NewLedgerEvent & { id: string }): Promise<boolean> {
       return appendEvent(db, event);
+    },
+
+    /** Of a client's running clocks, the CTAs whose clock can stop (db/ctas.ts `settledCtaIds`), in one read. */
+    async settledCtas(ctaIds: string[]): Promise<string[]> {
+      return settledCtaIds(db, ctaIds);
     },
 
     /** Whether the CTA's clock can stop: a first action was recorded, or it is closed. */
@@ -256,14 +261,11 @@ export function createActivities({ db }: ActivityDeps) {
       const target = { client: ctx.client, taskQueue: ctx.info.taskQueue };
       // Each CTA's clock start sits in the outbox (written with the CTA, issue 10): dispatch it now; the
       // worker's dispatcher starts whatever a crash between commit and here left behind.
-      // The starts are independent (each idempotent by workflow id), so a batch that opens several
-      // CTAs starts their clocks side by side, a few at a time, instead of one round trip after another (issue 17).
+      // A client's clocks run in one workflow (issue 17), so however many CTAs the batch opens, their
+      // clocks are one signal-with-start, and the CTAs it closed one more signal.
       heartbeat(batch.effects.length);
-      for (let i = 0; i < clocks.length; i += CLOCK_STARTS_AT_ONCE) {
-        await Promise.all(clocks.slice(i, i + CLOCK_STARTS_AT_ONCE).map((row) => dispatchCtaClock(target, db, row)));
-        heartbeat(batch.effects.length + i);
-      }
-      for (const ctaId of notify) await notifyCtaClock(target, ctaId);
+      await dispatchCtaClocks(target, db, clocks);
+      await notifyCtaClocks(target, db, notify);
       // The client's planning loop re-reads its records (the notice is in the outbox too, should this fail).
       if (clientId !== null && planningLoop) await dispatchWorkflowStart(target, db, 'planning-loop', clientId);
       if (clientId !== null) for (const lockedAt of cadences) {
@@ -323,7 +325,6 @@ async function policyForClientId(tx: Db, clientId: string) {
 }
 
 /** CTA clock starts one batch sends at once: bounded so a large batch cannot take every database connection. */
-const CLOCK_STARTS_AT_ONCE = 4;
 
 /** Control characters PostgreSQL text or a log line should not carry (tab, LF and CR are kept). */
 const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;

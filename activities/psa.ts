@@ -10,7 +10,7 @@ import { noteConnectorError } from '../db/deliveries.js';
 import { activePolicy } from '../db/policies.js';
 import type { AttemptOutcome, DeliveryPolicy } from '../domain/delivery.js';
 import { policySchema } from '../domain/policy.js';
-import { notifyCtaClock, type TemporalTarget } from '../runtime/processes.js';
+import { notifyCtaClocks, type TemporalTarget } from '../runtime/processes.js';
 import type { ConnectorPollStep } from '../workflows/contracts.js';
 import { deliverToAutotask, pollAutotask, readAutotaskCompanies } from './autotask.js';
 import { deliverToConnectWise, readConnectWiseCompanies } from './connectwise.js';
@@ -67,7 +67,7 @@ export function connectorActivities({ db }: { db: Db }) {
       // unless deliveries are failing (then theirs is the error shown). Polls never trip the breaker: deliveries do.
       if (r.error) Context.current().log.warn('connector poll failed; the next poll asks again', { connectorId, error: r.error });
       await noteConnectorError(db, connectorKey(connectorId), r.error ? r.error.slice(0, 500) : null);
-      for (const ctaId of r.ctaIds) await notifyCtaClock(temporal, ctaId).catch(() => undefined);
+      await notifyCtaClocks(temporal, db, r.ctaIds).catch(() => undefined);
       return { stop: r.stop, ...(r.cursor ? { cursor: r.cursor } : {}), waitMs: policy.pollIntervalSeconds * 1000, completed: r.completed };
     },
   };

@@ -10,7 +10,7 @@ import type { CadenceAction } from '../domain/cadence.js';
 import { askGaps, cardProblems, LANES, SOURCE_KINDS, type InitiativeAction } from '../domain/initiatives.js';
 import type { Policy, Role } from '../domain/policy.js';
 import { quarterBasis, quarterOf } from '../domain/quarters.js';
-import { dispatchWorkflowStart, notifyCtaClock, reportToCadence, reportToProcess } from '../runtime/processes.js';
+import { dispatchWorkflowStart, notifyCtaClocks, reportToCadence, reportToProcess } from '../runtime/processes.js';
 import { INITIATIVE_REFUSAL_TYPES, initiativeAction, initiativeWorkflowId, type InitiativeActionResult } from '../workflows/contracts.js';
 import { actorOf } from './actor.js';
 import { currentTime, type ApiEnv } from './context.js';
@@ -99,9 +99,9 @@ export async function dispatchAfterCommit(c: Context<ApiEnv>, subjects: { kind: 
 
 /** Tells the clocks of CTAs the request closed (their SLA stops at once; they re-check at their deadline anyway). */
 export async function notifyCtas(c: Context<ApiEnv>, ctaIds: string[]) {
-  const { temporal } = c.get('deps');
+  const { temporal, db } = c.get('deps');
   if (!temporal) return;
-  for (const id of ctaIds) await notifyCtaClock(temporal, id).catch(() => undefined);
+  await notifyCtaClocks(temporal, db, ctaIds).catch(() => undefined);
 }
 
 /** A stakeholder owner resolved against the registry: 422 naming the field when unknown; the MSP role defaults to the paired one. */

@@ -7,7 +7,8 @@ import { enqueueWorkflowStart } from './outbox.js';
 import { ctas, events, people, roleAssignments, type Actor } from './schema.js';
 
 export type CtaRow = typeof ctas.$inferSelect;
-export type EscalationLevel = 'backup' | 'csLead';
+export type { EscalationLevel } from '../domain/cta-clocks.js';
+import type { EscalationLevel } from '../domain/cta-clocks.js';
 
 /** A stable UUID for an idempotency key, so a retried open lands on the same CTA. */
 export function ctaIdFor(key: string): string {
@@ -108,6 +109,22 @@ export async function openCta(db: Db, input: OpenCtaInput): Promise<CtaRow> {
       data: { ctaId: id, kind: input.kind, ownerRole: input.ownerRole, ownerId: row.ownerPersonId, backupId: row.backupPersonId, dueAt: row.dueAt, firstActionDueAt: row.firstActionDueAt },
     });
     return row;
+  });
+}
+
+/**
+ * Of these CTAs, the ones whose first-action clock can stop (C-5): closed, gone, or (A-28: a
+ * deliverable's clock runs until it is done) an action CTA with its first step recorded. One query
+ * for all the clocks a keeper checks at once.
+ */
+export async function settledCtaIds(db: Pick<Db, 'select'>, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.select({ id: ctas.id, state: ctas.state, firstActionAt: ctas.firstActionAt, data: ctas.data }).from(ctas).where(inArray(ctas.id, [...ids]));
+  const found = new Map(rows.map((r) => [r.id, r]));
+  return ids.filter((id) => {
+    const cta = found.get(id);
+    if (!cta || cta.state === 'done' || cta.state === 'cancelled') return true;
+    return !isDeliverable(cta) && cta.firstActionAt !== null;
   });
 }
 

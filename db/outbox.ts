@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { workflowStarts } from './schema.js';
 
@@ -22,6 +22,12 @@ export async function enqueueWorkflowNotice(tx: Executor, kind: WorkflowStartKin
 
 export async function markWorkflowStarted(db: Db, kind: WorkflowStartKind, subjectId: string): Promise<void> {
   await db.update(workflowStarts).set({ dispatchedAt: sql`now()` }).where(and(eq(workflowStarts.kind, kind), eq(workflowStarts.subjectId, subjectId), isNull(workflowStarts.dispatchedAt)));
+}
+
+/** markWorkflowStarted for several subjects of one kind, in one statement. */
+export async function markWorkflowsStarted(db: Db, kind: WorkflowStartKind, subjectIds: readonly string[]): Promise<void> {
+  if (subjectIds.length === 0) return;
+  await db.update(workflowStarts).set({ dispatchedAt: sql`now()` }).where(and(eq(workflowStarts.kind, kind), inArray(workflowStarts.subjectId, [...subjectIds]), isNull(workflowStarts.dispatchedAt)));
 }
 
 export async function markWorkflowStartFailed(db: Db, kind: WorkflowStartKind, subjectId: string, error: string): Promise<void> {

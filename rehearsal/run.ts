@@ -20,7 +20,7 @@ import { freePort } from '../runtime/ports.js';
 import { registerSearchAttributes } from '../runtime/search-attribute-registry.js';
 import { resolveTool } from '../runtime/temporal-tools.js';
 import {
-  cadenceStatus, cadenceWorkflowId, ctaClockWorkflowId, governanceStatus, governanceWorkflowId, healthStatus, healthWorkflowId, initiativeWorkflowId, onboardingStatus, onboardingWorkflowId,
+  cadenceStatus, cadenceWorkflowId, ctaClocksWorkflowId, PORTFOLIO_SCOPE, governanceStatus, governanceWorkflowId, healthStatus, healthWorkflowId, initiativeWorkflowId, onboardingStatus, onboardingWorkflowId,
   placementReviewWorkflowId, planningLoopStatus, planningLoopWorkflowId, proposalWorkflowId, riskStatus, riskWorkflowId, saleWorkflowId,
   type CadenceQueryResult, type GovernanceQueryResult, type OnboardingQueryResult, type PlanningLoopQueryResult,
 } from '../workflows/contracts.js';
@@ -296,7 +296,9 @@ async function runRehearsal(scenario: Scenario, opts: RehearsalOptions, cleanups
     const watched = async (): Promise<WatchedWorkflow[]> => [
       ...Object.entries(clientRefs).flatMap(([id, ref]) => clientWorkflows(id).map((workflowId) => ({ workflowId, label: `client ${ref}` }))),
       ...routines.map((r) => ({ workflowId: governanceWorkflowId(r), label: `governance routine ${r}` })),
-      ...(await openCtaIds(database.db)).map((c) => ({ workflowId: ctaClockWorkflowId(c.id), label: `CTA clock of ${c.clientId ? `client ${clientRefs[c.clientId] ?? c.clientId}` : 'the portfolio'}` })),
+      ...[...new Set((await openCtaIds(database.db)).map((c) => c.clientId ?? PORTFOLIO_SCOPE))].map((scope) => ({
+        workflowId: ctaClocksWorkflowId(scope), label: `CTA clocks of ${scope === PORTFOLIO_SCOPE ? 'the portfolio' : `client ${clientRefs[scope] ?? scope}`}`,
+      })),
     ];
     const advanceTo = async (targetMs: number, phase: RehearsalProgress['phase']) => {
       await clock.advanceTo(targetMs, {

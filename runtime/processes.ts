@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { ApplicationFailure, TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { ApplicationFailure, TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SignalDefinition, type Workflow } from '@temporalio/common';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { activePolicy } from '../db/policies.js';
-import { clients } from '../db/schema.js';
+import { clients, ctas } from '../db/schema.js';
 import { ctasAwaitingFirstAction, getCta, isDeliverable, type CtaRow } from '../db/ctas.js';
-import { markWorkflowStarted, markWorkflowStartFailed, pendingWorkflowStarts, type WorkflowStartKind } from '../db/outbox.js';
+import { markWorkflowStarted, markWorkflowsStarted, markWorkflowStartFailed, pendingWorkflowStarts, type WorkflowStartKind } from '../db/outbox.js';
 import { safeErrorMessage } from '../db/errors.js';
 import { getDelivery } from '../db/deliveries.js';
 import { POLLED_TYPES } from '../db/connectors.js';
@@ -14,7 +14,7 @@ import { dispatchCapacityGap } from '../db/portfolio.js';
 import { ROUTINES, type Routine } from '../domain/governance.js';
 import type { Logger } from './logger.js';
 import {
-  CADENCE_REFUSAL_TYPES, HEALTH_REFUSAL_TYPES, NOTIFICATION_SCHEDULE_ID, PORTFOLIO_SCOPE, RISK_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaChanged, ctaClockWorkflowId,
+  CADENCE_REFUSAL_TYPES, HEALTH_REFUSAL_TYPES, NOTIFICATION_SCHEDULE_ID, PORTFOLIO_SCOPE, RISK_REFUSAL_TYPES, WORKFLOW_TYPES, cadenceAction, cadenceWorkflowId, ctaClocksChanged, ctaClocksWorkflowId, type CtaClocksInput,
   governanceWorkflowId, healthAction, healthWorkflowId, initiativeWorkflowId, onboardingWorkflowId, placementReviewWorkflowId, planningLoopAction, planningLoopWorkflowId,
   proposalWorkflowId, riskAction, riskWorkflowId,
   type CadenceActionRequest, type CadenceActionResult, type CadenceInput, type CtaSlaInput, type DeliveryInput, deliveryWorkflowId, type MsgraphSubscriptionsInput, msgraphSubscriptionsWorkflowId, msgraphConnectorChanged, type GovernanceInput, type HealthActionRequest, type HealthActionResult, type HealthInput,
@@ -42,6 +42,7 @@ export interface TemporalTarget {
 
 interface ProcessInputs {
   ctaClock: CtaSlaInput;
+  ctaClocks: CtaClocksInput;
   placementReview: PlacementReviewInput;
   onboarding: OnboardingInput;
   cadence: CadenceInput;
@@ -80,6 +81,7 @@ interface StartOptions {
 /** The process names people read in the Temporal UI's summary. */
 const PROCESS_LABELS: Record<ProcessKind, string> = {
   ctaClock: 'CTA clock',
+  ctaClocks: 'CTA clocks (C-5, R-122)',
   placementReview: 'Placement review (R-7)',
   onboarding: 'Onboarding Day 0–90',
   cadence: 'Engagement cadence',
@@ -113,22 +115,40 @@ export function processSummary(kind: ProcessKind, d: NonNullable<StartOptions['d
   };
 }
 
-/** Starts a process by kind; ids are deterministic, so a retried start never runs a process twice. */
-export async function startProcess<K extends ProcessKind>(t: TemporalTarget, kind: K, input: ProcessInputs[K], o: StartOptions) {
-  return t.client.workflow.start(WORKFLOW_TYPES[kind], {
+/** The Process search attribute of each kind, where it is not the kind's own name. */
+const PROCESS_KEYS: Partial<Record<ProcessKind, string>> = {
+  ctaClock: 'cta', ctaClocks: 'cta-clocks', placementReview: 'placement-review', planningLoop: 'planning-loop', planningCycle: 'planning-cycle',
+  connectorPoller: 'connector-poller', msgraphSubscriptions: 'msgraph-subscriptions',
+};
+
+/** The start options every process shares: summary, memo, search attributes, what a finished run's id allows. */
+function startOptions<K extends ProcessKind>(t: TemporalTarget, kind: K, input: ProcessInputs[K], o: Omit<StartOptions, 'ifRunning'>) {
+  return {
     ...(o.startedBy ? { memo: { startedBy: o.startedBy } } : {}),
     ...processSummary(kind, o.describe ?? { clientName: `client ${o.searchAttributes.clientId}` }),
     workflowId: o.workflowId,
     taskQueue: t.taskQueue,
-    args: [input],
-    workflowIdConflictPolicy: o.ifRunning === 'fail' ? WorkflowIdConflictPolicy.FAIL : WorkflowIdConflictPolicy.USE_EXISTING,
+    args: [input] as [ProcessInputs[K]],
     workflowIdReusePolicy: { allow: WorkflowIdReusePolicy.ALLOW_DUPLICATE, 'failed-only': WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY, never: WorkflowIdReusePolicy.REJECT_DUPLICATE }[o.reuse],
     typedSearchAttributes: new TypedSearchAttributes([
       { key: ClientIdKey, value: o.searchAttributes.clientId },
       ...(o.searchAttributes.segment !== undefined ? [{ key: SegmentKey, value: o.searchAttributes.segment }] : []),
-      { key: ProcessKey, value: kind === 'ctaClock' ? 'cta' : kind === 'placementReview' ? 'placement-review' : kind === 'planningLoop' ? 'planning-loop' : kind === 'planningCycle' ? 'planning-cycle' : kind === 'connectorPoller' ? 'connector-poller' : kind === 'msgraphSubscriptions' ? 'msgraph-subscriptions' : kind },
+      { key: ProcessKey, value: PROCESS_KEYS[kind] ?? kind },
     ]),
+  };
+}
+
+/** Starts a process by kind; ids are deterministic, so a retried start never runs a process twice. */
+export async function startProcess<K extends ProcessKind>(t: TemporalTarget, kind: K, input: ProcessInputs[K], o: StartOptions) {
+  return t.client.workflow.start(WORKFLOW_TYPES[kind], {
+    ...startOptions(t, kind, input, o),
+    workflowIdConflictPolicy: o.ifRunning === 'fail' ? WorkflowIdConflictPolicy.FAIL : WorkflowIdConflictPolicy.USE_EXISTING,
   });
+}
+
+/** Sends a signal to a process by kind, starting it first when it does not run (one call: signal-with-start). */
+async function signalProcess<K extends ProcessKind, S>(t: TemporalTarget, kind: K, input: ProcessInputs[K], signal: SignalDefinition<[S]>, arg: S, o: Omit<StartOptions, 'ifRunning'>) {
+  return t.client.workflow.signalWithStart<Workflow, [S]>(WORKFLOW_TYPES[kind], { ...startOptions(t, kind, input, o), signal, signalArgs: [arg] });
 }
 
 /**
@@ -191,9 +211,9 @@ export async function ensureNotificationSchedule(t: TemporalTarget, db: Db): Pro
 }
 
 /** Tells a running process something changed (a signal by name). Best effort: false when it is not running. */
-export async function notifyProcess(t: TemporalTarget, workflowId: string, signal: string): Promise<boolean> {
+export async function notifyProcess(t: TemporalTarget, workflowId: string, signal: string, ...args: unknown[]): Promise<boolean> {
   try {
-    await t.client.workflow.getHandle(workflowId).signal(signal);
+    await t.client.workflow.getHandle(workflowId).signal(signal, ...args);
     return true;
   } catch {
     return false; // finished or never started: nothing to tell
@@ -231,28 +251,72 @@ export async function ensureAllPlacementReviews(t: TemporalTarget, db: Db): Prom
 /** What whoever opened a CTA has already read (the active policy, the client's name), so the clock's start reads it again only when absent. */
 export interface KnownToOpener { policy?: Awaited<ReturnType<typeof activePolicy>>; clientName?: string }
 
-/** Starts the SLA clock of a CTA (C-5, R-122) unless it already runs. */
-export async function ensureCtaClock(t: TemporalTarget, cta: Pick<CtaRow, 'id' | 'clientId' | 'firstActionDueAt' | 'title'>, db: Db, known: KnownToOpener = {}) {
-  const [policy, [client]] = await Promise.all([
+type ClockedCta = Pick<CtaRow, 'id' | 'clientId' | 'firstActionDueAt' | 'title'>;
+
+/**
+ * Starts the SLA clocks of CTAs (C-5, R-122): each client's clocks run in one workflow, its keeper
+ * (workflows/cta-clocks.ts), so the CTAs of one client are one signal-with-start, whatever their
+ * number. Opening a clock that runs already changes nothing (by CTA id).
+ */
+export async function ensureCtaClocks(t: TemporalTarget, rows: readonly ClockedCta[], db: Db, known: KnownToOpener = {}): Promise<void> {
+  if (rows.length === 0) return;
+  const byScope = groupBy(rows, (r) => r.clientId ?? PORTFOLIO_SCOPE);
+  const clientIds = [...byScope.keys()].filter((id) => id !== PORTFOLIO_SCOPE);
+  const [policy, names] = await Promise.all([
     known.policy ?? activePolicy(db),
-    known.clientName !== undefined ? [{ name: known.clientName }] : cta.clientId ? db.select({ name: clients.name }).from(clients).where(eq(clients.id, cta.clientId)) : Promise.resolve([]),
+    known.clientName !== undefined && clientIds.length === 1 ? new Map([[clientIds[0]!, known.clientName]])
+      : clientIds.length ? db.select({ id: clients.id, name: clients.name }).from(clients).where(inArray(clients.id, clientIds)).then((r) => new Map(r.map((c) => [c.id, c.name])))
+      : new Map<string, string>(),
   ]);
-  await startProcess(t, 'ctaClock', {
-    ctaId: cta.id, clientId: cta.clientId ?? PORTFOLIO_SCOPE, firstActionDueAt: new Date(cta.firstActionDueAt).toISOString(),
-    escalationChain: [...policy.document.ctas.escalationChain], escalationWindowHours: policy.document.ctas.escalationWindowHours, policyVersion: policy.version,
-  }, { workflowId: ctaClockWorkflowId(cta.id), ifRunning: 'use-existing', reuse: 'allow', searchAttributes: { clientId: cta.clientId ?? PORTFOLIO_SCOPE }, describe: { clientName: client?.name ?? cta.clientId ?? 'the portfolio', subject: cta.title } });
+  const { escalationChain, escalationWindowHours } = policy.document.ctas;
+  await Promise.all([...byScope].map(([scope, ctas]) => signalProcess(t, 'ctaClocks', { scope }, ctaClocksChanged, {
+    opened: ctas.map((cta) => ({ ctaId: cta.id, firstActionDueAt: new Date(cta.firstActionDueAt).toISOString(), escalationChain: [...escalationChain], escalationWindowHours, policyVersion: policy.version })),
+  }, {
+    workflowId: ctaClocksWorkflowId(scope), reuse: 'allow', searchAttributes: { clientId: scope },
+    describe: { clientName: scope === PORTFOLIO_SCOPE ? 'the portfolio' : names.get(scope) ?? scope },
+  })));
 }
 
-/** Tells a CTA's clock that the CTA changed; the clock re-reads it (and re-checks at its deadline anyway). */
-export async function notifyCtaClock(t: TemporalTarget, ctaId: string): Promise<void> {
-  await notifyProcess(t, ctaClockWorkflowId(ctaId), ctaChanged.name);
+/** Starts the SLA clock of one CTA (C-5, R-122) unless it already runs. */
+export async function ensureCtaClock(t: TemporalTarget, cta: ClockedCta, db: Db, known: KnownToOpener = {}) {
+  await ensureCtaClocks(t, [cta], db, known);
 }
 
-/** After downtime: every CTA still waiting for a first action has its clock. */
+/**
+ * Tells the clocks of these CTAs that their CTAs changed; each re-reads its CTA at once (and at its
+ * deadline anyway, so a lost notice only delays the clock's end: it never escalates a CTA that no
+ * longer waits). Clocks of runs recorded before the per-client keeper (a workflow per CTA) get no
+ * notice: they re-read at their deadline and stop there.
+ */
+export async function notifyCtaClocks(t: TemporalTarget, db: Pick<Db, 'select'>, ctaIds: readonly string[]): Promise<void> {
+  if (ctaIds.length === 0) return;
+  const rows = await db.select({ id: ctas.id, clientId: ctas.clientId }).from(ctas).where(inArray(ctas.id, [...ctaIds]));
+  const byScope = groupBy(rows, (r) => r.clientId ?? PORTFOLIO_SCOPE);
+  await Promise.all([...byScope].map(([scope, changed]) => notifyProcess(t, ctaClocksWorkflowId(scope), ctaClocksChanged.name, { changed: changed.map((c) => c.id) })));
+}
+
+/** Tells a CTA's clock that the CTA changed (notifyCtaClocks for one). */
+export async function notifyCtaClock(t: TemporalTarget, db: Pick<Db, 'select'>, ctaId: string): Promise<void> {
+  await notifyCtaClocks(t, db, [ctaId]);
+}
+
+/** After downtime: every CTA still waiting for a first action has its clock (one signal per client). */
 export async function ensureAllCtaClocks(t: TemporalTarget, db: Db): Promise<number> {
   const waiting = await ctasAwaitingFirstAction(db);
-  for (const cta of waiting) await ensureCtaClock(t, cta, db);
+  const policy = await activePolicy(db);
+  for (const [, rows] of groupBy(waiting, (c) => c.clientId ?? PORTFOLIO_SCOPE)) await ensureCtaClocks(t, rows, db, { policy });
   return waiting.length;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }
 
 /**
@@ -463,14 +527,23 @@ export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: Wor
 }
 
 /**
- * A CTA's outbox row: its SLA clock started (unless the CTA no longer waits on anything), then
- * marked. Who has just opened the CTA passes its row, so nothing is read back (issue 17: one query
- * fewer on every CTA opened).
+ * CTAs' outbox rows: the SLA clocks of those that still wait on something started (one signal per
+ * client), then the rows marked. Who has just opened the CTAs passes their rows, so nothing is read
+ * back (issue 17: one query fewer on every CTA opened).
  */
-export async function dispatchCtaClock(t: TemporalTarget, db: Db, cta: CtaRow | undefined, ctaId = cta?.id ?? '', known: KnownToOpener = {}): Promise<void> {
-  if (cta && (!cta.firstActionAt || isDeliverable(cta)) && ['open', 'escalated', 'first_action'].includes(cta.state)) await ensureCtaClock(t, cta, db, known);
-  await markWorkflowStarted(db, 'cta-clock', ctaId);
+export async function dispatchCtaClocks(t: TemporalTarget, db: Db, rows: readonly CtaRow[], known: KnownToOpener = {}): Promise<void> {
+  await ensureCtaClocks(t, rows.filter(needsClock), db, known);
+  await markWorkflowsStarted(db, 'cta-clock', rows.map((r) => r.id));
 }
+
+/** One CTA's outbox row (dispatchCtaClocks); a CTA that no longer exists is only marked. */
+export async function dispatchCtaClock(t: TemporalTarget, db: Db, cta: CtaRow | undefined, ctaId = cta?.id ?? '', known: KnownToOpener = {}): Promise<void> {
+  if (cta) await dispatchCtaClocks(t, db, [cta], known);
+  else await markWorkflowStarted(db, 'cta-clock', ctaId);
+}
+
+/** Whether a CTA's clock has anything to wait for: a first action (C-5), or a deliverable's completion (A-28). */
+const needsClock = (cta: CtaRow) => (!cta.firstActionAt || isDeliverable(cta)) && ['open', 'escalated', 'first_action'].includes(cta.state);
 
 /**
  * R-6: runs the capacity-gap evaluation the outbox asks for (db/portfolio.ts) and starts the SLA
@@ -479,7 +552,7 @@ export async function dispatchCtaClock(t: TemporalTarget, db: Db, cta: CtaRow | 
 export async function evaluateCapacityGap(t: TemporalTarget | undefined, db: Db, at: string) {
   const outcome = await dispatchCapacityGap(db, at);
   if (outcome?.action === 'opened' && outcome.ctaId && t) await dispatchWorkflowStart(t, db, 'cta-clock', outcome.ctaId);
-  if (outcome?.action === 'closed' && outcome.ctaId && t) await notifyCtaClock(t, outcome.ctaId);
+  if (outcome?.action === 'closed' && outcome.ctaId && t) await notifyCtaClock(t, db, outcome.ctaId);
   return outcome;
 }
 

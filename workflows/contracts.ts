@@ -22,10 +22,13 @@ import type { LoopDue } from '../domain/planning-loop.js';
 import type { HandoffPacket, SaleAction, SaleStatus, SaleTrigger } from '../domain/sale.js';
 import type { UpsellAction, UpsellStatus } from '../domain/upsell.js';
 import type { PlanningCycleAction, PlanningCycleStatus } from '../domain/planning-cycle.js';
+import type { CtaClock, CtaClockStart, FinishedClock } from '../domain/cta-clocks.js';
 
 /** Workflow type names, as the worker registers them (workflows/index.ts exports). */
 export const WORKFLOW_TYPES = {
+  /** Runs recorded before the per-client clocks (one workflow per CTA); kept so they finish. */
   ctaClock: 'ctaSla',
+  ctaClocks: 'ctaClocks',
   placementReview: 'placementReview',
   onboarding: 'onboarding',
   cadence: 'cadence',
@@ -96,7 +99,40 @@ export interface CtaSlaStatus {
 /** Sent after any change to the CTA, so the clock re-reads it at once. */
 export const ctaChanged = defineSignal('ctaChanged');
 export const ctaSlaStatus = defineQuery<CtaSlaStatus>('status');
+/** The clock of one CTA as runs before the per-client clocks kept it (a workflow per CTA). */
 export const ctaClockWorkflowId = (ctaId: string) => `cta/${ctaId}`;
+
+/**
+ * The first-action clocks of one client's CTAs, in one workflow (issue 17): a CTA is the most
+ * numerous thing a portfolio opens (nine per onboarding), and a workflow per CTA cost a workflow
+ * start, its own history and a cache slot each. The keeper runs while the client has a clock
+ * running and completes when none is left; the next CTA starts it again (signal-with-start).
+ */
+export interface CtaClocksInput {
+  /** The client, or PORTFOLIO_SCOPE for CTAs of the whole portfolio. */
+  scope: string;
+  /** Clocks carried over continue-as-new. */
+  clocks?: CtaClock[];
+  /** History events a run keeps before it continues as new (default 2,000; tests set it low). */
+  eventsPerRun?: number;
+}
+
+/** Everything a change to a client's clocks carries: clocks to open (idempotent by CTA id) and CTAs that changed (re-read at once). */
+export interface CtaClocksChange {
+  opened?: CtaClockStart[];
+  changed?: string[];
+}
+
+export interface CtaClocksStatus {
+  scope: string;
+  running: CtaClock[];
+  /** How the clocks this run ended, the latest last (at most the last 100). */
+  finished: FinishedClock[];
+}
+
+export const ctaClocksChanged = defineSignal<[CtaClocksChange]>('ctaClocksChanged');
+export const ctaClocksStatus = defineQuery<CtaClocksStatus>('status');
+export const ctaClocksWorkflowId = (scope: string) => (scope === PORTFOLIO_SCOPE ? `${PORTFOLIO_SCOPE}/cta-clocks` : `client/${scope}/cta-clocks`);
 
 // ---------------------------------------------------------------------------------------------
 // Outbox delivery (issue 15)

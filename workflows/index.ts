@@ -1,5 +1,6 @@
 // Every Baton workflow, registered with the worker from this one module.
 export { ctaSla } from './cta-sla.js';
+export { ctaClocks } from './cta-clocks.js';
 export { placementReview } from './placement-review.js';
 export { onboarding } from './onboarding.js';
 export { cadence } from './cadence.js';

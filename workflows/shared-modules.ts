@@ -1,8 +1,8 @@
 /**
  * The modules every workflow on a worker shares instead of evaluating its own copy (issue 17).
  * The SDK's reusable V8 context gives each workflow its own module instances, and a cached workflow
- * keeps them for as long as it stays cached; a cadence keeps about seven workflows cached (itself and
- * the CTA clocks it opens). worker.ts bundles this module as the SDK's `preloadModules`: it (and what
+ * keeps them for as long as it stays cached; a client keeps a few workflows cached (its cadence, its
+ * CTA clocks' keeper, its placement review, ...). worker.ts bundles this module as the SDK's `preloadModules`: it (and what
  * it imports) is evaluated once, when the worker's V8 context is set up, and the SDK then deep-freezes
  * the modules it loaded. Kept per workflow (measured as `npm run bench -- --only workflow-setup`
  * does): 0.76 MiB with nothing shared, 0.16 with zod and luxon shared, 0.10 with the domain modules below too.
@@ -25,6 +25,7 @@ import * as zod from 'zod';
 import * as luxon from 'luxon';
 import * as atRisk from '../domain/at-risk.js';
 import * as businessTime from '../domain/business-time.js';
+import * as ctaClocks from '../domain/cta-clocks.js';
 import * as ctaTitles from '../domain/cta-titles.js';
 import * as deliverablesPlan from '../domain/deliverables-plan.js';
 import * as discovery from '../domain/discovery.js';
@@ -49,7 +50,7 @@ import * as upsell from '../domain/upsell.js';
 /** Named so the bundler keeps them all (the libraries are marked side-effect free, so a bare import is dropped). */
 export const sharedModules = [
   zod, luxon,
-  atRisk, businessTime, ctaTitles, deliverablesPlan, discovery, effects, governanceProcess, healthProcess, health, initiatives,
+  atRisk, businessTime, ctaClocks, ctaTitles, deliverablesPlan, discovery, effects, governanceProcess, healthProcess, health, initiatives,
   missedCadence, onboardingPlan, onboarding, placementReview, proposals, quarters, repeats, roles, sale, segmentation, upsellKinds, upsell,
 ].length;
 

@@ -284,7 +284,7 @@ export function registerConnectorInbound(app: OpenAPIHono<ApiEnv>) {
       eventKey, entity: `${body.Type}/${body.ID}`, ctaId, report, unlinked: 'not-a-baton-ticket',
       actorName: `ConnectWise PSA: ${connector.name}`, at: now,
     });
-    if (result.ctaId && temporal) await notifyCtaClock(temporal, result.ctaId).catch((err) => logger.warn({ err, ctaId: result.ctaId }, 'CTA clock not notified; it re-reads the CTA at its next deadline'));
+    if (result.ctaId && temporal) await notifyCtaClock(temporal, db, result.ctaId).catch((err) => logger.warn({ err, ctaId: result.ctaId }, 'CTA clock not notified; it re-reads the CTA at its next deadline'));
     return c.json({ received: true, duplicate: result.duplicate, outcome: result.outcome }, 200);
   });
 
@@ -326,7 +326,7 @@ export function registerConnectorInbound(app: OpenAPIHono<ApiEnv>) {
       eventKey: calloutEventKey(body, raw), entity: `${body.EntityType}/${body.Id}`, ctaId, report, unlinked: 'not-a-baton-ticket',
       actorName: `Autotask: ${connector.name}`, at: (await currentTime(c.get('deps'))).toISOString(),
     });
-    if (result.ctaId && temporal) await notifyCtaClock(temporal, result.ctaId).catch((err) => logger.warn({ err, ctaId: result.ctaId }, 'CTA clock not notified; it re-reads the CTA at its next deadline'));
+    if (result.ctaId && temporal) await notifyCtaClock(temporal, db, result.ctaId).catch((err) => logger.warn({ err, ctaId: result.ctaId }, 'CTA clock not notified; it re-reads the CTA at its next deadline'));
     return c.json({ received: true, duplicate: result.duplicate, outcome: result.outcome }, 200);
   });
 }

@@ -145,7 +145,7 @@ export function registerCtaRoutes(app: OpenAPIHono<ApiEnv>) {
 async function settle(c: Context<ApiEnv>, ctaId: string, t: Transition<CtaRow>): Promise<CtaRow> {
   if (t.outcome === 'not-found') throw notFound('CTA', ctaId);
   if (t.outcome === 'conflict') throw conflict(`Not applied: ${t.reason}.`, { cta: ctaView(t.row, (await currentTime(c.get('deps'))).getTime()) });
-  const { temporal } = c.get('deps');
-  if (temporal) await notifyCtaClock(temporal, ctaId);
+  const { temporal, db } = c.get('deps');
+  if (temporal) await notifyCtaClock(temporal, db, ctaId);
   return t.row;
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { appointmentReport, haloPsaCredentials, haloPsaSettings, haloWebhookPayload, ticketIdOf, webhookAuthenticates, webhookEventKey, webhookReport, type AppointmentReport, type HaloPsaSettings, type HaloWebhookItem } from '../../domain/halopsa.js';
-import { notifyCtaClock } from '../../runtime/processes.js';
+import { notifyCtaClocks } from '../../runtime/processes.js';
 import { reportVendorMeeting, type VendorMeetingReport } from '../../runtime/vendor-meeting-reports.js';
 import { currentTime, type ApiEnv } from '../context.js';
 import { ProblemError } from '../problem.js';
@@ -92,9 +92,8 @@ export function registerHaloPsaInbound(app: OpenAPIHono<ApiEnv>) {
       }
       return out;
     });
-    for (const ctaId of new Set(results.flatMap((r) => (r.ctaId ? [r.ctaId] : [])))) {
-      if (temporal) await notifyCtaClock(temporal, ctaId).catch((err) => logger.warn({ err, ctaId }, 'CTA clock not notified; it re-reads the CTA at its next deadline'));
-    }
+    const changed = [...new Set(results.flatMap((r) => (r.ctaId ? [r.ctaId] : [])))];
+    if (temporal) await notifyCtaClocks(temporal, db, changed).catch((err) => logger.warn({ err, ctaIds: changed }, 'CTA clocks not notified; they re-read their CTAs at their next deadline'));
     const view = [...appointmentResults, ...results.map(({ duplicate, outcome }) => ({ duplicate, outcome }))];
     return c.json({ received: true, duplicate: view.every((r) => r.duplicate), outcome: view.length === 1 ? view[0]!.outcome : view.map((r) => r.outcome).join(', '), items: view }, 200);
   });

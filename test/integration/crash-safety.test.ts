@@ -13,7 +13,7 @@ import { clients, events, idempotencyRecords, workflowStarts } from '../../db/sc
 import { createLogger } from '../../runtime/logger.js';
 import { dispatchPendingWorkflowStarts } from '../../runtime/processes.js';
 import { placementReviewWorkflowId } from '../../workflows/contracts.js';
-import { ctaClockWorkflowId } from '../../workflows/contracts.js';
+import { ctaClocksWorkflowId } from '../../workflows/contracts.js';
 import { apiCaller, apiHarness, clientBody, type ApiHarness } from '../support/harness.js';
 
 /**
@@ -98,12 +98,12 @@ describe('outbox of workflow starts', () => {
     const client = (await offline('POST', '/v1/clients', { body: clientBody({ name: 'Outbox Dental' }) })).body.id;
     const cta = (await offline('POST', `/v1/clients/${client}/ctas`, { body: { kind: 'follow-up', title: 'Outbox CTA', ownerRole: 'CSM', dueAt: '2027-03-02T23:00:00.000Z' } })).body.id;
     expect(await exists(placementReviewWorkflowId(client))).toBe(false);
-    expect(await exists(ctaClockWorkflowId(cta))).toBe(false);
+    expect(await exists(ctaClocksWorkflowId(client))).toBe(false);
 
     const started = await dispatchPendingWorkflowStarts(h.temporal, h.database.db);
     expect(started).toBeGreaterThanOrEqual(2);
     expect(await exists(placementReviewWorkflowId(client))).toBe(true);
-    expect(await exists(ctaClockWorkflowId(cta))).toBe(true);
+    expect(await exists(ctaClocksWorkflowId(client))).toBe(true);
     const pending = await h.database.db.select().from(workflowStarts).where(sql`${workflowStarts.dispatchedAt} is null`);
     expect(pending).toEqual([]);
   });

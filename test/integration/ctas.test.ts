@@ -8,7 +8,8 @@ import { createApp } from '../../api/app.js';
 import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
 import { clientTimeline } from '../../db/ledger.js';
 import { createLogger } from '../../runtime/logger.js';
-import { ctaClockWorkflowId, ctaSlaStatus } from '../../workflows/contracts.js';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { ctaClockWorkflowId, ctaClocksStatus, ctaClocksWorkflowId } from '../../workflows/contracts.js';
 import { createWorker } from '../../worker.js';
 import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
 import { testDataConverter, timeSkippingEnv, workflowBundle } from '../support/temporal.js';
@@ -70,7 +71,7 @@ describe('CTAs', () => {
     const [openedEvent] = await events('cta.opened');
     expect(openedEvent).toMatchObject({ ruleId: 'R-49', data: { ctaId: cta.id, kind: 'access-chase', ownerRole: 'CSM', ownerId: people.CSM, dueAt: cta.dueAt }, why: { ownerResolvedVia: 'assignment', firstActionHours: 72 } });
 
-    const clock = env.client.workflow.getHandle(ctaClockWorkflowId(cta.id));
+    const clock = env.client.workflow.getHandle(ctaClocksWorkflowId(clientId));
     await env.sleep('73 hours');
     const atBackup = await eventually(() => call('GET', `/v1/ctas/${cta.id}`), (r) => r.body.escalationLevel === 'backup');
     expect(atBackup.body).toMatchObject({ state: 'escalated', ownerPersonId: people.AM, overdue: true });
@@ -82,8 +83,12 @@ describe('CTAs', () => {
     const atLead = await eventually(() => call('GET', `/v1/ctas/${cta.id}`), (r) => r.body.escalationLevel === 'csLead');
     expect(atLead.body.ownerPersonId).toBe(people['CS Lead']);
     expect((await events('cta.escalated')).map((e) => [e.data.level, e.data.toId])).toEqual([['backup', people.AM], ['csLead', people['CS Lead']]]);
-    expect((await clock.query(ctaSlaStatus)).step).toBe('exhausted');
-    await record(clock.workflowId, 'cta-sla-escalated');
+    // The client's clock keeper ended this clock after the last level, and then itself: no clock was left.
+    await eventually(() => clock.describe(), (d) => d.status.name === 'COMPLETED');
+    const status = await clock.query(ctaClocksStatus);
+    expect(status.finished).toEqual([expect.objectContaining({ ctaId: cta.id, step: 'exhausted', level: 'csLead' })]);
+    expect(status.running).toEqual([]);
+    await record(clock.workflowId, 'cta-clocks-escalated');
 
     const overdue = await call('GET', `/v1/ctas?overdue=true&clientId=${clientId}`, undefined, 'manager');
     expect(overdue.body.items.map((c: any) => c.id)).toContain(cta.id);
@@ -95,8 +100,9 @@ describe('CTAs', () => {
     const acted = await call('POST', `/v1/ctas/${cta.id}/first-action`, { note: 'Drafted the recap', personId: people.CSM }, 'automation');
     expect(acted.status).toBe(200);
     expect(acted.body).toMatchObject({ state: 'first_action', escalationLevel: 'none' });
-    await eventually(() => env.client.workflow.getHandle(ctaClockWorkflowId(cta.id)).query(ctaSlaStatus), (s) => s.step === 'settled');
-    await record(ctaClockWorkflowId(cta.id), 'cta-sla-settled');
+    const keeper = env.client.workflow.getHandle(ctaClocksWorkflowId(clientId));
+    await eventually(() => keeper.query(ctaClocksStatus), (s) => s.finished.some((f) => f.ctaId === cta.id && f.step === 'settled' && f.level === 'none'));
+    await record(keeper.workflowId, 'cta-clocks-settled');
 
     const again = await call('POST', `/v1/ctas/${cta.id}/first-action`, { note: 'Second try' }, 'automation');
     expect(again.status).toBe(409);
@@ -111,6 +117,55 @@ describe('CTAs', () => {
     expect((await call('POST', `/v1/ctas/${cta.id}/complete`, { note: 'Sent' })).body.state).toBe('done');
     expect((await call('POST', `/v1/ctas/${cta.id}/complete`, {})).status).toBe(409);
     expect((await call('POST', `/v1/ctas/${cta.id}/reassign`, { personId: people.TAM, reason: 'too late' })).status).toBe(409);
+  });
+
+  it("keeps a client's clocks in one workflow: one CTA's first action stops its clock, the other's still escalates (R-122, issue 17)", async () => {
+    const client = (await call('POST', '/v1/clients', clientBody({ name: 'Two Clocks Co' }))).body.id;
+    expect((await call('PUT', `/v1/clients/${client}/assignments/CSM`, { personId: people.CSM, backupPersonId: people.AM })).status).toBe(200);
+    const open = async (title: string) => (await call('POST', `/v1/clients/${client}/ctas`, { kind: 'follow-up', title, ownerRole: 'CSM', dueAt: await inDays(10) })).body;
+    const [acted, ignored] = [await open('Book the QBR room'), await open('Send the access form')];
+    const keeper = env.client.workflow.getHandle(ctaClocksWorkflowId(client));
+    const both = await eventually(() => keeper.query(ctaClocksStatus), (s) => s.running.length === 2);
+    expect(both.running.map((c) => [c.ctaId, c.level, c.deadline])).toEqual([[acted.id, 'none', acted.firstActionDueAt], [ignored.id, 'none', ignored.firstActionDueAt]]);
+    // No workflow of its own per CTA any more.
+    await expect(env.client.workflow.getHandle(ctaClockWorkflowId(acted.id)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+
+    expect((await call('POST', `/v1/ctas/${acted.id}/first-action`, { note: 'Room booked', personId: people.CSM }, 'automation')).status).toBe(200);
+    const one = await eventually(() => keeper.query(ctaClocksStatus), (s) => s.running.length === 1);
+    expect(one.running[0]).toMatchObject({ ctaId: ignored.id, level: 'none' });
+    expect(one.finished.at(-1)).toMatchObject({ ctaId: acted.id, step: 'settled', level: 'none' });
+
+    await env.sleep('73 hours');
+    const escalated = await eventually(() => keeper.query(ctaClocksStatus), (s) => s.running[0]?.level === 'backup');
+    expect(escalated.running[0]!.deadline).toBe(new Date(Date.parse(ignored.firstActionDueAt) + 72 * 3_600_000).toISOString());
+    const escalations = await clientTimeline(db.db, client, { types: ['cta.escalated'] });
+    expect(escalations.map((e) => [e.data.ctaId, e.data.level])).toEqual([[ignored.id, 'backup']]);
+    // Completing it ends the last clock, and the keeper with it; the next CTA starts it again.
+    expect((await call('POST', `/v1/ctas/${ignored.id}/complete`, { note: 'Sent' })).status).toBe(200);
+    await eventually(() => keeper.describe(), (d) => d.status.name === 'COMPLETED');
+    const next = await open('Confirm the site visit');
+    await eventually(() => keeper.query(ctaClocksStatus), (s) => s.running.some((c) => c.ctaId === next.id));
+    expect((await call('POST', `/v1/ctas/${next.id}/complete`, {})).status).toBe(200);
+  });
+
+  it('carries running clocks, with their levels and deadlines, across continue-as-new', async () => {
+    const client = (await call('POST', '/v1/clients', clientBody({ name: 'Long History Co' }))).body.id;
+    expect((await call('PUT', `/v1/clients/${client}/assignments/CSM`, { personId: people.CSM, backupPersonId: people.AM })).status).toBe(200);
+    // The keeper as the first CTA would start it, with a run kept to a few events so it continues as new between CTAs.
+    const keeper = await env.client.workflow.start('ctaClocks', { workflowId: ctaClocksWorkflowId(client), taskQueue, args: [{ scope: client, eventsPerRun: 8 }] });
+    const opened = [];
+    for (const title of ['One', 'Two', 'Three', 'Four']) {
+      opened.push((await call('POST', `/v1/clients/${client}/ctas`, { kind: 'follow-up', title, ownerRole: 'CSM', dueAt: await inDays(10) })).body);
+      await env.sleep('1 hour');
+    }
+    const all = await eventually(() => keeper.query(ctaClocksStatus), (s) => s.running.length === 4);
+    expect((await keeper.describe()).runId).not.toBe(keeper.firstExecutionRunId);
+    await env.sleep('73 hours');
+    const escalated = await eventually(() => keeper.query(ctaClocksStatus), (s) => s.running.every((c) => c.level === 'backup'));
+    expect(escalated.running.map((c) => [c.ctaId, c.deadline])).toEqual(all.running.map((c) => [c.ctaId, new Date(Date.parse(c.deadline) + 72 * 3_600_000).toISOString()]));
+    expect((await clientTimeline(db.db, client, { types: ['cta.escalated'] })).map((e) => e.data.ctaId).sort()).toEqual(opened.map((c) => c.id).sort());
+    for (const cta of opened) expect((await call('POST', `/v1/ctas/${cta.id}/complete`, {})).status).toBe(200);
+    await eventually(() => keeper.describe(), (d) => d.status.name === 'COMPLETED');
   });
 
   it('falls back to the named backup when the assignee is inactive, and logs reassignments with a reason', async () => {

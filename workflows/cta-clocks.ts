@@ -1,0 +1,80 @@
+import { allHandlersFinished, condition, continueAsNew, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { addClocks, afterEscalation, dueClocks, nextDeadline, nextLevel, type CtaClock, type FinishedClock } from '../domain/cta-clocks.js';
+import { ctaClocksChanged, ctaClocksStatus, type CtaClocksInput, type CtaClocksStatus } from './contracts.js';
+
+// Only reads and conditional updates, retried until the database is back; local, so a check or an
+// escalation takes no task round trip through the server.
+const { settledCtas, escalateCtaLevel } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/**
+ * History a run keeps before it continues as new with its running clocks: a busy client opens a
+ * few hundred CTAs a year, about ten events each. A bound on replay cost, not a business rule.
+ */
+const DEFAULT_EVENTS_PER_RUN = 2_000;
+/** How many ended clocks the status query lists (the latest). */
+const FINISHED_LISTED = 100;
+
+/**
+ * The durable first-action clocks of one client's CTAs (C-5, R-122), all in one workflow. The
+ * database holds the CTAs; this workflow only keeps time (domain/cta-clocks.ts). When a clock's
+ * window ends with no first action, its CTA moves to the next level of the policy's escalation
+ * chain (named backup, then CS Lead), each with a fresh window. A first action, completion or
+ * cancellation ends the clock; the keeper completes once no clock is left, and the next CTA the
+ * client opens starts it again.
+ */
+export async function ctaClocks(input: CtaClocksInput): Promise<CtaClocksStatus> {
+  const running = new Map<string, CtaClock>((input.clocks ?? []).map((c) => [c.ctaId, c]));
+  const finished: FinishedClock[] = [];
+  /** CTAs reported changed: re-read at once, not only at their deadline. */
+  const changedCtas = new Set<string>();
+  let changes = 0;
+  setHandler(ctaClocksChanged, ({ opened = [], changed = [] }) => {
+    addClocks(running, opened);
+    for (const id of changed) if (running.has(id)) changedCtas.add(id);
+    changes += 1;
+  });
+  setHandler(ctaClocksStatus, status);
+
+  for (;;) {
+    // Every CTA that changed or whose window ended: does it still wait? One read for all of them.
+    const toCheck = [...new Set([...changedCtas, ...dueClocks(running, Date.now()).map((c) => c.ctaId)])];
+    changedCtas.clear();
+    if (toCheck.length > 0) for (const id of await settledCtas(toCheck)) finish(id, 'settled');
+    // What is still due escalates, one level each (conditional in the database: a repeat is harmless).
+    for (const clock of dueClocks(running, Date.now())) {
+      const level = nextLevel(clock)!;
+      if ((await escalateCtaLevel(clock.ctaId, level, clock.deadline)) !== 'applied') {
+        finish(clock.ctaId, 'settled');
+        continue;
+      }
+      const next = afterEscalation(clock);
+      if (next === 'exhausted') finish(clock.ctaId, 'exhausted', level);
+      else running.set(clock.ctaId, next);
+    }
+    if (changedCtas.size > 0) continue; // reported while the checks ran
+    if (running.size === 0) return status();
+    if (workflowInfo().historyLength >= (input.eventsPerRun ?? DEFAULT_EVENTS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof ctaClocks>({ scope: input.scope, clocks: [...running.values()], ...(input.eventsPerRun ? { eventsPerRun: input.eventsPerRun } : {}) });
+    }
+    const seen = changes;
+    const wait = nextDeadline(running)! - Date.now();
+    if (wait > 0) await condition(() => changes !== seen, wait);
+  }
+
+  function finish(ctaId: string, step: FinishedClock['step'], level?: FinishedClock['level']) {
+    const clock = running.get(ctaId);
+    if (!clock) return;
+    running.delete(ctaId);
+    finished.push({ ctaId, step, level: level ?? clock.level, at: new Date(Date.now()).toISOString(), policyVersion: clock.policyVersion });
+    if (finished.length > FINISHED_LISTED) finished.shift();
+  }
+
+  function status(): CtaClocksStatus {
+    return { scope: input.scope, running: [...running.values()], finished: [...finished] };
+  }
+}
