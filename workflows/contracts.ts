@@ -105,8 +105,8 @@ export const ctaClockWorkflowId = (ctaId: string) => `cta/${ctaId}`;
 /**
  * The first-action clocks of one client's CTAs, in one workflow (issue 17): a CTA is the most
  * numerous thing a portfolio opens (nine per onboarding), and a workflow per CTA cost a workflow
- * start, its own history and a cache slot each. The keeper runs while the client has a clock
- * running and completes when none is left; the next CTA starts it again (signal-with-start).
+ * start, its own history and a cache slot each. The first CTA starts the keeper (signal-with-start);
+ * it then lives as long as the client, continuing as new.
  */
 export interface CtaClocksInput {
   /** The client, or PORTFOLIO_SCOPE for CTAs of the whole portfolio. */

@@ -23,10 +23,12 @@ const FINISHED_LISTED = 100;
  * database holds the CTAs; this workflow only keeps time (domain/cta-clocks.ts). When a clock's
  * window ends with no first action, its CTA moves to the next level of the policy's escalation
  * chain (named backup, then CS Lead), each with a fresh window. A first action, completion or
- * cancellation ends the clock; the keeper completes once no clock is left, and the next CTA the
- * client opens starts it again.
+ * cancellation ends the clock. The keeper lives as long as its client, continuing as new to keep its
+ * history short; with no clock running it waits for the next CTA at no cost to the server. (It does
+ * not complete when idle: a CTA opened while it completed would race the completion, which the
+ * server then refuses, and the time-skipping test server fails the task until it times out.)
  */
-export async function ctaClocks(input: CtaClocksInput): Promise<CtaClocksStatus> {
+export async function ctaClocks(input: CtaClocksInput): Promise<never> {
   const running = new Map<string, CtaClock>((input.clocks ?? []).map((c) => [c.ctaId, c]));
   const finished: FinishedClock[] = [];
   /** CTAs reported changed: re-read at once, not only at their deadline. */
@@ -56,14 +58,14 @@ export async function ctaClocks(input: CtaClocksInput): Promise<CtaClocksStatus>
       else running.set(clock.ctaId, next);
     }
     if (changedCtas.size > 0) continue; // reported while the checks ran
-    if (running.size === 0) return status();
     if (workflowInfo().historyLength >= (input.eventsPerRun ?? DEFAULT_EVENTS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      return continueAsNew<typeof ctaClocks>({ scope: input.scope, clocks: [...running.values()], ...(input.eventsPerRun ? { eventsPerRun: input.eventsPerRun } : {}) });
+      await continueAsNew<typeof ctaClocks>({ scope: input.scope, clocks: [...running.values()], ...(input.eventsPerRun ? { eventsPerRun: input.eventsPerRun } : {}) });
     }
     const seen = changes;
-    const wait = nextDeadline(running)! - Date.now();
-    if (wait > 0) await condition(() => changes !== seen, wait);
+    const next = nextDeadline(running);
+    if (next === undefined) await condition(() => changes !== seen);
+    else if (next > Date.now()) await condition(() => changes !== seen, next - Date.now());
   }
 
   function finish(ctaId: string, step: FinishedClock['step'], level?: FinishedClock['level']) {

@@ -83,12 +83,10 @@ describe('CTAs', () => {
     const atLead = await eventually(() => call('GET', `/v1/ctas/${cta.id}`), (r) => r.body.escalationLevel === 'csLead');
     expect(atLead.body.ownerPersonId).toBe(people['CS Lead']);
     expect((await events('cta.escalated')).map((e) => [e.data.level, e.data.toId])).toEqual([['backup', people.AM], ['csLead', people['CS Lead']]]);
-    // The client's clock keeper ended this clock after the last level, and then itself: no clock was left.
-    await eventually(() => clock.describe(), (d) => d.status.name === 'COMPLETED');
-    const status = await clock.query(ctaClocksStatus);
+    // The client's clock keeper ended this clock after the last level, and waits for the client's next CTA.
+    const status = await eventually(() => clock.query(ctaClocksStatus), (s) => s.running.length === 0);
     expect(status.finished).toEqual([expect.objectContaining({ ctaId: cta.id, step: 'exhausted', level: 'csLead' })]);
-    expect(status.running).toEqual([]);
-    await record(clock.workflowId, 'cta-clocks-escalated');
+    expect((await clock.describe()).status.name).toBe('RUNNING');
 
     const overdue = await call('GET', `/v1/ctas?overdue=true&clientId=${clientId}`, undefined, 'manager');
     expect(overdue.body.items.map((c: any) => c.id)).toContain(cta.id);
@@ -102,7 +100,8 @@ describe('CTAs', () => {
     expect(acted.body).toMatchObject({ state: 'first_action', escalationLevel: 'none' });
     const keeper = env.client.workflow.getHandle(ctaClocksWorkflowId(clientId));
     await eventually(() => keeper.query(ctaClocksStatus), (s) => s.finished.some((f) => f.ctaId === cta.id && f.step === 'settled' && f.level === 'none'));
-    await record(keeper.workflowId, 'cta-clocks-settled');
+    // This client's keeper: the first test's CTA escalated twice, then this one settled at its first action.
+    await record(keeper.workflowId, 'cta-clocks-escalated-then-settled');
 
     const again = await call('POST', `/v1/ctas/${cta.id}/first-action`, { note: 'Second try' }, 'automation');
     expect(again.status).toBe(409);
@@ -126,6 +125,7 @@ describe('CTAs', () => {
     const [acted, ignored] = [await open('Book the QBR room'), await open('Send the access form')];
     const keeper = env.client.workflow.getHandle(ctaClocksWorkflowId(client));
     const both = await eventually(() => keeper.query(ctaClocksStatus), (s) => s.running.length === 2);
+    const firstRun = (await keeper.describe()).runId;
     expect(both.running.map((c) => [c.ctaId, c.level, c.deadline])).toEqual([[acted.id, 'none', acted.firstActionDueAt], [ignored.id, 'none', ignored.firstActionDueAt]]);
     // No workflow of its own per CTA any more.
     await expect(env.client.workflow.getHandle(ctaClockWorkflowId(acted.id)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
@@ -140,12 +140,16 @@ describe('CTAs', () => {
     expect(escalated.running[0]!.deadline).toBe(new Date(Date.parse(ignored.firstActionDueAt) + 72 * 3_600_000).toISOString());
     const escalations = await clientTimeline(db.db, client, { types: ['cta.escalated'] });
     expect(escalations.map((e) => [e.data.ctaId, e.data.level])).toEqual([[ignored.id, 'backup']]);
-    // Completing it ends the last clock, and the keeper with it; the next CTA starts it again.
+    // Completing it ends the last clock; the keeper waits, and the client's next CTA gets its clock there.
     expect((await call('POST', `/v1/ctas/${ignored.id}/complete`, { note: 'Sent' })).status).toBe(200);
-    await eventually(() => keeper.describe(), (d) => d.status.name === 'COMPLETED');
+    await eventually(() => keeper.query(ctaClocksStatus), (s) => s.running.length === 0);
     const next = await open('Confirm the site visit');
-    await eventually(() => keeper.query(ctaClocksStatus), (s) => s.running.some((c) => c.ctaId === next.id));
+    const again = await eventually(() => keeper.query(ctaClocksStatus), (s) => s.running.length === 1);
+    expect(again.running[0]).toMatchObject({ ctaId: next.id, level: 'none', deadline: next.firstActionDueAt });
+    expect((await keeper.describe()).runId).toBe(firstRun);
     expect((await call('POST', `/v1/ctas/${next.id}/complete`, {})).status).toBe(200);
+    await eventually(() => keeper.query(ctaClocksStatus), (s) => s.running.length === 0);
+    await record(keeper.workflowId, 'cta-clocks-two-ctas');
   });
 
   it('carries running clocks, with their levels and deadlines, across continue-as-new', async () => {
@@ -165,7 +169,7 @@ describe('CTAs', () => {
     expect(escalated.running.map((c) => [c.ctaId, c.deadline])).toEqual(all.running.map((c) => [c.ctaId, new Date(Date.parse(c.deadline) + 72 * 3_600_000).toISOString()]));
     expect((await clientTimeline(db.db, client, { types: ['cta.escalated'] })).map((e) => e.data.ctaId).sort()).toEqual(opened.map((c) => c.id).sort());
     for (const cta of opened) expect((await call('POST', `/v1/ctas/${cta.id}/complete`, {})).status).toBe(200);
-    await eventually(() => keeper.describe(), (d) => d.status.name === 'COMPLETED');
+    await eventually(() => keeper.query(ctaClocksStatus), (s) => s.running.length === 0);
   });
 
   it('falls back to the named backup when the assignee is inactive, and logs reassignments with a reason', async () => {
