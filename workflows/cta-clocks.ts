@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, proxyLocalActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { addClocks, afterEscalation, dueClocks, nextDeadline, nextLevel, type CtaClock, type FinishedClock } from '../domain/cta-clocks.js';
 import { ctaClocksChanged, ctaClocksStatus, type CtaClocksInput, type CtaClocksStatus } from './contracts.js';
@@ -33,12 +33,27 @@ export async function ctaClocks(input: CtaClocksInput): Promise<never> {
   const finished: FinishedClock[] = [];
   /** CTAs reported changed: re-read at once, not only at their deadline. */
   const changedCtas = new Set<string>();
-  let changes = 0;
+  /** Signals received and timers fired: each wakes the loop. */
+  let wakeups = 0;
   setHandler(ctaClocksChanged, ({ opened = [], changed = [] }) => {
     addClocks(running, opened);
     for (const id of changed) if (running.has(id)) changedCtas.add(id);
-    changes += 1;
+    wakeups += 1;
   });
+  // Timers are never cancelled: a signal wakes the loop without touching the timer, and a timer that
+  // is no longer needed wakes it once for nothing. Cancelling one that fired while the task was with
+  // the worker strands the run on the time-skipping test server (the rehearsals' and tests' server:
+  // it refuses the completion, "invalid history builder state for action", and never sends the task
+  // again), and a keeper is woken by every change to any of its client's CTAs.
+  const timersAt = new Set<number>();
+  const wakeAt = (at: number) => {
+    for (const t of timersAt) if (t <= at) return; // an earlier timer wakes the loop first
+    timersAt.add(at);
+    void sleep(at - Date.now()).then(() => {
+      timersAt.delete(at);
+      wakeups += 1;
+    });
+  };
   setHandler(ctaClocksStatus, status);
 
   for (;;) {
@@ -62,10 +77,13 @@ export async function ctaClocks(input: CtaClocksInput): Promise<never> {
       await condition(allHandlersFinished);
       await continueAsNew<typeof ctaClocks>({ scope: input.scope, clocks: [...running.values()], ...(input.eventsPerRun ? { eventsPerRun: input.eventsPerRun } : {}) });
     }
-    const seen = changes;
+    const seen = wakeups;
     const next = nextDeadline(running);
-    if (next === undefined) await condition(() => changes !== seen);
-    else if (next > Date.now()) await condition(() => changes !== seen, next - Date.now());
+    if (next !== undefined) {
+      if (next <= Date.now()) continue;
+      wakeAt(next);
+    }
+    await condition(() => wakeups !== seen);
   }
 
   function finish(ctaId: string, step: FinishedClock['step'], level?: FinishedClock['level']) {
