@@ -71,12 +71,9 @@ export function createActivities({ db }: ActivityDeps) {
       return settledCtaIds(db, ctaIds);
     },
 
-    /** Whether the CTA's clock can stop: a first action was recorded, or it is closed. */
+    /** Whether the CTA's clock can stop (runs recorded with a workflow per CTA, workflows/cta-sla.ts). */
     async ctaClockState(ctaId: string): Promise<{ settled: boolean }> {
-      const cta = await getCta(db, ctaId);
-      if (!cta || cta.state === 'done' || cta.state === 'cancelled') return { settled: true };
-      // a deliverable's clock runs until it is done; an action CTA's until a first step (C-5).
-      return { settled: !isDeliverable(cta) && cta.firstActionAt !== null };
+      return { settled: (await settledCtaIds(db, [ctaId])).length > 0 };
     },
 
     /** Moves an unattended CTA one escalation level up; conditional in the database, so retries and races are safe. */

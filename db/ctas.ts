@@ -5,10 +5,10 @@ import type { Db } from './client.js';
 import { appendEvent, type WriteContext } from './ledger.js';
 import { enqueueWorkflowStart } from './outbox.js';
 import { ctas, events, people, roleAssignments, type Actor } from './schema.js';
+import type { EscalationLevel } from '../domain/cta-clocks.js';
 
 export type CtaRow = typeof ctas.$inferSelect;
-export type { EscalationLevel } from '../domain/cta-clocks.js';
-import type { EscalationLevel } from '../domain/cta-clocks.js';
+export type { EscalationLevel };
 
 /** A stable UUID for an idempotency key, so a retried open lands on the same CTA. */
 export function ctaIdFor(key: string): string {
