@@ -4,7 +4,8 @@
  * time-skipping test server so the monthly horizon roll (R-10) can be made to fire for all N at
  * once without waiting for the 1st of next month. Measures:
  *  - memory while the N cadences start and book: RSS growth per 1,000 cached workflows and per 1,000
- *    cadences (a cadence keeps about seven workflows cached: itself and the CTA clocks it opens), and
+ *    cadences (a cadence keeps about three workflows cached: itself, its planning cycle and its client's
+ *    CTA clock keeper; five and more while each CTA clock was a workflow of its own), and
  *    where it is — the workflow thread's heap (the cached workflows) and the main thread's heap after a
  *    full GC (activities, clients, the bench). BATON_BENCH_HEAP_SNAPSHOTS=<dir> writes heap snapshots
  *    of both threads before and after (which also makes the thread's heap its live size);
@@ -125,9 +126,9 @@ export async function benchScale(o: Options) {
   await registerSearchAttributes(connection, env.namespace ?? 'default');
   const taskQueue = 'bench-scale';
   const bundle = await bundleBatonWorkflows();
-  // Room for every cadence and the clocks it opens unless the run says otherwise (--max-cached-workflows):
-  // a cadence keeps about seven workflows cached after booking its horizon (itself and six CTA clocks;
-  // 723 for 100 cadences), so room for four each made the cache evict from about 140 cadences on.
+  // Room for every cadence and what it starts unless the run says otherwise (--max-cached-workflows): a
+  // cadence keeps about three workflows cached after booking its horizon (600 for 200 cadences; 1,050
+  // while each CTA clock was a workflow, and room for four each then made the cache evict).
   const tuning: WorkerTuning = { ...o.tuning, maxCachedWorkflows: o.tuning.maxCachedWorkflows ?? Math.max(1000, o.clients * 8) };
   const startWorker = async () => {
     const worker = await createWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, db: o.db, dataConverter: o.dataConverter, workflowBundle: bundle, tuning });
