@@ -251,7 +251,7 @@ export async function ensureAllPlacementReviews(t: TemporalTarget, db: Db): Prom
 /** What whoever opened a CTA has already read (the active policy, the client's name), so the clock's start reads it again only when absent. */
 export interface KnownToOpener { policy?: Awaited<ReturnType<typeof activePolicy>>; clientName?: string }
 
-type ClockedCta = Pick<CtaRow, 'id' | 'clientId' | 'firstActionDueAt' | 'title'>;
+type ClockedCta = Pick<CtaRow, 'id' | 'clientId' | 'firstActionDueAt'>;
 
 /**
  * Starts the SLA clocks of CTAs (C-5, R-122): each client's clocks run in one workflow, its keeper
@@ -269,17 +269,12 @@ export async function ensureCtaClocks(t: TemporalTarget, rows: readonly ClockedC
       : new Map<string, string>(),
   ]);
   const { escalationChain, escalationWindowHours } = policy.document.ctas;
-  await Promise.all([...byScope].map(([scope, ctas]) => signalProcess(t, 'ctaClocks', { scope }, ctaClocksChanged, {
-    opened: ctas.map((cta) => ({ ctaId: cta.id, firstActionDueAt: new Date(cta.firstActionDueAt).toISOString(), escalationChain: [...escalationChain], escalationWindowHours, policyVersion: policy.version })),
+  await Promise.all([...byScope].map(([scope, scoped]) => signalProcess(t, 'ctaClocks', { scope }, ctaClocksChanged, {
+    opened: scoped.map((cta) => ({ ctaId: cta.id, firstActionDueAt: new Date(cta.firstActionDueAt).toISOString(), escalationChain: [...escalationChain], escalationWindowHours, policyVersion: policy.version })),
   }, {
     workflowId: ctaClocksWorkflowId(scope), reuse: 'allow', searchAttributes: { clientId: scope },
     describe: { clientName: scope === PORTFOLIO_SCOPE ? 'the portfolio' : names.get(scope) ?? scope },
   })));
-}
-
-/** Starts the SLA clock of one CTA (C-5, R-122) unless it already runs. */
-export async function ensureCtaClock(t: TemporalTarget, cta: ClockedCta, db: Db, known: KnownToOpener = {}) {
-  await ensureCtaClocks(t, [cta], db, known);
 }
 
 /**
