@@ -183,6 +183,9 @@ export async function reassignCta(db: Db, id: string, r: { personId: string; rea
   });
 }
 
+/** How far up the escalation chain a level is. */
+const LEVEL_RANK = { none: 0, backup: 1, csLead: 2 } as const satisfies Record<'none' | EscalationLevel, number>;
+
 /**
  * An SLA breach moves the CTA one level up (R-122): to the named backup, then to the CS Lead.
  * Conditional on still having no first action, so a first action that raced the timer wins.
@@ -195,7 +198,9 @@ export async function escalateCta(db: Db, id: string, level: EscalationLevel, at
     if (deliverable ? before.state === 'done' || before.state === 'cancelled' : before.firstActionAt || !OPEN_STATES.includes(before.state as never)) {
       return { outcome: 'conflict', row: before, reason: deliverable ? 'delivered or closed' : 'first action recorded or closed' };
     }
-    if (before.escalationLevel === level) return { outcome: 'applied', row: before };
+    // Up the chain only: a clock that asks for a level already reached or passed (a repeat, or a
+    // clock opened again by the start-up reconcile for a CTA already with the CS Lead) changes nothing.
+    if (LEVEL_RANK[before.escalationLevel as keyof typeof LEVEL_RANK] >= LEVEL_RANK[level]) return { outcome: 'applied', row: before };
     const toId = level === 'backup' ? before.backupPersonId ?? (await resolveOwner(tx, before.clientId, before.ownerRole)).backupId : await resolveCsLead(tx, before.clientId);
     const [row] = await tx.update(ctas).set({ state: 'escalated', escalationLevel: level, ownerPersonId: toId ?? before.ownerPersonId, updatedAt: at }).where(eq(ctas.id, id)).returning();
     await appendEvent(tx, {

@@ -38,6 +38,8 @@ export const ctas = () => group(
       .array(z.enum(['backup', 'csLead']))
       .min(1)
       .refine((c) => new Set(c).size === c.length, 'each level at most once')
+      // A CTA only moves up (db/ctas.ts escalateCta): the CS Lead is above the named backup.
+      .refine((c) => c.indexOf('csLead') === -1 || c.indexOf('backup') === -1 || c.indexOf('backup') < c.indexOf('csLead'), 'the backup before the CS Lead (R-122)')
       .default(() => ['backup' as const, 'csLead' as const])
       .describe('Who a CTA passes to, in order, each time its first-action SLA is breached: the named backup, then the CS Lead (R-122)'),
     escalationWindowHours: hours(72, 'After an escalation, the new owner has this long for a first action before the next level (R-122, C-5)'),

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
 import { clientTimeline } from '../../db/ledger.js';
+import { escalateCta } from '../../db/ctas.js';
 import { createLogger } from '../../runtime/logger.js';
+import { ensureAllCtaClocks } from '../../runtime/processes.js';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ctaClockWorkflowId, ctaClocksStatus, ctaClocksWorkflowId } from '../../workflows/contracts.js';
 import { createWorker } from '../../worker.js';
@@ -87,6 +89,18 @@ describe('CTAs', () => {
     const status = await eventually(() => clock.query(ctaClocksStatus), (s) => s.running.length === 0);
     expect(status.finished).toEqual([expect.objectContaining({ ctaId: cta.id, step: 'exhausted', level: 'csLead' })]);
     expect((await clock.describe()).status.name).toBe('RUNNING');
+
+    // A worker restart's reconcile gives every CTA still without a first action a clock again, this one
+    // too: its new clock finds both levels reached and moves nothing back (no owner change, no event).
+    const before = (await call('GET', `/v1/ctas/${cta.id}`)).body;
+    expect(await ensureAllCtaClocks({ client: env.client, taskQueue }, db.db)).toBeGreaterThanOrEqual(1);
+    await eventually(() => clock.query(ctaClocksStatus), (s) => s.running.length === 0 && s.finished.filter((f) => f.ctaId === cta.id).length === 2);
+    expect((await call('GET', `/v1/ctas/${cta.id}`)).body).toEqual(before);
+    expect(before).toMatchObject({ escalationLevel: 'csLead', ownerPersonId: people['CS Lead'], state: 'escalated' });
+    expect((await events('cta.escalated')).map((e) => e.data.level)).toEqual(['backup', 'csLead']);
+    // The database moves a CTA up the chain only: a clock asking for a level already passed changes nothing.
+    const lower = await escalateCta(db.db, cta.id, 'backup', cta.firstActionDueAt, cta.firstActionDueAt);
+    expect(lower).toMatchObject({ outcome: 'applied', row: { escalationLevel: 'csLead', ownerPersonId: people['CS Lead'], updatedAt: before.updatedAt } });
 
     const overdue = await call('GET', `/v1/ctas?overdue=true&clientId=${clientId}`, undefined, 'manager');
     expect(overdue.body.items.map((c: any) => c.id)).toContain(cta.id);

@@ -338,6 +338,13 @@ describe('parsePolicy rejects invalid documents with path-level issues', () => {
     ]);
   });
 
+  it('an escalation chain that would move a CTA down: the CS Lead before the backup (R-122)', () => {
+    expect(issuesOf({ ctas: { escalationChain: ['csLead', 'backup'] } })).toEqual([
+      { path: 'ctas.escalationChain', message: 'the backup before the CS Lead (R-122)' },
+    ]);
+    expect(parsePolicy({ ctas: { escalationChain: ['csLead'] } }).ok).toBe(true);
+  });
+
   it('percentage above 100', () => {
     expect(issuesOf({ onboarding: { accessThresholdPct: 101 } }).map((i) => i.path)).toEqual([
       'onboarding.accessThresholdPct',
