@@ -3,7 +3,7 @@ import type { FC } from 'hono/jsx';
 import type { CtaRow } from '../../db/ctas.js';
 import type { PersonRow } from '../../db/people.js';
 import { ctaView } from '../../api/routes/ctas.js';
-import { ctaClockWorkflowId } from '../../workflows/contracts.js';
+import { ctaClocksWorkflowId, PORTFOLIO_SCOPE } from '../../workflows/contracts.js';
 import type { PageContext, PageRouter } from '../core.js';
 import { redirect, safeReturn } from '../core.js';
 import { temporalLink, when } from '../format.js';
@@ -33,7 +33,9 @@ export const CtaTable: FC<{ ctx: PageContext; rows: CtaRow[]; clientNames?: Map<
         <tbody>
           {rows.map((r) => {
             const v = ctaView(r, now);
-            const link = temporalLink(ui, ctx.deps.temporal?.namespace, ctaClockWorkflowId(r.id));
+            // The client's clock keeper holds this CTA's clock (workflows/cta-clocks.ts; the start-up reconcile
+            // gives CTAs opened before it a clock there too).
+            const link = temporalLink(ui, ctx.deps.temporal?.namespace, ctaClocksWorkflowId(r.clientId ?? PORTFOLIO_SCOPE));
             return (
               <tr id={`cta-${r.id}`}>
                 <td data-label="Due"><time datetime={r.dueAt}>{when(r.dueAt, zone)}</time></td>

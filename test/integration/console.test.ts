@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { createApiKey, ROLES, type Role } from '../../db/api-keys.js';
 import { createLogger } from '../../runtime/logger.js';
-import { cadenceWorkflowId } from '../../workflows/contracts.js';
+import { cadenceWorkflowId, ctaClocksWorkflowId, PORTFOLIO_SCOPE } from '../../workflows/contracts.js';
 import { createWorker } from '../../worker.js';
 import { launchChromium } from '../support/browser.js';
 import { apiCaller, clientBody, eventually, freshDatabase, testTaskQueue } from '../support/harness.js';
@@ -233,6 +233,12 @@ describe('the console in a real browser', () => {
     expect(await page.locator('#ctas h2').innerText()).toMatch(/\d+ overdue/);
     await shoot(page, '06-my-work');
     await audit(page);
+
+    // Each CTA links to its clock: the client's clock keeper in the Temporal UI.
+    const clientHref = await rows.first().locator('td[data-label="Client"] a').getAttribute('href');
+    const scope = clientHref ? clientHref.replace('/clients/', '') : PORTFOLIO_SCOPE;
+    expect(await rows.first().getByRole('link', { name: 'clock in Temporal' }).getAttribute('href'))
+      .toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(ctaClocksWorkflowId(scope))}`);
 
     // A POST without the session's CSRF token is refused.
     const ctaId = (await rows.first().getAttribute('id'))!.replace('cta-', '');
