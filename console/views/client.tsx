@@ -7,7 +7,7 @@ import { listPeople, type PersonRow } from '../../db/people.js';
 import { ProblemError } from '../../api/problem.js';
 import { queryProcess, type ProcessTarget } from '../../api/process-actions.js';
 import {
-  cadenceStatus, cadenceWorkflowId, onboardingStatus, onboardingWorkflowId, placementReviewWorkflowId,
+  cadenceStatus, cadenceWorkflowId, ctaClocksWorkflowId, onboardingStatus, onboardingWorkflowId, placementReviewWorkflowId,
   type CadenceQueryResult, type OnboardingQueryResult,
 } from '../../workflows/contracts.js';
 import type { ConsolePage, PageContext } from '../core.js';
@@ -237,6 +237,7 @@ const ctasSection: ClientSection = {
     return (
       <>
         <CtaTable ctx={ctx} rows={page.items} people={shared.people} returnTo={`/clients/${client.id}#ctas`} zone={client.timeZone} caption={`Open CTAs of ${client.name}, soonest due first`} />
+        <p><ProcessLink ctx={ctx} workflowId={ctaClocksWorkflowId(client.id)} label="First-action clocks (C-5, R-122)" /></p>
         {page.next && <p class="meta">Showing the first 100; <a href={`/my-work`}>My work</a> lists each person's.</p>}
       </>
     );

@@ -194,6 +194,7 @@ describe('the console in a real browser', () => {
     expect(await page.locator('#stakeholders').innerText()).toContain('Dana Whitfield');
     const temporalLink = page.locator('#cadence a.temporal');
     expect(await temporalLink.getAttribute('href')).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(cadenceWorkflowId(ids.acme!))}`);
+    expect(await page.locator('#ctas a.temporal').getAttribute('href')).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(ctaClocksWorkflowId(ids.acme!))}`);
     await shoot(page, '03-client');
     await audit(page);
 
