@@ -21,7 +21,7 @@ import { clientCalendar, localYear, placementReviewPlan } from '../db/client-cal
 import { heartbeat, withFailureClassification } from './failures.js';
 import { eq } from 'drizzle-orm';
 import { planOnboarding, type OnboardingSegment } from '../domain/onboarding-plan.js';
-import { completeCta, ctaIdFor, isDeliverable, openCta, type CtaRow } from '../db/ctas.js';
+import { completeCta, ctaIdFor, openCta, type CtaRow } from '../db/ctas.js';
 import { meetings, type Actor } from '../db/schema.js';
 import { stakeholderActivities } from './stakeholders.js';
 import { deliveryActivities } from './deliveries.js';
@@ -177,10 +177,10 @@ export function createActivities({ db }: ActivityDeps) {
             }
             const row = await openCta(tx, {
               key: `${workflowId}/${e.key}`, clientId: e.clientId === undefined ? clientId : e.clientId, ...(e.ownerPersonId ? { ownerPersonId: e.ownerPersonId } : {}), process, workflowId, kind: e.ctaKind, title: e.title, ruleId: e.ruleId, ownerRole: e.ownerRole,
-              dueAt: e.dueAt, firstActionHours: batch.firstActionHours ?? (clientId ? await policyForClientId(tx, clientId) : (await activePolicy(tx)).document).meeting.firstActionHours, openedAt: at, actor, why: e.why, ...(e.data ? { data: e.data } : {}), ...(e.clock === 'due' ? { clock: e.clock } : {}),
+              dueAt: e.dueAt, firstActionHours: batch.firstActionHours ?? (clientId ? await policyForClientId(tx, clientId) : (await activePolicy(tx)).document).meeting.firstActionHours, openedAt: at, actor, why: e.why, ...(e.data ? { data: e.data } : {}), ...(e.clock ? { clock: e.clock } : {}),
             });
-            // An optional item has no SLA clock; the others escalate on first action (C-5) or at their due (A-28).
-            if (e.clock !== 'none' && (!row.firstActionAt || isDeliverable(row)) && (row.state === 'open' || row.state === 'escalated' || row.state === 'first_action')) clocks.push(row);
+            // An optional item has no SLA clock; the others escalate on first action (C-5) or at their due (A-28): dispatchCtaClocks decides.
+            clocks.push(row);
             ctas.push(row.id);
           } else if (e.kind === 'ctaResolved') {
             const ctaId = ctaIdFor(`${workflowId}/${e.key}`);
@@ -320,8 +320,6 @@ async function policyForClientId(tx: Db, clientId: string) {
   const client = await getClient(tx, clientId);
   return (await policyForClient(tx, client?.policyOverrides ?? {})).policy;
 }
-
-/** CTA clock starts one batch sends at once: bounded so a large batch cannot take every database connection. */
 
 /** Control characters PostgreSQL text or a log line should not carry (tab, LF and CR are kept). */
 const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;

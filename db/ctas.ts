@@ -73,12 +73,23 @@ export interface OpenCtaInput {
   /**
    * A-28: what the SLA clock escalates on. `firstAction` (C-5, action CTAs): no first action within
    * `firstActionHours`. `due` (deliverables: prep pack, pre-read, recap): not done by `dueAt`.
+   * `none`: an optional item, never escalated.
    */
-  clock?: 'firstAction' | 'due';
+  clock?: 'firstAction' | 'due' | 'none';
 }
 
+const clockOf = (cta: Pick<CtaRow, 'data'>) => (cta.data as Record<string, unknown> | null)?.clock;
+
 /** A-28: a deliverable CTA is settled only when done; an action CTA once its owner records a first step. */
-export const isDeliverable = (cta: Pick<CtaRow, 'data'>) => (cta.data as Record<string, unknown> | null)?.clock === 'due';
+export const isDeliverable = (cta: Pick<CtaRow, 'data'>) => clockOf(cta) === 'due';
+
+/**
+ * Whether a CTA's first-action clock has nothing left to wait for (C-5, A-28): closed, an action CTA
+ * with its first step recorded, or an optional item, which never has a clock. The one rule for the
+ * outbox, the start-up reconcile (in SQL: ctasAwaitingFirstAction) and the clocks' own checks.
+ */
+export const clockSettled = (cta: Pick<CtaRow, 'data' | 'state' | 'firstActionAt'>) =>
+  clockOf(cta) === 'none' || cta.state === 'done' || cta.state === 'cancelled' || (!isDeliverable(cta) && cta.firstActionAt !== null);
 
 /** Opens a CTA once per key and records `cta.opened`; a retry returns the CTA first opened. */
 export async function openCta(db: Db, input: OpenCtaInput): Promise<CtaRow> {
@@ -97,11 +108,11 @@ export async function openCta(db: Db, input: OpenCtaInput): Promise<CtaRow> {
     const inserted = await tx.insert(ctas).values({
       id, clientId: input.clientId, process: input.process, workflowId: input.workflowId ?? null, kind: input.kind, title: input.title,
       ruleId: input.ruleId, ownerRole: input.ownerRole, ownerPersonId: owner.ownerId, backupPersonId: owner.backupId,
-      dueAt: input.dueAt, firstActionDueAt, data: { ...(input.data ?? {}), ...(input.clock === 'due' ? { clock: 'due' } : {}) }, createdAt: input.openedAt, updatedAt: input.openedAt,
+      dueAt: input.dueAt, firstActionDueAt, data: { ...(input.data ?? {}), ...(input.clock === 'due' || input.clock === 'none' ? { clock: input.clock } : {}) }, createdAt: input.openedAt, updatedAt: input.openedAt,
     }).onConflictDoNothing().returning();
     const row = inserted[0] ?? (await tx.select().from(ctas).where(eq(ctas.id, id)))[0]!;
     // The SLA clock's start commits with the CTA (outbox), so a crash before it starts loses nothing (C-5).
-    if (inserted[0]) await enqueueWorkflowStart(tx, 'cta-clock', id);
+    if (inserted[0] && input.clock !== 'none') await enqueueWorkflowStart(tx, 'cta-clock', id);
     await appendEvent(tx, {
       id: `cta/${id}/opened`, occurredAt: input.openedAt, clientId: input.clientId, process: input.process, workflowId: input.workflowId ?? null,
       type: 'cta.opened', ruleId: input.ruleId, actor: input.actor,
@@ -112,19 +123,14 @@ export async function openCta(db: Db, input: OpenCtaInput): Promise<CtaRow> {
   });
 }
 
-/**
- * Of these CTAs, the ones whose first-action clock can stop (C-5): closed, gone, or (A-28: a
- * deliverable's clock runs until it is done) an action CTA with its first step recorded. One query
- * for all the clocks a keeper checks at once.
- */
+/** Of these CTAs, the ones whose first-action clock can stop (`clockSettled`, or gone): one query for all the clocks a keeper checks at once. */
 export async function settledCtaIds(db: Pick<Db, 'select'>, ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) return [];
   const rows = await db.select({ id: ctas.id, state: ctas.state, firstActionAt: ctas.firstActionAt, data: ctas.data }).from(ctas).where(inArray(ctas.id, [...ids]));
   const found = new Map(rows.map((r) => [r.id, r]));
   return ids.filter((id) => {
     const cta = found.get(id);
-    if (!cta || cta.state === 'done' || cta.state === 'cancelled') return true;
-    return !isDeliverable(cta) && cta.firstActionAt !== null;
+    return !cta || clockSettled(cta);
   });
 }
 
@@ -263,7 +269,7 @@ export async function listCtas(db: Db, f: CtaFilter) {
 /** CTAs whose SLA clock may still have work: no first action (or a deliverable not yet done, A-28). */
 export async function ctasAwaitingFirstAction(db: Db) {
   return db.select().from(ctas).where(or(
-    and(inArray(ctas.state, [...OPEN_STATES]), isNull(ctas.firstActionAt)),
+    and(inArray(ctas.state, [...OPEN_STATES]), isNull(ctas.firstActionAt), sql`coalesce(${ctas.data}->>'clock', '') <> 'none'`),
     and(inArray(ctas.state, [...OPEN_STATES, 'first_action']), sql`${ctas.data}->>'clock' = 'due'`),
   )).orderBy(asc(ctas.createdAt));
 }

@@ -5,7 +5,7 @@ import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { activePolicy } from '../db/policies.js';
 import { clients, ctas } from '../db/schema.js';
-import { ctasAwaitingFirstAction, getCta, isDeliverable, type CtaRow } from '../db/ctas.js';
+import { clockSettled, ctasAwaitingFirstAction, getCta, type CtaRow } from '../db/ctas.js';
 import { markWorkflowStarted, markWorkflowsStarted, markWorkflowStartFailed, pendingWorkflowStarts, type WorkflowStartKind } from '../db/outbox.js';
 import { safeErrorMessage } from '../db/errors.js';
 import { getDelivery } from '../db/deliveries.js';
@@ -527,7 +527,7 @@ export async function dispatchWorkflowStart(t: TemporalTarget, db: Db, kind: Wor
  * back (issue 17: one query fewer on every CTA opened).
  */
 export async function dispatchCtaClocks(t: TemporalTarget, db: Db, rows: readonly CtaRow[], known: KnownToOpener = {}): Promise<void> {
-  await ensureCtaClocks(t, rows.filter(needsClock), db, known);
+  await ensureCtaClocks(t, rows.filter((r) => !clockSettled(r)), db, known);
   await markWorkflowsStarted(db, 'cta-clock', rows.map((r) => r.id));
 }
 
@@ -537,8 +537,6 @@ export async function dispatchCtaClock(t: TemporalTarget, db: Db, cta: CtaRow | 
   else await markWorkflowStarted(db, 'cta-clock', ctaId);
 }
 
-/** Whether a CTA's clock has anything to wait for: a first action (C-5), or a deliverable's completion. */
-const needsClock = (cta: CtaRow) => (!cta.firstActionAt || isDeliverable(cta)) && ['open', 'escalated', 'first_action'].includes(cta.state);
 
 /**
  * R-6: runs the capacity-gap evaluation the outbox asks for (db/portfolio.ts) and starts the SLA
